@@ -1,0 +1,189 @@
+"""Read ``mlinfra.yaml`` into a :class:`PlatformConfig`, reporting every problem as ``FILE:LINE: field: message``.
+
+ruamel.yaml's round-trip loader is used because it remembers where each key and item stood (so errors
+name a line) and refuses duplicated keys (a loader that keeps the last one silently loses data).
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigError, Problem
+from . import model as m
+from .rules import Loc, check
+
+#: Human wording for the regular expressions in ``model.py`` (pydantic would print the pattern itself).
+_PATTERN_WORDS = {
+    m.SAGEMAKER_NAME_RE: "letters, digits and dashes, starting and ending with a letter or digit",
+    m.COMPONENT_NAME_RE: "lower-case letters, digits and single dashes, starting with a letter",
+    m.SEMVER_RE: "a semantic version such as 1.2.0",
+    m.S3_URI_RE: "an S3 URI such as s3://bucket/key",
+    m.INSTANCE_TYPE_RE: "a SageMaker instance type such as ml.m5.xlarge",
+    m.REGION_RE: "an AWS region such as us-east-1",
+    m.IMAGE_RE: "an ECR image with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:1.0",
+}
+
+
+def load_config(path: str | Path) -> m.PlatformConfig:
+    """Load and validate a config file. Raises :class:`ConfigError` listing every problem found."""
+    path = Path(path)
+    name = str(path)
+    data = _read_yaml(path, name)
+    try:
+        config = m.PlatformConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_from_pydantic(name, data, err) for err in exc.errors()]) from None
+    violations = check(config)
+    if violations:
+        raise ConfigError([Problem(name, _line(data, v.loc), _dotted(v.loc), v.message, v.code) for v in violations])
+    return config
+
+
+def _read_yaml(path: Path, name: str) -> Any:
+    def fail(message: str, code: str, line: int | None = None) -> ConfigError:
+        return ConfigError([Problem(name, line, "", message, code)])
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("no such file", "file-not-found") from None
+    except IsADirectoryError:
+        raise fail("is a directory, not a config file", "not-a-file") from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}", "unreadable") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise fail("is not UTF-8 text (a binary file?)", "not-text", line) from None
+    if "\x00" in text:
+        raise fail("contains NUL bytes: not a YAML text file", "not-text", text[: text.index("\x00")].count("\n") + 1)
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        data = YAML(typ="rt", pure=True).load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise fail(_yaml_message(exc), "yaml-syntax" if "duplicate" not in type(exc).__name__.lower() else "duplicate-key", line) from None
+    except YAMLError as exc:
+        raise fail(f"YAML error: {exc}", "yaml-syntax") from None
+    if data is None:
+        raise fail("the file is empty; it needs at least project and models", "empty-file")
+    if not isinstance(data, Mapping):
+        kind = "a list" if isinstance(data, Sequence) and not isinstance(data, str) else f"a {type(data).__name__}"
+        raise fail(f"expected a mapping of sections (project, models, endpoints, ...), found {kind}", "not-a-mapping", 1)
+    return data
+
+
+def _yaml_message(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None) or str(exc)
+    if type(exc).__name__ == "DuplicateKeyError":
+        # ruamel: 'found duplicate key "x" with value "..." (original value: "...")'
+        key = problem.split('"')[1] if '"' in problem else "?"
+        first = getattr(exc, "context_mark", None)
+        at = f" (first at line {first.line + 1})" if first is not None else ""
+        return f'duplicated key "{key}"{at}: a later value would silently replace the earlier one'
+    context = getattr(exc, "context", None)
+    return f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+
+
+def _from_pydantic(name: str, data: Any, err: Mapping[str, Any]) -> Problem:
+    loc: Loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        allowed = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f'; did you mean "{close[0]}"?' if close else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        return Problem(name, _line(data, loc), _dotted(loc), f'unknown key "{key}"{hint}', "unknown-key")
+    if kind == "missing":
+        return Problem(name, _line(data, loc), _dotted(loc), "required field is missing", "missing-field")
+    message = err["msg"]
+    pattern = (err.get("ctx") or {}).get("pattern")
+    if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
+        message = f"must be {_PATTERN_WORDS[pattern]}, got {err['input']!r}"
+    else:
+        message = f"{message}, got {_describe(err['input'])}"
+    return Problem(name, _line(data, loc), _dotted(loc), message, kind.replace("_", "-"))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value)
+    return f"{type(value).__name__} {value!r}"
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """The keys a mapping at ``loc`` accepts, for "did you mean" hints."""
+    cls: Any = m.PlatformConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return []
+        field = next((f for n, f in cls.model_fields.items() if (f.alias or n) == part), None)
+        if field is None:
+            return []
+        cls = _model_in(field.annotation)
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return sorted(f.alias or n for n, f in cls.model_fields.items())
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The BaseModel class inside ``X | None``, ``list[X]``, ``Annotated[list[X], ...]``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, types.UnionType):
+        return None
+    return None
+
+
+def _line(data: Any, loc: Loc) -> int | None:
+    """1-based line of the deepest node of ``loc`` that exists in the YAML document."""
+    node, line = data, getattr(getattr(data, "lc", None), "line", 0) + 1
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, Mapping) and part in node:
+            if lc is not None:
+                line = lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if lc is not None:
+                line = lc.item(part)[0] + 1
+            node = node[part]
+        elif part == "[key]":
+            continue  # pydantic's marker for "the key itself was invalid": the key's line is already set
+        else:
+            break
+    return line
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]":
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out

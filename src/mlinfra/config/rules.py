@@ -1,0 +1,258 @@
+"""Rules that relate several fields of a config, each with a stable name and an exact field path.
+
+They follow what SageMaker's API rejects at apply time (CreateEndpointConfig, CreateEndpoint,
+Application Auto Scaling) and AWS CDK's ``aws-sagemaker-alpha`` validators, so that ``mlinfra validate``
+fails where AWS would, minutes earlier and with the field named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
+
+Loc = tuple[str | int, ...]
+
+#: SageMaker endpoint names are at most 63 characters; ours are ``{project}-{environment}-{endpoint}``.
+MAX_ENDPOINT_NAME = 63
+
+
+@dataclass(frozen=True)
+class Violation:
+    loc: Loc
+    message: str
+    code: str
+
+
+Rule = Callable[[PlatformConfig], Iterator[Violation]]
+RULES: list[Rule] = []
+
+
+def rule(fn: Rule) -> Rule:
+    RULES.append(fn)
+    return fn
+
+
+def check(config: PlatformConfig) -> list[Violation]:
+    """Every violation of every rule, in rule order then file order."""
+    return [v for r in RULES for v in r(config)]
+
+
+def _variants(ep: Endpoint) -> Iterator[tuple[Loc, Variant]]:
+    for j, v in enumerate(ep.variants):
+        yield ("variants", j), v
+    if ep.shadow is not None:
+        yield ("shadow",), ep.shadow
+
+
+def _endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, Endpoint]]:
+    for i, ep in enumerate(config.endpoints):
+        yield ("endpoints", i), ep
+
+
+@rule
+def reserved_tag_keys(config: PlatformConfig) -> Iterator[Violation]:
+    for key in config.project.tags:
+        if key.lower().startswith("aws:"):
+            yield Violation(("project", "tags", key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key")
+
+
+# --- the registry ---------------------------------------------------------------------------------------
+
+
+@rule
+def duplicate_model_version(config: PlatformConfig) -> Iterator[Violation]:
+    seen: dict[str, int] = {}
+    for i, m in enumerate(config.models):
+        if m.version in seen:
+            yield Violation(("models", i, "version"), f"model version {m.version} is listed twice (first as models[{seen[m.version]}])", "duplicate-model-version")
+        seen.setdefault(m.version, i)
+
+
+@rule
+def referenced_model_version(config: PlatformConfig) -> Iterator[Violation]:
+    known = {m.version: m for m in config.models}
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            m = known.get(v.model)
+            loc = (*eloc, *vloc, "model")
+            if m is None:
+                listed = ", ".join(sorted(known)) or "none"
+                yield Violation(loc, f"model version {v.model} is not in models (listed: {listed})", "unknown-model-version")
+            elif m.status == "deprecated":
+                yield Violation(loc, f"model version {v.model} is deprecated and cannot be deployed", "deprecated-model-deployed")
+
+
+# --- endpoints and variants -----------------------------------------------------------------------------
+
+
+@rule
+def unique_endpoint_names(config: PlatformConfig) -> Iterator[Violation]:
+    seen: set[str] = set()
+    prefix = f"{config.project.name}-{config.project.environment}-"
+    for eloc, ep in _endpoints(config):
+        if ep.name in seen:
+            yield Violation((*eloc, "name"), f'endpoint name "{ep.name}" is used twice', "duplicate-endpoint-name")
+        seen.add(ep.name)
+        full = prefix + ep.name
+        if len(full) > MAX_ENDPOINT_NAME:
+            yield Violation((*eloc, "name"), f'the SageMaker endpoint name "{full}" is {len(full)} characters; AWS allows {MAX_ENDPOINT_NAME}', "endpoint-name-too-long")
+
+
+@rule
+def unique_variant_names(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        seen: set[str] = set()
+        for vloc, v in _variants(ep):
+            if v.name in seen:
+                yield Violation((*eloc, *vloc, "name"), f'variant name "{v.name}" is used twice in endpoint "{ep.name}"', "duplicate-variant-name")
+            seen.add(v.name)
+
+
+@rule
+def variant_compute(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            loc = (*eloc, *vloc)
+            has_instances = v.instance_type is not None or v.instance_count is not None
+            if v.serverless is not None and has_instances:
+                field = "instance_type" if v.instance_type is not None else "instance_count"
+                yield Violation((*loc, field), "a variant runs on instances or on serverless compute, not both: remove instance_type/instance_count or serverless", "instance-and-serverless")
+            elif v.serverless is None and (v.instance_type is None or v.instance_count is None):
+                missing = "instance_type" if v.instance_type is None else "instance_count"
+                if not has_instances:
+                    yield Violation(loc, "a variant needs instance_type and instance_count, or serverless", "missing-compute")
+                else:
+                    yield Violation((*loc, missing), f"{missing} is required with instance-based compute", "missing-compute")
+
+
+@rule
+def variant_weights(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        if ep.variants and all(v.weight == 0 for v in ep.variants):
+            yield Violation((*eloc, "variants"), "all production variant weights are 0: no variant would receive traffic", "all-weights-zero")
+
+
+@rule
+def kind_matches_compute(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            loc = (*eloc, *vloc)
+            if ep.kind == "serverless" and v.serverless is None and v.instance_type is not None:
+                gpu = " (and serverless inference has no GPUs)" if GPU_FAMILIES.match(v.instance_type) else ""
+                yield Violation((*loc, "instance_type"), f"a serverless endpoint's variants use serverless compute, not instances{gpu}", "serverless-with-instances")
+            elif ep.kind != "serverless" and v.serverless is not None and v.instance_type is None:
+                why = {
+                    "multi-model": "multi-model endpoints cannot run on serverless compute",
+                    "async": "asynchronous endpoints cannot run on serverless compute",
+                    "realtime": 'use kind "serverless" for serverless compute',
+                }[ep.kind]
+                yield Violation((*loc, "serverless"), why, "serverless-kind-mismatch")
+
+
+@rule
+def serverless_exclusions(config: PlatformConfig) -> Iterator[Violation]:
+    """Serverless inference supports no data capture, one variant and no shadow (SageMaker feature exclusions)."""
+    for eloc, ep in _endpoints(config):
+        if ep.kind != "serverless":
+            continue
+        if ep.data_capture is not None:
+            yield Violation((*eloc, "data_capture"), "serverless endpoints do not support data capture", "serverless-data-capture")
+        if len(ep.variants) > 1:
+            yield Violation((*eloc, "variants"), "serverless endpoints support a single production variant", "serverless-multiple-variants")
+        if ep.shadow is not None:
+            yield Violation((*eloc, "shadow"), "serverless endpoints do not support shadow variants", "serverless-shadow")
+        for vloc, v in _variants(ep):
+            if v.serverless and v.serverless.provisioned_concurrency is not None and v.serverless.provisioned_concurrency > v.serverless.max_concurrency:
+                yield Violation((*eloc, *vloc, "serverless", "provisioned_concurrency"), f"provisioned concurrency {v.serverless.provisioned_concurrency} exceeds max_concurrency {v.serverless.max_concurrency}", "provisioned-exceeds-max")
+
+
+@rule
+def kind_sections(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        if ep.kind == "async" and ep.async_inference is None:
+            yield Violation(eloc, 'an async endpoint needs an "async" section (output_path, ...)', "async-section-missing")
+        if ep.kind != "async" and ep.async_inference is not None:
+            yield Violation((*eloc, "async"), f'"async" applies to kind async, not {ep.kind}', "async-section-unexpected")
+        if ep.kind == "multi-model" and ep.multi_model is None:
+            yield Violation(eloc, 'a multi-model endpoint needs a "multi_model" section (model_data_prefix)', "multi-model-section-missing")
+        if ep.kind != "multi-model" and ep.multi_model is not None:
+            yield Violation((*eloc, "multi_model"), f'"multi_model" applies to kind multi-model, not {ep.kind}', "multi-model-section-unexpected")
+
+
+@rule
+def autoscaling(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            a = v.autoscaling
+            if a is None:
+                continue
+            loc = (*eloc, *vloc, "autoscaling")
+            if v.serverless is not None:
+                yield Violation(loc, "auto-scaling applies to instance variants; serverless scales by itself", "autoscaling-serverless")
+                continue
+            if vloc[0] == "shadow":
+                yield Violation(loc, "shadow variants are not auto-scaled", "autoscaling-shadow")
+                continue
+            if v.instance_type and v.instance_type.startswith("ml.t"):
+                yield Violation((*eloc, *vloc, "instance_type"), f"{v.instance_type} is a burstable instance type, which SageMaker auto-scaling does not support", "autoscaling-burstable")
+            if a.min == 0 and ep.kind != "async":
+                yield Violation((*loc, "min"), "only async endpoints can scale to zero instances", "autoscaling-min-zero")
+            if v.instance_count is not None and not a.min <= v.instance_count <= a.max:
+                yield Violation((*eloc, *vloc, "instance_count"), f"instance_count {v.instance_count} must lie within autoscaling min {a.min} and max {a.max}", "autoscaling-range")
+            elif a.min > a.max:
+                yield Violation((*loc, "min"), f"min {a.min} exceeds max {a.max}", "autoscaling-range")
+            if ep.kind == "async":
+                if a.target_backlog_per_instance is None:
+                    yield Violation(loc, "async endpoints scale on the backlog: set target_backlog_per_instance", "autoscaling-target")
+                if a.target_invocations is not None:
+                    yield Violation((*loc, "target_invocations"), "async endpoints scale on target_backlog_per_instance, not invocations", "autoscaling-target")
+            else:
+                if a.target_invocations is None:
+                    yield Violation(loc, "set target_invocations (invocations per instance per minute)", "autoscaling-target")
+                if a.target_backlog_per_instance is not None:
+                    yield Violation((*loc, "target_backlog_per_instance"), "target_backlog_per_instance applies to async endpoints", "autoscaling-target")
+
+
+@rule
+def deployment(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        d = ep.deployment
+        if d is None:
+            continue
+        loc = (*eloc, "deployment")
+        steps = [f for f in ("step_instances", "step_percent") if getattr(d, f) is not None]
+        total = sum(v.instance_count or 0 for v in ep.variants)
+        serverless = any(v.serverless is not None for v in ep.variants)
+        if d.strategy == "all_at_once":
+            for f in steps:
+                yield Violation((*loc, f), "all_at_once shifts all traffic in one step: remove the step size", "deployment-step")
+        elif len(steps) != 1:
+            yield Violation(loc, f"{d.strategy} needs exactly one of step_instances or step_percent", "deployment-step")
+        elif serverless:
+            yield Violation((*loc, "strategy"), f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once", "deployment-serverless")
+        else:
+            yield from _step_size(d.strategy, loc, steps[0], getattr(d, steps[0]), total)
+        if d.strategy == "rolling":
+            if serverless:
+                yield Violation((*loc, "strategy"), "rolling deployments do not support serverless endpoints", "rolling-serverless")
+            if len(ep.variants) > 1:
+                yield Violation((*loc, "strategy"), "rolling deployments do not support endpoints with several production variants", "rolling-multi-variant")
+            if d.termination_wait_seconds:
+                yield Violation((*loc, "termination_wait_seconds"), "termination_wait_seconds applies to blue/green deployments, not rolling", "rolling-termination-wait")
+        if d.rollback_on_alarms and ep.alarms is None:
+            yield Violation((*loc, "rollback_on_alarms"), 'auto-rollback watches alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false', "rollback-needs-alarms")
+
+
+def _step_size(strategy: str, loc: Loc, field: str, value: int, total: int) -> Iterator[Violation]:
+    # SageMaker: the canary is at most 50 % of the new fleet; a linear step is 10-50 % of it.
+    limit = {"canary": (0, 50), "linear": (10, 50), "rolling": (0, 100)}[strategy]
+    if field == "step_percent":
+        pct = value
+    else:
+        pct = 100 * value / total if total else 100
+    if not limit[0] <= pct <= limit[1]:
+        what = f"{value} of {total} instances ({pct:.0f} %)" if field == "step_instances" else f"{value} %"
+        bound = f"at most {limit[1]} %" if limit[0] == 0 else f"{limit[0]}-{limit[1]} %"
+        yield Violation((*loc, field), f"a {strategy} step of {what} is outside {bound} of the fleet", f"{strategy}-step-size")

@@ -1,0 +1,45 @@
+"""Typed errors raised by the library; the CLI is the only place that turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MlinfraError(Exception):
+    """Base class of every error mlinfra raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config file, located as precisely as the YAML allows."""
+
+    file: str
+    line: int | None
+    path: str  # dotted field path, e.g. ``endpoints[0].variants[1].weight``; "" for the whole document
+    message: str
+    code: str  # a stable rule name, e.g. ``duplicate-variant-name``
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message} [{self.code}]"
+
+
+class ConfigError(MlinfraError):
+    """The config file is missing, unreadable or invalid. Carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RenderError(MlinfraError):
+    """A template or the writer failed; this is a bug or a disk problem, never a config problem."""
+
+
+class OutputError(MlinfraError):
+    """The output directory cannot be written (not a directory, permissions, ...)."""

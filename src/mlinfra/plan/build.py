@@ -1,0 +1,365 @@
+"""Config → resource plan. Every name, default and least-privilege grant is decided here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from urllib.parse import urlparse
+
+from ..config.model import Endpoint, PlatformConfig, Variant
+from ..render.hcl import Interp, Ref
+from .model import (
+    AlarmPlan,
+    AsyncPlan,
+    BackendPlan,
+    CapturePlan,
+    DeploymentPlan,
+    EndpointPlan,
+    ModelPlan,
+    PlatformPlan,
+    RolePlan,
+    ScaleFromZeroPlan,
+    ScalingPlan,
+    ServerlessPlan,
+    Statement,
+    TopicPlan,
+    VariantPlan,
+)
+
+#: Captured requests are kept this long; noncurrent versions a week.
+CAPTURE_RETENTION_DAYS = 90
+MAX_SAGEMAKER_NAME = 63
+
+# Instance families with local NVMe instance storage. SageMaker rejects an endpoint configuration's
+# KmsKeyId when a variant runs on one of them (the instance store is encrypted by the hardware).
+_LOCAL_STORAGE = re.compile(r"^ml\.(?:[a-z]+\d+[a-z]*d[a-z]*|g5|g6e?|p5e?|trn1n?)\.")
+_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/(?P<repo>[^:@]+)")
+
+PARTITION = Ref("local.partition")
+ACCOUNT = Ref("local.account_id")
+
+
+def build_plan(config: PlatformConfig) -> PlatformPlan:
+    """Decide every resource of the platform from a validated config."""
+    p = config.project
+    prefix = f"{p.name}-{p.environment}"
+    tags = {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name}
+    tags.update(p.tags)
+    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints)
+    capture = any(e.uses_capture_bucket for e in endpoints)
+    return PlatformPlan(
+        project=p.name,
+        environment=p.environment,
+        prefix=prefix,
+        region=p.region,
+        tags=dict(sorted(tags.items())),
+        backend=_backend(config),
+        kms_alias=f"alias/{prefix}-ml",
+        kms_description=f"mlinfra {prefix}: SageMaker endpoint storage, data capture, async results and notifications",
+        capture_bucket=Interp(f"{prefix}-capture-", Ref("data.aws_caller_identity.current.account_id")) if capture else None,
+        capture_retention_days=CAPTURE_RETENTION_DAYS,
+        role=_role(config, prefix, endpoints),
+        endpoints=endpoints,
+    )
+
+
+def ident(name: str) -> str:
+    """A Terraform identifier for a config name (dashes become underscores; never starts with a digit)."""
+    out = name.replace("-", "_")
+    return out if out[0].isalpha() else f"v_{out}"
+
+
+def hashed_name(base: str, content: object) -> str:
+    """``base-<8 hex>``: a name that changes exactly when ``content`` does, within SageMaker's 63 characters."""
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain).encode()).hexdigest()[:8]
+    return f"{base[: MAX_SAGEMAKER_NAME - 9].rstrip('-')}-{digest}"
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Ref):
+        return {"ref": value.expr}
+    if isinstance(value, Interp):
+        return {"interp": [_plain(p) if isinstance(p, Ref) else p for p in value.parts]}
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    raise TypeError(type(value).__name__)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _backend(config: PlatformConfig) -> BackendPlan | None:
+    s = config.state
+    if s is None:
+        return None
+    return BackendPlan(
+        bucket=s.bucket,
+        key=s.key,
+        region=s.region or config.project.region,
+        encrypt=True,
+        kms_key_id=s.kms_key_id,
+        use_lockfile=s.use_lockfile,
+        dynamodb_table=s.dynamodb_table,
+    )
+
+
+# --- endpoints ------------------------------------------------------------------------------------------
+
+
+def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan:
+    name = f"{prefix}-{ep.name}"
+    role = _role_name(prefix)
+    multi = ep.multi_model.model_data_prefix if ep.multi_model else None
+
+    def model_for(v: Variant) -> ModelPlan:
+        mv = config.model(v.model)
+        content = {"image": mv.image, "data": multi or mv.model_data, "env": mv.environment, "mode": "MultiModel" if multi else "SingleModel", "role": role}
+        return ModelPlan(
+            key=ident(v.name),
+            name=hashed_name(f"{name}-{v.name}", content),
+            version=mv.version,
+            image=mv.image,
+            model_data_url=multi or mv.model_data,
+            mode="MultiModel" if multi else "SingleModel",
+            environment=dict(sorted(mv.environment.items())),
+        )
+
+    alarms = _alarms(ep, name)
+    variants = tuple(_variant(ep, name, v, model_for(v)) for v in ep.variants)
+    shadow = _variant(ep, name, ep.shadow, model_for(ep.shadow)) if ep.shadow else None
+    capture = None
+    if ep.data_capture is not None:
+        dc = ep.data_capture
+        cprefix = (dc.prefix or ep.name).strip("/")
+        capture = CapturePlan(
+            sampling_percentage=dc.sampling_percentage,
+            modes=tuple(m.capitalize() for m in sorted(set(dc.modes))),
+            json_content_types=tuple(dc.json_content_types),
+            csv_content_types=tuple(dc.csv_content_types),
+            destination=Interp("s3://", Ref("var.capture_bucket"), f"/{cprefix}"),
+            prefix=cprefix,
+        )
+    asyn = None
+    if ep.async_inference is not None:
+        a = ep.async_inference
+        asyn = AsyncPlan(
+            output_path=a.output_path,
+            failure_path=a.failure_path,
+            max_concurrent_invocations_per_instance=a.max_concurrent_invocations_per_instance,
+            success_topic=TopicPlan("success", f"{name}-success") if a.notifications else None,
+            error_topic=TopicPlan("error", f"{name}-error") if a.notifications else None,
+        )
+    encrypt = all(v.serverless is not None or not _LOCAL_STORAGE.match(v.instance_type or "") for v in (*ep.variants, *([ep.shadow] if ep.shadow else [])))
+    deployment = _deployment(ep, alarms)
+    # Exactly what CreateEndpointConfig receives (not auto-scaling or alarms, which live elsewhere).
+    config_content = {
+        "variants": [_variant_config(v) for v in variants],
+        "shadow": _variant_config(shadow) if shadow else None,
+        "capture": capture,
+        "async": asyn,
+        "encrypt": encrypt,
+    }
+    return EndpointPlan(
+        key=ident(ep.name),
+        module=f"endpoint_{ident(ep.name)}",
+        name=name,
+        config_name=hashed_name(name, config_content),
+        kind=ep.kind,
+        models=tuple(v.model for v in (*variants, *([shadow] if shadow else []))),
+        variants=variants,
+        shadow=shadow,
+        capture=capture,
+        alarms=alarms,
+        deployment=deployment,
+        async_inference=asyn,
+        encrypt_storage=encrypt,
+        uses_capture_bucket=capture is not None,
+    )
+
+
+def _variant_config(v: VariantPlan) -> dict[str, object]:
+    return {"name": v.name, "model": v.model.name, "weight": v.weight, "type": v.instance_type, "count": v.instance_count, "serverless": v.serverless}
+
+
+def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> VariantPlan:
+    serverless = None
+    if v.serverless is not None:
+        s = v.serverless
+        serverless = ServerlessPlan(s.memory_mb, s.max_concurrency, s.provisioned_concurrency)
+    scaling = None
+    if v.autoscaling is not None and v.serverless is None:
+        a = v.autoscaling
+        key = ident(v.name)
+        is_async = ep.kind == "async"
+        scaling = ScalingPlan(
+            key=key,
+            resource_id=Interp("endpoint/", Ref("aws_sagemaker_endpoint.this.name"), f"/variant/{v.name}"),
+            min_capacity=a.min,
+            max_capacity=a.max,
+            policy_name=f"{endpoint_name}-{v.name}-{'backlog' if is_async else 'invocations'}",
+            scale_in_cooldown=a.scale_in_cooldown,
+            scale_out_cooldown=a.scale_out_cooldown,
+            target_value=_number(a.target_backlog_per_instance if is_async else a.target_invocations),
+            predefined_metric=None if is_async else "SageMakerVariantInvocationsPerInstance",
+            backlog_metric_dimensions={"EndpointName": endpoint_name} if is_async else None,
+            scale_from_zero=ScaleFromZeroPlan(
+                policy_name=f"{endpoint_name}-{v.name}-from-zero",
+                alarm_key=f"{key}_backlog_without_capacity",
+                alarm_name=f"{endpoint_name}-{v.name}-backlog-without-capacity",
+                dimensions={"EndpointName": endpoint_name},
+                policy_key=f"{key}_from_zero",
+            )
+            if is_async and a.min == 0
+            else None,
+        )
+    return VariantPlan(
+        key=ident(v.name),
+        name=v.name,
+        model=model,
+        weight=_number(v.weight),
+        instance_type=v.instance_type,
+        instance_count=v.instance_count,
+        serverless=serverless,
+        scaling=scaling,
+    )
+
+
+def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
+    if ep.alarms is None:
+        return ()
+    a = ep.alarms
+    out = []
+    for v in ep.variants:
+        dims = {"EndpointName": endpoint_name, "VariantName": v.name}
+        out.append(
+            AlarmPlan(
+                key=f"{ident(v.name)}_latency_p99",
+                name=f"{endpoint_name}-{v.name}-latency-p99",
+                description=f"p99 model latency of variant {v.name} above {_number(a.latency_p99_ms)} ms",
+                variant=v.name,
+                kind="latency",
+                # ModelLatency is reported in microseconds.
+                threshold=_number(a.latency_p99_ms * 1000),
+                period=a.period_seconds,
+                evaluation_periods=a.evaluation_periods,
+                dimensions=dims,
+            )
+        )
+        out.append(
+            AlarmPlan(
+                key=f"{ident(v.name)}_error_rate",
+                name=f"{endpoint_name}-{v.name}-5xx-rate",
+                description=f"5XX error rate of variant {v.name} above {_number(a.error_rate_percent)} %",
+                variant=v.name,
+                kind="error_rate",
+                threshold=_number(a.error_rate_percent),
+                period=a.period_seconds,
+                evaluation_periods=a.evaluation_periods,
+                dimensions=dims,
+            )
+        )
+    return tuple(out)
+
+
+def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan | None:
+    d = ep.deployment
+    if d is None:
+        return None
+    step_type = step_value = None
+    if d.step_instances is not None:
+        step_type, step_value = "INSTANCE_COUNT", d.step_instances
+    elif d.step_percent is not None:
+        step_type, step_value = "CAPACITY_PERCENT", d.step_percent
+    rolling = d.strategy == "rolling"
+    return DeploymentPlan(
+        rolling=rolling,
+        traffic_type=None if rolling else d.strategy.upper(),
+        step_type=step_type,
+        step_value=step_value,
+        wait_interval=d.wait_seconds,
+        termination_wait=None if rolling else d.termination_wait_seconds,
+        max_execution_timeout=d.max_execution_timeout_seconds,
+        rollback_alarms=tuple(a.key for a in alarms) if d.rollback_on_alarms else (),
+    )
+
+
+# --- the execution role ---------------------------------------------------------------------------------
+
+
+def _role_name(prefix: str) -> str:
+    return f"{prefix}-sagemaker-execution"
+
+
+def _s3_arn(uri: str, suffix: str = "") -> Interp:
+    u = urlparse(uri)
+    return Interp("arn:", PARTITION, f":s3:::{u.netloc}{u.path}{suffix}")
+
+
+def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ...]) -> RolePlan:
+    single: set[str] = set()
+    multi: set[str] = set()
+    repos: set[tuple[str, str, str, str]] = set()
+    for ep in endpoints:
+        for m in ep.models:
+            (multi if m.mode == "MultiModel" else single).add(m.model_data_url)
+            e = _ECR.match(m.image)
+            assert e is not None  # the config model only admits ECR images
+            repos.add(("aws-cn" if e["cn"] else "aws", e["region"], e["account"], e["repo"]))
+
+    st: list[Statement] = []
+    if single:
+        st.append(Statement("ReadModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in sorted(single))))
+    for i, uri in enumerate(sorted(multi)):
+        u = urlparse(uri)
+        key_prefix = u.path.lstrip("/")
+        st.append(Statement(f"ListMultiModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{key_prefix}*",)),)))
+        st.append(Statement(f"ReadMultiModelArtifacts{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    st.append(
+        Statement(
+            "PullModelImages",
+            ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+            tuple(f"arn:{part}:ecr:{region}:{account}:repository/{repo}" for part, region, account, repo in sorted(repos)),
+        )
+    )
+    st.append(
+        Statement(
+            "EcrAuthorizationToken",
+            ("ecr:GetAuthorizationToken",),
+            ("*",),
+            comment="GetAuthorizationToken is account-wide: IAM has no resource to scope it to.",
+        )
+    )
+    captures = [ep.capture for ep in endpoints if ep.capture is not None]
+    if captures:
+        st.append(Statement("WriteDataCapture", ("s3:PutObject",), tuple(Interp(Ref("var.capture_bucket_arn"), f"/{c.prefix}/*") for c in captures)))
+    asyncs = [ep.async_inference for ep in endpoints if ep.async_inference is not None]
+    if asyncs:
+        writes = sorted({p for a in asyncs for p in (a.output_path, a.failure_path) if p})
+        st.append(Statement("WriteAsyncResults", ("s3:PutObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in writes)))
+    inputs = sorted({e.async_inference.input_path for e in config.endpoints if e.async_inference is not None})
+    if inputs:
+        st.append(Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in inputs)))
+    topics = [t for a in asyncs for t in (a.success_topic, a.error_topic) if t is not None]
+    if topics:
+        st.append(Statement("PublishAsyncNotifications", ("sns:Publish",), tuple(Interp("arn:", PARTITION, f":sns:{config.project.region}:", ACCOUNT, f":{t.name}") for t in topics)))
+    st.append(Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)))
+    if endpoints:
+        st.append(
+            Statement(
+                "WriteEndpointLogs",
+                ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                tuple(Interp("arn:", PARTITION, f":logs:{config.project.region}:", ACCOUNT, f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*") for ep in endpoints),
+            )
+        )
+        st.append(
+            Statement(
+                "PublishEndpointMetrics",
+                ("cloudwatch:PutMetricData",),
+                ("*",),
+                (("StringEquals", "cloudwatch:namespace", ("/aws/sagemaker/Endpoints",)),),
+                comment="PutMetricData has no resource ARN; the namespace condition scopes it.",
+            )
+        )
+    return RolePlan(name=_role_name(prefix), statements=tuple(st), needs_capture_bucket=bool(captures))

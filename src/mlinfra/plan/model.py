@@ -1,0 +1,199 @@
+"""The resource plan: every AWS name, default and dependency decided, as plain frozen dataclasses.
+
+Nothing after this layer makes a decision: the context layer only reshapes a plan for the templates.
+Values are either literals (from the config) or :class:`~mlinfra.render.hcl.Ref` / ``Interp`` wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..render.hcl import Interp, Ref
+
+Expr = str | Ref | Interp
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One IAM policy statement (rendered as a ``statement`` block of ``aws_iam_policy_document``)."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[Expr, ...]
+    # (test, variable, values), e.g. ("StringLike", "s3:prefix", ("models/*",))
+    conditions: tuple[tuple[str, str, tuple[Expr, ...]], ...] = ()
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    key: str  # Terraform resource name inside the endpoint module
+    name: str  # SageMaker model name (content-hashed: models are immutable)
+    version: str
+    image: str
+    model_data_url: str
+    mode: str  # "SingleModel" | "MultiModel"
+    environment: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ServerlessPlan:
+    memory_size_in_mb: int
+    max_concurrency: int
+    provisioned_concurrency: int | None
+
+
+@dataclass(frozen=True)
+class ScalingPlan:
+    key: str
+    resource_id: Interp
+    min_capacity: int
+    max_capacity: int
+    policy_name: str
+    scale_in_cooldown: int
+    scale_out_cooldown: int
+    target_value: float
+    # Real-time: the predefined invocations-per-instance metric. Async: the backlog per instance, plus a
+    # step policy that adds the first instance when requests wait and no instance runs.
+    predefined_metric: str | None
+    backlog_metric_dimensions: dict[str, str] | None
+    scale_from_zero: ScaleFromZeroPlan | None
+
+
+@dataclass(frozen=True)
+class ScaleFromZeroPlan:
+    policy_name: str
+    alarm_key: str
+    alarm_name: str
+    dimensions: dict[str, str]
+    policy_key: str
+
+
+@dataclass(frozen=True)
+class AlarmPlan:
+    key: str
+    name: str
+    description: str
+    variant: str
+    kind: str  # "latency" | "error_rate"
+    threshold: float
+    period: int
+    evaluation_periods: int
+    dimensions: dict[str, str]
+
+    @property
+    def is_latency(self) -> bool:
+        return self.kind == "latency"
+
+
+@dataclass(frozen=True)
+class VariantPlan:
+    key: str
+    name: str
+    model: ModelPlan
+    weight: int | float
+    instance_type: str | None
+    instance_count: int | None
+    serverless: ServerlessPlan | None
+    scaling: ScalingPlan | None
+
+
+@dataclass(frozen=True)
+class CapturePlan:
+    sampling_percentage: int
+    modes: tuple[str, ...]  # "Input" / "Output"
+    json_content_types: tuple[str, ...]
+    csv_content_types: tuple[str, ...]
+    destination: Interp
+    prefix: str
+
+    @property
+    def has_content_types(self) -> bool:
+        return bool(self.json_content_types or self.csv_content_types)
+
+
+@dataclass(frozen=True)
+class DeploymentPlan:
+    rolling: bool
+    traffic_type: str | None  # CANARY | LINEAR | ALL_AT_ONCE (blue/green)
+    step_type: str | None  # INSTANCE_COUNT | CAPACITY_PERCENT
+    step_value: int | None
+    wait_interval: int
+    termination_wait: int | None
+    max_execution_timeout: int | None
+    rollback_alarms: tuple[str, ...]  # alarm resource keys in the endpoint module
+
+    @property
+    def step_block(self) -> str | None:
+        """The provider's block for the step size of this strategy."""
+        if self.rolling:
+            return "maximum_batch_size"
+        return {"CANARY": "canary_size", "LINEAR": "linear_step_size"}.get(self.traffic_type or "")
+
+
+@dataclass(frozen=True)
+class TopicPlan:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AsyncPlan:
+    output_path: str
+    failure_path: str | None
+    max_concurrent_invocations_per_instance: int | None
+    success_topic: TopicPlan | None
+    error_topic: TopicPlan | None
+
+
+@dataclass(frozen=True)
+class EndpointPlan:
+    key: str  # identifier in the root module (``module "endpoint_<key>"``)
+    module: str  # directory under modules/
+    name: str
+    config_name: str  # content-hashed: endpoint configurations are immutable in SageMaker
+    kind: str
+    models: tuple[ModelPlan, ...]
+    variants: tuple[VariantPlan, ...]
+    shadow: VariantPlan | None
+    capture: CapturePlan | None
+    alarms: tuple[AlarmPlan, ...]
+    deployment: DeploymentPlan | None
+    async_inference: AsyncPlan | None
+    # SageMaker refuses KmsKeyId on instances with local NVMe storage (their volumes are hardware-encrypted).
+    encrypt_storage: bool
+    uses_capture_bucket: bool
+
+
+@dataclass(frozen=True)
+class RolePlan:
+    name: str
+    statements: tuple[Statement, ...]
+    needs_capture_bucket: bool
+
+
+@dataclass(frozen=True)
+class BackendPlan:
+    bucket: str
+    key: str
+    region: str
+    encrypt: bool
+    kms_key_id: str | None
+    use_lockfile: bool
+    dynamodb_table: str | None
+
+
+@dataclass(frozen=True)
+class PlatformPlan:
+    project: str
+    environment: str
+    prefix: str
+    region: str
+    tags: dict[str, str]
+    backend: BackendPlan | None
+    kms_alias: str
+    kms_description: str
+    capture_bucket: Interp | None
+    capture_retention_days: int
+    role: RolePlan
+    endpoints: tuple[EndpointPlan, ...] = field(default_factory=tuple)

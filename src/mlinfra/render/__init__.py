@@ -1,0 +1,140 @@
+"""Render context → ``{PurePosixPath: text}``: pure, no disk writes, no network.
+
+Every ``{{ expression }}`` in a ``.tf`` template passes through :func:`~mlinfra.render.hcl.hcl` (the
+environment's ``finalize``), so a value can only ever appear as an escaped HCL literal or as a
+precomputed reference. Markdown templates get a Markdown-escaping finalize instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ..errors import RenderError
+from .fmt import format_hcl
+from .hcl import Ref, hcl, hcl_block_list, hcl_block_map
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from ..config.model import PlatformConfig
+    from ..context import RootContext
+
+Tree = dict[PurePosixPath, str]
+
+
+class Text(str):
+    """Already-rendered output (of a filter): ``finalize`` passes it through unchanged."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    files: Tree
+    modules: int
+    resources: int
+    endpoints: int
+
+
+def templates_dir() -> Path:
+    """Installed wheels carry the templates inside the package; a source checkout has them at the top."""
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "templates"
+
+
+def render_project(config: PlatformConfig) -> Rendered:
+    """Render the whole Terraform tree (root module and modules) for a validated config."""
+    from ..context import build_context
+    from ..plan.build import build_plan
+
+    return render_context(build_context(build_plan(config)))
+
+
+def render_context(ctx: RootContext) -> Rendered:
+    files: Tree = {}
+    root = {"ctx": ctx, "plan": ctx.plan}
+    for name in ("versions.tf", "providers.tf", "main.tf", "outputs.tf"):
+        files[PurePosixPath(name)] = _render(f"root/{name}.j2", root)
+    if ctx.plan.backend is not None:
+        files[PurePosixPath("backend.tf")] = _render("root/backend.tf.j2", root)
+    for mod in ctx.modules:
+        base = PurePosixPath("modules") / mod.key
+        values = {"mod": mod, **mod.values}
+        files[base / "main.tf"] = _render(f"modules/{mod.template}/main.tf.j2", values)
+        files[base / "variables.tf"] = _render("common/variables.tf.j2", values)
+        files[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
+    resources = sum(len(re.findall(r'^resource "', text, re.M)) for path, text in files.items())
+    files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
+    return Rendered(
+        files=dict(sorted(files.items())),
+        modules=len(ctx.modules),
+        resources=resources,
+        endpoints=len(ctx.plan.endpoints),
+    )
+
+
+def _render(name: str, values: dict[str, object]) -> str:
+    import jinja2
+
+    env = _environment("md" if name.endswith(".md.j2") else "tf")
+    try:
+        text = env.get_template(name).render(values)
+    except jinja2.TemplateError as exc:  # a bug in mlinfra, never in the user's config
+        raise RenderError(f"template {name}: {exc}") from exc
+    return format_hcl(text) if name.endswith(".tf.j2") else text.strip("\n") + "\n"
+
+
+@functools.cache
+def _environment(kind: str) -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=_finalize_tf if kind == "tf" else _finalize_md,
+    )
+    env.filters["block_map"] = lambda value, indent: Text(hcl_block_map(value, indent))
+    env.filters["block_list"] = lambda value, indent: Text(hcl_block_list(value, indent))
+    env.filters["comment"] = lambda value: Text(" ".join(str(value).split()))
+    env.filters["ident"] = _ident
+    # ref("aws_sagemaker_model", key, "name") -> aws_sagemaker_model.<key>.name, from identifiers only.
+    env.globals["ref"] = lambda *parts: Ref(".".join(_ident(p) for p in parts))
+    env.filters["tftype"] = _tftype
+    return env
+
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TYPES = {"string", "number", "bool", "list(string)", "map(string)"}
+
+
+def _ident(value: str) -> Text:
+    if not _IDENT.match(value):
+        raise ValueError(f"not a Terraform identifier: {value!r}")
+    return Text(value)
+
+
+def _tftype(value: str) -> Text:
+    if value not in _TYPES:
+        raise ValueError(f"not a variable type mlinfra emits: {value!r}")
+    return Text(value)
+
+
+def _finalize_tf(value: object) -> str:
+    return value if isinstance(value, Text) else hcl(value)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
+
+
+def _finalize_md(value: object) -> str:
+    if isinstance(value, Text):
+        return value
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))

@@ -1,0 +1,686 @@
+"""Each check in tests/support/hcl_checks.py must be able to fail.
+
+Every test writes a small rendered-Terraform tree to tmp_path: a known-good tree
+yields no error, and one targeted breakage yields exactly the expected message.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+try:
+    from tests.support.hcl_checks import (
+        DEFAULT_SCHEMA,
+        load_tree,
+        reference_errors,
+        references,
+        schema_errors,
+        value_expressions,
+    )
+except ModuleNotFoundError:
+    # Plain `pytest` (not `python -m pytest`) puts tests/ rather than the repo
+    # root on sys.path while tests/ has no __init__.py.
+    from support.hcl_checks import (  # type: ignore[no-redef]
+        DEFAULT_SCHEMA,
+        load_tree,
+        reference_errors,
+        references,
+        schema_errors,
+        value_expressions,
+    )
+
+ROOT_MAIN = """
+module "serving" {
+  source        = "./modules/serving"
+  name          = var.name
+  kms_key_arn   = module.security.kms_key_arn
+  instance_type = "ml.m5.large"
+}
+
+module "security" {
+  source = "./modules/security"
+  name   = var.name
+}
+"""
+
+ROOT_VARIABLES = """
+variable "name" {
+  description = "Platform name, used as a prefix."
+  type        = string
+}
+"""
+
+ROOT_OUTPUTS = """
+output "endpoint_name" {
+  description = "SageMaker endpoint name."
+  value       = module.serving.endpoint_name
+}
+"""
+
+SECURITY_MAIN = """
+data "aws_caller_identity" "current" {}
+
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "Root"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description         = "${var.name} data key"
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.key.json
+  tags                = { Name = var.name }
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+"""
+
+SECURITY_VARIABLES = """
+variable "name" {
+  description = "Name prefix."
+  type        = string
+}
+"""
+
+SECURITY_OUTPUTS = """
+output "kms_key_arn" {
+  description = "ARN of the data key."
+  value       = aws_kms_key.this.arn
+}
+"""
+
+SERVING_MAIN = """
+locals {
+  prefix = "${var.name}-serving"
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["sagemaker.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = local.prefix
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+resource "aws_iam_role_policy" "invoke" {
+  name = "invoke"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["sagemaker:InvokeEndpoint", "s3:GetObject"]
+      Resource = ["arn:aws:s3:::bucket/*", aws_sagemaker_endpoint.this.arn]
+    }]
+  })
+}
+
+resource "aws_sagemaker_model" "this" {
+  name               = local.prefix
+  execution_role_arn = aws_iam_role.this.arn
+  primary_container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:latest"
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "this" {
+  name        = local.prefix
+  kms_key_arn = var.kms_key_arn
+
+  production_variants {
+    variant_name           = "primary"
+    model_name             = aws_sagemaker_model.this.name
+    instance_type          = var.instance_type
+    initial_instance_count = 1
+  }
+
+  data_capture_config {
+    enable_capture              = true
+    initial_sampling_percentage = 10
+    destination_s3_uri          = "s3://bucket/capture"
+    capture_options {
+      capture_mode = "Input"
+    }
+    capture_options {
+      capture_mode = "Output"
+    }
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint" "this" {
+  name                 = local.prefix
+  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name
+
+  deployment_config {
+    auto_rollback_configuration {
+      alarms {
+        alarm_name = aws_cloudwatch_metric_alarm.errors.alarm_name
+      }
+    }
+    blue_green_update_policy {
+      traffic_routing_configuration {
+        type                     = "ALL_AT_ONCE"
+        wait_interval_in_seconds = 60
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${local.prefix}-5xx"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  threshold           = 0
+  metric_query {
+    id          = "e1"
+    expression  = "m1"
+    return_data = true
+  }
+  metric_query {
+    id = "m1"
+    metric {
+      metric_name = "Invocation5XXErrors"
+      namespace   = "AWS/SageMaker"
+      period      = 60
+      stat        = "Sum"
+      dimensions  = { EndpointName = local.prefix }
+    }
+  }
+}
+
+resource "aws_appautoscaling_target" "this" {
+  max_capacity       = 2
+  min_capacity       = 1
+  resource_id        = "endpoint/${aws_sagemaker_endpoint.this.name}/variant/primary"
+  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"
+  service_namespace  = "sagemaker"
+}
+
+resource "aws_appautoscaling_policy" "this" {
+  name               = "${local.prefix}-invocations"
+  policy_type        = "TargetTrackingScaling"
+  resource_id        = aws_appautoscaling_target.this.resource_id
+  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.this.service_namespace
+  target_tracking_scaling_policy_configuration {
+    target_value = 100
+    predefined_metric_specification {
+      predefined_metric_type = "SageMakerVariantInvocationsPerInstance"
+    }
+  }
+}
+
+resource "aws_security_group" "this" {
+  name        = local.prefix
+  description = <<-EOT
+    Endpoint access for ${local.prefix}; "quoted" text is fine here.
+  EOT
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+"""
+
+SERVING_VARIABLES = """
+variable "name" {
+  description = "Name prefix."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the endpoint volume."
+  type        = string
+}
+
+variable "instance_type" {
+  description = "Endpoint instance type."
+  type        = string
+  default     = "ml.t2.medium"
+}
+"""
+
+SERVING_OUTPUTS = """
+output "endpoint_name" {
+  description = "SageMaker endpoint name."
+  value       = aws_sagemaker_endpoint.this.name
+}
+"""
+
+
+def good_files() -> dict[str, str]:
+    return {
+        "main.tf": ROOT_MAIN,
+        "variables.tf": ROOT_VARIABLES,
+        "outputs.tf": ROOT_OUTPUTS,
+        "modules/security/main.tf": SECURITY_MAIN,
+        "modules/security/variables.tf": SECURITY_VARIABLES,
+        "modules/security/outputs.tf": SECURITY_OUTPUTS,
+        "modules/serving/main.tf": SERVING_MAIN,
+        "modules/serving/variables.tf": SERVING_VARIABLES,
+        "modules/serving/outputs.tf": SERVING_OUTPUTS,
+    }
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return root
+
+
+def tree_with(tmp_path: Path, changes: dict[str, str]) -> Path:
+    """The good tree with some files replaced (or added), keyed by relative path."""
+    return write_tree(tmp_path, {**good_files(), **changes})
+
+
+def replace(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def add_resource(text: str) -> str:
+    return SERVING_MAIN + "\n" + text
+
+
+# ---------------------------------------------------------------------------
+# Known-good tree
+# ---------------------------------------------------------------------------
+
+
+def test_good_tree_has_no_errors(tmp_path):
+    root = write_tree(tmp_path, good_files())
+    assert schema_errors(root) == []
+    assert reference_errors(root) == []
+
+
+def test_load_tree_groups_files_by_module(tmp_path):
+    tree = load_tree(write_tree(tmp_path, good_files()))
+    assert sorted(tree) == [".", "modules/security", "modules/serving"]
+    assert sorted(tree["modules/serving"]) == ["main.tf", "outputs.tf", "variables.tf"]
+
+
+def test_load_tree_reports_unparseable_file(tmp_path):
+    write_tree(tmp_path, {"main.tf": 'resource "aws_kms_key" "k" {\n  description = \n}\n'})
+    with pytest.raises(ValueError, match="main.tf"):
+        load_tree(tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# schema_errors
+# ---------------------------------------------------------------------------
+
+SERVING = "modules/serving/main.tf"
+
+
+def test_unknown_argument(tmp_path):
+    main = replace(SERVING_MAIN, "  kms_key_arn = var.kms_key_arn\n", "  kms_key_arn = var.kms_key_arn\n  kms_key = var.kms_key_arn\n")
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [f"{SERVING}: aws_sagemaker_endpoint_configuration.this: kms_key: unknown argument"]
+
+
+def test_unknown_argument_in_nested_block(tmp_path):
+    main = replace(SERVING_MAIN, 'capture_mode = "Input"', 'capture_mode = "Input"\n      mode = "x"')
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f"{SERVING}: aws_sagemaker_endpoint_configuration.this: "
+        "data_capture_config.capture_options[0].mode: unknown argument"
+    ]
+
+
+def test_missing_required_argument(tmp_path):
+    main = replace(SERVING_MAIN, '  comparison_operator = "GreaterThanThreshold"\n', "")
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [f"{SERVING}: aws_cloudwatch_metric_alarm.errors: comparison_operator: required argument is missing"]
+
+
+def test_required_argument_set_to_null_counts_as_missing(tmp_path):
+    main = replace(SERVING_MAIN, 'comparison_operator = "GreaterThanThreshold"', "comparison_operator = null")
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [f"{SERVING}: aws_cloudwatch_metric_alarm.errors: comparison_operator: required argument is missing"]
+
+
+def test_missing_required_nested_argument(tmp_path):
+    main = replace(SERVING_MAIN, "        wait_interval_in_seconds = 60\n", "")
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f"{SERVING}: aws_sagemaker_endpoint.this: deployment_config.blue_green_update_policy."
+        "traffic_routing_configuration.wait_interval_in_seconds: required argument is missing"
+    ]
+
+
+def test_missing_required_block(tmp_path):
+    text = 'resource "aws_sagemaker_endpoint_configuration" "bare" {\n  name = "x"\n}\n'
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert errors == [f"{SERVING}: aws_sagemaker_endpoint_configuration.bare: production_variants: required block is missing"]
+
+
+def test_single_block_repeated(tmp_path):
+    block = "  data_capture_config {\n"
+    start = SERVING_MAIN.index(block)
+    end = SERVING_MAIN.index("  lifecycle {")
+    main = SERVING_MAIN[:end] + SERVING_MAIN[start:end] + SERVING_MAIN[end:]
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f"{SERVING}: aws_sagemaker_endpoint_configuration.this: data_capture_config: block may appear at most once, found 2"
+    ]
+
+
+def test_max_items_exceeded(tmp_path):
+    main = replace(
+        SERVING_MAIN,
+        '    capture_options {\n      capture_mode = "Output"\n    }\n',
+        '    capture_options {\n      capture_mode = "Output"\n    }\n' * 2,
+    )
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f"{SERVING}: aws_sagemaker_endpoint_configuration.this: "
+        "data_capture_config.capture_options: at most 2 blocks allowed, found 3"
+    ]
+
+
+def test_unknown_resource_type(tmp_path):
+    text = 'resource "aws_sagemaker_endpointz" "x" {\n  name = "x"\n}\n'
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{SERVING}: aws_sagemaker_endpointz.x: resource type aws_sagemaker_endpointz is not in the committed schema")
+
+
+def test_resource_type_outside_committed_list(tmp_path):
+    # A real provider type the renderer has not been cleared to emit.
+    text = 'resource "aws_instance" "x" {\n  ami = "ami-123"\n}\n'
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert len(errors) == 1 and "aws_instance is not in the committed schema" in errors[0]
+
+
+def test_other_provider_type_rejected(tmp_path):
+    text = 'resource "random_id" "x" {\n  byte_length = 4\n}\n'
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert errors == [f"{SERVING}: random_id.x: resource type random_id does not belong to hashicorp/aws"]
+
+
+def test_unknown_data_source_type(tmp_path):
+    text = 'data "aws_caller_identityy" "me" {}\n'
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert len(errors) == 1 and errors[0].startswith(f"{SERVING}: data.aws_caller_identityy.me: data source type")
+
+
+def test_block_written_as_attribute_and_vice_versa(tmp_path):
+    text = """
+resource "aws_sagemaker_endpoint_configuration" "attr" {
+  production_variants = [{ model_name = "m" }]
+}
+
+resource "aws_kms_key" "blk" {
+  tags {
+    Name = "x"
+  }
+}
+"""
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert errors == [
+        f"{SERVING}: aws_sagemaker_endpoint_configuration.attr: production_variants: is a block, not an argument "
+        "(write `production_variants { ... }`)",
+        f"{SERVING}: aws_kms_key.blk: tags: is an argument, not a block (write `tags = ...`)",
+    ]
+
+
+def test_computed_only_attribute_cannot_be_set(tmp_path):
+    main = replace(SERVING_MAIN, "  assume_role_policy = data", '  arn = "x"\n  assume_role_policy = data')
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [f"{SERVING}: aws_iam_role.this: arn: is read-only (computed), it cannot be set"]
+
+
+def test_meta_arguments_allowed_and_dynamic_rejected(tmp_path):
+    text = """
+resource "aws_kms_key" "meta" {
+  count      = 1
+  provider   = aws.east
+  depends_on = [aws_iam_role.this]
+  lifecycle {
+    prevent_destroy = true
+    ignore_changes  = [tags]
+  }
+}
+
+resource "aws_kms_key" "both" {
+  count    = 1
+  for_each = toset(["a"])
+  lifecycle {
+    prevent_destroy = true
+    keep            = true
+  }
+}
+
+data "aws_iam_policy_document" "dyn" {
+  dynamic "statement" {
+    for_each = ["a"]
+    content {
+      actions = [statement.value]
+    }
+  }
+}
+"""
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert errors == [
+        f"{SERVING}: aws_kms_key.both: count and for_each are mutually exclusive",
+        f"{SERVING}: aws_kms_key.both: lifecycle.keep: unknown lifecycle argument",
+        f"{SERVING}: data.aws_iam_policy_document.dyn: dynamic: `dynamic` blocks are not supported by these checks",
+    ]
+
+
+def test_attributes_as_blocks_accept_both_syntaxes(tmp_path):
+    # aws_security_group.ingress is an SDKv2 "attribute as blocks": both forms are valid,
+    # and the provider's required fields are still enforced in block form.
+    text = """
+resource "aws_security_group" "attr_form" {
+  ingress = []
+}
+
+resource "aws_security_group" "missing_port" {
+  ingress {
+    from_port = 443
+    protocol  = "tcp"
+  }
+}
+"""
+    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert errors == [f"{SERVING}: aws_security_group.missing_port: ingress[0].to_port: required argument is missing"]
+
+
+# ---------------------------------------------------------------------------
+# reference_errors
+# ---------------------------------------------------------------------------
+
+
+def test_dangling_variable(tmp_path):
+    main = replace(SERVING_MAIN, "instance_type          = var.instance_type", "instance_type          = var.instance_typ")
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f'{SERVING}: aws_sagemaker_endpoint_configuration.this: var.instance_typ: no `variable "instance_typ"` in this module',
+        "modules/serving/variables.tf: variable.instance_type: declared but never used",
+    ]
+
+
+def test_dangling_variable_inside_string_interpolation(tmp_path):
+    main = replace(SERVING_MAIN, 'prefix = "${var.name}-serving"', 'prefix = "${var.name}-${var.stage}"')
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [f'{SERVING}: local.prefix: var.stage: no `variable "stage"` in this module']
+
+
+def test_dangling_reference_inside_heredoc_and_jsonencode(tmp_path):
+    main = replace(SERVING_MAIN, "Endpoint access for ${local.prefix}", "Endpoint access for ${local.missing}")
+    main = replace(main, "aws_sagemaker_endpoint.this.arn]", "aws_sagemaker_endpoint.gone.arn]")
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f"{SERVING}: aws_iam_role_policy.invoke: aws_sagemaker_endpoint.gone: not declared in this module",
+        f"{SERVING}: aws_security_group.this: local.missing: not defined in a `locals` block of this module",
+    ]
+
+
+def test_dangling_local(tmp_path):
+    main = replace(SERVING_MAIN, "  name               = local.prefix\n  assume_role_policy", "  name               = local.prefixx\n  assume_role_policy")
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [f"{SERVING}: aws_iam_role.this: local.prefixx: not defined in a `locals` block of this module"]
+
+
+def test_dangling_module_output(tmp_path):
+    outputs = replace(ROOT_OUTPUTS, "module.serving.endpoint_name", "module.serving.endpoint_arn")
+    errors = reference_errors(tree_with(tmp_path, {"outputs.tf": outputs}))
+    assert errors == ['outputs.tf: output.endpoint_name: module.serving.endpoint_arn: modules/serving has no output "endpoint_arn"']
+
+
+def test_dangling_module(tmp_path):
+    outputs = replace(ROOT_OUTPUTS, "module.serving.endpoint_name", "module.inference.endpoint_name")
+    errors = reference_errors(tree_with(tmp_path, {"outputs.tf": outputs}))
+    assert errors == ['outputs.tf: output.endpoint_name: module.inference: no `module "inference"` block in this module']
+
+
+def test_dangling_resource_and_data_reference(tmp_path):
+    main = replace(SERVING_MAIN, "aws_iam_role.this.arn", "aws_iam_role.exec.arn")
+    main = replace(main, "data.aws_iam_policy_document.assume.json", "data.aws_iam_policy_document.trust.json")
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f"{SERVING}: aws_iam_role.this: data.aws_iam_policy_document.trust: not declared in this module",
+        f"{SERVING}: aws_sagemaker_model.this: aws_iam_role.exec: not declared in this module",
+    ]
+
+
+def test_reference_to_resource_in_another_module(tmp_path):
+    # Resources are module-scoped: the serving module cannot see the security module's key.
+    main = replace(SERVING_MAIN, "kms_key_arn = var.kms_key_arn", "kms_key_arn = aws_kms_key.this.arn")
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert f"{SERVING}: aws_sagemaker_endpoint_configuration.this: aws_kms_key.this: not declared in this module" in errors
+
+
+def test_unknown_resource_attribute(tmp_path):
+    main = replace(SERVING_MAIN, "aws_sagemaker_model.this.name", "aws_sagemaker_model.this.model_name")
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
+    assert errors == [
+        f'{SERVING}: aws_sagemaker_endpoint_configuration.this: aws_sagemaker_model.this.model_name: '
+        'aws_sagemaker_model has no attribute "model_name"'
+    ]
+
+
+def test_undeclared_module_input(tmp_path):
+    root_main = replace(ROOT_MAIN, '  instance_type = "ml.m5.large"\n', '  instance_type = "ml.m5.large"\n  instance_count = 2\n')
+    errors = reference_errors(tree_with(tmp_path, {"main.tf": root_main}))
+    assert errors == ['main.tf: module.serving.instance_count: modules/serving declares no variable "instance_count"']
+
+
+def test_missing_required_module_input(tmp_path):
+    root_main = replace(ROOT_MAIN, "  kms_key_arn   = module.security.kms_key_arn\n", "")
+    errors = reference_errors(tree_with(tmp_path, {"main.tf": root_main}))
+    assert errors == ['main.tf: module.serving: required input "kms_key_arn" of modules/serving is not set']
+
+
+def test_module_source_without_tf_files(tmp_path):
+    root_main = replace(ROOT_MAIN, "./modules/security", "./modules/secure")
+    errors = reference_errors(tree_with(tmp_path, {"main.tf": root_main}))
+    assert "main.tf: module.security: source directory modules/secure has no .tf files" in errors
+
+
+def test_unused_variable_and_missing_description_and_type(tmp_path):
+    variables = SERVING_VARIABLES + '\nvariable "spare" {\n  default = 1\n}\n'
+    outputs = SERVING_OUTPUTS + '\noutput "role" {\n  value = aws_iam_role.this.arn\n}\n'
+    errors = reference_errors(
+        tree_with(tmp_path, {"modules/serving/variables.tf": variables, "modules/serving/outputs.tf": outputs})
+    )
+    assert errors == [
+        "modules/serving/variables.tf: variable.spare: declared but never used",
+        "modules/serving/variables.tf: variable.spare: missing description",
+        "modules/serving/variables.tf: variable.spare: missing type",
+        "modules/serving/outputs.tf: output.role: missing description",
+    ]
+
+
+def test_string_literals_are_not_references(tmp_path):
+    # IAM actions and ARNs inside literals must not be read as `aws_x.y` or `var.x`.
+    text = """
+resource "aws_iam_role_policy" "literal" {
+  name   = "literal"
+  role   = aws_iam_role.this.id
+  policy = "{\\"Action\\": \\"var.nothing\\", \\"Resource\\": \\"aws_s3_bucket.none.arn\\"}"
+}
+"""
+    root = tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)})
+    assert reference_errors(root) == []
+    assert schema_errors(root) == []
+
+
+# ---------------------------------------------------------------------------
+# Expression scanning and the committed schema
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"arn:aws:s3:::bucket/*"', []),
+        ('"${aws_s3_bucket.b.arn}/*"', [("resource", "aws_s3_bucket", "b", "arn")]),
+        ("${aws_iam_role.r[0].arn}", [("resource", "aws_iam_role", "r", "arn")]),
+        ('${aws_iam_role.r["k"].arn}', [("resource", "aws_iam_role", "r", "arn")]),
+        ("${module.m[0].out}", [("module", None, "m", "out")]),
+        ('${lookup(var.m, "local.x")}', [("var", None, "m", None)]),
+        ("${each.value.id} ${count.index} ${path.module} ${self.id}", []),
+        ('"$${var.escaped} %{ if var.c }x%{ endif }"', [("var", None, "c", None)]),
+        ('"<<EOT\n{"a": "${data.aws_region.current.name}"}\nEOT"', [("data", "aws_region", "current", "name")]),
+    ],
+)
+def test_reference_scanner(value, expected):
+    found = [(r.kind, r.type, r.name, r.attribute) for s in value_expressions(value) for r in references(s)]
+    assert found == expected
+
+
+def test_committed_schema_spot_checks():
+    schema = json.loads(DEFAULT_SCHEMA.read_text(encoding="utf-8"))
+    assert (schema["provider"], schema["version"]) == ("hashicorp/aws", "6.25.0")
+    res = schema["resources"]
+
+    epc = res["aws_sagemaker_endpoint_configuration"]
+    assert epc["attributes"]["name"] == {"required": False, "optional": True, "computed": True}
+    assert epc["attributes"]["tags"]["optional"] and "tags" not in epc["blocks"]
+    pv = epc["blocks"]["production_variants"]
+    assert (pv["nesting"], pv["required"], pv["min_items"], pv["max_items"]) == ("list", True, 1, 10)
+    assert epc["blocks"]["shadow_production_variants"]["nesting"] == "list"
+    dcc = epc["blocks"]["data_capture_config"]
+    assert dcc["nesting"] == "single" and dcc["block"]["blocks"]["capture_options"]["nesting"] == "list"
+    assert epc["blocks"]["async_inference_config"]["nesting"] == "single"
+
+    assert res["aws_cloudwatch_metric_alarm"]["blocks"]["metric_query"]["nesting"] == "list"
+    alarms = res["aws_sagemaker_endpoint"]["blocks"]["deployment_config"]["block"]["blocks"][
+        "auto_rollback_configuration"
+    ]["block"]["blocks"]["alarms"]
+    assert alarms["nesting"] == "list"
+    policy = res["aws_appautoscaling_policy"]["blocks"]["target_tracking_scaling_policy_configuration"]
+    assert policy["nesting"] == "single" and policy["max_items"] == 1
+    assert schema["data_sources"]["aws_iam_policy_document"]["blocks"]["statement"]["nesting"] == "list"
+    assert res["aws_iam_role"]["attributes"]["arn"] == {"required": False, "optional": False, "computed": True}
