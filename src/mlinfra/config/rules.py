@@ -237,8 +237,8 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
         if d.strategy == "rolling":
             if serverless:
                 yield Violation((*loc, "strategy"), "rolling deployments do not support serverless endpoints", "rolling-serverless")
-            if len(ep.variants) > 1:
-                yield Violation((*loc, "strategy"), "rolling deployments do not support endpoints with several production variants", "rolling-multi-variant")
+            if len(ep.variants) + (ep.shadow is not None) > 1:
+                yield Violation((*loc, "strategy"), "rolling deployments do not support endpoints with several variants (shadow included)", "rolling-multi-variant")
             if d.termination_wait_seconds:
                 yield Violation((*loc, "termination_wait_seconds"), "termination_wait_seconds applies to blue/green deployments, not rolling", "rolling-termination-wait")
         if d.rollback_on_alarms and ep.alarms is None:

