@@ -109,6 +109,10 @@ def test_seed_endpoint_variants(platform: dict) -> None:
     assert capture["capture_content_type_header"][0]["json_content_types"] == ['"application/json"']
     assert capture["kms_key_id"] == "${var.kms_key_arn}"
     assert cfg["lifecycle"][0]["create_before_destroy"] is True
+    assert cfg["lifecycle"][0]["ignore_changes"] == [
+        "${production_variants[0].initial_variant_weight}",
+        "${production_variants[1].initial_variant_weight}",
+    ]
     models = {k: v for k, v in main.items() if k.startswith("aws_sagemaker_model.")}
     assert s(models["aws_sagemaker_model.production"]["primary_container"][0]["model_data_url"]) == "s3://acme-ml-models/models/v1.1.0/model.tar.gz"
     assert s(models["aws_sagemaker_model.canary"]["primary_container"][0]["image"]).endswith(":1.2.0")
@@ -214,7 +218,9 @@ def test_endpoint_config_name_follows_its_content(tmp_path: Path) -> None:
     weight_cfg, weight_names = _config_name(seed.replace("weight: 80", "weight: 70"), tmp_path)
     scaling_cfg, _ = _config_name(seed.replace("max: 20", "max: 30"), tmp_path)
     image_cfg, image_names = _config_name(seed.replace("ml-inference:1.2.0", "ml-inference:1.2.1"), tmp_path)
-    assert base_cfg != weight_cfg  # a new weight is a new (immutable) endpoint configuration
+    # Weights are live traffic, shifted by `mlinfra promote`: they neither rename the configuration nor
+    # (ignore_changes) redeploy it; they take effect with the next configuration that changes for a reason.
+    assert base_cfg == weight_cfg
     assert base_cfg == scaling_cfg  # auto-scaling is not part of the endpoint configuration
     assert base_cfg != image_cfg and base_names[1] != image_names[1]  # a new image: new canary model, new config
     assert base_names[0] == image_names[0]  # the production model is untouched

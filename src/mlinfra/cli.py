@@ -86,6 +86,275 @@ def render(
     typer.echo(f"rendered {out}: {summary}")
 
 
+# --- terraform ------------------------------------------------------------------------------------------
+
+TerraformOpt = Annotated[str | None, typer.Option("--terraform", help="terraform or tofu binary (default: terraform, then tofu, on PATH).")]
+AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (required without a terminal).")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Rendered Terraform folder (the working directory).")]
+
+
+def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destroy: bool, auto_approve: bool, plan_only: bool, workspace: str | None) -> None:
+    from .config import load_config
+    from .errors import MlinfraError
+    from .ops.terraform import Terraform, find_terraform, run_workflow
+    from .render import render_project
+    from .write import write_tree
+
+    try:
+        binary = find_terraform(terraform)
+        rendered = render_project(load_config(config))
+        write_tree(rendered.files, out)
+        typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
+        confirm = None
+        if sys.stdin.isatty():
+            verb = "Destroy" if destroy else "Apply"
+            confirm = lambda summary: typer.confirm(f"{verb} this plan ({summary})?", default=False)  # noqa: E731
+        outcome = run_workflow(Terraform(binary, out), destroy=destroy, plan_only=plan_only, auto_approve=auto_approve, confirm=confirm, workspace=workspace)
+    except MlinfraError as exc:
+        _fail(exc)
+    typer.echo(f"plan: {outcome.summary}")
+    if outcome.summary.empty:
+        typer.echo("no changes")
+    elif not outcome.applied:
+        typer.echo(f"plan saved in {out}/mlinfra.tfplan; not applied (--plan-only)")
+    else:
+        typer.echo("destroyed" if destroy else "applied")
+        for name, value in outcome.outputs.items():
+            typer.echo(f"  {name} = {value}")
+
+
+@app.command()
+def deploy(
+    config: ConfigArg = DEFAULT_CONFIG,
+    out: OutOpt = DEFAULT_OUT,
+    auto_approve: AutoApprove = False,
+    plan_only: Annotated[bool, typer.Option("--plan-only", help="Stop after the plan (saved to OUT/mlinfra.tfplan).")] = False,
+    workspace: Annotated[str | None, typer.Option("--workspace", help="Terraform workspace (created if missing).")] = None,
+    terraform: TerraformOpt = None,
+) -> None:
+    """Render, then terraform init, plan, confirm and apply that plan; terraform's exit code becomes ours."""
+    _terraform_workflow(config, out, terraform, destroy=False, auto_approve=auto_approve, plan_only=plan_only, workspace=workspace)
+
+
+@app.command()
+def destroy(
+    config: ConfigArg = DEFAULT_CONFIG,
+    out: OutOpt = DEFAULT_OUT,
+    auto_approve: AutoApprove = False,
+    workspace: Annotated[str | None, typer.Option("--workspace", help="Terraform workspace.")] = None,
+    terraform: TerraformOpt = None,
+) -> None:
+    """Render, then plan the destruction of everything, confirm, and apply it."""
+    _terraform_workflow(config, out, terraform, destroy=True, auto_approve=auto_approve, plan_only=False, workspace=workspace)
+
+
+# --- live endpoint operations ---------------------------------------------------------------------------
+
+OptionalConfig = Annotated[Path | None, typer.Argument(help="Platform config: names the endpoint and its alarms, and is kept in step with live traffic.")]
+EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="Endpoint: its name in CONFIG, or the SageMaker endpoint name.")]
+VariantOpt = Annotated[str, typer.Option("--variant", help="The canary variant.")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: AWS_REGION, the config's region).")]
+
+
+def _clients(profile: str | None, region: str | None):  # -> Clients, imported lazily
+    from .ops.aws import AwsOptions, Clients
+
+    return Clients(AwsOptions(profile=profile, region=region))
+
+
+def _clock():
+    from .ops.endpoint import SystemClock
+
+    return SystemClock()
+
+
+@app.command()
+def promote(
+    config: OptionalConfig = None,
+    canary: Annotated[float | None, typer.Option("--canary", help="Percentage of traffic for the canary (0-100).")] = None,
+    endpoint: EndpointOpt = None,
+    variant: VariantOpt = "canary",
+    steps: Annotated[str | None, typer.Option("--steps", help="Staged shift, e.g. 10,25,50,100.")] = None,
+    bake: Annotated[str, typer.Option("--bake", help="Watch the alarms this long after each step, e.g. 5m.")] = "0",
+    poll: Annotated[str, typer.Option("--poll", help="How often to read the alarms while baking.")] = "30s",
+    full: Annotated[bool, typer.Option("--full", help="Give the canary 100 % and make its model version production in the config.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the weights it would set; change nothing.")] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Shift live traffic to the canary variant, refusing while an alarm guarding the endpoint fires."""
+    from .errors import MlinfraError
+    from .ops import config_edit
+    from .errors import UsageError
+    from .ops.endpoint import promote as do_promote
+    from .ops.target import resolve
+    from .ops.traffic import parse_duration, parse_steps
+
+    try:
+        chosen = [x for x in (canary is not None, steps is not None, full) if x]
+        if len(chosen) != 1:
+            raise UsageError("give exactly one of --canary PCT, --steps LIST or --full")
+        plan_steps = [canary] if canary is not None else parse_steps(steps) if steps is not None else [100.0]
+        if not 0 <= plan_steps[0] <= 100:
+            raise UsageError(f"--canary takes 0-100, got {plan_steps[0]:g}")
+        t = resolve(config, endpoint, variant)
+        name, ep = t.endpoint, t.plan
+        writeback = (lambda w: config_edit.write_weights(config, ep.label, w)) if ep is not None and not dry_run else (lambda w: None)
+        result = do_promote(
+            _clients(profile, region or t.region),
+            _clock(),
+            name,
+            variant,
+            plan_steps,
+            t.guard,
+            bake_seconds=parse_duration(bake),
+            poll_seconds=parse_duration(poll),
+            dry_run=dry_run,
+            report=typer.echo,
+            on_change=writeback,
+        )
+        if dry_run:
+            for i, w in enumerate(result.steps, 1):
+                typer.echo(f"would set step {i}/{len(result.steps)}: " + ", ".join(f"{n} {x:g} %" for n, x in w.items()))
+            return
+        if full and ep is not None:
+            version, retired = config_edit.promote_version(config, ep.label, variant, result.after)
+            typer.echo(f"{config}: model {version} is now production" + (f"; deprecated {', '.join(retired)}" if retired else ""))
+    except MlinfraError as exc:
+        _fail(exc)
+    typer.echo(f"{name}: " + ", ".join(f"{n} {x:g} %" for n, x in result.after.items()))
+    if ep is not None:
+        typer.echo(f"{config}: weights updated to match")
+
+
+@app.command()
+def rollback(
+    config: OptionalConfig = None,
+    endpoint: EndpointOpt = None,
+    variant: VariantOpt = "canary",
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Send the canary no traffic (the others share it in proportion); allowed while alarms fire."""
+    from .errors import MlinfraError
+    from .ops import config_edit
+    from .ops.endpoint import rollback as do_rollback
+    from .ops.target import resolve
+
+    try:
+        t = resolve(config, endpoint, variant)
+        name, ep = t.endpoint, t.plan
+        result = do_rollback(_clients(profile, region or t.region), _clock(), name, variant, report=typer.echo)
+        if ep is not None and result.changed:
+            config_edit.write_weights(config, ep.label, result.after)
+    except MlinfraError as exc:
+        _fail(exc)
+    state = "rolled back" if result.changed else "already at 0 %"
+    typer.echo(f"{name}: {variant} {state}: " + ", ".join(f"{n} {x:g} %" for n, x in result.after.items()))
+
+
+@app.command()
+def status(
+    config: OptionalConfig = None,
+    endpoint: EndpointOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Endpoint state, variants, alarms, last hour's metrics; exit 3 when config and live differ."""
+    import datetime as dt
+    import json
+
+    from .errors import MlinfraError
+    from .ops.drift import differences
+    from .ops.endpoint import alarm_states, describe, variant_metrics
+    from .ops.target import resolve
+    from .ops.traffic import as_percent
+
+    try:
+        t = resolve(config, endpoint)
+        clients = _clients(profile, region or t.region)
+        live = describe(clients, t.endpoint)
+        alarms = alarm_states(clients, t.endpoint, t.guard)
+        metrics = variant_metrics(clients, lambda: dt.datetime.now(dt.timezone.utc), t.endpoint, live.weights)
+        drift = differences(t.plan, live) if t.plan is not None else []
+    except MlinfraError as exc:
+        _fail(exc)
+    current, desired = as_percent(live.weights), as_percent(live.desired_weights)
+    report = {
+        "endpoint": live.name,
+        "status": live.status,
+        "endpoint_config": live.config_name,
+        "variants": [
+            {
+                "name": v,
+                "weight_percent": current[v],
+                "desired_weight_percent": desired.get(v),
+                "instances": live.instances.get(v),
+                "desired_instances": live.desired_instances.get(v),
+                "invocations_1h": metrics[v].invocations,
+                "errors_5xx_1h": metrics[v].errors_5xx,
+                "latency_p99_ms_1h": metrics[v].latency_p99_ms,
+            }
+            for v in live.weights
+        ],
+        "alarms": alarms,
+        "drift": [str(d) for d in drift],
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        typer.echo(f"{live.name}: {live.status} (config {live.config_name})")
+        for v in report["variants"]:
+            typer.echo(
+                f"  {v['name']}: {v['weight_percent']:g} % (desired {v['desired_weight_percent']:g} %), "
+                f"instances {v['instances']}/{v['desired_instances']}, last hour: {_num(v['invocations_1h'])} invocations, "
+                f"{_num(v['errors_5xx_1h'])} 5XX, p99 {_num(v['latency_p99_ms_1h'])} ms"
+            )
+        for alarm, state in alarms.items():
+            typer.echo(f"  alarm {alarm}: {state}")
+        for d in drift:
+            typer.secho(f"  drift: {d}", fg=typer.colors.YELLOW)
+    if drift:
+        raise typer.Exit(3)
+
+
+def _num(value: object) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+@app.command()
+def invoke(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="SageMaker endpoint name.")],
+    data: Annotated[str | None, typer.Option("--data", help="Request body (e.g. JSON).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the request body from a file.")] = None,
+    variant: Annotated[str | None, typer.Option("--variant", help="Send to this variant (TargetVariant).")] = None,
+    content_type: Annotated[str, typer.Option("--content-type", help="Content type of the body.")] = "application/json",
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Call the endpoint once; print the response body, then the variant that answered and the latency."""
+    from .errors import MlinfraError, UsageError
+    from .ops.endpoint import invoke as do_invoke
+
+    try:
+        if (data is None) == (file is None):
+            raise UsageError("give exactly one of --data or --file")
+        if file is not None:
+            try:
+                body = file.read_bytes()
+            except OSError as exc:
+                raise UsageError(f"{file}: {exc.strerror}") from None
+        else:
+            body = data.encode()
+        result = do_invoke(_clients(profile, region), endpoint, body, content_type, variant)
+    except MlinfraError as exc:
+        _fail(exc)
+    typer.echo(result.body.decode("utf-8", errors="replace"))
+    typer.echo(f"variant: {result.variant}, latency: {result.latency_ms:g} ms", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="mlinfra")

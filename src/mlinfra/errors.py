@@ -43,3 +43,9 @@ class RenderError(MlinfraError):
 
 class OutputError(MlinfraError):
     """The output directory cannot be written (not a directory, permissions, ...)."""
+
+
+class UsageError(MlinfraError):
+    """The command was given contradictory or missing options."""
+
+    exit_code = 2

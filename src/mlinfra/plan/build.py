@@ -153,15 +153,18 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         )
     encrypt = all(v.serverless is not None or not _LOCAL_STORAGE.match(v.instance_type or "") for v in (*ep.variants, *([ep.shadow] if ep.shadow else [])))
     deployment = _deployment(ep, alarms)
-    # Exactly what CreateEndpointConfig receives (not auto-scaling or alarms, which live elsewhere).
+    # What CreateEndpointConfig receives, less auto-scaling and alarms (they live elsewhere) and less the
+    # production weights: live traffic belongs to `mlinfra promote`, which writes it back to the config;
+    # Terraform ignores weight changes, so a promotion never triggers a redeployment.
     config_content = {
-        "variants": [_variant_config(v) for v in variants],
+        "variants": [{k: w for k, w in _variant_config(v).items() if k != "weight"} for v in variants],
         "shadow": _variant_config(shadow) if shadow else None,
         "capture": capture,
         "async": asyn,
         "encrypt": encrypt,
     }
     return EndpointPlan(
+        label=ep.name,
         key=ident(ep.name),
         module=f"endpoint_{ident(ep.name)}",
         name=name,
@@ -176,6 +179,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         async_inference=asyn,
         encrypt_storage=encrypt,
         uses_capture_bucket=capture is not None,
+        ignored_weights=tuple(Ref(f"production_variants[{i}].initial_variant_weight") for i in range(len(variants))),
     )
 
 

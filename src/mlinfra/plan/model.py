@@ -148,6 +148,7 @@ class AsyncPlan:
 
 @dataclass(frozen=True)
 class EndpointPlan:
+    label: str  # the endpoint's name in the config
     key: str  # identifier in the root module (``module "endpoint_<key>"``)
     module: str  # directory under modules/
     name: str
@@ -163,6 +164,7 @@ class EndpointPlan:
     # SageMaker refuses KmsKeyId on instances with local NVMe storage (their volumes are hardware-encrypted).
     encrypt_storage: bool
     uses_capture_bucket: bool
+    ignored_weights: tuple[Ref, ...]  # lifecycle.ignore_changes: weights are shifted live by promote
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Commands that act on AWS: terraform workflows and live endpoint operations (boto3, imported lazily)."""

@@ -1,0 +1,82 @@
+"""boto3 clients, built lazily with the standard AWS configuration, and AWS errors made typed.
+
+The standard chain applies: AWS_PROFILE / ``--profile``, AWS_REGION / AWS_DEFAULT_REGION / ``--region``,
+AWS_ENDPOINT_URL (botocore reads it itself), and the standard retry mode (exponential back-off with
+jitter, which also retries throttling). boto3 is imported on first use only: ``--help``, ``validate`` and
+``render`` never pay for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import MlinfraError
+
+
+class AwsError(MlinfraError):
+    """An AWS call failed (credentials, region, permissions, a missing endpoint, ...)."""
+
+
+@dataclass(frozen=True)
+class AwsOptions:
+    profile: str | None = None
+    region: str | None = None
+
+
+ClientFactory = Callable[[str], Any]
+
+
+class Clients:
+    """The boto3 clients mlinfra uses, each created on first access.
+
+    Tests pass ``factory`` (e.g. ``lambda name: boto3.client(name, region_name=...)`` under moto);
+    production code gets one boto3 session for all of them.
+    """
+
+    def __init__(self, options: AwsOptions = AwsOptions(), factory: ClientFactory | None = None):
+        self._options = options
+        self._factory = factory
+
+    def _client(self, name: str) -> Any:
+        if self._factory is not None:
+            return self._factory(name)
+        import boto3
+        from botocore.config import Config
+
+        with aws_errors():
+            session = boto3.session.Session(profile_name=self._options.profile, region_name=self._options.region)
+            return session.client(name, config=Config(retries={"mode": "standard", "max_attempts": 5}))
+
+    @functools.cached_property
+    def sagemaker(self) -> Any:
+        return self._client("sagemaker")
+
+    @functools.cached_property
+    def runtime(self) -> Any:
+        return self._client("sagemaker-runtime")
+
+    @functools.cached_property
+    def cloudwatch(self) -> Any:
+        return self._client("cloudwatch")
+
+
+@contextlib.contextmanager
+def aws_errors() -> Iterator[None]:
+    """Turn botocore's exceptions into :class:`AwsError` with AWS's own message."""
+    try:
+        yield
+    except MlinfraError:
+        raise
+    except Exception as exc:
+        module = type(exc).__module__
+        if not (module.startswith("botocore") or module.startswith("boto3")):
+            raise
+        response = getattr(exc, "response", None)
+        if isinstance(response, dict) and "Error" in response:
+            err = response["Error"]
+            raise AwsError(f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()) from None
+        raise AwsError(str(exc)) from None

@@ -1,0 +1,293 @@
+"""Live endpoint operations: promote a canary (gated on alarms), roll it back, read status, invoke.
+
+All AWS calls go through injected :class:`~mlinfra.ops.aws.Clients`; waiting goes through an injected
+:class:`Clock`, so a staged promotion with a five-minute bake runs instantly under test.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..errors import MlinfraError
+from .aws import Clients, aws_errors
+from .traffic import TrafficError, as_percent, shift
+
+Report = Callable[[str], None]
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class EndpointNotReady(MlinfraError):
+    """The endpoint is not InService (creating, updating, failed, ...): traffic cannot be shifted."""
+
+
+class AlarmFiring(MlinfraError):
+    """An alarm guarding the endpoint is in ALARM."""
+
+    def __init__(self, message: str, alarms: Sequence[str]):
+        super().__init__(message)
+        self.alarms = tuple(alarms)
+
+
+@dataclass(frozen=True)
+class Live:
+    """What SageMaker says about an endpoint right now."""
+
+    name: str
+    status: str
+    config_name: str
+    weights: dict[str, float]  # current weight per production variant, as SageMaker reports it
+    desired_weights: dict[str, float]
+    instances: dict[str, int | None]
+    desired_instances: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The alarms that gate a promotion: named ones, or (``names is None``) every alarm on the endpoint."""
+
+    names: tuple[str, ...] | None = None
+
+
+@dataclass
+class Shift:
+    """The outcome of a promotion or rollback."""
+
+    before: dict[str, float]
+    after: dict[str, float]
+    steps: list[dict[str, float]] = field(default_factory=list)
+    changed: bool = False
+
+
+def describe(clients: Clients, endpoint: str) -> Live:
+    with aws_errors():
+        d = clients.sagemaker.describe_endpoint(EndpointName=endpoint)
+    variants = d.get("ProductionVariants", [])
+    return Live(
+        name=d["EndpointName"],
+        status=d["EndpointStatus"],
+        config_name=d.get("EndpointConfigName", ""),
+        weights={v["VariantName"]: float(v.get("CurrentWeight", 0)) for v in variants},
+        desired_weights={v["VariantName"]: float(v.get("DesiredWeight", v.get("CurrentWeight", 0))) for v in variants},
+        instances={v["VariantName"]: v.get("CurrentInstanceCount") for v in variants},
+        desired_instances={v["VariantName"]: v.get("DesiredInstanceCount") for v in variants},
+    )
+
+
+def alarm_states(clients: Clients, endpoint: str, guard: Guard) -> dict[str, str]:
+    """{alarm name: state} for the alarms that guard ``endpoint``."""
+    states: dict[str, str] = {}
+    with aws_errors():
+        if guard.names is not None:
+            names = list(guard.names)
+            for i in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
+                page = clients.cloudwatch.describe_alarms(AlarmNames=names[i : i + 100])
+                for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
+                    states[alarm["AlarmName"]] = alarm["StateValue"]
+            for name in names:
+                states.setdefault(name, "MISSING")
+            return dict(sorted(states.items()))
+        for page in clients.cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
+            for alarm in page.get("MetricAlarms", []):
+                if endpoint in _endpoint_dimensions(alarm):
+                    states[alarm["AlarmName"]] = alarm["StateValue"]
+    return dict(sorted(states.items()))
+
+
+def _endpoint_dimensions(alarm: dict[str, Any]) -> set[str]:
+    """Every EndpointName dimension an alarm watches, in its metric or in any metric-math query."""
+    dims = list(alarm.get("Dimensions", []))
+    for query in alarm.get("Metrics", []):
+        dims += query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+    return {d["Value"] for d in dims if d.get("Name") == "EndpointName"}
+
+
+def _firing(states: dict[str, str]) -> list[str]:
+    return [name for name, state in states.items() if state == "ALARM"]
+
+
+def promote(
+    clients: Clients,
+    clock: Clock,
+    endpoint: str,
+    variant: str,
+    steps: Sequence[float],
+    guard: Guard,
+    bake_seconds: float = 0,
+    poll_seconds: float = 30,
+    dry_run: bool = False,
+    report: Report = lambda _: None,
+    on_change: Callable[[dict[str, float]], None] = lambda _: None,
+) -> Shift:
+    """Shift ``variant`` to each percentage of ``steps`` in turn, baking and watching alarms after each.
+
+    Refuses to start while any guarding alarm is in ALARM. An alarm during a bake rolls the variant back to
+    0 % and raises :class:`AlarmFiring`. ``on_change`` receives every weight split that went live.
+    """
+    live = _ready(clients, endpoint)
+    before = as_percent(live.weights)
+    plan = []
+    current = before
+    for pct in steps:
+        current = shift(current, variant, pct)
+        plan.append(current)
+    result = Shift(before=before, after=before, steps=plan)
+    if dry_run:
+        result.after = plan[-1] if plan else before
+        return result
+    firing = _firing(alarm_states(clients, endpoint, guard))
+    if firing:
+        raise AlarmFiring(f"{endpoint}: alarm {', '.join(firing)} is in ALARM; no traffic was shifted", firing)
+    for i, weights in enumerate(plan, 1):
+        _apply(clients, clock, endpoint, weights, report)
+        result.after, result.changed = weights, True
+        on_change(weights)
+        report(f"step {i}/{len(plan)}: {_fmt(weights)}")
+        if bake_seconds > 0:
+            fired = _bake(clients, clock, endpoint, guard, bake_seconds, poll_seconds, report)
+            if fired:
+                back = shift(weights, variant, 0)
+                _apply(clients, clock, endpoint, back, report)
+                result.after = back
+                on_change(back)
+                raise AlarmFiring(f"{endpoint}: alarm {', '.join(fired)} fired during the bake at {weights[variant]:g} %; {variant} rolled back to 0 % ({_fmt(back)})", fired)
+    return result
+
+
+def rollback(clients: Clients, clock: Clock, endpoint: str, variant: str, report: Report = lambda _: None) -> Shift:
+    """Send ``variant`` no traffic; the others share it in their current proportions. Alarms do not block this."""
+    live = _ready(clients, endpoint)
+    before = as_percent(live.weights)
+    after = shift(before, variant, 0)
+    if after == before:
+        return Shift(before=before, after=before)
+    _apply(clients, clock, endpoint, after, report)
+    return Shift(before=before, after=after, steps=[after], changed=True)
+
+
+def _ready(clients: Clients, endpoint: str) -> Live:
+    live = describe(clients, endpoint)
+    if live.status != "InService":
+        raise EndpointNotReady(f"{endpoint} is {live.status}, not InService: traffic can only be shifted on an endpoint in service")
+    if not live.weights:
+        raise TrafficError(f"{endpoint} has no production variants")
+    return live
+
+
+def _apply(clients: Clients, clock: Clock, endpoint: str, weights: dict[str, float], report: Report) -> None:
+    if not any(w > 0 for w in weights.values()):
+        raise TrafficError("refusing to set every weight to 0")
+    with aws_errors():
+        clients.sagemaker.update_endpoint_weights_and_capacities(
+            EndpointName=endpoint,
+            DesiredWeightsAndCapacities=[{"VariantName": name, "DesiredWeight": w} for name, w in weights.items()],
+        )
+    wait_in_service(clients, clock, endpoint, report=report)
+
+
+def wait_in_service(clients: Clients, clock: Clock, endpoint: str, timeout: float = 3600, poll: float = 15, report: Report = lambda _: None) -> Live:
+    """Poll until the endpoint is InService again (weight updates pass through Updating)."""
+    deadline = clock.now() + timeout
+    while True:
+        live = describe(clients, endpoint)
+        if live.status == "InService":
+            return live
+        if live.status in ("Failed", "OutOfService", "Deleting", "RollingBack") or clock.now() >= deadline:
+            raise EndpointNotReady(f"{endpoint} is {live.status} (waited for InService)")
+        report(f"{endpoint} is {live.status}; waiting")
+        clock.sleep(poll)
+
+
+def _bake(clients: Clients, clock: Clock, endpoint: str, guard: Guard, seconds: float, poll: float, report: Report) -> list[str]:
+    """Watch the alarms for ``seconds``; the names of those that fired, or [] when the bake passed."""
+    deadline = clock.now() + seconds
+    report(f"baking {seconds:g} s, watching alarms every {poll:g} s")
+    while True:
+        fired = _firing(alarm_states(clients, endpoint, guard))
+        if fired:
+            return fired
+        left = deadline - clock.now()
+        if left <= 0:
+            return []
+        clock.sleep(min(poll, left))
+
+
+def _fmt(weights: dict[str, float]) -> str:
+    return ", ".join(f"{name} {w:g} %" for name, w in weights.items())
+
+
+# --- status ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantMetrics:
+    invocations: float | None
+    errors_5xx: float | None
+    latency_p99_ms: float | None
+
+
+def variant_metrics(clients: Clients, clock_now: Callable[[], Any], endpoint: str, variants: Iterable[str]) -> dict[str, VariantMetrics]:
+    """Last hour's invocations, 5XX errors and p99 model latency per variant (one GetMetricData call)."""
+    import datetime as dt
+
+    variants = list(variants)
+    end = clock_now()
+    queries = []
+    for i, v in enumerate(variants):
+        dims = [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": v}]
+        for key, metric, stat in (("inv", "Invocations", "Sum"), ("err", "Invocation5XXErrors", "Sum"), ("lat", "ModelLatency", "p99")):
+            queries.append(
+                {
+                    "Id": f"{key}{i}",
+                    "MetricStat": {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dims}, "Period": 3600, "Stat": stat},
+                    "ReturnData": True,
+                }
+            )
+    if not queries:
+        return {}
+    with aws_errors():
+        data = clients.cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=end - dt.timedelta(hours=1), EndTime=end)
+    values = {r["Id"]: (r["Values"][0] if r.get("Values") else None) for r in data.get("MetricDataResults", [])}
+    out = {}
+    for i, v in enumerate(variants):
+        lat = values.get(f"lat{i}")
+        out[v] = VariantMetrics(values.get(f"inv{i}"), values.get(f"err{i}"), None if lat is None else round(lat / 1000, 3))  # µs → ms
+    return out
+
+
+# --- invoke ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invocation:
+    body: bytes
+    content_type: str | None
+    variant: str | None
+    latency_ms: float
+
+
+def invoke(clients: Clients, endpoint: str, body: bytes, content_type: str, variant: str | None = None, timer: Callable[[], float] = time.perf_counter) -> Invocation:
+    """One InvokeEndpoint call (routed to ``variant`` when given), with its round-trip latency."""
+    kwargs: dict[str, Any] = {"EndpointName": endpoint, "Body": body, "ContentType": content_type, "Accept": "*/*"}
+    if variant:
+        kwargs["TargetVariant"] = variant
+    start = timer()
+    with aws_errors():
+        resp = clients.runtime.invoke_endpoint(**kwargs)
+        payload = resp["Body"].read()
+    return Invocation(payload, resp.get("ContentType"), resp.get("InvokedProductionVariant"), round((timer() - start) * 1000, 2))

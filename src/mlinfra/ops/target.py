@@ -1,0 +1,45 @@
+"""Which live endpoint a command acts on: from the config (by its name there) or from --endpoint alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+from ..plan.model import EndpointPlan
+from .endpoint import Guard
+
+
+@dataclass(frozen=True)
+class Target:
+    endpoint: str  # SageMaker endpoint name
+    guard: Guard  # the alarms that gate promotions
+    plan: EndpointPlan | None  # the config's view, when a config was given
+    config: Path | None
+    region: str | None  # the config's region, used unless --region / AWS_REGION say otherwise
+
+
+def resolve(config: Path | None, endpoint: str | None, variant: str | None = None) -> Target:
+    """With a config, ``endpoint`` is its name there (or the SageMaker name); it may be left out when only
+    one endpoint has ``variant``. Without a config, ``endpoint`` is the SageMaker name and the alarms that
+    guard it are found by their EndpointName dimension."""
+    if config is None:
+        if not endpoint:
+            raise UsageError("name the endpoint: --endpoint NAME, or give the config file")
+        return Target(endpoint, Guard(None), None, None, None)
+    from ..config import load_config
+    from ..plan.build import build_plan
+
+    plan = build_plan(load_config(config))
+    if endpoint:
+        matches = [e for e in plan.endpoints if endpoint in (e.label, e.name)]
+    else:
+        matches = [e for e in plan.endpoints if variant is None or any(v.name == variant for v in e.variants)]
+    if len(matches) != 1:
+        names = ", ".join(e.label for e in plan.endpoints) or "none"
+        which = f"no endpoint {endpoint!r}" if endpoint else "more than one endpoint could be meant" if matches else "no endpoint has that variant"
+        raise UsageError(f"{config}: {which}; pass --endpoint (endpoints: {names})")
+    ep = matches[0]
+    # The config's own alarms when it has some; otherwise every alarm on the endpoint.
+    guard = Guard(tuple(a.name for a in ep.alarms)) if ep.alarms else Guard(None)
+    return Target(ep.name, guard, ep, config, plan.region)

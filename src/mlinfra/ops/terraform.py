@@ -1,0 +1,168 @@
+"""Drive terraform (or OpenTofu) over a rendered folder: init, plan to a file, summarise, apply that plan.
+
+The subprocess runner is injected; the real one streams terraform's own output to the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import MlinfraError
+
+PLAN_FILE = "mlinfra.tfplan"
+
+
+class TerraformError(MlinfraError):
+    """terraform is missing or one of its commands failed; the exit code is terraform's."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Refused(MlinfraError):
+    """Nothing was applied: no confirmation could be had (no TTY and no --auto-approve), or it was declined."""
+
+
+class Runner(Protocol):
+    def __call__(self, argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, str]: ...
+
+
+def stream_runner(argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, str]:
+    """Run a command; its output goes to the terminal unless captured."""
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+    try:
+        if capture:
+            proc = subprocess.run(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+            return proc.returncode, proc.stdout
+        return subprocess.run(list(argv), cwd=cwd, env=env).returncode, ""
+    except OSError as exc:
+        raise TerraformError(f"cannot run {argv[0]}: {exc.strerror}") from None
+
+
+def find_terraform(explicit: str | None = None, which: Callable[[str], str | None] = shutil.which) -> str:
+    """``--terraform PATH``, else ``terraform`` on PATH, else ``tofu``."""
+    if explicit:
+        found = which(explicit) if os.sep not in explicit else (explicit if os.access(explicit, os.X_OK) else None)
+        if not found:
+            raise TerraformError(f"--terraform {explicit}: not an executable")
+        return found
+    for name in ("terraform", "tofu"):
+        found = which(name)
+        if found:
+            return found
+    raise TerraformError("neither terraform nor tofu is on PATH: install one, or pass --terraform PATH")
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    add: int
+    change: int
+    destroy: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.add or self.change or self.destroy)
+
+    def __str__(self) -> str:
+        return f"{self.add} to add, {self.change} to change, {self.destroy} to destroy"
+
+
+def summarize(plan_json: str) -> PlanSummary:
+    """Count actions in ``terraform show -json PLAN`` the way terraform's own summary does."""
+    add = change = destroy = 0
+    for rc in json.loads(plan_json).get("resource_changes", []):
+        actions = rc.get("change", {}).get("actions", [])
+        if actions == ["create"]:
+            add += 1
+        elif actions == ["update"]:
+            change += 1
+        elif actions == ["delete"]:
+            destroy += 1
+        elif sorted(actions) == ["create", "delete"]:  # replacement, either order
+            add += 1
+            destroy += 1
+    return PlanSummary(add, change, destroy)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    summary: PlanSummary
+    applied: bool
+    outputs: dict[str, object]
+
+
+class Terraform:
+    """One working directory driven by one terraform binary."""
+
+    def __init__(self, binary: str, workdir: Path, runner: Runner = stream_runner):
+        self.binary = binary
+        self.workdir = Path(workdir)
+        self.runner = runner
+
+    def _run(self, *args: str, capture: bool = False) -> str:
+        code, out = self.runner([self.binary, *args], self.workdir, capture)
+        if code != 0:
+            raise TerraformError(f"terraform {args[0]} failed (exit {code})", exit_code=code)
+        return out
+
+    def workspace(self, name: str) -> None:
+        # `workspace select -or-create` exists only from Terraform 1.4: select, and create on failure.
+        code, _ = self.runner([self.binary, "workspace", "select", name], self.workdir, True)
+        if code != 0:
+            self._run("workspace", "new", name)
+
+    def init(self) -> None:
+        self._run("init", "-input=false")
+
+    def plan(self, destroy: bool = False) -> PlanSummary:
+        args = ["plan", "-input=false", f"-out={PLAN_FILE}"]
+        if destroy:
+            args.append("-destroy")
+        self._run(*args)
+        return summarize(self._run("show", "-json", PLAN_FILE, capture=True))
+
+    def apply(self) -> None:
+        self._run("apply", "-input=false", PLAN_FILE)
+
+    def outputs(self) -> dict[str, object]:
+        raw = json.loads(self._run("output", "-json", capture=True) or "{}")
+        return {name: ("(sensitive)" if o.get("sensitive") else o.get("value")) for name, o in sorted(raw.items())}
+
+
+Confirm = Callable[[PlanSummary], bool]
+
+
+def run_workflow(
+    tf: Terraform,
+    *,
+    destroy: bool = False,
+    plan_only: bool = False,
+    auto_approve: bool = False,
+    confirm: Confirm | None = None,
+    workspace: str | None = None,
+) -> Outcome:
+    """init → [workspace] → plan -out → (confirm) → apply that plan → outputs.
+
+    ``confirm`` is None when no one can be asked (no TTY): then only ``auto_approve`` lets it apply.
+    """
+    tf.init()
+    if workspace:
+        tf.workspace(workspace)
+    summary = tf.plan(destroy=destroy)
+    if plan_only or summary.empty:
+        return Outcome(summary, applied=False, outputs={})
+    if not auto_approve:
+        if confirm is None:
+            raise Refused(f"plan: {summary}. Not applied: no terminal to confirm on; pass --auto-approve to apply without asking")
+        if not confirm(summary):
+            raise Refused(f"plan: {summary}. Not applied: declined")
+    tf.apply()
+    return Outcome(summary, applied=True, outputs={} if destroy else tf.outputs())
