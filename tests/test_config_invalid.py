@@ -9,8 +9,8 @@ and ``mlinfra render -o OUT`` must
 * never print a traceback (nor crash inside the CliRunner),
 * and ``render`` must write nothing: OUT does not exist and its parent folder gained no entry (no temp dirs).
 
-Library bugs found while writing this module are kept as ``xfail(strict=True)`` tests that describe the
-behaviour we want; they turn into failures (XPASS) as soon as the library is fixed.
+A library bug found here is first written as an ``xfail(strict=True)`` test of the behaviour we want,
+which turns into a failure (XPASS) as soon as the library is fixed; then the mark goes.
 """
 
 from __future__ import annotations
@@ -319,9 +319,7 @@ RULE_CASES = [
     C("autoscaling-range-min-above-max",
       ("          min: 2\n          max: 20\n", "          min: 5\n          max: 3\n"),
       ("        instance_count: 2\n", "        instance_count: 4\n"),
-      anchor="min: 5", path="endpoints[0].variants[0].autoscaling.min", code="autoscaling-range", message="min 5 exceeds max 3",
-      xfail="min > max is reported only as 'instance_count 4 must lie within min 5 and max 3' on instance_count: "
-      "the min > max branch in rules.autoscaling is unreachable whenever instance_count is set"),
+      anchor="min: 5", path="endpoints[0].variants[0].autoscaling.min", code="autoscaling-range", message="min 5 exceeds max 3"),
     C("autoscaling-target-missing", ("          target_invocations: 1000\n", ""),
       anchor="        autoscaling:", path="endpoints[0].variants[0].autoscaling", code="autoscaling-target", message="set target_invocations"),
     C("autoscaling-target-backlog-on-realtime",
@@ -357,15 +355,12 @@ RULE_CASES = [
       ("      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 1\n        weight: 20\n", ""),
       ("      strategy: canary\n      step_instances: 1\n", "      strategy: rolling\n      step_instances: 2\n"),
       ("      termination_wait_seconds: 120\n", ""),
-      anchor="step_instances: 2", path="endpoints[0].deployment.step_instances", code="rolling-step-size",
-      xfail="SageMaker RollingUpdatePolicy.MaximumBatchSize must be 5-50 % of the variant's instances; "
-      "rules._step_size allows rolling steps of 0-100 %, so a 2-of-2 (100 %) batch passes validation"),
+      anchor="step_instances: 2", path="endpoints[0].deployment.step_instances", code="rolling-step-size"),
     C("rolling-step-size-percent",
       ("      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 1\n        weight: 20\n", ""),
       ("      strategy: canary\n      step_instances: 1\n", "      strategy: rolling\n      step_percent: 80\n"),
       ("      termination_wait_seconds: 120\n", ""),
-      anchor="step_percent: 80", path="endpoints[0].deployment.step_percent", code="rolling-step-size",
-      xfail="SageMaker RollingUpdatePolicy.MaximumBatchSize must be 5-50 %; rules._step_size accepts 80 %"),
+      anchor="step_percent: 80", path="endpoints[0].deployment.step_percent", code="rolling-step-size"),
 ]
 
 SHAPE_CASES = [
@@ -406,9 +401,9 @@ SHAPE_CASES = [
     C("bad-region", ("  region: us-east-1\n", "  region: us-east1\n"),
       anchor="region: us-east1", path="project.region", code="string-pattern-mismatch", message="an AWS region"),
     C("string-for-number", ("        instance_count: 1\n", "        instance_count: one\n"),
-      anchor="instance_count: one", path="endpoints[0].variants[1].instance_count", code="int-parsing", message="'one'"),
+      anchor="instance_count: one", path="endpoints[0].variants[1].instance_count", code="int-type", message="'one'"),
     C("fraction-for-integer", ("        instance_count: 1\n", "        instance_count: 1.5\n"),
-      anchor="instance_count: 1.5", path="endpoints[0].variants[1].instance_count", code="int-from-float"),
+      anchor="instance_count: 1.5", path="endpoints[0].variants[1].instance_count", code="int-type"),
     C("mapping-for-list",
       ("      - name: serverless\n        model: 1.1.0\n        serverless:\n          memory_mb: 4096\n" + SCORING_TAIL,
        "      name: serverless\n      model: 1.1.0\n      serverless:\n        memory_mb: 4096\n        max_concurrency: 50\n"),
@@ -425,12 +420,9 @@ SHAPE_CASES = [
       anchor="variants: []", path="endpoints[1].variants", code="too-short"),
     # shapes the model admits although they are clearly wrong
     C("infinite-weight", ("        weight: 20\n", "        weight: .inf\n"),
-      anchor="weight: .inf", path="endpoints[0].variants[1].weight", code=None,
-      xfail="weight: .inf passes validation (pydantic floats allow inf by default) and `render` then crashes with a "
-      "traceback: ValueError 'inf has no HCL literal' from render/hcl.py"),
+      anchor="weight: .inf", path="endpoints[0].variants[1].weight", code="finite-number"),
     C("boolean-for-count", ("        instance_count: 1\n", "        instance_count: true\n"),
-      anchor="instance_count: true", path="endpoints[0].variants[1].instance_count", code=None,
-      xfail="lax pydantic mode silently reads the YAML boolean `true` as instance_count 1"),
+      anchor="instance_count: true", path="endpoints[0].variants[1].instance_count", code="int-type"),
 ]
 
 CASES = RULE_CASES + SHAPE_CASES
@@ -629,8 +621,6 @@ def test_bad_input(name: str, command: str, workdir: Path) -> None:
     assert snapshot(workdir) == before
 
 
-@pytest.mark.xfail(strict=True, reason='"first at line N" is ruamel\'s context_mark, the start of the enclosing mapping, '
-                   "not the line of the first occurrence of the key (here the variant's `- name: canary` line)")
 @pytest.mark.parametrize("command", ["validate", "render"])
 def test_duplicated_key_names_both_lines(command: str, workdir: Path) -> None:
     (workdir / CONFIG_NAME).write_text(DUPLICATED_KEY)
@@ -655,8 +645,6 @@ def test_bad_input_real_process(name: str, tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.xfail(strict=True, reason="ruamel's ReaderError is not a MarkedYAMLError: the message spans two lines, "
-                   'names "<unicode string>" instead of the file and gives no line number')
 @pytest.mark.parametrize("command", ["validate", "render"])
 def test_control_characters(command: str, workdir: Path) -> None:
     """Valid UTF-8 without NUL but with other control bytes (e.g. a truncated binary) is one well-formed error line."""
@@ -672,8 +660,6 @@ def test_control_characters(command: str, workdir: Path) -> None:
     assert snapshot(workdir) == before
 
 
-@pytest.mark.xfail(strict=True, reason="an unclosed quote is reported at the end of the stream (one past the last line) "
-                   "and the line where the quoted scalar starts (ruamel's context_mark) is dropped")
 def test_unclosed_quote_names_where_it_starts(workdir: Path) -> None:
     text = edit(BASE, "  name: mlinfra\n", '  name: "mlinfra\n')
     (workdir / CONFIG_NAME).write_text(text)
@@ -804,8 +790,6 @@ def test_merge_key_base_is_valid(workdir: Path) -> None:
     assert run.exit_code == 0, run.everything
 
 
-@pytest.mark.xfail(strict=True, reason="loader._line calls lc.key() for a key that came in through a YAML merge "
-                   "key (<<: *anchor); ruamel keeps no position for it, so a KeyError escapes as a traceback (exit 1)")
 @pytest.mark.parametrize("command", ["validate", "render"])
 def test_error_in_merged_field(command: str, workdir: Path) -> None:
     text = edit(MERGED_VARIANTS, "        instance_count: 2\n", "        instance_count: two\n")
@@ -818,13 +802,11 @@ def test_error_in_merged_field(command: str, workdir: Path) -> None:
     assert_well_formed(run)
     # the inherited field is reported where its value is written, or at the merge key that brought it in
     where = {line_of(text, "instance_count: two"), line_of(text, "<<: *base-variant")}
-    lines = [ln for ln in run.error_lines() if "endpoints[0].variants[1].instance_count:" in ln and ln.endswith("[int-parsing]")]
+    lines = [ln for ln in run.error_lines() if "endpoints[0].variants[1].instance_count:" in ln and ln.endswith("[int-type]")]
     assert lines and any(ln.startswith(f"error: {CONFIG_NAME}:{n}: ") for ln in lines for n in where), run.stderr
     assert snapshot(workdir) == before
 
 
-@pytest.mark.xfail(strict=True, reason="an unquoted `version: 1.2` is a YAML float; the message says 'Input should be a "
-                   "valid string, got ScalarFloat 1.2' (a ruamel class name) and never mentions the semantic-version format")
 def test_unquoted_float_version_gets_semver_guidance(workdir: Path) -> None:
     text = edit(BASE, "  - version: 1.2.0\n", "  - version: 1.2\n")
     (workdir / CONFIG_NAME).write_text(text)
@@ -836,8 +818,6 @@ def test_unquoted_float_version_gets_semver_guidance(workdir: Path) -> None:
     assert "semantic version" in line
 
 
-@pytest.mark.xfail(strict=True, reason="rules.autoscaling treats every instance type starting with 'ml.t' as burstable, "
-                   "so Trainium (ml.trn1.*, ml.trn2.*) variants are wrongly refused auto-scaling")
 def test_trainium_is_not_burstable(workdir: Path) -> None:
     """A false positive: this config is valid on AWS and must pass."""
     text = edit(BASE, "        instance_type: ml.g4dn.xlarge\n", "        instance_type: ml.trn1.2xlarge\n")

@@ -68,15 +68,20 @@ def _read_yaml(path: Path, name: str) -> Any:
 
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     try:
         data = YAML(typ="rt", pure=True).load(text)
+    except ReaderError as exc:
+        # Raised for characters YAML does not allow (control characters other than tab and newlines).
+        line = text[: exc.position].count("\n") + 1
+        raise fail(f"contains the control character U+{exc.character:04X}, which YAML does not allow", "not-text", line) from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise fail(_yaml_message(exc), "yaml-syntax" if "duplicate" not in type(exc).__name__.lower() else "duplicate-key", line) from None
+        if type(exc).__name__ == "DuplicateKeyError":
+            raise fail(*_duplicate_key(exc, text)) from None
+        raise fail(_yaml_message(exc), "yaml-syntax", _syntax_line(exc, text)) from None
     except YAMLError as exc:
-        raise fail(f"YAML error: {exc}", "yaml-syntax") from None
+        raise fail(f"YAML error: {' '.join(str(exc).split())}", "yaml-syntax") from None
     if data is None:
         raise fail("the file is empty; it needs at least project and models", "empty-file")
     if not isinstance(data, Mapping):
@@ -87,14 +92,38 @@ def _read_yaml(path: Path, name: str) -> Any:
 
 def _yaml_message(exc: Exception) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
-    if type(exc).__name__ == "DuplicateKeyError":
-        # ruamel: 'found duplicate key "x" with value "..." (original value: "...")'
-        key = problem.split('"')[1] if '"' in problem else "?"
-        first = getattr(exc, "context_mark", None)
-        at = f" (first at line {first.line + 1})" if first is not None else ""
-        return f'duplicated key "{key}"{at}: a later value would silently replace the earlier one'
     context = getattr(exc, "context", None)
     return f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+
+
+def _syntax_line(exc: Any, text: str) -> int | None:
+    """The problem's line, or where the construct began when the problem is the end of the file
+    (an unclosed quote or bracket is reported at the end of the stream)."""
+    problem, context = exc.problem_mark, exc.context_mark
+    last = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if problem is not None and problem.line + 1 <= last:
+        return problem.line + 1
+    if context is not None:
+        return context.line + 1
+    return last if problem is not None else None
+
+
+def _duplicate_key(exc: Any, text: str) -> tuple[str, str, int | None]:
+    # ruamel: 'found duplicate key "x" with value "..." (original value: "...")'; its context mark is
+    # the start of the mapping, so the first occurrence is found as the same key at the same column.
+    key = exc.problem.split('"')[1] if '"' in exc.problem else "?"
+    mark, start = exc.problem_mark, exc.context_mark
+    lines = text.splitlines()
+    first = None
+    if mark is not None:
+        for number in range(start.line if start is not None else 0, mark.line):
+            rest = lines[number][mark.column :]
+            if rest.startswith(key) and rest[len(key) :].lstrip().startswith(":"):
+                first = number + 1
+                break
+    at = f" (first at line {first})" if first else ""
+    line = mark.line + 1 if mark is not None else None
+    return f'duplicated key "{key}"{at}: a later value would silently replace the earlier one', "duplicate-key", line
 
 
 def _from_pydantic(name: str, data: Any, err: Mapping[str, Any]) -> Problem:
@@ -110,8 +139,12 @@ def _from_pydantic(name: str, data: Any, err: Mapping[str, Any]) -> Problem:
         return Problem(name, _line(data, loc), _dotted(loc), "required field is missing", "missing-field")
     message = err["msg"]
     pattern = (err.get("ctx") or {}).get("pattern")
+    value = err.get("input")
     if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
-        message = f"must be {_PATTERN_WORDS[pattern]}, got {err['input']!r}"
+        message = f"must be {_PATTERN_WORDS[pattern]}, got {value!r}"
+    elif kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        what = "a semantic version such as 1.2.0" if loc and loc[-1] in ("version", "model") else "text"
+        message = f"must be {what}; YAML read {value} as a number: quote it (\"{value}\")"
     else:
         message = f"{message}, got {_describe(err['input'])}"
     return Problem(name, _line(data, loc), _dotted(loc), message, kind.replace("_", "-"))
@@ -124,6 +157,10 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
     return f"{type(value).__name__} {value!r}"
 
 
@@ -163,12 +200,16 @@ def _line(data: Any, loc: Loc) -> int | None:
     for part in loc:
         lc = getattr(node, "lc", None)
         if isinstance(node, Mapping) and part in node:
-            if lc is not None:
+            try:
                 line = lc.key(part)[0] + 1
+            except (AttributeError, KeyError, TypeError):
+                pass  # a key merged in with `<<: *anchor` has no position of its own: keep the mapping's
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            if lc is not None:
+            try:
                 line = lc.item(part)[0] + 1
+            except (AttributeError, KeyError, TypeError):
+                pass
             node = node[part]
         elif part == "[key]":
             continue  # pydantic's marker for "the key itself was invalid": the key's line is already set

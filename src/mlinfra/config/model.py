@@ -37,7 +37,8 @@ Seconds = Annotated[int, Field(ge=0)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=True)
+    # strict: YAML's `true` is not an instance count and "80" is not a weight; no inf/nan numbers.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True)
 
 
 # --- project -------------------------------------------------------------------------------------------
@@ -183,7 +184,7 @@ class Endpoint(Strict):
     async_inference: AsyncInference | None = Field(default=None, alias="async")
     multi_model: MultiModel | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
 
 
 # --- the whole file ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ fails where AWS would, minutes earlier and with the field named.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
 
 Loc = tuple[str | int, ...]
 
+#: Burstable families (ml.t2, ml.t3, ...; not ml.trn1, which is Trainium).
+BURSTABLE = re.compile(r"^ml\.t\d")
 #: SageMaker endpoint names are at most 63 characters; ours are ``{project}-{environment}-{endpoint}``.
 MAX_ENDPOINT_NAME = 63
 
@@ -195,14 +198,14 @@ def autoscaling(config: PlatformConfig) -> Iterator[Violation]:
             if vloc[0] == "shadow":
                 yield Violation(loc, "shadow variants are not auto-scaled", "autoscaling-shadow")
                 continue
-            if v.instance_type and v.instance_type.startswith("ml.t"):
+            if v.instance_type and BURSTABLE.match(v.instance_type):
                 yield Violation((*eloc, *vloc, "instance_type"), f"{v.instance_type} is a burstable instance type, which SageMaker auto-scaling does not support", "autoscaling-burstable")
             if a.min == 0 and ep.kind != "async":
                 yield Violation((*loc, "min"), "only async endpoints can scale to zero instances", "autoscaling-min-zero")
-            if v.instance_count is not None and not a.min <= v.instance_count <= a.max:
-                yield Violation((*eloc, *vloc, "instance_count"), f"instance_count {v.instance_count} must lie within autoscaling min {a.min} and max {a.max}", "autoscaling-range")
-            elif a.min > a.max:
+            if a.min > a.max:
                 yield Violation((*loc, "min"), f"min {a.min} exceeds max {a.max}", "autoscaling-range")
+            elif v.instance_count is not None and not a.min <= v.instance_count <= a.max:
+                yield Violation((*eloc, *vloc, "instance_count"), f"instance_count {v.instance_count} must lie within autoscaling min {a.min} and max {a.max}", "autoscaling-range")
             if ep.kind == "async":
                 if a.target_backlog_per_instance is None:
                     yield Violation(loc, "async endpoints scale on the backlog: set target_backlog_per_instance", "autoscaling-target")
@@ -246,8 +249,9 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
 
 
 def _step_size(strategy: str, loc: Loc, field: str, value: int, total: int) -> Iterator[Violation]:
-    # SageMaker: the canary is at most 50 % of the new fleet; a linear step is 10-50 % of it.
-    limit = {"canary": (0, 50), "linear": (10, 50), "rolling": (0, 100)}[strategy]
+    # SageMaker: the canary is at most 50 % of the new fleet, a linear step 10-50 % of it, and a rolling
+    # batch (MaximumBatchSize) 5-50 % of the variant's instances.
+    limit = {"canary": (0, 50), "linear": (10, 50), "rolling": (5, 50)}[strategy]
     if field == "step_percent":
         pct = value
     else:

@@ -1,0 +1,757 @@
+"""SageMaker's own API rules, checked on a rendered Terraform tree.
+
+This checker is deliberately independent of mlinfra: it imports nothing from
+``mlinfra`` (not the config model, not its validation rules, not the planner)
+and reads only the parsed HCL (``hcl_checks.load_tree``).  A rule that
+mlinfra's validator forgets, or a planner bug that emits something the
+validator never saw, still shows up here.
+
+Public function (pure; it only reads files):
+
+* ``sagemaker_errors(root) -> [str]``, every message ``<file>: <address>: <detail>``
+  with the file relative to root, like the other checks in ``hcl_checks``.
+
+Rules (SageMaker API reference: CreateModel, CreateEndpointConfig,
+ProductionVariant, ServerlessConfig, DataCaptureConfig, CreateEndpoint,
+DeploymentConfig, BlueGreenUpdatePolicy, TrafficRoutingConfig, RollingUpdatePolicy,
+AutoRollbackConfig; Application Auto Scaling RegisterScalableTarget /
+PutScalingPolicy; SageMaker CloudWatch metrics), each tagged in the messages
+with the short name in brackets so a test can match it:
+
+[name]            endpoint, endpoint config, model and variant names: at most 63
+                  characters matching ``^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`` (a name
+                  with an interpolation is skipped).
+[unique]          endpoint / endpoint config / model names are unique across the
+                  tree (per resource type), variant names within one endpoint
+                  config (production and shadow together), CloudWatch alarm names
+                  across the tree (PutMetricAlarm silently overwrites), and one
+                  scalable target per variant.
+[variants]        1-10 production variants; each has a model_name referring to a
+                  model of the module; either instance_type + initial_instance_count
+                  >= 1 or serverless_config, never both; instance types look like
+                  ``ml.<family>.<size>``; weights >= 0 and not all 0.
+[shadow]          with shadow variants: exactly one production and one shadow variant.
+[serverless]      memory_size_in_mb 1024..6144 in steps of 1024, max_concurrency
+                  1..200, provisioned_concurrency 1..max_concurrency; a serverless
+                  config has a single variant, no shadow variant, no data capture,
+                  no async inference.
+[kms]             no kms_key_arn when any variant uses an instance type with local
+                  NVMe storage (SageMaker rejects CreateEndpointConfig).
+[capture]         data capture: sampling 0..100; 1-2 capture options with modes
+                  Input / Output / InputAndOutput, none repeated; destination s3://.
+[immutable]       endpoint configs and models have lifecycle create_before_destroy =
+                  true; an endpoint config name ends with ``-<8 hex>`` content hash.
+[endpoint]        endpoint_config_name refers to an endpoint config of the module.
+[deployment]      deployment_config: exactly one of blue_green_update_policy and
+                  rolling_update_policy; traffic routing type and its sizes
+                  (CANARY: canary_size <= 50 % of the production instance count;
+                  LINEAR: linear_step_size 10..50 %; ALL_AT_ONCE: neither);
+                  wait_interval_in_seconds 0..3600; termination_wait_in_seconds
+                  0..3600; maximum_execution_timeout_in_seconds 600..28800;
+                  rolling: maximum_batch_size 5..50 %, a single production variant,
+                  no shadow, no serverless.
+[rollback]        1-10 auto-rollback alarms, each an aws_cloudwatch_metric_alarm of
+                  the module whose EndpointName dimensions all name this endpoint.
+[autoscaling]     sagemaker scalable targets: resource_id
+                  ``endpoint/<endpoint>/variant/<variant>`` naming an endpoint of the
+                  module and a variant of its config; scalable_dimension
+                  sagemaker:variant:DesiredInstanceCount; min <= initial_instance_count
+                  <= max, min 0 only with async_inference_config; not on burstable
+                  ml.t<digit> (ml.t2, ml.t3 ...; Trainium ml.trn* is fine) or
+                  serverless variants.  Each scaling policy refers to one target of
+                  the module.
+[metric]          AWS/SageMaker metrics of alarms and scaling policies: EndpointName
+                  names an endpoint of the module, VariantName a variant of its
+                  config; per-variant metrics must carry VariantName (only the
+                  asynchronous backlog metrics are published per endpoint).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .hcl_checks import MARK, load_tree
+
+NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+NAME_MAX = 63
+CONFIG_HASH_RE = re.compile(r"-[0-9a-f]{8}$")
+INSTANCE_TYPE_RE = re.compile(r"^ml\.(?P<family>[a-z0-9-]+)\.(?P<size>[a-z0-9-]+)$")
+
+# Families with local NVMe instance storage that the generation/`d` rule does not reveal.
+LOCAL_NVME_FAMILIES = {"g5", "g6", "g6e", "gr6", "p5", "p5e", "p5en", "p6-b200", "trn1", "trn1n", "trn2"}
+
+CAPTURE_MODES = {"Input", "Output", "InputAndOutput"}
+ROUTING_TYPES = {"ALL_AT_ONCE", "CANARY", "LINEAR"}
+CAPACITY_TYPES = {"INSTANCE_COUNT", "CAPACITY_PERCENT"}
+SAGEMAKER_NAMESPACE = "AWS/SageMaker"
+VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+# AWS/SageMaker metrics published with only the EndpointName dimension (asynchronous inference).
+ENDPOINT_LEVEL_METRICS = {
+    "ApproximateBacklogSize",
+    "ApproximateBacklogSizePerInstance",
+    "ApproximateAgeOfOldestRequest",
+    "HasBacklogWithoutCapacity",
+}
+
+_INTERPOLATION = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
+_REF = re.compile(r"^\$\{(?P<type>aws_[\w-]+)\.(?P<name>[\w-]+)\.(?P<attr>[\w-]+)\}$")
+_RESOURCE_ID = re.compile(r"^endpoint/(?P<endpoint>.+)/variant/(?P<variant>[^/]+)$")
+
+
+# --------------------------------------------------------------------------
+# Value helpers (python-hcl2 8 representation, see hcl_checks)
+# --------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    """Body of a quoted string literal (interpolations kept), else None."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return None
+
+
+def _interpolated(text: str) -> bool:
+    return bool(_INTERPOLATION.search(text))
+
+
+def _literal(value: Any) -> str | None:
+    """A string literal without interpolation, unquoted; None for anything else."""
+    text = _text(value)
+    if text is None or _interpolated(text):
+        return None
+    return text
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def _ref(value: Any) -> tuple[str, str, str] | None:
+    """``${aws_type.name.attr}`` -> (type, name, attr)."""
+    if not isinstance(value, str):
+        return None
+    match = _REF.match(value)
+    return (match["type"], match["name"], match["attr"]) if match else None
+
+
+def _blocks(body: dict, key: str) -> list[dict]:
+    value = body.get(key)
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict) and item.get(MARK)]
+    return []
+
+
+def _block(body: dict, key: str) -> dict | None:
+    found = _blocks(body, key)
+    return found[0] if found else None
+
+
+def _key(key: str) -> str:
+    return key[1:-1] if len(key) >= 2 and key[0] == key[-1] == '"' else key
+
+
+def _map(value: Any) -> dict[str, Any]:
+    """A map attribute (``dimensions = {...}``) with its keys unquoted."""
+    if isinstance(value, dict):
+        return {_key(k): v for k, v in value.items() if k != MARK}
+    return {}
+
+
+def _local_nvme(instance_type: str) -> bool:
+    match = INSTANCE_TYPE_RE.match(instance_type)
+    if not match:
+        return False
+    family = match["family"]
+    if family in LOCAL_NVME_FAMILIES:
+        return True
+    parts = re.fullmatch(r"([a-z]+)(\d+)([a-z-]*)", family)
+    return bool(parts and "d" in parts.group(3))
+
+
+def _burstable(instance_type: str) -> bool:
+    """ml.t2 / ml.t3 / ...: burstable; ml.trn1 (Trainium) merely starts with a t."""
+    return bool(re.match(r"^ml\.t\d", instance_type))
+
+
+# --------------------------------------------------------------------------
+# Tree model
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Resource:
+    file: str
+    type: str
+    label: str
+    body: dict
+
+    @property
+    def address(self) -> str:
+        return f"{self.type}.{self.label}"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.file}: {self.address}"
+
+
+@dataclass
+class _Module:
+    directory: str
+    resources: dict[str, dict[str, _Resource]] = field(default_factory=dict)
+
+    def of(self, tf_type: str) -> dict[str, _Resource]:
+        return self.resources.get(tf_type, {})
+
+
+def _modules(root: Path) -> list[_Module]:
+    modules = []
+    for module_dir, files in load_tree(root).items():
+        mod = _Module(module_dir)
+        for file_name, parsed in files.items():
+            where = file_name if module_dir == "." else f"{module_dir}/{file_name}"
+            for entry in parsed.get("resource", []):
+                for tf_type, named in entry.items():
+                    if tf_type == MARK or not isinstance(named, dict):
+                        continue
+                    for label, body in named.items():
+                        if label == MARK or not isinstance(body, dict):
+                            continue
+                        res = _Resource(where, _key(tf_type), _key(label), body)
+                        mod.resources.setdefault(res.type, {})[res.label] = res
+        modules.append(mod)
+    return modules
+
+
+def _resolve(mod: _Module, tf_type: str, value: Any, attr: str = "name", by: str = "name") -> _Resource | None:
+    """The resource of the module a value designates: ``${tf_type.X.<attr>}`` or its literal name."""
+    ref = _ref(value)
+    if ref is not None:
+        if ref[0] == tf_type and ref[2] == attr:
+            return mod.of(tf_type).get(ref[1])
+        return None
+    literal = _literal(value)
+    if literal is None:
+        return None
+    for res in mod.of(tf_type).values():
+        if _literal(res.body.get(by)) == literal:
+            return res
+    return None
+
+
+def _resolve_token(mod: _Module, tf_type: str, token: str) -> _Resource | None:
+    """Same as _resolve for a piece of template text (``${...}`` or literal)."""
+    if token.startswith("${"):
+        return _resolve(mod, tf_type, token)
+    return _resolve(mod, tf_type, f'"{token}"')
+
+
+def _variants(config: _Resource) -> tuple[list[dict], list[dict]]:
+    return _blocks(config.body, "production_variants"), _blocks(config.body, "shadow_production_variants")
+
+
+def _variant_by_name(config: _Resource, name: str) -> dict | None:
+    production, shadow = _variants(config)
+    for variant in production + shadow:
+        if _literal(variant.get("variant_name")) == name:
+            return variant
+    return None
+
+
+def _instance_total(config: _Resource) -> int | None:
+    """Initial instance count of the production fleet (None when not all literal)."""
+    total = 0
+    for variant in _variants(config)[0]:
+        if _block(variant, "serverless_config") is not None:
+            continue
+        count = _number(variant.get("initial_instance_count"))
+        if count is None:
+            return None
+        total += count
+    return total
+
+
+def _is_serverless_config(config: _Resource) -> bool:
+    production, shadow = _variants(config)
+    return any(_block(v, "serverless_config") for v in production + shadow)
+
+
+# --------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------
+
+
+def sagemaker_errors(root: Path) -> list[str]:
+    """Every SageMaker API rule the rendered tree at root breaks (see module docstring)."""
+    modules = _modules(Path(root))
+    errors: list[str] = []
+    errors.extend(_check_unique_names(modules))
+    for mod in modules:
+        for model in mod.of("aws_sagemaker_model").values():
+            errors.extend(_check_model(model))
+        for config in mod.of("aws_sagemaker_endpoint_configuration").values():
+            errors.extend(_check_endpoint_config(mod, config))
+        for endpoint in mod.of("aws_sagemaker_endpoint").values():
+            errors.extend(_check_endpoint(mod, endpoint))
+        errors.extend(_check_autoscaling(mod))
+        errors.extend(_check_metrics(mod))
+    return errors
+
+
+def _name_errors(what: str, value: Any) -> list[str]:
+    name = _literal(value)
+    if name is None:
+        return []
+    problems = []
+    if len(name) > NAME_MAX:
+        problems.append(f"[name] {what} {name!r} is {len(name)} characters long (SageMaker allows {NAME_MAX})")
+    if not NAME_RE.match(name):
+        problems.append(f"[name] {what} {name!r} does not match {NAME_RE.pattern}")
+    return problems
+
+
+def _check_unique_names(modules: list[_Module]) -> list[str]:
+    errors = []
+    for tf_type, attr in (
+        ("aws_sagemaker_endpoint", "name"),
+        ("aws_sagemaker_endpoint_configuration", "name"),
+        ("aws_sagemaker_model", "name"),
+        ("aws_cloudwatch_metric_alarm", "alarm_name"),
+    ):
+        seen: dict[str, _Resource] = {}
+        for mod in modules:
+            for res in mod.of(tf_type).values():
+                name = _literal(res.body.get(attr))
+                if name is None:
+                    continue
+                first = seen.setdefault(name, res)
+                if first is not res:
+                    errors.append(
+                        f"{res.prefix}: [unique] {attr} {name!r} is already used by "
+                        f"{first.address} in {first.file}"
+                    )
+    return errors
+
+
+def _check_lifecycle(res: _Resource) -> list[str]:
+    lifecycle = _block(res.body, "lifecycle")
+    if lifecycle is None or lifecycle.get("create_before_destroy") is not True:
+        return [
+            f"{res.prefix}: [immutable] lifecycle create_before_destroy = true is missing: "
+            "SageMaker cannot update it in place, and the replacement must exist before the old one goes"
+        ]
+    return []
+
+
+def _check_model(model: _Resource) -> list[str]:
+    errors = [f"{model.prefix}: {e}" for e in _name_errors("model name", model.body.get("name"))]
+    errors.extend(_check_lifecycle(model))
+    return errors
+
+
+def _check_endpoint_config(mod: _Module, config: _Resource) -> list[str]:
+    p = config.prefix
+    errors = [f"{p}: {e}" for e in _name_errors("endpoint config name", config.body.get("name"))]
+    errors.extend(_check_lifecycle(config))
+
+    name_text = _text(config.body.get("name"))
+    if name_text is None:
+        errors.append(f"{p}: [immutable] no literal name: the name must end with a content hash -xxxxxxxx")
+    elif not CONFIG_HASH_RE.search(name_text):
+        errors.append(f"{p}: [immutable] name {name_text!r} does not end with a content hash -xxxxxxxx")
+
+    production, shadow = _variants(config)
+    if not 1 <= len(production) <= 10:
+        errors.append(f"{p}: [variants] {len(production)} production variants (SageMaker requires 1-10)")
+    if shadow and (len(production) != 1 or len(shadow) != 1):
+        errors.append(
+            f"{p}: [shadow] with shadow variants SageMaker allows exactly one production and one shadow "
+            f"variant, found {len(production)} and {len(shadow)}"
+        )
+
+    seen: set[str] = set()
+    for kind, variants in (("production_variants", production), ("shadow_production_variants", shadow)):
+        for index, variant in enumerate(variants):
+            at = f"{p}: {kind}[{index}]"
+            name = _literal(variant.get("variant_name"))
+            errors.extend(f"{at}: {e}" for e in _name_errors("variant name", variant.get("variant_name")))
+            if name is not None:
+                if name in seen:
+                    errors.append(f"{at}: [unique] variant name {name!r} is used twice in this endpoint config")
+                seen.add(name)
+            errors.extend(f"{at}: {e}" for e in _check_variant(mod, variant))
+
+    weights = [_number(v.get("initial_variant_weight", 1)) for v in production]
+    if production and all(w is not None for w in weights) and all(w == 0 for w in weights):
+        errors.append(f"{p}: [variants] every production variant has weight 0: no variant would receive traffic")
+
+    serverless = _is_serverless_config(config)
+    if serverless:
+        if len(production) != 1:
+            errors.append(
+                f"{p}: [serverless] a serverless endpoint config has a single variant, found {len(production)}"
+            )
+        if shadow:
+            errors.append(f"{p}: [serverless] a serverless endpoint config cannot have shadow variants")
+        if _block(config.body, "data_capture_config") is not None:
+            errors.append(f"{p}: [serverless] serverless endpoints do not support data capture")
+        if _block(config.body, "async_inference_config") is not None:
+            errors.append(f"{p}: [serverless] asynchronous inference needs instances, not serverless_config")
+
+    if config.body.get("kms_key_arn") is not None:
+        nvme = sorted(
+            {
+                t
+                for v in production + shadow
+                if (t := _literal(v.get("instance_type"))) is not None and _local_nvme(t)
+            }
+        )
+        if nvme:
+            errors.append(
+                f"{p}: [kms] kms_key_arn is set but {', '.join(nvme)} has local NVMe storage: "
+                "CreateEndpointConfig fails (the instance store is encrypted by the hardware)"
+            )
+
+    capture = _block(config.body, "data_capture_config")
+    if capture is not None:
+        errors.extend(f"{p}: data_capture_config: {e}" for e in _check_capture(capture))
+    return errors
+
+
+def _check_variant(mod: _Module, variant: dict) -> list[str]:
+    errors = []
+    model = variant.get("model_name")
+    if model is None:
+        errors.append("[variants] model_name is missing")
+    elif _resolve(mod, "aws_sagemaker_model", model) is None:
+        errors.append(f"[variants] model_name {model} is not an aws_sagemaker_model of this module")
+
+    serverless = _block(variant, "serverless_config")
+    instance_type = variant.get("instance_type")
+    count = variant.get("initial_instance_count")
+    if serverless is not None:
+        if instance_type is not None or count is not None:
+            errors.append("[variants] serverless_config together with instance_type/initial_instance_count")
+        errors.extend(_check_serverless(serverless))
+    else:
+        if instance_type is None or count is None:
+            errors.append("[variants] neither serverless_config nor both instance_type and initial_instance_count")
+        literal_type = _literal(instance_type)
+        if literal_type is not None and not INSTANCE_TYPE_RE.match(literal_type):
+            errors.append(f"[variants] instance_type {literal_type!r} is not an ml.<family>.<size> type")
+        number = _number(count)
+        if number is not None and number < 1:
+            errors.append(f"[variants] initial_instance_count {number} (must be at least 1)")
+
+    weight = _number(variant.get("initial_variant_weight"))
+    if weight is not None and weight < 0:
+        errors.append(f"[variants] initial_variant_weight {weight} is negative")
+    return errors
+
+
+def _check_serverless(serverless: dict) -> list[str]:
+    errors = []
+    memory = _number(serverless.get("memory_size_in_mb"))
+    if memory is not None and (memory < 1024 or memory > 6144 or memory % 1024):
+        errors.append(f"[serverless] memory_size_in_mb {memory} (1024..6144 in steps of 1024)")
+    concurrency = _number(serverless.get("max_concurrency"))
+    if concurrency is not None and not 1 <= concurrency <= 200:
+        errors.append(f"[serverless] max_concurrency {concurrency} (1..200)")
+    provisioned = _number(serverless.get("provisioned_concurrency"))
+    if provisioned is not None:
+        if provisioned < 1:
+            errors.append(f"[serverless] provisioned_concurrency {provisioned} (at least 1)")
+        if concurrency is not None and provisioned > concurrency:
+            errors.append(
+                f"[serverless] provisioned_concurrency {provisioned} exceeds max_concurrency {concurrency}"
+            )
+    return errors
+
+
+def _check_capture(capture: dict) -> list[str]:
+    errors = []
+    sampling = _number(capture.get("initial_sampling_percentage"))
+    if sampling is not None and not 0 <= sampling <= 100:
+        errors.append(f"[capture] initial_sampling_percentage {sampling} (0..100)")
+    options = _blocks(capture, "capture_options")
+    if not 1 <= len(options) <= 2:
+        errors.append(f"[capture] {len(options)} capture_options (1-2)")
+    modes = [_literal(o.get("capture_mode")) for o in options]
+    for mode in modes:
+        if mode is not None and mode not in CAPTURE_MODES:
+            errors.append(f"[capture] capture_mode {mode!r} (one of {', '.join(sorted(CAPTURE_MODES))})")
+    known = [m for m in modes if m in CAPTURE_MODES]
+    covered = [part for m in known for part in (("Input", "Output") if m == "InputAndOutput" else (m,))]
+    if len(covered) != len(set(covered)):
+        errors.append(f"[capture] capture modes {known} capture the same data twice")
+    destination = _text(capture.get("destination_s3_uri"))
+    if destination is not None and not destination.startswith("${") and not destination.startswith("s3://"):
+        errors.append(f"[capture] destination_s3_uri {destination!r} is not an s3:// URI")
+    return errors
+
+
+def _in_range(at: str, block: dict, attr: str, low: int, high: int) -> list[str]:
+    number = _number(block.get(attr))
+    if number is not None and not low <= number <= high:
+        return [f"[deployment] {at}.{attr} {number} ({low}..{high})"]
+    return []
+
+
+def _check_endpoint(mod: _Module, endpoint: _Resource) -> list[str]:
+    p = endpoint.prefix
+    errors = [f"{p}: {e}" for e in _name_errors("endpoint name", endpoint.body.get("name"))]
+    config = _resolve(mod, "aws_sagemaker_endpoint_configuration", endpoint.body.get("endpoint_config_name"))
+    if config is None:
+        errors.append(
+            f"{p}: [endpoint] endpoint_config_name {endpoint.body.get('endpoint_config_name')} is not an "
+            "aws_sagemaker_endpoint_configuration of this module"
+        )
+    deployment = _block(endpoint.body, "deployment_config")
+    if deployment is not None:
+        errors.extend(f"{p}: deployment_config: {e}" for e in _check_deployment(mod, endpoint, config, deployment))
+    return errors
+
+
+def _capacity_errors(what: str, size: dict, low_pct: int, high_pct: int, total: int | None) -> list[str]:
+    """A CapacitySize between low_pct and high_pct percent of the production instance count."""
+    kind = _literal(size.get("type"))
+    value = _number(size.get("value"))
+    if kind is not None and kind not in CAPACITY_TYPES:
+        return [f"[deployment] {what}.type {kind!r} (INSTANCE_COUNT or CAPACITY_PERCENT)"]
+    if value is None:
+        return []
+    if kind == "CAPACITY_PERCENT" and not low_pct <= value <= high_pct:
+        return [f"[deployment] {what} {value} % ({low_pct}..{high_pct} %)"]
+    if kind == "INSTANCE_COUNT":
+        if value < 1:
+            return [f"[deployment] {what} {value} instances (at least 1)"]
+        if total is not None and not (value * 100 >= low_pct * total and value * 100 <= high_pct * total):
+            return [
+                f"[deployment] {what} {value} instances is not {low_pct}..{high_pct} % of the "
+                f"{total} production instances"
+            ]
+    return []
+
+
+def _check_deployment(mod: _Module, endpoint: _Resource, config: _Resource | None, deployment: dict) -> list[str]:
+    errors = []
+    blue_green = _block(deployment, "blue_green_update_policy")
+    rolling = _block(deployment, "rolling_update_policy")
+    if (blue_green is None) == (rolling is None):
+        errors.append("[deployment] exactly one of blue_green_update_policy and rolling_update_policy is required")
+    total = _instance_total(config) if config is not None else None
+
+    if blue_green is not None:
+        at = "blue_green_update_policy"
+        errors.extend(_in_range(at, blue_green, "termination_wait_in_seconds", 0, 3600))
+        errors.extend(_in_range(at, blue_green, "maximum_execution_timeout_in_seconds", 600, 28800))
+        routing = _block(blue_green, "traffic_routing_configuration")
+        if routing is None:
+            errors.append(f"[deployment] {at}: traffic_routing_configuration is missing")
+        else:
+            at = f"{at}.traffic_routing_configuration"
+            kind = _literal(routing.get("type"))
+            canary = _block(routing, "canary_size")
+            linear = _block(routing, "linear_step_size")
+            errors.extend(_in_range(at, routing, "wait_interval_in_seconds", 0, 3600))
+            if kind is not None and kind not in ROUTING_TYPES:
+                errors.append(f"[deployment] {at}.type {kind!r} (one of {', '.join(sorted(ROUTING_TYPES))})")
+            if kind == "CANARY" and (canary is None or linear is not None):
+                errors.append(f"[deployment] {at}: CANARY needs canary_size and no linear_step_size")
+            if kind == "LINEAR" and (linear is None or canary is not None):
+                errors.append(f"[deployment] {at}: LINEAR needs linear_step_size and no canary_size")
+            if kind == "ALL_AT_ONCE" and (canary is not None or linear is not None):
+                errors.append(f"[deployment] {at}: ALL_AT_ONCE takes neither canary_size nor linear_step_size")
+            if canary is not None:
+                errors.extend(_capacity_errors(f"{at}.canary_size", canary, 1, 50, total))
+            if linear is not None:
+                errors.extend(_capacity_errors(f"{at}.linear_step_size", linear, 10, 50, total))
+
+    if rolling is not None:
+        at = "rolling_update_policy"
+        errors.extend(_in_range(at, rolling, "wait_interval_in_seconds", 0, 3600))
+        errors.extend(_in_range(at, rolling, "maximum_execution_timeout_in_seconds", 600, 28800))
+        batch = _block(rolling, "maximum_batch_size")
+        if batch is None:
+            errors.append(f"[deployment] {at}: maximum_batch_size is missing")
+        else:
+            errors.extend(_capacity_errors(f"{at}.maximum_batch_size", batch, 5, 50, total))
+        if config is not None:
+            production, shadow = _variants(config)
+            if len(production) != 1 or shadow:
+                errors.append(
+                    f"[deployment] {at}: rolling deployments need a single production variant and no shadow "
+                    f"variant ({config.address} has {len(production)} and {len(shadow)})"
+                )
+            if _is_serverless_config(config):
+                errors.append(f"[deployment] {at}: rolling deployments do not support serverless endpoints")
+
+    rollback = _block(deployment, "auto_rollback_configuration")
+    if rollback is not None:
+        errors.extend(_check_rollback(mod, endpoint, rollback))
+    return errors
+
+
+def _endpoint_dimensions(alarm: _Resource) -> list[tuple[str | None, dict[str, Any], dict]]:
+    """(namespace, dimensions, metric body) of every metric of an alarm: top level and metric queries."""
+    found = []
+    if "dimensions" in alarm.body or "metric_name" in alarm.body:
+        found.append((_literal(alarm.body.get("namespace")), _map(alarm.body.get("dimensions")), alarm.body))
+    for query in _blocks(alarm.body, "metric_query"):
+        for metric in _blocks(query, "metric"):
+            found.append((_literal(metric.get("namespace")), _map(metric.get("dimensions")), metric))
+    return found
+
+
+def _check_rollback(mod: _Module, endpoint: _Resource, rollback: dict) -> list[str]:
+    errors = []
+    alarms = _blocks(rollback, "alarms")
+    if not 1 <= len(alarms) <= 10:
+        errors.append(f"[rollback] auto_rollback_configuration has {len(alarms)} alarms (1-10)")
+    for index, entry in enumerate(alarms):
+        value = entry.get("alarm_name")
+        alarm = _resolve(mod, "aws_cloudwatch_metric_alarm", value, attr="alarm_name", by="alarm_name")
+        if alarm is None:
+            errors.append(f"[rollback] alarms[{index}]: {value} is not an aws_cloudwatch_metric_alarm of this module")
+            continue
+        names = [dims["EndpointName"] for _ns, dims, _m in _endpoint_dimensions(alarm) if "EndpointName" in dims]
+        targets = [_resolve(mod, "aws_sagemaker_endpoint", n) for n in names]
+        if not names or any(t is not endpoint for t in targets):
+            errors.append(
+                f"[rollback] alarms[{index}]: {alarm.address} does not watch this endpoint "
+                f"(EndpointName dimensions: {names or 'none'})"
+            )
+    return errors
+
+
+def _check_autoscaling(mod: _Module) -> list[str]:
+    errors: list[str] = []
+    seen: dict[tuple[str, str], _Resource] = {}
+    for target in mod.of("aws_appautoscaling_target").values():
+        if _literal(target.body.get("service_namespace")) == "sagemaker":
+            errors.extend(f"{target.prefix}: {e}" for e in _check_scalable_target(mod, target, seen))
+    for policy in mod.of("aws_appautoscaling_policy").values():
+        errors.extend(f"{policy.prefix}: {e}" for e in _check_scaling_policy(mod, policy))
+    return errors
+
+
+def _check_scalable_target(mod: _Module, target: _Resource, seen: dict[tuple[str, str], _Resource]) -> list[str]:
+    errors = []
+    body = target.body
+    if _literal(body.get("scalable_dimension")) != VARIANT_DIMENSION:
+        dimension = body.get("scalable_dimension")
+        errors.append(f"[autoscaling] scalable_dimension {dimension} (expected {VARIANT_DIMENSION})")
+    match = _RESOURCE_ID.match(_text(body.get("resource_id")) or "")
+    if not match:
+        resource_id = body.get("resource_id")
+        return errors + [f"[autoscaling] resource_id {resource_id} is not endpoint/<endpoint>/variant/<variant>"]
+    endpoint = _resolve_token(mod, "aws_sagemaker_endpoint", match["endpoint"])
+    if endpoint is None:
+        return errors + [
+            f"[autoscaling] resource_id names {match['endpoint']!r}, not an aws_sagemaker_endpoint of this module"
+        ]
+    name = match["variant"]
+    first = seen.setdefault((endpoint.label, name), target)
+    if first is not target:
+        errors.append(f"[unique] variant {name!r} of {endpoint.address} already has scalable target {first.address}")
+    config = _resolve(mod, "aws_sagemaker_endpoint_configuration", endpoint.body.get("endpoint_config_name"))
+    if config is None:
+        return errors  # reported on the endpoint
+    variant = _variant_by_name(config, name)
+    if variant is None:
+        return errors + [f"[autoscaling] {config.address} has no variant {name!r}"]
+    if _block(variant, "serverless_config") is not None:
+        return errors + [f"[autoscaling] variant {name!r} is serverless: no instance auto-scaling"]
+    instance_type = _literal(variant.get("instance_type")) or ""
+    if _burstable(instance_type):
+        errors.append(
+            f"[autoscaling] variant {name!r} runs on {instance_type}: burstable instances cannot auto-scale"
+        )
+
+    low = _number(body.get("min_capacity"))
+    high = _number(body.get("max_capacity"))
+    initial = _number(variant.get("initial_instance_count"))
+    if low is not None and high is not None and low > high:
+        errors.append(f"[autoscaling] min_capacity {low} > max_capacity {high}")
+    if low is not None and low < 0:
+        errors.append(f"[autoscaling] min_capacity {low} is negative")
+    if low == 0 and _block(config.body, "async_inference_config") is None:
+        errors.append("[autoscaling] min_capacity 0 is only allowed for asynchronous endpoints")
+    start = f"[autoscaling] initial_instance_count {initial} of variant {name!r}"
+    if initial is not None and low is not None and initial < low:
+        errors.append(f"{start} is below min_capacity {low}")
+    if initial is not None and high is not None and initial > high:
+        errors.append(f"{start} is above max_capacity {high}")
+    return errors
+
+
+def _check_scaling_policy(mod: _Module, policy: _Resource) -> list[str]:
+    """resource_id, scalable_dimension and service_namespace all designate one target of the module."""
+    targets = mod.of("aws_appautoscaling_target")
+    chosen: set[str] = set()
+    problems = []
+    for attr in ("resource_id", "scalable_dimension", "service_namespace"):
+        value = policy.body.get(attr)
+        ref = _ref(value)
+        if ref is not None:
+            if ref[0] == "aws_appautoscaling_target" and ref[2] == attr and ref[1] in targets:
+                chosen.add(ref[1])
+            else:
+                problems.append(f"{attr} {value}")
+            continue
+        text = _text(value)
+        matching = {label for label, t in targets.items() if text is not None and _text(t.body.get(attr)) == text}
+        if not matching:
+            problems.append(f"{attr} {value}")
+        elif len(matching) == 1:
+            chosen |= matching
+    if not problems and len(chosen) <= 1:
+        return []
+    detail = "; ".join(problems) if problems else f"attributes point at different targets {sorted(chosen)}"
+    return [f"[autoscaling] does not refer to one aws_appautoscaling_target of this module ({detail})"]
+
+
+def _check_dimensions(mod: _Module, where: str, metric_name: str | None, dims: dict[str, Any]) -> list[str]:
+    errors = []
+    if "EndpointName" not in dims:
+        return [f"{where}: [metric] {metric_name} has no EndpointName dimension"]
+    endpoint = _resolve(mod, "aws_sagemaker_endpoint", dims["EndpointName"])
+    if endpoint is None:
+        name = dims["EndpointName"]
+        return [f"{where}: [metric] EndpointName {name} is not an aws_sagemaker_endpoint of this module"]
+    if "VariantName" in dims:
+        variant = _literal(dims["VariantName"])
+        config = _resolve(mod, "aws_sagemaker_endpoint_configuration", endpoint.body.get("endpoint_config_name"))
+        if variant is None:
+            errors.append(f"{where}: [metric] VariantName {dims['VariantName']} is not a literal variant name")
+        elif config is not None and _variant_by_name(config, variant) is None:
+            errors.append(f"{where}: [metric] VariantName {variant!r} is not a variant of {endpoint.address}")
+    elif metric_name is not None and metric_name not in ENDPOINT_LEVEL_METRICS:
+        errors.append(
+            f"{where}: [metric] {metric_name} is published per variant: without a VariantName "
+            "dimension the alarm never sees data"
+        )
+    return errors
+
+
+def _check_metrics(mod: _Module) -> list[str]:
+    errors = []
+    for alarm in mod.of("aws_cloudwatch_metric_alarm").values():
+        for namespace, dims, metric in _endpoint_dimensions(alarm):
+            if namespace == SAGEMAKER_NAMESPACE:
+                errors.extend(_check_dimensions(mod, alarm.prefix, _literal(metric.get("metric_name")), dims))
+    for policy in mod.of("aws_appautoscaling_policy").values():
+        for config in _blocks(policy.body, "target_tracking_scaling_policy_configuration"):
+            for spec in _blocks(config, "customized_metric_specification"):
+                if _literal(spec.get("namespace")) != SAGEMAKER_NAMESPACE:
+                    continue
+                dims = {
+                    _literal(d.get("name")) or str(d.get("name")): d.get("value")
+                    for d in _blocks(spec, "dimensions")
+                }
+                errors.extend(_check_dimensions(mod, policy.prefix, _literal(spec.get("metric_name")), dims))
+    return errors

@@ -1,0 +1,1097 @@
+"""tests/support/sagemaker_checks.py: SageMaker's API rules over the rendered Terraform.
+
+(a) every example in examples/*.yaml, rendered through the CLI, breaks none of them;
+(b) every rule can fail: a hand-written good tree yields no error, and one
+    targeted breakage of it (or of a rendered example) yields the rule's error
+    on the right file and resource address.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+try:
+    from tests.support import sagemaker_checks
+    from tests.support.sagemaker_checks import _burstable, _local_nvme, sagemaker_errors
+except ModuleNotFoundError:
+    # Plain `pytest` puts tests/ rather than the repo root on sys.path.
+    from support import sagemaker_checks  # type: ignore[no-redef]
+    from support.sagemaker_checks import _burstable, _local_nvme, sagemaker_errors  # type: ignore[no-redef]
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+
+# ---------------------------------------------------------------------------
+# A known-good tree: four endpoint modules covering every feature the rules look at
+# ---------------------------------------------------------------------------
+
+# Two instance variants (80/20), data capture, KMS on a volume without local storage,
+# blue/green canary with auto-rollback, a plain and a metric-math alarm, auto-scaling.
+REALTIME = """
+resource "aws_sagemaker_model" "blue" {
+  name               = "acme-realtime-blue-1a2b3c4d"
+  execution_role_arn = var.execution_role_arn
+
+  primary_container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_model" "green" {
+  name               = "acme-realtime-green-5e6f7a8b"
+  execution_role_arn = var.execution_role_arn
+
+  primary_container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:2"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "this" {
+  name        = "acme-realtime-0123abcd"
+  kms_key_arn = var.kms_key_arn
+
+  production_variants {
+    variant_name           = "blue"
+    model_name             = aws_sagemaker_model.blue.name
+    initial_variant_weight = 80
+    instance_type          = "ml.m5.large"
+    initial_instance_count = 2
+  }
+
+  production_variants {
+    variant_name           = "green"
+    model_name             = aws_sagemaker_model.green.name
+    initial_variant_weight = 20
+    instance_type          = "ml.c5.xlarge"
+    initial_instance_count = 2
+  }
+
+  data_capture_config {
+    enable_capture              = true
+    initial_sampling_percentage = 50
+    destination_s3_uri          = "s3://${var.capture_bucket}/realtime"
+
+    capture_options {
+      capture_mode = "Input"
+    }
+
+    capture_options {
+      capture_mode = "Output"
+    }
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint" "this" {
+  name                 = "acme-realtime"
+  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name
+
+  deployment_config {
+    blue_green_update_policy {
+      termination_wait_in_seconds          = 120
+      maximum_execution_timeout_in_seconds = 3600
+
+      traffic_routing_configuration {
+        type                     = "CANARY"
+        wait_interval_in_seconds = 300
+
+        canary_size {
+          type  = "INSTANCE_COUNT"
+          value = 1
+        }
+      }
+    }
+
+    auto_rollback_configuration {
+      alarms {
+        alarm_name = aws_cloudwatch_metric_alarm.blue_latency.alarm_name
+      }
+      alarms {
+        alarm_name = "acme-realtime-green-5xx"
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "blue_latency" {
+  alarm_name          = "acme-realtime-blue-latency"
+  namespace           = "AWS/SageMaker"
+  metric_name         = "ModelLatency"
+  extended_statistic  = "p99"
+  dimensions = {
+    EndpointName = "acme-realtime"
+    VariantName  = "blue"
+  }
+  period              = 60
+  evaluation_periods  = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 100000
+}
+
+resource "aws_cloudwatch_metric_alarm" "green_errors" {
+  alarm_name          = "acme-realtime-green-5xx"
+  evaluation_periods  = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 5
+
+  metric_query {
+    id          = "rate"
+    expression  = "100 * errors / invocations"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/SageMaker"
+      metric_name = "Invocation5XXErrors"
+      dimensions = {
+        EndpointName = aws_sagemaker_endpoint.this.name
+        VariantName  = "green"
+      }
+      period = 60
+      stat   = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "invocations"
+
+    metric {
+      namespace   = "AWS/SageMaker"
+      metric_name = "Invocations"
+      dimensions = {
+        EndpointName = "acme-realtime"
+        VariantName  = "green"
+      }
+      period = 60
+      stat   = "Sum"
+    }
+  }
+}
+
+resource "aws_appautoscaling_target" "blue" {
+  service_namespace  = "sagemaker"
+  resource_id        = "endpoint/${aws_sagemaker_endpoint.this.name}/variant/blue"
+  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"
+  min_capacity       = 2
+  max_capacity       = 6
+}
+
+resource "aws_appautoscaling_policy" "blue" {
+  name               = "acme-realtime-blue-invocations"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.blue.service_namespace
+  resource_id        = aws_appautoscaling_target.blue.resource_id
+  scalable_dimension = aws_appautoscaling_target.blue.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value = 1000
+
+    predefined_metric_specification {
+      predefined_metric_type = "SageMakerVariantInvocationsPerInstance"
+    }
+  }
+}
+"""
+
+# A serverless variant with provisioned concurrency, blue/green all at once.
+SERVERLESS = """
+resource "aws_sagemaker_model" "main" {
+  name               = "acme-scoring-main-9c8d7e6f"
+  execution_role_arn = var.execution_role_arn
+
+  primary_container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/s:1"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "this" {
+  name        = "acme-scoring-4455aa66"
+  kms_key_arn = var.kms_key_arn
+
+  production_variants {
+    variant_name           = "main"
+    model_name             = aws_sagemaker_model.main.name
+    initial_variant_weight = 1
+
+    serverless_config {
+      memory_size_in_mb       = 2048
+      max_concurrency         = 20
+      provisioned_concurrency = 2
+    }
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint" "this" {
+  name                 = "acme-scoring"
+  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name
+
+  deployment_config {
+    blue_green_update_policy {
+      traffic_routing_configuration {
+        type                     = "ALL_AT_ONCE"
+        wait_interval_in_seconds = 0
+      }
+    }
+  }
+}
+"""
+
+# Asynchronous inference scaling to zero, a rolling update, literal endpoint names
+# in the scalable target and in the backlog metrics.
+ASYNC = """
+resource "aws_sagemaker_model" "main" {
+  name               = "acme-async-main-0f0f0f0f"
+  execution_role_arn = var.execution_role_arn
+
+  primary_container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/a:1"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "this" {
+  name        = "acme-async-77bb88cc"
+  kms_key_arn = var.kms_key_arn
+
+  production_variants {
+    variant_name           = "main"
+    model_name             = "acme-async-main-0f0f0f0f"
+    instance_type          = "ml.c5.2xlarge"
+    initial_instance_count = 2
+  }
+
+  async_inference_config {
+    output_config {
+      s3_output_path = "s3://acme-async/results/"
+    }
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint" "this" {
+  name                 = "acme-async"
+  endpoint_config_name = "acme-async-77bb88cc"
+
+  deployment_config {
+    rolling_update_policy {
+      wait_interval_in_seconds             = 600
+      maximum_execution_timeout_in_seconds = 7200
+
+      maximum_batch_size {
+        type  = "INSTANCE_COUNT"
+        value = 1
+      }
+    }
+  }
+}
+
+resource "aws_appautoscaling_target" "main" {
+  service_namespace  = "sagemaker"
+  resource_id        = "endpoint/acme-async/variant/main"
+  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"
+  min_capacity       = 0
+  max_capacity       = 4
+}
+
+resource "aws_appautoscaling_policy" "backlog" {
+  name               = "acme-async-main-backlog"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = "sagemaker"
+  resource_id        = "endpoint/acme-async/variant/main"
+  scalable_dimension = aws_appautoscaling_target.main.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value = 5
+
+    customized_metric_specification {
+      namespace   = "AWS/SageMaker"
+      metric_name = "ApproximateBacklogSizePerInstance"
+      statistic   = "Average"
+
+      dimensions {
+        name  = "EndpointName"
+        value = "acme-async"
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "no_capacity" {
+  alarm_name          = "acme-async-backlog-without-capacity"
+  namespace           = "AWS/SageMaker"
+  metric_name         = "HasBacklogWithoutCapacity"
+  statistic           = "Average"
+  dimensions = {
+    EndpointName = "acme-async"
+  }
+  period              = 60
+  evaluation_periods  = 2
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+}
+"""
+
+# One production and one shadow variant on local-NVMe instances (hence no
+# kms_key_arn), data capture, blue/green linear.
+SHADOW = """
+resource "aws_sagemaker_model" "production" {
+  name               = "acme-churn-production-11112222"
+  execution_role_arn = var.execution_role_arn
+
+  primary_container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/c:1"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_model" "candidate" {
+  name               = "acme-churn-candidate-33334444"
+  execution_role_arn = var.execution_role_arn
+
+  primary_container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/c:2"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "this" {
+  name = "acme-churn-aaaa0000"
+
+  production_variants {
+    variant_name           = "production"
+    model_name             = aws_sagemaker_model.production.name
+    instance_type          = "ml.g4dn.xlarge"
+    initial_instance_count = 4
+  }
+
+  shadow_production_variants {
+    variant_name           = "shadow-v2"
+    model_name             = aws_sagemaker_model.candidate.name
+    initial_variant_weight = 1
+    instance_type          = "ml.g4dn.xlarge"
+    initial_instance_count = 1
+  }
+
+  data_capture_config {
+    initial_sampling_percentage = 100
+    destination_s3_uri          = "s3://acme-capture/churn"
+
+    capture_options {
+      capture_mode = "InputAndOutput"
+    }
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint" "this" {
+  name                 = "acme-churn"
+  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name
+
+  deployment_config {
+    blue_green_update_policy {
+      traffic_routing_configuration {
+        type                     = "LINEAR"
+        wait_interval_in_seconds = 600
+
+        linear_step_size {
+          type  = "CAPACITY_PERCENT"
+          value = 25
+        }
+      }
+    }
+  }
+}
+"""
+
+RT = "modules/realtime/main.tf"
+SL = "modules/serverless/main.tf"
+AS = "modules/async/main.tf"
+SH = "modules/shadow/main.tf"
+
+CONFIG = "aws_sagemaker_endpoint_configuration.this"
+# The end of the endpoint configuration block (its lifecycle) up to the endpoint.
+END_OF_CONFIG = '  lifecycle {\n    create_before_destroy = true\n  }\n}\n\nresource "aws_sagemaker_endpoint" "this"'
+ENDPOINT = "aws_sagemaker_endpoint.this"
+
+
+def good_files() -> dict[str, str]:
+    return {RT: REALTIME, SL: SERVERLESS, AS: ASYNC, SH: SHADOW}
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return root
+
+
+def replace(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    return text.replace(old, new)
+
+
+def assert_reported(errors: list[str], file: str, address: str, fragment: str) -> None:
+    prefix = f"{file}: {address}"
+    assert any(e.startswith(prefix) and fragment in e for e in errors), (
+        f"expected an error on {prefix} containing {fragment!r}; got:\n" + "\n".join(errors)
+    )
+
+
+def test_good_tree_has_no_errors(tmp_path):
+    assert sagemaker_errors(write_tree(tmp_path, good_files())) == []
+
+
+def test_checker_is_independent_of_mlinfra():
+    """It reads only the parsed HCL: no import of mlinfra's config model, rules or planner."""
+    tree = ast.parse(Path(sagemaker_checks.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+    assert not any("mlinfra" in name for name in imported), imported
+    assert ".hcl_checks" in imported
+
+
+# ---------------------------------------------------------------------------
+# (a) The rendered examples
+# ---------------------------------------------------------------------------
+
+
+def render(example: Path, out: Path) -> Path:
+    result = subprocess.run(
+        [sys.executable, "-m", "mlinfra", "render", str(example), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, f"render {example.name} failed:\n{result.stdout}\n{result.stderr}"
+    return out
+
+
+def test_examples_exist():
+    assert EXAMPLES, "no examples/*.yaml"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_rendered_example_follows_sagemaker_rules(example, tmp_path):
+    root = render(example, tmp_path / "out")
+    tree_files = list(root.rglob("*.tf"))
+    assert any("aws_sagemaker_endpoint" in f.read_text() for f in tree_files), "renders no endpoint"
+    assert sagemaker_errors(root) == []
+
+
+# Rendered examples edited as text (regular expressions, so that content hashes and
+# `terraform fmt` alignment may change): the checker catches a breakage in real output too.
+RENDERED_BREAKAGES = [
+    pytest.param(
+        "platform",
+        "modules/endpoint_inference/main.tf",
+        r'(\n  name\s*=\s*"mlinfra-prod-inference-[0-9a-f]{8}"\n)',
+        r"\1  kms_key_arn = var.kms_key_arn\n",
+        CONFIG,
+        "[kms] kms_key_arn is set but ml.g4dn.xlarge has local NVMe storage",
+        id="platform-kms-on-g4dn",
+    ),
+    pytest.param(
+        "shadow",
+        "modules/endpoint_churn/main.tf",
+        r'(canary_size \{\s*type\s*=\s*"INSTANCE_COUNT"\s*value\s*=\s*)1',
+        r"\g<1>2",
+        ENDPOINT,
+        "canary_size 2 instances is not 1..50 % of the 2 production instances",
+        id="shadow-canary-too-large",
+    ),
+    pytest.param(
+        "async",
+        "modules/endpoint_layout/main.tf",
+        r"\n  async_inference_config \{\n(.*\n)*?  \}\n",
+        "\n",
+        "aws_appautoscaling_target.main",
+        "[autoscaling] min_capacity 0 is only allowed for asynchronous endpoints",
+        id="async-scale-to-zero-without-async",
+    ),
+    pytest.param(
+        "multi-model",
+        "modules/endpoint_tenants/main.tf",
+        r'(resource "aws_cloudwatch_metric_alarm" "all_latency_p99" \{[^}]*VariantName\s*=\s*)"all"',
+        r'\1"everything"',
+        "aws_cloudwatch_metric_alarm.all_latency_p99",
+        "[metric] VariantName 'everything' is not a variant of aws_sagemaker_endpoint.this",
+        id="multi-model-alarm-on-unknown-variant",
+    ),
+    pytest.param(
+        "serverless",
+        "modules/endpoint_scoring/main.tf",
+        r"(max_concurrency\s*=\s*)20",
+        r"\g<1>1",
+        CONFIG,
+        "[serverless] provisioned_concurrency 2 exceeds max_concurrency 1",
+        id="serverless-provisioned-above-max",
+    ),
+]
+
+
+@pytest.mark.parametrize("example, file, pattern, replacement, address, fragment", RENDERED_BREAKAGES)
+def test_rendered_example_breakage_is_caught(example, file, pattern, replacement, address, fragment, tmp_path):
+    path = REPO / "examples" / f"{example}.yaml"
+    if not path.exists():
+        pytest.skip(f"examples/{example}.yaml is gone")
+    root = render(path, tmp_path / "out")
+    target = root / file
+    text, count = re.subn(pattern, replacement, target.read_text(encoding="utf-8"), count=1)
+    assert count == 1, f"{pattern!r} not found in rendered {file}"
+    target.write_text(text, encoding="utf-8")
+    assert sagemaker_errors(root) != []
+    assert_reported(sagemaker_errors(root), file, address, fragment)
+
+
+# ---------------------------------------------------------------------------
+# (b) One breakage per rule on the hand-written tree
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    old: str
+    new: str
+    address: str
+    fragment: str
+
+
+def case(id: str, file: str, old: str, new: str, address: str, fragment: str):
+    return pytest.param(Case(file, old, new, address, fragment), id=id)
+
+
+LONG = "a" * 64
+
+BREAKAGES = [
+    # --- [name]
+    case("endpoint-name-too-long", RT, 'name                 = "acme-realtime"',
+         f'name                 = "{LONG}"', ENDPOINT, "64 characters long"),
+    case("endpoint-name-pattern", SL, 'name                 = "acme-scoring"',
+         'name                 = "acme_scoring"', ENDPOINT, "[name] endpoint name 'acme_scoring' does not match"),
+    case("config-name-too-long", SH, 'name = "acme-churn-aaaa0000"',
+         f'name = "{"c" * 55}-aaaa0000"', CONFIG, "[name] endpoint config name"),
+    case("config-name-pattern", SL, '"acme-scoring-4455aa66"', '"-acme-scoring-4455aa66"',
+         CONFIG, "does not match"),
+    case("model-name-too-long", SH, '"acme-churn-candidate-33334444"', f'"{LONG}"',
+         "aws_sagemaker_model.candidate", "[name] model name"),
+    case("model-name-pattern", RT, '"acme-realtime-green-5e6f7a8b"', '"acme.realtime.green"',
+         "aws_sagemaker_model.green", "[name] model name 'acme.realtime.green' does not match"),
+    case("variant-name-pattern", SH, 'variant_name           = "shadow-v2"',
+         'variant_name           = "shadow-v2-"', CONFIG, "shadow_production_variants[0]: [name] variant name"),
+    case("variant-name-too-long", SL, 'variant_name           = "main"',
+         f'variant_name           = "{LONG}"', CONFIG, "production_variants[0]: [name] variant name"),
+    # --- [unique]
+    case("endpoint-name-duplicate", SH, 'name                 = "acme-churn"',
+         'name                 = "acme-realtime"', ENDPOINT, "[unique] name 'acme-realtime' is already used"),
+    case("config-name-duplicate", SL, '"acme-scoring-4455aa66"', '"acme-realtime-0123abcd"',
+         CONFIG, "[unique] name 'acme-realtime-0123abcd'"),
+    case("model-name-duplicate", SH, '"acme-churn-candidate-33334444"', '"acme-churn-production-11112222"',
+         "aws_sagemaker_model.", "[unique] name 'acme-churn-production-11112222'"),
+    case("variant-name-duplicate", SH, 'variant_name           = "shadow-v2"',
+         'variant_name           = "production"', CONFIG, "[unique] variant name 'production' is used twice"),
+    # Modules are read in path order (async, realtime, serverless, shadow): the later one is reported.
+    case("alarm-name-duplicate", RT, 'alarm_name          = "acme-realtime-blue-latency"',
+         'alarm_name          = "acme-async-backlog-without-capacity"', "aws_cloudwatch_metric_alarm.blue_latency",
+         "[unique] alarm_name 'acme-async-backlog-without-capacity' is already used by "
+         "aws_cloudwatch_metric_alarm.no_capacity in modules/async/main.tf"),
+    case("scalable-target-duplicate", RT, 'resource "aws_appautoscaling_policy" "blue" {',
+         'resource "aws_appautoscaling_target" "blue_again" {\n'
+         '  service_namespace  = "sagemaker"\n'
+         '  resource_id        = "endpoint/acme-realtime/variant/blue"\n'
+         '  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"\n'
+         "  min_capacity       = 2\n"
+         "  max_capacity       = 6\n"
+         "}\n\n"
+         'resource "aws_appautoscaling_policy" "blue" {',
+         "aws_appautoscaling_target.blue_again", "[unique] variant 'blue'"),
+    # --- [variants]
+    case("model-name-missing", SL, "model_name             = aws_sagemaker_model.main.name\n", "",
+         CONFIG, "production_variants[0]: [variants] model_name is missing"),
+    case("model-name-dangling-reference", RT, "model_name             = aws_sagemaker_model.green.name",
+         "model_name             = aws_sagemaker_model.purple.name", CONFIG,
+         "production_variants[1]: [variants] model_name ${aws_sagemaker_model.purple.name} is not"),
+    case("model-name-unknown-literal", AS, 'model_name             = "acme-async-main-0f0f0f0f"',
+         'model_name             = "acme-async-main-ffffffff"', CONFIG, "[variants] model_name"),
+    case("instance-and-serverless", SL, "initial_variant_weight = 1\n",
+         'initial_variant_weight = 1\n    instance_type = "ml.m5.large"\n', CONFIG,
+         "[variants] serverless_config together with instance_type"),
+    case("neither-instance-nor-serverless", AS, 'instance_type          = "ml.c5.2xlarge"\n', "",
+         CONFIG, "[variants] neither serverless_config nor both"),
+    case("instance-count-zero", SH, "initial_instance_count = 1", "initial_instance_count = 0",
+         CONFIG, "shadow_production_variants[0]: [variants] initial_instance_count 0"),
+    case("instance-type-not-ml", RT, '"ml.c5.xlarge"', '"c5.xlarge"', CONFIG,
+         "[variants] instance_type 'c5.xlarge' is not an ml.<family>.<size> type"),
+    case("weight-negative", RT, "initial_variant_weight = 20", "initial_variant_weight = -1",
+         CONFIG, "[variants] initial_variant_weight -1 is negative"),
+    case("weights-all-zero", SL, "initial_variant_weight = 1", "initial_variant_weight = 0",
+         CONFIG, "[variants] every production variant has weight 0"),
+    # --- [shadow]
+    case("shadow-with-two-production-variants", SH, "  shadow_production_variants {",
+         "  production_variants {\n"
+         '    variant_name           = "extra"\n'
+         "    model_name             = aws_sagemaker_model.candidate.name\n"
+         '    instance_type          = "ml.m5.large"\n'
+         "    initial_instance_count = 1\n"
+         "  }\n\n"
+         "  shadow_production_variants {",
+         CONFIG, "[shadow] with shadow variants SageMaker allows exactly one production and one shadow variant, "
+         "found 2 and 1"),
+    # --- [serverless]
+    case("serverless-memory-not-multiple", SL, "memory_size_in_mb       = 2048",
+         "memory_size_in_mb       = 3000", CONFIG, "[serverless] memory_size_in_mb 3000"),
+    case("serverless-memory-too-large", SL, "memory_size_in_mb       = 2048",
+         "memory_size_in_mb       = 7168", CONFIG, "[serverless] memory_size_in_mb 7168"),
+    case("serverless-memory-too-small", SL, "memory_size_in_mb       = 2048",
+         "memory_size_in_mb       = 512", CONFIG, "[serverless] memory_size_in_mb 512"),
+    case("serverless-concurrency-too-large", SL, "max_concurrency         = 20",
+         "max_concurrency         = 201", CONFIG, "[serverless] max_concurrency 201"),
+    case("serverless-concurrency-zero", SL, "max_concurrency         = 20",
+         "max_concurrency         = 0", CONFIG, "[serverless] max_concurrency 0"),
+    case("serverless-provisioned-above-max", SL, "provisioned_concurrency = 2",
+         "provisioned_concurrency = 21", CONFIG, "[serverless] provisioned_concurrency 21 exceeds max_concurrency 20"),
+    case("serverless-provisioned-zero", SL, "provisioned_concurrency = 2",
+         "provisioned_concurrency = 0", CONFIG, "[serverless] provisioned_concurrency 0"),
+    case("serverless-two-variants", SL, END_OF_CONFIG,
+         "  production_variants {\n"
+         '    variant_name = "second"\n'
+         "    model_name   = aws_sagemaker_model.main.name\n\n"
+         "    serverless_config {\n"
+         "      memory_size_in_mb = 1024\n"
+         "      max_concurrency   = 5\n"
+         "    }\n"
+         "  }\n\n"
+         + END_OF_CONFIG,
+         CONFIG, "[serverless] a serverless endpoint config has a single variant, found 2"),
+    case("serverless-with-shadow", SL, END_OF_CONFIG,
+         "  shadow_production_variants {\n"
+         '    variant_name = "shadow"\n'
+         "    model_name   = aws_sagemaker_model.main.name\n\n"
+         "    serverless_config {\n"
+         "      memory_size_in_mb = 1024\n"
+         "      max_concurrency   = 5\n"
+         "    }\n"
+         "  }\n\n"
+         + END_OF_CONFIG,
+         CONFIG, "[serverless] a serverless endpoint config cannot have shadow variants"),
+    case("serverless-with-data-capture", SL, END_OF_CONFIG,
+         "  data_capture_config {\n"
+         "    initial_sampling_percentage = 10\n"
+         '    destination_s3_uri          = "s3://b/p"\n'
+         "    capture_options {\n"
+         '      capture_mode = "Input"\n'
+         "    }\n"
+         "  }\n\n"
+         + END_OF_CONFIG,
+         CONFIG, "[serverless] serverless endpoints do not support data capture"),
+    case("serverless-with-async", SL, END_OF_CONFIG,
+         "  async_inference_config {\n"
+         "    output_config {\n"
+         '      s3_output_path = "s3://b/out/"\n'
+         "    }\n"
+         "  }\n\n"
+         + END_OF_CONFIG,
+         CONFIG, "[serverless] asynchronous inference needs instances"),
+    # --- [kms]
+    case("kms-with-local-nvme-production", RT, '"ml.c5.xlarge"', '"ml.c5d.xlarge"', CONFIG,
+         "[kms] kms_key_arn is set but ml.c5d.xlarge has local NVMe storage"),
+    case("kms-with-local-nvme-shadow", SH, 'name = "acme-churn-aaaa0000"',
+         'name = "acme-churn-aaaa0000"\n  kms_key_arn = var.kms_key_arn', CONFIG,
+         "[kms] kms_key_arn is set but ml.g4dn.xlarge has local NVMe storage"),
+    # --- [capture]
+    case("capture-sampling-above-100", RT, "initial_sampling_percentage = 50",
+         "initial_sampling_percentage = 101", CONFIG, "data_capture_config: [capture] initial_sampling_percentage 101"),
+    case("capture-sampling-negative", SH, "initial_sampling_percentage = 100",
+         "initial_sampling_percentage = -1", CONFIG, "[capture] initial_sampling_percentage -1"),
+    case("capture-no-options", SH, '    capture_options {\n      capture_mode = "InputAndOutput"\n    }\n', "",
+         CONFIG, "[capture] 0 capture_options (1-2)"),
+    case("capture-three-options", RT, '      capture_mode = "Output"\n    }\n',
+         '      capture_mode = "Output"\n    }\n\n    capture_options {\n      capture_mode = "Input"\n    }\n',
+         CONFIG, "[capture] 3 capture_options (1-2)"),
+    case("capture-mode-unknown", RT, 'capture_mode = "Output"', 'capture_mode = "output"', CONFIG,
+         "[capture] capture_mode 'output'"),
+    case("capture-mode-duplicate", RT, 'capture_mode = "Output"', 'capture_mode = "Input"', CONFIG,
+         "[capture] capture modes ['Input', 'Input'] capture the same data twice"),
+    case("capture-mode-overlap", SH, '      capture_mode = "InputAndOutput"\n    }\n',
+         '      capture_mode = "InputAndOutput"\n    }\n\n    capture_options {\n      capture_mode = "Output"\n    }\n',
+         CONFIG, "capture the same data twice"),
+    case("capture-destination-not-s3", SH, '"s3://acme-capture/churn"', '"https://acme-capture/churn"',
+         CONFIG, "[capture] destination_s3_uri 'https://acme-capture/churn' is not an s3:// URI"),
+    # --- [immutable]
+    case("config-without-lifecycle", SH,
+         END_OF_CONFIG,
+         "}\n\nresource \"aws_sagemaker_endpoint\" \"this\"", CONFIG, "[immutable] lifecycle create_before_destroy"),
+    case("model-create-before-destroy-false", AS, "create_before_destroy = true\n  }\n}\n\nresource \"aws_sagemaker_endpoint_configuration\"",
+         "create_before_destroy = false\n  }\n}\n\nresource \"aws_sagemaker_endpoint_configuration\"",
+         "aws_sagemaker_model.main", "[immutable] lifecycle create_before_destroy"),
+    case("config-name-without-hash", RT, '"acme-realtime-0123abcd"', '"acme-realtime-v2"', CONFIG,
+         "[immutable] name 'acme-realtime-v2' does not end with a content hash"),
+    case("config-name-hash-uppercase", SH, '"acme-churn-aaaa0000"', '"acme-churn-AAAA0000"', CONFIG,
+         "[immutable] name 'acme-churn-AAAA0000'"),
+    case("config-name-missing", SL, 'name        = "acme-scoring-4455aa66"\n', "", CONFIG,
+         "[immutable] no literal name"),
+    # --- [endpoint]
+    case("endpoint-config-dangling-reference", SH,
+         "endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name",
+         "endpoint_config_name = aws_sagemaker_endpoint_configuration.next.name", ENDPOINT,
+         "[endpoint] endpoint_config_name ${aws_sagemaker_endpoint_configuration.next.name} is not"),
+    case("endpoint-config-unknown-literal", AS, 'endpoint_config_name = "acme-async-77bb88cc"',
+         'endpoint_config_name = "acme-async-00000000"', ENDPOINT, "[endpoint] endpoint_config_name"),
+    case("endpoint-config-of-other-module", SL,
+         "endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name",
+         'endpoint_config_name = "acme-realtime-0123abcd"', ENDPOINT, "[endpoint] endpoint_config_name"),
+    # --- [deployment]
+    case("deployment-both-policies", SL, "    blue_green_update_policy {",
+         "    rolling_update_policy {\n"
+         "      wait_interval_in_seconds = 60\n"
+         "      maximum_batch_size {\n"
+         '        type  = "CAPACITY_PERCENT"\n'
+         "        value = 10\n"
+         "      }\n"
+         "    }\n\n"
+         "    blue_green_update_policy {",
+         ENDPOINT, "[deployment] exactly one of blue_green_update_policy and rolling_update_policy"),
+    case("deployment-no-policy", SH,
+         "    blue_green_update_policy {\n      traffic_routing_configuration {\n        type                     = \"LINEAR\"\n"
+         "        wait_interval_in_seconds = 600\n\n        linear_step_size {\n          type  = \"CAPACITY_PERCENT\"\n"
+         "          value = 25\n        }\n      }\n    }\n",
+         "    auto_rollback_configuration {\n      alarms {\n        alarm_name = \"x\"\n      }\n    }\n",
+         ENDPOINT, "[deployment] exactly one of"),
+    case("canary-instances-above-half", RT, "          value = 1", "          value = 3", ENDPOINT,
+         "[deployment] blue_green_update_policy.traffic_routing_configuration.canary_size 3 instances is not "
+         "1..50 % of the 4 production instances"),
+    case("canary-zero-instances", RT, "          value = 1", "          value = 0", ENDPOINT,
+         "canary_size 0 instances (at least 1)"),
+    case("canary-percent-above-50", RT, 'type  = "INSTANCE_COUNT"\n          value = 1',
+         'type  = "CAPACITY_PERCENT"\n          value = 60', ENDPOINT, "canary_size 60 % (1..50 %)"),
+    case("capacity-type-unknown", RT, 'type  = "INSTANCE_COUNT"', 'type  = "PERCENT"', ENDPOINT,
+         "canary_size.type 'PERCENT'"),
+    case("linear-percent-below-10", SH, "          value = 25", "          value = 5", ENDPOINT,
+         "linear_step_size 5 % (10..50 %)"),
+    case("linear-percent-above-50", SH, "          value = 25", "          value = 75", ENDPOINT,
+         "linear_step_size 75 % (10..50 %)"),
+    case("linear-instances-above-half", SH, 'type  = "CAPACITY_PERCENT"\n          value = 25',
+         'type  = "INSTANCE_COUNT"\n          value = 3', ENDPOINT,
+         "linear_step_size 3 instances is not 10..50 % of the 4 production instances"),
+    case("canary-without-canary-size", SH, 'type                     = "LINEAR"',
+         'type                     = "CANARY"', ENDPOINT, "CANARY needs canary_size and no linear_step_size"),
+    case("linear-without-linear-size", RT, 'type                     = "CANARY"',
+         'type                     = "LINEAR"', ENDPOINT, "LINEAR needs linear_step_size and no canary_size"),
+    case("all-at-once-with-size", RT, 'type                     = "CANARY"',
+         'type                     = "ALL_AT_ONCE"', ENDPOINT, "ALL_AT_ONCE takes neither"),
+    case("routing-type-unknown", SL, '"ALL_AT_ONCE"', '"BLUE_GREEN"', ENDPOINT,
+         "traffic_routing_configuration.type 'BLUE_GREEN'"),
+    case("routing-wait-above-3600", SH, "wait_interval_in_seconds = 600", "wait_interval_in_seconds = 3601",
+         ENDPOINT, "traffic_routing_configuration.wait_interval_in_seconds 3601 (0..3600)"),
+    case("termination-wait-above-3600", RT, "termination_wait_in_seconds          = 120",
+         "termination_wait_in_seconds          = 7200", ENDPOINT,
+         "termination_wait_in_seconds 7200 (0..3600)"),
+    case("blue-green-timeout-below-600", RT, "maximum_execution_timeout_in_seconds = 3600",
+         "maximum_execution_timeout_in_seconds = 599", ENDPOINT,
+         "blue_green_update_policy.maximum_execution_timeout_in_seconds 599 (600..28800)"),
+    case("rolling-timeout-above-28800", AS, "maximum_execution_timeout_in_seconds = 7200",
+         "maximum_execution_timeout_in_seconds = 28801", ENDPOINT,
+         "rolling_update_policy.maximum_execution_timeout_in_seconds 28801 (600..28800)"),
+    case("rolling-wait-negative", AS, "wait_interval_in_seconds             = 600",
+         "wait_interval_in_seconds             = -1", ENDPOINT,
+         "rolling_update_policy.wait_interval_in_seconds -1 (0..3600)"),
+    case("rolling-batch-above-half", AS, "        value = 1", "        value = 2", ENDPOINT,
+         "maximum_batch_size 2 instances is not 5..50 % of the 2 production instances"),
+    case("rolling-batch-percent-below-5", AS, 'type  = "INSTANCE_COUNT"\n        value = 1',
+         'type  = "CAPACITY_PERCENT"\n        value = 4', ENDPOINT, "maximum_batch_size 4 % (5..50 %)"),
+    case("rolling-with-two-variants", RT,
+         "    blue_green_update_policy {\n      termination_wait_in_seconds          = 120\n"
+         "      maximum_execution_timeout_in_seconds = 3600\n\n      traffic_routing_configuration {\n"
+         '        type                     = "CANARY"\n        wait_interval_in_seconds = 300\n\n'
+         '        canary_size {\n          type  = "INSTANCE_COUNT"\n          value = 1\n        }\n      }\n    }\n',
+         "    rolling_update_policy {\n      wait_interval_in_seconds = 60\n\n      maximum_batch_size {\n"
+         '        type  = "CAPACITY_PERCENT"\n        value = 25\n      }\n    }\n',
+         ENDPOINT, "rolling deployments need a single production variant and no shadow variant "
+         "(aws_sagemaker_endpoint_configuration.this has 2 and 0)"),
+    case("rolling-with-shadow", SH,
+         "    blue_green_update_policy {\n      traffic_routing_configuration {\n        type                     = \"LINEAR\"\n"
+         "        wait_interval_in_seconds = 600\n\n        linear_step_size {\n          type  = \"CAPACITY_PERCENT\"\n"
+         "          value = 25\n        }\n      }\n    }\n",
+         "    rolling_update_policy {\n      wait_interval_in_seconds = 60\n\n      maximum_batch_size {\n"
+         '        type  = "CAPACITY_PERCENT"\n        value = 25\n      }\n    }\n',
+         ENDPOINT, "has 1 and 1)"),
+    case("rolling-on-serverless", SL,
+         "    blue_green_update_policy {\n      traffic_routing_configuration {\n"
+         '        type                     = "ALL_AT_ONCE"\n        wait_interval_in_seconds = 0\n      }\n    }\n',
+         "    rolling_update_policy {\n      wait_interval_in_seconds = 60\n\n      maximum_batch_size {\n"
+         '        type  = "CAPACITY_PERCENT"\n        value = 25\n      }\n    }\n',
+         ENDPOINT, "rolling deployments do not support serverless endpoints"),
+    # --- [rollback]
+    case("rollback-alarm-dangling-reference", RT, "aws_cloudwatch_metric_alarm.blue_latency.alarm_name",
+         "aws_cloudwatch_metric_alarm.blue_errors.alarm_name", ENDPOINT,
+         "[rollback] alarms[0]: ${aws_cloudwatch_metric_alarm.blue_errors.alarm_name} is not"),
+    case("rollback-alarm-of-other-module", RT, 'alarm_name = "acme-realtime-green-5xx"',
+         'alarm_name = "acme-async-backlog-without-capacity"', ENDPOINT,
+         "[rollback] alarms[1]: \"acme-async-backlog-without-capacity\" is not an aws_cloudwatch_metric_alarm of this module"),
+    case("rollback-alarm-watches-other-endpoint", RT, 'EndpointName = aws_sagemaker_endpoint.this.name',
+         'EndpointName = aws_sagemaker_endpoint.other.name', ENDPOINT,
+         "[rollback] alarms[1]: aws_cloudwatch_metric_alarm.green_errors does not watch this endpoint"),
+    case("rollback-alarm-without-endpoint-dimension", RT,
+         '    EndpointName = "acme-realtime"\n    VariantName  = "blue"\n', '    VariantName  = "blue"\n', ENDPOINT,
+         "[rollback] alarms[0]: aws_cloudwatch_metric_alarm.blue_latency does not watch this endpoint "
+         "(EndpointName dimensions: none)"),
+    case("rollback-eleven-alarms", RT, "    auto_rollback_configuration {\n",
+         "    auto_rollback_configuration {\n"
+         + "      alarms {\n        alarm_name = \"acme-realtime-blue-latency\"\n      }\n" * 9,
+         ENDPOINT, "[rollback] auto_rollback_configuration has 11 alarms (1-10)"),
+    # --- [autoscaling]
+    case("target-resource-id-format", RT, '"endpoint/${aws_sagemaker_endpoint.this.name}/variant/blue"',
+         '"${aws_sagemaker_endpoint.this.name}/blue"', "aws_appautoscaling_target.blue",
+         "is not endpoint/<endpoint>/variant/<variant>"),
+    case("target-endpoint-dangling-reference", RT, '"endpoint/${aws_sagemaker_endpoint.this.name}/variant/blue"',
+         '"endpoint/${aws_sagemaker_endpoint.that.name}/variant/blue"', "aws_appautoscaling_target.blue",
+         "[autoscaling] resource_id names '${aws_sagemaker_endpoint.that.name}'"),
+    case("target-endpoint-of-other-module", AS, 'resource_id        = "endpoint/acme-async/variant/main"\n  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"',
+         'resource_id        = "endpoint/acme-realtime/variant/main"\n  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"',
+         "aws_appautoscaling_target.main", "resource_id names 'acme-realtime', not an aws_sagemaker_endpoint"),
+    case("target-variant-unknown", RT, "/variant/blue\"", "/variant/red\"", "aws_appautoscaling_target.blue",
+         "[autoscaling] aws_sagemaker_endpoint_configuration.this has no variant 'red'"),
+    case("target-dimension-wrong", AS, 'scalable_dimension = "sagemaker:variant:DesiredInstanceCount"',
+         'scalable_dimension = "sagemaker:variant:DesiredProvisionedConcurrency"', "aws_appautoscaling_target.main",
+         "[autoscaling] scalable_dimension"),
+    case("target-min-above-initial", RT, "min_capacity       = 2", "min_capacity       = 3",
+         "aws_appautoscaling_target.blue", "initial_instance_count 2 of variant 'blue' is below min_capacity 3"),
+    case("target-max-below-initial", AS, "max_capacity       = 4", "max_capacity       = 1",
+         "aws_appautoscaling_target.main", "initial_instance_count 2 of variant 'main' is above max_capacity 1"),
+    case("target-min-above-max", RT, "max_capacity       = 6", "max_capacity       = 1",
+         "aws_appautoscaling_target.blue", "min_capacity 2 > max_capacity 1"),
+    case("target-min-zero-without-async", RT, "min_capacity       = 2", "min_capacity       = 0",
+         "aws_appautoscaling_target.blue", "min_capacity 0 is only allowed for asynchronous endpoints"),
+    case("target-min-negative", AS, "min_capacity       = 0", "min_capacity       = -1",
+         "aws_appautoscaling_target.main", "min_capacity -1 is negative"),
+    case("target-on-burstable", RT, '"ml.m5.large"', '"ml.t2.medium"', "aws_appautoscaling_target.blue",
+         "runs on ml.t2.medium: burstable instances cannot auto-scale"),
+    case("target-on-serverless", SL, 'resource "aws_sagemaker_endpoint" "this" {',
+         'resource "aws_appautoscaling_target" "main" {\n'
+         '  service_namespace  = "sagemaker"\n'
+         '  resource_id        = "endpoint/${aws_sagemaker_endpoint.this.name}/variant/main"\n'
+         '  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"\n'
+         "  min_capacity       = 1\n"
+         "  max_capacity       = 2\n"
+         "}\n\n"
+         'resource "aws_sagemaker_endpoint" "this" {',
+         "aws_appautoscaling_target.main", "variant 'main' is serverless: no instance auto-scaling"),
+    case("policy-dangling-target", RT, "resource_id        = aws_appautoscaling_target.blue.resource_id",
+         "resource_id        = aws_appautoscaling_target.green.resource_id", "aws_appautoscaling_policy.blue",
+         "[autoscaling] does not refer to one aws_appautoscaling_target of this module"),
+    case("policy-literal-matches-no-target", AS, 'resource_id        = "endpoint/acme-async/variant/main"\n  scalable_dimension = aws_',
+         'resource_id        = "endpoint/acme-async/variant/other"\n  scalable_dimension = aws_',
+         "aws_appautoscaling_policy.backlog", "resource_id \"endpoint/acme-async/variant/other\""),
+    case("policy-points-at-two-targets", RT,
+         'resource "aws_appautoscaling_policy" "blue" {\n'
+         '  name               = "acme-realtime-blue-invocations"\n'
+         '  policy_type        = "TargetTrackingScaling"\n'
+         "  service_namespace  = aws_appautoscaling_target.blue.service_namespace\n"
+         "  resource_id        = aws_appautoscaling_target.blue.resource_id\n",
+         'resource "aws_appautoscaling_target" "spare" {\n'
+         '  service_namespace  = "sagemaker"\n'
+         '  resource_id        = "endpoint/acme-realtime/variant/green"\n'
+         '  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"\n'
+         "  min_capacity       = 2\n"
+         "  max_capacity       = 6\n"
+         "}\n\n"
+         'resource "aws_appautoscaling_policy" "blue" {\n'
+         '  name               = "acme-realtime-blue-invocations"\n'
+         '  policy_type        = "TargetTrackingScaling"\n'
+         "  service_namespace  = aws_appautoscaling_target.blue.service_namespace\n"
+         "  resource_id        = aws_appautoscaling_target.spare.resource_id\n",
+         "aws_appautoscaling_policy.blue", "attributes point at different targets ['blue', 'spare']"),
+    # --- [metric]
+    case("alarm-endpoint-unknown", AS, '  dimensions = {\n    EndpointName = "acme-async"\n  }',
+         '  dimensions = {\n    EndpointName = "acme-asynch"\n  }', "aws_cloudwatch_metric_alarm.no_capacity",
+         "[metric] EndpointName \"acme-asynch\" is not an aws_sagemaker_endpoint of this module"),
+    case("alarm-endpoint-of-other-module", SL, 'resource "aws_sagemaker_endpoint" "this" {',
+         'resource "aws_cloudwatch_metric_alarm" "latency" {\n'
+         '  alarm_name          = "acme-scoring-latency"\n'
+         '  namespace           = "AWS/SageMaker"\n'
+         '  metric_name         = "ModelLatency"\n'
+         "  dimensions = {\n"
+         '    EndpointName = "acme-realtime"\n'
+         '    VariantName  = "blue"\n'
+         "  }\n"
+         "  evaluation_periods  = 1\n"
+         '  comparison_operator = "GreaterThanThreshold"\n'
+         "  threshold           = 1\n"
+         "}\n\n"
+         'resource "aws_sagemaker_endpoint" "this" {',
+         "aws_cloudwatch_metric_alarm.latency", "[metric] EndpointName \"acme-realtime\" is not"),
+    case("alarm-variant-unknown", RT, '    EndpointName = "acme-realtime"\n    VariantName  = "blue"\n',
+         '    EndpointName = "acme-realtime"\n    VariantName  = "Blue"\n', "aws_cloudwatch_metric_alarm.blue_latency",
+         "[metric] VariantName 'Blue' is not a variant of aws_sagemaker_endpoint.this"),
+    case("alarm-metric-query-variant-unknown", RT, '        EndpointName = "acme-realtime"\n        VariantName  = "green"',
+         '        EndpointName = "acme-realtime"\n        VariantName  = "canary"', "aws_cloudwatch_metric_alarm.green_errors",
+         "[metric] VariantName 'canary'"),
+    case("alarm-per-variant-metric-without-variant", RT, '    EndpointName = "acme-realtime"\n    VariantName  = "blue"\n',
+         '    EndpointName = "acme-realtime"\n', "aws_cloudwatch_metric_alarm.blue_latency",
+         "[metric] ModelLatency is published per variant"),
+    case("alarm-without-endpoint", AS, '  dimensions = {\n    EndpointName = "acme-async"\n  }',
+         "  dimensions = {}", "aws_cloudwatch_metric_alarm.no_capacity",
+         "[metric] HasBacklogWithoutCapacity has no EndpointName dimension"),
+    case("scaling-metric-endpoint-unknown", AS, '        value = "acme-async"', '        value = "acme-other"',
+         "aws_appautoscaling_policy.backlog", "[metric] EndpointName \"acme-other\" is not"),
+]
+
+
+@pytest.mark.parametrize("broken", BREAKAGES)
+def test_each_rule_can_fail(broken: Case, tmp_path):
+    files = good_files()
+    files[broken.file] = replace(textwrap.dedent(files[broken.file]).lstrip(), broken.old, broken.new)
+    errors = sagemaker_errors(write_tree(tmp_path, files))
+    assert_reported(errors, broken.file, broken.address, broken.fragment)
+
+
+def test_every_rule_tag_has_a_failing_case():
+    """Every rule family named in the checker's docstring is exercised above."""
+    tags = set(re.findall(r"^\[(\w+)\]", sagemaker_checks.__doc__, flags=re.MULTILINE))
+    assert tags == {
+        "name", "unique", "variants", "shadow", "serverless", "kms", "capture",
+        "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric",
+    }
+    source = Path(__file__).read_text(encoding="utf-8")
+    for tag in tags - {"deployment"}:  # deployment fragments name their attribute instead of the tag
+        assert f"[{tag}]" in source.split("BREAKAGES = [", 1)[1], tag
+
+
+def test_interpolated_names_are_skipped(tmp_path):
+    files = good_files()
+    files[RT] = replace(REALTIME, 'name                 = "acme-realtime"', 'name                 = "${var.prefix}_rt"')
+    files[SL] = replace(SERVERLESS, '"acme-scoring-main-9c8d7e6f"', '"${var.prefix}_main"')
+    errors = sagemaker_errors(write_tree(tmp_path, files))
+    assert not [e for e in errors if "[name]" in e], errors
+
+
+def test_production_variant_count(tmp_path):
+    variant = (
+        "  production_variants {{\n"
+        '    variant_name           = "v{i}"\n'
+        "    model_name             = aws_sagemaker_model.main.name\n"
+        '    instance_type          = "ml.m5.large"\n'
+        "    initial_instance_count = 1\n"
+        "  }}\n"
+    )
+    model = (
+        'resource "aws_sagemaker_model" "main" {\n  name = "m"\n  execution_role_arn = "r"\n'
+        "  lifecycle {\n    create_before_destroy = true\n  }\n}\n"
+    )
+
+    def config(count: int) -> str:
+        body = "".join(variant.format(i=i) for i in range(count))
+        return (
+            'resource "aws_sagemaker_endpoint_configuration" "this" {\n  name = "c-01234567"\n'
+            + body
+            + "  lifecycle {\n    create_before_destroy = true\n  }\n}\n"
+        )
+
+    for count, fails in ((0, True), (1, False), (10, False), (11, True)):
+        root = write_tree(tmp_path / str(count), {"modules/x/main.tf": model + config(count)})
+        errors = sagemaker_errors(root)
+        found = [e for e in errors if f"{count} production variants (SageMaker requires 1-10)" in e]
+        assert bool(found) == fails, (count, errors)
+        if not fails:
+            assert errors == [], errors
+
+
+@pytest.mark.parametrize(
+    "instance_type, local",
+    [
+        ("ml.g4dn.xlarge", True),
+        ("ml.m5d.large", True),
+        ("ml.c5d.2xlarge", True),
+        ("ml.r5d.large", True),
+        ("ml.p3dn.24xlarge", True),
+        ("ml.p4d.24xlarge", True),
+        ("ml.p4de.24xlarge", True),
+        ("ml.g5.xlarge", True),
+        ("ml.g6.xlarge", True),
+        ("ml.g6e.xlarge", True),
+        ("ml.p5.48xlarge", True),
+        ("ml.trn1.2xlarge", True),
+        ("ml.c6id.large", True),
+        ("ml.m5.large", False),
+        ("ml.c5.xlarge", False),
+        ("ml.p3.2xlarge", False),
+        ("ml.inf2.xlarge", False),
+        ("ml.t2.medium", False),
+        ("ml.g5g.xlarge", False),
+        ("ml.c6i.large", False),
+    ],
+)
+def test_local_nvme_instance_types(instance_type, local):
+    assert _local_nvme(instance_type) is local
+
+
+@pytest.mark.parametrize(
+    "instance_type, burstable",
+    [
+        ("ml.t2.medium", True),
+        ("ml.t3.large", True),
+        ("ml.trn1.2xlarge", False),  # Trainium starts with a t but is not burstable
+        ("ml.trn2.48xlarge", False),
+        ("ml.m5.large", False),
+    ],
+)
+def test_burstable_instance_types(instance_type, burstable):
+    assert _burstable(instance_type) is burstable
+
+
+def test_trainium_variant_may_auto_scale(tmp_path):
+    files = good_files()
+    # Trainium has local NVMe storage, so the KMS key goes too.
+    text = replace(REALTIME, '"ml.m5.large"', '"ml.trn1.2xlarge"')
+    files[RT] = replace(text, "  kms_key_arn = var.kms_key_arn\n", "")
+    assert sagemaker_errors(write_tree(tmp_path, files)) == []
