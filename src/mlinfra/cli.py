@@ -154,7 +154,7 @@ OptionalConfig = Annotated[Path | None, typer.Argument(help="Platform config: na
 EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="Endpoint: its name in CONFIG, or the SageMaker endpoint name.")]
 VariantOpt = Annotated[str, typer.Option("--variant", help="The canary variant.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]
-RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: AWS_REGION, the config's region).")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: the config's region; without a config, AWS_REGION).")]
 
 
 def _clients(profile: str | None, region: str | None):  # -> Clients, imported lazily

@@ -187,6 +187,119 @@ class Endpoint(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
 
 
+# --- network --------------------------------------------------------------------------------------------
+
+
+class Network(Strict):
+    """An existing VPC: the cache lives in its private subnets, and so do the preprocessing Lambdas."""
+
+    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+    private_subnet_ids: Annotated[list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]], Field(min_length=2, max_length=16)]
+
+
+# --- the real-time path: API, routes, preprocessing, cache, results ---------------------------------------
+
+
+class Throttle(Strict):
+    rate: Annotated[float, Field(gt=0, le=10000)]  # steady-state requests per second
+    burst: Annotated[int, Field(ge=1, le=5000)]
+
+
+class Quota(Strict):
+    limit: PositiveInt
+    period: Literal["DAY", "WEEK", "MONTH"]
+
+
+class UsagePlan(Strict):
+    """A usage plan and the API keys (by name) subscribed to it; AWS generates the key values."""
+
+    name: ComponentName
+    throttle: Throttle | None = None
+    quota: Quota | None = None
+    keys: Annotated[list[ComponentName], Field(min_length=1)]
+
+
+class Api(Strict):
+    """The public edge: API Gateway (REST) behind CloudFront, under a Route 53 name."""
+
+    domain: Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)]
+    hosted_zone: Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)]
+    cloudfront: bool = True
+    stage: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_]{1,128}$")] = "v1"
+    throttle: Throttle = Throttle(rate=100, burst=200)
+    usage_plans: list[UsagePlan] = Field(default_factory=list)
+    access_logs: bool = True
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 90
+    tracing: bool = True
+
+
+PreprocessorKind = Literal["tabular", "image", "text"]
+
+
+class Route(Strict):
+    """``POST path`` → a preprocessor → an endpoint (optionally one variant), with request validation."""
+
+    path: Annotated[str, StringConstraints(pattern=r"^(/[a-z0-9][a-z0-9_-]*){1,8}$")]
+    preprocessor: PreprocessorKind
+    endpoint: ComponentName
+    variant: VariantName | None = None
+    schema_file: Annotated[str, StringConstraints(min_length=1)] | None = Field(default=None, alias="schema")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
+
+
+class TabularFeature(Strict):
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+    default: float = 0.0
+    mean: float = 0.0
+    std: Annotated[float, Field(gt=0)] = 1.0
+
+
+class TabularSettings(Strict):
+    features: Annotated[list[TabularFeature], Field(min_length=1, max_length=200)]
+
+
+class ImageSettings(Strict):
+    width: Annotated[int, Field(ge=8, le=2048)] = 224
+    height: Annotated[int, Field(ge=8, le=2048)] = 224
+    channels: Literal[1, 3] = 3
+
+
+class TextSettings(Strict):
+    max_tokens: Annotated[int, Field(ge=1, le=8192)] = 128
+    lowercase: bool = True
+    vocabulary_file: Annotated[str, StringConstraints(min_length=1)]
+
+
+class Preprocessing(Strict):
+    """The preprocessing Lambdas (one per preprocessor kind used by a route)."""
+
+    runtime: Literal["python3.11", "python3.12", "python3.13"] = "python3.12"
+    memory_mb: Annotated[int, Field(ge=128, le=10240)] = 512
+    timeout_seconds: Annotated[int, Field(ge=1, le=29)] = 10  # API Gateway gives up after 29 s
+    reserved_concurrency: Annotated[int, Field(ge=1)] | None = None
+    cache_ttl_seconds: Annotated[int, Field(ge=1, le=86400)] = 300
+    # Layers providing redis-py (and Pillow for images): see the README's "Lambda packaging".
+    layers: Annotated[list[Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")]], Field(max_length=5)] = Field(default_factory=list)
+    tabular: TabularSettings | None = None
+    image: ImageSettings | None = None
+    text: TextSettings | None = None
+
+
+class Cache(Strict):
+    """ElastiCache (Redis OSS) for predictions: encrypted at rest and in transit, AUTH token in Secrets Manager."""
+
+    node_type: Annotated[str, StringConstraints(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")] = "cache.t4g.small"
+    replicas: Annotated[int, Field(ge=0, le=5)] = 1
+    engine_version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+$")] = "7.1"
+
+
+class Results(Strict):
+    """A DynamoDB table keeping every prediction (on demand, TTL, point-in-time recovery, KMS)."""
+
+    ttl_days: Annotated[int, Field(ge=1, le=3650)] = 30
+
+
 # --- the whole file ------------------------------------------------------------------------------------
 
 
@@ -197,6 +310,12 @@ class PlatformConfig(Strict):
     state: StateBackend | None = None
     models: Annotated[list[ModelVersion], Field(min_length=1)]
     endpoints: list[Endpoint] = Field(default_factory=list)
+    network: Network | None = None
+    api: Api | None = None
+    routes: list[Route] = Field(default_factory=list)
+    preprocessing: Preprocessing | None = None
+    cache: Cache | None = None
+    results: Results | None = None
 
     def model(self, version: str) -> ModelVersion:
         """The registry entry for ``version`` (rules guarantee it exists once the config is loaded)."""

@@ -38,6 +38,10 @@ class ModuleContext:
     variables: tuple[Variable, ...]
     outputs: tuple[Output, ...]
     values: dict[str, object] = field(default_factory=dict)
+    # Files copied into the module folder as they are (the Lambda package), path inside the module → text.
+    files: dict[str, str] = field(default_factory=dict)
+    # Provider aliases the module receives (its versions.tf declares them as configuration_aliases).
+    provider_aliases: tuple[str, ...] = ()
 
     @property
     def source(self) -> str:
@@ -53,7 +57,8 @@ class RootContext:
     plan: PlatformPlan
     modules: tuple[ModuleContext, ...]
     outputs: tuple[Output, ...]
-    resource_count: int
+    # CloudFront only takes certificates from us-east-1: a second, aliased AWS provider.
+    us_east_1_provider: bool
 
 
 _KMS_ARN = Variable("kms_key_arn", "string", "ARN of the platform KMS key.")
@@ -111,15 +116,153 @@ def build_context(plan: PlatformPlan) -> RootContext:
     modules.append(role)
     modules.extend(_endpoint_module(ep, kms, capture, role) for ep in plan.endpoints)
 
+    endpoint_modules = modules[3 if capture else 2 :]
+    realtime = _realtime_modules(plan, kms)
+    modules.extend(realtime)
+
     outputs = [
         Output("kms_key_arn", "ARN of the platform KMS key.", kms.output("key_arn")),
         Output("sagemaker_execution_role_arn", "ARN of the SageMaker execution role.", role.output("arn")),
     ]
     if capture is not None:
         outputs.append(Output("capture_bucket", "Bucket receiving SageMaker data capture.", capture.output("bucket")))
-    for mod in modules[3 if capture else 2 :]:
+    for mod in endpoint_modules:
         outputs.append(Output(f"{mod.key}_name", f"Name of the SageMaker endpoint of module {mod.key}.", mod.output("endpoint_name")))
-    return RootContext(plan=plan, modules=tuple(modules), outputs=tuple(outputs), resource_count=0)
+    by_key = {m.key: m for m in realtime}
+    if "api" in by_key:
+        outputs.append(Output("api_invoke_url", "Invoke URL of the API Gateway stage (prefer the custom domain).", by_key["api"].output("invoke_url")))
+        outputs.append(Output("api_keys", "API key values by key name, for handing to clients.", by_key["api"].output("api_keys"), sensitive=True))
+    if "edge" in by_key:
+        outputs.append(Output("api_url", "The API's public URL (custom domain).", by_key["edge"].output("url")))
+    if "cache" in by_key:
+        outputs.append(Output("cache_endpoint", "Primary endpoint of the prediction cache.", by_key["cache"].output("primary_endpoint")))
+    if "results" in by_key:
+        outputs.append(Output("results_table", "DynamoDB table of predictions.", by_key["results"].output("table_name")))
+    return RootContext(plan=plan, modules=tuple(modules), outputs=tuple(outputs), us_east_1_provider=plan.edge is not None and plan.edge.cloudfront)
+
+
+def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleContext]:
+    """network → cache → results → preprocessing → api → edge, each wired to what it needs."""
+    mods: list[ModuleContext] = []
+    kms_in = {"kms_key_arn": kms.output("key_arn")}
+    network = cache = results = preprocessing = api = None
+    if plan.network is not None and plan.preprocessing is not None:
+        network = ModuleContext(
+            key="network",
+            template="network",
+            summary="The security group of the preprocessing Lambdas in the existing VPC.",
+            inputs={},
+            variables=(),
+            outputs=(Output("lambda_security_group_id", "Security group of the preprocessing Lambdas.", Ref("aws_security_group.lambda.id")),),
+            values={"net": plan.network},
+        )
+        mods.append(network)
+    if plan.cache is not None:
+        inputs = dict(kms_in)
+        variables = [_KMS_ARN]
+        if network is not None:
+            inputs["clients_security_group_id"] = network.output("lambda_security_group_id")
+            variables.append(Variable("clients_security_group_id", "string", "Security group of the cache's clients (the preprocessing Lambdas)."))
+        cache = ModuleContext(
+            key="cache",
+            template="cache",
+            summary="ElastiCache (Redis OSS) prediction cache: encrypted at rest and in transit, AUTH token in Secrets Manager.",
+            inputs=dict(sorted(inputs.items())),
+            variables=tuple(sorted(variables, key=lambda v: v.name)),
+            outputs=(
+                Output("primary_endpoint", "Address of the cache's primary endpoint.", Ref("aws_elasticache_replication_group.this.primary_endpoint_address")),
+                Output("port", "Port of the cache.", Ref("aws_elasticache_replication_group.this.port")),
+                Output("auth_secret_arn", "ARN of the secret holding the cache's AUTH token.", Ref("aws_secretsmanager_secret.auth.arn")),
+            ),
+            values={"cache": plan.cache, "has_clients": network is not None},
+        )
+        mods.append(cache)
+    if plan.results is not None:
+        results = ModuleContext(
+            key="results",
+            template="results",
+            summary="DynamoDB table of predictions (on demand, TTL, point-in-time recovery, KMS).",
+            inputs=dict(kms_in),
+            variables=(_KMS_ARN,),
+            outputs=(
+                Output("table_name", "Name of the predictions table.", Ref("aws_dynamodb_table.this.name")),
+                Output("table_arn", "ARN of the predictions table.", Ref("aws_dynamodb_table.this.arn")),
+            ),
+            values={"results": plan.results},
+        )
+        mods.append(results)
+    if plan.preprocessing is not None:
+        pre = plan.preprocessing
+        inputs = dict(kms_in)
+        variables = [_KMS_ARN]
+        if network is not None:
+            inputs["security_group_id"] = network.output("lambda_security_group_id")
+            variables.append(Variable("security_group_id", "string", "Security group of the Lambdas."))
+        if cache is not None:
+            inputs["cache_host"] = cache.output("primary_endpoint")
+            inputs["cache_auth_secret_arn"] = cache.output("auth_secret_arn")
+            variables.append(Variable("cache_host", "string", "Address of the prediction cache."))
+            variables.append(Variable("cache_auth_secret_arn", "string", "ARN of the secret holding the cache's AUTH token."))
+        if results is not None:
+            inputs["results_table_arn"] = results.output("table_arn")
+            variables.append(Variable("results_table_arn", "string", "ARN of the predictions table."))
+        outputs = []
+        for f in pre.functions:
+            outputs.append(Output(f"{f.key}_function_name", f"Name of the Lambda behind {f.route}.", Ref(f"aws_lambda_function.{f.key}.function_name")))
+            outputs.append(Output(f"{f.key}_invoke_arn", f"Invoke ARN of the Lambda behind {f.route}.", Ref(f"aws_lambda_function.{f.key}.invoke_arn")))
+        preprocessing = ModuleContext(
+            key="preprocessing",
+            template="preprocessing",
+            summary="The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
+            inputs=dict(sorted(inputs.items())),
+            variables=tuple(sorted(variables, key=lambda v: v.name)),
+            outputs=tuple(outputs),
+            values={"pre": pre, "region": plan.region},
+            files={f"package/{path}": text for path, text in pre.package.items()},
+        )
+        mods.append(preprocessing)
+    if plan.api is not None and preprocessing is not None:
+        inputs = dict(kms_in)
+        variables = [_KMS_ARN]
+        for f in plan.preprocessing.functions:
+            inputs[f"{f.key}_function_name"] = preprocessing.output(f"{f.key}_function_name")
+            inputs[f"{f.key}_invoke_arn"] = preprocessing.output(f"{f.key}_invoke_arn")
+            variables.append(Variable(f"{f.key}_function_name", "string", f"Name of the Lambda behind {f.route}."))
+            variables.append(Variable(f"{f.key}_invoke_arn", "string", f"Invoke ARN of the Lambda behind {f.route}."))
+        api = ModuleContext(
+            key="api",
+            template="api",
+            summary="API Gateway REST API: routes with request validation, Lambda integrations, stage, throttling, usage plans and API keys.",
+            inputs=dict(sorted(inputs.items())),
+            variables=tuple(sorted(variables, key=lambda v: v.name)),
+            outputs=(
+                Output("rest_api_id", "ID of the REST API.", Ref("aws_api_gateway_rest_api.this.id")),
+                Output("stage_name", "Name of the deployed stage.", Ref("aws_api_gateway_stage.this.stage_name")),
+                Output("invoke_url", "Invoke URL of the stage.", Ref("aws_api_gateway_stage.this.invoke_url")),
+                Output("api_keys", "API key values by key name.", Ref("local.api_keys"), sensitive=True),
+            ),
+            values={"api": plan.api, "functions": {f.key: f for f in plan.preprocessing.functions}, "region": plan.region},
+        )
+        mods.append(api)
+    if plan.edge is not None and api is not None:
+        e = plan.edge
+        mods.append(
+            ModuleContext(
+                key="edge",
+                template="edge",
+                summary=("CloudFront in front of the API, " if e.cloudfront else "A regional custom domain on API Gateway, ")
+                + "its ACM certificate (DNS-validated) and the Route 53 name.",
+                inputs={"rest_api_id": api.output("rest_api_id"), "stage_name": api.output("stage_name")},
+                variables=(
+                    Variable("rest_api_id", "string", "ID of the REST API behind the edge."),
+                    Variable("stage_name", "string", "Stage of the REST API to serve."),
+                ),
+                outputs=(Output("url", "The API's public URL.", Ref("local.url")),),
+                values={"edge": e},
+                provider_aliases=("aws.us_east_1",) if e.cloudfront else (),
+            )
+        )
+    return mods
 
 
 def _endpoint_module(ep: EndpointPlan, kms: ModuleContext, capture: ModuleContext | None, role: ModuleContext) -> ModuleContext:

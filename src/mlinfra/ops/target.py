@@ -16,7 +16,7 @@ class Target:
     guard: Guard  # the alarms that gate promotions
     plan: EndpointPlan | None  # the config's view, when a config was given
     config: Path | None
-    region: str | None  # the config's region, used unless --region / AWS_REGION say otherwise
+    region: str | None  # the config's region: the platform lives there (only --region overrides it)
 
 
 def resolve(config: Path | None, endpoint: str | None, variant: str | None = None) -> Target:

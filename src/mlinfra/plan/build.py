@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config.model import Endpoint, PlatformConfig, Variant
 from ..render.hcl import Interp, Ref
+from . import realtime
 from .model import (
     AlarmPlan,
     AsyncPlan,
@@ -40,14 +42,21 @@ PARTITION = Ref("local.partition")
 ACCOUNT = Ref("local.account_id")
 
 
-def build_plan(config: PlatformConfig) -> PlatformPlan:
-    """Decide every resource of the platform from a validated config."""
+def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
+    """Decide every resource of the platform from a validated config.
+
+    ``base_dir`` is the config file's folder: request schemas and vocabularies are named relative to it.
+    """
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     tags = {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name}
     tags.update(p.tags)
     endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints)
     capture = any(e.uses_capture_bucket for e in endpoints)
+    cache = realtime.cache_plan(config, prefix)
+    results = realtime.results_plan(config, prefix)
+    preprocessing = realtime.preprocessing_plan(config, prefix, base_dir, realtime.lambda_sources(), cache, results) if config.routes else None
+    api = realtime.api_plan(config, prefix, base_dir)
     return PlatformPlan(
         project=p.name,
         environment=p.environment,
@@ -61,6 +70,13 @@ def build_plan(config: PlatformConfig) -> PlatformPlan:
         capture_retention_days=CAPTURE_RETENTION_DAYS,
         role=_role(config, prefix, endpoints),
         endpoints=endpoints,
+        network=realtime.network_plan(config, prefix),
+        cache=cache,
+        results=results,
+        preprocessing=preprocessing,
+        api=api,
+        edge=realtime.edge_plan(config, prefix),
+        log_groups_use_key=preprocessing is not None or (api is not None and api.access_logs),
     )
 
 

@@ -199,3 +199,131 @@ class PlatformPlan:
     capture_retention_days: int
     role: RolePlan
     endpoints: tuple[EndpointPlan, ...] = field(default_factory=tuple)
+    network: NetworkPlan | None = None
+    cache: CachePlan | None = None
+    results: ResultsPlan | None = None
+    preprocessing: PreprocessingPlan | None = None
+    api: ApiPlan | None = None
+    edge: EdgePlan | None = None
+    log_groups_use_key: bool = False  # CloudWatch Logs must be allowed to use the platform key
+
+
+# --- the real-time path ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    security_group_name: str
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    replication_group_id: str
+    description: str
+    node_type: str
+    engine_version: str
+    parameter_group: str
+    num_cache_clusters: int
+    failover: bool  # automatic failover and Multi-AZ need a replica
+    subnet_group_name: str
+    security_group_name: str
+    secret_name: str
+    subnet_ids: tuple[str, ...]
+    vpc_id: str
+    port: int = 6379
+
+
+@dataclass(frozen=True)
+class ResultsPlan:
+    table_name: str
+    hash_key: str
+    ttl_attribute: str
+    ttl_days: int
+
+
+@dataclass(frozen=True)
+class FunctionPlan:
+    """One preprocessing Lambda, serving one route."""
+
+    key: str
+    route: str  # "POST /predict/tabular"
+    path: str
+    kind: str
+    function_name: str
+    handler: str
+    role_name: str
+    log_group: str
+    runtime: str
+    memory_mb: int
+    timeout: int
+    reserved_concurrency: int | None
+    layers: tuple[str, ...]
+    environment: dict[str, Expr]
+    statements: tuple[Statement, ...]
+    endpoint_name: str
+    variant: str | None
+
+
+@dataclass(frozen=True)
+class PreprocessingPlan:
+    functions: tuple[FunctionPlan, ...]
+    dlq_name: str
+    in_vpc: bool
+    subnet_ids: tuple[str, ...]
+    package: dict[str, str]  # path inside the Lambda package → text
+
+
+@dataclass(frozen=True)
+class ApiResourcePlan:
+    key: str
+    path_part: str
+    parent: str | None  # key of the parent resource; None for the API's root resource
+
+
+@dataclass(frozen=True)
+class MethodPlan:
+    key: str  # the route's function key
+    resource: str
+    path: str
+    model_name: str | None
+    schema: str | None  # JSON Schema (draft 4) text for the request model
+    function: str  # function key in the preprocessing module
+
+
+@dataclass(frozen=True)
+class UsagePlanPlan:
+    key: str
+    name: str
+    throttle: tuple[int, float] | None  # (burst, rate)
+    quota: tuple[int, str] | None  # (limit, period)
+    keys: tuple[tuple[str, str, str], ...]  # (resource key, API key name, config key name)
+
+
+@dataclass(frozen=True)
+class ApiPlan:
+    name: str
+    stage: str
+    throttle_rate: float
+    throttle_burst: int
+    resources: tuple[ApiResourcePlan, ...]
+    methods: tuple[MethodPlan, ...]
+    deployment_hash: str
+    usage_plans: tuple[UsagePlanPlan, ...]
+    access_logs: bool
+    access_log_group: str
+    access_log_format: str
+    log_retention_days: int
+    tracing: bool
+    cloudwatch_role_name: str
+
+
+@dataclass(frozen=True)
+class EdgePlan:
+    domain: str
+    zone: str
+    cloudfront: bool
+    stage: str
+    region: str
+    comment: str

@@ -67,7 +67,11 @@ def render_context(ctx: RootContext) -> Rendered:
         files[base / "main.tf"] = _render(f"modules/{mod.template}/main.tf.j2", values)
         files[base / "variables.tf"] = _render("common/variables.tf.j2", values)
         files[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
-    resources = sum(len(re.findall(r'^resource "', text, re.M)) for path, text in files.items())
+        if mod.provider_aliases:
+            files[base / "versions.tf"] = _render("common/versions.tf.j2", values)
+        for rel, text in mod.files.items():
+            files[base / rel] = text
+    resources = sum(len(re.findall(r'^resource "', text, re.M)) for path, text in files.items() if path.suffix == ".tf")
     files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
     return Rendered(
         files=dict(sorted(files.items())),
@@ -107,6 +111,7 @@ def _environment(kind: str) -> jinja2.Environment:
     env.filters["ident"] = _ident
     # ref("aws_sagemaker_model", key, "name") -> aws_sagemaker_model.<key>.name, from identifiers only.
     env.globals["ref"] = lambda *parts: Ref(".".join(_ident(p) for p in parts))
+    env.globals["expr"] = Ref  # a whole reference such as aws.us_east_1, checked by Ref's pattern
     env.filters["tftype"] = _tftype
     return env
 

@@ -1,0 +1,257 @@
+"""Config → plan for the real-time path: API Gateway, the edge (CloudFront, ACM, Route 53), the
+preprocessing Lambdas, the Redis cache and the results table."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from ..config.model import ImageSettings, PlatformConfig, Route
+from ..render.hcl import Interp, Ref
+from .model import (
+    ApiPlan,
+    ApiResourcePlan,
+    CachePlan,
+    EdgePlan,
+    FunctionPlan,
+    MethodPlan,
+    NetworkPlan,
+    PreprocessingPlan,
+    ResultsPlan,
+    Statement,
+    UsagePlanPlan,
+)
+
+PARTITION = Ref("local.partition")
+ACCOUNT = Ref("local.account_id")
+LAMBDA_PACKAGE = "mlinfra_lambdas"
+#: Fields of one access-log line (API Gateway $context variables), as JSON.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "apiKeyId": "$context.identity.apiKeyId",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "integrationLatency": "$context.integrationLatency",
+    "latency": "$context.responseLatency",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+
+def lambda_sources() -> dict[str, str]:
+    """The Lambda handler package mlinfra ships (``src/mlinfra/lambdas``), file name → text."""
+    here = Path(__file__).resolve().parent.parent / "lambdas"
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(here.glob("*.py"))}
+
+
+def route_key(path: str) -> str:
+    """``/predict/tabular`` → ``predict_tabular``: the route's name in Terraform and in AWS names."""
+    return re.sub(r"[^a-z0-9]+", "_", path.strip("/").lower()).strip("_")
+
+
+def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
+    n = config.network
+    if n is None:
+        return None
+    return NetworkPlan(vpc_id=n.vpc_id, subnet_ids=tuple(n.private_subnet_ids), security_group_name=f"{prefix}-preprocessing")
+
+
+def cache_plan(config: PlatformConfig, prefix: str) -> CachePlan | None:
+    c, n = config.cache, config.network
+    if c is None or n is None:  # rules: a cache needs a network
+        return None
+    major = c.engine_version.split(".")[0]
+    return CachePlan(
+        replication_group_id=f"{prefix}-predictions"[:40].rstrip("-"),
+        description=f"mlinfra {prefix}: prediction cache of the preprocessing Lambdas",
+        node_type=c.node_type,
+        engine_version=c.engine_version,
+        parameter_group=f"default.redis{major}",
+        num_cache_clusters=1 + c.replicas,
+        failover=c.replicas > 0,
+        subnet_group_name=f"{prefix}-cache",
+        security_group_name=f"{prefix}-cache",
+        secret_name=f"{prefix}/cache-auth-token",
+        subnet_ids=tuple(n.private_subnet_ids),
+        vpc_id=n.vpc_id,
+    )
+
+
+def results_plan(config: PlatformConfig, prefix: str) -> ResultsPlan | None:
+    if config.results is None:
+        return None
+    return ResultsPlan(table_name=f"{prefix}-predictions", hash_key="cache_key", ttl_attribute="expires_at", ttl_days=config.results.ttl_days)
+
+
+def preprocessing_plan(
+    config: PlatformConfig,
+    prefix: str,
+    base_dir: Path,
+    lambda_sources: dict[str, str],
+    cache: CachePlan | None,
+    results: ResultsPlan | None,
+) -> PreprocessingPlan | None:
+    if not config.routes or config.preprocessing is None:
+        return None
+    pre = config.preprocessing
+    region = config.project.region
+    package = {f"{LAMBDA_PACKAGE}/{name}": text for name, text in sorted(lambda_sources.items())}
+    functions = []
+    for route in config.routes:
+        key = route_key(route.path)
+        endpoint = f"{prefix}-{route.endpoint}"
+        function_name = f"{prefix}-{key.replace('_', '-')}"[:64]
+        settings: dict[str, object]
+        if route.preprocessor == "tabular":
+            assert pre.tabular is not None
+            settings = {"features": [f.model_dump() for f in pre.tabular.features]}
+        elif route.preprocessor == "image":
+            img = pre.image or ImageSettings()
+            settings = {"width": img.width, "height": img.height, "channels": img.channels}
+        else:
+            assert pre.text is not None
+            vocab_path = f"{LAMBDA_PACKAGE}/data/{key}.vocab"
+            package[vocab_path] = (base_dir / pre.text.vocabulary_file).read_text(encoding="utf-8")
+            settings = {"max_tokens": pre.text.max_tokens, "lowercase": pre.text.lowercase, "vocabulary_file": vocab_path}
+        env: dict[str, object] = {
+            "MLINFRA_ENDPOINT": endpoint,
+            "MLINFRA_SETTINGS": json.dumps(settings, sort_keys=True, separators=(",", ":")),
+        }
+        if route.variant:
+            env["MLINFRA_TARGET_VARIANT"] = route.variant
+        statements = [
+            Statement(
+                "InvokeRoutedEndpoint",
+                ("sagemaker:InvokeEndpoint",),
+                # SageMaker endpoint ARNs are lower-case; mlinfra's endpoint names already are.
+                (Interp("arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, f":endpoint/{endpoint}"),),
+            ),
+            Statement("WriteLogs", ("logs:CreateLogStream", "logs:PutLogEvents"), (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/lambda/{function_name}:*"),)),
+            Statement("DeadLetters", ("sqs:SendMessage",), (Ref("aws_sqs_queue.dead_letters.arn"),)),
+            Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)),
+            Statement("Tracing", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), comment="X-Ray has no resource-level permissions."),
+        ]
+        if cache is not None:
+            env.update(
+                {
+                    "MLINFRA_CACHE_HOST": Ref("var.cache_host"),
+                    "MLINFRA_CACHE_PORT": str(cache.port),
+                    "MLINFRA_CACHE_TLS": "true",
+                    "MLINFRA_CACHE_AUTH_SECRET_ARN": Ref("var.cache_auth_secret_arn"),
+                    "MLINFRA_CACHE_TTL": str(pre.cache_ttl_seconds),
+                }
+            )
+            statements.append(Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),)))
+        if results is not None:
+            env.update({"MLINFRA_RESULTS_TABLE": results.table_name, "MLINFRA_RESULTS_TTL_DAYS": str(results.ttl_days)})
+            statements.append(Statement("WriteResults", ("dynamodb:PutItem",), (Ref("var.results_table_arn"),)))
+        functions.append(
+            FunctionPlan(
+                key=key,
+                route=f"POST {route.path}",
+                path=route.path,
+                kind=route.preprocessor,
+                function_name=function_name,
+                handler=f"{LAMBDA_PACKAGE}.{route.preprocessor}.handler",
+                role_name=f"{function_name}-lambda"[:64],
+                log_group=f"/aws/lambda/{function_name}",
+                runtime=pre.runtime,
+                memory_mb=pre.memory_mb,
+                timeout=pre.timeout_seconds,
+                reserved_concurrency=pre.reserved_concurrency,
+                layers=tuple(pre.layers),
+                environment=dict(sorted(env.items())),
+                statements=tuple(statements),
+                endpoint_name=endpoint,
+                variant=route.variant,
+            )
+        )
+    return PreprocessingPlan(
+        functions=tuple(functions),
+        dlq_name=f"{prefix}-preprocessing-dlq",
+        in_vpc=config.network is not None,
+        subnet_ids=tuple(config.network.private_subnet_ids) if config.network else (),
+        package=dict(sorted(package.items())),
+    )
+
+
+def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | None:
+    api = config.api
+    if api is None or not config.routes:
+        return None
+    resources: dict[str, ApiResourcePlan] = {}
+    methods = []
+    for route in config.routes:
+        parent = None
+        parts = route.path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            key = route_key("/".join(parts[:depth]))
+            resources.setdefault(key, ApiResourcePlan(key=key, path_part=parts[depth - 1], parent=parent))
+            parent = key
+        key = route_key(route.path)
+        schema = _schema_text(base_dir, route)
+        methods.append(
+            MethodPlan(
+                key=key,
+                resource=key,
+                path=route.path,
+                model_name="".join(p.capitalize() for p in key.split("_")) + "Request" if schema else None,
+                schema=schema,
+                function=key,
+            )
+        )
+    usage_plans = []
+    for plan in api.usage_plans:
+        usage_plans.append(
+            UsagePlanPlan(
+                key=plan.name.replace("-", "_"),
+                name=f"{prefix}-{plan.name}",
+                throttle=(plan.throttle.burst, _num(plan.throttle.rate)) if plan.throttle else None,
+                quota=(plan.quota.limit, plan.quota.period) if plan.quota else None,
+                keys=tuple((k.replace("-", "_"), f"{prefix}-{k}", k) for k in plan.keys),
+            )
+        )
+    content = {
+        "resources": [r.__dict__ for r in resources.values()],
+        "methods": [m.__dict__ for m in methods],
+        "functions": [f"{prefix}-{m.key}" for m in methods],
+    }
+    return ApiPlan(
+        name=f"{prefix}-inference",
+        stage=api.stage,
+        throttle_rate=_num(api.throttle.rate),
+        throttle_burst=api.throttle.burst,
+        resources=tuple(resources.values()),
+        methods=tuple(methods),
+        deployment_hash=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16],
+        usage_plans=tuple(usage_plans),
+        access_logs=api.access_logs,
+        access_log_group=f"/aws/apigateway/{prefix}-inference",
+        access_log_format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+        log_retention_days=api.log_retention_days,
+        tracing=api.tracing,
+        cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
+    )
+
+
+def edge_plan(config: PlatformConfig, prefix: str) -> EdgePlan | None:
+    api = config.api
+    if api is None or not config.routes:
+        return None
+    return EdgePlan(domain=api.domain, zone=api.hosted_zone, cloudfront=api.cloudfront, stage=api.stage, region=config.project.region, comment=f"mlinfra {prefix}: inference API")
+
+
+def _schema_text(base_dir: Path, route: Route) -> str | None:
+    if route.schema_file is None:
+        return None
+    # Re-serialised compactly with sorted keys: stable, and a formatting change is not a redeployment.
+    return json.dumps(json.loads((base_dir / route.schema_file).read_text(encoding="utf-8")), sort_keys=True, separators=(",", ":"))
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
