@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
+def copy_examples(dest: Path) -> Path:
+    """A writable copy of examples/ (configs name their schemas and vocabularies relatively); returns
+    the copy of platform.yaml."""
+    shutil.copytree(ROOT / "examples", dest, dirs_exist_ok=True)
+    return dest / "platform.yaml"
+
+
 def example_ids() -> list[str]:
     return [p.stem for p in EXAMPLES]
 
@@ -29,7 +36,7 @@ def rendered_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     base = tmp_path_factory.mktemp("rendered")
     for path in EXAMPLES:
         target = base / path.stem
-        write_tree(render_project(load_config(path)).files, target)
+        write_tree(render_project(load_config(path), path.parent).files, target)
         out[path.stem] = target
     return out
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_examples
 
 PLATFORM = ROOT / "examples" / "platform.yaml"
 runner = CliRunner()
@@ -27,7 +27,7 @@ def test_render_then_check(tmp_path: Path) -> None:
     out = tmp_path / "tf"
     result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "5 modules, 24 resources, 2 endpoints" in result.output
+    assert "11 modules, 90 resources, 2 endpoints" in result.output
     assert (out / "main.tf").is_file() and (out / "modules" / "endpoint_inference" / "main.tf").is_file()
 
     check = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out), "--check"])
@@ -50,7 +50,7 @@ def test_check_on_a_missing_folder_writes_nothing(tmp_path: Path) -> None:
 
 def test_default_config_and_out(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "mlinfra.yaml").write_text(PLATFORM.read_text())
+    copy_examples(tmp_path).rename(tmp_path / "mlinfra.yaml")
     result = runner.invoke(app, ["render"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "build" / "terraform" / "versions.tf").is_file()

@@ -14,18 +14,19 @@ import pytest
 
 try:
     from tests.support.hcl_checks import (
-        DEFAULT_SCHEMA,
+        SCHEMA_DIR,
         load_tree,
         reference_errors,
         references,
         schema_errors,
+        scoped_expressions,
         value_expressions,
     )
 except ModuleNotFoundError:
     # Plain `pytest` (not `python -m pytest`) puts tests/ rather than the repo
     # root on sys.path while tests/ has no __init__.py.
     from support.hcl_checks import (  # type: ignore[no-redef]
-        DEFAULT_SCHEMA,
+        SCHEMA_DIR,
         load_tree,
         reference_errors,
         references,
@@ -275,6 +276,163 @@ output "endpoint_name" {
 """
 
 
+# A module using hashicorp/archive and hashicorp/random, and an aliased aws
+# provider passed in from the root (CloudFront certificates live in us-east-1).
+EDGE_ROOT_MAIN = ROOT_MAIN + """
+provider "aws" {
+  region = "eu-west-1"
+}
+
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+}
+
+module "edge" {
+  source      = "./modules/edge"
+  name        = var.name
+  domain_name = "api.example.com"
+  providers = {
+    aws.us_east_1 = aws.us_east_1
+  }
+}
+"""
+
+EDGE_VERSIONS = """
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    aws = {
+      source                = "hashicorp/aws"
+      version               = "~> 6.0"
+      configuration_aliases = [aws.us_east_1]
+    }
+    archive = {
+      source  = "hashicorp/archive"
+      version = "~> 2.7"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.7"
+    }
+  }
+}
+"""
+
+EDGE_MAIN = """
+locals {
+  hosts = ["a", "b"]
+  banner = <<-EOT
+    %{ for h in local.hosts ~}
+    ${h}.${var.domain_name}
+    %{ endfor ~}
+  EOT
+}
+
+data "archive_file" "fn" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/fn.zip"
+}
+
+data "aws_route53_zone" "this" {
+  name = var.domain_name
+}
+
+resource "random_password" "auth" {
+  length  = 32
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "auth" {
+  name = "${var.name}-auth"
+}
+
+resource "aws_secretsmanager_secret_version" "auth" {
+  secret_id     = aws_secretsmanager_secret.auth.id
+  secret_string = jsonencode({ token = random_password.auth.result, hosts = local.hosts })
+}
+
+resource "aws_lambda_function" "edge" {
+  function_name    = "${var.name}-edge"
+  role             = "arn:aws:iam::123456789012:role/edge"
+  filename         = data.archive_file.fn.output_path
+  source_code_hash = data.archive_file.fn.output_base64sha256
+  handler          = "index.handler"
+  runtime          = "python3.12"
+  description      = sha1(filebase64sha256("${path.module}/src/index.py"))
+}
+
+resource "aws_acm_certificate" "this" {
+  provider          = aws.us_east_1
+  domain_name       = var.domain_name
+  validation_method = "DNS"
+}
+
+resource "aws_route53_record" "validation" {
+  for_each = {
+    for dvo in aws_acm_certificate.this.domain_validation_options : dvo.domain_name => {
+      name   = dvo.resource_record_name
+      record = dvo.resource_record_value
+      type   = dvo.resource_record_type
+    }
+  }
+  zone_id = data.aws_route53_zone.this.zone_id
+  name    = each.value.name
+  type    = each.value.type
+  records = [each.value.record]
+  ttl     = 60
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  provider                = aws.us_east_1
+  certificate_arn         = aws_acm_certificate.this.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : "${r.fqdn}"]
+}
+"""
+
+EDGE_VARIABLES = """
+variable "name" {
+  description = "Name prefix."
+  type        = string
+}
+
+variable "domain_name" {
+  description = "Public API domain."
+  type        = string
+}
+"""
+
+EDGE_OUTPUTS = """
+output "certificate_arn" {
+  description = "Validated certificate (us-east-1)."
+  value       = aws_acm_certificate_validation.this.certificate_arn
+}
+
+output "banner" {
+  description = "Host list."
+  value       = local.banner
+}
+"""
+
+EDGE = "modules/edge/main.tf"
+
+
+def edge_files() -> dict[str, str]:
+    return {
+        **good_files(),
+        "main.tf": EDGE_ROOT_MAIN,
+        "modules/edge/main.tf": EDGE_MAIN,
+        "modules/edge/variables.tf": EDGE_VARIABLES,
+        "modules/edge/outputs.tf": EDGE_OUTPUTS,
+        "modules/edge/versions.tf": EDGE_VERSIONS,
+    }
+
+
+def edge_tree_with(tmp_path: Path, changes: dict[str, str]) -> Path:
+    return write_tree(tmp_path, {**edge_files(), **changes})
+
+
 def good_files() -> dict[str, str]:
     return {
         "main.tf": ROOT_MAIN,
@@ -421,10 +579,26 @@ def test_resource_type_outside_committed_list(tmp_path):
     assert len(errors) == 1 and "aws_instance is not in the committed schema" in errors[0]
 
 
-def test_other_provider_type_rejected(tmp_path):
-    text = 'resource "random_id" "x" {\n  byte_length = 4\n}\n'
+def test_type_of_provider_without_schema_rejected(tmp_path):
+    text = 'resource "google_storage_bucket" "x" {\n  name = "x"\n}\n\ndata "null_data_source" "n" {}\n'
     errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert errors == [f"{SERVING}: random_id.x: resource type random_id does not belong to hashicorp/aws"]
+    known = "(hashicorp/archive, hashicorp/aws, hashicorp/random)"
+    assert errors == [
+        f"{SERVING}: google_storage_bucket.x: resource type google_storage_bucket belongs to no provider "
+        f"with a committed schema {known}",
+        f"{SERVING}: data.null_data_source.n: data source type null_data_source belongs to no provider "
+        f"with a committed schema {known}",
+    ]
+
+
+def test_only_the_given_schema_is_used(tmp_path):
+    text = 'resource "random_id" "x" {\n  byte_length = 4\n}\n'
+    root = tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)})
+    assert schema_errors(root) == []
+    errors = schema_errors(root, SCHEMA_DIR / "aws-provider-6.25.0.json")
+    assert errors == [
+        f"{SERVING}: random_id.x: resource type random_id belongs to no provider with a committed schema (hashicorp/aws)"
+    ]
 
 
 def test_unknown_data_source_type(tmp_path):
@@ -653,6 +827,28 @@ resource "aws_iam_role_policy" "literal" {
         ("${each.value.id} ${count.index} ${path.module} ${self.id}", []),
         ('"$${var.escaped} %{ if var.c }x%{ endif }"', [("var", None, "c", None)]),
         ('"<<EOT\n{"a": "${data.aws_region.current.name}"}\nEOT"', [("data", "aws_region", "current", "name")]),
+        # for expressions: the iteration variables are local, the collection is a reference.
+        (
+            "${[for r in aws_route53_record.v : r.fqdn]}",
+            [("resource", "aws_route53_record", "v", None)],
+        ),
+        (
+            '${{for dvo in aws_acm_certificate.c.domain_validation_options : dvo.domain_name => '
+            '{name = dvo.resource_record_name, zone = data.aws_route53_zone.z.zone_id}}}',
+            [
+                ("resource", "aws_acm_certificate", "c", "domain_validation_options"),
+                ("data", "aws_route53_zone", "z", "zone_id"),
+            ],
+        ),
+        ('${[for k, v in var.m : "${k}=${v.id}" if v.on]}', [("var", None, "m", None)]),
+        ("${[for r in r.items : r.id]}", [("resource", "r", "items", None)]),  # collection is outside the scope
+        ("${[for r in var.l : r.id]} ${r.id}", [("var", None, "l", None), ("resource", "r", "id", None)]),
+        ("${[for a in var.x ? var.y : var.z : a.id]}", [("var", None, "x", None), ("var", None, "y", None), ("var", None, "z", None)]),
+        ('"%{ for h in var.hosts ~}${h.name}%{ endfor ~}${h.name}"', [("var", None, "hosts", None), ("resource", "h", "name", None)]),
+        # Any other `a.b` head is a resource of type `a`, whatever its provider.
+        ("${random_password.p.result} ${archive_file.f.id}", [("resource", "random_password", "p", "result"), ("resource", "archive_file", "f", "id")]),
+        ("${provider::aws::arn_parse(var.a).region} ${sha1(jsonencode(local.x))}", [("var", None, "a", None), ("local", None, "x", None)]),
+        ('${filebase64sha256("${path.module}/src/x.py")}', []),
     ],
 )
 def test_reference_scanner(value, expected):
@@ -661,7 +857,7 @@ def test_reference_scanner(value, expected):
 
 
 def test_committed_schema_spot_checks():
-    schema = json.loads(DEFAULT_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads((SCHEMA_DIR / "aws-provider-6.25.0.json").read_text(encoding="utf-8"))
     assert (schema["provider"], schema["version"]) == ("hashicorp/aws", "6.25.0")
     res = schema["resources"]
 
@@ -684,3 +880,221 @@ def test_committed_schema_spot_checks():
     assert policy["nesting"] == "single" and policy["max_items"] == 1
     assert schema["data_sources"]["aws_iam_policy_document"]["blocks"]["statement"]["nesting"] == "list"
     assert res["aws_iam_role"]["attributes"]["arn"] == {"required": False, "optional": False, "computed": True}
+
+
+def test_dynamic_block_iterator_is_not_a_reference():
+    body = {
+        "dynamic": [
+            {'"statement"': {"__is_block__": True, "for_each": "${var.st}", "content": [{"__is_block__": True, "actions": "${statement.value.actions}"}]}},
+            {'"rule"': {"__is_block__": True, "for_each": "${var.r}", "iterator": "r", "content": [{"__is_block__": True, "id": "${r.key}", "x": "${rule.key}"}]}},
+        ]
+    }
+    found = [(r.kind, r.type, r.name) for s, bound in scoped_expressions(body) for r in references(s, bound)]
+    assert found == [("var", None, "st"), ("var", None, "r"), ("resource", "rule", "key")]
+
+
+def test_committed_archive_and_random_schemas():
+    archive = json.loads((SCHEMA_DIR / "archive-provider-2.7.1.json").read_text(encoding="utf-8"))
+    random = json.loads((SCHEMA_DIR / "random-provider-3.7.2.json").read_text(encoding="utf-8"))
+    assert (archive["provider"], random["provider"]) == ("hashicorp/archive", "hashicorp/random")
+    fn = archive["data_sources"]["archive_file"]
+    assert fn["attributes"]["type"]["required"] and fn["attributes"]["output_path"]["required"]
+    assert fn["attributes"]["output_base64sha256"] == {"required": False, "optional": False, "computed": True}
+    assert fn["blocks"]["source"]["nesting"] == "list"
+    assert "archive_file" in archive["resources"]
+    assert sorted(random["resources"]) == ["random_id", "random_password", "random_string"]
+    assert random["resources"]["random_password"]["attributes"]["length"]["required"]
+    assert random["resources"]["random_password"]["attributes"]["result"]["computed"]
+    aws = json.loads((SCHEMA_DIR / "aws-provider-6.25.0.json").read_text(encoding="utf-8"))
+    for name in ("aws_secretsmanager_random_password", "aws_cloudfront_cache_policy", "aws_cloudfront_origin_request_policy"):
+        assert name in aws["data_sources"]
+    for name in (
+        "aws_cloudwatch_log_resource_policy",
+        "aws_lambda_function_event_invoke_config",
+        "aws_api_gateway_rest_api_policy",
+        "aws_wafv2_web_acl_association",
+    ):
+        assert name in aws["resources"]
+
+
+# ---------------------------------------------------------------------------
+# archive / random providers, provider aliases, for expressions
+# ---------------------------------------------------------------------------
+
+
+def test_edge_tree_has_no_errors(tmp_path):
+    root = write_tree(tmp_path, edge_files())
+    assert sorted(load_tree(root)["modules/edge"]) == ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
+    assert schema_errors(root) == []
+    assert reference_errors(root) == []
+
+
+def test_versions_tf_with_only_a_terraform_block(tmp_path):
+    versions = 'terraform {\n  required_version = ">= 1.5"\n}\n'
+    root = tree_with(tmp_path, {"modules/serving/versions.tf": versions})
+    assert schema_errors(root) == []
+    assert reference_errors(root) == []
+
+
+def test_unknown_archive_file_argument(tmp_path):
+    main = replace(EDGE_MAIN, '  source_dir  = "${path.module}/src"\n', '  source_directory = "${path.module}/src"\n')
+    errors = schema_errors(edge_tree_with(tmp_path, {EDGE: main}))
+    assert errors == [f"{EDGE}: data.archive_file.fn: source_directory: unknown argument"]
+
+
+def test_archive_and_random_required_and_computed(tmp_path):
+    main = replace(EDGE_MAIN, '  type        = "zip"\n', "")
+    main = replace(main, "  length  = 32\n", '  length  = null\n  result  = "x"\n')
+    errors = schema_errors(edge_tree_with(tmp_path, {EDGE: main}))
+    assert errors == [
+        f"{EDGE}: random_password.auth: result: is read-only (computed), it cannot be set",
+        f"{EDGE}: random_password.auth: length: required argument is missing",
+        f"{EDGE}: data.archive_file.fn: type: required argument is missing",
+    ]
+
+
+def test_unknown_archive_and_random_types(tmp_path):
+    text = 'resource "random_passwords" "p" {\n  length = 8\n}\n\ndata "archive_files" "f" {}\n'
+    errors = schema_errors(edge_tree_with(tmp_path, {EDGE: EDGE_MAIN + "\n" + text}))
+    assert errors == [
+        f"{EDGE}: random_passwords.p: resource type random_passwords is not in the committed schema for "
+        "hashicorp/random 3.7.2 (unknown, or not yet listed in tools/provider_schema/extract.py)",
+        f"{EDGE}: data.archive_files.f: data source type archive_files is not in the committed schema for "
+        "hashicorp/archive 2.7.1 (unknown, or not yet listed in tools/provider_schema/extract.py)",
+    ]
+
+
+def test_unknown_archive_and_random_attribute_references(tmp_path):
+    main = replace(EDGE_MAIN, "data.archive_file.fn.output_base64sha256", "data.archive_file.fn.output_hash")
+    main = replace(main, "random_password.auth.result", "random_password.auth.value")
+    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
+    assert errors == [
+        f'{EDGE}: aws_secretsmanager_secret_version.auth: random_password.auth.value: random_password has no attribute "value"',
+        f'{EDGE}: aws_lambda_function.edge: data.archive_file.fn.output_hash: archive_file has no attribute "output_hash"',
+    ]
+
+
+def test_undeclared_provider_alias_on_resource(tmp_path):
+    main = replace(EDGE_MAIN, "  provider          = aws.us_east_1\n", "  provider          = aws.useast1\n")
+    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
+    assert errors == [
+        f'{EDGE}: aws_acm_certificate.this: provider = aws.useast1: no `provider "aws"` block with '
+        'alias = "useast1" and no configuration_aliases entry aws.useast1 in this module'
+    ]
+
+
+def test_alias_must_be_declared_in_the_module_itself(tmp_path):
+    # The root declares aws.us_east_1, but aliased providers are not inherited.
+    versions = replace(EDGE_VERSIONS, "      configuration_aliases = [aws.us_east_1]\n", "")
+    errors = reference_errors(edge_tree_with(tmp_path, {"modules/edge/versions.tf": versions}))
+    undeclared = 'no `provider "aws"` block with alias = "us_east_1" and no configuration_aliases entry aws.us_east_1 in this module'
+    assert errors == [
+        "main.tf: module.edge: providers: aws.us_east_1 = aws.us_east_1: modules/edge has no configuration_aliases entry aws.us_east_1",
+        f"{EDGE}: aws_acm_certificate.this: provider = aws.us_east_1: {undeclared}",
+        f"{EDGE}: aws_acm_certificate_validation.this: provider = aws.us_east_1: {undeclared}",
+    ]
+
+
+def test_provider_of_another_type(tmp_path):
+    main = replace(EDGE_MAIN, "  length  = 32\n", "  provider = aws.us_east_1\n  length  = 32\n")
+    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
+    assert errors == [f"{EDGE}: random_password.auth: provider = aws.us_east_1: random_password is not a resource type of provider aws"]
+
+
+def test_module_providers_map(tmp_path):
+    # Undeclared alias in the caller, and the child's configuration alias not passed.
+    root_main = replace(EDGE_ROOT_MAIN, "    aws.us_east_1 = aws.us_east_1\n", "    aws = aws.virginia\n")
+    errors = reference_errors(edge_tree_with(tmp_path, {"main.tf": root_main}))
+    assert errors == [
+        'main.tf: module.edge: providers: aws = aws.virginia: no `provider "aws"` block with alias = "virginia" '
+        "and no configuration_aliases entry aws.virginia in this module",
+        "main.tf: module.edge: providers: modules/edge needs a configuration for aws.us_east_1 "
+        "(configuration_aliases); pass it as `aws.us_east_1 = <provider>`",
+    ]
+
+
+def test_module_providers_map_omitted(tmp_path):
+    root_main = replace(EDGE_ROOT_MAIN, "  providers = {\n    aws.us_east_1 = aws.us_east_1\n  }\n", "")
+    errors = reference_errors(edge_tree_with(tmp_path, {"main.tf": root_main}))
+    assert errors == [
+        "main.tf: module.edge: providers: modules/edge needs a configuration for aws.us_east_1 "
+        "(configuration_aliases); pass it as `aws.us_east_1 = <provider>`"
+    ]
+
+
+def test_malformed_required_providers(tmp_path):
+    versions = replace(EDGE_VERSIONS, "[aws.us_east_1]", "[aws.us_east_1, random.x]")
+    versions = replace(versions, '      version = "~> 3.7"\n', '      version = "~> 3.7"\n      alias   = "x"\n')
+    errors = reference_errors(edge_tree_with(tmp_path, {"modules/edge/versions.tf": versions}))
+    assert errors == [
+        "modules/edge/versions.tf: terraform.required_providers.aws.configuration_aliases: "
+        "'${random.x}' is not a aws.<alias> reference",
+        "modules/edge/versions.tf: terraform.required_providers.random.alias: unknown argument",
+    ]
+
+
+def test_duplicate_provider_configuration(tmp_path):
+    root_main = EDGE_ROOT_MAIN + '\nprovider "aws" {\n  alias  = "us_east_1"\n  region = "us-east-1"\n}\n'
+    errors = reference_errors(edge_tree_with(tmp_path, {"main.tf": root_main}))
+    assert errors == ["main.tf: provider.aws.us_east_1: declared more than once"]
+
+
+def test_for_expression_over_undeclared_resource(tmp_path):
+    main = replace(EDGE_MAIN, "[for r in aws_route53_record.validation :", "[for r in aws_route53_record.validations :")
+    main = replace(main, "for dvo in aws_acm_certificate.this.domain_validation_options", "for dvo in aws_acm_certificate.this.validation_options")
+    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
+    assert errors == [
+        f'{EDGE}: aws_route53_record.validation: aws_acm_certificate.this.validation_options: '
+        'aws_acm_certificate has no attribute "validation_options"',
+        f"{EDGE}: aws_acm_certificate_validation.this: aws_route53_record.validations: not declared in this module",
+    ]
+
+
+def test_iteration_variable_used_outside_its_for(tmp_path):
+    main = replace(EDGE_MAIN, "  ttl     = 60\n", "  ttl     = dvo.ttl\n")
+    main = replace(main, "    ${h}.${var.domain_name}\n    %{ endfor ~}\n", "    ${h}.${var.domain_name}\n    %{ endfor ~}\n    ${h.last}\n")
+    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
+    assert errors == [
+        f"{EDGE}: aws_route53_record.validation: dvo.ttl: not declared in this module",
+        f"{EDGE}: local.banner: h.last: not declared in this module",
+    ]
+
+
+def test_lifecycle_ignore_changes_paths_are_not_references(tmp_path):
+    text = """
+resource "aws_kms_key" "ignored" {
+  lifecycle {
+    ignore_changes       = [tags.Name, policy]
+    replace_triggered_by = [aws_kms_key.gone.arn]
+  }
+}
+"""
+    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
+    assert errors == [f"{SERVING}: aws_kms_key.ignored: aws_kms_key.gone: not declared in this module"]
+
+
+def test_dynamic_block_iterators_in_a_parsed_tree(tmp_path):
+    text = """
+data "aws_iam_policy_document" "dyn" {
+  dynamic "statement" {
+    for_each = var.statements
+    content {
+      actions   = statement.value.actions
+      resources = [for r in statement.value.resources : "${r}/*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.statements
+    iterator = st
+    content {
+      actions = st.value.actions
+      sid     = statement.key
+    }
+  }
+}
+"""
+    variables = SERVING_VARIABLES + '\nvariable "statements" {\n  description = "Extra statements."\n  type        = any\n  default     = []\n}\n'
+    root = tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text), "modules/serving/variables.tf": variables})
+    assert reference_errors(root) == [
+        f"{SERVING}: data.aws_iam_policy_document.dyn: statement.key: not declared in this module"
+    ]

@@ -80,7 +80,7 @@ def renders(monkeypatch):
     """Make the render step produce the given tree instead of the AWS one."""
 
     def use(files: dict[PurePosixPath, str]) -> None:
-        monkeypatch.setattr(mlinfra.render, "render_project", lambda config: Rendered(files=files, modules=0, resources=len(files), endpoints=0))
+        monkeypatch.setattr(mlinfra.render, "render_project", lambda config, base_dir=None: Rendered(files=files, modules=0, resources=len(files), endpoints=0))
 
     return use
 

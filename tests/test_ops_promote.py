@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import boto3
@@ -18,7 +17,7 @@ from mlinfra.ops.endpoint import AlarmFiring, EndpointNotReady, Guard, promote, 
 from mlinfra.ops.traffic import TrafficError, parse_duration, parse_steps, shift
 from mlinfra.plan.build import build_plan
 from tests.aws_fixtures import FakeClock, fake_credentials, make_alarm, make_endpoint, weights
-from tests.conftest import ROOT
+from tests.conftest import copy_examples
 
 runner = CliRunner()
 
@@ -156,9 +155,8 @@ def test_rollback_is_allowed_while_alarms_fire(aws) -> None:
 @pytest.fixture
 def seed(tmp_path: Path, aws) -> dict:
     """The seed platform live in moto: endpoint mlinfra-prod-inference at 80/20 with its four alarms."""
-    config = tmp_path / "platform.yaml"
-    shutil.copy(ROOT / "examples" / "platform.yaml", config)
-    ep = build_plan(load_config(config)).endpoints[0]
+    config = copy_examples(tmp_path)
+    ep = build_plan(load_config(config), config.parent).endpoints[0]
     make_endpoint(aws["sm"], ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 1})
     for alarm in ep.alarms:
         make_alarm(aws["cw"], alarm.name, ep.name, alarm.variant)
@@ -178,7 +176,7 @@ def test_cli_promote_writes_weights_back_keeping_comments(seed) -> None:
     assert changed == [("        weight: 80", "        weight: 50"), ("        weight: 20", "        weight: 50")]
     assert "# seed: p99 < 100 ms" in after
     # The config still validates and renders the live split.
-    endpoint = build_plan(load_config(config)).endpoints[0]
+    endpoint = build_plan(load_config(config), config.parent).endpoints[0]
     assert [v.weight for v in endpoint.variants] == [50, 50]
 
 

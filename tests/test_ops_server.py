@@ -26,7 +26,7 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from tests.aws_fixtures import make_alarm, make_endpoint
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_examples
 
 DUMMY = "testing"
 
@@ -351,8 +351,7 @@ def test_aws_endpoint_url_is_honoured(cli, sm) -> None:
 
 @pytest.fixture
 def seed_config(tmp_path: Path) -> Path:
-    config = tmp_path / "platform.yaml"  # project.region: us-east-1, endpoint mlinfra-prod-inference
-    shutil.copy(ROOT / "examples" / "platform.yaml", config)
+    config = copy_examples(tmp_path)  # project.region: us-east-1, endpoint mlinfra-prod-inference
     return config
 
 

@@ -68,7 +68,7 @@ def render(
     from .write import diff_tree, write_tree
 
     try:
-        rendered = render_project(load_config(config))
+        rendered = render_project(load_config(config), config.parent)
         summary = f"{rendered.modules} modules, {rendered.resources} resources, {rendered.endpoints} endpoints"
         if check:
             drift = diff_tree(rendered.files, out)
@@ -102,7 +102,7 @@ def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destr
 
     try:
         binary = find_terraform(terraform)
-        rendered = render_project(load_config(config))
+        rendered = render_project(load_config(config), config.parent)
         write_tree(rendered.files, out)
         typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
         confirm = None

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Derive an offline schema of the hashicorp/aws provider from the cdktf bindings.
+"""Derive an offline schema of a hashicorp provider from its cdktf bindings.
 
 Terraform itself can print a provider schema (`terraform providers schema -json`),
 but that needs the provider binary, i.e. network access to the Terraform registry.
-The npm package ``@cdktf/provider-aws`` is reachable, and it is *generated* from
-that same schema, so the facts we need can be read back out of it:
+The npm packages ``@cdktf/provider-<name>`` are reachable, and they are *generated*
+from that same schema, so the facts we need can be read back out of them:
 
 * every ``lib/<dir>/index.js`` ends in a base64 ``sourceMappingURL`` whose
   ``sourcesContent`` is the original generated TypeScript;
@@ -16,6 +16,16 @@ that same schema, so the facts we need can be read back out of it:
   kind of table, and a ``FooOutputReference`` class;
 * every getter (configurable or computed-only) is preceded by a comment
   ``// name - computed: x, optional: y, required: z`` with the Terraform flags.
+
+Supported providers (``--provider``, see ``PROVIDERS``); each package binds one
+provider version, recorded in its ``package.json`` (``cdktf.provider.version``)
+and checked against ``ProviderSpec.version``:
+
+* ``aws``     -- ``@cdktf/provider-aws@21.22.1``     -> hashicorp/aws 6.25.0
+* ``archive`` -- ``@cdktf/provider-archive@11.0.1``  -> hashicorp/archive 2.7.1
+* ``random``  -- ``@cdktf/provider-random@12.0.1``   -> hashicorp/random 3.7.2
+
+The output is ``tests/schema/<name>-provider-<version>.json``.
 
 How blocks are told apart (see ``_build_block``):
 
@@ -32,21 +42,21 @@ How blocks are told apart (see ``_build_block``):
   e.g. ``aws_security_group.ingress``).  Terraform accepts it both as repeated
   blocks and as ``ingress = [ {...} ]``; it is recorded as a ``list`` block with
   ``"attribute_syntax": true``.  Terraform core sees its fields as optional, so
-  the provider's own ``Required`` fields are restored from ``FIELD_OVERRIDES``.
+  the provider's own ``Required`` fields are restored from ``field_overrides``.
 * A block is required when its getter says ``required: true``; it then gets
   ``min_items: 1`` (Terraform core drops MinItems of optional SDKv2 blocks).
 
 What the bindings do NOT carry: ``MaxItems``/``MinItems`` other than the implied
-1 above.  The few limits we care about are listed in ``BLOCK_LIMIT_OVERRIDES``,
+1 above.  The few limits we care about are listed in ``AWS_BLOCK_LIMIT_OVERRIDES``,
 taken from the provider's Go source; the script fails if one no longer matches a
 list block, so a provider bump cannot silently drop them.
 
 Usage::
 
-    python tools/provider_schema/extract.py [PATH_TO_UNPACKED_NPM_PACKAGE] [-o OUT]
+    python tools/provider_schema/extract.py [--provider aws|archive|random]
+        [PATH_TO_UNPACKED_NPM_PACKAGE] [-o OUT]
 
-Without a path it runs ``npm pack @cdktf/provider-aws@21.22.1`` into a temporary
-directory.  The default output is ``tests/schema/aws-provider-6.25.0.json``.
+Without a path it runs ``npm pack <package>`` into a temporary directory.
 Standard library only.
 """
 
@@ -60,18 +70,15 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-PROVIDER = "hashicorp/aws"
-PROVIDER_VERSION = "6.25.0"
-NPM_PACKAGE = "@cdktf/provider-aws@21.22.1"
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_OUTPUT = REPO_ROOT / "tests" / "schema" / f"aws-provider-{PROVIDER_VERSION}.json"
+SCHEMA_DIR = REPO_ROOT / "tests" / "schema"
 
 # The types the renderer may emit.  Adding a type here and re-running the script
 # is the only way to make the checker accept it.
-RESOURCE_TYPES = (
+AWS_RESOURCE_TYPES = (
     "aws_sagemaker_model",
     "aws_sagemaker_endpoint_configuration",
     "aws_sagemaker_endpoint",
@@ -139,15 +146,22 @@ RESOURCE_TYPES = (
     "aws_route_table_association",
     "aws_sfn_state_machine",
     "aws_s3_bucket_notification",
+    "aws_cloudwatch_log_resource_policy",
+    "aws_lambda_function_event_invoke_config",
+    "aws_api_gateway_rest_api_policy",
+    "aws_wafv2_web_acl_association",
 )
 
-DATA_SOURCE_TYPES = (
+AWS_DATA_SOURCE_TYPES = (
     "aws_iam_policy_document",
     "aws_caller_identity",
     "aws_partition",
     "aws_region",
     "aws_route53_zone",
     "aws_availability_zones",
+    "aws_secretsmanager_random_password",
+    "aws_cloudfront_cache_policy",
+    "aws_cloudfront_origin_request_policy",
 )
 
 # List-block size limits that the cdktf bindings cannot express (they only know
@@ -155,7 +169,7 @@ DATA_SOURCE_TYPES = (
 # internal/service/... schema definitions (MinItems/MaxItems).  As in Terraform
 # core, MinItems is only kept for required blocks.
 # Key: (kind, type, dotted block path) -> limits to set.
-BLOCK_LIMIT_OVERRIDES: dict[tuple[str, str, str], dict[str, int]] = {
+AWS_BLOCK_LIMIT_OVERRIDES: dict[tuple[str, str, str], dict[str, int]] = {
     # internal/service/sagemaker/endpoint_configuration.go
     ("resource", "aws_sagemaker_endpoint_configuration", "production_variants"): {
         "min_items": 1,
@@ -195,7 +209,7 @@ BLOCK_LIMIT_OVERRIDES: dict[tuple[str, str, str], dict[str, int]] = {
 # Source: internal/service/ec2/vpc_security_group.go (securityGroupRuleNestedBlock).
 # Key: (kind, type, dotted block path) -> {attribute: flags}.
 _REQUIRED = {"required": True, "optional": False, "computed": False}
-FIELD_OVERRIDES: dict[tuple[str, str, str], dict[str, dict[str, bool]]] = {
+AWS_FIELD_OVERRIDES: dict[tuple[str, str, str], dict[str, dict[str, bool]]] = {
     ("resource", "aws_security_group", "ingress"): {
         "from_port": _REQUIRED,
         "to_port": _REQUIRED,
@@ -209,6 +223,55 @@ FIELD_OVERRIDES: dict[tuple[str, str, str], dict[str, dict[str, bool]]] = {
 }
 
 
+@dataclass(frozen=True)
+class ProviderSpec:
+    """One provider: its cdktf package, the bound version and the types we keep."""
+
+    name: str  # local name and type prefix: "aws" -> aws_*
+    version: str  # hashicorp/<name> version the package is generated from
+    npm_package: str
+    resource_types: tuple[str, ...]
+    data_source_types: tuple[str, ...] = ()
+    block_limit_overrides: dict = field(default_factory=dict)
+    field_overrides: dict = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return f"hashicorp/{self.name}"
+
+    @property
+    def output(self) -> Path:
+        return SCHEMA_DIR / f"{self.name}-provider-{self.version}.json"
+
+
+PROVIDERS: dict[str, ProviderSpec] = {
+    "aws": ProviderSpec(
+        name="aws",
+        version="6.25.0",
+        npm_package="@cdktf/provider-aws@21.22.1",
+        resource_types=AWS_RESOURCE_TYPES,
+        data_source_types=AWS_DATA_SOURCE_TYPES,
+        block_limit_overrides=AWS_BLOCK_LIMIT_OVERRIDES,
+        field_overrides=AWS_FIELD_OVERRIDES,
+    ),
+    # data "archive_file" zips Lambda sources; the resource of the same name is
+    # deprecated upstream but still part of the provider, so it is kept too.
+    "archive": ProviderSpec(
+        name="archive",
+        version="2.7.1",
+        npm_package="@cdktf/provider-archive@11.0.1",
+        resource_types=("archive_file",),
+        data_source_types=("archive_file",),
+    ),
+    "random": ProviderSpec(
+        name="random",
+        version="3.7.2",
+        npm_package="@cdktf/provider-random@12.0.1",
+        resource_types=("random_password", "random_id", "random_string"),
+    ),
+}
+
+
 class ExtractError(RuntimeError):
     """The bindings do not look the way this script expects."""
 
@@ -218,10 +281,10 @@ class ExtractError(RuntimeError):
 # --------------------------------------------------------------------------
 
 
-def fetch_package(dest: Path) -> Path:
+def fetch_package(spec: ProviderSpec, dest: Path) -> Path:
     """`npm pack` the bindings into dest and unpack them; return the package dir."""
     subprocess.run(
-        ["npm", "pack", NPM_PACKAGE, "--silent"],
+        ["npm", "pack", spec.npm_package, "--silent"],
         cwd=dest,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -231,9 +294,10 @@ def fetch_package(dest: Path) -> Path:
         raise ExtractError(f"expected one tarball from npm pack, found {tarballs}")
     with tarfile.open(tarballs[0]) as tar:
         # Only the resource/data-source folders we need plus package.json.
-        wanted = {f"package/lib/{type_dir(t, False)}/index.js" for t in RESOURCE_TYPES}
-        wanted |= {f"package/lib/{type_dir(t, True)}/index.js" for t in DATA_SOURCE_TYPES}
-        wanted.add("package/package.json")
+        wanted = {"package/package.json"}
+        for types, is_data in ((spec.resource_types, False), (spec.data_source_types, True)):
+            for tf_type in types:
+                wanted |= {f"package/lib/{d}/index.js" for d in type_dirs(spec, tf_type, is_data)}
         members = [m for m in tar.getmembers() if m.name in wanted]
         try:
             tar.extractall(dest, members=members, filter="data")
@@ -242,29 +306,53 @@ def fetch_package(dest: Path) -> Path:
     return dest / "package"
 
 
-def type_dir(tf_type: str, is_data: bool) -> str:
-    """aws_sagemaker_model -> sagemaker-model; data aws_region -> data-aws-region."""
+def type_dirs(spec: ProviderSpec, tf_type: str, is_data: bool) -> list[str]:
+    """Candidate package folders of one type, most likely first.
+
+    aws_sagemaker_model -> sagemaker-model; data aws_region -> data-aws-region;
+    archive_file -> file.  cdktf renames a class that would clash with a
+    reserved word and its folder with it: random_string -> string-resource.
+    """
     if is_data:
-        return "data-" + tf_type.replace("_", "-")
-    return tf_type.removeprefix("aws_").replace("_", "-")
+        return ["data-" + tf_type.replace("_", "-")]
+    base = tf_type.removeprefix(spec.name + "_").replace("_", "-")
+    return [base, base + "-resource"]
+
+
+def check_package_version(spec: ProviderSpec, package: Path) -> None:
+    """The package must be generated from exactly spec.source spec.version."""
+    meta = json.loads((package / "package.json").read_text(encoding="utf-8"))
+    bound = (meta.get("cdktf") or {}).get("provider") or {}
+    expected = ("registry.terraform.io/" + spec.source, spec.version)
+    if (bound.get("name"), bound.get("version")) != expected:
+        raise ExtractError(
+            f"{meta.get('name')}@{meta.get('version')} binds {bound.get('name')} "
+            f"{bound.get('version')}, expected {expected[0]} {expected[1]} (update PROVIDERS)"
+        )
 
 
 _SOURCEMAP_RE = re.compile(r"sourceMappingURL=data:application/json;base64,([A-Za-z0-9+/=]+)")
 
 
-def typescript_source(package: Path, tf_type: str, is_data: bool) -> str | None:
-    """The generated TypeScript for one type, or None if the package lacks it."""
-    js = package / "lib" / type_dir(tf_type, is_data) / "index.js"
-    if not js.is_file():
-        return None
-    match = _SOURCEMAP_RE.search(js.read_text(encoding="utf-8"))
-    if not match:
-        raise ExtractError(f"{js}: no inline sourcemap")
-    sourcemap = json.loads(base64.b64decode(match.group(1)))
-    sources = sourcemap.get("sourcesContent") or []
-    if len(sources) != 1:
-        raise ExtractError(f"{js}: expected one embedded source, found {len(sources)}")
-    return sources[0]
+def typescript_source(
+    spec: ProviderSpec, package: Path, tf_type: str, is_data: bool
+) -> tuple[str, str] | None:
+    """(folder, generated TypeScript) for one type, or None if the package lacks it."""
+    marker = f'tfResourceType = "{tf_type}";'
+    for folder in type_dirs(spec, tf_type, is_data):
+        js = package / "lib" / folder / "index.js"
+        if not js.is_file():
+            continue
+        match = _SOURCEMAP_RE.search(js.read_text(encoding="utf-8"))
+        if not match:
+            raise ExtractError(f"{js}: no inline sourcemap")
+        sourcemap = json.loads(base64.b64decode(match.group(1)))
+        sources = sourcemap.get("sourcesContent") or []
+        if len(sources) != 1:
+            raise ExtractError(f"{js}: expected one embedded source, found {len(sources)}")
+        if marker in sources[0]:
+            return folder, sources[0]
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -362,6 +450,7 @@ def _build_block(
     where: str,
     path: str,
     context: tuple[str, str],
+    field_overrides: dict,
 ) -> dict:
     """Schema of one block body (resource top level or a nested block).
 
@@ -404,7 +493,7 @@ def _build_block(
         child_entries = src.hcl_entries(src.functions.get(mapper_fn, ""), f"{where}.{name}")
         child_flags = src.flags(src.classes.get(struct + "OutputReference", ""))
         child = _build_block(
-            src, child_entries, child_flags, f"{where}.{name}", child_path, context
+            src, child_entries, child_flags, f"{where}.{name}", child_path, context, field_overrides
         )
         block: dict = {"nesting": "list" if repeated else "single", "block": child}
         if not repeated:
@@ -414,10 +503,10 @@ def _build_block(
         if repeated and value.startswith(f"cdktf.listMapperHcl({mapper_fn}, false)"):
             # SDKv2 attribute-as-blocks (ConfigModeAttr): see module docstring.
             block["attribute_syntax"] = True
-            for field, override in FIELD_OVERRIDES.get((*context, child_path), {}).items():
-                if field not in child["attributes"]:
-                    raise ExtractError(f"FIELD_OVERRIDES: {context} {child_path}.{field} unknown")
-                child["attributes"][field] = dict(override)
+            for attr, override in field_overrides.get((*context, child_path), {}).items():
+                if attr not in child["attributes"]:
+                    raise ExtractError(f"field_overrides: {context} {child_path}.{attr} unknown")
+                child["attributes"][attr] = dict(override)
         block["required"] = f["required"]
         blocks[name] = block
 
@@ -433,83 +522,94 @@ def _build_block(
     return {"attributes": attributes, "blocks": blocks}
 
 
-def extract_type(package: Path, tf_type: str, is_data: bool) -> dict | None:
-    text = typescript_source(package, tf_type, is_data)
-    if text is None:
+def extract_type(spec: ProviderSpec, package: Path, tf_type: str, is_data: bool) -> dict | None:
+    found = typescript_source(spec, package, tf_type, is_data)
+    if found is None:
         return None
-    if f"hashicorp/aws/{PROVIDER_VERSION}/" not in text:
-        raise ExtractError(f"{tf_type}: bindings are not for aws {PROVIDER_VERSION}")
-    src = Source(text, type_dir(tf_type, is_data))
+    folder, text = found
+    if f"{spec.source}/{spec.version}/" not in text:
+        raise ExtractError(f"{tf_type}: bindings are not for {spec.source} {spec.version}")
+    src = Source(text, folder)
     main = src.main_class(tf_type, is_data)
     synth = main.split("synthesizeHclAttributes()", 1)
     if len(synth) != 2:
         raise ExtractError(f"{src.origin}: no synthesizeHclAttributes()")
     entries = src.hcl_entries(synth[1], tf_type)
     kind = "data" if is_data else "resource"
-    return _build_block(src, entries, src.flags(main), tf_type, "", (kind, tf_type))
+    return _build_block(
+        src, entries, src.flags(main), tf_type, "", (kind, tf_type), spec.field_overrides
+    )
 
 
-def _apply_limit_overrides(schema: dict) -> None:
-    for (kind, tf_type, path), limits in BLOCK_LIMIT_OVERRIDES.items():
+def _apply_limit_overrides(schema: dict, overrides: dict) -> None:
+    for (kind, tf_type, path), limits in overrides.items():
         section = schema["resources" if kind == "resource" else "data_sources"]
         node = section.get(tf_type)
         block = None
         for part in path.split("."):
             if node is None or part not in node["blocks"]:
-                raise ExtractError(f"BLOCK_LIMIT_OVERRIDES: {tf_type} {path} is not a block")
+                raise ExtractError(f"block_limit_overrides: {tf_type} {path} is not a block")
             block = node["blocks"][part]
             node = block["block"]
         if block["nesting"] != "list":
-            raise ExtractError(f"BLOCK_LIMIT_OVERRIDES: {tf_type} {path} is not a list block")
+            raise ExtractError(f"block_limit_overrides: {tf_type} {path} is not a list block")
         for key, value in limits.items():
             if key == "min_items" and not block["required"]:
-                raise ExtractError(f"BLOCK_LIMIT_OVERRIDES: min_items on optional {path}")
+                raise ExtractError(f"block_limit_overrides: min_items on optional {path}")
             block[key] = value
 
 
-def build_schema(package: Path) -> tuple[dict, list[str]]:
+def build_schema(spec: ProviderSpec, package: Path) -> tuple[dict, list[str]]:
     """Return (schema, missing types)."""
+    check_package_version(spec, package)
     schema: dict = {
-        "provider": PROVIDER,
-        "version": PROVIDER_VERSION,
+        "provider": spec.source,
+        "version": spec.version,
         "resources": {},
         "data_sources": {},
     }
     missing: list[str] = []
     for section, types, is_data in (
-        ("resources", RESOURCE_TYPES, False),
-        ("data_sources", DATA_SOURCE_TYPES, True),
+        ("resources", spec.resource_types, False),
+        ("data_sources", spec.data_source_types, True),
     ):
         for tf_type in types:
-            body = extract_type(package, tf_type, is_data)
+            if not tf_type.startswith(spec.name + "_"):
+                raise ExtractError(f"{tf_type} does not belong to {spec.source}")
+            body = extract_type(spec, package, tf_type, is_data)
             if body is None:
                 missing.append(("data " if is_data else "") + tf_type)
             else:
                 schema[section][tf_type] = body
-    _apply_limit_overrides(schema)
+    _apply_limit_overrides(schema, spec.block_limit_overrides)
     return schema, missing
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("package", nargs="?", type=Path, help="unpacked npm package dir")
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--provider", choices=sorted(PROVIDERS), default="aws")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="default: tests/schema/<name>-provider-<version>.json"
+    )
     args = parser.parse_args(argv)
+    spec = PROVIDERS[args.provider]
+    output = args.output or spec.output
 
     with tempfile.TemporaryDirectory() as tmp:
-        package = args.package or fetch_package(Path(tmp))
+        package = args.package or fetch_package(spec, Path(tmp))
         if (package / "package" / "lib").is_dir():  # given the tarball's parent dir
             package = package / "package"
-        schema, missing = build_schema(package)
+        schema, missing = build_schema(spec, package)
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(
-        f"wrote {args.output}: {len(schema['resources'])} resources, "
+        f"wrote {output}: {len(schema['resources'])} resources, "
         f"{len(schema['data_sources'])} data sources"
     )
     for name in missing:
-        print(f"not in {PROVIDER} {PROVIDER_VERSION}: {name}", file=sys.stderr)
+        print(f"not in {spec.source} {spec.version}: {name}", file=sys.stderr)
     return 1 if missing else 0
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError, Problem
 from . import model as m
-from .rules import Loc, check
+from .rules import Loc, check, check_files
 
 #: Human wording for the regular expressions in ``model.py`` (pydantic would print the pattern itself).
 _PATTERN_WORDS = {
@@ -40,7 +40,7 @@ def load_config(path: str | Path) -> m.PlatformConfig:
         config = m.PlatformConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([_from_pydantic(name, data, err) for err in exc.errors()]) from None
-    violations = check(config)
+    violations = check(config) + check_files(config, path.parent)
     if violations:
         raise ConfigError([Problem(name, _line(data, v.loc), _dotted(v.loc), v.message, v.code) for v in violations])
     return config

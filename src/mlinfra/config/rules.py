@@ -7,8 +7,10 @@ fails where AWS would, minutes earlier and with the field named.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from dataclasses import dataclass
 
 from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
@@ -260,3 +262,117 @@ def _step_size(strategy: str, loc: Loc, field: str, value: int, total: int) -> I
         what = f"{value} of {total} instances ({pct:.0f} %)" if field == "step_instances" else f"{value} %"
         bound = f"at most {limit[1]} %" if limit[0] == 0 else f"{limit[0]}-{limit[1]} %"
         yield Violation((*loc, field), f"a {strategy} step of {what} is outside {bound} of the fleet", f"{strategy}-step-size")
+
+
+# --- the real-time path ---------------------------------------------------------------------------------
+
+
+@rule
+def api_and_routes(config: PlatformConfig) -> Iterator[Violation]:
+    if config.routes and config.api is None:
+        yield Violation(("routes",), 'routes are served by the API: add an "api" section (domain, hosted_zone, ...)', "routes-need-api")
+    if config.api is not None and not config.routes:
+        yield Violation(("api",), "the API has no routes: add at least one under routes", "api-without-routes")
+    if config.routes and config.preprocessing is None:
+        yield Violation(("routes",), 'routes run through preprocessing Lambdas: add a "preprocessing" section', "routes-need-preprocessing")
+    if config.api is not None:
+        domain, zone = config.api.domain, config.api.hosted_zone
+        if not (domain == zone or domain.endswith("." + zone)):
+            yield Violation(("api", "domain"), f"{domain} is not inside the hosted zone {zone}", "domain-outside-zone")
+
+
+@rule
+def routes(config: PlatformConfig) -> Iterator[Violation]:
+    endpoints = {ep.name: ep for ep in config.endpoints}
+    seen: set[str] = set()
+    pre = config.preprocessing
+    for i, route in enumerate(config.routes):
+        loc = ("routes", i)
+        if route.path in seen:
+            yield Violation((*loc, "path"), f"POST {route.path} is routed twice", "duplicate-route")
+        seen.add(route.path)
+        ep = endpoints.get(route.endpoint)
+        if ep is None:
+            known = ", ".join(sorted(endpoints)) or "none"
+            yield Violation((*loc, "endpoint"), f'no endpoint "{route.endpoint}" (endpoints: {known})', "unknown-route-endpoint")
+        elif ep.kind == "async":
+            yield Violation((*loc, "endpoint"), f'"{ep.name}" is asynchronous: it answers through S3, not to an API request', "route-async-endpoint")
+        elif ep.kind == "multi-model":
+            yield Violation((*loc, "endpoint"), f'"{ep.name}" is multi-model: each call needs a target model, which routes do not choose yet', "route-multi-model-endpoint")
+        elif route.variant is not None and route.variant not in {v.name for v in ep.variants}:
+            yield Violation((*loc, "variant"), f'endpoint "{ep.name}" has no production variant "{route.variant}"', "unknown-route-variant")
+        if pre is not None and route.preprocessor in ("tabular", "text") and getattr(pre, route.preprocessor) is None:
+            yield Violation((*loc, "preprocessor"), f'the {route.preprocessor} preprocessor needs preprocessing.{route.preprocessor} settings', "preprocessing-settings-missing")
+
+
+@rule
+def cache_and_keys(config: PlatformConfig) -> Iterator[Violation]:
+    if config.cache is not None and config.network is None:
+        yield Violation(("cache",), 'ElastiCache lives in a VPC: add a "network" section (vpc_id, private_subnet_ids)', "cache-needs-network")
+    if config.api is None:
+        return
+    plans: set[str] = set()
+    keys: dict[str, str] = {}
+    for i, plan in enumerate(config.api.usage_plans):
+        if plan.name in plans:
+            yield Violation(("api", "usage_plans", i, "name"), f'usage plan "{plan.name}" is defined twice', "duplicate-usage-plan")
+        plans.add(plan.name)
+        for j, key in enumerate(plan.keys):
+            if key in keys:
+                # API Gateway: a key may belong to one usage plan per API stage.
+                yield Violation(("api", "usage_plans", i, "keys", j), f'API key "{key}" is already in usage plan "{keys[key]}"', "duplicate-api-key")
+            keys.setdefault(key, plan.name)
+
+
+FileRule = Callable[[PlatformConfig, Path], Iterator[Violation]]
+FILE_RULES: list[FileRule] = []
+
+
+def check_files(config: PlatformConfig, base_dir: Path) -> list[Violation]:
+    """Rules about the files a config names (relative to its own folder)."""
+    return [v for r in FILE_RULES for v in r(config, base_dir)]
+
+
+def _file_rule(fn: FileRule) -> FileRule:
+    FILE_RULES.append(fn)
+    return fn
+
+
+@_file_rule
+def schema_files(config: PlatformConfig, base_dir: Path) -> Iterator[Violation]:
+    for i, route in enumerate(config.routes):
+        if route.schema_file is None:
+            continue
+        loc = ("routes", i, "schema")
+        path = base_dir / route.schema_file
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            yield Violation(loc, f"cannot read {route.schema_file}: {exc.strerror}", "schema-file")
+            continue
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            yield Violation(loc, f"{route.schema_file} is not JSON: {exc}", "schema-file")
+            continue
+        if not isinstance(doc, dict):
+            yield Violation(loc, f"{route.schema_file} must hold a JSON Schema object", "schema-file")
+        elif len(json.dumps(doc)) > 32768:
+            yield Violation(loc, f"{route.schema_file} is over API Gateway's 32 KB model limit", "schema-file")
+
+
+@_file_rule
+def vocabulary_file(config: PlatformConfig, base_dir: Path) -> Iterator[Violation]:
+    pre = config.preprocessing
+    if pre is None or pre.text is None:
+        return
+    loc = ("preprocessing", "text", "vocabulary_file")
+    path = base_dir / pre.text.vocabulary_file
+    try:
+        words = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        yield Violation(loc, f"cannot read {pre.text.vocabulary_file}: {exc.strerror}", "vocabulary-file")
+        return
+    except UnicodeDecodeError:
+        yield Violation(loc, f"{pre.text.vocabulary_file} is not UTF-8 text", "vocabulary-file")
+        return
+    if not [w for w in words if w.strip()]:
+        yield Violation(loc, f"{pre.text.vocabulary_file} is empty: one token per line", "vocabulary-file")

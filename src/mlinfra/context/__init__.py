@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..plan.model import EndpointPlan, PlatformPlan
-from ..render.hcl import Ref
+from ..render.hcl import Interp, Ref
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,13 @@ def build_context(plan: PlatformPlan) -> RootContext:
             Output("key_id", "ID of the platform KMS key.", Ref("aws_kms_key.this.key_id")),
             Output("alias_name", "Alias of the platform KMS key.", Ref("aws_kms_alias.this.name")),
         ),
-        values={"alias": plan.kms_alias, "description": plan.kms_description},
+        values={
+            "alias": plan.kms_alias,
+            "description": plan.kms_description,
+            "logs": plan.log_groups_use_key,
+            "logs_service": f"logs.{plan.region}.amazonaws.com",
+            "logs_arn": Interp("arn:", Ref("data.aws_partition.current.partition"), f":logs:{plan.region}:", Ref("data.aws_caller_identity.current.account_id"), ":log-group:*"),
+        },
     )
     modules = [kms]
     capture = None

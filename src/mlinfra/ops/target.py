@@ -30,7 +30,7 @@ def resolve(config: Path | None, endpoint: str | None, variant: str | None = Non
     from ..config import load_config
     from ..plan.build import build_plan
 
-    plan = build_plan(load_config(config))
+    plan = build_plan(load_config(config), config.parent)
     if endpoint:
         matches = [e for e in plan.endpoints if endpoint in (e.label, e.name)]
     else:

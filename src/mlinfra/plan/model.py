@@ -265,6 +265,11 @@ class FunctionPlan:
     endpoint_name: str
     variant: str | None
 
+    @property
+    def summary(self) -> str:
+        target = f"{self.endpoint_name} (variant {self.variant})" if self.variant else self.endpoint_name
+        return f"{self.route}: {self.kind} preprocessing, then {target}"
+
 
 @dataclass(frozen=True)
 class PreprocessingPlan:
@@ -290,6 +295,9 @@ class MethodPlan:
     model_name: str | None
     schema: str | None  # JSON Schema (draft 4) text for the request model
     function: str  # function key in the preprocessing module
+    invoke_arn: Ref
+    function_name: Ref
+    source_arn: Interp
 
 
 @dataclass(frozen=True)
@@ -317,6 +325,8 @@ class ApiPlan:
     log_retention_days: int
     tracing: bool
     cloudwatch_role_name: str
+    deployment_dependencies: tuple[Ref, ...]
+    key_values: dict[str, Ref]  # config key name → the generated value
 
 
 @dataclass(frozen=True)
@@ -327,3 +337,5 @@ class EdgePlan:
     stage: str
     region: str
     comment: str
+    origin_domain: Interp  # the API's execute-api host name
+    url: str

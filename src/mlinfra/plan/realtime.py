@@ -203,6 +203,9 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 model_name="".join(p.capitalize() for p in key.split("_")) + "Request" if schema else None,
                 schema=schema,
                 function=key,
+                invoke_arn=Ref(f"var.{key}_invoke_arn"),
+                function_name=Ref(f"var.{key}_function_name"),
+                source_arn=Interp(Ref("aws_api_gateway_rest_api.this.execution_arn"), f"/*/POST{route.path}"),
             )
         )
     usage_plans = []
@@ -218,7 +221,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         )
     content = {
         "resources": [r.__dict__ for r in resources.values()],
-        "methods": [m.__dict__ for m in methods],
+        "methods": [{"path": m.path, "model": m.model_name, "schema": m.schema, "function": m.function} for m in methods],
         "functions": [f"{prefix}-{m.key}" for m in methods],
     }
     return ApiPlan(
@@ -236,6 +239,8 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         log_retention_days=api.log_retention_days,
         tracing=api.tracing,
         cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
+        deployment_dependencies=tuple(Ref(f"aws_api_gateway_{kind}.{m.key}") for m in methods for kind in ("method", "integration")),
+        key_values={name: Ref(f"aws_api_gateway_api_key.{key}.value") for u in usage_plans for key, _, name in u.keys},
     )
 
 
@@ -243,7 +248,17 @@ def edge_plan(config: PlatformConfig, prefix: str) -> EdgePlan | None:
     api = config.api
     if api is None or not config.routes:
         return None
-    return EdgePlan(domain=api.domain, zone=api.hosted_zone, cloudfront=api.cloudfront, stage=api.stage, region=config.project.region, comment=f"mlinfra {prefix}: inference API")
+    region = config.project.region
+    return EdgePlan(
+        domain=api.domain,
+        zone=api.hosted_zone,
+        cloudfront=api.cloudfront,
+        stage=api.stage,
+        region=region,
+        comment=f"mlinfra {prefix}: inference API",
+        origin_domain=Interp(Ref("var.rest_api_id"), f".execute-api.{region}.amazonaws.com"),
+        url=f"https://{api.domain}",
+    )
 
 
 def _schema_text(base_dir: Path, route: Route) -> str | None:

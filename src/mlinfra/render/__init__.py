@@ -46,12 +46,15 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "templates"
 
 
-def render_project(config: PlatformConfig) -> Rendered:
-    """Render the whole Terraform tree (root module and modules) for a validated config."""
+def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Rendered:
+    """Render the whole Terraform tree (root module and modules) for a validated config.
+
+    ``base_dir`` is the config file's folder, against which the files it names are read.
+    """
     from ..context import build_context
     from ..plan.build import build_plan
 
-    return render_context(build_context(build_plan(config)))
+    return render_context(build_context(build_plan(config, base_dir)))
 
 
 def render_context(ctx: RootContext) -> Rendered:
