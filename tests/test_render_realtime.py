@@ -1,0 +1,169 @@
+"""The real-time path as rendered for the seed platform: parsed HCL, asserted on structure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlinfra.config import load_config
+from mlinfra.render import render_project
+from mlinfra.write import write_tree
+from tests.conftest import copy_examples
+from tests.support.hcl_checks import load_tree, reference_errors, schema_errors
+from tests.support.sagemaker_checks import sagemaker_errors
+from tests.test_render import blocks, s
+
+
+@pytest.fixture(scope="module")
+def tree(rendered_examples: dict[str, Path]) -> dict:
+    return load_tree(rendered_examples["platform"])
+
+
+def res(tree: dict, module: str, kind: str = "resource") -> dict[str, dict]:
+    return blocks(tree[f"modules/{module}"]["main.tf"], kind)
+
+
+def test_api_routes_keys_and_validation(tree: dict) -> None:
+    api = res(tree, "api")
+    assert s(api["aws_api_gateway_rest_api.this"]["name"]) == "mlinfra-prod-inference"
+    paths = {k: s(v["path_part"]) for k, v in api.items() if k.startswith("aws_api_gateway_resource.")}
+    assert paths == {
+        "aws_api_gateway_resource.predict": "predict",
+        "aws_api_gateway_resource.predict_tabular": "tabular",
+        "aws_api_gateway_resource.predict_image": "image",
+        "aws_api_gateway_resource.predict_text": "text",
+    }
+    assert api["aws_api_gateway_resource.predict_tabular"]["parent_id"] == "${aws_api_gateway_resource.predict.id}"
+    for route in ("predict_tabular", "predict_image", "predict_text"):
+        method = api[f"aws_api_gateway_method.{route}"]
+        assert s(method["http_method"]) == "POST" and method["api_key_required"] is True
+        assert method["request_validator_id"] == "${aws_api_gateway_request_validator.body.id}"
+        model = api[f"aws_api_gateway_model.{route}"]
+        assert json.loads(json.loads(model["schema"]))["type"] == "object"  # a JSON string holding the schema
+        integration = api[f"aws_api_gateway_integration.{route}"]
+        assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == f"${{var.{route}_invoke_arn}}"
+        permission = api[f"aws_lambda_permission.{route}"]
+        path = "/" + route.replace("_", "/")
+        assert s(permission["source_arn"]) == f"${{aws_api_gateway_rest_api.this.execution_arn}}/*/POST{path}"
+    tabular_schema = json.loads(json.loads(api["aws_api_gateway_model.predict_tabular"]["schema"]))
+    assert tabular_schema["required"] == ["data"]
+
+    plans = {k.split(".")[1]: v for k, v in api.items() if k.startswith("aws_api_gateway_usage_plan.")}
+    assert sorted(plans) == ["partner", "standard"]
+    assert plans["standard"]["quota_settings"][0]["limit"] == 1000000 and s(plans["standard"]["quota_settings"][0]["period"]) == "MONTH"
+    assert plans["partner"]["throttle_settings"][0] == {"burst_limit": 20, "rate_limit": 10, "__is_block__": True}
+    keys = {k.split(".")[1]: s(v["name"]) for k, v in api.items() if k.startswith("aws_api_gateway_api_key.")}
+    assert keys == {"web_app": "mlinfra-prod-web-app", "batch_jobs": "mlinfra-prod-batch-jobs", "partner_acme": "mlinfra-prod-partner-acme"}
+    assert all("value" not in v for k, v in api.items() if k.startswith("aws_api_gateway_api_key."))  # AWS generates them
+    links = {k.split(".")[1]: v["usage_plan_id"] for k, v in api.items() if k.startswith("aws_api_gateway_usage_plan_key.")}
+    assert links["partner_acme"] == "${aws_api_gateway_usage_plan.partner.id}"
+
+    settings = api["aws_api_gateway_method_settings.all"]["settings"][0]
+    assert (settings["throttling_rate_limit"], settings["throttling_burst_limit"]) == (500, 1000)
+    stage = api["aws_api_gateway_stage.this"]
+    assert stage["xray_tracing_enabled"] is True
+    assert json.loads(s(stage["access_log_settings"][0]["format"]).replace('\\"', '"'))["requestId"] == "$context.requestId"
+    outputs = tree["modules/api"]["outputs.tf"]["output"]
+    api_keys = next(o['"api_keys"'] for o in outputs if '"api_keys"' in o)
+    assert api_keys["sensitive"] is True
+    root_outputs = {k.strip('"'): v for o in tree["."]["outputs.tf"]["output"] for k, v in o.items()}
+    assert root_outputs["api_keys"]["sensitive"] is True
+
+
+def test_edge_cloudfront_acm_route53(tree: dict) -> None:
+    edge = res(tree, "edge")
+    cert = edge["aws_acm_certificate.this"]
+    assert cert["provider"] == "${aws.us_east_1}" and s(cert["validation_method"]) == "DNS"
+    cf = edge["aws_cloudfront_distribution.this"]
+    assert cf["aliases"] == ['"ml.acme-corp.com"']
+    behaviour = cf["default_cache_behavior"][0]
+    assert '"POST"' in behaviour["allowed_methods"] and behaviour["cached_methods"] == ['"GET"', '"HEAD"']
+    assert behaviour["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.disabled.id}"
+    assert s(behaviour["viewer_protocol_policy"]) == "https-only"
+    assert s(cf["viewer_certificate"][0]["minimum_protocol_version"]) == "TLSv1.2_2021"
+    origin = cf["origin"][0]
+    assert s(origin["domain_name"]) == "${var.rest_api_id}.execute-api.us-east-1.amazonaws.com"
+    assert s(origin["custom_origin_config"][0]["origin_protocol_policy"]) == "https-only"
+    data = res(tree, "edge", "data")
+    assert s(data["aws_cloudfront_origin_request_policy.all_viewer_except_host"]["name"]) == "Managed-AllViewerExceptHostHeader"
+    for record in ("a", "aaaa"):
+        alias = edge[f"aws_route53_record.{record}"]["alias"][0]
+        assert alias["name"] == "${aws_cloudfront_distribution.this.domain_name}"
+    providers = tree["."]["providers.tf"]["provider"]
+    assert any(s(p['"aws"'].get("alias", '""')) == "us_east_1" and s(p['"aws"']["region"]) == "us-east-1" for p in providers)
+
+
+def test_lambdas_are_least_privilege(tree: dict) -> None:
+    pre = res(tree, "preprocessing")
+    docs = res(tree, "preprocessing", "data")
+    for route, kind, variant in (("predict_tabular", "tabular", None), ("predict_image", "image", None), ("predict_text", "text", "production")):
+        fn = pre[f"aws_lambda_function.{route}"]
+        assert s(fn["handler"]) == f"mlinfra_lambdas.{kind}.handler"
+        assert s(fn["runtime"]) == "python3.12" and fn["memory_size"] == 1024 and fn["timeout"] == 10
+        assert fn["tracing_config"][0]["mode"] == '"Active"'
+        assert fn["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dead_letters.arn}"
+        assert fn["vpc_config"][0]["security_group_ids"] == ["${var.security_group_id}"]
+        env = {k: v for k, v in fn["environment"][0]["variables"].items()}
+        assert s(env["MLINFRA_ENDPOINT"]) == "mlinfra-prod-inference"
+        assert env["MLINFRA_CACHE_HOST"] == "${var.cache_host}" and s(env["MLINFRA_CACHE_TTL"]) == "300"
+        assert s(env["MLINFRA_RESULTS_TABLE"]) == "mlinfra-prod-predictions"
+        assert ("MLINFRA_TARGET_VARIANT" in env) == (variant is not None)
+        statements = {s(st["sid"]): st for st in docs[f"aws_iam_policy_document.{route}"]["statement"]}
+        assert [s(r) for r in statements["InvokeRoutedEndpoint"]["resources"]] == [
+            "arn:${local.partition}:sagemaker:us-east-1:${local.account_id}:endpoint/mlinfra-prod-inference"
+        ]
+        assert statements["ReadCacheToken"]["resources"] == ["${var.cache_auth_secret_arn}"]
+        assert statements["WriteResults"]["actions"] == ['"dynamodb:PutItem"']
+        wildcard = [sid for sid, st in statements.items() if '"*"' in st["resources"]]
+        assert wildcard == ["Tracing"]
+    settings = json.loads(s(pre["aws_lambda_function.predict_tabular"]["environment"][0]["variables"]["MLINFRA_SETTINGS"]).replace('\\"', '"'))
+    assert settings["features"][0] == {"name": "age", "default": 35.5, "mean": 35.5, "std": 12.3}
+
+
+def test_cache_results_and_network(tree: dict) -> None:
+    cache = res(tree, "cache")
+    rg = cache["aws_elasticache_replication_group.this"]
+    assert rg["at_rest_encryption_enabled"] is True and rg["transit_encryption_enabled"] is True
+    assert rg["auth_token"] == "${random_password.auth.result}" and rg["kms_key_id"] == "${var.kms_key_arn}"
+    assert rg["num_cache_clusters"] == 2 and rg["automatic_failover_enabled"] is True
+    assert s(rg["engine_version"]) == "7.1" and s(rg["parameter_group_name"]) == "default.redis7"
+    ingress = cache["aws_vpc_security_group_ingress_rule.from_clients"]
+    assert ingress["referenced_security_group_id"] == "${var.clients_security_group_id}" and ingress["from_port"] == 6379
+    assert cache["aws_secretsmanager_secret_version.auth"]["secret_string"] == "${random_password.auth.result}"
+    table = res(tree, "results")["aws_dynamodb_table.this"]
+    assert s(table["billing_mode"]) == "PAY_PER_REQUEST"
+    assert table["ttl"][0]["enabled"] is True and s(table["ttl"][0]["attribute_name"]) == "expires_at"
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["server_side_encryption"][0]["kms_key_arn"] == "${var.kms_key_arn}"
+    kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
+    assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers", "CloudWatchLogsEncrypt"]
+
+
+def test_lambda_package_is_in_the_tree(rendered_examples: dict[str, Path]) -> None:
+    package = rendered_examples["platform"] / "modules" / "preprocessing" / "package" / "mlinfra_lambdas"
+    names = sorted(p.name for p in package.iterdir())
+    assert {"core.py", "tabular.py", "image.py", "text.py"} <= set(names)
+    assert (package / "data" / "predict_text.vocab").read_text().splitlines()[:2] == ["[PAD]", "[UNK]"]
+    # The package is mlinfra's own handler code, byte for byte.
+    from mlinfra.plan.realtime import lambda_sources
+
+    for name, text in lambda_sources().items():
+        assert (package / name).read_text() == text
+
+
+def test_regional_domain_without_cloudfront(tmp_path: Path) -> None:
+    config = copy_examples(tmp_path / "cfg")
+    config.write_text(config.read_text().replace("  cloudfront: true\n", "  cloudfront: false\n"))
+    out = tmp_path / "out"
+    write_tree(render_project(load_config(config), config.parent).files, out)
+    assert schema_errors(out) == [] and reference_errors(out) == [] and sagemaker_errors(out) == []
+    tree = load_tree(out)
+    edge = res(tree, "edge")
+    assert "aws_cloudfront_distribution.this" not in edge and "provider" not in edge["aws_acm_certificate.this"]
+    domain = edge["aws_api_gateway_domain_name.this"]
+    assert s(domain["security_policy"]) == "TLS_1_2"
+    assert edge["aws_route53_record.a"]["alias"][0]["name"] == "${aws_api_gateway_domain_name.this.regional_domain_name}"
+    assert not (out / "modules" / "edge" / "versions.tf").exists()
+    assert all("alias" not in p['"aws"'] for p in tree["."]["providers.tf"]["provider"])
