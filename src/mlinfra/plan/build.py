@@ -131,7 +131,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
 
     def model_for(v: Variant) -> ModelPlan:
         mv = config.model(v.model)
-        content = {"image": mv.image, "data": multi or mv.model_data, "env": mv.environment, "mode": "MultiModel" if multi else "SingleModel", "role": role}
+        content = {"image": mv.image, "data": multi or mv.model_data, "env": mv.environment, "mode": "MultiModel" if multi else "SingleModel", "role": role, "isolated": mv.network_isolation}
         return ModelPlan(
             key=ident(v.name),
             name=hashed_name(f"{name}-{v.name}", content),
@@ -140,6 +140,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             model_data_url=multi or mv.model_data,
             mode="MultiModel" if multi else "SingleModel",
             environment=dict(sorted(mv.environment.items())),
+            network_isolation=mv.network_isolation,
         )
 
     alarms = _alarms(ep, name)

@@ -34,6 +34,7 @@ class ModelPlan:
     model_data_url: str
     mode: str  # "SingleModel" | "MultiModel"
     environment: dict[str, str]
+    network_isolation: bool
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ class FunctionPlan:
     handler: str
     role_name: str
     log_group: str
+    log_retention_days: int
     runtime: str
     memory_mb: int
     timeout: int

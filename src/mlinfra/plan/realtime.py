@@ -160,6 +160,7 @@ def preprocessing_plan(
                 handler=f"{LAMBDA_PACKAGE}.{route.preprocessor}.handler",
                 role_name=f"{function_name}-lambda"[:64],
                 log_group=f"/aws/lambda/{function_name}",
+                log_retention_days=pre.log_retention_days,
                 runtime=pre.runtime,
                 memory_mb=pre.memory_mb,
                 timeout=pre.timeout_seconds,
