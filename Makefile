@@ -45,8 +45,9 @@ validate: $(VENV)/.installed
 test: $(VENV)/.installed-dev .venv-checkov/.installed redis-server
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev redis-server
 	$(BIN)/python benchmarks/cli_speed.py
+	$(BIN)/python benchmarks/lambda_handler.py
 
 clean:
 	rm -rf build $(VENV) .venv-checkov

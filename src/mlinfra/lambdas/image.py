@@ -81,7 +81,7 @@ class ImagePreprocessor:
             raise
         except Image.DecompressionBombError:  # over twice Pillow's own limit: refused while opening
             raise core.bad_request("image", f"over the limit of {MAX_SOURCE_PIXELS} pixels") from None
-        except Exception as exc:  # Pillow raises OSError, ValueError, SyntaxError, DecompressionBombError, ...
+        except Exception as exc:  # Pillow raises OSError (UnidentifiedImageError), ValueError, SyntaxError, ...
             raise core.HttpError(
                 400,
                 f"image: not a readable image ({', '.join(FORMATS)})",

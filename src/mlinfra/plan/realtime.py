@@ -27,6 +27,7 @@ from .model import (
 PARTITION = Ref("local.partition")
 ACCOUNT = Ref("local.account_id")
 LAMBDA_PACKAGE = "mlinfra_lambdas"
+MAX_INLINE_SETTINGS = 2048
 #: Fields of one access-log line (API Gateway $context variables), as JSON.
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -109,7 +110,13 @@ def preprocessing_plan(
         settings: dict[str, object]
         if route.preprocessor == "tabular":
             assert pre.tabular is not None
-            settings = {"features": [f.model_dump() for f in pre.tabular.features]}
+            features = [f.model_dump() for f in pre.tabular.features]
+            settings = {"features": features}
+            if len(json.dumps(settings)) > MAX_INLINE_SETTINGS:
+                # Lambda allows 4 KB of environment in all: long feature lists travel in the package.
+                features_path = f"{LAMBDA_PACKAGE}/data/{key}.features.json"
+                package[features_path] = json.dumps(features, indent=1, sort_keys=True) + "\n"
+                settings = {"features_file": features_path}
         elif route.preprocessor == "image":
             img = pre.image or ImageSettings()
             settings = {"width": img.width, "height": img.height, "channels": img.channels}
