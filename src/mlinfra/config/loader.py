@@ -1,7 +1,8 @@
 """Read ``mlinfra.yaml`` into a :class:`PlatformConfig`, reporting every problem as ``FILE:LINE: field: message``.
 
-ruamel.yaml's round-trip loader is used because it remembers where each key and item stood (so errors
-name a line) and refuses duplicated keys (a loader that keeps the last one silently loses data).
+``yaml_source`` parses the text (remembering the line of every key and item, refusing duplicated keys);
+pydantic checks shapes and ranges; ``rules`` checks what relates several fields. Every problem found is
+reported, each with its file, line and field path.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ConfigError, Problem
 from . import model as m
 from .rules import Loc, check, check_files
+from .yaml_source import Document
 
 #: Human wording for the regular expressions in ``model.py`` (pydantic would print the pattern itself).
 _PATTERN_WORDS = {
@@ -35,18 +37,18 @@ def load_config(path: str | Path) -> m.PlatformConfig:
     """Load and validate a config file. Raises :class:`ConfigError` listing every problem found."""
     path = Path(path)
     name = str(path)
-    data = _read_yaml(path, name)
+    doc = _read_yaml(path, name)
     try:
-        config = m.PlatformConfig.model_validate(data)
+        config = m.PlatformConfig.model_validate(doc.data)
     except ValidationError as exc:
-        raise ConfigError([_from_pydantic(name, data, err) for err in exc.errors()]) from None
+        raise ConfigError([_from_pydantic(name, doc, err) for err in exc.errors()]) from None
     violations = check(config) + check_files(config, path.parent)
     if violations:
-        raise ConfigError([Problem(name, _line(data, v.loc), _dotted(v.loc), v.message, v.code) for v in violations])
+        raise ConfigError([Problem(name, doc.line(v.loc), _dotted(v.loc), v.message, v.code) for v in violations])
     return config
 
 
-def _read_yaml(path: Path, name: str) -> Any:
+def _read_yaml(path: Path, name: str) -> Document:
     def fail(message: str, code: str, line: int | None = None) -> ConfigError:
         return ConfigError([Problem(name, line, "", message, code)])
 
@@ -66,67 +68,22 @@ def _read_yaml(path: Path, name: str) -> Any:
     if "\x00" in text:
         raise fail("contains NUL bytes: not a YAML text file", "not-text", text[: text.index("\x00")].count("\n") + 1)
 
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.reader import ReaderError
+    from .yaml_source import YamlProblem, parse
 
     try:
-        data = YAML(typ="rt", pure=True).load(text)
-    except ReaderError as exc:
-        # Raised for characters YAML does not allow (control characters other than tab and newlines).
-        line = text[: exc.position].count("\n") + 1
-        raise fail(f"contains the control character U+{exc.character:04X}, which YAML does not allow", "not-text", line) from None
-    except MarkedYAMLError as exc:
-        if type(exc).__name__ == "DuplicateKeyError":
-            raise fail(*_duplicate_key(exc, text)) from None
-        raise fail(_yaml_message(exc), "yaml-syntax", _syntax_line(exc, text)) from None
-    except YAMLError as exc:
-        raise fail(f"YAML error: {' '.join(str(exc).split())}", "yaml-syntax") from None
+        doc = parse(text)
+    except YamlProblem as exc:
+        raise fail(exc.message, exc.code, exc.line) from None
+    data = doc.data
     if data is None:
         raise fail("the file is empty; it needs at least project and models", "empty-file")
     if not isinstance(data, Mapping):
         kind = "a list" if isinstance(data, Sequence) and not isinstance(data, str) else f"a {type(data).__name__}"
         raise fail(f"expected a mapping of sections (project, models, endpoints, ...), found {kind}", "not-a-mapping", 1)
-    return data
+    return doc
 
 
-def _yaml_message(exc: Exception) -> str:
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    return f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-
-
-def _syntax_line(exc: Any, text: str) -> int | None:
-    """The problem's line, or where the construct began when the problem is the end of the file
-    (an unclosed quote or bracket is reported at the end of the stream)."""
-    problem, context = exc.problem_mark, exc.context_mark
-    last = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if problem is not None and problem.line + 1 <= last:
-        return problem.line + 1
-    if context is not None:
-        return context.line + 1
-    return last if problem is not None else None
-
-
-def _duplicate_key(exc: Any, text: str) -> tuple[str, str, int | None]:
-    # ruamel: 'found duplicate key "x" with value "..." (original value: "...")'; its context mark is
-    # the start of the mapping, so the first occurrence is found as the same key at the same column.
-    key = exc.problem.split('"')[1] if '"' in exc.problem else "?"
-    mark, start = exc.problem_mark, exc.context_mark
-    lines = text.splitlines()
-    first = None
-    if mark is not None:
-        for number in range(start.line if start is not None else 0, mark.line):
-            rest = lines[number][mark.column :]
-            if rest.startswith(key) and rest[len(key) :].lstrip().startswith(":"):
-                first = number + 1
-                break
-    at = f" (first at line {first})" if first else ""
-    line = mark.line + 1 if mark is not None else None
-    return f'duplicated key "{key}"{at}: a later value would silently replace the earlier one', "duplicate-key", line
-
-
-def _from_pydantic(name: str, data: Any, err: Mapping[str, Any]) -> Problem:
+def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
     loc: Loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -134,9 +91,9 @@ def _from_pydantic(name: str, data: Any, err: Mapping[str, Any]) -> Problem:
         allowed = _fields_at(loc[:-1])
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f'; did you mean "{close[0]}"?' if close else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
-        return Problem(name, _line(data, loc), _dotted(loc), f'unknown key "{key}"{hint}', "unknown-key")
+        return Problem(name, doc.line(loc), _dotted(loc), f'unknown key "{key}"{hint}', "unknown-key")
     if kind == "missing":
-        return Problem(name, _line(data, loc), _dotted(loc), "required field is missing", "missing-field")
+        return Problem(name, doc.line(loc), _dotted(loc), "required field is missing", "missing-field")
     message = err["msg"]
     pattern = (err.get("ctx") or {}).get("pattern")
     value = err.get("input")
@@ -147,7 +104,7 @@ def _from_pydantic(name: str, data: Any, err: Mapping[str, Any]) -> Problem:
         message = f"must be {what}; YAML read {value} as a number: quote it (\"{value}\")"
     else:
         message = f"{message}, got {_describe(err['input'])}"
-    return Problem(name, _line(data, loc), _dotted(loc), message, kind.replace("_", "-"))
+    return Problem(name, doc.line(loc), _dotted(loc), message, kind.replace("_", "-"))
 
 
 def _describe(value: Any) -> str:
@@ -192,30 +149,6 @@ def _model_in(annotation: Any) -> Any:
     if isinstance(annotation, types.UnionType):
         return None
     return None
-
-
-def _line(data: Any, loc: Loc) -> int | None:
-    """1-based line of the deepest node of ``loc`` that exists in the YAML document."""
-    node, line = data, getattr(getattr(data, "lc", None), "line", 0) + 1
-    for part in loc:
-        lc = getattr(node, "lc", None)
-        if isinstance(node, Mapping) and part in node:
-            try:
-                line = lc.key(part)[0] + 1
-            except (AttributeError, KeyError, TypeError):
-                pass  # a key merged in with `<<: *anchor` has no position of its own: keep the mapping's
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            try:
-                line = lc.item(part)[0] + 1
-            except (AttributeError, KeyError, TypeError):
-                pass
-            node = node[part]
-        elif part == "[key]":
-            continue  # pydantic's marker for "the key itself was invalid": the key's line is already set
-        else:
-            break
-    return line
 
 
 def _dotted(loc: Loc) -> str:

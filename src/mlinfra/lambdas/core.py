@@ -718,3 +718,10 @@ class App:
                 headers = {"Content-Type": "application/json", "X-Latency-Ms": f"{latency_ms:.3f}"}
                 return {"statusCode": status, "headers": headers, "body": payload, "isBase64Encoded": False}
         return container.handle(event, context)
+
+
+def entry_points(kind: str, build, default_max_body: int):
+    """A preprocessor module's ``handler(event, context)`` (API Gateway REST Lambda proxy), ``configure(**seams)``
+    (build the container now, from injected clients: tests, benchmarks) and ``reset()`` (forget it)."""
+    app = App(kind, build, default_max_body)
+    return app.handle, app.configure, app.reset

@@ -112,19 +112,5 @@ def build(settings: dict, config: core.Config) -> TextPreprocessor:
     return TextPreprocessor(settings, config.task_root)
 
 
-_app = core.App(KIND, build, DEFAULT_MAX_BODY)
-
-
-def handler(event, context):
-    """API Gateway REST (v1) Lambda proxy handler."""
-    return _app.handle(event, context)
-
-
-def configure(**kwargs) -> core.Container:
-    """Build this module's container now; see `core.App.configure`."""
-    return _app.configure(**kwargs)
-
-
-def reset() -> None:
-    """Forget the container: the next request builds it from the environment again."""
-    _app.reset()
+# The Lambda entry point (`mlinfra_lambdas.text.handler`) and the test seams.
+handler, configure, reset = core.entry_points(KIND, build, DEFAULT_MAX_BODY)
