@@ -61,8 +61,9 @@ def test_every_module_has_its_three_files(rendered_examples: dict[str, Path]) ->
     for root in rendered_examples.values():
         for module in (root / "modules").iterdir():
             names = sorted(p.name for p in module.iterdir())
-            # versions.tf only where the module receives a provider alias; package/ holds the Lambda code.
-            assert [n for n in names if n not in ("versions.tf", "package")] == ["main.tf", "outputs.tf", "variables.tf"], module
+            # versions.tf only where the module receives a provider alias; package/ holds the Lambda code,
+            # schemas/ the API's request models.
+            assert [n for n in names if n not in ("versions.tf", "package", "schemas")] == ["main.tf", "outputs.tf", "variables.tf"], module
 
 
 # --- the seed platform ----------------------------------------------------------------------------------

@@ -247,7 +247,8 @@ def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleCont
                 Output("invoke_url", "Invoke URL of the stage.", Ref("aws_api_gateway_stage.this.invoke_url")),
                 Output("api_keys", "API key values by key name.", Ref("local.api_keys"), sensitive=True),
             ),
-            values={"api": plan.api, "functions": {f.key: f for f in plan.preprocessing.functions}, "region": plan.region},
+            values={"api": plan.api},
+            files={m.schema_file: m.schema for m in plan.api.methods if m.schema_file and m.schema},
         )
         mods.append(api)
     if plan.edge is not None and api is not None:

@@ -296,10 +296,15 @@ class MethodPlan:
     path: str
     model_name: str | None
     schema: str | None  # JSON Schema (draft 4) text for the request model
+    schema_file: str | None  # where the module keeps it, relative to the module
     function: str  # function key in the preprocessing module
     invoke_arn: Ref
     function_name: Ref
     source_arn: Interp
+
+    @property
+    def schema_path(self) -> Interp | None:
+        return Interp(Ref("path.module"), f"/{self.schema_file}") if self.schema_file else None
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,7 @@ class ApiPlan:
     usage_plans: tuple[UsagePlanPlan, ...]
     access_logs: bool
     access_log_group: str
-    access_log_format: str
+    access_log_format: dict[str, str]  # one JSON object per request, of API Gateway $context variables
     log_retention_days: int
     tracing: bool
     cloudwatch_role_name: str

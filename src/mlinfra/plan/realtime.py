@@ -210,6 +210,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 path=route.path,
                 model_name="".join(p.capitalize() for p in key.split("_")) + "Request" if schema else None,
                 schema=schema,
+                schema_file=f"schemas/{key}.json" if schema else None,
                 function=key,
                 invoke_arn=Ref(f"var.{key}_invoke_arn"),
                 function_name=Ref(f"var.{key}_function_name"),
@@ -243,7 +244,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         usage_plans=tuple(usage_plans),
         access_logs=api.access_logs,
         access_log_group=f"/aws/apigateway/{prefix}-inference",
-        access_log_format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+        access_log_format=dict(ACCESS_LOG_FORMAT),
         log_retention_days=api.log_retention_days,
         tracing=api.tracing,
         cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
@@ -272,8 +273,8 @@ def edge_plan(config: PlatformConfig, prefix: str) -> EdgePlan | None:
 def _schema_text(base_dir: Path, route: Route) -> str | None:
     if route.schema_file is None:
         return None
-    # Re-serialised compactly with sorted keys: stable, and a formatting change is not a redeployment.
-    return json.dumps(json.loads((base_dir / route.schema_file).read_text(encoding="utf-8")), sort_keys=True, separators=(",", ":"))
+    # Re-serialised with sorted keys: stable, and a change of layout alone is not a redeployment.
+    return json.dumps(json.loads((base_dir / route.schema_file).read_text(encoding="utf-8")), sort_keys=True, indent=2) + "\n"
 
 
 def _num(value: float) -> int | float:
