@@ -133,6 +133,8 @@ def test_seed_endpoint_variants(platform: dict) -> None:
     assert s(models["aws_sagemaker_model.production"]["primary_container"][0]["model_data_url"]) == "s3://acme-ml-models/models/v1.1.0/model.tar.gz"
     assert s(models["aws_sagemaker_model.canary"]["primary_container"][0]["image"]).endswith(":1.2.0")
     assert all(m["lifecycle"][0]["create_before_destroy"] is True for m in models.values())
+    assert all(m["enable_network_isolation"] is True for m in models.values())
+    assert {k: s(v) for k, v in models["aws_sagemaker_model.canary"]["tags"].items()} == {"ModelVersion": "1.2.0", "ModelStatus": "canary", '"metric:accuracy"': "0.91"}
 
 
 def test_seed_blue_green_and_alarms(platform: dict) -> None:

@@ -141,6 +141,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             mode="MultiModel" if multi else "SingleModel",
             environment=dict(sorted(mv.environment.items())),
             network_isolation=mv.network_isolation,
+            tags={"ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
         )
 
     alarms = _alarms(ep, name)

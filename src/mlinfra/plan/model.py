@@ -35,6 +35,7 @@ class ModelPlan:
     mode: str  # "SingleModel" | "MultiModel"
     environment: dict[str, str]
     network_isolation: bool
+    tags: dict[str, str]  # the registry's view: version, status and quality metrics
 
 
 @dataclass(frozen=True)
