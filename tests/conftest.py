@@ -21,6 +21,13 @@ def copy_examples(dest: Path) -> Path:
     return dest / "platform.yaml"
 
 
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp_path as the current directory, so that FILE in messages is the plain relative name."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def example_ids() -> list[str]:
     return [p.stem for p in EXAMPLES]
 

@@ -206,11 +206,6 @@ def assert_well_formed(run: Run) -> None:
     assert not bad, "stderr lines not in the FILE:LINE: path: message [code] format:\n" + "\n".join(bad)
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """tmp_path as the current directory, so that FILE in messages is the plain relative name."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 # --- the invalid configs --------------------------------------------------------------------------------

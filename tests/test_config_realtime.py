@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_config_invalid import BASE, CONFIG_NAME, OUT_NAME, assert_error_line, assert_no_traceback, cli, edit, line_of, snapshot, workdir  # noqa: F401
+from tests.test_config_invalid import BASE, CONFIG_NAME, OUT_NAME, assert_error_line, assert_no_traceback, cli, edit, line_of, snapshot
 
 REALTIME = """
 network:

@@ -13,7 +13,6 @@ import http.server
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from tests.aws_fixtures import make_alarm, make_endpoint
-from tests.conftest import ROOT, copy_examples
+from tests.conftest import copy_examples
 
 DUMMY = "testing"
 
