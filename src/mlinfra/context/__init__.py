@@ -22,6 +22,15 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class Input:
+    """One module argument in the root; the module declares it as a variable of the same name."""
+
+    value: Ref
+    description: str
+    type: str = "string"
+
+
+@dataclass(frozen=True)
 class Output:
     name: str
     description: str
@@ -34,8 +43,7 @@ class ModuleContext:
     key: str  # module label in the root and folder under modules/
     template: str  # folder under templates/modules/
     summary: str  # one line for the root README
-    inputs: dict[str, Ref]  # root-module arguments, sorted
-    variables: tuple[Variable, ...]
+    inputs: dict[str, Input]
     outputs: tuple[Output, ...]
     values: dict[str, object] = field(default_factory=dict)
     # Files copied into the module folder as they are (the Lambda package), path inside the module → text.
@@ -46,6 +54,15 @@ class ModuleContext:
     @property
     def source(self) -> str:
         return f"./modules/{self.key}"
+
+    @property
+    def arguments(self) -> dict[str, Ref]:
+        """The module block's arguments in the root, sorted."""
+        return {name: i.value for name, i in sorted(self.inputs.items())}
+
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        return tuple(Variable(name, i.type, i.description) for name, i in sorted(self.inputs.items()))
 
     def output(self, name: str) -> Ref:
         assert any(o.name == name for o in self.outputs), f"module {self.key} has no output {name}"
@@ -61,7 +78,8 @@ class RootContext:
     us_east_1_provider: bool
 
 
-_KMS_ARN = Variable("kms_key_arn", "string", "ARN of the platform KMS key.")
+def _kms_input(kms: ModuleContext) -> dict[str, Input]:
+    return {"kms_key_arn": Input(kms.output("key_arn"), "ARN of the platform KMS key.")}
 
 
 def build_context(plan: PlatformPlan) -> RootContext:
@@ -71,7 +89,6 @@ def build_context(plan: PlatformPlan) -> RootContext:
         template="kms",
         summary="The platform's customer-managed KMS key (rotation on) and its alias.",
         inputs={},
-        variables=(),
         outputs=(
             Output("key_arn", "ARN of the platform KMS key.", Ref("aws_kms_key.this.arn")),
             Output("key_id", "ID of the platform KMS key.", Ref("aws_kms_key.this.key_id")),
@@ -92,8 +109,7 @@ def build_context(plan: PlatformPlan) -> RootContext:
             key="capture_bucket",
             template="capture_bucket",
             summary="The S3 bucket that receives SageMaker data capture (KMS-encrypted, private, TLS-only, expiring).",
-            inputs={"kms_key_arn": kms.output("key_arn")},
-            variables=(_KMS_ARN,),
+            inputs=_kms_input(kms),
             outputs=(
                 Output("bucket", "Name of the data capture bucket.", Ref("aws_s3_bucket.this.bucket")),
                 Output("arn", "ARN of the data capture bucket.", Ref("aws_s3_bucket.this.arn")),
@@ -102,17 +118,14 @@ def build_context(plan: PlatformPlan) -> RootContext:
         )
         modules.append(capture)
 
-    role_inputs = {"kms_key_arn": kms.output("key_arn")}
-    role_vars = [_KMS_ARN]
+    role_inputs = _kms_input(kms)
     if plan.role.needs_capture_bucket and capture is not None:
-        role_inputs["capture_bucket_arn"] = capture.output("arn")
-        role_vars.append(Variable("capture_bucket_arn", "string", "ARN of the data capture bucket; the role may write only below each endpoint's capture prefix."))
+        role_inputs["capture_bucket_arn"] = Input(capture.output("arn"), "ARN of the data capture bucket; the role may write only below each endpoint's capture prefix.")
     role = ModuleContext(
         key="sagemaker_role",
         template="sagemaker_role",
         summary="The SageMaker execution role, granted exactly the model artifacts, images, capture prefixes and key it needs.",
-        inputs=dict(sorted(role_inputs.items())),
-        variables=tuple(sorted(role_vars, key=lambda v: v.name)),
+        inputs=role_inputs,
         outputs=(
             Output("arn", "ARN of the SageMaker execution role.", Ref("aws_iam_role.this.arn")),
             Output("name", "Name of the SageMaker execution role.", Ref("aws_iam_role.this.name")),
@@ -150,7 +163,6 @@ def build_context(plan: PlatformPlan) -> RootContext:
 def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleContext]:
     """network → cache → results → preprocessing → api → edge, each wired to what it needs."""
     mods: list[ModuleContext] = []
-    kms_in = {"kms_key_arn": kms.output("key_arn")}
     network = cache = results = preprocessing = api = None
     if plan.network is not None and plan.preprocessing is not None:
         network = ModuleContext(
@@ -158,23 +170,19 @@ def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleCont
             template="network",
             summary="The security group of the preprocessing Lambdas in the existing VPC.",
             inputs={},
-            variables=(),
             outputs=(Output("lambda_security_group_id", "Security group of the preprocessing Lambdas.", Ref("aws_security_group.lambda.id")),),
             values={"net": plan.network},
         )
         mods.append(network)
     if plan.cache is not None:
-        inputs = dict(kms_in)
-        variables = [_KMS_ARN]
+        inputs = _kms_input(kms)
         if network is not None:
-            inputs["clients_security_group_id"] = network.output("lambda_security_group_id")
-            variables.append(Variable("clients_security_group_id", "string", "Security group of the cache's clients (the preprocessing Lambdas)."))
+            inputs["clients_security_group_id"] = Input(network.output("lambda_security_group_id"), "Security group of the cache's clients (the preprocessing Lambdas).")
         cache = ModuleContext(
             key="cache",
             template="cache",
             summary="ElastiCache (Redis OSS) prediction cache: encrypted at rest and in transit, AUTH token in Secrets Manager.",
-            inputs=dict(sorted(inputs.items())),
-            variables=tuple(sorted(variables, key=lambda v: v.name)),
+            inputs=inputs,
             outputs=(
                 Output("primary_endpoint", "Address of the cache's primary endpoint.", Ref("aws_elasticache_replication_group.this.primary_endpoint_address")),
                 Output("port", "Port of the cache.", Ref("aws_elasticache_replication_group.this.port")),
@@ -188,8 +196,7 @@ def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleCont
             key="results",
             template="results",
             summary="DynamoDB table of predictions (on demand, TTL, point-in-time recovery, KMS).",
-            inputs=dict(kms_in),
-            variables=(_KMS_ARN,),
+            inputs=_kms_input(kms),
             outputs=(
                 Output("table_name", "Name of the predictions table.", Ref("aws_dynamodb_table.this.name")),
                 Output("table_arn", "ARN of the predictions table.", Ref("aws_dynamodb_table.this.arn")),
@@ -199,19 +206,14 @@ def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleCont
         mods.append(results)
     if plan.preprocessing is not None:
         pre = plan.preprocessing
-        inputs = dict(kms_in)
-        variables = [_KMS_ARN]
+        inputs = _kms_input(kms)
         if network is not None:
-            inputs["security_group_id"] = network.output("lambda_security_group_id")
-            variables.append(Variable("security_group_id", "string", "Security group of the Lambdas."))
+            inputs["security_group_id"] = Input(network.output("lambda_security_group_id"), "Security group of the Lambdas.")
         if cache is not None:
-            inputs["cache_host"] = cache.output("primary_endpoint")
-            inputs["cache_auth_secret_arn"] = cache.output("auth_secret_arn")
-            variables.append(Variable("cache_host", "string", "Address of the prediction cache."))
-            variables.append(Variable("cache_auth_secret_arn", "string", "ARN of the secret holding the cache's AUTH token."))
+            inputs["cache_host"] = Input(cache.output("primary_endpoint"), "Address of the prediction cache.")
+            inputs["cache_auth_secret_arn"] = Input(cache.output("auth_secret_arn"), "ARN of the secret holding the cache's AUTH token.")
         if results is not None:
-            inputs["results_table_arn"] = results.output("table_arn")
-            variables.append(Variable("results_table_arn", "string", "ARN of the predictions table."))
+            inputs["results_table_arn"] = Input(results.output("table_arn"), "ARN of the predictions table.")
         outputs = []
         for f in pre.functions:
             outputs.append(Output(f"{f.key}_function_name", f"Name of the Lambda behind {f.route}.", Ref(f"aws_lambda_function.{f.key}.function_name")))
@@ -220,27 +222,22 @@ def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleCont
             key="preprocessing",
             template="preprocessing",
             summary="The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
-            inputs=dict(sorted(inputs.items())),
-            variables=tuple(sorted(variables, key=lambda v: v.name)),
+            inputs=inputs,
             outputs=tuple(outputs),
-            values={"pre": pre, "region": plan.region},
+            values={"pre": pre},
             files={f"package/{path}": text for path, text in pre.package.items()},
         )
         mods.append(preprocessing)
     if plan.api is not None and preprocessing is not None:
-        inputs = dict(kms_in)
-        variables = [_KMS_ARN]
+        inputs = _kms_input(kms)
         for f in plan.preprocessing.functions:
-            inputs[f"{f.key}_function_name"] = preprocessing.output(f"{f.key}_function_name")
-            inputs[f"{f.key}_invoke_arn"] = preprocessing.output(f"{f.key}_invoke_arn")
-            variables.append(Variable(f"{f.key}_function_name", "string", f"Name of the Lambda behind {f.route}."))
-            variables.append(Variable(f"{f.key}_invoke_arn", "string", f"Invoke ARN of the Lambda behind {f.route}."))
+            inputs[f"{f.key}_function_name"] = Input(preprocessing.output(f"{f.key}_function_name"), f"Name of the Lambda behind {f.route}.")
+            inputs[f"{f.key}_invoke_arn"] = Input(preprocessing.output(f"{f.key}_invoke_arn"), f"Invoke ARN of the Lambda behind {f.route}.")
         api = ModuleContext(
             key="api",
             template="api",
             summary="API Gateway REST API: routes with request validation, Lambda integrations, stage, throttling, usage plans and API keys.",
-            inputs=dict(sorted(inputs.items())),
-            variables=tuple(sorted(variables, key=lambda v: v.name)),
+            inputs=inputs,
             outputs=(
                 Output("rest_api_id", "ID of the REST API.", Ref("aws_api_gateway_rest_api.this.id")),
                 Output("stage_name", "Name of the deployed stage.", Ref("aws_api_gateway_stage.this.stage_name")),
@@ -259,11 +256,10 @@ def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleCont
                 template="edge",
                 summary=("CloudFront in front of the API, " if e.cloudfront else "A regional custom domain on API Gateway, ")
                 + "its ACM certificate (DNS-validated) and the Route 53 name.",
-                inputs={"rest_api_id": api.output("rest_api_id"), "stage_name": api.output("stage_name")},
-                variables=(
-                    Variable("rest_api_id", "string", "ID of the REST API behind the edge."),
-                    Variable("stage_name", "string", "Stage of the REST API to serve."),
-                ),
+                inputs={
+                    "rest_api_id": Input(api.output("rest_api_id"), "ID of the REST API behind the edge."),
+                    "stage_name": Input(api.output("stage_name"), "Stage of the REST API to serve."),
+                },
                 outputs=(Output("url", "The API's public URL.", Ref("local.url")),),
                 values={"edge": e},
                 provider_aliases=("aws.us_east_1",) if e.cloudfront else (),
@@ -273,15 +269,10 @@ def _realtime_modules(plan: PlatformPlan, kms: ModuleContext) -> list[ModuleCont
 
 
 def _endpoint_module(ep: EndpointPlan, kms: ModuleContext, capture: ModuleContext | None, role: ModuleContext) -> ModuleContext:
-    inputs = {"execution_role_arn": role.output("arn"), "kms_key_arn": kms.output("key_arn")}
-    variables = [
-        Variable("execution_role_arn", "string", "ARN of the SageMaker execution role the models run as."),
-        _KMS_ARN,
-    ]
+    inputs = {**_kms_input(kms), "execution_role_arn": Input(role.output("arn"), "ARN of the SageMaker execution role the models run as.")}
     if ep.capture is not None:
         assert capture is not None
-        inputs["capture_bucket"] = capture.output("bucket")
-        variables.append(Variable("capture_bucket", "string", "Name of the bucket that receives data capture."))
+        inputs["capture_bucket"] = Input(capture.output("bucket"), "Name of the bucket that receives data capture.")
     outputs = [
         Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name")),
         Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn")),
@@ -301,8 +292,7 @@ def _endpoint_module(ep: EndpointPlan, kms: ModuleContext, capture: ModuleContex
         + (", alarms" if ep.alarms else "")
         + (", auto-scaling" if any(v.scaling for v in ep.variants) else "")
         + ".",
-        inputs=dict(sorted(inputs.items())),
-        variables=tuple(sorted(variables, key=lambda v: v.name)),
+        inputs=inputs,
         outputs=tuple(outputs),
-        values={"ep": ep, "has_scaling": any(v.scaling for v in ep.variants)},
+        values={"ep": ep},
     )
