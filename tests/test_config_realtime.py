@@ -90,6 +90,10 @@ CASES = [
     _c("bad-subnet-id", ("subnet-0a1b2c3d4e5f60002]", "sub-2]"), anchor="private_subnet_ids", path="network.private_subnet_ids[1]", code="string-pattern-mismatch"),
     _c("timeout-over-api-gateway", ("preprocessing:\n", "preprocessing:\n  timeout_seconds: 60\n"), anchor="timeout_seconds: 60", path="preprocessing.timeout_seconds", code="less-than-equal"),
     _c("bad-quota-period", ("period: DAY}", "period: YEAR}"), anchor="period: YEAR", path="api.usage_plans[0].quota.period", code="literal-error"),
+    _c("route-settings-kind", ("    endpoint: inference\n    schema: tabular.json\n", "    endpoint: inference\n    schema: tabular.json\n    image: {width: 64}\n"),
+       anchor="image: {width: 64}", path="routes[0].image", code="route-settings-kind"),
+    _c("route-vocabulary-missing", ("    variant: production\n", "    variant: production\n    text: {vocabulary_file: words.txt}\n"),
+       anchor="vocabulary_file: words.txt", path="routes[1].text.vocabulary_file", code="vocabulary-file"),
     _c("unknown-preprocessor", ("    preprocessor: tabular\n", "    preprocessor: audio\n"), anchor="preprocessor: audio", path="routes[0].preprocessor", code="literal-error"),
 ]
 
@@ -174,6 +178,24 @@ def test_routes_and_api_need_each_other(workdir: Path) -> None:
     _setup(workdir, no_pre)
     run = cli("validate", CONFIG_NAME)
     assert_error_line(run, CONFIG_NAME, line_of(no_pre, "routes:"), "routes", "routes-need-preprocessing")
+
+
+def test_a_route_may_bring_its_own_settings(workdir: Path) -> None:
+    """Per-route settings win over the shared ones of their kind; the rest keep the shared ones."""
+    import json
+
+    from mlinfra.config import load_config
+    from mlinfra.plan.build import build_plan
+
+    text = edit(FULL, "  - path: /predict/text\n", "  - path: /predict/churn\n    preprocessor: tabular\n    endpoint: inference\n    tabular:\n      features: [{name: tenure, mean: 24, std: 18}]\n  - path: /predict/text\n")
+    text = edit(text, "    variant: production\n", "    variant: production\n    text: {vocabulary_file: words.txt, max_tokens: 16}\n")
+    _setup(workdir, text, (("words.txt", "[PAD]\n[UNK]\nchurn\n"),))
+    functions = {f.key: f for f in build_plan(load_config(workdir / CONFIG_NAME), workdir).preprocessing.functions}
+    assert json.loads(functions["predict_tabular"].environment["MLINFRA_SETTINGS"])["features"][0]["name"] == "age"  # shared
+    assert json.loads(functions["predict_churn"].environment["MLINFRA_SETTINGS"])["features"] == [{"name": "tenure", "default": 0.0, "mean": 24.0, "std": 18.0}]
+    assert json.loads(functions["predict_text"].environment["MLINFRA_SETTINGS"])["max_tokens"] == 16
+    package = build_plan(load_config(workdir / CONFIG_NAME), workdir).preprocessing.package
+    assert package["mlinfra_lambdas/data/predict_text.vocab"] == "[PAD]\n[UNK]\nchurn\n"
 
 
 #: Codes this module covers (test_config_invalid's coverage check counts them too).

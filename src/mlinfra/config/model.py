@@ -241,18 +241,6 @@ class Api(Strict):
 PreprocessorKind = Literal["tabular", "image", "text"]
 
 
-class Route(Strict):
-    """``POST path`` → a preprocessor → an endpoint (optionally one variant), with request validation."""
-
-    path: Annotated[str, StringConstraints(pattern=r"^(/[a-z0-9][a-z0-9_-]*){1,8}$")]
-    preprocessor: PreprocessorKind
-    endpoint: ComponentName
-    variant: VariantName | None = None
-    schema_file: Annotated[str, StringConstraints(min_length=1)] | None = Field(default=None, alias="schema")
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
-
-
 class TabularFeature(Strict):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
     default: float = 0.0
@@ -274,6 +262,22 @@ class TextSettings(Strict):
     max_tokens: Annotated[int, Field(ge=1, le=8192)] = 128
     lowercase: bool = True
     vocabulary_file: Annotated[str, StringConstraints(min_length=1)]
+
+
+class Route(Strict):
+    """``POST path`` → a preprocessor → an endpoint (optionally one variant), with request validation."""
+
+    path: Annotated[str, StringConstraints(pattern=r"^(/[a-z0-9][a-z0-9_-]*){1,8}$")]
+    preprocessor: PreprocessorKind
+    endpoint: ComponentName
+    variant: VariantName | None = None
+    schema_file: Annotated[str, StringConstraints(min_length=1)] | None = Field(default=None, alias="schema")
+    # This route's own preprocessing settings, for the kind it uses; without them, preprocessing's apply.
+    tabular: TabularSettings | None = None
+    image: ImageSettings | None = None
+    text: TextSettings | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
 
 
 class Preprocessing(Strict):
@@ -322,6 +326,16 @@ class PlatformConfig(Strict):
     preprocessing: Preprocessing | None = None
     cache: Cache | None = None
     results: Results | None = None
+
+    def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
+        """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults)."""
+        own = getattr(route, route.preprocessor)
+        if own is not None:
+            return own
+        shared = getattr(self.preprocessing, route.preprocessor) if self.preprocessing is not None else None
+        if shared is None and route.preprocessor == "image":
+            return ImageSettings()
+        return shared
 
     def model(self, version: str) -> ModelVersion:
         """The registry entry for ``version`` (rules guarantee it exists once the config is loaded)."""

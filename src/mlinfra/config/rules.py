@@ -301,8 +301,15 @@ def routes(config: PlatformConfig) -> Iterator[Violation]:
             yield Violation((*loc, "endpoint"), f'"{ep.name}" is multi-model: each call needs a target model, which routes do not choose yet', "route-multi-model-endpoint")
         elif route.variant is not None and route.variant not in {v.name for v in ep.variants}:
             yield Violation((*loc, "variant"), f'endpoint "{ep.name}" has no production variant "{route.variant}"', "unknown-route-variant")
-        if pre is not None and route.preprocessor in ("tabular", "text") and getattr(pre, route.preprocessor) is None:
-            yield Violation((*loc, "preprocessor"), f'the {route.preprocessor} preprocessor needs preprocessing.{route.preprocessor} settings', "preprocessing-settings-missing")
+        for kind in ("tabular", "image", "text"):
+            if kind != route.preprocessor and getattr(route, kind) is not None:
+                yield Violation((*loc, kind), f"this route's preprocessor is {route.preprocessor}: {kind} settings do not apply", "route-settings-kind")
+        if pre is not None and config.settings_for(route) is None:
+            yield Violation(
+                (*loc, "preprocessor"),
+                f"the {route.preprocessor} preprocessor needs settings: preprocessing.{route.preprocessor}, or {route.preprocessor} on the route",
+                "preprocessing-settings-missing",
+            )
 
 
 @rule
@@ -361,18 +368,18 @@ def schema_files(config: PlatformConfig, base_dir: Path) -> Iterator[Violation]:
 
 @_file_rule
 def vocabulary_file(config: PlatformConfig, base_dir: Path) -> Iterator[Violation]:
-    pre = config.preprocessing
-    if pre is None or pre.text is None:
-        return
-    loc = ("preprocessing", "text", "vocabulary_file")
-    path = base_dir / pre.text.vocabulary_file
-    try:
-        words = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        yield Violation(loc, f"cannot read {pre.text.vocabulary_file}: {exc.strerror}", "vocabulary-file")
-        return
-    except UnicodeDecodeError:
-        yield Violation(loc, f"{pre.text.vocabulary_file} is not UTF-8 text", "vocabulary-file")
-        return
-    if not [w for w in words if w.strip()]:
-        yield Violation(loc, f"{pre.text.vocabulary_file} is empty: one token per line", "vocabulary-file")
+    places: list[tuple[Loc, str]] = []
+    if config.preprocessing is not None and config.preprocessing.text is not None:
+        places.append((("preprocessing", "text", "vocabulary_file"), config.preprocessing.text.vocabulary_file))
+    places += [(("routes", i, "text", "vocabulary_file"), r.text.vocabulary_file) for i, r in enumerate(config.routes) if r.text is not None]
+    for loc, name in places:
+        try:
+            words = (base_dir / name).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            yield Violation(loc, f"cannot read {name}: {exc.strerror}", "vocabulary-file")
+            continue
+        except UnicodeDecodeError:
+            yield Violation(loc, f"{name} is not UTF-8 text", "vocabulary-file")
+            continue
+        if not [w for w in words if w.strip()]:
+            yield Violation(loc, f"{name} is empty: one token per line", "vocabulary-file")

@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from ..config.model import ImageSettings, PlatformConfig, Route
+from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
 from ..render.hcl import Interp, Ref
 from .model import (
     ApiPlan,
@@ -108,23 +108,22 @@ def preprocessing_plan(
         endpoint = f"{prefix}-{route.endpoint}"
         function_name = f"{prefix}-{key.replace('_', '-')}"[:64]
         settings: dict[str, object]
-        if route.preprocessor == "tabular":
-            assert pre.tabular is not None
-            features = [f.model_dump() for f in pre.tabular.features]
+        chosen = config.settings_for(route)
+        if isinstance(chosen, TabularSettings):
+            features = [f.model_dump() for f in chosen.features]
             settings = {"features": features}
             if len(json.dumps(settings)) > MAX_INLINE_SETTINGS:
                 # Lambda allows 4 KB of environment in all: long feature lists travel in the package.
                 features_path = f"{LAMBDA_PACKAGE}/data/{key}.features.json"
                 package[features_path] = json.dumps(features, indent=1, sort_keys=True) + "\n"
                 settings = {"features_file": features_path}
-        elif route.preprocessor == "image":
-            img = pre.image or ImageSettings()
-            settings = {"width": img.width, "height": img.height, "channels": img.channels}
+        elif isinstance(chosen, ImageSettings):
+            settings = {"width": chosen.width, "height": chosen.height, "channels": chosen.channels}
         else:
-            assert pre.text is not None
+            assert isinstance(chosen, TextSettings)  # rules: a text route has text settings
             vocab_path = f"{LAMBDA_PACKAGE}/data/{key}.vocab"
-            package[vocab_path] = (base_dir / pre.text.vocabulary_file).read_text(encoding="utf-8")
-            settings = {"max_tokens": pre.text.max_tokens, "lowercase": pre.text.lowercase, "vocabulary_file": vocab_path}
+            package[vocab_path] = (base_dir / chosen.vocabulary_file).read_text(encoding="utf-8")
+            settings = {"max_tokens": chosen.max_tokens, "lowercase": chosen.lowercase, "vocabulary_file": vocab_path}
         env: dict[str, object] = {
             "MLINFRA_ENDPOINT": endpoint,
             "MLINFRA_SETTINGS": json.dumps(settings, sort_keys=True, separators=(",", ":")),
