@@ -256,3 +256,27 @@ def test_cli_invoke_with_a_queued_result(aws, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert '{"prediction": 0.93}' in result.stdout
     assert "variant: canary" in result.stderr and "latency:" in result.stderr
+
+
+def test_status_reports_last_hours_metrics(aws) -> None:
+    import datetime as dt
+
+    from mlinfra.ops.status import status_report
+    from mlinfra.ops.target import resolve
+
+    make_endpoint(aws["sm"], "ep", {"production": 80, "canary": 20})
+    now = dt.datetime.now(dt.timezone.utc)
+    for variant, invocations, errors in (("production", 120, 1), ("canary", 30, 3)):
+        dims = [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": variant}]
+        aws["cw"].put_metric_data(
+            Namespace="AWS/SageMaker",
+            MetricData=[
+                {"MetricName": "Invocations", "Dimensions": dims, "Value": invocations, "Timestamp": now - dt.timedelta(minutes=5)},
+                {"MetricName": "Invocation5XXErrors", "Dimensions": dims, "Value": errors, "Timestamp": now - dt.timedelta(minutes=5)},
+            ],
+        )
+    report = status_report(aws["clients"], resolve(None, "ep"), now=lambda: now)
+    by_variant = {v["name"]: v for v in report["variants"]}
+    assert (by_variant["production"]["invocations_1h"], by_variant["production"]["errors_5xx_1h"]) == (120, 1)
+    assert (by_variant["canary"]["invocations_1h"], by_variant["canary"]["errors_5xx_1h"]) == (30, 3)
+    assert by_variant["canary"]["weight_percent"] == 20 and report["drift"] == []

@@ -263,60 +263,32 @@ def status(
     region: RegionOpt = None,
 ) -> None:
     """Endpoint state, variants, alarms, last hour's metrics; exit 3 when config and live differ."""
-    import datetime as dt
     import json
 
     from .errors import MlinfraError
-    from .ops.drift import differences
-    from .ops.endpoint import alarm_states, describe, variant_metrics
+    from .ops.status import status_report
     from .ops.target import resolve
-    from .ops.traffic import as_percent
 
     try:
         t = resolve(config, endpoint)
-        clients = _clients(profile, region or t.region)
-        live = describe(clients, t.endpoint)
-        alarms = alarm_states(clients, t.endpoint, t.guard)
-        metrics = variant_metrics(clients, lambda: dt.datetime.now(dt.timezone.utc), t.endpoint, live.weights)
-        drift = differences(t.plan, live) if t.plan is not None else []
+        report = status_report(_clients(profile, region or t.region), t)
     except MlinfraError as exc:
         _fail(exc)
-    current, desired = as_percent(live.weights), as_percent(live.desired_weights)
-    report = {
-        "endpoint": live.name,
-        "status": live.status,
-        "endpoint_config": live.config_name,
-        "variants": [
-            {
-                "name": v,
-                "weight_percent": current[v],
-                "desired_weight_percent": desired.get(v),
-                "instances": live.instances.get(v),
-                "desired_instances": live.desired_instances.get(v),
-                "invocations_1h": metrics[v].invocations,
-                "errors_5xx_1h": metrics[v].errors_5xx,
-                "latency_p99_ms_1h": metrics[v].latency_p99_ms,
-            }
-            for v in live.weights
-        ],
-        "alarms": alarms,
-        "drift": [str(d) for d in drift],
-    }
     if as_json:
         typer.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
-        typer.echo(f"{live.name}: {live.status} (config {live.config_name})")
+        typer.echo(f"{report['endpoint']}: {report['status']} (config {report['endpoint_config']})")
         for v in report["variants"]:
             typer.echo(
                 f"  {v['name']}: {v['weight_percent']:g} % (desired {v['desired_weight_percent']:g} %), "
                 f"instances {v['instances']}/{v['desired_instances']}, last hour: {_num(v['invocations_1h'])} invocations, "
                 f"{_num(v['errors_5xx_1h'])} 5XX, p99 {_num(v['latency_p99_ms_1h'])} ms"
             )
-        for alarm, state in alarms.items():
+        for alarm, state in report["alarms"].items():
             typer.echo(f"  alarm {alarm}: {state}")
-        for d in drift:
+        for d in report["drift"]:
             typer.secho(f"  drift: {d}", fg=typer.colors.YELLOW)
-    if drift:
+    if report["drift"]:
         raise typer.Exit(3)
 
 
