@@ -858,28 +858,29 @@ def test_reference_scanner(value, expected):
 
 def test_committed_schema_spot_checks():
     schema = json.loads((SCHEMA_DIR / "aws-provider-6.25.0.json").read_text(encoding="utf-8"))
-    assert (schema["provider"], schema["version"]) == ("hashicorp/aws", "6.25.0")
+    assert (schema["source"], schema["version"]) == ("registry.terraform.io/hashicorp/aws", "6.25.0")
     res = schema["resources"]
 
     epc = res["aws_sagemaker_endpoint_configuration"]
-    assert epc["attributes"]["name"] == {"required": False, "optional": True, "computed": True}
+    assert epc["attributes"]["name"] == {"required": False, "optional": True, "computed": True, "type": "string"}
     assert epc["attributes"]["tags"]["optional"] and "tags" not in epc["blocks"]
     pv = epc["blocks"]["production_variants"]
     assert (pv["nesting"], pv["required"], pv["min_items"], pv["max_items"]) == ("list", True, 1, 10)
     assert epc["blocks"]["shadow_production_variants"]["nesting"] == "list"
     dcc = epc["blocks"]["data_capture_config"]
-    assert dcc["nesting"] == "single" and dcc["block"]["blocks"]["capture_options"]["nesting"] == "list"
-    assert epc["blocks"]["async_inference_config"]["nesting"] == "single"
+    # SDKv2 `MaxItems: 1` blocks are lists of one, as Terraform serves them.
+    assert (dcc["nesting"], dcc["max_items"]) == ("list", 1) and dcc["block"]["blocks"]["capture_options"]["nesting"] == "list"
+    assert epc["blocks"]["async_inference_config"]["max_items"] == 1
 
-    assert res["aws_cloudwatch_metric_alarm"]["blocks"]["metric_query"]["nesting"] == "list"
+    assert res["aws_cloudwatch_metric_alarm"]["blocks"]["metric_query"]["nesting"] == "set"
     alarms = res["aws_sagemaker_endpoint"]["blocks"]["deployment_config"]["block"]["blocks"][
         "auto_rollback_configuration"
     ]["block"]["blocks"]["alarms"]
-    assert alarms["nesting"] == "list"
+    assert alarms["nesting"] == "set"
     policy = res["aws_appautoscaling_policy"]["blocks"]["target_tracking_scaling_policy_configuration"]
-    assert policy["nesting"] == "single" and policy["max_items"] == 1
+    assert policy["nesting"] == "list" and policy["max_items"] == 1
     assert schema["data_sources"]["aws_iam_policy_document"]["blocks"]["statement"]["nesting"] == "list"
-    assert res["aws_iam_role"]["attributes"]["arn"] == {"required": False, "optional": False, "computed": True}
+    assert res["aws_iam_role"]["attributes"]["arn"] == {"required": False, "optional": False, "computed": True, "type": "string"}
 
 
 def test_dynamic_block_iterator_is_not_a_reference():
@@ -896,11 +897,11 @@ def test_dynamic_block_iterator_is_not_a_reference():
 def test_committed_archive_and_random_schemas():
     archive = json.loads((SCHEMA_DIR / "archive-provider-2.7.1.json").read_text(encoding="utf-8"))
     random = json.loads((SCHEMA_DIR / "random-provider-3.7.2.json").read_text(encoding="utf-8"))
-    assert (archive["provider"], random["provider"]) == ("hashicorp/archive", "hashicorp/random")
+    assert (archive["source"], random["source"]) == ("registry.terraform.io/hashicorp/archive", "registry.terraform.io/hashicorp/random")
     fn = archive["data_sources"]["archive_file"]
     assert fn["attributes"]["type"]["required"] and fn["attributes"]["output_path"]["required"]
-    assert fn["attributes"]["output_base64sha256"] == {"required": False, "optional": False, "computed": True}
-    assert fn["blocks"]["source"]["nesting"] == "list"
+    assert fn["attributes"]["output_base64sha256"] == {"required": False, "optional": False, "computed": True, "type": "string"}
+    assert fn["blocks"]["source"]["nesting"] == "set"
     assert "archive_file" in archive["resources"]
     assert sorted(random["resources"]) == ["random_id", "random_password", "random_string"]
     assert random["resources"]["random_password"]["attributes"]["length"]["required"]

@@ -198,13 +198,18 @@ def load_schemas(schema_path: Path | str | Iterable[Path | str] | None = None) -
     schemas: dict[str, dict] = {}
     for path in paths:
         schema = _load_schema(str(path))
-        name = schema["provider"].rsplit("/", 1)[-1]
+        name = _provider_label(schema).rsplit("/", 1)[-1]
         if name in schemas:
-            raise ValueError(f"two schemas for {schema['provider']}: {path} and another file")
+            raise ValueError(f"two schemas for {_provider_label(schema)}: {path} and another file")
         schemas[name] = schema
     if not schemas:
         raise ValueError(f"no provider schema ({SCHEMA_DIR}/{SCHEMA_GLOB})")
     return schemas
+
+
+def _provider_label(schema: dict) -> str:
+    """registry.terraform.io/hashicorp/aws -> hashicorp/aws"""
+    return schema["source"].removeprefix("registry.terraform.io/")
 
 
 def _type_provider(tf_type: str) -> str:
@@ -244,10 +249,10 @@ def _unknown_type_message(kind: str, tf_type: str, schemas: dict[str, dict]) -> 
     if schema is not None:
         return (
             f"{noun} type {tf_type} is not in the committed schema for "
-            f"{schema['provider']} {schema['version']} (unknown, or not yet listed in "
+            f"{_provider_label(schema)} {schema['version']} (unknown, or not yet listed in "
             "tools/provider_schema/extract.py)"
         )
-    known = ", ".join(sorted(s["provider"] for s in schemas.values()))
+    known = ", ".join(sorted(_provider_label(s) for s in schemas.values()))
     return f"{noun} type {tf_type} belongs to no provider with a committed schema ({known})"
 
 
@@ -317,14 +322,17 @@ def _check_body(body: dict, block_schema: dict, path: str) -> list[str]:
 def _check_block_occurrences(name: str, occurrences: list[dict], spec: dict, path: str) -> list[str]:
     errors: list[str] = []
     count = len(occurrences)
-    if spec["nesting"] == "single" and count > 1:
+    # SDKv2 `MaxItems: 1` blocks are lists of at most one element.
+    at_most_one = spec["nesting"] == "single" or spec.get("max_items") == 1
+    if at_most_one and count > 1:
         errors.append(f"{path}: block may appear at most once, found {count}")
     elif "max_items" in spec and count > spec["max_items"]:
         errors.append(f"{path}: at most {spec['max_items']} blocks allowed, found {count}")
     if count < spec.get("min_items", 0):
         errors.append(f"{path}: at least {spec['min_items']} blocks required, found {count}")
     for index, occurrence in enumerate(occurrences):
-        sub = f"{path}[{index}]" if spec["nesting"] == "list" else path
+        # Repeated blocks (list or set) are told apart by their order in the file.
+        sub = path if at_most_one else f"{path}[{index}]"
         errors.extend(_check_body(occurrence, spec["block"], sub))
     return errors
 

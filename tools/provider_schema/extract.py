@@ -27,29 +27,56 @@ and checked against ``ProviderSpec.version``:
 
 The output is ``tests/schema/<name>-provider-<version>.json``.
 
-How blocks are told apart (see ``_build_block``):
+What each entry records (the format is documented in ``tests/schema/README.md``;
+it mirrors ``terraform providers schema -json``):
 
+* Attribute types come from the HCL table (``type`` + ``storageClassType``:
+  ``simple``/``string`` -> ``"string"``, ``set``/``stringList`` -> ``["set", "string"]``,
+  ``map``/``stringMap`` -> ``["map", "string"]``, ``simple``/``any`` -> ``"dynamic"``) and,
+  for computed-only values, from the getter: ``getNumberAttribute`` -> ``"number"``,
+  ``cdktf.Fn.tolist(getListAttribute(..))`` -> a set, ``new FooList(this, "x", wrapsSet)``
+  -> a list (or set) of the object whose fields are ``FooOutputReference``'s getters,
+  ``new FooOutputReference(this, "x")`` -> that object.  Where both exist they must
+  agree (a cross-check of the two encodings).
 * ``isBlock: true`` marks a nested block; ``isBlock: false`` an attribute (a ``tags``
-  map, a list of strings, ...).  Computed-only values (``arn``) appear only as
-  getters, never in the HCL table; they are attributes with ``computed: true``.
-* A block whose value is passed straight to ``fooToHclTerraform(...)`` (getter
-  ``new FooOutputReference(this, "x")``) holds at most one element: nesting
-  ``single`` (SDKv2 ``MaxItems: 1`` lists, framework single blocks, ``timeouts``).
-  A block whose value goes through ``cdktf.listMapperHcl(fooToHclTerraform, ...)``
-  (getter ``new FooList(...)``) repeats: nesting ``list`` (lists and sets alike).
+  map, a list of strings, ...).  Computed-only values (``arn``,
+  ``aws_acm_certificate.domain_validation_options``) appear only as getters, never
+  in the HCL table: they are attributes (Terraform core turns a computed-only SDKv2
+  block into an attribute of a nested object type, and so do we).
+* Block nesting, from the HCL table's ``type`` and the mapper, cross-checked
+  with the getter class:
+
+  - ``type: "struct"``, value ``fooToHclTerraform(...)``, getter
+    ``new FooOutputReference(this, "x")``: nesting ``single`` (``timeouts``,
+    plugin-framework single nested blocks);
+  - ``type: "list"`` (or ``"set"``), value ``fooToHclTerraform(...)``, getter
+    ``FooOutputReference``: an SDKv2 ``MaxItems: 1`` block.  Terraform serves it
+    as nesting ``list`` (``set``) with ``max_items: 1`` -- *not* ``single``: its
+    value is a one-element list, referenced as ``x.vpc_config[0].subnet_ids``;
+  - value ``cdktf.listMapperHcl(fooToHclTerraform, true)(...)``, getter
+    ``new FooList(this, "x", wrapsSet)``: nesting ``list`` or ``set`` as the
+    table's ``type`` says (``wrapsSet`` must agree).
+
 * ``cdktf.listMapperHcl(fooToHclTerraform, false)`` -- second argument ``false`` --
   is an SDKv2 "attributes as blocks" value (``ConfigMode: SchemaConfigModeAttr``,
   e.g. ``aws_security_group.ingress``).  Terraform accepts it both as repeated
-  blocks and as ``ingress = [ {...} ]``; it is recorded as a ``list`` block with
-  ``"attribute_syntax": true``.  Terraform core sees its fields as optional, so
-  the provider's own ``Required`` fields are restored from ``field_overrides``.
+  blocks and as ``ingress = [ {...} ]``; it is recorded as a block with
+  ``"attribute_syntax": true`` and its implied ``"type"`` (``["set", ["object",
+  {...}]]``), which is how the real provider serves it (an optional+computed
+  attribute).  Terraform core sees its fields as optional, so the provider's
+  own ``Required`` fields are restored from ``field_overrides``.
 * A block is required when its getter says ``required: true``; it then gets
   ``min_items: 1`` (Terraform core drops MinItems of optional SDKv2 blocks).
+* The provider block (``provider``) comes from the ``TerraformProvider`` class in
+  ``lib/provider/index.js``.  Its nested blocks are always generated as lists
+  (cdktf cannot tell ``MaxItems: 1`` there) and have no OutputReference class:
+  a field is required when its interface member has no ``?``.
 
 What the bindings do NOT carry: ``MaxItems``/``MinItems`` other than the implied
-1 above.  The few limits we care about are listed in ``AWS_BLOCK_LIMIT_OVERRIDES``,
-taken from the provider's Go source; the script fails if one no longer matches a
-list block, so a provider bump cannot silently drop them.
+1 above, and ``Sensitive``.  The few limits we care about are listed in
+``AWS_BLOCK_LIMIT_OVERRIDES`` / ``AWS_PROVIDER_BLOCK_LIMITS`` and the sensitive
+attributes in ``*_SENSITIVE``, taken from the providers' Go sources; the script
+fails if one no longer matches, so a provider bump cannot silently drop them.
 
 Usage::
 
@@ -150,6 +177,23 @@ AWS_RESOURCE_TYPES = (
     "aws_lambda_function_event_invoke_config",
     "aws_api_gateway_rest_api_policy",
     "aws_wafv2_web_acl_association",
+    # Batch, registry, network and security (issue 9), monitoring (issue 10).
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+    "aws_scheduler_schedule",
+    "aws_sns_topic_subscription",
+    "aws_sqs_queue_policy",
+    "aws_ecr_repository_policy",
+    "aws_flow_log",
+    "aws_default_security_group",
+    "aws_iam_policy",
+    "aws_kms_grant",
+    "aws_s3_object",
+    "aws_sagemaker_model_package_group_policy",
+    "aws_cloudwatch_composite_alarm",
+    "aws_lambda_event_source_mapping",
+    # Not aws_wafv2_web_acl: cdktf elides its recursive `rule.statement` block
+    # (typed `any`), so the bindings cannot give its schema (see _elided_block).
 )
 
 AWS_DATA_SOURCE_TYPES = (
@@ -162,6 +206,9 @@ AWS_DATA_SOURCE_TYPES = (
     "aws_secretsmanager_random_password",
     "aws_cloudfront_cache_policy",
     "aws_cloudfront_origin_request_policy",
+    "aws_vpc_endpoint_service",
+    "aws_sagemaker_prebuilt_ecr_image",
+    "aws_ecr_repository",
 )
 
 # List-block size limits that the cdktf bindings cannot express (they only know
@@ -223,6 +270,45 @@ AWS_FIELD_OVERRIDES: dict[tuple[str, str, str], dict[str, dict[str, bool]]] = {
 }
 
 
+# Provider-block limits (cdktf generates every provider block as a list).
+# Source: internal/provider/sdkv2/provider.go (default_tags, ignore_tags and
+# assume_role_with_web_identity are `MaxItems: 1`; assume_role repeats for role
+# chaining; endpoints is a set).
+AWS_PROVIDER_BLOCK_LIMITS: dict[str, dict[str, int]] = {
+    "default_tags": {"max_items": 1},
+    "ignore_tags": {"max_items": 1},
+    "assume_role_with_web_identity": {"max_items": 1},
+}
+
+# `Sensitive: true` attributes (the bindings do not say).  Only types listed
+# above; source: the provider's Go schema of each (file named per entry).
+# Key: (kind, type) -> dotted attribute paths.  kind "provider" has type "".
+AWS_SENSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
+    # internal/service/acm/certificate.go
+    ("resource", "aws_acm_certificate"): ("private_key",),
+    # internal/service/apigateway/api_key.go, domain_name.go
+    ("resource", "aws_api_gateway_api_key"): ("value",),
+    ("resource", "aws_api_gateway_domain_name"): ("certificate_private_key",),
+    # internal/service/elasticache/replication_group.go
+    ("resource", "aws_elasticache_replication_group"): ("auth_token",),
+    # internal/service/kms/grant.go
+    ("resource", "aws_kms_grant"): ("grant_token",),
+    # internal/service/secretsmanager/secret_version.go (secret_string_wo is also
+    # WriteOnly), random_password_data_source.go
+    ("resource", "aws_secretsmanager_secret_version"): (
+        "secret_binary",
+        "secret_string",
+        "secret_string_wo",
+    ),
+    ("data", "aws_secretsmanager_random_password"): ("random_password",),
+}
+
+# terraform-provider-random internal/provider/resource_password.go
+RANDOM_SENSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("resource", "random_password"): ("bcrypt_hash", "result"),
+}
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
     """One provider: its cdktf package, the bound version and the types we keep."""
@@ -234,10 +320,16 @@ class ProviderSpec:
     data_source_types: tuple[str, ...] = ()
     block_limit_overrides: dict = field(default_factory=dict)
     field_overrides: dict = field(default_factory=dict)
+    provider_block_limits: dict = field(default_factory=dict)
+    sensitive: dict = field(default_factory=dict)
 
     @property
     def source(self) -> str:
         return f"hashicorp/{self.name}"
+
+    @property
+    def registry_source(self) -> str:
+        return f"registry.terraform.io/{self.source}"
 
     @property
     def output(self) -> Path:
@@ -253,6 +345,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
         data_source_types=AWS_DATA_SOURCE_TYPES,
         block_limit_overrides=AWS_BLOCK_LIMIT_OVERRIDES,
         field_overrides=AWS_FIELD_OVERRIDES,
+        provider_block_limits=AWS_PROVIDER_BLOCK_LIMITS,
+        sensitive=AWS_SENSITIVE,
     ),
     # data "archive_file" zips Lambda sources; the resource of the same name is
     # deprecated upstream but still part of the provider, so it is kept too.
@@ -268,6 +362,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         version="3.7.2",
         npm_package="@cdktf/provider-random@12.0.1",
         resource_types=("random_password", "random_id", "random_string"),
+        sensitive=RANDOM_SENSITIVE,
     ),
 }
 
@@ -294,7 +389,7 @@ def fetch_package(spec: ProviderSpec, dest: Path) -> Path:
         raise ExtractError(f"expected one tarball from npm pack, found {tarballs}")
     with tarfile.open(tarballs[0]) as tar:
         # Only the resource/data-source folders we need plus package.json.
-        wanted = {"package/package.json"}
+        wanted = {"package/package.json", "package/lib/provider/index.js"}
         for types, is_data in ((spec.resource_types, False), (spec.data_source_types, True)):
             for tf_type in types:
                 wanted |= {f"package/lib/{d}/index.js" for d in type_dirs(spec, tf_type, is_data)}
@@ -343,16 +438,22 @@ def typescript_source(
         js = package / "lib" / folder / "index.js"
         if not js.is_file():
             continue
-        match = _SOURCEMAP_RE.search(js.read_text(encoding="utf-8"))
-        if not match:
-            raise ExtractError(f"{js}: no inline sourcemap")
-        sourcemap = json.loads(base64.b64decode(match.group(1)))
-        sources = sourcemap.get("sourcesContent") or []
-        if len(sources) != 1:
-            raise ExtractError(f"{js}: expected one embedded source, found {len(sources)}")
-        if marker in sources[0]:
-            return folder, sources[0]
+        text = _embedded_source(js)
+        if marker in text:
+            return folder, text
     return None
+
+
+def _embedded_source(js: Path) -> str:
+    """The generated TypeScript embedded in index.js's inline sourcemap."""
+    match = _SOURCEMAP_RE.search(js.read_text(encoding="utf-8"))
+    if not match:
+        raise ExtractError(f"{js}: no inline sourcemap")
+    sourcemap = json.loads(base64.b64decode(match.group(1)))
+    sources = sourcemap.get("sourcesContent") or []
+    if len(sources) != 1:
+        raise ExtractError(f"{js}: expected one embedded source, found {len(sources)}")
+    return sources[0]
 
 
 # --------------------------------------------------------------------------
@@ -373,18 +474,51 @@ _HCL_ENTRY_RE = re.compile(
     re.MULTILINE,
 )
 
-# `// name - computed: x, optional: y, required: z`, plus the line after it,
-# which for a nested block instantiates its OutputReference or List class.
+# `// name - computed: x, optional: y, required: z`, plus the three lines after
+# it, which hold the getter: either `private _x = new FooList(this, "x", true);`
+# or `public get x() { return this.getStringAttribute('x'); }` (after an optional
+# `private _x?: string;`).
 _FLAGS_RE = re.compile(
     r"^\s*// (?P<name>\w+) - computed: (?P<computed>true|false), "
     r"optional: (?P<optional>true|false), required: (?P<required>true|false)\s*\n"
-    r"(?P<next>.*)$",
+    r"(?P<next>(?:.*\n){0,3})",
     re.MULTILINE,
 )
-_GETTER_CLASS_RE = re.compile(r"= new (\w+)\(this, \"(\w+)\"")
+_GETTER_CLASS_RE = re.compile(r"= new ([\w.]+)\(this, \"(\w+)\"(?:, (true|false))?\);")
+_GETTER_RETURN_RE = re.compile(r"^\s*return (.*);$", re.MULTILINE)
 
 # The mapper function used for a nested block's value.
 _MAPPER_RE = re.compile(r"\b(\w+)ToHclTerraform\b")
+
+# Terraform's JSON type notation: "string", ["list", "string"], ["object", {...}].
+_SCALARS = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
+
+# Getter expressions of scalar and primitive-collection values -> type.
+_GETTER_TYPES: tuple[tuple[re.Pattern, object], ...] = tuple(
+    (re.compile(pattern), tf_type)
+    for pattern, tf_type in (
+        (r"this\.getStringAttribute\('(\w+)'\)", "string"),
+        (r"this\.getNumberAttribute\('(\w+)'\)", "number"),
+        (r"this\.getBooleanAttribute\('(\w+)'\)", "bool"),
+        (r"this\.interpolationForAttribute\('(\w+)'\)", "dynamic"),
+        (r"this\.getListAttribute\('(\w+)'\)", ["list", "string"]),
+        # cdktf wraps sets in tolist() so that they can be indexed.
+        (r"cdktf\.Fn\.tolist\(this\.getListAttribute\('(\w+)'\)\)", ["set", "string"]),
+        (r"this\.getNumberListAttribute\('(\w+)'\)", ["list", "number"]),
+        (
+            r"cdktf\.Token\.asNumberList\(cdktf\.Fn\.tolist\(this\.getNumberListAttribute\('(\w+)'\)\)\)",
+            ["set", "number"],
+        ),
+        (r"this\.getStringMapAttribute\('(\w+)'\)", ["map", "string"]),
+        (r"this\.getNumberMapAttribute\('(\w+)'\)", ["map", "number"]),
+        (r"this\.getBooleanMapAttribute\('(\w+)'\)", ["map", "bool"]),
+    )
+)
+_GETTER_MAP_CLASSES = {
+    "cdktf.StringMap": ["map", "string"],
+    "cdktf.NumberMap": ["map", "number"],
+    "cdktf.BooleanMap": ["map", "bool"],
+}
 
 
 class Source:
@@ -392,20 +526,20 @@ class Source:
 
     def __init__(self, text: str, origin: str):
         self.origin = origin
+        self.text = text
         self.classes: dict[str, str] = {}
         self.functions: dict[str, str] = {}
+        self.interfaces: dict[str, str] = {}
         matches = list(_TOPLEVEL_RE.finditer(text))
         for i, m in enumerate(matches):
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             body = text[m.start() : end]
             kind, name = m.groups()
-            if kind == "class":
-                self.classes[name] = body
-            elif kind == "function":
-                self.functions[name] = body
+            {"class": self.classes, "function": self.functions, "interface": self.interfaces}[kind][
+                name
+            ] = body
 
-    def main_class(self, tf_type: str, is_data: bool) -> str:
-        base = "cdktf.TerraformDataSource" if is_data else "cdktf.TerraformResource"
+    def main_class(self, tf_type: str, base: str) -> str:
         marker = f'public static readonly tfResourceType = "{tf_type}";'
         found = [
             body
@@ -429,18 +563,93 @@ class Source:
     def flags(class_body: str) -> dict[str, dict]:
         out: dict[str, dict] = {}
         for m in _FLAGS_RE.finditer(class_body):
-            getter = _GETTER_CLASS_RE.search(m.group("next"))
+            following = m.group("next")
+            getter = _GETTER_CLASS_RE.search(following.splitlines()[0] if following else "")
+            returned = _GETTER_RETURN_RE.search(following)
             out[m.group("name")] = {
                 "computed": m.group("computed") == "true",
                 "optional": m.group("optional") == "true",
                 "required": m.group("required") == "true",
                 "getter_class": getter.group(1) if getter else None,
+                "getter_wraps_set": (getter.group(3) == "true") if getter and getter.group(3) else None,
+                "getter_return": None if getter or not returned else returned.group(1),
             }
         return out
 
+    def object_type(self, struct: str, where: str) -> list:
+        """["object", {...}] of a computed struct: the getters of FooOutputReference."""
+        body = self.classes.get(struct + "OutputReference")
+        if body is None:
+            raise ExtractError(f"{self.origin}: {where}: no class {struct}OutputReference")
+        fields = {}
+        for name, f in self.flags(body).items():
+            field_type = self.getter_type(name, f, f"{where}.{name}")
+            if field_type is None:
+                raise ExtractError(f"{self.origin}: {where}.{name}: cannot type the getter")
+            fields[name] = field_type
+        return ["object", fields]
 
-def _attribute(flags: dict) -> dict[str, bool]:
-    return {k: flags[k] for k in ("computed", "optional", "required")}
+    def getter_type(self, name: str, f: dict, where: str):
+        """The type a getter implies, or None when the getter carries none."""
+        cls = f["getter_class"]
+        if cls is not None:
+            if cls in _GETTER_MAP_CLASSES:
+                return list(_GETTER_MAP_CLASSES[cls])
+            for suffix, wrap in (("OutputReference", None), ("List", "list"), ("Map", "map")):
+                if cls.endswith(suffix):
+                    obj = self.object_type(cls[: -len(suffix)], where)
+                    if wrap == "list" and f["getter_wraps_set"]:
+                        wrap = "set"
+                    return obj if wrap is None else [wrap, obj]
+            raise ExtractError(f"{self.origin}: {where}: unknown getter class {cls}")
+        expr = f["getter_return"]
+        if expr is None or expr == f"this._{_camel(name)}":
+            return None  # provider classes return the stored input
+        for pattern, tf_type in _GETTER_TYPES:
+            m = pattern.fullmatch(expr)
+            if m:
+                if m.group(1) != name:
+                    raise ExtractError(f"{self.origin}: {where}: getter reads {m.group(1)!r}")
+                return json.loads(json.dumps(tf_type))  # a fresh copy
+        raise ExtractError(f"{self.origin}: {where}: unknown getter {expr!r}")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _elided_block(src: Source, name: str) -> bool:
+    """cdktf types a block nested too deeply as `any` but still documents it as a block."""
+    pattern = rf"\* {name} block\n(?:\s*\*.*\n)*?\s*readonly {_camel(name)}\??: any;"
+    return re.search(pattern, src.text) is not None
+
+
+def _table_type(entry: dict[str, str], where: str):
+    """Type of a configurable attribute from its HCL table row."""
+    kind, storage = entry["type"], entry["storage"]
+    if kind == "simple" and storage in _SCALARS:
+        return _SCALARS[storage]
+    if kind in ("list", "set") and storage.endswith("List") and storage[:-4] in _SCALARS:
+        return [kind, _SCALARS[storage[:-4]]]
+    if kind == "map" and storage.endswith("Map") and storage[:-3] in _SCALARS:
+        return ["map", _SCALARS[storage[:-3]]]
+    raise ExtractError(f"{where}: unknown attribute encoding {kind}/{storage}")
+
+
+def implied_type(block: dict) -> list:
+    """The object type of one block body, as Terraform derives it (ImpliedType)."""
+    fields = {name: attr["type"] for name, attr in block["attributes"].items()}
+    for name, nested in block["blocks"].items():
+        obj = implied_type(nested["block"])
+        fields[name] = obj if nested["nesting"] == "single" else [nested["nesting"], obj]
+    return ["object", fields]
+
+
+def _attribute(flags: dict, tf_type) -> dict:
+    out = {k: flags[k] for k in ("computed", "optional", "required")}
+    out["type"] = tf_type
+    return out
 
 
 def _build_block(
@@ -468,47 +677,20 @@ def _build_block(
             # Plain values, including maps (`tags`) and lists/sets of scalars.
             # (Plugin-framework "nested attributes" would also land here: they
             # are assigned with `=`, so they are attributes, not blocks.)
-            attributes[name] = _attribute(f)
+            tf_type = _table_type(entry, f"{src.origin}: {where}.{name}")
+            if tf_type == "dynamic" and _elided_block(src, name):
+                raise ExtractError(
+                    f"{src.origin}: {where}.{name}: a nested block that cdktf elided as `any` "
+                    "(too deeply nested); its schema is not in the bindings"
+                )
+            from_getter = src.getter_type(name, f, f"{where}.{name}")
+            if from_getter is not None and from_getter != tf_type:
+                raise ExtractError(
+                    f"{src.origin}: {where}.{name}: table says {tf_type}, getter {from_getter}"
+                )
+            attributes[name] = _attribute(f, tf_type)
             continue
-
-        value = entry["value"]
-        mapper = _MAPPER_RE.search(value)
-        if not mapper:
-            raise ExtractError(f"{src.origin}: {where}.{name}: no mapper in {value!r}")
-        mapper_fn = mapper.group(1) + "ToHclTerraform"
-        struct = mapper.group(1)[0].upper() + mapper.group(1)[1:]
-
-        repeated = value.startswith("cdktf.listMapperHcl(")
-        # Cross-check against the getter: single blocks are exposed through an
-        # OutputReference, repeated ones through a List class.
-        getter_class = f["getter_class"] or ""
-        if repeated != getter_class.endswith("List") or (
-            not repeated and not getter_class.endswith("OutputReference")
-        ):
-            raise ExtractError(
-                f"{src.origin}: {where}.{name}: value {value!r} disagrees with getter {getter_class!r}"
-            )
-
-        child_path = f"{path}.{name}" if path else name
-        child_entries = src.hcl_entries(src.functions.get(mapper_fn, ""), f"{where}.{name}")
-        child_flags = src.flags(src.classes.get(struct + "OutputReference", ""))
-        child = _build_block(
-            src, child_entries, child_flags, f"{where}.{name}", child_path, context, field_overrides
-        )
-        block: dict = {"nesting": "list" if repeated else "single", "block": child}
-        if not repeated:
-            block["max_items"] = 1
-        if f["required"]:
-            block["min_items"] = 1
-        if repeated and value.startswith(f"cdktf.listMapperHcl({mapper_fn}, false)"):
-            # SDKv2 attribute-as-blocks (ConfigModeAttr): see module docstring.
-            block["attribute_syntax"] = True
-            for attr, override in field_overrides.get((*context, child_path), {}).items():
-                if attr not in child["attributes"]:
-                    raise ExtractError(f"field_overrides: {context} {child_path}.{attr} unknown")
-                child["attributes"][attr] = dict(override)
-        block["required"] = f["required"]
-        blocks[name] = block
+        blocks[name] = _nested_block(src, entry, f, where, path, context, field_overrides)
 
     # Computed-only values have a getter but are not configurable.
     configurable = {e["name"] for e in entries}
@@ -517,9 +699,73 @@ def _build_block(
             continue
         if f["optional"] or f["required"] or not f["computed"]:
             raise ExtractError(f"{src.origin}: {where}.{name}: settable but not in HCL table")
-        attributes[name] = _attribute(f)
+        tf_type = src.getter_type(name, f, f"{where}.{name}")
+        if tf_type is None:
+            raise ExtractError(f"{src.origin}: {where}.{name}: computed value without a type")
+        attributes[name] = _attribute(f, tf_type)
 
     return {"attributes": attributes, "blocks": blocks}
+
+
+def _nested_block(
+    src: Source,
+    entry: dict[str, str],
+    f: dict,
+    where: str,
+    path: str,
+    context: tuple[str, str],
+    field_overrides: dict,
+) -> dict:
+    name, value, kind = entry["name"], entry["value"], entry["type"]
+    mapper = _MAPPER_RE.search(value)
+    if not mapper:
+        raise ExtractError(f"{src.origin}: {where}.{name}: no mapper in {value!r}")
+    mapper_fn = mapper.group(1) + "ToHclTerraform"
+    struct = mapper.group(1)[0].upper() + mapper.group(1)[1:]
+
+    # Cross-check the table against the getter: blocks of at most one element
+    # are exposed through an OutputReference, repeated ones through a List class
+    # whose wrapsSet flag says set or list.
+    getter_class = f["getter_class"] or ""
+    repeated = re.match(rf"cdktf\.listMapperHcl\({mapper_fn}, (true|false)\)", value)
+    if repeated:
+        ok = (
+            kind in ("list", "set")
+            and getter_class.endswith("List")
+            and f["getter_wraps_set"] == (kind == "set")
+        )
+        nesting, max_one = kind, False
+    else:
+        ok = value.startswith(mapper_fn + "(") and getter_class.endswith("OutputReference")
+        ok = ok and kind in ("struct", "list", "set")
+        # "struct" is a real single block; a list/set here is SDKv2 MaxItems: 1.
+        nesting, max_one = ("single", False) if kind == "struct" else (kind, True)
+    if not ok:
+        raise ExtractError(
+            f"{src.origin}: {where}.{name}: value {value!r} ({kind}) disagrees with getter "
+            f"{getter_class!r} (wrapsSet {f['getter_wraps_set']})"
+        )
+
+    child_path = f"{path}.{name}" if path else name
+    child_entries = src.hcl_entries(src.functions.get(mapper_fn, ""), f"{where}.{name}")
+    child_flags = src.flags(src.classes.get(struct + "OutputReference", ""))
+    child = _build_block(
+        src, child_entries, child_flags, f"{where}.{name}", child_path, context, field_overrides
+    )
+    block: dict = {"nesting": nesting, "block": child, "required": f["required"]}
+    if max_one:
+        block["max_items"] = 1
+    if f["required"]:
+        block["min_items"] = 1
+    if repeated and repeated.group(1) == "false":
+        # SDKv2 attribute-as-blocks (ConfigModeAttr): see module docstring.
+        block["attribute_syntax"] = True
+        for attr, override in field_overrides.get((*context, child_path), {}).items():
+            if attr not in child["attributes"]:
+                raise ExtractError(f"field_overrides: {context} {child_path}.{attr} unknown")
+            child["attributes"][attr].update(override)
+        block["type"] = [nesting, implied_type(child)]
+    return block
 
 
 def extract_type(spec: ProviderSpec, package: Path, tf_type: str, is_data: bool) -> dict | None:
@@ -530,7 +776,7 @@ def extract_type(spec: ProviderSpec, package: Path, tf_type: str, is_data: bool)
     if f"{spec.source}/{spec.version}/" not in text:
         raise ExtractError(f"{tf_type}: bindings are not for {spec.source} {spec.version}")
     src = Source(text, folder)
-    main = src.main_class(tf_type, is_data)
+    main = src.main_class(tf_type, "cdktf.TerraformDataSource" if is_data else "cdktf.TerraformResource")
     synth = main.split("synthesizeHclAttributes()", 1)
     if len(synth) != 2:
         raise ExtractError(f"{src.origin}: no synthesizeHclAttributes()")
@@ -539,6 +785,72 @@ def extract_type(spec: ProviderSpec, package: Path, tf_type: str, is_data: bool)
     return _build_block(
         src, entries, src.flags(main), tf_type, "", (kind, tf_type), spec.field_overrides
     )
+
+
+# Meta-argument of every provider block that cdktf lists with the arguments.
+_PROVIDER_META = {"alias"}
+_INTERFACE_MEMBER_RE = re.compile(r"^\s*readonly (\w+)(\??):", re.MULTILINE)
+
+
+def extract_provider(spec: ProviderSpec, package: Path) -> dict:
+    """Schema of the provider block itself (`provider "aws" { ... }`)."""
+    js = package / "lib" / "provider" / "index.js"
+    text = _embedded_source(js)
+    src = Source(text, "provider")
+    main = src.main_class(spec.name, "cdktf.TerraformProvider")
+    synth = main.split("synthesizeHclAttributes()", 1)
+    if len(synth) != 2:
+        raise ExtractError(f"{src.origin}: no synthesizeHclAttributes()")
+    entries = [e for e in src.hcl_entries(synth[1], "provider") if e["name"] not in _PROVIDER_META]
+    flags = src.flags(main)
+    return _provider_block(src, entries, flags, "provider", spec.provider_block_limits)
+
+
+def _provider_block(
+    src: Source, entries: list[dict], flags: dict[str, dict], where: str, limits: dict
+) -> dict:
+    """Provider blocks have no OutputReference classes and no computed values."""
+    attributes: dict[str, dict] = {}
+    blocks: dict[str, dict] = {}
+    for entry in entries:
+        name = entry["name"]
+        f = flags.get(name)
+        if f is None:
+            raise ExtractError(f"{src.origin}: {where}.{name}: no flags")
+        if entry["is_block"] == "false":
+            attributes[name] = _attribute(f, _table_type(entry, f"{src.origin}: {where}.{name}"))
+            continue
+        mapper = re.fullmatch(r"cdktf\.listMapperHcl\((\w+)ToHclTerraform, true\)\(this\._\w+\)", entry["value"])
+        if not mapper or entry["type"] not in ("list", "set"):
+            raise ExtractError(f"{src.origin}: {where}.{name}: unexpected provider block {entry['value']!r}")
+        struct = mapper.group(1)[0].upper() + mapper.group(1)[1:]
+        fn = mapper.group(1) + "ToHclTerraform"
+        child_entries = src.hcl_entries(src.functions.get(fn, ""), f"{where}.{name}")
+        # Field flags from the struct's interface: `readonly x?:` is optional.
+        members = {
+            m.group(1): m.group(2) == "?"
+            for m in _INTERFACE_MEMBER_RE.finditer(src.interfaces.get(struct, ""))
+        }
+        child_flags = {}
+        for child in child_entries:
+            member = re.search(r"struct!\.(\w+)\)", child["value"])
+            if not member or member.group(1) not in members:
+                raise ExtractError(f"{src.origin}: {where}.{name}.{child['name']}: no interface member")
+            optional = members[member.group(1)]
+            child_flags[child["name"]] = {"computed": False, "optional": optional, "required": not optional}
+        block = {
+            "nesting": entry["type"],
+            "required": f["required"],
+            "block": _provider_block(src, child_entries, child_flags, f"{where}.{name}", {}),
+        }
+        if f["required"]:
+            block["min_items"] = 1
+        block.update(limits.get(name, {}))
+        blocks[name] = block
+    unknown = set(limits) - set(blocks)
+    if unknown:
+        raise ExtractError(f"provider_block_limits: {sorted(unknown)} are not provider blocks")
+    return {"attributes": attributes, "blocks": blocks}
 
 
 def _apply_limit_overrides(schema: dict, overrides: dict) -> None:
@@ -551,20 +863,34 @@ def _apply_limit_overrides(schema: dict, overrides: dict) -> None:
                 raise ExtractError(f"block_limit_overrides: {tf_type} {path} is not a block")
             block = node["blocks"][part]
             node = block["block"]
-        if block["nesting"] != "list":
-            raise ExtractError(f"block_limit_overrides: {tf_type} {path} is not a list block")
+        if block["nesting"] not in ("list", "set") or block.get("max_items") == 1:
+            raise ExtractError(f"block_limit_overrides: {tf_type} {path} is not a repeated block")
         for key, value in limits.items():
             if key == "min_items" and not block["required"]:
                 raise ExtractError(f"block_limit_overrides: min_items on optional {path}")
             block[key] = value
 
 
+def _apply_sensitive(schema: dict, sensitive: dict) -> None:
+    for (kind, tf_type), paths in sensitive.items():
+        section = schema["resources" if kind == "resource" else "data_sources"]
+        for path in paths:
+            *block_path, attr = path.split(".")
+            node = section.get(tf_type)
+            for part in block_path:
+                node = node["blocks"][part]["block"] if node and part in node["blocks"] else None
+            if node is None or attr not in node["attributes"]:
+                raise ExtractError(f"sensitive: {kind} {tf_type} has no attribute {path}")
+            node["attributes"][attr]["sensitive"] = True
+
+
 def build_schema(spec: ProviderSpec, package: Path) -> tuple[dict, list[str]]:
     """Return (schema, missing types)."""
     check_package_version(spec, package)
     schema: dict = {
-        "provider": spec.source,
+        "source": spec.registry_source,
         "version": spec.version,
+        "provider": extract_provider(spec, package),
         "resources": {},
         "data_sources": {},
     }
@@ -582,6 +908,7 @@ def build_schema(spec: ProviderSpec, package: Path) -> tuple[dict, list[str]]:
             else:
                 schema[section][tf_type] = body
     _apply_limit_overrides(schema, spec.block_limit_overrides)
+    _apply_sensitive(schema, spec.sensitive)
     return schema, missing
 
 
