@@ -294,13 +294,13 @@ AWS_SENSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
     # internal/service/kms/grant.go
     ("resource", "aws_kms_grant"): ("grant_token",),
     # internal/service/secretsmanager/secret_version.go (secret_string_wo is also
-    # WriteOnly), random_password_data_source.go
+    # WriteOnly).  Not data.aws_secretsmanager_random_password.random_password:
+    # random_password_data_source.go leaves it unmarked.
     ("resource", "aws_secretsmanager_secret_version"): (
         "secret_binary",
         "secret_string",
         "secret_string_wo",
     ),
-    ("data", "aws_secretsmanager_random_password"): ("random_password",),
 }
 
 # terraform-provider-random internal/provider/resource_password.go
