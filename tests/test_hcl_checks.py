@@ -582,7 +582,7 @@ def test_resource_type_outside_committed_list(tmp_path):
 def test_type_of_provider_without_schema_rejected(tmp_path):
     text = 'resource "google_storage_bucket" "x" {\n  name = "x"\n}\n\ndata "null_data_source" "n" {}\n'
     errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    known = "(hashicorp/archive, hashicorp/aws, hashicorp/random)"
+    known = "(hashicorp/archive, hashicorp/aws, hashicorp/awscc, hashicorp/random)"
     assert errors == [
         f"{SERVING}: google_storage_bucket.x: resource type google_storage_bucket belongs to no provider "
         f"with a committed schema {known}",
