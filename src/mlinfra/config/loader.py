@@ -8,6 +8,7 @@ reported, each with its file, line and field path.
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,9 @@ from ..errors import ConfigError, Problem
 from . import model as m
 from .rules import Loc, check, check_files
 from .yaml_source import Document
+
+#: A platform config is a few kilobytes; a file a thousand times larger is a mistake (or an attack).
+MAX_CONFIG_BYTES = 2**20
 
 #: Human wording for the regular expressions in ``model.py`` (pydantic would print the pattern itself).
 _PATTERN_WORDS = {
@@ -53,7 +57,14 @@ def _read_yaml(path: Path, name: str) -> Document:
         return ConfigError([Problem(name, line, "", message, code)])
 
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            # Read one byte past the bound rather than the whole file: /dev/zero or a 10 GB log is refused
+            # just as fast.
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+            if len(raw) > MAX_CONFIG_BYTES:
+                size = os.fstat(fh.fileno()).st_size
+                found = f" ({size / 2**20:.1f} MiB)" if size > MAX_CONFIG_BYTES else ""
+                raise fail(f"is over 1 MiB{found}: a platform config is a few kilobytes; is this the right file?", "file-too-large")
     except FileNotFoundError:
         raise fail("no such file", "file-not-found") from None
     except IsADirectoryError:
