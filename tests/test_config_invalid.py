@@ -245,6 +245,8 @@ RULE_CASES = [
       ("  - version: 1.2.0\n", "  - version: 1.1.0   # copied from above, not bumped\n"),
       ("        model: 1.2.0\n", "        model: 1.1.0\n"),
       anchor="# copied from above", path="models[2].version", code="duplicate-model-version", message="first as models[1]"),
+    C("several-production-versions", ("    status: canary\n", "    status: production   # promoted by hand\n"),
+      anchor="# promoted by hand", path="models[2].status", code="several-production-versions", message="1.1.0 and 1.2.0 are both production"),
     C("unknown-model-version", ("        model: 1.2.0\n", "        model: 1.3.0\n"),
       anchor="model: 1.3.0", path="endpoints[0].variants[1].model", code="unknown-model-version", message="1.3.0 is not in models"),
     C("deprecated-model-deployed", ("        model: 1.2.0\n", "        model: 1.0.0\n"),

@@ -66,7 +66,9 @@ class StateBackend(Strict):
 
 # --- model registry ------------------------------------------------------------------------------------
 
-ModelStatus = Literal["staging", "canary", "production", "deprecated"]
+#: staging -> canary -> production -> previous (the former production, still deployable: a rollback target)
+#: -> deprecated (listed for the record, never deployed). One version is production at a time.
+ModelStatus = Literal["staging", "canary", "production", "previous", "deprecated"]
 
 
 class ModelVersion(Strict):

@@ -76,6 +76,23 @@ def duplicate_model_version(config: PlatformConfig) -> Iterator[Violation]:
 
 
 @rule
+def single_production_version(config: PlatformConfig) -> Iterator[Violation]:
+    first: tuple[int, str] | None = None
+    for i, m in enumerate(config.models):
+        if m.status != "production":
+            continue
+        if first is None:
+            first = (i, m.version)
+        else:
+            yield Violation(
+                ("models", i, "status"),
+                f"model versions {first[1]} and {m.version} are both production: one version is production at a time; "
+                "mark the older one previous (still deployed) or deprecated (no longer deployed)",
+                "several-production-versions",
+            )
+
+
+@rule
 def referenced_model_version(config: PlatformConfig) -> Iterator[Violation]:
     known = {m.version: m for m in config.models}
     for eloc, ep in _endpoints(config):
