@@ -245,6 +245,16 @@ RULE_CASES = [
       ("  - version: 1.2.0\n", "  - version: 1.1.0   # copied from above, not bumped\n"),
       ("        model: 1.2.0\n", "        model: 1.1.0\n"),
       anchor="# copied from above", path="models[2].version", code="duplicate-model-version", message="first as models[1]"),
+    C("unknown-region", ("  region: us-east-1\n", "  region: us-east-7   # matches the pattern, is no region\n"),
+      anchor="region: us-east-7", path="project.region", code="unknown-region", message='no AWS region "us-east-7"'),
+    C("unknown-image-region", ("dkr.ecr.us-east-1.amazonaws.com/ml-inference:1.2.0", "dkr.ecr.eu-north-9.amazonaws.com/ml-inference:1.2.0"),
+      anchor="eu-north-9", path="models[2].image", code="unknown-region", message='no AWS region "eu-north-9"'),
+    C("image-partition",
+      ("dkr.ecr.us-east-1.amazonaws.com/ml-inference:1.2.0", "dkr.ecr.cn-north-1.amazonaws.com.cn/ml-inference:1.2.0"),
+      anchor="cn-north-1", path="models[2].image", code="image-partition", message="partition aws-cn"),
+    C("image-host",
+      ("dkr.ecr.us-east-1.amazonaws.com/ml-inference:1.2.0", "dkr.ecr.us-east-1.amazonaws.com.cn/ml-inference:1.2.0"),
+      anchor="amazonaws.com.cn", path="models[2].image", code="image-host", message="us-east-1.amazonaws.com, not .amazonaws.com.cn"),
     C("several-production-versions", ("    status: canary\n", "    status: production   # promoted by hand\n"),
       anchor="# promoted by hand", path="models[2].status", code="several-production-versions", message="1.1.0 and 1.2.0 are both production"),
     C("unknown-model-version", ("        model: 1.2.0\n", "        model: 1.3.0\n"),
@@ -396,7 +406,7 @@ SHAPE_CASES = [
     C("endpoint-name-upper-case", ("  - name: scoring\n", "  - name: Scoring\n"),
       anchor="- name: Scoring", path="endpoints[1].name", code="string-pattern-mismatch", message="lower-case"),
     C("bad-region", ("  region: us-east-1\n", "  region: us-east1\n"),
-      anchor="region: us-east1", path="project.region", code="string-pattern-mismatch", message="an AWS region"),
+      anchor="region: us-east1", path="project.region", code="unknown-region", message='did you mean "us-east-1"?'),
     C("string-for-number", ("        instance_count: 1\n", "        instance_count: one\n"),
       anchor="instance_count: one", path="endpoints[0].variants[1].instance_count", code="int-type", message="'one'"),
     C("fraction-for-integer", ("        instance_count: 1\n", "        instance_count: 1.5\n"),
@@ -445,7 +455,8 @@ def test_cases_cover_every_rule_code() -> None:
     import mlinfra.config.rules as rules_mod
 
     source = Path(rules_mod.__file__).read_text()
-    codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"\)\s*$', source, re.M))
+    # The code is a Violation's last argument: `..., "code")` or, on a line of its own, `"code",\n)`.
+    codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', source))
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
     from tests.test_config_realtime import COVERED as REALTIME_COVERED
 

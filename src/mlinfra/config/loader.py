@@ -32,7 +32,6 @@ _PATTERN_WORDS = {
     m.SEMVER_RE: "a semantic version such as 1.2.0",
     m.S3_URI_RE: "an S3 URI such as s3://bucket/key",
     m.INSTANCE_TYPE_RE: "a SageMaker instance type such as ml.m5.xlarge",
-    m.REGION_RE: "an AWS region such as us-east-1",
     m.IMAGE_RE: "an ECR image with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:1.0",
 }
 

@@ -21,11 +21,12 @@ COMPONENT_NAME_RE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 SEMVER_RE = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
 S3_URI_RE = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$"
 INSTANCE_TYPE_RE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
-REGION_RE = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
 # SageMaker pulls from ECR (private registries need VPC-only repository access, which mlinfra does not set up):
 # ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/repository(:tag|@sha256:digest)
 IMAGE_RE = r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$"
 
+# Checked against the real list of regions by the unknown-region rule (a pattern accepts us-east-7).
+RegionName = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 ComponentName = Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=32)]
 VariantName = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME_RE, max_length=63)]
 S3Uri = Annotated[str, StringConstraints(pattern=S3_URI_RE, max_length=1024)]
@@ -49,7 +50,7 @@ class Project(Strict):
 
     name: Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=20)]
     environment: Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=10)]
-    region: Annotated[str, StringConstraints(pattern=REGION_RE)]
+    region: RegionName
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)
 
 
@@ -58,7 +59,7 @@ class StateBackend(Strict):
 
     bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     key: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = "mlinfra/terraform.tfstate"
-    region: Annotated[str, StringConstraints(pattern=REGION_RE)] | None = None
+    region: RegionName | None = None
     kms_key_id: Annotated[str, StringConstraints(min_length=1)] | None = None
     use_lockfile: bool = True
     dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]{3,255}$")] | None = None

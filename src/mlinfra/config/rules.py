@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from dataclasses import dataclass
 
+from ..regions import PARTITIONS, REGIONS, closest_region
 from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
 
 Loc = tuple[str | int, ...]
@@ -61,6 +62,56 @@ def reserved_tag_keys(config: PlatformConfig) -> Iterator[Violation]:
     for key in config.project.tags:
         if key.lower().startswith("aws:"):
             yield Violation(("project", "tags", key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key")
+
+
+# --- regions and partitions ----------------------------------------------------------------------------
+
+_ECR_HOST = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)/")
+_LAYER_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):lambda:(?P<region>[a-z0-9-]+):")
+
+
+def _unknown_region(loc: Loc, region: str, what: str = "") -> Violation:
+    close = closest_region(region)
+    hint = f'; did you mean "{close}"?' if close else "; AWS regions are written like us-east-1 or eu-west-2"
+    return Violation(loc, f'no AWS region "{region}"{what}{hint}', "unknown-region")
+
+
+@rule
+def regions(config: PlatformConfig) -> Iterator[Violation]:
+    region = config.project.region
+    if region not in REGIONS:
+        yield _unknown_region(("project", "region"), region)
+    if config.state is not None and config.state.region is not None and config.state.region not in REGIONS:
+        yield _unknown_region(("state", "region"), config.state.region)
+    home = REGIONS[region][0] if region in REGIONS else None
+    for i, m in enumerate(config.models):
+        e = _ECR_HOST.match(m.image)
+        if e is None:
+            continue  # the image pattern already refused it
+        loc = ("models", i, "image")
+        if e["region"] not in REGIONS:
+            yield _unknown_region(loc, e["region"], " in the image's registry")
+            continue
+        partition = REGIONS[e["region"]][0]
+        suffix = PARTITIONS[partition]
+        if e["suffix"] != suffix:
+            yield Violation(loc, f"ECR registries in {e['region']} are at ACCOUNT.dkr.ecr.{e['region']}.{suffix}, not .{e['suffix']}", "image-host")
+        elif home is not None and partition != home:
+            yield Violation(
+                loc,
+                f"the image's registry is in {e['region']} (partition {partition}) and the platform in {region} (partition {home}): "
+                f"SageMaker pulls images only within its partition; push the image to ECR in {home}",
+                "image-partition",
+            )
+    if config.preprocessing is not None and home is not None:
+        for j, arn in enumerate(config.preprocessing.layers):
+            a = _LAYER_ARN.match(arn)
+            if a is not None and (a["region"], a["partition"]) != (region, home):
+                yield Violation(
+                    ("preprocessing", "layers", j),
+                    f"a Lambda layer must be in the function's region: {region} (arn:{home}:lambda:{region}:...), not arn:{a['partition']}:lambda:{a['region']}",
+                    "layer-region",
+                )
 
 
 # --- the registry ---------------------------------------------------------------------------------------
