@@ -136,8 +136,9 @@ class DataCapture(Strict):
 class Alarms(Strict):
     """The alarms that guard each production variant; blue/green auto-rollback watches them."""
 
-    latency_p99_ms: Annotated[float, Field(gt=0)]
-    error_rate_percent: Annotated[float, Field(gt=0, le=100)]
+    # Ranges that make an alarm useless (always or never firing) are rules, so the message can say why.
+    latency_p99_ms: float
+    error_rate_percent: float
     period_seconds: Literal[10, 30, 60, 300, 900, 3600] = 60
     evaluation_periods: Annotated[int, Field(ge=1, le=100)] = 2
 

@@ -332,6 +332,73 @@ def _step_size(strategy: str, loc: Loc, field: str, value: int, total: int) -> I
         yield Violation((*loc, field), f"a {strategy} step of {what} is outside {bound} of the fleet", f"{strategy}-step-size")
 
 
+#: SageMaker answers a real-time (and serverless) invocation within 60 s or fails it: a longer latency is
+#: never reported. Asynchronous requests may run an hour.
+REALTIME_TIMEOUT_MS = 60_000
+
+
+@rule
+def alarms(config: PlatformConfig) -> Iterator[Violation]:
+    """Alarms that could never fire, or always would, or that CloudWatch refuses."""
+    for eloc, ep in _endpoints(config):
+        a = ep.alarms
+        if a is None:
+            continue
+        loc = (*eloc, "alarms")
+        if a.error_rate_percent >= 100:
+            yield Violation((*loc, "error_rate_percent"), f"an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5", "alarm-never-fires")
+        elif a.error_rate_percent <= 0:
+            yield Violation((*loc, "error_rate_percent"), "at 0 % the alarm fires on the first 5XX error: use a percentage above 0, such as 5", "alarm-always-fires")
+        if a.latency_p99_ms <= 0:
+            yield Violation((*loc, "latency_p99_ms"), f"a latency threshold of {a.latency_p99_ms:g} ms is exceeded by every request: use a number of milliseconds above 0 ms, such as 500", "alarm-always-fires")
+        elif ep.kind != "async" and a.latency_p99_ms >= REALTIME_TIMEOUT_MS:
+            yield Violation(
+                (*loc, "latency_p99_ms"),
+                f"SageMaker fails a {ep.kind} invocation after 60 s, so a latency above {a.latency_p99_ms:g} ms is never reported and this alarm could never fire: use a value below 60000",
+                "alarm-never-fires",
+            )
+        if a.period_seconds < 60:
+            yield Violation((*loc, "period_seconds"), f"SageMaker publishes endpoint metrics once a minute: a {a.period_seconds} s period finds no data most of the time; use 60 or more", "alarm-period")
+        window = a.period_seconds * a.evaluation_periods
+        limit, what = (86_400, "one day") if a.period_seconds < 3600 else (604_800, "seven days")
+        if window > limit:
+            yield Violation(
+                (*loc, "evaluation_periods"),
+                f"{a.evaluation_periods} periods of {a.period_seconds} s span {window} s; CloudWatch evaluates at most {what} ({limit} s) with this period: use at most {limit // a.period_seconds} evaluation periods",
+                "alarm-window",
+            )
+
+
+@rule
+def artifacts(config: PlatformConfig) -> Iterator[Violation]:
+    """A single-model endpoint loads one archive; a multi-model endpoint loads the archives under a prefix."""
+    for i, m in enumerate(config.models):
+        if m.model_data.endswith("/"):
+            yield Violation(
+                ("models", i, "model_data"),
+                f"SageMaker reads a model from one gzip-compressed tar archive, not from a prefix: point model_data at the archive, such as {m.model_data}model.tar.gz "
+                "(a prefix of archives is what a multi-model endpoint's model_data_prefix takes)",
+                "model-data-not-archive",
+            )
+        elif not m.model_data.endswith(".tar.gz"):
+            yield Violation(
+                ("models", i, "model_data"),
+                "SageMaker reads a model from one gzip-compressed tar archive, and this is no .tar.gz: package the model (tar czf model.tar.gz ...) and point model_data at the archive",
+                "model-data-not-archive",
+            )
+    for eloc, ep in _endpoints(config):
+        if ep.multi_model is None:
+            continue
+        prefix = ep.multi_model.model_data_prefix
+        if not prefix.endswith("/"):
+            folder = prefix.rsplit("/", 1)[0] + "/" if prefix.endswith(".tar.gz") else prefix + "/"
+            yield Violation(
+                (*eloc, "multi_model", "model_data_prefix"),
+                f"a multi-model endpoint loads the archives under an S3 prefix, which ends with /: use {folder}",
+                "multi-model-prefix",
+            )
+
+
 # --- the real-time path ---------------------------------------------------------------------------------
 
 
