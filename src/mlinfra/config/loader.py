@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError, Problem
 from . import model as m
-from .rules import Loc, check, check_files
+from .rules import Loc, Violation, check, check_files
 from .yaml_source import Document
 
 #: A platform config is a few kilobytes; a file a thousand times larger is a mistake (or an attack).
@@ -47,8 +47,14 @@ def load_config(path: str | Path) -> m.PlatformConfig:
         raise ConfigError([_from_pydantic(name, doc, err) for err in exc.errors()]) from None
     violations = check(config) + check_files(config, path.parent)
     if violations:
-        raise ConfigError([Problem(name, doc.line(v.loc), _dotted(v.loc), v.message, v.code) for v in violations])
+        raise ConfigError([Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations])
     return config
+
+
+def _related(doc: Document, v: Violation) -> str:
+    if v.related is None:
+        return v.message
+    return v.message.replace("{related_line}", str(doc.line(v.related) or "?"))
 
 
 def _read_yaml(path: Path, name: str) -> Document:

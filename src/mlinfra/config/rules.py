@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from dataclasses import dataclass
 
+from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
 from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
 
@@ -29,6 +30,8 @@ class Violation:
     loc: Loc
     message: str
     code: str
+    #: Another entity the message names; the loader replaces ``{related_line}`` in the message with its line.
+    related: Loc | None = None
 
 
 Rule = Callable[[PlatformConfig], Iterator[Violation]]
@@ -464,6 +467,93 @@ def cache_and_keys(config: PlatformConfig) -> Iterator[Violation]:
                 # API Gateway: a key may belong to one usage plan per API stage.
                 yield Violation(("api", "usage_plans", i, "keys", j), f'API key "{key}" is already in usage plan "{keys[key]}"', "duplicate-api-key")
             keys.setdefault(key, plan.name)
+
+
+# --- names derived from config text (the planner's own functions, from mlinfra.naming) -------------------
+
+
+@dataclass(frozen=True)
+class _Named:
+    namespace: str  # what the name names, in the message's words: "the Terraform name", "the Lambda function"
+    value: str
+    identity: object  # the entity; two entries with one identity are the same thing (duplicates have rules)
+    loc: Loc
+    label: str  # the entity in the config's words: "POST /predict-image", 'variant "a" of endpoint "x"'
+
+
+def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
+    p = config.project
+    prefix = f"{p.name}-{p.environment}"
+    role = naming.execution_role_name(prefix)
+    for i, route in enumerate(config.routes):
+        loc = ("routes", i, "path")
+        label = f"POST {route.path}"
+        key = naming.route_key(route.path)
+        function = naming.function_name(prefix, key)
+        yield _Named("the Terraform name", key, route.path, loc, label)
+        yield _Named("the Lambda function", function, route.path, loc, label)
+        yield _Named("the Lambda role", naming.lambda_role_name(function), route.path, loc, label)
+        for rkey, _, so_far in naming.api_resource_keys(route.path):
+            yield _Named("the API Gateway resource", rkey, so_far, loc, label)
+    for i, ep in enumerate(config.endpoints):
+        name = naming.endpoint_name(prefix, ep.name)
+        multi = ep.multi_model.model_data_prefix if ep.multi_model else None
+        yield _Named("the Terraform module", f"endpoint_{naming.ident(ep.name)}", ep.name, ("endpoints", i, "name"), f'endpoint "{ep.name}"')
+        for vloc, v in _variants(ep):
+            loc = ("endpoints", i, *vloc, "name")
+            label = f'variant "{v.name}" of endpoint "{ep.name}"'
+            who = (ep.name, v.name)
+            key = naming.ident(v.name)
+            yield _Named(f'the Terraform name in endpoint "{ep.name}"', key, who, loc, label)
+            try:
+                mv = config.model(v.model)
+            except KeyError:
+                pass  # unknown-model-version says so
+            else:
+                content = naming.model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=mv.network_isolation)
+                yield _Named("the SageMaker model", naming.sagemaker_model_name(name, v.name, content), who, loc, label)
+            if vloc[0] == "shadow":
+                continue
+            if ep.alarms is not None:
+                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM):
+                    yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, alarm), who, loc, label)
+                    yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, alarm), who, loc, label)
+            a = v.autoscaling
+            if a is not None and v.serverless is None:
+                yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', key, who, loc, label)
+                if ep.kind == "async" and a.min == 0:
+                    yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', naming.from_zero_policy_key(v.name), who, loc, label)
+                    yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, naming.BACKLOG_ALARM), who, loc, label)
+                    yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, naming.BACKLOG_ALARM), who, loc, label)
+    if config.api is not None:
+        for i, plan in enumerate(config.api.usage_plans):
+            yield _Named("the Terraform name of a usage plan", naming.usage_plan_key(plan.name), plan.name, ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}"')
+            for j, k in enumerate(plan.keys):
+                yield _Named("the Terraform name of an API key", naming.api_key_key(k), k, ("api", "usage_plans", i, "keys", j), f'API key "{k}"')
+
+
+@rule
+def name_collisions(config: PlatformConfig) -> Iterator[Violation]:
+    """Two config entities that would get one Terraform address or one AWS name (one message per pair)."""
+    first: dict[tuple[str, str], _Named] = {}
+    clashes: dict[tuple[Loc, Loc], list[_Named]] = {}
+    for n in _derived_names(config):
+        seen = first.setdefault((n.namespace, n.value), n)
+        if seen.identity != n.identity and seen.loc != n.loc:
+            clashes.setdefault((seen.loc, n.loc), []).append(n)
+    reported: set[Loc] = set()
+    for (loc1, loc2), names in clashes.items():
+        if loc2 in reported:
+            continue  # one message per entity
+        reported.add(loc2)
+        other = first[(names[0].namespace, names[0].value)]
+        shared = "; ".join(f"{n.namespace} {n.value}" for n in names)
+        yield Violation(
+            loc2,
+            f"{names[0].label} collides with {other.label} at line {{related_line}}: both would be {shared}. Rename one of them",
+            "name-collision",
+            related=loc1,
+        )
 
 
 FileRule = Callable[[PlatformConfig, Path], Iterator[Violation]]
