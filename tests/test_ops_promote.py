@@ -157,7 +157,7 @@ def seed(tmp_path: Path, aws) -> dict:
     """The seed platform live in moto: endpoint mlinfra-prod-inference at 80/20 with its four alarms."""
     config = copy_examples(tmp_path)
     ep = build_plan(load_config(config), config.parent).endpoints[0]
-    make_endpoint(aws["sm"], ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 1})
+    make_endpoint(aws["sm"], ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
     for alarm in ep.alarms:
         make_alarm(aws["cw"], alarm.name, ep.name, alarm.variant)
     return {**aws, "config": config, "endpoint": ep}

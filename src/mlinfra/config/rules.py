@@ -219,10 +219,16 @@ def kind_matches_compute(config: PlatformConfig) -> Iterator[Violation]:
                 gpu = " (and serverless inference has no GPUs)" if GPU_FAMILIES.match(v.instance_type) else ""
                 yield Violation((*loc, "instance_type"), f"a serverless endpoint's variants use serverless compute, not instances{gpu}", "serverless-with-instances")
             elif ep.kind != "serverless" and v.serverless is not None and v.instance_type is None:
+                alone = len(ep.variants) == 1 and ep.shadow is None and ep.data_capture is None
                 why = {
                     "multi-model": "multi-model endpoints cannot run on serverless compute",
                     "async": "asynchronous endpoints cannot run on serverless compute",
-                    "realtime": 'use kind "serverless" for serverless compute',
+                    # kind serverless allows one variant, no shadow and no data capture: only suggest it
+                    # when that would work.
+                    "realtime": 'set kind: serverless on this endpoint for serverless compute'
+                    if alone
+                    else "a realtime endpoint's variants run on instances: give this one instance_type and instance_count, "
+                    "or move it to an endpoint of its own with kind: serverless (a serverless endpoint has one variant, no shadow and no data capture)",
                 }[ep.kind]
                 yield Violation((*loc, "serverless"), why, "serverless-kind-mismatch")
 
@@ -242,6 +248,68 @@ def serverless_exclusions(config: PlatformConfig) -> Iterator[Violation]:
         for vloc, v in _variants(ep):
             if v.serverless and v.serverless.provisioned_concurrency is not None and v.serverless.provisioned_concurrency > v.serverless.max_concurrency:
                 yield Violation((*eloc, *vloc, "serverless", "provisioned_concurrency"), f"provisioned concurrency {v.serverless.provisioned_concurrency} exceeds max_concurrency {v.serverless.max_concurrency}", "provisioned-exceeds-max")
+
+
+@rule
+def serverless_network_isolation(config: PlatformConfig) -> Iterator[Violation]:
+    """Serverless endpoints support neither network isolation nor a VPC (SageMaker's feature exclusions).
+
+    network_isolation defaults to true and the planner turns it off on serverless models; a version that
+    asks for it explicitly cannot be served serverless.
+    """
+    serverless = {}
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            if v.serverless is not None:
+                serverless.setdefault(v.model, ep.name)
+    for i, m in enumerate(config.models):
+        if m.version in serverless and m.network_isolation and "network_isolation" in m.model_fields_set:
+            yield Violation(
+                ("models", i, "network_isolation"),
+                f'model {m.version} is served by the serverless endpoint "{serverless[m.version]}", and serverless endpoints do not support network isolation: '
+                "remove network_isolation: true (or serve this version from instances)",
+                "serverless-network-isolation",
+            )
+
+
+@rule
+def shadow_variants(config: PlatformConfig) -> Iterator[Violation]:
+    """CreateEndpointConfig: with a shadow variant, exactly one production variant; no shadow on async or
+    multi-model endpoints."""
+    for eloc, ep in _endpoints(config):
+        if ep.shadow is None:
+            continue
+        if ep.kind in {"async", "multi-model"}:
+            yield Violation((*eloc, "shadow"), f"shadow variants are not supported on {ep.kind} endpoints: remove the shadow, or test it on a realtime endpoint", "shadow-kind")
+        if len(ep.variants) != 1:
+            yield Violation(
+                (*eloc, "variants"),
+                f"with a shadow variant SageMaker allows exactly one production variant beside it, not {len(ep.variants)}: keep one variant, or remove the shadow",
+                "shadow-one-production-variant",
+            )
+
+
+#: GPU instance types SageMaker supports for multi-model endpoints (through Triton); CPU types all are.
+MULTI_MODEL_GPU_TYPES = frozenset(
+    {"ml.p2.xlarge", "ml.p3.2xlarge"} | {f"ml.{family}.{size}" for family in ("g4dn", "g5") for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")}
+)
+NEURON_FAMILIES = re.compile(r"^ml\.(?:inf|trn)\d")
+
+
+@rule
+def multi_model_instances(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        if ep.kind != "multi-model":
+            continue
+        for vloc, v in _variants(ep):
+            t = v.instance_type
+            if t is None:
+                continue
+            if NEURON_FAMILIES.match(t):
+                yield Violation((*eloc, *vloc, "instance_type"), f"multi-model endpoints run on CPU or GPU instances, not {t} (Inferentia/Trainium)", "multi-model-instance")
+            elif GPU_FAMILIES.match(t) and t not in MULTI_MODEL_GPU_TYPES:
+                listed = ", ".join(sorted(MULTI_MODEL_GPU_TYPES))
+                yield Violation((*eloc, *vloc, "instance_type"), f"{t} is not a GPU type SageMaker supports for multi-model endpoints; use one of {listed}, or a CPU type", "multi-model-instance")
 
 
 @rule
@@ -299,7 +367,7 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
             continue
         loc = (*eloc, "deployment")
         steps = [f for f in ("step_instances", "step_percent") if getattr(d, f) is not None]
-        total = sum(v.instance_count or 0 for v in ep.variants)
+        counts = {v.name: v.instance_count for v in ep.variants if v.instance_count is not None}
         serverless = any(v.serverless is not None for v in ep.variants)
         if d.strategy == "all_at_once":
             for f in steps:
@@ -309,7 +377,7 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
         elif serverless:
             yield Violation((*loc, "strategy"), f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once", "deployment-serverless")
         else:
-            yield from _step_size(d.strategy, loc, steps[0], getattr(d, steps[0]), total)
+            yield from _step_size(d.strategy, loc, steps[0], getattr(d, steps[0]), counts)
         if d.strategy == "rolling":
             if serverless:
                 yield Violation((*loc, "strategy"), "rolling deployments do not support serverless endpoints", "rolling-serverless")
@@ -317,22 +385,49 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
                 yield Violation((*loc, "strategy"), "rolling deployments do not support endpoints with several variants (shadow included)", "rolling-multi-variant")
             if d.termination_wait_seconds:
                 yield Violation((*loc, "termination_wait_seconds"), "termination_wait_seconds applies to blue/green deployments, not rolling", "rolling-termination-wait")
+        inf1 = sorted({v.instance_type for _, v in _variants(ep) if v.instance_type and v.instance_type.startswith("ml.inf1.")})
+        if inf1:
+            # Deployment guardrails exclusions: SageMaker silently falls back to all at once, no baking.
+            yield Violation(
+                (*loc, "strategy"),
+                f"SageMaker applies no deployment guardrails to Inf1 instances ({', '.join(inf1)}): it would deploy all at once without baking or rollback; "
+                "remove the deployment section, or use another instance family (ml.inf2 has guardrails)",
+                "deployment-inf1",
+            )
+        if d.max_execution_timeout_seconds is not None and d.strategy != "rolling":
+            waits = d.wait_seconds + d.termination_wait_seconds
+            if d.max_execution_timeout_seconds <= waits:
+                yield Violation(
+                    (*loc, "max_execution_timeout_seconds"),
+                    f"the deployment waits {d.wait_seconds} + {d.termination_wait_seconds} s, so a timeout of {d.max_execution_timeout_seconds} s cannot be reached: "
+                    f"SageMaker needs the timeout larger than the waits (more than {waits})",
+                    "deployment-timeout",
+                )
         if d.rollback_on_alarms and ep.alarms is None:
             yield Violation((*loc, "rollback_on_alarms"), 'auto-rollback watches alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false', "rollback-needs-alarms")
 
 
-def _step_size(strategy: str, loc: Loc, field: str, value: int, total: int) -> Iterator[Violation]:
-    # SageMaker: the canary is at most 50 % of the new fleet, a linear step 10-50 % of it, and a rolling
-    # batch (MaximumBatchSize) 5-50 % of the variant's instances.
-    limit = {"canary": (0, 50), "linear": (10, 50), "rolling": (5, 50)}[strategy]
+def _step_size(strategy: str, loc: Loc, field: str, value: int, counts: dict[str, int]) -> Iterator[Violation]:
+    # SageMaker (TrafficRoutingConfig, RollingUpdatePolicy): the canary is at most 50 %, a linear step
+    # 10-50 % and a rolling batch 5-50 % "of the variant's total instance count" -- of each variant, not
+    # of the whole fleet, so the smallest variant binds a step counted in instances.
+    low, high = {"canary": (0, 50), "linear": (10, 50), "rolling": (5, 50)}[strategy]
+    bound = f"at most {high} %" if low == 0 else f"{low}-{high} %"
     if field == "step_percent":
-        pct = value
-    else:
-        pct = 100 * value / total if total else 100
-    if not limit[0] <= pct <= limit[1]:
-        what = f"{value} of {total} instances ({pct:.0f} %)" if field == "step_instances" else f"{value} %"
-        bound = f"at most {limit[1]} %" if limit[0] == 0 else f"{limit[0]}-{limit[1]} %"
-        yield Violation((*loc, field), f"a {strategy} step of {what} is outside {bound} of the fleet", f"{strategy}-step-size")
+        if not low <= value <= high:
+            yield Violation((*loc, field), f"a {strategy} step of {value} % is outside {bound} of each variant's instances", f"{strategy}-step-size")
+        return
+    for name, count in counts.items():
+        pct = 100 * value / count
+        if not low <= pct <= high:
+            fit = [n for n in range(1, count + 1) if low <= 100 * n / count <= high]
+            fix = f"use step_instances {fit[0]}" + (f"-{fit[-1]}" if len(fit) > 1 else "") if fit else f"give variant {name} more instances, or use step_percent"
+            yield Violation(
+                (*loc, field),
+                f'a {strategy} step of {value} of variant "{name}"\'s {count} instances ({pct:.0f} %) is outside {bound} of each variant\'s instances: {fix}',
+                f"{strategy}-step-size",
+            )
+            return
 
 
 #: SageMaker answers a real-time (and serverless) invocation within 60 s or fails it: a longer latency is
