@@ -436,7 +436,7 @@ SHAPE_CASES = [
       ("project:\n  name: mlinfra\n  environment: prod\n  region: us-east-1\n  tags:\n    team: ml-platform\n\n", ""),
       anchor="models:", path="project", code="missing-field"),  # a missing top-level section: the document's first key
     C("negative-weight", ("        weight: 20\n", "        weight: -20\n"),
-      anchor="weight: -20", path="endpoints[0].variants[1].weight", code="greater-than-equal", message="greater than or equal to 0"),
+      anchor="weight: -20", path="endpoints[0].variants[1].weight", code="greater-than-equal", message="must be at least 0, got the number -20"),
     C("serverless-memory-not-a-step", ("          memory_mb: 4096\n", "          memory_mb: 1000\n"),
       anchor="memory_mb: 1000", path="endpoints[1].variants[0].serverless.memory_mb", code="literal-error", message="1024"),
     C("max-concurrency-201", (SCORING_TAIL, "          max_concurrency: 201\n"),
@@ -657,7 +657,7 @@ ACCEPTANCE = {
                        line=line_of(UNKNOWN_KEY, "owner: ml-platform"), code="unknown-key"),
     "duplicated-key": Bad(_write(CONFIG_NAME, DUPLICATED_KEY), says=('duplicated key "instance_count"',),
                           line=line_of(DUPLICATED_KEY, "instance_count: 3"), code="duplicate-key"),
-    "negative-weight": Bad(_write(CONFIG_NAME, NEGATIVE_WEIGHT), says=("endpoints[0].variants[0].weight", "greater than or equal to 0"),
+    "negative-weight": Bad(_write(CONFIG_NAME, NEGATIVE_WEIGHT), says=("endpoints[0].variants[0].weight", "must be at least 0"),
                            line=line_of(NEGATIVE_WEIGHT, "weight: -80"), code="greater-than-equal"),
 }
 

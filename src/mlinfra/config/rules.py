@@ -375,7 +375,8 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
         elif len(steps) != 1:
             yield Violation(loc, f"{d.strategy} needs exactly one of step_instances or step_percent", "deployment-step")
         elif serverless:
-            yield Violation((*loc, "strategy"), f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once", "deployment-serverless")
+            if d.strategy != "rolling":  # rolling-serverless below says it once
+                yield Violation((*loc, "strategy"), f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once", "deployment-serverless")
         else:
             yield from _step_size(d.strategy, loc, steps[0], getattr(d, steps[0]), counts)
         if d.strategy == "rolling":
