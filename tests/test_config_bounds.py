@@ -70,3 +70,10 @@ def test_huge_file_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert proc.stderr.strip() == "error: platform.yaml: is over 1 MiB (2.3 MiB): a platform config is a few kilobytes; is this the right file? [file-too-large]"
+
+
+def test_many_values_without_aliases_are_bounded_too() -> None:
+    text = "project: {name: a}\nmodels: [" + ", ".join(["1"] * (MAX_EXPANDED_NODES + 10)) + "]\n"
+    with pytest.raises(YamlProblem) as exc:
+        parse(text)
+    assert exc.value.code == "yaml-too-many-nodes" and "aliases" not in exc.value.message and exc.value.line == 2

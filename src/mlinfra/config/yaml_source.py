@@ -103,11 +103,11 @@ class _Builder:
     def build(self, node: Any, path: tuple[Any, ...]) -> Any:
         self.count += 1
         if self.count > MAX_EXPANDED_NODES:
-            raise YamlProblem(
-                f"the document expands to more than {MAX_EXPANDED_NODES} values (aliases nested in aliases?): write the repeated parts out, or alias fewer levels deep",
-                "yaml-too-many-nodes",
-                self._expansion_line(path),
-            )
+            if self.expansion is not None:
+                message = f"the aliases expand the document to more than {MAX_EXPANDED_NODES} values (aliases nested in aliases?): write the repeated parts out, or alias fewer levels deep"
+            else:
+                message = f"the document has more than {MAX_EXPANDED_NODES} values; a platform config has a few thousand: is this the right file?"
+            raise YamlProblem(message, "yaml-too-many-nodes", self._expansion_line(path))
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if id(node) in self.active:
