@@ -77,3 +77,12 @@ def test_distinct_names_pass(workdir: Path) -> None:
     text = edit(FULL, "  - path: /predict/text\n", "  - path: /predict/image\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n")
     _setup(workdir, text)
     assert len(load_config(workdir / "platform.yaml").routes) == 3
+
+
+def test_request_models_that_become_one_name(workdir: Path) -> None:
+    # Route keys x_1y and x1y differ, but both request schemas would be the API Gateway model X1yRequest.
+    routes = "  - path: /x/1y\n    preprocessor: image\n    endpoint: inference\n    schema: tabular.json\n  - path: /x1y\n    preprocessor: image\n    endpoint: inference\n    schema: tabular.json\n"
+    text = edit(FULL, "  - path: /predict/text\n", routes + "  - path: /predict/text\n")
+    found = problems(workdir, text)
+    assert [(p.path, p.code) for p in found] == [("routes[2].path", "name-collision")]
+    assert "the API Gateway request model X1yRequest" in found[0].message

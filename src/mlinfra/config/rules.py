@@ -589,6 +589,8 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
         yield _Named("the Terraform name", key, route.path, loc, label)
         yield _Named("the Lambda function", function, route.path, loc, label)
         yield _Named("the Lambda role", naming.lambda_role_name(function), route.path, loc, label)
+        if route.schema_file is not None:
+            yield _Named("the API Gateway request model", naming.request_model_name(key), route.path, loc, label)
         for rkey, _, so_far in naming.api_resource_keys(route.path):
             yield _Named("the API Gateway resource", rkey, so_far, loc, label)
     for i, ep in enumerate(config.endpoints):
