@@ -1,8 +1,11 @@
-"""``{path: text}`` → disk, atomically; or a comparison with what is on disk (``render --check``).
+"""``{path: text}`` → disk, all or nothing; or a comparison with what is on disk (``render --check``).
 
 The output folder is also where people run ``terraform init``: its ``.terraform/`` folder, lock file,
 local state and plan files are theirs, not ours. mlinfra owns exactly the root ``*.tf`` files, the root
-``README.md`` and ``modules/``; everything else in the folder is carried over untouched.
+``README.md`` and ``modules/``; everything else in the folder is never moved, so no crash can strand it in a
+temp folder. An error undoes what was swapped; a kill between two moves can leave a mix of old and new
+managed entries (never a missing user file), which the next render replaces. Files are written 0644 and
+folders 0755 whatever the umask, so the Lambda package zipped from them hashes the same everywhere.
 """
 
 from __future__ import annotations
