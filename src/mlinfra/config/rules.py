@@ -117,6 +117,32 @@ def regions(config: PlatformConfig) -> Iterator[Violation]:
                 )
 
 
+#: AWS allows 50 user tags per resource; the provider's default_tags count, and mlinfra adds its own.
+MAX_TAGS = 50
+MLINFRA_TAGS = ("Environment", "ManagedBy", "Project")  # every resource, through default_tags
+MODEL_TAGS = ("ModelVersion", "ModelStatus")  # each SageMaker model, plus one metric:<name> per metric
+
+
+@rule
+def tag_limits(config: PlatformConfig) -> Iterator[Violation]:
+    common = set(MLINFRA_TAGS) | set(config.project.tags)
+    if len(common) > MAX_TAGS:
+        yield Violation(("project", "tags"), f"every resource would carry {len(common)} tags ({len(config.project.tags)} here and mlinfra's {', '.join(MLINFRA_TAGS)}); AWS allows {MAX_TAGS}: drop some", "too-many-tags")
+        return
+    for i, m in enumerate(config.models):
+        total = len(common | set(MODEL_TAGS) | {f"metric:{k}" for k in m.metrics})
+        if total > MAX_TAGS:
+            room = MAX_TAGS - len(common | set(MODEL_TAGS))
+            yield Violation(
+                ("models", i, "metrics"),
+                f"model {m.version}'s SageMaker model would carry {total} tags (project tags, mlinfra's, {' and '.join(MODEL_TAGS)}, one per metric); AWS allows {MAX_TAGS}: keep at most {room} metrics",
+                "too-many-tags",
+            )
+        long = [k for k in m.metrics if len(f"metric:{k}") > 128]
+        for k in long:
+            yield Violation(("models", i, "metrics", k), f'the tag key "metric:{k}" is {len(k) + 7} characters; AWS allows 128: shorten the metric name to at most 121', "metric-name-too-long")
+
+
 # --- the registry ---------------------------------------------------------------------------------------
 
 
