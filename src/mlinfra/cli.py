@@ -219,8 +219,8 @@ def promote(
                 typer.echo(f"would set step {i}/{len(result.steps)}: " + ", ".join(f"{n} {x:g} %" for n, x in w.items()))
             return
         if full and ep is not None:
-            version, retired = config_edit.promote_version(config, ep.label, variant, result.after)
-            typer.echo(f"{config}: model {version} is now production" + (f"; deprecated {', '.join(retired)}" if retired else ""))
+            version, demoted = config_edit.promote_version(config, ep.label, variant, result.after)
+            typer.echo(f"{config}: model {version} is now production" + "".join(f"; {v} is now {s}" for v, s in demoted.items()))
     except MlinfraError as exc:
         _fail(exc)
     typer.echo(f"{name}: " + ", ".join(f"{n} {x:g} %" for n, x in result.after.items()))
