@@ -1,0 +1,101 @@
+"""Terraform itself checks every rendered example, offline: init, validate, plan, apply, an empty second
+plan, destroy -- on the stand-in provider (tests/support/standin), which serves the real provider
+schemas.  Breakage tests prove the gate fails with Terraform's own message.
+
+Run alone: ``.venv/bin/python -m pytest -m terraform``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT, run_concurrently, selected_params
+from tests.support.terraform_cycle import CycleError, CycleResult, prepare, run_cycle
+
+pytestmark = pytest.mark.terraform
+
+
+@pytest.fixture(scope="session")
+def cycles(request, tmp_path_factory, standin_env) -> dict:
+    """The cycle of every selected example, two at a time."""
+    base = tmp_path_factory.mktemp("cycles")
+    jobs = {p: (lambda p=p: run_cycle(prepare(p, base / p.stem), standin_env)) for p in selected_params(request, "cycles", "example")}
+    return run_concurrently(jobs)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_terraform_accepts_applies_and_destroys(example: Path, cycles: dict) -> None:
+    result = cycles[example]
+    if isinstance(result, Exception):
+        raise result
+    assert isinstance(result, CycleResult)
+    assert set(result.times) == {"init", "validate", "plan", "show", "apply", "replan", "destroy"}
+    assert result.planned > 0
+
+
+# --- the gate can fail -------------------------------------------------------------------------------
+
+# (file in the rendered platform tree, text, replacement, Terraform's own words)
+BREAKAGES = {
+    "list-for-a-number": (
+        "modules/endpoint_inference/main.tf",
+        "initial_instance_count = 2",
+        "initial_instance_count = [2]",
+        ["Incorrect attribute value type", 'Inappropriate value for attribute "initial_instance_count": number required.'],
+    ),
+    "unknown-function": (
+        "modules/api/main.tf",
+        "format = jsonencode({",
+        "format = jsonencodex({",
+        ["Call to unknown function", 'There is no function named "jsonencodex".'],
+    ),
+    "nonexistent-attribute": (
+        "modules/capture_bucket/outputs.tf",
+        "value       = aws_s3_bucket.this.arn",
+        "value       = aws_s3_bucket.this.bucket_arn",
+        ["Unsupported attribute", 'This object has no argument, nested block, or exported attribute named "bucket_arn".'],
+    ),
+    "missing-required-argument": (
+        "modules/endpoint_inference/main.tf",
+        "  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name\n",
+        "",
+        ["Missing required argument", 'The argument "endpoint_config_name" is required, but no definition was found.'],
+    ),
+    "second-single-block": (
+        "modules/preprocessing/main.tf",
+        "  environment {\n",
+        "  environment {\n    variables = {}\n  }\n\n  environment {\n",
+        ["Too many environment blocks", 'No more than 1 "environment" blocks are allowed'],
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def breakages(request, tmp_path_factory, standin_env) -> dict:
+    base = tmp_path_factory.mktemp("breakages")
+    good = prepare(ROOT / "examples" / "platform.yaml", base / "good")
+
+    def broken(name: str):
+        path, old, new, _ = BREAKAGES[name]
+        tree = base / name
+        shutil.copytree(good.path, tree)
+        target = tree / path
+        text = target.read_text()
+        assert old in text, f"{path} no longer contains {old!r}: update the breakage"
+        target.write_text(text.replace(old, new, 1))
+        return run_cycle(type(good)(tree, good.resources), standin_env, until="validate")
+
+    return run_concurrently({name: (lambda n=name: broken(n)) for name in selected_params(request, "breakages", "breakage")})
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_the_gate_fails_with_terraforms_message(breakage: str, breakages: dict) -> None:
+    result = breakages[breakage]
+    assert isinstance(result, CycleError), f"terraform accepted the broken tree: {result!r}"
+    assert result.step == "validate"
+    message = " ".join(str(result).split())  # terraform wraps long lines
+    for words in BREAKAGES[breakage][3]:
+        assert words in message, str(result)
