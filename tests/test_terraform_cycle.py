@@ -12,17 +12,34 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, run_concurrently, selected_params
+from tests.conftest import EXAMPLES, ROOT, copy_examples, run_concurrently, selected_params
 from tests.support.terraform_cycle import CycleError, CycleResult, prepare, run_cycle
 
 pytestmark = pytest.mark.terraform
 
 
+# Configurations the examples do not cover: (example, text, replacement).
+VARIANTS = {
+    "platform-regional-domain": ("platform.yaml", "  cloudfront: true\n", "  cloudfront: false\n"),
+}
+
+
+def _variant(name: str, base: Path) -> Path:
+    example, old, new = VARIANTS[name]
+    config = copy_examples(base / f"{name}-config").parent / example
+    text = config.read_text()
+    assert old in text, f"examples/{example} no longer contains {old!r}: update the variant"
+    config.write_text(text.replace(old, new))
+    return config
+
+
 @pytest.fixture(scope="session")
 def cycles(request, tmp_path_factory, standin_env) -> dict:
-    """The cycle of every selected example, two at a time."""
+    """The cycle of every selected example (and variant), two at a time."""
     base = tmp_path_factory.mktemp("cycles")
     jobs = {p: (lambda p=p: run_cycle(prepare(p, base / p.stem), standin_env)) for p in selected_params(request, "cycles", "example")}
+    for name in selected_params(request, "cycles", "variant"):
+        jobs[name] = lambda n=name: run_cycle(prepare(_variant(n, base), base / n), standin_env)
     return run_concurrently(jobs)
 
 
@@ -34,6 +51,14 @@ def test_terraform_accepts_applies_and_destroys(example: Path, cycles: dict) -> 
     assert isinstance(result, CycleResult)
     assert set(result.times) == {"init", "validate", "plan", "show", "apply", "replan", "destroy"}
     assert result.planned > 0
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_terraform_accepts_the_variants(variant: str, cycles: dict) -> None:
+    result = cycles[variant]
+    if isinstance(result, Exception):
+        raise result
+    assert set(result.times) == {"init", "validate", "plan", "show", "apply", "replan", "destroy"}
 
 
 # --- the gate can fail -------------------------------------------------------------------------------
