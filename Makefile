@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CONFIG ?= examples/platform.yaml
 OUT ?= build/terraform
 
-.PHONY: render validate test bench clean redis-server
+.PHONY: render validate test test-terraform bench clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,14 @@ validate: $(VENV)/.installed
 test: $(VENV)/.installed-dev .venv-checkov/.installed redis-server
 	$(BIN)/python -m pytest
 
+# The Terraform cycle of every example on the stand-in provider, alone.
+test-terraform: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m terraform
+
 bench: $(VENV)/.installed-dev redis-server
 	$(BIN)/python benchmarks/cli_speed.py
 	$(BIN)/python benchmarks/lambda_handler.py
+	$(BIN)/python benchmarks/terraform_cycle.py
 
 clean:
 	rm -rf build $(VENV) .venv-checkov

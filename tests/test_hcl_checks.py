@@ -1,5 +1,7 @@
 """Each check in tests/support/hcl_checks.py must be able to fail.
 
+(Schema, reference and wiring checks are Terraform's now: tests/test_terraform_cycle.py.)
+
 Every test writes a small rendered-Terraform tree to tmp_path: a known-good tree
 yields no error, and one targeted breakage yields exactly the expected message.
 """
@@ -13,26 +15,13 @@ from pathlib import Path
 import pytest
 
 try:
-    from tests.support.hcl_checks import (
-        SCHEMA_DIR,
-        load_tree,
-        reference_errors,
-        references,
-        schema_errors,
-        scoped_expressions,
-        value_expressions,
-    )
+    from tests.support.hcl_checks import hygiene_errors, load_tree, references, scoped_expressions, value_expressions
 except ModuleNotFoundError:
     # Plain `pytest` (not `python -m pytest`) puts tests/ rather than the repo
     # root on sys.path while tests/ has no __init__.py.
-    from support.hcl_checks import (  # type: ignore[no-redef]
-        SCHEMA_DIR,
-        load_tree,
-        reference_errors,
-        references,
-        schema_errors,
-        value_expressions,
-    )
+    from support.hcl_checks import hygiene_errors, load_tree, references, scoped_expressions, value_expressions  # type: ignore[no-redef]
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 ROOT_MAIN = """
 module "serving" {
@@ -415,8 +404,6 @@ output "banner" {
 }
 """
 
-EDGE = "modules/edge/main.tf"
-
 
 def edge_files() -> dict[str, str]:
     return {
@@ -427,10 +414,6 @@ def edge_files() -> dict[str, str]:
         "modules/edge/outputs.tf": EDGE_OUTPUTS,
         "modules/edge/versions.tf": EDGE_VERSIONS,
     }
-
-
-def edge_tree_with(tmp_path: Path, changes: dict[str, str]) -> Path:
-    return write_tree(tmp_path, {**edge_files(), **changes})
 
 
 def good_files() -> dict[str, str]:
@@ -475,9 +458,7 @@ def add_resource(text: str) -> str:
 
 
 def test_good_tree_has_no_errors(tmp_path):
-    root = write_tree(tmp_path, good_files())
-    assert schema_errors(root) == []
-    assert reference_errors(root) == []
+    assert hygiene_errors(write_tree(tmp_path, good_files())) == []
 
 
 def test_load_tree_groups_files_by_module(tmp_path):
@@ -493,299 +474,14 @@ def test_load_tree_reports_unparseable_file(tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# schema_errors
+# hygiene_errors
 # ---------------------------------------------------------------------------
-
-SERVING = "modules/serving/main.tf"
-
-
-def test_unknown_argument(tmp_path):
-    main = replace(SERVING_MAIN, "  kms_key_arn = var.kms_key_arn\n", "  kms_key_arn = var.kms_key_arn\n  kms_key = var.kms_key_arn\n")
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [f"{SERVING}: aws_sagemaker_endpoint_configuration.this: kms_key: unknown argument"]
-
-
-def test_unknown_argument_in_nested_block(tmp_path):
-    main = replace(SERVING_MAIN, 'capture_mode = "Input"', 'capture_mode = "Input"\n      mode = "x"')
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f"{SERVING}: aws_sagemaker_endpoint_configuration.this: "
-        "data_capture_config.capture_options[0].mode: unknown argument"
-    ]
-
-
-def test_missing_required_argument(tmp_path):
-    main = replace(SERVING_MAIN, '  comparison_operator = "GreaterThanThreshold"\n', "")
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [f"{SERVING}: aws_cloudwatch_metric_alarm.errors: comparison_operator: required argument is missing"]
-
-
-def test_required_argument_set_to_null_counts_as_missing(tmp_path):
-    main = replace(SERVING_MAIN, 'comparison_operator = "GreaterThanThreshold"', "comparison_operator = null")
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [f"{SERVING}: aws_cloudwatch_metric_alarm.errors: comparison_operator: required argument is missing"]
-
-
-def test_missing_required_nested_argument(tmp_path):
-    main = replace(SERVING_MAIN, "        wait_interval_in_seconds = 60\n", "")
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f"{SERVING}: aws_sagemaker_endpoint.this: deployment_config.blue_green_update_policy."
-        "traffic_routing_configuration.wait_interval_in_seconds: required argument is missing"
-    ]
-
-
-def test_missing_required_block(tmp_path):
-    text = 'resource "aws_sagemaker_endpoint_configuration" "bare" {\n  name = "x"\n}\n'
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert errors == [f"{SERVING}: aws_sagemaker_endpoint_configuration.bare: production_variants: required block is missing"]
-
-
-def test_single_block_repeated(tmp_path):
-    block = "  data_capture_config {\n"
-    start = SERVING_MAIN.index(block)
-    end = SERVING_MAIN.index("  lifecycle {")
-    main = SERVING_MAIN[:end] + SERVING_MAIN[start:end] + SERVING_MAIN[end:]
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f"{SERVING}: aws_sagemaker_endpoint_configuration.this: data_capture_config: block may appear at most once, found 2"
-    ]
-
-
-def test_max_items_exceeded(tmp_path):
-    main = replace(
-        SERVING_MAIN,
-        '    capture_options {\n      capture_mode = "Output"\n    }\n',
-        '    capture_options {\n      capture_mode = "Output"\n    }\n' * 2,
-    )
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f"{SERVING}: aws_sagemaker_endpoint_configuration.this: "
-        "data_capture_config.capture_options: at most 2 blocks allowed, found 3"
-    ]
-
-
-def test_unknown_resource_type(tmp_path):
-    text = 'resource "aws_sagemaker_endpointz" "x" {\n  name = "x"\n}\n'
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert len(errors) == 1
-    assert errors[0].startswith(f"{SERVING}: aws_sagemaker_endpointz.x: resource type aws_sagemaker_endpointz is not in the committed schema")
-
-
-def test_resource_type_outside_committed_list(tmp_path):
-    # A real provider type the renderer has not been cleared to emit.
-    text = 'resource "aws_instance" "x" {\n  ami = "ami-123"\n}\n'
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert len(errors) == 1 and "aws_instance is not in the committed schema" in errors[0]
-
-
-def test_type_of_provider_without_schema_rejected(tmp_path):
-    text = 'resource "google_storage_bucket" "x" {\n  name = "x"\n}\n\ndata "null_data_source" "n" {}\n'
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    known = "(hashicorp/archive, hashicorp/aws, hashicorp/awscc, hashicorp/random)"
-    assert errors == [
-        f"{SERVING}: google_storage_bucket.x: resource type google_storage_bucket belongs to no provider "
-        f"with a committed schema {known}",
-        f"{SERVING}: data.null_data_source.n: data source type null_data_source belongs to no provider "
-        f"with a committed schema {known}",
-    ]
-
-
-def test_only_the_given_schema_is_used(tmp_path):
-    text = 'resource "random_id" "x" {\n  byte_length = 4\n}\n'
-    root = tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)})
-    assert schema_errors(root) == []
-    errors = schema_errors(root, SCHEMA_DIR / "aws-provider-6.25.0.json")
-    assert errors == [
-        f"{SERVING}: random_id.x: resource type random_id belongs to no provider with a committed schema (hashicorp/aws)"
-    ]
-
-
-def test_unknown_data_source_type(tmp_path):
-    text = 'data "aws_caller_identityy" "me" {}\n'
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert len(errors) == 1 and errors[0].startswith(f"{SERVING}: data.aws_caller_identityy.me: data source type")
-
-
-def test_block_written_as_attribute_and_vice_versa(tmp_path):
-    text = """
-resource "aws_sagemaker_endpoint_configuration" "attr" {
-  production_variants = [{ model_name = "m" }]
-}
-
-resource "aws_kms_key" "blk" {
-  tags {
-    Name = "x"
-  }
-}
-"""
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert errors == [
-        f"{SERVING}: aws_sagemaker_endpoint_configuration.attr: production_variants: is a block, not an argument "
-        "(write `production_variants { ... }`)",
-        f"{SERVING}: aws_kms_key.blk: tags: is an argument, not a block (write `tags = ...`)",
-    ]
-
-
-def test_computed_only_attribute_cannot_be_set(tmp_path):
-    main = replace(SERVING_MAIN, "  assume_role_policy = data", '  arn = "x"\n  assume_role_policy = data')
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [f"{SERVING}: aws_iam_role.this: arn: is read-only (computed), it cannot be set"]
-
-
-def test_meta_arguments_allowed_and_dynamic_rejected(tmp_path):
-    text = """
-resource "aws_kms_key" "meta" {
-  count      = 1
-  provider   = aws.east
-  depends_on = [aws_iam_role.this]
-  lifecycle {
-    prevent_destroy = true
-    ignore_changes  = [tags]
-  }
-}
-
-resource "aws_kms_key" "both" {
-  count    = 1
-  for_each = toset(["a"])
-  lifecycle {
-    prevent_destroy = true
-    keep            = true
-  }
-}
-
-data "aws_iam_policy_document" "dyn" {
-  dynamic "statement" {
-    for_each = ["a"]
-    content {
-      actions = [statement.value]
-    }
-  }
-}
-"""
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert errors == [
-        f"{SERVING}: aws_kms_key.both: count and for_each are mutually exclusive",
-        f"{SERVING}: aws_kms_key.both: lifecycle.keep: unknown lifecycle argument",
-        f"{SERVING}: data.aws_iam_policy_document.dyn: dynamic: `dynamic` blocks are not supported by these checks",
-    ]
-
-
-def test_attributes_as_blocks_accept_both_syntaxes(tmp_path):
-    # aws_security_group.ingress is an SDKv2 "attribute as blocks": both forms are valid,
-    # and the provider's required fields are still enforced in block form.
-    text = """
-resource "aws_security_group" "attr_form" {
-  ingress = []
-}
-
-resource "aws_security_group" "missing_port" {
-  ingress {
-    from_port = 443
-    protocol  = "tcp"
-  }
-}
-"""
-    errors = schema_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert errors == [f"{SERVING}: aws_security_group.missing_port: ingress[0].to_port: required argument is missing"]
-
-
-# ---------------------------------------------------------------------------
-# reference_errors
-# ---------------------------------------------------------------------------
-
-
-def test_dangling_variable(tmp_path):
-    main = replace(SERVING_MAIN, "instance_type          = var.instance_type", "instance_type          = var.instance_typ")
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f'{SERVING}: aws_sagemaker_endpoint_configuration.this: var.instance_typ: no `variable "instance_typ"` in this module',
-        "modules/serving/variables.tf: variable.instance_type: declared but never used",
-    ]
-
-
-def test_dangling_variable_inside_string_interpolation(tmp_path):
-    main = replace(SERVING_MAIN, 'prefix = "${var.name}-serving"', 'prefix = "${var.name}-${var.stage}"')
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [f'{SERVING}: local.prefix: var.stage: no `variable "stage"` in this module']
-
-
-def test_dangling_reference_inside_heredoc_and_jsonencode(tmp_path):
-    main = replace(SERVING_MAIN, "Endpoint access for ${local.prefix}", "Endpoint access for ${local.missing}")
-    main = replace(main, "aws_sagemaker_endpoint.this.arn]", "aws_sagemaker_endpoint.gone.arn]")
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f"{SERVING}: aws_iam_role_policy.invoke: aws_sagemaker_endpoint.gone: not declared in this module",
-        f"{SERVING}: aws_security_group.this: local.missing: not defined in a `locals` block of this module",
-    ]
-
-
-def test_dangling_local(tmp_path):
-    main = replace(SERVING_MAIN, "  name               = local.prefix\n  assume_role_policy", "  name               = local.prefixx\n  assume_role_policy")
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [f"{SERVING}: aws_iam_role.this: local.prefixx: not defined in a `locals` block of this module"]
-
-
-def test_dangling_module_output(tmp_path):
-    outputs = replace(ROOT_OUTPUTS, "module.serving.endpoint_name", "module.serving.endpoint_arn")
-    errors = reference_errors(tree_with(tmp_path, {"outputs.tf": outputs}))
-    assert errors == ['outputs.tf: output.endpoint_name: module.serving.endpoint_arn: modules/serving has no output "endpoint_arn"']
-
-
-def test_dangling_module(tmp_path):
-    outputs = replace(ROOT_OUTPUTS, "module.serving.endpoint_name", "module.inference.endpoint_name")
-    errors = reference_errors(tree_with(tmp_path, {"outputs.tf": outputs}))
-    assert errors == ['outputs.tf: output.endpoint_name: module.inference: no `module "inference"` block in this module']
-
-
-def test_dangling_resource_and_data_reference(tmp_path):
-    main = replace(SERVING_MAIN, "aws_iam_role.this.arn", "aws_iam_role.exec.arn")
-    main = replace(main, "data.aws_iam_policy_document.assume.json", "data.aws_iam_policy_document.trust.json")
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f"{SERVING}: aws_iam_role.this: data.aws_iam_policy_document.trust: not declared in this module",
-        f"{SERVING}: aws_sagemaker_model.this: aws_iam_role.exec: not declared in this module",
-    ]
-
-
-def test_reference_to_resource_in_another_module(tmp_path):
-    # Resources are module-scoped: the serving module cannot see the security module's key.
-    main = replace(SERVING_MAIN, "kms_key_arn = var.kms_key_arn", "kms_key_arn = aws_kms_key.this.arn")
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert f"{SERVING}: aws_sagemaker_endpoint_configuration.this: aws_kms_key.this: not declared in this module" in errors
-
-
-def test_unknown_resource_attribute(tmp_path):
-    main = replace(SERVING_MAIN, "aws_sagemaker_model.this.name", "aws_sagemaker_model.this.model_name")
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": main}))
-    assert errors == [
-        f'{SERVING}: aws_sagemaker_endpoint_configuration.this: aws_sagemaker_model.this.model_name: '
-        'aws_sagemaker_model has no attribute "model_name"'
-    ]
-
-
-def test_undeclared_module_input(tmp_path):
-    root_main = replace(ROOT_MAIN, '  instance_type = "ml.m5.large"\n', '  instance_type = "ml.m5.large"\n  instance_count = 2\n')
-    errors = reference_errors(tree_with(tmp_path, {"main.tf": root_main}))
-    assert errors == ['main.tf: module.serving.instance_count: modules/serving declares no variable "instance_count"']
-
-
-def test_missing_required_module_input(tmp_path):
-    root_main = replace(ROOT_MAIN, "  kms_key_arn   = module.security.kms_key_arn\n", "")
-    errors = reference_errors(tree_with(tmp_path, {"main.tf": root_main}))
-    assert errors == ['main.tf: module.serving: required input "kms_key_arn" of modules/serving is not set']
-
-
-def test_module_source_without_tf_files(tmp_path):
-    root_main = replace(ROOT_MAIN, "./modules/security", "./modules/secure")
-    errors = reference_errors(tree_with(tmp_path, {"main.tf": root_main}))
-    assert "main.tf: module.security: source directory modules/secure has no .tf files" in errors
 
 
 def test_unused_variable_and_missing_description_and_type(tmp_path):
     variables = SERVING_VARIABLES + '\nvariable "spare" {\n  default = 1\n}\n'
     outputs = SERVING_OUTPUTS + '\noutput "role" {\n  value = aws_iam_role.this.arn\n}\n'
-    errors = reference_errors(
+    errors = hygiene_errors(
         tree_with(tmp_path, {"modules/serving/variables.tf": variables, "modules/serving/outputs.tf": outputs})
     )
     assert errors == [
@@ -797,17 +493,17 @@ def test_unused_variable_and_missing_description_and_type(tmp_path):
 
 
 def test_string_literals_are_not_references(tmp_path):
-    # IAM actions and ARNs inside literals must not be read as `aws_x.y` or `var.x`.
+    # `var.spare` inside a string literal (an IAM policy's text) is not a use of the variable.
+    variables = SERVING_VARIABLES + '\nvariable "spare" {\n  description = "Unused."\n  type        = string\n}\n'
     text = """
 resource "aws_iam_role_policy" "literal" {
   name   = "literal"
   role   = aws_iam_role.this.id
-  policy = "{\\"Action\\": \\"var.nothing\\", \\"Resource\\": \\"aws_s3_bucket.none.arn\\"}"
+  policy = "{\\"Action\\": \\"var.spare\\", \\"Resource\\": \\"aws_s3_bucket.none.arn\\"}"
 }
 """
-    root = tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)})
-    assert reference_errors(root) == []
-    assert schema_errors(root) == []
+    root = tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text), "modules/serving/variables.tf": variables})
+    assert hygiene_errors(root) == ["modules/serving/variables.tf: variable.spare: declared but never used"]
 
 
 # ---------------------------------------------------------------------------
@@ -919,183 +615,13 @@ def test_committed_archive_and_random_schemas():
 
 
 # ---------------------------------------------------------------------------
-# archive / random providers, provider aliases, for expressions
+# A tree with archive / random providers, a provider alias, for expressions
 # ---------------------------------------------------------------------------
 
 
 def test_edge_tree_has_no_errors(tmp_path):
     root = write_tree(tmp_path, edge_files())
     assert sorted(load_tree(root)["modules/edge"]) == ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
-    assert schema_errors(root) == []
-    assert reference_errors(root) == []
+    assert hygiene_errors(root) == []
 
 
-def test_versions_tf_with_only_a_terraform_block(tmp_path):
-    versions = 'terraform {\n  required_version = ">= 1.5"\n}\n'
-    root = tree_with(tmp_path, {"modules/serving/versions.tf": versions})
-    assert schema_errors(root) == []
-    assert reference_errors(root) == []
-
-
-def test_unknown_archive_file_argument(tmp_path):
-    main = replace(EDGE_MAIN, '  source_dir  = "${path.module}/src"\n', '  source_directory = "${path.module}/src"\n')
-    errors = schema_errors(edge_tree_with(tmp_path, {EDGE: main}))
-    assert errors == [f"{EDGE}: data.archive_file.fn: source_directory: unknown argument"]
-
-
-def test_archive_and_random_required_and_computed(tmp_path):
-    main = replace(EDGE_MAIN, '  type        = "zip"\n', "")
-    main = replace(main, "  length  = 32\n", '  length  = null\n  result  = "x"\n')
-    errors = schema_errors(edge_tree_with(tmp_path, {EDGE: main}))
-    assert errors == [
-        f"{EDGE}: random_password.auth: result: is read-only (computed), it cannot be set",
-        f"{EDGE}: random_password.auth: length: required argument is missing",
-        f"{EDGE}: data.archive_file.fn: type: required argument is missing",
-    ]
-
-
-def test_unknown_archive_and_random_types(tmp_path):
-    text = 'resource "random_passwords" "p" {\n  length = 8\n}\n\ndata "archive_files" "f" {}\n'
-    errors = schema_errors(edge_tree_with(tmp_path, {EDGE: EDGE_MAIN + "\n" + text}))
-    assert errors == [
-        f"{EDGE}: random_passwords.p: resource type random_passwords is not in the committed schema for "
-        "hashicorp/random 3.7.2 (unknown, or not yet listed in tools/provider_schema/extract.py)",
-        f"{EDGE}: data.archive_files.f: data source type archive_files is not in the committed schema for "
-        "hashicorp/archive 2.7.1 (unknown, or not yet listed in tools/provider_schema/extract.py)",
-    ]
-
-
-def test_unknown_archive_and_random_attribute_references(tmp_path):
-    main = replace(EDGE_MAIN, "data.archive_file.fn.output_base64sha256", "data.archive_file.fn.output_hash")
-    main = replace(main, "random_password.auth.result", "random_password.auth.value")
-    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
-    assert errors == [
-        f'{EDGE}: aws_secretsmanager_secret_version.auth: random_password.auth.value: random_password has no attribute "value"',
-        f'{EDGE}: aws_lambda_function.edge: data.archive_file.fn.output_hash: archive_file has no attribute "output_hash"',
-    ]
-
-
-def test_undeclared_provider_alias_on_resource(tmp_path):
-    main = replace(EDGE_MAIN, "  provider          = aws.us_east_1\n", "  provider          = aws.useast1\n")
-    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
-    assert errors == [
-        f'{EDGE}: aws_acm_certificate.this: provider = aws.useast1: no `provider "aws"` block with '
-        'alias = "useast1" and no configuration_aliases entry aws.useast1 in this module'
-    ]
-
-
-def test_alias_must_be_declared_in_the_module_itself(tmp_path):
-    # The root declares aws.us_east_1, but aliased providers are not inherited.
-    versions = replace(EDGE_VERSIONS, "      configuration_aliases = [aws.us_east_1]\n", "")
-    errors = reference_errors(edge_tree_with(tmp_path, {"modules/edge/versions.tf": versions}))
-    undeclared = 'no `provider "aws"` block with alias = "us_east_1" and no configuration_aliases entry aws.us_east_1 in this module'
-    assert errors == [
-        "main.tf: module.edge: providers: aws.us_east_1 = aws.us_east_1: modules/edge has no configuration_aliases entry aws.us_east_1",
-        f"{EDGE}: aws_acm_certificate.this: provider = aws.us_east_1: {undeclared}",
-        f"{EDGE}: aws_acm_certificate_validation.this: provider = aws.us_east_1: {undeclared}",
-    ]
-
-
-def test_provider_of_another_type(tmp_path):
-    main = replace(EDGE_MAIN, "  length  = 32\n", "  provider = aws.us_east_1\n  length  = 32\n")
-    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
-    assert errors == [f"{EDGE}: random_password.auth: provider = aws.us_east_1: random_password is not a resource type of provider aws"]
-
-
-def test_module_providers_map(tmp_path):
-    # Undeclared alias in the caller, and the child's configuration alias not passed.
-    root_main = replace(EDGE_ROOT_MAIN, "    aws.us_east_1 = aws.us_east_1\n", "    aws = aws.virginia\n")
-    errors = reference_errors(edge_tree_with(tmp_path, {"main.tf": root_main}))
-    assert errors == [
-        'main.tf: module.edge: providers: aws = aws.virginia: no `provider "aws"` block with alias = "virginia" '
-        "and no configuration_aliases entry aws.virginia in this module",
-        "main.tf: module.edge: providers: modules/edge needs a configuration for aws.us_east_1 "
-        "(configuration_aliases); pass it as `aws.us_east_1 = <provider>`",
-    ]
-
-
-def test_module_providers_map_omitted(tmp_path):
-    root_main = replace(EDGE_ROOT_MAIN, "  providers = {\n    aws.us_east_1 = aws.us_east_1\n  }\n", "")
-    errors = reference_errors(edge_tree_with(tmp_path, {"main.tf": root_main}))
-    assert errors == [
-        "main.tf: module.edge: providers: modules/edge needs a configuration for aws.us_east_1 "
-        "(configuration_aliases); pass it as `aws.us_east_1 = <provider>`"
-    ]
-
-
-def test_malformed_required_providers(tmp_path):
-    versions = replace(EDGE_VERSIONS, "[aws.us_east_1]", "[aws.us_east_1, random.x]")
-    versions = replace(versions, '      version = "~> 3.7"\n', '      version = "~> 3.7"\n      alias   = "x"\n')
-    errors = reference_errors(edge_tree_with(tmp_path, {"modules/edge/versions.tf": versions}))
-    assert errors == [
-        "modules/edge/versions.tf: terraform.required_providers.aws.configuration_aliases: "
-        "'${random.x}' is not a aws.<alias> reference",
-        "modules/edge/versions.tf: terraform.required_providers.random.alias: unknown argument",
-    ]
-
-
-def test_duplicate_provider_configuration(tmp_path):
-    root_main = EDGE_ROOT_MAIN + '\nprovider "aws" {\n  alias  = "us_east_1"\n  region = "us-east-1"\n}\n'
-    errors = reference_errors(edge_tree_with(tmp_path, {"main.tf": root_main}))
-    assert errors == ["main.tf: provider.aws.us_east_1: declared more than once"]
-
-
-def test_for_expression_over_undeclared_resource(tmp_path):
-    main = replace(EDGE_MAIN, "[for r in aws_route53_record.validation :", "[for r in aws_route53_record.validations :")
-    main = replace(main, "for dvo in aws_acm_certificate.this.domain_validation_options", "for dvo in aws_acm_certificate.this.validation_options")
-    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
-    assert errors == [
-        f'{EDGE}: aws_route53_record.validation: aws_acm_certificate.this.validation_options: '
-        'aws_acm_certificate has no attribute "validation_options"',
-        f"{EDGE}: aws_acm_certificate_validation.this: aws_route53_record.validations: not declared in this module",
-    ]
-
-
-def test_iteration_variable_used_outside_its_for(tmp_path):
-    main = replace(EDGE_MAIN, "  ttl     = 60\n", "  ttl     = dvo.ttl\n")
-    main = replace(main, "    ${h}.${var.domain_name}\n    %{ endfor ~}\n", "    ${h}.${var.domain_name}\n    %{ endfor ~}\n    ${h.last}\n")
-    errors = reference_errors(edge_tree_with(tmp_path, {EDGE: main}))
-    assert errors == [
-        f"{EDGE}: aws_route53_record.validation: dvo.ttl: not declared in this module",
-        f"{EDGE}: local.banner: h.last: not declared in this module",
-    ]
-
-
-def test_lifecycle_ignore_changes_paths_are_not_references(tmp_path):
-    text = """
-resource "aws_kms_key" "ignored" {
-  lifecycle {
-    ignore_changes       = [tags.Name, policy]
-    replace_triggered_by = [aws_kms_key.gone.arn]
-  }
-}
-"""
-    errors = reference_errors(tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text)}))
-    assert errors == [f"{SERVING}: aws_kms_key.ignored: aws_kms_key.gone: not declared in this module"]
-
-
-def test_dynamic_block_iterators_in_a_parsed_tree(tmp_path):
-    text = """
-data "aws_iam_policy_document" "dyn" {
-  dynamic "statement" {
-    for_each = var.statements
-    content {
-      actions   = statement.value.actions
-      resources = [for r in statement.value.resources : "${r}/*"]
-    }
-  }
-  dynamic "statement" {
-    for_each = var.statements
-    iterator = st
-    content {
-      actions = st.value.actions
-      sid     = statement.key
-    }
-  }
-}
-"""
-    variables = SERVING_VARIABLES + '\nvariable "statements" {\n  description = "Extra statements."\n  type        = any\n  default     = []\n}\n'
-    root = tree_with(tmp_path, {"modules/serving/main.tf": add_resource(text), "modules/serving/variables.tf": variables})
-    assert reference_errors(root) == [
-        f"{SERVING}: data.aws_iam_policy_document.dyn: statement.key: not declared in this module"
-    ]

@@ -1,16 +1,21 @@
-"""`mlinfra deploy` / `destroy` end to end with the real terraform binary and the real null provider.
+"""`mlinfra deploy` / `destroy` end to end with the real terraform binary.
 
-The AWS provider cannot be installed offline, so the render step is given a null-provider tree: the
-terraform side (init, workspace, plan to a file, summary, confirmation, apply of that plan, outputs,
-destroy, and every failure path) runs for real.
+The first tests run the real rendered tree of an example through the real CLI, on the stand-in AWS
+provider (tests/support/standin): plan shown, confirmation, apply of exactly that plan, a second deploy
+that changes nothing, destroy.  The failure paths (plan error, apply error, refusal, workspaces) run on a
+small null-provider tree, where each is easy to provoke.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 import sys
 from pathlib import Path, PurePosixPath
 
+import typer.testing
 import pytest
 from typer.testing import CliRunner
 
@@ -18,7 +23,8 @@ import mlinfra.render
 from mlinfra.cli import app
 from mlinfra.ops.terraform import PlanSummary, Refused, Terraform, TerraformError, find_terraform, run_workflow, summarize
 from mlinfra.render import Rendered
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_examples
+from tests.support.terraform_cycle import relax
 
 PLATFORM = ROOT / "examples" / "platform.yaml"
 NULL_PROVIDER = Path(sys.prefix) / "lib" / "terraform-provider-null_v2.1.2_x4"
@@ -85,9 +91,95 @@ def renders(monkeypatch):
     return use
 
 
-def deploy(terraform, env, out: Path, *args: str):
+def deploy(terraform, env, out: Path, *args: str, config: Path = PLATFORM, command: str = "deploy", input: str | None = None):
     runner = CliRunner()
-    return runner.invoke(app, ["deploy", str(PLATFORM), "-o", str(out), "--terraform", terraform.binary, *args], env=env)
+    return runner.invoke(app, [command, str(config), "-o", str(out), "--terraform", terraform.binary, *args], env=env, input=input)
+
+
+# --- the real rendered tree on the stand-in provider ----------------------------------------------------
+
+
+@pytest.fixture
+def relaxed_render(monkeypatch):
+    """The real render, with only the test-only adjustment Terraform 1.0.3 needs (required_version;
+    see tests/support/terraform_cycle.py)."""
+    real = mlinfra.render.render_project
+
+    def render(config, base_dir=Path(".")):
+        rendered = real(config, base_dir)
+        return Rendered(files=relax(rendered.files), modules=rendered.modules, resources=rendered.resources, endpoints=rendered.endpoints)
+
+    monkeypatch.setattr(mlinfra.render, "render_project", render)
+
+
+def _state(out: Path) -> dict:
+    return json.loads((out / "terraform.tfstate").read_text())
+
+
+@pytest.mark.terraform
+def test_deploy_and_destroy_a_rendered_example(terraform, standin_env, relaxed_render, tmp_path: Path, monkeypatch) -> None:
+    config = copy_examples(tmp_path / "config").parent / "serverless.yaml"
+    out = tmp_path / "out"
+    # Someone is at a terminal to confirm: CliRunner's stdin (which carries the answer) says it is a TTY.
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True, raising=False)
+
+    first = deploy(terraform, standin_env, out, config=config, input="y\n")
+    assert first.exit_code == 0, first.output
+    planned = json.loads(terraform.run("show", "-json", "mlinfra.tfplan", cwd=out).stdout)
+    creates = sorted(rc["address"] for rc in planned["resource_changes"] if rc["change"]["actions"] == ["create"])
+    summary = f"{len(creates)} to add, 0 to change, 0 to destroy"
+    assert f"Apply this plan ({summary})? [y/N]: y" in first.output  # the plan was shown and confirmed
+    assert f"plan: {summary}" in first.output and "applied" in first.output
+    assert "endpoint_scoring_name = fraud-dev-scoring" in first.output
+    # Exactly that plan was applied: the state holds what it planned to create, nothing else.
+    state = _state(out)
+    applied = sorted(
+        (f"{r['module']}." if "module" in r else "") + f"{r['type']}.{r['name']}" + (f"[{i['index_key']!r}]".replace("'", '"') if "index_key" in i else "")
+        for r in state["resources"] if r["mode"] == "managed" for i in r["instances"]
+    )
+    assert applied == creates
+
+    # A second deploy re-renders, plans nothing, asks nothing and writes nothing to the state.
+    again = deploy(terraform, standin_env, out, config=config)
+    assert again.exit_code == 0, again.output
+    assert "plan: 0 to add, 0 to change, 0 to destroy" in again.output and "no changes" in again.output
+    assert "Apply this plan" not in again.output
+    assert _state(out)["serial"] == state["serial"]
+
+    gone = deploy(terraform, standin_env, out, "--auto-approve", config=config, command="destroy")
+    assert gone.exit_code == 0, gone.output
+    assert f"0 to add, 0 to change, {len(creates)} to destroy" in gone.output and "destroyed" in gone.output
+    assert [r for r in _state(out)["resources"] if r["mode"] == "managed"] == []
+
+    # The lock file init wrote pins the stand-in's launcher (its h1: directory hash): it lives in the
+    # test's folder only (test_no_lock_file_reaches_users).
+    lock = (out / ".terraform.lock.hcl").read_text()
+    launcher_dir = Path(standin_env["TF_CLI_CONFIG_FILE"]).parent / "mirror/registry.terraform.io/hashicorp/aws/6.25.0/linux_amd64"
+    assert re.search(r'provider "registry.terraform.io/hashicorp/aws" \{\n  version +?= "6.25.0"', lock), lock
+    assert f'"{_h1(launcher_dir)}"' in lock
+
+
+def _h1(folder: Path) -> str:
+    """Terraform's "h1:" package hash (Go's dirhash.Hash1) of an unpacked provider folder."""
+    summary = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}\n" for p in sorted(folder.rglob("*")) if p.is_file())
+    return "h1:" + base64.b64encode(hashlib.sha256(summary.encode()).digest()).decode()
+
+
+def test_no_lock_file_reaches_users() -> None:
+    """Nothing mlinfra ships or writes carries a lock file (one made with the stand-in would pin its
+    hashes, and the real provider would then fail `terraform init`)."""
+    import subprocess
+
+    from mlinfra.config import load_config
+    from mlinfra.render import render_project
+
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        files = render_project(load_config(example), example.parent).files
+        assert not [p for p in files if p.name == ".terraform.lock.hcl"], example
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert not [p for p in tracked if p.endswith(".terraform.lock.hcl")]
+    for shipped in ("templates", "src", "examples"):
+        assert not list((ROOT / shipped).rglob(".terraform.lock.hcl")), shipped
 
 
 def test_deploy_applies_the_plan_it_showed(terraform, tf_env, renders, tmp_path: Path, monkeypatch) -> None:

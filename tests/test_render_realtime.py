@@ -11,7 +11,7 @@ from mlinfra.config import load_config
 from mlinfra.render import render_project
 from mlinfra.write import write_tree
 from tests.conftest import copy_examples
-from tests.support.hcl_checks import load_tree, reference_errors, schema_errors
+from tests.support.hcl_checks import hygiene_errors, load_tree
 from tests.support.sagemaker_checks import sagemaker_errors
 from tests.test_render import blocks, s
 from tests.test_sagemaker_checks import KnownPlanDefect
@@ -163,7 +163,7 @@ def test_regional_domain_without_cloudfront(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(render_project(load_config(config), config.parent).files, out)
     errors = sagemaker_errors(out)
-    assert schema_errors(out) == [] and reference_errors(out) == [] and [e for e in errors if "enables network isolation" not in e] == []
+    assert hygiene_errors(out) == [] and [e for e in errors if "enables network isolation" not in e] == []  # Terraform: test_terraform_cycle.py
     tree = load_tree(out)
     edge = res(tree, "edge")
     assert "aws_cloudfront_distribution.this" not in edge and "provider" not in edge["aws_acm_certificate.this"]

@@ -6,23 +6,19 @@ A rendered tree is a root module (``*.tf`` in the root directory) whose
 Every directory holding ``.tf`` files is one Terraform module; all its files
 are read together.
 
+What Terraform itself checks -- argument names and types, required arguments, block counts,
+resource types, dangling references, module inputs, provider wiring -- is left to Terraform: every
+rendered example goes through ``terraform validate``/``plan``/``apply`` on the stand-in provider, which
+serves the committed schemas (tests/test_terraform_cycle.py, whose breakage tests prove each of those
+failures).  What remains here is what Terraform accepts but a reviewer would not, and the HCL reading
+that tests/support/sagemaker_checks.py builds on.
+
 Public functions (pure; they only read files):
 
 * ``load_tree(root) -> {module_dir: {file_name: parsed_hcl}}``
-* ``schema_errors(root, schema_path=None) -> [str]`` -- resources and data
-  sources against the committed provider schemas.
-* ``reference_errors(root, schema_path=None) -> [str]`` -- ``var.``/``local.``/
-  ``module.``/``data.``/resource references, module inputs, provider
-  configurations (``provider = aws.<alias>``, module ``providers`` maps,
-  ``configuration_aliases``), unused variables, missing descriptions/types.
-
-Schemas: by default every ``tests/schema/*-provider-*.json`` (made by
-``tools/provider_schema/extract.py``: hashicorp/aws, hashicorp/archive,
-hashicorp/random).  ``schema_path`` may instead name one file or an iterable of
-files.  A type is looked up in the schema of the provider its name starts with
-(``aws_kms_key`` -> hashicorp/aws, ``archive_file`` -> hashicorp/archive); a
-type of a provider without a schema, or missing from its provider's schema, is
-an error.
+* ``hygiene_errors(root) -> [str]`` -- variables declared but never used, variables without
+  description or type, outputs without description.
+* ``references`` / ``scoped_expressions`` / ``value_expressions`` -- the expression scanner.
 
 References (see ``references``): any ``a.b`` traversal not starting with
 ``var``/``local``/``module``/``data`` or a built-in object (``count``,
@@ -57,36 +53,13 @@ python-hcl2 (v8) output, as relied on below:
 from __future__ import annotations
 
 import functools
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import hcl2
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
-SCHEMA_GLOB = "*-provider-*.json"
-
-# Arguments Terraform accepts in every resource / data block.
-META_ARGUMENTS = {"count", "for_each", "provider", "depends_on"}
-META_BLOCKS = {"lifecycle"}
-LIFECYCLE_ARGUMENTS = {
-    "create_before_destroy",
-    "prevent_destroy",
-    "ignore_changes",
-    "replace_triggered_by",
-    "precondition",
-    "postcondition",
-}
-# Valid Terraform that the renderer never emits and these checks cannot follow.
-UNSUPPORTED_BLOCKS = {"dynamic", "provisioner", "connection"}
-
-# Arguments of a `module` block that are not input variables of the child.
-MODULE_META_ARGUMENTS = {"source", "version", "providers", "depends_on", "count", "for_each"}
-
-# Attributes every resource can be referenced by, schema or not.
-ALWAYS_REFERENCEABLE = {"id", "arn"}
 
 # Objects Terraform provides in expressions: `each.value`, `path.module`, ...
 BUILTIN_OBJECTS = {"count", "each", "self", "path", "terraform"}
@@ -170,171 +143,6 @@ def _blocks(parsed: dict, kind: str, labels: int) -> Iterator[tuple[tuple[str, .
 # --------------------------------------------------------------------------
 # Schema checks
 # --------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=16)
-def _load_schema(path: str) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def default_schema_paths() -> list[Path]:
-    """Every committed provider schema: ``tests/schema/*-provider-*.json``."""
-    return sorted(SCHEMA_DIR.glob(SCHEMA_GLOB))
-
-
-def load_schemas(schema_path: Path | str | Iterable[Path | str] | None = None) -> dict[str, dict]:
-    """Schemas by provider name (``"aws"``, ``"archive"``, ...), i.e. by type prefix.
-
-    ``None`` loads every default schema; otherwise one path or several.  Two
-    schemas of one provider, or none at all, raise ValueError.
-    """
-    if schema_path is None:
-        paths: list[Path | str] = list(default_schema_paths())
-    elif isinstance(schema_path, (str, Path)):
-        paths = [schema_path]
-    else:
-        paths = list(schema_path)
-    schemas: dict[str, dict] = {}
-    for path in paths:
-        schema = _load_schema(str(path))
-        name = _provider_label(schema).rsplit("/", 1)[-1]
-        if name in schemas:
-            raise ValueError(f"two schemas for {_provider_label(schema)}: {path} and another file")
-        schemas[name] = schema
-    if not schemas:
-        raise ValueError(f"no provider schema ({SCHEMA_DIR}/{SCHEMA_GLOB})")
-    return schemas
-
-
-def _provider_label(schema: dict) -> str:
-    """registry.terraform.io/hashicorp/aws -> hashicorp/aws"""
-    return schema["source"].removeprefix("registry.terraform.io/")
-
-
-def _type_provider(tf_type: str) -> str:
-    """aws_kms_key -> aws: Terraform's default provider for a type is its first word."""
-    return tf_type.split("_", 1)[0]
-
-
-def _type_schema(schemas: dict[str, dict], section: str, tf_type: str) -> dict | None:
-    schema = schemas.get(_type_provider(tf_type))
-    return None if schema is None else schema[section].get(tf_type)
-
-
-def schema_errors(
-    root: Path, schema_path: Path | str | Iterable[Path | str] | None = None
-) -> list[str]:
-    """Check every resource/data block of every module against the schemas."""
-    schemas = load_schemas(schema_path)
-    errors: list[str] = []
-    for module_dir, files in load_tree(root).items():
-        for file_name, parsed in files.items():
-            where = _file(module_dir, file_name)
-            for kind, section in (("resource", "resources"), ("data", "data_sources")):
-                for (tf_type, name), body in _blocks(parsed, kind, 2):
-                    address = f"{tf_type}.{name}" if kind == "resource" else f"data.{tf_type}.{name}"
-                    prefix = f"{where}: {address}"
-                    type_schema = _type_schema(schemas, section, tf_type)
-                    if type_schema is None:
-                        errors.append(f"{prefix}: {_unknown_type_message(kind, tf_type, schemas)}")
-                        continue
-                    errors.extend(f"{prefix}: {e}" for e in _check_top_level(body, type_schema))
-    return errors
-
-
-def _unknown_type_message(kind: str, tf_type: str, schemas: dict[str, dict]) -> str:
-    noun = "resource" if kind == "resource" else "data source"
-    schema = schemas.get(_type_provider(tf_type))
-    if schema is not None:
-        return (
-            f"{noun} type {tf_type} is not in the committed schema for "
-            f"{_provider_label(schema)} {schema['version']} (unknown, or not yet listed in "
-            "tools/provider_schema/extract.py)"
-        )
-    known = ", ".join(sorted(_provider_label(s) for s in schemas.values()))
-    return f"{noun} type {tf_type} belongs to no provider with a committed schema ({known})"
-
-
-def _check_top_level(body: dict, type_schema: dict) -> list[str]:
-    errors: list[str] = []
-    if "count" in body and "for_each" in body:
-        errors.append("count and for_each are mutually exclusive")
-    lifecycle = body.get("lifecycle")
-    if lifecycle is not None:
-        if not _is_block_list(lifecycle):
-            errors.append("lifecycle: must be a block")
-        elif len(lifecycle) > 1:
-            errors.append("lifecycle: block may appear only once")
-        else:
-            for key in lifecycle[0]:
-                if key != MARK and key not in LIFECYCLE_ARGUMENTS:
-                    errors.append(f"lifecycle.{key}: unknown lifecycle argument")
-    content = {k: v for k, v in body.items() if k not in META_ARGUMENTS | META_BLOCKS}
-    errors.extend(_check_body(content, type_schema, ""))
-    return errors
-
-
-def _check_body(body: dict, block_schema: dict, path: str) -> list[str]:
-    """Arguments and nested blocks of one block body, recursively."""
-    errors: list[str] = []
-    attributes = block_schema["attributes"]
-    blocks = block_schema["blocks"]
-
-    def at(name: str) -> str:
-        return f"{path}.{name}" if path else name
-
-    for key, value in body.items():
-        if key == MARK:
-            continue
-        if key in UNSUPPORTED_BLOCKS:
-            errors.append(f"{at(key)}: `{key}` blocks are not supported by these checks")
-            continue
-        if _is_block_list(value):
-            if key in blocks:
-                errors.extend(_check_block_occurrences(key, value, blocks[key], at(key)))
-            elif key in attributes:
-                errors.append(f"{at(key)}: is an argument, not a block (write `{key} = ...`)")
-            else:
-                errors.append(f"{at(key)}: unknown block type")
-            continue
-        if key in attributes:
-            flags = attributes[key]
-            if not (flags["optional"] or flags["required"]):
-                errors.append(f"{at(key)}: is read-only (computed), it cannot be set")
-            continue
-        if key in blocks:
-            if not blocks[key].get("attribute_syntax"):
-                errors.append(f"{at(key)}: is a block, not an argument (write `{key} {{ ... }}`)")
-            continue
-        errors.append(f"{at(key)}: unknown argument")
-
-    for name, flags in sorted(attributes.items()):
-        # `name = null` is the same as leaving it out.
-        if flags["required"] and body.get(name) is None:
-            errors.append(f"{at(name)}: required argument is missing")
-    for name, spec in sorted(blocks.items()):
-        if name not in body and spec.get("min_items", 0) > 0:
-            errors.append(f"{at(name)}: required block is missing")
-    return errors
-
-
-def _check_block_occurrences(name: str, occurrences: list[dict], spec: dict, path: str) -> list[str]:
-    errors: list[str] = []
-    count = len(occurrences)
-    # SDKv2 `MaxItems: 1` blocks are lists of at most one element.
-    at_most_one = spec["nesting"] == "single" or spec.get("max_items") == 1
-    if at_most_one and count > 1:
-        errors.append(f"{path}: block may appear at most once, found {count}")
-    elif "max_items" in spec and count > spec["max_items"]:
-        errors.append(f"{path}: at most {spec['max_items']} blocks allowed, found {count}")
-    if count < spec.get("min_items", 0):
-        errors.append(f"{path}: at least {spec['min_items']} blocks required, found {count}")
-    for index, occurrence in enumerate(occurrences):
-        # Repeated blocks (list or set) are told apart by their order in the file.
-        sub = path if at_most_one else f"{path}[{index}]"
-        errors.extend(_check_body(occurrence, spec["block"], sub))
-    return errors
 
 
 # --------------------------------------------------------------------------
@@ -581,152 +389,17 @@ def references(skeleton: str, bound: Iterable[str] = ()) -> list[Reference]:
 
 
 # --------------------------------------------------------------------------
-# Reference checks
+# Module hygiene
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class _Module:
-    """Declarations of one module directory: name -> (file, body)."""
-
-    variables: dict[str, tuple[str, dict]] = field(default_factory=dict)
-    locals: dict[str, str] = field(default_factory=dict)
-    outputs: dict[str, tuple[str, dict]] = field(default_factory=dict)
-    calls: dict[str, tuple[str, dict]] = field(default_factory=dict)
-    resources: dict[tuple[str, str], str] = field(default_factory=dict)
-    data: dict[tuple[str, str], str] = field(default_factory=dict)
-    # "aws" / "aws.us_east_1" -> file of its `provider "aws"` block.
-    provider_configs: dict[str, str] = field(default_factory=dict)
-    # "aws.us_east_1" -> file of the `configuration_aliases` naming it.
-    configuration_aliases: dict[str, str] = field(default_factory=dict)
-    # required_providers local name -> source ("hashicorp/aws").
-    provider_sources: dict[str, str] = field(default_factory=dict)
-
-    def provider_type(self, local_name: str) -> str:
-        """Provider type of a local name: `aws` unless required_providers maps it elsewhere."""
-        return self.provider_sources.get(local_name, local_name).rsplit("/", 1)[-1]
-
-    def has_provider_config(self, address: str) -> bool:
-        return address in self.provider_configs or address in self.configuration_aliases
-
-
-_PROVIDER_REF = re.compile(rf"^({_IDENT})(?:\.({_IDENT}))?$")
-
-
-def _provider_ref(value: Any) -> str | None:
-    """`aws` / `aws.east` from python-hcl2 ('aws', '${aws.east}'); None if not one."""
-    if not isinstance(value, str):
-        return None
-    text = _strip_interpolation(value)
-    return text if _PROVIDER_REF.match(text) else None
-
-
-def _undeclared_alias(address: str) -> str:
-    name, alias = address.split(".", 1)
-    return (
-        f'no `provider "{name}"` block with alias = "{alias}" and no configuration_aliases '
-        f"entry {address} in this module"
-    )
-
-
-def _declarations(module_dir: str, files: dict[str, dict], errors: list[str]) -> _Module:
-    mod = _Module()
-
-    def declare(table: dict, key: Any, value: Any, where: str, what: str) -> None:
-        if key in table:
-            errors.append(f"{where}: {what}: declared more than once")
-        table[key] = value
-
+def _declared(files: dict[str, dict], module_dir: str, kind: str) -> dict[str, tuple[str, dict]]:
+    """`variable` / `output` blocks of one module: name -> (file, body)."""
+    found: dict[str, tuple[str, dict]] = {}
     for file_name, parsed in files.items():
-        where = _file(module_dir, file_name)
-        for (name,), body in _blocks(parsed, "variable", 1):
-            declare(mod.variables, name, (where, body), where, f"variable.{name}")
-        for (name,), body in _blocks(parsed, "output", 1):
-            declare(mod.outputs, name, (where, body), where, f"output.{name}")
-        for (name,), body in _blocks(parsed, "module", 1):
-            declare(mod.calls, name, (where, body), where, f"module.{name}")
-        for (tf_type, name), _body in _blocks(parsed, "resource", 2):
-            declare(mod.resources, (tf_type, name), where, where, f"{tf_type}.{name}")
-        for (tf_type, name), _body in _blocks(parsed, "data", 2):
-            declare(mod.data, (tf_type, name), where, where, f"data.{tf_type}.{name}")
-        for (), body in _blocks(parsed, "locals", 0):
-            for name in body:
-                if name != MARK:
-                    declare(mod.locals, name, where, where, f"local.{name}")
-        for (name,), body in _blocks(parsed, "provider", 1):
-            alias = body.get("alias")
-            if alias is None:
-                address = name
-            elif isinstance(alias, str) and _PROVIDER_REF.match(_unquote(alias)) and alias.startswith('"'):
-                address = f"{name}.{_unquote(alias)}"
-            else:
-                errors.append(f"{where}: provider.{name}: alias: must be a string literal name, got {alias!r}")
-                continue
-            declare(mod.provider_configs, address, where, where, f"provider.{address}")
-        for (), body in _blocks(parsed, "terraform", 0):
-            _terraform_declarations(body, where, mod, errors, declare)
-    return mod
-
-
-def _terraform_declarations(body: dict, where: str, mod: _Module, errors: list[str], declare) -> None:
-    """`required_providers` of a `terraform` block: sources and configuration_aliases."""
-    required = body.get("required_providers")
-    if required is None:
-        return
-    if not _is_block_list(required):
-        errors.append(f"{where}: terraform.required_providers: must be a block")
-        return
-    for block in required:
-        for local_name, spec in block.items():
-            if local_name == MARK:
-                continue
-            prefix = f"{where}: terraform.required_providers.{local_name}"
-            if not isinstance(spec, dict):
-                errors.append(f"{prefix}: must be an object {{ source = ..., version = ... }}")
-                continue
-            unknown = set(spec) - {"source", "version", "configuration_aliases"}
-            for key in sorted(unknown):
-                errors.append(f"{prefix}.{key}: unknown argument")
-            source = spec.get("source")
-            if isinstance(source, str) and source.startswith('"'):
-                mod.provider_sources[local_name] = _unquote(source)
-            elif source is not None:
-                errors.append(f"{prefix}.source: must be a string literal")
-            aliases = spec.get("configuration_aliases")
-            if aliases is None:
-                continue
-            if not isinstance(aliases, list):
-                errors.append(f"{prefix}.configuration_aliases: must be a list like [{local_name}.<alias>]")
-                continue
-            for entry in aliases:
-                address = _provider_ref(entry)
-                if address is None or "." not in address or address.split(".")[0] != local_name:
-                    errors.append(
-                        f"{prefix}.configuration_aliases: {entry!r} is not a {local_name}.<alias> reference"
-                    )
-                    continue
-                declare(mod.configuration_aliases, address, where, where, f"configuration_aliases {address}")
-
-
-def _module_source_dir(module_dir: str, body: dict) -> str | None:
-    """Tree key of a local module source, or None when not a local path."""
-    source = body.get("source")
-    if not isinstance(source, str):
-        return None
-    source = _unquote(source)
-    if not source.startswith(("./", "../")):
-        return None
-    parts: list[str] = [] if module_dir == "." else module_dir.split("/")
-    for part in source.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts) or "."
+        for (name,), body in _blocks(parsed, kind, 1):
+            found[name] = (_file(module_dir, file_name), body)
+    return found
 
 
 def _without(body: dict, *keys: str) -> dict:
@@ -743,182 +416,43 @@ def _resource_expressions(body: dict) -> dict:
     return body
 
 
-def _scan_items(files: dict[str, dict], module_dir: str) -> Iterator[tuple[str, str, Any, bool]]:
-    """(file, address, value, counts_as_use) for every expression-bearing block."""
-    for file_name, parsed in files.items():
-        where = _file(module_dir, file_name)
-        for (name,), body in _blocks(parsed, "variable", 1):
-            # A variable's own validation may mention it; that is not a use.
-            yield where, f"variable.{name}", body, False
-        for (name,), body in _blocks(parsed, "output", 1):
-            yield where, f"output.{name}", body, True
-        for (name,), body in _blocks(parsed, "module", 1):
-            yield where, f"module.{name}", _without(body, "providers"), True
-        for (tf_type, name), body in _blocks(parsed, "resource", 2):
-            yield where, f"{tf_type}.{name}", _resource_expressions(body), True
-        for (tf_type, name), body in _blocks(parsed, "data", 2):
-            yield where, f"data.{tf_type}.{name}", _resource_expressions(body), True
-        for (), body in _blocks(parsed, "locals", 0):
-            for name, value in body.items():
-                if name != MARK:
-                    yield where, f"local.{name}", value, True
-        for (name,), body in _blocks(parsed, "provider", 1):
-            alias = body.get("alias")
-            address = f"{name}.{_unquote(alias)}" if isinstance(alias, str) else name
-            yield where, f"provider.{address}", body, True
+def _uses(files: dict[str, dict]) -> Iterator[Any]:
+    """Every expression-bearing value that can use a variable (a variable's own
+    validation mentioning it is not a use)."""
+    for parsed in files.values():
+        for _, body in _blocks(parsed, "output", 1):
+            yield body
+        for _, body in _blocks(parsed, "module", 1):
+            yield _without(body, "providers")
+        for kind in ("resource", "data"):
+            for _, body in _blocks(parsed, kind, 2):
+                yield _resource_expressions(body)
+        for _, body in _blocks(parsed, "locals", 0):
+            yield _without(body, MARK)
+        for _, body in _blocks(parsed, "provider", 1):
+            yield body
 
 
-def reference_errors(
-    root: Path, schema_path: Path | str | Iterable[Path | str] | None = None
-) -> list[str]:
-    """Dangling references, provider configurations, module wiring, and
-    variable/output hygiene.
-
-    The schemas are only used to check the attribute named after a resource or
-    data source reference (``aws_kms_key.this.<attr>``).
-    """
-    tree = load_tree(root)
-    schemas = load_schemas(schema_path)
+def hygiene_errors(root: Path) -> list[str]:
+    """What Terraform accepts but a reviewer would not (terraform-aws-modules conventions): a variable
+    declared and never used, a variable without description or type, an output without description."""
     errors: list[str] = []
-    modules = {module_dir: _declarations(module_dir, files, errors) for module_dir, files in tree.items()}
-
-    for module_dir, files in tree.items():
-        mod = modules[module_dir]
-        used_vars: set[str] = set()
-
-        for where, address, value, counts in _scan_items(files, module_dir):
-            prefix = f"{where}: {address}"
-            for skeleton, bound in scoped_expressions(value):
-                for ref in references(skeleton, bound):
-                    message = _check_reference(ref, mod, modules, module_dir, schemas)
-                    if message:
-                        errors.append(f"{prefix}: {message}")
-                    if ref.kind == "var" and counts:
-                        used_vars.add(ref.name)
-
-        for file_name, parsed in files.items():
-            where = _file(module_dir, file_name)
-            for kind in ("resource", "data"):
-                for (tf_type, name), body in _blocks(parsed, kind, 2):
-                    if "provider" in body:
-                        address = f"{tf_type}.{name}" if kind == "resource" else f"data.{tf_type}.{name}"
-                        message = _check_provider_argument(body["provider"], kind, tf_type, mod)
-                        if message:
-                            errors.append(f"{where}: {address}: {message}")
-
-        for name, (where, body) in sorted(mod.variables.items()):
-            if name not in used_vars:
+    for module_dir, files in load_tree(root).items():
+        used = {
+            ref.name
+            for value in _uses(files)
+            for skeleton, bound in scoped_expressions(value)
+            for ref in references(skeleton, bound)
+            if ref.kind == "var"
+        }
+        for name, (where, body) in sorted(_declared(files, module_dir, "variable").items()):
+            if name not in used:
                 errors.append(f"{where}: variable.{name}: declared but never used")
             if _unquote(str(body.get("description", ""))).strip() == "":
                 errors.append(f"{where}: variable.{name}: missing description")
             if "type" not in body:
                 errors.append(f"{where}: variable.{name}: missing type")
-        for name, (where, body) in sorted(mod.outputs.items()):
+        for name, (where, body) in sorted(_declared(files, module_dir, "output").items()):
             if _unquote(str(body.get("description", ""))).strip() == "":
                 errors.append(f"{where}: output.{name}: missing description")
-            if "value" not in body:
-                errors.append(f"{where}: output.{name}: missing value")
-
-        for name, (where, body) in sorted(mod.calls.items()):
-            errors.extend(_check_module_call(name, where, body, module_dir, modules))
-    return errors
-
-
-def _check_provider_argument(value: Any, kind: str, tf_type: str, mod: _Module) -> str | None:
-    """`provider = aws` / `provider = aws.<alias>` on a resource or data block."""
-    address = _provider_ref(value)
-    if address is None:
-        return f"provider: {value!r} is not a provider reference (write `provider = aws.<alias>`)"
-    local_name = address.split(".")[0]
-    if mod.provider_type(local_name) != _type_provider(tf_type):
-        noun = "resource" if kind == "resource" else "data source"
-        return f"provider = {address}: {tf_type} is not a {noun} type of provider {local_name}"
-    if "." in address and not mod.has_provider_config(address):
-        return f"provider = {address}: {_undeclared_alias(address)}"
-    return None
-
-
-def _check_reference(
-    ref: Reference, mod: _Module, modules: dict[str, _Module], module_dir: str, schemas: dict[str, dict]
-) -> str | None:
-    if ref.kind == "var":
-        if ref.name not in mod.variables:
-            return f"var.{ref.name}: no `variable \"{ref.name}\"` in this module"
-    elif ref.kind == "local":
-        if ref.name not in mod.locals:
-            return f"local.{ref.name}: not defined in a `locals` block of this module"
-    elif ref.kind == "module":
-        call = mod.calls.get(ref.name)
-        if call is None:
-            return f"module.{ref.name}: no `module \"{ref.name}\"` block in this module"
-        child_dir = _module_source_dir(module_dir, call[1])
-        if ref.attribute and child_dir in modules and ref.attribute not in modules[child_dir].outputs:
-            return f"module.{ref.name}.{ref.attribute}: {child_dir} has no output \"{ref.attribute}\""
-    else:
-        table = mod.resources if ref.kind == "resource" else mod.data
-        shown = f"{ref.type}.{ref.name}" if ref.kind == "resource" else f"data.{ref.type}.{ref.name}"
-        if (ref.type, ref.name) not in table:
-            return f"{shown}: not declared in this module"
-        section = "resources" if ref.kind == "resource" else "data_sources"
-        type_schema = _type_schema(schemas, section, ref.type)
-        if type_schema and ref.attribute and ref.attribute not in ALWAYS_REFERENCEABLE:
-            if ref.attribute not in type_schema["attributes"] and ref.attribute not in type_schema["blocks"]:
-                return f"{shown}.{ref.attribute}: {ref.type} has no attribute \"{ref.attribute}\""
-    return None
-
-
-def _check_module_call(
-    name: str, where: str, body: dict, module_dir: str, modules: dict[str, _Module]
-) -> list[str]:
-    prefix = f"{where}: module.{name}"
-    child_dir = _module_source_dir(module_dir, body)
-    if child_dir is None:
-        return [f"{prefix}: source {body.get('source')!r} is not a local path; cannot check it"]
-    child = modules.get(child_dir)
-    if child is None:
-        return [f"{prefix}: source directory {child_dir} has no .tf files"]
-    errors = []
-    given = {key for key in body if key != MARK and key not in MODULE_META_ARGUMENTS}
-    for key in sorted(given - set(child.variables)):
-        errors.append(f"{prefix}.{key}: {child_dir} declares no variable \"{key}\"")
-    for var_name, (_var_where, var_body) in sorted(child.variables.items()):
-        if "default" not in var_body and var_name not in given:
-            errors.append(f"{prefix}: required input \"{var_name}\" of {child_dir} is not set")
-    errors.extend(_check_module_providers(prefix, body, child_dir, child, modules[module_dir]))
-    return errors
-
-
-def _check_module_providers(
-    prefix: str, body: dict, child_dir: str, child: _Module, parent: _Module
-) -> list[str]:
-    """`providers = { <child address> = <address here> }` against both modules.
-
-    Unaliased providers are inherited without it; every configuration alias of
-    the child must be passed (Terraform: "No configuration for provider").
-    """
-    errors: list[str] = []
-    providers = body.get("providers", {})
-    if not isinstance(providers, dict):
-        return [f"{prefix}: providers: must be a map {{ <provider in {child_dir}> = <provider here> }}"]
-    passed: set[str] = set()
-    for key, value in providers.items():
-        if key == MARK:
-            continue
-        inner, outer = _provider_ref(key), _provider_ref(value)
-        if inner is None or outer is None:
-            errors.append(f"{prefix}: providers: {key!r} = {value!r} is not a provider mapping")
-            continue
-        passed.add(inner)
-        entry = f"{prefix}: providers: {inner} = {outer}"
-        if child.provider_type(inner.split(".")[0]) != parent.provider_type(outer.split(".")[0]):
-            errors.append(f"{entry}: different providers")
-        if "." in inner and inner not in child.configuration_aliases:
-            errors.append(f"{entry}: {child_dir} has no configuration_aliases entry {inner}")
-        if "." in outer and not parent.has_provider_config(outer):
-            errors.append(f"{entry}: {_undeclared_alias(outer)}")
-    for address in sorted(set(child.configuration_aliases) - passed):
-        errors.append(
-            f"{prefix}: providers: {child_dir} needs a configuration for {address} "
-            f"(configuration_aliases); pass it as `{address} = <provider>`"
-        )
     return errors

