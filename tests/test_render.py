@@ -77,7 +77,7 @@ def platform(rendered_examples: dict[str, Path]) -> dict:
 def test_root_module(platform: dict) -> None:
     root = platform["."]
     tf = root["versions.tf"]["terraform"][0]
-    assert s(tf["required_version"]) == ">= 1.5"
+    assert s(tf["required_version"]) == ">= 1.5.7"
     assert s(tf["required_providers"][0]["aws"]["version"]) == "~> 6.0"
     provider = root["providers.tf"]["provider"][0]['"aws"']
     assert s(provider["region"]) == "us-east-1"
@@ -200,7 +200,7 @@ def test_seed_security(platform: dict) -> None:
         "arn:${local.partition}:s3:::acme-ml-models/models/v1.2.0/model.tar.gz",
     ]
     assert [s(r) for r in statements["WriteDataCapture"]["resources"]] == ["${var.capture_bucket_arn}/inference/*"]
-    assert [s(r) for r in statements["PullModelImages"]["resources"]] == ["arn:aws:ecr:us-east-1:123456789012:repository/ml-inference"]
+    assert [s(r) for r in statements["PullModelImages"]["resources"]] == ["arn:${local.partition}:ecr:us-east-1:123456789012:repository/ml-inference"]
     assert statements["UsePlatformKey"]["resources"] == ["${var.kms_key_arn}"]
     wildcard = sorted(sid for sid, st in statements.items() if '"*"' in st["resources"])
     assert wildcard == ["EcrAuthorizationToken", "PublishEndpointMetrics"]  # the two AWS gives no resource for

@@ -148,8 +148,9 @@ def build_context(plan: PlatformPlan) -> RootContext:
     for mod in endpoint_modules:
         outputs.append(Output(f"{mod.key}_name", f"Name of the SageMaker endpoint of module {mod.key}.", mod.output("endpoint_name")))
     by_key = {m.key: m for m in realtime}
-    if "api" in by_key:
+    if "api" in by_key and not plan.api.disable_execute_api_endpoint:
         outputs.append(Output("api_invoke_url", "Invoke URL of the API Gateway stage (prefer the custom domain).", by_key["api"].output("invoke_url")))
+    if "api" in by_key:
         outputs.append(Output("api_keys", "API key values by key name, for handing to clients.", by_key["api"].output("api_keys"), sensitive=True))
     if "edge" in by_key:
         outputs.append(Output("api_url", "The API's public URL (custom domain).", by_key["edge"].output("url")))

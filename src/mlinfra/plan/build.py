@@ -38,6 +38,12 @@ MAX_SAGEMAKER_NAME = 63
 _LOCAL_STORAGE = re.compile(r"^ml\.(?:[a-z]+\d+[a-z]*d[a-z]*|g5|g6e?|p5e?|trn1n?)\.")
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/(?P<repo>[^:@]+)")
 
+#: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
+#: require 1.5.7. Features that need more raise the pin (see :func:`_terraform_version`).
+TERRAFORM_FLOOR = "1.5.7"
+#: S3-native state locking (backend "s3" use_lockfile) arrived in Terraform 1.10.
+TERRAFORM_S3_LOCKFILE = "1.10"
+
 PARTITION = Ref("local.partition")
 ACCOUNT = Ref("local.account_id")
 
@@ -64,6 +70,7 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
         region=p.region,
         tags=dict(sorted(tags.items())),
         backend=_backend(config),
+        terraform_version=_terraform_version(config),
         kms_alias=f"alias/{prefix}-ml",
         kms_description=f"mlinfra {prefix}: SageMaker endpoint storage, data capture, async results and notifications",
         capture_bucket=Interp(f"{prefix}-capture-", Ref("data.aws_caller_identity.current.account_id")) if capture else None,
@@ -106,6 +113,13 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+def _terraform_version(config: PlatformConfig) -> str:
+    """The root's required_version: the floor, or what the features the tree uses need."""
+    if config.state is not None and config.state.use_lockfile:
+        return f">= {TERRAFORM_S3_LOCKFILE}"
+    return f">= {TERRAFORM_FLOOR}"
+
+
 def _backend(config: PlatformConfig) -> BackendPlan | None:
     s = config.state
     if s is None:
@@ -131,7 +145,10 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
 
     def model_for(v: Variant) -> ModelPlan:
         mv = config.model(v.model)
-        content = {"image": mv.image, "data": multi or mv.model_data, "env": mv.environment, "mode": "MultiModel" if multi else "SingleModel", "role": role, "isolated": mv.network_isolation}
+        # Serverless Inference supports neither network isolation nor a VPC: the argument is left out
+        # (SageMaker rejects a serverless endpoint whose model sets EnableNetworkIsolation).
+        isolated = None if v.serverless is not None else mv.network_isolation
+        content = {"image": mv.image, "data": multi or mv.model_data, "env": mv.environment, "mode": "MultiModel" if multi else "SingleModel", "role": role, "isolated": isolated}
         return ModelPlan(
             key=ident(v.name),
             name=hashed_name(f"{name}-{v.name}", content),
@@ -140,7 +157,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             model_data_url=multi or mv.model_data,
             mode="MultiModel" if multi else "SingleModel",
             environment=dict(sorted(mv.environment.items())),
-            network_isolation=mv.network_isolation,
+            network_isolation=isolated,
             tags={"ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
         )
 
@@ -322,13 +339,13 @@ def _s3_arn(uri: str, suffix: str = "") -> Interp:
 def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ...]) -> RolePlan:
     single: set[str] = set()
     multi: set[str] = set()
-    repos: set[tuple[str, str, str, str]] = set()
+    repos: set[tuple[str, str, str]] = set()
     for ep in endpoints:
         for m in ep.models:
             (multi if m.mode == "MultiModel" else single).add(m.model_data_url)
             e = _ECR.match(m.image)
             assert e is not None  # the config model only admits ECR images
-            repos.add(("aws-cn" if e["cn"] else "aws", e["region"], e["account"], e["repo"]))
+            repos.add((e["region"], e["account"], e["repo"]))
 
     st: list[Statement] = []
     if single:
@@ -342,7 +359,8 @@ def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ..
         Statement(
             "PullModelImages",
             ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-            tuple(f"arn:{part}:ecr:{region}:{account}:repository/{repo}" for part, region, account, repo in sorted(repos)),
+            # The partition is the deployment's (an image is pulled from the partition it runs in).
+            tuple(Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}") for region, account, repo in sorted(repos)),
         )
     )
     st.append(

@@ -34,7 +34,7 @@ class ModelPlan:
     model_data_url: str
     mode: str  # "SingleModel" | "MultiModel"
     environment: dict[str, str]
-    network_isolation: bool
+    network_isolation: bool | None  # None: not supported (serverless), the argument is left out
     tags: dict[str, str]  # the registry's view: version, status and quality metrics
 
 
@@ -195,6 +195,7 @@ class PlatformPlan:
     region: str
     tags: dict[str, str]
     backend: BackendPlan | None
+    terraform_version: str  # required_version of the root, e.g. ">= 1.10" (S3 lockfile)
     kms_alias: str
     kms_description: str
     capture_bucket: Interp | None
@@ -325,9 +326,16 @@ class ApiPlan:
     throttle_burst: int
     resources: tuple[ApiResourcePlan, ...]
     methods: tuple[MethodPlan, ...]
-    deployment_hash: str
+    # Whole resources whose content triggers a new deployment (their JSON is hashed by Terraform), so any
+    # rendered change of a route, model, validator, method or integration reaches the stage.
+    redeployment_triggers: tuple[Ref, ...]
     usage_plans: tuple[UsagePlanPlan, ...]
     access_logs: bool
+    account_logging_role: bool  # manage the account-and-region-wide aws_api_gateway_account setting
+    cloudwatch_policy_arn: Interp
+    # A regional custom domain fronts the API: the default execute-api endpoint is switched off, so the
+    # custom domain is the only way in. CloudFront's origin IS the execute-api endpoint: kept then.
+    disable_execute_api_endpoint: bool
     access_log_group: str
     access_log_format: dict[str, str]  # one JSON object per request, of API Gateway $context variables
     log_retention_days: int

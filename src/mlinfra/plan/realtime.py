@@ -3,7 +3,6 @@ preprocessing Lambdas, the Redis cache and the results table."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -227,11 +226,12 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 keys=tuple((k.replace("-", "_"), f"{prefix}-{k}", k) for k in plan.keys),
             )
         )
-    content = {
-        "resources": [r.__dict__ for r in resources.values()],
-        "methods": [{"path": m.path, "model": m.model_name, "schema": m.schema, "function": m.function} for m in methods],
-        "functions": [f"{prefix}-{m.key}" for m in methods],
-    }
+    triggers = [Ref(f"aws_api_gateway_resource.{r.key}") for r in resources.values()]
+    triggers.append(Ref("aws_api_gateway_request_validator.body"))
+    for m in methods:
+        if m.schema:
+            triggers.append(Ref(f"aws_api_gateway_model.{m.key}"))
+        triggers.extend((Ref(f"aws_api_gateway_method.{m.key}"), Ref(f"aws_api_gateway_integration.{m.key}")))
     return ApiPlan(
         name=f"{prefix}-inference",
         stage=api.stage,
@@ -239,9 +239,12 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         throttle_burst=api.throttle.burst,
         resources=tuple(resources.values()),
         methods=tuple(methods),
-        deployment_hash=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16],
+        redeployment_triggers=tuple(triggers),
         usage_plans=tuple(usage_plans),
         access_logs=api.access_logs,
+        account_logging_role=api.account_logging_role,
+        cloudwatch_policy_arn=Interp("arn:", Ref("data.aws_partition.current.partition"), ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+        disable_execute_api_endpoint=not api.cloudfront,
         access_log_group=f"/aws/apigateway/{prefix}-inference",
         access_log_format=dict(ACCESS_LOG_FORMAT),
         log_retention_days=api.log_retention_days,
