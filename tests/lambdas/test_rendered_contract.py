@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlinfra.config import load_config
-from mlinfra.render import render_project
+from mlinfra.pipeline import render_project
 from mlinfra.write import write_tree
 from tests.conftest import copy_examples
 from tests.support.hcl_checks import load_tree

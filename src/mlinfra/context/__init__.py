@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..plan.model import EndpointPlan, PlatformPlan
-from ..render.hcl import Interp, Ref
+from ..expr import Interp, Ref
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config.model import Endpoint, PlatformConfig, Variant
-from ..render.hcl import Interp, Ref
+from ..expr import Interp, Ref
 from . import realtime
 from .model import (
     AlarmPlan,

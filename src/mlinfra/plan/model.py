@@ -1,14 +1,14 @@
 """The resource plan: every AWS name, default and dependency decided, as plain frozen dataclasses.
 
 Nothing after this layer makes a decision: the context layer only reshapes a plan for the templates.
-Values are either literals (from the config) or :class:`~mlinfra.render.hcl.Ref` / ``Interp`` wiring.
+Values are either literals (from the config) or :class:`~mlinfra.expr.Ref` / ``Interp`` wiring.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..render.hcl import Interp, Ref
+from ..expr import Interp, Ref
 
 Expr = str | Ref | Interp
 

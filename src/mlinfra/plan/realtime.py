@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
-from ..render.hcl import Interp, Ref
+from ..expr import Interp, Ref
 from .model import (
     ApiPlan,
     ApiResourcePlan,

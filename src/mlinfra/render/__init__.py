@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 from .fmt import format_hcl
-from .hcl import Ref, hcl, hcl_block_list, hcl_block_map
+from ..expr import Ref
+from .hcl import hcl, hcl_block_list, hcl_block_map
 
 if TYPE_CHECKING:
     import jinja2
 
-    from ..config.model import PlatformConfig
     from ..context import RootContext
 
 Tree = dict[PurePosixPath, str]
@@ -46,18 +46,8 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "templates"
 
 
-def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Rendered:
-    """Render the whole Terraform tree (root module and modules) for a validated config.
-
-    ``base_dir`` is the config file's folder, against which the files it names are read.
-    """
-    from ..context import build_context
-    from ..plan.build import build_plan
-
-    return render_context(build_context(build_plan(config, base_dir)))
-
-
 def render_context(ctx: RootContext) -> Rendered:
+    """Every file of the tree for a laid-out context (the pipeline is :mod:`mlinfra.pipeline`)."""
     files: Tree = {}
     root = {"ctx": ctx, "plan": ctx.plan}
     for name in ("versions.tf", "providers.tf", "main.tf", "outputs.tf"):
