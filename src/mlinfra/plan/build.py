@@ -10,14 +10,16 @@ from urllib.parse import urlparse
 
 from ..config.model import Endpoint, PlatformConfig, Variant
 from ..expr import Interp, Ref
-from . import realtime
 from .model import (
     AlarmPlan,
     AsyncPlan,
     BackendPlan,
+    CaptureBucketPlan,
     CapturePlan,
     DeploymentPlan,
     EndpointPlan,
+    EndpointsPlan,
+    KmsPlan,
     ModelPlan,
     PlatformPlan,
     RolePlan,
@@ -51,18 +53,23 @@ ACCOUNT = Ref("local.account_id")
 def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
     """Decide every resource of the platform from a validated config.
 
-    ``base_dir`` is the config file's folder: request schemas and vocabularies are named relative to it.
+    Each registered component builds its own part (:mod:`mlinfra.components`), in registry order, so a
+    part may read the parts before it. ``base_dir`` is the config file's folder: request schemas and
+    vocabularies are named relative to it.
     """
+    from ..components import REGISTRY
+    from ..components.base import PlanRequest
+
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     tags = {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name}
     tags.update(p.tags)
-    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints)
-    capture = any(e.uses_capture_bucket for e in endpoints)
-    cache = realtime.cache_plan(config, prefix)
-    results = realtime.results_plan(config, prefix)
-    preprocessing = realtime.preprocessing_plan(config, prefix, base_dir, realtime.lambda_sources(), cache, results) if config.routes else None
-    api = realtime.api_plan(config, prefix, base_dir)
+    request = PlanRequest(config=config, base_dir=base_dir, prefix=prefix)
+    parts: dict[str, object] = {}
+    for component in REGISTRY:
+        part = component.build(request, parts)
+        if part is not None:
+            parts[component.name] = part
     return PlatformPlan(
         project=p.name,
         environment=p.environment,
@@ -71,20 +78,30 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
         tags=dict(sorted(tags.items())),
         backend=_backend(config),
         terraform_version=_terraform_version(config),
-        kms_alias=f"alias/{prefix}-ml",
-        kms_description=f"mlinfra {prefix}: SageMaker endpoint storage, data capture, async results and notifications",
-        capture_bucket=Interp(f"{prefix}-capture-", Ref("data.aws_caller_identity.current.account_id")) if capture else None,
-        capture_retention_days=CAPTURE_RETENTION_DAYS,
-        role=_role(config, prefix, endpoints),
-        endpoints=endpoints,
-        network=realtime.network_plan(config, prefix),
-        cache=cache,
-        results=results,
-        preprocessing=preprocessing,
-        api=api,
-        edge=realtime.edge_plan(config, prefix),
-        log_groups_use_key=preprocessing is not None or (api is not None and api.access_logs),
+        parts=parts,
     )
+
+
+def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
+    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints)
+    return EndpointsPlan(endpoints=endpoints, role_statements=_role_statements(config, endpoints))
+
+
+def kms_plan(prefix: str) -> KmsPlan:
+    return KmsPlan(
+        alias=f"alias/{prefix}-ml",
+        description=f"mlinfra {prefix}: SageMaker endpoint storage, data capture, async results and notifications",
+    )
+
+
+def capture_bucket_plan(prefix: str, endpoints: tuple[EndpointPlan, ...]) -> CaptureBucketPlan | None:
+    if not any(e.uses_capture_bucket for e in endpoints):
+        return None
+    return CaptureBucketPlan(Interp(f"{prefix}-capture-", Ref("data.aws_caller_identity.current.account_id")), CAPTURE_RETENTION_DAYS)
+
+
+def role_plan(prefix: str) -> RolePlan:
+    return RolePlan(name=_role_name(prefix))
 
 
 def ident(name: str) -> str:
@@ -336,7 +353,7 @@ def _s3_arn(uri: str, suffix: str = "") -> Interp:
     return Interp("arn:", PARTITION, f":s3:::{u.netloc}{u.path}{suffix}")
 
 
-def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ...]) -> RolePlan:
+def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Statement, ...]:
     single: set[str] = set()
     multi: set[str] = set()
     repos: set[tuple[str, str, str]] = set()
@@ -402,4 +419,4 @@ def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ..
                 comment="PutMetricData has no resource ARN; the namespace condition scopes it.",
             )
         )
-    return RolePlan(name=_role_name(prefix), statements=tuple(st), needs_capture_bucket=bool(captures))
+    return tuple(st)

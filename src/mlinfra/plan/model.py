@@ -6,6 +6,7 @@ Values are either literals (from the config) or :class:`~mlinfra.expr.Ref` / ``I
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..expr import Interp, Ref
@@ -23,6 +24,8 @@ class Statement:
     # (test, variable, values), e.g. ("StringLike", "s3:prefix", ("models/*",))
     conditions: tuple[tuple[str, str, tuple[Expr, ...]], ...] = ()
     comment: str = ""
+    # (type, identifiers), for key policies, which name their principals.
+    principals: tuple[tuple[str, tuple[Expr, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,9 +174,16 @@ class EndpointPlan:
 
 @dataclass(frozen=True)
 class RolePlan:
+    """The SageMaker execution role; its statements are contributed by the components that use it."""
+
     name: str
-    statements: tuple[Statement, ...]
-    needs_capture_bucket: bool
+
+
+@dataclass(frozen=True)
+class EndpointsPlan:
+    endpoints: tuple[EndpointPlan, ...]
+    # What the execution role must be granted for these endpoints (the endpoint component contributes it).
+    role_statements: tuple[Statement, ...]
 
 
 @dataclass(frozen=True)
@@ -188,7 +198,21 @@ class BackendPlan:
 
 
 @dataclass(frozen=True)
+class KmsPlan:
+    alias: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CaptureBucketPlan:
+    bucket: Interp
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class PlatformPlan:
+    """The platform's own settings, and each present component's plan in ``parts`` (by component name)."""
+
     project: str
     environment: str
     prefix: str
@@ -196,19 +220,40 @@ class PlatformPlan:
     tags: dict[str, str]
     backend: BackendPlan | None
     terraform_version: str  # required_version of the root, e.g. ">= 1.10" (S3 lockfile)
-    kms_alias: str
-    kms_description: str
-    capture_bucket: Interp | None
-    capture_retention_days: int
-    role: RolePlan
-    endpoints: tuple[EndpointPlan, ...] = field(default_factory=tuple)
-    network: NetworkPlan | None = None
-    cache: CachePlan | None = None
-    results: ResultsPlan | None = None
-    preprocessing: PreprocessingPlan | None = None
-    api: ApiPlan | None = None
-    edge: EdgePlan | None = None
-    log_groups_use_key: bool = False  # CloudWatch Logs must be allowed to use the platform key
+    parts: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def endpoints(self) -> tuple[EndpointPlan, ...]:
+        part = self.parts.get("endpoint")
+        return part.endpoints if isinstance(part, EndpointsPlan) else ()
+
+    @property
+    def role(self) -> RolePlan:
+        return self.parts["sagemaker_role"]  # type: ignore[return-value]
+
+    @property
+    def network(self) -> NetworkPlan | None:
+        return self.parts.get("network")  # type: ignore[return-value]
+
+    @property
+    def cache(self) -> CachePlan | None:
+        return self.parts.get("cache")  # type: ignore[return-value]
+
+    @property
+    def results(self) -> ResultsPlan | None:
+        return self.parts.get("results")  # type: ignore[return-value]
+
+    @property
+    def preprocessing(self) -> PreprocessingPlan | None:
+        return self.parts.get("preprocessing")  # type: ignore[return-value]
+
+    @property
+    def api(self) -> ApiPlan | None:
+        return self.parts.get("api")  # type: ignore[return-value]
+
+    @property
+    def edge(self) -> EdgePlan | None:
+        return self.parts.get("edge")  # type: ignore[return-value]
 
 
 # --- the real-time path ---------------------------------------------------------------------------------
@@ -282,6 +327,7 @@ class PreprocessingPlan:
     in_vpc: bool
     subnet_ids: tuple[str, ...]
     package: dict[str, str]  # path inside the Lambda package → text
+    key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs for the log groups)
 
 
 @dataclass(frozen=True)
@@ -343,6 +389,7 @@ class ApiPlan:
     cloudwatch_role_name: str
     deployment_dependencies: tuple[Ref, ...]
     key_values: dict[str, Ref]  # config key name → the generated value
+    key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs, access logs)
 
 
 @dataclass(frozen=True)

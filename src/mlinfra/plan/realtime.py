@@ -43,6 +43,18 @@ ACCESS_LOG_FORMAT = {
 }
 
 
+def logs_key_statement(region: str) -> Statement:
+    """The platform key's policy statement that lets CloudWatch Logs encrypt this account's log groups."""
+    return Statement(
+        "CloudWatchLogsEncrypt",
+        ("kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
+        ("*",),
+        (("ArnLike", "kms:EncryptionContext:aws:logs:arn", (Interp("arn:", Ref("data.aws_partition.current.partition"), f":logs:{region}:", Ref("data.aws_caller_identity.current.account_id"), ":log-group:*"),)),),
+        comment="CloudWatch Logs encrypts the log groups of this account and region (API, Lambdas) with this key.",
+        principals=(("Service", (f"logs.{region}.amazonaws.com",)),),
+    )
+
+
 def lambda_sources() -> dict[str, str]:
     """The Lambda handler package mlinfra ships (``src/mlinfra/lambdas``), file name → text."""
     here = Path(__file__).resolve().parent.parent / "lambdas"
@@ -183,6 +195,7 @@ def preprocessing_plan(
         in_vpc=config.network is not None,
         subnet_ids=tuple(config.network.private_subnet_ids) if config.network else (),
         package=dict(sorted(package.items())),
+        key_policy=(logs_key_statement(region),),
     )
 
 
@@ -252,6 +265,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
         deployment_dependencies=tuple(Ref(f"aws_api_gateway_{kind}.{m.key}") for m in methods for kind in ("method", "integration")),
         key_values={name: Ref(f"aws_api_gateway_api_key.{key}.value") for u in usage_plans for key, _, name in u.keys},
+        key_policy=(logs_key_statement(config.project.region),) if api.access_logs else (),
     )
 
 
