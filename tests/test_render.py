@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,13 +58,27 @@ def test_no_template_leftovers(rendered_examples: dict[str, Path]) -> None:
                 assert text.endswith("\n") and not text.endswith("\n\n"), f
 
 
-def test_every_module_has_its_three_files(rendered_examples: dict[str, Path]) -> None:
+def test_every_module_has_its_five_files(rendered_examples: dict[str, Path]) -> None:
     for root in rendered_examples.values():
         for module in (root / "modules").iterdir():
             names = sorted(p.name for p in module.iterdir())
-            # versions.tf only where the module receives a provider alias; package/ holds the Lambda code,
-            # schemas/ the API's request models.
-            assert [n for n in names if n not in ("versions.tf", "package", "schemas")] == ["main.tf", "outputs.tf", "variables.tf"], module
+            # package/ holds the Lambda code, schemas/ the API's request models.
+            assert [n for n in names if n not in ("package", "schemas")] == ["README.md", "main.tf", "outputs.tf", "variables.tf", "versions.tf"], module
+            versions = (module / "versions.tf").read_text()
+            assert 'required_version = ">= 1.5.7"' in versions and re.search(r'source += "hashicorp/aws"', versions), module
+            readme = (module / "README.md").read_text()
+            assert readme.startswith(f"# Module `{module.name}`\n") and "## Inputs" in readme and "## Outputs" in readme
+            for variable in re.findall(r'^variable "(\w+)"', (module / "variables.tf").read_text(), re.M):
+                assert f"| `{variable}` |" in readme, (module, variable)
+
+
+def test_module_versions_pin_the_providers_their_resources_use(rendered_examples: dict[str, Path]) -> None:
+    for root in rendered_examples.values():
+        for module in (root / "modules").iterdir():
+            main, versions = (module / "main.tf").read_text(), (module / "versions.tf").read_text()
+            for provider in ("archive", "random"):
+                uses = re.search(rf'^(resource|data) "{provider}_', main, re.M) is not None
+                assert uses == (re.search(rf'source += "hashicorp/{provider}"', versions) is not None), (module, provider)
 
 
 # --- the seed platform ----------------------------------------------------------------------------------

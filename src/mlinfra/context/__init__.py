@@ -24,6 +24,7 @@ from ..components.base import (
     Variable,
     Wire,
 )
+from ..plan.build import TERRAFORM_FLOOR
 from ..plan.model import PlatformPlan
 
 __all__ = ["Input", "ModuleContext", "Output", "RootContext", "Variable", "build_context"]
@@ -37,6 +38,8 @@ class RootContext:
     providers: tuple[Provider, ...]  # required_providers of the root: aws first, then by name
     provider_configs: tuple[ProviderConfig, ...]  # aliased AWS providers (e.g. us-east-1 for CloudFront)
     readme: tuple[ReadmeSection, ...]
+    # Modules pin the floor only; the root raises it for what it uses itself (the S3 lockfile).
+    module_terraform_version: str = f">= {TERRAFORM_FLOOR}"
 
 
 def build_context(plan: PlatformPlan) -> RootContext:

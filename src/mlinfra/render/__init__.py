@@ -60,10 +60,12 @@ def render_context(ctx: RootContext) -> Rendered:
         files[base / "main.tf"] = _render(f"modules/{mod.template}/main.tf.j2", values)
         files[base / "variables.tf"] = _render("common/variables.tf.j2", values)
         files[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
-        if mod.provider_aliases:
-            files[base / "versions.tf"] = _render("common/versions.tf.j2", values)
+        files[base / "versions.tf"] = _render("common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version})
         for rel, text in mod.files.items():
             files[base / rel] = text
+        inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', files[base / "main.tf"], re.M)
+        kinds = sorted({("data." if kind == "data" else "") + tf_type for kind, tf_type in inside})
+        files[base / "README.md"] = _render("common/README.md.j2", {**values, "kinds": kinds, "count": len(inside)})
     resources = sum(len(re.findall(r'^resource "', text, re.M)) for path, text in files.items() if path.suffix == ".tf")
     files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
     return Rendered(
@@ -103,6 +105,8 @@ def _environment(kind: str) -> jinja2.Environment:
     env.filters["block_list"] = lambda value, indent: Text(hcl_block_list(value, indent))
     env.filters["comment"] = lambda value: Text(" ".join(str(value).split()))
     env.filters["ident"] = _ident
+    # A Markdown code span (identifiers and type constraints: never a backtick inside).
+    env.filters["code"] = lambda value: Text("`" + str(value).replace("`", "") + "`")
     # ref("aws_sagemaker_model", key, "name") -> aws_sagemaker_model.<key>.name, from identifiers only.
     env.globals["ref"] = lambda *parts: Ref(".".join(_ident(p) for p in parts))
     env.globals["expr"] = Ref  # a whole reference such as aws.us_east_1, checked by Ref's pattern
@@ -131,7 +135,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TYPES = {"string", "number", "bool", "list(string)", "map(string)"}
+# A variable type: a primitive, a collection of a type, or an object of named attribute types.
+_PRIMITIVE = re.compile(r"(string|number|bool)")
+_COLLECTION = re.compile(r"(list|map|set)\(")
+_ATTRIBUTE = re.compile(r"([a-z_][a-z0-9_]*) = ")
 
 
 def _ident(value: str) -> Text:
@@ -141,9 +148,34 @@ def _ident(value: str) -> Text:
 
 
 def _tftype(value: str) -> Text:
-    if value not in _TYPES:
-        raise ValueError(f"not a variable type mlinfra emits: {value!r}")
-    return Text(value)
+    """A Terraform type constraint, checked against the grammar mlinfra emits (never user text)."""
+
+    def parse(at: int) -> int:
+        if m := _PRIMITIVE.match(value, at):
+            return m.end()
+        if m := _COLLECTION.match(value, at):
+            end = parse(m.end())
+            if value[end : end + 1] != ")":
+                raise ValueError
+            return end + 1
+        if value.startswith("object({", at):
+            at += len("object({")
+            while not value.startswith("})", at):
+                m = _ATTRIBUTE.match(value, at)
+                if m is None:
+                    raise ValueError
+                at = parse(m.end())
+                if value.startswith(", ", at):
+                    at += 2
+            return at + 2
+        raise ValueError
+
+    try:
+        if parse(0) == len(value):
+            return Text(value)
+    except (ValueError, IndexError):
+        pass
+    raise ValueError(f"not a variable type mlinfra emits: {value!r}")
 
 
 def _finalize_tf(value: object) -> str:
