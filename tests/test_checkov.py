@@ -54,7 +54,9 @@ def test_rendered_examples_pass_checkov(rendered_examples: dict[str, Path], tmp_
 
 
 def test_checkov_does_catch_a_weakened_tree(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
-    """The check can fail: turn key rotation off and open the capture bucket's public-access block."""
+    """The check can fail: turn key rotation off, open the capture bucket's public-access block, and
+    (at the module call in the root, where the config's values are) switch the predictions table's
+    point-in-time recovery off: checkov evaluates module arguments through the module's variables."""
     import shutil
 
     root = tmp_path / "weak"
@@ -63,5 +65,9 @@ def test_checkov_does_catch_a_weakened_tree(rendered_examples: dict[str, Path], 
     kms.write_text(kms.read_text().replace("enable_key_rotation     = true", "enable_key_rotation     = false"))
     bucket = root / "modules" / "capture_bucket" / "main.tf"
     bucket.write_text(bucket.read_text().replace("block_public_acls       = true", "block_public_acls       = false"))
-    failed = {f["check_id"] for f in checkov(root)["results"]["failed_checks"]}
-    assert {"CKV_AWS_7", "CKV_AWS_53"} <= failed
+    main = root / "main.tf"
+    assert "point_in_time_recovery = true" in main.read_text()
+    main.write_text(main.read_text().replace("point_in_time_recovery = true", "point_in_time_recovery = false"))
+    failed = {(f["check_id"], f["resource"]) for f in checkov(root)["results"]["failed_checks"]}
+    assert {"CKV_AWS_7", "CKV_AWS_53"} <= {check for check, _ in failed}
+    assert ("CKV_AWS_28", "module.results.aws_dynamodb_table.this") in failed, sorted(failed)

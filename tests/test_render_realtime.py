@@ -124,21 +124,34 @@ def test_lambdas_are_least_privilege(tree: dict) -> None:
     assert settings["features"][0] == {"name": "age", "default": 35.5, "mean": 35.5, "std": 12.3}
 
 
+def call(tree: dict, module: str) -> dict:
+    """The arguments of one module block in the root (the config's literal values sit there)."""
+    return next(body for m in tree["."]["main.tf"]["module"] for name, body in m.items() if name.strip('"') == module)
+
+
 def test_cache_results_and_network(tree: dict) -> None:
     cache = res(tree, "cache")
     rg = cache["aws_elasticache_replication_group.this"]
     assert rg["at_rest_encryption_enabled"] is True and rg["transit_encryption_enabled"] is True
     assert rg["auth_token"] == "${random_password.auth.result}" and rg["kms_key_id"] == "${var.kms_key_arn}"
-    assert rg["num_cache_clusters"] == 2 and rg["automatic_failover_enabled"] is True
-    assert s(rg["engine_version"]) == "7.1" and s(rg["parameter_group_name"]) == "default.redis7"
+    assert rg["num_cache_clusters"] == "${var.cache.num_cache_clusters}" and rg["automatic_failover_enabled"] == "${var.cache.automatic_failover}"
+    settings = call(tree, "cache")["cache"]
+    assert settings["num_cache_clusters"] == 2 and settings["automatic_failover"] is True
+    assert s(settings["engine_version"]) == "7.1" and s(settings["parameter_group_name"]) == "default.redis7"
+    assert settings["port"] == 6379 and settings["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
     ingress = cache["aws_vpc_security_group_ingress_rule.from_clients"]
-    assert ingress["referenced_security_group_id"] == "${var.clients_security_group_id}" and ingress["from_port"] == 6379
+    assert ingress["referenced_security_group_id"] == "${var.clients_security_group_id}" and ingress["from_port"] == "${var.cache.port}"
     assert cache["aws_secretsmanager_secret_version.auth"]["secret_string"] == "${random_password.auth.result}"
     table = res(tree, "results")["aws_dynamodb_table.this"]
     assert s(table["billing_mode"]) == "PAY_PER_REQUEST"
-    assert table["ttl"][0]["enabled"] is True and s(table["ttl"][0]["attribute_name"]) == "expires_at"
-    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["ttl"][0]["enabled"] is True and table["ttl"][0]["attribute_name"] == "${var.ttl_attribute}"
+    assert table["point_in_time_recovery"][0]["enabled"] == "${var.point_in_time_recovery}"
     assert table["server_side_encryption"][0]["kms_key_arn"] == "${var.kms_key_arn}"
+    results = call(tree, "results")
+    assert s(results["table_name"]) == "mlinfra-prod-predictions" and s(results["ttl_attribute"]) == "expires_at"
+    assert results["point_in_time_recovery"] is True
+    network = call(tree, "network")
+    assert s(network["vpc_id"]) == "vpc-0a1b2c3d4e5f60718" and s(network["security_group_name"]) == "mlinfra-prod-preprocessing"
     kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
     assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers", "CloudWatchLogsEncrypt"]
 

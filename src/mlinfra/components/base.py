@@ -99,6 +99,11 @@ class ModuleContext:
         return Ref(f"module.{self.key}.{name}")
 
 
+def object_type(**attributes: str) -> str:
+    """``object({a = string, b = number})``: a typed object variable, attributes in the given order."""
+    return "object({" + ", ".join(f"{name} = {type_}" for name, type_ in attributes.items()) + "})"
+
+
 # --- providers -----------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,24 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import CachePlan
-from .base import RANDOM, AWS, Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import AWS, RANDOM, Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, object_type
+
+
+_CACHE_TYPE = object_type(
+    replication_group_id="string",
+    description="string",
+    node_type="string",
+    engine_version="string",
+    parameter_group_name="string",
+    num_cache_clusters="number",
+    automatic_failover="bool",
+    port="number",
+    vpc_id="string",
+    subnet_ids="list(string)",
+    subnet_group_name="string",
+    security_group_name="string",
+    secret_name="string",
+)
 
 
 class Cache(Component):
@@ -25,7 +42,25 @@ class Cache(Component):
         ]
 
     def modules(self, part: CachePlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
-        inputs = {"kms_key_arn": wire.need("kms.key_arn")}
+        settings = {
+            "replication_group_id": part.replication_group_id,
+            "description": part.description,
+            "node_type": part.node_type,
+            "engine_version": part.engine_version,
+            "parameter_group_name": part.parameter_group,
+            "num_cache_clusters": part.num_cache_clusters,
+            "automatic_failover": part.failover,
+            "port": part.port,
+            "vpc_id": part.vpc_id,
+            "subnet_ids": list(part.subnet_ids),
+            "subnet_group_name": part.subnet_group_name,
+            "security_group_name": part.security_group_name,
+            "secret_name": part.secret_name,
+        }
+        inputs = {
+            "kms_key_arn": wire.need("kms.key_arn"),
+            "cache": Input(settings, "The replication group (automatic failover and Multi-AZ need a replica), its network and its AUTH secret.", _CACHE_TYPE),
+        }
         clients = wire.has("network.lambda_security_group_id")
         if clients:
             inputs["clients_security_group_id"] = wire.need("network.lambda_security_group_id", "Security group of the cache's clients (the preprocessing Lambdas).")
@@ -36,7 +71,7 @@ class Cache(Component):
                 summary="ElastiCache (Redis OSS) prediction cache: encrypted at rest and in transit, AUTH token in Secrets Manager.",
                 inputs=inputs,
                 outputs=(),
-                values={"cache": part, "has_clients": clients},
+                values={"has_clients": clients},
                 providers=self.providers,
             )
         ]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import NetworkPlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, Sinks, Wire
+from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, Sinks, Wire
 
 
 class Network(Component):
@@ -29,8 +29,10 @@ class Network(Component):
                 key="network",
                 template="network",
                 summary="The security group of the preprocessing Lambdas in the existing VPC.",
-                inputs={},
+                inputs={
+                    "vpc_id": Input(part.vpc_id, "The existing VPC the Lambdas run in."),
+                    "security_group_name": Input(part.security_group_name, "Name of the Lambdas' security group."),
+                },
                 outputs=(),
-                values={"net": part},
             )
         ]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ResultsPlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 
 class Results(Component):
@@ -28,9 +28,14 @@ class Results(Component):
                 key="results",
                 template="results",
                 summary="DynamoDB table of predictions (on demand, TTL, point-in-time recovery, KMS).",
-                inputs={"kms_key_arn": wire.need("kms.key_arn")},
+                inputs={
+                    "kms_key_arn": wire.need("kms.key_arn"),
+                    "table_name": Input(part.table_name, "Name of the predictions table."),
+                    "hash_key": Input(part.hash_key, "Partition key of the table (the preprocessing Lambdas' cache key)."),
+                    "ttl_attribute": Input(part.ttl_attribute, "Attribute holding each item's expiry, in epoch seconds."),
+                    "point_in_time_recovery": Input(True, "Keep continuous backups (35 days of point-in-time recovery).", "bool"),
+                },
                 outputs=(),
-                values={"results": part},
             )
         ]
 

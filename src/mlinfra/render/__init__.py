@@ -171,11 +171,22 @@ def _tftype(value: str) -> Text:
         raise ValueError
 
     try:
-        if parse(0) == len(value):
-            return Text(value)
+        if parse(0) != len(value):
+            raise ValueError
     except (ValueError, IndexError):
-        pass
-    raise ValueError(f"not a variable type mlinfra emits: {value!r}")
+        raise ValueError(f"not a variable type mlinfra emits: {value!r}") from None
+    if not value.startswith("object({"):
+        return Text(value)
+    # One attribute per line, as written by hand (the type sits at the variable's two-space indent).
+    attributes, depth, start, inner = [], 0, 0, value[len("object({") : -2]
+    for i, ch in enumerate(inner):
+        depth += ch in "({"
+        depth -= ch in ")}"
+        if depth == 0 and inner.startswith(", ", i):
+            attributes.append(inner[start:i])
+            start = i + 2
+    attributes.append(inner[start:])
+    return Text("object({\n" + "".join(f"    {a}\n" for a in attributes) + "  })")
 
 
 def _finalize_tf(value: object) -> str:
