@@ -126,11 +126,9 @@ def test_backend_lockfile_pins_terraform_1_10(rendered_examples: dict[str, Path]
 
 def test_lambdas_in_a_vpc_wait_for_their_vpc_access_policy(rendered_examples: dict[str, Path]) -> None:
     main = blocks(load_tree(rendered_examples["platform"])["modules/preprocessing"]["main.tf"], "resource")
-    functions = {a.split(".")[1]: b for a, b in main.items() if a.startswith("aws_lambda_function.")}
-    assert functions
-    for key, fn in functions.items():
-        assert "vpc_config" in fn
-        assert f"${{aws_iam_role_policy_attachment.{key}_vpc}}" in fn["depends_on"], fn["depends_on"]
+    fn = main["aws_lambda_function.this"]
+    assert "vpc_config" in fn and main["aws_iam_role_policy_attachment.vpc"]["for_each"] == fn["for_each"]
+    assert "${aws_iam_role_policy_attachment.vpc}" in fn["depends_on"], fn["depends_on"]
 
 
 def test_lambda_package_file_modes_are_fixed(rendered_examples: dict[str, Path]) -> None:

@@ -45,7 +45,7 @@ def test_api_routes_keys_and_validation(tree: dict, rendered_examples: dict[str,
         assert model["schema"] == f'${{file("${{path.module}}/schemas/{route}.json")}}'
         assert json.loads((schemas / f"{route}.json").read_text())["type"] == "object"
         integration = api[f"aws_api_gateway_integration.{route}"]
-        assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == f"${{var.{route}_invoke_arn}}"
+        assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == f'${{var.invoke_arns["{route}"]}}'
         permission = api[f"aws_lambda_permission.{route}"]
         path = "/" + route.replace("_", "/")
         assert s(permission["source_arn"]) == f"${{aws_api_gateway_rest_api.this.execution_arn}}/*/POST{path}"
@@ -100,28 +100,41 @@ def test_edge_cloudfront_acm_route53(tree: dict) -> None:
 def test_lambdas_are_least_privilege(tree: dict) -> None:
     pre = res(tree, "preprocessing")
     docs = res(tree, "preprocessing", "data")
+    # One module, for_each over the functions: the config's values are in the call's functions map.
+    fn = pre["aws_lambda_function.this"]
+    assert fn["for_each"] == "${var.functions}"
+    assert fn["tracing_config"][0]["mode"] == '"Active"'
+    assert fn["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dead_letters.arn}"
+    assert fn["vpc_config"][0]["security_group_ids"] == ["${var.security_group_id}"]
+    assert fn["environment"][0]["variables"] == "${merge(each.value.environment, local.wired_environment)}"
+    wired = {k: v for k, v in tree["modules/preprocessing"]["main.tf"]["locals"][0]["wired_environment"].items()}
+    assert wired == {"MLINFRA_CACHE_AUTH_SECRET_ARN": "${var.cache_auth_secret_arn}", "MLINFRA_CACHE_HOST": "${var.cache_host}"}
+    functions = call(tree, "preprocessing")["functions"]
+    assert sorted(functions) == ["predict_image", "predict_tabular", "predict_text"]
     for route, kind, variant in (("predict_tabular", "tabular", None), ("predict_image", "image", None), ("predict_text", "text", "production")):
-        fn = pre[f"aws_lambda_function.{route}"]
-        assert s(fn["handler"]) == f"mlinfra_lambdas.{kind}.handler"
-        assert s(fn["runtime"]) == "python3.12" and fn["memory_size"] == 1024 and fn["timeout"] == 10
-        assert fn["tracing_config"][0]["mode"] == '"Active"'
-        assert fn["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dead_letters.arn}"
-        assert fn["vpc_config"][0]["security_group_ids"] == ["${var.security_group_id}"]
-        env = {k: v for k, v in fn["environment"][0]["variables"].items()}
-        assert s(env["MLINFRA_ENDPOINT"]) == "mlinfra-prod-inference"
-        assert env["MLINFRA_CACHE_HOST"] == "${var.cache_host}" and s(env["MLINFRA_CACHE_TTL"]) == "300"
+        f = functions[route]
+        assert s(f["handler"]) == f"mlinfra_lambdas.{kind}.handler"
+        assert s(f["runtime"]) == "python3.12" and f["memory_size"] == 1024 and f["timeout"] == 10 and f["reserved_concurrency"] == 100
+        env = f["environment"]
+        assert s(env["MLINFRA_ENDPOINT"]) == "mlinfra-prod-inference" and s(env["MLINFRA_CACHE_TTL"]) == "300"
         assert s(env["MLINFRA_RESULTS_TABLE"]) == "mlinfra-prod-predictions"
         assert ("MLINFRA_TARGET_VARIANT" in env) == (variant is not None)
-        statements = {s(st["sid"]): st for st in docs[f"aws_iam_policy_document.{route}"]["statement"]}
-        assert [s(r) for r in statements["InvokeRoutedEndpoint"]["resources"]] == [
-            "arn:${local.partition}:sagemaker:us-east-1:${local.account_id}:endpoint/mlinfra-prod-inference"
-        ]
-        assert statements["ReadCacheToken"]["resources"] == ["${var.cache_auth_secret_arn}"]
-        assert statements["WriteResults"]["actions"] == ['"dynamodb:PutItem"']
-        wildcard = [sid for sid, st in statements.items() if '"*"' in st["resources"]]
-        assert wildcard == ["Tracing"]
-    settings = json.loads(s(pre["aws_lambda_function.predict_tabular"]["environment"][0]["variables"]["MLINFRA_SETTINGS"]).replace('\\"', '"'))
+        assert s(f["endpoint_name"]) == "mlinfra-prod-inference"
+    statements = {s(st["sid"]): st for st in docs["aws_iam_policy_document.this"]["statement"]}
+    assert docs["aws_iam_policy_document.this"]["for_each"] == "${var.functions}"
+    assert [s(r) for r in statements["InvokeRoutedEndpoint"]["resources"]] == [
+        "arn:${local.partition}:sagemaker:us-east-1:${local.account_id}:endpoint/${each.value.endpoint_name}"
+    ]
+    assert [s(r) for r in statements["WriteLogs"]["resources"]] == ["arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:${each.value.log_group}:*"]
+    assert statements["ReadCacheToken"]["resources"] == ["${var.cache_auth_secret_arn}"]
+    assert statements["WriteResults"]["actions"] == ['"dynamodb:PutItem"']
+    wildcard = [sid for sid, st in statements.items() if '"*"' in st["resources"]]
+    assert wildcard == ["Tracing"]
+    settings = json.loads(s(functions["predict_tabular"]["environment"]["MLINFRA_SETTINGS"]).replace('\\"', '"'))
     assert settings["features"][0] == {"name": "age", "default": 35.5, "mean": 35.5, "std": 12.3}
+    # The API reaches each route's function through the module's maps.
+    api = res(tree, "api")
+    assert api["aws_api_gateway_integration.predict_text"]["uri"] == '${var.invoke_arns["predict_text"]}'
 
 
 def call(tree: dict, module: str) -> dict:

@@ -32,9 +32,8 @@ class Api(Component):
 
     def modules(self, part: ApiPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         inputs = {"kms_key_arn": wire.need("kms.key_arn")}
-        for m in part.methods:
-            inputs[f"{m.function}_function_name"] = wire.need(f"preprocessing.{m.function}.function_name")
-            inputs[f"{m.function}_invoke_arn"] = wire.need(f"preprocessing.{m.function}.invoke_arn")
+        inputs["function_names"] = wire.need("preprocessing.function_names", type="map(string)")
+        inputs["invoke_arns"] = wire.need("preprocessing.invoke_arns", type="map(string)")
         return [
             ModuleContext(
                 key="api",

@@ -1,4 +1,5 @@
-"""The preprocessing Lambdas, one per route, with their package (mlinfra's own handler code)."""
+"""The preprocessing Lambdas, one per route (``for_each`` over a typed map in one module), with their
+package (mlinfra's own handler code)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,24 @@ from collections.abc import Mapping
 
 from ..expr import Ref
 from ..plan import realtime
-from ..plan.model import CachePlan, PreprocessingPlan, ResultsPlan
-from .base import ARCHIVE, AWS, Component, Export, ModuleContext, Output, PlanRequest, Sinks, Wire
+from ..plan.model import CachePlan, FunctionPlan, PreprocessingPlan, ResultsPlan
+from .base import ARCHIVE, AWS, Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
+
+_FUNCTION_TYPE = "map(" + object_type(
+    description="string",
+    function_name="string",
+    handler="string",
+    role_name="string",
+    log_group="string",
+    log_retention_days="number",
+    runtime="string",
+    memory_size="number",
+    timeout="number",
+    reserved_concurrency="optional(number)",
+    layers="list(string)",
+    environment="map(string)",
+    endpoint_name="string",
+) + ")"
 
 
 class Preprocessing(Component):
@@ -27,14 +44,23 @@ class Preprocessing(Component):
             sinks.add_key_policy(st)
 
     def exports(self, part: PreprocessingPlan) -> list[Export]:
-        out = []
-        for f in part.functions:
-            out.append(Export(f"preprocessing.{f.key}.function_name", "preprocessing", Output(f"{f.key}_function_name", f"Name of the Lambda behind {f.route}.", Ref(f"aws_lambda_function.{f.key}.function_name"))))
-            out.append(Export(f"preprocessing.{f.key}.invoke_arn", "preprocessing", Output(f"{f.key}_invoke_arn", f"Invoke ARN of the Lambda behind {f.route}.", Ref(f"aws_lambda_function.{f.key}.invoke_arn"))))
-        return out
+        return [
+            Export("preprocessing.function_names", "preprocessing", Output("function_names", "Name of each route's Lambda, by route key.", Ref("local.function_names"))),
+            Export("preprocessing.invoke_arns", "preprocessing", Output("invoke_arns", "Invoke ARN of each route's Lambda, by route key.", Ref("local.invoke_arns"))),
+        ]
 
     def modules(self, part: PreprocessingPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
-        inputs = {"kms_key_arn": wire.need("kms.key_arn")}
+        # Literal settings travel in the functions map; references to other modules' objects are the same
+        # for every function and stay module variables.
+        wired = {k: v for k, v in part.functions[0].environment.items() if not isinstance(v, str)}
+        assert all({k: v for k, v in f.environment.items() if not isinstance(v, str)} == wired for f in part.functions)
+        inputs = {
+            "kms_key_arn": wire.need("kms.key_arn"),
+            "dlq_name": Input(part.dlq_name, "Name of the dead-letter queue of the functions."),
+            "functions": Input({f.key: _function(f) for f in part.functions}, "The functions, by route key: one Lambda, role, policy and log group each.", _FUNCTION_TYPE),
+        }
+        if part.in_vpc:
+            inputs["subnet_ids"] = Input(list(part.subnet_ids), "Private subnets the functions run in.", "list(string)")
         if wire.has("network.lambda_security_group_id"):
             inputs["security_group_id"] = wire.need("network.lambda_security_group_id", "Security group of the Lambdas.")
         if wire.has("cache.primary_endpoint"):
@@ -49,8 +75,28 @@ class Preprocessing(Component):
                 summary="The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
                 inputs=inputs,
                 outputs=(),
-                values={"pre": part},
+                values={"pre": part, "statements": part.statements, "wired_environment": wired},
                 files={f"package/{path}": text for path, text in part.package.items()},
                 providers=self.providers,
             )
         ]
+
+
+def _function(f: FunctionPlan) -> dict[str, object]:
+    out: dict[str, object] = {
+        "description": f.summary,
+        "function_name": f.function_name,
+        "handler": f.handler,
+        "role_name": f.role_name,
+        "log_group": f.log_group,
+        "log_retention_days": f.log_retention_days,
+        "runtime": f.runtime,
+        "memory_size": f.memory_mb,
+        "timeout": f.timeout,
+    }
+    if f.reserved_concurrency is not None:
+        out["reserved_concurrency"] = f.reserved_concurrency
+    out["layers"] = list(f.layers)
+    out["environment"] = {k: v for k, v in f.environment.items() if isinstance(v, str)}
+    out["endpoint_name"] = f.endpoint_name
+    return out

@@ -310,7 +310,6 @@ class FunctionPlan:
     reserved_concurrency: int | None
     layers: tuple[str, ...]
     environment: dict[str, Expr]
-    statements: tuple[Statement, ...]
     endpoint_name: str
     variant: str | None
 
@@ -323,6 +322,7 @@ class FunctionPlan:
 @dataclass(frozen=True)
 class PreprocessingPlan:
     functions: tuple[FunctionPlan, ...]
+    statements: tuple[Statement, ...]  # every function's policy (with each.value parts), for_each in the module
     dlq_name: str
     in_vpc: bool
     subnet_ids: tuple[str, ...]

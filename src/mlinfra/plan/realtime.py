@@ -141,18 +141,6 @@ def preprocessing_plan(
         }
         if route.variant:
             env["MLINFRA_TARGET_VARIANT"] = route.variant
-        statements = [
-            Statement(
-                "InvokeRoutedEndpoint",
-                ("sagemaker:InvokeEndpoint",),
-                # SageMaker endpoint ARNs are lower-case; mlinfra's endpoint names already are.
-                (Interp("arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, f":endpoint/{endpoint}"),),
-            ),
-            Statement("WriteLogs", ("logs:CreateLogStream", "logs:PutLogEvents"), (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/lambda/{function_name}:*"),)),
-            Statement("DeadLetters", ("sqs:SendMessage",), (Ref("aws_sqs_queue.dead_letters.arn"),)),
-            Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)),
-            Statement("Tracing", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), comment="X-Ray has no resource-level permissions."),
-        ]
         if cache is not None:
             env.update(
                 {
@@ -163,10 +151,8 @@ def preprocessing_plan(
                     "MLINFRA_CACHE_TTL": str(pre.cache_ttl_seconds),
                 }
             )
-            statements.append(Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),)))
         if results is not None:
             env.update({"MLINFRA_RESULTS_TABLE": results.table_name, "MLINFRA_RESULTS_TTL_DAYS": str(results.ttl_days)})
-            statements.append(Statement("WriteResults", ("dynamodb:PutItem",), (Ref("var.results_table_arn"),)))
         functions.append(
             FunctionPlan(
                 key=key,
@@ -184,13 +170,30 @@ def preprocessing_plan(
                 reserved_concurrency=pre.reserved_concurrency,
                 layers=tuple(pre.layers),
                 environment=dict(sorted(env.items())),
-                statements=tuple(statements),
                 endpoint_name=endpoint,
                 variant=route.variant,
             )
         )
+    # One policy per function (for_each in the module): its own endpoint and log group, through each.value.
+    statements = [
+        Statement(
+            "InvokeRoutedEndpoint",
+            ("sagemaker:InvokeEndpoint",),
+            # SageMaker endpoint ARNs are lower-case; mlinfra's endpoint names already are.
+            (Interp("arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, ":endpoint/", Ref("each.value.endpoint_name")),),
+        ),
+        Statement("WriteLogs", ("logs:CreateLogStream", "logs:PutLogEvents"), (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, ":log-group:", Ref("each.value.log_group"), ":*"),)),
+        Statement("DeadLetters", ("sqs:SendMessage",), (Ref("aws_sqs_queue.dead_letters.arn"),)),
+        Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)),
+        Statement("Tracing", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), comment="X-Ray has no resource-level permissions."),
+    ]
+    if cache is not None:
+        statements.append(Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),)))
+    if results is not None:
+        statements.append(Statement("WriteResults", ("dynamodb:PutItem",), (Ref("var.results_table_arn"),)))
     return PreprocessingPlan(
         functions=tuple(functions),
+        statements=tuple(statements),
         dlq_name=f"{prefix}-preprocessing-dlq",
         in_vpc=config.network is not None,
         subnet_ids=tuple(config.network.private_subnet_ids) if config.network else (),
@@ -223,8 +226,8 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 schema=schema,
                 schema_file=f"schemas/{key}.json" if schema else None,
                 function=key,
-                invoke_arn=Ref(f"var.{key}_invoke_arn"),
-                function_name=Ref(f"var.{key}_function_name"),
+                invoke_arn=Ref(f'var.invoke_arns["{key}"]'),
+                function_name=Ref(f'var.function_names["{key}"]'),
                 source_arn=Interp(Ref("aws_api_gateway_rest_api.this.execution_arn"), f"/*/POST{route.path}"),
             )
         )

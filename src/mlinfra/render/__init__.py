@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..errors import RenderError
 from .fmt import format_hcl
 from ..expr import Ref
-from .hcl import hcl, hcl_block_list, hcl_block_map
+from .hcl import hcl, hcl_block_list, hcl_block_map, hcl_nested
 
 if TYPE_CHECKING:
     import jinja2
@@ -103,6 +103,7 @@ def _environment(kind: str) -> jinja2.Environment:
     )
     env.filters["block_map"] = lambda value, indent: Text(hcl_block_map(value, indent))
     env.filters["block_list"] = lambda value, indent: Text(hcl_block_list(value, indent))
+    env.filters["nested"] = lambda value, indent: Text(hcl_nested(value, indent))
     env.filters["comment"] = lambda value: Text(" ".join(str(value).split()))
     env.filters["ident"] = _ident
     # A Markdown code span (identifiers and type constraints: never a backtick inside).
@@ -137,7 +138,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # A variable type: a primitive, a collection of a type, or an object of named attribute types.
 _PRIMITIVE = re.compile(r"(string|number|bool)")
-_COLLECTION = re.compile(r"(list|map|set)\(")
+_COLLECTION = re.compile(r"(list|map|set|optional)\(")
 _ATTRIBUTE = re.compile(r"([a-z_][a-z0-9_]*) = ")
 
 
@@ -148,45 +149,49 @@ def _ident(value: str) -> Text:
 
 
 def _tftype(value: str) -> Text:
-    """A Terraform type constraint, checked against the grammar mlinfra emits (never user text)."""
+    """A Terraform type constraint, checked against the grammar mlinfra emits (never user text), and laid
+    out as written by hand: objects one attribute per line, at the variable's two-space indent."""
 
-    def parse(at: int) -> int:
+    def parse(at: int) -> tuple[int, str | tuple]:
         if m := _PRIMITIVE.match(value, at):
-            return m.end()
+            return m.end(), m[1]
         if m := _COLLECTION.match(value, at):
-            end = parse(m.end())
+            end, inner = parse(m.end())
             if value[end : end + 1] != ")":
                 raise ValueError
-            return end + 1
+            return end + 1, (m[1], inner)
         if value.startswith("object({", at):
             at += len("object({")
+            attributes = []
             while not value.startswith("})", at):
                 m = _ATTRIBUTE.match(value, at)
                 if m is None:
                     raise ValueError
-                at = parse(m.end())
+                at, inner = parse(m.end())
+                attributes.append((m[1], inner))
                 if value.startswith(", ", at):
                     at += 2
-            return at + 2
+                elif not value.startswith("})", at):
+                    raise ValueError
+            return at + 2, ("object", attributes)
         raise ValueError
 
+    def show(node: str | tuple, indent: int) -> str:
+        if isinstance(node, str):
+            return node
+        kind, inner = node
+        if kind != "object":
+            return f"{kind}({show(inner, indent)})"
+        pad = " " * (indent + 2)
+        return "object({\n" + "".join(f"{pad}{name} = {show(t, indent + 2)}\n" for name, t in inner) + " " * indent + "})"
+
     try:
-        if parse(0) != len(value):
+        end, tree = parse(0)
+        if end != len(value):
             raise ValueError
     except (ValueError, IndexError):
         raise ValueError(f"not a variable type mlinfra emits: {value!r}") from None
-    if not value.startswith("object({"):
-        return Text(value)
-    # One attribute per line, as written by hand (the type sits at the variable's two-space indent).
-    attributes, depth, start, inner = [], 0, 0, value[len("object({") : -2]
-    for i, ch in enumerate(inner):
-        depth += ch in "({"
-        depth -= ch in ")}"
-        if depth == 0 and inner.startswith(", ", i):
-            attributes.append(inner[start:i])
-            start = i + 2
-    attributes.append(inner[start:])
-    return Text("object({\n" + "".join(f"    {a}\n" for a in attributes) + "  })")
+    return Text(show(tree, 2))
 
 
 def _finalize_tf(value: object) -> str:

@@ -18,7 +18,7 @@ from ..expr import Interp, Ref
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _KEYWORDS = {"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"}
 
-__all__ = ["Interp", "Ref", "escape_string", "hcl", "hcl_block_list", "hcl_block_map", "key"]
+__all__ = ["Interp", "Ref", "escape_string", "hcl", "hcl_block_list", "hcl_block_map", "hcl_nested", "key"]
 
 
 def escape_string(text: str) -> str:
@@ -96,3 +96,12 @@ def hcl_block_list(value: Sequence[object], indent: int) -> str:
         return hcl(list(value))
     pad = " " * (indent + 2)
     return "[\n" + "".join(f"{pad}{hcl(v)},\n" for v in value) + " " * indent + "]"
+
+
+def hcl_nested(value: object, indent: int) -> str:
+    """Like :func:`hcl_block_map`, with nested maps multi-line too (a module argument's typed objects)."""
+    if isinstance(value, Mapping) and value:
+        pad = " " * (indent + 2)
+        lines = [f"{pad}{key(str(k))} = {hcl_nested(v, indent + 2)}" for k, v in value.items()]
+        return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+    return hcl(value)
