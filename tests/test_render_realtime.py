@@ -79,14 +79,16 @@ def test_edge_cloudfront_acm_route53(tree: dict) -> None:
     cert = edge["aws_acm_certificate.this"]
     assert cert["provider"] == "${aws.us_east_1}" and s(cert["validation_method"]) == "DNS"
     cf = edge["aws_cloudfront_distribution.this"]
-    assert cf["aliases"] == ['"ml.acme-corp.com"']
+    assert cf["aliases"] == ["${var.domain_name}"]
+    edge_call = call(tree, "edge")
+    assert s(edge_call["domain_name"]) == "ml.acme-corp.com" and s(edge_call["zone_name"]) == "acme-corp.com" and s(edge_call["region"]) == "us-east-1"
     behaviour = cf["default_cache_behavior"][0]
     assert '"POST"' in behaviour["allowed_methods"] and behaviour["cached_methods"] == ['"GET"', '"HEAD"']
     assert behaviour["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.disabled.id}"
     assert s(behaviour["viewer_protocol_policy"]) == "https-only"
     assert s(cf["viewer_certificate"][0]["minimum_protocol_version"]) == "TLSv1.2_2021"
     origin = cf["origin"][0]
-    assert s(origin["domain_name"]) == "${var.rest_api_id}.execute-api.us-east-1.amazonaws.com"
+    assert s(origin["domain_name"]) == "${var.rest_api_id}.execute-api.${var.region}.amazonaws.com"
     assert s(origin["custom_origin_config"][0]["origin_protocol_policy"]) == "https-only"
     data = res(tree, "edge", "data")
     assert s(data["aws_cloudfront_origin_request_policy.all_viewer_except_host"]["name"]) == "Managed-AllViewerExceptHostHeader"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan.build import capture_bucket_plan
 from ..plan.model import CaptureBucketPlan, EndpointsPlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 
 class CaptureBucket(Component):
@@ -29,9 +29,12 @@ class CaptureBucket(Component):
                 key="capture_bucket",
                 template="capture_bucket",
                 summary="The S3 bucket that receives SageMaker data capture (KMS-encrypted, private, TLS-only, expiring).",
-                inputs={"kms_key_arn": wire.need("kms.key_arn")},
+                inputs={
+                    "kms_key_arn": wire.need("kms.key_arn"),
+                    "name_prefix": Input(part.name_prefix, "Bucket name before the account ID (which makes it globally unique)."),
+                    "retention_days": Input(part.retention_days, "Days captured data is kept (noncurrent versions: 7).", "number"),
+                },
                 outputs=(),
-                values={"bucket": part.bucket, "retention_days": part.retention_days},
             )
         ]
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ApiPlan, EdgePlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, ProviderConfig, RootOutput, Sinks, Wire
+from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, ProviderConfig, RootOutput, Sinks, Wire
 
 US_EAST_1 = ProviderConfig("us_east_1", "us-east-1", "CloudFront takes its certificate from ACM in us-east-1, whatever the platform's region.")
 
@@ -36,6 +36,14 @@ class Edge(Component):
                 inputs={
                     "rest_api_id": wire.need("api.rest_api_id", "ID of the REST API behind the edge."),
                     "stage_name": wire.need("api.stage_name", "Stage of the REST API to serve."),
+                    "domain_name": Input(part.domain, "The API's public name (certificate, alias, DNS record)."),
+                    "zone_name": Input(part.zone, "Public Route 53 hosted zone the name is in."),
+                    # CloudFront's origin is the API's execute-api host name, in the API's region.
+                    **(
+                        {"region": Input(part.region, "Region of the REST API."), "comment": Input(part.comment, "Comment of the CloudFront distribution.")}
+                        if part.cloudfront
+                        else {}
+                    ),
                 },
                 outputs=(),
                 values={"edge": part},

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan.build import kms_plan
 from ..plan.model import KmsPlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 
 class Kms(Component):
@@ -30,9 +30,12 @@ class Kms(Component):
                 key="kms",
                 template="kms",
                 summary="The platform's customer-managed KMS key (rotation on) and its alias.",
-                inputs={},
+                inputs={
+                    "alias": Input(part.alias, "Alias of the key (alias/...)."),
+                    "description": Input(part.description, "Description of the key: what it encrypts."),
+                },
                 outputs=(),
-                values={"kms": part, "statements": tuple(sinks.key_policy)},
+                values={"statements": tuple(sinks.key_policy)},
             )
         ]
 

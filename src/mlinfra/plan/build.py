@@ -97,7 +97,7 @@ def kms_plan(prefix: str) -> KmsPlan:
 def capture_bucket_plan(prefix: str, endpoints: tuple[EndpointPlan, ...]) -> CaptureBucketPlan | None:
     if not any(e.uses_capture_bucket for e in endpoints):
         return None
-    return CaptureBucketPlan(Interp(f"{prefix}-capture-", Ref("data.aws_caller_identity.current.account_id")), CAPTURE_RETENTION_DAYS)
+    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS)
 
 
 def role_plan(prefix: str) -> RolePlan:

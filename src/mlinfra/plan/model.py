@@ -205,7 +205,7 @@ class KmsPlan:
 
 @dataclass(frozen=True)
 class CaptureBucketPlan:
-    bucket: Interp
+    name_prefix: str  # the bucket is <prefix><account ID>: globally unique without a random suffix
     retention_days: int
 
 
@@ -400,5 +400,3 @@ class EdgePlan:
     stage: str
     region: str
     comment: str
-    origin_domain: Interp  # the API's execute-api host name
-    url: str

@@ -284,8 +284,6 @@ def edge_plan(config: PlatformConfig, prefix: str) -> EdgePlan | None:
         stage=api.stage,
         region=region,
         comment=f"mlinfra {prefix}: inference API",
-        origin_domain=Interp(Ref("var.rest_api_id"), f".execute-api.{region}.amazonaws.com"),
-        url=f"https://{api.domain}",
     )
 
 
