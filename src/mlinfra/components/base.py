@@ -75,6 +75,8 @@ class ModuleContext:
     provider_aliases: tuple[str, ...] = ()
     # Providers the module's resources use (its versions.tf pins them).
     providers: tuple[Provider, ...] = ()
+    # How many instances a for_each over each expression makes (for the resource counts of the summary).
+    instances: dict[str, int] = field(default_factory=dict)
 
     @property
     def source(self) -> str:

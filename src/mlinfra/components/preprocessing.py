@@ -78,6 +78,7 @@ class Preprocessing(Component):
                 values={"pre": part, "statements": part.statements, "wired_environment": wired},
                 files={f"package/{path}": text for path, text in part.package.items()},
                 providers=self.providers,
+                instances={"var.functions": len(part.functions)},
             )
         ]
 

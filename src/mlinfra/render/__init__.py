@@ -66,7 +66,12 @@ def render_context(ctx: RootContext) -> Rendered:
         inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', files[base / "main.tf"], re.M)
         kinds = sorted({("data." if kind == "data" else "") + tf_type for kind, tf_type in inside})
         files[base / "README.md"] = _render("common/README.md.j2", {**values, "kinds": kinds, "count": len(inside)})
-    resources = sum(len(re.findall(r'^resource "', text, re.M)) for path, text in files.items() if path.suffix == ".tf")
+    # Deployed resources: a block with for_each over a module variable counts once per instance (the
+    # certificate's validation records, one per domain, count once).
+    resources = sum(len(re.findall(r'^resource "', files[PurePosixPath(name)], re.M)) for name in ("main.tf",))
+    for mod in ctx.modules:
+        for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += (var\.\w+)\n)?', files[PurePosixPath("modules") / mod.key / "main.tf"], re.M):
+            resources += mod.instances[repeated] if repeated else 1
     files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
     return Rendered(
         files=dict(sorted(files.items())),
