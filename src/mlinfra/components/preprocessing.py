@@ -20,7 +20,7 @@ _FUNCTION_TYPE = "map(" + object_type(
     runtime="string",
     memory_size="number",
     timeout="number",
-    reserved_concurrency="optional(number)",
+    reserved_concurrency="number",
     layers="list(string)",
     environment="map(string)",
     endpoint_name="string",
@@ -95,8 +95,9 @@ def _function(f: FunctionPlan) -> dict[str, object]:
         "memory_size": f.memory_mb,
         "timeout": f.timeout,
     }
-    if f.reserved_concurrency is not None:
-        out["reserved_concurrency"] = f.reserved_concurrency
+    # -1 is the provider's "unreserved" (its default): no optional() attributes, which Terraform < 1.3
+    # does not know.
+    out["reserved_concurrency"] = f.reserved_concurrency if f.reserved_concurrency is not None else -1
     out["layers"] = list(f.layers)
     out["environment"] = {k: v for k, v in f.environment.items() if isinstance(v, str)}
     out["endpoint_name"] = f.endpoint_name
