@@ -37,18 +37,23 @@ def test_api_routes_keys_and_validation(tree: dict, rendered_examples: dict[str,
         "aws_api_gateway_resource.predict_text": "text",
     }
     assert api["aws_api_gateway_resource.predict_tabular"]["parent_id"] == "${aws_api_gateway_resource.predict.id}"
+    # Per route: for_each over the call's routes (and models) maps.
+    method, integration, permission, model = (api[f"{k}.this"] for k in ("aws_api_gateway_method", "aws_api_gateway_integration", "aws_lambda_permission", "aws_api_gateway_model"))
+    assert method["for_each"] == integration["for_each"] == permission["for_each"] == "${var.routes}" and model["for_each"] == "${var.models}"
+    assert s(method["http_method"]) == "POST" and method["api_key_required"] is True
+    assert method["request_validator_id"] == "${contains(keys(var.models), each.key) ? aws_api_gateway_request_validator.body.id : null}"
+    assert method["resource_id"] == "${local.resource_ids[each.value.resource]}"
+    assert model["schema"] == '${file("${path.module}/${each.value.schema_file}")}'
+    assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == "${var.invoke_arns[each.key]}"
+    assert s(permission["source_arn"]) == "${aws_api_gateway_rest_api.this.execution_arn}/*/POST${each.value.path}"
+    resource_ids = tree["modules/api"]["main.tf"]["locals"][0]["resource_ids"]
+    api_call = call(tree, "api")
     for route in ("predict_tabular", "predict_image", "predict_text"):
-        method = api[f"aws_api_gateway_method.{route}"]
-        assert s(method["http_method"]) == "POST" and method["api_key_required"] is True
-        assert method["request_validator_id"] == "${aws_api_gateway_request_validator.body.id}"
-        model = api[f"aws_api_gateway_model.{route}"]
-        assert model["schema"] == f'${{file("${{path.module}}/schemas/{route}.json")}}'
-        assert json.loads((schemas / f"{route}.json").read_text())["type"] == "object"
-        integration = api[f"aws_api_gateway_integration.{route}"]
-        assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == f'${{var.invoke_arns["{route}"]}}'
-        permission = api[f"aws_lambda_permission.{route}"]
         path = "/" + route.replace("_", "/")
-        assert s(permission["source_arn"]) == f"${{aws_api_gateway_rest_api.this.execution_arn}}/*/POST{path}"
+        assert {k: s(v) for k, v in api_call["routes"][route].items()} == {"path": path, "resource": route}
+        assert resource_ids[route] == f"${{aws_api_gateway_resource.{route}.id}}"
+        assert s(api_call["models"][route]["schema_file"]) == f"schemas/{route}.json"
+        assert json.loads((schemas / f"{route}.json").read_text())["type"] == "object"
     tabular_schema = json.loads((schemas / "predict_tabular.json").read_text())
     assert tabular_schema == json.loads((Path(__file__).parent.parent / "examples" / "schemas" / "tabular.json").read_text())
 
@@ -136,7 +141,8 @@ def test_lambdas_are_least_privilege(tree: dict) -> None:
     assert settings["features"][0] == {"name": "age", "default": 35.5, "mean": 35.5, "std": 12.3}
     # The API reaches each route's function through the module's maps.
     api = res(tree, "api")
-    assert api["aws_api_gateway_integration.predict_text"]["uri"] == '${var.invoke_arns["predict_text"]}'
+    assert api["aws_api_gateway_integration.this"]["uri"] == "${var.invoke_arns[each.key]}"
+    assert call(tree, "api")["invoke_arns"] == "${module.preprocessing.invoke_arns}"
 
 
 def call(tree: dict, module: str) -> dict:

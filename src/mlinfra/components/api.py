@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ApiPlan, PreprocessingPlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, object_type
 
 
 class Api(Component):
@@ -34,6 +34,16 @@ class Api(Component):
         inputs = {"kms_key_arn": wire.need("kms.key_arn")}
         inputs["function_names"] = wire.need("preprocessing.function_names", type="map(string)")
         inputs["invoke_arns"] = wire.need("preprocessing.invoke_arns", type="map(string)")
+        inputs["routes"] = Input(
+            {m.key: {"path": m.path, "resource": m.resource} for m in part.methods},
+            "The routes (POST), by route key: the path and the resource of the path tree it is on.",
+            "map(" + object_type(path="string", resource="string") + ")",
+        )
+        inputs["models"] = Input(
+            {m.key: {"name": m.model_name, "description": f"Request body of POST {m.path}", "schema_file": m.schema_file} for m in part.methods if m.schema},
+            "Request models (JSON Schema files of this module) of the routes that validate their body, by route key.",
+            "map(" + object_type(name="string", description="string", schema_file="string") + ")",
+        )
         return [
             ModuleContext(
                 key="api",
@@ -41,8 +51,9 @@ class Api(Component):
                 summary="API Gateway REST API: routes with request validation, Lambda integrations, stage, throttling, usage plans and API keys.",
                 inputs=inputs,
                 outputs=(),
-                values={"api": part},
+                values={"api": part, "api_resource_ids": {r.key: Ref(f"aws_api_gateway_resource.{r.key}.id") for r in part.resources if r.key in {m.resource for m in part.methods}}},
                 files={m.schema_file: m.schema for m in part.methods if m.schema_file and m.schema},
+                instances={"var.routes": len(part.methods), "var.models": sum(1 for m in part.methods if m.schema)},
             )
         ]
 

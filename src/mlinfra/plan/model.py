@@ -346,13 +346,6 @@ class MethodPlan:
     schema: str | None  # JSON Schema (draft 4) text for the request model
     schema_file: str | None  # where the module keeps it, relative to the module
     function: str  # function key in the preprocessing module
-    invoke_arn: Ref
-    function_name: Ref
-    source_arn: Interp
-
-    @property
-    def schema_path(self) -> Interp | None:
-        return Interp(Ref("path.module"), f"/{self.schema_file}") if self.schema_file else None
 
 
 @dataclass(frozen=True)

@@ -226,9 +226,6 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 schema=schema,
                 schema_file=f"schemas/{key}.json" if schema else None,
                 function=key,
-                invoke_arn=Ref(f'var.invoke_arns["{key}"]'),
-                function_name=Ref(f'var.function_names["{key}"]'),
-                source_arn=Interp(Ref("aws_api_gateway_rest_api.this.execution_arn"), f"/*/POST{route.path}"),
             )
         )
     usage_plans = []
@@ -244,10 +241,8 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         )
     triggers = [Ref(f"aws_api_gateway_resource.{r.key}") for r in resources.values()]
     triggers.append(Ref("aws_api_gateway_request_validator.body"))
-    for m in methods:
-        if m.schema:
-            triggers.append(Ref(f"aws_api_gateway_model.{m.key}"))
-        triggers.extend((Ref(f"aws_api_gateway_method.{m.key}"), Ref(f"aws_api_gateway_integration.{m.key}")))
+    # The per-route resources are for_each blocks: each hashes as a map of all its instances.
+    triggers.extend(Ref(f"aws_api_gateway_{kind}.this") for kind in ("model", "method", "integration"))
     return ApiPlan(
         name=f"{prefix}-inference",
         stage=api.stage,
@@ -266,7 +261,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         log_retention_days=api.log_retention_days,
         tracing=api.tracing,
         cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
-        deployment_dependencies=tuple(Ref(f"aws_api_gateway_{kind}.{m.key}") for m in methods for kind in ("method", "integration")),
+        deployment_dependencies=(Ref("aws_api_gateway_method.this"), Ref("aws_api_gateway_integration.this")),
         key_values={name: Ref(f"aws_api_gateway_api_key.{key}.value") for u in usage_plans for key, _, name in u.keys},
         key_policy=(logs_key_statement(config.project.region),) if api.access_logs else (),
     )
