@@ -100,6 +100,7 @@ FEATURES = {
     r"_wo\s*=": "1.11",
     r"^removed\s*\{": "1.7",
     r"^(import|check)\s*\{": "1.5",
+    r"^moved\s*\{": "1.1",
     r"\boptional\(": "1.3",
     r"\bconfiguration_aliases\b": "0.15",
 }
@@ -178,3 +179,22 @@ def test_api_gateway_account_setting_is_an_explicit_opt_in(tmp_path: Path, opt_i
     stage = api["aws_api_gateway_stage.this"]
     assert "access_log_settings" in stage  # access logs stay on either way
     assert ("depends_on" in stage) is opt_in
+
+
+def test_for_each_addresses_carry_moved_blocks_from_the_old_ones(rendered_examples: dict[str, Path]) -> None:
+    """Resources that became for_each instances keep their state: a moved block per old address, whose
+    target is declared (and whose key is in the for_each map at the call) and whose source is not."""
+    root = rendered_examples["platform"]
+    tree = load_tree(root)
+    calls = _module_calls(tree)
+    moves = 0
+    for module in ("preprocessing", "api"):
+        text = (root / "modules" / module / "moved.tf").read_text()
+        main = blocks(tree[f"modules/{module}"]["main.tf"], "resource")
+        for old, new in re.findall(r'from = (\S+)\n\s*to\s+= (\S+)\n', text):
+            moves += 1
+            address, key = re.fullmatch(r'(\w+\.\w+)\["(\w+)"\]', new).groups()
+            assert address in main and old not in main, (module, old, new)
+            for_each = main[address]["for_each"]  # "${var.functions}" / "${var.routes}" / "${var.models}"
+            assert key in calls[module][for_each[len("${var.") : -1]], (module, new)
+    assert moves == 3 * 5 + 3 * 4, moves  # 3 functions x (log group, role, policy, VPC attachment, Lambda); 3 routes x (model, method, integration, permission)

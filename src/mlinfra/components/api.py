@@ -54,6 +54,11 @@ class Api(Component):
                 values={"api": part, "api_resource_ids": {r.key: Ref(f"aws_api_gateway_resource.{r.key}.id") for r in part.resources if r.key in {m.resource for m in part.methods}}},
                 files={m.schema_file: m.schema for m in part.methods if m.schema_file and m.schema},
                 instances={"var.routes": len(part.methods), "var.models": sum(1 for m in part.methods if m.schema)},
+                moved=tuple(
+                    (f"{kind}.{m.key}", f'{kind}.this["{m.key}"]')
+                    for m in part.methods
+                    for kind in (("aws_api_gateway_model",) if m.schema else ()) + ("aws_api_gateway_method", "aws_api_gateway_integration", "aws_lambda_permission")
+                ),
             )
         ]
 

@@ -77,6 +77,9 @@ class ModuleContext:
     providers: tuple[Provider, ...] = ()
     # How many instances a for_each over each expression makes (for the resource counts of the summary).
     instances: dict[str, int] = field(default_factory=dict)
+    # Address changes from earlier renders (from, to), written as moved blocks: state follows the
+    # objects instead of destroying and re-creating them.
+    moved: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:

@@ -79,6 +79,17 @@ class Preprocessing(Component):
                 files={f"package/{path}": text for path, text in part.package.items()},
                 providers=self.providers,
                 instances={"var.functions": len(part.functions)},
+                moved=tuple(
+                    (f"{kind}.{old}", f'{kind}.{new}["{f.key}"]')
+                    for f in part.functions
+                    for kind, old, new in (
+                        ("aws_cloudwatch_log_group", f.key, "this"),
+                        ("aws_iam_role", f.key, "this"),
+                        ("aws_iam_role_policy", f.key, "this"),
+                        *((("aws_iam_role_policy_attachment", f"{f.key}_vpc", "vpc"),) if part.in_vpc else ()),
+                        ("aws_lambda_function", f.key, "this"),
+                    )
+                ),
             )
         ]
 

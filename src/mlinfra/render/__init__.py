@@ -61,6 +61,8 @@ def render_context(ctx: RootContext) -> Rendered:
         files[base / "variables.tf"] = _render("common/variables.tf.j2", values)
         files[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
         files[base / "versions.tf"] = _render("common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version})
+        if mod.moved:
+            files[base / "moved.tf"] = _render("common/moved.tf.j2", values)
         for rel, text in mod.files.items():
             files[base / rel] = text
         inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', files[base / "main.tf"], re.M)
