@@ -36,7 +36,7 @@ def example_ids() -> list[str]:
 def rendered_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every example rendered once through the library into its own folder."""
     from mlinfra.config import load_config
-    from mlinfra.render import render_project
+    from mlinfra.pipeline import render_project
     from mlinfra.write import write_tree
 
     out = {}

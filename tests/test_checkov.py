@@ -47,14 +47,18 @@ def test_rendered_examples_pass_checkov(rendered_examples: dict[str, Path], tmp_
     assert failed == []
     assert summary["parsing_errors"] == 0 and summary["passed"] > 400
     # Every skip is one of ours, with a reason.
-    skip_comments = sum(len(re.findall(r"#checkov:skip=CKV\w+:\S", p.read_text())) for root in rendered_examples.values() for p in root.rglob("*.tf"))
-    assert summary["skipped"] == skip_comments
+    # (A skip inside a for_each resource counts once per instance.)
+    skip_comments = [m for root in rendered_examples.values() for p in root.rglob("*.tf") for m in re.findall(r"#checkov:skip=(CKV\w+):\S", p.read_text())]
+    assert summary["skipped"] >= len(skip_comments)
+    assert {s["check_id"] for s in report["results"]["skipped_checks"]} == set(skip_comments)
     for skipped in report["results"]["skipped_checks"]:
         assert skipped["check_result"].get("suppress_comment"), skipped["check_id"]
 
 
 def test_checkov_does_catch_a_weakened_tree(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
-    """The check can fail: turn key rotation off and open the capture bucket's public-access block."""
+    """The check can fail: turn key rotation off, open the capture bucket's public-access block, and
+    (at the module call in the root, where the config's values are) switch the predictions table's
+    point-in-time recovery off: checkov evaluates module arguments through the module's variables."""
     import shutil
 
     root = tmp_path / "weak"
@@ -63,5 +67,15 @@ def test_checkov_does_catch_a_weakened_tree(rendered_examples: dict[str, Path], 
     kms.write_text(kms.read_text().replace("enable_key_rotation     = true", "enable_key_rotation     = false"))
     bucket = root / "modules" / "capture_bucket" / "main.tf"
     bucket.write_text(bucket.read_text().replace("block_public_acls       = true", "block_public_acls       = false"))
-    failed = {f["check_id"] for f in checkov(root)["results"]["failed_checks"]}
-    assert {"CKV_AWS_7", "CKV_AWS_53"} <= failed
+    main = root / "main.tf"
+    assert "point_in_time_recovery = true" in main.read_text()
+    main.write_text(main.read_text().replace("point_in_time_recovery = true", "point_in_time_recovery = false"))
+    # ... and through a for_each map: one function of the preprocessing call on a deprecated runtime.
+    text = main.read_text()
+    assert 'runtime              = "python3.12"' in text
+    main.write_text(text.replace('runtime              = "python3.12"', 'runtime              = "python2.7"', 1))
+    failed = {(f["check_id"], f["resource"]) for f in checkov(root)["results"]["failed_checks"]}
+    assert {"CKV_AWS_7", "CKV_AWS_53"} <= {check for check, _ in failed}
+    assert ("CKV_AWS_28", "module.results.aws_dynamodb_table.this") in failed, sorted(failed)
+    assert ("CKV_AWS_363", 'module.preprocessing.aws_lambda_function.this["predict_tabular"]') in failed, sorted(failed)
+    assert not any(check == "CKV_AWS_363" and "predict_image" in resource for check, resource in failed)

@@ -19,7 +19,7 @@ import typer.testing
 import pytest
 from typer.testing import CliRunner
 
-import mlinfra.render
+import mlinfra.pipeline
 from mlinfra.cli import app
 from mlinfra.ops.terraform import PlanSummary, Refused, Terraform, TerraformError, find_terraform, run_workflow, summarize
 from mlinfra.render import Rendered
@@ -86,7 +86,7 @@ def renders(monkeypatch):
     """Make the render step produce the given tree instead of the AWS one."""
 
     def use(files: dict[PurePosixPath, str]) -> None:
-        monkeypatch.setattr(mlinfra.render, "render_project", lambda config, base_dir=None: Rendered(files=files, modules=0, resources=len(files), endpoints=0))
+        monkeypatch.setattr(mlinfra.pipeline, "render_project", lambda config, base_dir=None: Rendered(files=files, modules=0, resources=len(files), endpoints=0))
 
     return use
 

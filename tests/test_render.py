@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from mlinfra.config import load_config
-from mlinfra.render import render_project
+from mlinfra.pipeline import render_project
 from tests.conftest import EXAMPLES, ROOT, copy_examples, example_ids
 from tests.support.hcl_checks import hygiene_errors, load_tree
 
@@ -56,13 +57,27 @@ def test_no_template_leftovers(rendered_examples: dict[str, Path]) -> None:
                 assert text.endswith("\n") and not text.endswith("\n\n"), f
 
 
-def test_every_module_has_its_three_files(rendered_examples: dict[str, Path]) -> None:
+def test_every_module_has_its_five_files(rendered_examples: dict[str, Path]) -> None:
     for root in rendered_examples.values():
         for module in (root / "modules").iterdir():
             names = sorted(p.name for p in module.iterdir())
-            # versions.tf only where the module receives a provider alias; package/ holds the Lambda code,
-            # schemas/ the API's request models.
-            assert [n for n in names if n not in ("versions.tf", "package", "schemas")] == ["main.tf", "outputs.tf", "variables.tf"], module
+            # package/ holds the Lambda code, schemas/ the API's request models, moved.tf address changes.
+            assert [n for n in names if n not in ("package", "schemas", "moved.tf")] == ["README.md", "main.tf", "outputs.tf", "variables.tf", "versions.tf"], module
+            versions = (module / "versions.tf").read_text()
+            assert 'required_version = ">= 1.5.7"' in versions and re.search(r'source += "hashicorp/aws"', versions), module
+            readme = (module / "README.md").read_text()
+            assert readme.startswith(f"# Module `{module.name}`\n") and "## Inputs" in readme and "## Outputs" in readme
+            for variable in re.findall(r'^variable "(\w+)"', (module / "variables.tf").read_text(), re.M):
+                assert f"| `{variable}` |" in readme, (module, variable)
+
+
+def test_module_versions_pin_the_providers_their_resources_use(rendered_examples: dict[str, Path]) -> None:
+    for root in rendered_examples.values():
+        for module in (root / "modules").iterdir():
+            main, versions = (module / "main.tf").read_text(), (module / "versions.tf").read_text()
+            for provider in ("archive", "random"):
+                uses = re.search(rf'^(resource|data) "{provider}_', main, re.M) is not None
+                assert uses == (re.search(rf'source += "hashicorp/{provider}"', versions) is not None), (module, provider)
 
 
 # --- the seed platform ----------------------------------------------------------------------------------
@@ -76,7 +91,7 @@ def platform(rendered_examples: dict[str, Path]) -> dict:
 def test_root_module(platform: dict) -> None:
     root = platform["."]
     tf = root["versions.tf"]["terraform"][0]
-    assert s(tf["required_version"]) == ">= 1.5"
+    assert s(tf["required_version"]) == ">= 1.5.7"
     assert s(tf["required_providers"][0]["aws"]["version"]) == "~> 6.0"
     provider = root["providers.tf"]["provider"][0]['"aws"']
     assert s(provider["region"]) == "us-east-1"
@@ -199,7 +214,7 @@ def test_seed_security(platform: dict) -> None:
         "arn:${local.partition}:s3:::acme-ml-models/models/v1.2.0/model.tar.gz",
     ]
     assert [s(r) for r in statements["WriteDataCapture"]["resources"]] == ["${var.capture_bucket_arn}/inference/*"]
-    assert [s(r) for r in statements["PullModelImages"]["resources"]] == ["arn:aws:ecr:us-east-1:123456789012:repository/ml-inference"]
+    assert [s(r) for r in statements["PullModelImages"]["resources"]] == ["arn:${local.partition}:ecr:us-east-1:123456789012:repository/ml-inference"]
     assert statements["UsePlatformKey"]["resources"] == ["${var.kms_key_arn}"]
     wildcard = sorted(sid for sid, st in statements.items() if '"*"' in st["resources"])
     assert wildcard == ["EcrAuthorizationToken", "PublishEndpointMetrics"]  # the two AWS gives no resource for

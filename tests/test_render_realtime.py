@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlinfra.config import load_config
-from mlinfra.render import render_project
+from mlinfra.pipeline import render_project
 from mlinfra.write import write_tree
 from tests.conftest import copy_examples
 from tests.support.hcl_checks import hygiene_errors, load_tree
@@ -38,18 +38,23 @@ def test_api_routes_keys_and_validation(tree: dict, rendered_examples: dict[str,
         "aws_api_gateway_resource.predict_text": "text",
     }
     assert api["aws_api_gateway_resource.predict_tabular"]["parent_id"] == "${aws_api_gateway_resource.predict.id}"
+    # Per route: for_each over the call's routes (and models) maps.
+    method, integration, permission, model = (api[f"{k}.this"] for k in ("aws_api_gateway_method", "aws_api_gateway_integration", "aws_lambda_permission", "aws_api_gateway_model"))
+    assert method["for_each"] == integration["for_each"] == permission["for_each"] == "${var.routes}" and model["for_each"] == "${var.models}"
+    assert s(method["http_method"]) == "POST" and method["api_key_required"] is True
+    assert method["request_validator_id"] == "${contains(keys(var.models), each.key) ? aws_api_gateway_request_validator.body.id : null}"
+    assert method["resource_id"] == "${local.resource_ids[each.value.resource]}"
+    assert model["schema"] == '${file("${path.module}/${each.value.schema_file}")}'
+    assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == "${var.invoke_arns[each.key]}"
+    assert s(permission["source_arn"]) == "${aws_api_gateway_rest_api.this.execution_arn}/*/POST${each.value.path}"
+    resource_ids = tree["modules/api"]["main.tf"]["locals"][0]["resource_ids"]
+    api_call = call(tree, "api")
     for route in ("predict_tabular", "predict_image", "predict_text"):
-        method = api[f"aws_api_gateway_method.{route}"]
-        assert s(method["http_method"]) == "POST" and method["api_key_required"] is True
-        assert method["request_validator_id"] == "${aws_api_gateway_request_validator.body.id}"
-        model = api[f"aws_api_gateway_model.{route}"]
-        assert model["schema"] == f'${{file("${{path.module}}/schemas/{route}.json")}}'
-        assert json.loads((schemas / f"{route}.json").read_text())["type"] == "object"
-        integration = api[f"aws_api_gateway_integration.{route}"]
-        assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == f"${{var.{route}_invoke_arn}}"
-        permission = api[f"aws_lambda_permission.{route}"]
         path = "/" + route.replace("_", "/")
-        assert s(permission["source_arn"]) == f"${{aws_api_gateway_rest_api.this.execution_arn}}/*/POST{path}"
+        assert {k: s(v) for k, v in api_call["routes"][route].items()} == {"path": path, "resource": route}
+        assert resource_ids[route] == f"${{aws_api_gateway_resource.{route}.id}}"
+        assert s(api_call["models"][route]["schema_file"]) == f"schemas/{route}.json"
+        assert json.loads((schemas / f"{route}.json").read_text())["type"] == "object"
     tabular_schema = json.loads((schemas / "predict_tabular.json").read_text())
     assert tabular_schema == json.loads((Path(__file__).parent.parent / "examples" / "schemas" / "tabular.json").read_text())
 
@@ -80,14 +85,16 @@ def test_edge_cloudfront_acm_route53(tree: dict) -> None:
     cert = edge["aws_acm_certificate.this"]
     assert cert["provider"] == "${aws.us_east_1}" and s(cert["validation_method"]) == "DNS"
     cf = edge["aws_cloudfront_distribution.this"]
-    assert cf["aliases"] == ['"ml.acme-corp.com"']
+    assert cf["aliases"] == ["${var.domain_name}"]
+    edge_call = call(tree, "edge")
+    assert s(edge_call["domain_name"]) == "ml.acme-corp.com" and s(edge_call["zone_name"]) == "acme-corp.com" and s(edge_call["region"]) == "us-east-1"
     behaviour = cf["default_cache_behavior"][0]
     assert '"POST"' in behaviour["allowed_methods"] and behaviour["cached_methods"] == ['"GET"', '"HEAD"']
     assert behaviour["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.disabled.id}"
     assert s(behaviour["viewer_protocol_policy"]) == "https-only"
     assert s(cf["viewer_certificate"][0]["minimum_protocol_version"]) == "TLSv1.2_2021"
     origin = cf["origin"][0]
-    assert s(origin["domain_name"]) == "${var.rest_api_id}.execute-api.us-east-1.amazonaws.com"
+    assert s(origin["domain_name"]) == "${var.rest_api_id}.execute-api.${var.region}.amazonaws.com"
     assert s(origin["custom_origin_config"][0]["origin_protocol_policy"]) == "https-only"
     data = res(tree, "edge", "data")
     assert s(data["aws_cloudfront_origin_request_policy.all_viewer_except_host"]["name"]) == "Managed-AllViewerExceptHostHeader"
@@ -101,28 +108,47 @@ def test_edge_cloudfront_acm_route53(tree: dict) -> None:
 def test_lambdas_are_least_privilege(tree: dict) -> None:
     pre = res(tree, "preprocessing")
     docs = res(tree, "preprocessing", "data")
+    # One module, for_each over the functions: the config's values are in the call's functions map.
+    fn = pre["aws_lambda_function.this"]
+    assert fn["for_each"] == "${var.functions}"
+    assert fn["tracing_config"][0]["mode"] == '"Active"'
+    assert fn["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dead_letters.arn}"
+    assert fn["vpc_config"][0]["security_group_ids"] == ["${var.security_group_id}"]
+    assert fn["environment"][0]["variables"] == "${merge(each.value.environment, local.wired_environment)}"
+    wired = {k: v for k, v in tree["modules/preprocessing"]["main.tf"]["locals"][0]["wired_environment"].items()}
+    assert wired == {"MLINFRA_CACHE_AUTH_SECRET_ARN": "${var.cache_auth_secret_arn}", "MLINFRA_CACHE_HOST": "${var.cache_host}"}
+    functions = call(tree, "preprocessing")["functions"]
+    assert sorted(functions) == ["predict_image", "predict_tabular", "predict_text"]
     for route, kind, variant in (("predict_tabular", "tabular", None), ("predict_image", "image", None), ("predict_text", "text", "production")):
-        fn = pre[f"aws_lambda_function.{route}"]
-        assert s(fn["handler"]) == f"mlinfra_lambdas.{kind}.handler"
-        assert s(fn["runtime"]) == "python3.12" and fn["memory_size"] == 1024 and fn["timeout"] == 10
-        assert fn["tracing_config"][0]["mode"] == '"Active"'
-        assert fn["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dead_letters.arn}"
-        assert fn["vpc_config"][0]["security_group_ids"] == ["${var.security_group_id}"]
-        env = {k: v for k, v in fn["environment"][0]["variables"].items()}
-        assert s(env["MLINFRA_ENDPOINT"]) == "mlinfra-prod-inference"
-        assert env["MLINFRA_CACHE_HOST"] == "${var.cache_host}" and s(env["MLINFRA_CACHE_TTL"]) == "300"
+        f = functions[route]
+        assert s(f["handler"]) == f"mlinfra_lambdas.{kind}.handler"
+        assert s(f["runtime"]) == "python3.12" and f["memory_size"] == 1024 and f["timeout"] == 10 and f["reserved_concurrency"] == 100
+        env = f["environment"]
+        assert s(env["MLINFRA_ENDPOINT"]) == "mlinfra-prod-inference" and s(env["MLINFRA_CACHE_TTL"]) == "300"
         assert s(env["MLINFRA_RESULTS_TABLE"]) == "mlinfra-prod-predictions"
         assert ("MLINFRA_TARGET_VARIANT" in env) == (variant is not None)
-        statements = {s(st["sid"]): st for st in docs[f"aws_iam_policy_document.{route}"]["statement"]}
-        assert [s(r) for r in statements["InvokeRoutedEndpoint"]["resources"]] == [
-            "arn:${local.partition}:sagemaker:us-east-1:${local.account_id}:endpoint/mlinfra-prod-inference"
-        ]
-        assert statements["ReadCacheToken"]["resources"] == ["${var.cache_auth_secret_arn}"]
-        assert statements["WriteResults"]["actions"] == ['"dynamodb:PutItem"']
-        wildcard = [sid for sid, st in statements.items() if '"*"' in st["resources"]]
-        assert wildcard == ["Tracing"]
-    settings = json.loads(s(pre["aws_lambda_function.predict_tabular"]["environment"][0]["variables"]["MLINFRA_SETTINGS"]).replace('\\"', '"'))
+        assert s(f["endpoint_name"]) == "mlinfra-prod-inference"
+    statements = {s(st["sid"]): st for st in docs["aws_iam_policy_document.this"]["statement"]}
+    assert docs["aws_iam_policy_document.this"]["for_each"] == "${var.functions}"
+    assert [s(r) for r in statements["InvokeRoutedEndpoint"]["resources"]] == [
+        "arn:${local.partition}:sagemaker:us-east-1:${local.account_id}:endpoint/${each.value.endpoint_name}"
+    ]
+    assert [s(r) for r in statements["WriteLogs"]["resources"]] == ["arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:${each.value.log_group}:*"]
+    assert statements["ReadCacheToken"]["resources"] == ["${var.cache_auth_secret_arn}"]
+    assert statements["WriteResults"]["actions"] == ['"dynamodb:PutItem"']
+    wildcard = [sid for sid, st in statements.items() if '"*"' in st["resources"]]
+    assert wildcard == ["Tracing"]
+    settings = json.loads(s(functions["predict_tabular"]["environment"]["MLINFRA_SETTINGS"]).replace('\\"', '"'))
     assert settings["features"][0] == {"name": "age", "default": 35.5, "mean": 35.5, "std": 12.3}
+    # The API reaches each route's function through the module's maps.
+    api = res(tree, "api")
+    assert api["aws_api_gateway_integration.this"]["uri"] == "${var.invoke_arns[each.key]}"
+    assert call(tree, "api")["invoke_arns"] == "${module.preprocessing.invoke_arns}"
+
+
+def call(tree: dict, module: str) -> dict:
+    """The arguments of one module block in the root (the config's literal values sit there)."""
+    return next(body for m in tree["."]["main.tf"]["module"] for name, body in m.items() if name.strip('"') == module)
 
 
 def test_cache_results_and_network(tree: dict) -> None:
@@ -130,16 +156,24 @@ def test_cache_results_and_network(tree: dict) -> None:
     rg = cache["aws_elasticache_replication_group.this"]
     assert rg["at_rest_encryption_enabled"] is True and rg["transit_encryption_enabled"] is True
     assert rg["auth_token"] == "${random_password.auth.result}" and rg["kms_key_id"] == "${var.kms_key_arn}"
-    assert rg["num_cache_clusters"] == 2 and rg["automatic_failover_enabled"] is True
-    assert s(rg["engine_version"]) == "7.1" and s(rg["parameter_group_name"]) == "default.redis7"
+    assert rg["num_cache_clusters"] == "${var.cache.num_cache_clusters}" and rg["automatic_failover_enabled"] == "${var.cache.automatic_failover}"
+    settings = call(tree, "cache")["cache"]
+    assert settings["num_cache_clusters"] == 2 and settings["automatic_failover"] is True
+    assert s(settings["engine_version"]) == "7.1" and s(settings["parameter_group_name"]) == "default.redis7"
+    assert settings["port"] == 6379 and settings["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
     ingress = cache["aws_vpc_security_group_ingress_rule.from_clients"]
-    assert ingress["referenced_security_group_id"] == "${var.clients_security_group_id}" and ingress["from_port"] == 6379
+    assert ingress["referenced_security_group_id"] == "${var.clients_security_group_id}" and ingress["from_port"] == "${var.cache.port}"
     assert cache["aws_secretsmanager_secret_version.auth"]["secret_string"] == "${random_password.auth.result}"
     table = res(tree, "results")["aws_dynamodb_table.this"]
     assert s(table["billing_mode"]) == "PAY_PER_REQUEST"
-    assert table["ttl"][0]["enabled"] is True and s(table["ttl"][0]["attribute_name"]) == "expires_at"
-    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["ttl"][0]["enabled"] is True and table["ttl"][0]["attribute_name"] == "${var.ttl_attribute}"
+    assert table["point_in_time_recovery"][0]["enabled"] == "${var.point_in_time_recovery}"
     assert table["server_side_encryption"][0]["kms_key_arn"] == "${var.kms_key_arn}"
+    results = call(tree, "results")
+    assert s(results["table_name"]) == "mlinfra-prod-predictions" and s(results["ttl_attribute"]) == "expires_at"
+    assert results["point_in_time_recovery"] is True
+    network = call(tree, "network")
+    assert s(network["vpc_id"]) == "vpc-0a1b2c3d4e5f60718" and s(network["security_group_name"]) == "mlinfra-prod-preprocessing"
     kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
     assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers", "CloudWatchLogsEncrypt"]
 
@@ -170,7 +204,7 @@ def test_regional_domain_without_cloudfront(tmp_path: Path) -> None:
     domain = edge["aws_api_gateway_domain_name.this"]
     assert s(domain["security_policy"]) == "TLS_1_2"
     assert edge["aws_route53_record.a"]["alias"][0]["name"] == "${aws_api_gateway_domain_name.this.regional_domain_name}"
-    assert not (out / "modules" / "edge" / "versions.tf").exists()
+    assert "configuration_aliases" not in (out / "modules" / "edge" / "versions.tf").read_text()
     assert all("alias" not in p['"aws"'] for p in tree["."]["providers.tf"]["provider"])
     if errors:
         raise KnownPlanDefect("\n".join(errors))

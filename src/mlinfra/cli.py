@@ -64,7 +64,7 @@ def render(
     """Render the Terraform root module and its modules into OUT."""
     from .config import load_config
     from .errors import MlinfraError
-    from .render import render_project
+    from .pipeline import render_project
     from .write import diff_tree, write_tree
 
     try:
@@ -97,7 +97,7 @@ def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destr
     from .config import load_config
     from .errors import MlinfraError
     from .ops.terraform import Terraform, find_terraform, run_workflow
-    from .render import render_project
+    from .pipeline import render_project
     from .write import write_tree
 
     try:

@@ -119,7 +119,7 @@ def alarm_name(endpoint: str, variant: str, alarm: tuple[str, str]) -> str:
     return f"{endpoint}-{variant}-{alarm[1]}"
 
 
-def model_content(*, image: str, data: str, env: dict[str, str], multi_model: bool, role: str, isolated: bool) -> dict[str, object]:
+def model_content(*, image: str, data: str, env: dict[str, str], multi_model: bool, role: str, isolated: bool | None) -> dict[str, object]:
     """What a SageMaker model is made of: its name changes exactly when this does (models are immutable)."""
     return {"image": image, "data": data, "env": env, "mode": "MultiModel" if multi_model else "SingleModel", "role": role, "isolated": isolated}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlinfra.config import load_config
-from mlinfra.render import render_project
+from mlinfra.pipeline import render_project
 from mlinfra.write import write_tree
 from tests.conftest import copy_examples
 from tests.support.hcl_checks import load_tree
@@ -32,10 +32,13 @@ def _render(tmp_path: Path, edit=lambda text: text) -> Path:
 
 def _environment(out: Path, route: str, redis_server) -> dict[str, str]:
     """The rendered environment of a route's Lambda, with the Terraform references filled in locally."""
-    main = load_tree(out)["modules/preprocessing"]["main.tf"]
-    fn = next(body for entry in main["resource"] for t, named in entry.items() if t == '"aws_lambda_function"' for n, body in named.items() if n == f'"{route}"')
+    tree = load_tree(out)
+    # The function's own settings are in the module call's functions map; what other modules created
+    # (the cache's address and secret) is the module's wired_environment.
+    call = next(body for m in tree["."]["main.tf"]["module"] for n, body in m.items() if n == '"preprocessing"')
+    wired = tree["modules/preprocessing"]["main.tf"]["locals"][0]["wired_environment"]
     env = {}
-    for name, value in fn["environment"][0]["variables"].items():
+    for name, value in {**call["functions"][route]["environment"], **wired}.items():
         if value == "${var.cache_host}":
             env[name] = redis_server.host
         elif value == "${var.cache_auth_secret_arn}":

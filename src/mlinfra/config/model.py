@@ -238,6 +238,9 @@ class Api(Strict):
     throttle: Throttle = Throttle(rate=100, burst=200)
     usage_plans: list[UsagePlan] = Field(default_factory=list)
     access_logs: bool = True
+    # API Gateway's CloudWatch Logs role is ONE setting per account and region (aws_api_gateway_account):
+    # opt in on exactly one platform per account and region, or set it outside mlinfra. Logging needs it.
+    account_logging_role: bool = False
     log_retention_days: LogRetention = 365
     tracing: bool = True
 

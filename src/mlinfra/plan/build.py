@@ -8,15 +8,17 @@ from urllib.parse import urlparse
 
 from ..config.model import Endpoint, PlatformConfig, Variant
 from ..naming import BACKLOG_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
-from ..render.hcl import Interp, Ref
-from . import realtime
+from ..expr import Interp, Ref
 from .model import (
     AlarmPlan,
     AsyncPlan,
     BackendPlan,
+    CaptureBucketPlan,
     CapturePlan,
     DeploymentPlan,
     EndpointPlan,
+    EndpointsPlan,
+    KmsPlan,
     ModelPlan,
     PlatformPlan,
     RolePlan,
@@ -36,6 +38,12 @@ CAPTURE_RETENTION_DAYS = 90
 _LOCAL_STORAGE = re.compile(r"^ml\.(?:[a-z]+\d+[a-z]*d[a-z]*|g5|g6e?|p5e?|trn1n?)\.")
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/(?P<repo>[^:@]+)")
 
+#: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
+#: require 1.5.7. Features that need more raise the pin (see :func:`_terraform_version`).
+TERRAFORM_FLOOR = "1.5.7"
+#: S3-native state locking (backend "s3" use_lockfile) arrived in Terraform 1.10.
+TERRAFORM_S3_LOCKFILE = "1.10"
+
 PARTITION = Ref("local.partition")
 ACCOUNT = Ref("local.account_id")
 
@@ -43,18 +51,23 @@ ACCOUNT = Ref("local.account_id")
 def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
     """Decide every resource of the platform from a validated config.
 
-    ``base_dir`` is the config file's folder: request schemas and vocabularies are named relative to it.
+    Each registered component builds its own part (:mod:`mlinfra.components`), in registry order, so a
+    part may read the parts before it. ``base_dir`` is the config file's folder: request schemas and
+    vocabularies are named relative to it.
     """
+    from ..components import REGISTRY
+    from ..components.base import PlanRequest
+
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     tags = {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name}
     tags.update(p.tags)
-    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints)
-    capture = any(e.uses_capture_bucket for e in endpoints)
-    cache = realtime.cache_plan(config, prefix)
-    results = realtime.results_plan(config, prefix)
-    preprocessing = realtime.preprocessing_plan(config, prefix, base_dir, realtime.lambda_sources(), cache, results) if config.routes else None
-    api = realtime.api_plan(config, prefix, base_dir)
+    request = PlanRequest(config=config, base_dir=base_dir, prefix=prefix)
+    parts: dict[str, object] = {}
+    for component in REGISTRY:
+        part = component.build(request, parts)
+        if part is not None:
+            parts[component.name] = part
     return PlatformPlan(
         project=p.name,
         environment=p.environment,
@@ -62,24 +75,42 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
         region=p.region,
         tags=dict(sorted(tags.items())),
         backend=_backend(config),
-        kms_alias=f"alias/{prefix}-ml",
-        kms_description=f"mlinfra {prefix}: SageMaker endpoint storage, data capture, async results and notifications",
-        capture_bucket=Interp(f"{prefix}-capture-", Ref("data.aws_caller_identity.current.account_id")) if capture else None,
-        capture_retention_days=CAPTURE_RETENTION_DAYS,
-        role=_role(config, prefix, endpoints),
-        endpoints=endpoints,
-        network=realtime.network_plan(config, prefix),
-        cache=cache,
-        results=results,
-        preprocessing=preprocessing,
-        api=api,
-        edge=realtime.edge_plan(config, prefix),
-        log_groups_use_key=preprocessing is not None or (api is not None and api.access_logs),
+        terraform_version=_terraform_version(config),
+        parts=parts,
     )
+
+
+def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
+    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints)
+    return EndpointsPlan(endpoints=endpoints, role_statements=_role_statements(config, endpoints))
+
+
+def kms_plan(prefix: str) -> KmsPlan:
+    return KmsPlan(
+        alias=f"alias/{prefix}-ml",
+        description=f"mlinfra {prefix}: SageMaker endpoint storage, data capture, async results and notifications",
+    )
+
+
+def capture_bucket_plan(prefix: str, endpoints: tuple[EndpointPlan, ...]) -> CaptureBucketPlan | None:
+    if not any(e.uses_capture_bucket for e in endpoints):
+        return None
+    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS)
+
+
+def role_plan(prefix: str) -> RolePlan:
+    return RolePlan(name=execution_role_name(prefix))
 
 
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def _terraform_version(config: PlatformConfig) -> str:
+    """The root's required_version: the floor, or what the features the tree uses need."""
+    if config.state is not None and config.state.use_lockfile:
+        return f">= {TERRAFORM_S3_LOCKFILE}"
+    return f">= {TERRAFORM_FLOOR}"
 
 
 def _backend(config: PlatformConfig) -> BackendPlan | None:
@@ -107,7 +138,10 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
 
     def model_for(v: Variant) -> ModelPlan:
         mv = config.model(v.model)
-        content = model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=mv.network_isolation)
+        # Serverless Inference supports neither network isolation nor a VPC: the argument is left out
+        # (SageMaker rejects a serverless endpoint whose model sets EnableNetworkIsolation).
+        isolated = None if v.serverless is not None else mv.network_isolation
+        content = model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=isolated)
         return ModelPlan(
             key=ident(v.name),
             name=sagemaker_model_name(name, v.name, content),
@@ -116,7 +150,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             model_data_url=multi or mv.model_data,
             mode="MultiModel" if multi else "SingleModel",
             environment=dict(sorted(mv.environment.items())),
-            network_isolation=mv.network_isolation,
+            network_isolation=isolated,
             tags={"ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
         )
 
@@ -291,16 +325,16 @@ def _s3_arn(uri: str, suffix: str = "") -> Interp:
     return Interp("arn:", PARTITION, f":s3:::{u.netloc}{u.path}{suffix}")
 
 
-def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ...]) -> RolePlan:
+def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Statement, ...]:
     single: set[str] = set()
     multi: set[str] = set()
-    repos: set[tuple[str, str, str, str]] = set()
+    repos: set[tuple[str, str, str]] = set()
     for ep in endpoints:
         for m in ep.models:
             (multi if m.mode == "MultiModel" else single).add(m.model_data_url)
             e = _ECR.match(m.image)
             assert e is not None  # the config model only admits ECR images
-            repos.add(("aws-cn" if e["cn"] else "aws", e["region"], e["account"], e["repo"]))
+            repos.add((e["region"], e["account"], e["repo"]))
 
     st: list[Statement] = []
     if single:
@@ -314,7 +348,8 @@ def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ..
         Statement(
             "PullModelImages",
             ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-            tuple(f"arn:{part}:ecr:{region}:{account}:repository/{repo}" for part, region, account, repo in sorted(repos)),
+            # The partition is the deployment's (an image is pulled from the partition it runs in).
+            tuple(Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}") for region, account, repo in sorted(repos)),
         )
     )
     st.append(
@@ -356,4 +391,4 @@ def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ..
                 comment="PutMetricData has no resource ARN; the namespace condition scopes it.",
             )
         )
-    return RolePlan(name=execution_role_name(prefix), statements=tuple(st), needs_capture_bucket=bool(captures))
+    return tuple(st)

@@ -1,14 +1,15 @@
 """The resource plan: every AWS name, default and dependency decided, as plain frozen dataclasses.
 
 Nothing after this layer makes a decision: the context layer only reshapes a plan for the templates.
-Values are either literals (from the config) or :class:`~mlinfra.render.hcl.Ref` / ``Interp`` wiring.
+Values are either literals (from the config) or :class:`~mlinfra.expr.Ref` / ``Interp`` wiring.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..render.hcl import Interp, Ref
+from ..expr import Interp, Ref
 
 Expr = str | Ref | Interp
 
@@ -23,6 +24,8 @@ class Statement:
     # (test, variable, values), e.g. ("StringLike", "s3:prefix", ("models/*",))
     conditions: tuple[tuple[str, str, tuple[Expr, ...]], ...] = ()
     comment: str = ""
+    # (type, identifiers), for key policies, which name their principals.
+    principals: tuple[tuple[str, tuple[Expr, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class ModelPlan:
     model_data_url: str
     mode: str  # "SingleModel" | "MultiModel"
     environment: dict[str, str]
-    network_isolation: bool
+    network_isolation: bool | None  # None: not supported (serverless), the argument is left out
     tags: dict[str, str]  # the registry's view: version, status and quality metrics
 
 
@@ -171,9 +174,16 @@ class EndpointPlan:
 
 @dataclass(frozen=True)
 class RolePlan:
+    """The SageMaker execution role; its statements are contributed by the components that use it."""
+
     name: str
-    statements: tuple[Statement, ...]
-    needs_capture_bucket: bool
+
+
+@dataclass(frozen=True)
+class EndpointsPlan:
+    endpoints: tuple[EndpointPlan, ...]
+    # What the execution role must be granted for these endpoints (the endpoint component contributes it).
+    role_statements: tuple[Statement, ...]
 
 
 @dataclass(frozen=True)
@@ -188,26 +198,62 @@ class BackendPlan:
 
 
 @dataclass(frozen=True)
+class KmsPlan:
+    alias: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CaptureBucketPlan:
+    name_prefix: str  # the bucket is <prefix><account ID>: globally unique without a random suffix
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class PlatformPlan:
+    """The platform's own settings, and each present component's plan in ``parts`` (by component name)."""
+
     project: str
     environment: str
     prefix: str
     region: str
     tags: dict[str, str]
     backend: BackendPlan | None
-    kms_alias: str
-    kms_description: str
-    capture_bucket: Interp | None
-    capture_retention_days: int
-    role: RolePlan
-    endpoints: tuple[EndpointPlan, ...] = field(default_factory=tuple)
-    network: NetworkPlan | None = None
-    cache: CachePlan | None = None
-    results: ResultsPlan | None = None
-    preprocessing: PreprocessingPlan | None = None
-    api: ApiPlan | None = None
-    edge: EdgePlan | None = None
-    log_groups_use_key: bool = False  # CloudWatch Logs must be allowed to use the platform key
+    terraform_version: str  # required_version of the root, e.g. ">= 1.10" (S3 lockfile)
+    parts: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def endpoints(self) -> tuple[EndpointPlan, ...]:
+        part = self.parts.get("endpoint")
+        return part.endpoints if isinstance(part, EndpointsPlan) else ()
+
+    @property
+    def role(self) -> RolePlan:
+        return self.parts["sagemaker_role"]  # type: ignore[return-value]
+
+    @property
+    def network(self) -> NetworkPlan | None:
+        return self.parts.get("network")  # type: ignore[return-value]
+
+    @property
+    def cache(self) -> CachePlan | None:
+        return self.parts.get("cache")  # type: ignore[return-value]
+
+    @property
+    def results(self) -> ResultsPlan | None:
+        return self.parts.get("results")  # type: ignore[return-value]
+
+    @property
+    def preprocessing(self) -> PreprocessingPlan | None:
+        return self.parts.get("preprocessing")  # type: ignore[return-value]
+
+    @property
+    def api(self) -> ApiPlan | None:
+        return self.parts.get("api")  # type: ignore[return-value]
+
+    @property
+    def edge(self) -> EdgePlan | None:
+        return self.parts.get("edge")  # type: ignore[return-value]
 
 
 # --- the real-time path ---------------------------------------------------------------------------------
@@ -264,7 +310,6 @@ class FunctionPlan:
     reserved_concurrency: int | None
     layers: tuple[str, ...]
     environment: dict[str, Expr]
-    statements: tuple[Statement, ...]
     endpoint_name: str
     variant: str | None
 
@@ -277,10 +322,12 @@ class FunctionPlan:
 @dataclass(frozen=True)
 class PreprocessingPlan:
     functions: tuple[FunctionPlan, ...]
+    statements: tuple[Statement, ...]  # every function's policy (with each.value parts), for_each in the module
     dlq_name: str
     in_vpc: bool
     subnet_ids: tuple[str, ...]
     package: dict[str, str]  # path inside the Lambda package → text
+    key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs for the log groups)
 
 
 @dataclass(frozen=True)
@@ -299,13 +346,6 @@ class MethodPlan:
     schema: str | None  # JSON Schema (draft 4) text for the request model
     schema_file: str | None  # where the module keeps it, relative to the module
     function: str  # function key in the preprocessing module
-    invoke_arn: Ref
-    function_name: Ref
-    source_arn: Interp
-
-    @property
-    def schema_path(self) -> Interp | None:
-        return Interp(Ref("path.module"), f"/{self.schema_file}") if self.schema_file else None
 
 
 @dataclass(frozen=True)
@@ -325,9 +365,16 @@ class ApiPlan:
     throttle_burst: int
     resources: tuple[ApiResourcePlan, ...]
     methods: tuple[MethodPlan, ...]
-    deployment_hash: str
+    # Whole resources whose content triggers a new deployment (their JSON is hashed by Terraform), so any
+    # rendered change of a route, model, validator, method or integration reaches the stage.
+    redeployment_triggers: tuple[Ref, ...]
     usage_plans: tuple[UsagePlanPlan, ...]
     access_logs: bool
+    account_logging_role: bool  # manage the account-and-region-wide aws_api_gateway_account setting
+    cloudwatch_policy_arn: Interp
+    # A regional custom domain fronts the API: the default execute-api endpoint is switched off, so the
+    # custom domain is the only way in. CloudFront's origin IS the execute-api endpoint: kept then.
+    disable_execute_api_endpoint: bool
     access_log_group: str
     access_log_format: dict[str, str]  # one JSON object per request, of API Gateway $context variables
     log_retention_days: int
@@ -335,6 +382,7 @@ class ApiPlan:
     cloudwatch_role_name: str
     deployment_dependencies: tuple[Ref, ...]
     key_values: dict[str, Ref]  # config key name → the generated value
+    key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs, access logs)
 
 
 @dataclass(frozen=True)
@@ -345,5 +393,3 @@ class EdgePlan:
     stage: str
     region: str
     comment: str
-    origin_domain: Interp  # the API's execute-api host name
-    url: str

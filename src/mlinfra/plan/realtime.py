@@ -3,13 +3,12 @@ preprocessing Lambdas, the Redis cache and the results table."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
 from ..naming import api_key_key, api_resource_keys, function_name as lambda_name, lambda_role_name, request_model_name, route_key, usage_plan_key
-from ..render.hcl import Interp, Ref
+from ..expr import Interp, Ref
 from .model import (
     ApiPlan,
     ApiResourcePlan,
@@ -42,6 +41,18 @@ ACCESS_LOG_FORMAT = {
     "latency": "$context.responseLatency",
     "xrayTraceId": "$context.xrayTraceId",
 }
+
+
+def logs_key_statement(region: str) -> Statement:
+    """The platform key's policy statement that lets CloudWatch Logs encrypt this account's log groups."""
+    return Statement(
+        "CloudWatchLogsEncrypt",
+        ("kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
+        ("*",),
+        (("ArnLike", "kms:EncryptionContext:aws:logs:arn", (Interp("arn:", Ref("data.aws_partition.current.partition"), f":logs:{region}:", Ref("data.aws_caller_identity.current.account_id"), ":log-group:*"),)),),
+        comment="CloudWatch Logs encrypts the log groups of this account and region (API, Lambdas) with this key.",
+        principals=(("Service", (f"logs.{region}.amazonaws.com",)),),
+    )
 
 
 def lambda_sources() -> dict[str, str]:
@@ -125,18 +136,6 @@ def preprocessing_plan(
         }
         if route.variant:
             env["MLINFRA_TARGET_VARIANT"] = route.variant
-        statements = [
-            Statement(
-                "InvokeRoutedEndpoint",
-                ("sagemaker:InvokeEndpoint",),
-                # SageMaker endpoint ARNs are lower-case; mlinfra's endpoint names already are.
-                (Interp("arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, f":endpoint/{endpoint}"),),
-            ),
-            Statement("WriteLogs", ("logs:CreateLogStream", "logs:PutLogEvents"), (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/lambda/{function_name}:*"),)),
-            Statement("DeadLetters", ("sqs:SendMessage",), (Ref("aws_sqs_queue.dead_letters.arn"),)),
-            Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)),
-            Statement("Tracing", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), comment="X-Ray has no resource-level permissions."),
-        ]
         if cache is not None:
             env.update(
                 {
@@ -147,10 +146,8 @@ def preprocessing_plan(
                     "MLINFRA_CACHE_TTL": str(pre.cache_ttl_seconds),
                 }
             )
-            statements.append(Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),)))
         if results is not None:
             env.update({"MLINFRA_RESULTS_TABLE": results.table_name, "MLINFRA_RESULTS_TTL_DAYS": str(results.ttl_days)})
-            statements.append(Statement("WriteResults", ("dynamodb:PutItem",), (Ref("var.results_table_arn"),)))
         functions.append(
             FunctionPlan(
                 key=key,
@@ -168,17 +165,35 @@ def preprocessing_plan(
                 reserved_concurrency=pre.reserved_concurrency,
                 layers=tuple(pre.layers),
                 environment=dict(sorted(env.items())),
-                statements=tuple(statements),
                 endpoint_name=endpoint,
                 variant=route.variant,
             )
         )
+    # One policy per function (for_each in the module): its own endpoint and log group, through each.value.
+    statements = [
+        Statement(
+            "InvokeRoutedEndpoint",
+            ("sagemaker:InvokeEndpoint",),
+            # SageMaker endpoint ARNs are lower-case; mlinfra's endpoint names already are.
+            (Interp("arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, ":endpoint/", Ref("each.value.endpoint_name")),),
+        ),
+        Statement("WriteLogs", ("logs:CreateLogStream", "logs:PutLogEvents"), (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, ":log-group:", Ref("each.value.log_group"), ":*"),)),
+        Statement("DeadLetters", ("sqs:SendMessage",), (Ref("aws_sqs_queue.dead_letters.arn"),)),
+        Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)),
+        Statement("Tracing", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), comment="X-Ray has no resource-level permissions."),
+    ]
+    if cache is not None:
+        statements.append(Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),)))
+    if results is not None:
+        statements.append(Statement("WriteResults", ("dynamodb:PutItem",), (Ref("var.results_table_arn"),)))
     return PreprocessingPlan(
         functions=tuple(functions),
+        statements=tuple(statements),
         dlq_name=f"{prefix}-preprocessing-dlq",
         in_vpc=config.network is not None,
         subnet_ids=tuple(config.network.private_subnet_ids) if config.network else (),
         package=dict(sorted(package.items())),
+        key_policy=(logs_key_statement(region),),
     )
 
 
@@ -204,9 +219,6 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 schema=schema,
                 schema_file=f"schemas/{key}.json" if schema else None,
                 function=key,
-                invoke_arn=Ref(f"var.{key}_invoke_arn"),
-                function_name=Ref(f"var.{key}_function_name"),
-                source_arn=Interp(Ref("aws_api_gateway_rest_api.this.execution_arn"), f"/*/POST{route.path}"),
             )
         )
     usage_plans = []
@@ -220,11 +232,10 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 keys=tuple((api_key_key(k), f"{prefix}-{k}", k) for k in plan.keys),
             )
         )
-    content = {
-        "resources": [r.__dict__ for r in resources.values()],
-        "methods": [{"path": m.path, "model": m.model_name, "schema": m.schema, "function": m.function} for m in methods],
-        "functions": [f"{prefix}-{m.key}" for m in methods],
-    }
+    triggers = [Ref(f"aws_api_gateway_resource.{r.key}") for r in resources.values()]
+    triggers.append(Ref("aws_api_gateway_request_validator.body"))
+    # The per-route resources are for_each blocks: each hashes as a map of all its instances.
+    triggers.extend(Ref(f"aws_api_gateway_{kind}.this") for kind in ("model", "method", "integration"))
     return ApiPlan(
         name=f"{prefix}-inference",
         stage=api.stage,
@@ -232,16 +243,20 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         throttle_burst=api.throttle.burst,
         resources=tuple(resources.values()),
         methods=tuple(methods),
-        deployment_hash=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16],
+        redeployment_triggers=tuple(triggers),
         usage_plans=tuple(usage_plans),
         access_logs=api.access_logs,
+        account_logging_role=api.account_logging_role,
+        cloudwatch_policy_arn=Interp("arn:", Ref("data.aws_partition.current.partition"), ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+        disable_execute_api_endpoint=not api.cloudfront,
         access_log_group=f"/aws/apigateway/{prefix}-inference",
         access_log_format=dict(ACCESS_LOG_FORMAT),
         log_retention_days=api.log_retention_days,
         tracing=api.tracing,
         cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
-        deployment_dependencies=tuple(Ref(f"aws_api_gateway_{kind}.{m.key}") for m in methods for kind in ("method", "integration")),
+        deployment_dependencies=(Ref("aws_api_gateway_method.this"), Ref("aws_api_gateway_integration.this")),
         key_values={name: Ref(f"aws_api_gateway_api_key.{key}.value") for u in usage_plans for key, _, name in u.keys},
+        key_policy=(logs_key_statement(config.project.region),) if api.access_logs else (),
     )
 
 
@@ -257,8 +272,6 @@ def edge_plan(config: PlatformConfig, prefix: str) -> EdgePlan | None:
         stage=api.stage,
         region=region,
         comment=f"mlinfra {prefix}: inference API",
-        origin_domain=Interp(Ref("var.rest_api_id"), f".execute-api.{region}.amazonaws.com"),
-        url=f"https://{api.domain}",
     )
 
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 from .fmt import format_hcl
-from .hcl import Ref, hcl, hcl_block_list, hcl_block_map
+from ..expr import Ref
+from .hcl import hcl, hcl_block_list, hcl_block_map, hcl_nested
 
 if TYPE_CHECKING:
     import jinja2
 
-    from ..config.model import PlatformConfig
     from ..context import RootContext
 
 Tree = dict[PurePosixPath, str]
@@ -46,18 +46,8 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "templates"
 
 
-def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Rendered:
-    """Render the whole Terraform tree (root module and modules) for a validated config.
-
-    ``base_dir`` is the config file's folder, against which the files it names are read.
-    """
-    from ..context import build_context
-    from ..plan.build import build_plan
-
-    return render_context(build_context(build_plan(config, base_dir)))
-
-
 def render_context(ctx: RootContext) -> Rendered:
+    """Every file of the tree for a laid-out context (the pipeline is :mod:`mlinfra.pipeline`)."""
     files: Tree = {}
     root = {"ctx": ctx, "plan": ctx.plan}
     for name in ("versions.tf", "providers.tf", "main.tf", "outputs.tf"):
@@ -70,11 +60,20 @@ def render_context(ctx: RootContext) -> Rendered:
         files[base / "main.tf"] = _render(f"modules/{mod.template}/main.tf.j2", values)
         files[base / "variables.tf"] = _render("common/variables.tf.j2", values)
         files[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
-        if mod.provider_aliases:
-            files[base / "versions.tf"] = _render("common/versions.tf.j2", values)
+        files[base / "versions.tf"] = _render("common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version})
+        if mod.moved:
+            files[base / "moved.tf"] = _render("common/moved.tf.j2", values)
         for rel, text in mod.files.items():
             files[base / rel] = text
-    resources = sum(len(re.findall(r'^resource "', text, re.M)) for path, text in files.items() if path.suffix == ".tf")
+        inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', files[base / "main.tf"], re.M)
+        kinds = sorted({("data." if kind == "data" else "") + tf_type for kind, tf_type in inside})
+        files[base / "README.md"] = _render("common/README.md.j2", {**values, "kinds": kinds, "count": len(inside)})
+    # Deployed resources: a block with for_each over a module variable counts once per instance (the
+    # certificate's validation records, one per domain, count once).
+    resources = sum(len(re.findall(r'^resource "', files[PurePosixPath(name)], re.M)) for name in ("main.tf",))
+    for mod in ctx.modules:
+        for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += (var\.\w+)\n)?', files[PurePosixPath("modules") / mod.key / "main.tf"], re.M):
+            resources += mod.instances[repeated] if repeated else 1
     files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
     return Rendered(
         files=dict(sorted(files.items())),
@@ -111,8 +110,11 @@ def _environment(kind: str) -> jinja2.Environment:
     )
     env.filters["block_map"] = lambda value, indent: Text(hcl_block_map(value, indent))
     env.filters["block_list"] = lambda value, indent: Text(hcl_block_list(value, indent))
+    env.filters["nested"] = lambda value, indent: Text(hcl_nested(value, indent))
     env.filters["comment"] = lambda value: Text(" ".join(str(value).split()))
     env.filters["ident"] = _ident
+    # A Markdown code span (identifiers and type constraints: never a backtick inside).
+    env.filters["code"] = lambda value: Text("`" + str(value).replace("`", "") + "`")
     # ref("aws_sagemaker_model", key, "name") -> aws_sagemaker_model.<key>.name, from identifiers only.
     env.globals["ref"] = lambda *parts: Ref(".".join(_ident(p) for p in parts))
     env.globals["expr"] = Ref  # a whole reference such as aws.us_east_1, checked by Ref's pattern
@@ -141,7 +143,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TYPES = {"string", "number", "bool", "list(string)", "map(string)"}
+# A variable type: a primitive, a collection of a type, or an object of named attribute types.
+_PRIMITIVE = re.compile(r"(string|number|bool)")
+_COLLECTION = re.compile(r"(list|map|set|optional)\(")
+_ATTRIBUTE = re.compile(r"([a-z_][a-z0-9_]*) = ")
 
 
 def _ident(value: str) -> Text:
@@ -151,9 +156,49 @@ def _ident(value: str) -> Text:
 
 
 def _tftype(value: str) -> Text:
-    if value not in _TYPES:
-        raise ValueError(f"not a variable type mlinfra emits: {value!r}")
-    return Text(value)
+    """A Terraform type constraint, checked against the grammar mlinfra emits (never user text), and laid
+    out as written by hand: objects one attribute per line, at the variable's two-space indent."""
+
+    def parse(at: int) -> tuple[int, str | tuple]:
+        if m := _PRIMITIVE.match(value, at):
+            return m.end(), m[1]
+        if m := _COLLECTION.match(value, at):
+            end, inner = parse(m.end())
+            if value[end : end + 1] != ")":
+                raise ValueError
+            return end + 1, (m[1], inner)
+        if value.startswith("object({", at):
+            at += len("object({")
+            attributes = []
+            while not value.startswith("})", at):
+                m = _ATTRIBUTE.match(value, at)
+                if m is None:
+                    raise ValueError
+                at, inner = parse(m.end())
+                attributes.append((m[1], inner))
+                if value.startswith(", ", at):
+                    at += 2
+                elif not value.startswith("})", at):
+                    raise ValueError
+            return at + 2, ("object", attributes)
+        raise ValueError
+
+    def show(node: str | tuple, indent: int) -> str:
+        if isinstance(node, str):
+            return node
+        kind, inner = node
+        if kind != "object":
+            return f"{kind}({show(inner, indent)})"
+        pad = " " * (indent + 2)
+        return "object({\n" + "".join(f"{pad}{name} = {show(t, indent + 2)}\n" for name, t in inner) + " " * indent + "})"
+
+    try:
+        end, tree = parse(0)
+        if end != len(value):
+            raise ValueError
+    except (ValueError, IndexError):
+        raise ValueError(f"not a variable type mlinfra emits: {value!r}") from None
+    return Text(show(tree, 2))
 
 
 def _finalize_tf(value: object) -> str:

@@ -12,33 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from ..expr import Interp, Ref
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _KEYWORDS = {"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"}
-# A Terraform reference: var.x, local.x, module.m.o, data.t.n.a, aws_t.n.a, with optional [0] / ["k"] parts.
-_REF = re.compile(r'^[a-z_][a-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["[^"]*"\])+$')
 
-
-@dataclass(frozen=True)
-class Ref:
-    """A Terraform expression written as-is, e.g. ``var.kms_key_arn``. Only code, never user data, builds these."""
-
-    expr: str
-
-    def __post_init__(self) -> None:
-        if not _REF.match(self.expr):
-            raise ValueError(f"not a Terraform reference: {self.expr!r}")
-
-
-@dataclass(frozen=True)
-class Interp:
-    """A string template: literal parts (escaped) and :class:`Ref` parts (interpolated as ``${ref}``)."""
-
-    parts: tuple[str | Ref, ...]
-
-    def __init__(self, *parts: str | Ref):
-        object.__setattr__(self, "parts", tuple(parts))
+__all__ = ["Interp", "Ref", "escape_string", "hcl", "hcl_block_list", "hcl_block_map", "hcl_nested", "key"]
 
 
 def escape_string(text: str) -> str:
@@ -116,3 +96,12 @@ def hcl_block_list(value: Sequence[object], indent: int) -> str:
         return hcl(list(value))
     pad = " " * (indent + 2)
     return "[\n" + "".join(f"{pad}{hcl(v)},\n" for v in value) + " " * indent + "]"
+
+
+def hcl_nested(value: object, indent: int) -> str:
+    """Like :func:`hcl_block_map`, with nested maps multi-line too (a module argument's typed objects)."""
+    if isinstance(value, Mapping) and value:
+        pad = " " * (indent + 2)
+        lines = [f"{pad}{key(str(k))} = {hcl_nested(v, indent + 2)}" for k, v in value.items()]
+        return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+    return hcl(value)

@@ -1,0 +1,271 @@
+"""What a component declares, and the shared sinks components contribute to.
+
+A component is one Python module here plus one template folder (``templates/modules/<template>/``). It
+declares, in this order of use by the drivers:
+
+1. ``build(request, parts)``: its plan from the config (``None`` when the config does not ask for it);
+   it may read the plans of components registered before it (``parts``).
+2. ``contribute(part, sinks)``: statements it needs in shared places it does not own (the KMS key
+   policy, the SageMaker execution role).
+3. ``exports(part)``: the capabilities it offers others (``"kms.key_arn"``), each an output of one of
+   its modules; every module's outputs.tf is exactly its exports.
+4. ``modules(part, wire, sinks)``: one :class:`ModuleContext` per ``module`` block, whose inputs come
+   from capabilities other components export (``wire.need("kms.key_arn")``), the provider aliases each
+   module receives, and its README row. The driver orders the module blocks by these references.
+5. ``root_outputs(part)``, ``readme(part)``, ``providers`` / ``provider_configs(part)``: what the
+   root module's outputs.tf, README.md, versions.tf and providers.tf get from it.
+
+Nothing in this module imports the plan builders or the renderer: only :mod:`mlinfra.expr` and the plan's
+data classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..expr import Interp, Ref
+from ..plan.model import Statement
+
+if TYPE_CHECKING:
+    from ..config.model import PlatformConfig
+
+
+
+# --- module declarations (what the context layer lays out and the renderer writes) ----------------------
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Input:
+    """One module argument in the root; the module declares it as a variable of the same name."""
+
+    value: Any  # a Ref for wiring, or a config literal passed at the call site
+    description: str
+    type: str = "string"
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    description: str
+    value: Ref
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class ModuleContext:
+    key: str  # module label in the root and folder under modules/
+    template: str  # folder under templates/modules/
+    summary: str  # one line for the root README
+    inputs: dict[str, Input]
+    outputs: tuple[Output, ...]
+    values: dict[str, object] = field(default_factory=dict)
+    # Files copied into the module folder as they are (the Lambda package), path inside the module → text.
+    files: dict[str, str] = field(default_factory=dict)
+    # Provider aliases the module receives (its versions.tf declares them as configuration_aliases).
+    provider_aliases: tuple[str, ...] = ()
+    # Providers the module's resources use (its versions.tf pins them).
+    providers: tuple[Provider, ...] = ()
+    # How many instances a for_each over each expression makes (for the resource counts of the summary).
+    instances: dict[str, int] = field(default_factory=dict)
+    # Address changes from earlier renders (from, to), written as moved blocks: state follows the
+    # objects instead of destroying and re-creating them.
+    moved: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def source(self) -> str:
+        return f"./modules/{self.key}"
+
+    @property
+    def arguments(self) -> dict[str, object]:
+        """The module block's arguments in the root, sorted."""
+        return {name: i.value for name, i in sorted(self.inputs.items())}
+
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        return tuple(Variable(name, i.type, i.description) for name, i in sorted(self.inputs.items()))
+
+    @property
+    def depends_on_modules(self) -> set[str]:
+        """Keys of the modules whose outputs this one's arguments reference."""
+        return {i.value.expr.split(".")[1] for i in self.inputs.values() if isinstance(i.value, Ref) and i.value.expr.startswith("module.")}
+
+    def output(self, name: str) -> Ref:
+        assert any(o.name == name for o in self.outputs), f"module {self.key} has no output {name}"
+        return Ref(f"module.{self.key}.{name}")
+
+
+def object_type(**attributes: str) -> str:
+    """``object({a = string, b = number})``: a typed object variable, attributes in the given order."""
+    return "object({" + ", ".join(f"{name} = {type_}" for name, type_ in attributes.items()) + "})"
+
+
+# --- providers -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider requirement (versions.tf ``required_providers``)."""
+
+    name: str
+    source: str
+    version: str
+
+
+AWS = Provider("aws", "hashicorp/aws", "~> 6.0")
+ARCHIVE = Provider("archive", "hashicorp/archive", "~> 2.7")
+RANDOM = Provider("random", "hashicorp/random", "~> 3.7")
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """An aliased AWS provider configuration of the root (providers.tf)."""
+
+    alias: str
+    region: str
+    comment: str
+
+
+# --- shared sinks --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sinks:
+    """Statements components add to places they do not own, collected before any module is laid out.
+
+    - ``key_policy``: statements of the platform KMS key's policy (services that encrypt with it);
+    - ``roles``: statements by role (``"sagemaker"``: the SageMaker execution role).
+    Identical statements from two contributors are kept once.
+    """
+
+    key_policy: list[Statement] = field(default_factory=list)
+    roles: dict[str, list[Statement]] = field(default_factory=dict)
+
+    def add_key_policy(self, st: Statement) -> None:
+        if st not in self.key_policy:
+            self.key_policy.append(st)
+
+    def add_role_statements(self, role: str, statements: tuple[Statement, ...] | list[Statement]) -> None:
+        mine = self.roles.setdefault(role, [])
+        mine.extend(st for st in statements if st not in mine)
+
+
+# --- wiring --------------------------------------------------------------------------------------------
+
+
+class MissingCapability(LookupError):
+    pass
+
+
+@dataclass
+class Wire:
+    """Capabilities exported by the laid-out modules: ``"kms.key_arn"`` → (module key, output)."""
+
+    exports: dict[str, tuple[str, Output]] = field(default_factory=dict)
+
+    def has(self, capability: str) -> bool:
+        return capability in self.exports
+
+    def ref(self, capability: str) -> Ref:
+        if capability not in self.exports:
+            raise MissingCapability(capability)
+        key, out = self.exports[capability]
+        return Ref(f"module.{key}.{out.name}")
+
+    def need(self, capability: str, description: str | None = None, type: str = "string") -> Input:
+        """An input wired to ``capability``; the description defaults to the exporter's."""
+        if capability not in self.exports:
+            raise MissingCapability(capability)
+        _, out = self.exports[capability]
+        return Input(self.ref(capability), description or out.description, type)
+
+
+@dataclass(frozen=True)
+class Export:
+    """A capability (``"kms.key_arn"``) offered as output ``output`` of module ``module``."""
+
+    capability: str
+    module: str
+    output: Output
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What every component's ``build`` gets: the config, its folder, and the platform's name prefix."""
+
+    config: PlatformConfig
+    base_dir: Path
+    prefix: str
+
+
+@dataclass(frozen=True)
+class ReadmeSection:
+    """A table in the root README (e.g. the endpoints and their variants)."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class RootOutput:
+    name: str
+    description: str
+    capability: str
+    sensitive: bool = False
+
+
+class Component:
+    """Base of every component; subclasses override what they declare."""
+
+    name: ClassVar[str]  # key of its plan in PlatformPlan.parts
+    #: Providers its modules' resources use (pinned in the root's and the module's versions.tf).
+    providers: ClassVar[tuple[Provider, ...]] = (AWS,)
+
+    def build(self, request: PlanRequest, parts: Mapping[str, object]) -> object | None:
+        raise NotImplementedError
+
+    def contribute(self, part: Any, sinks: Sinks) -> None:
+        """Add statements to shared sinks (default: none)."""
+
+    def exports(self, part: Any) -> list[Export]:
+        return []
+
+    def modules(self, part: Any, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
+        raise NotImplementedError
+
+    def root_outputs(self, part: Any) -> list[RootOutput]:
+        return []
+
+    def readme(self, part: Any) -> list[ReadmeSection]:
+        return []
+
+    def provider_configs(self, part: Any) -> list[ProviderConfig]:
+        return []
+
+
+def variables_in(statements: tuple[Statement, ...] | list[Statement]) -> set[str]:
+    """Names of the module variables (``var.x``) that contributed statements refer to."""
+    found: set[str] = set()
+
+    def visit(value: object) -> None:
+        if isinstance(value, Ref):
+            if value.expr.startswith("var."):
+                found.add(value.expr.split(".")[1])
+        elif isinstance(value, Interp):
+            for part in value.parts:
+                visit(part)
+
+    for st in statements:
+        for value in (*st.resources, *(v for _, _, values in st.conditions for v in values), *(i for _, ids in st.principals for i in ids)):
+            visit(value)
+    return found

@@ -1,0 +1,115 @@
+"""The preprocessing Lambdas, one per route (``for_each`` over a typed map in one module), with their
+package (mlinfra's own handler code)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..expr import Ref
+from ..plan import realtime
+from ..plan.model import CachePlan, FunctionPlan, PreprocessingPlan, ResultsPlan
+from .base import ARCHIVE, AWS, Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
+
+_FUNCTION_TYPE = "map(" + object_type(
+    description="string",
+    function_name="string",
+    handler="string",
+    role_name="string",
+    log_group="string",
+    log_retention_days="number",
+    runtime="string",
+    memory_size="number",
+    timeout="number",
+    reserved_concurrency="number",
+    layers="list(string)",
+    environment="map(string)",
+    endpoint_name="string",
+) + ")"
+
+
+class Preprocessing(Component):
+    name = "preprocessing"
+    providers = (AWS, ARCHIVE)  # the package is zipped by archive_file at plan time
+
+    def build(self, request: PlanRequest, parts: Mapping[str, object]) -> PreprocessingPlan | None:
+        if not request.config.routes:
+            return None
+        cache, results = parts.get("cache"), parts.get("results")
+        assert cache is None or isinstance(cache, CachePlan)
+        assert results is None or isinstance(results, ResultsPlan)
+        return realtime.preprocessing_plan(request.config, request.prefix, request.base_dir, realtime.lambda_sources(), cache, results)
+
+    def contribute(self, part: PreprocessingPlan, sinks: Sinks) -> None:
+        for st in part.key_policy:
+            sinks.add_key_policy(st)
+
+    def exports(self, part: PreprocessingPlan) -> list[Export]:
+        return [
+            Export("preprocessing.function_names", "preprocessing", Output("function_names", "Name of each route's Lambda, by route key.", Ref("local.function_names"))),
+            Export("preprocessing.invoke_arns", "preprocessing", Output("invoke_arns", "Invoke ARN of each route's Lambda, by route key.", Ref("local.invoke_arns"))),
+        ]
+
+    def modules(self, part: PreprocessingPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
+        # Literal settings travel in the functions map; references to other modules' objects are the same
+        # for every function and stay module variables.
+        wired = {k: v for k, v in part.functions[0].environment.items() if not isinstance(v, str)}
+        assert all({k: v for k, v in f.environment.items() if not isinstance(v, str)} == wired for f in part.functions)
+        inputs = {
+            "kms_key_arn": wire.need("kms.key_arn"),
+            "dlq_name": Input(part.dlq_name, "Name of the dead-letter queue of the functions."),
+            "functions": Input({f.key: _function(f) for f in part.functions}, "The functions, by route key: one Lambda, role, policy and log group each.", _FUNCTION_TYPE),
+        }
+        if part.in_vpc:
+            inputs["subnet_ids"] = Input(list(part.subnet_ids), "Private subnets the functions run in.", "list(string)")
+        if wire.has("network.lambda_security_group_id"):
+            inputs["security_group_id"] = wire.need("network.lambda_security_group_id", "Security group of the Lambdas.")
+        if wire.has("cache.primary_endpoint"):
+            inputs["cache_host"] = wire.need("cache.primary_endpoint", "Address of the prediction cache.")
+            inputs["cache_auth_secret_arn"] = wire.need("cache.auth_secret_arn")
+        if wire.has("results.table_arn"):
+            inputs["results_table_arn"] = wire.need("results.table_arn")
+        return [
+            ModuleContext(
+                key="preprocessing",
+                template="preprocessing",
+                summary="The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
+                inputs=inputs,
+                outputs=(),
+                values={"pre": part, "statements": part.statements, "wired_environment": wired},
+                files={f"package/{path}": text for path, text in part.package.items()},
+                providers=self.providers,
+                instances={"var.functions": len(part.functions)},
+                moved=tuple(
+                    (f"{kind}.{old}", f'{kind}.{new}["{f.key}"]')
+                    for f in part.functions
+                    for kind, old, new in (
+                        ("aws_cloudwatch_log_group", f.key, "this"),
+                        ("aws_iam_role", f.key, "this"),
+                        ("aws_iam_role_policy", f.key, "this"),
+                        *((("aws_iam_role_policy_attachment", f"{f.key}_vpc", "vpc"),) if part.in_vpc else ()),
+                        ("aws_lambda_function", f.key, "this"),
+                    )
+                ),
+            )
+        ]
+
+
+def _function(f: FunctionPlan) -> dict[str, object]:
+    out: dict[str, object] = {
+        "description": f.summary,
+        "function_name": f.function_name,
+        "handler": f.handler,
+        "role_name": f.role_name,
+        "log_group": f.log_group,
+        "log_retention_days": f.log_retention_days,
+        "runtime": f.runtime,
+        "memory_size": f.memory_mb,
+        "timeout": f.timeout,
+    }
+    # -1 is the provider's "unreserved" (its default): no optional() attributes, which Terraform < 1.3
+    # does not know.
+    out["reserved_concurrency"] = f.reserved_concurrency if f.reserved_concurrency is not None else -1
+    out["layers"] = list(f.layers)
+    out["environment"] = {k: v for k, v in f.environment.items() if isinstance(v, str)}
+    out["endpoint_name"] = f.endpoint_name
+    return out

@@ -1,0 +1,35 @@
+"""HCL expression values shared by every layer: :class:`Ref` (a bare reference) and :class:`Interp`.
+
+The plan decides wiring with these, the context passes them on, and the renderer's one escaping filter
+(:mod:`mlinfra.render.hcl`) writes them out. They live here, below all layers, so that the plan never
+imports the renderer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A Terraform reference: var.x, local.x, module.m.o, data.t.n.a, aws_t.n.a, with optional [0] / ["k"] parts.
+_REF = re.compile(r'^[a-z_][a-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["[^"]*"\])+$')
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A Terraform expression written as-is, e.g. ``var.kms_key_arn``. Only code, never user data, builds these."""
+
+    expr: str
+
+    def __post_init__(self) -> None:
+        if not _REF.match(self.expr):
+            raise ValueError(f"not a Terraform reference: {self.expr!r}")
+
+
+@dataclass(frozen=True)
+class Interp:
+    """A string template: literal parts (escaped) and :class:`Ref` parts (interpolated as ``${ref}``)."""
+
+    parts: tuple[str | Ref, ...]
+
+    def __init__(self, *parts: str | Ref):
+        object.__setattr__(self, "parts", tuple(parts))

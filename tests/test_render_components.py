@@ -1,0 +1,137 @@
+"""The component registry and its driver: a component's declarations alone reach the root module."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+import mlinfra.components as components
+from mlinfra.components.base import (
+    RANDOM,
+    AWS,
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    ProviderConfig,
+    ReadmeSection,
+    RootOutput,
+    Sinks,
+    Statement,
+    Wire,
+)
+from mlinfra.config import load_config
+from mlinfra.context import build_context
+from mlinfra.expr import Ref
+from mlinfra.pipeline import render_project
+from mlinfra.render import _tftype, templates_dir
+from tests.conftest import EXAMPLES, ROOT
+
+SRC = ROOT / "src" / "mlinfra"
+
+
+def test_every_component_has_its_template_folder() -> None:
+    names = set()
+    for component in components.REGISTRY:
+        names.add(component.name)
+        module = Path(__import__(type(component).__module__, fromlist=["_"]).__file__)
+        assert module.parent == SRC / "components", module
+    templates = {p.name for p in (templates_dir() / "modules").iterdir()}
+    assert names == templates, names ^ templates
+    assert len(names) == len(components.REGISTRY)
+
+
+def test_the_context_driver_names_no_component() -> None:
+    """No hand-listed wiring: the driver in mlinfra.context only iterates the registry."""
+    source = (SRC / "context" / "__init__.py").read_text()
+    strings = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    for component in components.REGISTRY:
+        assert component.name not in strings, component.name
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_modules_come_after_the_modules_they_reference(path: Path) -> None:
+    from mlinfra.plan.build import build_plan
+
+    ctx = build_context(build_plan(load_config(path), path.parent))
+    seen: set[str] = set()
+    for mod in ctx.modules:
+        assert mod.depends_on_modules <= seen, (mod.key, mod.depends_on_modules - seen)
+        seen.add(mod.key)
+
+
+class _Audit(Component):
+    """A component added by a test: nothing outside this class (and its template folder) names it."""
+
+    name = "audit"
+    providers = (AWS, RANDOM)
+
+    def build(self, request: PlanRequest, parts: Mapping[str, object]) -> object:
+        return {"table": f"{request.prefix}-audit"}
+
+    def contribute(self, part, sinks: Sinks) -> None:
+        sinks.add_key_policy(Statement("AuditReads", ("kms:Decrypt",), ("*",), principals=(("Service", ("dynamodb.amazonaws.com",)),)))
+
+    def exports(self, part) -> list[Export]:
+        return [Export("audit.table_name", "audit", Output("table_name", "Name of the audit table.", Ref("aws_dynamodb_table.this.name")))]
+
+    def modules(self, part, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
+        inputs = {
+            "kms_key_arn": wire.need("kms.key_arn"),
+            "table_name": Input(part["table"], "Name of the audit table."),
+            "hash_key": Input("id", "Partition key."),
+            "ttl_attribute": Input("expires_at", "Expiry attribute."),
+            "point_in_time_recovery": Input(True, "Continuous backups.", "bool"),
+        }
+        # The results component's template folder serves as this component's folder here.
+        return [ModuleContext(key="audit", template="results", summary="An audit table.", inputs=inputs, outputs=())]
+
+    def root_outputs(self, part) -> list[RootOutput]:
+        return [RootOutput("audit_table", "The audit table.", "audit.table_name")]
+
+    def readme(self, part) -> list[ReadmeSection]:
+        return [ReadmeSection("Audit", ("table",), ((part["table"],),))]
+
+    def provider_configs(self, part) -> list[ProviderConfig]:
+        return [ProviderConfig("eu_west_1", "eu-west-1", "The audit copy lives in Ireland.")]
+
+
+def test_a_new_component_reaches_the_root_through_its_declarations_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = next(p for p in EXAMPLES if p.stem == "serverless")  # no preprocessing: random is not pinned otherwise
+    before = render_project(load_config(path), path.parent).files
+    monkeypatch.setattr(components, "REGISTRY", (*components.REGISTRY, _Audit()))
+    files = render_project(load_config(path), path.parent).files
+
+    main = files[PurePosixPath("main.tf")]
+    assert 'module "audit" {' in main and "kms_key_arn            = module.kms.key_arn" in main
+    assert main.index('module "kms"') < main.index('module "audit"')
+    assert 'output "audit_table"' in files[PurePosixPath("outputs.tf")] and "module.audit.table_name" in files[PurePosixPath("outputs.tf")]
+    assert 'source  = "hashicorp/random"' in files[PurePosixPath("versions.tf")]
+    assert 'source  = "hashicorp/random"' not in before[PurePosixPath("versions.tf")]
+    assert 'alias  = "eu_west_1"' in files[PurePosixPath("providers.tf")]
+    assert "## Audit" in files[PurePosixPath("README.md")] and "| audit |" in files[PurePosixPath("README.md")]
+    assert 'sid       = "AuditReads"' in files[PurePosixPath("modules/kms/main.tf")]
+    assert PurePosixPath("modules/audit/README.md") in files and PurePosixPath("modules/audit/versions.tf") in files
+    # Everything that was there before is still there, unchanged but for the files the component adds to.
+    changed = {p for p in before if before[p] != files[p]}
+    assert changed == {PurePosixPath(p) for p in ("main.tf", "outputs.tf", "versions.tf", "providers.tf", "README.md", "modules/kms/main.tf")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["string", "list(string)", "map(number)", "object({a = string, b = list(string)})", "map(object({x = bool}))"],
+)
+def test_variable_types_follow_the_grammar(text: str) -> None:
+    rendered = _tftype(text)
+    assert ("\n" in rendered) == ("object(" in text)  # objects: one attribute per line
+
+
+@pytest.mark.parametrize("text", ["strin", "list(string", "object({a = string)", "any", "string; rm -rf", 'object({"a" = string})'])
+def test_unknown_variable_types_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a variable type"):
+        _tftype(text)

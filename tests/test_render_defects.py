@@ -1,0 +1,200 @@
+"""Template-level defects found in review (issue 8), one test each, over every rendered example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mlinfra.config import load_config
+from mlinfra.pipeline import render_project
+from mlinfra.write import write_tree
+from tests.conftest import EXAMPLES, copy_examples
+from tests.support.hcl_checks import load_tree, reference_errors, schema_errors
+from tests.test_render import blocks, s
+
+
+def _module_calls(tree: dict) -> dict[str, dict]:
+    return {k.strip('"'): v for m in tree["."]["main.tf"]["module"] for k, v in m.items()}
+
+
+def _resources(tree: dict, kind: str = "resource") -> dict[str, dict]:
+    """{"<module dir>:<type>.<name>": body} over the whole tree."""
+    out = {}
+    for module_dir, files in tree.items():
+        for parsed in files.values():
+            for address, body in blocks(parsed, kind).items():
+                out[f"{module_dir}:{address}"] = body
+    return out
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split("."))
+
+
+def test_serverless_models_get_no_network_isolation(rendered_examples: dict[str, Path]) -> None:
+    """Serverless Inference supports neither network isolation nor a VPC (instance models keep it on)."""
+    seen = {"serverless": 0, "instances": 0}
+    for root in rendered_examples.values():
+        tree = load_tree(root)
+        for module_dir, files in tree.items():
+            main = blocks(files.get("main.tf", {}), "resource")
+            cfg = main.get("aws_sagemaker_endpoint_configuration.this")
+            if cfg is None:
+                continue
+            serverless = {v["model_name"] for v in cfg["production_variants"] if "serverless_config" in v}
+            for address, model in main.items():
+                if not address.startswith("aws_sagemaker_model."):
+                    continue
+                if f"${{{address}.name}}" in serverless:
+                    seen["serverless"] += 1
+                    assert "enable_network_isolation" not in model and "vpc_config" not in model, (module_dir, address)
+                else:
+                    seen["instances"] += 1
+                    assert model["enable_network_isolation"] is True, (module_dir, address)
+    assert seen["serverless"] >= 2 and seen["instances"] >= 5, seen
+
+
+def test_no_literal_aws_partition_in_derived_arns(rendered_examples: dict[str, Path]) -> None:
+    """Every ARN mlinfra derives names the partition through data.aws_partition (GovCloud, China).
+
+    ARNs the config spells out itself (e.g. Lambda layers) stay as written.
+    """
+    for example, root in rendered_examples.items():
+        config_text = next(p for p in EXAMPLES if p.stem == example).read_text()
+        given = set(re.findall(r"arn:aws:[^\s\"',\]\}]+", config_text))
+        for path in root.rglob("*.tf"):
+            text = path.read_text()
+            for arn in given:
+                text = text.replace(arn, "")
+            assert "arn:aws:" not in text, (path, [line for line in text.splitlines() if "arn:aws:" in line])
+
+
+def test_no_literal_partition_in_ecr_and_managed_policy_arns(rendered_examples: dict[str, Path]) -> None:
+    tree = load_tree(rendered_examples["platform"])
+    role = blocks(tree["modules/sagemaker_role"]["main.tf"], "data")["aws_iam_policy_document.permissions"]
+    pull = next(st for st in role["statement"] if s(st["sid"]) == "PullModelImages")
+    assert [s(r) for r in pull["resources"]] == ["arn:${local.partition}:ecr:us-east-1:123456789012:repository/ml-inference"]
+    attachments = {a: b for a, b in _resources(tree).items() if ":aws_iam_role_policy_attachment." in a}
+    assert attachments and all(s(b["policy_arn"]).startswith("arn:${") for b in attachments.values()), attachments
+
+
+def test_a_providers_map_passes_the_default_aws_too(rendered_examples: dict[str, Path]) -> None:
+    """A module block with `providers` inherits nothing: without `aws = aws` its resources lose the
+    configured region and default_tags."""
+    with_map = 0
+    for root in rendered_examples.values():
+        for name, call in _module_calls(load_tree(root)).items():
+            if "providers" in call:
+                with_map += 1
+                providers = call["providers"][0] if isinstance(call["providers"], list) else call["providers"]
+                assert providers.get("aws") in ("aws", "${aws}"), (root, name, providers)
+    assert with_map >= 1
+
+
+# Terraform features (as they appear in rendered text) and the first version that has them.
+FEATURES = {
+    r"^\s*use_lockfile\s*=": "1.10",
+    r"\bephemeral\s+\"": "1.10",
+    r"_wo\s*=": "1.11",
+    r"^removed\s*\{": "1.7",
+    r"^(import|check)\s*\{": "1.5",
+    r"^moved\s*\{": "1.1",
+    r"\boptional\(": "1.3",
+    r"\bconfiguration_aliases\b": "0.15",
+}
+
+
+def test_required_version_covers_every_feature_used(rendered_examples: dict[str, Path]) -> None:
+    for example, root in rendered_examples.items():
+        needed = {"root": (0,), "modules": (0,)}
+        for path in root.rglob("*.tf"):
+            text = path.read_text()
+            for pattern, version in FEATURES.items():
+                if re.search(pattern, text, re.M):
+                    needed["root"] = max(needed["root"], _version(version))
+        pin = re.search(r'required_version\s*=\s*">=\s*([\d.]+)"', (root / "versions.tf").read_text())
+        assert pin is not None, example
+        assert _version(pin[1]) >= needed["root"], (example, pin[1], needed)
+
+
+def test_backend_lockfile_pins_terraform_1_10(rendered_examples: dict[str, Path]) -> None:
+    root = rendered_examples["multi-model"]
+    assert "use_lockfile = true" in (root / "backend.tf").read_text()
+    assert 'required_version = ">= 1.10"' in (root / "versions.tf").read_text()
+
+
+def test_lambdas_in_a_vpc_wait_for_their_vpc_access_policy(rendered_examples: dict[str, Path]) -> None:
+    main = blocks(load_tree(rendered_examples["platform"])["modules/preprocessing"]["main.tf"], "resource")
+    fn = main["aws_lambda_function.this"]
+    assert "vpc_config" in fn and main["aws_iam_role_policy_attachment.vpc"]["for_each"] == fn["for_each"]
+    assert "${aws_iam_role_policy_attachment.vpc}" in fn["depends_on"], fn["depends_on"]
+
+
+def test_lambda_package_file_modes_are_fixed(rendered_examples: dict[str, Path]) -> None:
+    data = blocks(load_tree(rendered_examples["platform"])["modules/preprocessing"]["main.tf"], "data")
+    assert s(data["archive_file.package"]["output_file_mode"]) == "0644"
+
+
+def test_api_redeploys_when_any_rendered_part_changes(rendered_examples: dict[str, Path]) -> None:
+    """The deployment's trigger hashes every resource, model, validator, method and integration of the API."""
+    main = blocks(load_tree(rendered_examples["platform"])["modules/api"]["main.tf"], "resource")
+    trigger = main["aws_api_gateway_deployment.this"]["triggers"]["redeployment"]
+    assert trigger.startswith("${sha1(jsonencode([") and trigger.endswith("]))}"), trigger
+    hashed = set(re.findall(r"aws_api_gateway_\w+\.\w+", trigger))
+    parts = ("resource", "method", "integration", "model", "request_validator")
+    expected = {a for a in main if a.split(".")[0] in {f"aws_api_gateway_{p}" for p in parts}}
+    # (the methods, integrations and models are for_each blocks: one address each, every instance hashed)
+    assert {"aws_api_gateway_method.this", "aws_api_gateway_integration.this", "aws_api_gateway_model.this"} <= expected
+    assert len(expected) >= 8 and hashed == expected, hashed ^ expected
+
+
+def _render(tmp_path: Path, edit) -> dict:
+    config = copy_examples(tmp_path / "cfg")
+    config.write_text(edit(config.read_text()))
+    out = tmp_path / "out"
+    write_tree(render_project(load_config(config), config.parent).files, out)
+    assert schema_errors(out) == [] and reference_errors(out) == []
+    return load_tree(out)
+
+
+def test_execute_api_endpoint_is_off_behind_a_regional_custom_domain(tmp_path: Path, rendered_examples: dict[str, Path]) -> None:
+    # CloudFront's origin is the execute-api host name: it must stay on (API keys and throttling are
+    # enforced by API Gateway itself, whichever way a request comes in).
+    cloudfront = blocks(load_tree(rendered_examples["platform"])["modules/api"]["main.tf"], "resource")
+    assert "disable_execute_api_endpoint" not in cloudfront["aws_api_gateway_rest_api.this"]
+    regional = _render(tmp_path, lambda t: t.replace("  cloudfront: true\n", "  cloudfront: false\n"))
+    api = blocks(regional["modules/api"]["main.tf"], "resource")
+    assert api["aws_api_gateway_rest_api.this"]["disable_execute_api_endpoint"] is True
+
+
+@pytest.mark.parametrize("opt_in", [True, False])
+def test_api_gateway_account_setting_is_an_explicit_opt_in(tmp_path: Path, opt_in: bool) -> None:
+    """aws_api_gateway_account is one setting per account and region: only where the config asks."""
+    tree = _render(tmp_path, lambda t: t if opt_in else t.replace("  account_logging_role: true\n", ""))
+    api = blocks(tree["modules/api"]["main.tf"], "resource")
+    assert ("aws_api_gateway_account.this" in api) is opt_in
+    assert ("aws_iam_role.cloudwatch" in api) is opt_in
+    stage = api["aws_api_gateway_stage.this"]
+    assert "access_log_settings" in stage  # access logs stay on either way
+    assert ("depends_on" in stage) is opt_in
+
+
+def test_for_each_addresses_carry_moved_blocks_from_the_old_ones(rendered_examples: dict[str, Path]) -> None:
+    """Resources that became for_each instances keep their state: a moved block per old address, whose
+    target is declared (and whose key is in the for_each map at the call) and whose source is not."""
+    root = rendered_examples["platform"]
+    tree = load_tree(root)
+    calls = _module_calls(tree)
+    moves = 0
+    for module in ("preprocessing", "api"):
+        text = (root / "modules" / module / "moved.tf").read_text()
+        main = blocks(tree[f"modules/{module}"]["main.tf"], "resource")
+        for old, new in re.findall(r'from = (\S+)\n\s*to\s+= (\S+)\n', text):
+            moves += 1
+            address, key = re.fullmatch(r'(\w+\.\w+)\["(\w+)"\]', new).groups()
+            assert address in main and old not in main, (module, old, new)
+            for_each = main[address]["for_each"]  # "${var.functions}" / "${var.routes}" / "${var.models}"
+            assert key in calls[module][for_each[len("${var.") : -1]], (module, new)
+    assert moves == 3 * 5 + 3 * 4, moves  # 3 functions x (log group, role, policy, VPC attachment, Lambda); 3 routes x (model, method, integration, permission)
