@@ -101,15 +101,15 @@ def deploy(terraform, env, out: Path, *args: str, config: Path = PLATFORM, comma
 
 @pytest.fixture
 def relaxed_render(monkeypatch):
-    """The real render, with only the test-only adjustment Terraform 1.0.3 needs (required_version;
+    """The real render, with only the test-only adjustments Terraform 1.0.3 needs (required_version, moved.tf;
     see tests/support/terraform_cycle.py)."""
-    real = mlinfra.render.render_project
+    real = mlinfra.pipeline.render_project
 
     def render(config, base_dir=Path(".")):
         rendered = real(config, base_dir)
         return Rendered(files=relax(rendered.files), modules=rendered.modules, resources=rendered.resources, endpoints=rendered.endpoints)
 
-    monkeypatch.setattr(mlinfra.render, "render_project", render)
+    monkeypatch.setattr(mlinfra.pipeline, "render_project", render)
 
 
 def _state(out: Path) -> dict:
@@ -171,7 +171,7 @@ def test_no_lock_file_reaches_users() -> None:
     import subprocess
 
     from mlinfra.config import load_config
-    from mlinfra.render import render_project
+    from mlinfra.pipeline import render_project
 
     for example in sorted((ROOT / "examples").glob("*.yaml")):
         files = render_project(load_config(example), example.parent).files

@@ -11,7 +11,7 @@ from mlinfra.config import load_config
 from mlinfra.pipeline import render_project
 from mlinfra.write import write_tree
 from tests.conftest import EXAMPLES, copy_examples
-from tests.support.hcl_checks import load_tree, reference_errors, schema_errors
+from tests.support.hcl_checks import hygiene_errors, load_tree
 from tests.test_render import blocks, s
 
 
@@ -155,7 +155,7 @@ def _render(tmp_path: Path, edit) -> dict:
     config.write_text(edit(config.read_text()))
     out = tmp_path / "out"
     write_tree(render_project(load_config(config), config.parent).files, out)
-    assert schema_errors(out) == [] and reference_errors(out) == []
+    assert hygiene_errors(out) == []  # Terraform itself: test_terraform_cycle.py
     return load_tree(out)
 
 

@@ -520,33 +520,12 @@ def test_examples_exist():
     assert EXAMPLES, "no examples/*.yaml"
 
 
-# The planner still renders enable_network_isolation = true on serverless models; the fix is in the plan,
-# on the templates branch. strict: when it lands these pass, the mark fails, and it must go.
-SERVERLESS_ISOLATION_IN_PLAN = {"platform", "serverless"}
-
-
-class KnownPlanDefect(AssertionError):
-    """Only this error is expected: any other rule broken by these examples still fails the test."""
-
-
-@pytest.mark.parametrize(
-    "example",
-    [
-        pytest.param(e, marks=[pytest.mark.xfail(strict=True, raises=KnownPlanDefect, reason="serverless model with network isolation: fixed in the plan")])
-        if e.stem in SERVERLESS_ISOLATION_IN_PLAN
-        else e
-        for e in EXAMPLES
-    ],
-    ids=[e.stem for e in EXAMPLES],
-)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
 def test_rendered_example_follows_sagemaker_rules(example, tmp_path):
     root = render(example, tmp_path / "out")
     tree_files = list(root.rglob("*.tf"))
     assert any("aws_sagemaker_endpoint" in f.read_text() for f in tree_files), "renders no endpoint"
-    errors = sagemaker_errors(root)
-    assert [e for e in errors if "enables network isolation" not in e] == []
-    if errors:
-        raise KnownPlanDefect("\n".join(errors))
+    assert sagemaker_errors(root) == []
 
 
 # Rendered examples edited as text (regular expressions, so that content hashes and
