@@ -107,7 +107,7 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None) -> 
                     column_types={n: pa.string() for n in names}, null_values=[""], strings_can_be_null=True
                 ),
             )
-            line, rows = 2, 0
+            line, rows, blocks = 2, 0, 0
             while True:
                 try:
                     batch = reader.read_next_batch()
@@ -121,7 +121,9 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None) -> 
                 line += batch.num_rows
                 rows += batch.num_rows
                 if progress is not None:
-                    progress(min(fh.tell(), size), size, rows)
+                    # Not fh.tell(): arrow reads ahead of the batches it hands out. A batch is one block.
+                    blocks += 1
+                    progress(min(blocks * CSV_BLOCK_BYTES, size), size, rows)
         except pa.ArrowInvalid as exc:
             raise DataError(_arrow_message(path, str(exc), 2)) from None
         finally:
