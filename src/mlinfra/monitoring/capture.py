@@ -112,15 +112,18 @@ def _record(raw: bytes, names: list[str], mode: str) -> tuple[list[Row], str | N
     if encoding not in ENCODINGS:
         raise _Bad(f"captureData.{mode}.encoding: {encoding!r} is not one of {', '.join(ENCODINGS)}")
     if encoding == "BASE64":
-        try:
-            data = base64.b64decode(data, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            raise _Bad(f"captureData.{mode}.data: not valid base64 (encoding BASE64)") from None
-        except UnicodeDecodeError:
-            raise _Bad(f"captureData.{mode}.data: decoded base64 payload is not UTF-8 text ({ctype or 'no content type'})") from None
+        # Checked first: a BASE64 record is often an image or a tensor, which no tabular baseline describes.
         kind = _kind(ctype)
         if kind is None:
             raise _Bad(f"captureData.{mode}.observedContentType: {ctype!r} is neither CSV nor JSON: cannot read features from it")
+        try:
+            raw_payload = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise _Bad(f"captureData.{mode}.data: not valid base64 (encoding BASE64)") from None
+        try:
+            data = raw_payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Bad(f"captureData.{mode}.data: the decoded payload is not UTF-8 text ({ctype})") from None
     else:
         kind = "csv" if encoding == "CSV" else "json"
     rows = _csv_rows(data, names) if kind == "csv" else _json_rows(data, names, jsonlines="jsonlines" in ctype.lower())
