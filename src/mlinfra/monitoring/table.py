@@ -134,6 +134,14 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None) -> 
 
 def _arrow_message(path: Path, message: str, chunk_line: int) -> str:
     message = message.replace("CSV parse error: ", "").replace("CSV conversion error to string: ", "")
+    if message.startswith("Expected ") and " columns, got " in message:
+        # arrow does not say where: find the row again (the error path only), with the csv module.
+        wanted = int(message.split()[1])
+        with open(path, newline="", encoding="utf-8", errors="replace") as fh:
+            reader = csv.reader(fh)
+            for row in reader:
+                if len(row) != wanted:
+                    return f"{path}:{reader.line_num}: {len(row)} values, the header has {wanted} columns"
     found = _ARROW_ROW.search(message)
     if found:  # arrow counts rows of the block it was parsing from 1... but with skip_rows they are file rows
         message = _ARROW_ROW.sub("", message).strip(" :")
