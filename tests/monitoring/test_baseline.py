@@ -129,3 +129,13 @@ def test_two_runs_write_identical_files(dataset, tmp_path: Path) -> None:
     write_baseline(compute_baseline(path), tmp_path / "two")
     for name in ("statistics.json", "constraints.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_a_fraction_after_the_first_chunk_makes_the_feature_fractional(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(table, "CSV_BLOCK_BYTES", 1024)
+    rows = [[i] for i in range(1000)]
+    rows[900][0] = 1.5
+    b = compute_baseline(write_csv(tmp_path / "d.csv", ["n"], rows))
+    n = _feature(b.statistics, "n")
+    assert n["inferred_type"] == "Fractional" and b.warnings == []
+    assert n["numerical_statistics"]["sum"] == sum(range(1000)) - 900 + 1.5

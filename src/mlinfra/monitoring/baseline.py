@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import DataError, OutputError
 from .stats import Feature, NumericStats, StringStats
-from .table import Progress, open_table
+from .table import Progress, Retype, open_table
 
 STATISTICS = "statistics.json"
 CONSTRAINTS = "constraints.json"
@@ -49,13 +49,20 @@ class Baseline:
 
 def compute_baseline(path: str | Path, progress: Progress | None = None) -> Baseline:
     """Read ``path`` once, chunk by chunk, and build both documents (nothing is written)."""
-    table = open_table(Path(path), progress)
-    features = [Feature(n) for n in table.names]
-    rows = 0
-    for chunk in table.chunks:
-        for feat in features:
-            feat.add(chunk.columns[feat.name], chunk.first_line)
-        rows += chunk.rows
+    types = None
+    while True:
+        table = open_table(Path(path), progress, types)
+        features = [Feature(n) for n in table.names]
+        rows = 0
+        try:
+            for chunk in table.chunks:
+                for feat in features:
+                    feat.add(chunk.columns[feat.name], chunk.first_line)
+                rows += chunk.rows
+        except Retype as again:  # at most two per column (int64 -> float64 -> string)
+            types = again.types
+            continue
+        break
     if rows == 0:
         raise DataError(f"{path}: a header but no rows")
     warnings = list(table.warnings)

@@ -41,6 +41,10 @@ def parse_numbers(arr: Any) -> Parsed:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):  # parsed by the CSV reader already
+        values = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        finite = values[np.isfinite(values)]
+        return Parsed(finite, len(arr) - finite.size, 0, None, pa.types.is_floating(arr.type))
     invalid, first_invalid, text = 0, None, arr
     try:
         nums = pc.cast(arr, pa.float64())

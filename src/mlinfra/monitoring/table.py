@@ -2,9 +2,10 @@
 through the standard library. Every value arrives as text (or null when missing); the statistics decide
 what is a number. Memory stays bounded by the chunk size whatever the file size.
 
-pyarrow is used for CSV because it was measured: on the benchmark's 1,000,000-row, 12-column file the
-standard ``csv`` module plus ``numpy.array(str_column, float)`` needs ~4x longer than the whole
-baseline with pyarrow (see benchmarks/monitor_baseline.py); the statistics themselves are numpy.
+pyarrow is used for CSV because it was measured (benchmarks/monitor_baseline.py --compare-stdlib, on the
+1,000,000-row, 12-column file): the standard ``csv`` module plus ``numpy.array(column, float64)`` needs
+~17 s of CPU just to parse, the whole `monitor baseline` process with pyarrow ~2.5 s. The statistics
+themselves are numpy.
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ class Table:
     warnings: list[str] = field(default_factory=list)
 
 
-def open_table(path: Path, progress: Progress | None = None) -> Table:
-    """Open ``path`` (``.csv`` or ``.jsonl``/``.json``/``.ndjson``); errors name the file and line."""
+def open_table(path: Path, progress: Progress | None = None, types: dict[str, str] | None = None) -> Table:
+    """Open ``path`` (``.csv`` or ``.jsonl``/``.json``/``.ndjson``); errors name the file and line.
+
+    CSV columns arrive typed (int64, float64 or string: ``types``, inferred when None); the reader raises
+    :class:`Retype` when a later block contradicts a type, and the caller starts again with the new types."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -68,7 +72,7 @@ def open_table(path: Path, progress: Progress | None = None) -> Table:
     if suffix in (".jsonl", ".json", ".ndjson"):
         return _open_jsonl(path, size, progress)
     if suffix == ".csv":
-        return _open_csv(path, head, size, progress)
+        return _open_csv(path, head, size, progress, types)
     raise DataError(f"{path}: unknown data format {suffix or '(no suffix)'}: use a .csv file with a header or a .jsonl file")
 
 
@@ -85,7 +89,19 @@ def _check_names(path: Path, names: list[str]) -> None:
 _ARROW_ROW = re.compile(r"Row #(\d+)")
 
 
-def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None) -> Table:
+class Retype(Exception):
+    """A later block holds a value the column's type (inferred from the first block) cannot: the read
+    starts again with that column one step wider (int64 -> float64 -> string)."""
+
+    def __init__(self, types: dict[str, str]):
+        self.types = types
+
+
+_CONVERSION = re.compile(r"In CSV column #(\d+): .*CSV conversion error to (int64|double)")
+_WIDER = {"int64": "float64", "float64": "string"}
+
+
+def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None, types: dict[str, str] | None) -> Table:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -94,27 +110,38 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None) -> 
     _check_names(path, names)
     if b"\n" not in head.rstrip(b"\r\n") and size == len(head):
         raise DataError(f"{path}: a header but no rows")
+    read_options = pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=CSV_BLOCK_BYTES)
+    parse_options = pcsv.ParseOptions(newlines_in_values=False)
+    if types is None:
+        # Numbers are parsed by arrow's reader itself (threaded, no text copies): the column types come
+        # from arrow's inference on the first block; anything else than integers and floats is text.
+        try:
+            with pcsv.open_csv(path, read_options=read_options, parse_options=parse_options,
+                               convert_options=pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True)) as probe:
+                schema = probe.schema
+        except pa.ArrowInvalid as exc:
+            raise DataError(_arrow_message(path, str(exc), 2)) from None
+        types = {
+            f.name: "int64" if pa.types.is_integer(f.type) else "float64" if pa.types.is_floating(f.type) else "string"
+            for f in schema
+        }
+    arrow_types = {n: {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}[t] for n, t in types.items()}
 
     def chunks() -> Iterator[Chunk]:
         fh = open(path, "rb")
+        line, rows, blocks = 2, 0, 0
         try:
             reader = pcsv.open_csv(
                 fh,
-                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=CSV_BLOCK_BYTES),
-                parse_options=pcsv.ParseOptions(newlines_in_values=False),
-                # Everything as text: the statistics decide what is a number (Model Monitor's inference).
-                convert_options=pcsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names}, null_values=[""], strings_can_be_null=True
-                ),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=pcsv.ConvertOptions(column_types=arrow_types, null_values=[""], strings_can_be_null=True),
             )
-            line, rows, blocks = 2, 0, 0
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
-                except pa.ArrowInvalid as exc:
-                    raise DataError(_arrow_message(path, str(exc), line)) from None
                 if batch.num_rows == 0:
                     continue
                 yield Chunk(line, {n: batch.column(i) for i, n in enumerate(names)}, batch.num_rows)
@@ -125,7 +152,11 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None) -> 
                     blocks += 1
                     progress(min(blocks * CSV_BLOCK_BYTES, size), size, rows)
         except pa.ArrowInvalid as exc:
-            raise DataError(_arrow_message(path, str(exc), 2)) from None
+            found = _CONVERSION.search(str(exc))
+            if found:
+                name = names[int(found.group(1))]
+                raise Retype({**types, name: _WIDER[types[name]]}) from None
+            raise DataError(_arrow_message(path, str(exc), line)) from None
         finally:
             fh.close()
 
