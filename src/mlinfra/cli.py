@@ -427,7 +427,8 @@ def monitor_drift(
     try:
         statistics, constraints = load_baseline(baseline)
         rows = read_capture(captures, feature_names(statistics), capture)
-        report = drift_report(statistics, constraints, rows, capture, Thresholds(psi=psi_threshold, ks=ks_threshold, linf=linf_threshold))
+        limits = Thresholds(psi=psi_threshold, ks=ks_threshold, linf=linf_threshold)
+        report = drift_report(statistics, constraints, rows, capture, limits, source=str(baseline / "statistics.json"))
         if publish:
             from .monitoring.metrics import feature_drift, utc_now
             from .monitoring.metrics import publish as send

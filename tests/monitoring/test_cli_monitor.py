@@ -170,3 +170,16 @@ def test_help_imports_no_numpy_pyarrow_or_boto3(tmp_path: Path, args: list[str])
     code, modules = _imports(*args, cwd=tmp_path)
     assert code == 0 and "typer" in modules
     assert not modules & {"numpy", "pyarrow", "boto3", "botocore", "scipy"}
+
+
+def test_drift_with_a_malformed_baseline_exit_2(tmp_path: Path, baseline: Path, data: Path) -> None:
+    stats = json.loads((baseline / "statistics.json").read_text())
+    stats["features"][0]["numerical_statistics"]["distribution"]["kll"]["buckets"] = [{"lower_bound": 1}]
+    (baseline / "statistics.json").write_text(json.dumps(stats))
+    cap = write_capture(tmp_path / "cap.jsonl", _rows(data)[:10])
+    result = runner.invoke(app, ["monitor", "drift", "--baseline", str(baseline), str(cap)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "statistics.json: feature x: not in Model Monitor's statistics format" in result.stderr
+    (baseline / "statistics.json").write_text("{")
+    result = runner.invoke(app, ["monitor", "drift", "--baseline", str(baseline), str(cap)])
+    assert result.exit_code == 2 and "statistics.json:1: not JSON" in result.stderr

@@ -211,13 +211,20 @@ def _completeness(out: dict, violations: list) -> None:
 
 
 def feature_names(statistics: dict) -> list[str]:
-    return [str(f.get("name")) for f in statistics["features"]]
+    return [str(f.get("name")) if isinstance(f, dict) else f"#{i + 1}" for i, f in enumerate(statistics["features"])]
 
 
-def drift_report(statistics: dict, constraints: dict, batches: Iterable[list[Row]], capture: CaptureStats, thresholds: Thresholds = Thresholds()) -> DriftReport:
+def drift_report(
+    statistics: dict,
+    constraints: dict,
+    batches: Iterable[list[Row]],
+    capture: CaptureStats,
+    thresholds: Thresholds = Thresholds(),
+    source: str = "statistics.json",
+) -> DriftReport:
     """Fold every batch of captured rows (aligned with the baseline's features) into the report."""
     names = feature_names(statistics)
-    by_name = {str(c.get("name")): c for c in constraints.get("features", [])}
+    by_name = {str(c.get("name")): c for c in constraints.get("features", []) if isinstance(c, dict)}
     config = constraints.get("monitoring_config") or {}
     dist = config.get("distribution_constraints") or {}
     limits = {
@@ -228,15 +235,18 @@ def drift_report(statistics: dict, constraints: dict, batches: Iterable[list[Row
         "domain": float(config.get("domain_content_threshold", 0.1)),
     }
     trackers: list[_Numeric | _Categorical | None] = []
-    for feat in statistics["features"]:
-        name = str(feat.get("name"))
-        constraint = by_name.get(name, {})
-        if feat.get("inferred_type") in NUMERIC and "numerical_statistics" in feat:
-            trackers.append(_Numeric(name, feat, constraint))
-        elif feat.get("inferred_type") == "String":
-            trackers.append(_Categorical(name, feat, constraint))
-        else:
-            trackers.append(None)  # Unknown: the baseline never saw a value
+    for i, feat in enumerate(statistics["features"]):
+        name = str(feat.get("name")) if isinstance(feat, dict) else f"#{i + 1}"
+        try:
+            constraint = by_name.get(name, {})
+            if feat.get("inferred_type") in NUMERIC and "numerical_statistics" in feat:
+                trackers.append(_Numeric(name, feat, constraint))
+            elif feat.get("inferred_type") == "String":
+                trackers.append(_Categorical(name, feat, constraint))
+            else:
+                trackers.append(None)  # Unknown: the baseline never saw a value
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+            raise DataError(f"{source}: feature {name}: not in Model Monitor's statistics format ({type(exc).__name__}: {exc})") from None
     for rows in batches:
         columns = rows_to_columns(rows, names)
         for name, tracker in zip(names, trackers):
