@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from .table import _text
+from .table import as_text
 
 Row = list[str | None]
 ENCODINGS = ("CSV", "JSON", "BASE64")
@@ -177,11 +177,11 @@ def _json_value_rows(doc: Any, names: list[str]) -> list[Row]:
         unknown = [k for k in doc if k not in names]
         if unknown and len(unknown) == len(doc):
             raise _Bad(f"JSON payload: none of its keys ({', '.join(map(str, unknown[:3]))}) is a baseline feature")
-        return [[_text(doc.get(n)) for n in names]]
+        return [[as_text(doc.get(n)) for n in names]]
     if isinstance(doc, list):
         if doc and all(isinstance(x, (list, dict)) for x in doc):
             return [row for item in doc for row in _json_value_rows(item, names)]
         if len(doc) != len(names):
             raise _Bad(f"JSON payload has {len(doc)} values, the baseline has {len(names)} features")
-        return [[_text(v) for v in doc]]
+        return [[as_text(v) for v in doc]]
     raise _Bad(f"JSON payload: expected an object or a list, got {type(doc).__name__}")

@@ -11,7 +11,6 @@ themselves are numpy.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -221,7 +220,7 @@ def _open_jsonl(path: Path, size: int, progress: Progress | None) -> Table:
     known = set(names)
 
     def column(recs: list[tuple[int, dict]], name: str):
-        return pa.array([_text(r.get(name)) for _, r in recs], type=pa.string())
+        return pa.array([as_text(r.get(name)) for _, r in recs], type=pa.string())
 
     def chunks() -> Iterator[Chunk]:
         recs = first
@@ -245,7 +244,8 @@ def _open_jsonl(path: Path, size: int, progress: Progress | None) -> Table:
     return Table(path, names, chunks(), warnings)
 
 
-def _text(value: Any) -> str | None:
+def as_text(value: Any) -> str | None:
+    """A JSON value as the text a CSV cell would hold (None when missing)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -264,6 +264,3 @@ def rows_to_columns(rows: list[list[str | None]], names: list[str]) -> dict[str,
     cols = list(zip(*rows)) if rows else [() for _ in names]
     return {n: pa.array(list(c), type=pa.string()) for n, c in zip(names, cols)}
 
-
-def csv_rows(text: str) -> list[list[str]]:
-    return [row for row in csv.reader(io.StringIO(text)) if row]
