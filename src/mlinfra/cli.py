@@ -448,7 +448,7 @@ def monitor_drift(
             doc["published"] = {"namespace": published.namespace, "metrics": published.data, "calls": published.calls}
         typer.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
-        typer.echo(f"{capture.records} records, {capture.rows} rows" + (f", {len(capture.problems)} lines skipped" if capture.problems else ""))
+        typer.echo(f"{capture.records} records, {capture.rows} rows" + (f", {len(capture.problems)} malformed line{'s' if len(capture.problems) > 1 else ''} skipped" if capture.problems else ""))
         typer.echo(f"{'feature':24} {'kind':12} {'psi':>8} {'ks/linf':>8} {'missing':>8} {'outside':>8}  status")
         for f in report.features:
             outside = f["out_of_range"]["below_min"] + f["out_of_range"]["above_max"] if f["kind"] == "numerical" else f["out_of_domain"]

@@ -21,7 +21,8 @@ runner = CliRunner()
 
 def _ok(result, code: int = 0):
     assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
 
 

@@ -139,3 +139,25 @@ def test_thresholds_from_constraints_and_flags(tmp_path: Path) -> None:
     assert 0.05 < default["ks"] < 0.1 and default["violations"] == []  # KS ~0.08 under 0.1 from constraints.json
     strict = _by_name(_report(baseline, [cap], ks=0.05, psi=0.01))["x"]
     assert {v["check"] for v in strict["violations"]} == {"baseline_drift_check", "psi_check"}
+
+
+def test_json_and_base64_capture_give_the_csv_report(tmp_path: Path) -> None:
+    import base64
+    import json
+
+    from .support import record
+
+    rng = np.random.default_rng(9)
+    rows = [(round(float(x), 3), str(c)) for x, c in zip(rng.normal(0, 1, 3000), rng.choice(["u", "v"], 3000))]
+    baseline = make_baseline(tmp_path, ["x", "c"], rows)
+    shifted = [(x + 0.4, c) for x, c in rows[:1000]]
+    csv_cap = write_capture(tmp_path / "csv.jsonl", shifted, per_record=1)
+    json_cap = tmp_path / "json.jsonl"
+    with open(json_cap, "w") as fh:
+        for i, (x, c) in enumerate(shifted):
+            payload = json.dumps({"x": x, "c": c}) if i % 2 else json.dumps({"instances": [[x, c]]})
+            rec = record(payload, "JSON", "application/json", event=i) if i % 3 else record(payload, "BASE64", "application/json", event=i)
+            fh.write(json.dumps(rec) + "\n")
+    assert base64.b64decode(json.loads(json_cap.read_text().splitlines()[0])["captureData"]["endpointInput"]["data"])
+    a, b = _by_name(_report(baseline, [csv_cap])), _by_name(_report(baseline, [json_cap]))
+    assert a == b and a["x"]["ks"] > 0.1
