@@ -208,7 +208,11 @@ def _open_jsonl(path: Path, size: int, progress: Progress | None) -> Table:
                 break
         return out, last
 
-    first, _ = records(JSONL_CHUNK_ROWS)
+    try:
+        first, _ = records(JSONL_CHUNK_ROWS)
+    except DataError:
+        fh.close()
+        raise
     if not first:
         fh.close()
         raise DataError(f"{path}: no records")
