@@ -48,6 +48,7 @@ test: $(VENV)/.installed-dev .venv-checkov/.installed redis-server
 bench: $(VENV)/.installed-dev redis-server
 	$(BIN)/python benchmarks/cli_speed.py
 	$(BIN)/python benchmarks/lambda_handler.py
+	$(BIN)/python benchmarks/monitor_baseline.py
 
 clean:
 	rm -rf build $(VENV) .venv-checkov
