@@ -101,8 +101,14 @@ def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destr
     from .write import write_tree
 
     try:
+        cfg = load_config(config)
+        if not destroy:
+            from .registry.lifecycle import require_approved
+
+            # registry.require_approval: no traffic for a version without an Approved package (no AWS call without it).
+            require_approved(cfg, _clients(None, cfg.project.region))
         binary = find_terraform(terraform)
-        rendered = render_project(load_config(config), config.parent)
+        rendered = render_project(cfg, config.parent)
         write_tree(rendered.files, out)
         typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
         confirm = None
@@ -200,6 +206,12 @@ def promote(
             raise UsageError(f"--canary takes 0-100, got {plan_steps[0]:g}")
         t = resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
+        if ep is not None and plan_steps[-1] > 0 and not dry_run:
+            from .config import load_config
+            from .registry.lifecycle import require_approved
+
+            canary_versions = [v.model.version for v in ep.variants if v.name == variant]
+            require_approved(load_config(config), _clients(profile, region or t.region), canary_versions)
         writeback = (lambda w: config_edit.write_weights(config, ep.label, w)) if ep is not None and not dry_run else (lambda w: None)
         result = do_promote(
             _clients(profile, region or t.region),
