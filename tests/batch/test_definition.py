@@ -166,6 +166,9 @@ def test_serialised_with_sorted_keys_and_stable() -> None:
         ({"instance_count": 0}, "instance_count"),
         ({"max_payload_mb": 0}, "max_payload_mb"),
         ({"max_payload_mb": 101}, "max_payload_mb"),
+        ({"split_type": "None"}, "MultiRecord needs a split_type"),
+        ({"max_concurrent_transforms": 17}, "at most 100"),
+        ({"max_concurrent_transforms": 0}, "at most 100"),
     ],
 )
 def test_bad_input_is_refused(change: dict, message: str) -> None:

@@ -85,6 +85,12 @@ class BatchDefinition:
         # CreateTransformJob: MaxPayloadInMB 0..100; with SingleRecord/MultiRecord it must exceed 0.
         if not 1 <= self.max_payload_mb <= 100:
             raise ValueError("max_payload_mb must be 1-100")
+        # CreateTransformJob: the batch strategy needs records to split; the payload times the concurrency
+        # must stay within 100 MB.
+        if self.batch_strategy == "MultiRecord" and self.split_type == "None":
+            raise ValueError("MultiRecord needs a split_type (Line, RecordIO or TFRecord) to make records of the input")
+        if self.max_concurrent_transforms is not None and (self.max_concurrent_transforms < 1 or self.max_payload_mb * self.max_concurrent_transforms > 100):
+            raise ValueError("max_payload_mb × max_concurrent_transforms must be at most 100 (MB)")
         if not self.validate_function_arn:
             raise ValueError("validate_function_arn is empty")
 

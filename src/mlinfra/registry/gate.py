@@ -82,7 +82,7 @@ def evaluate(gate: QualityGate, version: str, metrics: Mapping[str, float], prod
                 # Rounded to the metric's precision: 0.88 vs 0.89 - 0.01 must not fail on 0.88 < 0.8800000000000001.
                 ok = round(value - bound, 12) >= 0 if r.better == "higher" else round(bound - value, 12) >= 0
                 delta = value - base
-                worse = f"{abs(delta):g} {'below' if delta < 0 else 'above'} production {prod_version} ({base:g})"
+                worse = f"equal to production {prod_version}" if delta == 0 else f"{abs(delta):g} {'below' if delta < 0 else 'above'} production {prod_version} ({base:g})"
                 limit = f"at most {r.max_regression:g} {'below' if r.better == 'higher' else 'above'}"
                 checks.append(Check(r.metric, rule, value, ok, f"{r.metric} {value:g} is {worse}" + ("" if ok else f"; allowed: {limit}")))
     return GateResult(version, production[0] if production else None, tuple(checks))
