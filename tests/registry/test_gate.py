@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 BASE = (ROOT / "examples" / "serverless.yaml").read_text()
 
 
-def _config(tmp_path: Path, registry: str, models: str | None = None) -> Path:
+def _config(tmp_path: Path, registry: str) -> Path:
     text = BASE + "\n" + registry
     path = tmp_path / "mlinfra.yaml"
     path.write_text(text)
