@@ -181,6 +181,7 @@ def test_lambda_package_is_in_the_tree(rendered_examples: dict[str, Path]) -> No
     package = rendered_examples["platform"] / "modules" / "preprocessing" / "package" / "mlinfra_lambdas"
     names = sorted(p.name for p in package.iterdir())
     assert {"core.py", "tabular.py", "image.py", "text.py"} <= set(names)
+    assert not [n for n in names if n.startswith("batch_")], "the batch pipeline's handlers are not preprocessing code"
     assert (package / "data" / "predict_text.vocab").read_text().splitlines()[:2] == ["[PAD]", "[UNK]"]
     # The package is mlinfra's own handler code, byte for byte.
     from mlinfra.plan.realtime import lambda_sources

@@ -98,8 +98,8 @@ BREAKAGES = {
     # What tests/support/hcl_checks.py used to check by itself, and Terraform now does:
     "unknown-argument": (
         "modules/capture_bucket/main.tf",
-        '  bucket = "mlinfra-prod-capture-',
-        '  bucket_name = "mlinfra-prod-capture-',
+        '  bucket = "${var.name_prefix}',
+        '  bucket_name = "${var.name_prefix}',
         ["Unsupported argument", 'An argument named "bucket_name" is not expected here.'],
     ),
     "unknown-resource-type": (
@@ -128,13 +128,13 @@ BREAKAGES = {
     ),
     "missing-module-input": (
         "main.tf",
-        '  source = "./modules/capture_bucket"\n\n  kms_key_arn = module.kms.key_arn\n',
-        '  source = "./modules/capture_bucket"\n',
+        '  kms_key_arn    = module.kms.key_arn\n  name_prefix    = "mlinfra-prod-capture-"\n',
+        '  name_prefix    = "mlinfra-prod-capture-"\n',
         ["Missing required argument", 'The argument "kms_key_arn" is required, but no definition was found.'],
     ),
     "missing-provider-alias": (
         "main.tf",
-        "  providers = {\n    aws.us_east_1 = aws.us_east_1\n  }\n",
+        "    aws.us_east_1 = aws.us_east_1\n",
         "",
         ["Add a provider named aws.us_east_1 to the providers map for module.edge in the root module."],
     ),

@@ -43,7 +43,7 @@ class CycleError(AssertionError):
 @dataclass
 class Prepared:
     path: Path
-    resources: int  # resource blocks, as `mlinfra render` reports them
+    resources: int  # resource instances, as `mlinfra render` reports them
 
 
 @dataclass
@@ -104,14 +104,10 @@ def prepare(example: Path, dest: Path) -> Prepared:
     return Prepared(dest, rendered.resources)
 
 
-def planned_resource_blocks(plan_json: dict) -> set[tuple[str, str, str]]:
-    """Distinct resource blocks (module path without instance keys, type, name) the plan creates."""
-    blocks = set()
-    for rc in plan_json.get("resource_changes", []):
-        if rc["mode"] == "managed" and "create" in rc["change"]["actions"]:
-            module = re.sub(r"\[[^]]*\]", "", rc.get("module_address", ""))
-            blocks.add((module, rc["type"], rc["name"]))
-    return blocks
+def planned_resources(plan_json: dict) -> set[str]:
+    """The managed resource instances the plan creates (a for_each block counts once per instance, as
+    ``mlinfra render`` counts them)."""
+    return {rc["address"] for rc in plan_json.get("resource_changes", []) if rc["mode"] == "managed" and "create" in rc["change"]["actions"]}
 
 
 def run(binary: str, env: dict, cwd: Path, step: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
@@ -138,9 +134,9 @@ def run_cycle(tree: Prepared, env: dict, binary: str | None = None, until: str =
         return result
     step("plan", "plan", "-input=false", "-out=tfplan")
     shown = step("show", "show", "-json", "tfplan")
-    result.planned = len(planned_resource_blocks(json.loads(shown.stdout)))
+    result.planned = len(planned_resources(json.loads(shown.stdout)))
     if result.planned != tree.resources:
-        raise CycleError("show", f"the plan creates {result.planned} resource blocks, render reported {tree.resources}")
+        raise CycleError("show", f"the plan creates {result.planned} resources, render reported {tree.resources}")
     step("apply", "apply", "-input=false", "-auto-approve", "tfplan")
     replan = step("replan", "plan", "-input=false", "-detailed-exitcode", ok=(0, 2))
     if replan.returncode == 2:

@@ -56,9 +56,10 @@ def logs_key_statement(region: str) -> Statement:
 
 
 def lambda_sources() -> dict[str, str]:
-    """The Lambda handler package mlinfra ships (``src/mlinfra/lambdas``), file name → text."""
+    """The preprocessing Lambdas' package (``src/mlinfra/lambdas``), file name → text; the batch
+    pipeline's ``batch_*`` handlers are not part of it."""
     here = Path(__file__).resolve().parent.parent / "lambdas"
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(here.glob("*.py"))}
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(here.glob("*.py")) if not p.name.startswith("batch_")}
 
 
 def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
