@@ -52,6 +52,7 @@ test-terraform: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev redis-server
 	$(BIN)/python benchmarks/cli_speed.py
 	$(BIN)/python benchmarks/lambda_handler.py
+	$(BIN)/python benchmarks/monitor_baseline.py
 	$(BIN)/python benchmarks/terraform_cycle.py
 
 clean:

@@ -79,7 +79,7 @@ endpoints:
       - name: canary
         model: 1.2.0
         instance_type: ml.g4dn.2xlarge
-        instance_count: 1
+        instance_count: 4
         weight: 20
     data_capture:
       sampling_percentage: 100
@@ -245,6 +245,48 @@ RULE_CASES = [
       ("  - version: 1.2.0\n", "  - version: 1.1.0   # copied from above, not bumped\n"),
       ("        model: 1.2.0\n", "        model: 1.1.0\n"),
       anchor="# copied from above", path="models[2].version", code="duplicate-model-version", message="first as models[1]"),
+    C("unknown-region", ("  region: us-east-1\n", "  region: us-east-7   # matches the pattern, is no region\n"),
+      anchor="region: us-east-7", path="project.region", code="unknown-region", message='no AWS region "us-east-7"'),
+    C("unknown-image-region", ("dkr.ecr.us-east-1.amazonaws.com/ml-inference:1.2.0", "dkr.ecr.eu-north-9.amazonaws.com/ml-inference:1.2.0"),
+      anchor="eu-north-9", path="models[2].image", code="unknown-region", message='no AWS region "eu-north-9"'),
+    C("image-partition",
+      ("dkr.ecr.us-east-1.amazonaws.com/ml-inference:1.2.0", "dkr.ecr.cn-north-1.amazonaws.com.cn/ml-inference:1.2.0"),
+      anchor="cn-north-1", path="models[2].image", code="image-partition", message="partition aws-cn"),
+    C("image-host",
+      ("dkr.ecr.us-east-1.amazonaws.com/ml-inference:1.2.0", "dkr.ecr.us-east-1.amazonaws.com.cn/ml-inference:1.2.0"),
+      anchor="amazonaws.com.cn", path="models[2].image", code="image-host", message="us-east-1.amazonaws.com, not .amazonaws.com.cn"),
+    C("alarm-error-rate-100", ("      error_rate_percent: 5\n", "      error_rate_percent: 100\n"),
+      anchor="error_rate_percent: 100", path="endpoints[0].alarms.error_rate_percent", code="alarm-never-fires", message="below 100"),
+    C("alarm-error-rate-over-100", ("      error_rate_percent: 5\n", "      error_rate_percent: 150\n"),
+      anchor="error_rate_percent: 150", path="endpoints[0].alarms.error_rate_percent", code="alarm-never-fires", message="could never fire"),
+    C("alarm-error-rate-zero", ("      error_rate_percent: 5\n", "      error_rate_percent: 0\n"),
+      anchor="error_rate_percent: 0", path="endpoints[0].alarms.error_rate_percent", code="alarm-always-fires", message="above 0"),
+    C("alarm-latency-zero", ("      latency_p99_ms: 100\n", "      latency_p99_ms: 0\n"),
+      anchor="latency_p99_ms: 0", path="endpoints[0].alarms.latency_p99_ms", code="alarm-always-fires", message="above 0 ms"),
+    C("alarm-latency-negative", ("      latency_p99_ms: 100\n", "      latency_p99_ms: -5\n"),
+      anchor="latency_p99_ms: -5", path="endpoints[0].alarms.latency_p99_ms", code="alarm-always-fires"),
+    C("alarm-latency-beyond-timeout", ("      latency_p99_ms: 100\n", "      latency_p99_ms: 90000\n"),
+      anchor="latency_p99_ms: 90000", path="endpoints[0].alarms.latency_p99_ms", code="alarm-never-fires", message="60 s"),
+    C("alarm-period-sub-minute", ("      error_rate_percent: 5\n", "      error_rate_percent: 5\n      period_seconds: 10\n"),
+      anchor="period_seconds: 10", path="endpoints[0].alarms.period_seconds", code="alarm-period", message="once a minute"),
+    C("alarm-window", ("      error_rate_percent: 5\n", "      error_rate_percent: 5\n      period_seconds: 900\n      evaluation_periods: 100\n"),
+      anchor="evaluation_periods: 100", path="endpoints[0].alarms.evaluation_periods", code="alarm-window", message="one day"),
+    C("model-data-prefix", ("s3://acme-ml-models/models/v1.2.0/model.tar.gz", "s3://acme-ml-models/models/v1.2.0/"),
+      anchor="models/v1.2.0/", path="models[2].model_data", code="model-data-not-archive", message="model.tar.gz"),
+    C("model-data-not-tar-gz", ("s3://acme-ml-models/models/v1.2.0/model.tar.gz", "s3://acme-ml-models/models/v1.2.0/model.pkl"),
+      anchor="model.pkl", path="models[2].model_data", code="model-data-not-archive", message=".tar.gz"),
+    C("multi-model-prefix-is-archive",
+      ("    kind: serverless\n", "    kind: multi-model\n"),
+      ("        serverless:\n          memory_mb: 4096\n" + SCORING_TAIL, "        instance_type: ml.m5.large\n        instance_count: 1\n    multi_model:\n      model_data_prefix: s3://acme-ml-models/mme/model.tar.gz\n"),
+      anchor="model_data_prefix:", path="endpoints[1].multi_model.model_data_prefix", code="multi-model-prefix", message="s3://acme-ml-models/mme/"),
+    C("too-many-tags", ("    environment:\n      SAGEMAKER_PROGRAM: inference.py\n",
+                        "    environment:\n      SAGEMAKER_PROGRAM: inference.py\n    metrics: {" + ", ".join(f"m{i}: 0.5" for i in range(46)) + "}\n"),
+      anchor="metrics: {m0", path="models[1].metrics", code="too-many-tags", message="keep at most 44 metrics"),
+    C("metric-name-too-long", ("    environment:\n      SAGEMAKER_PROGRAM: inference.py\n",
+                               "    environment:\n      SAGEMAKER_PROGRAM: inference.py\n    metrics:\n      " + "a" * 122 + ": 0.5\n"),
+      anchor="a" * 122, path="models[1].metrics." + "a" * 122, code="metric-name-too-long", message="at most 121"),
+    C("several-production-versions", ("    status: canary\n", "    status: production   # promoted by hand\n"),
+      anchor="# promoted by hand", path="models[2].status", code="several-production-versions", message="1.1.0 and 1.2.0 are both production"),
     C("unknown-model-version", ("        model: 1.2.0\n", "        model: 1.3.0\n"),
       anchor="model: 1.3.0", path="endpoints[0].variants[1].model", code="unknown-model-version", message="1.3.0 is not in models"),
     C("deprecated-model-deployed", ("        model: 1.2.0\n", "        model: 1.0.0\n"),
@@ -262,9 +304,9 @@ RULE_CASES = [
       anchor="name: production", after="    shadow:", path="endpoints[0].shadow.name", code="duplicate-variant-name"),
     C("instance-and-serverless", (SCORING_TAIL, SCORING_TAIL + "        instance_type: ml.m5.large\n"),
       anchor="instance_type: ml.m5.large", path="endpoints[1].variants[0].instance_type", code="instance-and-serverless"),
-    C("missing-compute", ("        instance_type: ml.g4dn.2xlarge\n        instance_count: 1\n", ""),
+    C("missing-compute", ("        instance_type: ml.g4dn.2xlarge\n        instance_count: 4\n", ""),
       anchor="- name: canary", path="endpoints[0].variants[1]", code="missing-compute", message="needs instance_type and instance_count, or serverless"),
-    C("missing-compute-count", ("        instance_count: 1\n", ""),
+    C("missing-compute-count", ("        instance_count: 4\n", ""),
       anchor="- name: canary", path="endpoints[0].variants[1].instance_count", code="missing-compute", message="instance_count is required"),
     C("all-weights-zero", ("        weight: 80\n", "        weight: 0\n"), ("        weight: 20\n", "        weight: 0\n"),
       anchor="variants:", after="- name: inference", path="endpoints[0].variants", code="all-weights-zero"),
@@ -272,7 +314,33 @@ RULE_CASES = [
       ("        serverless:\n          memory_mb: 4096\n" + SCORING_TAIL, "        instance_type: ml.g5.xlarge\n        instance_count: 1\n"),
       anchor="instance_type: ml.g5.xlarge", path="endpoints[1].variants[0].instance_type", code="serverless-with-instances", message="no GPUs"),
     C("serverless-kind-mismatch-realtime", ("    kind: serverless\n", "    kind: realtime\n"),
-      anchor="        serverless:", path="endpoints[1].variants[0].serverless", code="serverless-kind-mismatch", message='use kind "serverless"'),
+      anchor="        serverless:", path="endpoints[1].variants[0].serverless", code="serverless-kind-mismatch", message="set kind: serverless on this endpoint"),
+    # Beside instance variants, kind: serverless cannot work (one variant only): the advice says what can.
+    C("serverless-kind-mismatch-mixed",
+      ("        instance_type: ml.g4dn.2xlarge\n        instance_count: 4\n", "        serverless: {memory_mb: 2048, max_concurrency: 10}\n"),
+      anchor="serverless: {memory_mb: 2048", path="endpoints[0].variants[1].serverless", code="serverless-kind-mismatch",
+      message="give this one instance_type and instance_count, or move it to an endpoint of its own with kind: serverless"),
+    C("serverless-network-isolation", ("    model_data: s3://acme-ml-models/models/v1.1.0/model.tar.gz\n", "    model_data: s3://acme-ml-models/models/v1.1.0/model.tar.gz\n    network_isolation: true\n"),
+      anchor="network_isolation: true", path="models[1].network_isolation", code="serverless-network-isolation", message='serverless endpoint "scoring"'),
+    C("shadow-one-production-variant", ("    data_capture:\n", SHADOW_ON_INFERENCE + "    data_capture:\n"),
+      anchor="variants:", after="- name: inference", path="endpoints[0].variants", code="shadow-one-production-variant", message="exactly one production variant"),
+    C("shadow-kind",
+      ("    kind: serverless\n", "    kind: async\n    async: {input_path: s3://acme-ml-async/in/, output_path: s3://acme-ml-async/out/}\n"),
+      ("        serverless:\n          memory_mb: 4096\n" + SCORING_TAIL,
+       "        instance_type: ml.m5.large\n        instance_count: 1\n    shadow:\n      name: shadow\n      model: 1.2.0\n      instance_type: ml.m5.large\n      instance_count: 1\n"),
+      anchor="    shadow:", after="- name: scoring", path="endpoints[1].shadow", code="shadow-kind", message="not supported on async endpoints"),
+    C("multi-model-instance",
+      ("    kind: serverless\n", "    kind: multi-model\n"),
+      ("        serverless:\n          memory_mb: 4096\n" + SCORING_TAIL, "        instance_type: ml.g6.xlarge\n        instance_count: 1\n    multi_model:\n      model_data_prefix: s3://acme-ml-models/mme/\n"),
+      anchor="instance_type: ml.g6.xlarge", path="endpoints[1].variants[0].instance_type", code="multi-model-instance", message="ml.g5.xlarge"),
+    C("multi-model-instance-inferentia",
+      ("    kind: serverless\n", "    kind: multi-model\n"),
+      ("        serverless:\n          memory_mb: 4096\n" + SCORING_TAIL, "        instance_type: ml.inf2.xlarge\n        instance_count: 1\n    multi_model:\n      model_data_prefix: s3://acme-ml-models/mme/\n"),
+      anchor="instance_type: ml.inf2.xlarge", path="endpoints[1].variants[0].instance_type", code="multi-model-instance", message="Inferentia"),
+    C("deployment-inf1", ("        instance_type: ml.g4dn.2xlarge\n", "        instance_type: ml.inf1.xlarge\n"),
+      anchor="strategy: canary", path="endpoints[0].deployment.strategy", code="deployment-inf1", message="all at once without baking"),
+    C("deployment-timeout", ("      termination_wait_seconds: 120\n", "      termination_wait_seconds: 600\n      max_execution_timeout_seconds: 900\n"),
+      anchor="max_execution_timeout_seconds: 900", path="endpoints[0].deployment.max_execution_timeout_seconds", code="deployment-timeout", message="more than 900"),
     C("serverless-kind-mismatch-multi-model",
       ("    kind: serverless\n", "    kind: multi-model\n"),
       (SCORING_TAIL, SCORING_TAIL + "    multi_model:\n      model_data_prefix: s3://acme-ml-models/mme/\n"),
@@ -328,7 +396,12 @@ RULE_CASES = [
       (SCORING_TAIL, SCORING_TAIL + "    deployment:\n      strategy: linear\n      step_percent: 20\n      rollback_on_alarms: false\n"),
       anchor="strategy: linear", path="endpoints[1].deployment.strategy", code="deployment-serverless", message="serverless endpoints deploy all_at_once"),
     C("canary-step-size", ("      step_instances: 1\n", "      step_instances: 2\n"),
-      anchor="step_instances: 2", path="endpoints[0].deployment.step_instances", code="canary-step-size", message="2 of 3 instances"),
+      anchor="step_instances: 2", path="endpoints[0].deployment.step_instances", code="canary-step-size", message='2 of variant "production"\'s 2 instances (100 %)'),
+    # AWS: "at most 50 % of the variant's total instance count": 1 of the canary's 1 is 100 %, though it
+    # is only a third of the fleet (the whole-fleet reading accepted it).
+    C("canary-step-size-per-variant", ("        instance_count: 4\n", "        instance_count: 1\n"),
+      anchor="step_instances: 1", path="endpoints[0].deployment.step_instances", code="canary-step-size",
+      message='1 of variant "canary"\'s 1 instances (100 %) is outside at most 50 % of each variant\'s instances: give variant canary more instances'),
     C("linear-step-size", ("      strategy: canary\n      step_instances: 1\n", "      strategy: linear\n      step_percent: 5\n"),
       anchor="step_percent: 5", path="endpoints[0].deployment.step_percent", code="linear-step-size", message="a linear step of 5 %"),
     C("rolling-serverless",
@@ -347,12 +420,12 @@ RULE_CASES = [
       anchor="    deployment:", path="endpoints[0].deployment.rollback_on_alarms", code="rollback-needs-alarms"),
     # AWS rules the validator gets wrong or misses
     C("rolling-step-size-whole-fleet",
-      ("      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 1\n        weight: 20\n", ""),
+      ("      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 4\n        weight: 20\n", ""),
       ("      strategy: canary\n      step_instances: 1\n", "      strategy: rolling\n      step_instances: 2\n"),
       ("      termination_wait_seconds: 120\n", ""),
       anchor="step_instances: 2", path="endpoints[0].deployment.step_instances", code="rolling-step-size"),
     C("rolling-step-size-percent",
-      ("      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 1\n        weight: 20\n", ""),
+      ("      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 4\n        weight: 20\n", ""),
       ("      strategy: canary\n      step_instances: 1\n", "      strategy: rolling\n      step_percent: 80\n"),
       ("      termination_wait_seconds: 120\n", ""),
       anchor="step_percent: 80", path="endpoints[0].deployment.step_percent", code="rolling-step-size"),
@@ -369,7 +442,7 @@ SHAPE_CASES = [
       ("project:\n  name: mlinfra\n  environment: prod\n  region: us-east-1\n  tags:\n    team: ml-platform\n\n", ""),
       anchor="models:", path="project", code="missing-field"),  # a missing top-level section: the document's first key
     C("negative-weight", ("        weight: 20\n", "        weight: -20\n"),
-      anchor="weight: -20", path="endpoints[0].variants[1].weight", code="greater-than-equal", message="greater than or equal to 0"),
+      anchor="weight: -20", path="endpoints[0].variants[1].weight", code="greater-than-equal", message="must be at least 0, got the number -20"),
     C("serverless-memory-not-a-step", ("          memory_mb: 4096\n", "          memory_mb: 1000\n"),
       anchor="memory_mb: 1000", path="endpoints[1].variants[0].serverless.memory_mb", code="literal-error", message="1024"),
     C("max-concurrency-201", (SCORING_TAIL, "          max_concurrency: 201\n"),
@@ -394,10 +467,10 @@ SHAPE_CASES = [
     C("endpoint-name-upper-case", ("  - name: scoring\n", "  - name: Scoring\n"),
       anchor="- name: Scoring", path="endpoints[1].name", code="string-pattern-mismatch", message="lower-case"),
     C("bad-region", ("  region: us-east-1\n", "  region: us-east1\n"),
-      anchor="region: us-east1", path="project.region", code="string-pattern-mismatch", message="an AWS region"),
-    C("string-for-number", ("        instance_count: 1\n", "        instance_count: one\n"),
+      anchor="region: us-east1", path="project.region", code="unknown-region", message='did you mean "us-east-1"?'),
+    C("string-for-number", ("        instance_count: 4\n", "        instance_count: one\n"),
       anchor="instance_count: one", path="endpoints[0].variants[1].instance_count", code="int-type", message="'one'"),
-    C("fraction-for-integer", ("        instance_count: 1\n", "        instance_count: 1.5\n"),
+    C("fraction-for-integer", ("        instance_count: 4\n", "        instance_count: 1.5\n"),
       anchor="instance_count: 1.5", path="endpoints[0].variants[1].instance_count", code="int-type"),
     C("mapping-for-list",
       ("      - name: serverless\n        model: 1.1.0\n        serverless:\n          memory_mb: 4096\n" + SCORING_TAIL,
@@ -416,7 +489,7 @@ SHAPE_CASES = [
     # shapes the model admits although they are clearly wrong
     C("infinite-weight", ("        weight: 20\n", "        weight: .inf\n"),
       anchor="weight: .inf", path="endpoints[0].variants[1].weight", code="finite-number"),
-    C("boolean-for-count", ("        instance_count: 1\n", "        instance_count: true\n"),
+    C("boolean-for-count", ("        instance_count: 4\n", "        instance_count: true\n"),
       anchor="instance_count: true", path="endpoints[0].variants[1].instance_count", code="int-type"),
 ]
 
@@ -443,7 +516,8 @@ def test_cases_cover_every_rule_code() -> None:
     import mlinfra.config.rules as rules_mod
 
     source = Path(rules_mod.__file__).read_text()
-    codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"\)\s*$', source, re.M))
+    # The code is a Violation's last argument: `..., "code")` or, on a line of its own, `"code",\n)`.
+    codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', source))
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
     from tests.test_config_realtime import COVERED as REALTIME_COVERED
 
@@ -589,7 +663,7 @@ ACCEPTANCE = {
                        line=line_of(UNKNOWN_KEY, "owner: ml-platform"), code="unknown-key"),
     "duplicated-key": Bad(_write(CONFIG_NAME, DUPLICATED_KEY), says=('duplicated key "instance_count"',),
                           line=line_of(DUPLICATED_KEY, "instance_count: 3"), code="duplicate-key"),
-    "negative-weight": Bad(_write(CONFIG_NAME, NEGATIVE_WEIGHT), says=("endpoints[0].variants[0].weight", "greater than or equal to 0"),
+    "negative-weight": Bad(_write(CONFIG_NAME, NEGATIVE_WEIGHT), says=("endpoints[0].variants[0].weight", "must be at least 0"),
                            line=line_of(NEGATIVE_WEIGHT, "weight: -80"), code="greater-than-equal"),
 }
 
@@ -624,7 +698,7 @@ def test_duplicated_key_names_both_lines(command: str, workdir: Path) -> None:
     run = cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else []))
     assert_no_traceback(run)
     assert run.exit_code == 2
-    duplicate, first = line_of(DUPLICATED_KEY, "instance_count: 3"), line_of(DUPLICATED_KEY, "instance_count: 1")
+    duplicate, first = line_of(DUPLICATED_KEY, "instance_count: 3"), line_of(DUPLICATED_KEY, "instance_count: 4")
     line = assert_error_line(run, CONFIG_NAME, duplicate, "", "duplicate-key", 'duplicated key "instance_count"')
     assert f"first at line {first}" in line
 
@@ -774,7 +848,7 @@ def test_unknown_key_without_close_match_lists_the_keys(workdir: Path) -> None:
 
 MERGED_VARIANTS = edit(
     edit(BASE, "      - name: production\n", "      - &base-variant\n        name: production\n"),
-    "      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 1\n        weight: 20\n",
+    "      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 4\n        weight: 20\n",
     "      - <<: *base-variant\n        name: canary\n        model: 1.2.0\n        weight: 20\n",
 )
 

@@ -94,6 +94,10 @@ CASES = [
        anchor="image: {width: 64}", path="routes[0].image", code="route-settings-kind"),
     _c("route-vocabulary-missing", ("    variant: production\n", "    variant: production\n    text: {vocabulary_file: words.txt}\n"),
        anchor="vocabulary_file: words.txt", path="routes[1].text.vocabulary_file", code="vocabulary-file"),
+    _c("layer-region", ("preprocessing:\n", "preprocessing:\n  layers: [arn:aws:lambda:eu-west-1:123456789012:layer:redis:3]\n"),
+       anchor="layers:", path="preprocessing.layers[0]", code="layer-region"),
+    _c("name-collision", ("  - path: /predict/text\n", "  - path: /predict-text\n    preprocessor: text\n    endpoint: inference\n  - path: /predict/text\n"),
+       anchor="- path: /predict/text", path="routes[2].path", code="name-collision"),
     _c("unknown-preprocessor", ("    preprocessor: tabular\n", "    preprocessor: audio\n"), anchor="preprocessor: audio", path="routes[0].preprocessor", code="literal-error"),
 ]
 

@@ -157,7 +157,7 @@ def seed(tmp_path: Path, aws) -> dict:
     """The seed platform live in moto: endpoint mlinfra-prod-inference at 80/20 with its four alarms."""
     config = copy_examples(tmp_path)
     ep = build_plan(load_config(config), config.parent).endpoints[0]
-    make_endpoint(aws["sm"], ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 1})
+    make_endpoint(aws["sm"], ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
     for alarm in ep.alarms:
         make_alarm(aws["cw"], alarm.name, ep.name, alarm.variant)
     return {**aws, "config": config, "endpoint": ep}
@@ -197,6 +197,25 @@ def test_cli_full_promotion_updates_registry(seed) -> None:
     assert cfg.model("1.2.0").status == "production"
     assert {v.name: v.weight for v in cfg.endpoints[0].variants} == {"production": 0, "canary": 100}
     assert weights(seed["sm"], "mlinfra-prod-inference") == {"production": 0, "canary": 100}
+    # Exactly one production version: the old one is still deployed (the weight-0 variant), so it is kept
+    # deployable as "previous" rather than deprecated (a deprecated version may not be deployed).
+    assert [m.version for m in cfg.models if m.status == "production"] == ["1.2.0"]
+    assert cfg.model("1.1.0").status == "previous"
+    assert "1.1.0 is now previous" in result.output
+
+
+def test_full_promotion_deprecates_an_old_production_nothing_serves(tmp_path: Path) -> None:
+    from mlinfra.ops.config_edit import promote_version
+
+    config = copy_examples(tmp_path)
+    text = config.read_text()
+    # A second production version that no variant serves any more: it is retired outright.
+    text = text.replace("  - version: 2.0.0\n    status: staging", "  - version: 2.0.0\n    status: production")
+    config.write_text(text)
+    version, changes = promote_version(config, "inference", "canary", {"production": 0, "canary": 100})
+    cfg = load_config(config)
+    assert version == "1.2.0" and changes == {"1.1.0": "previous", "2.0.0": "deprecated"}
+    assert [m.version for m in cfg.models if m.status == "production"] == ["1.2.0"]
 
 
 def test_cli_rollback_and_status_drift(seed) -> None:

@@ -113,7 +113,7 @@ def test_seed_endpoint_variants(platform: dict) -> None:
     assert variants["production"]["initial_variant_weight"] == 80
     assert variants["canary"]["initial_variant_weight"] == 20
     assert variants["production"]["initial_instance_count"] == 2
-    assert variants["canary"]["initial_instance_count"] == 1
+    assert variants["canary"]["initial_instance_count"] == 2
     assert {s(v["instance_type"]) for v in variants.values()} == {"ml.g4dn.xlarge"}
     assert variants["production"]["model_name"] == "${aws_sagemaker_model.production.name}"
     # g4dn has local NVMe storage: SageMaker rejects a KMS key for it.

@@ -520,12 +520,33 @@ def test_examples_exist():
     assert EXAMPLES, "no examples/*.yaml"
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+# The planner still renders enable_network_isolation = true on serverless models; the fix is in the plan,
+# on the templates branch. strict: when it lands these pass, the mark fails, and it must go.
+SERVERLESS_ISOLATION_IN_PLAN = {"platform", "serverless"}
+
+
+class KnownPlanDefect(AssertionError):
+    """Only this error is expected: any other rule broken by these examples still fails the test."""
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        pytest.param(e, marks=[pytest.mark.xfail(strict=True, raises=KnownPlanDefect, reason="serverless model with network isolation: fixed in the plan")])
+        if e.stem in SERVERLESS_ISOLATION_IN_PLAN
+        else e
+        for e in EXAMPLES
+    ],
+    ids=[e.stem for e in EXAMPLES],
+)
 def test_rendered_example_follows_sagemaker_rules(example, tmp_path):
     root = render(example, tmp_path / "out")
     tree_files = list(root.rglob("*.tf"))
     assert any("aws_sagemaker_endpoint" in f.read_text() for f in tree_files), "renders no endpoint"
-    assert sagemaker_errors(root) == []
+    errors = sagemaker_errors(root)
+    assert [e for e in errors if "enables network isolation" not in e] == []
+    if errors:
+        raise KnownPlanDefect("\n".join(errors))
 
 
 # Rendered examples edited as text (regular expressions, so that content hashes and
@@ -546,7 +567,7 @@ RENDERED_BREAKAGES = [
         r'(canary_size \{\s*type\s*=\s*"INSTANCE_COUNT"\s*value\s*=\s*)1',
         r"\g<1>2",
         ENDPOINT,
-        "canary_size 2 instances is not 1..50 % of the 2 production instances",
+        "canary_size 2 instances is not 1..50 % of variant production's 2 instances",
         id="shadow-canary-too-large",
     ),
     pytest.param(
@@ -582,8 +603,8 @@ RENDERED_BREAKAGES = [
 @pytest.mark.parametrize("example, file, pattern, replacement, address, fragment", RENDERED_BREAKAGES)
 def test_rendered_example_breakage_is_caught(example, file, pattern, replacement, address, fragment, tmp_path):
     path = REPO / "examples" / f"{example}.yaml"
-    if not path.exists():
-        pytest.skip(f"examples/{example}.yaml is gone")
+    # A missing example is a failure, not a skip: a skip would quietly drop the breakage it guards.
+    assert path.exists(), f"examples/{example}.yaml is gone: this breakage no longer runs"
     root = render(path, tmp_path / "out")
     target = root / file
     text, count = re.subn(pattern, replacement, target.read_text(encoding="utf-8"), count=1)
@@ -605,10 +626,15 @@ class Case:
     new: str
     address: str
     fragment: str
+    more: tuple[tuple[str, str], ...] = ()  # further (old, new) edits of the same file
 
 
-def case(id: str, file: str, old: str, new: str, address: str, fragment: str):
-    return pytest.param(Case(file, old, new, address, fragment), id=id)
+def case(id: str, file: str, old: str, new: str, address: str, fragment: str, *more: tuple[str, str]):
+    return pytest.param(Case(file, old, new, address, fragment, more), id=id)
+
+
+BLUE_IMAGE = 'image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"'
+CANDIDATE_IMAGE = 'image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/c:2"'
 
 
 LONG = "a" * 64
@@ -790,6 +816,30 @@ BREAKAGES = [
     case("endpoint-config-of-other-module", SL,
          "endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name",
          'endpoint_config_name = "acme-realtime-0123abcd"', ENDPOINT, "[endpoint] endpoint_config_name"),
+    # --- [artifact]
+    case("single-model-prefix", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    model_data_url = "s3://acme/models/blue/"',
+         "aws_sagemaker_model.blue", "[artifact] a SingleModel container needs one .tar.gz archive, not 's3://acme/models/blue/'"),
+    case("single-model-not-archive", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    model_data_url = "s3://acme/models/blue/model.pkl"',
+         "aws_sagemaker_model.blue", "[artifact] a SingleModel container needs one .tar.gz archive"),
+    case("multi-model-archive", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    mode = "MultiModel"\n    model_data_url = "s3://acme/mme/model.tar.gz"',
+         "aws_sagemaker_model.blue", "[artifact] a MultiModel container loads archives under a prefix"),
+    # --- [multimodel]
+    case("multi-model-gpu-type", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    mode = "MultiModel"\n    model_data_url = "s3://acme/mme/"',
+         CONFIG, "[multimodel] ml.g6.xlarge is not a GPU instance type SageMaker supports for multi-model endpoints",
+         ('instance_type          = "ml.m5.large"', 'instance_type          = "ml.g6.xlarge"')),
+    case("multi-model-inferentia", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    mode = "MultiModel"\n    model_data_url = "s3://acme/mme/"',
+         CONFIG, "[multimodel] ml.inf2.xlarge: multi-model endpoints run on CPU or listed GPU instances",
+         ('instance_type          = "ml.m5.large"', 'instance_type          = "ml.inf2.xlarge"')),
+    # --- [shadow] beside async inference or a multi-model container
+    case("shadow-multi-model", SH, CANDIDATE_IMAGE, CANDIDATE_IMAGE + '\n    mode = "MultiModel"\n    model_data_url = "s3://acme/mme/"',
+         CONFIG, "[shadow] shadow variants are not supported on multi-model endpoints"),
+    case("shadow-async", SH, "  data_capture_config {",
+         '  async_inference_config {\n    output_config {\n      s3_output_path = "s3://acme/out/"\n    }\n  }\n\n  data_capture_config {',
+         CONFIG, "[shadow] shadow variants are not supported with asynchronous inference"),
+    # --- [serverless] network isolation
+    case("serverless-network-isolation", SL, '  execution_role_arn = var.execution_role_arn\n',
+         '  execution_role_arn = var.execution_role_arn\n  enable_network_isolation = true\n',
+         CONFIG, "[serverless] aws_sagemaker_model.main enables network isolation, which serverless endpoints do not support"),
     # --- [deployment]
     case("deployment-both-policies", SL, "    blue_green_update_policy {",
          "    rolling_update_policy {\n"
@@ -809,7 +859,16 @@ BREAKAGES = [
          ENDPOINT, "[deployment] exactly one of"),
     case("canary-instances-above-half", RT, "          value = 1", "          value = 3", ENDPOINT,
          "[deployment] blue_green_update_policy.traffic_routing_configuration.canary_size 3 instances is not "
-         "1..50 % of the 4 production instances"),
+         "1..50 % of variant blue's 2 instances"),
+    # "of the variant's total instance count": each variant, not the fleet (1 of 1 is 100 %, though 1 of 3 is 33 %).
+    case("canary-instances-above-half-of-one-variant", RT, "    initial_instance_count = 2\n  }\n\n  data_capture_config",
+         "    initial_instance_count = 1\n  }\n\n  data_capture_config", ENDPOINT,
+         "canary_size 1 instances is not 1..50 % of variant green's 1 instances"),
+    case("blue-green-timeout-below-waits", RT, "maximum_execution_timeout_in_seconds = 3600",
+         "maximum_execution_timeout_in_seconds = 400", ENDPOINT,
+         "maximum_execution_timeout_in_seconds 400 is not larger than the waits (300 + 120 s)"),
+    case("guardrails-on-inf1", RT, 'instance_type          = "ml.c5.xlarge"', 'instance_type          = "ml.inf1.xlarge"', ENDPOINT,
+         "[deployment] ml.inf1.xlarge: SageMaker applies no deployment guardrails to Inf1 instances"),
     case("canary-zero-instances", RT, "          value = 1", "          value = 0", ENDPOINT,
          "canary_size 0 instances (at least 1)"),
     case("canary-percent-above-50", RT, 'type  = "INSTANCE_COUNT"\n          value = 1',
@@ -822,7 +881,7 @@ BREAKAGES = [
          "linear_step_size 75 % (10..50 %)"),
     case("linear-instances-above-half", SH, 'type  = "CAPACITY_PERCENT"\n          value = 25',
          'type  = "INSTANCE_COUNT"\n          value = 3', ENDPOINT,
-         "linear_step_size 3 instances is not 10..50 % of the 4 production instances"),
+         "linear_step_size 3 instances is not 10..50 % of variant production's 4 instances"),
     case("canary-without-canary-size", SH, 'type                     = "LINEAR"',
          'type                     = "CANARY"', ENDPOINT, "CANARY needs canary_size and no linear_step_size"),
     case("linear-without-linear-size", RT, 'type                     = "CANARY"',
@@ -846,7 +905,7 @@ BREAKAGES = [
          "wait_interval_in_seconds             = -1", ENDPOINT,
          "rolling_update_policy.wait_interval_in_seconds -1 (0..3600)"),
     case("rolling-batch-above-half", AS, "        value = 1", "        value = 2", ENDPOINT,
-         "maximum_batch_size 2 instances is not 5..50 % of the 2 production instances"),
+         "maximum_batch_size 2 instances is not 5..50 % of variant main's 2 instances"),
     case("rolling-batch-percent-below-5", AS, 'type  = "INSTANCE_COUNT"\n        value = 1',
          'type  = "CAPACITY_PERCENT"\n        value = 4', ENDPOINT, "maximum_batch_size 4 % (5..50 %)"),
     case("rolling-with-two-variants", RT,
@@ -991,6 +1050,8 @@ BREAKAGES = [
 def test_each_rule_can_fail(broken: Case, tmp_path):
     files = good_files()
     files[broken.file] = replace(textwrap.dedent(files[broken.file]).lstrip(), broken.old, broken.new)
+    for old, new in broken.more:
+        files[broken.file] = replace(files[broken.file], old, new)
     errors = sagemaker_errors(write_tree(tmp_path, files))
     assert_reported(errors, broken.file, broken.address, broken.fragment)
 
@@ -999,7 +1060,7 @@ def test_every_rule_tag_has_a_failing_case():
     """Every rule family named in the checker's docstring is exercised above."""
     tags = set(re.findall(r"^\[(\w+)\]", sagemaker_checks.__doc__, flags=re.MULTILINE))
     assert tags == {
-        "name", "unique", "variants", "shadow", "serverless", "kms", "capture",
+        "name", "unique", "variants", "shadow", "serverless", "artifact", "multimodel", "kms", "capture",
         "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric",
     }
     source = Path(__file__).read_text(encoding="utf-8")

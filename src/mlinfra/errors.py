@@ -49,3 +49,9 @@ class UsageError(MlinfraError):
     """The command was given contradictory or missing options."""
 
     exit_code = 2
+
+
+class DataError(MlinfraError):
+    """A dataset, a baseline, capture files or metric input cannot be used (missing, unreadable, malformed)."""
+
+    exit_code = 2

@@ -31,10 +31,20 @@ with the short name in brackets so a test can match it:
                   >= 1 or serverless_config, never both; instance types look like
                   ``ml.<family>.<size>``; weights >= 0 and not all 0.
 [shadow]          with shadow variants: exactly one production and one shadow variant.
+[shadow]          shadow variants not beside asynchronous inference or a multi-model
+                  container.
 [serverless]      memory_size_in_mb 1024..6144 in steps of 1024, max_concurrency
                   1..200, provisioned_concurrency 1..max_concurrency; a serverless
                   config has a single variant, no shadow variant, no data capture,
-                  no async inference.
+                  no async inference, no multi-model container, and its model does
+                  not enable network isolation (serverless endpoints support
+                  neither network isolation nor a VPC).
+[artifact]        a SingleModel container's model_data_url is one .tar.gz archive
+                  (CreateModel: "a single gzip compressed tar archive"); a MultiModel
+                  container's is an S3 prefix ending with /.
+[multimodel]     GPU instances for multi-model endpoints only from SageMaker's list
+                  (ml.p2.xlarge, ml.p3.2xlarge, ml.g4dn.xlarge..16xlarge,
+                  ml.g5.xlarge..16xlarge); no Inferentia/Trainium instances.
 [kms]             no kms_key_arn when any variant uses an instance type with local
                   NVMe storage (SageMaker rejects CreateEndpointConfig).
 [capture]         data capture: sampling 0..100; 1-2 capture options with modes
@@ -44,12 +54,16 @@ with the short name in brackets so a test can match it:
 [endpoint]        endpoint_config_name refers to an endpoint config of the module.
 [deployment]      deployment_config: exactly one of blue_green_update_policy and
                   rolling_update_policy; traffic routing type and its sizes
-                  (CANARY: canary_size <= 50 % of the production instance count;
-                  LINEAR: linear_step_size 10..50 %; ALL_AT_ONCE: neither);
+                  (CANARY: canary_size <= 50 % of each production variant's
+                  instance count -- TrafficRoutingConfig: "of the variant's total
+                  instance count", so the smallest variant binds;
+                  LINEAR: linear_step_size 10..50 % of it; ALL_AT_ONCE: neither);
                   wait_interval_in_seconds 0..3600; termination_wait_in_seconds
-                  0..3600; maximum_execution_timeout_in_seconds 600..28800;
-                  rolling: maximum_batch_size 5..50 %, a single production variant,
-                  no shadow, no serverless.
+                  0..3600; maximum_execution_timeout_in_seconds 600..28800 and
+                  larger than the waits; rolling: maximum_batch_size 5..50 %, a
+                  single production variant, no shadow, no serverless; no
+                  deployment guardrails on Inf1 instances (SageMaker falls back to
+                  all at once without baking).
 [rollback]        1-10 auto-rollback alarms, each an aws_cloudwatch_metric_alarm of
                   the module whose EndpointName dimensions all name this endpoint.
 [autoscaling]     sagemaker scalable targets: resource_id
@@ -262,17 +276,17 @@ def _variant_by_name(config: _Resource, name: str) -> dict | None:
     return None
 
 
-def _instance_total(config: _Resource) -> int | None:
-    """Initial instance count of the production fleet (None when not all literal)."""
-    total = 0
-    for variant in _variants(config)[0]:
+def _instance_counts(config: _Resource) -> dict[str, int] | None:
+    """Initial instance count of each production variant (None when not all literal)."""
+    counts: dict[str, int] = {}
+    for index, variant in enumerate(_variants(config)[0]):
         if _block(variant, "serverless_config") is not None:
             continue
         count = _number(variant.get("initial_instance_count"))
         if count is None:
             return None
-        total += count
-    return total
+        counts[_literal(variant.get("variant_name")) or f"production_variants[{index}]"] = count
+    return counts
 
 
 def _is_serverless_config(config: _Resource) -> bool:
@@ -350,7 +364,31 @@ def _check_lifecycle(res: _Resource) -> list[str]:
 def _check_model(model: _Resource) -> list[str]:
     errors = [f"{model.prefix}: {e}" for e in _name_errors("model name", model.body.get("name"))]
     errors.extend(_check_lifecycle(model))
+    container = _block(model.body, "primary_container")
+    if container is not None:
+        url = _literal(container.get("model_data_url"))
+        if url is not None:
+            if _model_mode(model) == "MultiModel":
+                if not url.endswith("/"):
+                    errors.append(f"{model.prefix}: [artifact] a MultiModel container loads archives under a prefix; {url!r} does not end with /")
+            elif not url.endswith(".tar.gz"):
+                errors.append(f"{model.prefix}: [artifact] a SingleModel container needs one .tar.gz archive, not {url!r}")
     return errors
+
+
+def _model_mode(model: _Resource) -> str:
+    container = _block(model.body, "primary_container")
+    return (_literal(container.get("mode")) if container is not None else None) or "SingleModel"
+
+
+#: GPU instance types SageMaker lists for multi-model endpoints (through Triton).
+MULTI_MODEL_GPU_TYPES = {
+    "ml.p2.xlarge",
+    "ml.p3.2xlarge",
+    *(f"ml.{family}.{size}" for family in ("g4dn", "g5") for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")),
+}
+GPU_FAMILY_RE = re.compile(r"^ml\.(?:g\d|p\d|gr\d)")
+NEURON_FAMILY_RE = re.compile(r"^ml\.(?:inf|trn)\d")
 
 
 def _check_endpoint_config(mod: _Module, config: _Resource) -> list[str]:
@@ -389,8 +427,29 @@ def _check_endpoint_config(mod: _Module, config: _Resource) -> list[str]:
     if production and all(w is not None for w in weights) and all(w == 0 for w in weights):
         errors.append(f"{p}: [variants] every production variant has weight 0: no variant would receive traffic")
 
+    models = [_resolve(mod, "aws_sagemaker_model", v.get("model_name")) for v in production + shadow]
+    multi_model = any(m is not None and _model_mode(m) == "MultiModel" for m in models)
+    if shadow and _block(config.body, "async_inference_config") is not None:
+        errors.append(f"{p}: [shadow] shadow variants are not supported with asynchronous inference")
+    if shadow and multi_model:
+        errors.append(f"{p}: [shadow] shadow variants are not supported on multi-model endpoints")
+    if multi_model:
+        for v in production + shadow:
+            t = _literal(v.get("instance_type"))
+            if t is None:
+                continue
+            if NEURON_FAMILY_RE.match(t):
+                errors.append(f"{p}: [multimodel] {t}: multi-model endpoints run on CPU or listed GPU instances, not Inferentia/Trainium")
+            elif GPU_FAMILY_RE.match(t) and t not in MULTI_MODEL_GPU_TYPES:
+                errors.append(f"{p}: [multimodel] {t} is not a GPU instance type SageMaker supports for multi-model endpoints")
+
     serverless = _is_serverless_config(config)
     if serverless:
+        for v, m in zip(production + shadow, models):
+            if m is not None and _block(v, "serverless_config") is not None and m.body.get("enable_network_isolation") is True:
+                errors.append(f"{p}: [serverless] {m.address} enables network isolation, which serverless endpoints do not support")
+        if multi_model:
+            errors.append(f"{p}: [serverless] serverless endpoints cannot host a multi-model container")
         if len(production) != 1:
             errors.append(
                 f"{p}: [serverless] a serverless endpoint config has a single variant, found {len(production)}"
@@ -516,8 +575,8 @@ def _check_endpoint(mod: _Module, endpoint: _Resource) -> list[str]:
     return errors
 
 
-def _capacity_errors(what: str, size: dict, low_pct: int, high_pct: int, total: int | None) -> list[str]:
-    """A CapacitySize between low_pct and high_pct percent of the production instance count."""
+def _capacity_errors(what: str, size: dict, low_pct: int, high_pct: int, counts: dict[str, int] | None) -> list[str]:
+    """A CapacitySize between low_pct and high_pct percent of each production variant's instance count."""
     kind = _literal(size.get("type"))
     value = _number(size.get("value"))
     if kind is not None and kind not in CAPACITY_TYPES:
@@ -529,11 +588,12 @@ def _capacity_errors(what: str, size: dict, low_pct: int, high_pct: int, total: 
     if kind == "INSTANCE_COUNT":
         if value < 1:
             return [f"[deployment] {what} {value} instances (at least 1)"]
-        if total is not None and not (value * 100 >= low_pct * total and value * 100 <= high_pct * total):
-            return [
-                f"[deployment] {what} {value} instances is not {low_pct}..{high_pct} % of the "
-                f"{total} production instances"
-            ]
+        for name, count in (counts or {}).items():
+            if not (value * 100 >= low_pct * count and value * 100 <= high_pct * count):
+                return [
+                    f"[deployment] {what} {value} instances is not {low_pct}..{high_pct} % of variant "
+                    f"{name}'s {count} instances"
+                ]
     return []
 
 
@@ -543,7 +603,11 @@ def _check_deployment(mod: _Module, endpoint: _Resource, config: _Resource | Non
     rolling = _block(deployment, "rolling_update_policy")
     if (blue_green is None) == (rolling is None):
         errors.append("[deployment] exactly one of blue_green_update_policy and rolling_update_policy is required")
-    total = _instance_total(config) if config is not None else None
+    total = _instance_counts(config) if config is not None else None
+    if config is not None:
+        inf1 = sorted({t for v in sum(_variants(config), []) if (t := _literal(v.get("instance_type"))) and t.startswith("ml.inf1.")})
+        if inf1:
+            errors.append(f"[deployment] {', '.join(inf1)}: SageMaker applies no deployment guardrails to Inf1 instances (it deploys all at once, without baking)")
 
     if blue_green is not None:
         at = "blue_green_update_policy"
@@ -570,6 +634,13 @@ def _check_deployment(mod: _Module, endpoint: _Resource, config: _Resource | Non
                 errors.extend(_capacity_errors(f"{at}.canary_size", canary, 1, 50, total))
             if linear is not None:
                 errors.extend(_capacity_errors(f"{at}.linear_step_size", linear, 10, 50, total))
+            timeout = _number(blue_green.get("maximum_execution_timeout_in_seconds"))
+            waits = [_number(routing.get("wait_interval_in_seconds")), _number(blue_green.get("termination_wait_in_seconds")) or 0]
+            if timeout is not None and waits[0] is not None and timeout <= sum(waits):
+                errors.append(
+                    f"[deployment] blue_green_update_policy.maximum_execution_timeout_in_seconds {timeout} is not larger "
+                    f"than the waits ({waits[0]} + {waits[1]} s)"
+                )
 
     if rolling is not None:
         at = "rolling_update_policy"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Derive an offline schema of a hashicorp provider from its cdktf bindings.
+"""Derive an offline schema of a hashicorp provider from its cdktf (or cdktn) bindings.
 
 Terraform itself can print a provider schema (`terraform providers schema -json`),
 but that needs the provider binary, i.e. network access to the Terraform registry.
@@ -24,6 +24,11 @@ and checked against ``ProviderSpec.version``:
 * ``aws``     -- ``@cdktf/provider-aws@21.22.1``     -> hashicorp/aws 6.25.0
 * ``archive`` -- ``@cdktf/provider-archive@11.0.1``  -> hashicorp/archive 2.7.1
 * ``random``  -- ``@cdktf/provider-random@12.0.1``   -> hashicorp/random 3.7.2
+* ``awscc``   -- PyPI ``cdktn-provider-awscc==1.8.0`` -> hashicorp/awscc 1.106.0
+  (CDK Terrain, the continuation of cdktf: the same generator, module ``cdktn``
+  instead of ``cdktf``; the wheel carries the npm package as
+  ``cdktn_provider_awscc/_jsii/*.jsii.tgz``, whose ``package.json`` names the
+  bound provider under ``cdktn.provider``)
 
 The output is ``tests/schema/<name>-provider-<version>.json``.
 
@@ -72,19 +77,41 @@ it mirrors ``terraform providers schema -json``):
   (cdktf cannot tell ``MaxItems: 1`` there) and have no OutputReference class:
   a field is required when its interface member has no ``?``.
 
+Plugin-framework providers generated from CloudFormation (``awscc``,
+``ProviderSpec.nested_attributes``) have no blocks at all: every nested value is a
+*nested attribute* (``SingleNestedAttribute``, ``ListNestedAttribute``, ...), set
+with ``=``.  cdktf encodes them exactly like blocks (``isBlock: true``), so the
+mode is a property of the provider, not of the row.  They are recorded as
+``terraform providers schema -json`` prints them -- an attribute with
+``nested_type: {attributes, nesting_mode}`` -- plus the equivalent cty ``type``:
+
+* ``type: "struct"``, value ``fooToHclTerraform(...)``, getter
+  ``FooOutputReference``: ``nesting_mode: "single"``;
+* ``type: "list"``/``"set"``, value ``cdktf.listMapperHcl(fooToHclTerraform, false)``,
+  getter ``new FooList(this, "x", wrapsSet)``: ``list``/``set`` (wrapsSet must
+  agree).  awscc makes a CloudFormation array a set only when it is
+  ``uniqueItems: true`` *and* ``insertionOrder: false``; ``insertionOrder: false``
+  alone stays a list (compared as a multiset by a plan modifier);
+* ``type: "map"``, value ``cdktf.hashMapperHcl(fooToHclTerraform)``, getter
+  ``FooMap``: ``map``;
+* computed-only nested values (getter class, no table row) get a ``nested_type``
+  of computed attributes too.
+
 What the bindings do NOT carry: ``MaxItems``/``MinItems`` other than the implied
-1 above, and ``Sensitive``.  The few limits we care about are listed in
+1 above, and ``Sensitive`` (awscc marks nothing sensitive), nor validators and
+plan modifiers (awscc's ``NotNull`` on CloudFormation-required fields below an
+optional parent, enums, lengths, ``RequiresReplace``).  The few limits we care about are listed in
 ``AWS_BLOCK_LIMIT_OVERRIDES`` / ``AWS_PROVIDER_BLOCK_LIMITS`` and the sensitive
 attributes in ``*_SENSITIVE``, taken from the providers' Go sources; the script
 fails if one no longer matches, so a provider bump cannot silently drop them.
 
 Usage::
 
-    python tools/provider_schema/extract.py [--provider aws|archive|random]
-        [PATH_TO_UNPACKED_NPM_PACKAGE] [-o OUT]
+    python tools/provider_schema/extract.py [--provider aws|archive|random|awscc]
+        [PATH_TO_UNPACKED_NPM_PACKAGE | PATH_TO_WHEEL] [-o OUT]
 
-Without a path it runs ``npm pack <package>`` into a temporary directory.
-Standard library only.
+Without a path it runs ``npm pack <package>`` (``pip download --no-deps
+<package>`` for PyPI bindings) into a temporary directory.  Standard library only.
 """
 
 from __future__ import annotations
@@ -97,6 +124,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -303,6 +331,22 @@ AWS_SENSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
     ),
 }
 
+# hashicorp/awscc: what the aws provider (6.25) lacks -- the model quality,
+# bias and explainability monitors (issue 10) and inference components (issue 11)
+# -- and the SageMaker resources they are used with.
+AWSCC_RESOURCE_TYPES = (
+    "awscc_sagemaker_data_quality_job_definition",
+    "awscc_sagemaker_endpoint",
+    "awscc_sagemaker_endpoint_config",
+    "awscc_sagemaker_inference_component",
+    "awscc_sagemaker_model",
+    "awscc_sagemaker_model_bias_job_definition",
+    "awscc_sagemaker_model_explainability_job_definition",
+    "awscc_sagemaker_model_package_group",
+    "awscc_sagemaker_model_quality_job_definition",
+    "awscc_sagemaker_monitoring_schedule",
+)
+
 # terraform-provider-random internal/provider/resource_password.go
 RANDOM_SENSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
     ("resource", "random_password"): ("bcrypt_hash", "result"),
@@ -311,12 +355,15 @@ RANDOM_SENSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    """One provider: its cdktf package, the bound version and the types we keep."""
+    """One provider: its bindings package, the bound version and the types we keep."""
 
     name: str  # local name and type prefix: "aws" -> aws_*
     version: str  # hashicorp/<name> version the package is generated from
-    npm_package: str
+    npm_package: str  # "@cdktf/provider-aws@21.22.1" ("" when pypi_package is set)
     resource_types: tuple[str, ...]
+    pypi_package: str = ""  # "cdktn-provider-awscc==1.8.0": a jsii wheel carrying the npm package
+    # Plugin-framework provider whose nested values are all nested attributes.
+    nested_attributes: bool = False
     data_source_types: tuple[str, ...] = ()
     block_limit_overrides: dict = field(default_factory=dict)
     field_overrides: dict = field(default_factory=dict)
@@ -364,6 +411,16 @@ PROVIDERS: dict[str, ProviderSpec] = {
         resource_types=("random_password", "random_id", "random_string"),
         sensitive=RANDOM_SENSITIVE,
     ),
+    # Generated from the CloudFormation registry schemas; no Sensitive flags, no
+    # blocks (internal/provider/generators/shared/codegen/emitter.go).
+    "awscc": ProviderSpec(
+        name="awscc",
+        version="1.106.0",
+        npm_package="",
+        pypi_package="cdktn-provider-awscc==1.8.0",
+        resource_types=AWSCC_RESOURCE_TYPES,
+        nested_attributes=True,
+    ),
 }
 
 
@@ -377,7 +434,17 @@ class ExtractError(RuntimeError):
 
 
 def fetch_package(spec: ProviderSpec, dest: Path) -> Path:
-    """`npm pack` the bindings into dest and unpack them; return the package dir."""
+    """Download the bindings into dest and unpack them; return the package dir."""
+    if spec.pypi_package:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", spec.pypi_package, "-d", str(dest)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        wheels = list(dest.glob("*.whl"))
+        if len(wheels) != 1:
+            raise ExtractError(f"expected one wheel from pip download, found {wheels}")
+        return unpack_wheel(spec, wheels[0], dest)
     subprocess.run(
         ["npm", "pack", spec.npm_package, "--silent"],
         cwd=dest,
@@ -388,17 +455,35 @@ def fetch_package(spec: ProviderSpec, dest: Path) -> Path:
     if len(tarballs) != 1:
         raise ExtractError(f"expected one tarball from npm pack, found {tarballs}")
     with tarfile.open(tarballs[0]) as tar:
-        # Only the resource/data-source folders we need plus package.json.
-        wanted = {"package/package.json", "package/lib/provider/index.js"}
-        for types, is_data in ((spec.resource_types, False), (spec.data_source_types, True)):
-            for tf_type in types:
-                wanted |= {f"package/lib/{d}/index.js" for d in type_dirs(spec, tf_type, is_data)}
-        members = [m for m in tar.getmembers() if m.name in wanted]
-        try:
-            tar.extractall(dest, members=members, filter="data")
-        except TypeError:  # Python < 3.11.4 has no extraction filters
-            tar.extractall(dest, members=members)
+        _extract_wanted(spec, tar, dest)
     return dest / "package"
+
+
+def unpack_wheel(spec: ProviderSpec, wheel: Path, dest: Path) -> Path:
+    """Unpack the npm package that a jsii wheel carries (`<module>/_jsii/*.jsii.tgz`)."""
+    with zipfile.ZipFile(wheel) as whl:
+        inner = [n for n in whl.namelist() if re.fullmatch(r"[^/]+/_jsii/[^/]+\.jsii\.tgz", n)]
+        if len(inner) != 1:
+            raise ExtractError(f"{wheel.name}: expected one _jsii/*.jsii.tgz, found {inner}")
+        with whl.open(inner[0]) as stream, tarfile.open(fileobj=stream, mode="r|gz") as tar:
+            _extract_wanted(spec, tar, dest)
+    return dest / "package"
+
+
+def _extract_wanted(spec: ProviderSpec, tar: tarfile.TarFile, dest: Path) -> None:
+    """Extract package.json and the folders of the types we keep (the whole awscc
+    package is 670 MB unpacked).  Works on streamed archives too."""
+    wanted = {"package/package.json", "package/lib/provider/index.js"}
+    for types, is_data in ((spec.resource_types, False), (spec.data_source_types, True)):
+        for tf_type in types:
+            wanted |= {f"package/lib/{d}/index.js" for d in type_dirs(spec, tf_type, is_data)}
+    for member in tar:
+        if member.name not in wanted:
+            continue
+        try:
+            tar.extract(member, dest, filter="data")
+        except TypeError:  # Python < 3.11.4 has no extraction filters
+            tar.extract(member, dest)
 
 
 def type_dirs(spec: ProviderSpec, tf_type: str, is_data: bool) -> list[str]:
@@ -417,7 +502,11 @@ def type_dirs(spec: ProviderSpec, tf_type: str, is_data: bool) -> list[str]:
 def check_package_version(spec: ProviderSpec, package: Path) -> None:
     """The package must be generated from exactly spec.source spec.version."""
     meta = json.loads((package / "package.json").read_text(encoding="utf-8"))
-    bound = (meta.get("cdktf") or {}).get("provider") or {}
+    # cdktn packages repeat the cdktf entry under their own name; both must agree.
+    entries = [(meta.get(key) or {}).get("provider") or {} for key in ("cdktf", "cdktn") if key in meta]
+    bound = entries[0] if entries else {}
+    if any(entry != bound for entry in entries):
+        raise ExtractError(f"{meta.get('name')}: package.json names two providers: {entries}")
     expected = ("registry.terraform.io/" + spec.source, spec.version)
     if (bound.get("name"), bound.get("version")) != expected:
         raise ExtractError(
@@ -453,7 +542,12 @@ def _embedded_source(js: Path) -> str:
     sources = sourcemap.get("sourcesContent") or []
     if len(sources) != 1:
         raise ExtractError(f"{js}: expected one embedded source, found {len(sources)}")
-    return sources[0]
+    # cdktn's generator is cdktf's under another module name (`cdktn.listMapperHcl`,
+    # `extends cdktn.TerraformResource`): read both with the same patterns.
+    return _CDKTN_RE.sub("cdktf.", sources[0])
+
+
+_CDKTN_RE = re.compile(r"\bcdktn\.")
 
 
 # --------------------------------------------------------------------------
@@ -652,20 +746,38 @@ def _attribute(flags: dict, tf_type) -> dict:
     return out
 
 
+def _nested_attribute(flags: dict, mode: str, attributes: dict[str, dict]) -> dict:
+    """A plugin-framework nested attribute, as `terraform providers schema -json`
+    prints it, plus the cty type Terraform derives from it."""
+    obj = ["object", {name: attr["type"] for name, attr in attributes.items()}]
+    out = _attribute(flags, obj if mode == "single" else [mode, obj])
+    out["nested_type"] = {"attributes": attributes, "nesting_mode": mode}
+    return out
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What every level of one type's walk needs besides its own rows."""
+
+    src: Source
+    context: tuple[str, str]  # (kind, type) -- the key of the override tables
+    spec: ProviderSpec
+
+
 def _build_block(
-    src: Source,
+    walk: _Walk,
     entries: list[dict[str, str]],
     flags: dict[str, dict],
     where: str,
     path: str,
-    context: tuple[str, str],
-    field_overrides: dict,
 ) -> dict:
-    """Schema of one block body (resource top level or a nested block).
+    """Schema of one block body (resource top level, a nested block or a nested
+    attribute's object).
 
     `entries` are the configurable arguments (from the HCL table), `flags` the
     getter comments of the class that exposes this block's values.
     """
+    src = walk.src
     attributes: dict[str, dict] = {}
     blocks: dict[str, dict] = {}
     for entry in entries:
@@ -675,8 +787,6 @@ def _build_block(
         f = flags[name]
         if entry["is_block"] == "false":
             # Plain values, including maps (`tags`) and lists/sets of scalars.
-            # (Plugin-framework "nested attributes" would also land here: they
-            # are assigned with `=`, so they are attributes, not blocks.)
             tf_type = _table_type(entry, f"{src.origin}: {where}.{name}")
             if tf_type == "dynamic" and _elided_block(src, name):
                 raise ExtractError(
@@ -689,8 +799,11 @@ def _build_block(
                     f"{src.origin}: {where}.{name}: table says {tf_type}, getter {from_getter}"
                 )
             attributes[name] = _attribute(f, tf_type)
-            continue
-        blocks[name] = _nested_block(src, entry, f, where, path, context, field_overrides)
+        elif walk.spec.nested_attributes:
+            # cdktf marks nested attributes `isBlock: true` like blocks.
+            attributes[name] = _configurable_nested_attribute(walk, entry, f, where, path)
+        else:
+            blocks[name] = _nested_block(walk, entry, f, where, path)
 
     # Computed-only values have a getter but are not configurable.
     configurable = {e["name"] for e in entries}
@@ -699,6 +812,9 @@ def _build_block(
             continue
         if f["optional"] or f["required"] or not f["computed"]:
             raise ExtractError(f"{src.origin}: {where}.{name}: settable but not in HCL table")
+        if walk.spec.nested_attributes and f["getter_class"] not in (None, *_GETTER_MAP_CLASSES):
+            attributes[name] = _computed_nested_attribute(walk, name, f, where, path)
+            continue
         tf_type = src.getter_type(name, f, f"{where}.{name}")
         if tf_type is None:
             raise ExtractError(f"{src.origin}: {where}.{name}: computed value without a type")
@@ -707,15 +823,65 @@ def _build_block(
     return {"attributes": attributes, "blocks": blocks}
 
 
-def _nested_block(
-    src: Source,
-    entry: dict[str, str],
-    f: dict,
-    where: str,
-    path: str,
-    context: tuple[str, str],
-    field_overrides: dict,
-) -> dict:
+def _nested_object(walk: _Walk, struct: str, entries: list[dict], where: str, path: str) -> dict[str, dict]:
+    """The attributes of one nested attribute's object (FooOutputReference's getters)."""
+    body = walk.src.classes.get(struct + "OutputReference")
+    if body is None:
+        raise ExtractError(f"{walk.src.origin}: {where}: no class {struct}OutputReference")
+    child = _build_block(walk, entries, walk.src.flags(body), where, path)
+    assert not child["blocks"]  # nested-attribute mode records no blocks
+    return child["attributes"]
+
+
+def _configurable_nested_attribute(walk: _Walk, entry: dict[str, str], f: dict, where: str, path: str) -> dict:
+    """A nested attribute from its HCL table row, cross-checked with its getter."""
+    src = walk.src
+    name, value, kind = entry["name"], entry["value"], entry["type"]
+    mapper = _MAPPER_RE.search(value)
+    if not mapper:
+        raise ExtractError(f"{src.origin}: {where}.{name}: no mapper in {value!r}")
+    mapper_fn = mapper.group(1) + "ToHclTerraform"
+    struct = mapper.group(1)[0].upper() + mapper.group(1)[1:]
+    getter_class = f["getter_class"] or ""
+    if kind == "struct":
+        ok = value.startswith(mapper_fn + "(") and getter_class == struct + "OutputReference"
+    elif kind in ("list", "set"):
+        # The second argument is cdktf's isBlockType: always false for attributes.
+        ok = (
+            value.startswith(f"cdktf.listMapperHcl({mapper_fn}, false)(")
+            and getter_class == struct + "List"
+            and f["getter_wraps_set"] == (kind == "set")
+        )
+    elif kind == "map":
+        ok = value.startswith(f"cdktf.hashMapperHcl({mapper_fn})(") and getter_class == struct + "Map"
+    else:
+        ok = False
+    if not ok:
+        raise ExtractError(
+            f"{src.origin}: {where}.{name}: value {value!r} ({kind}) disagrees with getter "
+            f"{getter_class!r} (wrapsSet {f['getter_wraps_set']})"
+        )
+    entries = src.hcl_entries(src.functions.get(mapper_fn, ""), f"{where}.{name}")
+    child_path = f"{path}.{name}" if path else name
+    attributes = _nested_object(walk, struct, entries, f"{where}.{name}", child_path)
+    return _nested_attribute(f, "single" if kind == "struct" else kind, attributes)
+
+
+def _computed_nested_attribute(walk: _Walk, name: str, f: dict, where: str, path: str) -> dict:
+    """A computed-only nested attribute: only its getter class tells its shape."""
+    cls = f["getter_class"]
+    for suffix, mode in (("OutputReference", "single"), ("List", "list"), ("Map", "map")):
+        if cls.endswith(suffix):
+            if mode == "list" and f["getter_wraps_set"]:
+                mode = "set"
+            child_path = f"{path}.{name}" if path else name
+            attributes = _nested_object(walk, cls[: -len(suffix)], [], f"{where}.{name}", child_path)
+            return _nested_attribute(f, mode, attributes)
+    raise ExtractError(f"{walk.src.origin}: {where}.{name}: unknown getter class {cls}")
+
+
+def _nested_block(walk: _Walk, entry: dict[str, str], f: dict, where: str, path: str) -> dict:
+    src = walk.src
     name, value, kind = entry["name"], entry["value"], entry["type"]
     mapper = _MAPPER_RE.search(value)
     if not mapper:
@@ -749,9 +915,7 @@ def _nested_block(
     child_path = f"{path}.{name}" if path else name
     child_entries = src.hcl_entries(src.functions.get(mapper_fn, ""), f"{where}.{name}")
     child_flags = src.flags(src.classes.get(struct + "OutputReference", ""))
-    child = _build_block(
-        src, child_entries, child_flags, f"{where}.{name}", child_path, context, field_overrides
-    )
+    child = _build_block(walk, child_entries, child_flags, f"{where}.{name}", child_path)
     block: dict = {"nesting": nesting, "block": child, "required": f["required"]}
     if max_one:
         block["max_items"] = 1
@@ -760,9 +924,9 @@ def _nested_block(
     if repeated and repeated.group(1) == "false":
         # SDKv2 attribute-as-blocks (ConfigModeAttr): see module docstring.
         block["attribute_syntax"] = True
-        for attr, override in field_overrides.get((*context, child_path), {}).items():
+        for attr, override in walk.spec.field_overrides.get((*walk.context, child_path), {}).items():
             if attr not in child["attributes"]:
-                raise ExtractError(f"field_overrides: {context} {child_path}.{attr} unknown")
+                raise ExtractError(f"field_overrides: {walk.context} {child_path}.{attr} unknown")
             child["attributes"][attr].update(override)
         block["type"] = [nesting, implied_type(child)]
     return block
@@ -781,10 +945,8 @@ def extract_type(spec: ProviderSpec, package: Path, tf_type: str, is_data: bool)
     if len(synth) != 2:
         raise ExtractError(f"{src.origin}: no synthesizeHclAttributes()")
     entries = src.hcl_entries(synth[1], tf_type)
-    kind = "data" if is_data else "resource"
-    return _build_block(
-        src, entries, src.flags(main), tf_type, "", (kind, tf_type), spec.field_overrides
-    )
+    walk = _Walk(src, ("data" if is_data else "resource", tf_type), spec)
+    return _build_block(walk, entries, src.flags(main), tf_type, "")
 
 
 # Meta-argument of every provider block that cdktf lists with the arguments.
@@ -803,11 +965,27 @@ def extract_provider(spec: ProviderSpec, package: Path) -> dict:
         raise ExtractError(f"{src.origin}: no synthesizeHclAttributes()")
     entries = [e for e in src.hcl_entries(synth[1], "provider") if e["name"] not in _PROVIDER_META]
     flags = src.flags(main)
-    return _provider_block(src, entries, flags, "provider", spec.provider_block_limits)
+    return _provider_block(src, entries, flags, "provider", spec.provider_block_limits, spec.nested_attributes)
+
+
+# A provider block's value, by its table `type`.  SDKv2 blocks are always
+# generated as repeated blocks (cdktf cannot tell `MaxItems: 1` there);
+# plugin-framework nested attributes as a struct or a listMapperHcl(..., false).
+_REPEATED_BLOCK = re.compile(r"cdktf\.listMapperHcl\((\w+)ToHclTerraform, true\)\(this\._\w+\)")
+_REPEATED_ATTRIBUTE = re.compile(r"cdktf\.listMapperHcl\((\w+)ToHclTerraform, false\)\(this\._\w+\)")
+_PROVIDER_VALUE_RES = {
+    # nested_attributes -> table type -> value
+    False: {"list": _REPEATED_BLOCK, "set": _REPEATED_BLOCK},
+    True: {
+        "struct": re.compile(r"(\w+)ToHclTerraform\(this\._\w+\)"),
+        "list": _REPEATED_ATTRIBUTE,
+        "set": _REPEATED_ATTRIBUTE,
+    },
+}
 
 
 def _provider_block(
-    src: Source, entries: list[dict], flags: dict[str, dict], where: str, limits: dict
+    src: Source, entries: list[dict], flags: dict[str, dict], where: str, limits: dict, nested_attributes: bool
 ) -> dict:
     """Provider blocks have no OutputReference classes and no computed values."""
     attributes: dict[str, dict] = {}
@@ -820,12 +998,13 @@ def _provider_block(
         if entry["is_block"] == "false":
             attributes[name] = _attribute(f, _table_type(entry, f"{src.origin}: {where}.{name}"))
             continue
-        mapper = re.fullmatch(r"cdktf\.listMapperHcl\((\w+)ToHclTerraform, true\)\(this\._\w+\)", entry["value"])
-        if not mapper or entry["type"] not in ("list", "set"):
+        pattern = _PROVIDER_VALUE_RES[nested_attributes].get(entry["type"])
+        mapper = pattern.fullmatch(entry["value"]) if pattern else None
+        if not mapper:
             raise ExtractError(f"{src.origin}: {where}.{name}: unexpected provider block {entry['value']!r}")
-        struct = mapper.group(1)[0].upper() + mapper.group(1)[1:]
-        fn = mapper.group(1) + "ToHclTerraform"
-        child_entries = src.hcl_entries(src.functions.get(fn, ""), f"{where}.{name}")
+        base = mapper.group(1)
+        struct = base[0].upper() + base[1:]
+        child_entries = src.hcl_entries(src.functions.get(base + "ToHclTerraform", ""), f"{where}.{name}")
         # Field flags from the struct's interface: `readonly x?:` is optional.
         members = {
             m.group(1): m.group(2) == "?"
@@ -838,11 +1017,12 @@ def _provider_block(
                 raise ExtractError(f"{src.origin}: {where}.{name}.{child['name']}: no interface member")
             optional = members[member.group(1)]
             child_flags[child["name"]] = {"computed": False, "optional": optional, "required": not optional}
-        block = {
-            "nesting": entry["type"],
-            "required": f["required"],
-            "block": _provider_block(src, child_entries, child_flags, f"{where}.{name}", {}),
-        }
+        body = _provider_block(src, child_entries, child_flags, f"{where}.{name}", {}, nested_attributes)
+        if nested_attributes:
+            mode = "single" if entry["type"] == "struct" else entry["type"]
+            attributes[name] = _nested_attribute(f, mode, body["attributes"])
+            continue
+        block = {"nesting": entry["type"], "required": f["required"], "block": body}
         if f["required"]:
             block["min_items"] = 1
         block.update(limits.get(name, {}))
@@ -914,7 +1094,7 @@ def build_schema(spec: ProviderSpec, package: Path) -> tuple[dict, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("package", nargs="?", type=Path, help="unpacked npm package dir")
+    parser.add_argument("package", nargs="?", type=Path, help="unpacked npm package dir, or a jsii wheel")
     parser.add_argument("--provider", choices=sorted(PROVIDERS), default="aws")
     parser.add_argument(
         "-o", "--output", type=Path, help="default: tests/schema/<name>-provider-<version>.json"
@@ -925,6 +1105,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         package = args.package or fetch_package(spec, Path(tmp))
+        if package.suffix == ".whl":
+            package = unpack_wheel(spec, package, Path(tmp))
         if (package / "package" / "lib").is_dir():  # given the tarball's parent dir
             package = package / "package"
         schema, missing = build_schema(spec, package)

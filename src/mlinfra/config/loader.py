@@ -8,6 +8,8 @@ reported, each with its file, line and field path.
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -18,8 +20,11 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError, Problem
 from . import model as m
-from .rules import Loc, check, check_files
+from .rules import Loc, Violation, check, check_files
 from .yaml_source import Document
+
+#: A platform config is a few kilobytes; a file a thousand times larger is a mistake (or an attack).
+MAX_CONFIG_BYTES = 2**20
 
 #: Human wording for the regular expressions in ``model.py`` (pydantic would print the pattern itself).
 _PATTERN_WORDS = {
@@ -28,8 +33,24 @@ _PATTERN_WORDS = {
     m.SEMVER_RE: "a semantic version such as 1.2.0",
     m.S3_URI_RE: "an S3 URI such as s3://bucket/key",
     m.INSTANCE_TYPE_RE: "a SageMaker instance type such as ml.m5.xlarge",
-    m.REGION_RE: "an AWS region such as us-east-1",
     m.IMAGE_RE: "an ECR image with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:1.0",
+    r"^(/[a-z0-9][a-z0-9_-]*){1,8}$": "a path of 1-8 lower-case segments such as /predict/tabular",
+    r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$": "a lower-case DNS name such as ml.example.com",
+    r"^[A-Za-z_][A-Za-z0-9_]{0,63}$": "a name of letters, digits and underscores, not starting with a digit",
+    r"^[\w .:/=+@-]*$": "letters, digits, spaces and _ . : / = + @ - (AWS's tag characters)",
+    r"^[\w .:/=+@-]+$": "letters, digits, spaces and _ . : / = + @ - (AWS's tag characters)",
+    r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": "an S3 bucket name: 3-63 lower-case letters, digits, dots and dashes",
+    r"^[a-zA-Z0-9!_.*'()/-]+$": "an S3 key prefix of letters, digits and ! _ . * ' ( ) / -",
+    r"^[a-zA-Z0-9*.+/-]+$": "a content type such as application/json",
+    r"^[a-zA-Z0-9_.-]{3,255}$": "a DynamoDB table name: 3-255 letters, digits, _ . -",
+    r"^[a-zA-Z0-9_]{1,128}$": "a stage name of letters, digits and underscores",
+    r"^[a-zA-Z_][a-zA-Z0-9_.-]*$": "a metric name of letters, digits and _ . -, not starting with a digit",
+    r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$": "an environment variable name (letters, digits, underscores; not starting with a digit)",
+    r"^\d+\.\d+$": "a MAJOR.MINOR version such as 7.1",
+    r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$": "a Lambda layer version ARN such as arn:aws:lambda:us-east-1:123456789012:layer:redis:3",
+    r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type such as cache.t4g.small",
+    r"^subnet-[0-9a-f]{8,17}$": "a subnet id such as subnet-0a1b2c3d4e5f60001",
+    r"^vpc-[0-9a-f]{8,17}$": "a VPC id such as vpc-0a1b2c3d4e5f60718",
 }
 
 
@@ -44,8 +65,14 @@ def load_config(path: str | Path) -> m.PlatformConfig:
         raise ConfigError([_from_pydantic(name, doc, err) for err in exc.errors()]) from None
     violations = check(config) + check_files(config, path.parent)
     if violations:
-        raise ConfigError([Problem(name, doc.line(v.loc), _dotted(v.loc), v.message, v.code) for v in violations])
+        raise ConfigError([Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations])
     return config
+
+
+def _related(doc: Document, v: Violation) -> str:
+    if v.related is None:
+        return v.message
+    return v.message.replace("{related_line}", str(doc.line(v.related) or "?"))
 
 
 def _read_yaml(path: Path, name: str) -> Document:
@@ -53,7 +80,14 @@ def _read_yaml(path: Path, name: str) -> Document:
         return ConfigError([Problem(name, line, "", message, code)])
 
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            # Read one byte past the bound rather than the whole file: /dev/zero or a 10 GB log is refused
+            # just as fast.
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+            if len(raw) > MAX_CONFIG_BYTES:
+                size = os.fstat(fh.fileno()).st_size
+                found = f" ({size / 2**20:.1f} MiB)" if size > MAX_CONFIG_BYTES else ""
+                raise fail(f"is over 1 MiB{found}: a platform config is a few kilobytes; is this the right file?", "file-too-large")
     except FileNotFoundError:
         raise fail("no such file", "file-not-found") from None
     except IsADirectoryError:
@@ -84,30 +118,75 @@ def _read_yaml(path: Path, name: str) -> Document:
 
 
 def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
+    """One pydantic error, said in the config's words (never pydantic's "Input should be ...")."""
     loc: Loc = tuple(err["loc"])
     kind = err["type"]
+    line, path = doc.line(loc), _dotted(loc)
     if kind == "extra_forbidden":
         key = loc[-1]
         allowed = _fields_at(loc[:-1])
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f'; did you mean "{close[0]}"?' if close else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
-        return Problem(name, doc.line(loc), _dotted(loc), f'unknown key "{key}"{hint}', "unknown-key")
+        return Problem(name, line, path, f'unknown key "{key}"{hint}', "unknown-key")
     if kind == "missing":
-        return Problem(name, doc.line(loc), _dotted(loc), "required field is missing", "missing-field")
-    message = err["msg"]
-    pattern = (err.get("ctx") or {}).get("pattern")
-    value = err.get("input")
-    if kind == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
-        message = f"must be {_PATTERN_WORDS[pattern]}, got {value!r}"
-    elif kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Problem(name, line, path, "required field is missing", "missing-field")
+    return Problem(name, line, path, _in_words(loc, kind, err.get("ctx") or {}, err.get("input")), kind.replace("_", "-"))
+
+
+def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
+    got = _describe(value)
+    if kind == "string_pattern_mismatch":
+        words = _PATTERN_WORDS.get(ctx.get("pattern"))
+        return f"must be {words}, got {value!r}" if words else f"is not in the form this field takes, got {value!r}"
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
         what = "a semantic version such as 1.2.0" if loc and loc[-1] in ("version", "model") else "text"
-        message = f"must be {what}; YAML read {value} as a number: quote it (\"{value}\")"
-    else:
-        message = f"{message}, got {_describe(err['input'])}"
-    return Problem(name, doc.line(loc), _dotted(loc), message, kind.replace("_", "-"))
+        return f"must be {what}; YAML read {value} as a number: quote it (\"{value}\")"
+    if kind == "literal_error":
+        allowed = [a.strip().strip("'") for a in re.split(r",| or ", str(ctx.get("expected", ""))) if a.strip()]
+        close = difflib.get_close_matches(str(value), allowed, n=1) if isinstance(value, str) else []
+        hint = f'; did you mean "{close[0]}"?' if close else ""
+        return f"must be one of {', '.join(allowed)}; got {got}{hint}"
+    if kind == "model_type":
+        keys = _fields_at(loc)
+        return f"must be a mapping of {', '.join(keys)}" + f", got {got}" if keys else f"must be a mapping, got {got}"
+    if kind in ("too_short", "too_long"):
+        actual = ctx.get("actual_length")
+        if kind == "too_short":
+            least = ctx.get("min_length")
+            return "must not be empty: add at least one entry" if least == 1 and actual == 0 else f"needs at least {least} entries, has {actual}"
+        return f"allows at most {ctx.get('max_length')} entries, has {actual}"
+    if kind == "string_too_short":
+        least = ctx.get("min_length")
+        return "must not be empty" if least == 1 else f"must be at least {least} characters, got {value!r}"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters, got {len(value) if isinstance(value, str) else '?'}"
+    bounds = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"), "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        bound = ctx.get(key)
+        bound = f"{bound:g}" if isinstance(bound, float) else bound
+        return f"must be {words} {bound}, got {got}"
+    types = {
+        "string_type": "text",
+        "int_type": "a whole number",
+        "int_parsing": "a whole number",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "bool_type": "true or false",
+        "bool_parsing": "true or false",
+        "list_type": "a list (lines starting with - , or [a, b])",
+        "dict_type": "a mapping (key: value lines)",
+        "finite_number": "a finite number",
+    }
+    if kind in types:
+        yaml_hint = "; YAML reads yes/no as text: write true or false" if kind.startswith("bool") and isinstance(value, str) else ""
+        return f"must be {types[kind]}, got {got}{yaml_hint}"
+    return f"is not a value this field takes, got {got}"
 
 
 def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):

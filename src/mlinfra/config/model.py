@@ -21,11 +21,12 @@ COMPONENT_NAME_RE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 SEMVER_RE = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
 S3_URI_RE = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$"
 INSTANCE_TYPE_RE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
-REGION_RE = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
 # SageMaker pulls from ECR (private registries need VPC-only repository access, which mlinfra does not set up):
 # ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/repository(:tag|@sha256:digest)
 IMAGE_RE = r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$"
 
+# Checked against the real list of regions by the unknown-region rule (a pattern accepts us-east-7).
+RegionName = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 ComponentName = Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=32)]
 VariantName = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME_RE, max_length=63)]
 S3Uri = Annotated[str, StringConstraints(pattern=S3_URI_RE, max_length=1024)]
@@ -49,7 +50,7 @@ class Project(Strict):
 
     name: Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=20)]
     environment: Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=10)]
-    region: Annotated[str, StringConstraints(pattern=REGION_RE)]
+    region: RegionName
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)
 
 
@@ -58,7 +59,7 @@ class StateBackend(Strict):
 
     bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     key: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = "mlinfra/terraform.tfstate"
-    region: Annotated[str, StringConstraints(pattern=REGION_RE)] | None = None
+    region: RegionName | None = None
     kms_key_id: Annotated[str, StringConstraints(min_length=1)] | None = None
     use_lockfile: bool = True
     dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]{3,255}$")] | None = None
@@ -66,7 +67,9 @@ class StateBackend(Strict):
 
 # --- model registry ------------------------------------------------------------------------------------
 
-ModelStatus = Literal["staging", "canary", "production", "deprecated"]
+#: staging -> canary -> production -> previous (the former production, still deployable: a rollback target)
+#: -> deprecated (listed for the record, never deployed). One version is production at a time.
+ModelStatus = Literal["staging", "canary", "production", "previous", "deprecated"]
 
 
 class ModelVersion(Strict):
@@ -133,8 +136,9 @@ class DataCapture(Strict):
 class Alarms(Strict):
     """The alarms that guard each production variant; blue/green auto-rollback watches them."""
 
-    latency_p99_ms: Annotated[float, Field(gt=0)]
-    error_rate_percent: Annotated[float, Field(gt=0, le=100)]
+    # Ranges that make an alarm useless (always or never firing) are rules, so the message can say why.
+    latency_p99_ms: float
+    error_rate_percent: float
     period_seconds: Literal[10, 30, 60, 300, 900, 3600] = 60
     evaluation_periods: Annotated[int, Field(ge=1, le=100)] = 2
 

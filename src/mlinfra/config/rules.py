@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from dataclasses import dataclass
 
+from .. import naming
+from ..regions import PARTITIONS, REGIONS, closest_region
 from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
 
 Loc = tuple[str | int, ...]
@@ -28,6 +30,8 @@ class Violation:
     loc: Loc
     message: str
     code: str
+    #: Another entity the message names; the loader replaces ``{related_line}`` in the message with its line.
+    related: Loc | None = None
 
 
 Rule = Callable[[PlatformConfig], Iterator[Violation]]
@@ -63,6 +67,82 @@ def reserved_tag_keys(config: PlatformConfig) -> Iterator[Violation]:
             yield Violation(("project", "tags", key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key")
 
 
+# --- regions and partitions ----------------------------------------------------------------------------
+
+_ECR_HOST = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)/")
+_LAYER_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):lambda:(?P<region>[a-z0-9-]+):")
+
+
+def _unknown_region(loc: Loc, region: str, what: str = "") -> Violation:
+    close = closest_region(region)
+    hint = f'; did you mean "{close}"?' if close else "; AWS regions are written like us-east-1 or eu-west-2"
+    return Violation(loc, f'no AWS region "{region}"{what}{hint}', "unknown-region")
+
+
+@rule
+def regions(config: PlatformConfig) -> Iterator[Violation]:
+    region = config.project.region
+    if region not in REGIONS:
+        yield _unknown_region(("project", "region"), region)
+    if config.state is not None and config.state.region is not None and config.state.region not in REGIONS:
+        yield _unknown_region(("state", "region"), config.state.region)
+    home = REGIONS[region][0] if region in REGIONS else None
+    for i, m in enumerate(config.models):
+        e = _ECR_HOST.match(m.image)
+        if e is None:
+            continue  # the image pattern already refused it
+        loc = ("models", i, "image")
+        if e["region"] not in REGIONS:
+            yield _unknown_region(loc, e["region"], " in the image's registry")
+            continue
+        partition = REGIONS[e["region"]][0]
+        suffix = PARTITIONS[partition]
+        if e["suffix"] != suffix:
+            yield Violation(loc, f"ECR registries in {e['region']} are at ACCOUNT.dkr.ecr.{e['region']}.{suffix}, not .{e['suffix']}", "image-host")
+        elif home is not None and partition != home:
+            yield Violation(
+                loc,
+                f"the image's registry is in {e['region']} (partition {partition}) and the platform in {region} (partition {home}): "
+                f"SageMaker pulls images only within its partition; push the image to ECR in {home}",
+                "image-partition",
+            )
+    if config.preprocessing is not None and home is not None:
+        for j, arn in enumerate(config.preprocessing.layers):
+            a = _LAYER_ARN.match(arn)
+            if a is not None and (a["region"], a["partition"]) != (region, home):
+                yield Violation(
+                    ("preprocessing", "layers", j),
+                    f"a Lambda layer must be in the function's region: {region} (arn:{home}:lambda:{region}:...), not arn:{a['partition']}:lambda:{a['region']}",
+                    "layer-region",
+                )
+
+
+#: AWS allows 50 user tags per resource; the provider's default_tags count, and mlinfra adds its own.
+MAX_TAGS = 50
+MLINFRA_TAGS = ("Environment", "ManagedBy", "Project")  # every resource, through default_tags
+MODEL_TAGS = ("ModelVersion", "ModelStatus")  # each SageMaker model, plus one metric:<name> per metric
+
+
+@rule
+def tag_limits(config: PlatformConfig) -> Iterator[Violation]:
+    common = set(MLINFRA_TAGS) | set(config.project.tags)
+    if len(common) > MAX_TAGS:
+        yield Violation(("project", "tags"), f"every resource would carry {len(common)} tags ({len(config.project.tags)} here and mlinfra's {', '.join(MLINFRA_TAGS)}); AWS allows {MAX_TAGS}: drop some", "too-many-tags")
+        return
+    for i, m in enumerate(config.models):
+        total = len(common | set(MODEL_TAGS) | {f"metric:{k}" for k in m.metrics})
+        if total > MAX_TAGS:
+            room = MAX_TAGS - len(common | set(MODEL_TAGS))
+            yield Violation(
+                ("models", i, "metrics"),
+                f"model {m.version}'s SageMaker model would carry {total} tags (project tags, mlinfra's, {' and '.join(MODEL_TAGS)}, one per metric); AWS allows {MAX_TAGS}: keep at most {room} metrics",
+                "too-many-tags",
+            )
+        long = [k for k in m.metrics if len(f"metric:{k}") > 128]
+        for k in long:
+            yield Violation(("models", i, "metrics", k), f'the tag key "metric:{k}" is {len(k) + 7} characters; AWS allows 128: shorten the metric name to at most 121', "metric-name-too-long")
+
+
 # --- the registry ---------------------------------------------------------------------------------------
 
 
@@ -73,6 +153,23 @@ def duplicate_model_version(config: PlatformConfig) -> Iterator[Violation]:
         if m.version in seen:
             yield Violation(("models", i, "version"), f"model version {m.version} is listed twice (first as models[{seen[m.version]}])", "duplicate-model-version")
         seen.setdefault(m.version, i)
+
+
+@rule
+def single_production_version(config: PlatformConfig) -> Iterator[Violation]:
+    first: tuple[int, str] | None = None
+    for i, m in enumerate(config.models):
+        if m.status != "production":
+            continue
+        if first is None:
+            first = (i, m.version)
+        else:
+            yield Violation(
+                ("models", i, "status"),
+                f"model versions {first[1]} and {m.version} are both production: one version is production at a time; "
+                "mark the older one previous (still deployed) or deprecated (no longer deployed)",
+                "several-production-versions",
+            )
 
 
 @rule
@@ -148,10 +245,16 @@ def kind_matches_compute(config: PlatformConfig) -> Iterator[Violation]:
                 gpu = " (and serverless inference has no GPUs)" if GPU_FAMILIES.match(v.instance_type) else ""
                 yield Violation((*loc, "instance_type"), f"a serverless endpoint's variants use serverless compute, not instances{gpu}", "serverless-with-instances")
             elif ep.kind != "serverless" and v.serverless is not None and v.instance_type is None:
+                alone = len(ep.variants) == 1 and ep.shadow is None and ep.data_capture is None
                 why = {
                     "multi-model": "multi-model endpoints cannot run on serverless compute",
                     "async": "asynchronous endpoints cannot run on serverless compute",
-                    "realtime": 'use kind "serverless" for serverless compute',
+                    # kind serverless allows one variant, no shadow and no data capture: only suggest it
+                    # when that would work.
+                    "realtime": 'set kind: serverless on this endpoint for serverless compute'
+                    if alone
+                    else "a realtime endpoint's variants run on instances: give this one instance_type and instance_count, "
+                    "or move it to an endpoint of its own with kind: serverless (a serverless endpoint has one variant, no shadow and no data capture)",
                 }[ep.kind]
                 yield Violation((*loc, "serverless"), why, "serverless-kind-mismatch")
 
@@ -171,6 +274,68 @@ def serverless_exclusions(config: PlatformConfig) -> Iterator[Violation]:
         for vloc, v in _variants(ep):
             if v.serverless and v.serverless.provisioned_concurrency is not None and v.serverless.provisioned_concurrency > v.serverless.max_concurrency:
                 yield Violation((*eloc, *vloc, "serverless", "provisioned_concurrency"), f"provisioned concurrency {v.serverless.provisioned_concurrency} exceeds max_concurrency {v.serverless.max_concurrency}", "provisioned-exceeds-max")
+
+
+@rule
+def serverless_network_isolation(config: PlatformConfig) -> Iterator[Violation]:
+    """Serverless endpoints support neither network isolation nor a VPC (SageMaker's feature exclusions).
+
+    network_isolation defaults to true and the planner turns it off on serverless models; a version that
+    asks for it explicitly cannot be served serverless.
+    """
+    serverless = {}
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            if v.serverless is not None:
+                serverless.setdefault(v.model, ep.name)
+    for i, m in enumerate(config.models):
+        if m.version in serverless and m.network_isolation and "network_isolation" in m.model_fields_set:
+            yield Violation(
+                ("models", i, "network_isolation"),
+                f'model {m.version} is served by the serverless endpoint "{serverless[m.version]}", and serverless endpoints do not support network isolation: '
+                "remove network_isolation: true (or serve this version from instances)",
+                "serverless-network-isolation",
+            )
+
+
+@rule
+def shadow_variants(config: PlatformConfig) -> Iterator[Violation]:
+    """CreateEndpointConfig: with a shadow variant, exactly one production variant; no shadow on async or
+    multi-model endpoints."""
+    for eloc, ep in _endpoints(config):
+        if ep.shadow is None:
+            continue
+        if ep.kind in {"async", "multi-model"}:
+            yield Violation((*eloc, "shadow"), f"shadow variants are not supported on {ep.kind} endpoints: remove the shadow, or test it on a realtime endpoint", "shadow-kind")
+        if len(ep.variants) != 1:
+            yield Violation(
+                (*eloc, "variants"),
+                f"with a shadow variant SageMaker allows exactly one production variant beside it, not {len(ep.variants)}: keep one variant, or remove the shadow",
+                "shadow-one-production-variant",
+            )
+
+
+#: GPU instance types SageMaker supports for multi-model endpoints (through Triton); CPU types all are.
+MULTI_MODEL_GPU_TYPES = frozenset(
+    {"ml.p2.xlarge", "ml.p3.2xlarge"} | {f"ml.{family}.{size}" for family in ("g4dn", "g5") for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")}
+)
+NEURON_FAMILIES = re.compile(r"^ml\.(?:inf|trn)\d")
+
+
+@rule
+def multi_model_instances(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        if ep.kind != "multi-model":
+            continue
+        for vloc, v in _variants(ep):
+            t = v.instance_type
+            if t is None:
+                continue
+            if NEURON_FAMILIES.match(t):
+                yield Violation((*eloc, *vloc, "instance_type"), f"multi-model endpoints run on CPU or GPU instances, not {t} (Inferentia/Trainium)", "multi-model-instance")
+            elif GPU_FAMILIES.match(t) and t not in MULTI_MODEL_GPU_TYPES:
+                listed = ", ".join(sorted(MULTI_MODEL_GPU_TYPES))
+                yield Violation((*eloc, *vloc, "instance_type"), f"{t} is not a GPU type SageMaker supports for multi-model endpoints; use one of {listed}, or a CPU type", "multi-model-instance")
 
 
 @rule
@@ -228,7 +393,7 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
             continue
         loc = (*eloc, "deployment")
         steps = [f for f in ("step_instances", "step_percent") if getattr(d, f) is not None]
-        total = sum(v.instance_count or 0 for v in ep.variants)
+        counts = {v.name: v.instance_count for v in ep.variants if v.instance_count is not None}
         serverless = any(v.serverless is not None for v in ep.variants)
         if d.strategy == "all_at_once":
             for f in steps:
@@ -236,9 +401,10 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
         elif len(steps) != 1:
             yield Violation(loc, f"{d.strategy} needs exactly one of step_instances or step_percent", "deployment-step")
         elif serverless:
-            yield Violation((*loc, "strategy"), f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once", "deployment-serverless")
+            if d.strategy != "rolling":  # rolling-serverless below says it once
+                yield Violation((*loc, "strategy"), f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once", "deployment-serverless")
         else:
-            yield from _step_size(d.strategy, loc, steps[0], getattr(d, steps[0]), total)
+            yield from _step_size(d.strategy, loc, steps[0], getattr(d, steps[0]), counts)
         if d.strategy == "rolling":
             if serverless:
                 yield Violation((*loc, "strategy"), "rolling deployments do not support serverless endpoints", "rolling-serverless")
@@ -246,22 +412,116 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
                 yield Violation((*loc, "strategy"), "rolling deployments do not support endpoints with several variants (shadow included)", "rolling-multi-variant")
             if d.termination_wait_seconds:
                 yield Violation((*loc, "termination_wait_seconds"), "termination_wait_seconds applies to blue/green deployments, not rolling", "rolling-termination-wait")
+        inf1 = sorted({v.instance_type for _, v in _variants(ep) if v.instance_type and v.instance_type.startswith("ml.inf1.")})
+        if inf1:
+            # Deployment guardrails exclusions: SageMaker silently falls back to all at once, no baking.
+            yield Violation(
+                (*loc, "strategy"),
+                f"SageMaker applies no deployment guardrails to Inf1 instances ({', '.join(inf1)}): it would deploy all at once without baking or rollback; "
+                "remove the deployment section, or use another instance family (ml.inf2 has guardrails)",
+                "deployment-inf1",
+            )
+        if d.max_execution_timeout_seconds is not None and d.strategy != "rolling":
+            waits = d.wait_seconds + d.termination_wait_seconds
+            if d.max_execution_timeout_seconds <= waits:
+                yield Violation(
+                    (*loc, "max_execution_timeout_seconds"),
+                    f"the deployment waits {d.wait_seconds} + {d.termination_wait_seconds} s, so a timeout of {d.max_execution_timeout_seconds} s cannot be reached: "
+                    f"SageMaker needs the timeout larger than the waits (more than {waits})",
+                    "deployment-timeout",
+                )
         if d.rollback_on_alarms and ep.alarms is None:
             yield Violation((*loc, "rollback_on_alarms"), 'auto-rollback watches alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false', "rollback-needs-alarms")
 
 
-def _step_size(strategy: str, loc: Loc, field: str, value: int, total: int) -> Iterator[Violation]:
-    # SageMaker: the canary is at most 50 % of the new fleet, a linear step 10-50 % of it, and a rolling
-    # batch (MaximumBatchSize) 5-50 % of the variant's instances.
-    limit = {"canary": (0, 50), "linear": (10, 50), "rolling": (5, 50)}[strategy]
+def _step_size(strategy: str, loc: Loc, field: str, value: int, counts: dict[str, int]) -> Iterator[Violation]:
+    # SageMaker (TrafficRoutingConfig, RollingUpdatePolicy): the canary is at most 50 %, a linear step
+    # 10-50 % and a rolling batch 5-50 % "of the variant's total instance count" -- of each variant, not
+    # of the whole fleet, so the smallest variant binds a step counted in instances.
+    low, high = {"canary": (0, 50), "linear": (10, 50), "rolling": (5, 50)}[strategy]
+    bound = f"at most {high} %" if low == 0 else f"{low}-{high} %"
     if field == "step_percent":
-        pct = value
-    else:
-        pct = 100 * value / total if total else 100
-    if not limit[0] <= pct <= limit[1]:
-        what = f"{value} of {total} instances ({pct:.0f} %)" if field == "step_instances" else f"{value} %"
-        bound = f"at most {limit[1]} %" if limit[0] == 0 else f"{limit[0]}-{limit[1]} %"
-        yield Violation((*loc, field), f"a {strategy} step of {what} is outside {bound} of the fleet", f"{strategy}-step-size")
+        if not low <= value <= high:
+            yield Violation((*loc, field), f"a {strategy} step of {value} % is outside {bound} of each variant's instances", f"{strategy}-step-size")
+        return
+    for name, count in counts.items():
+        pct = 100 * value / count
+        if not low <= pct <= high:
+            fit = [n for n in range(1, count + 1) if low <= 100 * n / count <= high]
+            fix = f"use step_instances {fit[0]}" + (f"-{fit[-1]}" if len(fit) > 1 else "") if fit else f"give variant {name} more instances, or use step_percent"
+            yield Violation(
+                (*loc, field),
+                f'a {strategy} step of {value} of variant "{name}"\'s {count} instances ({pct:.0f} %) is outside {bound} of each variant\'s instances: {fix}',
+                f"{strategy}-step-size",
+            )
+            return
+
+
+#: SageMaker answers a real-time (and serverless) invocation within 60 s or fails it: a longer latency is
+#: never reported. Asynchronous requests may run an hour.
+REALTIME_TIMEOUT_MS = 60_000
+
+
+@rule
+def alarms(config: PlatformConfig) -> Iterator[Violation]:
+    """Alarms that could never fire, or always would, or that CloudWatch refuses."""
+    for eloc, ep in _endpoints(config):
+        a = ep.alarms
+        if a is None:
+            continue
+        loc = (*eloc, "alarms")
+        if a.error_rate_percent >= 100:
+            yield Violation((*loc, "error_rate_percent"), f"an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5", "alarm-never-fires")
+        elif a.error_rate_percent <= 0:
+            yield Violation((*loc, "error_rate_percent"), "at 0 % the alarm fires on the first 5XX error: use a percentage above 0, such as 5", "alarm-always-fires")
+        if a.latency_p99_ms <= 0:
+            yield Violation((*loc, "latency_p99_ms"), f"a latency threshold of {a.latency_p99_ms:g} ms is exceeded by every request: use a number of milliseconds above 0 ms, such as 500", "alarm-always-fires")
+        elif ep.kind != "async" and a.latency_p99_ms >= REALTIME_TIMEOUT_MS:
+            yield Violation(
+                (*loc, "latency_p99_ms"),
+                f"SageMaker fails a {ep.kind} invocation after 60 s, so a latency above {a.latency_p99_ms:g} ms is never reported and this alarm could never fire: use a value below 60000",
+                "alarm-never-fires",
+            )
+        if a.period_seconds < 60:
+            yield Violation((*loc, "period_seconds"), f"SageMaker publishes endpoint metrics once a minute: a {a.period_seconds} s period finds no data most of the time; use 60 or more", "alarm-period")
+        window = a.period_seconds * a.evaluation_periods
+        limit, what = (86_400, "one day") if a.period_seconds < 3600 else (604_800, "seven days")
+        if window > limit:
+            yield Violation(
+                (*loc, "evaluation_periods"),
+                f"{a.evaluation_periods} periods of {a.period_seconds} s span {window} s; CloudWatch evaluates at most {what} ({limit} s) with this period: use at most {limit // a.period_seconds} evaluation periods",
+                "alarm-window",
+            )
+
+
+@rule
+def artifacts(config: PlatformConfig) -> Iterator[Violation]:
+    """A single-model endpoint loads one archive; a multi-model endpoint loads the archives under a prefix."""
+    for i, m in enumerate(config.models):
+        if m.model_data.endswith("/"):
+            yield Violation(
+                ("models", i, "model_data"),
+                f"SageMaker reads a model from one gzip-compressed tar archive, not from a prefix: point model_data at the archive, such as {m.model_data}model.tar.gz "
+                "(a prefix of archives is what a multi-model endpoint's model_data_prefix takes)",
+                "model-data-not-archive",
+            )
+        elif not m.model_data.endswith(".tar.gz"):
+            yield Violation(
+                ("models", i, "model_data"),
+                "SageMaker reads a model from one gzip-compressed tar archive, and this is no .tar.gz: package the model (tar czf model.tar.gz ...) and point model_data at the archive",
+                "model-data-not-archive",
+            )
+    for eloc, ep in _endpoints(config):
+        if ep.multi_model is None:
+            continue
+        prefix = ep.multi_model.model_data_prefix
+        if not prefix.endswith("/"):
+            folder = prefix.rsplit("/", 1)[0] + "/" if prefix.endswith(".tar.gz") else prefix + "/"
+            yield Violation(
+                (*eloc, "multi_model", "model_data_prefix"),
+                f"a multi-model endpoint loads the archives under an S3 prefix, which ends with /: use {folder}",
+                "multi-model-prefix",
+            )
 
 
 # --- the real-time path ---------------------------------------------------------------------------------
@@ -329,6 +589,95 @@ def cache_and_keys(config: PlatformConfig) -> Iterator[Violation]:
                 # API Gateway: a key may belong to one usage plan per API stage.
                 yield Violation(("api", "usage_plans", i, "keys", j), f'API key "{key}" is already in usage plan "{keys[key]}"', "duplicate-api-key")
             keys.setdefault(key, plan.name)
+
+
+# --- names derived from config text (the planner's own functions, from mlinfra.naming) -------------------
+
+
+@dataclass(frozen=True)
+class _Named:
+    namespace: str  # what the name names, in the message's words: "the Terraform name", "the Lambda function"
+    value: str
+    identity: object  # the entity; two entries with one identity are the same thing (duplicates have rules)
+    loc: Loc
+    label: str  # the entity in the config's words: "POST /predict-image", 'variant "a" of endpoint "x"'
+
+
+def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
+    p = config.project
+    prefix = f"{p.name}-{p.environment}"
+    role = naming.execution_role_name(prefix)
+    for i, route in enumerate(config.routes):
+        loc = ("routes", i, "path")
+        label = f"POST {route.path}"
+        key = naming.route_key(route.path)
+        function = naming.function_name(prefix, key)
+        yield _Named("the Terraform name", key, route.path, loc, label)
+        yield _Named("the Lambda function", function, route.path, loc, label)
+        yield _Named("the Lambda role", naming.lambda_role_name(function), route.path, loc, label)
+        if route.schema_file is not None:
+            yield _Named("the API Gateway request model", naming.request_model_name(key), route.path, loc, label)
+        for rkey, _, so_far in naming.api_resource_keys(route.path):
+            yield _Named("the API Gateway resource", rkey, so_far, loc, label)
+    for i, ep in enumerate(config.endpoints):
+        name = naming.endpoint_name(prefix, ep.name)
+        multi = ep.multi_model.model_data_prefix if ep.multi_model else None
+        yield _Named("the Terraform module", f"endpoint_{naming.ident(ep.name)}", ep.name, ("endpoints", i, "name"), f'endpoint "{ep.name}"')
+        for vloc, v in _variants(ep):
+            loc = ("endpoints", i, *vloc, "name")
+            label = f'variant "{v.name}" of endpoint "{ep.name}"'
+            who = (ep.name, v.name)
+            key = naming.ident(v.name)
+            yield _Named(f'the Terraform name in endpoint "{ep.name}"', key, who, loc, label)
+            try:
+                mv = config.model(v.model)
+            except KeyError:
+                pass  # unknown-model-version says so
+            else:
+                content = naming.model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=mv.network_isolation)
+                yield _Named("the SageMaker model", naming.sagemaker_model_name(name, v.name, content), who, loc, label)
+            if vloc[0] == "shadow":
+                continue
+            if ep.alarms is not None:
+                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM):
+                    yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, alarm), who, loc, label)
+                    yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, alarm), who, loc, label)
+            a = v.autoscaling
+            if a is not None and v.serverless is None:
+                yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', key, who, loc, label)
+                if ep.kind == "async" and a.min == 0:
+                    yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', naming.from_zero_policy_key(v.name), who, loc, label)
+                    yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, naming.BACKLOG_ALARM), who, loc, label)
+                    yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, naming.BACKLOG_ALARM), who, loc, label)
+    if config.api is not None:
+        for i, plan in enumerate(config.api.usage_plans):
+            yield _Named("the Terraform name of a usage plan", naming.usage_plan_key(plan.name), plan.name, ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}"')
+            for j, k in enumerate(plan.keys):
+                yield _Named("the Terraform name of an API key", naming.api_key_key(k), k, ("api", "usage_plans", i, "keys", j), f'API key "{k}"')
+
+
+@rule
+def name_collisions(config: PlatformConfig) -> Iterator[Violation]:
+    """Two config entities that would get one Terraform address or one AWS name (one message per pair)."""
+    first: dict[tuple[str, str], _Named] = {}
+    clashes: dict[tuple[Loc, Loc], list[_Named]] = {}
+    for n in _derived_names(config):
+        seen = first.setdefault((n.namespace, n.value), n)
+        if seen.identity != n.identity and seen.loc != n.loc:
+            clashes.setdefault((seen.loc, n.loc), []).append(n)
+    reported: set[Loc] = set()
+    for (loc1, loc2), names in clashes.items():
+        if loc2 in reported:
+            continue  # one message per entity
+        reported.add(loc2)
+        other = first[(names[0].namespace, names[0].value)]
+        shared = "; ".join(f"{n.namespace} {n.value}" for n in names)
+        yield Violation(
+            loc2,
+            f"{names[0].label} collides with {other.label} at line {{related_line}}: both would be {shared}. Rename one of them",
+            "name-collision",
+            related=loc1,
+        )
 
 
 FileRule = Callable[[PlatformConfig, Path], Iterator[Violation]]

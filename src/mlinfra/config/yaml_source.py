@@ -85,18 +85,38 @@ def parse(text: str) -> Document:
     return doc
 
 
+#: Values a document may expand to. libyaml composes aliases as shared nodes (cheap); building the data
+#: copies each use, so nine nested aliases of nine make 9^9 values ("billion laughs"). The largest real
+#: config is a few thousand values.
+MAX_EXPANDED_NODES = 200_000
+
+
 class _Builder:
     def __init__(self, lines: dict[tuple[Any, ...], int]):
         self.lines = lines
         self.constructor = SafeConstructor()
         self.active: set[int] = set()  # nodes being built: an alias back into one is a cycle
+        self.count = 0
+        self.built: set[int] = set()  # lists and mappings built once: meeting one again is an alias
+        self.expansion: tuple[Any, ...] | None = None  # path of the outermost alias being expanded
 
     def build(self, node: Any, path: tuple[Any, ...]) -> Any:
+        self.count += 1
+        if self.count > MAX_EXPANDED_NODES:
+            if self.expansion is not None:
+                message = f"the aliases expand the document to more than {MAX_EXPANDED_NODES} values (aliases nested in aliases?): write the repeated parts out, or alias fewer levels deep"
+            else:
+                message = f"the document has more than {MAX_EXPANDED_NODES} values; a platform config has a few thousand: is this the right file?"
+            raise YamlProblem(message, "yaml-too-many-nodes", self._expansion_line(path))
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if id(node) in self.active:
             raise YamlProblem("an alias refers to a node that contains it (a cycle)", "yaml-syntax", node.start_mark.line + 1)
         self.active.add(id(node))
+        outermost = self.expansion is None and id(node) in self.built
+        if outermost:
+            self.expansion = path
+        self.built.add(id(node))
         try:
             if isinstance(node, SequenceNode):
                 out = []
@@ -108,7 +128,18 @@ class _Builder:
                 return self._mapping(node, path)
         finally:
             self.active.discard(id(node))
+            if outermost:
+                self.expansion = None
         raise YamlProblem(f"unsupported YAML node {node.tag}", "yaml-syntax", node.start_mark.line + 1)
+
+    def _expansion_line(self, path: tuple[Any, ...]) -> int | None:
+        """The line of the key under which the outermost alias is expanded: inside an expansion, nodes
+        carry the position of the anchored original, and a flow item's position is not kept at all."""
+        where = self.expansion if self.expansion is not None else path
+        for end in range(len(where), 0, -1):
+            if isinstance(where[end - 1], str) and where[:end] in self.lines:
+                return self.lines[where[:end]]
+        return self.lines.get(())
 
     def _scalar(self, node: ScalarNode) -> Any:
         try:

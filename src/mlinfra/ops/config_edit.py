@@ -76,12 +76,13 @@ def write_weights(path: str | Path, endpoint: str, weights: dict[str, float]) ->
     _save(yaml, data, path)
 
 
-def promote_version(path: str | Path, endpoint: str, variant: str, weights: dict[str, float]) -> tuple[str, list[str]]:
-    """A full promotion in the registry: the variant's model version becomes ``production``.
+def promote_version(path: str | Path, endpoint: str, variant: str, weights: dict[str, float]) -> tuple[str, dict[str, str]]:
+    """A full promotion in the registry: the variant's model version becomes the one ``production`` version.
 
-    The versions that were ``production`` and are no longer served by any variant with traffic become
-    ``deprecated`` only if no variant references them any more; otherwise they stay listed as they are,
-    because a deprecated version must not be deployed. Returns (promoted version, versions retired).
+    Every other ``production`` version steps down: to ``deprecated`` when no variant (production or shadow,
+    of any endpoint) references it any more, else to ``previous`` (still deployed, typically the weight-0
+    variant kept as a rollback target), because a deprecated version must not be deployed. Returns the
+    promoted version and each demoted version with its new status.
     """
     path = Path(path)
     yaml, data = _load(path)
@@ -95,12 +96,12 @@ def promote_version(path: str | Path, endpoint: str, variant: str, weights: dict
             v["weight"] = _number(weights[v["name"]])
     version = str(target.get("model"))
     referenced = {str(v.get("model")) for e in data.get("endpoints") or [] for v in [*(e.get("variants") or []), *([e["shadow"]] if e.get("shadow") else [])]}
-    retired = []
+    changes: dict[str, str] = {}
     for model in data.get("models") or []:
-        if str(model.get("version")) == version:
+        listed = str(model.get("version"))
+        if listed == version:
             model["status"] = "production"
-        elif model.get("status") == "production" and str(model.get("version")) not in referenced:
-            model["status"] = "deprecated"
-            retired.append(str(model.get("version")))
+        elif model.get("status") == "production":
+            model["status"] = changes[listed] = "previous" if listed in referenced else "deprecated"
     _save(yaml, data, path)
-    return version, retired
+    return version, changes

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config.model import Endpoint, PlatformConfig, Variant
+from ..naming import BACKLOG_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..render.hcl import Interp, Ref
 from . import realtime
 from .model import (
@@ -31,7 +30,6 @@ from .model import (
 
 #: Captured requests are kept this long; noncurrent versions a week.
 CAPTURE_RETENTION_DAYS = 90
-MAX_SAGEMAKER_NAME = 63
 
 # Instance families with local NVMe instance storage. SageMaker rejects an endpoint configuration's
 # KmsKeyId when a variant runs on one of them (the instance store is encrypted by the hardware).
@@ -80,28 +78,6 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
     )
 
 
-def ident(name: str) -> str:
-    """A Terraform identifier for a config name (dashes become underscores; never starts with a digit)."""
-    out = name.replace("-", "_")
-    return out if out[0].isalpha() else f"v_{out}"
-
-
-def hashed_name(base: str, content: object) -> str:
-    """``base-<8 hex>``: a name that changes exactly when ``content`` does, within SageMaker's 63 characters."""
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain).encode()).hexdigest()[:8]
-    return f"{base[: MAX_SAGEMAKER_NAME - 9].rstrip('-')}-{digest}"
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Ref):
-        return {"ref": value.expr}
-    if isinstance(value, Interp):
-        return {"interp": [_plain(p) if isinstance(p, Ref) else p for p in value.parts]}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: getattr(value, k) for k in value.__dataclass_fields__}
-    raise TypeError(type(value).__name__)
-
-
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
@@ -125,16 +101,16 @@ def _backend(config: PlatformConfig) -> BackendPlan | None:
 
 
 def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan:
-    name = f"{prefix}-{ep.name}"
-    role = _role_name(prefix)
+    name = endpoint_name(prefix, ep.name)
+    role = execution_role_name(prefix)
     multi = ep.multi_model.model_data_prefix if ep.multi_model else None
 
     def model_for(v: Variant) -> ModelPlan:
         mv = config.model(v.model)
-        content = {"image": mv.image, "data": multi or mv.model_data, "env": mv.environment, "mode": "MultiModel" if multi else "SingleModel", "role": role, "isolated": mv.network_isolation}
+        content = model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=mv.network_isolation)
         return ModelPlan(
             key=ident(v.name),
-            name=hashed_name(f"{name}-{v.name}", content),
+            name=sagemaker_model_name(name, v.name, content),
             version=mv.version,
             image=mv.image,
             model_data_url=multi or mv.model_data,
@@ -228,10 +204,10 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             backlog_metric_dimensions={"EndpointName": endpoint_name} if is_async else None,
             scale_from_zero=ScaleFromZeroPlan(
                 policy_name=f"{endpoint_name}-{v.name}-from-zero",
-                alarm_key=f"{key}_backlog_without_capacity",
-                alarm_name=f"{endpoint_name}-{v.name}-backlog-without-capacity",
+                alarm_key=alarm_key(v.name, BACKLOG_ALARM),
+                alarm_name=alarm_name(endpoint_name, v.name, BACKLOG_ALARM),
                 dimensions={"EndpointName": endpoint_name},
-                policy_key=f"{key}_from_zero",
+                policy_key=from_zero_policy_key(v.name),
             )
             if is_async and a.min == 0
             else None,
@@ -257,8 +233,8 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
         dims = {"EndpointName": endpoint_name, "VariantName": v.name}
         out.append(
             AlarmPlan(
-                key=f"{ident(v.name)}_latency_p99",
-                name=f"{endpoint_name}-{v.name}-latency-p99",
+                key=alarm_key(v.name, LATENCY_ALARM),
+                name=alarm_name(endpoint_name, v.name, LATENCY_ALARM),
                 description=f"p99 model latency of variant {v.name} above {_number(a.latency_p99_ms)} ms",
                 variant=v.name,
                 kind="latency",
@@ -271,8 +247,8 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
         )
         out.append(
             AlarmPlan(
-                key=f"{ident(v.name)}_error_rate",
-                name=f"{endpoint_name}-{v.name}-5xx-rate",
+                key=alarm_key(v.name, ERROR_RATE_ALARM),
+                name=alarm_name(endpoint_name, v.name, ERROR_RATE_ALARM),
                 description=f"5XX error rate of variant {v.name} above {_number(a.error_rate_percent)} %",
                 variant=v.name,
                 kind="error_rate",
@@ -308,10 +284,6 @@ def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan |
 
 
 # --- the execution role ---------------------------------------------------------------------------------
-
-
-def _role_name(prefix: str) -> str:
-    return f"{prefix}-sagemaker-execution"
 
 
 def _s3_arn(uri: str, suffix: str = "") -> Interp:
@@ -384,4 +356,4 @@ def _role(config: PlatformConfig, prefix: str, endpoints: tuple[EndpointPlan, ..
                 comment="PutMetricData has no resource ARN; the namespace condition scopes it.",
             )
         )
-    return RolePlan(name=_role_name(prefix), statements=tuple(st), needs_capture_bucket=bool(captures))
+    return RolePlan(name=execution_role_name(prefix), statements=tuple(st), needs_capture_bucket=bool(captures))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 
 from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
+from ..naming import api_key_key, api_resource_keys, function_name as lambda_name, lambda_role_name, request_model_name, route_key, usage_plan_key
 from ..render.hcl import Interp, Ref
 from .model import (
     ApiPlan,
@@ -48,11 +48,6 @@ def lambda_sources() -> dict[str, str]:
     """The Lambda handler package mlinfra ships (``src/mlinfra/lambdas``), file name → text."""
     here = Path(__file__).resolve().parent.parent / "lambdas"
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(here.glob("*.py"))}
-
-
-def route_key(path: str) -> str:
-    """``/predict/tabular`` → ``predict_tabular``: the route's name in Terraform and in AWS names."""
-    return re.sub(r"[^a-z0-9]+", "_", path.strip("/").lower()).strip("_")
 
 
 def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
@@ -106,7 +101,7 @@ def preprocessing_plan(
     for route in config.routes:
         key = route_key(route.path)
         endpoint = f"{prefix}-{route.endpoint}"
-        function_name = f"{prefix}-{key.replace('_', '-')}"[:64]
+        function_name = lambda_name(prefix, key)
         settings: dict[str, object]
         chosen = config.settings_for(route)
         if isinstance(chosen, TabularSettings):
@@ -164,7 +159,7 @@ def preprocessing_plan(
                 kind=route.preprocessor,
                 function_name=function_name,
                 handler=f"{LAMBDA_PACKAGE}.{route.preprocessor}.handler",
-                role_name=f"{function_name}-lambda"[:64],
+                role_name=lambda_role_name(function_name),
                 log_group=f"/aws/lambda/{function_name}",
                 log_retention_days=pre.log_retention_days,
                 runtime=pre.runtime,
@@ -195,10 +190,8 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
     methods = []
     for route in config.routes:
         parent = None
-        parts = route.path.strip("/").split("/")
-        for depth in range(1, len(parts) + 1):
-            key = route_key("/".join(parts[:depth]))
-            resources.setdefault(key, ApiResourcePlan(key=key, path_part=parts[depth - 1], parent=parent))
+        for key, part, _ in api_resource_keys(route.path):
+            resources.setdefault(key, ApiResourcePlan(key=key, path_part=part, parent=parent))
             parent = key
         key = route_key(route.path)
         schema = _schema_text(base_dir, route)
@@ -207,7 +200,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 key=key,
                 resource=key,
                 path=route.path,
-                model_name="".join(p.capitalize() for p in key.split("_")) + "Request" if schema else None,
+                model_name=request_model_name(key) if schema else None,
                 schema=schema,
                 schema_file=f"schemas/{key}.json" if schema else None,
                 function=key,
@@ -220,11 +213,11 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
     for plan in api.usage_plans:
         usage_plans.append(
             UsagePlanPlan(
-                key=plan.name.replace("-", "_"),
+                key=usage_plan_key(plan.name),
                 name=f"{prefix}-{plan.name}",
                 throttle=(plan.throttle.burst, _num(plan.throttle.rate)) if plan.throttle else None,
                 quota=(plan.quota.limit, plan.quota.period) if plan.quota else None,
-                keys=tuple((k.replace("-", "_"), f"{prefix}-{k}", k) for k in plan.keys),
+                keys=tuple((api_key_key(k), f"{prefix}-{k}", k) for k in plan.keys),
             )
         )
     content = {

@@ -1,8 +1,11 @@
-"""``{path: text}`` → disk, atomically; or a comparison with what is on disk (``render --check``).
+"""``{path: text}`` → disk, all or nothing; or a comparison with what is on disk (``render --check``).
 
 The output folder is also where people run ``terraform init``: its ``.terraform/`` folder, lock file,
 local state and plan files are theirs, not ours. mlinfra owns exactly the root ``*.tf`` files, the root
-``README.md`` and ``modules/``; everything else in the folder is carried over untouched.
+``README.md`` and ``modules/``; everything else in the folder is never moved, so no crash can strand it in a
+temp folder. An error undoes what was swapped; a kill between two moves can leave a mix of old and new
+managed entries (never a missing user file), which the next render replaces. Files are written 0644 and
+folders 0755 whatever the umask, so the Lambda package zipped from them hashes the same everywhere.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -32,8 +35,23 @@ class Drift:
         return bool(self.added or self.removed or self.changed)
 
 
-def write_tree(files: Mapping[PurePosixPath, str], out: str | Path) -> None:
-    """Replace the managed part of ``out`` with ``files``, all at once or not at all."""
+#: Modes of everything written, whatever the umask: the Lambda package is zipped from these files, and its
+#: hash (hence whether Terraform updates the function) must not depend on the machine that rendered it.
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+
+Rename = Callable[[Path, Path], None]
+
+
+def write_tree(files: Mapping[PurePosixPath, str], out: str | Path, *, rename: Rename = os.replace) -> None:
+    """Replace the managed part of ``out`` with ``files``; the rest of ``out`` is never moved.
+
+    Everything is written into a sibling temp folder first (a failure there leaves ``out`` untouched).
+    Then each managed top-level entry is swapped in place: the old one moves to a sibling trash folder, the
+    new one moves in. The user's ``.terraform/``, lock file and state stay where they are throughout, so a
+    crash between two moves can lose nothing of theirs (the next render completes the swap). An error
+    during the swap moves back what was already moved. ``rename`` is the seam the tests break.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a directory")
@@ -45,33 +63,58 @@ def write_tree(files: Mapping[PurePosixPath, str], out: str | Path) -> None:
     try:
         for rel, text in files.items():
             target = tmp.joinpath(*rel.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _mkdirs(tmp, target.parent)
             with open(target, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-        tmp.chmod(0o755)  # mkdtemp makes it private
+            os.chmod(target, FILE_MODE)
+        os.chmod(tmp, DIR_MODE)  # mkdtemp makes it private
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(f"{out}: cannot write: {exc.strerror}") from None
 
     if not out.exists():
-        os.rename(tmp, out)
+        try:
+            rename(tmp, out)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise OutputError(f"{out}: cannot write: {exc.strerror}") from None
         return
-    carried = [entry.name for entry in out.iterdir() if not is_managed(entry.name)]
-    old = tmp.with_suffix(".old")
+
+    new = sorted(entry.name for entry in tmp.iterdir())
+    old = sorted(entry.name for entry in out.iterdir() if is_managed(entry.name))
+    trash = tmp.with_suffix(".old")
+    done: list[tuple[Path, Path]] = []
     try:
-        os.rename(out, old)
+        trash.mkdir()
+        for name in sorted(set(new) | set(old)):
+            if name in old:
+                rename(out / name, trash / name)
+                done.append((out / name, trash / name))
+            if name in new:
+                rename(tmp / name, out / name)
+                done.append((tmp / name, out / name))
     except OSError as exc:
+        for src, dst in reversed(done):
+            try:
+                rename(dst, src)
+            except OSError:
+                pass
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(trash, ignore_errors=True)
         raise OutputError(f"{out}: cannot replace: {exc.strerror}") from None
-    try:
-        os.rename(tmp, out)
-    except OSError as exc:
-        os.rename(old, out)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{out}: cannot replace: {exc.strerror}") from None
-    for name in carried:
-        os.rename(old / name, out / name)
-    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _mkdirs(root: Path, folder: Path) -> None:
+    """``folder`` and its parents below ``root``, each with DIR_MODE whatever the umask."""
+    missing = []
+    while folder != root and not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        d.mkdir()
+        os.chmod(d, DIR_MODE)
 
 
 def diff_tree(files: Mapping[PurePosixPath, str], out: str | Path) -> Drift:

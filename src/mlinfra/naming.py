@@ -1,0 +1,146 @@
+"""Names derived from config text: Terraform identifiers and AWS names, decided in one place.
+
+The planner names resources with these functions, and ``config.rules`` applies the same functions to find
+two config entities that would end up with one name (``/predict-image`` and ``/predict/image`` are both
+``predict_image``): a collision is refused by ``validate`` instead of rendering two identical blocks or
+silently dropping one. Nothing here imports the plan, the config model or boto3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from .regions import dns_suffix, partition_of
+
+__all__ = [
+    "MAX_LAMBDA_NAME",
+    "MAX_SAGEMAKER_NAME",
+    "BACKLOG_ALARM",
+    "ERROR_RATE_ALARM",
+    "LATENCY_ALARM",
+    "alarm_key",
+    "alarm_name",
+    "api_key_key",
+    "api_resource_keys",
+    "dns_suffix",
+    "endpoint_name",
+    "execution_role_name",
+    "from_zero_policy_key",
+    "function_name",
+    "hashed_name",
+    "ident",
+    "lambda_role_name",
+    "model_content",
+    "partition_of",
+    "request_model_name",
+    "route_key",
+    "sagemaker_model_name",
+    "usage_plan_key",
+]
+
+MAX_SAGEMAKER_NAME = 63
+MAX_LAMBDA_NAME = 64
+
+
+# --- Terraform identifiers -------------------------------------------------------------------------------
+
+
+def ident(name: str) -> str:
+    """A Terraform identifier for a config name (dashes become underscores; never starts with a digit)."""
+    out = name.replace("-", "_")
+    return out if out[0].isalpha() else f"v_{out}"
+
+
+def route_key(path: str) -> str:
+    """``/predict/tabular`` → ``predict_tabular``: the route's name in Terraform and in AWS names."""
+    return re.sub(r"[^a-z0-9]+", "_", path.strip("/").lower()).strip("_")
+
+
+def api_resource_keys(path: str) -> list[tuple[str, str, str]]:
+    """The API Gateway resources a route's path needs, outermost first: (key, path part, path so far)."""
+    parts = path.strip("/").split("/")
+    return [(route_key("/".join(parts[:depth])), parts[depth - 1], "/" + "/".join(parts[:depth])) for depth in range(1, len(parts) + 1)]
+
+
+def request_model_name(key: str) -> str:
+    """The API Gateway model (request schema) of route ``key``: ``predict_tabular`` → ``PredictTabularRequest``."""
+    return "".join(p.capitalize() for p in key.split("_")) + "Request"
+
+
+def usage_plan_key(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def api_key_key(name: str) -> str:
+    return name.replace("-", "_")
+
+
+# --- AWS names -----------------------------------------------------------------------------------------
+
+
+def endpoint_name(prefix: str, endpoint: str) -> str:
+    return f"{prefix}-{endpoint}"
+
+
+def execution_role_name(prefix: str) -> str:
+    """The SageMaker execution role shared by every endpoint."""
+    return f"{prefix}-sagemaker-execution"
+
+
+def function_name(prefix: str, key: str) -> str:
+    """The preprocessing Lambda of route ``key`` (Lambda names are at most 64 characters)."""
+    return f"{prefix}-{key.replace('_', '-')}"[:MAX_LAMBDA_NAME]
+
+
+def lambda_role_name(function: str) -> str:
+    return f"{function}-lambda"[:64]
+
+
+#: A variant's alarms: (suffix of its Terraform name, suffix of its CloudWatch name).
+LATENCY_ALARM = ("latency_p99", "latency-p99")
+ERROR_RATE_ALARM = ("error_rate", "5xx-rate")
+BACKLOG_ALARM = ("backlog_without_capacity", "backlog-without-capacity")  # scale-from-zero on async endpoints
+
+
+def alarm_key(variant: str, alarm: tuple[str, str]) -> str:
+    """A variant's alarm in Terraform (``production_latency_p99``)."""
+    return f"{ident(variant)}_{alarm[0]}"
+
+
+def from_zero_policy_key(variant: str) -> str:
+    """The step-scaling policy that wakes an async variant scaled to zero (beside its target-tracking one)."""
+    return f"{ident(variant)}_from_zero"
+
+
+def alarm_name(endpoint: str, variant: str, alarm: tuple[str, str]) -> str:
+    """A variant's CloudWatch alarm (alarm names are unique per account and region)."""
+    return f"{endpoint}-{variant}-{alarm[1]}"
+
+
+def model_content(*, image: str, data: str, env: dict[str, str], multi_model: bool, role: str, isolated: bool) -> dict[str, object]:
+    """What a SageMaker model is made of: its name changes exactly when this does (models are immutable)."""
+    return {"image": image, "data": data, "env": env, "mode": "MultiModel" if multi_model else "SingleModel", "role": role, "isolated": isolated}
+
+
+def sagemaker_model_name(endpoint: str, variant: str, content: dict[str, object]) -> str:
+    return hashed_name(f"{endpoint}-{variant}", content)
+
+
+def hashed_name(base: str, content: object) -> str:
+    """``base-<8 hex>``: a name that changes exactly when ``content`` does, within SageMaker's 63 characters."""
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain).encode()).hexdigest()[:8]
+    return f"{base[: MAX_SAGEMAKER_NAME - 9].rstrip('-')}-{digest}"
+
+
+def _plain(value: object) -> object:
+    # HCL expressions (a Ref has .expr, an Interp .parts) and plan dataclasses, by shape: this module stays
+    # below the plan and the render layer.
+    if hasattr(value, "expr") and type(value).__name__ == "Ref":
+        return {"ref": value.expr}  # type: ignore[attr-defined]
+    if hasattr(value, "parts") and type(value).__name__ == "Interp":
+        return {"interp": [_plain(p) if type(p).__name__ == "Ref" else p for p in value.parts]}  # type: ignore[attr-defined]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    raise TypeError(type(value).__name__)
