@@ -30,7 +30,9 @@ from . import fakes, sagemaker_rules
 from .cty import UNKNOWN, Dyn, decode_json, decode_msgpack, encode_msgpack, has_unknown, plain
 from .schema import Block, ProviderSchema, load, to_proto
 
-# Attributes whose change the real provider cannot apply in place (ForceNew), per resource type.
+# Attributes whose change the real provider cannot apply in place (ForceNew), per resource type; the
+# obvious ones only (names, identities, immutable SageMaker objects), enough for a plan that replaces.
+NAME_UPDATABLE = {"aws_api_gateway_rest_api", "aws_api_gateway_usage_plan", "aws_api_gateway_api_key", "aws_cloudfront_distribution"}
 FORCE_NEW = {
     "*": ("name", "name_prefix"),
     "aws_sagemaker_model": ("execution_role_arn", "primary_container", "container", "vpc_config"),
@@ -191,7 +193,7 @@ class StandinProvider(rpc.ProviderServicer):
             planned = self._plan_hook(request.type_name, planned)
         else:
             planned = proposed
-            force = FORCE_NEW["*"] + FORCE_NEW.get(request.type_name, ())
+            force = (() if request.type_name in NAME_UPDATABLE else FORCE_NEW["*"]) + FORCE_NEW.get(request.type_name, ())
             for attr in force:
                 if attr in t[1] and plain(prior.get(attr)) != plain(planned.get(attr)):
                     replace.append(pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=attr)]))
