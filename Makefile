@@ -31,6 +31,13 @@ CHECKOV_VERSION ?= 3.3.30
 	.venv-checkov/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
 	touch $@
 
+# The batch tests check the state machine definition with npm's Amazon States Language validator,
+# installed into a project-local folder (never globally).
+ASL_VALIDATOR_VERSION ?= 4.0.0
+.npm-tools/.installed:
+	npm install --prefix .npm-tools --no-audit --no-fund --silent asl-validator@$(ASL_VALIDATOR_VERSION)
+	touch $@
+
 # The Lambda cache tests start a real Redis server (Debian's package).
 redis-server:
 	@command -v redis-server >/dev/null || apt-get install -y -q redis-server >/dev/null 2>&1 || \
@@ -42,7 +49,7 @@ render: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/mlinfra validate $(CONFIG)
 
-test: $(VENV)/.installed-dev .venv-checkov/.installed redis-server
+test: $(VENV)/.installed-dev .venv-checkov/.installed .npm-tools/.installed redis-server
 	$(BIN)/python -m pytest
 
 # The Terraform cycle of every example on the stand-in provider, alone.
@@ -56,4 +63,4 @@ bench: $(VENV)/.installed-dev redis-server
 	$(BIN)/python benchmarks/terraform_cycle.py
 
 clean:
-	rm -rf build $(VENV) .venv-checkov
+	rm -rf build $(VENV) .venv-checkov .npm-tools

@@ -101,8 +101,14 @@ def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destr
     from .write import write_tree
 
     try:
+        cfg = load_config(config)
+        if not destroy:
+            from .registry.lifecycle import require_approved
+
+            # registry.require_approval: no traffic for a version without an Approved package (no AWS call without it).
+            require_approved(cfg, _clients(None, cfg.project.region))
         binary = find_terraform(terraform)
-        rendered = render_project(load_config(config), config.parent)
+        rendered = render_project(cfg, config.parent)
         write_tree(rendered.files, out)
         typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
         confirm = None
@@ -200,6 +206,12 @@ def promote(
             raise UsageError(f"--canary takes 0-100, got {plan_steps[0]:g}")
         t = resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
+        if ep is not None and plan_steps[-1] > 0 and not dry_run:
+            from .config import load_config
+            from .registry.lifecycle import require_approved
+
+            canary_versions = [v.model.version for v in ep.variants if v.name == variant]
+            require_approved(load_config(config), _clients(profile, region or t.region), canary_versions)
         writeback = (lambda w: config_edit.write_weights(config, ep.label, w)) if ep is not None and not dry_run else (lambda w: None)
         result = do_promote(
             _clients(profile, region or t.region),
@@ -495,6 +507,257 @@ def metrics_publish(
     except MlinfraError as exc:
         _fail(exc)
     typer.echo(f"published {result.data} data points to {result.namespace} in {result.calls} call(s)")
+
+
+# --- batch: the batch transform pipeline ----------------------------------------------------------------
+
+batch_app = typer.Typer(help="Batch transform: start runs of the batch pipeline and follow them.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(batch_app, name="batch")
+
+BatchConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Platform config (names the state machine <project>-<environment>-batch).")]
+StateMachineOpt = Annotated[str | None, typer.Option("--state-machine", help="State machine ARN (instead of the config's naming).")]
+
+
+@batch_app.command("submit")
+def batch_submit(
+    input_uri: Annotated[str, typer.Option("--input", help="S3 prefix to transform, e.g. s3://bucket/in/.")],
+    output_uri: Annotated[str, typer.Option("--output", help="S3 prefix for the results.")],
+    wait: Annotated[bool, typer.Option("--wait", help="Follow the run until it ends; exit 1 unless it succeeds.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="Execution name (default: UTC time and a random suffix).")] = None,
+    poll: Annotated[str, typer.Option("--poll", help="How often to look while waiting.")] = "30s",
+    timeout: Annotated[str | None, typer.Option("--timeout", help="Stop waiting after this long (the run goes on).")] = None,
+    config: BatchConfigOpt = DEFAULT_CONFIG,
+    state_machine: StateMachineOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Start a run of the batch pipeline on INPUT, writing to OUTPUT; print its execution ARN."""
+    from datetime import datetime, timezone
+
+    from .batch import run as batch
+    from .errors import MlinfraError
+    from .ops.traffic import parse_duration
+
+    try:
+        batch.check_s3_uri(input_uri, "--input")
+        batch.check_s3_uri(output_uri, "--output")
+        poll_s = parse_duration(poll)
+        timeout_s = parse_duration(timeout) if timeout is not None else None
+        target = batch.pipeline(None if state_machine else config, state_machine)
+        clients = _clients(profile, region or target.region)
+        arn = batch.submit(clients, target.resolve(clients), input_uri, output_uri, name or batch.new_execution_name(datetime.now(timezone.utc)))
+        typer.echo(f"started {arn}")
+        if wait:
+            result = batch.wait(clients, _clock(), arn, poll_seconds=poll_s, timeout_seconds=timeout_s, report=typer.echo)
+            typer.echo(f"{result.name}: {result.status}; results in {result.output_uri}")
+    except MlinfraError as exc:
+        _fail(exc)
+
+
+@batch_app.command("status")
+def batch_status(
+    execution: Annotated[str | None, typer.Argument(help="Execution name or ARN (default: list the latest runs).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many runs to list.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    config: BatchConfigOpt = DEFAULT_CONFIG,
+    state_machine: StateMachineOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """One run (its states, input, output, error) or the latest runs of the batch pipeline."""
+    import json
+
+    from .batch import run as batch
+    from .errors import MlinfraError
+
+    try:
+        arn_given = execution is not None and execution.startswith("arn:")
+        target = None if arn_given else batch.pipeline(None if state_machine else config, state_machine)
+        clients = _clients(profile, region or (execution.split(":")[3] if arn_given else target.region))
+        if execution is None:
+            runs = batch.recent(clients, target.resolve(clients), limit)
+            if as_json:
+                typer.echo(json.dumps(runs, indent=2, sort_keys=True))
+                return
+            if not runs:
+                typer.echo(f"{target.name}: no runs yet")
+            for r in runs:
+                typer.echo(f"{r['name']}  {r['status']:<9}  started {r['started']}" + (f"  stopped {r['stopped']}" if r["stopped"] else ""))
+            return
+        arn = execution if arn_given else batch.execution_arn(target.resolve(clients), execution)
+        found = batch.describe(clients, arn)
+    except MlinfraError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(found.to_json(), indent=2, sort_keys=True))
+        return
+    typer.echo(f"{found.name}: {found.status}" + (f" in {found.current_state}" if found.status == "RUNNING" and found.current_state else ""))
+    typer.echo(f"  transform job: {found.job_name}")
+    typer.echo(f"  input: {found.input_uri}\n  output: {found.output_uri}")
+    typer.echo(f"  started: {found.started}" + (f", stopped: {found.stopped}" if found.stopped else ""))
+    for v in found.states:
+        typer.echo(f"  {v.entered}  {v.name}" + ("" if v.exited else "  (running)" if found.status == "RUNNING" else ""))
+    if found.error:
+        typer.secho(f"  error: {found.error}" + (f": {found.cause}" if found.cause else ""), fg=typer.colors.RED)
+
+
+# --- models: the model registry and its quality gate ----------------------------------------------------
+
+models_app = typer.Typer(help="Model registry: quality gate, SageMaker model packages, approval, the lifecycle table.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(models_app, name="models")
+
+ModelsConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Platform config (its models, registry and endpoints).")]
+VersionArg = Annotated[str, typer.Argument(help="Model version, as listed in the config's models.")]
+MetricsOpt = Annotated[Path | None, typer.Option("--metrics", help='JSON file of metrics, e.g. {"accuracy": 0.91}; overrides the config\'s for this version.')]
+
+
+def _metrics_file(path: Path | None) -> dict[str, float] | None:
+    import json
+    import math
+
+    from .errors import UsageError
+
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for k, v in data.items()):
+        raise UsageError(f'{path}: must be an object of metric names to numbers, e.g. {{"accuracy": 0.91}}')
+    return {k: float(v) for k, v in data.items()}
+
+
+def _gate_lines(result) -> None:
+    for c in result.checks:
+        typer.echo(f"  {'pass' if c.passed else 'FAIL'}  {c.message}")
+
+
+@models_app.command("validate")
+def models_validate(
+    version: VersionArg,
+    metrics: MetricsOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    config: ModelsConfigOpt = DEFAULT_CONFIG,
+) -> None:
+    """Run the quality gate on VERSION, offline: exit 0 when it passes, 1 when it fails (for CI)."""
+    import json
+
+    from .config import load_config
+    from .errors import MlinfraError
+    from .registry.packages import validate as run_gate
+
+    try:
+        result = run_gate(load_config(config), version, _metrics_file(metrics))
+    except MlinfraError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    else:
+        typer.echo(f"{version}: {result.summary()}" + (f" (production: {result.production})" if result.production else ""))
+        _gate_lines(result)
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+@models_app.command("register")
+def models_register(
+    version: VersionArg,
+    metrics: MetricsOpt = None,
+    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Record VERSION as a model package: PendingManualApproval if it passes the gate, else Rejected (exit 1)."""
+    from .config import load_config
+    from .errors import MlinfraError
+    from .registry.packages import register
+
+    try:
+        cfg = load_config(config)
+        done = register(_clients(profile, region or cfg.project.region), cfg, version, _metrics_file(metrics))
+    except MlinfraError as exc:
+        _fail(exc)
+    p = done.package
+    typer.echo(f"{version}: registered as {p.arn} ({p.status})")
+    _gate_lines(done.gate)
+    if not done.gate.passed:
+        typer.secho(f"error: {version}: {done.gate.summary()}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+
+def _set_status(version: str, config: Path, status: str, note: str, profile: str | None, region: str | None, *, deprecate: bool = False) -> None:
+    from .config import load_config
+    from .errors import MlinfraError
+    from .registry.packages import set_status
+
+    try:
+        cfg = load_config(config)
+        p = set_status(_clients(profile, region or cfg.project.region), cfg, version, status, note, deprecate=deprecate)
+    except MlinfraError as exc:
+        _fail(exc)
+    typer.echo(f"{version}: {p.status}" + (" (deprecated)" if p.deprecated else "") + f" — {p.arn}")
+
+
+NoteOpt = Annotated[str | None, typer.Option("--note", help="Why (kept as the package's ApprovalDescription).")]
+
+
+@models_app.command("approve")
+def models_approve(version: VersionArg, note: NoteOpt = None, config: ModelsConfigOpt = DEFAULT_CONFIG, profile: ProfileOpt = None, region: RegionOpt = None) -> None:
+    """Approve VERSION's model package (with require_approval, only approved versions get traffic)."""
+    _set_status(version, config, "Approved", note or "approved with mlinfra models approve", profile, region)
+
+
+@models_app.command("reject")
+def models_reject(version: VersionArg, note: NoteOpt = None, config: ModelsConfigOpt = DEFAULT_CONFIG, profile: ProfileOpt = None, region: RegionOpt = None) -> None:
+    """Reject VERSION's model package."""
+    _set_status(version, config, "Rejected", note or "rejected with mlinfra models reject", profile, region)
+
+
+@models_app.command("deprecate")
+def models_deprecate(version: VersionArg, note: NoteOpt = None, config: ModelsConfigOpt = DEFAULT_CONFIG, profile: ProfileOpt = None, region: RegionOpt = None) -> None:
+    """Mark VERSION's package deprecated (Rejected, mlinfra:lifecycle=deprecated): it gets no traffic again."""
+    _set_status(version, config, "Rejected", note or "deprecated with mlinfra models deprecate", profile, region, deprecate=True)
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """The registry beside the config's lifecycle: status, traffic per endpoint, metrics, package, approval."""
+    import json
+
+    from .config import load_config
+    from .errors import MlinfraError
+    from .registry.lifecycle import lifecycle
+    from .registry.packages import group_name, packages
+
+    try:
+        cfg = load_config(config)
+        rows = lifecycle(cfg, packages(_clients(profile, region or cfg.project.region), group_name(cfg)))
+    except MlinfraError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in rows], indent=2, sort_keys=True))
+        return
+    table = [("VERSION", "STATUS", "TRAFFIC", "METRICS", "PACKAGE", "APPROVAL")]
+    for r in rows:
+        shares = ", ".join(f"{k} {v:g} %" for k, v in r.traffic.items() if v > 0 or k.endswith("(shadow)")) or "0 %"
+        metrics = ", ".join(f"{k} {v:g}" for k, v in sorted(r.metrics.items())) or "-"
+        p = r.package
+        approval = "-" if p is None else p.status + (" (deprecated)" if p.deprecated else "")
+        table.append((r.version, r.status or "-", shares, metrics, "-" if p is None or p.package_version is None else f"#{p.package_version}", approval))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    for r in rows:
+        for note in r.notes:
+            typer.secho(f"  {r.version}: {note}", fg=typer.colors.YELLOW)
 
 
 def main() -> None:

@@ -2,5 +2,6 @@
 
 from .loader import load_config
 from .model import PlatformConfig
+from . import registry_rules  # noqa: F401  (registers the registry section's rules)
 
 __all__ = ["PlatformConfig", "load_config"]

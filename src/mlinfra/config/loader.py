@@ -135,6 +135,9 @@ def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
 
 def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
     got = _describe(value)
+    if kind == "value_error" and ctx.get("error") is not None:
+        # Raised by mlinfra's own field validators: already in the config's words.
+        return str(ctx["error"])
     if kind == "string_pattern_mismatch":
         words = _PATTERN_WORDS.get(ctx.get("pattern"))
         return f"must be {words}, got {value!r}" if words else f"is not in the form this field takes, got {value!r}"

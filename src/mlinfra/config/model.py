@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from .registry_model import Registry
+
 # --- shared field types --------------------------------------------------------------------------------
 
 # SageMaker names (endpoints, variants, models): ^[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters.
@@ -330,6 +332,7 @@ class PlatformConfig(Strict):
     preprocessing: Preprocessing | None = None
     cache: Cache | None = None
     results: Results | None = None
+    registry: Registry | None = None
 
     def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
         """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults)."""

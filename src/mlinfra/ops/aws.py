@@ -63,6 +63,10 @@ class Clients:
     def cloudwatch(self) -> Any:
         return self._client("cloudwatch")
 
+    @functools.cached_property
+    def stepfunctions(self) -> Any:
+        return self._client("stepfunctions")
+
 
 @contextlib.contextmanager
 def aws_errors() -> Iterator[None]:

@@ -1,0 +1,82 @@
+"""The ``registry`` section: the SageMaker model package group, its quality gate, and approval.
+
+    registry:
+      require_approval: true          # deploy / promote refuse traffic to a version whose package is not Approved
+      quality_gate:
+        thresholds:                   # metric: "OP NUMBER"; OP is one of >= > <= <
+          accuracy: ">= 0.90"
+          latency_p99_ms: "<= 120"
+        versus_production:            # at most this much worse than the production version's value
+          - {metric: accuracy, max_regression: 0.01}
+          - {metric: latency_p99_ms, max_regression: 10, better: lower}
+
+Why this form: metric names are the user's own words, so they are keys of a map of their own
+(``thresholds``) and never mix with the gate's keywords, which stay fixed and typo-checked ("did you
+mean"). A threshold reads as written in a review (``">= 0.90"``) and is parsed once, here, into an
+operator and a number. A comparison with production needs a direction, which a bare number cannot
+say: ``better`` is ``higher`` (the default, accuracy-like) or ``lower`` (latency, error rate).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$", max_length=64)]
+# SageMaker model package group names: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
+GroupName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", max_length=63)]
+Operator = Literal[">=", ">", "<=", "<"]
+_THRESHOLD = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True)
+
+
+class Threshold(_Strict):
+    """``metric OP value``: the version's metric must satisfy it."""
+
+    op: Operator
+    value: float
+
+    def holds(self, metric: float) -> bool:
+        return {">=": metric >= self.value, ">": metric > self.value, "<=": metric <= self.value, "<": metric < self.value}[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.value:g}"
+
+
+def _parse_threshold(raw: object) -> object:
+    if isinstance(raw, str):
+        match = _THRESHOLD.match(raw)
+        if match is None:
+            raise ValueError('a threshold is an operator and a number, such as ">= 0.90" (operators: >= > <= <)')
+        return {"op": match.group(1), "value": float(match.group(2))}
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raise ValueError(f'a threshold needs its operator: write ">= {raw}" (quoted)')
+    return raw
+
+
+class Regression(_Strict):
+    """Not worse than the production version by more than ``max_regression`` (in the metric's own unit)."""
+
+    metric: MetricName
+    max_regression: Annotated[float, Field(ge=0)]
+    better: Literal["higher", "lower"] = "higher"
+
+
+class QualityGate(_Strict):
+    """The reference architecture's "Validation Tests → Model Quality Metrics" stage, as data."""
+
+    thresholds: dict[MetricName, Annotated[Threshold, BeforeValidator(_parse_threshold)]] = Field(default_factory=dict)
+    versus_production: list[Regression] = Field(default_factory=list)
+
+
+class Registry(_Strict):
+    """The model registry: a SageMaker model package group (default ``<project>-<environment>``)."""
+
+    model_package_group: GroupName | None = None
+    require_approval: bool = False
+    quality_gate: QualityGate = QualityGate()

@@ -1,0 +1,1 @@
+"""The model registry: quality gate (offline), SageMaker model packages, lifecycle view, approval checks."""

@@ -1,0 +1,212 @@
+"""The model registry in SageMaker: one model package per version, in the platform's model package group.
+
+A version is a *versioned* model package of the group ``registry.model_package_group`` (default
+``<project>-<environment>``): its InferenceSpecification holds the image and the model data, its
+CustomerMetadataProperties the mlinfra version (``mlinfra:version``), its metrics (``metric:<name>``) and,
+once deprecated, ``mlinfra:lifecycle = deprecated``. Approval is SageMaker's own ModelApprovalStatus:
+
+    register ──gate passes──▶ PendingManualApproval ──approve──▶ Approved ──deprecate──▶ Rejected (deprecated)
+             └─gate fails──▶ Rejected (ApprovalDescription: the failing metric)      └─reject──▶ Rejected
+
+The config stays the source of truth for the lifecycle (staging / canary / production / deprecated and the
+traffic); the registry records what was validated and approved. All calls go through injected clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config.model import PlatformConfig
+from ..config.registry_model import QualityGate
+from ..errors import MlinfraError
+from ..ops.aws import AwsError, Clients, aws_errors
+from .gate import GateResult, evaluate
+
+META_VERSION = "mlinfra:version"
+META_LIFECYCLE = "mlinfra:lifecycle"
+METRIC_PREFIX = "metric:"
+APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+MAX_DESCRIPTION = 1024  # ApprovalDescription and ModelPackageDescription
+
+
+class RegistryError(MlinfraError):
+    """A registry operation cannot be done (unknown version, missing group, already registered, ...)."""
+
+
+class GateFailed(MlinfraError):
+    """The quality gate refused the version (exit code 1: CI stops here)."""
+
+    def __init__(self, result: GateResult):
+        super().__init__(f"{result.version}: {result.summary()}")
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Package:
+    """One version's model package as SageMaker describes it."""
+
+    version: str | None  # mlinfra's version (CustomerMetadataProperties), None for foreign packages
+    arn: str
+    package_version: int | None  # SageMaker's 1, 2, 3 ... within the group
+    status: str  # ModelApprovalStatus
+    description: str | None  # ApprovalDescription
+    metrics: dict[str, float] = field(default_factory=dict)
+    deprecated: bool = False
+    created: str | None = None
+
+
+def group_name(config: PlatformConfig) -> str:
+    registry = config.registry
+    if registry is not None and registry.model_package_group:
+        return registry.model_package_group
+    return f"{config.project.name}-{config.project.environment}"
+
+
+def gate_of(config: PlatformConfig) -> QualityGate:
+    return config.registry.quality_gate if config.registry is not None else QualityGate()
+
+
+def production_of(config: PlatformConfig) -> tuple[str, dict[str, float]] | None:
+    """The config's production version and its metrics (rules allow at most one production version per
+    endpoint; with several, the newest listed wins)."""
+    prod = [m for m in config.models if m.status == "production"]
+    return (prod[-1].version, dict(prod[-1].metrics)) if prod else None
+
+
+def metrics_for(config: PlatformConfig, version: str, override: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The version's metrics: the config's, updated by ``override`` (e.g. the training job's evaluation file)."""
+    try:
+        model = config.model(version)
+    except KeyError:
+        listed = ", ".join(m.version for m in config.models)
+        raise RegistryError(f"version {version} is not in the config's models (listed: {listed})") from None
+    return {**model.metrics, **(override or {})}
+
+
+def validate(config: PlatformConfig, version: str, metrics: Mapping[str, float] | None = None) -> GateResult:
+    """Run the quality gate on a version (offline)."""
+    return evaluate(gate_of(config), version, metrics_for(config, version, metrics), production_of(config))
+
+
+def _metadata(version: str, metrics: Mapping[str, float], deprecated: bool = False) -> dict[str, str]:
+    meta = {META_VERSION: version, **{f"{METRIC_PREFIX}{k}": repr(float(v)) for k, v in sorted(metrics.items())}}
+    if deprecated:
+        meta[META_LIFECYCLE] = "deprecated"
+    return meta
+
+
+def _package(d: Mapping[str, Any]) -> Package:
+    meta = d.get("CustomerMetadataProperties") or {}
+    metrics = {}
+    for k, v in meta.items():
+        if k.startswith(METRIC_PREFIX):
+            try:
+                metrics[k[len(METRIC_PREFIX):]] = float(v)
+            except ValueError:
+                continue
+    created = d.get("CreationTime")
+    return Package(
+        version=meta.get(META_VERSION),
+        arn=d["ModelPackageArn"],
+        package_version=d.get("ModelPackageVersion"),
+        status=d.get("ModelApprovalStatus", "PendingManualApproval"),
+        description=d.get("ApprovalDescription"),
+        metrics=metrics,
+        deprecated=meta.get(META_LIFECYCLE) == "deprecated",
+        created=created.isoformat(timespec="seconds") if hasattr(created, "isoformat") else None,
+    )
+
+
+def packages(clients: Clients, group: str) -> list[Package]:
+    """Every package of the group, oldest first (ListModelPackages has no metadata: one Describe each)."""
+    sm = clients.sagemaker
+    with aws_errors():
+        arns = [
+            s["ModelPackageArn"]
+            for page in sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group, ModelPackageType="Versioned")
+            for s in page.get("ModelPackageSummaryList", [])
+        ]
+        found = [_package(sm.describe_model_package(ModelPackageName=arn)) for arn in arns]
+    return sorted(found, key=lambda p: (p.package_version or 0, p.arn))
+
+
+def find(clients: Clients, group: str, version: str) -> Package | None:
+    """The newest package recording ``version`` (a re-registered version supersedes the earlier one)."""
+    matches = [p for p in packages(clients, group) if p.version == version]
+    return matches[-1] if matches else None
+
+
+def _require_group(clients: Clients, group: str) -> None:
+    try:
+        with aws_errors():
+            clients.sagemaker.describe_model_package_group(ModelPackageGroupName=group)
+    except AwsError as exc:
+        raise RegistryError(f"model package group {group!r} does not exist in this region ({exc}): deploy the registry first") from None
+
+
+@dataclass(frozen=True)
+class Registered:
+    package: Package
+    gate: GateResult
+
+
+def register(clients: Clients, config: PlatformConfig, version: str, metrics: Mapping[str, float] | None = None) -> Registered:
+    """Record ``version`` as a model package: PendingManualApproval when it passes the gate, Rejected (with
+    the failing metrics as ApprovalDescription) when it does not. A version is registered once."""
+    result = validate(config, version, metrics)
+    model = config.model(version)
+    group = group_name(config)
+    _require_group(clients, group)
+    existing = find(clients, group, version)
+    if existing is not None:
+        raise RegistryError(f"version {version} is already registered as {existing.arn} ({existing.status})")
+    container: dict[str, Any] = {"Image": model.image, "ModelDataUrl": model.model_data}
+    if model.environment:
+        container["Environment"] = dict(model.environment)
+    meta = _metadata(version, metrics_for(config, version, metrics))
+    sm = clients.sagemaker
+    with aws_errors():
+        arn = sm.create_model_package(
+            ModelPackageGroupName=group,
+            ModelPackageDescription=f"{config.project.name}-{config.project.environment} model {version}",
+            InferenceSpecification={
+                "Containers": [container],
+                "SupportedContentTypes": ["application/json"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+            ModelApprovalStatus="PendingManualApproval",
+            CustomerMetadataProperties=meta,
+        )["ModelPackageArn"]
+        if not result.passed:
+            # CreateModelPackage takes no ApprovalDescription: the reason is set by the update.
+            sm.update_model_package(
+                ModelPackageArn=arn,
+                ModelApprovalStatus="Rejected",
+                ApprovalDescription=result.summary()[:MAX_DESCRIPTION],
+                CustomerMetadataProperties=meta,
+            )
+        package = _package(sm.describe_model_package(ModelPackageName=arn))
+    return Registered(package, result)
+
+
+def set_status(clients: Clients, config: PlatformConfig, version: str, status: str, description: str, *, deprecate: bool = False) -> Package:
+    """Approve, reject or deprecate the version's package (ApprovalDescription says who/why)."""
+    if status not in APPROVAL_STATUSES:
+        raise ValueError(status)
+    group = group_name(config)
+    package = find(clients, group, version)
+    if package is None:
+        raise RegistryError(f"version {version} is not registered in {group}: run mlinfra models register {version}")
+    sm = clients.sagemaker
+    with aws_errors():
+        sm.update_model_package(
+            ModelPackageArn=package.arn,
+            ModelApprovalStatus=status,
+            ApprovalDescription=description[:MAX_DESCRIPTION],
+            # Sent again, unchanged (plus the lifecycle mark): AWS merges these keys, moto 5.2 replaces
+            # the whole map with what the update carries; sending it keeps both right.
+            CustomerMetadataProperties=_metadata(version, package.metrics, deprecated=deprecate or package.deprecated),
+        )
+        return _package(sm.describe_model_package(ModelPackageName=package.arn))
