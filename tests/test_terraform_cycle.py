@@ -138,6 +138,25 @@ BREAKAGES = {
         "",
         ["Add a provider named aws.us_east_1 to the providers map for module.edge in the root module."],
     ),
+    # SageMaker's own rules, from botocore's model (the stand-in's ValidateResourceConfig):
+    "sagemaker-instance-type": (
+        "modules/endpoint_inference/main.tf",
+        'instance_type          = "ml.g4dn.xlarge"',
+        'instance_type          = "ml.g4dn.xlarg"',
+        ["Invalid ProductionVariant.InstanceType", "'ml.g4dn.xlarg' is not a value SageMaker accepts", "did you mean ml.g4dn.xlarge"],
+    ),
+    "sagemaker-serverless-memory": (
+        "modules/endpoint_serverless/main.tf",
+        "memory_size_in_mb = 4096",
+        "memory_size_in_mb = 8192",
+        ["Invalid ProductionVariantServerlessConfig.MemorySizeInMB", "8192 is outside SageMaker's range 1024 to 6144", 'on modules/endpoint_serverless/main.tf line'],
+    ),
+    "sagemaker-sampling-percentage": (
+        "modules/endpoint_inference/main.tf",
+        "initial_sampling_percentage = 100",
+        "initial_sampling_percentage = 101",
+        ["Invalid DataCaptureConfig.InitialSamplingPercentage", "101 is outside SageMaker's range 0 to 100"],
+    ),
 }
 # Terraform finds a missing provider configuration already at init; everything else at validate.
 FAILING_STEP = {"missing-provider-alias": "init"}

@@ -6,7 +6,9 @@ The real providers cannot be downloaded here.  The stand-in speaks Terraform's p
 ``init``, ``validate``, ``plan``, ``apply`` and ``destroy`` a rendered tree offline.
 
 :func:`install` writes a filesystem mirror (unpacked layout) holding a launcher script per provider,
-and a CLI configuration whose only installation source is that mirror.
+and a CLI configuration whose only installation source is that mirror.  For ``aws_sagemaker_*``
+resources, ValidateResourceConfig also enforces botocore's enums, ranges and patterns
+(sagemaker_rules.py), so a value SageMaker would reject fails at ``validate``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from . import sagemaker_rules
 from .schema import PROVIDERS
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -23,13 +26,15 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 def install(dest: Path) -> Path:
     """Create ``dest/mirror`` and ``dest/terraformrc``; return the CLI config's path."""
     mirror = dest / "mirror"
+    dest.mkdir(parents=True, exist_ok=True)
+    rules = sagemaker_rules.extract(dest / "sagemaker-rules.json")
     for name, (_, version) in PROVIDERS.items():
         folder = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
         folder.mkdir(parents=True, exist_ok=True)
         launcher = folder / f"terraform-provider-{name}_v{version}"
         launcher.write_text(
             "#!/bin/sh\n"
-            f"PYTHONPATH={shlex.quote(str(REPO_ROOT))} exec {shlex.quote(sys.executable)} -m tests.support.standin {name}\n"
+            f"STANDIN_SAGEMAKER_RULES={shlex.quote(str(rules))} PYTHONPATH={shlex.quote(str(REPO_ROOT))} exec {shlex.quote(sys.executable)} -m tests.support.standin {name}\n"
         )
         launcher.chmod(0o755)
     rc = dest / "terraformrc"

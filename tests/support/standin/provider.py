@@ -26,11 +26,13 @@ from typing import Any
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
-from . import fakes
+from . import fakes, sagemaker_rules
 from .cty import UNKNOWN, Dyn, decode_json, decode_msgpack, encode_msgpack, has_unknown, plain
 from .schema import Block, ProviderSchema, load, to_proto
 
-# Attributes whose change the real provider cannot apply in place (ForceNew), per resource type.
+# Attributes whose change the real provider cannot apply in place (ForceNew), per resource type; the
+# obvious ones only (names, identities, immutable SageMaker objects), enough for a plan that replaces.
+NAME_UPDATABLE = {"aws_api_gateway_rest_api", "aws_api_gateway_usage_plan", "aws_api_gateway_api_key", "aws_cloudfront_distribution"}
 FORCE_NEW = {
     "*": ("name", "name_prefix"),
     "aws_sagemaker_model": ("execution_role_arn", "primary_container", "container", "vpc_config"),
@@ -118,7 +120,16 @@ class StandinProvider(rpc.ProviderServicer):
 
     @_guarded
     def ValidateResourceConfig(self, request, context):
-        return pb.ValidateResourceConfig.Response()
+        rules = os.environ.get("STANDIN_SAGEMAKER_RULES")
+        if not rules or request.type_name not in sagemaker_rules.ROOTS:
+            return pb.ValidateResourceConfig.Response()
+        config = _decode(request.config, self._resource(request.type_name).type())
+        return pb.ValidateResourceConfig.Response(
+            diagnostics=[
+                pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail, attribute=_attribute_path(path))
+                for path, summary, detail in sagemaker_rules.errors(rules, request.type_name, config)
+            ]
+        )
 
     @_guarded
     def ValidateDataResourceConfig(self, request, context):
@@ -182,7 +193,7 @@ class StandinProvider(rpc.ProviderServicer):
             planned = self._plan_hook(request.type_name, planned)
         else:
             planned = proposed
-            force = FORCE_NEW["*"] + FORCE_NEW.get(request.type_name, ())
+            force = (() if request.type_name in NAME_UPDATABLE else FORCE_NEW["*"]) + FORCE_NEW.get(request.type_name, ())
             for attr in force:
                 if attr in t[1] and plain(prior.get(attr)) != plain(planned.get(attr)):
                     replace.append(pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=attr)]))
@@ -306,6 +317,18 @@ class StandinProvider(rpc.ProviderServicer):
             case "archive_file":
                 state.update(build_archive(config))
         return {k: v for k, v in state.items() if k in config}
+
+
+def _attribute_path(path: list) -> Any:
+    steps = []
+    for step in path:
+        if isinstance(step, tuple):  # ("key", map key)
+            steps.append(pb.AttributePath.Step(element_key_string=step[1]))
+        elif isinstance(step, int):
+            steps.append(pb.AttributePath.Step(element_key_int=step))
+        else:
+            steps.append(pb.AttributePath.Step(attribute_name=step))
+    return pb.AttributePath(steps=steps)
 
 
 def _computed_only(block: Block) -> set[str]:
