@@ -206,16 +206,20 @@ def test_seed_security(platform: dict) -> None:
     assert all(pab[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
     sse = bucket["aws_s3_bucket_server_side_encryption_configuration.this"]["rule"][0]["apply_server_side_encryption_by_default"][0]
     assert s(sse["sse_algorithm"]) == "aws:kms" and sse["kms_master_key_id"] == "${var.kms_key_arn}"
-    policy = blocks(platform["modules/sagemaker_role"]["main.tf"], "data")["aws_iam_policy_document.permissions"]
-    statements = {s(st["sid"]): st for st in policy["statement"]}
+    # The role's statements are a typed input of its module: their values are read at the call site.
+    (role,) = [v for m in platform["."]["main.tf"]["module"] for k, v in m.items() if k.strip('"') == "sagemaker_role"]
+    statements = {s(st["sid"]): st for st in role["statements"]}
     # Exactly the two deployed artifacts: never the deprecated 1.0.0 or the staged 2.0.0.
     assert [s(r) for r in statements["ReadModelArtifacts"]["resources"]] == [
-        "arn:${local.partition}:s3:::acme-ml-models/models/v1.1.0/model.tar.gz",
-        "arn:${local.partition}:s3:::acme-ml-models/models/v1.2.0/model.tar.gz",
+        "arn:${data.aws_partition.current.partition}:s3:::acme-ml-models/models/v1.1.0/model.tar.gz",
+        "arn:${data.aws_partition.current.partition}:s3:::acme-ml-models/models/v1.2.0/model.tar.gz",
     ]
-    assert [s(r) for r in statements["WriteDataCapture"]["resources"]] == ["${var.capture_bucket_arn}/inference/*"]
-    assert [s(r) for r in statements["PullModelImages"]["resources"]] == ["arn:${local.partition}:ecr:us-east-1:123456789012:repository/ml-inference"]
-    assert statements["UsePlatformKey"]["resources"] == ["${var.kms_key_arn}"]
+    assert [s(r) for r in statements["WriteDataCapture"]["resources"]] == ["${module.capture_bucket.arn}/inference/*"]
+    assert [s(r) for r in statements["PullModelImages"]["resources"]] == ["arn:${data.aws_partition.current.partition}:ecr:us-east-1:123456789012:repository/ml-inference"]
+    assert statements["UsePlatformKey"]["resources"] == ["${module.kms.key_arn}"]
+    # Inside the module, every statement comes from that input.
+    policy = blocks(platform["modules/sagemaker_role"]["main.tf"], "data")["aws_iam_policy_document.permissions"]
+    assert "statement" not in policy and policy["dynamic"][0]['"statement"']["for_each"] == "${var.statements}"
     wildcard = sorted(sid for sid, st in statements.items() if '"*"' in st["resources"])
     assert wildcard == ["EcrAuthorizationToken", "PublishEndpointMetrics"]  # the two AWS gives no resource for
 

@@ -73,9 +73,9 @@ def test_no_literal_aws_partition_in_derived_arns(rendered_examples: dict[str, P
 
 def test_no_literal_partition_in_ecr_and_managed_policy_arns(rendered_examples: dict[str, Path]) -> None:
     tree = load_tree(rendered_examples["platform"])
-    role = blocks(tree["modules/sagemaker_role"]["main.tf"], "data")["aws_iam_policy_document.permissions"]
-    pull = next(st for st in role["statement"] if s(st["sid"]) == "PullModelImages")
-    assert [s(r) for r in pull["resources"]] == ["arn:${local.partition}:ecr:us-east-1:123456789012:repository/ml-inference"]
+    role = _module_calls(tree)["sagemaker_role"]
+    pull = next(st for st in role["statements"] if s(st["sid"]) == "PullModelImages")
+    assert [s(r) for r in pull["resources"]] == ["arn:${data.aws_partition.current.partition}:ecr:us-east-1:123456789012:repository/ml-inference"]
     attachments = {a: b for a, b in _resources(tree).items() if ":aws_iam_role_policy_attachment." in a}
     assert attachments and all(s(b["policy_arn"]).startswith("arn:${") for b in attachments.values()), attachments
 

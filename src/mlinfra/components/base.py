@@ -97,7 +97,24 @@ class ModuleContext:
     @property
     def depends_on_modules(self) -> set[str]:
         """Keys of the modules whose outputs this one's arguments reference."""
-        return {i.value.expr.split(".")[1] for i in self.inputs.values() if isinstance(i.value, Ref) and i.value.expr.startswith("module.")}
+        found: set[str] = set()
+
+        def visit(value: object) -> None:
+            if isinstance(value, Ref) and value.expr.startswith("module."):
+                found.add(value.expr.split(".")[1])
+            elif isinstance(value, Interp):
+                for part in value.parts:
+                    visit(part)
+            elif isinstance(value, Mapping):
+                for v in value.values():
+                    visit(v)
+            elif isinstance(value, (list, tuple)):
+                for v in value:
+                    visit(v)
+
+        for i in self.inputs.values():
+            visit(i.value)
+        return found
 
     def output(self, name: str) -> Ref:
         assert any(o.name == name for o in self.outputs), f"module {self.key} has no output {name}"
@@ -269,3 +286,32 @@ def variables_in(statements: tuple[Statement, ...] | list[Statement]) -> set[str
         for value in (*st.resources, *(v for _, _, values in st.conditions for v in values), *(i for _, ids in st.principals for i in ids)):
             visit(value)
     return found
+
+
+def statements_type(principals: bool = False) -> str:
+    """The type of a policy's statements as a module input (rendered with ``dynamic "statement"``)."""
+    attributes = {"sid": "string", "actions": "list(string)", "resources": "list(string)"}
+    if principals:
+        attributes["principals"] = "list(" + object_type(type="string", identifiers="list(string)") + ")"
+    attributes["conditions"] = "list(" + object_type(test="string", variable="string", values="list(string)") + ")"
+    return "list(" + object_type(**attributes) + ")"
+
+
+def statement_object(st: Statement, at_call: Mapping[str, Ref] | None = None, principals: bool = False) -> dict[str, object]:
+    """One statement as a typed object of the call site; ``at_call`` replaces the module's own names
+    (``var.kms_key_arn``) by what the root passes for them (``module.kms.key_arn``)."""
+    assert principals or not st.principals, "an identity policy names no principals"
+    names = at_call or {}
+
+    def value(v: object) -> object:
+        if isinstance(v, Ref):
+            return names.get(v.expr, v)
+        if isinstance(v, Interp):
+            return Interp(*(value(p) if isinstance(p, Ref) else p for p in v.parts))
+        return v
+
+    out: dict[str, object] = {"sid": st.sid, "actions": list(st.actions), "resources": [value(r) for r in st.resources]}
+    if principals:
+        out["principals"] = [{"type": t, "identifiers": [value(i) for i in ids]} for t, ids in st.principals]
+    out["conditions"] = [{"test": t, "variable": var, "values": [value(v) for v in values]} for t, var, values in st.conditions]
+    return out

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan.build import kms_plan
 from ..plan.model import KmsPlan
-from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, statement_object, statements_type
 
 
 class Kms(Component):
@@ -33,9 +33,13 @@ class Kms(Component):
                 inputs={
                     "alias": Input(part.alias, "Alias of the key (alias/...)."),
                     "description": Input(part.description, "Description of the key: what it encrypts."),
+                    "service_statements": Input(
+                        [statement_object(st, principals=True) for st in sinks.key_policy],
+                        "Key policy statements of the AWS services that encrypt with the key themselves (beside the account's).",
+                        statements_type(principals=True),
+                    ),
                 },
                 outputs=(),
-                values={"statements": tuple(sinks.key_policy)},
             )
         ]
 

@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan.build import role_plan
 from ..plan.model import RolePlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, variables_in
+from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, statement_object, statements_type, variables_in
+
+# The statements' values at the call site: what contributors wrote as the module's own names.
+_ROOT_NAMES = {"local.partition": "data.aws_partition.current.partition", "local.account_id": "data.aws_caller_identity.current.account_id"}
 
 
 class SagemakerRole(Component):
@@ -25,11 +28,18 @@ class SagemakerRole(Component):
 
     def modules(self, part: RolePlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         statements = tuple(sinks.roles.get("sagemaker", ()))
-        inputs = {"kms_key_arn": wire.need("kms.key_arn")}
+        wired = {"var.kms_key_arn": wire.ref("kms.key_arn")}
         if "capture_bucket_arn" in variables_in(statements):
-            inputs["capture_bucket_arn"] = wire.need(
-                "capture_bucket.arn", "ARN of the data capture bucket; the role may write only below each endpoint's capture prefix."
+            wired["var.capture_bucket_arn"] = wire.ref("capture_bucket.arn")
+        at_call = {**{k: Ref(v) for k, v in _ROOT_NAMES.items()}, **wired}
+        inputs = {
+            "statements": Input(
+                [statement_object(st, at_call) for st in statements],
+                "Statements of the role's permissions policy (least privilege: each names the artifacts, images, "
+                "capture prefixes, log groups and key the endpoints use).",
+                statements_type(),
             )
+        }
         return [
             ModuleContext(
                 key="sagemaker_role",
@@ -37,7 +47,7 @@ class SagemakerRole(Component):
                 summary="The SageMaker execution role, granted exactly the model artifacts, images, capture prefixes and key it needs.",
                 inputs=inputs,
                 outputs=(),
-                values={"role": part, "statements": statements},
+                values={"role": part},
             )
         ]
 
