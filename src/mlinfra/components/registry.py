@@ -45,7 +45,7 @@ class Registry(Component):
             "bucket": Input({"noncurrent_days": part.noncurrent_days}, "The models bucket: days a replaced model artifact stays recoverable.", _BUCKET_TYPE),
             "repository": Input(
                 {"name": part.repository, "image_retention": part.image_retention, "untagged_days": part.untagged_days},
-                "The ECR repository: its name, the tagged images kept and the days untagged images are.",
+                "The ECR repository: its name, the tagged images it keeps and the days it keeps untagged ones.",
                 _REPOSITORY_TYPE,
             ),
             "model_package_group": Input({"name": part.group_name, "description": part.group_description}, "The SageMaker model package group.", _GROUP_TYPE),
