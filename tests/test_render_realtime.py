@@ -174,7 +174,7 @@ def test_cache_results_and_network(tree: dict) -> None:
     network = call(tree, "network")
     assert s(network["vpc_id"]) == "vpc-0a1b2c3d4e5f60718" and s(network["security_group_name"]) == "mlinfra-prod-preprocessing"
     kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
-    assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers", "CloudWatchLogsEncrypt"]
+    assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers", "EcrEncryptsRepositories", "CloudWatchLogsEncrypt"]
 
 
 def test_lambda_package_is_in_the_tree(rendered_examples: dict[str, Path]) -> None:
