@@ -107,6 +107,7 @@ def test_root_module(platform: dict) -> None:
     assert [m.strip('"') for m in modules] == [
         "kms",
         "capture_bucket",
+        "registry",
         "sagemaker_role",
         "endpoint_inference",
         "endpoint_serverless",

@@ -176,7 +176,7 @@ def test_cache_results_and_network(tree: dict) -> None:
     kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
     assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers"]
     assert kms_policy["dynamic"][0]['"statement"']["for_each"] == "${var.service_statements}"
-    assert [s(st["sid"]) for st in call(tree, "kms")["service_statements"]] == ["CloudWatchLogsEncrypt"]
+    assert [s(st["sid"]) for st in call(tree, "kms")["service_statements"]] == ["EcrEncryptsRepositories", "CloudWatchLogsEncrypt"]
 
 
 def test_lambda_package_is_in_the_tree(rendered_examples: dict[str, Path]) -> None:

@@ -32,6 +32,9 @@ __all__ = [
     "hashed_name",
     "ident",
     "lambda_role_name",
+    "ecr_repository_name",
+    "model_package_group_name",
+    "models_bucket_prefix",
     "model_content",
     "partition_of",
     "request_model_name",
@@ -87,6 +90,24 @@ def endpoint_name(prefix: str, endpoint: str) -> str:
 def execution_role_name(prefix: str) -> str:
     """The SageMaker execution role shared by every endpoint."""
     return f"{prefix}-sagemaker-execution"
+
+
+def model_package_group_name(prefix: str, configured: str | None) -> str:
+    """The SageMaker model package group: ``registry.model_package_group``, else ``<project>-<environment>``.
+
+    One source for the rendered group and for ``mlinfra models ...``, which must address the same group.
+    """
+    return configured or prefix
+
+
+def models_bucket_prefix(prefix: str) -> str:
+    """The models bucket's default name before the account ID (which makes it globally unique)."""
+    return f"{prefix}-models-"
+
+
+def ecr_repository_name(prefix: str, configured: str | None) -> str:
+    """The registry's ECR repository: ``registry.ecr_repository``, else ``<project>-<environment>``."""
+    return configured or prefix
 
 
 def function_name(prefix: str, key: str) -> str:

@@ -17,6 +17,7 @@ from .endpoint import Endpoint
 from .kms import Kms
 from .network import Network
 from .preprocessing import Preprocessing
+from .registry import Registry
 from .results import Results
 from .sagemaker_role import SagemakerRole
 
@@ -24,6 +25,7 @@ REGISTRY: tuple[Component, ...] = (
     Kms(),
     Endpoint(),
     CaptureBucket(),
+    Registry(),
     SagemakerRole(),
     Network(),
     Cache(),

@@ -1,6 +1,9 @@
 """The ``registry`` section: the SageMaker model package group, its quality gate, and approval.
 
     registry:
+      models_bucket: acme-prod-models   # default <project>-<environment>-models-<account ID>
+      ecr_repository: acme/inference    # default <project>-<environment>
+      image_retention: 20               # tagged images kept in the repository (default 10)
       require_approval: true          # deploy / promote refuse traffic to a version whose package is not Approved
       quality_gate:
         thresholds:                   # metric: "OP NUMBER"; OP is one of >= > <= <
@@ -27,6 +30,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$", max_length=64)]
 # SageMaker model package group names: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
 GroupName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", max_length=63)]
+# S3 bucket names (no dots: virtual-host TLS fails on them) and ECR repository names.
+BucketName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length=3, max_length=63)]
+RepositoryName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", min_length=2, max_length=256)]
 Operator = Literal[">=", ">", "<=", "<"]
 _THRESHOLD = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
 
@@ -75,8 +81,12 @@ class QualityGate(_Strict):
 
 
 class Registry(_Strict):
-    """The model registry: a SageMaker model package group (default ``<project>-<environment>``)."""
+    """The model registry: a SageMaker model package group (default ``<project>-<environment>``), the
+    models bucket and the ECR repository of the model images."""
 
     model_package_group: GroupName | None = None
+    models_bucket: BucketName | None = None
+    ecr_repository: RepositoryName | None = None
+    image_retention: Annotated[int, Field(ge=1, le=1000)] = 10
     require_approval: bool = False
     quality_gate: QualityGate = QualityGate()

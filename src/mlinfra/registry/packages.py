@@ -21,6 +21,7 @@ from typing import Any
 from ..config.model import PlatformConfig
 from ..config.registry_model import QualityGate
 from ..errors import MlinfraError
+from ..naming import model_package_group_name
 from ..ops.aws import AwsError, Clients, aws_errors
 from .gate import GateResult, evaluate
 
@@ -58,10 +59,9 @@ class Package:
 
 
 def group_name(config: PlatformConfig) -> str:
+    """The group the Terraform renders (:func:`mlinfra.naming.model_package_group_name`)."""
     registry = config.registry
-    if registry is not None and registry.model_package_group:
-        return registry.model_package_group
-    return f"{config.project.name}-{config.project.environment}"
+    return model_package_group_name(f"{config.project.name}-{config.project.environment}", registry.model_package_group if registry is not None else None)
 
 
 def gate_of(config: PlatformConfig) -> QualityGate:

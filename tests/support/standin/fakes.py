@@ -45,7 +45,7 @@ SERVICES = {
 GLOBAL_SERVICES = {"iam", "route53", "cloudfront", "s3"}  # no region in their ARNs
 
 # The attribute that names an object of a type, where it is not `name`.
-NAME_ATTRS = ("name", "function_name", "bucket", "alarm_name", "replication_group_id", "role", "table_name", "domain_name")
+NAME_ATTRS = ("name", "function_name", "bucket", "alarm_name", "replication_group_id", "role", "table_name", "domain_name", "model_package_group_name")
 
 # CloudFront's and API Gateway's fixed hosted zones (Route 53 alias targets).
 CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"

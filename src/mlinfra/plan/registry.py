@@ -1,0 +1,75 @@
+"""The registry's plan: the models bucket, the ECR repository of the model images and the SageMaker
+model package group, named by :mod:`mlinfra.naming` (the ``mlinfra models`` commands use the same names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config.model import PlatformConfig
+from ..expr import Interp, Ref
+from ..naming import ecr_repository_name, model_package_group_name, models_bucket_prefix
+from .model import Statement
+
+#: Days an untagged image (a layer left behind by a re-push or a failed build) is kept.
+UNTAGGED_IMAGE_DAYS = 7
+#: Days a replaced or deleted model artifact stays recoverable in the versioned bucket.
+NONCURRENT_MODEL_DAYS = 90
+
+
+@dataclass(frozen=True)
+class RegistryPlan:
+    # Exactly one of bucket_name (configured) and bucket_prefix (the account ID follows at apply time).
+    bucket_name: str | None
+    bucket_prefix: str | None
+    noncurrent_days: int
+    repository: str
+    image_retention: int
+    untagged_days: int
+    group_name: str
+    group_description: str
+    region: str
+
+    @property
+    def role_statements(self) -> tuple[Statement, ...]:
+        """What the SageMaker execution role needs: the models' artifacts and images, exact ARNs."""
+        partition, account = Ref("local.partition"), Ref("local.account_id")
+        bucket = Interp("arn:", partition, f":s3:::{self.bucket_name}/*") if self.bucket_name else Interp("arn:", partition, f":s3:::{self.bucket_prefix}", account, "/*")
+        return (
+            Statement("ReadRegistryModels", ("s3:GetObject",), (bucket,)),
+            Statement(
+                "PullRegistryImages",
+                ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+                (Interp("arn:", partition, f":ecr:{self.region}:", account, f":repository/{self.repository}"),),
+            ),
+        )
+
+    @property
+    def key_policy(self) -> Statement:
+        """ECR encrypts a repository's layers through grants it creates on the key at CreateRepository."""
+        account = Ref("data.aws_caller_identity.current.account_id")
+        return Statement(
+            "EcrEncryptsRepositories",
+            ("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:RetireGrant"),
+            ("*",),
+            (("StringEquals", "kms:CallerAccount", (account,)), ("StringEquals", "kms:ViaService", (f"ecr.{self.region}.amazonaws.com",))),
+            comment="As the AWS managed aws/ecr key: principals of this account, only through ECR in this region (its grants).",
+            principals=(("AWS", ("*",)),),
+        )
+
+
+def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
+    r = config.registry
+    if r is None:
+        return None
+    group = model_package_group_name(prefix, r.model_package_group)
+    return RegistryPlan(
+        bucket_name=r.models_bucket,
+        bucket_prefix=None if r.models_bucket else models_bucket_prefix(prefix),
+        noncurrent_days=NONCURRENT_MODEL_DAYS,
+        repository=ecr_repository_name(prefix, r.ecr_repository),
+        image_retention=r.image_retention,
+        untagged_days=UNTAGGED_IMAGE_DAYS,
+        group_name=group,
+        group_description=f"mlinfra {prefix}: versions of the platform's models (mlinfra models register)",
+        region=config.project.region,
+    )
