@@ -53,7 +53,13 @@ def literal(value: object) -> object:
     return value
 
 
+# The execution role's and the key policy's contributed statements are typed arguments at the call site.
+CALL_STATEMENTS = {("sagemaker_role", "permissions"): "statements", ("kms", "key"): "service_statements"}
+
+
 def statements(tree: dict, module: str, doc: str) -> dict[str, dict]:
+    if (module, doc) in CALL_STATEMENTS:
+        return {s(st["sid"]): st for st in call(tree, module)[CALL_STATEMENTS[module, doc]]}
     data = blocks(tree[f"modules/{module}"]["main.tf"], "data")
     return {s(st["sid"]): st for st in data[f"aws_iam_policy_document.{doc}"]["statement"]}
 
@@ -81,8 +87,8 @@ def test_defaults_name_everything_after_the_project(tmp_path: Path) -> None:
     # The role reads exactly the default bucket's objects and pulls exactly the default repository.
     role = statements(tree, "sagemaker_role", "permissions")
     assert literal(role["ReadRegistryModels"]["actions"]) == ["s3:GetObject"]
-    assert literal(role["ReadRegistryModels"]["resources"]) == ["arn:${local.partition}:s3:::shop-dev-models-${local.account_id}/*"]
-    assert literal(role["PullRegistryImages"]["resources"]) == ["arn:${local.partition}:ecr:us-west-2:${local.account_id}:repository/shop-dev"]
+    assert literal(role["ReadRegistryModels"]["resources"]) == ["arn:${data.aws_partition.current.partition}:s3:::shop-dev-models-${data.aws_caller_identity.current.account_id}/*"]
+    assert literal(role["PullRegistryImages"]["resources"]) == ["arn:${data.aws_partition.current.partition}:ecr:us-west-2:${data.aws_caller_identity.current.account_id}:repository/shop-dev"]
     assert literal(role["PullRegistryImages"]["actions"]) == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
 
@@ -97,8 +103,8 @@ def test_configured_names_and_retention_reach_the_call(tmp_path: Path) -> None:
     r = blocks(main, "resource")
     assert r["aws_s3_bucket.this"]["bucket"] == "${var.bucket_name}"
     role = statements(tree, "sagemaker_role", "permissions")
-    assert literal(role["ReadRegistryModels"]["resources"]) == ["arn:${local.partition}:s3:::acme-churn-models/*"]
-    assert literal(role["PullRegistryImages"]["resources"]) == ["arn:${local.partition}:ecr:eu-west-1:${local.account_id}:repository/churn/scoring"]
+    assert literal(role["ReadRegistryModels"]["resources"]) == ["arn:${data.aws_partition.current.partition}:s3:::acme-churn-models/*"]
+    assert literal(role["PullRegistryImages"]["resources"]) == ["arn:${data.aws_partition.current.partition}:ecr:eu-west-1:${data.aws_caller_identity.current.account_id}:repository/churn/scoring"]
 
 
 def test_bucket_repository_and_group_resources(tmp_path: Path) -> None:
@@ -135,7 +141,7 @@ def test_key_policy_lets_ecr_use_the_key_through_grants(tmp_path: Path) -> None:
     st = statements(tree, "kms", "key")["EcrEncryptsRepositories"]
     assert {"kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"} <= set(literal(st["actions"]))
     assert literal(st["principals"]) == [{"type": "AWS", "identifiers": ["*"]}]
-    conditions = {s(c["variable"]): (s(c["test"]), literal(c["values"])) for c in st["condition"]}
+    conditions = {s(c["variable"]): (s(c["test"]), literal(c["values"])) for c in st["conditions"]}
     assert conditions == {"kms:ViaService": ("StringEquals", ["ecr.eu-west-1.amazonaws.com"]), "kms:CallerAccount": ("StringEquals", ["${data.aws_caller_identity.current.account_id}"])}
 
 
