@@ -97,7 +97,22 @@ class ModuleContext:
     @property
     def depends_on_modules(self) -> set[str]:
         """Keys of the modules whose outputs this one's arguments reference."""
-        return {i.value.expr.split(".")[1] for i in self.inputs.values() if isinstance(i.value, Ref) and i.value.expr.startswith("module.")}
+        found: set[str] = set()
+
+        def visit(value: object) -> None:  # references may sit inside an object input (the cache's network)
+            if isinstance(value, Ref):
+                if value.expr.startswith("module."):
+                    found.add(value.expr.split(".")[1])
+            elif isinstance(value, dict):
+                for v in value.values():
+                    visit(v)
+            elif isinstance(value, (list, tuple)):
+                for v in value:
+                    visit(v)
+
+        for i in self.inputs.values():
+            visit(i.value)
+        return found
 
     def output(self, name: str) -> Ref:
         assert any(o.name == name for o in self.outputs), f"module {self.key} has no output {name}"
@@ -139,16 +154,36 @@ class ProviderConfig:
 
 
 @dataclass
+class VpcEndpoints:
+    """Interface VPC endpoints (``"sagemaker.runtime"``) the components need, and who asked for each.
+
+    Two contributions of one service make one endpoint; the network module creates them in a VPC it
+    creates (in an existing VPC only those its config lists).
+    """
+
+    services: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, service: str, by: str) -> None:
+        self.services.setdefault(service, set()).add(by)
+
+    def requested(self) -> dict[str, tuple[str, ...]]:
+        """Service → the components that need it, both sorted."""
+        return {s: tuple(sorted(by)) for s, by in sorted(self.services.items())}
+
+
+@dataclass
 class Sinks:
     """Statements components add to places they do not own, collected before any module is laid out.
 
     - ``key_policy``: statements of the platform KMS key's policy (services that encrypt with it);
-    - ``roles``: statements by role (``"sagemaker"``: the SageMaker execution role).
+    - ``roles``: statements by role (``"sagemaker"``: the SageMaker execution role);
+    - ``vpc_endpoints``: interface VPC endpoints the components need (:class:`VpcEndpoints`).
     Identical statements from two contributors are kept once.
     """
 
     key_policy: list[Statement] = field(default_factory=list)
     roles: dict[str, list[Statement]] = field(default_factory=dict)
+    vpc_endpoints: VpcEndpoints = field(default_factory=VpcEndpoints)
 
     def add_key_policy(self, st: Statement) -> None:
         if st not in self.key_policy:
