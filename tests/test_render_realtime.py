@@ -159,7 +159,9 @@ def test_cache_results_and_network(tree: dict) -> None:
     settings = call(tree, "cache")["cache"]
     assert settings["num_cache_clusters"] == 2 and settings["automatic_failover"] is True
     assert s(settings["engine_version"]) == "7.1" and s(settings["parameter_group_name"]) == "default.redis7"
-    assert settings["port"] == 6379 and settings["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
+    # The platform's VPC is created (tests/test_network.py): the cache sits in its subnets.
+    assert settings["port"] == 6379 and settings["subnet_ids"] == "${module.network.private_subnet_ids}"
+    assert settings["vpc_id"] == "${module.network.vpc_id}"
     ingress = cache["aws_vpc_security_group_ingress_rule.from_clients"]
     assert ingress["referenced_security_group_id"] == "${var.clients_security_group_id}" and ingress["from_port"] == "${var.cache.port}"
     assert cache["aws_secretsmanager_secret_version.auth"]["secret_string"] == "${random_password.auth.result}"
@@ -172,7 +174,7 @@ def test_cache_results_and_network(tree: dict) -> None:
     assert s(results["table_name"]) == "mlinfra-prod-predictions" and s(results["ttl_attribute"]) == "expires_at"
     assert results["point_in_time_recovery"] is True
     network = call(tree, "network")
-    assert s(network["vpc_id"]) == "vpc-0a1b2c3d4e5f60718" and s(network["security_group_name"]) == "mlinfra-prod-preprocessing"
+    assert s(network["vpc"]["cidr"]) == "10.0.0.0/16" and s(network["security_group_name"]) == "mlinfra-prod-preprocessing"
     kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
     assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers"]
     assert kms_policy["dynamic"][0]['"statement"']["for_each"] == "${var.service_statements}"

@@ -156,16 +156,36 @@ class ProviderConfig:
 
 
 @dataclass
+class VpcEndpoints:
+    """Interface VPC endpoints (``"sagemaker.runtime"``) the components need, and who asked for each.
+
+    Two contributions of one service make one endpoint; the network module creates them in a VPC it
+    creates (in an existing VPC only those its config lists).
+    """
+
+    services: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, service: str, by: str) -> None:
+        self.services.setdefault(service, set()).add(by)
+
+    def requested(self) -> dict[str, tuple[str, ...]]:
+        """Service → the components that need it, both sorted."""
+        return {s: tuple(sorted(by)) for s, by in sorted(self.services.items())}
+
+
+@dataclass
 class Sinks:
     """Statements components add to places they do not own, collected before any module is laid out.
 
     - ``key_policy``: statements of the platform KMS key's policy (services that encrypt with it);
-    - ``roles``: statements by role (``"sagemaker"``: the SageMaker execution role).
+    - ``roles``: statements by role (``"sagemaker"``: the SageMaker execution role);
+    - ``vpc_endpoints``: interface VPC endpoints the components need (:class:`VpcEndpoints`).
     Identical statements from two contributors are kept once.
     """
 
     key_policy: list[Statement] = field(default_factory=list)
     roles: dict[str, list[Statement]] = field(default_factory=dict)
+    vpc_endpoints: VpcEndpoints = field(default_factory=VpcEndpoints)
 
     def add_key_policy(self, st: Statement) -> None:
         if st not in self.key_policy:

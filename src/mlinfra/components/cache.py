@@ -57,6 +57,9 @@ class Cache(Component):
             "security_group_name": part.security_group_name,
             "secret_name": part.secret_name,
         }
+        if wire.has("network.vpc_id"):  # a VPC mlinfra creates: its IDs are known after apply
+            settings["vpc_id"] = wire.ref("network.vpc_id")
+            settings["subnet_ids"] = wire.ref("network.private_subnet_ids")
         inputs = {
             "kms_key_arn": wire.need("kms.key_arn"),
             "cache": Input(settings, "The replication group (automatic failover and Multi-AZ need a replica), its network and its AUTH secret.", _CACHE_TYPE),

@@ -42,6 +42,12 @@ class Preprocessing(Component):
     def contribute(self, part: PreprocessingPlan, sinks: Sinks) -> None:
         for st in part.key_policy:
             sinks.add_key_policy(st)
+        if part.in_vpc:
+            # What the functions call from their subnets (DynamoDB goes through its gateway endpoint; logs and
+            # EMF metrics leave through the Lambda service, not the function's network interfaces).
+            sinks.vpc_endpoints.add("sagemaker.runtime", by=self.name)
+            if any("secretsmanager:GetSecretValue" in st.actions for st in part.statements):
+                sinks.vpc_endpoints.add("secretsmanager", by=self.name)  # the cache's AUTH token
 
     def exports(self, part: PreprocessingPlan) -> list[Export]:
         return [
@@ -60,7 +66,10 @@ class Preprocessing(Component):
             "functions": Input({f.key: _function(f) for f in part.functions}, "The functions, by route key: one Lambda, role, policy and log group each.", _FUNCTION_TYPE),
         }
         if part.in_vpc:
-            inputs["subnet_ids"] = Input(list(part.subnet_ids), "Private subnets the functions run in.", "list(string)")
+            if wire.has("network.private_subnet_ids"):  # a VPC mlinfra creates
+                inputs["subnet_ids"] = wire.need("network.private_subnet_ids", "Private subnets the functions run in.", "list(string)")
+            else:
+                inputs["subnet_ids"] = Input(list(part.subnet_ids), "Private subnets the functions run in.", "list(string)")
         if wire.has("network.lambda_security_group_id"):
             inputs["security_group_id"] = wire.need("network.lambda_security_group_id", "Security group of the Lambdas.")
         if wire.has("cache.primary_endpoint"):

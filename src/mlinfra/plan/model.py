@@ -260,10 +260,36 @@ class PlatformPlan:
 
 
 @dataclass(frozen=True)
+class SubnetPlan:
+    cidr: str
+    zone_index: int  # index into the region's available Availability Zones
+    name: str
+
+
+@dataclass(frozen=True)
+class VpcPlan:
+    """A VPC mlinfra creates: private subnets only, AWS APIs through VPC endpoints."""
+
+    name: str
+    cidr: str
+    subnets: tuple[SubnetPlan, ...]
+    route_table_name: str
+    flow_log_group: str | None  # None: no flow logs
+    flow_log_retention_days: int
+    flow_log_role_name: str
+    gateway_endpoints: tuple[tuple[str, str], ...]  # (service, service name): s3, dynamodb
+
+
+@dataclass(frozen=True)
 class NetworkPlan:
-    vpc_id: str
-    subnet_ids: tuple[str, ...]
-    security_group_name: str
+    vpc_id: str | None  # the existing VPC; None when ``vpc`` is created
+    subnet_ids: tuple[str, ...]  # the existing private subnets; () when ``vpc`` is created
+    security_group_name: str | None  # the preprocessing Lambdas' security group; None without Lambdas
+    vpc: VpcPlan | None = None
+    region: str = ""
+    endpoints_security_group_name: str = ""
+    #: Interface endpoints the config asks for (beyond the components' contributions).
+    interface_endpoints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -63,10 +63,9 @@ def lambda_sources() -> dict[str, str]:
 
 
 def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
-    n = config.network
-    if n is None:
-        return None
-    return NetworkPlan(vpc_id=n.vpc_id, subnet_ids=tuple(n.private_subnet_ids), security_group_name=f"{prefix}-preprocessing")
+    from .network import network_plan as plan  # the created VPC's plan lives with the endpoint naming
+
+    return plan(config, prefix)
 
 
 def cache_plan(config: PlatformConfig, prefix: str) -> CachePlan | None:
@@ -85,8 +84,8 @@ def cache_plan(config: PlatformConfig, prefix: str) -> CachePlan | None:
         subnet_group_name=f"{prefix}-cache",
         security_group_name=f"{prefix}-cache",
         secret_name=f"{prefix}/cache-auth-token",
-        subnet_ids=tuple(n.private_subnet_ids),
-        vpc_id=n.vpc_id,
+        subnet_ids=tuple(n.private_subnet_ids or ()),
+        vpc_id=n.vpc_id or "",
     )
 
 
@@ -192,7 +191,7 @@ def preprocessing_plan(
         statements=tuple(statements),
         dlq_name=f"{prefix}-preprocessing-dlq",
         in_vpc=config.network is not None,
-        subnet_ids=tuple(config.network.private_subnet_ids) if config.network else (),
+        subnet_ids=tuple(config.network.private_subnet_ids or ()) if config.network else (),
         package=dict(sorted(package.items())),
         key_policy=(logs_key_statement(region),),
     )

@@ -1,0 +1,200 @@
+"""The network: a created VPC (private subnets, endpoints, flow logs, no internet path) or an existing
+one; interface endpoints contributed by the components; the config's network rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlinfra.components.base import VpcEndpoints
+from mlinfra.config import load_config
+from mlinfra.pipeline import render_project
+from mlinfra.plan.network import endpoint_service_name
+from mlinfra.write import write_tree
+from tests.conftest import copy_examples
+from tests.support.hcl_checks import hygiene_errors, load_tree
+from tests.test_config_invalid import assert_error_line, assert_no_traceback, cli, line_of, snapshot
+from tests.test_render import blocks, s
+
+
+def res(tree: dict, module: str, kind: str = "resource") -> dict[str, dict]:
+    return blocks(tree[f"modules/{module}"]["main.tf"], kind)
+
+
+def call(tree: dict, module: str) -> dict:
+    return next(body for m in tree["."]["main.tf"]["module"] for name, body in m.items() if name.strip('"') == module)
+
+
+def every_resource_type(tree: dict) -> set[str]:
+    return {key.split(".")[0] for files in tree.values() for parsed in files.values() for key in blocks(parsed, "resource")}
+
+
+NETWORK = """network:
+  create:
+    cidr: 10.0.0.0/16
+    private_subnets: [10.0.1.0/24, 10.0.2.0/24]
+"""
+EXISTING = """network:
+  vpc_id: vpc-0a1b2c3d4e5f60718
+  private_subnet_ids: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]
+"""
+
+
+def render_edited(tmp_path: Path, old: str, new: str, example: str = "platform") -> Path:
+    config = copy_examples(tmp_path / "cfg") if example == "platform" else copy_examples(tmp_path / "cfg").with_name(f"{example}.yaml")
+    text = config.read_text()
+    assert text.count(old) == 1, old
+    config.write_text(text.replace(old, new))
+    out = tmp_path / "out"
+    write_tree(render_project(load_config(config), config.parent).files, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def platform(rendered_examples: dict[str, Path]) -> dict:
+    return load_tree(rendered_examples["platform"])
+
+
+def test_created_vpc_is_private_with_dns_and_a_closed_default_group(platform: dict) -> None:
+    net = res(platform, "network")
+    vpc = net["aws_vpc.this"]
+    assert vpc["cidr_block"] == "${var.vpc.cidr}" and vpc["enable_dns_support"] is True and vpc["enable_dns_hostnames"] is True
+    default = net["aws_default_security_group.this"]
+    assert "ingress" not in default and "egress" not in default  # no rules: nothing in or out
+    assert not {"aws_internet_gateway", "aws_nat_gateway", "aws_egress_only_internet_gateway", "aws_eip"} & every_resource_type(platform)
+    assert "map_public_ip_on_launch" not in net["aws_subnet.private"]
+    assert net["aws_subnet.private"]["availability_zone"] == "${element(data.aws_availability_zones.available.names, each.value.zone_index)}"
+    args = call(platform, "network")
+    assert args["private_subnets"] == {
+        '"10.0.1.0/24"': {"cidr": '"10.0.1.0/24"', "zone_index": 0, "name": '"mlinfra-prod-private-1"'},
+        '"10.0.2.0/24"': {"cidr": '"10.0.2.0/24"', "zone_index": 1, "name": '"mlinfra-prod-private-2"'},
+    }
+    assert s(args["vpc"]["cidr"]) == "10.0.0.0/16"
+
+
+def test_gateway_and_interface_endpoints(platform: dict) -> None:
+    net = res(platform, "network")
+    args = call(platform, "network")
+    assert {k: s(v) for k, v in args["gateway_endpoints"].items()} == {"dynamodb": "com.amazonaws.us-east-1.dynamodb", "s3": "com.amazonaws.us-east-1.s3"}
+    gateway = net["aws_vpc_endpoint.gateway"]
+    assert s(gateway["vpc_endpoint_type"]) == "Gateway" and gateway["route_table_ids"] == ["${aws_route_table.private.id}"]
+    interface = net["aws_vpc_endpoint.interface"]
+    assert s(interface["vpc_endpoint_type"]) == "Interface" and interface["private_dns_enabled"] is True
+    assert interface["security_group_ids"] == ["${aws_security_group.endpoints.id}"] and interface["subnet_ids"] == "${local.private_subnet_ids}"
+    # Contributed by the preprocessing Lambdas: SageMaker Runtime, and Secrets Manager for the cache's AUTH token.
+    assert {k.strip('"'): s(v) for k, v in args["interface_endpoints"].items()} == {
+        "sagemaker.runtime": "com.amazonaws.us-east-1.sagemaker.runtime",
+        "secretsmanager": "com.amazonaws.us-east-1.secretsmanager",
+    }
+
+
+def test_security_groups_admit_https_only_from_the_platform(platform: dict) -> None:
+    net = res(platform, "network")
+    ingress = {k: v for k, v in net.items() if k.startswith("aws_vpc_security_group_ingress_rule.")}
+    assert list(ingress) == ["aws_vpc_security_group_ingress_rule.endpoints_from_lambdas"]
+    rule = ingress["aws_vpc_security_group_ingress_rule.endpoints_from_lambdas"]
+    assert (rule["from_port"], rule["to_port"], s(rule["ip_protocol"])) == (443, 443, "tcp")
+    assert rule["referenced_security_group_id"] == "${aws_security_group.lambda.id}" and "cidr_ipv4" not in rule
+    for key, body in net.items():  # no rule anywhere opens to the internet
+        assert "cidr_ipv4" not in body and "ingress" not in body, key
+    egress = net["aws_vpc_security_group_egress_rule.https_gateways"]
+    assert egress["prefix_list_id"] == "${aws_vpc_endpoint.gateway[each.key].prefix_list_id}"
+
+
+def test_flow_logs_encrypted_with_a_role_scoped_to_their_log_group(platform: dict) -> None:
+    net = res(platform, "network")
+    flow = net["aws_flow_log.this"]
+    assert s(flow["traffic_type"]) == "ALL" and flow["log_destination"] == "${aws_cloudwatch_log_group.flow_logs.arn}"
+    group = net["aws_cloudwatch_log_group.flow_logs"]
+    assert group["kms_key_id"] == "${var.kms_key_arn}" and group["retention_in_days"] == "${var.flow_logs.retention_days}"
+    policy = res(platform, "network", "data")["aws_iam_policy_document.flow_logs"]
+    (statement,) = policy["statement"]
+    assert statement["resources"] == ['"${aws_cloudwatch_log_group.flow_logs.arn}:*"']
+    assert call(platform, "network")["kms_key_arn"] == "${module.kms.key_arn}"
+    assert call(platform, "network")["flow_logs"]["retention_days"] == 365
+
+
+def test_lambdas_and_cache_use_the_created_subnets(platform: dict) -> None:
+    assert call(platform, "preprocessing")["subnet_ids"] == "${module.network.private_subnet_ids}"
+    assert call(platform, "cache")["cache"]["subnet_ids"] == "${module.network.private_subnet_ids}"
+    assert call(platform, "cache")["cache"]["vpc_id"] == "${module.network.vpc_id}"
+
+
+def test_existing_vpc_keeps_todays_module_and_adds_only_asked_endpoints(tmp_path: Path) -> None:
+    out = render_edited(tmp_path / "plain", NETWORK, EXISTING)
+    assert hygiene_errors(out) == []
+    tree = load_tree(out)
+    args = call(tree, "network")
+    assert sorted(k for k in args if k not in ("source", "__is_block__")) == ["security_group_name", "vpc_id"]
+    assert "aws_vpc" not in every_resource_type(tree) and "aws_vpc_endpoint" not in every_resource_type(tree)
+    assert call(tree, "cache")["cache"]["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
+    assert s(res(tree, "network")["aws_vpc_security_group_egress_rule.https"]["cidr_ipv4"]) == "0.0.0.0/0"
+
+    out = render_edited(tmp_path / "asked", NETWORK, EXISTING + "  interface_endpoints: [ecr.api]\n")
+    assert hygiene_errors(out) == []
+    tree = load_tree(out)
+    args = call(tree, "network")
+    # Only what the config lists: the components' contributions are not forced onto a VPC mlinfra does not own.
+    assert {k.strip('"'): s(v) for k, v in args["interface_endpoints"].items()} == {"ecr.api": "com.amazonaws.us-east-1.ecr.api"}
+    assert args["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
+
+
+def test_one_endpoint_per_service_however_many_ask(tmp_path: Path) -> None:
+    sink = VpcEndpoints()
+    sink.add("sagemaker.runtime", by="preprocessing")
+    sink.add("sagemaker.runtime", by="endpoint")
+    sink.add("logs", by="endpoint")
+    assert sink.requested() == {"logs": ("endpoint",), "sagemaker.runtime": ("endpoint", "preprocessing")}
+    # The config asks for one a component contributes too: still one endpoint.
+    out = render_edited(tmp_path, NETWORK, NETWORK + "  interface_endpoints: [sagemaker.runtime, sts]\n")
+    args = call(load_tree(out), "network")
+    assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["sagemaker.runtime", "secretsmanager", "sts"]
+
+
+def test_flow_logs_off(tmp_path: Path) -> None:
+    out = render_edited(tmp_path, NETWORK, NETWORK + "  flow_logs: {enabled: false}\n")
+    tree = load_tree(out)
+    assert "aws_flow_log" not in every_resource_type(tree) and "flow_logs" not in call(tree, "network")
+    assert hygiene_errors(out) == []
+
+
+def test_china_service_names() -> None:
+    assert endpoint_service_name("cn-north-1", "ecr.api") == "cn.com.amazonaws.cn-north-1.ecr.api"
+    assert endpoint_service_name("cn-northwest-1", "sagemaker.runtime") == "cn.com.amazonaws.cn-northwest-1.sagemaker.runtime"
+    # The S3 and DynamoDB gateway endpoints keep the com.amazonaws prefix in China.
+    assert endpoint_service_name("cn-north-1", "s3", gateway=True) == "com.amazonaws.cn-north-1.s3"
+    assert endpoint_service_name("us-gov-west-1", "ecr.dkr") == "com.amazonaws.us-gov-west-1.ecr.dkr"
+    assert endpoint_service_name("eu-west-1", "sts") == "com.amazonaws.eu-west-1.sts"
+
+
+# --- the config's rules ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("new", "anchor", "path", "code", "message"),
+    [
+        (NETWORK.replace("10.0.2.0/24", "10.1.2.0/24"), "private_subnets", "network.create.private_subnets[1]", "network-cidr", 'subnet "10.1.2.0/24" is not inside the VPC\'s cidr "10.0.0.0/16"'),
+        (NETWORK.replace("10.0.2.0/24", "10.0.1.128/25"), "private_subnets", "network.create.private_subnets[1]", "network-cidr", 'overlaps private_subnets[0] "10.0.1.0/24"'),
+        (NETWORK.replace("10.0.0.0/16", "10.0.0.0/33"), "cidr:", "network.create.cidr", "network-cidr", "is not an IPv4 CIDR block; write it like 10.0.0.0/16"),
+        (NETWORK.replace("10.0.0.0/16", "10.0.0.1/16"), "cidr:", "network.create.cidr", "network-cidr", 'has host bits set'),
+        (NETWORK.replace("10.0.0.0/16", "10.0.0.0/8"), "cidr:", "network.create.cidr", "network-cidr", "between /16 and /28"),
+        (NETWORK.replace("[10.0.1.0/24, 10.0.2.0/24]", "[10.0.1.0/24]"), "private_subnets", "network.create.private_subnets", None, "at least 2"),
+        (NETWORK + "  vpc_id: vpc-0a1b2c3d4e5f60718\n", "create:", "network.create", "network-mode", "keep one of them"),
+        ("network:\n  flow_logs: {retention_days: 30}\n", "network:", "network", "network-mode", "or create:"),
+    ],
+    ids=["outside", "overlap", "notation", "host-bits", "too-big", "one-subnet", "both-modes", "neither"],
+)
+def test_network_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new: str, anchor: str, path: str, code: str | None, message: str) -> None:
+    config = copy_examples(tmp_path)
+    text = config.read_text()
+    assert text.count(NETWORK) == 1
+    text = text.replace(NETWORK, new)
+    config.write_text(text)
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    run = cli("render", str(config.name), "-o", "out")
+    assert_no_traceback(run)
+    assert run.exit_code == 2, run.everything
+    assert_error_line(run, config.name, line_of(text, anchor) if anchor == "network:" else line_of(text, anchor, after="network:"), path, code, message)
+    assert snapshot(tmp_path) == before  # nothing written

@@ -1,0 +1,245 @@
+"""Every IAM statement of every rendered example: no ``*`` action and no ``service:*`` action, a ``*``
+resource only where AWS requires it (an explicit allow-list, each entry with its reason).
+
+The statements are read from the rendered HCL (``tests/support/hcl_checks.load_tree``): every
+``aws_iam_policy_document`` data source (identity policies, trust policies, key policies, bucket policies).
+So that none escapes, every policy argument of every resource must be such a document's ``.json`` (an
+inline ``jsonencode`` or heredoc policy is a violation of its own), and every managed-policy attachment
+must be on the allow-list of AWS managed policies below.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.hcl_checks import MARK, _labeled, _unquote, load_tree
+
+#: Actions whose resource AWS only accepts as "*", and why.
+STAR_RESOURCE_ACTIONS: dict[str, str] = {
+    # Lambda and SageMaker in a VPC: network interfaces have no ARN before they exist.
+    "ec2:CreateNetworkInterface": "ENI management: the interface has no ARN before it exists",
+    "ec2:DeleteNetworkInterface": "ENI management: interfaces are created by the service, their IDs unknown",
+    "ec2:DescribeNetworkInterfaces": "ENI management: Describe* calls have no resource-level permissions",
+    "ec2:DescribeVpcs": "ENI management: Describe* calls have no resource-level permissions",
+    "ec2:DescribeSubnets": "ENI management: Describe* calls have no resource-level permissions",
+    "ec2:DescribeSecurityGroups": "ENI management: Describe* calls have no resource-level permissions",
+    "ec2:DescribeDhcpOptions": "ENI management: Describe* calls have no resource-level permissions",
+    "ec2:CreateNetworkInterfacePermission": "ENI management: SageMaker attaches interfaces it has not created yet",
+    "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
+    "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
+    "xray:GetSamplingRules": "X-Ray has no resource-level permissions",
+    "xray:GetSamplingTargets": "X-Ray has no resource-level permissions",
+    "ecr:GetAuthorizationToken": "the registry login token is account-wide: no resource ARN",
+    "cloudwatch:PutMetricData": "no resource-level permissions; allowed only with a cloudwatch:namespace condition",
+    # Vended log deliveries (Step Functions, API Gateway) have no resource-level permissions.
+    "logs:CreateLogDelivery": "log deliveries have no resource-level permissions",
+    "logs:GetLogDelivery": "log deliveries have no resource-level permissions",
+    "logs:UpdateLogDelivery": "log deliveries have no resource-level permissions",
+    "logs:DeleteLogDelivery": "log deliveries have no resource-level permissions",
+    "logs:ListLogDeliveries": "log deliveries have no resource-level permissions",
+    "logs:PutResourcePolicy": "log deliveries set the log group's resource policy, which has no ARN",
+    "logs:DescribeResourcePolicies": "log deliveries read the resource policies, which have no ARN",
+    "logs:DescribeLogGroups": "log deliveries list the log groups: no resource-level permissions",
+}
+
+#: Actions allowed on "*" only with a condition on this key.
+REQUIRED_CONDITION = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
+
+#: AWS managed policies a role may carry, and why (their statements are AWS's, not in the HCL).
+MANAGED_POLICIES: dict[str, str] = {
+    "AWSLambdaVPCAccessExecutionRole": "the ENI management a Lambda in a VPC needs (its '*' resource is ENI management)",
+    "AmazonAPIGatewayPushToCloudWatchLogs": "API Gateway's account-wide CloudWatch Logs role (log groups it creates itself)",
+}
+
+POLICY_ARGUMENTS = ("policy", "assume_role_policy", "inline_policy", "key_policy")
+DOCUMENT_JSON = re.compile(r"^\$\{data\.aws_iam_policy_document\.([a-zA-Z0-9_-]+)(\[[^\]]+\])?\.json\}$")
+
+
+@dataclass(frozen=True)
+class Found:
+    where: str  # module directory and data source
+    sid: str
+    effect: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    conditions: tuple[tuple[str, str], ...]  # (test, variable)
+    key_policy: bool
+
+
+def _blocks(value) -> list[dict]:
+    return [b for b in value if isinstance(b, dict) and b.get(MARK)] if isinstance(value, list) else []
+
+
+def _strings(value) -> tuple[str, ...]:
+    return tuple(_unquote(v) if isinstance(v, str) else repr(v) for v in (value or []))
+
+
+def enumerate_tree(root: Path) -> tuple[list[Found], list[str]]:
+    """(every statement, every violation of completeness) of a rendered tree."""
+    statements: list[Found] = []
+    problems: list[str] = []
+    for module, files in load_tree(root).items():
+        key_docs: set[str] = set()
+        for name, parsed in files.items():
+            for (type_, label), body in _labeled(parsed.get("resource", []), 2):
+                where = f"{module}/{name}: {type_}.{label}"
+                for arg in POLICY_ARGUMENTS:
+                    if arg not in body:
+                        continue
+                    value = body[arg]
+                    m = DOCUMENT_JSON.match(value) if isinstance(value, str) else None
+                    if m is None:
+                        problems.append(f"{where}: {arg} is not an aws_iam_policy_document's json: {str(value)[:80]}")
+                    elif type_ in ("aws_kms_key", "aws_kms_key_policy") and arg == "policy":
+                        key_docs.add(m.group(1))
+                if "policy_arn" in body:
+                    arn = _unquote(str(body["policy_arn"]))
+                    managed = arn.rsplit("/", 1)[-1]
+                    if ":iam::aws:policy/" not in arn or managed not in MANAGED_POLICIES:
+                        problems.append(f"{where}: managed policy {arn} is not on the allow-list")
+        for name, parsed in files.items():
+            for (type_, label), body in _labeled(parsed.get("data", []), 2):
+                if type_ != "aws_iam_policy_document":
+                    continue
+                where = f"{module}/{name}: data.{type_}.{label}"
+                if "dynamic" in body:
+                    problems.append(f"{where}: dynamic statement blocks cannot be enumerated")
+                for st in _blocks(body.get("statement")):
+                    if "not_actions" in st or "not_resources" in st:
+                        problems.append(f"{where}: NotAction/NotResource")
+                    statements.append(
+                        Found(
+                            where=where,
+                            sid=_unquote(st.get("sid", '""')),
+                            effect=_unquote(st.get("effect", '"Allow"')),
+                            actions=_strings(st.get("actions")),
+                            resources=_strings(st.get("resources")),
+                            conditions=tuple((_unquote(c.get("test", "")), _unquote(c.get("variable", ""))) for c in _blocks(st.get("condition"))),
+                            key_policy=label in key_docs,
+                        )
+                    )
+    return statements, problems
+
+
+def violations(st: Found) -> list[str]:
+    out: list[str] = []
+    at = f"{st.where} statement {st.sid or '(no sid)'}"
+    for action in st.actions:
+        if "${" in action:
+            out.append(f"{at}: action {action} is an expression (cannot be checked)")
+        elif action == "*":
+            out.append(f"{at}: action *")
+        elif action.endswith(":*"):
+            # The one exemption: a Deny of insecure transport must cover every action of the service.
+            if not (st.effect == "Deny" and ("Bool", "aws:SecureTransport") in st.conditions):
+                out.append(f"{at}: action {action}")
+    if "*" in st.resources and st.effect == "Allow" and not st.key_policy:  # a key policy's "*" is this key
+        for action in st.actions:
+            if action not in STAR_RESOURCE_ACTIONS:
+                out.append(f"{at}: {action} on resource * (not on the allow-list)")
+            elif action in REQUIRED_CONDITION and not any(v == REQUIRED_CONDITION[action] for _, v in st.conditions):
+                out.append(f"{at}: {action} on resource * without a {REQUIRED_CONDITION[action]} condition")
+    return out
+
+
+def test_every_statement_of_every_example(rendered_examples: dict[str, Path]) -> None:
+    problems: list[str] = []
+    for name, root in sorted(rendered_examples.items()):
+        statements, incomplete = enumerate_tree(root)
+        assert statements, f"{name}: no IAM statement found (the enumeration is broken)"
+        problems += [f"{name}: {p}" for p in incomplete]
+        problems += [f"{name}: {v}" for st in statements for v in violations(st)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_platform_key_policy_and_trust_policies_are_seen(rendered_examples: dict[str, Path]) -> None:
+    statements, _ = enumerate_tree(rendered_examples["platform"])
+    assert any(st.key_policy and st.sid == "AccountAdministers" for st in statements)
+    assert any(st.actions == ("sts:AssumeRole",) for st in statements)
+    assert any(st.effect == "Deny" for st in statements)  # the capture bucket's policy
+
+
+SEEDED = '''
+data "aws_iam_policy_document" "seeded" {
+  statement {
+    sid       = "StarAction"
+    actions   = ["*"]
+    resources = ["arn:aws:s3:::b"]
+  }
+  statement {
+    sid       = "ServiceStar"
+    actions   = ["s3:*"]
+    resources = ["arn:aws:s3:::b"]
+  }
+  statement {
+    sid       = "StarResource"
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "MetricsAnywhere"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "MetricsInNamespace"
+    actions   = ["cloudwatch:PutMetricData", "ecr:GetAuthorizationToken"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["mlinfra"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "seeded_inline" {
+  name   = "inline"
+  role   = "r"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "seeded_admin" {
+  role       = "r"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+'''
+
+
+def test_a_seeded_violation_fails(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(rendered_examples["private-network"], tree)
+    with (tree / "modules" / "network" / "main.tf").open("a", encoding="utf-8") as f:
+        f.write(SEEDED)
+    statements, incomplete = enumerate_tree(tree)
+    found = [v for st in statements for v in violations(st)]
+    seeded = [v for v in found if "data.aws_iam_policy_document.seeded" in v]
+    assert found == seeded  # the example itself is clean
+    assert any("StarAction: action *" in v for v in seeded)
+    assert any("ServiceStar: action s3:*" in v for v in seeded)
+    assert any("StarResource: s3:GetObject on resource *" in v for v in seeded)
+    assert any("MetricsAnywhere: cloudwatch:PutMetricData on resource * without a cloudwatch:namespace" in v for v in seeded)
+    assert not any("MetricsInNamespace" in v for v in seeded)  # allowed: namespace condition, token
+    assert len(seeded) == 4
+    assert any("seeded_inline: policy is not an aws_iam_policy_document's json" in p for p in incomplete)
+    assert any("seeded_admin: managed policy arn:aws:iam::aws:policy/AdministratorAccess" in p for p in incomplete)
+
+
+@pytest.mark.parametrize(
+    ("effect", "conditions", "bad"),
+    [("Deny", (("Bool", "aws:SecureTransport"),), False), ("Deny", (), True), ("Allow", (("Bool", "aws:SecureTransport"),), True)],
+)
+def test_service_star_only_in_the_insecure_transport_deny(effect: str, conditions: tuple, bad: bool) -> None:
+    st = Found("m", "S", effect, ("s3:*",), ("arn:aws:s3:::b",), conditions, key_policy=False)
+    assert bool(violations(st)) is bad
+
+
+def test_a_key_policy_star_resource_is_this_key_but_its_actions_are_still_checked() -> None:
+    assert not violations(Found("m", "K", "Allow", ("kms:Decrypt",), ("*",), (), key_policy=True))
+    assert violations(Found("m", "K", "Allow", ("kms:*",), ("*",), (), key_policy=True))
+    assert violations(Found("m", "K", "Allow", ("kms:Decrypt",), ("*",), (), key_policy=False))
