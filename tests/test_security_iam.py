@@ -57,6 +57,9 @@ MANAGED_POLICIES: dict[str, str] = {
 }
 
 POLICY_ARGUMENTS = ("policy", "assume_role_policy", "inline_policy", "key_policy")
+#: Resources whose `policy` is not an IAM policy (an ECR lifecycle policy holds image-expiry rules).
+NOT_IAM_POLICIES = {"aws_ecr_lifecycle_policy"}
+DYNAMIC_FROM_VARIABLE = re.compile(r"^\$\{var\.([a-zA-Z0-9_]+)\}$")
 DOCUMENT_JSON = re.compile(r"^\$\{data\.aws_iam_policy_document\.([a-zA-Z0-9_-]+)(\[[^\]]+\])?\.json\}$")
 
 
@@ -83,13 +86,20 @@ def enumerate_tree(root: Path) -> tuple[list[Found], list[str]]:
     """(every statement, every violation of completeness) of a rendered tree."""
     statements: list[Found] = []
     problems: list[str] = []
-    for module, files in load_tree(root).items():
+    tree = load_tree(root)
+    # Statements passed to a module as a typed argument (`dynamic "statement"` over `var.statements`):
+    # the values are the call site's, in the root.
+    calls: dict[str, dict] = {}
+    for name, parsed in tree["."].items():
+        for (_label,), body in _labeled(parsed.get("module", []), 1):
+            calls.setdefault(_unquote(body["source"]).removeprefix("./"), body)
+    for module, files in tree.items():
         key_docs: set[str] = set()
         for name, parsed in files.items():
             for (type_, label), body in _labeled(parsed.get("resource", []), 2):
                 where = f"{module}/{name}: {type_}.{label}"
                 for arg in POLICY_ARGUMENTS:
-                    if arg not in body:
+                    if arg not in body or type_ in NOT_IAM_POLICIES:
                         continue
                     value = body[arg]
                     m = DOCUMENT_JSON.match(value) if isinstance(value, str) else None
@@ -107,8 +117,25 @@ def enumerate_tree(root: Path) -> tuple[list[Found], list[str]]:
                 if type_ != "aws_iam_policy_document":
                     continue
                 where = f"{module}/{name}: data.{type_}.{label}"
-                if "dynamic" in body:
-                    problems.append(f"{where}: dynamic statement blocks cannot be enumerated")
+                for dynamic in body.get("dynamic", []):
+                    spec = dynamic.get('"statement"') or dynamic.get("statement")
+                    m = DYNAMIC_FROM_VARIABLE.match(spec.get("for_each", "")) if spec else None
+                    passed = calls.get(module, {}).get(m.group(1)) if m else None
+                    if not isinstance(passed, list):
+                        problems.append(f"{where}: a dynamic statement block not over a variable the call passes as a list")
+                        continue
+                    for st in passed:
+                        statements.append(
+                            Found(
+                                where=f"{where} (from the call)",
+                                sid=_unquote(st.get("sid", '""')),
+                                effect=_unquote(st.get("effect", '"Allow"')),
+                                actions=_strings(st.get("actions")),
+                                resources=_strings(st.get("resources")),
+                                conditions=tuple((_unquote(c.get("test", "")), _unquote(c.get("variable", ""))) for c in st.get("conditions") or []),
+                                key_policy=label in key_docs,
+                            )
+                        )
                 for st in _blocks(body.get("statement")):
                     if "not_actions" in st or "not_resources" in st:
                         problems.append(f"{where}: NotAction/NotResource")
