@@ -164,6 +164,10 @@ def test_the_sagemaker_role_gets_the_batch_prefixes(rendered_examples: dict[str,
     data = blocks(load_tree(rendered_examples["batch"])["modules/sagemaker_role"]["main.tf"], "data")
     got = {sid: (actions, resources) for sid, actions, resources, _ in _statements(data["aws_iam_policy_document.permissions"])}
     assert got["BatchReadInput"] == (["s3:GetObject"], ['"arn:${local.partition}:s3:::churn-prod-batch-input-${local.account_id}/customers/*"'])
+    assert got["BatchReadModel"] == (["s3:GetObject"], ['"arn:${local.partition}:s3:::acme-churn-models/xgboost/2.3.0/model.tar.gz"'])
+    assert got["BatchPullModelImage"][1] == ['"arn:${local.partition}:ecr:eu-west-1:123456789012:repository/churn-xgboost"']
+    # No endpoints: no statement is left without resources (IAM refuses an empty list).
+    assert all(resources for _, resources in got.values())
     assert got["BatchWriteOutput"] == (["s3:PutObject", "s3:AbortMultipartUpload"], ['"arn:${local.partition}:s3:::churn-prod-batch-output-${local.account_id}/scores/*"'])
 
 

@@ -89,7 +89,17 @@ def sagemaker_statements(part: BatchPlan) -> tuple[Statement, ...]:
     """What the transform job, running as the SageMaker execution role, reads and writes (in that module's terms)."""
     partition, account = Ref("local.partition"), Ref("local.account_id")
     i, o = _bucket_arn(part.input, partition, account), _bucket_arn(part.output, partition, account)
+    from ..plan.build import _ECR, _s3_arn  # the role's own ARN spellings, shared with the endpoints'
+
+    ecr = _ECR.match(part.image)
+    assert ecr is not None  # the config model only admits ECR images
     return (
+        Statement("BatchReadModel", ("s3:GetObject",), (_s3_arn(part.model_data_url),), comment="the batch model's artifact"),
+        Statement(
+            "BatchPullModelImage",
+            ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+            (Interp("arn:", partition, f":ecr:{ecr['region']}:{ecr['account']}:repository/{ecr['repo']}"),),
+        ),
         Statement("BatchListInput", ("s3:ListBucket",), (i,), (("StringLike", "s3:prefix", (f"{part.input.prefix}*",)),), comment="the transform job lists its input prefix"),
         Statement("BatchReadInput", ("s3:GetObject",), (_under(i, part.input.prefix),)),
         Statement("BatchWriteOutput", ("s3:PutObject", "s3:AbortMultipartUpload"), (_under(o, part.output.prefix),), comment="results are uploaded in parts"),
