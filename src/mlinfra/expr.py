@@ -21,7 +21,9 @@ class Ref:
     expr: str
 
     def __post_init__(self) -> None:
-        if not _REF.match(self.expr):
+        # "null" too: a JSON document built as an HCL object for jsonencode may need an explicit null,
+        # which the HCL filter refuses as None (there None means "the planner forgot a value").
+        if not _REF.match(self.expr) and self.expr != "null":
             raise ValueError(f"not a Terraform reference: {self.expr!r}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .api import Api
 from .base import Component
+from .batch import Batch
 from .cache import Cache
 from .capture_bucket import CaptureBucket
 from .edge import Edge
@@ -33,4 +34,5 @@ REGISTRY: tuple[Component, ...] = (
     Preprocessing(),
     Api(),
     Edge(),
+    Batch(),
 )

@@ -344,14 +344,17 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
         key_prefix = u.path.lstrip("/")
         st.append(Statement(f"ListMultiModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{key_prefix}*",)),)))
         st.append(Statement(f"ReadMultiModelArtifacts{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
-    st.append(
-        Statement(
-            "PullModelImages",
-            ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-            # The partition is the deployment's (an image is pulled from the partition it runs in).
-            tuple(Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}") for region, account, repo in sorted(repos)),
+    # Without endpoints (a batch-only platform) there is no image to pull here: an empty resource list is
+    # a policy IAM refuses.
+    if repos:
+        st.append(
+            Statement(
+                "PullModelImages",
+                ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+                # The partition is the deployment's (an image is pulled from the partition it runs in).
+                tuple(Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}") for region, account, repo in sorted(repos)),
+            )
         )
-    )
     st.append(
         Statement(
             "EcrAuthorizationToken",
