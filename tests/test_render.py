@@ -117,6 +117,7 @@ def test_root_module(platform: dict) -> None:
         "preprocessing",
         "api",
         "edge",
+        "batch",
     ]
     assert "backend.tf" not in root
 

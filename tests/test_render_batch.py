@@ -18,6 +18,7 @@ from mlinfra.pipeline import render_project
 from tests.batch.test_definition import asl_validate
 from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
+from tests.test_render_realtime import call
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -161,14 +162,15 @@ def test_lambda_roles_are_least_privilege(rendered_examples: dict[str, Path]) ->
 
 
 def test_the_sagemaker_role_gets_the_batch_prefixes(rendered_examples: dict[str, Path]) -> None:
-    data = blocks(load_tree(rendered_examples["batch"])["modules/sagemaker_role"]["main.tf"], "data")
-    got = {sid: (actions, resources) for sid, actions, resources, _ in _statements(data["aws_iam_policy_document.permissions"])}
-    assert got["BatchReadInput"] == (["s3:GetObject"], ['"arn:${local.partition}:s3:::churn-prod-batch-input-${local.account_id}/customers/*"'])
-    assert got["BatchReadModel"] == (["s3:GetObject"], ['"arn:${local.partition}:s3:::acme-churn-models/xgboost/2.3.0/model.tar.gz"'])
-    assert got["BatchPullModelImage"][1] == ['"arn:${local.partition}:ecr:eu-west-1:123456789012:repository/churn-xgboost"']
+    # The role's statements are a typed argument of its module call, in the root.
+    role = call(load_tree(rendered_examples["batch"]), "sagemaker_role")
+    got = {sid: (actions, resources) for sid, actions, resources, _ in _statements({"statement": role["statements"]})}
+    assert got["BatchReadInput"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-batch-input-${data.aws_caller_identity.current.account_id}/customers/*"'])
+    assert got["BatchReadModel"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::acme-churn-models/xgboost/2.3.0/model.tar.gz"'])
+    assert got["BatchPullModelImage"][1] == ['"arn:${data.aws_partition.current.partition}:ecr:eu-west-1:123456789012:repository/churn-xgboost"']
     # No endpoints: no statement is left without resources (IAM refuses an empty list).
     assert all(resources for _, resources in got.values())
-    assert got["BatchWriteOutput"] == (["s3:PutObject", "s3:AbortMultipartUpload"], ['"arn:${local.partition}:s3:::churn-prod-batch-output-${local.account_id}/scores/*"'])
+    assert got["BatchWriteOutput"] == (["s3:PutObject", "s3:AbortMultipartUpload"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-batch-output-${data.aws_caller_identity.current.account_id}/scores/*"'])
 
 
 def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:
@@ -179,7 +181,7 @@ def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:
     main = files["modules/batch/main.tf"]
     assert 'resource "aws_s3_bucket" "input"' not in main and 'resource "aws_s3_bucket" "output"' in main
     assert re.search(r'input_bucket\s*=\s*"acme-landing"', main)
-    assert '"arn:${local.partition}:s3:::acme-landing/customers/*"' in files["modules/sagemaker_role/main.tf"]
+    assert '"arn:${data.aws_partition.current.partition}:s3:::acme-landing/customers/*"' in files["main.tf"]
 
 
 @pytest.mark.parametrize(

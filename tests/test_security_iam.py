@@ -82,6 +82,19 @@ def _strings(value) -> tuple[str, ...]:
     return tuple(_unquote(v) if isinstance(v, str) else repr(v) for v in (value or []))
 
 
+def _found(where: str, st: dict, conditions: list[dict], key_policy: bool) -> Found:
+    """A statement block, or a statement object passed to a module, as the test sees it."""
+    return Found(
+        where=where,
+        sid=_unquote(st.get("sid", '""')),
+        effect=_unquote(st.get("effect", '"Allow"')),
+        actions=_strings(st.get("actions")),
+        resources=_strings(st.get("resources")),
+        conditions=tuple((_unquote(c.get("test", "")), _unquote(c.get("variable", ""))) for c in conditions),
+        key_policy=key_policy,
+    )
+
+
 def enumerate_tree(root: Path) -> tuple[list[Found], list[str]]:
     """(every statement, every violation of completeness) of a rendered tree."""
     statements: list[Found] = []
@@ -124,32 +137,11 @@ def enumerate_tree(root: Path) -> tuple[list[Found], list[str]]:
                     if not isinstance(passed, list):
                         problems.append(f"{where}: a dynamic statement block not over a variable the call passes as a list")
                         continue
-                    for st in passed:
-                        statements.append(
-                            Found(
-                                where=f"{where} (from the call)",
-                                sid=_unquote(st.get("sid", '""')),
-                                effect=_unquote(st.get("effect", '"Allow"')),
-                                actions=_strings(st.get("actions")),
-                                resources=_strings(st.get("resources")),
-                                conditions=tuple((_unquote(c.get("test", "")), _unquote(c.get("variable", ""))) for c in st.get("conditions") or []),
-                                key_policy=label in key_docs,
-                            )
-                        )
+                    statements += [_found(f"{where} (from the call)", st, st.get("conditions") or [], label in key_docs) for st in passed]
                 for st in _blocks(body.get("statement")):
                     if "not_actions" in st or "not_resources" in st:
                         problems.append(f"{where}: NotAction/NotResource")
-                    statements.append(
-                        Found(
-                            where=where,
-                            sid=_unquote(st.get("sid", '""')),
-                            effect=_unquote(st.get("effect", '"Allow"')),
-                            actions=_strings(st.get("actions")),
-                            resources=_strings(st.get("resources")),
-                            conditions=tuple((_unquote(c.get("test", "")), _unquote(c.get("variable", ""))) for c in _blocks(st.get("condition"))),
-                            key_policy=label in key_docs,
-                        )
-                    )
+                    statements.append(_found(where, st, _blocks(st.get("condition")), label in key_docs))
     return statements, problems
 
 
