@@ -833,15 +833,19 @@ def _nested_object(walk: _Walk, struct: str, entries: list[dict], where: str, pa
     return child["attributes"]
 
 
+def _mapper(src, where: str, name: str, value: str) -> tuple[str, str]:
+    """(``fooToHclTerraform``, ``Foo``): the mapper function an HCL table row names, and its struct."""
+    mapper = _MAPPER_RE.search(value)
+    if not mapper:
+        raise ExtractError(f"{src.origin}: {where}.{name}: no mapper in {value!r}")
+    return mapper.group(1) + "ToHclTerraform", mapper.group(1)[0].upper() + mapper.group(1)[1:]
+
+
 def _configurable_nested_attribute(walk: _Walk, entry: dict[str, str], f: dict, where: str, path: str) -> dict:
     """A nested attribute from its HCL table row, cross-checked with its getter."""
     src = walk.src
     name, value, kind = entry["name"], entry["value"], entry["type"]
-    mapper = _MAPPER_RE.search(value)
-    if not mapper:
-        raise ExtractError(f"{src.origin}: {where}.{name}: no mapper in {value!r}")
-    mapper_fn = mapper.group(1) + "ToHclTerraform"
-    struct = mapper.group(1)[0].upper() + mapper.group(1)[1:]
+    mapper_fn, struct = _mapper(src, where, name, value)
     getter_class = f["getter_class"] or ""
     if kind == "struct":
         ok = value.startswith(mapper_fn + "(") and getter_class == struct + "OutputReference"
@@ -883,11 +887,7 @@ def _computed_nested_attribute(walk: _Walk, name: str, f: dict, where: str, path
 def _nested_block(walk: _Walk, entry: dict[str, str], f: dict, where: str, path: str) -> dict:
     src = walk.src
     name, value, kind = entry["name"], entry["value"], entry["type"]
-    mapper = _MAPPER_RE.search(value)
-    if not mapper:
-        raise ExtractError(f"{src.origin}: {where}.{name}: no mapper in {value!r}")
-    mapper_fn = mapper.group(1) + "ToHclTerraform"
-    struct = mapper.group(1)[0].upper() + mapper.group(1)[1:]
+    mapper_fn, struct = _mapper(src, where, name, value)
 
     # Cross-check the table against the getter: blocks of at most one element
     # are exposed through an OutputReference, repeated ones through a List class
