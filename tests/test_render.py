@@ -118,6 +118,7 @@ def test_root_module(platform: dict) -> None:
         "api",
         "edge",
         "batch",
+        "monitoring",
     ]
     assert "backend.tf" not in root
 

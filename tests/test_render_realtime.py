@@ -178,7 +178,7 @@ def test_cache_results_and_network(tree: dict) -> None:
     kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
     assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers"]
     assert kms_policy["dynamic"][0]['"statement"']["for_each"] == "${var.service_statements}"
-    assert [s(st["sid"]) for st in call(tree, "kms")["service_statements"]] == ["EcrEncryptsRepositories", "CloudWatchLogsEncrypt"]
+    assert [s(st["sid"]) for st in call(tree, "kms")["service_statements"]] == ["EcrEncryptsRepositories", "CloudWatchLogsEncrypt", "CloudWatchAlarmsPublish"]
 
 
 def test_lambda_package_is_in_the_tree(rendered_examples: dict[str, Path]) -> None:
@@ -207,4 +207,4 @@ def test_regional_domain_without_cloudfront(tmp_path: Path) -> None:
     assert s(domain["security_policy"]) == "TLS_1_2"
     assert edge["aws_route53_record.a"]["alias"][0]["name"] == "${aws_api_gateway_domain_name.this.regional_domain_name}"
     assert "configuration_aliases" not in (out / "modules" / "edge" / "versions.tf").read_text()
-    assert all("alias" not in p['"aws"'] for p in tree["."]["providers.tf"]["provider"])
+    assert all("alias" not in p['"aws"'] for p in tree["."]["providers.tf"]["provider"] if '"aws"' in p)

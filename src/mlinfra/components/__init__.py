@@ -21,6 +21,7 @@ from .preprocessing import Preprocessing
 from .registry import Registry
 from .results import Results
 from .sagemaker_role import SagemakerRole
+from .monitoring import MonitoringComponent
 
 REGISTRY: tuple[Component, ...] = (
     Kms(),
@@ -35,4 +36,5 @@ REGISTRY: tuple[Component, ...] = (
     Api(),
     Edge(),
     Batch(),
+    MonitoringComponent(),
 )

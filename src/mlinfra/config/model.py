@@ -408,6 +408,7 @@ class PlatformConfig(Strict):
     results: Results | None = None
     registry: Registry | None = None
     batch: Batch | None = None
+    monitoring: Monitoring | None = None
 
     def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
         """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults)."""
@@ -428,3 +429,9 @@ class PlatformConfig(Strict):
 
 
 GPU_FAMILIES = re.compile(r"^ml\.(g\d|p\d|gr\d)")
+
+
+# The monitoring section's classes use the shared field types above.
+from .monitoring_model import Monitoring  # noqa: E402
+
+PlatformConfig.model_rebuild()

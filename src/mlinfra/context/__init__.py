@@ -41,6 +41,11 @@ class RootContext:
     # Modules pin the floor only; the root raises it for what it uses itself (the S3 lockfile).
     module_terraform_version: str = f">= {TERRAFORM_FLOOR}"
 
+    @property
+    def uses_awscc(self) -> bool:
+        """Whether a module uses hashicorp/awscc (the root then configures it: region; no default_tags)."""
+        return any(p.name == "awscc" for p in self.providers)
+
 
 def build_context(plan: PlatformPlan) -> RootContext:
     """Lay the plan out as modules: the generic driver over the component registry.

@@ -33,6 +33,19 @@ class _Unknown:
 UNKNOWN = _Unknown()
 
 
+class Num(float):
+    """A number Terraform sent as its decimal text (cty's msgpack form of a number no float64 holds
+    exactly, such as 0.85): compares as a float, goes back as the same text, so the planned value equals
+    the configured one."""
+
+    text: str
+
+    def __new__(cls, text: str) -> "Num":
+        n = super().__new__(cls, text)
+        n.text = text
+        return n
+
+
 @dataclass(frozen=True)
 class Dyn:
     """A value whose schema type is ``dynamic``: its concrete type is part of the value."""
@@ -107,8 +120,8 @@ def _from_wire(v: Any, t: Any, msgpack_form: bool) -> Any:
     if t == "string":
         return v if isinstance(v, str) else str(v)
     if t == "number":
-        if isinstance(v, str):  # numbers too large for float64 travel as strings
-            return int(v) if v.lstrip("-").isdigit() else float(v)
+        if isinstance(v, str):  # numbers float64 does not hold exactly travel as strings
+            return int(v) if v.lstrip("-").isdigit() else Num(v)
         return v
     if t == "bool":
         return bool(v)
@@ -144,7 +157,7 @@ def _to_wire(v: Any, t: Any) -> Any:
     if t == "number":
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise TypeError(f"number expected, got {v!r}")
-        return v
+        return v.text if isinstance(v, Num) else v
     if t == "bool":
         if not isinstance(v, bool):
             raise TypeError(f"bool expected, got {v!r}")

@@ -1,0 +1,103 @@
+"""The ``monitoring`` section: who is alerted, and which Model Monitor schedules watch which endpoint.
+
+Kept apart from model.py (one import and one field there); its cross-field rules are in
+``monitoring_rules.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from .model import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict
+
+# Model Monitor schedules: hourly (the default), daily, or a cron expression that runs at most hourly.
+HOURLY = "cron(0 * ? * * *)"
+Schedule = Annotated[str, StringConstraints(pattern=r"^cron\([^)]+\)$", max_length=256)]
+# A prefix Model Monitor reads everything under (ground truth): an S3 URI ending with "/".
+S3PrefixUri = Annotated[str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s]*/)?$", max_length=1024)]
+Attribute = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\w.\[\]$-]+$")]
+# A quality metric threshold as the registry writes it: "OP number", OP one of >= > <= <.
+Threshold = Annotated[str, StringConstraints(pattern=r"^(>=|>|<=|<)\s*-?\d+(\.\d+)?$")]
+ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
+
+
+class AlertSubscriber(Strict):
+    """One subscriber of the alerts topic: exactly one of email, https, sqs (an SQS queue ARN)."""
+
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
+    https: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2048)] | None = None
+    sqs: Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")] | None = None
+
+
+class Baseline(Strict):
+    """Statistics and constraints of the training data (``mlinfra monitor baseline DATA -o DIR`` writes both)."""
+
+    statistics: S3Uri
+    constraints: S3Uri
+
+
+class DataQuality(Strict):
+    baseline: Baseline
+    schedule: Schedule = HOURLY
+
+
+class ModelQuality(Strict):
+    problem_type: ProblemType
+    ground_truth: S3PrefixUri  # where the labels are uploaded (Model Monitor merges them with the capture)
+    inference_attribute: Attribute | None = None  # the prediction in the endpoint's output
+    probability_attribute: Attribute | None = None
+    probability_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    # Alarms on the metrics Model Monitor publishes (aws/sagemaker/Endpoints/model-metrics), e.g. accuracy: ">= 0.9".
+    thresholds: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)], Threshold] = Field(default_factory=dict)
+    schedule: Schedule = HOURLY
+
+
+class Facet(Strict):
+    """A sensitive feature and the value(s) or threshold that select its disadvantaged group."""
+
+    name: Attribute
+    values: Annotated[list[str | int | float], Field(min_length=1, max_length=100)]
+
+
+class Bias(Strict):
+    ground_truth: S3PrefixUri
+    label: Attribute
+    label_values: Annotated[list[str | int | float], Field(min_length=1, max_length=100)]
+    facets: Annotated[list[Facet], Field(min_length=1, max_length=20)]
+    features: list[Attribute] = Field(default_factory=list)  # the payload's column names (CSV), in order
+    probability_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    # The Clarify baselining job's constraints: the allowed range of each bias metric.
+    constraints: S3Uri | None = None
+    schedule: Schedule = HOURLY
+
+
+class FeatureAttribution(Strict):
+    shap_baseline: S3Uri  # baseline rows for SHAP (CSV, no header)
+    features: list[Attribute] = Field(default_factory=list)
+    num_samples: Annotated[int, Field(ge=1, le=10000)] = 100
+    constraints: S3Uri | None = None
+    schedule: Schedule = HOURLY
+
+
+class EndpointMonitor(Strict):
+    """The Model Monitor schedules of one endpoint (it must capture data) and its job resources."""
+
+    endpoint: ComponentName
+    instance_type: Annotated[str, StringConstraints(pattern=INSTANCE_TYPE_RE)] = "ml.m5.xlarge"
+    instance_count: Annotated[int, Field(ge=1, le=100)] = 1
+    volume_size_gb: Annotated[int, Field(ge=1, le=16384)] = 20
+    # Hourly schedules must finish within the hour; Model Monitor's default is 3600.
+    max_runtime_seconds: Annotated[int, Field(ge=1, le=3600)] = 1800
+    data_quality: DataQuality | None = None
+    model_quality: ModelQuality | None = None
+    bias: Bias | None = None
+    feature_attribution: FeatureAttribution | None = None
+
+
+class Monitoring(Strict):
+    """Alerts (an SNS topic), a CloudWatch dashboard per endpoint, Model Monitor schedules."""
+
+    subscribers: list[AlertSubscriber] = Field(default_factory=list)
+    endpoints: list[EndpointMonitor] = Field(default_factory=list)

@@ -1,0 +1,223 @@
+"""The monitoring component: config rules, the rendered alerts topic, dashboards (their body's structure),
+Model Monitor's four kinds (aws and awscc), explicit awscc tags, the role's statements exactly, the key
+policy statement, and the CLI's message for a monitor on an endpoint without data capture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlinfra.cli import app
+from mlinfra.components.monitoring import AWSCC, jsonencode
+from mlinfra.config import load_config
+from mlinfra.errors import ConfigError
+from mlinfra.pipeline import render_project
+from mlinfra.plan.build import build_plan
+from mlinfra.write import write_tree
+from tests.support.hcl_checks import load_tree
+from tests.test_render import blocks, s
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("monitoring")
+    write_tree(render_project(load_config(EXAMPLES / "monitoring.yaml"), EXAMPLES).files, root)
+    return root
+
+
+def res(root: Path, kind: str = "resource") -> dict[str, dict]:
+    return blocks(load_tree(root)["modules/monitoring"]["main.tf"], kind)
+
+
+def test_alerts_topic_is_encrypted_and_subscribed(tree: Path) -> None:
+    r = res(tree)
+    assert r["aws_sns_topic.alerts"]["kms_master_key_id"] == "${var.kms_key_arn}"
+    subs = {(s(b["protocol"]), s(b["endpoint"])) for k, b in r.items() if k.startswith("aws_sns_topic_subscription.")}
+    assert subs == {("email", "ml-oncall@example.com"), ("https", "https://hooks.example.com/mlinfra"), ("sqs", "arn:aws:sqs:eu-west-1:123456789012:ml-alerts")}
+    outputs = (tree / "modules" / "monitoring" / "outputs.tf").read_text()
+    assert "alerts_topic_arn" in outputs and "aws_sns_topic.alerts.arn" in outputs
+    # CloudWatch may publish to the topic and use the key that encrypts it.
+    policy = res(tree, "data")["aws_iam_policy_document.alerts"]["statement"][0]
+    assert policy["actions"] == ['"sns:Publish"'] and policy["principals"][0]["identifiers"] == ['"cloudwatch.amazonaws.com"']
+    kms_call = (tree / "main.tf").read_text()
+    assert '"CloudWatchAlarmsPublish"' in kms_call and '"cloudwatch.amazonaws.com"' in kms_call
+
+
+def test_dashboard_body_structure(tree: Path) -> None:
+    config = load_config(EXAMPLES / "monitoring.yaml")
+    dash = res(tree)["aws_cloudwatch_dashboard.churn"]
+    assert s(dash["dashboard_name"]) == "churn-prod-churn"
+    body = json.loads(json.loads(dash["dashboard_body"]))  # an HCL string literal holding the JSON
+    widgets = body["widgets"]
+    titles = [w["properties"]["title"] for w in widgets]
+    assert titles == [
+        "Model latency p50 / p99 by variant (microseconds)",
+        "Invocations by variant",
+        "Error rates by variant (% of invocations)",
+        "CPU / memory / GPU utilisation by variant (%)",
+        "Inference latency by model version (ms)",
+        "Prediction confidence by model version and class",
+        "Feature drift by feature",
+        "Model quality (Model Monitor)",
+    ]
+    assert all(w["type"] == "metric" and w["properties"]["region"] == config.project.region for w in widgets)
+    assert [w["properties"]["period"] for w in widgets] == [60] * 7 + [3600]
+    latency = widgets[0]["properties"]["metrics"]
+    assert latency == [
+        ["AWS/SageMaker", "ModelLatency", "EndpointName", "churn-prod-churn", "VariantName", "production", {"label": f"production {p}", "stat": p}] for p in ("p50", "p99")
+    ]
+    errors = widgets[2]["properties"]["metrics"]
+    expressions = [m[0]["expression"] for m in errors if isinstance(m[0], dict)]
+    assert expressions == ["100 * e5_0 / n_0", "100 * e4_0 / n_0"]
+    ids = {m[-1]["id"] for m in errors if not isinstance(m[0], dict)}
+    assert ids == {"e5_0", "e4_0", "n_0"}
+    utilisation = {m[1] for m in widgets[3]["properties"]["metrics"]}
+    assert utilisation == {"CPUUtilization", "MemoryUtilization", "GPUUtilization", "GPUMemoryUtilization"}
+    assert all(m[0] == "/aws/sagemaker/Endpoints" for m in widgets[3]["properties"]["metrics"])
+    custom = " ".join(w["properties"]["metrics"][0][0]["expression"] for w in widgets[4:7])
+    for name in ("InferenceLatency", "PredictionConfidence", "FeatureDrift"):
+        assert f'{{MLInference,' in custom and f'MetricName="{name}"' in custom
+    # Widgets never overlap on the 24-column grid.
+    cells = set()
+    for w in widgets:
+        for x in range(w["x"], w["x"] + w["width"]):
+            for y in range(w["y"], w["y"] + w["height"]):
+                assert (x, y) not in cells
+                cells.add((x, y))
+        assert w["x"] + w["width"] <= 24
+
+
+def test_platform_dashboards_cover_every_variant_and_skip_utilisation_on_serverless(tmp_path: Path) -> None:
+    write_tree(render_project(load_config(EXAMPLES / "platform.yaml"), EXAMPLES).files, tmp_path)
+    r = res(tmp_path)
+    dashboards = {k: json.loads(json.loads(b["dashboard_body"])) for k, b in r.items() if k.startswith("aws_cloudwatch_dashboard.")}
+    assert set(dashboards) == {"aws_cloudwatch_dashboard.inference", "aws_cloudwatch_dashboard.serverless"}
+    inference = dashboards["aws_cloudwatch_dashboard.inference"]["widgets"]
+    assert {m[5] for m in inference[1]["properties"]["metrics"]} == {"production", "canary"}
+    serverless = [w["properties"]["title"] for w in dashboards["aws_cloudwatch_dashboard.serverless"]["widgets"]]
+    assert not any("utilisation" in t for t in serverless)
+
+
+def test_jsonencode_matches_terraform() -> None:
+    assert jsonencode({"b": [1, 2.5], "a": "<&>", "c": "µ"}) == '{"a":"\\u003c\\u0026\\u003e","b":[1,2.5],"c":"µ"}'
+
+
+def test_four_monitor_kinds_and_their_providers(tree: Path) -> None:
+    r = res(tree)
+    assert "aws_sagemaker_data_quality_job_definition.churn_data_quality" in r
+    for kind, prefix in (("model_quality", "model_quality"), ("bias", "model_bias"), ("feature_attribution", "model_explainability")):
+        body = r[f"awscc_sagemaker_{prefix}_job_definition.churn_{kind}"]
+        assert body["role_arn"] == "${aws_iam_role.monitoring.arn}"
+        out = body[f"{prefix}_job_output_config"]
+        assert out["kms_key_id"] == "${var.kms_key_arn}"
+        assert s(out["monitoring_outputs"][0]["s3_output"]["s3_uri"]).startswith("s3://${var.capture_bucket}/monitoring/churn/reports/")
+    schedules = {k: b for k, b in r.items() if k.startswith("aws_sagemaker_monitoring_schedule.")}
+    types = {s(b["monitoring_schedule_config"][0]["monitoring_type"]) for b in schedules.values()}
+    assert types == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
+    assert all(s(b["monitoring_schedule_config"][0]["schedule_config"][0]["schedule_expression"]) == "cron(0 * ? * * *)" for b in schedules.values())
+    bias = json.loads(json.loads(r["aws_s3_object.churn_bias_analysis"]["content"]))
+    assert bias["label"] == "churned" and bias["facet"] == [{"name_or_index": "age", "value_or_threshold": [40]}]
+    shap = json.loads(json.loads(r["aws_s3_object.churn_feature_attribution_analysis"]["content"]))
+    assert shap["methods"]["shap"]["baseline"] == "s3://acme-churn-monitoring/clarify/shap-baseline.csv"
+
+
+def test_awscc_resources_carry_the_platform_tags_explicitly(tree: Path) -> None:
+    plan = build_plan(load_config(EXAMPLES / "monitoring.yaml"), EXAMPLES)
+    expected = [{"key": k, "value": v} for k, v in sorted(plan.tags.items())]
+    awscc = {k: b for k, b in res(tree).items() if k.startswith("awscc_")}
+    assert len(awscc) == 3
+    for address, body in awscc.items():
+        assert [{"key": s(t["key"]), "value": s(t["value"])} for t in body["tags"]] == expected, address
+    # Pinned in the root and in the module; the root configures it.
+    for path in ("versions.tf", "modules/monitoring/versions.tf"):
+        text = (tree / path).read_text()
+        assert 'source  = "hashicorp/awscc"' in text and f'version = "{AWSCC.version}"' in text
+    assert 'provider "awscc" {\n  region = "eu-west-1"\n}' in (tree / "providers.tf").read_text()
+    readme = (tree / "README.md").read_text()
+    assert "awscc" in readme and "the aws provider 6.25 has only the data quality job definition" in readme
+
+
+def test_model_quality_thresholds_alarm_to_the_alerts_topic(tree: Path) -> None:
+    alarms = {k: b for k, b in res(tree).items() if k.startswith("aws_cloudwatch_metric_alarm.")}
+    assert set(alarms) == {"aws_cloudwatch_metric_alarm.churn_accuracy", "aws_cloudwatch_metric_alarm.churn_auc"}
+    a = alarms["aws_cloudwatch_metric_alarm.churn_accuracy"]
+    assert (s(a["namespace"]), s(a["metric_name"]), s(a["comparison_operator"]), a["threshold"]) == ("aws/sagemaker/Endpoints/model-metrics", "accuracy", "LessThanThreshold", 0.9)
+    assert a["alarm_actions"] == ["${aws_sns_topic.alerts.arn}"]
+
+
+def test_role_reads_exactly_capture_baselines_ground_truth_and_writes_reports(tree: Path) -> None:
+    doc = res(tree, "data")["aws_iam_policy_document.monitoring"]
+    def text(v: str) -> str:  # python-hcl2 leaves a lone reference unquoted
+        return s(v) if v.startswith('"') else v
+
+    st = {s(x["sid"]): ([text(a) for a in x["actions"]], [text(r) for r in x["resources"]]) for x in doc["statement"]}
+    assert st["ReadCapture"] == (["s3:GetObject"], ["${var.capture_bucket_arn}/churn/churn-prod-churn/*"])
+    assert st["ReadGroundTruth"] == (["s3:GetObject"], ["arn:${local.partition}:s3:::acme-churn-monitoring/ground-truth/*"])
+    assert st["WriteReports"] == (["s3:PutObject"], ["${var.capture_bucket_arn}/monitoring/churn/reports/*"])
+    assert sorted(st["ReadBaselines"][1]) == sorted(
+        [
+            "arn:${local.partition}:s3:::acme-churn-monitoring/baseline/statistics.json",
+            "arn:${local.partition}:s3:::acme-churn-monitoring/baseline/constraints.json",
+            "arn:${local.partition}:s3:::acme-churn-monitoring/clarify/bias/analysis.json",
+            "arn:${local.partition}:s3:::acme-churn-monitoring/clarify/shap-baseline.csv",
+            "${var.capture_bucket_arn}/monitoring/churn/config/bias.json",
+            "${var.capture_bucket_arn}/monitoring/churn/config/feature_attribution.json",
+        ]
+    )
+    writes = [sid for sid, (actions, _) in st.items() if any(a in ("s3:PutObject", "s3:DeleteObject") for a in actions)]
+    assert writes == ["WriteReports"]
+
+
+def test_two_renders_are_identical() -> None:
+    config = load_config(EXAMPLES / "monitoring.yaml")
+    assert render_project(config, EXAMPLES).files == render_project(config, EXAMPLES).files
+
+
+NO_CAPTURE = ("    data_capture:\n      sampling_percentage: 50\n      modes: [input, output]\n      csv_content_types: [text/csv]\n", "")
+
+
+@pytest.mark.parametrize(
+    ("edit", "anchor", "path", "code", "words"),
+    [
+        (NO_CAPTURE, "- endpoint: churn", "monitoring.endpoints[0].endpoint", "monitoring-needs-capture", "captures no data, and Model Monitor reads the endpoint's data capture; add data_capture:"),
+        (("modes: [input, output]", "modes: [input]"), "      model_quality:", "monitoring.endpoints[0].model_quality", "monitoring-capture-modes", "add output to its data_capture.modes"),
+        (("- endpoint: churn", "- endpoint: chrun"), "- endpoint: chrun", "monitoring.endpoints[0].endpoint", "monitoring-unknown-endpoint", "no endpoint chrun to monitor (endpoints: churn)"),
+        (("    - email: ml-oncall@example.com\n", "    - email: ml-oncall@example.com\n      https: https://x.example.com/\n"), "- email: ml-oncall", "monitoring.subscribers[0]", "monitoring-subscriber", "exactly one of email, https or sqs"),
+        (("  region: eu-west-1", "  region: eu-south-2"), "      data_quality:", "monitoring.endpoints[0].data_quality", "monitoring-region", "no Model Monitor image in eu-south-2"),
+        (("          auc: \">= 0.85\"", "          rmse: \"<= 3\""), "rmse:", "monitoring.endpoints[0].model_quality.thresholds.rmse", "monitoring-metric", "BinaryClassification has no metric rmse"),
+        (("accuracy: \">= 0.90\"", "accuracy: 0.90"), "accuracy: 0.90", "monitoring.endpoints[0].model_quality.thresholds.accuracy", None, ""),
+    ],
+)
+def test_bad_monitoring_settings_name_the_line(edit, anchor: str, path: str, code: str | None, words: str, tmp_path: Path) -> None:
+    text = (EXAMPLES / "monitoring.yaml").read_text()
+    assert edit[0] in text
+    text = text.replace(edit[0], edit[1], 1)
+    config = tmp_path / "monitoring.yaml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(config)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if anchor in l)
+    problems = [p for p in err.value.problems if p.path == path]
+    assert problems, str(err.value)
+    assert problems[0].line == line, str(err.value)
+    assert words in problems[0].message
+    if code is not None:
+        assert problems[0].code == code
+
+
+def test_cli_refuses_a_monitor_without_capture(tmp_path: Path) -> None:
+    text = (EXAMPLES / "monitoring.yaml").read_text().replace(*NO_CAPTURE)
+    config = tmp_path / "mlinfra.yaml"
+    config.write_text(text)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["render", str(config), "-o", str(out)])
+    assert result.exit_code == 2
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "- endpoint: churn" in l)
+    related = next(i for i, l in enumerate(text.splitlines(), 1) if "  - name: churn" in l)
+    assert f"mlinfra.yaml:{line}: monitoring.endpoints[0].endpoint: endpoint churn (line {related}) captures no data" in " ".join(result.output.split())
+    assert "Traceback" not in result.output and not out.exists()
