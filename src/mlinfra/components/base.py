@@ -78,12 +78,25 @@ class ModuleContext:
     # How many instances a for_each over each expression makes (for the resource counts of the summary).
     instances: dict[str, int] = field(default_factory=dict)
     # Address changes from earlier renders (from, to), written as moved blocks: state follows the
-    # objects instead of destroying and re-creating them.
+    # objects instead of destroying and re-creating them. Addresses are the module's own; a module in a
+    # shared folder gets them in the root's moved.tf, prefixed with its module block.
     moved: tuple[tuple[str, str], ...] = ()
+    # The folder under modules/ when several module blocks call one module (the endpoint module); its
+    # files must render identically for each of them. Empty: the folder is the key.
+    folder: str = ""
+    # What the module holds, for its own README when the folder is shared (``summary`` describes one call).
+    folder_summary: str = ""
+    # checkov checks skipped for this call only, with their reason: a skip comment in a module block
+    # applies to that instance's resources (``#checkov:skip=ID:reason``).
+    checkov_skips: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def directory(self) -> str:
+        return self.folder or self.key
 
     @property
     def source(self) -> str:
-        return f"./modules/{self.key}"
+        return f"./modules/{self.directory}"
 
     @property
     def arguments(self) -> dict[str, object]:

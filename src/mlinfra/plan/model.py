@@ -155,7 +155,7 @@ class AsyncPlan:
 class EndpointPlan:
     label: str  # the endpoint's name in the config
     key: str  # identifier in the root module (``module "endpoint_<key>"``)
-    module: str  # directory under modules/
+    module: str  # the module block's label in the root (every endpoint calls modules/endpoint)
     name: str
     config_name: str  # content-hashed: endpoint configurations are immutable in SageMaker
     kind: str
@@ -169,6 +169,7 @@ class EndpointPlan:
     # SageMaker refuses KmsKeyId on instances with local NVMe storage (their volumes are hardware-encrypted).
     encrypt_storage: bool
     uses_capture_bucket: bool
+    tags: dict[str, str]  # the endpoint's resources, beyond the provider's default_tags
     ignored_weights: tuple[Ref, ...]  # lifecycle.ignore_changes: weights are shifted live by promote
 
 
