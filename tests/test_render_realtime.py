@@ -173,7 +173,7 @@ def test_cache_results_and_network(tree: dict) -> None:
     assert s(results["table_name"]) == "mlinfra-prod-predictions" and s(results["ttl_attribute"]) == "expires_at"
     assert results["point_in_time_recovery"] is True
     network = call(tree, "network")
-    assert s(network["vpc"]["cidr"]) == "10.0.0.0/16" and s(network["security_group_name"]) == "mlinfra-prod-preprocessing"
+    assert s(network["vpc"]["cidr"]) == "10.0.0.0/16" and s(network["security_groups"]["lambda"]["name"]) == "mlinfra-prod-preprocessing"
     kms_policy = res(tree, "kms", "data")["aws_iam_policy_document.key"]
     assert [s(st["sid"]) for st in kms_policy["statement"]] == ["AccountAdministers"]
     assert kms_policy["dynamic"][0]['"statement"']["for_each"] == "${var.service_statements}"

@@ -285,7 +285,9 @@ class VpcPlan:
 class NetworkPlan:
     vpc_id: str | None  # the existing VPC; None when ``vpc`` is created
     subnet_ids: tuple[str, ...]  # the existing private subnets; () when ``vpc`` is created
-    security_group_name: str | None  # the preprocessing Lambdas' security group; None without Lambdas
+    #: The platform's name prefix: AWS names of the security groups the components request are
+    #: ``mlinfra.plan.network.security_group_name(prefix, request)``.
+    prefix: str
     vpc: VpcPlan | None = None
     region: str = ""
     endpoints_security_group_name: str = ""
@@ -305,8 +307,6 @@ class CachePlan:
     subnet_group_name: str
     security_group_name: str
     secret_name: str
-    subnet_ids: tuple[str, ...]
-    vpc_id: str
     port: int = 6379
 
 
@@ -351,8 +351,7 @@ class PreprocessingPlan:
     functions: tuple[FunctionPlan, ...]
     statements: tuple[Statement, ...]  # every function's policy (with each.value parts), for_each in the module
     dlq_name: str
-    in_vpc: bool
-    subnet_ids: tuple[str, ...]
+    in_vpc: bool  # in the network's private subnets (``network.private_subnet_ids``)
     package: dict[str, str]  # path inside the Lambda package → text
     key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs for the log groups)
 

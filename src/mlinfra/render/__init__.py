@@ -81,7 +81,7 @@ def render_context(ctx: RootContext) -> Rendered:
     # certificate's validation records, one per domain, count once).
     resources = sum(len(re.findall(r'^resource "', files[PurePosixPath(name)], re.M)) for name in ("main.tf",))
     for mod in ctx.modules:
-        for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += (var\.\w+)\n)?', files[PurePosixPath("modules") / mod.directory / "main.tf"], re.M):
+        for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += ((?:var|local)\.\w+)\n)?', files[PurePosixPath("modules") / mod.directory / "main.tf"], re.M):
             resources += mod.instances[repeated] if repeated else 1
     files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
     return Rendered(
