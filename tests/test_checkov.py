@@ -94,3 +94,32 @@ def test_checkov_sees_values_through_a_for_each_map(rendered_examples: dict[str,
     failed = {(f["check_id"], f["resource"]) for f in checkov(root)["results"]["failed_checks"]}
     assert ("CKV_AWS_363", 'module.preprocessing.aws_lambda_function.this["predict_tabular"]') in failed, sorted(failed)
     assert not any(check == "CKV_AWS_363" and "predict_image" in resource for check, resource in failed)
+
+
+def test_checkov_evaluates_an_endpoint_module_call(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
+    """The endpoint module exists once; checkov still judges each call by the values it passes: one model
+    of one endpoint call without network isolation is flagged on that for_each instance only, and a check
+    skipped on one module call (CKV_AWS_370 on the serverless endpoint) stays in force on the others."""
+    import shutil
+
+    root = tmp_path / "weak"
+    shutil.copytree(rendered_examples["platform"], root)
+    main = root / "main.tf"
+    text = main.read_text()
+    start = text.index('module "endpoint_inference" {')
+    canary = text.index("    canary = {\n", start)
+    isolation = text.index("network_isolation = true", canary)
+    assert isolation < text.index("\n}\n", start), "the canary model of endpoint_inference isolates its network"
+    main.write_text(text[:isolation] + "network_isolation = false" + text[isolation + len("network_isolation = true") :])
+    report = checkov(root)["results"]
+    failed = {(f["check_id"], f["resource"]) for f in report["failed_checks"]}
+    assert failed == {("CKV_AWS_370", 'module.endpoint_inference.aws_sagemaker_model.this["canary"]')}, sorted(failed)
+    passed = {(f["check_id"], f["resource"]) for f in report["passed_checks"]}
+    assert ("CKV_AWS_370", 'module.endpoint_inference.aws_sagemaker_model.this["production"]') in passed
+    skipped = {(f["check_id"], f["resource"]) for f in report["skipped_checks"]}
+    assert ("CKV_AWS_370", 'module.endpoint_serverless.aws_sagemaker_model.this["serverless"]') in skipped
+    assert ("CKV_AWS_98", "module.endpoint_inference.aws_sagemaker_endpoint_configuration.this") in skipped
+    # (checkov 3.3.30 also passes CKV_AWS_98 when a call passes storage_kms_key_arn = null: it sees the
+    # argument, not the null value. What judges the storage key per call is the SageMaker checker's [kms]
+    # rule over Terraform's plan, tests/test_sagemaker_checks.py.)
+    assert ("CKV_AWS_98", "module.endpoint_serverless.aws_sagemaker_endpoint_configuration.this") in passed

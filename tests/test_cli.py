@@ -28,7 +28,9 @@ def test_render_then_check(tmp_path: Path) -> None:
     result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "14 modules, 166 resources, 2 endpoints" in result.output
-    assert (out / "main.tf").is_file() and (out / "modules" / "endpoint_inference" / "main.tf").is_file()
+    assert (out / "main.tf").is_file() and (out / "modules" / "endpoint" / "main.tf").is_file()
+    # One endpoint module, called once per endpoint.
+    assert sorted(p.name for p in (out / "modules").iterdir() if p.name.startswith("endpoint")) == ["endpoint"]
 
     check = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out), "--check"])
     assert check.exit_code == 0 and "up to date" in check.output

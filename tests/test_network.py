@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.components.base import VpcEndpoints
+from collections.abc import Mapping
+
+from mlinfra.components.base import Component, Input, ModuleContext, PlanRequest, SecurityGroupRequest, SecurityGroups, Sinks, VpcEndpoints, Wire
 from mlinfra.config import load_config
 from mlinfra.pipeline import render_project
 from mlinfra.plan.network import endpoint_service_name
@@ -92,14 +94,110 @@ def test_gateway_and_interface_endpoints(platform: dict) -> None:
 def test_security_groups_admit_https_only_from_the_platform(platform: dict) -> None:
     net = res(platform, "network")
     ingress = {k: v for k, v in net.items() if k.startswith("aws_vpc_security_group_ingress_rule.")}
-    assert list(ingress) == ["aws_vpc_security_group_ingress_rule.endpoints_from_lambdas"]
-    rule = ingress["aws_vpc_security_group_ingress_rule.endpoints_from_lambdas"]
+    assert list(ingress) == ["aws_vpc_security_group_ingress_rule.endpoints"]
+    rule = ingress["aws_vpc_security_group_ingress_rule.endpoints"]
+    assert rule["for_each"] == "${var.security_groups}" and rule["security_group_id"] == "${aws_security_group.endpoints.id}"
     assert (rule["from_port"], rule["to_port"], s(rule["ip_protocol"])) == (443, 443, "tcp")
-    assert rule["referenced_security_group_id"] == "${aws_security_group.lambda.id}" and "cidr_ipv4" not in rule
+    assert rule["referenced_security_group_id"] == "${aws_security_group.this[each.key].id}" and "cidr_ipv4" not in rule
     for key, body in net.items():  # no rule anywhere opens to the internet
         assert "cidr_ipv4" not in body and "ingress" not in body, key
+    to_endpoints = net["aws_vpc_security_group_egress_rule.https_endpoints"]
+    assert to_endpoints["for_each"] == "${var.security_groups}" and to_endpoints["referenced_security_group_id"] == "${aws_security_group.endpoints.id}"
     egress = net["aws_vpc_security_group_egress_rule.https_gateways"]
-    assert egress["prefix_list_id"] == "${aws_vpc_endpoint.gateway[each.key].prefix_list_id}"
+    assert egress["for_each"] == "${local.gateway_egress}" and egress["security_group_id"] == "${aws_security_group.this[each.value.group].id}"
+    assert egress["prefix_list_id"] == "${aws_vpc_endpoint.gateway[each.value.service].prefix_list_id}"
+
+
+def test_requested_security_groups_keep_the_lambdas_group_and_its_state(platform: dict, rendered_examples: dict[str, Path]) -> None:
+    """The preprocessing Lambdas' group is a request now: same AWS name and description, consumed by
+    capability, and its state moves from the hand-written addresses."""
+    args = call(platform, "network")
+    assert args["security_groups"] == {"lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'}}
+    group = res(platform, "network")["aws_security_group.this"]
+    assert group["for_each"] == "${var.security_groups}" and group["name"] == "${each.value.name}" and group["description"] == "${each.value.description}"
+    assert call(platform, "preprocessing")["security_group_id"] == "${module.network.lambda_security_group_id}"
+    assert call(platform, "cache")["clients_security_group_id"] == "${module.network.lambda_security_group_id}"
+    outputs = {name.strip('"'): body["value"] for o in platform["modules/network"]["outputs.tf"]["output"] for name, body in o.items()}
+    assert outputs["lambda_security_group_id"] == '${aws_security_group.this["lambda"].id}'
+    moved = {(m["from"], m["to"]) for m in platform["modules/network"]["moved.tf"]["moved"]}
+    assert moved == {
+        ("${aws_security_group.lambda}", '${aws_security_group.this["lambda"]}'),
+        ("${aws_vpc_security_group_ingress_rule.endpoints_from_lambdas}", '${aws_vpc_security_group_ingress_rule.endpoints["lambda"]}'),
+        ("${aws_vpc_security_group_egress_rule.https_endpoints}", '${aws_vpc_security_group_egress_rule.https_endpoints["lambda"]}'),
+        ('${aws_vpc_security_group_egress_rule.https_gateways["dynamodb"]}', '${aws_vpc_security_group_egress_rule.https_gateways["lambda.dynamodb"]}'),
+        ('${aws_vpc_security_group_egress_rule.https_gateways["s3"]}', '${aws_vpc_security_group_egress_rule.https_gateways["lambda.s3"]}'),
+    }
+
+
+def test_one_group_per_name_however_many_ask() -> None:
+    sink = SecurityGroups()
+    sink.request("models", "mlinfra SageMaker models", by="endpoint")
+    sink.request("lambda", "mlinfra preprocessing Lambdas", by="preprocessing")
+    sink.request("models", "mlinfra SageMaker models (again)", by="batch")
+    assert sink.requested() == {
+        "lambda": SecurityGroupRequest("mlinfra preprocessing Lambdas", ("preprocessing",)),
+        "models": SecurityGroupRequest("mlinfra SageMaker models", ("batch", "endpoint")),
+    }
+    with pytest.raises(AssertionError):
+        sink.request("Models-1", "x", by="endpoint")  # a map key, an output name and part of an AWS name
+
+
+class _Probe(Component):
+    """A component added by a test that requests a group and consumes it by capability only."""
+
+    name = "probe"
+
+    def build(self, request: PlanRequest, parts: Mapping[str, object]) -> object:
+        return {}
+
+    def contribute(self, part: object, sinks: Sinks) -> None:
+        sinks.security_groups.request("probe_jobs", "mlinfra probe jobs", by=self.name)
+        sinks.security_groups.request("lambda", "ignored: the group exists", by=self.name)
+
+    def modules(self, part: object, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
+        inputs = {
+            "kms_key_arn": wire.need("kms.key_arn"),
+            "table_name": Input(wire.ref("network.security_group.probe_jobs"), "Stands in for a consumer of the group."),
+            "hash_key": Input(wire.ref("network.security_group.lambda"), "Stands in for a consumer of the group."),
+            "ttl_attribute": Input("expires_at", "Expiry attribute."),
+            "point_in_time_recovery": Input(True, "Continuous backups.", "bool"),
+        }
+        return [ModuleContext(key="probe", template="results", summary="A probe.", inputs=inputs, outputs=())]
+
+
+@pytest.mark.parametrize("network", [NETWORK, EXISTING], ids=["created", "existing"])
+def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: str) -> None:
+    import mlinfra.components as components
+
+    monkeypatch.setattr(components, "REGISTRY", (*components.REGISTRY, _Probe()))
+    out = render_edited(tmp_path, NETWORK, network)
+    assert hygiene_errors(out) == []
+    tree = load_tree(out)
+    args = call(tree, "network")
+    assert args["security_groups"] == {
+        "lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'},
+        "probe_jobs": {"name": '"mlinfra-prod-probe-jobs"', "description": '"mlinfra probe jobs"'},
+    }
+    probe = call(tree, "probe")
+    assert probe["table_name"] == "${module.network.probe_jobs_security_group_id}" and probe["hash_key"] == "${module.network.lambda_security_group_id}"
+    outputs = {name.strip('"'): body["value"] for o in tree["modules/network"]["outputs.tf"]["output"] for name, body in o.items()}
+    assert outputs["probe_jobs_security_group_id"] == '${aws_security_group.this["probe_jobs"].id}'
+    # Either case exports the VPC and its subnets: consumers need not care which.
+    assert outputs["vpc_id"] == "${local.vpc_id}" and outputs["private_subnet_ids"] == "${local.private_subnet_ids}"
+    net = res(tree, "network")
+    if network == EXISTING:
+        assert s(net["aws_vpc_security_group_egress_rule.https"]["cidr_ipv4"]) == "0.0.0.0/0"
+        assert net["aws_vpc_security_group_egress_rule.https"]["for_each"] == "${var.security_groups}"
+        assert args["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
+    else:
+        assert "aws_vpc_security_group_egress_rule.https" not in net
+    # What one more group deploys: the group and its egress (one rule per gateway endpoint and one to the
+    # interface endpoints in a created VPC, one to anywhere in an existing one), the endpoints' ingress
+    # from it; and the probe's own table.
+    config = tmp_path / "cfg" / "platform.yaml"
+    with_probe = render_project(load_config(config), config.parent).resources
+    monkeypatch.setattr(components, "REGISTRY", tuple(c for c in components.REGISTRY if c.name != "probe"))
+    assert with_probe - render_project(load_config(config), config.parent).resources == (1 + 1 + 2 + 1 + 1 if network == NETWORK else 1 + 1 + 1)
 
 
 def test_flow_logs_encrypted_with_a_role_scoped_to_their_log_group(platform: dict) -> None:
@@ -126,10 +224,21 @@ def test_existing_vpc_keeps_todays_module_and_adds_only_asked_endpoints(tmp_path
     assert hygiene_errors(out) == []
     tree = load_tree(out)
     args = call(tree, "network")
-    assert sorted(k for k in args if k not in ("source", "__is_block__")) == ["security_group_name", "vpc_id"]
+    assert sorted(k for k in args if k not in ("source", "__is_block__")) == ["security_groups", "subnet_ids", "vpc_id"]
     assert "aws_vpc" not in every_resource_type(tree) and "aws_vpc_endpoint" not in every_resource_type(tree)
-    assert call(tree, "cache")["cache"]["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
+    # The config's IDs are literals at the network call; consumers take them from the network module.
+    assert s(args["vpc_id"]) == "vpc-0a1b2c3d4e5f60718"
+    assert args["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
+    assert call(tree, "cache")["cache"]["subnet_ids"] == "${module.network.private_subnet_ids}"
+    assert call(tree, "cache")["cache"]["vpc_id"] == "${module.network.vpc_id}"
+    assert call(tree, "preprocessing")["subnet_ids"] == "${module.network.private_subnet_ids}"
     assert s(res(tree, "network")["aws_vpc_security_group_egress_rule.https"]["cidr_ipv4"]) == "0.0.0.0/0"
+    assert "aws_security_group.endpoints" not in res(tree, "network")  # no interface endpoint: no group for them
+    moved = {(m["from"], m["to"]) for m in tree["modules/network"]["moved.tf"]["moved"]}
+    assert moved == {
+        ("${aws_security_group.lambda}", '${aws_security_group.this["lambda"]}'),
+        ("${aws_vpc_security_group_egress_rule.https}", '${aws_vpc_security_group_egress_rule.https["lambda"]}'),
+    }
 
     out = render_edited(tmp_path / "asked", NETWORK, EXISTING + "  interface_endpoints: [ecr.api]\n")
     assert hygiene_errors(out) == []
@@ -138,6 +247,7 @@ def test_existing_vpc_keeps_todays_module_and_adds_only_asked_endpoints(tmp_path
     # Only what the config lists: the components' contributions are not forced onto a VPC mlinfra does not own.
     assert {k.strip('"'): s(v) for k, v in args["interface_endpoints"].items()} == {"ecr.api": "com.amazonaws.us-east-1.ecr.api"}
     assert args["subnet_ids"] == ['"subnet-0a1b2c3d4e5f60001"', '"subnet-0a1b2c3d4e5f60002"']
+    assert res(tree, "network")["aws_vpc_security_group_ingress_rule.endpoints"]["for_each"] == "${var.security_groups}"
 
 
 def test_one_endpoint_per_service_however_many_ask(tmp_path: Path) -> None:

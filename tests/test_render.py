@@ -123,82 +123,101 @@ def test_root_module(platform: dict) -> None:
     assert "backend.tf" not in root
 
 
-def test_seed_endpoint_variants(platform: dict) -> None:
-    main = blocks(platform["modules/endpoint_inference"]["main.tf"], "resource")
+def call(tree: dict, key: str) -> dict:
+    """The arguments of module block ``key`` in the root's main.tf (where the config's values are)."""
+    (body,) = [v for m in tree["."]["main.tf"]["module"] for k, v in m.items() if k.strip('"') == key]
+    return body
+
+
+def test_one_endpoint_module_for_every_endpoint(platform: dict) -> None:
+    assert [d for d in platform if d.startswith("modules/endpoint")] == ["modules/endpoint"]
+    assert s(call(platform, "endpoint_inference")["source"]) == s(call(platform, "endpoint_serverless")["source"]) == "./modules/endpoint"
+    main = blocks(platform["modules/endpoint"]["main.tf"], "resource")
+    assert main["aws_sagemaker_model.this"]["for_each"] == "${var.models}"
+    assert main["aws_cloudwatch_metric_alarm.this"]["for_each"] == "${var.alarms}"
     cfg = main["aws_sagemaker_endpoint_configuration.this"]
-    variants = {s(v["variant_name"]): v for v in cfg["production_variants"]}
+    assert cfg["lifecycle"][0]["create_before_destroy"] is True
+    # Weights are shifted live by promote: every index SageMaker allows is ignored.
+    assert cfg["lifecycle"][0]["ignore_changes"] == [f"${{production_variants[{i}].initial_variant_weight}}" for i in range(10)]
+    assert main["aws_sagemaker_model.this"]["lifecycle"][0]["create_before_destroy"] is True
+
+
+def test_seed_endpoint_variants(platform: dict) -> None:
+    ep = call(platform, "endpoint_inference")
+    variants = {s(v["variant_name"]): v for v in ep["production_variants"]}
     assert list(variants) == ["production", "canary"]
     assert variants["production"]["initial_variant_weight"] == 80
     assert variants["canary"]["initial_variant_weight"] == 20
     assert variants["production"]["initial_instance_count"] == 2
     assert variants["canary"]["initial_instance_count"] == 2
     assert {s(v["instance_type"]) for v in variants.values()} == {"ml.g4dn.xlarge"}
-    assert variants["production"]["model_name"] == "${aws_sagemaker_model.production.name}"
+    assert s(variants["production"]["model"]) == "production" and variants["production"]["serverless_config"] is None
     # g4dn has local NVMe storage: SageMaker rejects a KMS key for it.
-    assert "kms_key_arn" not in cfg
-    capture = cfg["data_capture_config"][0]
+    assert ep["storage_kms_key_arn"] is None
+    capture = ep["data_capture"]
     assert capture["initial_sampling_percentage"] == 100
-    assert [s(o["capture_mode"]) for o in capture["capture_options"]] == ["Input", "Output"]
-    assert capture["capture_content_type_header"][0]["json_content_types"] == ['"application/json"']
-    assert capture["kms_key_id"] == "${var.kms_key_arn}"
-    assert cfg["lifecycle"][0]["create_before_destroy"] is True
-    assert cfg["lifecycle"][0]["ignore_changes"] == [
-        "${production_variants[0].initial_variant_weight}",
-        "${production_variants[1].initial_variant_weight}",
-    ]
-    models = {k: v for k, v in main.items() if k.startswith("aws_sagemaker_model.")}
-    assert s(models["aws_sagemaker_model.production"]["primary_container"][0]["model_data_url"]) == "s3://acme-ml-models/models/v1.1.0/model.tar.gz"
-    assert s(models["aws_sagemaker_model.canary"]["primary_container"][0]["image"]).endswith(":1.2.0")
-    assert all(m["lifecycle"][0]["create_before_destroy"] is True for m in models.values())
-    assert all(m["enable_network_isolation"] is True for m in models.values())
-    assert {k: s(v) for k, v in models["aws_sagemaker_model.canary"]["tags"].items()} == {"ModelVersion": "1.2.0", "ModelStatus": "canary", '"metric:accuracy"': "0.91"}
+    assert [s(m) for m in capture["capture_modes"]] == ["Input", "Output"]
+    assert capture["json_content_types"] == ['"application/json"'] and capture["csv_content_types"] == []
+    assert s(capture["destination_s3_uri"]) == "s3://${module.capture_bucket.bucket}/inference"
+    assert ep["kms_key_arn"] == "${module.kms.key_arn}"
+    models = ep["models"]
+    assert s(models["production"]["model_data_url"]) == "s3://acme-ml-models/models/v1.1.0/model.tar.gz"
+    assert s(models["canary"]["image"]).endswith(":1.2.0")
+    assert all(m["network_isolation"] is True for m in models.values())
+    assert {k: s(v) for k, v in models["canary"]["tags"].items()} == {"ModelVersion": "1.2.0", "ModelStatus": "canary", '"metric:accuracy"': "0.91"}
 
 
 def test_seed_blue_green_and_alarms(platform: dict) -> None:
-    main = blocks(platform["modules/endpoint_inference"]["main.tf"], "resource")
-    dc = main["aws_sagemaker_endpoint.this"]["deployment_config"][0]
-    bg = dc["blue_green_update_policy"][0]
+    ep = call(platform, "endpoint_inference")
+    bg = ep["deployment"]["blue_green_update"]
+    assert ep["deployment"]["rolling_update"] is None
     assert bg["termination_wait_in_seconds"] == 120
     assert bg["maximum_execution_timeout_in_seconds"] == 3600
-    routing = bg["traffic_routing_configuration"][0]
+    routing = bg["traffic_routing"]
     assert s(routing["type"]) == "CANARY"
     assert routing["wait_interval_in_seconds"] == 300
-    assert s(routing["canary_size"][0]["type"]) == "INSTANCE_COUNT"
-    assert routing["canary_size"][0]["value"] == 1
-    rollback = [a["alarm_name"] for a in dc["auto_rollback_configuration"][0]["alarms"]]
-    alarms = {k.split(".")[1]: v for k, v in main.items() if k.startswith("aws_cloudwatch_metric_alarm.")}
-    assert rollback == [f"${{aws_cloudwatch_metric_alarm.{k}.alarm_name}}" for k in alarms]
+    assert s(routing["canary_size"]["type"]) == "INSTANCE_COUNT"
+    assert routing["canary_size"]["value"] == 1 and routing["linear_step_size"] is None
+    alarms = ep["alarms"]
+    assert [s(k) for k in ep["deployment"]["rollback_alarms"]] == list(alarms)
     assert sorted(alarms) == ["canary_error_rate", "canary_latency_p99", "production_error_rate", "production_latency_p99"]
     latency = alarms["production_latency_p99"]
-    assert s(latency["extended_statistic"]) == "p99"
+    assert s(latency["extended_statistic"]) == "p99" and latency["metric_queries"] == []
     assert latency["threshold"] == 100000  # 100 ms in ModelLatency's microseconds
     assert {k: s(v) for k, v in latency["dimensions"].items()} == {"EndpointName": "mlinfra-prod-inference", "VariantName": "production"}
+    assert s(latency["alarm_name"]) == "mlinfra-prod-inference-production-latency-p99"
     errors = alarms["canary_error_rate"]
-    assert errors["threshold"] == 5
-    queries = {s(q["id"]): q for q in errors["metric_query"]}
-    assert s(queries["errors"]["metric"][0]["metric_name"]) == "Invocation5XXErrors"
-    assert s(queries["invocations"]["metric"][0]["metric_name"]) == "Invocations"
+    assert errors["threshold"] == 5 and errors["metric_name"] is None
+    queries = {s(q["id"]): q for q in errors["metric_queries"]}
+    assert s(queries["errors"]["metric"]["metric_name"]) == "Invocation5XXErrors"
+    assert s(queries["invocations"]["metric"]["metric_name"]) == "Invocations"
     assert queries["error_rate"]["return_data"] is True
+    assert ep["alarm_actions"] == []
+    # Inside the module, every alarm notifies those actions, and the rollback names the alarms by key.
+    main = blocks(platform["modules/endpoint"]["main.tf"], "resource")
+    alarm = main["aws_cloudwatch_metric_alarm.this"]
+    assert alarm["alarm_actions"] == alarm["ok_actions"] == "${var.alarm_actions}"
 
 
 def test_seed_autoscaling(platform: dict) -> None:
-    main = blocks(platform["modules/endpoint_inference"]["main.tf"], "resource")
-    target = main["aws_appautoscaling_target.production"]
+    ep = call(platform, "endpoint_inference")
+    assert list(ep["scaling"]) == ["production"]  # the canary has no auto-scaling in the seed
+    target = ep["scaling"]["production"]
     assert (target["min_capacity"], target["max_capacity"]) == (2, 20)
-    assert s(target["resource_id"]) == "endpoint/${aws_sagemaker_endpoint.this.name}/variant/production"
-    policy = main["aws_appautoscaling_policy.production"]["target_tracking_scaling_policy_configuration"][0]
-    assert (policy["target_value"], policy["scale_in_cooldown"], policy["scale_out_cooldown"]) == (1000, 300, 60)
-    assert s(policy["predefined_metric_specification"][0]["predefined_metric_type"]) == "SageMakerVariantInvocationsPerInstance"
-    assert "aws_appautoscaling_target.canary" not in main  # the canary has no auto-scaling in the seed
+    assert (target["target_value"], target["scale_in_cooldown"], target["scale_out_cooldown"]) == (1000, 300, 60)
+    assert s(target["predefined_metric"]) == "SageMakerVariantInvocationsPerInstance"
+    main = blocks(platform["modules/endpoint"]["main.tf"], "resource")
+    assert s(main["aws_appautoscaling_target.this"]["resource_id"]) == "endpoint/${aws_sagemaker_endpoint.this.name}/variant/${each.value.variant_name}"
 
 
 def test_seed_serverless_endpoint(platform: dict) -> None:
-    main = blocks(platform["modules/endpoint_serverless"]["main.tf"], "resource")
-    cfg = main["aws_sagemaker_endpoint_configuration.this"]
-    (variant,) = cfg["production_variants"]
-    assert variant["serverless_config"][0] == {"memory_size_in_mb": 4096, "max_concurrency": 50, "__is_block__": True}
-    assert "instance_type" not in variant and "initial_instance_count" not in variant
-    assert cfg["kms_key_arn"] == "${var.kms_key_arn}"
+    ep = call(platform, "endpoint_serverless")
+    (variant,) = ep["production_variants"]
+    assert variant["serverless_config"] == {"memory_size_in_mb": 4096, "max_concurrency": 50, "provisioned_concurrency": None}
+    assert variant["instance_type"] is None and variant["initial_instance_count"] is None
+    assert ep["storage_kms_key_arn"] == "${module.kms.key_arn}"
+    # Serverless Inference supports no network isolation: the argument is null (left out).
+    assert [m["network_isolation"] for m in ep["models"].values()] == [None]
 
 
 def test_seed_security(platform: dict) -> None:
@@ -246,9 +265,9 @@ def _config_name(text: str, tmp_path: Path) -> tuple[str, list[str]]:
     path = copy_examples(tmp_path)
     path.write_text(text)
     files = render_project(load_config(path), path.parent).files
-    main = blocks(hcl2.loads(next(t for p, t in files.items() if str(p) == "modules/endpoint_inference/main.tf")), "resource")
-    models = [s(main[f"aws_sagemaker_model.{k}"]["name"]) for k in ("production", "canary")]
-    return s(main["aws_sagemaker_endpoint_configuration.this"]["name"]), models
+    ep = call({".": {"main.tf": hcl2.loads(next(t for p, t in files.items() if str(p) == "main.tf"))}}, "endpoint_inference")
+    models = [s(ep["models"][k]["name"]) for k in ("production", "canary")]
+    return s(ep["config_name"]), models
 
 
 def test_endpoint_config_name_follows_its_content(tmp_path: Path) -> None:

@@ -34,25 +34,23 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def test_serverless_models_get_no_network_isolation(rendered_examples: dict[str, Path]) -> None:
-    """Serverless Inference supports neither network isolation nor a VPC (instance models keep it on)."""
+    """Serverless Inference supports neither network isolation nor a VPC (instance models keep it on):
+    read at each endpoint module call, where the values are."""
     seen = {"serverless": 0, "instances": 0}
     for root in rendered_examples.values():
-        tree = load_tree(root)
-        for module_dir, files in tree.items():
-            main = blocks(files.get("main.tf", {}), "resource")
-            cfg = main.get("aws_sagemaker_endpoint_configuration.this")
-            if cfg is None:
-                continue
-            serverless = {v["model_name"] for v in cfg["production_variants"] if "serverless_config" in v}
-            for address, model in main.items():
-                if not address.startswith("aws_sagemaker_model."):
+        for call in load_tree(root)["."]["main.tf"].get("module", []):
+            for key, body in call.items():
+                if body.get("source") != '"./modules/endpoint"':
                     continue
-                if f"${{{address}.name}}" in serverless:
-                    seen["serverless"] += 1
-                    assert "enable_network_isolation" not in model and "vpc_config" not in model, (module_dir, address)
-                else:
-                    seen["instances"] += 1
-                    assert model["enable_network_isolation"] is True, (module_dir, address)
+                variants = body["production_variants"] + body["shadow_variants"]
+                serverless = {v["model"] for v in variants if v["serverless_config"] is not None}
+                for model_key, model in body["models"].items():
+                    if f'"{model_key}"' in serverless:
+                        seen["serverless"] += 1
+                        assert model["network_isolation"] is None and model.get("vpc_config") is None, (key, model_key)
+                    else:
+                        seen["instances"] += 1
+                        assert model["network_isolation"] is True, (key, model_key)
     assert seen["serverless"] >= 2 and seen["instances"] >= 5, seen
 
 

@@ -1,9 +1,12 @@
-"""tests/support/sagemaker_checks.py: SageMaker's API rules over the rendered Terraform.
+"""tests/support/sagemaker_checks.py: SageMaker's API rules over what Terraform evaluates.
 
-(a) every example in examples/*.yaml, rendered through the CLI, breaks none of them;
-(b) every rule can fail: a hand-written good tree yields no error, and one
-    targeted breakage of it (or of a rendered example) yields the rule's error
-    on the right file and resource address.
+(a) every example in examples/*.yaml, rendered through the CLI and planned by the real terraform on the
+    stand-in provider, breaks none of them (``plan_errors`` over ``terraform show -json``);
+(b) breakages of a rendered example at an endpoint module call in the root main.tf, where the config's
+    values are, planned again: the rule's error on that module instance and resource address;
+(c) every rule can fail: a hand-written good tree with literal values yields no error, and one targeted
+    breakage of it yields the rule's error on the right file and resource address (``sagemaker_errors``,
+    the same rules read from literal HCL: one terraform plan per case would take minutes).
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import pytest
 
 try:
     from tests.support import sagemaker_checks
-    from tests.support.sagemaker_checks import _burstable, _local_nvme, sagemaker_errors
+    from tests.support.sagemaker_checks import _burstable, _local_nvme, plan_errors, sagemaker_errors
 except ModuleNotFoundError:
     # Plain `pytest` puts tests/ rather than the repo root on sys.path.
     from support import sagemaker_checks  # type: ignore[no-redef]
-    from support.sagemaker_checks import _burstable, _local_nvme, sagemaker_errors  # type: ignore[no-redef]
+    from support.sagemaker_checks import _burstable, _local_nvme, plan_errors, sagemaker_errors  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
@@ -516,86 +519,172 @@ def render(example: Path, out: Path) -> Path:
     return out
 
 
+def planned(root: Path, env: dict) -> dict:
+    """Terraform's evaluated plan of a rendered tree (stand-in provider, the test-only relaxations of
+    tests/support/terraform_cycle.py applied in place)."""
+    from tests.support.terraform_cycle import relax, show_plan
+
+    files = {p.relative_to(root): p.read_text(encoding="utf-8") for p in root.rglob("*") if p.is_file()}
+    for rel in files:
+        (root / rel).unlink()
+    for rel, text in relax(files).items():
+        (root / rel).write_text(text, encoding="utf-8")
+    return show_plan(root, env)
+
+
 def test_examples_exist():
     assert EXAMPLES, "no examples/*.yaml"
 
 
+@pytest.fixture(scope="session")
+def example_plans(request, tmp_path_factory, standin_env) -> dict:
+    """Every selected example rendered and planned once (two at a time): {stem: (root, plan or error)}."""
+    from tests.conftest import run_concurrently, selected_params
+
+    base = tmp_path_factory.mktemp("sagemaker-plans")
+    jobs = {}
+    for example in selected_params(request, "example_plans", "example"):
+        root = base / example.stem
+        jobs[example.stem] = lambda e=example, r=root: (r, planned(render(e, r), standin_env))
+    return run_concurrently(jobs)
+
+
+def _plan_of(example_plans: dict, stem: str) -> tuple[Path, dict]:
+    result = example_plans[stem]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+@pytest.mark.terraform
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
-def test_rendered_example_follows_sagemaker_rules(example, tmp_path):
-    root = render(example, tmp_path / "out")
-    tree_files = list(root.rglob("*.tf"))
+def test_rendered_example_follows_sagemaker_rules(example, example_plans):
+    """Terraform's own evaluation of every module call: the values the endpoint module receives."""
+    root, plan = _plan_of(example_plans, example.stem)
     # (a batch-only example has a model and no endpoint)
-    assert any("aws_sagemaker_model" in f.read_text() for f in tree_files), "renders no SageMaker model"
-    assert sagemaker_errors(root) == []
+    modules = sagemaker_checks._plan_modules(plan, root)
+    assert any(m.of("aws_sagemaker_model") for m in modules), "plans no SageMaker model"
+    assert plan_errors(plan, root) == []
 
 
-# Rendered examples edited as text (regular expressions, so that content hashes and
-# `terraform fmt` alignment may change): the checker catches a breakage in real output too.
-RENDERED_BREAKAGES = [
-    pytest.param(
-        "platform",
-        "modules/endpoint_inference/main.tf",
-        r'(\n  name\s*=\s*"mlinfra-prod-inference-[0-9a-f]{8}"\n)',
-        r"\1  kms_key_arn = var.kms_key_arn\n",
-        CONFIG,
-        "[kms] kms_key_arn is set but ml.g4dn.xlarge has local NVMe storage",
-        id="platform-kms-on-g4dn",
+def call_site(text: str, module: str, pattern: str, replacement: str) -> str:
+    """The root main.tf with one edit inside the block of ``module "<module>"`` (a regular expression,
+    so that content hashes and `terraform fmt` alignment may differ)."""
+    start = text.index(f'module "{module}" {{')
+    end = text.index("\n}\n", start)
+    block, count = re.subn(pattern, replacement, text[start:end], count=1)
+    assert count == 1, f"{pattern!r} not found in module {module}'s arguments"
+    return text[:start] + block + text[end:]
+
+
+# Values broken where the config's values are: at a module call in the rendered root main.tf,
+# then planned by Terraform, so the checker sees what the module makes of them.
+# (example, module call, pattern, replacement, resource address in that call, message fragment)
+CALL_SITE_BREAKAGES = [
+    pytest.param((
+        "platform", "endpoint_inference",
+        r"storage_kms_key_arn\s*=\s*null", "storage_kms_key_arn = module.kms.key_arn",
+        "aws_sagemaker_endpoint_configuration.this",
+        "[kms] kms_key_arn is set but ml.g4dn.xlarge has local NVMe storage"), id="kms-on-g4dn",
     ),
-    pytest.param(
-        "shadow",
-        "modules/endpoint_churn/main.tf",
-        r'(canary_size \{\s*type\s*=\s*"INSTANCE_COUNT"\s*value\s*=\s*)1',
-        r"\g<1>2",
-        ENDPOINT,
-        "canary_size 2 instances is not 1..50 % of variant production's 2 instances",
-        id="shadow-canary-too-large",
+    pytest.param((
+        "shadow", "endpoint_churn",
+        r'(canary_size = \{\s*type\s*=\s*"INSTANCE_COUNT"\s*value\s*=\s*)1', r"\g<1>2",
+        "aws_sagemaker_endpoint.this",
+        "canary_size 2 instances is not 1..50 % of variant production's 2 instances"), id="canary-too-large",
     ),
-    pytest.param(
-        "async",
-        "modules/endpoint_layout/main.tf",
-        r"\n  async_inference_config \{\n(.*\n)*?  \}\n",
-        "\n",
-        "aws_appautoscaling_target.main",
-        "[autoscaling] min_capacity 0 is only allowed for asynchronous endpoints",
-        id="async-scale-to-zero-without-async",
+    pytest.param((
+        "async", "endpoint_layout",
+        r"async_inference = \{\n(.*\n)*?  \}\n", "async_inference = null\n",
+        'aws_appautoscaling_target.this["main"]',
+        "[autoscaling] min_capacity 0 is only allowed for asynchronous endpoints"), id="scale-to-zero-without-async",
     ),
-    pytest.param(
-        "multi-model",
-        "modules/endpoint_tenants/main.tf",
-        r'(resource "aws_cloudwatch_metric_alarm" "all_latency_p99" \{[^}]*VariantName\s*=\s*)"all"',
-        r'\1"everything"',
-        "aws_cloudwatch_metric_alarm.all_latency_p99",
-        "[metric] VariantName 'everything' is not a variant of aws_sagemaker_endpoint.this",
-        id="multi-model-alarm-on-unknown-variant",
+    pytest.param((
+        "multi-model", "endpoint_tenants",
+        r'(VariantName\s*=\s*)"all"', r'\1"everything"',
+        'aws_cloudwatch_metric_alarm.this["all_latency_p99"]',
+        "[metric] VariantName 'everything' is not a variant of aws_sagemaker_endpoint.this"), id="alarm-on-unknown-variant",
     ),
-    pytest.param(
-        "serverless",
-        "modules/endpoint_scoring/main.tf",
-        r"(max_concurrency\s*=\s*)20",
-        r"\g<1>1",
-        CONFIG,
-        "[serverless] provisioned_concurrency 2 exceeds max_concurrency 1",
-        id="serverless-provisioned-above-max",
+    pytest.param((
+        "serverless", "endpoint_scoring",
+        r"(max_concurrency\s*=\s*)20", r"\g<1>1",
+        "aws_sagemaker_endpoint_configuration.this",
+        "[serverless] provisioned_concurrency 2 exceeds max_concurrency 1"), id="provisioned-above-max",
+    ),
+    pytest.param((
+        "platform", "endpoint_serverless",
+        r"network_isolation\s*=\s*null", "network_isolation = true",
+        "aws_sagemaker_endpoint_configuration.this",
+        "[serverless] aws_sagemaker_model.this[\"serverless\"] enables network isolation"), id="serverless-model-isolated",
+    ),
+    pytest.param((
+        "platform", "endpoint_inference",
+        r'(model_data_url\s*=\s*"s3://acme-ml-models/models/v1.2.0/)model.tar.gz"', r'\1"',
+        'aws_sagemaker_model.this["canary"]',
+        "[artifact] a SingleModel container needs one .tar.gz archive"), id="artifact-is-a-prefix",
+    ),
+    pytest.param((
+        "platform", "endpoint_serverless",
+        r'name\s*=\s*"mlinfra-prod-serverless"\n', 'name = "mlinfra-prod-inference"\n',
+        "aws_sagemaker_endpoint.this",
+        "[unique] name 'mlinfra-prod-inference' is already used"), id="endpoint-name-twice",
+    ),
+    pytest.param((
+        "platform", "endpoint_inference",
+        r'config_name\s*=\s*"mlinfra-prod-inference-[0-9a-f]{8}"', 'config_name = "mlinfra-prod-inference"',
+        "aws_sagemaker_endpoint_configuration.this",
+        "[immutable] name 'mlinfra-prod-inference' does not end with a content hash"), id="config-name-without-hash",
+    ),
+    pytest.param((
+        "platform", "endpoint_inference",
+        r'capture_modes = \[\n\s*"Input",\n\s*"Output",\n\s*\]', 'capture_modes = ["Input", "InputAndOutput"]',
+        "aws_sagemaker_endpoint_configuration.this",
+        "[capture] capture modes ['Input', 'InputAndOutput'] capture the same data twice"), id="capture-input-twice",
+    ),
+    pytest.param((
+        "platform", "endpoint_inference",
+        r"(min_capacity\s*=\s*)2", r"\g<1>3",
+        'aws_appautoscaling_target.this["production"]',
+        "[autoscaling] initial_instance_count 2 of variant 'production' is below min_capacity 3"), id="scaling-min-above-initial",
     ),
 ]
 
 
-@pytest.mark.parametrize("example, file, pattern, replacement, address, fragment", RENDERED_BREAKAGES)
-def test_rendered_example_breakage_is_caught(example, file, pattern, replacement, address, fragment, tmp_path):
-    path = REPO / "examples" / f"{example}.yaml"
-    # A missing example is a failure, not a skip: a skip would quietly drop the breakage it guards.
-    assert path.exists(), f"examples/{example}.yaml is gone: this breakage no longer runs"
-    root = render(path, tmp_path / "out")
-    target = root / file
-    text, count = re.subn(pattern, replacement, target.read_text(encoding="utf-8"), count=1)
-    assert count == 1, f"{pattern!r} not found in rendered {file}"
-    target.write_text(text, encoding="utf-8")
-    assert sagemaker_errors(root) != []
-    assert_reported(sagemaker_errors(root), file, address, fragment)
+@pytest.fixture(scope="session")
+def broken_plans(request, tmp_path_factory, standin_env) -> dict:
+    """Each selected call-site breakage rendered, edited and planned once (two at a time)."""
+    from tests.conftest import run_concurrently, selected_params
+
+    base = tmp_path_factory.mktemp("sagemaker-broken")
+    jobs = {}
+    for i, (example, module, pattern, replacement, *_) in enumerate(selected_params(request, "broken_plans", "breakage")):
+        def job(example=example, module=module, pattern=pattern, replacement=replacement, root=base / str(i)):
+            path = REPO / "examples" / f"{example}.yaml"
+            # A missing example is a failure, not a skip: a skip would quietly drop the breakage it guards.
+            assert path.exists(), f"examples/{example}.yaml is gone: this breakage no longer runs"
+            render(path, root)
+            main = root / "main.tf"
+            main.write_text(call_site(main.read_text(encoding="utf-8"), module, pattern, replacement), encoding="utf-8")
+            return root, planned(root, standin_env)
+
+        jobs[(example, module, pattern, replacement)] = job
+    return run_concurrently(jobs)
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("breakage", CALL_SITE_BREAKAGES)
+def test_call_site_breakage_is_caught(breakage, broken_plans):
+    example, module, pattern, replacement, address, fragment = breakage
+    result = broken_plans[(example, module, pattern, replacement)]
+    if isinstance(result, Exception):
+        raise result
+    root, plan = result
+    errors = plan_errors(plan, root)
+    assert_reported(errors, f"module.{module}", address, fragment)
 
 
 # ---------------------------------------------------------------------------
-# (b) One breakage per rule on the hand-written tree
+# (c) One breakage per rule on the hand-written tree
 # ---------------------------------------------------------------------------
 
 

@@ -65,11 +65,13 @@ def test_terraform_accepts_the_variants(variant: str, cycles: dict) -> None:
 
 # (file in the rendered platform tree, text, replacement, Terraform's own words)
 BREAKAGES = {
+    # At an endpoint module call, where the config's values are: Terraform checks them against the
+    # module's typed variables.
     "list-for-a-number": (
-        "modules/endpoint_inference/main.tf",
+        "main.tf",
         "initial_instance_count = 2",
         "initial_instance_count = [2]",
-        ["Incorrect attribute value type", 'Inappropriate value for attribute "initial_instance_count": number required.'],
+        ["Invalid value for module argument", 'child module variable "production_variants"', 'attribute "initial_instance_count": number required.'],
     ),
     "unknown-function": (
         "modules/api/main.tf",
@@ -84,7 +86,7 @@ BREAKAGES = {
         ["Unsupported attribute", 'This object has no argument, nested block, or exported attribute named "bucket_arn".'],
     ),
     "missing-required-argument": (
-        "modules/endpoint_inference/main.tf",
+        "modules/endpoint/main.tf",
         "  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name\n",
         "",
         ["Missing required argument", 'The argument "endpoint_config_name" is required, but no definition was found.'],
@@ -139,27 +141,29 @@ BREAKAGES = {
         ["Add a provider named aws.us_east_1 to the providers map for module.edge in the root module."],
     ),
     # SageMaker's own rules, from botocore's model (the stand-in's ValidateResourceConfig):
+    # (at the module calls: the values reach the resources at plan, when the module's variables are known)
     "sagemaker-instance-type": (
-        "modules/endpoint_inference/main.tf",
+        "main.tf",
         'instance_type          = "ml.g4dn.xlarge"',
         'instance_type          = "ml.g4dn.xlarg"',
-        ["Invalid ProductionVariant.InstanceType", "'ml.g4dn.xlarg' is not a value SageMaker accepts", "did you mean ml.g4dn.xlarge"],
+        ["Invalid ProductionVariant.InstanceType", "'ml.g4dn.xlarg' is not a value SageMaker accepts", "did you mean ml.g4dn.xlarge", "with module.endpoint_inference.aws_sagemaker_endpoint_configuration.this"],
     ),
     "sagemaker-serverless-memory": (
-        "modules/endpoint_serverless/main.tf",
-        "memory_size_in_mb = 4096",
-        "memory_size_in_mb = 8192",
-        ["Invalid ProductionVariantServerlessConfig.MemorySizeInMB", "8192 is outside SageMaker's range 1024 to 6144", 'on modules/endpoint_serverless/main.tf line'],
+        "main.tf",
+        "memory_size_in_mb       = 4096",
+        "memory_size_in_mb       = 8192",
+        ["Invalid ProductionVariantServerlessConfig.MemorySizeInMB", "8192 is outside SageMaker's range 1024 to 6144", "with module.endpoint_serverless.aws_sagemaker_endpoint_configuration.this", "on modules/endpoint/main.tf line"],
     ),
     "sagemaker-sampling-percentage": (
-        "modules/endpoint_inference/main.tf",
+        "main.tf",
         "initial_sampling_percentage = 100",
         "initial_sampling_percentage = 101",
         ["Invalid DataCaptureConfig.InitialSamplingPercentage", "101 is outside SageMaker's range 0 to 100"],
     ),
 }
-# Terraform finds a missing provider configuration already at init; everything else at validate.
-FAILING_STEP = {"missing-provider-alias": "init"}
+# Terraform finds a missing provider configuration already at init; the provider's checks of values passed
+# to a module at plan (validate evaluates a module with unknown variables); everything else at validate.
+FAILING_STEP = {"missing-provider-alias": "init", **dict.fromkeys(("sagemaker-instance-type", "sagemaker-serverless-memory", "sagemaker-sampling-percentage"), "plan")}
 
 
 @pytest.fixture(scope="session")
@@ -175,7 +179,7 @@ def breakages(request, tmp_path_factory, standin_env) -> dict:
         text = target.read_text()
         assert old in text, f"{path} no longer contains {old!r}: update the breakage"
         target.write_text(text.replace(old, new, 1))
-        return run_cycle(type(good)(tree, good.resources), standin_env, until="validate")
+        return run_cycle(type(good)(tree, good.resources), standin_env, until=FAILING_STEP.get(name, "validate"))
 
     return run_concurrently({name: (lambda n=name: broken(n)) for name in selected_params(request, "breakages", "breakage")})
 

@@ -1,15 +1,25 @@
-"""SageMaker's own API rules, checked on a rendered Terraform tree.
+"""SageMaker's own API rules, checked on what Terraform evaluates.
 
 This checker is deliberately independent of mlinfra: it imports nothing from
-``mlinfra`` (not the config model, not its validation rules, not the planner)
-and reads only the parsed HCL (``hcl_checks.load_tree``).  A rule that
-mlinfra's validator forgets, or a planner bug that emits something the
+``mlinfra`` (not the config model, not its validation rules, not the planner).
+A rule that mlinfra's validator forgets, or a planner bug that emits something the
 validator never saw, still shows up here.
 
-Public function (pure; it only reads files):
+A rendered tree calls one generic endpoint module per endpoint; the values live at the
+module calls and become resource arguments only through ``for_each``, ``dynamic``
+blocks and variables. So the checker reads Terraform's own evaluation:
 
-* ``sagemaker_errors(root) -> [str]``, every message ``<file>: <address>: <detail>``
-  with the file relative to root, like the other checks in ``hcl_checks``.
+* ``plan_errors(plan, root) -> [str]``: ``plan`` is ``terraform show -json`` of a saved
+  plan of the tree at ``root`` (``planned_values``: every resource instance with its
+  evaluated arguments; ``configuration``: the module calls and their sources). The
+  modules' ``lifecycle`` blocks, which a plan does not carry, are read from their
+  source. Messages read ``<module instance>: <resource address>: [rule] detail``, e.g.
+  ``module.endpoint_inference: aws_sagemaker_model.this["canary"]: [artifact] ...``.
+* ``sagemaker_errors(root) -> [str]``: the same rules over a tree whose resources
+  carry literal values (hand-written trees in the tests), read from the parsed HCL
+  (``hcl_checks.load_tree``); messages ``<file>: <address>: <detail>``.
+
+Both are pure (they only read files and the given plan).
 
 Rules (SageMaker API reference: CreateModel, CreateEndpointConfig,
 ProductionVariant, ServerlessConfig, DataCaptureConfig, CreateEndpoint,
@@ -82,6 +92,8 @@ with the short name in brackets so a test can match it:
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,9 +311,113 @@ def _is_serverless_config(config: _Resource) -> bool:
 # --------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------
+# Terraform's evaluated plan
+# --------------------------------------------------------------------------
+
+
+def _as_hcl(value: Any) -> Any:
+    """A planned value in python-hcl2's shape, so one set of rules reads both: strings quoted, nested
+    blocks (lists of objects) marked as blocks, nulls (unset arguments) left out."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return {k: _as_hcl(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return [{**_as_hcl(v), MARK: True} for v in value]
+        return [_as_hcl(v) for v in value]
+    return value
+
+
+#: An argument whose value Terraform knows only after apply (a KMS key's ARN): set, but no literal.
+UNKNOWN = "${(known after apply)}"
+
+
+def _with_unknown(values: Any, unknown: Any) -> Any:
+    """Planned values with the arguments known only after apply (``after_unknown``) filled in as
+    :data:`UNKNOWN`: a plan leaves them out, but they are set."""
+    if unknown is True:
+        return UNKNOWN
+    if isinstance(unknown, dict):
+        values = dict(values) if isinstance(values, dict) else {}
+        for k, u in unknown.items():
+            if u is True or (isinstance(u, (dict, list)) and k in values):
+                values[k] = _with_unknown(values.get(k), u)
+        return values
+    if isinstance(unknown, list) and isinstance(values, list):
+        return [_with_unknown(v, unknown[i]) if i < len(unknown) else v for i, v in enumerate(values)]
+    return values
+
+
+def _lifecycles(root: Path, plan: dict) -> dict[tuple[str, str, str], dict]:
+    """(module call path, type, name) -> the resource's lifecycle block, read from the module's source:
+    ``lifecycle`` is not part of a plan's values."""
+    tree = load_tree(root)
+    found: dict[tuple[str, str, str], dict] = {}
+
+    def visit(config: dict, call_path: str, directory: Path) -> None:
+        files = tree.get(directory.as_posix(), {})
+        for parsed in files.values():
+            for entry in parsed.get("resource", []):
+                for tf_type, named in entry.items():
+                    if tf_type == MARK or not isinstance(named, dict):
+                        continue
+                    for label, body in named.items():
+                        if label != MARK and isinstance(body, dict):
+                            found[(call_path, _key(tf_type), _key(label))] = _block(body, "lifecycle") or {}
+        for name, call in config.get("module_calls", {}).items():
+            source = call.get("source", "")
+            if source.startswith("./") or source.startswith("../"):
+                visit(call.get("module", {}), f"{call_path}.module.{name}".lstrip("."), Path(os.path.normpath(directory / source)))
+
+    visit(plan.get("configuration", {}).get("root_module", {}), "", Path("."))
+    return found
+
+
+def _plan_modules(plan: dict, root: Path) -> list[_Module]:
+    """One _Module per module instance of the plan (``module.endpoint_inference``), its resources'
+    planned values as python-hcl2 would read literals."""
+    lifecycles = _lifecycles(root, plan)
+    unknown = {rc["address"]: rc.get("change", {}).get("after_unknown", {}) for rc in plan.get("resource_changes", [])}
+    modules: list[_Module] = []
+
+    def visit(module: dict) -> None:
+        address = module.get("address", "")
+        mod = _Module(address or ".")
+        call_path = re.sub(r"\[[^\]]*\]", "", address)  # module.x["k"] -> module.x (one source)
+        for res in module.get("resources", []):
+            if res.get("mode") != "managed":
+                continue
+            label = res["name"] + (f"[{json.dumps(res['index'])}]" if "index" in res else "")
+            body = _as_hcl(_with_unknown(res.get("values", {}), unknown.get(res["address"], {})))
+            lifecycle = lifecycles.get((call_path, res["type"], res["name"]))
+            if lifecycle:
+                body["lifecycle"] = [lifecycle]
+            item = _Resource(address or ".", res["type"], label, body)
+            mod.resources.setdefault(item.type, {})[item.label] = item
+        modules.append(mod)
+        for child in module.get("child_modules", []):
+            visit(child)
+
+    visit(plan.get("planned_values", {}).get("root_module", {}))
+    return sorted(modules, key=lambda m: m.directory)
+
+
+def plan_errors(plan: dict, root: Path) -> list[str]:
+    """Every SageMaker API rule Terraform's evaluated plan breaks (``terraform show -json`` of a saved
+    plan of the tree at root): the values each module call passes, as Terraform evaluates them. Messages
+    read ``<module instance>: <resource address>: [rule] detail``; lifecycle settings come from the
+    modules' source (a plan does not carry them)."""
+    return _errors(_plan_modules(plan, Path(root)))
+
+
 def sagemaker_errors(root: Path) -> list[str]:
-    """Every SageMaker API rule the rendered tree at root breaks (see module docstring)."""
-    modules = _modules(Path(root))
+    """Every SageMaker API rule the literal HCL of the tree at root breaks (see module docstring)."""
+    return _errors(_modules(Path(root)))
+
+
+def _errors(modules: list[_Module]) -> list[str]:
     errors: list[str] = []
     errors.extend(_check_unique_names(modules))
     for mod in modules:

@@ -8,7 +8,8 @@ declares, in this order of use by the drivers:
 2. ``contribute(part, sinks)``: statements it needs in shared places it does not own (the KMS key
    policy, the SageMaker execution role).
 3. ``exports(part)``: the capabilities it offers others (``"kms.key_arn"``), each an output of one of
-   its modules; every module's outputs.tf is exactly its exports.
+   its modules; every module's outputs.tf is exactly its exports. ``sink_exports(part, sinks)``: those
+   that follow from the sinks (``"network.security_group.lambda"``, one per requested group).
 4. ``modules(part, wire, sinks)``: one :class:`ModuleContext` per ``module`` block, whose inputs come
    from capabilities other components export (``wire.need("kms.key_arn")``), the provider aliases each
    module receives, and its README row. The driver orders the module blocks by these references.
@@ -21,6 +22,7 @@ data classes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,12 +80,25 @@ class ModuleContext:
     # How many instances a for_each over each expression makes (for the resource counts of the summary).
     instances: dict[str, int] = field(default_factory=dict)
     # Address changes from earlier renders (from, to), written as moved blocks: state follows the
-    # objects instead of destroying and re-creating them.
+    # objects instead of destroying and re-creating them. Addresses are the module's own; a module in a
+    # shared folder gets them in the root's moved.tf, prefixed with its module block.
     moved: tuple[tuple[str, str], ...] = ()
+    # The folder under modules/ when several module blocks call one module (the endpoint module); its
+    # files must render identically for each of them. Empty: the folder is the key.
+    folder: str = ""
+    # What the module holds, for its own README when the folder is shared (``summary`` describes one call).
+    folder_summary: str = ""
+    # checkov checks skipped for this call only, with their reason: a skip comment in a module block
+    # applies to that instance's resources (``#checkov:skip=ID:reason``).
+    checkov_skips: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def directory(self) -> str:
+        return self.folder or self.key
 
     @property
     def source(self) -> str:
-        return f"./modules/{self.key}"
+        return f"./modules/{self.directory}"
 
     @property
     def arguments(self) -> dict[str, object]:
@@ -173,19 +188,51 @@ class VpcEndpoints:
         return {s: tuple(sorted(by)) for s, by in sorted(self.services.items())}
 
 
+@dataclass(frozen=True)
+class SecurityGroupRequest:
+    description: str  # the group's description in AWS (immutable: a change replaces the group)
+    by: tuple[str, ...]  # the components that asked for it, sorted
+
+
+@dataclass
+class SecurityGroups:
+    """Security groups the components need in the platform's VPC (``"lambda"``), and who asked for each.
+
+    Two requests of one name make one group (the first request's description). The network module
+    creates each in the VPC without ingress, with HTTPS egress to the VPC endpoints, and admits it on
+    the interface endpoints; its ID is the capability ``network.security_group.<name>``. Components
+    that serve a group's members add their own rules (the cache admits Redis from ``lambda``).
+    """
+
+    groups: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+
+    def request(self, name: str, description: str, by: str) -> None:
+        assert _GROUP_NAME.fullmatch(name), f"security group name {name!r}: lowercase letters, digits and _"
+        self.groups.setdefault(name, (description, set()))[1].add(by)
+
+    def requested(self) -> dict[str, SecurityGroupRequest]:
+        """Name → its request, sorted by name."""
+        return {name: SecurityGroupRequest(description, tuple(sorted(by))) for name, (description, by) in sorted(self.groups.items())}
+
+
+_GROUP_NAME = re.compile(r"[a-z][a-z0-9_]*")  # a map key, an output name and part of an AWS name
+
+
 @dataclass
 class Sinks:
     """Statements components add to places they do not own, collected before any module is laid out.
 
     - ``key_policy``: statements of the platform KMS key's policy (services that encrypt with it);
     - ``roles``: statements by role (``"sagemaker"``: the SageMaker execution role);
-    - ``vpc_endpoints``: interface VPC endpoints the components need (:class:`VpcEndpoints`).
+    - ``vpc_endpoints``: interface VPC endpoints the components need (:class:`VpcEndpoints`);
+    - ``security_groups``: security groups the components need in the VPC (:class:`SecurityGroups`).
     Identical statements from two contributors are kept once.
     """
 
     key_policy: list[Statement] = field(default_factory=list)
     roles: dict[str, list[Statement]] = field(default_factory=dict)
     vpc_endpoints: VpcEndpoints = field(default_factory=VpcEndpoints)
+    security_groups: SecurityGroups = field(default_factory=SecurityGroups)
 
     def add_key_policy(self, st: Statement) -> None:
         if st not in self.key_policy:
@@ -275,6 +322,11 @@ class Component:
         """Add statements to shared sinks (default: none)."""
 
     def exports(self, part: Any) -> list[Export]:
+        return []
+
+    def sink_exports(self, part: Any, sinks: Sinks) -> list[Export]:
+        """Capabilities that follow from what the components asked for in the sinks (the network's
+        security groups, one per request); declared after every contribution (default: none)."""
         return []
 
     def modules(self, part: Any, wire: Wire, sinks: Sinks) -> list[ModuleContext]:

@@ -51,22 +51,20 @@ class Cache(Component):
             "num_cache_clusters": part.num_cache_clusters,
             "automatic_failover": part.failover,
             "port": part.port,
-            "vpc_id": part.vpc_id,
-            "subnet_ids": list(part.subnet_ids),
+            # The network module's: a created VPC's IDs are known after apply, an existing one's pass through.
+            "vpc_id": wire.ref("network.vpc_id"),
+            "subnet_ids": wire.ref("network.private_subnet_ids"),
             "subnet_group_name": part.subnet_group_name,
             "security_group_name": part.security_group_name,
             "secret_name": part.secret_name,
         }
-        if wire.has("network.vpc_id"):  # a VPC mlinfra creates: its IDs are known after apply
-            settings["vpc_id"] = wire.ref("network.vpc_id")
-            settings["subnet_ids"] = wire.ref("network.private_subnet_ids")
         inputs = {
             "kms_key_arn": wire.need("kms.key_arn"),
             "cache": Input(settings, "The replication group (automatic failover and Multi-AZ need a replica), its network and its AUTH secret.", _CACHE_TYPE),
         }
-        clients = wire.has("network.lambda_security_group_id")
+        clients = wire.has("network.security_group.lambda")
         if clients:
-            inputs["clients_security_group_id"] = wire.need("network.lambda_security_group_id", "Security group of the cache's clients (the preprocessing Lambdas).")
+            inputs["clients_security_group_id"] = wire.need("network.security_group.lambda", "Security group of the cache's clients (the preprocessing Lambdas).")
         return [
             ModuleContext(
                 key="cache",

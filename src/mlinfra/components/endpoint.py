@@ -1,16 +1,93 @@
-"""SageMaker endpoints: one module block per endpoint of the config. Each grants the SageMaker execution
-role exactly what its models and captures need (``sinks.roles["sagemaker"]``)."""
+"""SageMaker endpoints: one module (``modules/endpoint``), called by one module block per endpoint of the
+config, whose arguments carry the endpoint's values. Each grants the SageMaker execution role exactly what
+its models and captures need (``sinks.roles["sagemaker"]``).
+
+Terraform 1.0 has no ``optional()`` object attributes: every attribute of the typed inputs is passed at
+every call, ``null`` where it does not apply (a serverless variant's instance type, a plain alarm's metric
+queries), and absent blocks are empty lists or ``null`` objects the module's ``dynamic`` blocks skip.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import Ref
+from ..expr import Interp, Ref
 from ..plan.build import endpoints_plan
-from ..plan.model import EndpointPlan, EndpointsPlan
-from .base import Component, Export, ModuleContext, Output, PlanRequest, ReadmeSection, RootOutput, Sinks, Wire
+from ..plan.model import AlarmPlan, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
+from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, ReadmeSection, RootOutput, Sinks, Wire, object_type
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
+NULL = Ref("null")
+
+_CAPACITY = object_type(type="string", value="number")
+_MODELS = "map(" + object_type(
+    name="string",
+    image="string",
+    mode="string",
+    model_data_url="string",
+    environment="map(string)",
+    network_isolation="bool",
+    tags="map(string)",
+) + ")"
+_VARIANTS = "list(" + object_type(
+    variant_name="string",
+    model="string",
+    initial_variant_weight="number",
+    instance_type="string",
+    initial_instance_count="number",
+    serverless_config=object_type(memory_size_in_mb="number", max_concurrency="number", provisioned_concurrency="number"),
+) + ")"
+_CAPTURE = object_type(
+    initial_sampling_percentage="number",
+    destination_s3_uri="string",
+    capture_modes="list(string)",
+    json_content_types="list(string)",
+    csv_content_types="list(string)",
+)
+_ASYNC = object_type(s3_output_path="string", s3_failure_path="string", max_concurrent_invocations_per_instance="number")
+_DEPLOYMENT = object_type(
+    rolling_update=object_type(wait_interval_in_seconds="number", maximum_execution_timeout_in_seconds="number", maximum_batch_size=_CAPACITY),
+    blue_green_update=object_type(
+        termination_wait_in_seconds="number",
+        maximum_execution_timeout_in_seconds="number",
+        traffic_routing=object_type(type="string", wait_interval_in_seconds="number", canary_size=_CAPACITY, linear_step_size=_CAPACITY),
+    ),
+    rollback_alarms="list(string)",
+)
+_METRIC = object_type(namespace="string", metric_name="string", dimensions="map(string)", period="number", stat="string")
+_ALARMS = "map(" + object_type(
+    alarm_name="string",
+    alarm_description="string",
+    comparison_operator="string",
+    threshold="number",
+    evaluation_periods="number",
+    treat_missing_data="string",
+    namespace="string",
+    metric_name="string",
+    statistic="string",
+    extended_statistic="string",
+    dimensions="map(string)",
+    period="number",
+    metric_queries="list(" + object_type(id="string", expression="string", label="string", return_data="bool", metric=_METRIC) + ")",
+) + ")"
+_SCALING = "map(" + object_type(
+    variant_name="string",
+    min_capacity="number",
+    max_capacity="number",
+    policy_name="string",
+    target_value="number",
+    scale_in_cooldown="number",
+    scale_out_cooldown="number",
+    predefined_metric="string",
+) + ")"
+_FROM_ZERO = "map(" + object_type(policy_name="string", alarm_name="string", cooldown="number") + ")"
+
+#: What the one endpoint module holds (its README); each call's summary says which endpoint it is.
+FOLDER_SUMMARY = (
+    "One SageMaker endpoint: its models (one per variant), the endpoint configuration (production and shadow "
+    "variants, data capture, asynchronous inference), the endpoint and its deployment policy, CloudWatch alarms, "
+    "auto-scaling and the asynchronous notification topics, each from the module's typed inputs."
+)
 
 
 class Endpoint(Component):
@@ -35,26 +112,75 @@ class Endpoint(Component):
                     Output("endpoint_config_name", "Name of the endpoint configuration in service (changes with its content).", Ref("aws_sagemaker_endpoint_configuration.this.name")),
                 )
             )
-            for alarm in ep.alarms:
-                description = f"Name of the alarm on {alarm.description[0].lower()}{alarm.description[1:]}."
-                out.append(Export(f"endpoint.{ep.key}.alarm.{alarm.key}", m, Output(f"{alarm.key}_alarm", description, Ref(f"aws_cloudwatch_metric_alarm.{alarm.key}.alarm_name"))))
-            if ep.async_inference is not None:
-                for topic in (ep.async_inference.success_topic, ep.async_inference.error_topic):
-                    if topic is not None:
-                        output = Output(f"{topic.key}_topic_arn", f"ARN of the SNS topic notified on async {topic.key}.", Ref(f"aws_sns_topic.{topic.key}.arn"))
-                        out.append(Export(f"endpoint.{ep.key}.topic.{topic.key}", m, output))
+            out.append(Export(f"endpoint.{ep.key}.alarm_names", m, Output("alarm_names", "Name of each alarm of var.alarms, by key.", Ref("local.alarm_names"))))
+            out.append(Export(f"endpoint.{ep.key}.topic_arns", m, Output("topic_arns", "ARN of each asynchronous notification topic (success, error), by key.", Ref("local.topic_arns"))))
         return out
 
     def modules(self, part: EndpointsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         return [self._module(ep, wire) for ep in part.endpoints]
 
     def _module(self, ep: EndpointPlan, wire: Wire) -> ModuleContext:
-        inputs = {
-            "kms_key_arn": wire.need("kms.key_arn"),
-            "execution_role_arn": wire.need("sagemaker_role.arn", "ARN of the SageMaker execution role the models run as."),
-        }
+        kms = wire.need("kms.key_arn")
+        capture = None
         if ep.capture is not None:
-            inputs["capture_bucket"] = wire.need("capture_bucket.bucket", "Name of the bucket that receives data capture.")
+            c = ep.capture
+            capture = {
+                "initial_sampling_percentage": c.sampling_percentage,
+                "destination_s3_uri": Interp("s3://", wire.ref("capture_bucket.bucket"), f"/{c.prefix}"),
+                "capture_modes": list(c.modes),
+                "json_content_types": list(c.json_content_types),
+                "csv_content_types": list(c.csv_content_types),
+            }
+        a = ep.async_inference
+        inputs = {
+            "name": Input(ep.name, "Name of the SageMaker endpoint."),
+            "config_name": Input(ep.config_name, "Name of the endpoint configuration: a hash of its content (configurations are immutable)."),
+            "execution_role_arn": wire.need("sagemaker_role.arn", "ARN of the SageMaker execution role the models run as."),
+            "kms_key_arn": Input(kms.value, "ARN of the platform KMS key: data capture, asynchronous results and the notification topics.", "string"),
+            "storage_kms_key_arn": Input(
+                kms.value if ep.encrypt_storage else NULL,
+                "ARN of the KMS key of the instances' ML storage volumes; null where an instance type has local NVMe storage (SageMaker refuses a key, the hardware encrypts).",
+            ),
+            "models": Input({m.key: _model(m) for m in ep.models}, "The SageMaker models, by key: one per variant.", _MODELS),
+            "production_variants": Input([_variant(v) for v in ep.variants], "Production variants, in order; model is a key of var.models.", _VARIANTS),
+            "shadow_variants": Input([_variant(ep.shadow)] if ep.shadow else [], "The shadow variant (none or one): receives a copy of the traffic.", _VARIANTS),
+            "data_capture": Input(capture if capture is not None else NULL, "Data capture of requests and responses; null for none.", _CAPTURE),
+            "async_inference": Input(
+                {
+                    "s3_output_path": a.output_path,
+                    "s3_failure_path": a.failure_path if a.failure_path is not None else NULL,
+                    "max_concurrent_invocations_per_instance": a.max_concurrent_invocations_per_instance if a.max_concurrent_invocations_per_instance is not None else NULL,
+                }
+                if a is not None
+                else NULL,
+                "Asynchronous inference (results in S3); null for a synchronous endpoint.",
+                _ASYNC,
+            ),
+            "notification_topics": Input(
+                {t.key: t.name for t in (a.success_topic, a.error_topic) if t is not None} if a is not None else {},
+                "SNS topics of asynchronous results, by key (success, error): both or none.",
+                "map(string)",
+            ),
+            "deployment": Input(_deployment(ep), "How the endpoint moves to a new configuration (rolling or blue/green); null: all at once.", _DEPLOYMENT),
+            "alarms": Input({al.key: _alarm(al) for al in ep.alarms}, "CloudWatch alarms of the endpoint, by key: a plain metric or metric math (metric_queries).", _ALARMS),
+            "alarm_actions": Input([], "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).", "list(string)"),
+            "scaling": Input({v.key: _scaling(v.name, v.scaling) for v in ep.variants if v.scaling}, "Auto-scaling of the production variants, by variant key.", _SCALING),
+            "scale_from_zero": Input(
+                {
+                    v.key: {"policy_name": v.scaling.scale_from_zero.policy_name, "alarm_name": v.scaling.scale_from_zero.alarm_name, "cooldown": v.scaling.scale_out_cooldown}
+                    for v in ep.variants
+                    if v.scaling and v.scaling.scale_from_zero
+                },
+                "Variants (keys of var.scaling) that start their first instance when requests wait and none runs.",
+                _FROM_ZERO,
+            ),
+            "tags": Input(dict(ep.tags), "Tags of the endpoint's resources beyond the provider's default_tags.", "map(string)"),
+        }
+        skips = []
+        if not ep.encrypt_storage:
+            skips.append(("CKV_AWS_98", "instance storage with local NVMe is hardware-encrypted; SageMaker refuses a KMS key here"))
+        if any(m.network_isolation is None for m in ep.models):
+            skips.append(("CKV_AWS_370", "Serverless Inference supports no network isolation (SageMaker rejects it)"))
         return ModuleContext(
             key=ep.module,
             template="endpoint",
@@ -64,7 +190,18 @@ class Endpoint(Component):
             + ".",
             inputs=inputs,
             outputs=(),
-            values={"ep": ep},
+            values={"ignored_weights": ep.ignored_weights},
+            folder="endpoint",
+            folder_summary=FOLDER_SUMMARY,
+            checkov_skips=tuple(skips),
+            instances={
+                "var.models": len(ep.models),
+                "var.alarms": len(ep.alarms),
+                "var.scaling": sum(1 for v in ep.variants if v.scaling),
+                "var.scale_from_zero": sum(1 for v in ep.variants if v.scaling and v.scaling.scale_from_zero),
+                "var.notification_topics": sum(1 for t in ((a.success_topic, a.error_topic) if a else ()) if t is not None),
+            },
+            moved=_moved(ep),
         )
 
     def root_outputs(self, part: EndpointsPlan) -> list[RootOutput]:
@@ -80,3 +217,114 @@ class Endpoint(Component):
                 variants += f"; shadow {ep.shadow.name} (v{ep.shadow.model.version})"
             rows.append((ep.name, ep.kind, variants))
         return [ReadmeSection("Endpoints", ("endpoint", "kind", "variants"), tuple(rows))]
+
+
+def _or_null(value: object) -> object:
+    return NULL if value is None else value
+
+
+def _model(m: ModelPlan) -> dict[str, object]:
+    return {
+        "name": m.name,
+        "image": m.image,
+        "mode": m.mode,
+        "model_data_url": m.model_data_url,
+        "environment": dict(m.environment),
+        "network_isolation": _or_null(m.network_isolation),
+        "tags": dict(m.tags),
+    }
+
+
+def _variant(v: VariantPlan) -> dict[str, object]:
+    s = v.serverless
+    return {
+        "variant_name": v.name,
+        "model": v.model.key,
+        "initial_variant_weight": v.weight,
+        "instance_type": _or_null(v.instance_type),
+        "initial_instance_count": _or_null(v.instance_count),
+        "serverless_config": {"memory_size_in_mb": s.memory_size_in_mb, "max_concurrency": s.max_concurrency, "provisioned_concurrency": _or_null(s.provisioned_concurrency)} if s else NULL,
+    }
+
+
+def _deployment(ep: EndpointPlan) -> object:
+    d = ep.deployment
+    if d is None:
+        return NULL
+    step = {"type": d.step_type, "value": d.step_value} if d.step_type is not None else NULL
+    rolling = blue_green = NULL
+    if d.rolling:
+        rolling = {"wait_interval_in_seconds": d.wait_interval, "maximum_execution_timeout_in_seconds": _or_null(d.max_execution_timeout), "maximum_batch_size": step}
+    else:
+        blue_green = {
+            "termination_wait_in_seconds": _or_null(d.termination_wait),
+            "maximum_execution_timeout_in_seconds": _or_null(d.max_execution_timeout),
+            "traffic_routing": {
+                "type": d.traffic_type,
+                "wait_interval_in_seconds": d.wait_interval,
+                "canary_size": step if d.step_block == "canary_size" else NULL,
+                "linear_step_size": step if d.step_block == "linear_step_size" else NULL,
+            },
+        }
+    return {"rolling_update": rolling, "blue_green_update": blue_green, "rollback_alarms": list(d.rollback_alarms)}
+
+
+def _alarm(a: AlarmPlan) -> dict[str, object]:
+    out: dict[str, object] = {
+        "alarm_name": a.name,
+        "alarm_description": a.description,
+        "comparison_operator": "GreaterThanThreshold",
+        "threshold": a.threshold,
+        "evaluation_periods": a.evaluation_periods,
+        "treat_missing_data": "notBreaching",
+    }
+    if a.is_latency:
+        # ModelLatency is reported in microseconds (the plan's threshold is).
+        out.update(namespace="AWS/SageMaker", metric_name="ModelLatency", statistic=NULL, extended_statistic="p99", dimensions=dict(a.dimensions), period=a.period, metric_queries=[])
+        return out
+    # 5XX responses as a percentage of invocations; no traffic counts as 0 %, not as missing data.
+    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": "IF(invocations > 0, 100 * errors / invocations, 0)", "label": "5XX error rate (%)", "return_data": True, "metric": NULL}]
+    for id_, metric in (("errors", "Invocation5XXErrors"), ("invocations", "Invocations")):
+        queries.append(
+            {
+                "id": id_,
+                "expression": NULL,
+                "label": NULL,
+                "return_data": NULL,
+                "metric": {"namespace": "AWS/SageMaker", "metric_name": metric, "dimensions": dict(a.dimensions), "period": a.period, "stat": "Sum"},
+            }
+        )
+    out.update(namespace=NULL, metric_name=NULL, statistic=NULL, extended_statistic=NULL, dimensions=NULL, period=NULL, metric_queries=queries)
+    return out
+
+
+def _scaling(variant: str, s: ScalingPlan) -> dict[str, object]:
+    return {
+        "variant_name": variant,
+        "min_capacity": s.min_capacity,
+        "max_capacity": s.max_capacity,
+        "policy_name": s.policy_name,
+        "target_value": s.target_value,
+        "scale_in_cooldown": s.scale_in_cooldown,
+        "scale_out_cooldown": s.scale_out_cooldown,
+        "predefined_metric": _or_null(s.predefined_metric),
+    }
+
+
+def _moved(ep: EndpointPlan) -> tuple[tuple[str, str], ...]:
+    """Earlier renders gave the endpoint a module copy of its own with one block per model, alarm and
+    scaling resource; the shared module's blocks are for_each instances of the same objects."""
+    out = [(f"aws_sagemaker_model.{m.key}", f'aws_sagemaker_model.this["{m.key}"]') for m in ep.models]
+    out += [(f"aws_cloudwatch_metric_alarm.{a.key}", f'aws_cloudwatch_metric_alarm.this["{a.key}"]') for a in ep.alarms]
+    for v in ep.variants:
+        if v.scaling:
+            out.append((f"aws_appautoscaling_target.{v.scaling.key}", f'aws_appautoscaling_target.this["{v.key}"]'))
+            out.append((f"aws_appautoscaling_policy.{v.scaling.key}", f'aws_appautoscaling_policy.this["{v.key}"]'))
+            if z := v.scaling.scale_from_zero:
+                out.append((f"aws_appautoscaling_policy.{z.policy_key}", f'aws_appautoscaling_policy.from_zero["{v.key}"]'))
+                out.append((f"aws_cloudwatch_metric_alarm.{z.alarm_key}", f'aws_cloudwatch_metric_alarm.backlog_without_capacity["{v.key}"]'))
+    a = ep.async_inference
+    for t in (a.success_topic, a.error_topic) if a else ():
+        if t is not None:
+            out.append((f"aws_sns_topic.{t.key}", f'aws_sns_topic.this["{t.key}"]'))
+    return tuple(out)

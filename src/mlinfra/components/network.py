@@ -1,9 +1,12 @@
 """The platform's network: a VPC it creates (private subnets, VPC endpoints, flow logs, no internet
-gateway) or an existing VPC, and the preprocessing Lambdas' security group in it.
+gateway) or an existing VPC, and the security groups the components request in it.
 
 Interface endpoints come from the components that need them (``sinks.vpc_endpoints``); a created VPC
 gets those and the config's ``interface_endpoints``, an existing VPC only the config's (it may already
-have its own).
+have its own). Security groups come from ``sinks.security_groups``: each is created without ingress,
+with HTTPS egress to the VPC endpoints (to anywhere in an existing VPC, whose routes mlinfra does not
+know), admitted by the interface endpoints, and exported as ``network.security_group.<name>``.
+Consumers take ``network.vpc_id`` and ``network.private_subnet_ids`` in either case.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import NetworkPlan
-from ..plan.network import endpoint_service_name
+from ..plan.network import endpoint_service_name, security_group_name
 from ..plan.realtime import logs_key_statement
 from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
 
 _SUBNETS_TYPE = "map(" + object_type(cidr="string", zone_index="number", name="string") + ")"
 _VPC_TYPE = object_type(name="string", cidr="string", route_table_name="string")
 _FLOW_LOGS_TYPE = object_type(log_group_name="string", retention_days="number", role_name="string")
+_SECURITY_GROUPS_TYPE = "map(" + object_type(name="string", description="string") + ")"
 
 
 class Network(Component):
@@ -33,16 +37,23 @@ class Network(Component):
             sinks.add_key_policy(logs_key_statement(part.region))  # the flow log group is encrypted
 
     def exports(self, part: NetworkPlan) -> list[Export]:
-        out: list[Export] = []
-        if part.security_group_name is not None:
-            out.append(Export("network.lambda_security_group_id", "network", Output("lambda_security_group_id", "Security group of the preprocessing Lambdas.", Ref("aws_security_group.lambda.id"))))
+        out = [
+            Export("network.vpc_id", "network", Output("vpc_id", "ID of the platform's VPC.", Ref("local.vpc_id"))),
+            Export("network.private_subnet_ids", "network", Output("private_subnet_ids", "IDs of the VPC's private subnets, one per Availability Zone.", Ref("local.private_subnet_ids"))),
+        ]
         if part.vpc is not None:
-            out += [
-                Export("network.vpc_id", "network", Output("vpc_id", "ID of the platform's VPC.", Ref("aws_vpc.this.id"))),
-                Export("network.private_subnet_ids", "network", Output("private_subnet_ids", "IDs of the VPC's private subnets, one per Availability Zone.", Ref("local.private_subnet_ids"))),
-                Export("network.vpc_endpoints_security_group_id", "network", Output("vpc_endpoints_security_group_id", "Security group of the VPC's interface endpoints.", Ref("aws_security_group.endpoints.id"))),
-            ]
+            out.append(Export("network.vpc_endpoints_security_group_id", "network", Output("vpc_endpoints_security_group_id", "Security group of the VPC's interface endpoints.", Ref("aws_security_group.endpoints.id"))))
         return out
+
+    def sink_exports(self, part: NetworkPlan, sinks: Sinks) -> list[Export]:
+        return [
+            Export(
+                f"network.security_group.{name}",
+                "network",
+                Output(f"{name}_security_group_id", f"ID of the security group {security_group_name(part.prefix, name)} ({request.description}).", Ref(f'aws_security_group.this["{name}"].id')),
+            )
+            for name, request in sinks.security_groups.requested().items()
+        ]
 
     def _interface_endpoints(self, part: NetworkPlan, sinks: Sinks) -> dict[str, str]:
         services = set(part.interface_endpoints)
@@ -50,15 +61,22 @@ class Network(Component):
             services |= set(sinks.vpc_endpoints.requested())
         return {s: endpoint_service_name(part.region, s) for s in sorted(services)}
 
+    def _security_groups(self, part: NetworkPlan, sinks: Sinks) -> dict[str, dict[str, str]]:
+        groups = {name: {"name": security_group_name(part.prefix, name), "description": r.description} for name, r in sinks.security_groups.requested().items()}
+        names = [g["name"] for g in groups.values()] + [part.endpoints_security_group_name]
+        assert len(set(names)) == len(names), f"two security groups share an AWS name: {sorted(names)}"
+        return groups
+
     def modules(self, part: NetworkPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
-        lambdas = part.security_group_name is not None
         interface = self._interface_endpoints(part, sinks)
+        groups = self._security_groups(part, sinks)
+        created = part.vpc is not None
         inputs: dict[str, Input] = {}
-        if lambdas:
-            inputs["security_group_name"] = Input(part.security_group_name, "Name of the Lambdas' security group.")
+        if groups:
+            inputs["security_groups"] = Input(groups, "Security groups the platform's components run in, by request name: no ingress, HTTPS egress to AWS APIs.", _SECURITY_GROUPS_TYPE)
         if interface:
             inputs["interface_endpoints"] = Input(interface, "Interface endpoints (private DNS), service → service name.", "map(string)")
-        if interface or part.vpc is not None:
+        if interface or created:
             inputs["endpoints_security_group_name"] = Input(part.endpoints_security_group_name, "Name of the interface endpoints' security group.")
         flow_logs = False
         if part.vpc is not None:
@@ -72,31 +90,50 @@ class Network(Component):
                 inputs["kms_key_arn"] = wire.need("kms.key_arn")
         else:
             inputs["vpc_id"] = Input(part.vpc_id, "The existing VPC.")
-            if interface:
-                inputs["subnet_ids"] = Input(list(part.subnet_ids), "Private subnets of the interface endpoints.", "list(string)")
-        created = part.vpc is not None
+            inputs["subnet_ids"] = Input(list(part.subnet_ids), "The existing VPC's private subnets (of the interface endpoints and the components).", "list(string)")
         return [
             ModuleContext(
                 key="network",
                 template="network",
                 summary=(
-                    "The platform's VPC: private subnets, VPC endpoints, flow logs, no internet gateway; the Lambdas' security group."
+                    "The platform's VPC: private subnets, VPC endpoints, flow logs, no internet gateway; the components' security groups."
                     if created
-                    else "The security group of the preprocessing Lambdas in the existing VPC."
+                    else "The components' security groups in the existing VPC" + (" and its interface endpoints." if interface else ".")
                 ),
                 inputs=inputs,
                 outputs=(),
-                values={"created": created, "lambdas": lambdas, "interface": bool(interface), "flow_logs": flow_logs},
-                instances=self._instances(part, interface),
+                values={"created": created, "groups": bool(groups), "interface": bool(interface), "flow_logs": flow_logs},
+                instances=self._instances(part, interface, groups),
+                moved=self._moved(part, groups),
             )
         ]
 
     @staticmethod
-    def _instances(part: NetworkPlan, interface: dict[str, str]) -> dict[str, int]:
+    def _moved(part: NetworkPlan, groups: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+        """Earlier renders had one hand-written group, for the preprocessing Lambdas."""
+        if "lambda" not in groups:
+            return ()
+        moved = [("aws_security_group.lambda", 'aws_security_group.this["lambda"]')]
+        if part.vpc is not None:
+            moved += [
+                ("aws_vpc_security_group_ingress_rule.endpoints_from_lambdas", 'aws_vpc_security_group_ingress_rule.endpoints["lambda"]'),
+                ("aws_vpc_security_group_egress_rule.https_endpoints", 'aws_vpc_security_group_egress_rule.https_endpoints["lambda"]'),
+                *((f'aws_vpc_security_group_egress_rule.https_gateways["{s}"]', f'aws_vpc_security_group_egress_rule.https_gateways["lambda.{s}"]') for s, _ in part.vpc.gateway_endpoints),
+            ]
+        else:
+            if part.interface_endpoints:
+                moved.append(("aws_vpc_security_group_ingress_rule.endpoints_from_lambdas", 'aws_vpc_security_group_ingress_rule.endpoints["lambda"]'))
+            moved.append(("aws_vpc_security_group_egress_rule.https", 'aws_vpc_security_group_egress_rule.https["lambda"]'))
+        return tuple(moved)
+
+    @staticmethod
+    def _instances(part: NetworkPlan, interface: dict[str, str], groups: Mapping[str, object]) -> dict[str, int]:
         subnets = len(part.vpc.subnets) if part.vpc else 0
         gateways = len(part.vpc.gateway_endpoints) if part.vpc else 0
         return {
             "var.interface_endpoints": len(interface),
             "var.private_subnets": subnets,
             "var.gateway_endpoints": gateways,
+            "var.security_groups": len(groups),
+            "local.gateway_egress": len(groups) * gateways,
         }

@@ -43,6 +43,9 @@ class Preprocessing(Component):
         for st in part.key_policy:
             sinks.add_key_policy(st)
         if part.in_vpc:
+            # AWS's description of a group cannot change in place: this is the one it had when the network
+            # module wrote it by hand.
+            sinks.security_groups.request("lambda", "mlinfra preprocessing Lambdas", by=self.name)
             # What the functions call from their subnets (DynamoDB goes through its gateway endpoint; logs and
             # EMF metrics leave through the Lambda service, not the function's network interfaces).
             sinks.vpc_endpoints.add("sagemaker.runtime", by=self.name)
@@ -66,12 +69,8 @@ class Preprocessing(Component):
             "functions": Input({f.key: _function(f) for f in part.functions}, "The functions, by route key: one Lambda, role, policy and log group each.", _FUNCTION_TYPE),
         }
         if part.in_vpc:
-            if wire.has("network.private_subnet_ids"):  # a VPC mlinfra creates
-                inputs["subnet_ids"] = wire.need("network.private_subnet_ids", "Private subnets the functions run in.", "list(string)")
-            else:
-                inputs["subnet_ids"] = Input(list(part.subnet_ids), "Private subnets the functions run in.", "list(string)")
-        if wire.has("network.lambda_security_group_id"):
-            inputs["security_group_id"] = wire.need("network.lambda_security_group_id", "Security group of the Lambdas.")
+            inputs["subnet_ids"] = wire.need("network.private_subnet_ids", "Private subnets the functions run in.", "list(string)")
+            inputs["security_group_id"] = wire.need("network.security_group.lambda", "Security group of the Lambdas.")
         if wire.has("cache.primary_endpoint"):
             inputs["cache_host"] = wire.need("cache.primary_endpoint", "Address of the prediction cache.")
             inputs["cache_auth_secret_arn"] = wire.need("cache.auth_secret_arn")

@@ -50,8 +50,9 @@ class RootContext:
 def build_context(plan: PlatformPlan) -> RootContext:
     """Lay the plan out as modules: the generic driver over the component registry.
 
-    1. every present component adds its statements to the shared sinks (key policy, roles);
-    2. every component declares the capabilities its modules export;
+    1. every present component adds its statements to the shared sinks (key policy, roles, security
+       groups, VPC endpoints);
+    2. every component declares the capabilities its modules export (some follow from the sinks);
     3. every component lays out its modules, wired by capability;
     4. the module blocks are ordered so that each comes after the modules it references.
     """
@@ -64,7 +65,7 @@ def build_context(plan: PlatformPlan) -> RootContext:
     wire = Wire()
     outputs_of: dict[str, list[Output]] = {}
     for component, part in present:
-        for export in component.exports(part):
+        for export in (*component.exports(part), *component.sink_exports(part, sinks)):
             assert export.capability not in wire.exports, f"two components export {export.capability}"
             wire.exports[export.capability] = (export.module, export.output)
             outputs_of.setdefault(export.module, []).append(export.output)

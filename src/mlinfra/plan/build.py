@@ -46,6 +46,8 @@ TERRAFORM_S3_LOCKFILE = "1.10"
 
 PARTITION = Ref("local.partition")
 ACCOUNT = Ref("local.account_id")
+#: CreateEndpointConfig takes at most 10 production variants.
+MAX_PRODUCTION_VARIANTS = 10
 
 
 def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
@@ -135,6 +137,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     name = endpoint_name(prefix, ep.name)
     role = execution_role_name(prefix)
     multi = ep.multi_model.model_data_prefix if ep.multi_model else None
+    # Tags of the endpoint's own resources beyond the provider's default_tags (project, environment).
+    endpoint_tags: dict[str, str] = {}
 
     def model_for(v: Variant) -> ModelPlan:
         mv = config.model(v.model)
@@ -151,7 +155,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             mode="MultiModel" if multi else "SingleModel",
             environment=dict(sorted(mv.environment.items())),
             network_isolation=isolated,
-            tags={"ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
+            # The endpoint's tags merged with the registry's view of the version.
+            tags={**endpoint_tags, "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
         )
 
     alarms = _alarms(ep, name)
@@ -207,7 +212,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         async_inference=asyn,
         encrypt_storage=encrypt,
         uses_capture_bucket=capture is not None,
-        ignored_weights=tuple(Ref(f"production_variants[{i}].initial_variant_weight") for i in range(len(variants))),
+        tags=endpoint_tags,
+        # Every index SageMaker allows: ignore_changes takes no expressions, and the module serves any count.
+        ignored_weights=tuple(Ref(f"production_variants[{i}].initial_variant_weight") for i in range(MAX_PRODUCTION_VARIANTS)),
     )
 
 

@@ -155,7 +155,7 @@ class AsyncPlan:
 class EndpointPlan:
     label: str  # the endpoint's name in the config
     key: str  # identifier in the root module (``module "endpoint_<key>"``)
-    module: str  # directory under modules/
+    module: str  # the module block's label in the root (every endpoint calls modules/endpoint)
     name: str
     config_name: str  # content-hashed: endpoint configurations are immutable in SageMaker
     kind: str
@@ -169,6 +169,7 @@ class EndpointPlan:
     # SageMaker refuses KmsKeyId on instances with local NVMe storage (their volumes are hardware-encrypted).
     encrypt_storage: bool
     uses_capture_bucket: bool
+    tags: dict[str, str]  # the endpoint's resources, beyond the provider's default_tags
     ignored_weights: tuple[Ref, ...]  # lifecycle.ignore_changes: weights are shifted live by promote
 
 
@@ -284,7 +285,9 @@ class VpcPlan:
 class NetworkPlan:
     vpc_id: str | None  # the existing VPC; None when ``vpc`` is created
     subnet_ids: tuple[str, ...]  # the existing private subnets; () when ``vpc`` is created
-    security_group_name: str | None  # the preprocessing Lambdas' security group; None without Lambdas
+    #: The platform's name prefix: AWS names of the security groups the components request are
+    #: ``mlinfra.plan.network.security_group_name(prefix, request)``.
+    prefix: str
     vpc: VpcPlan | None = None
     region: str = ""
     endpoints_security_group_name: str = ""
@@ -304,8 +307,6 @@ class CachePlan:
     subnet_group_name: str
     security_group_name: str
     secret_name: str
-    subnet_ids: tuple[str, ...]
-    vpc_id: str
     port: int = 6379
 
 
@@ -350,8 +351,7 @@ class PreprocessingPlan:
     functions: tuple[FunctionPlan, ...]
     statements: tuple[Statement, ...]  # every function's policy (with each.value parts), for_each in the module
     dlq_name: str
-    in_vpc: bool
-    subnet_ids: tuple[str, ...]
+    in_vpc: bool  # in the network's private subnets (``network.private_subnet_ids``)
     package: dict[str, str]  # path inside the Lambda package → text
     key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs for the log groups)
 

@@ -25,7 +25,6 @@ def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
     if n is None:
         return None
     region = config.project.region
-    lambdas = bool(config.routes and config.preprocessing)
     vpc = None
     if n.create is not None:
         vpc = VpcPlan(
@@ -38,14 +37,22 @@ def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
             flow_log_role_name=f"{prefix}-vpc-flow-logs",
             gateway_endpoints=tuple((s, endpoint_service_name(region, s, gateway=True)) for s in GATEWAY_SERVICES),
         )
-    elif not (lambdas or n.interface_endpoints):
-        return None  # an existing VPC with nothing of ours in it
     return NetworkPlan(
         vpc_id=n.vpc_id,
         subnet_ids=tuple(n.private_subnet_ids or ()),
-        security_group_name=f"{prefix}-preprocessing" if lambdas else None,
+        prefix=prefix,
         vpc=vpc,
         region=region,
         endpoints_security_group_name=f"{prefix}-vpc-endpoints",
         interface_endpoints=tuple(sorted(set(n.interface_endpoints))),
     )
+
+
+# Groups requested before the security-group sink existed keep their AWS names: a security group's name
+# cannot change in place (a rename replaces the group and every network interface in it).
+_EARLIER_GROUP_NAMES = {"lambda": "preprocessing"}
+
+
+def security_group_name(prefix: str, request: str) -> str:
+    """AWS name of the security group a component requests (``"batch"`` → ``"<prefix>-batch"``)."""
+    return f"{prefix}-{_EARLIER_GROUP_NAMES.get(request, request).replace('_', '-')}"

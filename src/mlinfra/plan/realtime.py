@@ -84,8 +84,6 @@ def cache_plan(config: PlatformConfig, prefix: str) -> CachePlan | None:
         subnet_group_name=f"{prefix}-cache",
         security_group_name=f"{prefix}-cache",
         secret_name=f"{prefix}/cache-auth-token",
-        subnet_ids=tuple(n.private_subnet_ids or ()),
-        vpc_id=n.vpc_id or "",
     )
 
 
@@ -191,7 +189,6 @@ def preprocessing_plan(
         statements=tuple(statements),
         dlq_name=f"{prefix}-preprocessing-dlq",
         in_vpc=config.network is not None,
-        subnet_ids=tuple(config.network.private_subnet_ids or ()) if config.network else (),
         package=dict(sorted(package.items())),
         key_policy=(logs_key_statement(region),),
     )

@@ -54,25 +54,34 @@ def render_context(ctx: RootContext) -> Rendered:
         files[PurePosixPath(name)] = _render(f"root/{name}.j2", root)
     if ctx.plan.backend is not None:
         files[PurePosixPath("backend.tf")] = _render("root/backend.tf.j2", root)
+    shared_moved: list[tuple[str, str]] = []
     for mod in ctx.modules:
-        base = PurePosixPath("modules") / mod.key
+        base = PurePosixPath("modules") / mod.directory
         values = {"mod": mod, **mod.values}
-        files[base / "main.tf"] = _render(f"modules/{mod.template}/main.tf.j2", values)
-        files[base / "variables.tf"] = _render("common/variables.tf.j2", values)
-        files[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
-        files[base / "versions.tf"] = _render("common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version})
-        if mod.moved:
-            files[base / "moved.tf"] = _render("common/moved.tf.j2", values)
+        own: Tree = {}
+        own[base / "main.tf"] = _render(f"modules/{mod.template}/main.tf.j2", values)
+        own[base / "variables.tf"] = _render("common/variables.tf.j2", values)
+        own[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
+        own[base / "versions.tf"] = _render("common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version})
+        if mod.moved and not mod.folder:
+            own[base / "moved.tf"] = _render("common/moved.tf.j2", values)
+        shared_moved.extend((f"module.{mod.key}.{old}", f"module.{mod.key}.{new}") for old, new in (mod.moved if mod.folder else ()))
         for rel, text in mod.files.items():
-            files[base / rel] = text
-        inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', files[base / "main.tf"], re.M)
+            own[base / rel] = text
+        inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', own[base / "main.tf"], re.M)
         kinds = sorted({("data." if kind == "data" else "") + tf_type for kind, tf_type in inside})
-        files[base / "README.md"] = _render("common/README.md.j2", {**values, "kinds": kinds, "count": len(inside)})
+        own[base / "README.md"] = _render("common/README.md.j2", {**values, "kinds": kinds, "count": len(inside)})
+        for path, text in own.items():
+            # One folder, many module blocks: the module's text cannot depend on which call rendered it.
+            if files.setdefault(path, text) != text:
+                raise RenderError(f"modules/{mod.directory} renders differently for module {mod.key}: {path}")
+    if shared_moved:
+        files[PurePosixPath("moved.tf")] = _render("common/moved.tf.j2", {"mod": {"moved": shared_moved}})
     # Deployed resources: a block with for_each over a module variable counts once per instance (the
     # certificate's validation records, one per domain, count once).
     resources = sum(len(re.findall(r'^resource "', files[PurePosixPath(name)], re.M)) for name in ("main.tf",))
     for mod in ctx.modules:
-        for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += (var\.\w+)\n)?', files[PurePosixPath("modules") / mod.key / "main.tf"], re.M):
+        for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += ((?:var|local)\.\w+)\n)?', files[PurePosixPath("modules") / mod.directory / "main.tf"], re.M):
             resources += mod.instances[repeated] if repeated else 1
     files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
     return Rendered(
