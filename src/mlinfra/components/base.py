@@ -82,6 +82,10 @@ class ModuleContext:
     # Address changes from earlier renders (from, to), written as moved blocks: state follows the
     # objects instead of destroying and re-creating them.
     moved: tuple[tuple[str, str], ...] = ()
+    # Objects that an earlier render kept in another module, moved into this one: root addresses
+    # (module.a.x → module.b.y), written as moved blocks in the root (a module's own moved blocks
+    # cannot name another module's objects).
+    moved_in: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:

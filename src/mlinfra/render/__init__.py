@@ -54,6 +54,9 @@ def render_context(ctx: RootContext) -> Rendered:
         files[PurePosixPath(name)] = _render(f"root/{name}.j2", root)
     if ctx.plan.backend is not None:
         files[PurePosixPath("backend.tf")] = _render("root/backend.tf.j2", root)
+    moved_in = [move for mod in ctx.modules for move in mod.moved_in]
+    if moved_in:
+        files[PurePosixPath("moved.tf")] = _render("root/moved.tf.j2", {**root, "moves": moved_in})
     for mod in ctx.modules:
         base = PurePosixPath("modules") / mod.key
         values = {"mod": mod, **mod.values}
