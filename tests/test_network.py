@@ -85,10 +85,12 @@ def test_gateway_and_interface_endpoints(platform: dict) -> None:
     interface = net["aws_vpc_endpoint.interface"]
     assert s(interface["vpc_endpoint_type"]) == "Interface" and interface["private_dns_enabled"] is True
     assert interface["security_group_ids"] == ["${aws_security_group.endpoints.id}"] and interface["subnet_ids"] == "${local.private_subnet_ids}"
-    # Contributed by the preprocessing Lambdas: SageMaker Runtime, and Secrets Manager for the cache's AUTH token.
+    # Contributed by the preprocessing Lambdas: SageMaker Runtime, and Secrets Manager for the cache's AUTH
+    # token; by the batch notifier: SNS.
     assert {k.strip('"'): s(v) for k, v in args["interface_endpoints"].items()} == {
         "sagemaker.runtime": "com.amazonaws.us-east-1.sagemaker.runtime",
         "secretsmanager": "com.amazonaws.us-east-1.secretsmanager",
+        "sns": "com.amazonaws.us-east-1.sns",
     }
 
 
@@ -113,7 +115,10 @@ def test_requested_security_groups_keep_the_lambdas_group_and_its_state(platform
     """The preprocessing Lambdas' group is a request now: same AWS name and description, consumed by
     capability, and its state moves from the hand-written addresses."""
     args = call(platform, "network")
-    assert args["security_groups"] == {"lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'}}
+    assert args["security_groups"] == {
+        "batch": {"name": '"mlinfra-prod-batch"', "description": '"mlinfra batch Lambdas"'},
+        "lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'},
+    }
     group = res(platform, "network")["aws_security_group.this"]
     assert group["for_each"] == "${var.security_groups}" and group["name"] == "${each.value.name}" and group["description"] == "${each.value.description}"
     assert call(platform, "preprocessing")["security_group_id"] == "${module.network.lambda_security_group_id}"
@@ -200,6 +205,7 @@ def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monk
     tree = load_tree(out)
     args = call(tree, "network")
     assert args["security_groups"] == {
+        "batch": {"name": '"mlinfra-prod-batch"', "description": '"mlinfra batch Lambdas"'},
         "lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'},
         "probe_jobs": {"name": '"mlinfra-prod-probe-jobs"', "description": '"mlinfra probe jobs"'},
     }
@@ -298,7 +304,7 @@ def test_one_endpoint_per_service_however_many_ask(tmp_path: Path) -> None:
     # The config asks for one a component contributes too: still one endpoint.
     out = render_edited(tmp_path, NETWORK, NETWORK + "  interface_endpoints: [sagemaker.runtime, sts]\n")
     args = call(load_tree(out), "network")
-    assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["sagemaker.runtime", "secretsmanager", "sts"]
+    assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["sagemaker.runtime", "secretsmanager", "sns", "sts"]
 
 
 def test_flow_logs_off(tmp_path: Path) -> None:
