@@ -112,6 +112,7 @@ def test_root_module(platform: dict) -> None:
         "endpoint_inference",
         "endpoint_serverless",
         "network",
+        "flow_logs",
         "cache",
         "results",
         "preprocessing",

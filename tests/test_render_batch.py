@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mlinfra.batch.iam import step_functions_statements
-from mlinfra.components.base import PlanRequest
-from mlinfra.components.batch import _ACCOUNT, _PARTITION, _REGION, batch_plan, state_machine_definition
+from mlinfra.components.base import PlanRequest, Sinks
+from mlinfra.components.batch import _ACCOUNT, _PARTITION, _REGION, Batch, batch_plan, state_machine_definition
 from mlinfra.config import load_config
 from mlinfra.errors import ConfigError
 from mlinfra.expr import Interp, Ref
@@ -210,3 +210,61 @@ def test_bad_batch_settings_name_the_line(edit: tuple[str, str], anchor: str, pa
     assert problems[0].line == line, str(err.value)
     if code is not None:
         assert problems[0].code == code
+
+
+# --- in the platform's network ---------------------------------------------------------------------------
+
+
+def _clients_called(module: str) -> set[str]:
+    """The AWS services a batch Lambda's code creates boto3 clients for."""
+    source = (Path(__file__).resolve().parents[1] / "src" / "mlinfra" / "lambdas" / f"{module}.py").read_text()
+    return set(re.findall(r'(?:boto3\.client|_client)\("([a-z0-9-]+)"', source))
+
+
+def test_batch_lambdas_run_in_the_private_subnets_with_their_own_group(rendered_examples: dict[str, Path]) -> None:
+    root = rendered_examples["platform"]
+    tree = load_tree(root)
+    batch = call(tree, "batch")
+    assert batch["subnet_ids"] == "${module.network.private_subnet_ids}"
+    assert batch["security_group_id"] == "${module.network.batch_security_group_id}"
+    assert call(tree, "network")["security_groups"]["batch"] == {"name": '"mlinfra-prod-batch"', "description": '"mlinfra batch Lambdas"'}
+    resources = res(root)
+    for fn in ("validate", "notify"):
+        function = resources[f"aws_lambda_function.{fn}"]
+        (vpc,) = function["vpc_config"]
+        assert vpc["subnet_ids"] == "${var.subnet_ids}" and vpc["security_group_ids"] == ["${var.security_group_id}"]
+        # The ENIs are created with the function: the VPC-access policy is attached first.
+        assert f"${{aws_iam_role_policy_attachment.{fn}_vpc}}" in function["depends_on"]
+        attachment = resources[f"aws_iam_role_policy_attachment.{fn}_vpc"]
+        assert attachment["role"] == f"${{aws_iam_role.{fn}.name}}"
+        assert s(attachment["policy_arn"]) == "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    # In the VPC, checkov's "Lambda in a VPC" check holds: its skip is gone.
+    assert "CKV_AWS_117" not in main_tf(root)
+
+
+def test_batch_contributes_the_endpoints_its_lambdas_call(rendered_examples: dict[str, Path]) -> None:
+    """Derived from the code: every service a batch Lambda calls is reachable from the private subnets,
+    through a gateway endpoint (S3) or an interface endpoint the batch component contributes."""
+    from mlinfra.plan.network import GATEWAY_SERVICES
+
+    called = _clients_called("batch_validate") | _clients_called("batch_notify")
+    assert called == {"s3", "sns"}  # a new client in the Lambdas needs its endpoint here
+    sinks = Sinks()
+    Batch().contribute(plan_of(EXAMPLES / "platform.yaml"), sinks)
+    contributed = {service for service, by in sinks.vpc_endpoints.requested().items() if by == ("batch",)}
+    assert contributed == called - set(GATEWAY_SERVICES) == {"sns"}
+    assert sinks.security_groups.requested()["batch"].by == ("batch",)
+    interface = call(load_tree(rendered_examples["platform"]), "network")["interface_endpoints"]
+    assert s(interface["sns"]) == "com.amazonaws.us-east-1.sns"
+
+
+def test_batch_without_a_network_stays_out_of_any_vpc(rendered_examples: dict[str, Path]) -> None:
+    root = rendered_examples["batch"]
+    tree = load_tree(root)
+    assert "subnet_ids" not in call(tree, "batch") and "modules/network" not in tree
+    resources = res(root)
+    assert "vpc_config" not in resources["aws_lambda_function.validate"] and "aws_iam_role_policy_attachment.validate_vpc" not in resources
+    assert "#checkov:skip=CKV_AWS_117:" in main_tf(root)
+    sinks = Sinks()
+    Batch().contribute(plan_of(EXAMPLES / "batch.yaml"), sinks)
+    assert sinks.vpc_endpoints.requested() == {} and sinks.security_groups.requested() == {}

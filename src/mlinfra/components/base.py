@@ -83,6 +83,10 @@ class ModuleContext:
     # objects instead of destroying and re-creating them. Addresses are the module's own; a module in a
     # shared folder gets them in the root's moved.tf, prefixed with its module block.
     moved: tuple[tuple[str, str], ...] = ()
+    # Objects that an earlier render kept in another module, moved into this one: root addresses
+    # (module.a.x → module.b.y), written as moved blocks in the root (a module's own moved blocks
+    # cannot name another module's objects).
+    moved_in: tuple[tuple[str, str], ...] = ()
     # The folder under modules/ when several module blocks call one module (the endpoint module); its
     # files must render identically for each of them. Empty: the folder is the key.
     folder: str = ""

@@ -48,6 +48,7 @@ class BatchPlan:
     output: BucketPlan
     package: dict[str, str]
     subscribers: tuple[tuple[str, str], ...]  # (protocol, endpoint)
+    in_vpc: bool = False  # the Lambdas run in the network's private subnets
 
 
 def batch_plan(request: PlanRequest) -> BatchPlan | None:
@@ -72,6 +73,7 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
         output=BucketPlan("output", b.output.bucket, f"{name}-output-", b.output.prefix, b.output.expire_days),
         package=package,
         subscribers=subscribers,
+        in_vpc=config.network is not None,
     )
 
 
@@ -156,6 +158,13 @@ class Batch(Component):
     def contribute(self, part: BatchPlan, sinks: Sinks) -> None:
         sinks.add_key_policy(logs_key_statement(part.region))
         sinks.add_role_statements("sagemaker", sagemaker_statements(part))
+        if part.in_vpc:
+            sinks.security_groups.request("batch", "mlinfra batch Lambdas", by=self.name)
+            # What the Lambdas call from their subnets: ValidateInput and the notifier list and read S3
+            # (through the gateway endpoint), the notifier publishes to SNS. Step Functions invokes them
+            # and runs the transform job from outside the VPC; S3 and SNS call KMS themselves; logs and
+            # traces leave through the Lambda service, not the functions' network interfaces.
+            sinks.vpc_endpoints.add("sns", by=self.name)
 
     def exports(self, part: BatchPlan) -> list[Export]:
         return [
@@ -195,6 +204,14 @@ class Batch(Component):
                 inputs={
                     "kms_key_arn": wire.need("kms.key_arn"),
                     "execution_role_arn": wire.need("sagemaker_role.arn"),
+                    **(
+                        {
+                            "subnet_ids": wire.need("network.private_subnet_ids", "Private subnets the Lambdas run in.", "list(string)"),
+                            "security_group_id": wire.need("network.security_group.batch", "Security group of the Lambdas."),
+                        }
+                        if part.in_vpc
+                        else {}
+                    ),
                 },
                 outputs=(),
                 values={

@@ -1,5 +1,6 @@
 """The platform's network: a VPC it creates (private subnets, VPC endpoints, flow logs, no internet
-gateway) or an existing VPC, and the security groups the components request in it.
+gateway; the flow logs in a module of their own) or an existing VPC, and the security groups the
+components request in it.
 
 Interface endpoints come from the components that need them (``sinks.vpc_endpoints``); a created VPC
 gets those and the config's ``interface_endpoints``, an existing VPC only the config's (it may already
@@ -38,7 +39,7 @@ class Network(Component):
 
     def exports(self, part: NetworkPlan) -> list[Export]:
         out = [
-            Export("network.vpc_id", "network", Output("vpc_id", "ID of the platform's VPC.", Ref("local.vpc_id"))),
+            Export("network.vpc_id", "network", Output("vpc_id", "ID of the platform's VPC.", Ref("aws_vpc.this.id" if part.vpc is not None else "var.vpc_id"))),
             Export("network.private_subnet_ids", "network", Output("private_subnet_ids", "IDs of the VPC's private subnets, one per Availability Zone.", Ref("local.private_subnet_ids"))),
         ]
         if part.vpc is not None:
@@ -78,35 +79,54 @@ class Network(Component):
             inputs["interface_endpoints"] = Input(interface, "Interface endpoints (private DNS), service → service name.", "map(string)")
         if interface or created:
             inputs["endpoints_security_group_name"] = Input(part.endpoints_security_group_name, "Name of the interface endpoints' security group.")
-        flow_logs = False
         if part.vpc is not None:
             v = part.vpc
             inputs["vpc"] = Input({"name": v.name, "cidr": v.cidr, "route_table_name": v.route_table_name}, "The VPC and its private route table.", _VPC_TYPE)
             inputs["private_subnets"] = Input({s.cidr: {"cidr": s.cidr, "zone_index": s.zone_index, "name": s.name} for s in v.subnets}, "Private subnets by CIDR, each in its own Availability Zone (index into the region's zones).", _SUBNETS_TYPE)
             inputs["gateway_endpoints"] = Input(dict(v.gateway_endpoints), "Gateway endpoints on the private route table, service → service name.", "map(string)")
-            if v.flow_log_group is not None:
-                flow_logs = True
-                inputs["flow_logs"] = Input({"log_group_name": v.flow_log_group, "retention_days": v.flow_log_retention_days, "role_name": v.flow_log_role_name}, "The VPC flow logs' log group and the role that writes to it.", _FLOW_LOGS_TYPE)
-                inputs["kms_key_arn"] = wire.need("kms.key_arn")
         else:
             inputs["vpc_id"] = Input(part.vpc_id, "The existing VPC.")
             inputs["subnet_ids"] = Input(list(part.subnet_ids), "The existing VPC's private subnets (of the interface endpoints and the components).", "list(string)")
-        return [
+        network = [
             ModuleContext(
                 key="network",
                 template="network",
                 summary=(
-                    "The platform's VPC: private subnets, VPC endpoints, flow logs, no internet gateway; the components' security groups."
+                    "The platform's VPC: private subnets, VPC endpoints, no internet gateway; the components' security groups."
                     if created
                     else "The components' security groups in the existing VPC" + (" and its interface endpoints." if interface else ".")
                 ),
                 inputs=inputs,
                 outputs=(),
-                values={"created": created, "groups": bool(groups), "interface": bool(interface), "flow_logs": flow_logs},
+                values={"created": created, "groups": bool(groups), "interface": bool(interface), "flow_logs": part.vpc is not None and part.vpc.flow_log_group is not None},
                 instances=self._instances(part, interface, groups),
                 moved=self._moved(part, groups),
             )
         ]
+        if part.vpc is None or part.vpc.flow_log_group is None:
+            return network
+        v = part.vpc
+        return [*network, ModuleContext(
+            key="flow_logs",
+            template="network/flow_logs",
+            summary="The VPC's flow logs: a KMS-encrypted log group and the role the VPC Flow Logs service writes with.",
+            inputs={
+                "vpc_id": wire.need("network.vpc_id", "The VPC whose traffic is logged."),
+                "kms_key_arn": wire.need("kms.key_arn"),
+                "flow_logs": Input({"log_group_name": v.flow_log_group, "retention_days": v.flow_log_retention_days, "role_name": v.flow_log_role_name}, "The VPC flow logs' log group and the role that writes to it.", _FLOW_LOGS_TYPE),
+            },
+            outputs=(),
+            # Earlier renders kept them in the network module (whose KMS input made everything in the VPC wait for the key).
+            moved_in=tuple(
+                (f"module.network.{old}", f"module.flow_logs.{new}")
+                for old, new in (
+                    ("aws_cloudwatch_log_group.flow_logs", "aws_cloudwatch_log_group.this"),
+                    ("aws_iam_role.flow_logs", "aws_iam_role.this"),
+                    ("aws_iam_role_policy.flow_logs", "aws_iam_role_policy.this"),
+                    ("aws_flow_log.this", "aws_flow_log.this"),
+                )
+            ),
+        )]
 
     @staticmethod
     def _moved(part: NetworkPlan, groups: Mapping[str, object]) -> tuple[tuple[str, str], ...]:

@@ -54,7 +54,9 @@ def render_context(ctx: RootContext) -> Rendered:
         files[PurePosixPath(name)] = _render(f"root/{name}.j2", root)
     if ctx.plan.backend is not None:
         files[PurePosixPath("backend.tf")] = _render("root/backend.tf.j2", root)
-    shared_moved: list[tuple[str, str]] = []
+    # Root moved blocks: objects that changed module, and the addresses of calls of a shared module
+    # (the module's own moved.tf cannot name one call's objects).
+    root_moves: list[tuple[str, str]] = [move for mod in ctx.modules for move in mod.moved_in]
     for mod in ctx.modules:
         base = PurePosixPath("modules") / mod.directory
         values = {"mod": mod, **mod.values}
@@ -65,7 +67,7 @@ def render_context(ctx: RootContext) -> Rendered:
         own[base / "versions.tf"] = _render("common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version})
         if mod.moved and not mod.folder:
             own[base / "moved.tf"] = _render("common/moved.tf.j2", values)
-        shared_moved.extend((f"module.{mod.key}.{old}", f"module.{mod.key}.{new}") for old, new in (mod.moved if mod.folder else ()))
+        root_moves.extend((f"module.{mod.key}.{old}", f"module.{mod.key}.{new}") for old, new in (mod.moved if mod.folder else ()))
         for rel, text in mod.files.items():
             own[base / rel] = text
         inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', own[base / "main.tf"], re.M)
@@ -75,8 +77,8 @@ def render_context(ctx: RootContext) -> Rendered:
             # One folder, many module blocks: the module's text cannot depend on which call rendered it.
             if files.setdefault(path, text) != text:
                 raise RenderError(f"modules/{mod.directory} renders differently for module {mod.key}: {path}")
-    if shared_moved:
-        files[PurePosixPath("moved.tf")] = _render("common/moved.tf.j2", {"mod": {"moved": shared_moved}})
+    if root_moves:
+        files[PurePosixPath("moved.tf")] = _render("root/moved.tf.j2", {**root, "moves": root_moves})
     # Deployed resources: a block with for_each over a module variable counts once per instance (the
     # certificate's validation records, one per domain, count once).
     resources = sum(len(re.findall(r'^resource "', files[PurePosixPath(name)], re.M)) for name in ("main.tf",))
