@@ -84,8 +84,11 @@ def test_gateway_and_interface_endpoints(platform: dict) -> None:
     interface = net["aws_vpc_endpoint.interface"]
     assert s(interface["vpc_endpoint_type"]) == "Interface" and interface["private_dns_enabled"] is True
     assert interface["security_group_ids"] == ["${aws_security_group.endpoints.id}"] and interface["subnet_ids"] == "${local.private_subnet_ids}"
-    # Contributed by the preprocessing Lambdas: SageMaker Runtime, and Secrets Manager for the cache's AUTH token.
+    # Contributed by the preprocessing Lambdas: SageMaker Runtime, and Secrets Manager for the cache's AUTH
+    # token; by the endpoints, whose models run in the VPC: ECR's API and registry (the image pull).
     assert {k.strip('"'): s(v) for k, v in args["interface_endpoints"].items()} == {
+        "ecr.api": "com.amazonaws.us-east-1.ecr.api",
+        "ecr.dkr": "com.amazonaws.us-east-1.ecr.dkr",
         "sagemaker.runtime": "com.amazonaws.us-east-1.sagemaker.runtime",
         "secretsmanager": "com.amazonaws.us-east-1.secretsmanager",
     }
@@ -112,7 +115,10 @@ def test_requested_security_groups_keep_the_lambdas_group_and_its_state(platform
     """The preprocessing Lambdas' group is a request now: same AWS name and description, consumed by
     capability, and its state moves from the hand-written addresses."""
     args = call(platform, "network")
-    assert args["security_groups"] == {"lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'}}
+    assert args["security_groups"] == {
+        "lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'},
+        "models": {"name": '"mlinfra-prod-models"', "description": '"SageMaker models of the endpoints"'},  # the endpoints' request
+    }
     group = res(platform, "network")["aws_security_group.this"]
     assert group["for_each"] == "${var.security_groups}" and group["name"] == "${each.value.name}" and group["description"] == "${each.value.description}"
     assert call(platform, "preprocessing")["security_group_id"] == "${module.network.lambda_security_group_id}"
@@ -176,6 +182,7 @@ def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monk
     args = call(tree, "network")
     assert args["security_groups"] == {
         "lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'},
+        "models": {"name": '"mlinfra-prod-models"', "description": '"SageMaker models of the endpoints"'},
         "probe_jobs": {"name": '"mlinfra-prod-probe-jobs"', "description": '"mlinfra probe jobs"'},
     }
     probe = call(tree, "probe")
@@ -259,7 +266,7 @@ def test_one_endpoint_per_service_however_many_ask(tmp_path: Path) -> None:
     # The config asks for one a component contributes too: still one endpoint.
     out = render_edited(tmp_path, NETWORK, NETWORK + "  interface_endpoints: [sagemaker.runtime, sts]\n")
     args = call(load_tree(out), "network")
-    assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["sagemaker.runtime", "secretsmanager", "sts"]
+    assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["ecr.api", "ecr.dkr", "sagemaker.runtime", "secretsmanager", "sts"]
 
 
 def test_flow_logs_off(tmp_path: Path) -> None:
