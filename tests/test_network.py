@@ -86,8 +86,11 @@ def test_gateway_and_interface_endpoints(platform: dict) -> None:
     assert s(interface["vpc_endpoint_type"]) == "Interface" and interface["private_dns_enabled"] is True
     assert interface["security_group_ids"] == ["${aws_security_group.endpoints.id}"] and interface["subnet_ids"] == "${local.private_subnet_ids}"
     # Contributed by the preprocessing Lambdas: SageMaker Runtime, and Secrets Manager for the cache's AUTH
-    # token; by the batch notifier: SNS.
+    # token; by the batch notifier: SNS; by the endpoints, whose models run in the VPC: ECR's API and
+    # registry (the image pull).
     assert {k.strip('"'): s(v) for k, v in args["interface_endpoints"].items()} == {
+        "ecr.api": "com.amazonaws.us-east-1.ecr.api",
+        "ecr.dkr": "com.amazonaws.us-east-1.ecr.dkr",
         "sagemaker.runtime": "com.amazonaws.us-east-1.sagemaker.runtime",
         "secretsmanager": "com.amazonaws.us-east-1.secretsmanager",
         "sns": "com.amazonaws.us-east-1.sns",
@@ -118,6 +121,7 @@ def test_requested_security_groups_keep_the_lambdas_group_and_its_state(platform
     assert args["security_groups"] == {
         "batch": {"name": '"mlinfra-prod-batch"', "description": '"mlinfra batch Lambdas"'},
         "lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'},
+        "models": {"name": '"mlinfra-prod-models"', "description": '"SageMaker models of the endpoints"'},  # the endpoints' request
     }
     group = res(platform, "network")["aws_security_group.this"]
     assert group["for_each"] == "${var.security_groups}" and group["name"] == "${each.value.name}" and group["description"] == "${each.value.description}"
@@ -209,6 +213,7 @@ def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monk
     assert args["security_groups"] == {
         "batch": {"name": '"mlinfra-prod-batch"', "description": '"mlinfra batch Lambdas"'},
         "lambda": {"name": '"mlinfra-prod-preprocessing"', "description": '"mlinfra preprocessing Lambdas"'},
+        "models": {"name": '"mlinfra-prod-models"', "description": '"SageMaker models of the endpoints"'},
         "probe_jobs": {"name": '"mlinfra-prod-probe-jobs"', "description": '"mlinfra probe jobs"'},
     }
     probe = call(tree, "probe")
@@ -306,7 +311,7 @@ def test_one_endpoint_per_service_however_many_ask(tmp_path: Path) -> None:
     # The config asks for one a component contributes too: still one endpoint.
     out = render_edited(tmp_path, NETWORK, NETWORK + "  interface_endpoints: [sagemaker.runtime, sts]\n")
     args = call(load_tree(out), "network")
-    assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["sagemaker.runtime", "secretsmanager", "sns", "sts"]
+    assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["ecr.api", "ecr.dkr", "sagemaker.runtime", "secretsmanager", "sns", "sts"]
 
 
 def test_flow_logs_off(tmp_path: Path) -> None:

@@ -109,9 +109,10 @@ def test_root_module(platform: dict) -> None:
         "capture_bucket",
         "registry",
         "sagemaker_role",
-        "endpoint_inference",
+        # The serverless endpoint has no VPC; the instance endpoint's models run in the network's subnets.
         "endpoint_serverless",
         "network",
+        "endpoint_inference",
         "flow_logs",
         "cache",
         "results",
@@ -244,7 +245,8 @@ def test_seed_security(platform: dict) -> None:
     policy = blocks(platform["modules/sagemaker_role"]["main.tf"], "data")["aws_iam_policy_document.permissions"]
     assert "statement" not in policy and policy["dynamic"][0]['"statement"']["for_each"] == "${var.statements}"
     wildcard = sorted(sid for sid, st in statements.items() if '"*"' in st["resources"])
-    assert wildcard == ["EcrAuthorizationToken", "PublishEndpointMetrics"]  # the two AWS gives no resource for
+    # the three AWS gives no resource for (the models' interfaces: the seed's models run in its VPC)
+    assert wildcard == ["EcrAuthorizationToken", "ManageModelNetworkInterfaces", "PublishEndpointMetrics"]
 
 
 def test_backend_when_configured(rendered_examples: dict[str, Path]) -> None:
@@ -284,3 +286,50 @@ def test_endpoint_config_name_follows_its_content(tmp_path: Path) -> None:
     assert base_cfg != image_cfg and base_names[1] != image_names[1]  # a new image: new canary model, new config
     assert base_names[0] == image_names[0]  # the production model is untouched
     assert all(len(n) <= 63 for n in base_names + weight_names + image_names)
+
+
+# --- models in the VPC ------------------------------------------------------------------------------------
+
+
+def _statements(tree: dict) -> dict[str, dict]:
+    return {s(st["sid"]): st for st in call(tree, "sagemaker_role")["statements"]}
+
+
+def test_models_run_in_the_created_vpc(platform: dict) -> None:
+    """Instance endpoints' models get the network's private subnets and the group the endpoint component
+    requests; the serverless endpoint (SageMaker supports no VPC there) gets none."""
+    ep = call(platform, "endpoint_inference")
+    assert ep["vpc_config"] == {"subnets": "${module.network.private_subnet_ids}", "security_group_ids": ["${module.network.models_security_group_id}"]}
+    assert call(platform, "endpoint_serverless")["vpc_config"] is None
+    network = call(platform, "network")
+    assert {k: s(v) for k, v in network["security_groups"]["models"].items()} == {"name": "mlinfra-prod-models", "description": "SageMaker models of the endpoints"}
+    # The images come from ECR: its API and registry endpoints (S3 through the gateway endpoint).
+    assert {'"ecr.api"', '"ecr.dkr"'} <= set(network["interface_endpoints"])
+    model = blocks(platform["modules/endpoint"]["main.tf"], "resource")["aws_sagemaker_model.this"]
+    assert model["dynamic"][0]['"vpc_config"']["for_each"] == "${var.vpc_config == null ? [] : [var.vpc_config]}"
+    # SageMaker creates the interfaces as the execution role.
+    eni = _statements(platform)["ManageModelNetworkInterfaces"]
+    assert eni["resources"] == ['"*"'] and '"ec2:CreateNetworkInterfacePermission"' in eni["actions"]
+
+
+def test_models_without_a_network_have_no_vpc(rendered_examples: dict[str, Path]) -> None:
+    tree = load_tree(rendered_examples["async"])
+    assert call(tree, "endpoint_layout")["vpc_config"] is None
+    assert "ManageModelNetworkInterfaces" not in _statements(tree)
+    assert not any(k.strip('"') == "network" for m in tree["."]["main.tf"]["module"] for k in m)
+
+
+def test_models_in_an_existing_vpc(tmp_path: Path) -> None:
+    """An existing VPC: its subnets (literal at the network call) and the models' group, created there."""
+    config = copy_examples(tmp_path / "cfg").parent / "private-network.yaml"
+    text = config.read_text()
+    old = "  create:\n    cidr: 10.20.0.0/16\n    private_subnets: [10.20.1.0/24, 10.20.2.0/24, 10.20.3.0/24]   # one per Availability Zone\n"
+    assert old in text
+    config.write_text(text.replace(old, "  vpc_id: vpc-0123456789abcdef0\n  private_subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n"))
+    import hcl2
+
+    files = render_project(load_config(config), config.parent).files
+    tree = {".": {"main.tf": hcl2.loads(next(t for p, t in files.items() if str(p) == "main.tf"))}}
+    (key,) = [k.strip('"') for m in tree["."]["main.tf"]["module"] for k in m if k.startswith('"endpoint_')]
+    assert call(tree, key)["vpc_config"] == {"subnets": "${module.network.private_subnet_ids}", "security_group_ids": ["${module.network.models_security_group_id}"]}
+    assert "models" in call(tree, "network")["security_groups"]

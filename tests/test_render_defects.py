@@ -196,3 +196,27 @@ def test_for_each_addresses_carry_moved_blocks_from_the_old_ones(rendered_exampl
             for_each = main[address]["for_each"]  # "${var.functions}" / "${var.routes}" / "${var.models}"
             assert key in calls[module][for_each[len("${var.") : -1]], (module, new)
     assert moves == 3 * 5 + 3 * 4, moves  # 3 functions x (log group, role, policy, VPC attachment, Lambda); 3 routes x (model, method, integration, permission)
+
+
+def test_endpoint_copies_move_into_the_shared_module(rendered_examples: dict[str, Path]) -> None:
+    """Each endpoint had a module copy of its own: its models, alarms, scaling and topics keep their state
+    in the shared module's for_each instances, through moved blocks in the root (a shared module cannot
+    list one call's addresses). Each target's type and name are declared in modules/endpoint, its key is
+    in that call's map, and its source names a block that no longer exists."""
+    moves = 0
+    for name in ("platform", "async"):
+        root = rendered_examples[name]
+        tree = load_tree(root)
+        calls = _module_calls(tree)
+        main = blocks(tree["modules/endpoint"]["main.tf"], "resource")
+        text = (root / "moved.tf").read_text()
+        for old, new in re.findall(r'from = (\S+)\n\s*to\s+= (\S+)\n', text):
+            moves += 1
+            module, old_address = re.fullmatch(r"module\.(\w+)\.(\w+\.\w+)", old).groups()
+            new_module, address, key = re.fullmatch(r'module\.(\w+)\.(\w+\.\w+)\["(\w+)"\]', new).groups()
+            assert module == new_module and address in main and old_address not in main, (old, new)
+            for_each = main[address]["for_each"]
+            assert key in calls[module][for_each[len("${var.") : -1]], (old, new)
+    # platform: 2 + 1 models, 4 alarms, 1 target and policy; async: 1 model, 1 target, policy, from-zero
+    # policy and alarm, 2 topics.
+    assert moves == (3 + 4 + 2) + (1 + 2 + 2 + 2), moves

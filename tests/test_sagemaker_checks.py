@@ -618,6 +618,12 @@ CALL_SITE_BREAKAGES = [
         "[serverless] aws_sagemaker_model.this[\"serverless\"] enables network isolation"), id="serverless-model-isolated",
     ),
     pytest.param((
+        "platform", "endpoint_serverless",
+        r"vpc_config\s*=\s*null", "vpc_config = {\n    subnets = module.network.private_subnet_ids\n    security_group_ids = [module.network.models_security_group_id]\n  }",
+        "aws_sagemaker_endpoint_configuration.this",
+        "[serverless] aws_sagemaker_model.this[\"serverless\"] has a vpc_config"), id="serverless-model-in-the-vpc",
+    ),
+    pytest.param((
         "platform", "endpoint_inference",
         r'(model_data_url\s*=\s*"s3://acme-ml-models/models/v1.2.0/)model.tar.gz"', r'\1"',
         'aws_sagemaker_model.this["canary"]',
@@ -909,6 +915,10 @@ BREAKAGES = [
     case("serverless-network-isolation", SL, '  execution_role_arn = var.execution_role_arn\n',
          '  execution_role_arn = var.execution_role_arn\n  enable_network_isolation = true\n',
          CONFIG, "[serverless] aws_sagemaker_model.main enables network isolation, which serverless endpoints do not support"),
+    case("serverless-in-a-vpc", SL, '  execution_role_arn = var.execution_role_arn\n',
+         '  execution_role_arn = var.execution_role_arn\n\n  vpc_config {\n    subnets            = ["subnet-0123456789abcdef0"]\n'
+         '    security_group_ids = ["sg-0123456789abcdef0"]\n  }\n',
+         CONFIG, "[serverless] aws_sagemaker_model.main has a vpc_config: serverless endpoints cannot run in a VPC"),
     # --- [deployment]
     case("deployment-both-policies", SL, "    blue_green_update_policy {",
          "    rolling_update_policy {\n"

@@ -30,6 +30,7 @@ STAR_RESOURCE_ACTIONS: dict[str, str] = {
     "ec2:DescribeSecurityGroups": "ENI management: Describe* calls have no resource-level permissions",
     "ec2:DescribeDhcpOptions": "ENI management: Describe* calls have no resource-level permissions",
     "ec2:CreateNetworkInterfacePermission": "ENI management: SageMaker attaches interfaces it has not created yet",
+    "ec2:DeleteNetworkInterfacePermission": "ENI management: SageMaker detaches interfaces whose IDs are unknown until then",
     "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
     "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
     "xray:GetSamplingRules": "X-Ray has no resource-level permissions",

@@ -47,8 +47,8 @@ with the short name in brackets so a test can match it:
                   1..200, provisioned_concurrency 1..max_concurrency; a serverless
                   config has a single variant, no shadow variant, no data capture,
                   no async inference, no multi-model container, and its model does
-                  not enable network isolation (serverless endpoints support
-                  neither network isolation nor a VPC).
+                  not enable network isolation nor have a vpc_config (serverless
+                  endpoints support neither network isolation nor a VPC).
 [artifact]        a SingleModel container's model_data_url is one .tar.gz archive
                   (CreateModel: "a single gzip compressed tar archive"); a MultiModel
                   container's is an S3 prefix ending with /.
@@ -564,6 +564,8 @@ def _check_endpoint_config(mod: _Module, config: _Resource) -> list[str]:
         for v, m in zip(production + shadow, models):
             if m is not None and _block(v, "serverless_config") is not None and m.body.get("enable_network_isolation") is True:
                 errors.append(f"{p}: [serverless] {m.address} enables network isolation, which serverless endpoints do not support")
+            if m is not None and _block(v, "serverless_config") is not None and _block(m.body, "vpc_config") is not None:
+                errors.append(f"{p}: [serverless] {m.address} has a vpc_config: serverless endpoints cannot run in a VPC")
         if multi_model:
             errors.append(f"{p}: [serverless] serverless endpoints cannot host a multi-model container")
         if len(production) != 1:

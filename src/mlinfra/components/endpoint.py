@@ -80,6 +80,7 @@ _SCALING = "map(" + object_type(
     scale_out_cooldown="number",
     predefined_metric="string",
 ) + ")"
+_VPC = object_type(subnets="list(string)", security_group_ids="list(string)")
 _FROM_ZERO = "map(" + object_type(policy_name="string", alarm_name="string", cooldown="number") + ")"
 
 #: What the one endpoint module holds (its README); each call's summary says which endpoint it is.
@@ -98,6 +99,16 @@ class Endpoint(Component):
 
     def contribute(self, part: EndpointsPlan, sinks: Sinks) -> None:
         sinks.add_role_statements("sagemaker", part.role_statements)
+        if any(ep.in_vpc for ep in part.endpoints):
+            sinks.security_groups.request("models", "SageMaker models of the endpoints", by=self.name)
+            # A model in a private VPC reaches AWS only through VPC endpoints. SageMaker's hosting guide
+            # requires the S3 gateway endpoint for the artifacts (the network creates it with the VPC); the
+            # images are pulled from ECR (the API for the token and manifests, the registry for the layers,
+            # whose blobs come from S3 through the same gateway). Logs and metrics are written by SageMaker's
+            # own agents, and the containers run network-isolated (no calls of their own): no logs,
+            # monitoring or sts endpoints for them.
+            for service in ("ecr.api", "ecr.dkr"):
+                sinks.vpc_endpoints.add(service, by=self.name)
 
     def exports(self, part: EndpointsPlan) -> list[Export]:
         out = []
@@ -174,6 +185,7 @@ class Endpoint(Component):
                 "Variants (keys of var.scaling) that start their first instance when requests wait and none runs.",
                 _FROM_ZERO,
             ),
+            "vpc_config": Input(_vpc_config(ep, wire), "Subnets and security groups the models run in; null outside a VPC (and on serverless endpoints, which support none).", _VPC),
             "tags": Input(dict(ep.tags), "Tags of the endpoint's resources beyond the provider's default_tags.", "map(string)"),
         }
         skips = []
@@ -217,6 +229,14 @@ class Endpoint(Component):
                 variants += f"; shadow {ep.shadow.name} (v{ep.shadow.model.version})"
             rows.append((ep.name, ep.kind, variants))
         return [ReadmeSection("Endpoints", ("endpoint", "kind", "variants"), tuple(rows))]
+
+
+def _vpc_config(ep: EndpointPlan, wire: Wire) -> object:
+    if not ep.in_vpc:
+        return NULL
+    # Both exported by the network component: its private subnets (created, or the config's existing
+    # ones) and the group it creates on the endpoint component's request.
+    return {"subnets": wire.ref("network.private_subnet_ids"), "security_group_ids": [wire.ref("network.security_group.models")]}
 
 
 def _or_null(value: object) -> object:

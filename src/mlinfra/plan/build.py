@@ -48,6 +48,22 @@ PARTITION = Ref("local.partition")
 ACCOUNT = Ref("local.account_id")
 #: CreateEndpointConfig takes at most 10 production variants.
 MAX_PRODUCTION_VARIANTS = 10
+#: Where models in the VPC run (part of their content hash): the network's private subnets and the
+#: security group the endpoint component requests from it.
+MODEL_VPC = {"subnets": "network.private_subnet_ids", "security_group": "network.security_group.models"}
+#: What the execution role needs to attach models to the VPC: SageMaker creates the network interfaces
+#: in the subnets as the role ("Give SageMaker hosted endpoints access to resources in your Amazon VPC").
+MODEL_ENI_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
 
 
 def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
@@ -140,12 +156,19 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     # Tags of the endpoint's own resources beyond the provider's default_tags (project, environment).
     endpoint_tags: dict[str, str] = {}
 
+    # Models run in the platform's private subnets when there is a network, except on serverless
+    # endpoints: Serverless Inference supports no VPC (and no network isolation).
+    in_vpc = config.network is not None and all(v.serverless is None for v in (*ep.variants, *([ep.shadow] if ep.shadow else [])))
+
     def model_for(v: Variant) -> ModelPlan:
         mv = config.model(v.model)
         # Serverless Inference supports neither network isolation nor a VPC: the argument is left out
         # (SageMaker rejects a serverless endpoint whose model sets EnableNetworkIsolation).
         isolated = None if v.serverless is not None else mv.network_isolation
         content = model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=isolated)
+        if in_vpc:
+            # VpcConfig is part of the immutable model: moving into (or out of) the VPC is a new model.
+            content["vpc"] = MODEL_VPC
         return ModelPlan(
             key=ident(v.name),
             name=sagemaker_model_name(name, v.name, content),
@@ -213,6 +236,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         encrypt_storage=encrypt,
         uses_capture_bucket=capture is not None,
         tags=endpoint_tags,
+        in_vpc=in_vpc,
         # Every index SageMaker allows: ignore_changes takes no expressions, and the module serves any count.
         ignored_weights=tuple(Ref(f"production_variants[{i}].initial_variant_weight") for i in range(MAX_PRODUCTION_VARIANTS)),
     )
@@ -384,6 +408,15 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     if topics:
         st.append(Statement("PublishAsyncNotifications", ("sns:Publish",), tuple(Interp("arn:", PARTITION, f":sns:{config.project.region}:", ACCOUNT, f":{t.name}") for t in topics)))
     st.append(Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)))
+    if any(ep.in_vpc for ep in endpoints):
+        st.append(
+            Statement(
+                "ManageModelNetworkInterfaces",
+                MODEL_ENI_ACTIONS,
+                ("*",),
+                comment="ENI management: SageMaker creates the models' interfaces in the subnets; their IDs are unknown until then and Describe* calls have no resource-level permissions.",
+            )
+        )
     if endpoints:
         st.append(
             Statement(

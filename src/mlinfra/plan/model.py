@@ -170,6 +170,7 @@ class EndpointPlan:
     encrypt_storage: bool
     uses_capture_bucket: bool
     tags: dict[str, str]  # the endpoint's resources, beyond the provider's default_tags
+    in_vpc: bool  # the models run in the network's private subnets (never on serverless endpoints)
     ignored_weights: tuple[Ref, ...]  # lifecycle.ignore_changes: weights are shifted live by promote
 
 
