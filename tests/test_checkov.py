@@ -75,12 +75,6 @@ def test_checkov_does_catch_a_weakened_tree(rendered_examples: dict[str, Path], 
     assert ("CKV_AWS_28", "module.results.aws_dynamodb_table.this") in failed, sorted(failed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="regression found at the last merge: since the preprocessing call takes its subnets from the created "
-    "VPC (module.network), checkov 3.3.30 evaluates none of the module's for_each Lambdas (no CKV_AWS_363 result "
-    "at all); to be found and fixed",
-)
 def test_checkov_sees_values_through_a_for_each_map(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
     """One function of the preprocessing call on a deprecated runtime is flagged, on that instance only."""
     import shutil
