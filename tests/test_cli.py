@@ -27,7 +27,7 @@ def test_render_then_check(tmp_path: Path) -> None:
     out = tmp_path / "tf"
     result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "15 modules, 181 resources, 2 endpoints" in result.output
+    assert "16 modules, 181 resources, 2 endpoints" in result.output
     assert (out / "main.tf").is_file() and (out / "modules" / "endpoint" / "main.tf").is_file()
     # One endpoint module, called once per endpoint.
     assert sorted(p.name for p in (out / "modules").iterdir() if p.name.startswith("endpoint")) == ["endpoint"]

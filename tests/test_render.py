@@ -109,10 +109,7 @@ def test_root_module(platform: dict) -> None:
         "capture_bucket",
         "registry",
         "sagemaker_role",
-        # The serverless endpoint has no VPC; the instance endpoint's models run in the network's subnets.
-        "endpoint_serverless",
         "network",
-        "endpoint_inference",
         "flow_logs",
         "cache",
         "results",
@@ -120,6 +117,10 @@ def test_root_module(platform: dict) -> None:
         "api",
         "edge",
         "batch",
+        # The endpoints' alarms notify the alerts topic, so the endpoint calls follow it.
+        "alerts",
+        "endpoint_inference",
+        "endpoint_serverless",
         "monitoring",
     ]
     assert "backend.tf" not in root
@@ -194,7 +195,7 @@ def test_seed_blue_green_and_alarms(platform: dict) -> None:
     assert s(queries["errors"]["metric"]["metric_name"]) == "Invocation5XXErrors"
     assert s(queries["invocations"]["metric"]["metric_name"]) == "Invocations"
     assert queries["error_rate"]["return_data"] is True
-    assert ep["alarm_actions"] == []
+    assert ep["alarm_actions"] == ["${module.alerts.topic_arn}"]  # the platform has a monitoring section
     # Inside the module, every alarm notifies those actions, and the rollback names the alarms by key.
     main = blocks(platform["modules/endpoint"]["main.tf"], "resource")
     alarm = main["aws_cloudwatch_metric_alarm.this"]

@@ -35,14 +35,14 @@ def res(root: Path, kind: str = "resource") -> dict[str, dict]:
 
 
 def test_alerts_topic_is_encrypted_and_subscribed(tree: Path) -> None:
-    r = res(tree)
+    r = blocks(load_tree(tree)["modules/alerts"]["main.tf"], "resource")
     assert r["aws_sns_topic.alerts"]["kms_master_key_id"] == "${var.kms_key_arn}"
     subs = {(s(b["protocol"]), s(b["endpoint"])) for k, b in r.items() if k.startswith("aws_sns_topic_subscription.")}
     assert subs == {("email", "ml-oncall@example.com"), ("https", "https://hooks.example.com/mlinfra"), ("sqs", "arn:aws:sqs:eu-west-1:123456789012:ml-alerts")}
-    outputs = (tree / "modules" / "monitoring" / "outputs.tf").read_text()
-    assert "alerts_topic_arn" in outputs and "aws_sns_topic.alerts.arn" in outputs
+    outputs = (tree / "modules" / "alerts" / "outputs.tf").read_text()
+    assert 'output "topic_arn"' in outputs and "aws_sns_topic.alerts.arn" in outputs
     # CloudWatch may publish to the topic and use the key that encrypts it.
-    policy = res(tree, "data")["aws_iam_policy_document.alerts"]["statement"][0]
+    policy = blocks(load_tree(tree)["modules/alerts"]["main.tf"], "data")["aws_iam_policy_document.alerts"]["statement"][0]
     assert policy["actions"] == ['"sns:Publish"'] and policy["principals"][0]["identifiers"] == ['"cloudwatch.amazonaws.com"']
     kms_call = (tree / "main.tf").read_text()
     assert '"CloudWatchAlarmsPublish"' in kms_call and '"cloudwatch.amazonaws.com"' in kms_call
@@ -147,7 +147,7 @@ def test_model_quality_thresholds_alarm_to_the_alerts_topic(tree: Path) -> None:
     assert set(alarms) == {"aws_cloudwatch_metric_alarm.churn_accuracy", "aws_cloudwatch_metric_alarm.churn_auc"}
     a = alarms["aws_cloudwatch_metric_alarm.churn_accuracy"]
     assert (s(a["namespace"]), s(a["metric_name"]), s(a["comparison_operator"]), a["threshold"]) == ("aws/sagemaker/Endpoints/model-metrics", "accuracy", "LessThanThreshold", 0.9)
-    assert a["alarm_actions"] == ["${aws_sns_topic.alerts.arn}"]
+    assert a["alarm_actions"] == ["${var.alerts_topic_arn}"]
 
 
 def test_role_reads_exactly_capture_baselines_ground_truth_and_writes_reports(tree: Path) -> None:

@@ -19,6 +19,9 @@ __all__ = [
     "MAX_SAGEMAKER_NAME",
     "BACKLOG_ALARM",
     "ERROR_RATE_ALARM",
+    "CLIENT_ERROR_RATE_ALARM",
+    "drift_alarm_key",
+    "drift_alarm_name",
     "LATENCY_ALARM",
     "alarm_key",
     "alarm_name",
@@ -122,12 +125,22 @@ def lambda_role_name(function: str) -> str:
 #: A variant's alarms: (suffix of its Terraform name, suffix of its CloudWatch name).
 LATENCY_ALARM = ("latency_p99", "latency-p99")
 ERROR_RATE_ALARM = ("error_rate", "5xx-rate")
+CLIENT_ERROR_RATE_ALARM = ("client_error_rate", "4xx-rate")
 BACKLOG_ALARM = ("backlog_without_capacity", "backlog-without-capacity")  # scale-from-zero on async endpoints
 
 
 def alarm_key(variant: str, alarm: tuple[str, str]) -> str:
     """A variant's alarm in Terraform (``production_latency_p99``)."""
     return f"{ident(variant)}_{alarm[0]}"
+
+
+def drift_alarm_key(feature: str) -> str:
+    """An endpoint's feature-drift alarm in Terraform (FeatureDrift has no variant dimension)."""
+    return f"drift_{ident(feature)}"
+
+
+def drift_alarm_name(endpoint: str, feature: str) -> str:
+    return f"{endpoint}-drift-{feature}"
 
 
 def from_zero_policy_key(variant: str) -> str:

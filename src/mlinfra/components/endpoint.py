@@ -174,7 +174,11 @@ class Endpoint(Component):
             ),
             "deployment": Input(_deployment(ep), "How the endpoint moves to a new configuration (rolling or blue/green); null: all at once.", _DEPLOYMENT),
             "alarms": Input({al.key: _alarm(al) for al in ep.alarms}, "CloudWatch alarms of the endpoint, by key: a plain metric or metric math (metric_queries).", _ALARMS),
-            "alarm_actions": Input([], "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).", "list(string)"),
+            "alarm_actions": Input(
+                [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
+                "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
+                "list(string)",
+            ),
             "scaling": Input({v.key: _scaling(v.name, v.scaling) for v in ep.variants if v.scaling}, "Auto-scaling of the production variants, by variant key.", _SCALING),
             "scale_from_zero": Input(
                 {
@@ -293,18 +297,29 @@ def _alarm(a: AlarmPlan) -> dict[str, object]:
     out: dict[str, object] = {
         "alarm_name": a.name,
         "alarm_description": a.description,
-        "comparison_operator": "GreaterThanThreshold",
+        "comparison_operator": a.comparison,
         "threshold": a.threshold,
         "evaluation_periods": a.evaluation_periods,
         "treat_missing_data": "notBreaching",
     }
-    if a.is_latency:
-        # ModelLatency is reported in microseconds (the plan's threshold is).
-        out.update(namespace="AWS/SageMaker", metric_name="ModelLatency", statistic=NULL, extended_statistic="p99", dimensions=dict(a.dimensions), period=a.period, metric_queries=[])
+    if a.kind in ("latency", "drift"):
+        # ModelLatency is reported in microseconds (the plan's threshold is); percentiles are extended statistics.
+        namespace, metric = ("AWS/SageMaker", "ModelLatency") if a.kind == "latency" else ("MLInference", "FeatureDrift")
+        percentile = a.statistic.startswith("p")
+        out.update(
+            namespace=namespace,
+            metric_name=metric,
+            statistic=NULL if percentile else a.statistic,
+            extended_statistic=a.statistic if percentile else NULL,
+            dimensions=dict(a.dimensions),
+            period=a.period,
+            metric_queries=[],
+        )
         return out
-    # 5XX responses as a percentage of invocations; no traffic counts as 0 %, not as missing data.
-    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": "IF(invocations > 0, 100 * errors / invocations, 0)", "label": "5XX error rate (%)", "return_data": True, "metric": NULL}]
-    for id_, metric in (("errors", "Invocation5XXErrors"), ("invocations", "Invocations")):
+    # 5XX (or 4XX) responses as a percentage of invocations; no traffic counts as 0 %, not as missing data.
+    code = "5XX" if a.kind == "error_rate" else "4XX"
+    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": "IF(invocations > 0, 100 * errors / invocations, 0)", "label": f"{code} error rate (%)", "return_data": True, "metric": NULL}]
+    for id_, metric in (("errors", f"Invocation{code}Errors"), ("invocations", "Invocations")):
         queries.append(
             {
                 "id": id_,

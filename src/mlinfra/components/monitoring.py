@@ -432,10 +432,23 @@ class MonitoringComponent(Component):
         sinks.add_key_policy(alerts_key_statement())
 
     def exports(self, part: MonitoringPlan) -> list[Export]:
-        return [Export("alerts.topic_arn", "monitoring", Output("alerts_topic_arn", "ARN of the SNS topic every mlinfra alarm notifies.", Ref("aws_sns_topic.alerts.arn")))]
+        return [Export("alerts.topic_arn", "alerts", Output("topic_arn", "ARN of the SNS topic every mlinfra alarm notifies.", Ref("aws_sns_topic.alerts.arn")))]
 
     def modules(self, part: MonitoringPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
-        inputs = {"kms_key_arn": wire.need("kms.key_arn")}
+        # The topic is a module of its own: the endpoint modules' alarms notify it, and the monitoring
+        # module reads the endpoints, so one module holding both would reference itself through them.
+        alerts = ModuleContext(
+            key="alerts",
+            template="monitoring/alerts",  # a second module of this component: its own folder inside the component's
+            summary="The SNS alerts topic (KMS-encrypted) and its subscribers: every mlinfra alarm notifies it.",
+            inputs={"kms_key_arn": wire.need("kms.key_arn")},
+            outputs=(),
+            values={"m": part},
+            providers=(AWS,),
+        )
+        inputs: dict[str, Input] = {}
+        if any(e.alarms for e in part.endpoints):
+            inputs["alerts_topic_arn"] = wire.need("alerts.topic_arn")
         monitored = [e for e in part.endpoints if e.monitors]
         if monitored:
             inputs["capture_bucket"] = wire.need("capture_bucket.bucket", "Name of the data capture bucket (monitoring reports are written under monitoring/).")
@@ -452,11 +465,14 @@ class MonitoringComponent(Component):
                     "map(string)",
                 )
         providers = (AWS, AWSCC) if part.uses_awscc else (AWS,)
+        if monitored:
+            inputs["kms_key_arn"] = wire.need("kms.key_arn")
         return [
+            alerts,
             ModuleContext(
                 key="monitoring",
                 template="monitoring",
-                summary="Monitoring: the SNS alerts topic, a CloudWatch dashboard per endpoint"
+                summary="Monitoring: a CloudWatch dashboard per endpoint"
                 + (", Model Monitor schedules (data quality; model quality, bias and explainability through awscc)" if monitored else "")
                 + ".",
                 inputs=inputs,

@@ -143,6 +143,13 @@ class Alarms(Strict):
     error_rate_percent: float
     period_seconds: Literal[10, 30, 60, 300, 900, 3600] = 60
     evaluation_periods: Annotated[int, Field(ge=1, le=100)] = 2
+    # The latency alarm's statistic (latency_p99_ms is its threshold) and every alarm's comparison.
+    latency_statistic: Literal["p50", "p90", "p95", "p99", "Average", "Maximum"] = "p99"
+    comparison: Literal[">", ">="] = ">"
+    client_error_rate_percent: float | None = None  # a 4XX rate alarm per variant
+    # FeatureDrift (namespace MLInference, `mlinfra monitor drift --publish`) above this, per feature.
+    drift_threshold: Annotated[float, Field(gt=0)] | None = None
+    drift_features: list[Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\w .:/=+@-]+$")]] = Field(default_factory=list)
 
 
 DeploymentStrategy = Literal["canary", "linear", "all_at_once", "rolling"]

@@ -483,6 +483,11 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
                 f"SageMaker fails a {ep.kind} invocation after 60 s, so a latency above {a.latency_p99_ms:g} ms is never reported and this alarm could never fire: use a value below 60000",
                 "alarm-never-fires",
             )
+        c = a.client_error_rate_percent
+        if c is not None and not 0 < c < 100:
+            yield Violation((*loc, "client_error_rate_percent"), f"a 4XX rate of {c:g} % {'never happens' if c >= 100 else 'is reached by the first 4XX response'}: use a percentage between 0 and 100, such as 10", "alarm-never-fires" if c >= 100 else "alarm-always-fires")
+        if (a.drift_threshold is None) != (not a.drift_features):
+            yield Violation((*loc, "drift_features" if a.drift_threshold is None else "drift_threshold"), "a drift alarm needs both drift_threshold and drift_features (the features mlinfra monitor drift --publish reports)", "drift-alarm-incomplete")
         if a.period_seconds < 60:
             yield Violation((*loc, "period_seconds"), f"SageMaker publishes endpoint metrics once a minute: a {a.period_seconds} s period finds no data most of the time; use 60 or more", "alarm-period")
         window = a.period_seconds * a.evaluation_periods
@@ -640,7 +645,7 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
             if vloc[0] == "shadow":
                 continue
             if ep.alarms is not None:
-                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM):
+                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + ((naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()):
                     yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, alarm), who, loc, label)
                     yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, alarm), who, loc, label)
             a = v.autoscaling

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config.model import Endpoint, PlatformConfig, Variant
-from ..naming import BACKLOG_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
+from ..naming import BACKLOG_ALARM, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..expr import Interp, Ref
 from .model import (
     AlarmPlan,
@@ -293,6 +293,9 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     if ep.alarms is None:
         return ()
     a = ep.alarms
+    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
+    above = {">": "above", ">=": "at or above"}[a.comparison]
+    common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
     out = []
     for v in ep.variants:
         dims = {"EndpointName": endpoint_name, "VariantName": v.name}
@@ -300,27 +303,54 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
             AlarmPlan(
                 key=alarm_key(v.name, LATENCY_ALARM),
                 name=alarm_name(endpoint_name, v.name, LATENCY_ALARM),
-                description=f"p99 model latency of variant {v.name} above {_number(a.latency_p99_ms)} ms",
+                description=f"{a.latency_statistic} model latency of variant {v.name} {above} {_number(a.latency_p99_ms)} ms",
                 variant=v.name,
                 kind="latency",
                 # ModelLatency is reported in microseconds.
                 threshold=_number(a.latency_p99_ms * 1000),
-                period=a.period_seconds,
-                evaluation_periods=a.evaluation_periods,
                 dimensions=dims,
+                statistic=a.latency_statistic,
+                **common,
             )
         )
         out.append(
             AlarmPlan(
                 key=alarm_key(v.name, ERROR_RATE_ALARM),
                 name=alarm_name(endpoint_name, v.name, ERROR_RATE_ALARM),
-                description=f"5XX error rate of variant {v.name} above {_number(a.error_rate_percent)} %",
+                description=f"5XX error rate of variant {v.name} {above} {_number(a.error_rate_percent)} %",
                 variant=v.name,
                 kind="error_rate",
                 threshold=_number(a.error_rate_percent),
-                period=a.period_seconds,
-                evaluation_periods=a.evaluation_periods,
                 dimensions=dims,
+                **common,
+            )
+        )
+        if a.client_error_rate_percent is not None:
+            out.append(
+                AlarmPlan(
+                    key=alarm_key(v.name, CLIENT_ERROR_RATE_ALARM),
+                    name=alarm_name(endpoint_name, v.name, CLIENT_ERROR_RATE_ALARM),
+                    description=f"4XX error rate of variant {v.name} {above} {_number(a.client_error_rate_percent)} %",
+                    variant=v.name,
+                    kind="client_error_rate",
+                    threshold=_number(a.client_error_rate_percent),
+                    dimensions=dims,
+                    **common,
+                )
+            )
+    for feature in a.drift_features:
+        assert a.drift_threshold is not None  # the drift-alarm-incomplete rule
+        out.append(
+            AlarmPlan(
+                key=drift_alarm_key(feature),
+                name=drift_alarm_name(endpoint_name, feature),
+                description=f"feature drift of {feature} (MLInference FeatureDrift) {above} {_number(a.drift_threshold)}",
+                variant="",
+                kind="drift",
+                threshold=_number(a.drift_threshold),
+                dimensions={"FeatureName": feature},
+                statistic="Maximum",
+                **common,
             )
         )
     return tuple(out)
@@ -344,7 +374,8 @@ def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan |
         wait_interval=d.wait_seconds,
         termination_wait=None if rolling else d.termination_wait_seconds,
         max_execution_timeout=d.max_execution_timeout_seconds,
-        rollback_alarms=tuple(a.key for a in alarms) if d.rollback_on_alarms else (),
+        # A deployment rolls back on its variants' alarms; drift is the data's, not the deployment's.
+        rollback_alarms=tuple(a.key for a in alarms if a.kind != "drift") if d.rollback_on_alarms else (),
     )
 
 

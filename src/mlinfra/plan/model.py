@@ -80,11 +80,13 @@ class AlarmPlan:
     name: str
     description: str
     variant: str
-    kind: str  # "latency" | "error_rate"
+    kind: str  # "latency" | "error_rate" (5XX) | "client_error_rate" (4XX) | "drift"
     threshold: float
     period: int
     evaluation_periods: int
     dimensions: dict[str, str]
+    statistic: str = "p99"  # the latency alarm's (p50..p99: an extended statistic); rates are Sum-based
+    comparison: str = "GreaterThanThreshold"
 
     @property
     def is_latency(self) -> bool:

@@ -1,0 +1,183 @@
+"""Endpoint alarms per variant (#10): p99 ModelLatency in microseconds, 5XX and 4XX rates as metric math,
+feature drift; statistic and comparison from the config; actions wired to the alerts topic; the
+blue/green rollback alarms.  The rendered call is read back, and the alarms are created in moto from
+the exact arguments the module receives, with their state changes and the topic's SQS subscriber."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from mlinfra.components.endpoint import NULL, _alarm
+from mlinfra.config import load_config
+from mlinfra.errors import ConfigError
+from mlinfra.pipeline import render_project
+from mlinfra.plan.build import build_plan
+from mlinfra.write import write_tree
+from tests.aws_fixtures import fake_credentials
+from tests.support.hcl_checks import load_tree
+from tests.test_render import s
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _call(root: Path, key: str) -> dict:
+    for entry in load_tree(root)["."]["main.tf"]["module"]:
+        for name, body in entry.items():
+            if name.strip('"') == key:
+                return body
+    raise KeyError(key)
+
+
+def _render(tmp_path: Path, example: str, edit: tuple[str, str] | None = None) -> Path:
+    config = EXAMPLES / f"{example}.yaml"
+    if edit is not None:
+        text = config.read_text()
+        assert edit[0] in text
+        config = tmp_path / f"{example}.yaml"
+        config.write_text(text.replace(*edit))
+        for extra in ("schemas", "vocab.txt"):
+            if (EXAMPLES / extra).exists() and not (tmp_path / extra).exists():
+                (tmp_path / extra).symlink_to(EXAMPLES / extra)
+    root = tmp_path / "tree"
+    write_tree(render_project(load_config(config), config.parent).files, root)
+    return root
+
+
+def test_rendered_alarms_per_variant(tmp_path: Path) -> None:
+    call = _call(_render(tmp_path, "monitoring"), "endpoint_churn")
+    assert call["alarm_actions"] == ["${module.alerts.topic_arn}"]
+    alarms = call["alarms"]
+    assert set(alarms) == {
+        "production_latency_p99", "production_error_rate", "production_client_error_rate",
+        "drift_age", "drift_income", "drift_tenure_months",
+    }
+    latency = alarms["production_latency_p99"]
+    # 100 ms as ModelLatency reports it: microseconds.
+    assert (s(latency["metric_name"]), s(latency["extended_statistic"]), latency["statistic"], latency["threshold"]) == ("ModelLatency", "p99", None, 100000)
+    assert s(latency["comparison_operator"]) == "GreaterThanThreshold" and latency["period"] == 60 and latency["evaluation_periods"] == 2
+    for key, code, threshold in (("production_error_rate", "5XX", 5), ("production_client_error_rate", "4XX", 20)):
+        a = alarms[key]
+        assert a["metric_name"] is None and a["threshold"] == threshold
+        queries = a["metric_queries"]
+        assert s(queries[0]["expression"]) == "IF(invocations > 0, 100 * errors / invocations, 0)" and queries[0]["return_data"] is True
+        assert [(s(q["id"]), s(q["metric"]["metric_name"]), s(q["metric"]["stat"]), q["metric"]["period"]) for q in queries[1:]] == [
+            ("errors", f"Invocation{code}Errors", "Sum", 60),
+            ("invocations", "Invocations", "Sum", 60),
+        ]
+        assert {k: s(v) for k, v in queries[1]["metric"]["dimensions"].items()} == {"EndpointName": "churn-prod-churn", "VariantName": "production"}
+    drift = alarms["drift_income"]
+    assert (s(drift["namespace"]), s(drift["metric_name"]), s(drift["statistic"]), drift["threshold"]) == ("MLInference", "FeatureDrift", "Maximum", 0.2)
+    assert {k: s(v) for k, v in drift["dimensions"].items()} == {"FeatureName": "income"}
+
+
+def test_statistic_and_comparison_are_overridable(tmp_path: Path) -> None:
+    edit = ("      latency_p99_ms: 100        # p99", "      latency_statistic: Average\n      comparison: \">=\"\n      latency_p99_ms: 100        # p99")
+    alarms = _call(_render(tmp_path, "monitoring", edit), "endpoint_churn")["alarms"]
+    latency = alarms["production_latency_p99"]
+    assert (s(latency["statistic"]), latency["extended_statistic"]) == ("Average", None)
+    assert {s(a["comparison_operator"]) for a in alarms.values()} == {"GreaterThanOrEqualToThreshold"}
+    assert s(latency["alarm_description"]) == "Average model latency of variant production at or above 100 ms"
+
+
+def test_alarms_guard_the_rollback_and_notify_the_topic_on_the_platform(tmp_path: Path) -> None:
+    call = _call(_render(tmp_path, "platform"), "endpoint_inference")
+    assert call["alarm_actions"] == ["${module.alerts.topic_arn}"]
+    rollback = [s(k) for k in call["deployment"]["rollback_alarms"]]
+    assert rollback == ["production_latency_p99", "production_error_rate", "canary_latency_p99", "canary_error_rate"]
+
+
+def test_without_monitoring_alarms_have_no_actions(tmp_path: Path) -> None:
+    call = _call(_render(tmp_path, "shadow"), "endpoint_" + next(iter(load_config(EXAMPLES / "shadow.yaml").endpoints)).name.replace("-", "_"))
+    assert call["alarm_actions"] == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "code"),
+    [
+        (("      drift_threshold: 0.2       # FeatureDrift (mlinfra monitor drift --publish), per feature\n", ""), "endpoints[0].alarms.drift_features", "drift-alarm-incomplete"),
+        (("client_error_rate_percent: 20", "client_error_rate_percent: 100"), "endpoints[0].alarms.client_error_rate_percent", "alarm-never-fires"),
+        (("comparison: \">=\"", "comparison: \"=>\""), "endpoints[0].alarms.comparison", None),
+    ],
+)
+def test_bad_alarm_settings(edit, path: str, code: str | None, tmp_path: Path) -> None:
+    text = (EXAMPLES / "monitoring.yaml").read_text().replace("      latency_p99_ms: 100        # p99", "      comparison: \">=\"\n      latency_p99_ms: 100        # p99")
+    assert edit[0] in text
+    config = tmp_path / "monitoring.yaml"
+    config.write_text(text.replace(*edit))
+    with pytest.raises(ConfigError) as err:
+        load_config(config)
+    problems = [p for p in err.value.problems if p.path == path]
+    assert problems, str(err.value)
+    if code is not None:
+        assert problems[0].code == code
+
+
+def _boto_alarm(arguments: dict, actions: list[str]) -> dict:
+    """put_metric_alarm's parameters for the object the module's for_each receives (null = left out)."""
+
+    def camel(name: str) -> str:
+        return "".join(part.capitalize() for part in name.split("_"))
+
+    out: dict = {"AlarmActions": actions, "OKActions": actions}
+    for name, value in arguments.items():
+        if value is NULL or value == [] or name == "metric_queries":
+            continue
+        if name == "dimensions":
+            out["Dimensions"] = [{"Name": k, "Value": v} for k, v in value.items()]
+        elif name == "treat_missing_data":
+            out["TreatMissingData"] = value
+        else:
+            out[{"alarm_name": "AlarmName", "alarm_description": "AlarmDescription", "extended_statistic": "ExtendedStatistic"}.get(name, camel(name))] = value
+    if arguments["metric_queries"]:
+        out["Metrics"] = [
+            {"Id": q["id"], "Expression": q["expression"], "Label": q["label"], "ReturnData": True}
+            if q["metric"] is NULL
+            else {"Id": q["id"], "ReturnData": False, "MetricStat": {"Metric": {"Namespace": q["metric"]["namespace"], "MetricName": q["metric"]["metric_name"],
+                  "Dimensions": [{"Name": k, "Value": v} for k, v in q["metric"]["dimensions"].items()]}, "Period": q["metric"]["period"], "Stat": q["metric"]["stat"]}}
+            for q in arguments["metric_queries"]
+        ]
+    return out
+
+
+def test_alarm_states_and_sns_wiring_in_moto(monkeypatch) -> None:
+    fake_credentials(monkeypatch)
+    config = load_config(EXAMPLES / "monitoring.yaml")
+    plan = build_plan(config, EXAMPLES)
+    ep = plan.parts["endpoint"].endpoints[0]
+    monitoring = plan.parts["monitoring"]
+    region = config.project.region
+    with mock_aws():
+        sns, sqs, cw = (boto3.client(name, region_name=region) for name in ("sns", "sqs", "cloudwatch"))
+        topic = sns.create_topic(Name=monitoring.topic_name)["TopicArn"]
+        queue_url = sqs.create_queue(QueueName="ml-alerts")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        assert ("sqs", queue_arn) in monitoring.subscribers  # the rendered subscriber is this queue
+        # moto confirms an https subscription by calling the URL: only the offline protocols here.
+        for protocol, endpoint in (sub for sub in monitoring.subscribers if sub[0] != "https"):
+            sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes={"RawMessageDelivery": "true"} if protocol == "sqs" else {})
+        for a in ep.alarms:
+            cw.put_metric_alarm(**_boto_alarm(_alarm(a), [topic]))
+        described = {d["AlarmName"]: d for d in cw.describe_alarms()["MetricAlarms"]}
+        assert set(described) == {a.name for a in ep.alarms}
+        assert all(d["AlarmActions"] == [topic] and d["OKActions"] == [topic] for d in described.values())
+        error_rate = described["churn-prod-churn-production-5xx-rate"]
+        assert [m["Id"] for m in error_rate["Metrics"]] == ["error_rate", "errors", "invocations"]
+        assert described["churn-prod-churn-production-latency-p99"]["Threshold"] == 100000.0
+        # An alarm goes off and recovers: its state changes, and what CloudWatch publishes reaches the queue.
+        name = "churn-prod-churn-production-latency-p99"
+        cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="p99 above 100 ms for 2 periods")
+        state = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        assert state["StateValue"] == "ALARM"
+        notification = {"AlarmName": name, "NewStateValue": "ALARM", "NewStateReason": state["StateReason"], "Trigger": {"MetricName": "ModelLatency", "Threshold": state["Threshold"]}}
+        for action in state["AlarmActions"]:  # CloudWatch publishes to each alarm action
+            sns.publish(TopicArn=action, Message=json.dumps(notification), Subject=f'ALARM: "{name}"')
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+        assert [json.loads(m["Body"])["NewStateValue"] for m in messages] == ["ALARM"]
+        cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="recovered")
+        assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] == "OK"
+        assert cw.describe_alarms(StateValue="ALARM")["MetricAlarms"] == []
