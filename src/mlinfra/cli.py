@@ -47,12 +47,20 @@ def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
         cfg = load_config(config)
     except MlinfraError as exc:
         _fail(exc)
-    deployed = sum(len(e.variants) + (1 if e.shadow else 0) for e in cfg.endpoints)
+    from .config.model import ComponentsEndpoint
+    from .fleet.check import packing_report
+
+    classic = [e for e in cfg.endpoints if not isinstance(e, ComponentsEndpoint)]
+    deployed = sum(len(e.variants) + (1 if e.shadow else 0) for e in classic)
+    components = sum(len(e.components) for e in cfg.endpoints if isinstance(e, ComponentsEndpoint))
     deprecated = sum(1 for m in cfg.models if m.status == "deprecated")
     typer.echo(
         f"{config}: valid — {cfg.project.name}-{cfg.project.environment} in {cfg.project.region}: "
         f"{len(cfg.models)} model versions ({deprecated} deprecated), {len(cfg.endpoints)} endpoints, {deployed} variants"
+        + (f", {components} inference components" if components else "")
     )
+    for line in packing_report(cfg):
+        typer.echo(line)
 
 
 @app.command()

@@ -57,8 +57,10 @@ def _variants(ep: Endpoint) -> Iterator[tuple[Loc, Variant]]:
 
 
 def _endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, Endpoint]]:
+    """Endpoints with variants (``kind: components`` endpoints have their own rules: components_rules.py)."""
     for i, ep in enumerate(config.endpoints):
-        yield ("endpoints", i), ep
+        if isinstance(ep, Endpoint):
+            yield ("endpoints", i), ep
 
 
 @rule
@@ -194,7 +196,8 @@ def referenced_model_version(config: PlatformConfig) -> Iterator[Violation]:
 def unique_endpoint_names(config: PlatformConfig) -> Iterator[Violation]:
     seen: set[str] = set()
     prefix = f"{config.project.name}-{config.project.environment}-"
-    for eloc, ep in _endpoints(config):
+    for i, ep in enumerate(config.endpoints):  # every kind: one namespace of SageMaker endpoint names
+        eloc: Loc = ("endpoints", i)
         if ep.name in seen:
             yield Violation((*eloc, "name"), f'endpoint name "{ep.name}" is used twice', "duplicate-endpoint-name")
         seen.add(ep.name)
@@ -560,6 +563,8 @@ def routes(config: PlatformConfig) -> Iterator[Violation]:
             yield Violation((*loc, "endpoint"), f'"{ep.name}" is asynchronous: it answers through S3, not to an API request', "route-async-endpoint")
         elif ep.kind == "multi-model":
             yield Violation((*loc, "endpoint"), f'"{ep.name}" is multi-model: each call needs a target model, which routes do not choose yet', "route-multi-model-endpoint")
+        elif ep.kind == "components":
+            yield Violation((*loc, "endpoint"), f'"{ep.name}" hosts inference components: each call names a component, which routes do not choose yet', "route-components-endpoint")
         elif route.variant is not None and route.variant not in {v.name for v in ep.variants}:
             yield Violation((*loc, "variant"), f'endpoint "{ep.name}" has no production variant "{route.variant}"', "unknown-route-variant")
         for kind in ("tabular", "image", "text"):
@@ -620,7 +625,7 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
             yield _Named("the API Gateway request model", naming.request_model_name(key), route.path, loc, label)
         for rkey, _, so_far in naming.api_resource_keys(route.path):
             yield _Named("the API Gateway resource", rkey, so_far, loc, label)
-    for i, ep in enumerate(config.endpoints):
+    for (_, i), ep in _endpoints(config):
         name = naming.endpoint_name(prefix, ep.name)
         multi = ep.multi_model.model_data_prefix if ep.multi_model else None
         yield _Named("the Terraform module", f"endpoint_{naming.ident(ep.name)}", ep.name, ("endpoints", i, "name"), f'endpoint "{ep.name}"')
