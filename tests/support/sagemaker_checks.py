@@ -301,10 +301,17 @@ def _is_serverless_config(config: _Resource) -> bool:
 
 def sagemaker_errors(root: Path) -> list[str]:
     """Every SageMaker API rule the rendered tree at root breaks (see module docstring)."""
+    from .components_checks import components_errors, components_module_dirs
+
     modules = _modules(Path(root))
     errors: list[str] = []
     errors.extend(_check_unique_names(modules))
+    # Endpoints with inference components take their values as typed variables: their own checks.
+    handed_over = components_module_dirs(Path(root))
+    errors.extend(components_errors(Path(root)))
     for mod in modules:
+        if mod.directory in handed_over:
+            continue
         for model in mod.of("aws_sagemaker_model").values():
             errors.extend(_check_model(model))
         for config in mod.of("aws_sagemaker_endpoint_configuration").values():

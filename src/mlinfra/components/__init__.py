@@ -15,6 +15,7 @@ from .cache import Cache
 from .capture_bucket import CaptureBucket
 from .edge import Edge
 from .endpoint import Endpoint
+from .inference_components import InferenceComponents
 from .kms import Kms
 from .network import Network
 from .preprocessing import Preprocessing
@@ -25,6 +26,7 @@ from .sagemaker_role import SagemakerRole
 REGISTRY: tuple[Component, ...] = (
     Kms(),
     Endpoint(),
+    InferenceComponents(),
     CaptureBucket(),
     Registry(),
     SagemakerRole(),

@@ -79,7 +79,7 @@ def render_context(ctx: RootContext) -> Rendered:
         files=dict(sorted(files.items())),
         modules=len(ctx.modules),
         resources=resources,
-        endpoints=len(ctx.plan.endpoints),
+        endpoints=len(ctx.plan.endpoints) + len(getattr(ctx.plan.parts.get("inference_components"), "endpoints", ())),
     )
 
 
