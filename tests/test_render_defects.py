@@ -41,8 +41,8 @@ def test_serverless_models_get_no_network_isolation(rendered_examples: dict[str,
         for module_dir, files in tree.items():
             main = blocks(files.get("main.tf", {}), "resource")
             cfg = main.get("aws_sagemaker_endpoint_configuration.this")
-            if cfg is None:
-                continue
+            if cfg is None or "awscc_sagemaker_inference_component.this" in main:
+                continue  # inference components: typed inputs, checked at the call (test_render_inference_components)
             serverless = {v["model_name"] for v in cfg["production_variants"] if "serverless_config" in v}
             for address, model in main.items():
                 if not address.startswith("aws_sagemaker_model."):

@@ -75,6 +75,8 @@ def test_module_resources_and_call(root: Path) -> None:
     scaling = call["copy_scaling"]["object_detection"]
     assert (scaling["min"], scaling["max"], scaling["target_invocations"], scaling["scale_in_cooldown"], scaling["scale_out_cooldown"]) == (1, 10, 1000, 300, 60)
     assert s(call["models"]["object_detection"]["model_data_url"]) == "s3://acme-vision-models/detection/v3.0.0/model.tar.gz"
+    assert all(m["network_isolation"] is True for m in call["models"].values())
+    assert res["aws_sagemaker_model.this"]["enable_network_isolation"] == "${each.value.network_isolation}"
     # awscc has no default_tags: the project's tags reach the module and each component's list.
     assert {k: s(v) for k, v in call["tags"].items()} == {"Environment": "prod", "ManagedBy": "mlinfra", "Project": "vision", "team": "ml-platform"}
     ic = res["awscc_sagemaker_inference_component.this"]
