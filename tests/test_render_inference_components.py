@@ -153,9 +153,23 @@ def test_cpu_fleet_without_scaling(tmp_path: Path) -> None:
 
 def test_fleet_may_scale_to_zero(tmp_path: Path) -> None:
     text = EXAMPLE.read_text().replace("scaling: {min: 2, max: 20}", "scaling: {min: 0, max: 20}")
-    text = text.replace("autoscaling: {min: 1, max: 10", "autoscaling: {min: 0, max: 10")
-    call = _call(load_tree(render(text, tmp_path)), "inference_components_vision")
+    text = text.replace("autoscaling: {min: 1, max: 10", "autoscaling: {min: 0, max: 10", 1)
+    out = render(text, tmp_path)
+    tree = load_tree(out)
+    call = _call(tree, "inference_components_vision")
     assert call["endpoint"]["min_instance_count"] == 0 and call["copy_scaling"]["classification"]["min"] == 0
+    # Target tracking cannot wake a component at zero copies: a step policy on a no-capacity alarm does.
+    only_classification_from_zero = s(call["from_zero"]["classification"]["alarm_name"]) == "vision-prod-vision-classification-no-capacity"
+    assert only_classification_from_zero and sorted(call["from_zero"]) == ["classification"]
+    res = blocks(tree[MODULE]["main.tf"], "resource")
+    alarm = res["aws_cloudwatch_metric_alarm.from_zero"]
+    assert s(alarm["metric_name"]) == "NoCapacityInvocationFailures" and alarm["alarm_actions"] == ["${aws_appautoscaling_policy.from_zero[each.key].arn}"]
+    assert s(res["aws_appautoscaling_policy.from_zero"]["policy_type"]) == "StepScaling"
+    assert components_errors(out) == []
+    # The checks see a component scaled to zero without its wake-up policy.
+    main = out / "main.tf"
+    main.write_text(main.read_text().replace("      policy_name        = \"vision-prod-vision-object-detection-invocations-per-copy\"\n      min                = 1", "      policy_name        = \"vision-prod-vision-object-detection-invocations-per-copy\"\n      min                = 0"))
+    assert any("wake-up policies" in e for e in components_errors(out))
 
 
 def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[str]:

@@ -19,7 +19,9 @@ Auto Scaling for inference components), tagged like sagemaker_checks' messages:
               the configuration's variant; the models and components maps have the same keys.
 [ic-scaling]  scalable targets on ``inference-component/<component name>`` with dimension
               sagemaker:inference-component:DesiredCopyCount, min <= copies <= max; the policy tracks
-              SageMakerInferenceComponentInvocationsPerCopy and refers to its target.
+              SageMakerInferenceComponentInvocationsPerCopy and refers to its target; a component that
+              scales to 0 copies has a step policy on its target, acted on by an alarm on its
+              NoCapacityInvocationFailures (target tracking cannot wake a component without copies).
 """
 
 from __future__ import annotations
@@ -192,4 +194,21 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
                 errors.append(f"[ic-scaling] the policy's {attr} is not its target's")
     elif targets or policies:
         errors.append("[ic-scaling] scaling resources without copy_scaling")
+    from_zero = _obj(call.get("from_zero"))
+    zero = {k for k, v in scaling.items() if v.get("min") == 0}
+    if set(from_zero) != zero:
+        errors.append(f"[ic-scaling] components scaled to 0 copies {sorted(zero)} and their wake-up policies {sorted(from_zero)} differ")
+    if from_zero:
+        p = policies.get("from_zero", {})
+        if _literal(p.get("policy_type")) != "StepScaling" or any(p.get(a) != f"${{aws_appautoscaling_target.copies[each.key].{a}}}" for a in ("resource_id", "scalable_dimension", "service_namespace")):
+            errors.append("[ic-scaling] the wake-up policy is not a step policy on the component's own target")
+        alarm = res.get("aws_cloudwatch_metric_alarm", {}).get("from_zero", {})
+        dims = _obj(alarm.get("dimensions"))
+        if (
+            _literal(alarm.get("metric_name")) != "NoCapacityInvocationFailures"
+            or _literal(alarm.get("namespace")) != "AWS/SageMaker"
+            or dims.get("InferenceComponentName") != "${awscc_sagemaker_inference_component.this[each.key].inference_component_name}"
+            or alarm.get("alarm_actions") != ["${aws_appautoscaling_policy.from_zero[each.key].arn}"]
+        ):
+            errors.append("[ic-scaling] the wake-up alarm does not watch the component's NoCapacityInvocationFailures and act on its policy")
     return errors

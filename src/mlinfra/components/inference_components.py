@@ -125,10 +125,21 @@ class InferenceComponents(Component):
             # awscc has no default_tags: the project's tags are passed and written on each component.
             "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
         }
+        from_zero = {
+            c.key: {"policy_name": c.scaling.from_zero_policy_name, "alarm_name": c.scaling.from_zero_alarm_name}
+            for c in ep.components
+            if c.scaling is not None and c.scaling.from_zero_policy_name is not None
+        }
         if ep.encrypt_storage:
             inputs["kms_key_arn"] = wire.need("kms.key_arn")
         if scaling:
             inputs["copy_scaling"] = Input(scaling, "Target tracking of the copy count on invocations per copy, by component.", _SCALING_TYPE)
+        if from_zero:
+            inputs["from_zero"] = Input(
+                from_zero,
+                "Components that scale to zero copies: the step policy and alarm (on NoCapacityInvocationFailures) that add a copy when a request finds none.",
+                "map(" + object_type(policy_name="string", alarm_name="string") + ")",
+            )
         return ModuleContext(
             key=ep.module,
             template="inference_components",
@@ -137,8 +148,8 @@ class InferenceComponents(Component):
             + ".",
             inputs=inputs,
             outputs=(),
-            values={"ep": ep, "has_scaling": bool(scaling), "managed_scaling": ep.scaling is not None, "has_routing": ep.routing is not None},
-            instances={"var.models": len(models), "var.components": len(components), "var.copy_scaling": len(scaling)},
+            values={"ep": ep, "has_scaling": bool(scaling), "has_from_zero": bool(from_zero), "managed_scaling": ep.scaling is not None, "has_routing": ep.routing is not None},
+            instances={"var.models": len(models), "var.components": len(components), "var.copy_scaling": len(scaling), "var.from_zero": len(from_zero)},
         )
 
     def root_outputs(self, part: InferenceComponentsPlan) -> list[RootOutput]:

@@ -24,6 +24,9 @@ class CopyScalingPlan:
     scale_in_cooldown: int
     scale_out_cooldown: int
     policy_name: str
+    # min 0: target tracking cannot wake a component without copies; a step policy on an alarm does.
+    from_zero_policy_name: str | None = None
+    from_zero_alarm_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,18 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         ic_name = f"{name}-{c.name}"
         a = c.autoscaling
         scaling = (
-            CopyScalingPlan(a.min, a.max, a.target_invocations, a.scale_in_cooldown, a.scale_out_cooldown, f"{ic_name}-invocations-per-copy") if a is not None else None
+            CopyScalingPlan(
+                a.min,
+                a.max,
+                a.target_invocations,
+                a.scale_in_cooldown,
+                a.scale_out_cooldown,
+                f"{ic_name}-invocations-per-copy",
+                f"{ic_name}-from-zero" if a.min == 0 else None,
+                f"{ic_name}-no-capacity" if a.min == 0 else None,
+            )
+            if a is not None
+            else None
         )
         accelerators = whole_accelerators(c)
         components.append(
