@@ -1,4 +1,4 @@
-"""A schema-replay stand-in for the hashicorp/aws, archive and random providers (tests only).
+"""A schema-replay stand-in for the hashicorp/aws, awscc, archive and random providers (tests only).
 
 The real providers cannot be downloaded here.  The stand-in speaks Terraform's plugin protocol
 (tfplugin6 over go-plugin's gRPC handshake), serves the committed provider schemas

@@ -45,7 +45,8 @@ SERVICES = {
 GLOBAL_SERVICES = {"iam", "route53", "cloudfront", "s3"}  # no region in their ARNs
 
 # The attribute that names an object of a type, where it is not `name`.
-NAME_ATTRS = ("name", "function_name", "bucket", "alarm_name", "replication_group_id", "role", "table_name", "domain_name", "model_package_group_name")
+NAME_ATTRS = ("name", "function_name", "bucket", "alarm_name", "replication_group_id", "role", "table_name", "domain_name", "model_package_group_name",
+              "job_definition_name", "monitoring_schedule_name", "inference_component_name")
 
 # CloudFront's and API Gateway's fixed hosted zones (Route 53 alias targets).
 CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
@@ -73,7 +74,7 @@ def fake_uuid(*parts: Any) -> str:
 
 
 def service_of(type_name: str) -> str:
-    rest = type_name.removeprefix("aws_")
+    rest = type_name.removeprefix("awscc_").removeprefix("aws_")
     for prefix in sorted(SERVICES, key=len, reverse=True):
         if rest.startswith(prefix):
             return SERVICES[prefix]
@@ -121,6 +122,9 @@ class Faker:
             return "E" + token(type_name, obj, length=13).upper()
         if type_name.startswith("aws_api_gateway_") and type_name not in ("aws_api_gateway_domain_name",):
             return token(type_name, obj, length=10)
+        if type_name.startswith("awscc_sagemaker_"):
+            # awscc's id is the CloudFormation primary identifier: the ARN for these types.
+            return self.resource_arn(type_name, obj)
         return name or token(type_name, obj, length=20)
 
     def known_id(self, type_name: str, obj: dict) -> str:
@@ -172,7 +176,8 @@ class Faker:
                 return self.arn("ec2", f"{kind.replace('_', '-')}/{self.known_id(type_name, obj)}")
             case _ if type_name.startswith("aws_api_gateway_"):
                 return self.arn("apigateway", f"/{kind.removeprefix('api_gateway_')}s/{token(type_name, obj)}", account=False)
-            case _ if type_name.startswith("aws_sagemaker_"):
+            case _ if type_name.startswith(("aws_sagemaker_", "awscc_sagemaker_")):
+                kind = type_name.removeprefix("awscc_").removeprefix("aws_")
                 return self.arn("sagemaker", f"{kind.removeprefix('sagemaker_').replace('_', '-')}/{name}")
         return self.arn(service, f"{kind}/{name}")
 
@@ -244,8 +249,8 @@ class Faker:
         tok = token(type_name, path, obj)
         name = object_name(obj) or tok
         sfx = dns_suffix(self.partition)
-        if attr == "arn":
-            return self.resource_arn(type_name, obj)
+        if attr == "arn" or (type_name.startswith("awscc_") and len(path) == 1 and attr.endswith("_arn") and type_name.endswith(attr.removesuffix("_arn"))):
+            return self.resource_arn(type_name, obj)  # awscc names its own ARN <type>_arn
         if attr == "id":
             return self.resource_id(type_name, obj)
         if attr == "invoke_arn" and type_name == "aws_lambda_function":

@@ -6,8 +6,10 @@ decides: which computed values are unknown at plan time, what they become at app
 sources return.  Plan and apply follow the SDK's rules, so Terraform's own consistency checks
 ("Provider produced inconsistent final plan / result after apply") hold:
 
-* create: every computed attribute that is null in the proposed state becomes unknown;
-* update: the proposed state is the plan (core has already carried prior computed values over);
+* create: every computed attribute that is null in the proposed state becomes unknown (inside
+  nested attributes too, as the plugin framework does);
+* update: the proposed state is the plan (core has already carried prior computed values over),
+  except inside nested attributes, see :func:`_carry_prior`;
 * apply: every unknown is filled with a deterministic fake of its type (see fakes.py).
 """
 
@@ -28,7 +30,7 @@ from tf.gen import tfplugin_pb2_grpc as rpc
 
 from . import fakes, sagemaker_rules
 from .cty import UNKNOWN, Dyn, decode_json, decode_msgpack, encode_msgpack, has_unknown, plain
-from .schema import Block, ProviderSchema, load, to_proto
+from .schema import Attr, Block, Nested, ProviderSchema, load, missing_required, to_proto
 
 # Attributes whose change the real provider cannot apply in place (ForceNew), per resource type; the
 # obvious ones only (names, identities, immutable SageMaker objects), enough for a plan that replaces.
@@ -82,10 +84,7 @@ def _guarded(method):
 
 def _unknown_computed(block: Block, obj: dict) -> dict:
     """Computed attributes left null by the configuration become unknown (recursively)."""
-    out = dict(obj)
-    for name, a in block.attributes.items():
-        if a.computed and out.get(name) is None:
-            out[name] = UNKNOWN
+    out = _unknown_attrs(block.attributes, obj)
     for name, nb in block.blocks.items():
         v = out.get(name)
         if v is None or v is UNKNOWN:
@@ -95,6 +94,84 @@ def _unknown_computed(block: Block, obj: dict) -> dict:
             continue
         out[name] = _unknown_computed(nb.block, v) if nb.nesting == "single" else [_unknown_computed(nb.block, e) for e in v]
     return out
+
+
+def _unknown_attrs(attrs: dict[str, Attr], obj: dict) -> dict:
+    out = dict(obj)
+    for name, a in attrs.items():
+        v = out.get(name)
+        if a.computed and v is None:
+            out[name] = UNKNOWN
+        elif a.nested is not None and v is not None and v is not UNKNOWN:
+            out[name] = _each_nested(a.nested, v, lambda e: _unknown_attrs(a.nested.attributes, e))
+    return out
+
+
+def _each_nested(nested: Nested, v: Any, fn) -> Any:
+    if nested.nesting == "single":
+        return fn(v)
+    if nested.nesting == "map":
+        return {k: fn(e) for k, e in v.items()}
+    return [fn(e) for e in v]
+
+
+def _carry_prior(attrs: dict[str, Attr], prior: dict | None, proposed: dict) -> dict:
+    """What Terraform >= 1.0.7 proposes for nested attributes, done here for 1.0.3.
+
+    1.0.3's ProposedNew (plans/objchange) takes an optional+computed nested attribute's configured
+    value as it stands, so the computed values inside it (planned unknown at create, filled at apply)
+    arrive as null at the next plan: planned as given, every apply would "change" them back and
+    forth.  1.0.7 (#29559, #29580) descends into nested attributes and keeps the prior value of each
+    computed attribute the configuration leaves null, as it always did for blocks; the provider may
+    return that (AssertPlanValid: a computed attribute that is null in the configuration may take any
+    value), so the stand-in plans what 1.0.7 would have proposed.  Elements are matched by index
+    (list), key (map), or as the configured values of a set element agree with a prior element.
+    """
+    if not isinstance(prior, dict):
+        return proposed
+    out = dict(proposed)
+    for name, a in attrs.items():
+        p, v = prior.get(name), out.get(name)
+        if a.computed and v is None:
+            out[name] = p
+        elif a.nested is not None and v is not None and v is not UNKNOWN and p is not None and p is not UNKNOWN:
+            out[name] = _carry_nested(a.nested, p, v)
+    return out
+
+
+def _carry_nested(nested: Nested, prior: Any, proposed: Any) -> Any:
+    attrs = nested.attributes
+    match nested.nesting:
+        case "single":
+            return _carry_prior(attrs, prior, proposed)
+        case "list":
+            return [_carry_prior(attrs, prior[i] if i < len(prior) else None, e) for i, e in enumerate(proposed)]
+        case "map":
+            return {k: _carry_prior(attrs, prior.get(k), e) for k, e in proposed.items()}
+    unused = list(prior)
+    out = []
+    for e in proposed:
+        match = next((p for p in unused if _agrees(attrs, p, e)), None)
+        if match is not None:
+            unused.remove(match)
+        out.append(_carry_prior(attrs, match, e))
+    return out
+
+
+def _agrees(attrs: dict[str, Attr], prior: Any, config: Any) -> bool:
+    """Every value the configuration gives equals the prior one (computed values left null aside)."""
+    if not isinstance(prior, dict) or not isinstance(config, dict):
+        return False
+    for name, a in attrs.items():
+        c, p = config.get(name), prior.get(name)
+        if c is None and a.computed:
+            continue
+        if a.nested is not None and a.nested.nesting == "single" and isinstance(c, dict):
+            if not _agrees(a.nested.attributes, p, c):
+                return False
+        elif plain(c) != plain(p):
+            return False
+    return True
 
 
 class StandinProvider(rpc.ProviderServicer):
@@ -110,7 +187,7 @@ class StandinProvider(rpc.ProviderServicer):
     def GetProviderSchema(self, request, context):
         return pb.GetProviderSchema.Response(
             provider=pb.Schema(block=to_proto(self.schema.provider, pb)),
-            resource_schemas={k: pb.Schema(block=to_proto(b, pb)) for k, b in self.schema.resources.items()},
+            resource_schemas={k: pb.Schema(block=to_proto(b, pb, planned=True)) for k, b in self.schema.resources.items()},
             data_source_schemas={k: pb.Schema(block=to_proto(b, pb)) for k, b in self.schema.data_sources.items()},
         )
 
@@ -120,16 +197,21 @@ class StandinProvider(rpc.ProviderServicer):
 
     @_guarded
     def ValidateResourceConfig(self, request, context):
+        block = self._resource(request.type_name)
+        config = _decode(request.config, block.type())
+        # Terraform's own words for what it checks itself on every other required argument.
+        diagnostics = [
+            pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary="Missing required argument",
+                          detail=f'The argument "{path[-1]}" is required, but no definition was found.', attribute=_attribute_path(path))
+            for path in missing_required(block, config)
+        ]
         rules = os.environ.get("STANDIN_SAGEMAKER_RULES")
-        if not rules or request.type_name not in sagemaker_rules.ROOTS:
-            return pb.ValidateResourceConfig.Response()
-        config = _decode(request.config, self._resource(request.type_name).type())
-        return pb.ValidateResourceConfig.Response(
-            diagnostics=[
+        if rules and request.type_name in sagemaker_rules.ROOTS:
+            diagnostics += [
                 pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail, attribute=_attribute_path(path))
                 for path, summary, detail in sagemaker_rules.errors(rules, request.type_name, config)
             ]
-        )
+        return pb.ValidateResourceConfig.Response(diagnostics=diagnostics)
 
     @_guarded
     def ValidateDataResourceConfig(self, request, context):
@@ -192,7 +274,7 @@ class StandinProvider(rpc.ProviderServicer):
             planned = _unknown_computed(block, proposed)
             planned = self._plan_hook(request.type_name, planned)
         else:
-            planned = proposed
+            planned = _carry_prior({n: a for n, a in block.attributes.items() if a.nested is not None}, prior, proposed)
             force = (() if request.type_name in NAME_UPDATABLE else FORCE_NEW["*"]) + FORCE_NEW.get(request.type_name, ())
             for attr in force:
                 if attr in t[1] and plain(prior.get(attr)) != plain(planned.get(attr)):
