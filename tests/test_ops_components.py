@@ -53,15 +53,17 @@ def aws(monkeypatch):
     fake_credentials(monkeypatch)
     with mock_aws():
         sm = boto3.client("sagemaker", region_name="us-east-1")
-        stub = Stubber(sm)
+        runtime = boto3.client("sagemaker-runtime", region_name="us-east-1")
+        stub, runtime_stub = Stubber(sm), Stubber(runtime)
         cw = boto3.client("cloudwatch", region_name="us-east-1")
-        clients = Clients(factory=lambda name: {"sagemaker": sm, "cloudwatch": cw}[name])
+        clients = Clients(factory=lambda name: {"sagemaker": sm, "sagemaker-runtime": runtime, "cloudwatch": cw}[name])
         monkeypatch.setattr(cli, "_clients", lambda profile, region: clients)
         clock = FakeClock()
         monkeypatch.setattr(cli, "_clock", lambda: clock)
-        with stub:
-            yield {"stub": stub, "cw": cw, "clients": clients, "clock": clock}
+        with stub, runtime_stub:
+            yield {"stub": stub, "runtime": runtime_stub, "cw": cw, "clients": clients, "clock": clock}
         stub.assert_no_pending_responses()
+        runtime_stub.assert_no_pending_responses()
 
 
 def endpoint_response(config_name: str, instances: int = 2) -> dict:
@@ -208,3 +210,34 @@ def test_promote_refuses_copies_before_any_call(aws, config: Path) -> None:
     assert run.exit_code == 2 and "give one or the other" in run.output
     run = runner.invoke(cli.app, ["promote", str(config), "--component", "nope", "--copies", "2"])
     assert run.exit_code == 2 and "no endpoint has that component" in run.output
+
+
+def test_weights_commands_refuse_a_components_endpoint(aws, config: Path) -> None:
+    for args in (["promote", str(config), "--endpoint", "vision", "--canary", "20"], ["rollback", str(config), "--endpoint", "vision"]):
+        run = runner.invoke(cli.app, args)
+        assert run.exit_code == 2 and "hosts inference components, which have no variant weights" in run.output, run.output
+
+
+def test_invoke_names_the_component(aws) -> None:
+    import io
+
+    from botocore.response import StreamingBody
+
+    payload = b'{"label": "cat"}'
+    aws["runtime"].add_response(
+        "invoke_endpoint",
+        {"Body": StreamingBody(io.BytesIO(payload), len(payload)), "ContentType": "application/json"},
+        {"EndpointName": ENDPOINT, "Body": b'{"image": "..."}', "ContentType": "application/json", "Accept": "*/*", "InferenceComponentName": CLASSIFICATION},
+    )
+    run = runner.invoke(cli.app, ["invoke", "--endpoint", ENDPOINT, "--component", CLASSIFICATION, "--data", '{"image": "..."}'])
+    assert run.exit_code == 0, run.output
+    assert run.stdout.strip() == '{"label": "cat"}'
+    run = runner.invoke(cli.app, ["invoke", "--endpoint", ENDPOINT, "--component", CLASSIFICATION, "--variant", "x", "--data", "{}"])
+    assert run.exit_code == 2 and "not both" in run.output
+
+
+def test_registry_counts_component_traffic(config: Path) -> None:
+    """require_approval and `models list` see the versions the components serve."""
+    from mlinfra.registry.lifecycle import traffic
+
+    assert traffic(load_config(config)) == {"2.1.0": {"vision/classification (component)": 100.0}, "3.0.0": {"vision/object-detection (component)": 100.0}}

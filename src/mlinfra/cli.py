@@ -222,6 +222,8 @@ def promote(
             raise UsageError(f"--canary takes 0-100, got {plan_steps[0]:g}")
         t = resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
+        if t.components is not None:
+            raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N")
         if ep is not None and plan_steps[-1] > 0 and not dry_run:
             from .config import load_config
             from .registry.lifecycle import require_approved
@@ -258,7 +260,7 @@ def promote(
 
 def _promote_component(config, endpoint, component, copies, traffic_options, bake, poll, dry_run, profile, region) -> None:
     from .errors import MlinfraError, UsageError
-    from .ops.components import check_copies, scale
+    from .ops.components import check_copies, component_named, scale
     from .ops.target import resolve
     from .ops.traffic import parse_duration
 
@@ -279,8 +281,8 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
             raise UsageError(f"{config}: {t.endpoint} has production variants, not inference components: use --canary, --steps or --full")
         ic = component
         if t.components is not None:
-            check_copies(t.components, next((c.name for c in t.components.components if component in (c.label, c.name)), component), counts)
-            ic = next(c.name for c in t.components.components if component in (c.label, c.name))
+            ic = component_named(t.components, component).name
+            check_copies(t.components, ic, counts)
         result = scale(
             _clients(profile, region or t.region),
             _clock(),
@@ -310,7 +312,7 @@ def rollback(
     region: RegionOpt = None,
 ) -> None:
     """Send the canary no traffic (the others share it in proportion); allowed while alarms fire."""
-    from .errors import MlinfraError
+    from .errors import MlinfraError, UsageError
     from .ops import config_edit
     from .ops.endpoint import rollback as do_rollback
     from .ops.target import resolve
@@ -318,6 +320,8 @@ def rollback(
     try:
         t = resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
+        if t.components is not None:
+            raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with promote --component NAME --copies N")
         result = do_rollback(_clients(profile, region or t.region), _clock(), name, variant, report=typer.echo)
         if ep is not None and result.changed:
             config_edit.write_weights(config, ep.label, result.after)
@@ -406,6 +410,7 @@ def invoke(
     data: Annotated[str | None, typer.Option("--data", help="Request body (e.g. JSON).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the request body from a file.")] = None,
     variant: Annotated[str | None, typer.Option("--variant", help="Send to this variant (TargetVariant).")] = None,
+    component: Annotated[str | None, typer.Option("--component", help="Send to this inference component (InferenceComponentName).")] = None,
     content_type: Annotated[str, typer.Option("--content-type", help="Content type of the body.")] = "application/json",
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -424,7 +429,9 @@ def invoke(
                 raise UsageError(f"{file}: {exc.strerror}") from None
         else:
             body = data.encode()
-        result = do_invoke(_clients(profile, region), endpoint, body, content_type, variant)
+        if variant is not None and component is not None:
+            raise UsageError("give --variant or --component, not both")
+        result = do_invoke(_clients(profile, region), endpoint, body, content_type, variant, component=component)
     except MlinfraError as exc:
         _fail(exc)
     typer.echo(result.body.decode("utf-8", errors="replace"))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MlinfraError, UsageError
-from ..plan.inference_components import ComponentsEndpointPlan
+from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentPlan
 from .aws import Clients, aws_errors
 from .drift import Difference
 from .endpoint import AlarmFiring, Clock, EndpointNotReady, Guard, Live, Report, _firing, alarm_states, describe
@@ -171,15 +171,20 @@ class CopyShift:
     changed: bool = False
 
 
+def component_named(plan: ComponentsEndpointPlan, name: str) -> InferenceComponentPlan:
+    """A component of the config's endpoint, by its name there or its SageMaker name."""
+    for c in plan.components:
+        if name in (c.label, c.name):
+            return c
+    raise UsageError(f"endpoint {plan.label} has no component {name!r} (components: {', '.join(c.label for c in plan.components)})")
+
+
 def check_copies(plan: ComponentsEndpointPlan, component: str, steps: Sequence[int]) -> None:
     """Offline: each step within the component's auto-scaling bounds, and (the other components at their
     configured copies) placeable on the fleet's most instances."""
     from ..fleet.capacity import Copy, instance_types, pack
 
-    wanted = {c.name: c for c in plan.components}
-    if component not in wanted:
-        raise UsageError(f"endpoint {plan.label} has no component {component!r} (components: {', '.join(c.label for c in plan.components)})")
-    me = wanted[component]
+    me = component_named(plan, component)
     t = instance_types()[plan.instance_type]
     limit = plan.scaling.max if plan.scaling is not None else plan.instance_count
 
@@ -193,7 +198,7 @@ def check_copies(plan: ComponentsEndpointPlan, component: str, steps: Sequence[i
             raise CopyCountError(f"{component}: {n} copies; at least 1 (scaling a component to 0 copies belongs to its auto-scaling, min 0)")
         if me.scaling is not None and not me.scaling.min <= n <= me.scaling.max:
             raise CopyCountError(f"{component}: {n} copies is outside its auto-scaling bounds {me.scaling.min}-{me.scaling.max}, which would move it back; change autoscaling in the config first")
-        packing = pack(t, [(demand(c), n if c.name == component else c.copies) for c in plan.components], limit)
+        packing = pack(t, [(demand(c), n if c is me else c.copies) for c in plan.components], limit)
         if not packing.fits:
             left = ", ".join(f"{k} of {c}" for c, k in packing.unplaced)
             raise CopyCountError(
