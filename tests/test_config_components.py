@@ -96,6 +96,12 @@ CASES = [
     C("routing-typo", (("routing: LEAST_OUTSTANDING_REQUESTS", "routing: LEAST_OUTSTANDING"),), "routing:", "endpoints[0].fleet.routing", "literal-error",
       "LEAST_OUTSTANDING_REQUESTS, RANDOM"),
     C("kind-typo", (("kind: components", "kind: component"),), "kind: component", "endpoints[0].kind", "literal-error", 'did you mean "components"?'),
+    # A variant "b-classification" of endpoint "vision-a" and component "classification" of endpoint
+    # "vision-a-b"... here: realtime endpoint "vision" variant "x-classification" versus components
+    # endpoint "vision-x", both serving 2.1.0: one SageMaker model name.
+    C("model-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: 2.1.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"),
+                               ("  - name: vision\n    kind: components", "  - name: vision-x\n    kind: components")),
+      "name: classification", "endpoints[1].components[0].name", "name-collision", 'component "classification" of endpoint "vision-x" collides with variant "x-classification" of endpoint "vision"'),
     C("route-to-components", (("endpoints:\n", "api:\n  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n\nroutes:\n  - path: /predict/image\n    preprocessor: image\n    endpoint: vision\n\npreprocessing: {}\n\nendpoints:\n"),),
       "endpoint: vision", "routes[0].endpoint", "route-components-endpoint", "each call names a component"),
 ]

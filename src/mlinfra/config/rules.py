@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
-from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
+from .model import GPU_FAMILIES, ComponentsEndpoint, Endpoint, PlatformConfig, Variant
 
 Loc = tuple[str | int, ...]
 
@@ -655,6 +655,15 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                     yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', naming.from_zero_policy_key(v.name), who, loc, label)
                     yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, naming.BACKLOG_ALARM), who, loc, label)
                     yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, naming.BACKLOG_ALARM), who, loc, label)
+    for i, ep in enumerate(config.endpoints):
+        if not isinstance(ep, ComponentsEndpoint):
+            continue
+        for j, c in enumerate(ep.components):
+            mv = next((m for m in config.models if m.version == c.model), None)
+            if mv is not None:  # else unknown-model-version says so
+                content = naming.model_content(image=mv.image, data=mv.model_data, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation)
+                name = naming.sagemaker_model_name(naming.endpoint_name(prefix, ep.name), c.name, content)
+                yield _Named("the SageMaker model", name, (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
     if config.api is not None:
         for i, plan in enumerate(config.api.usage_plans):
             yield _Named("the Terraform name of a usage plan", naming.usage_plan_key(plan.name), plan.name, ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}"')
