@@ -198,3 +198,13 @@ def test_packing_counts_accelerators_and_fractional_cores() -> None:
     t = instance_types()["ml.g5.12xlarge"]  # 48 vCPU, 4 GPUs
     p = pack(t, [(Copy("llm", 8192, Fraction("0.5"), 2), 3)], 1)
     assert not p.fits and p.instances[0].accelerators == 4 and p.instances[0].cores == 1
+
+
+def test_validate_and_render_of_components_never_import_boto3(tmp_path: Path) -> None:
+    from tests.test_cli import _imports
+
+    example = REPO / "examples" / "inference-components.yaml"
+    for args in (["validate", str(example)], ["render", str(example), "-o", str(tmp_path / "o")]):
+        code, modules = _imports(*args, cwd=tmp_path)
+        assert code == 0 and "mlinfra.fleet.capacity" in modules, args
+        assert not {m for m in modules if m.split(".")[0] in ("boto3", "botocore")}, args
