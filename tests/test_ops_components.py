@@ -241,3 +241,12 @@ def test_registry_counts_component_traffic(config: Path) -> None:
     from mlinfra.registry.lifecycle import traffic
 
     assert traffic(load_config(config)) == {"2.1.0": {"vision/classification (component)": 100.0}, "3.0.0": {"vision/object-detection (component)": 100.0}}
+
+
+def test_status_without_a_config(aws, config: Path) -> None:
+    plan = plan_of(config)
+    expect_status(aws["stub"], plan, {CLASSIFICATION: 2})
+    run = runner.invoke(cli.app, ["status", "--endpoint", ENDPOINT, "--components"])
+    assert run.exit_code == 0, run.output  # no config: nothing to drift from
+    assert f"  component {CLASSIFICATION}: InService, copies 2/2, model {plan.components[0].model.name}" in run.stdout
+    assert "  fleet AllTraffic: instances 2/2" in run.stdout
