@@ -527,9 +527,10 @@ def test_cases_cover_every_rule_code() -> None:
     # The code is a Violation's last argument: `..., "code")` or, on a line of its own, `"code",\n)`.
     codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', source))
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
+    from tests.test_config_components import COVERED as COMPONENTS_COVERED
     from tests.test_config_realtime import COVERED as REALTIME_COVERED
 
-    covered = {c.code for c in CASES if not c.xfail} | REALTIME_COVERED
+    covered = {c.code for c in CASES if not c.xfail} | REALTIME_COVERED | COMPONENTS_COVERED
     missing = sorted(code for code in codes if code not in covered)
     assert not missing, f"rule codes without a case: {missing}"
 

@@ -75,7 +75,7 @@ def test_no_message_speaks_pydantic(workdir: Path) -> None:
 
 def test_messages_state_the_fix(workdir: Path) -> None:
     cases = {
-        ("endpoints", 0, "kind"): ("batch", "must be one of realtime, serverless, multi-model, async; got 'batch'"),
+        ("endpoints", 0, "kind"): ("batch", "must be one of realtime, serverless, multi-model, async, components; got 'batch'"),
         ("endpoints", 0, "deployment", "strategy"): ("canery", 'must be one of canary, linear, all_at_once, rolling; got \'canery\'; did you mean "canary"?'),
         ("endpoints", 0, "variants"): ([1], "must be a mapping of autoscaling, instance_count, instance_type, model, name, serverless, weight, got the number 1"),
         ("endpoints", 0, "variants", 0, "instance_count"): (0, "must be at least 1, got the number 0"),

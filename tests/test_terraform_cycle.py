@@ -21,6 +21,8 @@ pytestmark = pytest.mark.terraform
 # Configurations the examples do not cover: (example, text, replacement).
 VARIANTS = {
     "platform-regional-domain": ("platform.yaml", "  cloudfront: true\n", "  cloudfront: false\n"),
+    # Components that scale to zero copies get a wake-up step policy and alarm.
+    "inference-components-from-zero": ("inference-components.yaml", "autoscaling: {min: 1,", "autoscaling: {min: 0,"),
 }
 
 

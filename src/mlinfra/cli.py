@@ -47,12 +47,20 @@ def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
         cfg = load_config(config)
     except MlinfraError as exc:
         _fail(exc)
-    deployed = sum(len(e.variants) + (1 if e.shadow else 0) for e in cfg.endpoints)
+    from .config.model import ComponentsEndpoint
+    from .fleet.check import packing_report
+
+    classic = [e for e in cfg.endpoints if not isinstance(e, ComponentsEndpoint)]
+    deployed = sum(len(e.variants) + (1 if e.shadow else 0) for e in classic)
+    components = sum(len(e.components) for e in cfg.endpoints if isinstance(e, ComponentsEndpoint))
     deprecated = sum(1 for m in cfg.models if m.status == "deprecated")
     typer.echo(
         f"{config}: valid — {cfg.project.name}-{cfg.project.environment} in {cfg.project.region}: "
         f"{len(cfg.models)} model versions ({deprecated} deprecated), {len(cfg.endpoints)} endpoints, {deployed} variants"
+        + (f", {components} inference components" if components else "")
     )
+    for line in packing_report(cfg):
+        typer.echo(line)
 
 
 @app.command()
@@ -185,11 +193,16 @@ def promote(
     bake: Annotated[str, typer.Option("--bake", help="Watch the alarms this long after each step, e.g. 5m.")] = "0",
     poll: Annotated[str, typer.Option("--poll", help="How often to read the alarms while baking.")] = "30s",
     full: Annotated[bool, typer.Option("--full", help="Give the canary 100 % and make its model version production in the config.")] = False,
+    component: Annotated[str | None, typer.Option("--component", help="An inference component (endpoints of kind components): change its copy count.")] = None,
+    copies: Annotated[str | None, typer.Option("--copies", help="With --component: the copy count, or staged counts such as 2,4,8.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the weights it would set; change nothing.")] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
-    """Shift live traffic to the canary variant, refusing while an alarm guarding the endpoint fires."""
+    """Shift live traffic to the canary variant, refusing while an alarm guarding the endpoint fires.
+
+    On an endpoint with inference components, --component NAME --copies N[,N...] sets that component's
+    copy count instead (staged, baked and alarm-gated the same way)."""
     from .errors import MlinfraError
     from .ops import config_edit
     from .errors import UsageError
@@ -197,6 +210,9 @@ def promote(
     from .ops.target import resolve
     from .ops.traffic import parse_duration, parse_steps
 
+    if component is not None or copies is not None:
+        _promote_component(config, endpoint, component, copies, (canary, steps, full), bake, poll, dry_run, profile, region)
+        return
     try:
         chosen = [x for x in (canary is not None, steps is not None, full) if x]
         if len(chosen) != 1:
@@ -206,6 +222,8 @@ def promote(
             raise UsageError(f"--canary takes 0-100, got {plan_steps[0]:g}")
         t = resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
+        if t.components is not None:
+            raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N")
         if ep is not None and plan_steps[-1] > 0 and not dry_run:
             from .config import load_config
             from .registry.lifecycle import require_approved
@@ -240,6 +258,51 @@ def promote(
         typer.echo(f"{config}: weights updated to match")
 
 
+def _promote_component(config, endpoint, component, copies, traffic_options, bake, poll, dry_run, profile, region) -> None:
+    from .errors import MlinfraError, UsageError
+    from .ops.components import check_copies, component_named, scale
+    from .ops.target import resolve
+    from .ops.traffic import parse_duration
+
+    try:
+        canary, steps, full = traffic_options
+        if component is None or copies is None:
+            raise UsageError("--component and --copies go together")
+        if canary is not None or steps is not None or full:
+            raise UsageError("--component/--copies set copy counts; --canary, --steps and --full shift variant weights: give one or the other")
+        try:
+            counts = [int(c) for c in copies.split(",") if c.strip()]
+        except ValueError:
+            raise UsageError(f"--copies takes whole numbers such as 2 or 2,4,8, got {copies!r}") from None
+        if not counts:
+            raise UsageError("--copies needs at least one count")
+        t = resolve(config, endpoint, component=component)
+        if config is not None and t.components is None:
+            raise UsageError(f"{config}: {t.endpoint} has production variants, not inference components: use --canary, --steps or --full")
+        ic = component
+        if t.components is not None:
+            ic = component_named(t.components, component).name
+            check_copies(t.components, ic, counts)
+        result = scale(
+            _clients(profile, region or t.region),
+            _clock(),
+            t.endpoint,
+            ic,
+            counts,
+            t.guard,
+            bake_seconds=parse_duration(bake),
+            poll_seconds=parse_duration(poll),
+            dry_run=dry_run,
+            report=typer.echo,
+        )
+    except MlinfraError as exc:
+        _fail(exc)
+    if dry_run:
+        typer.echo(f"would set {ic}: {result.before} → " + " → ".join(str(n) for n in result.steps) + " copies")
+        return
+    typer.echo(f"{t.endpoint}: {ic} at {result.after} copies (was {result.before})")
+
+
 @app.command()
 def rollback(
     config: OptionalConfig = None,
@@ -249,7 +312,7 @@ def rollback(
     region: RegionOpt = None,
 ) -> None:
     """Send the canary no traffic (the others share it in proportion); allowed while alarms fire."""
-    from .errors import MlinfraError
+    from .errors import MlinfraError, UsageError
     from .ops import config_edit
     from .ops.endpoint import rollback as do_rollback
     from .ops.target import resolve
@@ -257,6 +320,8 @@ def rollback(
     try:
         t = resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
+        if t.components is not None:
+            raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with promote --component NAME --copies N")
         result = do_rollback(_clients(profile, region or t.region), _clock(), name, variant, report=typer.echo)
         if ep is not None and result.changed:
             config_edit.write_weights(config, ep.label, result.after)
@@ -271,10 +336,11 @@ def status(
     config: OptionalConfig = None,
     endpoint: EndpointOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    components: Annotated[bool, typer.Option("--components", help="Without a config: the endpoint hosts inference components.")] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
-    """Endpoint state, variants, alarms, last hour's metrics; exit 3 when config and live differ."""
+    """Endpoint state, variants (or inference components), alarms, last hour's metrics; exit 3 when config and live differ."""
     import json
 
     from .errors import MlinfraError
@@ -283,9 +349,17 @@ def status(
 
     try:
         t = resolve(config, endpoint)
-        report = status_report(_clients(profile, region or t.region), t)
+        if t.components is not None or components:
+            from .ops.components import status_report as components_report
+
+            report = components_report(_clients(profile, region or t.region), t.endpoint, t.components, t.guard)
+        else:
+            report = status_report(_clients(profile, region or t.region), t)
     except MlinfraError as exc:
         _fail(exc)
+    if "components" in report:
+        _print_components_status(report, as_json)
+        return
     if as_json:
         typer.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
@@ -295,6 +369,28 @@ def status(
                 f"  {v['name']}: {v['weight_percent']:g} % (desired {v['desired_weight_percent']:g} %), "
                 f"instances {v['instances']}/{v['desired_instances']}, last hour: {_num(v['invocations_1h'])} invocations, "
                 f"{_num(v['errors_5xx_1h'])} 5XX, p99 {_num(v['latency_p99_ms_1h'])} ms"
+            )
+        for alarm, state in report["alarms"].items():
+            typer.echo(f"  alarm {alarm}: {state}")
+        for d in report["drift"]:
+            typer.secho(f"  drift: {d}", fg=typer.colors.YELLOW)
+    if report["drift"]:
+        raise typer.Exit(3)
+
+
+def _print_components_status(report: dict, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        typer.echo(f"{report['endpoint']}: {report['status']} (config {report['endpoint_config']})")
+        for f in report["fleet"]:
+            typer.echo(f"  fleet {f['variant']}: instances {f['instances']}/{f['desired_instances']}")
+        for c in report["components"]:
+            typer.echo(
+                f"  component {c['name']}: {c['status']}, copies {c['copies']}/{c['desired_copies']}, model {c['model']}, "
+                f"last hour: {_num(c['invocations_1h'])} invocations, {_num(c['errors_5xx_1h'])} 5XX, p99 {_num(c['latency_p99_ms_1h'])} ms"
             )
         for alarm, state in report["alarms"].items():
             typer.echo(f"  alarm {alarm}: {state}")
@@ -314,6 +410,7 @@ def invoke(
     data: Annotated[str | None, typer.Option("--data", help="Request body (e.g. JSON).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the request body from a file.")] = None,
     variant: Annotated[str | None, typer.Option("--variant", help="Send to this variant (TargetVariant).")] = None,
+    component: Annotated[str | None, typer.Option("--component", help="Send to this inference component (InferenceComponentName).")] = None,
     content_type: Annotated[str, typer.Option("--content-type", help="Content type of the body.")] = "application/json",
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -332,7 +429,9 @@ def invoke(
                 raise UsageError(f"{file}: {exc.strerror}") from None
         else:
             body = data.encode()
-        result = do_invoke(_clients(profile, region), endpoint, body, content_type, variant)
+        if variant is not None and component is not None:
+            raise UsageError("give --variant or --component, not both")
+        result = do_invoke(_clients(profile, region), endpoint, body, content_type, variant, component=component)
     except MlinfraError as exc:
         _fail(exc)
     typer.echo(result.body.decode("utf-8", errors="replace"))

@@ -413,14 +413,19 @@ def plan_errors(plan: dict, root: Path) -> list[str]:
 
 
 def sagemaker_errors(root: Path) -> list[str]:
-    """Every SageMaker API rule the literal HCL of the tree at root breaks (see module docstring)."""
-    return _errors(_modules(Path(root)))
+    """Every SageMaker API rule the literal HCL of the tree at root breaks (see module docstring);
+    endpoints with inference components are checked at their module calls (components_checks)."""
+    from .components_checks import components_errors
+
+    return components_errors(Path(root)) + _errors(_modules(Path(root)))
 
 
 def _errors(modules: list[_Module]) -> list[str]:
     errors: list[str] = []
     errors.extend(_check_unique_names(modules))
     for mod in modules:
+        if mod.of("awscc_sagemaker_inference_component"):
+            continue  # an endpoint with inference components: its own rules (components_checks)
         for model in mod.of("aws_sagemaker_model").values():
             errors.extend(_check_model(model))
         for config in mod.of("aws_sagemaker_endpoint_configuration").values():

@@ -15,6 +15,7 @@ from .cache import Cache
 from .capture_bucket import CaptureBucket
 from .edge import Edge
 from .endpoint import Endpoint
+from .inference_components import InferenceComponents
 from .kms import Kms
 from .network import Network
 from .preprocessing import Preprocessing
@@ -26,6 +27,7 @@ from .monitoring import MonitoringComponent
 REGISTRY: tuple[Component, ...] = (
     Kms(),
     Endpoint(),
+    InferenceComponents(),
     CaptureBucket(),
     Registry(),
     SagemakerRole(),

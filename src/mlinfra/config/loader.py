@@ -12,11 +12,11 @@ import os
 import re
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from ..errors import ConfigError, Problem
 from . import model as m
@@ -119,18 +119,19 @@ def _read_yaml(path: Path, name: str) -> Document:
 
 def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
     """One pydantic error, said in the config's words (never pydantic's "Input should be ...")."""
-    loc: Loc = tuple(err["loc"])
+    tagged: Loc = tuple(err["loc"])
+    loc = _untagged(tagged)
     kind = err["type"]
     line, path = doc.line(loc), _dotted(loc)
     if kind == "extra_forbidden":
         key = loc[-1]
-        allowed = _fields_at(loc[:-1])
+        allowed = _fields_at(tagged[:-1])
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f'; did you mean "{close[0]}"?' if close else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
         return Problem(name, line, path, f'unknown key "{key}"{hint}', "unknown-key")
     if kind == "missing":
         return Problem(name, line, path, "required field is missing", "missing-field")
-    return Problem(name, line, path, _in_words(loc, kind, err.get("ctx") or {}, err.get("input")), kind.replace("_", "-"))
+    return Problem(name, line, path, _in_words(tagged, kind, err.get("ctx") or {}, err.get("input")), kind.replace("_", "-"))
 
 
 def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
@@ -203,18 +204,47 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _fields_at(loc: Loc) -> list[str]:
-    """The keys a mapping at ``loc`` accepts, for "did you mean" hints."""
+def _tags(annotation: Any) -> dict[str, Any]:
+    """Tag → model of the discriminated union inside ``annotation`` (``endpoints``: endpoint, components)."""
+    found: dict[str, Any] = {}
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, Tag):
+            found[meta.tag] = typing.get_args(annotation)[0]
+    for arg in typing.get_args(annotation):
+        found.update(_tags(arg))
+    return found
+
+
+def _walk(loc: Loc) -> Iterator[tuple[str | int, Any, bool]]:
+    """Each part of a pydantic location with the model it leads to, and whether it is a union's tag."""
     cls: Any = m.PlatformConfig
+    tags: dict[str, Any] = {}
     for part in loc:
         if isinstance(part, int):
+            yield part, cls, False
             continue
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        if part in tags:
+            cls, tags = tags[part], {}
+            yield part, cls, True
+            continue
+        model = isinstance(cls, type) and issubclass(cls, BaseModel)
+        field = next((f for n, f in cls.model_fields.items() if (f.alias or n) == part), None) if model else None
+        tags = _tags(field.annotation) if field is not None else {}
+        cls = _model_in(field.annotation) if field is not None else None
+        yield part, cls, False
+
+
+def _untagged(loc: Loc) -> Loc:
+    """The location in the config's terms: without the tags of discriminated unions."""
+    return tuple(part for part, _, tag in _walk(loc) if not tag)
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """The keys a mapping at ``loc`` (a pydantic location, tags included) accepts, for "did you mean" hints."""
+    cls: Any = m.PlatformConfig
+    for part, cls, _ in _walk(loc):
+        if cls is None:
             return []
-        field = next((f for n, f in cls.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            return []
-        cls = _model_in(field.annotation)
     if isinstance(cls, type) and issubclass(cls, BaseModel):
         return sorted(f.alias or n for n, f in cls.model_fields.items())
     return []

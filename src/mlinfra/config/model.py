@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from .registry_model import Registry
 
@@ -183,7 +183,8 @@ class MultiModel(Strict):
     model_data_prefix: S3Uri
 
 
-EndpointKind = Literal["realtime", "serverless", "multi-model", "async"]
+# "components" is listed for the allowed values of a typo's message; such endpoints are ComponentsEndpoint.
+EndpointKind = Literal["realtime", "serverless", "multi-model", "async", "components"]
 
 
 class Endpoint(Strict):
@@ -200,6 +201,68 @@ class Endpoint(Strict):
     multi_model: MultiModel | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
+
+
+# --- inference components (kind: components) -------------------------------------------------------------
+
+
+class FleetScaling(Strict):
+    """Managed instance scaling: SageMaker adds and removes instances as the components' copies need them
+    (min 0 lets the fleet scale to zero instances, which AWS allows only on endpoints with components)."""
+
+    min: Annotated[int, Field(ge=0)]
+    max: PositiveInt
+
+
+class Fleet(Strict):
+    """The instances an endpoint's inference components share."""
+
+    instance_type: Annotated[str, StringConstraints(pattern=INSTANCE_TYPE_RE)]
+    instance_count: PositiveInt = 1  # the initial instance count
+    scaling: FleetScaling | None = None
+    routing: Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"] | None = None
+
+
+class CopyScaling(Strict):
+    """Target tracking of a component's copy count on SageMakerInferenceComponentInvocationsPerCopy."""
+
+    min: Annotated[int, Field(ge=0)]
+    max: PositiveInt
+    target_invocations: PositiveInt  # invocations per copy per minute
+    scale_in_cooldown: Seconds = 300
+    scale_out_cooldown: Seconds = 60
+
+
+class InferenceComponent(Strict):
+    """One model version on the fleet, with what each of its copies reserves on an instance."""
+
+    name: ComponentName
+    model: Version
+    min_memory_mb: Annotated[int, Field(ge=128)]
+    max_memory_mb: Annotated[int, Field(ge=128)] | None = None
+    cpu_cores: Annotated[float, Field(ge=0.25)] | None = None
+    # Whole devices; a share ("25 %", 0.25) is read so that the rule can say why it is refused.
+    accelerators: float | str | None = None
+    copies: PositiveInt = 1  # the initial copy count
+    autoscaling: CopyScaling | None = None
+
+
+class ComponentsEndpoint(Strict):
+    """A SageMaker endpoint whose models are inference components on one shared fleet (``kind: components``)."""
+
+    name: ComponentName
+    kind: Literal["components"]
+    fleet: Fleet
+    components: Annotated[list[InferenceComponent], Field(min_length=1, max_length=50)]
+
+
+def _endpoint_tag(value: object) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return "components" if kind == "components" else "endpoint"
+
+
+#: An entry of ``endpoints``: pydantic puts the tag in an error's location; the loader takes it out again.
+AnyEndpoint = Annotated[Annotated[Endpoint, Tag("endpoint")] | Annotated[ComponentsEndpoint, Tag("components")], Discriminator(_endpoint_tag)]
 
 
 # --- network --------------------------------------------------------------------------------------------
@@ -406,7 +469,7 @@ class PlatformConfig(Strict):
     project: Project
     state: StateBackend | None = None
     models: Annotated[list[ModelVersion], Field(min_length=1)]
-    endpoints: list[Endpoint] = Field(default_factory=list)
+    endpoints: list[AnyEndpoint] = Field(default_factory=list)
     network: Network | None = None
     api: Api | None = None
     routes: list[Route] = Field(default_factory=list)

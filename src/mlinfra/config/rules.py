@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
-from .model import GPU_FAMILIES, Endpoint, PlatformConfig, Variant
+from .model import GPU_FAMILIES, ComponentsEndpoint, Endpoint, PlatformConfig, Variant
 
 Loc = tuple[str | int, ...]
 
@@ -57,8 +57,10 @@ def _variants(ep: Endpoint) -> Iterator[tuple[Loc, Variant]]:
 
 
 def _endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, Endpoint]]:
+    """Endpoints with variants (``kind: components`` endpoints have their own rules: components_rules.py)."""
     for i, ep in enumerate(config.endpoints):
-        yield ("endpoints", i), ep
+        if isinstance(ep, Endpoint):
+            yield ("endpoints", i), ep
 
 
 @rule
@@ -194,7 +196,8 @@ def referenced_model_version(config: PlatformConfig) -> Iterator[Violation]:
 def unique_endpoint_names(config: PlatformConfig) -> Iterator[Violation]:
     seen: set[str] = set()
     prefix = f"{config.project.name}-{config.project.environment}-"
-    for eloc, ep in _endpoints(config):
+    for i, ep in enumerate(config.endpoints):  # every kind: one namespace of SageMaker endpoint names
+        eloc: Loc = ("endpoints", i)
         if ep.name in seen:
             yield Violation((*eloc, "name"), f'endpoint name "{ep.name}" is used twice', "duplicate-endpoint-name")
         seen.add(ep.name)
@@ -565,6 +568,8 @@ def routes(config: PlatformConfig) -> Iterator[Violation]:
             yield Violation((*loc, "endpoint"), f'"{ep.name}" is asynchronous: it answers through S3, not to an API request', "route-async-endpoint")
         elif ep.kind == "multi-model":
             yield Violation((*loc, "endpoint"), f'"{ep.name}" is multi-model: each call needs a target model, which routes do not choose yet', "route-multi-model-endpoint")
+        elif ep.kind == "components":
+            yield Violation((*loc, "endpoint"), f'"{ep.name}" hosts inference components: each call names a component, which routes do not choose yet', "route-components-endpoint")
         elif route.variant is not None and route.variant not in {v.name for v in ep.variants}:
             yield Violation((*loc, "variant"), f'endpoint "{ep.name}" has no production variant "{route.variant}"', "unknown-route-variant")
         for kind in ("tabular", "image", "text"):
@@ -625,7 +630,7 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
             yield _Named("the API Gateway request model", naming.request_model_name(key), route.path, loc, label)
         for rkey, _, so_far in naming.api_resource_keys(route.path):
             yield _Named("the API Gateway resource", rkey, so_far, loc, label)
-    for i, ep in enumerate(config.endpoints):
+    for (_, i), ep in _endpoints(config):
         name = naming.endpoint_name(prefix, ep.name)
         multi = ep.multi_model.model_data_prefix if ep.multi_model else None
         yield _Named("the Terraform module", f"endpoint_{naming.ident(ep.name)}", ep.name, ("endpoints", i, "name"), f'endpoint "{ep.name}"')
@@ -655,6 +660,15 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                     yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', naming.from_zero_policy_key(v.name), who, loc, label)
                     yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, naming.BACKLOG_ALARM), who, loc, label)
                     yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, naming.BACKLOG_ALARM), who, loc, label)
+    for i, ep in enumerate(config.endpoints):
+        if not isinstance(ep, ComponentsEndpoint):
+            continue
+        for j, c in enumerate(ep.components):
+            mv = next((m for m in config.models if m.version == c.model), None)
+            if mv is not None:  # else unknown-model-version says so
+                content = naming.model_content(image=mv.image, data=mv.model_data, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation)
+                name = naming.sagemaker_model_name(naming.endpoint_name(prefix, ep.name), c.name, content)
+                yield _Named("the SageMaker model", name, (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
     if config.api is not None:
         for i, plan in enumerate(config.api.usage_plans):
             yield _Named("the Terraform name of a usage plan", naming.usage_plan_key(plan.name), plan.name, ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}"')

@@ -79,7 +79,7 @@ def build_context(plan: PlatformPlan) -> RootContext:
         ((position[wire.exports[o.capability][0]], i, o) for i, o in enumerate(o for c, part in present for o in c.root_outputs(part))),
         key=lambda t: t[:2],
     )
-    providers = {p for m in ordered for p in m.providers}
+    providers = _merged({p for m in ordered for p in m.providers})
     return RootContext(
         plan=plan,
         modules=tuple(ordered),
@@ -88,6 +88,19 @@ def build_context(plan: PlatformPlan) -> RootContext:
         provider_configs=tuple(dict.fromkeys(cfg for c, part in present for cfg in c.provider_configs(part))),
         readme=tuple(section for c, part in present for section in c.readme(part)),
     )
+
+
+def _merged(providers: set[Provider]) -> set[Provider]:
+    """One requirement per provider: modules that need a newer release than others (inference components
+    need aws ≥ 6.21) add their constraints to the shared one (``~> 6.0, >= 6.21``)."""
+    by_name: dict[str, list[Provider]] = {}
+    for p in sorted(providers, key=lambda p: (p.name, len(p.version), p.version)):
+        by_name.setdefault(p.name, []).append(p)
+    out = set()
+    for name, ps in by_name.items():
+        constraints = list(dict.fromkeys(c.strip() for p in ps for c in p.version.split(",")))
+        out.add(Provider(name, ps[0].source, ", ".join(constraints)))
+    return out
 
 
 def _ordered(modules: list[ModuleContext]) -> list[ModuleContext]:

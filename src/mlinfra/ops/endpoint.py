@@ -281,11 +281,16 @@ class Invocation:
     latency_ms: float
 
 
-def invoke(clients: Clients, endpoint: str, body: bytes, content_type: str, variant: str | None = None, timer: Callable[[], float] = time.perf_counter) -> Invocation:
-    """One InvokeEndpoint call (routed to ``variant`` when given), with its round-trip latency."""
+def invoke(
+    clients: Clients, endpoint: str, body: bytes, content_type: str, variant: str | None = None, timer: Callable[[], float] = time.perf_counter, component: str | None = None
+) -> Invocation:
+    """One InvokeEndpoint call (routed to ``variant``, or to inference component ``component``, when given),
+    with its round-trip latency."""
     kwargs: dict[str, Any] = {"EndpointName": endpoint, "Body": body, "ContentType": content_type, "Accept": "*/*"}
     if variant:
         kwargs["TargetVariant"] = variant
+    if component:
+        kwargs["InferenceComponentName"] = component
     start = timer()
     with aws_errors():
         resp = clients.runtime.invoke_endpoint(**kwargs)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..plan.inference_components import ComponentsEndpointPlan
 from ..plan.model import EndpointPlan
 from .endpoint import Guard
 
@@ -17,9 +18,11 @@ class Target:
     plan: EndpointPlan | None  # the config's view, when a config was given
     config: Path | None
     region: str | None  # the config's region: the platform lives there (only --region overrides it)
+    # The config's view of an endpoint with inference components (then ``plan`` is None).
+    components: ComponentsEndpointPlan | None = None
 
 
-def resolve(config: Path | None, endpoint: str | None, variant: str | None = None) -> Target:
+def resolve(config: Path | None, endpoint: str | None, variant: str | None = None, component: str | None = None) -> Target:
     """With a config, ``endpoint`` is its name there (or the SageMaker name); it may be left out when only
     one endpoint has ``variant``. Without a config, ``endpoint`` is the SageMaker name and the alarms that
     guard it are found by their EndpointName dimension."""
@@ -31,12 +34,26 @@ def resolve(config: Path | None, endpoint: str | None, variant: str | None = Non
     from ..plan.build import build_plan
 
     plan = build_plan(load_config(config), config.parent)
+    part = plan.parts.get("inference_components")
+    if endpoint:
+        with_components = [e for e in getattr(part, "endpoints", ()) if endpoint in (e.label, e.name)]
+    elif component:
+        with_components = [e for e in getattr(part, "endpoints", ()) if any(component in (c.label, c.name) for c in e.components)]
+        if len(with_components) != 1:
+            names = ", ".join(e.label for e in getattr(part, "endpoints", ())) or "none"
+            which = "no endpoint has that component" if not with_components else "more than one endpoint could be meant"
+            raise UsageError(f"{config}: {which}; pass --endpoint (endpoints with components: {names})")
+    else:
+        with_components = []
+    if with_components:
+        # No alarms of its own in the config: every alarm whose dimensions name the endpoint guards it.
+        return Target(with_components[0].name, Guard(None), None, config, plan.region, components=with_components[0])
     if endpoint:
         matches = [e for e in plan.endpoints if endpoint in (e.label, e.name)]
     else:
         matches = [e for e in plan.endpoints if variant is None or any(v.name == variant for v in e.variants)]
     if len(matches) != 1:
-        names = ", ".join(e.label for e in plan.endpoints) or "none"
+        names = ", ".join([e.label for e in plan.endpoints] + [e.label for e in getattr(part, "endpoints", ())]) or "none"
         which = f"no endpoint {endpoint!r}" if endpoint else "more than one endpoint could be meant" if matches else "no endpoint has that variant"
         raise UsageError(f"{config}: {which}; pass --endpoint (endpoints: {names})")
     ep = matches[0]

@@ -99,7 +99,7 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
 
 
 def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
-    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints)
+    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints if isinstance(ep, Endpoint))  # kind components: its own component
     return EndpointsPlan(endpoints=endpoints, role_statements=_role_statements(config, endpoints))
 
 
@@ -432,7 +432,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     if asyncs:
         writes = sorted({p for a in asyncs for p in (a.output_path, a.failure_path) if p})
         st.append(Statement("WriteAsyncResults", ("s3:PutObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in writes)))
-    inputs = sorted({e.async_inference.input_path for e in config.endpoints if e.async_inference is not None})
+    inputs = sorted({e.async_inference.input_path for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None})
     if inputs:
         st.append(Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in inputs)))
     topics = [t for a in asyncs for t in (a.success_topic, a.error_topic) if t is not None]

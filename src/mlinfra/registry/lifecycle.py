@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config.model import PlatformConfig
+from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..errors import MlinfraError
 from ..ops.aws import Clients
 from .packages import Package, group_name, packages
@@ -27,6 +27,11 @@ def traffic(config: PlatformConfig) -> dict[str, dict[str, float]]:
     """version → {"endpoint/variant": percent of that endpoint's traffic}; shadows count as mirrored (``shadow``)."""
     out: dict[str, dict[str, float]] = {}
     for ep in config.endpoints:
+        if isinstance(ep, ComponentsEndpoint):
+            # Each inference component answers the requests addressed to it: all of its own traffic.
+            for c in ep.components:
+                out.setdefault(c.model, {})[f"{ep.name}/{c.name} (component)"] = 100.0
+            continue
         total = sum(v.weight for v in ep.variants)
         for v in ep.variants:
             pct = 100.0 * v.weight / total if total else 0.0

@@ -85,12 +85,14 @@ def render_context(ctx: RootContext) -> Rendered:
     for mod in ctx.modules:
         for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += ((?:var|local)\.\w+)\n)?', files[PurePosixPath("modules") / mod.directory / "main.tf"], re.M):
             resources += mod.instances[repeated] if repeated else 1
-    files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources})
+    # Endpoints with variants and endpoints with inference components (a component of their own).
+    endpoints = len(ctx.plan.endpoints) + len(getattr(ctx.plan.parts.get("inference_components"), "endpoints", ()))
+    files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources, "endpoints": endpoints})
     return Rendered(
         files=dict(sorted(files.items())),
         modules=len(ctx.modules),
         resources=resources,
-        endpoints=len(ctx.plan.endpoints),
+        endpoints=endpoints,
     )
 
 

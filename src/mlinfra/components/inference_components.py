@@ -1,0 +1,165 @@
+"""Endpoints of ``kind: components``: SageMaker inference components on one shared fleet.
+
+One module block per such endpoint: an endpoint configuration that names no model (it carries the
+execution role and managed instance scaling instead; aws provider ≥ 6.21), the endpoint, one SageMaker
+model per component, one ``awscc_sagemaker_inference_component`` per component (only the awscc provider
+has them) and their copy auto-scaling. The execution role gets what the models need
+(``sinks.roles["sagemaker"]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..expr import Ref
+from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
+from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, RootOutput, Sinks, Wire, object_type
+
+# Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
+AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
+AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106")
+
+#: An attribute a typed object leaves unset (Terraform 1.0 has no optional() object attributes).
+NULL = Ref("null")
+
+
+def _or_null(value: object) -> object:
+    return NULL if value is None else value
+
+
+_ENDPOINT_TYPE = object_type(
+    name="string",
+    config_name="string",
+    variant_name="string",
+    instance_type="string",
+    initial_instance_count="number",
+    min_instance_count="number",
+    max_instance_count="number",
+    routing_strategy="string",
+)
+_MODELS_TYPE = "map(" + object_type(name="string", image="string", model_data_url="string", environment="map(string)", network_isolation="bool", tags="map(string)") + ")"
+_COMPONENTS_TYPE = "map(" + object_type(
+    name="string",
+    min_memory_mb="number",
+    max_memory_mb="number",
+    cpu_cores="number",
+    accelerators="number",
+    copies="number",
+    tags="map(string)",
+) + ")"
+_SCALING_TYPE = "map(" + object_type(policy_name="string", min="number", max="number", target_invocations="number", scale_in_cooldown="number", scale_out_cooldown="number") + ")"
+
+
+class InferenceComponents(Component):
+    name = "inference_components"
+    providers = (AWS_COMPONENTS, AWSCC)
+
+    def build(self, request: PlanRequest, parts: Mapping[str, object]) -> InferenceComponentsPlan | None:
+        return inference_components_plan(request.config, request.prefix)
+
+    def contribute(self, part: InferenceComponentsPlan, sinks: Sinks) -> None:
+        sinks.add_role_statements("sagemaker", part.role_statements)
+
+    def exports(self, part: InferenceComponentsPlan) -> list[Export]:
+        out = []
+        for ep in part.endpoints:
+            m = ep.module
+            out.append(Export(f"inference_components.{ep.key}.name", m, Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name"))))
+            out.append(Export(f"inference_components.{ep.key}.arn", m, Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn"))))
+        return out
+
+    def modules(self, part: InferenceComponentsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
+        return [self._module(ep, wire, part) for ep in part.endpoints]
+
+    def _module(self, ep: ComponentsEndpointPlan, wire: Wire, part: InferenceComponentsPlan) -> ModuleContext:
+        endpoint = {
+            "name": ep.name,
+            "config_name": ep.config_name,
+            "variant_name": ep.variant_name,
+            "instance_type": ep.instance_type,
+            "initial_instance_count": ep.instance_count,
+            "min_instance_count": ep.scaling.min if ep.scaling else NULL,
+            "max_instance_count": ep.scaling.max if ep.scaling else NULL,
+            "routing_strategy": _or_null(ep.routing),
+        }
+        models = {
+            c.key: {
+                "name": c.model.name,
+                "image": c.model.image,
+                "model_data_url": c.model.model_data_url,
+                "environment": c.model.environment,
+                "network_isolation": bool(c.model.network_isolation),
+                "tags": c.model.tags,
+            }
+            for c in ep.components
+        }
+        components = {
+            c.key: {
+                "name": c.name,
+                "min_memory_mb": c.min_memory_mb,
+                "max_memory_mb": _or_null(c.max_memory_mb),
+                "cpu_cores": _or_null(c.cpu_cores),
+                "accelerators": _or_null(c.accelerators),
+                "copies": c.copies,
+                "tags": {"Component": c.label, "ModelVersion": c.model.version},
+            }
+            for c in ep.components
+        }
+        scaling = {
+            c.key: {
+                "policy_name": c.scaling.policy_name,
+                "min": c.scaling.min,
+                "max": c.scaling.max,
+                "target_invocations": c.scaling.target_invocations,
+                "scale_in_cooldown": c.scaling.scale_in_cooldown,
+                "scale_out_cooldown": c.scaling.scale_out_cooldown,
+            }
+            for c in ep.components
+            if c.scaling is not None
+        }
+        inputs = {
+            "execution_role_arn": wire.need("sagemaker_role.arn", "ARN of the SageMaker execution role the endpoint and its models run as."),
+            "endpoint": Input(endpoint, "The endpoint, its configuration's name and its one instance fleet (managed instance scaling and routing: null when not set).", _ENDPOINT_TYPE),
+            "models": Input(models, "The SageMaker model of each component (content-hashed names: models are immutable).", _MODELS_TYPE),
+            "components": Input(components, "The inference components: what each copy reserves (null: not reserved), the initial copy count, their own tags.", _COMPONENTS_TYPE),
+            # awscc has no default_tags: the project's tags are passed and written on each component.
+            "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
+        }
+        from_zero = {
+            c.key: {"policy_name": c.scaling.from_zero_policy_name, "alarm_name": c.scaling.from_zero_alarm_name}
+            for c in ep.components
+            if c.scaling is not None and c.scaling.from_zero_policy_name is not None
+        }
+        if ep.encrypt_storage:
+            inputs["kms_key_arn"] = wire.need("kms.key_arn")
+        if scaling:
+            inputs["copy_scaling"] = Input(scaling, "Target tracking of the copy count on invocations per copy, by component.", _SCALING_TYPE)
+        if from_zero:
+            inputs["from_zero"] = Input(
+                from_zero,
+                "Components that scale to zero copies: the step policy and alarm (on NoCapacityInvocationFailures) that add a copy when a request finds none.",
+                "map(" + object_type(policy_name="string", alarm_name="string") + ")",
+            )
+        return ModuleContext(
+            key=ep.module,
+            template="inference_components",
+            summary=f"The SageMaker endpoint {ep.label} with inference components ({', '.join(c.label for c in ep.components)}) on a fleet of {ep.instance_type}"
+            + (", copy auto-scaling" if scaling else "")
+            + ".",
+            inputs=inputs,
+            outputs=(),
+            values={"ep": ep, "has_scaling": bool(scaling), "has_from_zero": bool(from_zero), "managed_scaling": ep.scaling is not None, "has_routing": ep.routing is not None},
+            instances={"var.models": len(models), "var.components": len(components), "var.copy_scaling": len(scaling), "var.from_zero": len(from_zero)},
+        )
+
+    def root_outputs(self, part: InferenceComponentsPlan) -> list[RootOutput]:
+        return [RootOutput(f"{ep.module}_name", f"Name of the SageMaker endpoint of module {ep.module}.", f"inference_components.{ep.key}.name") for ep in part.endpoints]
+
+    def readme(self, part: InferenceComponentsPlan) -> list[ReadmeSection]:
+        rows = []
+        for ep in part.endpoints:
+            fleet = f"{ep.instance_type} × {ep.instance_count}" + (f" (managed {ep.scaling.min}-{ep.scaling.max})" if ep.scaling else "")
+            for c in ep.components:
+                copies = f"{c.copies}" + (f" ({c.scaling.min}-{c.scaling.max} on {c.scaling.target_invocations} invocations per copy)" if c.scaling else "")
+                rows.append((ep.name, fleet, c.name, f"v{c.model.version}", copies))
+        return [ReadmeSection("Inference components", ("endpoint", "fleet", "component", "model", "copies"), tuple(rows))]

@@ -1,0 +1,153 @@
+"""Rules of ``kind: components`` endpoints (inference components on a shared fleet), registered into the
+same rule list as rules.py's.
+
+They follow what SageMaker's CreateInferenceComponent and CreateEndpointConfig refuse (memory ≥ 128 MB,
+CPU cores ≥ 0.25, whole accelerator devices ≥ 1, names ≤ 63 characters), and what no API call checks
+until instances fail to come up: that the copies fit the fleet, each copy whole on one instance.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from fractions import Fraction
+
+from ..fleet.capacity import InstanceType, instance_types
+from ..fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
+from ..naming import MAX_SAGEMAKER_NAME, endpoint_name
+from .model import ComponentsEndpoint, InferenceComponent, PlatformConfig
+from .rules import Loc, Violation, rule
+
+
+def _components_endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, ComponentsEndpoint]]:
+    for i, ep in enumerate(config.endpoints):
+        if isinstance(ep, ComponentsEndpoint):
+            yield ("endpoints", i), ep
+
+
+def _more_devices(t: InstanceType) -> InstanceType | None:
+    """The type with the same device and the fewest more of them per instance (ml.g4dn.xlarge → 12xlarge)."""
+    bigger = [o for o in instance_types().values() if o.accelerator == t.accelerator and o.accelerators > t.accelerators]
+    return min(bigger, key=lambda o: (o.accelerators, o.vcpu, o.name)) if bigger else None
+
+
+def _share_refused(given: object, share: Fraction, c: InferenceComponent, t: InstanceType | None) -> str:
+    shown = f'"{given}"' if isinstance(given, str) else f"{float(share):g}"
+    why = (
+        f"accelerators {shown} is a share of a device: SageMaker gives each copy of an inference component whole "
+        "accelerator devices (NumberOfAcceleratorDevicesRequired is a whole number, at least 1); sharing one GPU between "
+        "models needs GPU partitioning, which needs instance types and a serving stack that support it, and inference "
+        "components do not split a device"
+    )
+    if t is None:
+        return why + ". Write a whole number of devices, e.g. accelerators: 1"
+    if not t.accelerators:
+        return why + f". {t.name} has no accelerators at all: leave accelerators out for a CPU-only component, or choose a GPU instance type"
+    whole = max(1, -(-share.numerator // share.denominator))
+    per_instance = min(t.accelerators // whole, t.memory_mb // c.min_memory_mb)
+    fix = f". What fits instead: accelerators: {whole} (a whole {t.accelerator}, {t.accelerator_memory_gib:g} GiB); one {t.name} has {t.accelerators}, so {per_instance} such cop{'y fits' if per_instance == 1 else 'ies fit'} per instance"
+    more = _more_devices(t)
+    if more is not None:
+        fix += f"; for several copies on one instance choose a type with more devices, such as {more.name} ({more.accelerators} × {more.accelerator})"
+    return why + fix + "; or serve the models from one container (a multi-model endpoint) to share a GPU"
+
+
+@rule
+def inference_components(config: PlatformConfig) -> Iterator[Violation]:
+    known = {m.version: m for m in config.models}
+    prefix = f"{config.project.name}-{config.project.environment}"
+    for eloc, ep in _components_endpoints(config):
+        f = ep.fleet
+        floc = (*eloc, "fleet")
+        t = instance_types().get(f.instance_type)
+        if t is None:
+            close = difflib.get_close_matches(f.instance_type, instance_types(), n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            yield Violation(
+                (*floc, "instance_type"),
+                f"{f.instance_type} is not in mlinfra's table of SageMaker instance types (src/mlinfra/fleet/instance_types.toml), "
+                f"so its capacity cannot be checked{hint}",
+                "unknown-instance-type",
+            )
+        if f.scaling is not None:
+            if f.scaling.min > f.scaling.max:
+                yield Violation((*floc, "scaling", "min"), f"min {f.scaling.min} exceeds max {f.scaling.max}", "fleet-scaling-range")
+            elif not f.scaling.min <= f.instance_count <= f.scaling.max:
+                yield Violation((*floc, "instance_count"), f"instance_count {f.instance_count} must lie within scaling min {f.scaling.min} and max {f.scaling.max}", "fleet-scaling-range")
+        clean = t is not None
+        seen: dict[str, int] = {}
+        for j, c in enumerate(ep.components):
+            cloc = (*eloc, "components", j)
+            if c.name in seen:
+                yield Violation((*cloc, "name"), f'component name "{c.name}" is used twice in endpoint "{ep.name}" (first as components[{seen[c.name]}])', "duplicate-component-name")
+            seen.setdefault(c.name, j)
+            full = f"{endpoint_name(prefix, ep.name)}-{c.name}"
+            if len(full) > MAX_SAGEMAKER_NAME:
+                yield Violation((*cloc, "name"), f'the inference component name "{full}" is {len(full)} characters; AWS allows {MAX_SAGEMAKER_NAME}', "component-name-too-long")
+            m = known.get(c.model)
+            if m is None:
+                listed = ", ".join(sorted(known)) or "none"
+                yield Violation((*cloc, "model"), f"model version {c.model} is not in models (listed: {listed})", "unknown-model-version")
+            elif m.status == "deprecated":
+                yield Violation((*cloc, "model"), f"model version {c.model} is deprecated and cannot be deployed", "deprecated-model-deployed")
+            if c.max_memory_mb is not None and c.max_memory_mb < c.min_memory_mb:
+                yield Violation((*cloc, "max_memory_mb"), f"max_memory_mb {c.max_memory_mb} is below min_memory_mb {c.min_memory_mb}", "component-memory-range")
+            a = c.autoscaling
+            if a is not None:
+                if a.min > a.max:
+                    yield Violation((*cloc, "autoscaling", "min"), f"min {a.min} exceeds max {a.max}", "copy-scaling-range")
+                    clean = False
+                elif not a.min <= c.copies <= a.max:
+                    yield Violation((*cloc, "copies"), f"copies {c.copies} must lie within autoscaling min {a.min} and max {a.max}", "copy-scaling-range")
+            share = gpu_share(c.accelerators)
+            aloc = (*cloc, "accelerators")
+            if share is None:
+                yield Violation(aloc, f"must be a whole number of accelerator devices such as 1, got {c.accelerators!r}", "component-accelerators")
+                clean = False
+                continue
+            if share.denominator != 1 or isinstance(c.accelerators, str):
+                yield Violation(aloc, _share_refused(c.accelerators, share, c, t), "fractional-accelerator")
+                clean = False
+                continue
+            if c.accelerators is not None and share < 1:
+                yield Violation(aloc, f"{share} accelerators: a component that uses none leaves accelerators out (SageMaker requires at least 1 when it is given)", "component-accelerators")
+                clean = False
+                continue
+            if t is None:
+                continue
+            one = f"one {t.name} has"
+            if share > t.accelerators:
+                what = f"{one} no accelerators: leave accelerators out, or choose a GPU instance type" if not t.accelerators else f"{one} {t.accelerators} {t.unit}{'s' if t.accelerators > 1 else ''}"
+                yield Violation(aloc, f"a copy needs {share} accelerator devices and each copy runs on one instance; {what}", "component-too-large")
+                clean = False
+            if c.min_memory_mb > t.memory_mb:
+                yield Violation((*cloc, "min_memory_mb"), f"a copy reserves {c.min_memory_mb} MiB and each copy runs on one instance; {one} {t.memory_mb} MiB", "component-too-large")
+                clean = False
+            if c.cpu_cores is not None and c.cpu_cores > t.vcpu:
+                yield Violation((*cloc, "cpu_cores"), f"a copy reserves {c.cpu_cores:g} CPU cores and each copy runs on one instance; {one} {t.vcpu} vCPUs", "component-too-large")
+                clean = False
+        if not clean or t is None:
+            continue
+        p = fleet_packing(ep)
+        assert p is not None
+        if not p.initial.fits:
+            need = instances_needed(t, ep, at_max=False)
+            left = ", ".join(f"{n} of {c}" for c, n in p.initial.unplaced)
+            yield Violation(
+                (*floc, "instance_count"),
+                f"the components' initial copies do not fit {f.instance_count} × {t.name} (per instance {t.describe()}; SageMaker places each copy whole on one instance): "
+                f"no room for {left}. They need {need} instances: raise instance_count to {need}, or start with fewer copies",
+                "fleet-capacity",
+            )
+        if not p.at_max.fits:
+            need = instances_needed(t, ep, at_max=True)
+            left = ", ".join(f"{n} of {c}" for c, n in p.at_max.unplaced)
+            most = ", ".join(f"{c.name} {max_copies(c)}" for c in ep.components)
+            where = (*floc, "scaling", "max") if f.scaling is not None else (*floc, "instance_count")
+            fix = f"raise fleet.scaling.max to {need}" if f.scaling is not None else f"add scaling: {{min: {f.instance_count}, max: {need}}} to the fleet"
+            yield Violation(
+                where,
+                f"at their most copies ({most}) the components need {need} × {t.name} (per instance {t.describe()}; SageMaker places each copy whole on one instance), "
+                f"and the fleet has at most {max_instances(ep)}: no room for {left}. {fix[0].upper()}{fix[1:]}, or lower the components' autoscaling max",
+                "fleet-capacity",
+            )

@@ -1,0 +1,267 @@
+"""Live operations on endpoints with inference components: status and copy counts.
+
+On such an endpoint traffic is not split by variant weights: a caller names the inference component it
+invokes, and what an operator changes is how many copies of a component serve (``promote`` with
+``--component`` and ``--copies``). A copy-count change is gated on the endpoint's alarms like a weight
+shift, may be staged with a bake after each step, and goes back to the starting count when an alarm
+fires. It is not written into the config: there ``copies`` is the initial count, checked to fit the
+initial fleet, and the rendered component ignores live copy counts, so a deploy never undoes a change.
+Before any call, the new count is checked against the fleet: with the other components at their
+configured copies it must fit the fleet's most instances.
+
+AWS calls: ListInferenceComponents, DescribeInferenceComponent, UpdateInferenceComponentRuntimeConfig,
+DescribeEndpoint, GetMetricData (dimension InferenceComponentName), DescribeAlarms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import MlinfraError, UsageError
+from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentPlan
+from .aws import Clients, aws_errors
+from .drift import Difference
+from .endpoint import AlarmFiring, Clock, EndpointNotReady, Guard, Live, Report, _firing, alarm_states, describe
+
+
+@dataclass(frozen=True)
+class LiveComponent:
+    name: str
+    status: str
+    model: str | None
+    copies: int | None  # current copy count
+    desired_copies: int | None
+
+
+def describe_component(clients: Clients, name: str) -> LiveComponent:
+    with aws_errors():
+        d = clients.sagemaker.describe_inference_component(InferenceComponentName=name)
+    runtime = d.get("RuntimeConfig", {})
+    return LiveComponent(
+        name=d["InferenceComponentName"],
+        status=d.get("InferenceComponentStatus", ""),
+        model=d.get("Specification", {}).get("ModelName"),
+        copies=runtime.get("CurrentCopyCount"),
+        desired_copies=runtime.get("DesiredCopyCount"),
+    )
+
+
+def list_components(clients: Clients, endpoint: str) -> list[LiveComponent]:
+    names: list[str] = []
+    with aws_errors():
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"EndpointNameEquals": endpoint}
+            if token:
+                kwargs["NextToken"] = token
+            page = clients.sagemaker.list_inference_components(**kwargs)
+            names += [c["InferenceComponentName"] for c in page.get("InferenceComponents", [])]
+            token = page.get("NextToken")
+            if not token:
+                break
+    return [describe_component(clients, n) for n in sorted(names)]
+
+
+@dataclass(frozen=True)
+class ComponentMetrics:
+    invocations: float | None
+    errors_5xx: float | None
+    latency_p99_ms: float | None
+
+
+def component_metrics(clients: Clients, now: Callable[[], dt.datetime], components: Sequence[str]) -> dict[str, ComponentMetrics]:
+    """Last hour's invocations, 5XX errors and p99 model latency per component (one GetMetricData call)."""
+    queries = []
+    for i, c in enumerate(components):
+        dims = [{"Name": "InferenceComponentName", "Value": c}]
+        for key, metric, stat in (("inv", "Invocations", "Sum"), ("err", "Invocation5XXErrors", "Sum"), ("lat", "ModelLatency", "p99")):
+            queries.append({"Id": f"{key}{i}", "MetricStat": {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dims}, "Period": 3600, "Stat": stat}, "ReturnData": True})
+    if not queries:
+        return {}
+    end = now()
+    with aws_errors():
+        data = clients.cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=end - dt.timedelta(hours=1), EndTime=end)
+    values = {r["Id"]: (r["Values"][0] if r.get("Values") else None) for r in data.get("MetricDataResults", [])}
+    out = {}
+    for i, c in enumerate(components):
+        lat = values.get(f"lat{i}")
+        out[c] = ComponentMetrics(values.get(f"inv{i}"), values.get(f"err{i}"), None if lat is None else round(lat / 1000, 3))  # µs → ms
+    return out
+
+
+def differences(plan: ComponentsEndpointPlan, live: Live, components: Sequence[LiveComponent]) -> list[Difference]:
+    """Config versus live: the endpoint configuration, the fleet's instances, each component's model and copies."""
+    out: list[Difference] = []
+    if plan.config_name != live.config_name:
+        out.append(Difference("endpoint-config", plan.name, plan.config_name, live.config_name))
+    count = live.instances.get(plan.variant_name)
+    if count is not None:
+        if plan.scaling is not None:
+            # Managed instance scaling owns the count between its bounds.
+            if not plan.scaling.min <= count <= plan.scaling.max:
+                out.append(Difference("instances", plan.variant_name, f"{plan.scaling.min}-{plan.scaling.max}", count))
+        elif count != plan.instance_count:
+            out.append(Difference("instances", plan.variant_name, plan.instance_count, count))
+    wanted = {c.name: c for c in plan.components}
+    have = {c.name: c for c in components}
+    for name in sorted(set(wanted) ^ set(have)):
+        out.append(Difference("component", name, "present" if name in wanted else "absent", "present" if name in have else "absent"))
+    for name in sorted(set(wanted) & set(have)):
+        w, h = wanted[name], have[name]
+        if h.model is not None and h.model != w.model.name:
+            out.append(Difference("model", name, w.model.name, h.model))
+        copies = h.desired_copies if h.desired_copies is not None else h.copies
+        if copies is None:
+            continue
+        if w.scaling is not None:
+            if not w.scaling.min <= copies <= w.scaling.max:
+                out.append(Difference("copies", name, f"{w.scaling.min}-{w.scaling.max}", copies))
+        elif copies != w.copies:
+            out.append(Difference("copies", name, w.copies, copies))
+    return out
+
+
+def status_report(clients: Clients, endpoint: str, plan: ComponentsEndpointPlan | None, guard: Guard, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> dict:
+    """A JSON-ready report of an endpoint with inference components; ``drift`` as for variant endpoints."""
+    live = describe(clients, endpoint)
+    components = list_components(clients, endpoint)
+    metrics = component_metrics(clients, now, [c.name for c in components])
+    drift = differences(plan, live, components) if plan is not None else []
+    return {
+        "endpoint": live.name,
+        "status": live.status,
+        "endpoint_config": live.config_name,
+        "fleet": [{"variant": v, "instances": live.instances.get(v), "desired_instances": live.desired_instances.get(v)} for v in live.instances],
+        "components": [
+            {
+                "name": c.name,
+                "status": c.status,
+                "model": c.model,
+                "copies": c.copies,
+                "desired_copies": c.desired_copies,
+                "invocations_1h": metrics[c.name].invocations,
+                "errors_5xx_1h": metrics[c.name].errors_5xx,
+                "latency_p99_ms_1h": metrics[c.name].latency_p99_ms,
+            }
+            for c in components
+        ],
+        "alarms": alarm_states(clients, endpoint, guard),
+        "drift": [str(d) for d in drift],
+    }
+
+
+# --- copy counts ---------------------------------------------------------------------------------------
+
+
+class CopyCountError(MlinfraError):
+    """A copy count the component's auto-scaling bounds or its fleet cannot take."""
+
+    exit_code = 2
+
+
+@dataclass
+class CopyShift:
+    component: str
+    before: int
+    after: int
+    steps: list[int] = field(default_factory=list)
+    changed: bool = False
+
+
+def component_named(plan: ComponentsEndpointPlan, name: str) -> InferenceComponentPlan:
+    """A component of the config's endpoint, by its name there or its SageMaker name."""
+    for c in plan.components:
+        if name in (c.label, c.name):
+            return c
+    raise UsageError(f"endpoint {plan.label} has no component {name!r} (components: {', '.join(c.label for c in plan.components)})")
+
+
+def check_copies(plan: ComponentsEndpointPlan, component: str, steps: Sequence[int]) -> None:
+    """Offline: each step within the component's auto-scaling bounds, and (the other components at their
+    configured copies) placeable on the fleet's most instances."""
+    from ..fleet.capacity import Copy, instance_types, pack
+
+    me = component_named(plan, component)
+    t = instance_types()[plan.instance_type]
+    limit = plan.scaling.max if plan.scaling is not None else plan.instance_count
+
+    def demand(c: Any) -> Copy:
+        from fractions import Fraction
+
+        return Copy(c.label, c.min_memory_mb, Fraction(str(c.cpu_cores)) if c.cpu_cores is not None else Fraction(0), c.accelerators or 0)
+
+    for n in steps:
+        if n < 1:
+            raise CopyCountError(f"{component}: {n} copies; at least 1 (scaling a component to 0 copies belongs to its auto-scaling, min 0)")
+        if me.scaling is not None and not me.scaling.min <= n <= me.scaling.max:
+            raise CopyCountError(f"{component}: {n} copies is outside its auto-scaling bounds {me.scaling.min}-{me.scaling.max}, which would move it back; change autoscaling in the config first")
+        packing = pack(t, [(demand(c), n if c is me else c.copies) for c in plan.components], limit)
+        if not packing.fits:
+            left = ", ".join(f"{k} of {c}" for c, k in packing.unplaced)
+            raise CopyCountError(
+                f"{component}: {n} copies do not fit the fleet ({limit} × {t.name}, per instance {t.describe()}; each copy whole on one instance): "
+                f"no room for {left}"
+            )
+
+
+def scale(
+    clients: Clients,
+    clock: Clock,
+    endpoint: str,
+    component: str,
+    steps: Sequence[int],
+    guard: Guard,
+    bake_seconds: float = 0,
+    poll_seconds: float = 30,
+    dry_run: bool = False,
+    report: Report = lambda _: None,
+    on_change: Callable[[int], None] = lambda _: None,
+) -> CopyShift:
+    """Set ``component``'s copy count to each of ``steps`` in turn, baking and watching alarms after each.
+
+    Refuses to start while a guarding alarm is in ALARM; an alarm during a bake sets the starting count
+    again and raises :class:`AlarmFiring`. ``on_change`` receives every count that went live.
+    """
+    live = describe_component(clients, component)
+    if live.status != "InService":
+        raise EndpointNotReady(f"{component} is {live.status}, not InService: its copies can only be changed in service")
+    before = live.desired_copies if live.desired_copies is not None else (live.copies or 0)
+    result = CopyShift(component, before, before, list(steps))
+    if dry_run:
+        result.after = steps[-1] if steps else before
+        return result
+    firing = _firing(alarm_states(clients, endpoint, guard))
+    if firing:
+        raise AlarmFiring(f"{endpoint}: alarm {', '.join(firing)} is in ALARM; no copies were changed", firing)
+    for i, n in enumerate(steps, 1):
+        _set_copies(clients, clock, component, n, report)
+        result.after, result.changed = n, True
+        on_change(n)
+        report(f"step {i}/{len(steps)}: {component} at {n} copies")
+        if bake_seconds > 0:
+            from .endpoint import _bake
+
+            fired = _bake(clients, clock, endpoint, guard, bake_seconds, poll_seconds, report)
+            if fired:
+                _set_copies(clients, clock, component, before, report)
+                result.after = before
+                on_change(before)
+                raise AlarmFiring(f"{endpoint}: alarm {', '.join(fired)} fired during the bake at {n} copies; {component} set back to {before}", fired)
+    return result
+
+
+def _set_copies(clients: Clients, clock: Clock, component: str, copies: int, report: Report, timeout: float = 3600, poll: float = 15) -> None:
+    with aws_errors():
+        clients.sagemaker.update_inference_component_runtime_config(InferenceComponentName=component, DesiredRuntimeConfig={"CopyCount": copies})
+    deadline = clock.now() + timeout
+    while True:
+        live = describe_component(clients, component)
+        if live.status == "InService":
+            return
+        if live.status in ("Failed", "Deleting") or clock.now() >= deadline:
+            raise EndpointNotReady(f"{component} is {live.status} (waited for InService)")
+        report(f"{component} is {live.status}; waiting")
+        clock.sleep(poll)

@@ -1,0 +1,214 @@
+"""SageMaker's rules for endpoints with inference components, checked on a rendered Terraform tree.
+
+Independent of mlinfra like ``sagemaker_checks`` (which hands these modules over to this file): it reads
+the parsed HCL only. A components module takes its values as typed variables, so the rules are checked on
+the literals of the root's module call, and the module's resources are checked to use them as AWS needs.
+
+Rules (CreateEndpointConfig with inference components, CreateInferenceComponent,
+InferenceComponentComputeResourceRequirements, ProductionVariantManagedInstanceScaling, Application
+Auto Scaling for inference components), tagged like sagemaker_checks' messages:
+
+[ic-config]   the endpoint configuration has exactly one production variant, no shadow, no model_name,
+              an execution_role_arn, instance_type + initial_instance_count; managed instance scaling
+              ENABLED with 0 <= min <= initial count <= max, max >= 1; a name ending in a content hash.
+[ic-name]     inference component names at most 63 characters of ``^[a-zA-Z0-9](-*[a-zA-Z0-9])*$``,
+              unique across the tree.
+[ic-compute]  min_memory_required_in_mb >= 128 (required), max >= min, number_of_cpu_cores_required
+              >= 0.25, number_of_accelerator_devices_required a whole number >= 1; copy_count >= 1.
+[ic-wiring]   each component names the module's model of its own key, the endpoint of the module and
+              the configuration's variant; the models and components maps have the same keys.
+[ic-scaling]  scalable targets on ``inference-component/<component name>`` with dimension
+              sagemaker:inference-component:DesiredCopyCount, min <= copies <= max; the policy tracks
+              SageMakerInferenceComponentInvocationsPerCopy and refers to its target; a component that
+              scales to 0 copies has a step policy on its target, acted on by an alarm on its
+              NoCapacityInvocationFailures (target tracking cannot wake a component without copies).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.support.hcl_checks import MARK, load_tree
+from tests.support.sagemaker_checks import CONFIG_HASH_RE, _block, _blocks, _key, _literal, _number, _text
+
+NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+IC_TYPE = "awscc_sagemaker_inference_component"
+COPY_DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
+COPY_METRIC = "SageMakerInferenceComponentInvocationsPerCopy"
+
+
+def components_module_dirs(root: Path) -> set[str]:
+    """The module directories that hold inference components."""
+    out = set()
+    for directory, files in load_tree(Path(root)).items():
+        for parsed in files.values():
+            for entry in parsed.get("resource", []):
+                if any(_key(t) == IC_TYPE for t in entry):
+                    out.add(directory)
+    return out
+
+
+def _resources(files: dict) -> dict[str, dict[str, dict]]:
+    out: dict[str, dict[str, dict]] = {}
+    for parsed in files.values():
+        for entry in parsed.get("resource", []):
+            for tf_type, named in entry.items():
+                if tf_type == MARK or not isinstance(named, dict):
+                    continue
+                for label, body in named.items():
+                    if label != MARK and isinstance(body, dict):
+                        out.setdefault(_key(tf_type), {})[_key(label)] = body
+    return out
+
+
+def _calls(tree: dict) -> dict[str, dict]:
+    """Root module calls by source directory (``modules/x``)."""
+    out = {}
+    for parsed in tree.get(".", {}).values():
+        for entry in parsed.get("module", []):
+            for name, body in entry.items():
+                if name != MARK and isinstance(body, dict):
+                    source = _literal(body.get("source")) or ""
+                    out[source.removeprefix("./")] = {_key(k): v for k, v in body.items()}
+    return out
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return {_key(k): v for k, v in value.items() if k != MARK} if isinstance(value, dict) else {}
+
+
+def components_errors(root: Path) -> list[str]:
+    tree = load_tree(Path(root))
+    calls = _calls(tree)
+    errors: list[str] = []
+    names: dict[str, str] = {}
+    for directory in sorted(components_module_dirs(root)):
+        call = calls.get(directory)
+        if call is None:
+            errors.append(f"{directory}: [ic-wiring] no module call of the root uses this module")
+            continue
+        errors += [f"{directory}: {e}" for e in _module_errors(_resources(tree[directory]), call, names, directory)]
+    return errors
+
+
+def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str, str], directory: str) -> list[str]:
+    errors: list[str] = []
+    endpoint = _obj(call.get("endpoint"))
+    components = {k: _obj(v) for k, v in _obj(call.get("components")).items()}
+    models = _obj(call.get("models"))
+    scaling = {k: _obj(v) for k, v in _obj(call.get("copy_scaling")).items()}
+
+    configs = res.get("aws_sagemaker_endpoint_configuration", {})
+    if len(configs) != 1:
+        return [f"[ic-config] {len(configs)} endpoint configurations (expected one)"]
+    config = next(iter(configs.values()))
+    if _text(config.get("execution_role_arn")) is None and not str(config.get("execution_role_arn", "")).startswith("${"):
+        errors.append("[ic-config] no execution_role_arn: inference components run as the configuration's role")
+    production, shadow = _blocks(config, "production_variants"), _blocks(config, "shadow_production_variants")
+    if len(production) != 1 or shadow:
+        errors.append(f"[ic-config] {len(production)} production and {len(shadow)} shadow variants (expected one production variant)")
+    for variant in production:
+        if "model_name" in variant:
+            errors.append("[ic-config] a production variant names a model: with inference components it must not")
+        if variant.get("variant_name") != "${var.endpoint.variant_name}":
+            errors.append(f"[ic-config] variant_name {variant.get('variant_name')} is not the components' variant")
+        scaling_block = _block(variant, "managed_instance_scaling")
+        initial = _number(endpoint.get("initial_instance_count"))
+        if initial is None or initial < 1:
+            errors.append(f"[ic-config] initial_instance_count {endpoint.get('initial_instance_count')} (at least 1)")
+        if scaling_block is not None:
+            low, high = _number(endpoint.get("min_instance_count")), _number(endpoint.get("max_instance_count"))
+            if _literal(scaling_block.get("status")) != "ENABLED":
+                errors.append("[ic-config] managed_instance_scaling without status ENABLED")
+            if low is None or high is None or not (0 <= low <= (initial or 0) <= high and high >= 1):
+                errors.append(f"[ic-config] managed instance scaling min {low} / initial {initial} / max {high}")
+    if not CONFIG_HASH_RE.search(_literal(endpoint.get("config_name")) or ""):
+        errors.append(f"[ic-config] endpoint configuration name {endpoint.get('config_name')} does not end with a content hash")
+
+    if set(models) != set(components):
+        errors.append(f"[ic-wiring] models {sorted(models)} and components {sorted(components)} differ")
+    ic = res.get(IC_TYPE, {}).get("this")
+    if ic is None or ic.get("for_each") != "${var.components}":
+        return errors + [f"[ic-wiring] no {IC_TYPE}.this for_each over var.components"]
+    spec = _obj(ic.get("specification"))
+    if spec.get("model_name") != "${aws_sagemaker_model.this[each.key].name}" or res.get("aws_sagemaker_model", {}).get("this", {}).get("for_each") != "${var.models}":
+        errors.append("[ic-wiring] a component does not run the module's model of its own key")
+    if ic.get("endpoint_name") != "${aws_sagemaker_endpoint.this.name}" or ic.get("variant_name") != "${var.endpoint.variant_name}":
+        errors.append("[ic-wiring] components are not placed on the module's endpoint and variant")
+    compute = _obj(spec.get("compute_resource_requirements"))
+    expected = {
+        "min_memory_required_in_mb": "${each.value.min_memory_mb}",
+        "max_memory_required_in_mb": "${each.value.max_memory_mb}",
+        "number_of_cpu_cores_required": "${each.value.cpu_cores}",
+        "number_of_accelerator_devices_required": "${each.value.accelerators}",
+    }
+    if compute != expected:
+        errors.append(f"[ic-wiring] compute_resource_requirements {compute} are not the component's")
+
+    for key, c in components.items():
+        at = f"components[{key}]"
+        name = _literal(c.get("name"))
+        if name is None or len(name) > 63 or not NAME_RE.match(name):
+            errors.append(f"[ic-name] {at}: inference component name {c.get('name')}")
+        elif name in names:
+            errors.append(f"[ic-name] {at}: {name} is also a component of {names[name]}")
+        else:
+            names[name] = directory
+        low, high = c.get("min_memory_mb"), c.get("max_memory_mb")
+        if _number(low) is None or low < 128:
+            errors.append(f"[ic-compute] {at}: min_memory_required_in_mb {low} (required, at least 128)")
+        if high is not None and (_number(high) is None or (_number(low) is not None and high < low)):
+            errors.append(f"[ic-compute] {at}: max_memory_required_in_mb {high} below the minimum {low}")
+        cores = c.get("cpu_cores")
+        if cores is not None and (_number(cores) is None or cores < 0.25):
+            errors.append(f"[ic-compute] {at}: number_of_cpu_cores_required {cores} (at least 0.25)")
+        acc = c.get("accelerators")
+        if acc is not None and (_number(acc) is None or acc < 1 or float(acc) != int(acc)):
+            errors.append(f"[ic-compute] {at}: number_of_accelerator_devices_required {acc} (a whole number, at least 1)")
+        copies = _number(c.get("copies"))
+        if copies is None or copies < 1:
+            errors.append(f"[ic-compute] {at}: copy_count {c.get('copies')}")
+        s = scaling.get(key)
+        if s is not None and copies is not None and not (_number(s.get("min")) is not None and s["min"] <= copies <= s["max"]):
+            errors.append(f"[ic-scaling] {at}: copies {copies} outside min {s.get('min')} / max {s.get('max')}")
+
+    if set(scaling) - set(components):
+        errors.append(f"[ic-scaling] copy_scaling keys {sorted(set(scaling) - set(components))} are no components")
+    targets = res.get("aws_appautoscaling_target", {})
+    policies = res.get("aws_appautoscaling_policy", {})
+    if scaling:
+        t = targets.get("copies", {})
+        if t.get("for_each") != "${var.copy_scaling}" or _literal(t.get("scalable_dimension")) != COPY_DIMENSION or _literal(t.get("service_namespace")) != "sagemaker":
+            errors.append("[ic-scaling] the copies' scalable target is not sagemaker's DesiredCopyCount over var.copy_scaling")
+        if _text(t.get("resource_id")) != "inference-component/${awscc_sagemaker_inference_component.this[each.key].inference_component_name}":
+            errors.append(f"[ic-scaling] resource_id {t.get('resource_id')} is not inference-component/<the component's name>")
+        p = policies.get("copies", {})
+        tracking = _block(p, "target_tracking_scaling_policy_configuration") or {}
+        metric = _block(tracking, "predefined_metric_specification") or {}
+        if _literal(metric.get("predefined_metric_type")) != COPY_METRIC:
+            errors.append(f"[ic-scaling] the policy tracks {metric.get('predefined_metric_type')}, not {COPY_METRIC}")
+        for attr in ("resource_id", "scalable_dimension", "service_namespace"):
+            if p.get(attr) != f"${{aws_appautoscaling_target.copies[each.key].{attr}}}":
+                errors.append(f"[ic-scaling] the policy's {attr} is not its target's")
+    elif targets or policies:
+        errors.append("[ic-scaling] scaling resources without copy_scaling")
+    from_zero = _obj(call.get("from_zero"))
+    zero = {k for k, v in scaling.items() if v.get("min") == 0}
+    if set(from_zero) != zero:
+        errors.append(f"[ic-scaling] components scaled to 0 copies {sorted(zero)} and their wake-up policies {sorted(from_zero)} differ")
+    if from_zero:
+        p = policies.get("from_zero", {})
+        if _literal(p.get("policy_type")) != "StepScaling" or any(p.get(a) != f"${{aws_appautoscaling_target.copies[each.key].{a}}}" for a in ("resource_id", "scalable_dimension", "service_namespace")):
+            errors.append("[ic-scaling] the wake-up policy is not a step policy on the component's own target")
+        alarm = res.get("aws_cloudwatch_metric_alarm", {}).get("from_zero", {})
+        dims = _obj(alarm.get("dimensions"))
+        if (
+            _literal(alarm.get("metric_name")) != "NoCapacityInvocationFailures"
+            or _literal(alarm.get("namespace")) != "AWS/SageMaker"
+            or dims.get("InferenceComponentName") != "${awscc_sagemaker_inference_component.this[each.key].inference_component_name}"
+            or alarm.get("alarm_actions") != ["${aws_appautoscaling_policy.from_zero[each.key].arn}"]
+        ):
+            errors.append("[ic-scaling] the wake-up alarm does not watch the component's NoCapacityInvocationFailures and act on its policy")
+    return errors

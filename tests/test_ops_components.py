@@ -1,0 +1,252 @@
+"""status and promote on an endpoint with inference components.
+
+moto (5.2.5) implements none of the inference-component calls (CreateInferenceComponent,
+DescribeInferenceComponent, ListInferenceComponents, UpdateInferenceComponentRuntimeConfig), nor an
+endpoint configuration without a model. So SageMaker is botocore's own Stubber here (every request is
+validated against SageMaker's API model, every response against its output shape, and a call that was
+not expected fails the test); CloudWatch (alarms, GetMetricData) is moto.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from mlinfra import cli
+from mlinfra.config import load_config
+from mlinfra.ops.aws import Clients
+from mlinfra.ops.components import CopyCountError, check_copies, differences, scale
+from mlinfra.ops.endpoint import AlarmFiring, Guard, Live
+from mlinfra.plan.build import build_plan
+from tests.aws_fixtures import FakeClock, fake_credentials, make_alarm
+from tests.conftest import ROOT
+
+runner = CliRunner()
+T0 = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+ENDPOINT = "vision-prod-vision"
+CLASSIFICATION = "vision-prod-vision-classification"
+DETECTION = "vision-prod-vision-object-detection"
+ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "mlinfra.yaml"
+    shutil.copy(ROOT / "examples" / "inference-components.yaml", path)
+    return path
+
+
+def plan_of(path: Path):
+    return build_plan(load_config(path), path.parent).parts["inference_components"].endpoints[0]
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    fake_credentials(monkeypatch)
+    with mock_aws():
+        sm = boto3.client("sagemaker", region_name="us-east-1")
+        runtime = boto3.client("sagemaker-runtime", region_name="us-east-1")
+        stub, runtime_stub = Stubber(sm), Stubber(runtime)
+        cw = boto3.client("cloudwatch", region_name="us-east-1")
+        clients = Clients(factory=lambda name: {"sagemaker": sm, "sagemaker-runtime": runtime, "cloudwatch": cw}[name])
+        monkeypatch.setattr(cli, "_clients", lambda profile, region: clients)
+        clock = FakeClock()
+        monkeypatch.setattr(cli, "_clock", lambda: clock)
+        with stub, runtime_stub:
+            yield {"stub": stub, "runtime": runtime_stub, "cw": cw, "clients": clients, "clock": clock}
+        stub.assert_no_pending_responses()
+        runtime_stub.assert_no_pending_responses()
+
+
+def endpoint_response(config_name: str, instances: int = 2) -> dict:
+    return {
+        "EndpointName": ENDPOINT,
+        "EndpointArn": f"{ARN}:endpoint/{ENDPOINT}",
+        "EndpointConfigName": config_name,
+        "EndpointStatus": "InService",
+        "CreationTime": T0,
+        "LastModifiedTime": T0,
+        "ProductionVariants": [{"VariantName": "AllTraffic", "CurrentWeight": 1.0, "DesiredWeight": 1.0, "CurrentInstanceCount": instances, "DesiredInstanceCount": instances}],
+    }
+
+
+def component_response(name: str, model: str, copies: int, status: str = "InService", desired: int | None = None) -> dict:
+    return {
+        "InferenceComponentName": name,
+        "InferenceComponentArn": f"{ARN}:inference-component/{name}",
+        "EndpointName": ENDPOINT,
+        "EndpointArn": f"{ARN}:endpoint/{ENDPOINT}",
+        "VariantName": "AllTraffic",
+        "CreationTime": T0,
+        "LastModifiedTime": T0,
+        "InferenceComponentStatus": status,
+        "Specification": {"ModelName": model, "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 4096, "NumberOfAcceleratorDevicesRequired": 1.0}},
+        "RuntimeConfig": {"CurrentCopyCount": copies, "DesiredCopyCount": copies if desired is None else desired},
+    }
+
+
+def expect_status(stub: Stubber, plan, copies: dict[str, int], model: dict[str, str] | None = None) -> None:
+    stub.add_response("describe_endpoint", endpoint_response(plan.config_name), {"EndpointName": ENDPOINT})
+    summaries = [
+        {"InferenceComponentName": n, "InferenceComponentArn": f"{ARN}:inference-component/{n}", "EndpointName": ENDPOINT, "EndpointArn": f"{ARN}:endpoint/{ENDPOINT}",
+         "VariantName": "AllTraffic", "CreationTime": T0, "LastModifiedTime": T0, "InferenceComponentStatus": "InService"}
+        for n in copies
+    ]
+    stub.add_response("list_inference_components", {"InferenceComponents": summaries}, {"EndpointNameEquals": ENDPOINT})
+    models = {c.name: c.model.name for c in plan.components}
+    for n, k in sorted(copies.items()):
+        stub.add_response("describe_inference_component", component_response(n, (model or {}).get(n, models.get(n, "other")), k), {"InferenceComponentName": n})
+
+
+def test_status_reads_components_and_reports_no_drift(aws, config: Path) -> None:
+    plan = plan_of(config)
+    expect_status(aws["stub"], plan, {CLASSIFICATION: 3, DETECTION: 1})
+    run = runner.invoke(cli.app, ["status", str(config), "--endpoint", "vision", "--json"])
+    assert run.exit_code == 0, run.output
+    report = json.loads(run.stdout)
+    assert report["endpoint"] == ENDPOINT and report["fleet"] == [{"variant": "AllTraffic", "instances": 2, "desired_instances": 2}]
+    assert [(c["name"], c["copies"], c["model"]) for c in report["components"]] == [
+        (CLASSIFICATION, 3, plan.components[0].model.name),  # 3 lies within its auto-scaling bounds 1-10
+        (DETECTION, 1, plan.components[1].model.name),
+    ]
+    assert report["drift"] == [] and report["components"][0]["invocations_1h"] is None
+
+
+def test_status_exits_3_on_drift(aws, config: Path) -> None:
+    plan = plan_of(config)
+    expect_status(aws["stub"], plan, {CLASSIFICATION: 12}, model={CLASSIFICATION: "someone-elses-model"})
+    run = runner.invoke(cli.app, ["status", str(config), "--endpoint", "vision"])
+    assert run.exit_code == 3, run.output
+    assert f"drift: component {DETECTION}: config present, live absent" in run.stdout
+    assert f"drift: copies {CLASSIFICATION}: config 1-10, live 12" in run.stdout
+    assert f"drift: model {CLASSIFICATION}: config {plan.components[0].model.name}, live someone-elses-model" in run.stdout
+
+
+def test_differences_without_autoscaling_compare_counts(config: Path) -> None:
+    text = config.read_text()
+    config.write_text("\n".join(line for line in text.splitlines() if "autoscaling:" not in line) + "\n")
+    plan = plan_of(config)
+    live = Live(ENDPOINT, "InService", plan.config_name, {"AllTraffic": 1.0}, {"AllTraffic": 1.0}, {"AllTraffic": 21}, {"AllTraffic": 21})
+    from mlinfra.ops.components import LiveComponent
+
+    comps = [LiveComponent(CLASSIFICATION, "InService", plan.components[0].model.name, 2, 2), LiveComponent(DETECTION, "InService", plan.components[1].model.name, 1, 1)]
+    assert [str(d) for d in differences(plan, live, comps)] == ["instances AllTraffic: config 2-20, live 21", f"copies {CLASSIFICATION}: config 1, live 2"]
+
+
+def test_promote_sets_copy_counts_in_steps(aws, config: Path) -> None:
+    plan = plan_of(config)
+    stub, model = aws["stub"], plan.components[0].model.name
+    stub.add_response("describe_inference_component", component_response(CLASSIFICATION, model, 1), {"InferenceComponentName": CLASSIFICATION})
+    for n in (2, 4):
+        stub.add_response(
+            "update_inference_component_runtime_config",
+            {"InferenceComponentArn": f"{ARN}:inference-component/{CLASSIFICATION}"},
+            {"InferenceComponentName": CLASSIFICATION, "DesiredRuntimeConfig": {"CopyCount": n}},
+        )
+        stub.add_response("describe_inference_component", component_response(CLASSIFICATION, model, n - 1, "Updating", desired=n), {"InferenceComponentName": CLASSIFICATION})
+        stub.add_response("describe_inference_component", component_response(CLASSIFICATION, model, n), {"InferenceComponentName": CLASSIFICATION})
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "2,4", "--bake", "1m", "--poll", "30s"])
+    assert run.exit_code == 0, run.output
+    assert f"{ENDPOINT}: {CLASSIFICATION} at 4 copies (was 1)" in run.stdout
+    # The config keeps the initial count (it must fit the initial fleet); live copies are not drift
+    # while they lie within the component's auto-scaling bounds.
+    assert load_config(config).endpoints[0].components[0].copies == 1
+    assert aws["clock"].t >= 120  # two bakes of a minute
+
+
+def test_promote_refuses_while_an_alarm_fires(aws, config: Path) -> None:
+    plan = plan_of(config)
+    make_alarm(aws["cw"], "vision-latency", ENDPOINT)
+    aws["cw"].set_alarm_state(AlarmName="vision-latency", StateValue="ALARM", StateReason="test")
+    aws["stub"].add_response("describe_inference_component", component_response(CLASSIFICATION, plan.components[0].model.name, 1), {"InferenceComponentName": CLASSIFICATION})
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "3"])
+    assert run.exit_code == 1 and "vision-latency is in ALARM; no copies were changed" in run.output
+    # No UpdateInferenceComponentRuntimeConfig is queued: the Stubber fails the test if one was made.
+
+
+def test_an_alarm_during_the_bake_sets_the_count_back(aws, config: Path) -> None:
+    plan = plan_of(config)
+    stub, model, clock = aws["stub"], plan.components[1].model.name, aws["clock"]
+    make_alarm(aws["cw"], "vision-errors", ENDPOINT)
+    stub.add_response("describe_inference_component", component_response(DETECTION, model, 2), {"InferenceComponentName": DETECTION})
+    for n in (5, 2):
+        stub.add_response(
+            "update_inference_component_runtime_config",
+            {"InferenceComponentArn": f"{ARN}:inference-component/{DETECTION}"},
+            {"InferenceComponentName": DETECTION, "DesiredRuntimeConfig": {"CopyCount": n}},
+        )
+        stub.add_response("describe_inference_component", component_response(DETECTION, model, n), {"InferenceComponentName": DETECTION})
+    clock.at(30, lambda: aws["cw"].set_alarm_state(AlarmName="vision-errors", StateValue="ALARM", StateReason="test"))
+    seen: list[int] = []
+    with pytest.raises(AlarmFiring, match="fired during the bake at 5 copies; vision-prod-vision-object-detection set back to 2"):
+        scale(aws["clients"], clock, ENDPOINT, DETECTION, [5], Guard(None), bake_seconds=300, poll_seconds=30, on_change=seen.append)
+    assert seen == [5, 2]
+
+
+def test_copy_counts_are_checked_against_bounds_and_the_fleet(config: Path) -> None:
+    plan = plan_of(config)
+    with pytest.raises(CopyCountError, match="outside its auto-scaling bounds 1-10"):
+        check_copies(plan, CLASSIFICATION, [11])
+    check_copies(plan, CLASSIFICATION, [10])  # 10 + 1 copies, one GPU each: 11 of 20 instances
+    text = config.read_text()
+    config.write_text(text.replace("        autoscaling: {min: 1, max: 10, target_invocations: 1000, scale_in_cooldown: 300, scale_out_cooldown: 60}\n      - name: object", "      - name: object"))
+    plan = plan_of(config)
+    with pytest.raises(CopyCountError, match=r"25 copies do not fit the fleet \(20 × ml.g4dn.xlarge.*no room for 6 of classification"):
+        check_copies(plan, CLASSIFICATION, [25])
+
+
+def test_promote_refuses_copies_before_any_call(aws, config: Path) -> None:
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "11"])
+    assert run.exit_code == 2 and "outside its auto-scaling bounds" in run.output  # the Stubber saw no call
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "2", "--canary", "20"])
+    assert run.exit_code == 2 and "give one or the other" in run.output
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "nope", "--copies", "2"])
+    assert run.exit_code == 2 and "no endpoint has that component" in run.output
+
+
+def test_weights_commands_refuse_a_components_endpoint(aws, config: Path) -> None:
+    for args in (["promote", str(config), "--endpoint", "vision", "--canary", "20"], ["rollback", str(config), "--endpoint", "vision"]):
+        run = runner.invoke(cli.app, args)
+        assert run.exit_code == 2 and "hosts inference components, which have no variant weights" in run.output, run.output
+
+
+def test_invoke_names_the_component(aws) -> None:
+    import io
+
+    from botocore.response import StreamingBody
+
+    payload = b'{"label": "cat"}'
+    aws["runtime"].add_response(
+        "invoke_endpoint",
+        {"Body": StreamingBody(io.BytesIO(payload), len(payload)), "ContentType": "application/json"},
+        {"EndpointName": ENDPOINT, "Body": b'{"image": "..."}', "ContentType": "application/json", "Accept": "*/*", "InferenceComponentName": CLASSIFICATION},
+    )
+    run = runner.invoke(cli.app, ["invoke", "--endpoint", ENDPOINT, "--component", CLASSIFICATION, "--data", '{"image": "..."}'])
+    assert run.exit_code == 0, run.output
+    assert run.stdout.strip() == '{"label": "cat"}'
+    run = runner.invoke(cli.app, ["invoke", "--endpoint", ENDPOINT, "--component", CLASSIFICATION, "--variant", "x", "--data", "{}"])
+    assert run.exit_code == 2 and "not both" in run.output
+
+
+def test_registry_counts_component_traffic(config: Path) -> None:
+    """require_approval and `models list` see the versions the components serve."""
+    from mlinfra.registry.lifecycle import traffic
+
+    assert traffic(load_config(config)) == {"2.1.0": {"vision/classification (component)": 100.0}, "3.0.0": {"vision/object-detection (component)": 100.0}}
+
+
+def test_status_without_a_config(aws, config: Path) -> None:
+    plan = plan_of(config)
+    expect_status(aws["stub"], plan, {CLASSIFICATION: 2})
+    run = runner.invoke(cli.app, ["status", "--endpoint", ENDPOINT, "--components"])
+    assert run.exit_code == 0, run.output  # no config: nothing to drift from
+    assert f"  component {CLASSIFICATION}: InService, copies 2/2, model {plan.components[0].model.name}" in run.stdout
+    assert "  fleet AllTraffic: instances 2/2" in run.stdout

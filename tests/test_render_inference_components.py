@@ -1,0 +1,243 @@
+"""Endpoints of kind components rendered: the module, its call, the role, the providers, and the checks
+that read them (which must be able to fail)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mlinfra.config import load_config
+from mlinfra.pipeline import render_project
+from mlinfra.write import write_tree
+from tests.conftest import ROOT, copy_examples
+from tests.support.components_checks import components_errors
+from tests.support.hcl_checks import MARK, load_tree
+from tests.test_render import blocks, s
+
+EXAMPLE = ROOT / "examples" / "inference-components.yaml"
+MODULE = "modules/inference_components_vision"
+SCHEMAS = ROOT / "tests" / "schema"
+
+
+def render(text: str, tmp_path: Path) -> Path:
+    cfg = tmp_path / "cfg"
+    copy_examples(cfg)
+    (cfg / "c.yaml").write_text(text)
+    out = tmp_path / "out"
+    write_tree(render_project(load_config(cfg / "c.yaml"), cfg).files, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(EXAMPLE.read_text(), tmp_path_factory.mktemp("ic"))
+
+
+def _call(tree: dict, name: str) -> dict:
+    for entry in tree["."]["main.tf"]["module"]:
+        for label, body in entry.items():
+            if label.strip('"') == name:
+                return {k.strip('"'): v for k, v in body.items()}
+    raise KeyError(name)
+
+
+def test_module_resources_and_call(root: Path) -> None:
+    tree = load_tree(root)
+    res = blocks(tree[MODULE]["main.tf"], "resource")
+    assert sorted(res) == [
+        "aws_appautoscaling_policy.copies",
+        "aws_appautoscaling_target.copies",
+        "aws_sagemaker_endpoint.this",
+        "aws_sagemaker_endpoint_configuration.this",
+        "aws_sagemaker_model.this",
+        "awscc_sagemaker_inference_component.this",
+    ]
+    config = res["aws_sagemaker_endpoint_configuration.this"]
+    variant = config["production_variants"][0]
+    assert "model_name" not in variant and config["execution_role_arn"] == "${var.execution_role_arn}"
+    assert s(variant["managed_instance_scaling"][0]["status"]) == "ENABLED"
+    # g4dn has local NVMe storage: SageMaker refuses a KMS key, and the module takes none.
+    assert "kms_key_arn" not in config
+    call = _call(tree, "inference_components_vision")
+    assert "kms_key_arn" not in call
+    endpoint = {k: v for k, v in call["endpoint"].items()}
+    assert (endpoint["initial_instance_count"], endpoint["min_instance_count"], endpoint["max_instance_count"]) == (2, 2, 20)
+    assert s(endpoint["routing_strategy"]) == "LEAST_OUTSTANDING_REQUESTS" and s(endpoint["variant_name"]) == "AllTraffic"
+    components = call["components"]
+    assert sorted(components) == ["classification", "object_detection"]
+    c = components["classification"]
+    assert (c["min_memory_mb"], c["max_memory_mb"], c["cpu_cores"], c["accelerators"], c["copies"]) == (4096, None, 1, 1, 1)
+    assert s(c["name"]) == "vision-prod-vision-classification"
+    assert components["object_detection"]["max_memory_mb"] == 12288
+    scaling = call["copy_scaling"]["object_detection"]
+    assert (scaling["min"], scaling["max"], scaling["target_invocations"], scaling["scale_in_cooldown"], scaling["scale_out_cooldown"]) == (1, 10, 1000, 300, 60)
+    assert s(call["models"]["object_detection"]["model_data_url"]) == "s3://acme-vision-models/detection/v3.0.0/model.tar.gz"
+    assert all(m["network_isolation"] is True for m in call["models"].values())
+    assert res["aws_sagemaker_model.this"]["enable_network_isolation"] == "${each.value.network_isolation}"
+    # awscc has no default_tags: the project's tags reach the module and each component's list.
+    assert {k: s(v) for k, v in call["tags"].items()} == {"Environment": "prod", "ManagedBy": "mlinfra", "Project": "vision", "team": "ml-platform"}
+    ic = res["awscc_sagemaker_inference_component.this"]
+    assert ic["tags"] == "${[for k, v in merge(var.tags, each.value.tags) : {key = k, value = v}]}"
+    assert ic["lifecycle"][0]["ignore_changes"] == ["runtime_config"]
+
+
+def test_providers_pin_awscc_and_aws_6_21(root: Path) -> None:
+    versions = (root / "versions.tf").read_text()
+    assert 'version = "~> 6.0, >= 6.21"' in versions and 'source  = "hashicorp/awscc"' in versions and 'version = "~> 1.106"' in versions
+    module_versions = (root / MODULE / "versions.tf").read_text()
+    assert "hashicorp/awscc" in module_versions and "~> 6.0, >= 6.21" in module_versions
+    assert 'provider "awscc" {\n  region = "us-east-1"\n}' in (root / "providers.tf").read_text()
+    # Other modules keep the plain requirement.
+    assert "hashicorp/awscc" not in (root / "modules" / "kms" / "versions.tf").read_text()
+
+
+def test_role_statements_for_the_components(root: Path) -> None:
+    role = _call(load_tree(root), "sagemaker_role")["statements"]
+    sids = [s(st["sid"]) for st in role]
+    assert len(sids) == len(set(sids)), sids  # IAM refuses a policy with a repeated Sid
+    by_sid = {s(st["sid"]): st for st in role}
+    artifacts = [s(r) for r in by_sid["ReadComponentModelArtifacts"]["resources"]]
+    assert artifacts == [
+        "arn:${data.aws_partition.current.partition}:s3:::acme-vision-models/classification/v2.1.0/model.tar.gz",
+        "arn:${data.aws_partition.current.partition}:s3:::acme-vision-models/detection/v3.0.0/model.tar.gz",
+    ]
+    assert len(by_sid["PullComponentModelImages"]["resources"]) == 2
+    logs = [s(r) for r in by_sid["WriteComponentEndpointLogs"]["resources"]]
+    assert any(r.endswith(":log-group:/aws/sagemaker/InferenceComponents/vision-prod-vision-classification:*") for r in logs)
+
+
+def test_beside_a_realtime_endpoint_the_endpoint_plan_skips_components(tmp_path: Path) -> None:
+    """platform.yaml's endpoints plus a components endpoint: one endpoint module per realtime/serverless
+    endpoint as before, one components module, and the role's Sids stay unique."""
+    platform = (ROOT / "examples" / "platform.yaml").read_text()
+    ic = EXAMPLE.read_text()
+    ic_endpoint = ic[ic.index("  - name: vision\n") :]
+    models = ic[ic.index("  - version: 2.1.0") : ic.index("\nendpoints:")]
+    models = models.replace("status: production", "status: staging")
+    text = platform.replace("\nmodels:\n", "\nmodels:\n" + models + "\n", 1).replace("\nendpoints:\n", "\nendpoints:\n" + ic_endpoint, 1)
+    out = render(text, tmp_path)
+    mods = sorted(p.name for p in (out / "modules").iterdir())
+    assert "inference_components_vision" in mods
+    assert not any(m == "endpoint_vision" for m in mods)
+    assert [m for m in mods if m.startswith("endpoint_")] == [m for m in sorted(p.name for p in (render((ROOT / "examples" / "platform.yaml").read_text(), tmp_path / "p") / "modules").iterdir()) if m.startswith("endpoint_")]
+    sids = [s(st["sid"]) for st in _call(load_tree(out), "sagemaker_role")["statements"]]
+    assert len(sids) == len(set(sids)), sids
+    assert components_errors(out) == []
+
+
+def test_cpu_fleet_without_scaling(tmp_path: Path) -> None:
+    text = (
+        EXAMPLE.read_text()
+        .replace("instance_type: ml.g4dn.xlarge", "instance_type: ml.m5.4xlarge")
+        .replace("      scaling: {min: 2, max: 20}\n", "")
+        .replace("      routing: LEAST_OUTSTANDING_REQUESTS\n", "")
+        .replace("        accelerators: 1\n", "")
+    )
+    text = "\n".join(line for line in text.splitlines() if "autoscaling:" not in line) + "\n"
+    out = render(text, tmp_path)
+    tree = load_tree(out)
+    res = blocks(tree[MODULE]["main.tf"], "resource")
+    assert not any(k.startswith("aws_appautoscaling") for k in res)
+    variant = res["aws_sagemaker_endpoint_configuration.this"]["production_variants"][0]
+    assert "managed_instance_scaling" not in variant and "routing_config" not in variant
+    assert res["aws_sagemaker_endpoint_configuration.this"]["kms_key_arn"] == "${var.kms_key_arn}"
+    call = _call(tree, "inference_components_vision")
+    assert "copy_scaling" not in call and call["kms_key_arn"] == "${module.kms.key_arn}"
+    assert call["components"]["classification"]["accelerators"] is None
+    assert "copy_scaling" not in (out / MODULE / "variables.tf").read_text()
+    assert components_errors(out) == []
+
+
+def test_fleet_may_scale_to_zero(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().replace("scaling: {min: 2, max: 20}", "scaling: {min: 0, max: 20}")
+    text = text.replace("autoscaling: {min: 1, max: 10", "autoscaling: {min: 0, max: 10", 1)
+    out = render(text, tmp_path)
+    tree = load_tree(out)
+    call = _call(tree, "inference_components_vision")
+    assert call["endpoint"]["min_instance_count"] == 0 and call["copy_scaling"]["classification"]["min"] == 0
+    # Target tracking cannot wake a component at zero copies: a step policy on a no-capacity alarm does.
+    only_classification_from_zero = s(call["from_zero"]["classification"]["alarm_name"]) == "vision-prod-vision-classification-no-capacity"
+    assert only_classification_from_zero and sorted(call["from_zero"]) == ["classification"]
+    res = blocks(tree[MODULE]["main.tf"], "resource")
+    alarm = res["aws_cloudwatch_metric_alarm.from_zero"]
+    assert s(alarm["metric_name"]) == "NoCapacityInvocationFailures" and alarm["alarm_actions"] == ["${aws_appautoscaling_policy.from_zero[each.key].arn}"]
+    assert s(res["aws_appautoscaling_policy.from_zero"]["policy_type"]) == "StepScaling"
+    assert components_errors(out) == []
+    # The checks see a component scaled to zero without its wake-up policy.
+    main = out / "main.tf"
+    main.write_text(main.read_text().replace("      policy_name        = \"vision-prod-vision-object-detection-invocations-per-copy\"\n      min                = 1", "      policy_name        = \"vision-prod-vision-object-detection-invocations-per-copy\"\n      min                = 0"))
+    assert any("wake-up policies" in e for e in components_errors(out))
+
+
+def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[str]:
+    copy = tmp_path / "broken"
+    shutil.copytree(root, copy)
+    path = copy / file
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+    return components_errors(copy)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "tag"),
+    [
+        ("main.tf", "min_memory_mb = 4096", "min_memory_mb = 64", "[ic-compute]"),
+        ("main.tf", "accelerators  = 1\n      copies        = 1\n      tags = {\n        Component    = \"classification\"", "accelerators  = 0.25\n      copies        = 1\n      tags = {\n        Component    = \"classification\"", "[ic-compute]"),
+        ("main.tf", "cpu_cores     = 2", "cpu_cores     = 0.1", "[ic-compute]"),
+        ("main.tf", "min_instance_count     = 2", "min_instance_count     = 3", "[ic-config]"),
+        ("main.tf", 'config_name            = "vision-prod-vision-', 'config_name            = "vision-prod-vision-x', "[ic-config]"),
+        ("main.tf", 'name          = "vision-prod-vision-classification"', 'name          = "vision_prod_vision_classification"', "[ic-name]"),
+        (f"{MODULE}/main.tf", "    initial_instance_count = var.endpoint.initial_instance_count\n", "    initial_instance_count = var.endpoint.initial_instance_count\n    model_name = \"x\"\n", "[ic-config]"),
+        (f"{MODULE}/main.tf", '"sagemaker:inference-component:DesiredCopyCount"', '"sagemaker:variant:DesiredInstanceCount"', "[ic-scaling]"),
+        (f"{MODULE}/main.tf", '"SageMakerInferenceComponentInvocationsPerCopy"', '"SageMakerVariantInvocationsPerInstance"', "[ic-scaling]"),
+        (f"{MODULE}/main.tf", "model_name = aws_sagemaker_model.this[each.key].name", 'model_name = "other"', "[ic-wiring]"),
+    ],
+)
+def test_components_checks_can_fail(root: Path, tmp_path: Path, file: str, old: str, new: str, tag: str) -> None:
+    assert components_errors(root) == []
+    errors = _broken(root, tmp_path, file, old, new)
+    assert any(tag in e for e in errors), errors
+
+
+def _attribute_paths(body: object, prefix: str = "") -> set[str]:
+    """Attribute and block names used in a parsed resource body, as a.b.c paths."""
+    out: set[str] = set()
+    if isinstance(body, list):
+        for item in body:
+            out |= _attribute_paths(item, prefix)
+    elif isinstance(body, dict):
+        for k, v in body.items():
+            if k == MARK or k in ("for_each", "lifecycle"):
+                continue
+            name = k.strip('"')
+            out.add(prefix + name)
+            if isinstance(v, (dict, list)) and not (isinstance(v, dict) and name in ("tags", "environment")):
+                out |= _attribute_paths(v, prefix + name + ".")
+    return out
+
+
+def _schema_paths(block: dict, prefix: str = "") -> set[str]:
+    out: set[str] = set()
+    for name, a in block.get("attributes", {}).items():
+        out.add(prefix + name)
+        if "nested_type" in a:
+            out |= _schema_paths(a["nested_type"], prefix + name + ".")
+    for name, b in block.get("blocks", {}).items():
+        out.add(prefix + name)
+        out |= _schema_paths(b.get("block", b), prefix + name + ".")
+    return out
+
+
+def test_module_uses_only_attributes_the_provider_schemas_have(root: Path) -> None:
+    """Until the stand-in serves awscc to Terraform: every argument is in the provider's schema."""
+    aws = json.loads((SCHEMAS / "aws-provider-6.25.0.json").read_text())["resources"]
+    awscc = json.loads((SCHEMAS / "awscc-provider-1.106.0.json").read_text())["resources"]
+    for address, body in blocks(load_tree(root)[MODULE]["main.tf"], "resource").items():
+        tf_type = address.split(".")[0]
+        schema = (awscc if tf_type.startswith("awscc_") else aws)[tf_type]
+        unknown = _attribute_paths(body) - _schema_paths(schema)
+        assert not unknown, (address, sorted(unknown))
