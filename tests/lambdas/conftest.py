@@ -135,6 +135,10 @@ def base_env(kind: str, redis_server=None, **overrides) -> dict:
     if redis_server is not None:
         env["MLINFRA_CACHE_HOST"] = redis_server.host
         env["MLINFRA_CACHE_PORT"] = str(redis_server.port)
+        # The handler's Redis timeouts (50 ms / 100 ms) suit ElastiCache beside the Lambda; a local
+        # redis-server on a loaded test machine can be slower, and the handler would then rightly skip the
+        # cache. Tests of the timeouts themselves set their own.
+        env["MLINFRA_CACHE_TIMEOUT_MS"] = env["MLINFRA_CACHE_CONNECT_TIMEOUT_MS"] = "2000"
     env.update({k: str(v) for k, v in overrides.items() if v is not None})
     for k in [k for k, v in overrides.items() if v is None]:
         env.pop(k, None)

@@ -214,6 +214,7 @@ def test_default_clients_are_built_from_the_environment(redis_server, redis_clie
         "MLINFRA_CACHE_HOST": redis_server.host,
         "MLINFRA_CACHE_PORT": str(redis_server.port),
         "MLINFRA_CACHE_TLS": "false",
+        "MLINFRA_CACHE_TIMEOUT_MS": "2000",  # a local redis-server on a loaded machine (see base_env)
     }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():

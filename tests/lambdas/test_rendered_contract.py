@@ -47,6 +47,9 @@ def _environment(out: Path, route: str, redis_server) -> dict[str, str]:
             env[name] = json.loads(value)  # a quoted HCL string is a JSON string here (no ${ in our values)
     env["MLINFRA_CACHE_PORT"] = str(redis_server.port)
     env["MLINFRA_CACHE_TLS"] = "false"
+    # The Lambda's Redis timeouts (50 ms / 100 ms) suit ElastiCache next to it; on a loaded test machine a
+    # local redis-server can take longer, and the handler then rightly serves without the cache.
+    env["MLINFRA_CACHE_TIMEOUT_MS"] = env["MLINFRA_CACHE_CONNECT_TIMEOUT_MS"] = "2000"
     env["LAMBDA_TASK_ROOT"] = str(out / "modules" / "preprocessing" / "package")
     env.pop("MLINFRA_RESULTS_TABLE", None)  # no table in this test
     return env
