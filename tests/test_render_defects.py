@@ -211,6 +211,9 @@ def test_endpoint_copies_move_into_the_shared_module(rendered_examples: dict[str
         main = blocks(tree["modules/endpoint"]["main.tf"], "resource")
         text = (root / "moved.tf").read_text()
         for old, new in re.findall(r'from = (\S+)\n\s*to\s+= (\S+)\n', text):
+            caller = re.match(r"module\.(\w+)\.", old)
+            if caller is None or str(calls.get(caller[1], {}).get("source")).strip('"') != "./modules/endpoint":
+                continue  # another component's moves (the network's flow logs), tested with it
             moves += 1
             module, old_address = re.fullmatch(r"module\.(\w+)\.(\w+\.\w+)", old).groups()
             new_module, address, key = re.fullmatch(r'module\.(\w+)\.(\w+\.\w+)\["(\w+)"\]', new).groups()

@@ -18,7 +18,7 @@ from tests.support.hcl_checks import MARK, load_tree
 from tests.test_render import blocks, s
 
 EXAMPLE = ROOT / "examples" / "inference-components.yaml"
-MODULE = "modules/inference_components_vision"
+MODULE = "modules/inference_components"
 SCHEMAS = ROOT / "tests" / "schema"
 
 
@@ -49,7 +49,9 @@ def test_module_resources_and_call(root: Path) -> None:
     res = blocks(tree[MODULE]["main.tf"], "resource")
     assert sorted(res) == [
         "aws_appautoscaling_policy.copies",
+        "aws_appautoscaling_policy.from_zero",
         "aws_appautoscaling_target.copies",
+        "aws_cloudwatch_metric_alarm.from_zero",
         "aws_sagemaker_endpoint.this",
         "aws_sagemaker_endpoint_configuration.this",
         "aws_sagemaker_model.this",
@@ -58,11 +60,13 @@ def test_module_resources_and_call(root: Path) -> None:
     config = res["aws_sagemaker_endpoint_configuration.this"]
     variant = config["production_variants"][0]
     assert "model_name" not in variant and config["execution_role_arn"] == "${var.execution_role_arn}"
-    assert s(variant["managed_instance_scaling"][0]["status"]) == "ENABLED"
-    # g4dn has local NVMe storage: SageMaker refuses a KMS key, and the module takes none.
-    assert "kms_key_arn" not in config
+    managed = {k.strip('"'): v for d in variant["dynamic"] for k, v in d.items()}["managed_instance_scaling"]
+    assert managed["for_each"] == "${var.endpoint.max_instance_count == null ? [] : [var.endpoint]}"
+    assert s(managed["content"][0]["status"]) == "ENABLED"
+    # g4dn has local NVMe storage: SageMaker refuses a KMS key, and the call passes none.
+    assert config["kms_key_arn"] == "${var.storage_kms_key_arn}"
     call = _call(tree, "inference_components_vision")
-    assert "kms_key_arn" not in call
+    assert call["storage_kms_key_arn"] is None
     endpoint = {k: v for k, v in call["endpoint"].items()}
     assert (endpoint["initial_instance_count"], endpoint["min_instance_count"], endpoint["max_instance_count"]) == (2, 2, 20)
     assert s(endpoint["routing_strategy"]) == "LEAST_OUTSTANDING_REQUESTS" and s(endpoint["variant_name"]) == "AllTraffic"
@@ -120,7 +124,7 @@ def test_beside_a_realtime_endpoint_the_endpoint_plan_skips_components(tmp_path:
     text = platform.replace("\nmodels:\n", "\nmodels:\n" + models + "\n", 1).replace("\nendpoints:\n", "\nendpoints:\n" + ic_endpoint, 1)
     out = render(text, tmp_path)
     mods = sorted(p.name for p in (out / "modules").iterdir())
-    assert "inference_components_vision" in mods
+    assert "inference_components" in mods and "inference_components_vision" not in mods
     assert not any(m == "endpoint_vision" for m in mods)
     assert [m for m in mods if m.startswith("endpoint_")] == [m for m in sorted(p.name for p in (render((ROOT / "examples" / "platform.yaml").read_text(), tmp_path / "p") / "modules").iterdir()) if m.startswith("endpoint_")]
     sids = [s(st["sid"]) for st in _call(load_tree(out), "sagemaker_role")["statements"]]
@@ -128,7 +132,7 @@ def test_beside_a_realtime_endpoint_the_endpoint_plan_skips_components(tmp_path:
     assert components_errors(out) == []
 
 
-def test_cpu_fleet_without_scaling(tmp_path: Path) -> None:
+def test_cpu_fleet_without_scaling(root: Path, tmp_path: Path) -> None:
     text = (
         EXAMPLE.read_text()
         .replace("instance_type: ml.g4dn.xlarge", "instance_type: ml.m5.4xlarge")
@@ -139,15 +143,12 @@ def test_cpu_fleet_without_scaling(tmp_path: Path) -> None:
     text = "\n".join(line for line in text.splitlines() if "autoscaling:" not in line) + "\n"
     out = render(text, tmp_path)
     tree = load_tree(out)
-    res = blocks(tree[MODULE]["main.tf"], "resource")
-    assert not any(k.startswith("aws_appautoscaling") for k in res)
-    variant = res["aws_sagemaker_endpoint_configuration.this"]["production_variants"][0]
-    assert "managed_instance_scaling" not in variant and "routing_config" not in variant
-    assert res["aws_sagemaker_endpoint_configuration.this"]["kms_key_arn"] == "${var.kms_key_arn}"
+    # The one module is the same text; this call passes no scaling, routing or copy scaling.
+    assert (out / MODULE / "main.tf").read_text() == (root / MODULE / "main.tf").read_text()
     call = _call(tree, "inference_components_vision")
-    assert "copy_scaling" not in call and call["kms_key_arn"] == "${module.kms.key_arn}"
+    assert call["copy_scaling"] == {} and call["from_zero"] == {} and call["storage_kms_key_arn"] == "${module.kms.key_arn}"
+    assert call["endpoint"]["min_instance_count"] is None and call["endpoint"]["max_instance_count"] is None and call["endpoint"]["routing_strategy"] is None
     assert call["components"]["classification"]["accelerators"] is None
-    assert "copy_scaling" not in (out / MODULE / "variables.tf").read_text()
     assert components_errors(out) == []
 
 
@@ -192,6 +193,7 @@ def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[s
         ("main.tf", 'config_name            = "vision-prod-vision-', 'config_name            = "vision-prod-vision-x', "[ic-config]"),
         ("main.tf", 'name          = "vision-prod-vision-classification"', 'name          = "vision_prod_vision_classification"', "[ic-name]"),
         (f"{MODULE}/main.tf", "    initial_instance_count = var.endpoint.initial_instance_count\n", "    initial_instance_count = var.endpoint.initial_instance_count\n    model_name = \"x\"\n", "[ic-config]"),
+        (f"{MODULE}/main.tf", 'status             = "ENABLED"', 'status             = "DISABLED"', "[ic-config]"),
         (f"{MODULE}/main.tf", '"sagemaker:inference-component:DesiredCopyCount"', '"sagemaker:variant:DesiredInstanceCount"', "[ic-scaling]"),
         (f"{MODULE}/main.tf", '"SageMakerInferenceComponentInvocationsPerCopy"', '"SageMakerVariantInvocationsPerInstance"', "[ic-scaling]"),
         (f"{MODULE}/main.tf", "model_name = aws_sagemaker_model.this[each.key].name", 'model_name = "other"', "[ic-wiring]"),
@@ -214,8 +216,15 @@ def _attribute_paths(body: object, prefix: str = "") -> set[str]:
             if k == MARK or k in ("for_each", "lifecycle"):
                 continue
             name = k.strip('"')
+            if name == "dynamic":  # dynamic "x" { content { ... } } renders block x
+                for d in v:
+                    for block, body in d.items():
+                        if block != MARK:
+                            out.add(prefix + block.strip('"'))
+                            out |= _attribute_paths(body.get("content", []), prefix + block.strip('"') + ".")
+                continue
             out.add(prefix + name)
-            if isinstance(v, (dict, list)) and not (isinstance(v, dict) and name in ("tags", "environment")):
+            if isinstance(v, (dict, list)) and not (isinstance(v, dict) and name in ("tags", "environment", "dimensions")):
                 out |= _attribute_paths(v, prefix + name + ".")
     return out
 

@@ -898,6 +898,12 @@ BREAKAGES = [
          "aws_sagemaker_model.blue", "[artifact] a SingleModel container needs one .tar.gz archive"),
     case("multi-model-archive", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    mode = "MultiModel"\n    model_data_url = "s3://acme/mme/model.tar.gz"',
          "aws_sagemaker_model.blue", "[artifact] a MultiModel container loads archives under a prefix"),
+    case("prefix-source-compressed", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/blue/"\n        s3_data_type = "S3Prefix"\n        compression_type = "Gzip"\n      }\n    }',
+         "aws_sagemaker_model.blue", "[artifact] an S3Prefix model data source is uncompressed files: compression_type None, not 'Gzip'"),
+    case("prefix-source-without-slash", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/blue"\n        s3_data_type = "S3Prefix"\n        compression_type = "None"\n      }\n    }',
+         "aws_sagemaker_model.blue", "[artifact] an S3Prefix model data source is a prefix ending with /"),
+    case("source-beside-url", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    model_data_url = "s3://acme/m/model.tar.gz"' + '\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/blue/"\n        s3_data_type = "S3Prefix"\n        compression_type = "None"\n      }\n    }',
+         "aws_sagemaker_model.blue", "[artifact] model_data_url and model_data_source together"),
     # --- [multimodel]
     case("multi-model-gpu-type", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    mode = "MultiModel"\n    model_data_url = "s3://acme/mme/"',
          CONFIG, "[multimodel] ml.g6.xlarge is not a GPU instance type SageMaker supports for multi-model endpoints",
@@ -1133,6 +1139,22 @@ def test_each_rule_can_fail(broken: Case, tmp_path):
         files[broken.file] = replace(files[broken.file], old, new)
     errors = sagemaker_errors(write_tree(tmp_path, files))
     assert_reported(errors, broken.file, broken.address, broken.fragment)
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        pytest.param("", id="image-carries-the-model"),
+        pytest.param('\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/blue/"\n        s3_data_type = "S3Prefix"\n        compression_type = "None"\n      }\n    }', id="uncompressed-prefix"),
+        pytest.param('\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/blue/model.tar.gz"\n        s3_data_type = "S3Object"\n        compression_type = "Gzip"\n      }\n    }', id="gzip-object"),
+    ],
+)
+def test_artifact_forms_sagemaker_accepts(container: str, tmp_path):
+    """No artifact (the image carries the model), uncompressed files under a prefix, one gzip archive as
+    a data source: CreateModel takes each."""
+    files = good_files()
+    files[RT] = replace(textwrap.dedent(files[RT]).lstrip(), BLUE_IMAGE, BLUE_IMAGE + container)
+    assert not [e for e in sagemaker_errors(write_tree(tmp_path, files)) if "[artifact]" in e]
 
 
 def test_every_rule_tag_has_a_failing_case():

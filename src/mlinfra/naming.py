@@ -153,9 +153,13 @@ def alarm_name(endpoint: str, variant: str, alarm: tuple[str, str]) -> str:
     return f"{endpoint}-{variant}-{alarm[1]}"
 
 
-def model_content(*, image: str, data: str, env: dict[str, str], multi_model: bool, role: str, isolated: bool | None) -> dict[str, object]:
-    """What a SageMaker model is made of: its name changes exactly when this does (models are immutable)."""
-    return {"image": image, "data": data, "env": env, "mode": "MultiModel" if multi_model else "SingleModel", "role": role, "isolated": isolated}
+def model_content(*, image: str, data: str | None, env: dict[str, str], multi_model: bool, role: str, isolated: bool | None, uncompressed: bool = False) -> dict[str, object]:
+    """What a SageMaker model is made of: its name changes exactly when this does (models are immutable).
+    ``data`` is None for a model the image carries; ``uncompressed``: files under the prefix ``data``."""
+    content: dict[str, object] = {"image": image, "data": data, "env": env, "mode": "MultiModel" if multi_model else "SingleModel", "role": role, "isolated": isolated}
+    if uncompressed:
+        content["compression"] = "None"  # only then: the names of archive models stay what they were
+    return content
 
 
 def sagemaker_model_name(endpoint: str, variant: str, content: dict[str, object]) -> str:

@@ -63,16 +63,27 @@ def _resources(files: dict) -> dict[str, dict[str, dict]]:
     return out
 
 
-def _calls(tree: dict) -> dict[str, dict]:
-    """Root module calls by source directory (``modules/x``)."""
-    out = {}
+def _calls(tree: dict) -> dict[str, dict[str, dict]]:
+    """Root module calls by source directory (``modules/x``), then by module name: one module serves
+    every endpoint with components, one call each."""
+    out: dict[str, dict[str, dict]] = {}
     for parsed in tree.get(".", {}).values():
         for entry in parsed.get("module", []):
             for name, body in entry.items():
                 if name != MARK and isinstance(body, dict):
                     source = _literal(body.get("source")) or ""
-                    out[source.removeprefix("./")] = {_key(k): v for k, v in body.items()}
+                    out.setdefault(source.removeprefix("./"), {})[_key(name)] = {_key(k): v for k, v in body.items()}
     return out
+
+
+def _dynamic(body: dict, name: str) -> dict | None:
+    """The content of ``dynamic "<name>"`` in body (python-hcl2's shape), or a literal block of that name."""
+    for entry in body.get("dynamic", []) or []:
+        for key, block in entry.items():
+            if _key(key) == name and isinstance(block, dict):
+                content = block.get("content")
+                return {"for_each": block.get("for_each"), **(content[0] if isinstance(content, list) and content else {})}
+    return _block(body, name)
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -85,11 +96,12 @@ def components_errors(root: Path) -> list[str]:
     errors: list[str] = []
     names: dict[str, str] = {}
     for directory in sorted(components_module_dirs(root)):
-        call = calls.get(directory)
-        if call is None:
+        module_calls = calls.get(directory)
+        if not module_calls:
             errors.append(f"{directory}: [ic-wiring] no module call of the root uses this module")
             continue
-        errors += [f"{directory}: {e}" for e in _module_errors(_resources(tree[directory]), call, names, directory)]
+        for name, call in sorted(module_calls.items()):
+            errors += [f"module.{name}: {e}" for e in _module_errors(_resources(tree[directory]), call, names, f"module.{name}")]
     return errors
 
 
@@ -114,14 +126,18 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
             errors.append("[ic-config] a production variant names a model: with inference components it must not")
         if variant.get("variant_name") != "${var.endpoint.variant_name}":
             errors.append(f"[ic-config] variant_name {variant.get('variant_name')} is not the components' variant")
-        scaling_block = _block(variant, "managed_instance_scaling")
+        scaling_block = _dynamic(variant, "managed_instance_scaling")
         initial = _number(endpoint.get("initial_instance_count"))
         if initial is None or initial < 1:
             errors.append(f"[ic-config] initial_instance_count {endpoint.get('initial_instance_count')} (at least 1)")
-        if scaling_block is not None:
-            low, high = _number(endpoint.get("min_instance_count")), _number(endpoint.get("max_instance_count"))
-            if _literal(scaling_block.get("status")) != "ENABLED":
-                errors.append("[ic-config] managed_instance_scaling without status ENABLED")
+        low, high = endpoint.get("min_instance_count"), endpoint.get("max_instance_count")
+        if (low is None) != (high is None):
+            errors.append(f"[ic-config] managed instance scaling needs both min and max (min {low}, max {high})")
+        elif high is not None:
+            # The call sets managed instance scaling: the module must render it, ENABLED.
+            if scaling_block is None or _literal(scaling_block.get("status")) != "ENABLED":
+                errors.append("[ic-config] managed instance scaling set at the call but no managed_instance_scaling with status ENABLED")
+            low, high = _number(low), _number(high)
             if low is None or high is None or not (0 <= low <= (initial or 0) <= high and high >= 1):
                 errors.append(f"[ic-config] managed instance scaling min {low} / initial {initial} / max {high}")
     if not CONFIG_HASH_RE.search(_literal(endpoint.get("config_name")) or ""):
@@ -178,7 +194,7 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
         errors.append(f"[ic-scaling] copy_scaling keys {sorted(set(scaling) - set(components))} are no components")
     targets = res.get("aws_appautoscaling_target", {})
     policies = res.get("aws_appautoscaling_policy", {})
-    if scaling:
+    if scaling or targets or policies:
         t = targets.get("copies", {})
         if t.get("for_each") != "${var.copy_scaling}" or _literal(t.get("scalable_dimension")) != COPY_DIMENSION or _literal(t.get("service_namespace")) != "sagemaker":
             errors.append("[ic-scaling] the copies' scalable target is not sagemaker's DesiredCopyCount over var.copy_scaling")
@@ -192,8 +208,6 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
         for attr in ("resource_id", "scalable_dimension", "service_namespace"):
             if p.get(attr) != f"${{aws_appautoscaling_target.copies[each.key].{attr}}}":
                 errors.append(f"[ic-scaling] the policy's {attr} is not its target's")
-    elif targets or policies:
-        errors.append("[ic-scaling] scaling resources without copy_scaling")
     from_zero = _obj(call.get("from_zero"))
     zero = {k for k, v in scaling.items() if v.get("min") == 0}
     if set(from_zero) != zero:

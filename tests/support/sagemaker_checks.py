@@ -51,7 +51,10 @@ with the short name in brackets so a test can match it:
                   endpoints support neither network isolation nor a VPC).
 [artifact]        a SingleModel container's model_data_url is one .tar.gz archive
                   (CreateModel: "a single gzip compressed tar archive"); a MultiModel
-                  container's is an S3 prefix ending with /.
+                  container's is an S3 prefix ending with /; a model_data_source is
+                  S3Prefix (a prefix ending with /, compression None) or S3Object (Gzip:
+                  a .tar.gz), never beside model_data_url nor on a MultiModel container;
+                  neither (the image carries the model) is accepted.
 [multimodel]     GPU instances for multi-model endpoints only from SageMaker's list
                   (ml.p2.xlarge, ml.p3.2xlarge, ml.g4dn.xlarge..16xlarge,
                   ml.g5.xlarge..16xlarge); no Inferentia/Trainium instances.
@@ -488,12 +491,37 @@ def _check_model(model: _Resource) -> list[str]:
     container = _block(model.body, "primary_container")
     if container is not None:
         url = _literal(container.get("model_data_url"))
+        source = _block(container, "model_data_source")
+        s3 = _block(source, "s3_data_source") if source is not None else None
+        if s3 is not None:
+            errors.extend(f"{model.prefix}: {e}" for e in _check_data_source(s3, url, _model_mode(model)))
         if url is not None:
             if _model_mode(model) == "MultiModel":
                 if not url.endswith("/"):
                     errors.append(f"{model.prefix}: [artifact] a MultiModel container loads archives under a prefix; {url!r} does not end with /")
             elif not url.endswith(".tar.gz"):
                 errors.append(f"{model.prefix}: [artifact] a SingleModel container needs one .tar.gz archive, not {url!r}")
+    return errors
+
+
+def _check_data_source(s3: dict, url: str | None, mode: str) -> list[str]:
+    """ModelDataSource.S3DataSource: S3Prefix is uncompressed files under a prefix (CompressionType None);
+    S3Object with Gzip is one .tar.gz archive; never beside ModelDataUrl."""
+    uri, kind, compression = _literal(s3.get("s3_uri")), _literal(s3.get("s3_data_type")), _literal(s3.get("compression_type"))
+    errors = []
+    if url is not None:
+        errors.append("[artifact] model_data_url and model_data_source together: CreateModel takes one of them")
+    if mode == "MultiModel":
+        errors.append("[artifact] a MultiModel container loads archives from model_data_url, not from model_data_source")
+    if kind not in ("S3Prefix", "S3Object") or compression not in ("None", "Gzip"):
+        errors.append(f"[artifact] s3_data_type {kind!r} / compression_type {compression!r} (S3Prefix or S3Object; None or Gzip)")
+    elif kind == "S3Prefix":
+        if compression != "None":
+            errors.append(f"[artifact] an S3Prefix model data source is uncompressed files: compression_type None, not {compression!r}")
+        if uri is not None and not uri.endswith("/"):
+            errors.append(f"[artifact] an S3Prefix model data source is a prefix ending with /, not {uri!r}")
+    elif compression == "Gzip" and uri is not None and not uri.endswith(".tar.gz"):
+        errors.append(f"[artifact] a Gzip S3Object is one .tar.gz archive, not {uri!r}")
     return errors
 
 

@@ -1,6 +1,6 @@
 """Endpoints of ``kind: components``: SageMaker inference components on one shared fleet.
 
-One module block per such endpoint: an endpoint configuration that names no model (it carries the
+One module (``modules/inference_components``), called by one module block per such endpoint: an endpoint configuration that names no model (it carries the
 execution role and managed instance scaling instead; aws provider ≥ 6.21), the endpoint, one SageMaker
 model per component, one ``awscc_sagemaker_inference_component`` per component (only the awscc provider
 has them) and their copy auto-scaling. The execution role gets what the models need
@@ -47,6 +47,13 @@ _COMPONENTS_TYPE = "map(" + object_type(
     copies="number",
     tags="map(string)",
 ) + ")"
+#: What the one module holds (its README); each call's summary says which endpoint it is.
+FOLDER_SUMMARY = (
+    "One SageMaker endpoint with inference components: an endpoint configuration without a model (one instance "
+    "fleet, managed instance scaling and routing when set), the endpoint, one model and one awscc inference "
+    "component per component, and the copy auto-scaling (target tracking, and the wake-up from zero copies)."
+)
+
 _SCALING_TYPE = "map(" + object_type(policy_name="string", min="number", max="number", target_invocations="number", scale_in_cooldown="number", scale_out_cooldown="number") + ")"
 
 
@@ -117,29 +124,36 @@ class InferenceComponents(Component):
             for c in ep.components
             if c.scaling is not None
         }
-        inputs = {
-            "execution_role_arn": wire.need("sagemaker_role.arn", "ARN of the SageMaker execution role the endpoint and its models run as."),
-            "endpoint": Input(endpoint, "The endpoint, its configuration's name and its one instance fleet (managed instance scaling and routing: null when not set).", _ENDPOINT_TYPE),
-            "models": Input(models, "The SageMaker model of each component (content-hashed names: models are immutable).", _MODELS_TYPE),
-            "components": Input(components, "The inference components: what each copy reserves (null: not reserved), the initial copy count, their own tags.", _COMPONENTS_TYPE),
-            # awscc has no default_tags: the project's tags are passed and written on each component.
-            "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
-        }
         from_zero = {
             c.key: {"policy_name": c.scaling.from_zero_policy_name, "alarm_name": c.scaling.from_zero_alarm_name}
             for c in ep.components
             if c.scaling is not None and c.scaling.from_zero_policy_name is not None
         }
-        if ep.encrypt_storage:
-            inputs["kms_key_arn"] = wire.need("kms.key_arn")
-        if scaling:
-            inputs["copy_scaling"] = Input(scaling, "Target tracking of the copy count on invocations per copy, by component.", _SCALING_TYPE)
-        if from_zero:
-            inputs["from_zero"] = Input(
+        kms = wire.need("kms.key_arn")
+        # One module for every such endpoint: every input is passed at every call (empty maps and nulls
+        # where a setting does not apply), so the module's text is the same for all of them.
+        inputs = {
+            "execution_role_arn": wire.need("sagemaker_role.arn", "ARN of the SageMaker execution role the endpoint and its models run as."),
+            "storage_kms_key_arn": Input(
+                kms.value if ep.encrypt_storage else NULL,
+                "ARN of the KMS key of the instances' ML storage volumes; null where the instance type has local NVMe storage (SageMaker refuses a key, the hardware encrypts).",
+                "string",
+            ),
+            "endpoint": Input(endpoint, "The endpoint, its configuration's name and its one instance fleet (managed instance scaling and routing: null when not set).", _ENDPOINT_TYPE),
+            "models": Input(models, "The SageMaker model of each component (content-hashed names: models are immutable).", _MODELS_TYPE),
+            "components": Input(components, "The inference components: what each copy reserves (null: not reserved), the initial copy count, their own tags.", _COMPONENTS_TYPE),
+            "copy_scaling": Input(scaling, "Target tracking of the copy count on invocations per copy, by component (none: fixed copy counts).", _SCALING_TYPE),
+            "from_zero": Input(
                 from_zero,
                 "Components that scale to zero copies: the step policy and alarm (on NoCapacityInvocationFailures) that add a copy when a request finds none.",
                 "map(" + object_type(policy_name="string", alarm_name="string") + ")",
-            )
+            ),
+            # awscc has no default_tags: the project's tags are passed and written on each component.
+            "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
+        }
+        skips = []
+        if not ep.encrypt_storage:
+            skips.append(("CKV_AWS_98", "instance storage with local NVMe is hardware-encrypted; SageMaker refuses a KMS key here"))
         return ModuleContext(
             key=ep.module,
             template="inference_components",
@@ -148,7 +162,9 @@ class InferenceComponents(Component):
             + ".",
             inputs=inputs,
             outputs=(),
-            values={"ep": ep, "has_scaling": bool(scaling), "has_from_zero": bool(from_zero), "managed_scaling": ep.scaling is not None, "has_routing": ep.routing is not None},
+            folder="inference_components",
+            folder_summary=FOLDER_SUMMARY,
+            checkov_skips=tuple(skips),
             instances={"var.models": len(models), "var.components": len(components), "var.copy_scaling": len(scaling), "var.from_zero": len(from_zero)},
         )
 

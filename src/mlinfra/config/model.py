@@ -80,7 +80,11 @@ class ModelVersion(Strict):
     version: Version
     status: ModelStatus
     image: Annotated[str, StringConstraints(pattern=IMAGE_RE, max_length=255)]
-    model_data: S3Uri
+    # Where the model's files are: one gzip-compressed tar archive (model_data), uncompressed files under
+    # an S3 prefix (model_data_prefix, ModelDataSource S3Prefix without compression), or neither when the
+    # image carries the model or fetches it at start (e.g. a Hugging Face Hub id in the environment).
+    model_data: S3Uri | None = None
+    model_data_prefix: S3Uri | None = None
     environment: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")], Annotated[str, StringConstraints(max_length=1024)]] = Field(default_factory=dict)
     metrics: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$")], float] = Field(default_factory=dict)
     # The container gets no network access (SageMaker still fetches the artifact and image for it).

@@ -507,11 +507,33 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
 def artifacts(config: PlatformConfig) -> Iterator[Violation]:
     """A single-model endpoint loads one archive; a multi-model endpoint loads the archives under a prefix."""
     for i, m in enumerate(config.models):
+        if m.model_data is not None and m.model_data_prefix is not None:
+            yield Violation(
+                ("models", i, "model_data_prefix"),
+                "a model's files are either one archive (model_data) or uncompressed files under a prefix (model_data_prefix), not both: keep one",
+                "model-data-twice",
+            )
+        if m.model_data_prefix is not None:
+            p = m.model_data_prefix
+            if p.endswith(".tar.gz"):
+                yield Violation(
+                    ("models", i, "model_data_prefix"),
+                    f"{p} is an archive, and model_data_prefix is read as uncompressed files under a prefix (SageMaker would not unpack it): give the archive as model_data",
+                    "model-data-prefix-archive",
+                )
+            elif not p.endswith("/"):
+                yield Violation(
+                    ("models", i, "model_data_prefix"),
+                    f"an S3 prefix of uncompressed model files ends with /: write {p}/",
+                    "model-data-prefix-slash",
+                )
+        if m.model_data is None:
+            continue
         if m.model_data.endswith("/"):
             yield Violation(
                 ("models", i, "model_data"),
                 f"SageMaker reads a model from one gzip-compressed tar archive, not from a prefix: point model_data at the archive, such as {m.model_data}model.tar.gz "
-                "(a prefix of archives is what a multi-model endpoint's model_data_prefix takes)",
+                "(uncompressed files under a prefix go in model_data_prefix)",
                 "model-data-not-archive",
             )
         elif not m.model_data.endswith(".tar.gz"):
@@ -520,6 +542,23 @@ def artifacts(config: PlatformConfig) -> Iterator[Violation]:
                 "SageMaker reads a model from one gzip-compressed tar archive, and this is no .tar.gz: package the model (tar czf model.tar.gz ...) and point model_data at the archive",
                 "model-data-not-archive",
             )
+    archives = {m.version for m in config.models if m.model_data is not None}
+    known = {m.version for m in config.models}
+    for i, ep in enumerate(config.endpoints):
+        if isinstance(ep, ComponentsEndpoint):
+            for j, c in enumerate(ep.components):
+                if c.model in known and c.model not in archives:
+                    yield Violation(
+                        ("endpoints", i, "components", j, "model"),
+                        f"model version {c.model} has no model_data archive: mlinfra runs inference components from archives only so far; give the version a model_data .tar.gz",
+                        "model-data-required",
+                    )
+    if config.batch is not None and config.batch.model_version in known and config.batch.model_version not in archives:
+        yield Violation(
+            ("batch", "model_version"),
+            f"model version {config.batch.model_version} has no model_data archive: mlinfra's batch transform runs archives only so far; give the version a model_data .tar.gz",
+            "model-data-required",
+        )
     for eloc, ep in _endpoints(config):
         if ep.multi_model is None:
             continue
@@ -645,7 +684,15 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
             except KeyError:
                 pass  # unknown-model-version says so
             else:
-                content = naming.model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=mv.network_isolation)
+                content = naming.model_content(
+                    image=mv.image,
+                    data=multi or mv.model_data or mv.model_data_prefix,
+                    env=mv.environment,
+                    multi_model=multi is not None,
+                    role=role,
+                    isolated=mv.network_isolation,
+                    uncompressed=multi is None and mv.model_data_prefix is not None,
+                )
                 yield _Named("the SageMaker model", naming.sagemaker_model_name(name, v.name, content), who, loc, label)
             if vloc[0] == "shadow":
                 continue

@@ -165,7 +165,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         # Serverless Inference supports neither network isolation nor a VPC: the argument is left out
         # (SageMaker rejects a serverless endpoint whose model sets EnableNetworkIsolation).
         isolated = None if v.serverless is not None else mv.network_isolation
-        content = model_content(image=mv.image, data=multi or mv.model_data, env=mv.environment, multi_model=multi is not None, role=role, isolated=isolated)
+        prefix = None if multi else mv.model_data_prefix
+        content = model_content(image=mv.image, data=multi or mv.model_data or prefix, env=mv.environment, multi_model=multi is not None, role=role, isolated=isolated, uncompressed=prefix is not None)
         if in_vpc:
             # VpcConfig is part of the immutable model: moving into (or out of) the VPC is a new model.
             content["vpc"] = MODEL_VPC
@@ -175,6 +176,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             version=mv.version,
             image=mv.image,
             model_data_url=multi or mv.model_data,
+            model_data_prefix=prefix,
             mode="MultiModel" if multi else "SingleModel",
             environment=dict(sorted(mv.environment.items())),
             network_isolation=isolated,
@@ -390,10 +392,14 @@ def _s3_arn(uri: str, suffix: str = "") -> Interp:
 def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Statement, ...]:
     single: set[str] = set()
     multi: set[str] = set()
+    uncompressed: set[str] = set()
     repos: set[tuple[str, str, str]] = set()
     for ep in endpoints:
         for m in ep.models:
-            (multi if m.mode == "MultiModel" else single).add(m.model_data_url)
+            if m.model_data_prefix is not None:
+                uncompressed.add(m.model_data_prefix)
+            elif m.model_data_url is not None:  # None: the image carries the model
+                (multi if m.mode == "MultiModel" else single).add(m.model_data_url)
             e = _ECR.match(m.image)
             assert e is not None  # the config model only admits ECR images
             repos.add((e["region"], e["account"], e["repo"]))
@@ -406,6 +412,11 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
         key_prefix = u.path.lstrip("/")
         st.append(Statement(f"ListMultiModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{key_prefix}*",)),)))
         st.append(Statement(f"ReadMultiModelArtifacts{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    # Uncompressed model files: SageMaker lists the prefix and copies every object under it.
+    for i, uri in enumerate(sorted(uncompressed)):
+        u = urlparse(uri)
+        st.append(Statement(f"ListModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)))
+        st.append(Statement(f"ReadModelPrefix{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
     # Without endpoints (a batch-only platform) there is no image to pull here: an empty resource list is
     # a policy IAM refuses.
     if repos:

@@ -34,11 +34,12 @@ class ModelPlan:
     name: str  # SageMaker model name (content-hashed: models are immutable)
     version: str
     image: str
-    model_data_url: str
+    model_data_url: str | None  # one archive (or a multi-model prefix of archives); None: see model_data_prefix
     mode: str  # "SingleModel" | "MultiModel"
     environment: dict[str, str]
     network_isolation: bool | None  # None: not supported (serverless), the argument is left out
     tags: dict[str, str]  # the registry's view: version, status and quality metrics
+    model_data_prefix: str | None = None  # uncompressed files under an S3 prefix (ModelDataSource S3Prefix)
 
 
 @dataclass(frozen=True)

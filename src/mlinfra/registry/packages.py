@@ -162,7 +162,11 @@ def register(clients: Clients, config: PlatformConfig, version: str, metrics: Ma
     existing = find(clients, group, version)
     if existing is not None:
         raise RegistryError(f"version {version} is already registered as {existing.arn} ({existing.status})")
-    container: dict[str, Any] = {"Image": model.image, "ModelDataUrl": model.model_data}
+    container: dict[str, Any] = {"Image": model.image}
+    if model.model_data is not None:
+        container["ModelDataUrl"] = model.model_data
+    elif model.model_data_prefix is not None:
+        container["ModelDataSource"] = {"S3DataSource": {"S3Uri": model.model_data_prefix, "S3DataType": "S3Prefix", "CompressionType": "None"}}
     if model.environment:
         container["Environment"] = dict(model.environment)
     meta = _metadata(version, metrics_for(config, version, metrics))
