@@ -14,6 +14,7 @@ from mlinfra.write import write_tree
 from tests.conftest import ROOT
 from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
+from tests.support.hcl_checks import module_call as _call
 
 EXAMPLE = ROOT / "examples" / "model-sources.yaml"
 
@@ -23,14 +24,6 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sources") / "out"
     write_tree(render_project(load_config(EXAMPLE), EXAMPLE.parent).files, out)
     return out
-
-
-def _call(tree: dict, name: str) -> dict:
-    for entry in tree["."]["main.tf"]["module"]:
-        for label, body in entry.items():
-            if label.strip('"') == name:
-                return {k.strip('"'): v for k, v in body.items()}
-    raise KeyError(name)
 
 
 def test_the_call_passes_each_form(root: Path) -> None:

@@ -19,14 +19,11 @@ from tests.conftest import copy_examples
 from tests.support.hcl_checks import hygiene_errors, load_tree
 from tests.test_config_invalid import assert_error_line, assert_no_traceback, cli, line_of, snapshot
 from tests.test_render import blocks, s
+from tests.support.hcl_checks import module_call as call
 
 
 def res(tree: dict, module: str, kind: str = "resource") -> dict[str, dict]:
     return blocks(tree[f"modules/{module}"]["main.tf"], kind)
-
-
-def call(tree: dict, module: str) -> dict:
-    return next(body for m in tree["."]["main.tf"]["module"] for name, body in m.items() if name.strip('"') == module)
 
 
 def every_resource_type(tree: dict) -> set[str]:

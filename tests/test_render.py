@@ -11,6 +11,7 @@ from mlinfra.config import load_config
 from mlinfra.pipeline import render_project
 from tests.conftest import EXAMPLES, ROOT, copy_examples, example_ids
 from tests.support.hcl_checks import hygiene_errors, load_tree
+from tests.support.hcl_checks import module_call as call
 
 
 def blocks(parsed: dict, kind: str) -> dict[str, dict]:
@@ -126,12 +127,6 @@ def test_root_module(platform: dict) -> None:
         "monitoring",
     ]
     assert "backend.tf" not in root
-
-
-def call(tree: dict, key: str) -> dict:
-    """The arguments of module block ``key`` in the root's main.tf (where the config's values are)."""
-    (body,) = [v for m in tree["."]["main.tf"]["module"] for k, v in m.items() if k.strip('"') == key]
-    return body
 
 
 def test_one_endpoint_module_for_every_endpoint(platform: dict) -> None:

@@ -18,7 +18,7 @@ from mlinfra.pipeline import render_project
 from tests.batch.test_definition import asl_validate
 from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
-from tests.test_render_realtime import call
+from tests.support.hcl_checks import module_call as call
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -16,6 +16,7 @@ from tests.conftest import ROOT, copy_examples
 from tests.support.components_checks import components_errors
 from tests.support.hcl_checks import MARK, load_tree
 from tests.test_render import blocks, s
+from tests.support.hcl_checks import module_call as _call
 
 EXAMPLE = ROOT / "examples" / "inference-components.yaml"
 MODULE = "modules/inference_components"
@@ -34,14 +35,6 @@ def render(text: str, tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render(EXAMPLE.read_text(), tmp_path_factory.mktemp("ic"))
-
-
-def _call(tree: dict, name: str) -> dict:
-    for entry in tree["."]["main.tf"]["module"]:
-        for label, body in entry.items():
-            if label.strip('"') == name:
-                return {k.strip('"'): v for k, v in body.items()}
-    raise KeyError(name)
 
 
 def test_module_resources_and_call(root: Path) -> None:

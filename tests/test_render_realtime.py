@@ -13,6 +13,7 @@ from mlinfra.write import write_tree
 from tests.conftest import copy_examples
 from tests.support.hcl_checks import hygiene_errors, load_tree
 from tests.test_render import blocks, s
+from tests.support.hcl_checks import module_call as call
 
 
 @pytest.fixture(scope="module")
@@ -142,11 +143,6 @@ def test_lambdas_are_least_privilege(tree: dict) -> None:
     api = res(tree, "api")
     assert api["aws_api_gateway_integration.this"]["uri"] == "${var.invoke_arns[each.key]}"
     assert call(tree, "api")["invoke_arns"] == "${module.preprocessing.invoke_arns}"
-
-
-def call(tree: dict, module: str) -> dict:
-    """The arguments of one module block in the root (the config's literal values sit there)."""
-    return next(body for m in tree["."]["main.tf"]["module"] for name, body in m.items() if name.strip('"') == module)
 
 
 def test_cache_results_and_network(tree: dict) -> None:

@@ -15,7 +15,7 @@ from mlinfra.write import write_tree
 from tests.support.hcl_checks import load_tree
 from tests.test_ops_server import Cli, _client, _out, server_url, url  # noqa: F401 (fixtures)
 from tests.test_render import blocks, s
-from tests.test_render_realtime import call
+from tests.support.hcl_checks import module_call as call
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

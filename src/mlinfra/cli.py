@@ -370,12 +370,16 @@ def status(
                 f"instances {v['instances']}/{v['desired_instances']}, last hour: {_num(v['invocations_1h'])} invocations, "
                 f"{_num(v['errors_5xx_1h'])} 5XX, p99 {_num(v['latency_p99_ms_1h'])} ms"
             )
-        for alarm, state in report["alarms"].items():
-            typer.echo(f"  alarm {alarm}: {state}")
-        for d in report["drift"]:
-            typer.secho(f"  drift: {d}", fg=typer.colors.YELLOW)
+        _print_alarms_and_drift(report)
     if report["drift"]:
         raise typer.Exit(3)
+
+
+def _print_alarms_and_drift(report: dict) -> None:
+    for alarm, state in report["alarms"].items():
+        typer.echo(f"  alarm {alarm}: {state}")
+    for d in report["drift"]:
+        typer.secho(f"  drift: {d}", fg=typer.colors.YELLOW)
 
 
 def _print_components_status(report: dict, as_json: bool) -> None:
@@ -392,10 +396,7 @@ def _print_components_status(report: dict, as_json: bool) -> None:
                 f"  component {c['name']}: {c['status']}, copies {c['copies']}/{c['desired_copies']}, model {c['model']}, "
                 f"last hour: {_num(c['invocations_1h'])} invocations, {_num(c['errors_5xx_1h'])} 5XX, p99 {_num(c['latency_p99_ms_1h'])} ms"
             )
-        for alarm, state in report["alarms"].items():
-            typer.echo(f"  alarm {alarm}: {state}")
-        for d in report["drift"]:
-            typer.secho(f"  drift: {d}", fg=typer.colors.YELLOW)
+        _print_alarms_and_drift(report)
     if report["drift"]:
         raise typer.Exit(3)
 

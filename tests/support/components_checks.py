@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.hcl_checks import MARK, load_tree
-from tests.support.sagemaker_checks import CONFIG_HASH_RE, _block, _blocks, _key, _literal, _number, _text
+from tests.support.sagemaker_checks import CONFIG_HASH_RE, _block, _blocks, _key, _literal, _number, _text, resource_bodies
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 IC_TYPE = "awscc_sagemaker_inference_component"
@@ -53,13 +53,8 @@ def components_module_dirs(root: Path) -> set[str]:
 def _resources(files: dict) -> dict[str, dict[str, dict]]:
     out: dict[str, dict[str, dict]] = {}
     for parsed in files.values():
-        for entry in parsed.get("resource", []):
-            for tf_type, named in entry.items():
-                if tf_type == MARK or not isinstance(named, dict):
-                    continue
-                for label, body in named.items():
-                    if label != MARK and isinstance(body, dict):
-                        out.setdefault(_key(tf_type), {})[_key(label)] = body
+        for tf_type, label, body in resource_bodies(parsed):
+            out.setdefault(tf_type, {})[label] = body
     return out
 
 

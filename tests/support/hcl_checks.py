@@ -456,3 +456,10 @@ def hygiene_errors(root: Path) -> list[str]:
             if _unquote(str(body.get("description", ""))).strip() == "":
                 errors.append(f"{where}: output.{name}: missing description")
     return errors
+
+
+def module_call(tree: dict, key: str) -> dict:
+    """The arguments of module block ``key`` in the root's main.tf (where the config's literal values sit),
+    argument names unquoted."""
+    (body,) = [v for m in tree["."]["main.tf"]["module"] for k, v in m.items() if k.strip('"') == key]
+    return {k.strip('"'): v for k, v in body.items()}

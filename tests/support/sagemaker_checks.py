@@ -237,21 +237,28 @@ class _Module:
         return self.resources.get(tf_type, {})
 
 
+def resource_bodies(parsed: dict) -> list[tuple[str, str, dict]]:
+    """(type, label, body) of every resource block of one parsed file, labels unquoted."""
+    out = []
+    for entry in parsed.get("resource", []):
+        for tf_type, named in entry.items():
+            if tf_type == MARK or not isinstance(named, dict):
+                continue
+            for label, body in named.items():
+                if label != MARK and isinstance(body, dict):
+                    out.append((_key(tf_type), _key(label), body))
+    return out
+
+
 def _modules(root: Path) -> list[_Module]:
     modules = []
     for module_dir, files in load_tree(root).items():
         mod = _Module(module_dir)
         for file_name, parsed in files.items():
             where = file_name if module_dir == "." else f"{module_dir}/{file_name}"
-            for entry in parsed.get("resource", []):
-                for tf_type, named in entry.items():
-                    if tf_type == MARK or not isinstance(named, dict):
-                        continue
-                    for label, body in named.items():
-                        if label == MARK or not isinstance(body, dict):
-                            continue
-                        res = _Resource(where, _key(tf_type), _key(label), body)
-                        mod.resources.setdefault(res.type, {})[res.label] = res
+            for tf_type, label, body in resource_bodies(parsed):
+                res = _Resource(where, tf_type, label, body)
+                mod.resources.setdefault(res.type, {})[res.label] = res
         modules.append(mod)
     return modules
 
@@ -362,13 +369,8 @@ def _lifecycles(root: Path, plan: dict) -> dict[tuple[str, str, str], dict]:
     def visit(config: dict, call_path: str, directory: Path) -> None:
         files = tree.get(directory.as_posix(), {})
         for parsed in files.values():
-            for entry in parsed.get("resource", []):
-                for tf_type, named in entry.items():
-                    if tf_type == MARK or not isinstance(named, dict):
-                        continue
-                    for label, body in named.items():
-                        if label != MARK and isinstance(body, dict):
-                            found[(call_path, _key(tf_type), _key(label))] = _block(body, "lifecycle") or {}
+            for tf_type, label, body in resource_bodies(parsed):
+                found[(call_path, tf_type, label)] = _block(body, "lifecycle") or {}
         for name, call in config.get("module_calls", {}).items():
             source = call.get("source", "")
             if source.startswith("./") or source.startswith("../"):

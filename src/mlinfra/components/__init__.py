@@ -17,12 +17,12 @@ from .edge import Edge
 from .endpoint import Endpoint
 from .inference_components import InferenceComponents
 from .kms import Kms
+from .monitoring import MonitoringComponent
 from .network import Network
 from .preprocessing import Preprocessing
 from .registry import Registry
 from .results import Results
 from .sagemaker_role import SagemakerRole
-from .monitoring import MonitoringComponent
 
 REGISTRY: tuple[Component, ...] = (
     Kms(),
