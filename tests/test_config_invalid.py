@@ -169,6 +169,25 @@ def proc(*args: str, cwd: Path) -> Run:
     return Run(p.returncode, p.stdout, p.stderr)
 
 
+def first_problem(example: Path, edit: tuple[str, str], anchor: str, path: str, tmp_path: Path):
+    """Load ``example`` with ``edit`` applied (old → new, once): the first problem reported at ``path``,
+    asserted to be on the one line containing ``anchor``."""
+    from mlinfra.config import load_config
+    from mlinfra.errors import ConfigError
+
+    text = example.read_text()
+    assert edit[0] in text
+    text = text.replace(edit[0], edit[1], 1)
+    config = tmp_path / example.name
+    config.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(config)
+    problems = [p for p in err.value.problems if p.path == path]
+    assert problems, str(err.value)
+    assert problems[0].line == line_of(text, anchor), str(err.value)
+    return problems[0]
+
+
 def snapshot(root: Path) -> list[str]:
     """Every path under ``root``, hidden ones included (a leftover ``.out.XXXX.tmp`` must show)."""
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))

@@ -12,13 +12,13 @@ from mlinfra.batch.iam import step_functions_statements
 from mlinfra.components.base import PlanRequest, Sinks
 from mlinfra.components.batch import _ACCOUNT, _PARTITION, _REGION, Batch, batch_plan, state_machine_definition
 from mlinfra.config import load_config
-from mlinfra.errors import ConfigError
 from mlinfra.expr import Interp, Ref
 from mlinfra.pipeline import render_project
 from tests.batch.test_definition import asl_validate
 from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
+from tests.test_config_invalid import first_problem
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -197,19 +197,9 @@ def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:
     ],
 )
 def test_bad_batch_settings_name_the_line(edit: tuple[str, str], anchor: str, path: str, code: str | None, tmp_path: Path) -> None:
-    text = (EXAMPLES / "batch.yaml").read_text()
-    assert edit[0] in text
-    text = text.replace(edit[0], edit[1], 1)
-    config = tmp_path / "batch.yaml"
-    config.write_text(text)
-    with pytest.raises(ConfigError) as err:
-        load_config(config)
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if anchor in l)
-    problems = [p for p in err.value.problems if p.path == path]
-    assert problems, str(err.value)
-    assert problems[0].line == line, str(err.value)
+    problem = first_problem(EXAMPLES / "batch.yaml", edit, anchor, path, tmp_path)
     if code is not None:
-        assert problems[0].code == code
+        assert problem.code == code
 
 
 # --- in the platform's network ---------------------------------------------------------------------------

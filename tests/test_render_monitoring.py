@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 from mlinfra.cli import app
 from mlinfra.components.monitoring import AWSCC, jsonencode
 from mlinfra.config import load_config
-from mlinfra.errors import ConfigError
 from mlinfra.pipeline import render_project
 from mlinfra.plan.build import build_plan
 from mlinfra.write import write_tree
 from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
+from tests.test_config_invalid import first_problem
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -194,20 +194,10 @@ NO_CAPTURE = ("    data_capture:\n      sampling_percentage: 50\n      modes: [i
     ],
 )
 def test_bad_monitoring_settings_name_the_line(edit, anchor: str, path: str, code: str | None, words: str, tmp_path: Path) -> None:
-    text = (EXAMPLES / "monitoring.yaml").read_text()
-    assert edit[0] in text
-    text = text.replace(edit[0], edit[1], 1)
-    config = tmp_path / "monitoring.yaml"
-    config.write_text(text)
-    with pytest.raises(ConfigError) as err:
-        load_config(config)
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if anchor in l)
-    problems = [p for p in err.value.problems if p.path == path]
-    assert problems, str(err.value)
-    assert problems[0].line == line, str(err.value)
-    assert words in problems[0].message
+    problem = first_problem(EXAMPLES / "monitoring.yaml", edit, anchor, path, tmp_path)
+    assert words in problem.message
     if code is not None:
-        assert problems[0].code == code
+        assert problem.code == code
 
 
 def test_cli_refuses_a_monitor_without_capture(tmp_path: Path) -> None:
