@@ -24,7 +24,8 @@ from ..errors import MlinfraError, UsageError
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentPlan
 from .aws import Clients, aws_errors
 from .drift import Difference
-from .endpoint import AlarmFiring, Clock, EndpointNotReady, Guard, Live, Report, _firing, alarm_states, describe
+from .endpoint import Clock, EndpointNotReady, Guard, Live, Report, alarm_states, alarms_firing, describe
+from .guarded import Change, run_guarded_steps
 
 
 @dataclass(frozen=True)
@@ -233,23 +234,22 @@ def scale(
     if dry_run:
         result.after = steps[-1] if steps else before
         return result
-    firing = _firing(alarm_states(clients, endpoint, guard))
-    if firing:
-        raise AlarmFiring(f"{endpoint}: alarm {', '.join(firing)} is in ALARM; no copies were changed", firing)
-    for i, n in enumerate(steps, 1):
-        _set_copies(clients, clock, component, n, report)
-        result.after, result.changed = n, True
-        on_change(n)
-        report(f"step {i}/{len(steps)}: {component} at {n} copies")
-        if bake_seconds > 0:
-            from .endpoint import _bake
 
-            fired = _bake(clients, clock, endpoint, guard, bake_seconds, poll_seconds, report)
-            if fired:
-                _set_copies(clients, clock, component, before, report)
-                result.after = before
-                on_change(before)
-                raise AlarmFiring(f"{endpoint}: alarm {', '.join(fired)} fired during the bake at {n} copies; {component} set back to {before}", fired)
+    def revert(_: int) -> int:
+        _set_copies(clients, clock, component, before, report)
+        return before
+
+    change = Change(
+        subject=endpoint,
+        apply=lambda n: _set_copies(clients, clock, component, n, report),
+        revert=revert,
+        describe=lambda n: f"{component} at {n} copies",
+        unchanged="no copies were changed",
+        reverted=lambda n, back: f"at {n} copies; {component} set back to {back}",
+    )
+    last = run_guarded_steps(change, steps, lambda: alarms_firing(clients, endpoint, guard), clock, bake_seconds, poll_seconds, report, on_change)
+    if last is not None:
+        result.after, result.changed = last, True
     return result
 
 

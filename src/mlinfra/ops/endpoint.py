@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from ..errors import MlinfraError
 from .aws import Clients, aws_errors
+from .guarded import AlarmFiring, Change, run_guarded_steps
 from .traffic import TrafficError, as_percent, shift
 
 Report = Callable[[str], None]
@@ -34,14 +35,6 @@ class SystemClock:
 
 class EndpointNotReady(MlinfraError):
     """The endpoint is not InService (creating, updating, failed, ...): traffic cannot be shifted."""
-
-
-class AlarmFiring(MlinfraError):
-    """An alarm guarding the endpoint is in ALARM."""
-
-    def __init__(self, message: str, alarms: Sequence[str]):
-        super().__init__(message)
-        self.alarms = tuple(alarms)
 
 
 @dataclass(frozen=True)
@@ -121,6 +114,11 @@ def _firing(states: dict[str, str]) -> list[str]:
     return [name for name, state in states.items() if state == "ALARM"]
 
 
+def alarms_firing(clients: Clients, endpoint: str, guard: Guard) -> list[str]:
+    """The names of the alarms guarding ``endpoint`` that are in ALARM now."""
+    return _firing(alarm_states(clients, endpoint, guard))
+
+
 def promote(
     clients: Clients,
     clock: Clock,
@@ -150,22 +148,23 @@ def promote(
     if dry_run:
         result.after = plan[-1] if plan else before
         return result
-    firing = _firing(alarm_states(clients, endpoint, guard))
-    if firing:
-        raise AlarmFiring(f"{endpoint}: alarm {', '.join(firing)} is in ALARM; no traffic was shifted", firing)
-    for i, weights in enumerate(plan, 1):
-        _apply(clients, clock, endpoint, weights, report)
-        result.after, result.changed = weights, True
-        on_change(weights)
-        report(f"step {i}/{len(plan)}: {_fmt(weights)}")
-        if bake_seconds > 0:
-            fired = _bake(clients, clock, endpoint, guard, bake_seconds, poll_seconds, report)
-            if fired:
-                back = shift(weights, variant, 0)
-                _apply(clients, clock, endpoint, back, report)
-                result.after = back
-                on_change(back)
-                raise AlarmFiring(f"{endpoint}: alarm {', '.join(fired)} fired during the bake at {weights[variant]:g} %; {variant} rolled back to 0 % ({_fmt(back)})", fired)
+
+    def revert(weights: dict[str, float]) -> dict[str, float]:
+        back = shift(weights, variant, 0)
+        _apply(clients, clock, endpoint, back, report)
+        return back
+
+    change = Change(
+        subject=endpoint,
+        apply=lambda weights: _apply(clients, clock, endpoint, weights, report),
+        revert=revert,
+        describe=_fmt,
+        unchanged="no traffic was shifted",
+        reverted=lambda weights, back: f"at {weights[variant]:g} %; {variant} rolled back to 0 % ({_fmt(back)})",
+    )
+    last = run_guarded_steps(change, plan, lambda: alarms_firing(clients, endpoint, guard), clock, bake_seconds, poll_seconds, report, on_change)
+    if last is not None:
+        result.after, result.changed = last, True
     return result
 
 
@@ -211,20 +210,6 @@ def wait_in_service(clients: Clients, clock: Clock, endpoint: str, timeout: floa
             raise EndpointNotReady(f"{endpoint} is {live.status} (waited for InService)")
         report(f"{endpoint} is {live.status}; waiting")
         clock.sleep(poll)
-
-
-def _bake(clients: Clients, clock: Clock, endpoint: str, guard: Guard, seconds: float, poll: float, report: Report) -> list[str]:
-    """Watch the alarms for ``seconds``; the names of those that fired, or [] when the bake passed."""
-    deadline = clock.now() + seconds
-    report(f"baking {seconds:g} s, watching alarms every {poll:g} s")
-    while True:
-        fired = _firing(alarm_states(clients, endpoint, guard))
-        if fired:
-            return fired
-        left = deadline - clock.now()
-        if left <= 0:
-            return []
-        clock.sleep(min(poll, left))
 
 
 def _fmt(weights: dict[str, float]) -> str:
