@@ -156,9 +156,14 @@ def test_promote_sets_copy_counts_in_steps(aws, config: Path) -> None:
     run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "2,4", "--bake", "1m", "--poll", "30s"])
     assert run.exit_code == 0, run.output
     assert f"{ENDPOINT}: {CLASSIFICATION} at 4 copies (was 1)" in run.stdout
-    # The config keeps the initial count (it must fit the initial fleet); live copies are not drift
-    # while they lie within the component's auto-scaling bounds.
+    # The config keeps the initial count: 4 + 1 copies (a GPU each) do not fit the fleet's initial 2
+    # instances, which the config's copies must (the live fleet grows to 20). It says so before the
+    # change; live copies are not drift while they lie within the component's auto-scaling bounds.
     assert load_config(config).endpoints[0].components[0].copies == 1
+    assert config.read_text() == (ROOT / "examples" / "inference-components.yaml").read_text()
+    assert "not updated: the edited config would not validate" in run.output and "raise instance_count to 5" in run.output
+    assert "copies of classification stay 1" in run.stdout
+    assert list(config.parent.iterdir()) == [config]  # no temporary file left behind
     assert aws["clock"].t >= 120  # two bakes of a minute
 
 
@@ -250,3 +255,115 @@ def test_status_without_a_config(aws, config: Path) -> None:
     assert run.exit_code == 0, run.output  # no config: nothing to drift from
     assert f"  component {CLASSIFICATION}: InService, copies 2/2, model {plan.components[0].model.name}" in run.stdout
     assert "  fleet AllTraffic: instances 2/2" in run.stdout
+
+
+# --- the final copy count written back to the config ----------------------------------------------------
+
+
+def expect_scale(stub: Stubber, name: str, model: str, start: int, counts: list[int]) -> None:
+    """The Stubber's script of a copy-count change: the starting count, then per count the update and the wait."""
+    stub.add_response("describe_inference_component", component_response(name, model, start), {"InferenceComponentName": name})
+    for n in counts:
+        stub.add_response(
+            "update_inference_component_runtime_config",
+            {"InferenceComponentArn": f"{ARN}:inference-component/{name}"},
+            {"InferenceComponentName": name, "DesiredRuntimeConfig": {"CopyCount": n}},
+        )
+        stub.add_response("describe_inference_component", component_response(name, model, n), {"InferenceComponentName": name})
+
+
+def roomy(config: Path) -> str:
+    """The example with an initial fleet of 4 instances: room for 3 + 1 copies; its text."""
+    text = config.read_text().replace("instance_count: 2\n", "instance_count: 4\n")
+    config.write_text(text)
+    return text
+
+
+def test_promote_writes_the_final_copy_count_back(aws, config: Path) -> None:
+    before = roomy(config)
+    plan = plan_of(config)
+    expect_scale(aws["stub"], CLASSIFICATION, plan.components[0].model.name, 1, [2, 3])
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "2,3"])
+    assert run.exit_code == 0, run.output
+    assert f"{config}: copies of classification updated to 3" in run.stdout and "warning" not in run.output
+    after = config.read_text()
+    # Only that scalar changed: comments, flow mappings and layout are byte for byte what they were.
+    assert after == before.replace("        copies: 1\n        autoscaling", "        copies: 3\n        autoscaling", 1)
+    assert [c.copies for c in load_config(config).endpoints[0].components] == [3, 1]
+    assert list(config.parent.iterdir()) == [config]  # the atomic write left no temporary file
+
+
+def test_nothing_is_written_when_an_alarm_sets_the_count_back(aws, config: Path) -> None:
+    before = roomy(config)
+    plan = plan_of(config)
+    make_alarm(aws["cw"], "vision-errors", ENDPOINT)
+    expect_scale(aws["stub"], CLASSIFICATION, plan.components[0].model.name, 1, [3, 1])  # 3, then back to 1
+    aws["clock"].at(30, lambda: aws["cw"].set_alarm_state(AlarmName="vision-errors", StateValue="ALARM", StateReason="test"))
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "3", "--bake", "5m"])
+    assert run.exit_code == 1 and "fired during the bake at 3 copies" in run.output
+    assert config.read_text() == before
+
+
+def test_nothing_is_written_on_a_failure_or_a_dry_run(aws, config: Path) -> None:
+    before = roomy(config)
+    plan = plan_of(config)
+    model = plan.components[0].model.name
+    stub = aws["stub"]
+    stub.add_response("describe_inference_component", component_response(CLASSIFICATION, model, 1), {"InferenceComponentName": CLASSIFICATION})
+    stub.add_response(
+        "update_inference_component_runtime_config",
+        {"InferenceComponentArn": f"{ARN}:inference-component/{CLASSIFICATION}"},
+        {"InferenceComponentName": CLASSIFICATION, "DesiredRuntimeConfig": {"CopyCount": 2}},
+    )
+    stub.add_response("describe_inference_component", component_response(CLASSIFICATION, model, 1, "Failed", desired=2), {"InferenceComponentName": CLASSIFICATION})
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "2,3"])
+    assert run.exit_code == 1 and f"{CLASSIFICATION} is Failed" in run.output
+    assert config.read_text() == before
+    stub.add_response("describe_inference_component", component_response(CLASSIFICATION, model, 1), {"InferenceComponentName": CLASSIFICATION})
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "3", "--dry-run"])
+    assert run.exit_code == 0 and f"would set {CLASSIFICATION}: 1 → 3 copies" in run.stdout
+    assert config.read_text() == before
+
+
+def test_status_follows_the_written_count(aws, config: Path) -> None:
+    """Without auto-scaling every copy count that differs from the config's is drift: the write-back ends it."""
+    text = roomy(config)
+    unscaled = "\n".join(line for line in text.splitlines() if "autoscaling:" not in line) + "\n"
+    config.write_text(unscaled)
+    plan = plan_of(config)
+    expect_scale(aws["stub"], DETECTION, plan.components[1].model.name, 1, [2])
+    run = runner.invoke(cli.app, ["promote", str(config), "--component", "object-detection", "--copies", "2"])
+    assert run.exit_code == 0, run.output
+    expect_status(aws["stub"], plan_of(config), {CLASSIFICATION: 1, DETECTION: 2})
+    run = runner.invoke(cli.app, ["status", str(config), "--endpoint", "vision"])
+    assert run.exit_code == 0 and "drift" not in run.stdout, run.output
+    # The same live counts against the config as it was: drift, exit 3.
+    config.write_text(unscaled)
+    expect_status(aws["stub"], plan_of(config), {CLASSIFICATION: 1, DETECTION: 2})
+    run = runner.invoke(cli.app, ["status", str(config), "--endpoint", "vision"])
+    assert run.exit_code == 3 and f"drift: copies {DETECTION}: config 1, live 2" in run.stdout, run.output
+
+
+def test_write_copies_adds_a_line_where_the_default_was_left(config: Path) -> None:
+    from mlinfra.ops.config_edit import ConfigEditError, write_copies
+
+    text = roomy(config)
+    start = text.index("      - name: object-detection")
+    end = text.index("        autoscaling", start)
+    without = text[:start] + text[start:end].replace("        copies: 1\n", "") + text[end:]
+    config.write_text(without)
+    write_copies(config, "vision", "object-detection", 2)
+    assert config.read_text() == without.replace("      - name: object-detection        # TensorRT\n", "      - name: object-detection        # TensorRT\n        copies: 2\n")
+    assert load_config(config).endpoints[0].components[1].copies == 2
+    for endpoint, component, match in (("vision", "nope", "no component 'nope'"), ("nope", "classification", "no endpoint named 'nope'")):
+        with pytest.raises(ConfigEditError, match=match):
+            write_copies(config, endpoint, component, 2)
+    # A component written inline: its copies token is replaced in place; without one, no guessing.
+    inline = text[:start] + "      - {name: object-detection, model: 3.0.0, min_memory_mb: 8192, cpu_cores: 2, accelerators: 1, copies: 1}  # inline\n"
+    config.write_text(inline)
+    write_copies(config, "vision", "object-detection", 2)
+    assert config.read_text() == inline.replace("copies: 1}", "copies: 2}")
+    config.write_text(inline.replace(", copies: 1}", "}"))
+    with pytest.raises(ConfigEditError, match="written inline"):
+        write_copies(config, "vision", "object-detection", 2)
+    assert config.read_text() == inline.replace(", copies: 1}", "}")

@@ -260,6 +260,7 @@ def promote(
 
 def _promote_component(config, endpoint, component, copies, traffic_options, bake, poll, dry_run, profile, region) -> None:
     from .errors import MlinfraError, UsageError
+    from .ops import config_edit
     from .ops.components import check_copies, component_named, scale
     from .ops.target import resolve
     from .ops.traffic import parse_duration
@@ -280,9 +281,20 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
         if config is not None and t.components is None:
             raise UsageError(f"{config}: {t.endpoint} has production variants, not inference components: use --canary, --steps or --full")
         ic = component
+        writeback: tuple[str, str, int] | None = None  # (config endpoint, config component, the count it has)
         if t.components is not None:
-            ic = component_named(t.components, component).name
+            me = component_named(t.components, component)
+            ic = me.name
             check_copies(t.components, ic, counts)
+            writeback = (t.components.label, me.label, me.copies)
+        not_written = None
+        if writeback is not None and not dry_run and counts[-1] != writeback[2]:
+            # Before any call: a count the live fleet takes may not be one the config can say.
+            try:
+                config_edit.check_copies_writable(config, writeback[0], writeback[1], counts[-1])
+            except config_edit.ConfigEditError as exc:
+                not_written = str(exc)
+                typer.secho(f"warning: {not_written}; the live copies will be changed, the config's copies will not", fg=typer.colors.YELLOW, err=True)
         result = scale(
             _clients(profile, region or t.region),
             _clock(),
@@ -301,6 +313,16 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
         typer.echo(f"would set {ic}: {result.before} → " + " → ".join(str(n) for n in result.steps) + " copies")
         return
     typer.echo(f"{t.endpoint}: {ic} at {result.after} copies (was {result.before})")
+    if writeback is None or result.after == writeback[2]:
+        return
+    if not_written is not None:
+        typer.secho(f"{config}: copies of {writeback[1]} stay {writeback[2]} (see the warning above)", fg=typer.colors.YELLOW)
+        return
+    try:
+        config_edit.write_copies(config, writeback[0], writeback[1], result.after)
+    except MlinfraError as exc:
+        _fail(exc)
+    typer.echo(f"{config}: copies of {writeback[1]} updated to {result.after}")
 
 
 @app.command()

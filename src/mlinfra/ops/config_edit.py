@@ -105,3 +105,83 @@ def promote_version(path: str | Path, endpoint: str, variant: str, weights: dict
             model["status"] = changes[listed] = "previous" if listed in referenced else "deprecated"
     _save(yaml, data, path)
     return version, changes
+
+
+def write_copies(path: str | Path, endpoint: str, component: str, copies: int) -> None:
+    """Set ``copies`` of inference component ``component`` of config endpoint ``endpoint``.
+
+    Only that scalar changes (the file is edited as text, byte for byte elsewhere; a component that left
+    ``copies`` to its default gets a ``copies:`` line under its ``name:``). The edited file must still
+    validate (a count that fits the live fleet may not fit the config's initial ``instance_count``): if it
+    does not, nothing is written and :class:`ConfigEditError` says why. The write is atomic.
+    """
+    path = Path(path)
+    tmp = _validated(path, _with_copies(path, endpoint, component, copies))
+    os.replace(tmp, path)
+
+
+def check_copies_writable(path: str | Path, endpoint: str, component: str, copies: int) -> None:
+    """What :func:`write_copies` would check, writing nothing: raises :class:`ConfigEditError` if it would fail."""
+    path = Path(path)
+    _validated(path, _with_copies(path, endpoint, component, copies)).unlink()
+
+
+def _with_copies(path: Path, endpoint: str, component: str, copies: int) -> str:
+    """The file's text with the component's ``copies`` set: one token replaced, or one line added."""
+    text = path.read_text(encoding="utf-8")
+    _, data = _load(path)
+    ep = _endpoint(data, path, endpoint)
+    comp = next((c for c in ep.get("components") or [] if c.get("name") == component), None)
+    if comp is None:
+        raise ConfigEditError(f"{path}: endpoint {endpoint!r} has no component {component!r}")
+    lines = text.splitlines(keepends=True)
+    if "copies" in comp:
+        row, col = comp.lc.value("copies")
+        line = lines[row]
+        token = re.match(r"[^\s,}\]#]+", line[col:])
+        if token is None or token.group(0) != str(comp["copies"]):
+            raise ConfigEditError(f"{path}:{row + 1}: copies of component {component!r} is not a plain number; set it to {copies} by hand")
+        lines[row] = line[:col] + str(copies) + line[col + token.end() :]
+    elif comp.fa.flow_style():
+        raise ConfigEditError(f"{path}:{comp.lc.line + 1}: component {component!r} is written inline ({{...}}) without copies; add copies: {copies} by hand")
+    else:
+        row, col = comp.lc.key("name")
+        newline = "\r\n" if lines[row].endswith("\r\n") else "\n"
+        lines.insert(row + 1, f"{' ' * col}copies: {copies}{newline}")
+    edited = "".join(lines)
+    # The edit must say what it meant to say, and nothing else.
+    _, again = _load_text(edited)
+    got = next(c for c in _endpoint(again, path, endpoint).get("components") if c.get("name") == component)
+    if got.get("copies") != copies:
+        raise ConfigEditError(f"{path}: could not set copies of component {component!r}; set it to {copies} by hand")
+    return edited
+
+
+def _load_text(text: str) -> tuple[Any, Any]:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    return yaml, yaml.load(text)
+
+
+def _validated(path: Path, text: str) -> Path:
+    """``text`` written to a temporary file beside ``path`` (same mode), checked with the config's own rules;
+    its path. A config that would not validate is removed again and reported."""
+    from ..config import load_config
+    from ..errors import ConfigError
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        load_config(tmp)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigEditError(f"{path}: cannot write: {exc.strerror}") from None
+    except ConfigError as exc:
+        tmp.unlink(missing_ok=True)
+        problems = "; ".join(str(p).replace(str(tmp), str(path)) for p in exc.problems)
+        raise ConfigEditError(f"{path}: not updated: the edited config would not validate: {problems}") from None
+    return tmp
