@@ -299,3 +299,15 @@ def test_status_reports_last_hours_metrics(aws) -> None:
     assert (by_variant["production"]["invocations_1h"], by_variant["production"]["errors_5xx_1h"]) == (120, 1)
     assert (by_variant["canary"]["invocations_1h"], by_variant["canary"]["errors_5xx_1h"]) == (30, 3)
     assert by_variant["canary"]["weight_percent"] == 20 and report["drift"] == []
+
+
+def test_count_drift_respects_auto_scaling_bounds() -> None:
+    """One rule for instances (variants, the components' fleet) and copies: auto-scaling owns its range."""
+    from mlinfra.ops.drift import count_difference, presence
+
+    assert count_difference("instances", "canary", 2, None, 2) == []
+    assert [str(d) for d in count_difference("instances", "canary", 2, None, 3)] == ["instances canary: config 2, live 3"]
+    assert count_difference("copies", "c", 1, (1, 10), 7) == []  # within the bounds: auto-scaling's doing
+    assert [str(d) for d in count_difference("copies", "c", 1, (1, 10), 11)] == ["copies c: config 1-10, live 11"]
+    assert count_difference("copies", "c", 1, None, None) == []  # SageMaker reported no count
+    assert [str(d) for d in presence("variant", ["a", "b"], ["b", "c"])] == ["variant a: config present, live absent", "variant c: config absent, live present"]

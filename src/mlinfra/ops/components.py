@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import MlinfraError, UsageError
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentPlan
 from .aws import Clients, aws_errors
-from .drift import Difference
+from .drift import Difference, config_difference, count_difference, presence
 from .endpoint import Clock, EndpointNotReady, Guard, Live, Report, alarm_states, alarms_firing, describe
 from .guarded import Change, run_guarded_steps
 
@@ -98,33 +98,20 @@ def component_metrics(clients: Clients, now: Callable[[], dt.datetime], componen
 
 def differences(plan: ComponentsEndpointPlan, live: Live, components: Sequence[LiveComponent]) -> list[Difference]:
     """Config versus live: the endpoint configuration, the fleet's instances, each component's model and copies."""
-    out: list[Difference] = []
-    if plan.config_name != live.config_name:
-        out.append(Difference("endpoint-config", plan.name, plan.config_name, live.config_name))
-    count = live.instances.get(plan.variant_name)
-    if count is not None:
-        if plan.scaling is not None:
-            # Managed instance scaling owns the count between its bounds.
-            if not plan.scaling.min <= count <= plan.scaling.max:
-                out.append(Difference("instances", plan.variant_name, f"{plan.scaling.min}-{plan.scaling.max}", count))
-        elif count != plan.instance_count:
-            out.append(Difference("instances", plan.variant_name, plan.instance_count, count))
+    out = config_difference(plan.name, plan.config_name, live)
+    # Managed instance scaling owns the fleet's count between its bounds, copy auto-scaling a component's.
+    fleet = (plan.scaling.min, plan.scaling.max) if plan.scaling is not None else None
+    out += count_difference("instances", plan.variant_name, plan.instance_count, fleet, live.instances.get(plan.variant_name))
     wanted = {c.name: c for c in plan.components}
     have = {c.name: c for c in components}
-    for name in sorted(set(wanted) ^ set(have)):
-        out.append(Difference("component", name, "present" if name in wanted else "absent", "present" if name in have else "absent"))
+    out += presence("component", wanted, have)
     for name in sorted(set(wanted) & set(have)):
         w, h = wanted[name], have[name]
         if h.model is not None and h.model != w.model.name:
             out.append(Difference("model", name, w.model.name, h.model))
         copies = h.desired_copies if h.desired_copies is not None else h.copies
-        if copies is None:
-            continue
-        if w.scaling is not None:
-            if not w.scaling.min <= copies <= w.scaling.max:
-                out.append(Difference("copies", name, f"{w.scaling.min}-{w.scaling.max}", copies))
-        elif copies != w.copies:
-            out.append(Difference("copies", name, w.copies, copies))
+        bounds = (w.scaling.min, w.scaling.max) if w.scaling is not None else None
+        out += count_difference("copies", name, w.copies, bounds, copies)
     return out
 
 

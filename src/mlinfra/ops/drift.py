@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..plan.model import EndpointPlan
@@ -11,7 +12,7 @@ from .traffic import as_percent
 
 @dataclass(frozen=True)
 class Difference:
-    what: str  # "weight" | "instances" | "endpoint-config" | "variant"
+    what: str  # "weight" | "instances" | "endpoint-config" | "variant" | "component" | "model" | "copies"
     subject: str
     config: object
     live: object
@@ -21,25 +22,39 @@ class Difference:
 
 
 def differences(plan: EndpointPlan, live: Live) -> list[Difference]:
-    out: list[Difference] = []
-    if plan.config_name != live.config_name:
-        out.append(Difference("endpoint-config", plan.name, plan.config_name, live.config_name))
+    out = config_difference(plan.name, plan.config_name, live)
     wanted = {v.name: v for v in plan.variants}
-    for name in sorted(set(wanted) ^ set(live.weights)):
-        out.append(Difference("variant", name, "present" if name in wanted else "absent", "present" if name in live.weights else "absent"))
+    out += presence("variant", wanted, live.weights)
     config_pct = as_percent({n: float(v.weight) for n, v in wanted.items()})
     live_pct = as_percent(live.weights)
     for name in sorted(set(wanted) & set(live.weights)):
         if abs(config_pct[name] - live_pct[name]) > 0.01:
             out.append(Difference("weight", name, f"{config_pct[name]:g} %", f"{live_pct[name]:g} %"))
         v = wanted[name]
-        count = live.instances.get(name)
-        if v.instance_count is None or count is None:
+        if v.instance_count is None:
             continue
-        if v.scaling is not None:
-            # Auto-scaling owns the count between its bounds: only a count outside them is drift.
-            if not v.scaling.min_capacity <= count <= v.scaling.max_capacity:
-                out.append(Difference("instances", name, f"{v.scaling.min_capacity}-{v.scaling.max_capacity}", count))
-        elif count != v.instance_count:
-            out.append(Difference("instances", name, v.instance_count, count))
+        bounds = (v.scaling.min_capacity, v.scaling.max_capacity) if v.scaling is not None else None
+        out += count_difference("instances", name, v.instance_count, bounds, live.instances.get(name))
     return out
+
+
+def config_difference(endpoint: str, config_name: str, live: Live) -> list[Difference]:
+    """The endpoint runs another endpoint configuration than the config renders."""
+    return [Difference("endpoint-config", endpoint, config_name, live.config_name)] if config_name != live.config_name else []
+
+
+def presence(what: str, wanted: Iterable[str], have: Iterable[str]) -> list[Difference]:
+    """What the config has and the endpoint lacks, or the other way round (variants, components)."""
+    wanted, have = set(wanted), set(have)
+    return [Difference(what, name, "present" if name in wanted else "absent", "present" if name in have else "absent") for name in sorted(wanted ^ have)]
+
+
+def count_difference(what: str, subject: str, configured: int, bounds: tuple[int, int] | None, live: int | None) -> list[Difference]:
+    """A live count (instances, copies) against the config's. Where auto-scaling owns the count (``bounds``,
+    its min and max) only a count outside them is drift; ``live`` None: SageMaker reported no count."""
+    if live is None:
+        return []
+    if bounds is not None:
+        low, high = bounds
+        return [] if low <= live <= high else [Difference(what, subject, f"{low}-{high}", live)]
+    return [] if live == configured else [Difference(what, subject, configured, live)]
