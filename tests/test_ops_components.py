@@ -367,3 +367,29 @@ def test_write_copies_adds_a_line_where_the_default_was_left(config: Path) -> No
     with pytest.raises(ConfigEditError, match="written inline"):
         write_copies(config, "vision", "object-detection", 2)
     assert config.read_text() == inline.replace(", copies: 1}", "}")
+
+
+def test_last_hour_metrics_of_variants_and_components(monkeypatch) -> None:
+    """One GetMetricData call either way; only the dimensions differ. Latency comes in µs, is shown in ms."""
+    from mlinfra.ops.components import component_metrics
+    from mlinfra.ops.endpoint import variant_metrics
+
+    fake_credentials(monkeypatch)
+    cw = boto3.client("cloudwatch", region_name="us-east-1")
+    clients = Clients(factory=lambda name: {"cloudwatch": cw}[name])
+    end = T0 + dt.timedelta(hours=5)
+
+    def expected(dims: list[dict]) -> dict:
+        stats = (("inv0", "Invocations", "Sum"), ("err0", "Invocation5XXErrors", "Sum"), ("lat0", "ModelLatency", "p99"))
+        queries = [{"Id": i, "MetricStat": {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": m, "Dimensions": dims}, "Period": 3600, "Stat": s}, "ReturnData": True} for i, m, s in stats]
+        return {"MetricDataQueries": queries, "StartTime": end - dt.timedelta(hours=1), "EndTime": end}
+
+    answer = {"MetricDataResults": [{"Id": "inv0", "Values": [120.0]}, {"Id": "err0", "Values": []}, {"Id": "lat0", "Values": [2500.0]}]}
+    with Stubber(cw) as stub:
+        stub.add_response("get_metric_data", answer, expected([{"Name": "EndpointName", "Value": ENDPOINT}, {"Name": "VariantName", "Value": "canary"}]))
+        stub.add_response("get_metric_data", answer, expected([{"Name": "InferenceComponentName", "Value": CLASSIFICATION}]))
+        variant = variant_metrics(clients, lambda: end, ENDPOINT, ["canary"])["canary"]
+        component = component_metrics(clients, lambda: end, [CLASSIFICATION])[CLASSIFICATION]
+        stub.assert_no_pending_responses()
+    assert variant == component and (variant.invocations, variant.errors_5xx, variant.latency_p99_ms) == (120.0, None, 2.5)
+    assert variant_metrics(clients, lambda: end, ENDPOINT, []) == {}  # no variants: no call

@@ -27,7 +27,7 @@ from ..errors import MlinfraError, UsageError
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentPlan
 from .aws import Clients, aws_errors
 from .drift import Difference, config_difference, count_difference, presence
-from .endpoint import Clock, EndpointNotReady, Guard, Live, Report, alarm_states, alarms_firing, describe
+from .endpoint import Clock, EndpointNotReady, Guard, Live, Report, VariantMetrics, alarm_states, alarms_firing, describe, last_hour_metrics
 from .guarded import Change, run_guarded_steps
 
 
@@ -69,31 +69,13 @@ def list_components(clients: Clients, endpoint: str) -> list[LiveComponent]:
     return [describe_component(clients, n) for n in sorted(names)]
 
 
-@dataclass(frozen=True)
-class ComponentMetrics:
-    invocations: float | None
-    errors_5xx: float | None
-    latency_p99_ms: float | None
+#: What ``status`` shows of a component's last hour: the same three numbers as of a variant's.
+ComponentMetrics = VariantMetrics
 
 
 def component_metrics(clients: Clients, now: Callable[[], dt.datetime], components: Sequence[str]) -> dict[str, ComponentMetrics]:
     """Last hour's invocations, 5XX errors and p99 model latency per component (one GetMetricData call)."""
-    queries = []
-    for i, c in enumerate(components):
-        dims = [{"Name": "InferenceComponentName", "Value": c}]
-        for key, metric, stat in (("inv", "Invocations", "Sum"), ("err", "Invocation5XXErrors", "Sum"), ("lat", "ModelLatency", "p99")):
-            queries.append({"Id": f"{key}{i}", "MetricStat": {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dims}, "Period": 3600, "Stat": stat}, "ReturnData": True})
-    if not queries:
-        return {}
-    end = now()
-    with aws_errors():
-        data = clients.cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=end - dt.timedelta(hours=1), EndTime=end)
-    values = {r["Id"]: (r["Values"][0] if r.get("Values") else None) for r in data.get("MetricDataResults", [])}
-    out = {}
-    for i, c in enumerate(components):
-        lat = values.get(f"lat{i}")
-        out[c] = ComponentMetrics(values.get(f"inv{i}"), values.get(f"err{i}"), None if lat is None else round(lat / 1000, 3))  # µs → ms
-    return out
+    return last_hour_metrics(clients, now, {c: [{"Name": "InferenceComponentName", "Value": c}] for c in components})
 
 
 def differences(plan: ComponentsEndpointPlan, live: Live, components: Sequence[LiveComponent]) -> list[Difference]:

@@ -228,30 +228,35 @@ class VariantMetrics:
 
 def variant_metrics(clients: Clients, clock_now: Callable[[], Any], endpoint: str, variants: Iterable[str]) -> dict[str, VariantMetrics]:
     """Last hour's invocations, 5XX errors and p99 model latency per variant (one GetMetricData call)."""
+    return last_hour_metrics(clients, clock_now, {v: [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": v}] for v in variants})
+
+
+def last_hour_metrics(clients: Clients, now: Callable[[], Any], dimensions: dict[str, list[dict[str, str]]]) -> dict[str, VariantMetrics]:
+    """Last hour's invocations, 5XX errors and p99 model latency of each subject (a variant, an inference
+    component), given by its metrics' dimensions; one GetMetricData call."""
     import datetime as dt
 
-    variants = list(variants)
-    end = clock_now()
+    subjects = list(dimensions)
     queries = []
-    for i, v in enumerate(variants):
-        dims = [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": v}]
+    for i, subject in enumerate(subjects):
         for key, metric, stat in (("inv", "Invocations", "Sum"), ("err", "Invocation5XXErrors", "Sum"), ("lat", "ModelLatency", "p99")):
             queries.append(
                 {
                     "Id": f"{key}{i}",
-                    "MetricStat": {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dims}, "Period": 3600, "Stat": stat},
+                    "MetricStat": {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dimensions[subject]}, "Period": 3600, "Stat": stat},
                     "ReturnData": True,
                 }
             )
     if not queries:
         return {}
+    end = now()
     with aws_errors():
         data = clients.cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=end - dt.timedelta(hours=1), EndTime=end)
     values = {r["Id"]: (r["Values"][0] if r.get("Values") else None) for r in data.get("MetricDataResults", [])}
     out = {}
-    for i, v in enumerate(variants):
+    for i, subject in enumerate(subjects):
         lat = values.get(f"lat{i}")
-        out[v] = VariantMetrics(values.get(f"inv{i}"), values.get(f"err{i}"), None if lat is None else round(lat / 1000, 3))  # µs → ms
+        out[subject] = VariantMetrics(values.get(f"inv{i}"), values.get(f"err{i}"), None if lat is None else round(lat / 1000, 3))  # µs → ms
     return out
 
 
