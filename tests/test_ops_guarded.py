@@ -86,3 +86,18 @@ def test_bake_returns_the_alarms_that_fired() -> None:
     assert bake(clock, live.alarms, 300, 30, lambda _: None) == ["ep-latency"] and clock.t == 60
     live.firing.clear()
     assert bake(clock, live.alarms, 10, 30, lambda _: None) == [] and clock.t == 70
+
+
+def test_waiting_for_in_service_polls_until_it_is_or_cannot_be() -> None:
+    from mlinfra.ops.guarded import EndpointNotReady, wait_until_in_service
+
+    clock, lines = FakeClock(), []
+    statuses = iter(["Updating", "Updating", "InService"])
+    wait_until_in_service(clock, "ep", lambda: next(statuses), ("Failed",), 3600, 15, lines.append)
+    assert clock.slept == [15, 15] and lines == ["ep is Updating; waiting"] * 2
+    with pytest.raises(EndpointNotReady, match="ep is Failed"):
+        wait_until_in_service(FakeClock(), "ep", lambda: "Failed", ("Failed",), 3600, 15, lines.append)
+    clock = FakeClock()
+    with pytest.raises(EndpointNotReady, match=r"ep is Updating \(waited for InService\)"):
+        wait_until_in_service(clock, "ep", lambda: "Updating", ("Failed",), 60, 15, lines.append)
+    assert clock.t == 60  # the timeout is the injected clock's

@@ -28,7 +28,7 @@ from ..plan.inference_components import ComponentsEndpointPlan, InferenceCompone
 from .aws import Clients, aws_errors
 from .drift import Difference, config_difference, count_difference, presence
 from .endpoint import Clock, EndpointNotReady, Guard, Live, Report, VariantMetrics, alarm_states, alarms_firing, describe, last_hour_metrics
-from .guarded import Change, run_guarded_steps
+from .guarded import Change, run_guarded_steps, wait_until_in_service
 
 
 @dataclass(frozen=True)
@@ -228,12 +228,4 @@ def scale(
 def _set_copies(clients: Clients, clock: Clock, component: str, copies: int, report: Report, timeout: float = 3600, poll: float = 15) -> None:
     with aws_errors():
         clients.sagemaker.update_inference_component_runtime_config(InferenceComponentName=component, DesiredRuntimeConfig={"CopyCount": copies})
-    deadline = clock.now() + timeout
-    while True:
-        live = describe_component(clients, component)
-        if live.status == "InService":
-            return
-        if live.status in ("Failed", "Deleting") or clock.now() >= deadline:
-            raise EndpointNotReady(f"{component} is {live.status} (waited for InService)")
-        report(f"{component} is {live.status}; waiting")
-        clock.sleep(poll)
+    wait_until_in_service(clock, component, lambda: describe_component(clients, component).status, ("Failed", "Deleting"), timeout, poll, report)

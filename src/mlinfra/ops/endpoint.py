@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..errors import MlinfraError
 from .aws import Clients, aws_errors
-from .guarded import AlarmFiring, Change, run_guarded_steps
+from .guarded import AlarmFiring, Change, EndpointNotReady, run_guarded_steps, wait_until_in_service
 from .traffic import TrafficError, as_percent, shift
 
 Report = Callable[[str], None]
@@ -31,10 +30,6 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
-
-
-class EndpointNotReady(MlinfraError):
-    """The endpoint is not InService (creating, updating, failed, ...): traffic cannot be shifted."""
 
 
 @dataclass(frozen=True)
@@ -201,15 +196,14 @@ def _apply(clients: Clients, clock: Clock, endpoint: str, weights: dict[str, flo
 
 def wait_in_service(clients: Clients, clock: Clock, endpoint: str, timeout: float = 3600, poll: float = 15, report: Report = lambda _: None) -> Live:
     """Poll until the endpoint is InService again (weight updates pass through Updating)."""
-    deadline = clock.now() + timeout
-    while True:
-        live = describe(clients, endpoint)
-        if live.status == "InService":
-            return live
-        if live.status in ("Failed", "OutOfService", "Deleting", "RollingBack") or clock.now() >= deadline:
-            raise EndpointNotReady(f"{endpoint} is {live.status} (waited for InService)")
-        report(f"{endpoint} is {live.status}; waiting")
-        clock.sleep(poll)
+    seen: list[Live] = []
+
+    def status() -> str:
+        seen.append(describe(clients, endpoint))
+        return seen[-1].status
+
+    wait_until_in_service(clock, endpoint, status, ("Failed", "OutOfService", "Deleting", "RollingBack"), timeout, poll, report)
+    return seen[-1]
 
 
 def _fmt(weights: dict[str, float]) -> str:

@@ -4,7 +4,8 @@ A weight shift (:func:`mlinfra.ops.endpoint.promote`) and a copy-count change
 (:func:`mlinfra.ops.components.scale`) run the same loop: refuse to start while a guarding alarm is in
 ALARM; apply each step; bake after it (watch the alarms for a while, through the injected clock); and when
 an alarm fires, go back to the starting point and stop. The runner decides *when*; a :class:`Change` says
-*how* a step is applied and how to go back, and how its steps read in messages.
+*how* a step is applied and how to go back, and how its steps read in messages. Each step's apply waits
+for what it changed to be in service again: :func:`wait_until_in_service`, the same for both.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class AlarmFiring(MlinfraError):
     def __init__(self, message: str, alarms: Sequence[str]):
         super().__init__(message)
         self.alarms = tuple(alarms)
+
+
+class EndpointNotReady(MlinfraError):
+    """The endpoint is not InService (creating, updating, failed, ...): traffic cannot be shifted."""
 
 
 @dataclass(frozen=True)
@@ -87,3 +92,20 @@ def bake(clock: Clock, firing: Callable[[], list[str]], seconds: float, poll: fl
         if left <= 0:
             return []
         clock.sleep(min(poll, left))
+
+
+def wait_until_in_service(clock: Clock, subject: str, status: Callable[[], str], stops: tuple[str, ...], timeout: float, poll: float, report: Report) -> None:
+    """Poll ``status`` until it reads InService (an update passes through Updating, Creating, ...).
+
+    Raises :class:`EndpointNotReady` on a status of ``stops`` (from which no update comes back by itself) or
+    once ``timeout`` seconds have passed on ``clock``.
+    """
+    deadline = clock.now() + timeout
+    while True:
+        now = status()
+        if now == "InService":
+            return
+        if now in stops or clock.now() >= deadline:
+            raise EndpointNotReady(f"{subject} is {now} (waited for InService)")
+        report(f"{subject} is {now}; waiting")
+        clock.sleep(poll)
