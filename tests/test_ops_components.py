@@ -161,7 +161,7 @@ def test_promote_sets_copy_counts_in_steps(aws, config: Path) -> None:
     # change; live copies are not drift while they lie within the component's auto-scaling bounds.
     assert load_config(config).endpoints[0].components[0].copies == 1
     assert config.read_text() == (ROOT / "examples" / "inference-components.yaml").read_text()
-    assert "not updated: the edited config would not validate" in run.output and "raise instance_count to 5" in run.output
+    assert "copies: 4 of component classification cannot be written: the config would not validate" in run.output and "raise instance_count to 5" in run.output
     assert "copies of classification stay 1" in run.stdout
     assert list(config.parent.iterdir()) == [config]  # no temporary file left behind
     assert aws["clock"].t >= 120  # two bakes of a minute

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import MlinfraError
 
@@ -41,14 +42,28 @@ def _load(path: Path) -> tuple[Any, Any]:
 
 
 def _save(yaml: Any, data: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    _replace(_beside(path, lambda fh: yaml.dump(data, fh)), path)
+
+
+def _beside(path: Path, write: Callable[[IO[str]], None]) -> Path:
+    """A temporary file next to ``path`` (so that renaming it over ``path`` is atomic) with ``path``'s mode."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yaml.dump(data, fh)
+            write(fh)
         os.chmod(tmp, path.stat().st_mode & 0o777)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigEditError(f"{path}: cannot write: {exc.strerror}") from None
+    return tmp
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    try:
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise ConfigEditError(f"{path}: cannot write: {exc.strerror}") from None
 
 
@@ -116,14 +131,14 @@ def write_copies(path: str | Path, endpoint: str, component: str, copies: int) -
     does not, nothing is written and :class:`ConfigEditError` says why. The write is atomic.
     """
     path = Path(path)
-    tmp = _validated(path, _with_copies(path, endpoint, component, copies))
-    os.replace(tmp, path)
+    tmp = _validated(path, _with_copies(path, endpoint, component, copies), f"copies: {copies} of component {component}")
+    _replace(tmp, path)
 
 
 def check_copies_writable(path: str | Path, endpoint: str, component: str, copies: int) -> None:
     """What :func:`write_copies` would check, writing nothing: raises :class:`ConfigEditError` if it would fail."""
     path = Path(path)
-    _validated(path, _with_copies(path, endpoint, component, copies)).unlink()
+    _validated(path, _with_copies(path, endpoint, component, copies), f"copies: {copies} of component {component}").unlink()
 
 
 def _with_copies(path: Path, endpoint: str, component: str, copies: int) -> str:
@@ -164,24 +179,17 @@ def _load_text(text: str) -> tuple[Any, Any]:
     return yaml, yaml.load(text)
 
 
-def _validated(path: Path, text: str) -> Path:
+def _validated(path: Path, text: str, edit: str) -> Path:
     """``text`` written to a temporary file beside ``path`` (same mode), checked with the config's own rules;
     its path. A config that would not validate is removed again and reported."""
     from ..config import load_config
     from ..errors import ConfigError
 
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    tmp = Path(name)
+    tmp = _beside(path, lambda fh: fh.write(text))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
         load_config(tmp)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConfigEditError(f"{path}: cannot write: {exc.strerror}") from None
     except ConfigError as exc:
         tmp.unlink(missing_ok=True)
         problems = "; ".join(str(p).replace(str(tmp), str(path)) for p in exc.problems)
-        raise ConfigEditError(f"{path}: not updated: the edited config would not validate: {problems}") from None
+        raise ConfigEditError(f"{path}: {edit} cannot be written: the config would not validate: {problems}") from None
     return tmp
