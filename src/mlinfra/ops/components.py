@@ -115,9 +115,7 @@ def status_report(clients: Clients, endpoint: str, plan: ComponentsEndpointPlan 
                 "model": c.model,
                 "copies": c.copies,
                 "desired_copies": c.desired_copies,
-                "invocations_1h": metrics[c.name].invocations,
-                "errors_5xx_1h": metrics[c.name].errors_5xx,
-                "latency_p99_ms_1h": metrics[c.name].latency_p99_ms,
+                **metrics[c.name].fields(),
             }
             for c in components
         ],

@@ -219,6 +219,10 @@ class VariantMetrics:
     errors_5xx: float | None
     latency_p99_ms: float | None
 
+    def fields(self) -> dict[str, float | None]:
+        """The report's names for these numbers (``status`` of variants and of components alike)."""
+        return {"invocations_1h": self.invocations, "errors_5xx_1h": self.errors_5xx, "latency_p99_ms_1h": self.latency_p99_ms}
+
 
 def variant_metrics(clients: Clients, clock_now: Callable[[], Any], endpoint: str, variants: Iterable[str]) -> dict[str, VariantMetrics]:
     """Last hour's invocations, 5XX errors and p99 model latency per variant (one GetMetricData call)."""

@@ -30,9 +30,7 @@ def status_report(clients: Clients, target: Target, now: Callable[[], dt.datetim
                 "desired_weight_percent": desired.get(v),
                 "instances": live.instances.get(v),
                 "desired_instances": live.desired_instances.get(v),
-                "invocations_1h": metrics[v].invocations,
-                "errors_5xx_1h": metrics[v].errors_5xx,
-                "latency_p99_ms_1h": metrics[v].latency_p99_ms,
+                **metrics[v].fields(),
             }
             for v in live.weights
         ],
