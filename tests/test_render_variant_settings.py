@@ -1,0 +1,126 @@
+"""Production-variant settings (routing, timeouts, volume size, inference AMI) from the config to the
+rendered HCL: literals at the endpoint module call, attributes and a routing_config block in the module,
+part of the endpoint configuration's content-hashed name; and the combinations SageMaker accepts pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlinfra.config import load_config
+from mlinfra.pipeline import render_project
+from mlinfra.write import write_tree
+from tests.support.hcl_checks import load_tree, module_call
+from tests.test_config_invalid import BASE, edit
+from tests.test_render import blocks, s
+
+SETTINGS = {
+    "routing_strategy": "routing",
+    "model_data_download_timeout_in_seconds": "model_data_download_timeout_seconds",
+    "container_startup_health_check_timeout_in_seconds": "container_startup_health_check_timeout_seconds",
+    "volume_size_in_gb": "volume_size_gb",
+    "inference_ami_version": "inference_ami_version",
+}
+
+
+@pytest.fixture(scope="module")
+def shadow(rendered_examples: dict[str, Path]) -> dict:
+    return load_tree(rendered_examples["shadow"])
+
+
+def test_settings_reach_the_module_call_as_literals(shadow: dict) -> None:
+    call = module_call(shadow, "endpoint_churn")
+    (production,) = call["production_variants"]
+    assert s(production["routing_strategy"]) == "LEAST_OUTSTANDING_REQUESTS"
+    assert production["model_data_download_timeout_in_seconds"] == 1200
+    assert production["container_startup_health_check_timeout_in_seconds"] == 600
+    assert production["volume_size_in_gb"] == 64
+    assert production["inference_ami_version"] is None  # unset: SageMaker's default AMI
+    (shadow_variant,) = call["shadow_variants"]
+    assert s(shadow_variant["routing_strategy"]) == "RANDOM"
+    assert shadow_variant["model_data_download_timeout_in_seconds"] is None
+    assert shadow_variant["container_startup_health_check_timeout_in_seconds"] == 300
+    assert shadow_variant["volume_size_in_gb"] == 32
+
+
+def test_ami_version_on_the_gpu_canary(rendered_examples: dict[str, Path]) -> None:
+    call = module_call(load_tree(rendered_examples["platform"]), "endpoint_inference")
+    by_name = {s(v["variant_name"]): v for v in call["production_variants"]}
+    assert s(by_name["canary"]["inference_ami_version"]) == "al2-ami-sagemaker-inference-gpu-3-1"
+    assert by_name["production"]["inference_ami_version"] is None
+    # ml.g4dn has local NVMe storage: no volume size there.
+    assert all(v["volume_size_in_gb"] is None for v in call["production_variants"])
+    # Serverless variants pass null for every setting.
+    (serverless,) = module_call(load_tree(rendered_examples["platform"]), "endpoint_serverless")["production_variants"]
+    assert all(serverless[attr] is None for attr in SETTINGS)
+
+
+@pytest.mark.parametrize("kind", ["production_variants", "shadow_production_variants"])
+def test_module_renders_each_setting(shadow: dict, kind: str) -> None:
+    config = blocks(shadow["modules/endpoint"]["main.tf"], "resource")["aws_sagemaker_endpoint_configuration.this"]
+    (block,) = [d[f'"{kind}"'] for d in config["dynamic"] if f'"{kind}"' in d]
+    content = block["content"][0]
+    for attr in ("model_data_download_timeout_in_seconds", "container_startup_health_check_timeout_in_seconds", "volume_size_in_gb", "inference_ami_version"):
+        assert content[attr] == f"${{v.value.{attr}}}"
+    (routing,) = [d['"routing_config"'] for d in content["dynamic"] if '"routing_config"' in d]
+    assert routing["for_each"] == "${v.value.routing_strategy == null ? [] : [v.value.routing_strategy]}"
+    assert routing["content"][0]["routing_strategy"] == "${routing_config.value}"
+    # The module's typed input carries every setting (Terraform 1.0 has no optional()).
+    variables = {k.strip('"'): v for entry in shadow["modules/endpoint"]["variables.tf"]["variable"] for k, v in entry.items()}
+    for name in ("production_variants", "shadow_variants"):
+        for attr in SETTINGS:
+            assert attr in variables[name]["type"], (name, attr)
+
+
+def _config_name(tmp_path: Path, text: str) -> str:
+    tmp_path.mkdir()
+    path = tmp_path / "platform.yaml"
+    path.write_text(text)
+    root = tmp_path / "out"
+    write_tree(render_project(load_config(path), tmp_path).files, root)
+    return s(module_call(load_tree(root), "endpoint_inference")["config_name"])
+
+
+def test_a_setting_is_a_new_endpoint_configuration(tmp_path: Path) -> None:
+    """Endpoint configurations are immutable: a changed setting renders a new content-hashed name."""
+    canary = "        instance_type: ml.g4dn.2xlarge\n"
+    names = {
+        "none": _config_name(tmp_path / "a", BASE),
+        "routing": _config_name(tmp_path / "b", edit(BASE, canary, canary + "        routing: LEAST_OUTSTANDING_REQUESTS\n")),
+        "timeout": _config_name(tmp_path / "c", edit(BASE, canary, canary + "        model_data_download_timeout_seconds: 900\n")),
+        "timeout-2": _config_name(tmp_path / "d", edit(BASE, canary, canary + "        model_data_download_timeout_seconds: 901\n")),
+    }
+    assert len(set(names.values())) == len(names), names
+
+
+@pytest.mark.parametrize(
+    "instance_type, settings",
+    [
+        pytest.param("ml.inf2.xlarge", "inference_ami_version: al2-ami-sagemaker-inference-neuron-2\n        volume_size_gb: 100", id="neuron-ami-on-inf2"),
+        pytest.param("ml.trn1.2xlarge", "inference_ami_version: al2-ami-sagemaker-inference-neuron-2", id="neuron-ami-on-trn1"),
+        pytest.param("ml.g5.2xlarge", "inference_ami_version: al2023-ami-sagemaker-inference-gpu-4-1", id="gpu-ami-on-g5"),
+        pytest.param("ml.p3.2xlarge", "inference_ami_version: al2-ami-sagemaker-inference-gpu-2\n        volume_size_gb: 512", id="ebs-gpu-with-volume"),
+        pytest.param("ml.c5.xlarge", "volume_size_gb: 1\n        routing: RANDOM\n        container_startup_health_check_timeout_seconds: 3600", id="cpu-bounds"),
+    ],
+)
+def test_settings_sagemaker_accepts(instance_type: str, settings: str, tmp_path: Path) -> None:
+    text = edit(BASE, "        instance_type: ml.g4dn.2xlarge\n", f"        instance_type: {instance_type}\n        {settings}\n")
+    path = tmp_path / "platform.yaml"
+    path.write_text(text)
+    load_config(path)  # raises on any refusal
+
+
+@pytest.mark.parametrize(
+    "instance_type",
+    ["ml.m5.large", "ml.c5.xlarge", "ml.p3.2xlarge", "ml.inf2.xlarge", "ml.g5g.xlarge", "ml.t2.medium", "ml.c6i.large",
+     "ml.g4dn.xlarge", "ml.m5d.large", "ml.p3dn.24xlarge", "ml.p4de.24xlarge", "ml.g5.xlarge", "ml.g6.xlarge", "ml.g6e.xlarge",
+     "ml.gr6.4xlarge", "ml.p5.48xlarge", "ml.p5en.48xlarge", "ml.trn1.2xlarge", "ml.trn1n.32xlarge", "ml.trn2.48xlarge", "ml.c6id.large"],
+)
+def test_local_storage_agrees_with_the_checker(instance_type: str) -> None:
+    """One family list decides the KMS key and the volume size (config rules, planner); the independent
+    checker keeps its own: they must not drift apart."""
+    from mlinfra.config.model import LOCAL_STORAGE
+    from tests.support.sagemaker_checks import _local_nvme
+
+    assert bool(LOCAL_STORAGE.match(instance_type)) is _local_nvme(instance_type)
