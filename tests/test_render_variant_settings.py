@@ -124,3 +124,83 @@ def test_local_storage_agrees_with_the_checker(instance_type: str) -> None:
     from tests.support.sagemaker_checks import _local_nvme
 
     assert bool(LOCAL_STORAGE.match(instance_type)) is _local_nvme(instance_type)
+
+
+# --- the fleet of an endpoint with inference components ----------------------------------------------------
+
+IC_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "inference-components.yaml"
+IC_FLEET_TYPE = "      instance_type: ml.g4dn.xlarge     # 4 vCPU, 16 GiB, 1 NVIDIA T4\n"
+
+
+#: The Terraform cycle's variant inference-components-ebs-volume (tests/test_terraform_cycle.py) is this.
+EBS_FLEET = "      instance_type: ml.p3.2xlarge\n      volume_size_gb: 100\n      inference_ami_version: al2-ami-sagemaker-inference-gpu-3-1\n"
+
+
+def _render_fleet(tmp_path: Path, fleet_type: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "inference-components.yaml"
+    path.write_text(edit(IC_EXAMPLE.read_text(), IC_FLEET_TYPE, fleet_type))
+    root = tmp_path / "out"
+    write_tree(render_project(load_config(path), tmp_path).files, root)
+    return root
+
+
+def test_fleet_settings_reach_the_endpoint_configuration(tmp_path: Path) -> None:
+    from tests.support.components_checks import components_errors
+
+    root = _render_fleet(tmp_path, EBS_FLEET)
+    tree = load_tree(root)
+    endpoint = module_call(tree, "inference_components_vision")["endpoint"]
+    assert endpoint["volume_size_in_gb"] == 100 and s(endpoint["instance_type"]) == "ml.p3.2xlarge"
+    assert s(endpoint["inference_ami_version"]) == "al2-ami-sagemaker-inference-gpu-3-1"
+    (config,) = [b for k, b in blocks(tree["modules/inference_components"]["main.tf"], "resource").items() if k.startswith("aws_sagemaker_endpoint_configuration.")]
+    (variant,) = config["production_variants"]
+    assert variant["inference_ami_version"] == "${var.endpoint.inference_ami_version}"
+    assert variant["volume_size_in_gb"] == "${var.endpoint.volume_size_in_gb}"
+    assert components_errors(root) == []
+    # A changed setting is a new endpoint configuration (content-hashed name).
+    other = module_call(load_tree(_render_fleet(tmp_path / "b", EBS_FLEET.replace("100", "200"))), "inference_components_vision")["endpoint"]
+    assert other["config_name"] != endpoint["config_name"]
+
+
+def test_the_example_fleet_passes_null(rendered_examples: dict[str, Path]) -> None:
+    endpoint = module_call(load_tree(rendered_examples["inference-components"]), "inference_components_vision")["endpoint"]
+    assert endpoint["volume_size_in_gb"] is None and endpoint["inference_ami_version"] is None
+
+
+@pytest.mark.parametrize(
+    "old, new, tag",
+    [
+        pytest.param('inference_ami_version  = "al2-ami-sagemaker-inference-gpu-3-1"', 'inference_ami_version  = "al2-ami-sagemaker-inference-neuron-2"', "[ic-settings] inference_ami_version al2-ami-sagemaker-inference-neuron-2 is for Inferentia2", id="neuron-ami-on-p3"),
+        pytest.param('instance_type          = "ml.p3.2xlarge"', 'instance_type          = "ml.p3dn.24xlarge"', "[ic-settings] volume_size_in_gb on ml.p3dn.24xlarge, which has local NVMe storage", id="volume-on-nvme"),
+        pytest.param("volume_size_in_gb      = 100", "volume_size_in_gb      = 600", "[ic-settings] volume_size_in_gb 600 (1..512)", id="volume-too-large"),
+        pytest.param("    inference_ami_version = var.endpoint.inference_ami_version\n", "", "does not render var.endpoint.inference_ami_version", id="module-drops-the-ami"),
+    ],
+)
+def test_components_checks_see_fleet_settings(old: str, new: str, tag: str, tmp_path: Path) -> None:
+    from tests.support.components_checks import components_errors
+
+    root = _render_fleet(tmp_path, EBS_FLEET)
+    for path in (root / "main.tf", root / "modules" / "inference_components" / "main.tf"):
+        text = path.read_text()
+        if old in text:
+            assert text.count(old) == 1, old
+            path.write_text(text.replace(old, new))
+            break
+    else:
+        raise AssertionError(f"{old!r} is in neither file")
+    assert any(tag in e for e in components_errors(root)), components_errors(root)
+
+
+@pytest.mark.parametrize(
+    "new, anchor, field, code",
+    [
+        pytest.param(IC_FLEET_TYPE + "      volume_size_gb: 100\n", "volume_size_gb: 100", "volume_size_gb", "volume-size-local-storage", id="volume-on-g4dn-fleet"),
+        pytest.param("      instance_type: ml.inf2.xlarge\n      inference_ami_version: al2-ami-sagemaker-inference-gpu-2\n", "inference_ami_version:", "inference_ami_version", "inference-ami-instance", id="gpu-ami-on-inf2-fleet"),
+    ],
+)
+def test_fleet_settings_refused(new: str, anchor: str, field: str, code: str, tmp_path: Path) -> None:
+    from tests.test_config_invalid import first_problem
+
+    problem = first_problem(IC_EXAMPLE, (IC_FLEET_TYPE, new), anchor, f"endpoints[0].fleet.{field}", tmp_path)
+    assert problem.code == code, problem

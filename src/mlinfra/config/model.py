@@ -253,6 +253,9 @@ class Fleet(Strict):
     instance_count: PositiveInt = 1  # the initial instance count
     scaling: FleetScaling | None = None
     routing: RoutingStrategy | None = None
+    # The instances' EBS volume (not on types with local NVMe storage) and AMI, as on a variant.
+    volume_size_gb: VolumeSizeGb | None = None
+    inference_ami_version: InferenceAmiVersion | None = None
 
 
 class CopyScaling(Strict):

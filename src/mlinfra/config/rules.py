@@ -615,34 +615,40 @@ def variant_settings(config: PlatformConfig) -> Iterator[Violation]:
                             "variant-settings-serverless",
                         )
                 continue
-            t = v.instance_type
-            if t is None:
-                continue  # missing-compute says so
-            if v.volume_size_gb is not None and LOCAL_STORAGE.match(t):
-                yield Violation(
-                    (*loc, "volume_size_gb"),
-                    f"{t} has local NVMe instance storage and SageMaker attaches no EBS volume to it, so it refuses a volume size: "
-                    "remove volume_size_gb (the instance's own storage holds the model), or choose an instance type with EBS storage (ml.m5, ml.c5, ml.r5, ml.p3, ml.inf2, ...)",
-                    "volume-size-local-storage",
-                )
-            ami = v.inference_ami_version
-            if ami is None:
-                continue
-            if "-neuron-" in ami and not NEURON_AMI_FAMILIES.match(t):
-                yield Violation(
-                    (*loc, "inference_ami_version"),
-                    f"{ami} is the inference AMI for Inferentia2 and Trainium instances (ml.inf2, ml.trn1, ml.trn2), not for {t}: "
-                    "remove inference_ami_version, or choose one of those instance types",
-                    "inference-ami-instance",
-                )
-            elif "-gpu-" in ami and not GPU_FAMILIES.match(t):
-                yield Violation(
-                    (*loc, "inference_ami_version"),
-                    f"{ami} is an inference AMI for NVIDIA GPU instances (ml.g4dn, ml.g5, ml.g6, ml.p3, ml.p4d, ml.p5, ...), not for {t}: "
-                    "remove inference_ami_version (SageMaker picks the AMI of CPU and Inferentia instances itself), or choose a GPU instance type"
-                    + (" (al2-ami-sagemaker-inference-neuron-2 is the one for Inferentia2 and Trainium)" if NEURON_AMI_FAMILIES.match(t) else ""),
-                    "inference-ami-instance",
-                )
+            if v.instance_type is not None:  # else missing-compute says so
+                yield from _instance_settings(loc, v.instance_type, v.volume_size_gb, v.inference_ami_version)
+    for i, ep in enumerate(config.endpoints):
+        if isinstance(ep, ComponentsEndpoint):
+            f = ep.fleet
+            yield from _instance_settings(("endpoints", i, "fleet"), f.instance_type, f.volume_size_gb, f.inference_ami_version)
+
+
+def _instance_settings(loc: Loc, t: str, volume_size_gb: int | None, ami: str | None) -> Iterator[Violation]:
+    """The volume size and the AMI of a variant's (or a fleet's) instances against their type."""
+    if volume_size_gb is not None and LOCAL_STORAGE.match(t):
+        yield Violation(
+            (*loc, "volume_size_gb"),
+            f"{t} has local NVMe instance storage and SageMaker attaches no EBS volume to it, so it refuses a volume size: "
+            "remove volume_size_gb (the instance's own storage holds the model), or choose an instance type with EBS storage (ml.m5, ml.c5, ml.r5, ml.p3, ml.inf2, ...)",
+            "volume-size-local-storage",
+        )
+    if ami is None:
+        return
+    if "-neuron-" in ami and not NEURON_AMI_FAMILIES.match(t):
+        yield Violation(
+            (*loc, "inference_ami_version"),
+            f"{ami} is the inference AMI for Inferentia2 and Trainium instances (ml.inf2, ml.trn1, ml.trn2), not for {t}: "
+            "remove inference_ami_version, or choose one of those instance types",
+            "inference-ami-instance",
+        )
+    elif "-gpu-" in ami and not GPU_FAMILIES.match(t):
+        yield Violation(
+            (*loc, "inference_ami_version"),
+            f"{ami} is an inference AMI for NVIDIA GPU instances (ml.g4dn, ml.g5, ml.g6, ml.p3, ml.p4d, ml.p5, ...), not for {t}: "
+            "remove inference_ami_version (SageMaker picks the AMI of CPU and Inferentia instances itself), or choose a GPU instance type"
+            + (" (al2-ami-sagemaker-inference-neuron-2 is the one for Inferentia2 and Trainium)" if NEURON_AMI_FAMILIES.match(t) else ""),
+            "inference-ami-instance",
+        )
 
 
 # --- the real-time path ---------------------------------------------------------------------------------
