@@ -204,3 +204,54 @@ def test_fleet_settings_refused(new: str, anchor: str, field: str, code: str, tm
 
     problem = first_problem(IC_EXAMPLE, (IC_FLEET_TYPE, new), anchor, f"endpoints[0].fleet.{field}", tmp_path)
     assert problem.code == code, problem
+
+
+def test_component_startup_timeouts(rendered_examples: dict[str, Path]) -> None:
+    """On an endpoint with inference components the start-up timeouts are each component's
+    (CreateInferenceComponent's StartupParameters), rendered into its specification."""
+    tree = load_tree(rendered_examples["inference-components"])
+    components = module_call(tree, "inference_components_vision")["components"]
+    detection, classification = components["object_detection"], components["classification"]
+    assert detection["model_data_download_timeout_in_seconds"] == 1200
+    assert detection["container_startup_health_check_timeout_in_seconds"] == 900
+    assert classification["model_data_download_timeout_in_seconds"] is None and classification["container_startup_health_check_timeout_in_seconds"] is None
+    ic = blocks(tree["modules/inference_components"]["main.tf"], "resource")["awscc_sagemaker_inference_component.this"]
+    startup = ic["specification"]["startup_parameters"]
+    assert startup == {
+        "model_data_download_timeout_in_seconds": "${each.value.model_data_download_timeout_in_seconds}",
+        "container_startup_health_check_timeout_in_seconds": "${each.value.container_startup_health_check_timeout_in_seconds}",
+    }
+
+
+def test_component_timeout_range(tmp_path: Path) -> None:
+    from tests.test_config_invalid import first_problem
+
+    problem = first_problem(
+        IC_EXAMPLE, ("        model_data_download_timeout_seconds: 1200\n", "        model_data_download_timeout_seconds: 5000\n"),
+        "model_data_download_timeout_seconds: 5000", "endpoints[0].components[1].model_data_download_timeout_seconds", tmp_path,
+    )
+    assert problem.code == "less-than-equal" and "3600" in problem.message
+
+
+@pytest.mark.parametrize(
+    "file, old, new, tag",
+    [
+        pytest.param("main.tf", "model_data_download_timeout_in_seconds            = 1200", "model_data_download_timeout_in_seconds            = 30",
+                     "[ic-settings] components[object_detection]: model_data_download_timeout_in_seconds 30 (60..3600)", id="timeout-below-range"),
+        pytest.param("modules/inference_components/main.tf", "      container_startup_health_check_timeout_in_seconds = each.value.container_startup_health_check_timeout_in_seconds\n", "",
+                     "[ic-settings] a component sets container_startup_health_check_timeout_in_seconds but specification.startup_parameters does not render it", id="module-drops-a-timeout"),
+    ],
+)
+def test_components_checks_see_startup_timeouts(file: str, old: str, new: str, tag: str, rendered_examples: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support.components_checks import components_errors
+
+    root = tmp_path / "copy"
+    shutil.copytree(rendered_examples["inference-components"], root)
+    assert components_errors(root) == []
+    path = root / file
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+    assert any(tag in e for e in components_errors(root)), components_errors(root)

@@ -24,7 +24,8 @@ Auto Scaling for inference components), tagged like sagemaker_checks' messages:
               NoCapacityInvocationFailures (target tracking cannot wake a component without copies).
 [ic-settings] the fleet's volume_size_in_gb 1..512 and not on an instance type with local NVMe storage,
               its inference_ami_version one SageMaker offers for the type (gpu images on NVIDIA GPU
-              types, neuron-2 on Inferentia2/Trainium), each rendered from the call's value.
+              types, neuron-2 on Inferentia2/Trainium); each component's start-up timeouts
+              (StartupParameters) 60..3600; each rendered from the call's value.
 """
 
 from __future__ import annotations
@@ -161,6 +162,10 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
     }
     if compute != expected:
         errors.append(f"[ic-wiring] compute_resource_requirements {compute} are not the component's")
+    startup = _obj(spec.get("startup_parameters"))
+    for attr in ("model_data_download_timeout_in_seconds", "container_startup_health_check_timeout_in_seconds"):
+        if any(c.get(attr) is not None for c in components.values()) and startup.get(attr) != f"${{each.value.{attr}}}":
+            errors.append(f"[ic-settings] a component sets {attr} but specification.startup_parameters does not render it")
 
     for key, c in components.items():
         at = f"components[{key}]"
@@ -185,6 +190,10 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
         copies = _number(c.get("copies"))
         if copies is None or copies < 1:
             errors.append(f"[ic-compute] {at}: copy_count {c.get('copies')}")
+        for attr in ("model_data_download_timeout_in_seconds", "container_startup_health_check_timeout_in_seconds"):
+            value = c.get(attr)
+            if value is not None and (_number(value) is None or not 60 <= value <= 3600):
+                errors.append(f"[ic-settings] {at}: {attr} {value} (60..3600)")
         s = scaling.get(key)
         if s is not None and copies is not None and not (_number(s.get("min")) is not None and s["min"] <= copies <= s["max"]):
             errors.append(f"[ic-scaling] {at}: copies {copies} outside min {s.get('min')} / max {s.get('max')}")

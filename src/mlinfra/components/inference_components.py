@@ -48,6 +48,8 @@ _COMPONENTS_TYPE = "map(" + object_type(
     accelerators="number",
     copies="number",
     tags="map(string)",
+    model_data_download_timeout_in_seconds="number",
+    container_startup_health_check_timeout_in_seconds="number",
 ) + ")"
 #: What the one module holds (its README); each call's summary says which endpoint it is.
 FOLDER_SUMMARY = (
@@ -113,6 +115,8 @@ class InferenceComponents(Component):
                 "accelerators": _or_null(c.accelerators),
                 "copies": c.copies,
                 "tags": {"Component": c.label, "ModelVersion": c.model.version},
+                "model_data_download_timeout_in_seconds": _or_null(c.model_data_download_timeout),
+                "container_startup_health_check_timeout_in_seconds": _or_null(c.container_startup_health_check_timeout),
             }
             for c in ep.components
         }

@@ -280,6 +280,9 @@ class InferenceComponent(Strict):
     accelerators: float | str | None = None
     copies: PositiveInt = 1  # the initial copy count
     autoscaling: CopyScaling | None = None
+    # CreateInferenceComponent's StartupParameters (the start-up timeouts of a variant, per component).
+    model_data_download_timeout_seconds: VariantTimeout | None = None
+    container_startup_health_check_timeout_seconds: VariantTimeout | None = None
 
 
 class ComponentsEndpoint(Strict):

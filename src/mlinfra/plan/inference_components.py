@@ -41,6 +41,8 @@ class InferenceComponentPlan:
     accelerators: int | None
     copies: int
     scaling: CopyScalingPlan | None
+    model_data_download_timeout: int | None = None  # seconds; None: SageMaker's default
+    container_startup_health_check_timeout: int | None = None  # seconds; None: SageMaker's default
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
                 accelerators=accelerators or None,
                 copies=c.copies,
                 scaling=scaling,
+                model_data_download_timeout=c.model_data_download_timeout_seconds,
+                container_startup_health_check_timeout=c.container_startup_health_check_timeout_seconds,
             )
         )
     f = ep.fleet
