@@ -583,6 +583,24 @@ def call_site(text: str, module: str, pattern: str, replacement: str) -> str:
 CALL_SITE_BREAKAGES = [
     pytest.param((
         "platform", "endpoint_inference",
+        r"volume_size_in_gb(\s*)= null", r"volume_size_in_gb\1= 100",
+        "aws_sagemaker_endpoint_configuration.this",
+        "[settings] volume_size_in_gb on ml.g4dn.xlarge, which has local NVMe storage"), id="volume-size-on-g4dn",
+    ),
+    pytest.param((
+        "shadow", "endpoint_churn",
+        r'inference_ami_version(\s*)= null', r'inference_ami_version\1= "al2-ami-sagemaker-inference-neuron-2"',
+        "aws_sagemaker_endpoint_configuration.this",
+        "[settings] inference_ami_version al2-ami-sagemaker-inference-neuron-2 is for Inferentia2 and Trainium instances, not ml.m5.large"), id="neuron-ami-on-m5",
+    ),
+    pytest.param((
+        "platform", "endpoint_serverless",
+        r'routing_strategy(\s*)= null', r'routing_strategy\1= "RANDOM"',
+        "aws_sagemaker_endpoint_configuration.this",
+        "[settings] routing_config on a serverless variant"), id="routing-on-serverless",
+    ),
+    pytest.param((
+        "platform", "endpoint_inference",
         r"storage_kms_key_arn\s*=\s*null", "storage_kms_key_arn = module.kms.key_arn",
         "aws_sagemaker_endpoint_configuration.this",
         "[kms] kms_key_arn is set but ml.g4dn.xlarge has local NVMe storage"), id="kms-on-g4dn",
@@ -843,6 +861,41 @@ BREAKAGES = [
          "  }\n\n"
          + END_OF_CONFIG,
          CONFIG, "[serverless] asynchronous inference needs instances"),
+    # --- [settings]
+    case("settings-volume-on-serverless", SL, "initial_variant_weight = 1\n",
+         "initial_variant_weight = 1\n    volume_size_in_gb = 20\n", CONFIG,
+         "production_variants[0]: [settings] volume_size_in_gb on a serverless variant"),
+    case("settings-routing-on-serverless", SL, "initial_variant_weight = 1\n",
+         'initial_variant_weight = 1\n    routing_config {\n      routing_strategy = "RANDOM"\n    }\n', CONFIG,
+         "[settings] routing_config on a serverless variant"),
+    case("settings-download-timeout-below-range", RT, 'instance_type          = "ml.c5.xlarge"',
+         'instance_type          = "ml.c5.xlarge"\n    model_data_download_timeout_in_seconds = 30', CONFIG,
+         "production_variants[1]: [settings] model_data_download_timeout_in_seconds 30 (60..3600)"),
+    case("settings-startup-timeout-above-range", AS, 'instance_type          = "ml.c5.2xlarge"',
+         'instance_type          = "ml.c5.2xlarge"\n    container_startup_health_check_timeout_in_seconds = 4000', CONFIG,
+         "[settings] container_startup_health_check_timeout_in_seconds 4000 (60..3600)"),
+    case("settings-volume-above-range", RT, 'instance_type          = "ml.m5.large"',
+         'instance_type          = "ml.m5.large"\n    volume_size_in_gb = 600', CONFIG,
+         "production_variants[0]: [settings] volume_size_in_gb 600 (1..512)"),
+    case("settings-volume-on-local-nvme", SH, "initial_instance_count = 4",
+         "initial_instance_count = 4\n    volume_size_in_gb = 100", CONFIG,
+         "[settings] volume_size_in_gb on ml.g4dn.xlarge, which has local NVMe storage"),
+    case("settings-routing-strategy-unknown", RT, 'instance_type          = "ml.c5.xlarge"',
+         'instance_type          = "ml.c5.xlarge"\n    routing_config {\n      routing_strategy = "ROUND_ROBIN"\n    }', CONFIG,
+         "[settings] routing_strategy 'ROUND_ROBIN'"),
+    case("settings-ami-unknown", SH, "initial_instance_count = 4",
+         'initial_instance_count = 4\n    inference_ami_version = "al2-ami-sagemaker-inference-gpu-9"', CONFIG,
+         "[settings] inference_ami_version 'al2-ami-sagemaker-inference-gpu-9' is not one SageMaker offers"),
+    case("settings-gpu-ami-on-cpu", RT, 'instance_type          = "ml.c5.xlarge"',
+         'instance_type          = "ml.c5.xlarge"\n    inference_ami_version = "al2-ami-sagemaker-inference-gpu-3-1"', CONFIG,
+         "[settings] inference_ami_version al2-ami-sagemaker-inference-gpu-3-1 is for NVIDIA GPU instances, not ml.c5.xlarge"),
+    case("settings-neuron-ami-on-gpu", SH, "initial_instance_count = 4",
+         'initial_instance_count = 4\n    inference_ami_version = "al2-ami-sagemaker-inference-neuron-2"', CONFIG,
+         "[settings] inference_ami_version al2-ami-sagemaker-inference-neuron-2 is for Inferentia2 and Trainium instances, not ml.g4dn.xlarge"),
+    case("settings-managed-scaling-beside-model", RT, 'instance_type          = "ml.c5.xlarge"',
+         'instance_type          = "ml.c5.xlarge"\n    managed_instance_scaling {\n      status             = "ENABLED"\n'
+         "      min_instance_count = 1\n      max_instance_count = 4\n    }", CONFIG,
+         "[settings] managed_instance_scaling on a variant with a model_name"),
     # --- [kms]
     case("kms-with-local-nvme-production", RT, '"ml.c5.xlarge"', '"ml.c5d.xlarge"', CONFIG,
          "[kms] kms_key_arn is set but ml.c5d.xlarge has local NVMe storage"),
@@ -1162,11 +1215,28 @@ def test_every_rule_tag_has_a_failing_case():
     tags = set(re.findall(r"^\[(\w+)\]", sagemaker_checks.__doc__, flags=re.MULTILINE))
     assert tags == {
         "name", "unique", "variants", "shadow", "serverless", "artifact", "multimodel", "kms", "capture",
-        "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric",
+        "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric", "settings",
     }
     source = Path(__file__).read_text(encoding="utf-8")
     for tag in tags - {"deployment"}:  # deployment fragments name their attribute instead of the tag
         assert f"[{tag}]" in source.split("BREAKAGES = [", 1)[1], tag
+
+
+@pytest.mark.parametrize(
+    "file, old, new",
+    [
+        pytest.param(RT, 'instance_type          = "ml.c5.xlarge"',
+                     'instance_type          = "ml.c5.xlarge"\n    volume_size_in_gb = 512\n    model_data_download_timeout_in_seconds = 60\n'
+                     '    container_startup_health_check_timeout_in_seconds = 3600\n    routing_config {\n      routing_strategy = "LEAST_OUTSTANDING_REQUESTS"\n    }',
+                     id="cpu-volume-timeouts-routing"),
+        pytest.param(SH, "initial_instance_count = 4", 'initial_instance_count = 4\n    inference_ami_version = "al2023-ami-sagemaker-inference-gpu-4-1"', id="gpu-ami-on-g4dn"),
+        pytest.param(RT, '"ml.c5.xlarge"', '"ml.inf2.xlarge"\n    inference_ami_version = "al2-ami-sagemaker-inference-neuron-2"\n    volume_size_in_gb = 100', id="neuron-ami-on-inf2"),
+    ],
+)
+def test_variant_settings_sagemaker_accepts(file: str, old: str, new: str, tmp_path):
+    files = good_files()
+    files[file] = replace(textwrap.dedent(files[file]).lstrip(), old, new)
+    assert sagemaker_errors(write_tree(tmp_path, files)) == []
 
 
 def test_interpolated_names_are_skipped(tmp_path):

@@ -23,6 +23,13 @@ VARIANTS = {
     "platform-regional-domain": ("platform.yaml", "  cloudfront: true\n", "  cloudfront: false\n"),
     # Components that scale to zero copies get a wake-up step policy and alarm.
     "inference-components-from-zero": ("inference-components.yaml", "autoscaling: {min: 1,", "autoscaling: {min: 0,"),
+    # A fleet on an instance type with EBS storage takes a volume size (ml.g4dn has local NVMe storage),
+    # and a GPU fleet an inference AMI.
+    "inference-components-ebs-volume": (
+        "inference-components.yaml",
+        "      instance_type: ml.g4dn.xlarge     # 4 vCPU, 16 GiB, 1 NVIDIA T4\n",
+        "      instance_type: ml.p3.2xlarge\n      volume_size_gb: 100\n      inference_ami_version: al2-ami-sagemaker-inference-gpu-3-1\n",
+    ),
 }
 
 

@@ -22,6 +22,10 @@ Auto Scaling for inference components), tagged like sagemaker_checks' messages:
               SageMakerInferenceComponentInvocationsPerCopy and refers to its target; a component that
               scales to 0 copies has a step policy on its target, acted on by an alarm on its
               NoCapacityInvocationFailures (target tracking cannot wake a component without copies).
+[ic-settings] the fleet's volume_size_in_gb 1..512 and not on an instance type with local NVMe storage,
+              its inference_ami_version one SageMaker offers for the type (gpu images on NVIDIA GPU
+              types, neuron-2 on Inferentia2/Trainium); each component's start-up timeouts
+              (StartupParameters) 60..3600; each rendered from the call's value.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.hcl_checks import MARK, load_tree
-from tests.support.sagemaker_checks import CONFIG_HASH_RE, _block, _blocks, _key, _literal, _number, _text, resource_bodies
+from tests.support.sagemaker_checks import CONFIG_HASH_RE, GPU_AMIS, GPU_FAMILY_RE, NEURON_AMI_TYPE_RE, NEURON_AMIS, _block, _blocks, _key, _literal, _local_nvme, _number, _text, resource_bodies
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 IC_TYPE = "awscc_sagemaker_inference_component"
@@ -137,6 +141,7 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
                 errors.append(f"[ic-config] managed instance scaling min {low} / initial {initial} / max {high}")
     if not CONFIG_HASH_RE.search(_literal(endpoint.get("config_name")) or ""):
         errors.append(f"[ic-config] endpoint configuration name {endpoint.get('config_name')} does not end with a content hash")
+    errors += _fleet_settings_errors(endpoint, production)
 
     if set(models) != set(components):
         errors.append(f"[ic-wiring] models {sorted(models)} and components {sorted(components)} differ")
@@ -157,6 +162,10 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
     }
     if compute != expected:
         errors.append(f"[ic-wiring] compute_resource_requirements {compute} are not the component's")
+    startup = _obj(spec.get("startup_parameters"))
+    for attr in ("model_data_download_timeout_in_seconds", "container_startup_health_check_timeout_in_seconds"):
+        if any(c.get(attr) is not None for c in components.values()) and startup.get(attr) != f"${{each.value.{attr}}}":
+            errors.append(f"[ic-settings] a component sets {attr} but specification.startup_parameters does not render it")
 
     for key, c in components.items():
         at = f"components[{key}]"
@@ -181,6 +190,10 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
         copies = _number(c.get("copies"))
         if copies is None or copies < 1:
             errors.append(f"[ic-compute] {at}: copy_count {c.get('copies')}")
+        for attr in ("model_data_download_timeout_in_seconds", "container_startup_health_check_timeout_in_seconds"):
+            value = c.get(attr)
+            if value is not None and (_number(value) is None or not 60 <= value <= 3600):
+                errors.append(f"[ic-settings] {at}: {attr} {value} (60..3600)")
         s = scaling.get(key)
         if s is not None and copies is not None and not (_number(s.get("min")) is not None and s["min"] <= copies <= s["max"]):
             errors.append(f"[ic-scaling] {at}: copies {copies} outside min {s.get('min')} / max {s.get('max')}")
@@ -220,4 +233,28 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
             or alarm.get("alarm_actions") != ["${aws_appautoscaling_policy.from_zero[each.key].arn}"]
         ):
             errors.append("[ic-scaling] the wake-up alarm does not watch the component's NoCapacityInvocationFailures and act on its policy")
+    return errors
+
+
+def _fleet_settings_errors(endpoint: dict, production: list[dict]) -> list[str]:
+    """The fleet's volume size and AMI (ProductionVariant VolumeSizeInGB 1..512, InferenceAmiVersion)."""
+    errors = []
+    instance_type = _literal(endpoint.get("instance_type")) or ""
+    volume, ami = endpoint.get("volume_size_in_gb"), _literal(endpoint.get("inference_ami_version"))
+    for attr, value in (("volume_size_in_gb", volume), ("inference_ami_version", endpoint.get("inference_ami_version"))):
+        if value is not None and any(v.get(attr) != f"${{var.endpoint.{attr}}}" for v in production):
+            errors.append(f"[ic-settings] the call sets {attr} but the production variant does not render var.endpoint.{attr}")
+    if volume is not None:
+        number = _number(volume)
+        if number is None or not 1 <= number <= 512:
+            errors.append(f"[ic-settings] volume_size_in_gb {volume} (1..512)")
+        if _local_nvme(instance_type):
+            errors.append(f"[ic-settings] volume_size_in_gb on {instance_type}, which has local NVMe storage: SageMaker attaches no EBS volume to it")
+    if ami is not None:
+        if ami not in GPU_AMIS | NEURON_AMIS:
+            errors.append(f"[ic-settings] inference_ami_version {ami!r} is not one SageMaker offers")
+        elif ami in GPU_AMIS and not GPU_FAMILY_RE.match(instance_type):
+            errors.append(f"[ic-settings] inference_ami_version {ami} is for NVIDIA GPU instances, not {instance_type}")
+        elif ami in NEURON_AMIS and not NEURON_AMI_TYPE_RE.match(instance_type):
+            errors.append(f"[ic-settings] inference_ami_version {ami} is for Inferentia2 and Trainium instances, not {instance_type}")
     return errors

@@ -60,6 +60,18 @@ with the short name in brackets so a test can match it:
                   ml.g5.xlarge..16xlarge); no Inferentia/Trainium instances.
 [kms]             no kms_key_arn when any variant uses an instance type with local
                   NVMe storage (SageMaker rejects CreateEndpointConfig).
+[settings]        production-variant settings (ProductionVariant): no routing_config, timeouts,
+                  volume_size_in_gb or inference_ami_version on a serverless variant;
+                  model_data_download_timeout_in_seconds and
+                  container_startup_health_check_timeout_in_seconds 60..3600,
+                  volume_size_in_gb 1..512 and not on instance types with local NVMe
+                  storage (SageMaker attaches no EBS volume there); routing_strategy
+                  LEAST_OUTSTANDING_REQUESTS or RANDOM; inference_ami_version one of
+                  ProductionVariantInferenceAmiVersion, a gpu image on an NVIDIA GPU type
+                  (ml.g*, ml.p*), neuron-2 on Inferentia2/Trainium (ml.inf2, ml.trn*);
+                  no managed_instance_scaling beside a model_name (CreateEndpointConfig:
+                  "ManagedInstanceScaling is only supported for inference component
+                  endpoints").
 [capture]         data capture: sampling 0..100; 1-2 capture options with modes
                   Input / Output / InputAndOutput, none repeated; destination s3://.
 [immutable]       endpoint configs and models have lifecycle create_before_destroy =
@@ -573,6 +585,7 @@ def _check_endpoint_config(mod: _Module, config: _Resource) -> list[str]:
                     errors.append(f"{at}: [unique] variant name {name!r} is used twice in this endpoint config")
                 seen.add(name)
             errors.extend(f"{at}: {e}" for e in _check_variant(mod, variant))
+            errors.extend(f"{at}: {e}" for e in _check_variant_settings(variant))
 
     weights = [_number(v.get("initial_variant_weight", 1)) for v in production]
     if production and all(w is not None for w in weights) and all(w == 0 for w in weights):
@@ -662,6 +675,63 @@ def _check_variant(mod: _Module, variant: dict) -> list[str]:
     weight = _number(variant.get("initial_variant_weight"))
     if weight is not None and weight < 0:
         errors.append(f"[variants] initial_variant_weight {weight} is negative")
+    return errors
+
+
+ROUTING_STRATEGIES = {"LEAST_OUTSTANDING_REQUESTS", "RANDOM"}
+#: botocore's ProductionVariantInferenceAmiVersion: the gpu images say "Accelerator: GPU", neuron-2
+#: "Accelerator: Inferentia2 and Trainium".
+GPU_AMIS = {
+    "al2-ami-sagemaker-inference-gpu-2",
+    "al2-ami-sagemaker-inference-gpu-2-1",
+    "al2-ami-sagemaker-inference-gpu-3-1",
+    "al2023-ami-sagemaker-inference-gpu-4-1",
+}
+NEURON_AMIS = {"al2-ami-sagemaker-inference-neuron-2"}
+NEURON_AMI_TYPE_RE = re.compile(r"^ml\.(?:inf2|trn\d)")
+#: ProductionVariantModelDataDownloadTimeoutInSeconds / ...ContainerStartupHealthCheckTimeoutInSeconds
+#: 60..3600 and ProductionVariantVolumeSizeInGB 1..512 (botocore's service-2.json).
+VARIANT_RANGES = {
+    "model_data_download_timeout_in_seconds": (60, 3600),
+    "container_startup_health_check_timeout_in_seconds": (60, 3600),
+    "volume_size_in_gb": (1, 512),
+}
+
+
+def _check_variant_settings(variant: dict) -> list[str]:
+    errors = []
+    serverless = _block(variant, "serverless_config") is not None
+    instance_type = _literal(variant.get("instance_type"))
+    # volume_size_in_gb is computed: a plan shows it as known after apply when unset (no number).
+    numbers = {attr: _number(variant.get(attr)) for attr in VARIANT_RANGES}
+    ami = _literal(variant.get("inference_ami_version"))
+    routing = _blocks(variant, "routing_config")
+    if serverless:
+        present = [a for a, n in numbers.items() if n is not None] + (["inference_ami_version"] if ami else []) + (["routing_config"] if routing else [])
+        for attr in present:
+            errors.append(f"[settings] {attr} on a serverless variant: it describes instances, which serverless variants have none of")
+    for attr, number in numbers.items():
+        low, high = VARIANT_RANGES[attr]
+        if number is not None and not low <= number <= high:
+            errors.append(f"[settings] {attr} {number} ({low}..{high})")
+    if numbers["volume_size_in_gb"] is not None and instance_type is not None and _local_nvme(instance_type):
+        errors.append(f"[settings] volume_size_in_gb on {instance_type}, which has local NVMe storage: SageMaker attaches no EBS volume to it")
+    for block in routing:
+        strategy = _literal(block.get("routing_strategy"))
+        if strategy is not None and strategy not in ROUTING_STRATEGIES:
+            errors.append(f"[settings] routing_strategy {strategy!r} (one of {', '.join(sorted(ROUTING_STRATEGIES))})")
+    if ami is not None:
+        if ami not in GPU_AMIS | NEURON_AMIS:
+            errors.append(f"[settings] inference_ami_version {ami!r} is not one SageMaker offers ({', '.join(sorted(GPU_AMIS | NEURON_AMIS))})")
+        elif instance_type is not None and ami in GPU_AMIS and not GPU_FAMILY_RE.match(instance_type):
+            errors.append(f"[settings] inference_ami_version {ami} is for NVIDIA GPU instances, not {instance_type}")
+        elif instance_type is not None and ami in NEURON_AMIS and not NEURON_AMI_TYPE_RE.match(instance_type):
+            errors.append(f"[settings] inference_ami_version {ami} is for Inferentia2 and Trainium instances, not {instance_type}")
+    if _blocks(variant, "managed_instance_scaling") and variant.get("model_name") is not None:
+        errors.append(
+            "[settings] managed_instance_scaling on a variant with a model_name: SageMaker takes managed instance "
+            "scaling only on endpoints with inference components"
+        )
     return errors
 
 

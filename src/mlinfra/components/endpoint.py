@@ -37,6 +37,11 @@ _VARIANTS = "list(" + object_type(
     instance_type="string",
     initial_instance_count="number",
     serverless_config=object_type(memory_size_in_mb="number", max_concurrency="number", provisioned_concurrency="number"),
+    routing_strategy="string",
+    model_data_download_timeout_in_seconds="number",
+    container_startup_health_check_timeout_in_seconds="number",
+    volume_size_in_gb="number",
+    inference_ami_version="string",
 ) + ")"
 _CAPTURE = object_type(
     initial_sampling_percentage="number",
@@ -274,6 +279,12 @@ def _variant(v: VariantPlan) -> dict[str, object]:
         "instance_type": _or_null(v.instance_type),
         "initial_instance_count": _or_null(v.instance_count),
         "serverless_config": {"memory_size_in_mb": s.memory_size_in_mb, "max_concurrency": s.max_concurrency, "provisioned_concurrency": _or_null(s.provisioned_concurrency)} if s else NULL,
+        # null: SageMaker's default (random routing, its own timeouts, the type's default volume and AMI).
+        "routing_strategy": _or_null(v.routing),
+        "model_data_download_timeout_in_seconds": _or_null(v.model_data_download_timeout),
+        "container_startup_health_check_timeout_in_seconds": _or_null(v.container_startup_health_check_timeout),
+        "volume_size_in_gb": _or_null(v.volume_size_gb),
+        "inference_ami_version": _or_null(v.inference_ami_version),
     }
 
 

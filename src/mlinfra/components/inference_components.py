@@ -36,6 +36,8 @@ _ENDPOINT_TYPE = object_type(
     min_instance_count="number",
     max_instance_count="number",
     routing_strategy="string",
+    volume_size_in_gb="number",
+    inference_ami_version="string",
 )
 _MODELS_TYPE = "map(" + object_type(name="string", image="string", model_data_url="string", environment="map(string)", network_isolation="bool", tags="map(string)") + ")"
 _COMPONENTS_TYPE = "map(" + object_type(
@@ -46,6 +48,8 @@ _COMPONENTS_TYPE = "map(" + object_type(
     accelerators="number",
     copies="number",
     tags="map(string)",
+    model_data_download_timeout_in_seconds="number",
+    container_startup_health_check_timeout_in_seconds="number",
 ) + ")"
 #: What the one module holds (its README); each call's summary says which endpoint it is.
 FOLDER_SUMMARY = (
@@ -88,6 +92,8 @@ class InferenceComponents(Component):
             "min_instance_count": ep.scaling.min if ep.scaling else NULL,
             "max_instance_count": ep.scaling.max if ep.scaling else NULL,
             "routing_strategy": _or_null(ep.routing),
+            "volume_size_in_gb": _or_null(ep.volume_size_gb),
+            "inference_ami_version": _or_null(ep.inference_ami_version),
         }
         models = {
             c.key: {
@@ -109,6 +115,8 @@ class InferenceComponents(Component):
                 "accelerators": _or_null(c.accelerators),
                 "copies": c.copies,
                 "tags": {"Component": c.label, "ModelVersion": c.model.version},
+                "model_data_download_timeout_in_seconds": _or_null(c.model_data_download_timeout),
+                "container_startup_health_check_timeout_in_seconds": _or_null(c.container_startup_health_check_timeout),
             }
             for c in ep.components
         }

@@ -113,6 +113,23 @@ class AutoScaling(Strict):
     scale_out_cooldown: Seconds = 60
 
 
+#: ProductionVariantRoutingConfig.RoutingStrategy (botocore's sagemaker service-2.json, RoutingStrategy).
+RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
+#: ProductionVariant.InferenceAmiVersion (botocore 1.44's ProductionVariantInferenceAmiVersion): the gpu
+#: images are for NVIDIA GPU instances, neuron-2 for Inferentia2 and Trainium (rules: inference-ami-instance).
+InferenceAmiVersion = Literal[
+    "al2-ami-sagemaker-inference-gpu-2",
+    "al2-ami-sagemaker-inference-gpu-2-1",
+    "al2-ami-sagemaker-inference-gpu-3-1",
+    "al2023-ami-sagemaker-inference-gpu-4-1",
+    "al2-ami-sagemaker-inference-neuron-2",
+]
+# Ranges of botocore's sagemaker service-2.json: ProductionVariantModelDataDownloadTimeoutInSeconds and
+# ProductionVariantContainerStartupHealthCheckTimeoutInSeconds 60..3600, ProductionVariantVolumeSizeInGB 1..512.
+VariantTimeout = Annotated[int, Field(ge=60, le=3600)]
+VolumeSizeGb = Annotated[int, Field(ge=1, le=512)]
+
+
 class Variant(Strict):
     """A production (or shadow) variant: a model version on instances or on serverless compute."""
 
@@ -124,6 +141,17 @@ class Variant(Strict):
     # Relative weight, rendered as given (80 and 20 read as 80 % and 20 %).
     weight: Annotated[float, Field(ge=0)] = 1
     autoscaling: AutoScaling | None = None
+    # Instance variants only (rules: variant-settings-serverless). How requests are spread over the
+    # variant's instances, how long SageMaker waits for the model's download and for the container's first
+    # healthy ping, the EBS volume of each instance (not on types with local NVMe storage) and the AMI.
+    routing: RoutingStrategy | None = None
+    model_data_download_timeout_seconds: VariantTimeout | None = None
+    container_startup_health_check_timeout_seconds: VariantTimeout | None = None
+    volume_size_gb: VolumeSizeGb | None = None
+    inference_ami_version: InferenceAmiVersion | None = None
+    # Read only to be refused with the reason (managed-instance-scaling-variant): SageMaker takes managed
+    # instance scaling on endpoints with inference components only (kind: components, fleet.scaling).
+    managed_instance_scaling: dict[str, object] | None = None
 
 
 CaptureMode = Literal["input", "output"]
@@ -224,7 +252,10 @@ class Fleet(Strict):
     instance_type: Annotated[str, StringConstraints(pattern=INSTANCE_TYPE_RE)]
     instance_count: PositiveInt = 1  # the initial instance count
     scaling: FleetScaling | None = None
-    routing: Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"] | None = None
+    routing: RoutingStrategy | None = None
+    # The instances' EBS volume (not on types with local NVMe storage) and AMI, as on a variant.
+    volume_size_gb: VolumeSizeGb | None = None
+    inference_ami_version: InferenceAmiVersion | None = None
 
 
 class CopyScaling(Strict):
@@ -249,6 +280,9 @@ class InferenceComponent(Strict):
     accelerators: float | str | None = None
     copies: PositiveInt = 1  # the initial copy count
     autoscaling: CopyScaling | None = None
+    # CreateInferenceComponent's StartupParameters (the start-up timeouts of a variant, per component).
+    model_data_download_timeout_seconds: VariantTimeout | None = None
+    container_startup_health_check_timeout_seconds: VariantTimeout | None = None
 
 
 class ComponentsEndpoint(Strict):
@@ -503,6 +537,12 @@ class PlatformConfig(Strict):
 
 
 GPU_FAMILIES = re.compile(r"^ml\.(g\d|p\d|gr\d)")
+#: Instance families with local NVMe instance storage: SageMaker attaches no EBS volume to them, so it
+#: refuses an endpoint configuration's KmsKeyId and a variant's VolumeSizeInGB there. Every family with a
+#: "d" after its generation (c5d, m5d, g4dn, p4d, p3dn, ...) and g5, g6, g6e, gr6, p5, p5e, p5en, trn1,
+#: trn1n, trn2 (EC2 instance store volumes). The SageMaker Python SDK decides both with one predicate
+#: (sagemaker.utils.volume_size_supported, which instance_supports_kms returns; trn1 added in PR #4828).
+LOCAL_STORAGE = re.compile(r"^ml\.(?:[a-z]+\d+[a-z]*d[a-z]*|g5|g6e?|gr6|p5(?:e|en)?|trn1n?|trn2)\.")
 
 
 # The monitoring section's classes use the shared field types above.

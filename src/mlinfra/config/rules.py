@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
-from .model import GPU_FAMILIES, ComponentsEndpoint, Endpoint, PlatformConfig, Variant
+from .model import GPU_FAMILIES, LOCAL_STORAGE, ComponentsEndpoint, Endpoint, PlatformConfig, Variant
 
 Loc = tuple[str | int, ...]
 
@@ -570,6 +570,85 @@ def artifacts(config: PlatformConfig) -> Iterator[Violation]:
                 f"a multi-model endpoint loads the archives under an S3 prefix, which ends with /: use {folder}",
                 "multi-model-prefix",
             )
+
+
+# --- production-variant settings ---------------------------------------------------------------------------
+
+#: Settings of a variant's instances: a serverless variant has no instances to route between, no volume,
+#: no AMI, and its start-up is SageMaker's (AWS CDK's sagemaker-alpha offers them on instance variants only).
+VARIANT_INSTANCE_SETTINGS = (
+    "routing",
+    "model_data_download_timeout_seconds",
+    "container_startup_health_check_timeout_seconds",
+    "volume_size_gb",
+    "inference_ami_version",
+)
+#: ProductionVariant.InferenceAmiVersion (botocore): al2-ami-sagemaker-inference-neuron-2 is for
+#: "Inferentia2 and Trainium", the gpu images for NVIDIA GPUs ("Accelerator: GPU").
+NEURON_AMI_FAMILIES = re.compile(r"^ml\.(?:inf2|trn\d)")
+
+
+@rule
+def variant_settings(config: PlatformConfig) -> Iterator[Violation]:
+    """ProductionVariant settings SageMaker accepts only where they mean something."""
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            loc = (*eloc, *vloc)
+            if v.managed_instance_scaling is not None:
+                # CreateEndpointConfig answers "ManagedInstanceScaling is only supported for inference component
+                # endpoints" (hashicorp/terraform-provider-aws#45926, #48767: the provider's acceptance tests
+                # with a model_name fail so); an endpoint of variants scales through Application Auto Scaling.
+                yield Violation(
+                    (*loc, "managed_instance_scaling"),
+                    "SageMaker takes managed instance scaling only on endpoints with inference components, not on a variant that serves a model: "
+                    "scale this variant with autoscaling (min, max, target_invocations), or serve the model as an inference component "
+                    "of an endpoint with kind: components, whose fleet.scaling is managed instance scaling",
+                    "managed-instance-scaling-variant",
+                )
+            if v.serverless is not None:
+                for field in VARIANT_INSTANCE_SETTINGS:
+                    if getattr(v, field) is not None:
+                        yield Violation(
+                            (*loc, field),
+                            f"{field} applies to variants on instances; a serverless variant has no instances, volume or AMI to set: "
+                            "remove it, or run the variant on instances (instance_type and instance_count instead of serverless)",
+                            "variant-settings-serverless",
+                        )
+                continue
+            if v.instance_type is not None:  # else missing-compute says so
+                yield from _instance_settings(loc, v.instance_type, v.volume_size_gb, v.inference_ami_version)
+    for i, ep in enumerate(config.endpoints):
+        if isinstance(ep, ComponentsEndpoint):
+            f = ep.fleet
+            yield from _instance_settings(("endpoints", i, "fleet"), f.instance_type, f.volume_size_gb, f.inference_ami_version)
+
+
+def _instance_settings(loc: Loc, t: str, volume_size_gb: int | None, ami: str | None) -> Iterator[Violation]:
+    """The volume size and the AMI of a variant's (or a fleet's) instances against their type."""
+    if volume_size_gb is not None and LOCAL_STORAGE.match(t):
+        yield Violation(
+            (*loc, "volume_size_gb"),
+            f"{t} has local NVMe instance storage and SageMaker attaches no EBS volume to it, so it refuses a volume size: "
+            "remove volume_size_gb (the instance's own storage holds the model), or choose an instance type with EBS storage (ml.m5, ml.c5, ml.r5, ml.p3, ml.inf2, ...)",
+            "volume-size-local-storage",
+        )
+    if ami is None:
+        return
+    if "-neuron-" in ami and not NEURON_AMI_FAMILIES.match(t):
+        yield Violation(
+            (*loc, "inference_ami_version"),
+            f"{ami} is the inference AMI for Inferentia2 and Trainium instances (ml.inf2, ml.trn1, ml.trn2), not for {t}: "
+            "remove inference_ami_version, or choose one of those instance types",
+            "inference-ami-instance",
+        )
+    elif "-gpu-" in ami and not GPU_FAMILIES.match(t):
+        yield Violation(
+            (*loc, "inference_ami_version"),
+            f"{ami} is an inference AMI for NVIDIA GPU instances (ml.g4dn, ml.g5, ml.g6, ml.p3, ml.p4d, ml.p5, ...), not for {t}: "
+            "remove inference_ami_version (SageMaker picks the AMI of CPU and Inferentia instances itself), or choose a GPU instance type"
+            + (" (al2-ami-sagemaker-inference-neuron-2 is the one for Inferentia2 and Trainium)" if NEURON_AMI_FAMILIES.match(t) else ""),
+            "inference-ami-instance",
+        )
 
 
 # --- the real-time path ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..config.model import Endpoint, PlatformConfig, Variant
+from ..config.model import LOCAL_STORAGE, Endpoint, PlatformConfig, Variant
 from ..naming import BACKLOG_ALARM, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..expr import Interp, Ref
 from .model import (
@@ -35,7 +35,7 @@ CAPTURE_RETENTION_DAYS = 90
 
 # Instance families with local NVMe instance storage. SageMaker rejects an endpoint configuration's
 # KmsKeyId when a variant runs on one of them (the instance store is encrypted by the hardware).
-_LOCAL_STORAGE = re.compile(r"^ml\.(?:[a-z]+\d+[a-z]*d[a-z]*|g5|g6e?|p5e?|trn1n?)\.")
+_LOCAL_STORAGE = LOCAL_STORAGE  # one list: the KMS key and volume-size rules use it too
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/(?P<repo>[^:@]+)")
 
 #: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
@@ -245,7 +245,17 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
 
 
 def _variant_config(v: VariantPlan) -> dict[str, object]:
-    return {"name": v.name, "model": v.model.name, "weight": v.weight, "type": v.instance_type, "count": v.instance_count, "serverless": v.serverless}
+    out: dict[str, object] = {"name": v.name, "model": v.model.name, "weight": v.weight, "type": v.instance_type, "count": v.instance_count, "serverless": v.serverless}
+    # Part of the content hash only when set: the names of configurations without them stay as they were.
+    settings = {
+        "routing": v.routing,
+        "download_timeout": v.model_data_download_timeout,
+        "startup_timeout": v.container_startup_health_check_timeout,
+        "volume_gb": v.volume_size_gb,
+        "ami": v.inference_ami_version,
+    }
+    out.update({k: w for k, w in settings.items() if w is not None})
+    return out
 
 
 def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> VariantPlan:
@@ -288,6 +298,11 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
         instance_count=v.instance_count,
         serverless=serverless,
         scaling=scaling,
+        routing=v.routing,
+        model_data_download_timeout=v.model_data_download_timeout_seconds,
+        container_startup_health_check_timeout=v.container_startup_health_check_timeout_seconds,
+        volume_size_gb=v.volume_size_gb,
+        inference_ami_version=v.inference_ami_version,
     )
 
 

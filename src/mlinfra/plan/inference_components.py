@@ -41,6 +41,8 @@ class InferenceComponentPlan:
     accelerators: int | None
     copies: int
     scaling: CopyScalingPlan | None
+    model_data_download_timeout: int | None = None  # seconds; None: SageMaker's default
+    container_startup_health_check_timeout: int | None = None  # seconds; None: SageMaker's default
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class ComponentsEndpointPlan:
     routing: str | None
     encrypt_storage: bool  # False on instance types with local NVMe storage (SageMaker refuses a key)
     components: tuple[InferenceComponentPlan, ...]
+    volume_size_gb: int | None = None  # None: SageMaker's default volume
+    inference_ami_version: str | None = None  # None: SageMaker's default AMI
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
                 accelerators=accelerators or None,
                 copies=c.copies,
                 scaling=scaling,
+                model_data_download_timeout=c.model_data_download_timeout_seconds,
+                container_startup_health_check_timeout=c.container_startup_health_check_timeout_seconds,
             )
         )
     f = ep.fleet
@@ -136,6 +142,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     encrypt = not _LOCAL_STORAGE.match(f.instance_type)
     # What CreateEndpointConfig receives (the components are created against the endpoint afterwards).
     content = {"variant": VARIANT_NAME, "type": f.instance_type, "count": f.instance_count, "scaling": scaling, "routing": f.routing, "encrypt": encrypt, "role": role}
+    # In the hash only when set: the names of fleets without them stay as they were.
+    content.update({k: v for k, v in (("volume_gb", f.volume_size_gb), ("ami", f.inference_ami_version)) if v is not None})
     return ComponentsEndpointPlan(
         label=ep.name,
         key=ident(ep.name),
@@ -149,6 +157,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         routing=f.routing,
         encrypt_storage=encrypt,
         components=tuple(components),
+        volume_size_gb=f.volume_size_gb,
+        inference_ami_version=f.inference_ami_version,
     )
 
 

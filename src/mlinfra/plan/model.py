@@ -104,6 +104,12 @@ class VariantPlan:
     instance_count: int | None
     serverless: ServerlessPlan | None
     scaling: ScalingPlan | None
+    # ProductionVariant settings of instance variants; None leaves SageMaker's default.
+    routing: str | None = None  # RoutingConfig.RoutingStrategy
+    model_data_download_timeout: int | None = None  # seconds
+    container_startup_health_check_timeout: int | None = None  # seconds
+    volume_size_gb: int | None = None
+    inference_ami_version: str | None = None
 
 
 @dataclass(frozen=True)
