@@ -37,14 +37,25 @@ def _fail(exc: Exception) -> NoReturn:
     raise typer.Exit(exc.exit_code if isinstance(exc, MlinfraError) else 1)
 
 
+def _load_config(config: Path):  # -> PlatformConfig, imported lazily
+    """Load a config; print what was read in a forgiving way (yellow, on stderr), also when it fails."""
+    from .config import load_config
+
+    warnings: list = []
+    try:
+        return load_config(config, warnings=warnings)
+    finally:
+        for w in warnings:
+            typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
+
+
 @app.command()
 def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
     """Check a config file; print a one-line summary, or every problem as FILE:LINE: field: message."""
-    from .config import load_config
     from .errors import MlinfraError
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
     except MlinfraError as exc:
         _fail(exc)
     from .config.model import ComponentsEndpoint
@@ -70,13 +81,12 @@ def render(
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when OUT differs from what would be written.")] = False,
 ) -> None:
     """Render the Terraform root module and its modules into OUT."""
-    from .config import load_config
     from .errors import MlinfraError
     from .pipeline import render_project
     from .write import diff_tree, write_tree
 
     try:
-        rendered = render_project(load_config(config), config.parent)
+        rendered = render_project(_load_config(config), config.parent)
         summary = f"{rendered.modules} modules, {rendered.resources} resources, {rendered.endpoints} endpoints"
         if check:
             drift = diff_tree(rendered.files, out)
@@ -102,14 +112,13 @@ OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Rendered Terraform fo
 
 
 def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destroy: bool, auto_approve: bool, plan_only: bool, workspace: str | None) -> None:
-    from .config import load_config
     from .errors import MlinfraError
     from .ops.terraform import Terraform, find_terraform, run_workflow
     from .pipeline import render_project
     from .write import write_tree
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         if not destroy:
             from .registry.lifecycle import require_approved
 
@@ -225,11 +234,10 @@ def promote(
         if t.components is not None:
             raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N")
         if ep is not None and plan_steps[-1] > 0 and not dry_run:
-            from .config import load_config
             from .registry.lifecycle import require_approved
 
             canary_versions = [v.model.version for v in ep.variants if v.name == variant]
-            require_approved(load_config(config), _clients(profile, region or t.region), canary_versions)
+            require_approved(_load_config(config), _clients(profile, region or t.region), canary_versions)
         writeback = (lambda w: config_edit.write_weights(config, ep.label, w)) if ep is not None and not dry_run else (lambda w: None)
         result = do_promote(
             _clients(profile, region or t.region),
@@ -745,12 +753,11 @@ def models_validate(
     """Run the quality gate on VERSION, offline: exit 0 when it passes, 1 when it fails (for CI)."""
     import json
 
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.packages import validate as run_gate
 
     try:
-        result = run_gate(load_config(config), version, _metrics_file(metrics))
+        result = run_gate(_load_config(config), version, _metrics_file(metrics))
     except MlinfraError as exc:
         _fail(exc)
     if as_json:
@@ -771,12 +778,11 @@ def models_register(
     region: RegionOpt = None,
 ) -> None:
     """Record VERSION as a model package: PendingManualApproval if it passes the gate, else Rejected (exit 1)."""
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.packages import register
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         done = register(_clients(profile, region or cfg.project.region), cfg, version, _metrics_file(metrics))
     except MlinfraError as exc:
         _fail(exc)
@@ -789,12 +795,11 @@ def models_register(
 
 
 def _set_status(version: str, config: Path, status: str, note: str, profile: str | None, region: str | None, *, deprecate: bool = False) -> None:
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.packages import set_status
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         p = set_status(_clients(profile, region or cfg.project.region), cfg, version, status, note, deprecate=deprecate)
     except MlinfraError as exc:
         _fail(exc)
@@ -832,13 +837,12 @@ def models_list(
     """The registry beside the config's lifecycle: status, traffic per endpoint, metrics, package, approval."""
     import json
 
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.lifecycle import lifecycle
     from .registry.packages import group_name, packages
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         rows = lifecycle(cfg, packages(_clients(profile, region or cfg.project.region), group_name(cfg)))
     except MlinfraError as exc:
         _fail(exc)
