@@ -204,3 +204,11 @@ def test_every_s3_uri_field_takes_urls(tmp_path: Path) -> None:
     sink = []
     assert load_config(tmp_path / "monitoring.yaml", warnings=sink).monitoring.endpoints[0].data_quality.baseline.statistics == "s3://acme-churn-monitoring/baseline/statistics.json"
     assert [w.path for w in sink] == ["monitoring.endpoints[0].data_quality.baseline.statistics"]
+
+
+def test_deploy_prints_the_warnings_too(tmp_path: Path) -> None:
+    """Every command that loads the config reports them (here deploy, stopped by a missing terraform)."""
+    config = _sources(tmp_path, (ENV_BLOCK, ENV_NUMBERS))
+    result = runner.invoke(app, ["deploy", str(config), "-o", str(tmp_path / "out"), "--terraform", "/nonexistent/terraform"])
+    assert result.exit_code != 0 and "not an executable" in result.stderr
+    assert f"warning: {config}:{_line(config, 'LEARNING_RATE')}: models[0].environment.LEARNING_RATE: YAML read 1e-3 as a number" in result.stderr

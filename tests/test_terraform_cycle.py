@@ -23,6 +23,8 @@ VARIANTS = {
     "platform-regional-domain": ("platform.yaml", "  cloudfront: true\n", "  cloudfront: false\n"),
     # Components that scale to zero copies get a wake-up step policy and alarm.
     "inference-components-from-zero": ("inference-components.yaml", "autoscaling: {min: 1,", "autoscaling: {min: 0,"),
+    # Batch transform of a model the image carries: no model_data_url, no artifact statement in the role.
+    "batch-image-only": ("batch.yaml", "    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""),
 }
 
 
