@@ -177,6 +177,34 @@ def test_warnings_are_handed_back_when_the_config_fails(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "warning:" in result.stderr and "error:" in result.stderr
 
 
+def test_a_url_in_another_region_says_so(tmp_path: Path) -> None:
+    config = _sources(tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", "model_data_prefix: https://acme-sentiment.s3.eu-west-1.amazonaws.com/models/1.1.0/"))
+    sink: list[ConfigWarning] = []
+    load_config(config, warnings=sink)
+    (w,) = sink
+    assert w.message == (
+        "read as s3://acme-sentiment/models/1.1.0/; the URL names region eu-west-1, and SageMaker reads from buckets in the project's region us-east-1: is the bucket there?"
+    )
+
+
+@pytest.mark.parametrize(
+    "url, region",
+    [
+        ("https://b.s3.eu-west-1.amazonaws.com/k", "eu-west-1"),
+        ("https://b.s3-us-gov-west-1.amazonaws.com/k", "us-gov-west-1"),
+        ("https://s3.dualstack.ap-southeast-2.amazonaws.com/b/k", "ap-southeast-2"),
+        ("https://b.s3.amazonaws.com/k", None),
+        ("https://models-us-east-1.s3.amazonaws.com/k", None),
+        ("https://models-us-east-1.s3.eu-west-1.amazonaws.com/k", "eu-west-1"),
+        ("https://b.s3-external-1.amazonaws.com/k", None),
+    ],
+)
+def test_the_region_a_url_names(url: str, region: str | None) -> None:
+    from mlinfra.config.lenient import url_region
+
+    assert url_region(url) == region
+
+
 def test_every_s3_uri_field_takes_urls(tmp_path: Path) -> None:
     """Async paths, a multi-model prefix and monitoring baselines are S3 URIs too (inside the endpoints'
     discriminated union and the monitoring section)."""

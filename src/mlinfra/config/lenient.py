@@ -71,6 +71,17 @@ def s3_uri_from_url(url: str) -> tuple[str, str]:
     return uri, note
 
 
+def url_region(url: str) -> str | None:
+    """The region an S3 URL's host names (s3.eu-west-1, s3-eu-west-1, s3.dualstack.eu-west-1), if any."""
+    labels = (urlsplit(url).hostname or "").lower().split(".")
+    at = next((i for i, label in enumerate(labels) if _ENDPOINT_LABEL.match(label)), len(labels))
+    for label in labels[at:]:  # not the bucket's labels: a bucket may be called models-us-east-1
+        found = re.fullmatch(r"s3-([a-z]{2}(?:-[a-z]+)+-\d)|([a-z]{2}(?:-[a-z]+)+-\d)", label)
+        if found:
+            return found.group(1) or found.group(2)
+    return None
+
+
 def _s3_url(value: Any) -> Any:
     """Field validator: an S3 object URL read as its s3:// URI; any other http(s) URL refused."""
     if isinstance(value, str) and value[:8].lower().startswith(("https://", "http://")):
@@ -132,6 +143,8 @@ def soften(data: Any, root: type[BaseModel], texts: dict[Loc, str]) -> list[Soft
     holds the YAML text of every number and boolean by location. URLs that are not S3 URLs are left
     for the field's validator to refuse (with its field path and line)."""
     done: list[Softened] = []
+    project = data.get("project") if isinstance(data, dict) else None
+    region = project.get("region") if isinstance(project, dict) else None
     for parent, key, loc, mark in _marked({"": data}, "", root, ()):
         value = parent[key]
         if mark is S3_URL and isinstance(value, str) and value[:8].lower().startswith(("https://", "http://")):
@@ -140,6 +153,11 @@ def soften(data: Any, root: type[BaseModel], texts: dict[Loc, str]) -> list[Soft
             except NotAnS3Url:
                 continue
             parent[key] = uri
+            named = url_region(value)
+            if named is not None and isinstance(region, str) and named != region:
+                # CreateModel: "The model artifacts must be in an S3 bucket that is in the same region as
+                # the model or endpoint"; an s3:// URI says no region, so this is the one chance to tell.
+                note += f"; the URL names region {named}, and SageMaker reads from buckets in the project's region {region}: is the bucket there?"
             done.append(Softened(loc, f"read as {uri}{note}", "s3-url-normalised"))
         elif mark is ENV_TEXT and isinstance(value, (bool, int, float)):
             text = texts.get(loc, _env_value(value))
