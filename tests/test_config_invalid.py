@@ -300,6 +300,9 @@ RULE_CASES = [
       anchor="model_data_prefix:", path="models[2].model_data_prefix", code="model-data-twice", message="not both"),
     C("model-data-prefix-without-slash", ('    model_data: s3://acme-ml-models/models/v1.2.0/model.tar.gz\n', "    model_data_prefix: s3://acme-ml-models/models/v1.2.0\n"),
       anchor="model_data_prefix:", path="models[2].model_data_prefix", code="model-data-prefix-slash", message="write s3://acme-ml-models/models/v1.2.0/"),
+    # ModelDataSource is not for serverless endpoints (CreateModel's note, quoted in the message).
+    C("model-data-prefix-serverless", ('    model_data: s3://acme-ml-models/models/v1.1.0/model.tar.gz\n', "    model_data_prefix: s3://acme-ml-models/models/v1.1.0/\n"),
+      anchor="model: 1.1.0", after="- name: serverless", path="endpoints[1].variants[0].model", code="model-data-prefix-unsupported", message="cannot use ModelDataSource in conjunction with"),
     C("model-data-prefix-is-archive", ('    model_data: s3://acme-ml-models/models/v1.2.0/model.tar.gz\n', "    model_data_prefix: s3://acme-ml-models/models/v1.2.0/model.tar.gz\n"),
       anchor="model_data_prefix:", path="models[2].model_data_prefix", code="model-data-prefix-archive", message="give the archive as model_data"),
     C("model-data-not-tar-gz", ("s3://acme-ml-models/models/v1.2.0/model.tar.gz", "s3://acme-ml-models/models/v1.2.0/model.pkl"),
