@@ -240,3 +240,22 @@ def test_deploy_prints_the_warnings_too(tmp_path: Path) -> None:
     result = runner.invoke(app, ["deploy", str(config), "-o", str(tmp_path / "out"), "--terraform", "/nonexistent/terraform"])
     assert result.exit_code != 0 and "not an executable" in result.stderr
     assert f"warning: {config}:{_line(config, 'LEARNING_RATE')}: models[0].environment.LEARNING_RATE: YAML read 1e-3 as a number" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["status"], ["promote", "--canary", "10"], ["rollback"]])
+def test_operations_print_the_warnings_too(tmp_path: Path, command: list[str]) -> None:
+    """status, promote and rollback load the config through ops.target.resolve: its warnings reach stderr
+    (here before the endpoint is found missing, so no AWS call is made)."""
+    config = _sources(tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"))
+    result = runner.invoke(app, [command[0], str(config), "--endpoint", "nosuch", *command[1:]])
+    assert result.exit_code == 2 and "no endpoint 'nosuch'" in result.stderr, result.output
+    assert f"warning: {config}:{_line(config, 'model_data_prefix:')}: models[1].model_data_prefix: read as s3://acme-sentiment/models/1.1.0/" in result.stderr
+
+
+def test_batch_commands_print_the_warnings_too(tmp_path: Path) -> None:
+    """batch submit loads the config through batch.run.pipeline: the warnings reach stderr, also when the
+    config then fails (so nothing reaches AWS)."""
+    config = _sources(tmp_path, (ENV_BLOCK, ENV_NUMBERS), ("status: canary", "status: bogus"))
+    result = runner.invoke(app, ["batch", "submit", "--input", "s3://acme-in/in/", "--output", "s3://acme-out/out/", "--config", str(config)])
+    assert result.exit_code == 2 and "models[1].status" in result.stderr, result.output
+    assert f"warning: {config}:{_line(config, 'TRUST_REMOTE_CODE')}: models[0].environment.TRUST_REMOTE_CODE: YAML read true as a boolean" in result.stderr

@@ -41,9 +41,27 @@ def _load_config(config: Path):  # -> PlatformConfig, imported lazily
     """Load a config; print what was read in a forgiving way (yellow, on stderr), also when it fails."""
     from .config import load_config
 
+    return _warning(load_config, config)
+
+
+def _resolve(config: Path | None, *args, **kwargs):  # -> ops.target.Target
+    """The endpoint a command acts on (ops.target.resolve), with the config's warnings printed."""
+    from .ops.target import resolve
+
+    return _warning(resolve, config, *args, **kwargs)
+
+
+def _pipeline(config: Path | None, state_machine: str | None):  # -> batch.run.Pipeline
+    from .batch.run import pipeline
+
+    return _warning(pipeline, config, state_machine)
+
+
+def _warning(load, *args, **kwargs):
+    """``load(*args, warnings=sink, **kwargs)``, then every warning of the sink printed (also when it raised)."""
     warnings: list = []
     try:
-        return load_config(config, warnings=warnings)
+        return load(*args, warnings=warnings, **kwargs)
     finally:
         for w in warnings:
             typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
@@ -216,7 +234,6 @@ def promote(
     from .ops import config_edit
     from .errors import UsageError
     from .ops.endpoint import promote as do_promote
-    from .ops.target import resolve
     from .ops.traffic import parse_duration, parse_steps
 
     if component is not None or copies is not None:
@@ -229,7 +246,7 @@ def promote(
         plan_steps = [canary] if canary is not None else parse_steps(steps) if steps is not None else [100.0]
         if not 0 <= plan_steps[0] <= 100:
             raise UsageError(f"--canary takes 0-100, got {plan_steps[0]:g}")
-        t = resolve(config, endpoint, variant)
+        t = _resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
         if t.components is not None:
             raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N")
@@ -269,7 +286,6 @@ def promote(
 def _promote_component(config, endpoint, component, copies, traffic_options, bake, poll, dry_run, profile, region) -> None:
     from .errors import MlinfraError, UsageError
     from .ops.components import check_copies, component_named, scale
-    from .ops.target import resolve
     from .ops.traffic import parse_duration
 
     try:
@@ -284,7 +300,7 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
             raise UsageError(f"--copies takes whole numbers such as 2 or 2,4,8, got {copies!r}") from None
         if not counts:
             raise UsageError("--copies needs at least one count")
-        t = resolve(config, endpoint, component=component)
+        t = _resolve(config, endpoint, component=component)
         if config is not None and t.components is None:
             raise UsageError(f"{config}: {t.endpoint} has production variants, not inference components: use --canary, --steps or --full")
         ic = component
@@ -323,10 +339,9 @@ def rollback(
     from .errors import MlinfraError, UsageError
     from .ops import config_edit
     from .ops.endpoint import rollback as do_rollback
-    from .ops.target import resolve
 
     try:
-        t = resolve(config, endpoint, variant)
+        t = _resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
         if t.components is not None:
             raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with promote --component NAME --copies N")
@@ -353,10 +368,9 @@ def status(
 
     from .errors import MlinfraError
     from .ops.status import status_report
-    from .ops.target import resolve
 
     try:
-        t = resolve(config, endpoint)
+        t = _resolve(config, endpoint)
         if t.components is not None or components:
             from .ops.components import status_report as components_report
 
@@ -651,7 +665,7 @@ def batch_submit(
         batch.check_s3_uri(output_uri, "--output")
         poll_s = parse_duration(poll)
         timeout_s = parse_duration(timeout) if timeout is not None else None
-        target = batch.pipeline(None if state_machine else config, state_machine)
+        target = _pipeline(None if state_machine else config, state_machine)
         clients = _clients(profile, region or target.region)
         arn = batch.submit(clients, target.resolve(clients), input_uri, output_uri, name or batch.new_execution_name(datetime.now(timezone.utc)))
         typer.echo(f"started {arn}")
@@ -680,7 +694,7 @@ def batch_status(
 
     try:
         arn_given = execution is not None and execution.startswith("arn:")
-        target = None if arn_given else batch.pipeline(None if state_machine else config, state_machine)
+        target = None if arn_given else _pipeline(None if state_machine else config, state_machine)
         clients = _clients(profile, region or (execution.split(":")[3] if arn_given else target.region))
         if execution is None:
             runs = batch.recent(clients, target.resolve(clients), limit)
