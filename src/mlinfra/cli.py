@@ -251,10 +251,12 @@ def promote(
         if t.components is not None:
             raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N")
         if ep is not None and plan_steps[-1] > 0 and not dry_run:
+            from .config import load_config
             from .registry.lifecycle import require_approved
 
             canary_versions = [v.model.version for v in ep.variants if v.name == variant]
-            require_approved(_load_config(config), _clients(profile, region or t.region), canary_versions)
+            # resolve() has printed the config's warnings already.
+            require_approved(load_config(config), _clients(profile, region or t.region), canary_versions)
         writeback = (lambda w: config_edit.write_weights(config, ep.label, w)) if ep is not None and not dry_run else (lambda w: None)
         result = do_promote(
             _clients(profile, region or t.region),
