@@ -17,6 +17,7 @@ validators do the same rewrite for a config built in Python (without a warning: 
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
@@ -205,10 +206,25 @@ def _marked(parent: Any, key: Any, ann: Any, loc: Loc) -> Iterator[tuple[Any, An
             yield from _marked(value, k, item, (*loc, k))
         return
     if isinstance(ann, type) and issubclass(ann, BaseModel) and isinstance(value, dict):
-        for name, f in ann.model_fields.items():
-            alias = f.alias or name
+        for alias, name, field_ann in _fields(ann):
             at = alias if alias in value else name if name in value else None
-            if at is None:
-                continue
-            field_ann = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
-            yield from _marked(value, at, field_ann, (*loc, at))
+            if at is not None:
+                yield from _marked(value, at, field_ann, (*loc, at))
+
+
+@functools.cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
+    """(alias, name, annotation with its metadata) of each field that may hold a marker, once per model."""
+    out = []
+    for name, f in model.model_fields.items():
+        ann = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+        if _may_mark(ann):
+            out.append((f.alias or name, name, ann))
+    return tuple(out)
+
+
+def _may_mark(ann: Any) -> bool:
+    """Whether a marker or a model (which may hold one) is anywhere inside ``ann``."""
+    if isinstance(ann, Lenient) or (isinstance(ann, type) and issubclass(ann, BaseModel)):
+        return True
+    return any(_may_mark(a) for a in typing.get_args(ann))
