@@ -102,8 +102,6 @@ CASES = [
     C("model-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: 2.1.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"),
                                ("  - name: vision\n    kind: components", "  - name: vision-x\n    kind: components")),
       "name: classification", "endpoints[1].components[0].name", "name-collision", 'component "classification" of endpoint "vision-x" collides with variant "x-classification" of endpoint "vision"'),
-    C("component-model-without-archive", (("    model_data: s3://acme-vision-models/detection/v3.0.0/model.tar.gz\n", "    model_data_prefix: s3://acme-vision-models/detection/v3.0.0/\n"),),
-      "model: 3.0.0", "endpoints[0].components[1].model", "model-data-required", "archives only so far"),
     C("route-to-components", (("endpoints:\n", "api:\n  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n\nroutes:\n  - path: /predict/image\n    preprocessor: image\n    endpoint: vision\n\npreprocessing: {}\n\nendpoints:\n"),),
       "endpoint: vision", "routes[0].endpoint", "route-components-endpoint", "each call names a component"),
 ]

@@ -61,11 +61,93 @@ def test_archive_model_names_do_not_change() -> None:
     assert model_content(image="i", data="s3://b/m/", env={}, multi_model=False, role="r", isolated=True, uncompressed=True)["compression"] == "None"
 
 
-def test_batch_refuses_a_model_without_archive(tmp_path: Path) -> None:
-    text = (ROOT / "examples" / "batch.yaml").read_text().replace(
-        "    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", "    model_data_prefix: s3://acme-churn-models/xgboost/2.3.0/\n"
-    )
-    (tmp_path / "batch.yaml").write_text(text)
+def _variant_of(example: str, tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = (ROOT / "examples" / example).read_text()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / example
+    path.write_text(text)
+    return path
+
+
+QUOTE = "Currently you cannot use ModelDataSource in conjunction with SageMaker batch transform, SageMaker serverless endpoints"
+
+
+def test_batch_refuses_a_prefix_quoting_why(tmp_path: Path) -> None:
+    path = _variant_of("batch.yaml", tmp_path, ("    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", "    model_data_prefix: s3://acme-churn-models/xgboost/2.3.0/\n"))
     with pytest.raises(ConfigError) as err:
-        load_config(tmp_path / "batch.yaml")
-    assert "batch.model_version" in str(err.value) and "model-data-required" in str(err.value)
+        load_config(path)
+    (problem,) = err.value.problems
+    assert (problem.path, problem.code) == ("batch.model_version", "model-data-prefix-unsupported")
+    assert QUOTE in problem.message and "model_data .tar.gz archive" in problem.message
+
+
+def test_batch_runs_a_model_the_image_carries(tmp_path: Path) -> None:
+    """Batch transform takes a model without an artifact: the batch model has no model_data_url, and the
+    role reads no artifact."""
+    path = _variant_of("batch.yaml", tmp_path, ("    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""))
+    out = tmp_path / "out"
+    write_tree(render_project(load_config(path), path.parent).files, out)
+    tree = load_tree(out)
+    container = blocks(tree["modules/batch"]["main.tf"], "resource")["aws_sagemaker_model.this"]["primary_container"][0]
+    assert "model_data_url" not in container and "image" in container
+    sids = [s(st["sid"]) for st in _call(tree, "sagemaker_role")["statements"]]
+    assert "BatchReadModel" not in sids and "BatchPullModelImage" in sids
+    # With the archive, the same statement reads exactly it.
+    write_tree(render_project(load_config(ROOT / "examples" / "batch.yaml"), ROOT / "examples").files, tmp_path / "archive")
+    statements = {s(st["sid"]): st for st in _call(load_tree(tmp_path / "archive"), "sagemaker_role")["statements"]}
+    assert [s(r) for r in statements["BatchReadModel"]["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-churn-models/xgboost/2.3.0/model.tar.gz"]
+
+
+def test_serverless_refuses_a_prefix_quoting_why(tmp_path: Path) -> None:
+    path = _variant_of("serverless.yaml", tmp_path, ("    model_data: s3://acme-fraud-models/xgboost/3.4.1/model.tar.gz\n", "    model_data_prefix: s3://acme-fraud-models/xgboost/3.4.1/\n"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    (problem,) = err.value.problems
+    assert (problem.path, problem.code) == ("endpoints[0].variants[0].model", "model-data-prefix-unsupported")
+    assert QUOTE in problem.message and "serve it from instances" in problem.message
+    # Without an artifact, serverless is fine.
+    load_config(_variant_of("serverless.yaml", tmp_path, ("    model_data: s3://acme-fraud-models/xgboost/3.4.1/model.tar.gz\n", "")))
+
+
+# --- inference components: the example's second endpoint ----------------------------------------------------
+
+
+def test_components_pass_each_form(root: Path) -> None:
+    models = _call(load_tree(root), "inference_components_sentiment_shared")["models"]
+    image_only, prefix = models["built_in"], models["uncompressed"]
+    assert image_only["model_data_url"] is None and image_only["model_data_prefix"] is None
+    assert prefix["model_data_url"] is None and s(prefix["model_data_prefix"]) == "s3://acme-sentiment/models/1.1.0/"
+
+
+def test_the_components_module_renders_a_prefix_as_model_data_source(root: Path) -> None:
+    model = blocks(load_tree(root)["modules/inference_components"]["main.tf"], "resource")["aws_sagemaker_model.this"]
+    container = model["primary_container"][0]
+    assert container["model_data_url"] == "${each.value.model_data_url}"
+    source = {k.strip('"'): v for d in container["dynamic"] for k, v in d.items()}["model_data_source"]
+    assert source["for_each"] == "${each.value.model_data_prefix == null ? [] : [each.value.model_data_prefix]}"
+    s3 = source["content"][0]["s3_data_source"][0]
+    assert (s3["s3_uri"], s(s3["s3_data_type"]), s(s3["compression_type"])) == ("${model_data_source.value}", "S3Prefix", "None")
+
+
+def test_the_role_lets_components_list_and_read_exactly_the_prefix(root: Path) -> None:
+    statements = {s(st["sid"]): st for st in _call(load_tree(root), "sagemaker_role")["statements"]}
+    assert "ReadComponentModelArtifacts" not in statements  # no archive: an empty resource list IAM would refuse
+    listing = statements["ListComponentModelPrefix"]
+    assert [s(r) for r in listing["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment"]
+    assert [s(v) for v in listing["conditions"][0]["values"]] == ["models/1.1.0/*"]
+    assert [s(r) for r in statements["ReadComponentModelPrefix"]["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment/models/1.1.0/*"]
+
+
+def test_component_model_names_change_with_the_form() -> None:
+    """A component's model name hashes the form of its files; an archive's content is what it was."""
+    from mlinfra.config.model import ModelVersion
+    from mlinfra.naming import component_model_content, model_content
+
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"
+    archive = ModelVersion(version="1.0.0", status="staging", image=image, model_data="s3://bkt/m/model.tar.gz")
+    assert component_model_content(archive, "r") == model_content(image=image, data="s3://bkt/m/model.tar.gz", env={}, multi_model=False, role="r", isolated=True)
+    prefix = ModelVersion(version="1.0.0", status="staging", image=image, model_data_prefix="s3://bkt/m/")
+    assert component_model_content(prefix, "r")["compression"] == "None"
+    assert component_model_content(ModelVersion(version="1.0.0", status="staging", image=image), "r")["data"] is None

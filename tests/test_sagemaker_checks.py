@@ -955,6 +955,9 @@ BREAKAGES = [
          "aws_sagemaker_model.blue", "[artifact] an S3Prefix model data source is uncompressed files: compression_type None, not 'Gzip'"),
     case("prefix-source-without-slash", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/blue"\n        s3_data_type = "S3Prefix"\n        compression_type = "None"\n      }\n    }',
          "aws_sagemaker_model.blue", "[artifact] an S3Prefix model data source is a prefix ending with /"),
+    case("serverless-prefix-source", SL, 'image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/s:1"',
+         'image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/s:1"\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/s/"\n        s3_data_type = "S3Prefix"\n        compression_type = "None"\n      }\n    }',
+         CONFIG, "[artifact] aws_sagemaker_model.main has a model_data_source, which serverless endpoints cannot use"),
     case("source-beside-url", RT, BLUE_IMAGE, BLUE_IMAGE + '\n    model_data_url = "s3://acme/m/model.tar.gz"' + '\n    model_data_source {\n      s3_data_source {\n        s3_uri = "s3://acme/models/blue/"\n        s3_data_type = "S3Prefix"\n        compression_type = "None"\n      }\n    }',
          "aws_sagemaker_model.blue", "[artifact] model_data_url and model_data_source together"),
     # --- [multimodel]

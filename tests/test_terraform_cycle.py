@@ -30,6 +30,8 @@ VARIANTS = {
         "      instance_type: ml.g4dn.xlarge     # 4 vCPU, 16 GiB, 1 NVIDIA T4\n",
         "      instance_type: ml.p3.2xlarge\n      volume_size_gb: 100\n      inference_ami_version: al2-ami-sagemaker-inference-gpu-3-1\n",
     ),
+    # Batch transform of a model the image carries: no model_data_url, no artifact statement in the role.
+    "batch-image-only": ("batch.yaml", "    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""),
 }
 
 

@@ -37,14 +37,43 @@ def _fail(exc: Exception) -> NoReturn:
     raise typer.Exit(exc.exit_code if isinstance(exc, MlinfraError) else 1)
 
 
+def _load_config(config: Path):  # -> PlatformConfig, imported lazily
+    """Load a config; print what was read in a forgiving way (yellow, on stderr), also when it fails."""
+    from .config import load_config
+
+    return _warning(load_config, config)
+
+
+def _resolve(config: Path | None, *args, **kwargs):  # -> ops.target.Target
+    """The endpoint a command acts on (ops.target.resolve), with the config's warnings printed."""
+    from .ops.target import resolve
+
+    return _warning(resolve, config, *args, **kwargs)
+
+
+def _pipeline(config: Path | None, state_machine: str | None):  # -> batch.run.Pipeline
+    from .batch.run import pipeline
+
+    return _warning(pipeline, config, state_machine)
+
+
+def _warning(load, *args, **kwargs):
+    """``load(*args, warnings=sink, **kwargs)``, then every warning of the sink printed (also when it raised)."""
+    warnings: list = []
+    try:
+        return load(*args, warnings=warnings, **kwargs)
+    finally:
+        for w in warnings:
+            typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
+
+
 @app.command()
 def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
     """Check a config file; print a one-line summary, or every problem as FILE:LINE: field: message."""
-    from .config import load_config
     from .errors import MlinfraError
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
     except MlinfraError as exc:
         _fail(exc)
     from .config.model import ComponentsEndpoint
@@ -70,13 +99,12 @@ def render(
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when OUT differs from what would be written.")] = False,
 ) -> None:
     """Render the Terraform root module and its modules into OUT."""
-    from .config import load_config
     from .errors import MlinfraError
     from .pipeline import render_project
     from .write import diff_tree, write_tree
 
     try:
-        rendered = render_project(load_config(config), config.parent)
+        rendered = render_project(_load_config(config), config.parent)
         summary = f"{rendered.modules} modules, {rendered.resources} resources, {rendered.endpoints} endpoints"
         if check:
             drift = diff_tree(rendered.files, out)
@@ -102,14 +130,13 @@ OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Rendered Terraform fo
 
 
 def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destroy: bool, auto_approve: bool, plan_only: bool, workspace: str | None) -> None:
-    from .config import load_config
     from .errors import MlinfraError
     from .ops.terraform import Terraform, find_terraform, run_workflow
     from .pipeline import render_project
     from .write import write_tree
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         if not destroy:
             from .registry.lifecycle import require_approved
 
@@ -207,7 +234,6 @@ def promote(
     from .ops import config_edit
     from .errors import UsageError
     from .ops.endpoint import promote as do_promote
-    from .ops.target import resolve
     from .ops.traffic import parse_duration, parse_steps
 
     if component is not None or copies is not None:
@@ -220,7 +246,7 @@ def promote(
         plan_steps = [canary] if canary is not None else parse_steps(steps) if steps is not None else [100.0]
         if not 0 <= plan_steps[0] <= 100:
             raise UsageError(f"--canary takes 0-100, got {plan_steps[0]:g}")
-        t = resolve(config, endpoint, variant)
+        t = _resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
         if t.components is not None:
             raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N")
@@ -229,6 +255,7 @@ def promote(
             from .registry.lifecycle import require_approved
 
             canary_versions = [v.model.version for v in ep.variants if v.name == variant]
+            # resolve() has printed the config's warnings already.
             require_approved(load_config(config), _clients(profile, region or t.region), canary_versions)
         writeback = (lambda w: config_edit.write_weights(config, ep.label, w)) if ep is not None and not dry_run else (lambda w: None)
         result = do_promote(
@@ -262,7 +289,6 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
     from .errors import MlinfraError, UsageError
     from .ops import config_edit
     from .ops.components import check_copies, component_named, scale
-    from .ops.target import resolve
     from .ops.traffic import parse_duration
 
     try:
@@ -277,7 +303,7 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
             raise UsageError(f"--copies takes whole numbers such as 2 or 2,4,8, got {copies!r}") from None
         if not counts:
             raise UsageError("--copies needs at least one count")
-        t = resolve(config, endpoint, component=component)
+        t = _resolve(config, endpoint, component=component)
         if config is not None and t.components is None:
             raise UsageError(f"{config}: {t.endpoint} has production variants, not inference components: use --canary, --steps or --full")
         ic = component
@@ -337,10 +363,9 @@ def rollback(
     from .errors import MlinfraError, UsageError
     from .ops import config_edit
     from .ops.endpoint import rollback as do_rollback
-    from .ops.target import resolve
 
     try:
-        t = resolve(config, endpoint, variant)
+        t = _resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
         if t.components is not None:
             raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with promote --component NAME --copies N")
@@ -367,10 +392,9 @@ def status(
 
     from .errors import MlinfraError
     from .ops.status import status_report
-    from .ops.target import resolve
 
     try:
-        t = resolve(config, endpoint)
+        t = _resolve(config, endpoint)
         if t.components is not None or components:
             from .ops.components import status_report as components_report
 
@@ -665,7 +689,7 @@ def batch_submit(
         batch.check_s3_uri(output_uri, "--output")
         poll_s = parse_duration(poll)
         timeout_s = parse_duration(timeout) if timeout is not None else None
-        target = batch.pipeline(None if state_machine else config, state_machine)
+        target = _pipeline(None if state_machine else config, state_machine)
         clients = _clients(profile, region or target.region)
         arn = batch.submit(clients, target.resolve(clients), input_uri, output_uri, name or batch.new_execution_name(datetime.now(timezone.utc)))
         typer.echo(f"started {arn}")
@@ -694,7 +718,7 @@ def batch_status(
 
     try:
         arn_given = execution is not None and execution.startswith("arn:")
-        target = None if arn_given else batch.pipeline(None if state_machine else config, state_machine)
+        target = None if arn_given else _pipeline(None if state_machine else config, state_machine)
         clients = _clients(profile, region or (execution.split(":")[3] if arn_given else target.region))
         if execution is None:
             runs = batch.recent(clients, target.resolve(clients), limit)
@@ -767,12 +791,11 @@ def models_validate(
     """Run the quality gate on VERSION, offline: exit 0 when it passes, 1 when it fails (for CI)."""
     import json
 
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.packages import validate as run_gate
 
     try:
-        result = run_gate(load_config(config), version, _metrics_file(metrics))
+        result = run_gate(_load_config(config), version, _metrics_file(metrics))
     except MlinfraError as exc:
         _fail(exc)
     if as_json:
@@ -793,12 +816,11 @@ def models_register(
     region: RegionOpt = None,
 ) -> None:
     """Record VERSION as a model package: PendingManualApproval if it passes the gate, else Rejected (exit 1)."""
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.packages import register
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         done = register(_clients(profile, region or cfg.project.region), cfg, version, _metrics_file(metrics))
     except MlinfraError as exc:
         _fail(exc)
@@ -811,12 +833,11 @@ def models_register(
 
 
 def _set_status(version: str, config: Path, status: str, note: str, profile: str | None, region: str | None, *, deprecate: bool = False) -> None:
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.packages import set_status
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         p = set_status(_clients(profile, region or cfg.project.region), cfg, version, status, note, deprecate=deprecate)
     except MlinfraError as exc:
         _fail(exc)
@@ -854,13 +875,12 @@ def models_list(
     """The registry beside the config's lifecycle: status, traffic per endpoint, metrics, package, approval."""
     import json
 
-    from .config import load_config
     from .errors import MlinfraError
     from .registry.lifecycle import lifecycle
     from .registry.packages import group_name, packages
 
     try:
-        cfg = load_config(config)
+        cfg = _load_config(config)
         rows = lifecycle(cfg, packages(_clients(profile, region or cfg.project.region), group_name(cfg)))
     except MlinfraError as exc:
         _fail(exc)

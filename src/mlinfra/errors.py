@@ -27,6 +27,24 @@ class Problem:
         return f"{where}:{field} {self.message} [{self.code}]"
 
 
+@dataclass(frozen=True)
+class ConfigWarning:
+    """A value of a config file read in a forgiving way (an S3 https URL as s3://, a number as text): the
+    config is valid, and the file should say what it means. ``load_config(..., warnings=sink)`` fills a
+    list of these; the CLI prints them."""
+
+    file: str
+    line: int | None
+    path: str  # dotted field path, as in :class:`Problem`
+    message: str
+    code: str  # a stable name, e.g. ``s3-url-normalised``
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message} [{self.code}]"
+
+
 class ConfigError(MlinfraError):
     """The config file is missing, unreadable or invalid. Carries every problem found, not just the first."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import Any
 
 from .regions import dns_suffix, partition_of
 
@@ -160,6 +161,13 @@ def model_content(*, image: str, data: str | None, env: dict[str, str], multi_mo
     if uncompressed:
         content["compression"] = "None"  # only then: the names of archive models stay what they were
     return content
+
+
+def component_model_content(mv: Any, role: str) -> dict[str, object]:
+    """The content of an inference component's model (a config ``ModelVersion``): one archive, files under a
+    prefix or none; the planner and the name-collision rule share it."""
+    prefix = mv.model_data_prefix if mv.model_data is None else None
+    return model_content(image=mv.image, data=mv.model_data or prefix, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation, uncompressed=prefix is not None)
 
 
 def sagemaker_model_name(endpoint: str, variant: str, content: dict[str, object]) -> str:

@@ -53,7 +53,9 @@ with the short name in brackets so a test can match it:
                   (CreateModel: "a single gzip compressed tar archive"); a MultiModel
                   container's is an S3 prefix ending with /; a model_data_source is
                   S3Prefix (a prefix ending with /, compression None) or S3Object (Gzip:
-                  a .tar.gz), never beside model_data_url nor on a MultiModel container;
+                  a .tar.gz), never beside model_data_url nor on a MultiModel container
+                  nor for a serverless variant (SageMaker: ModelDataSource cannot be used
+                  with batch transform, serverless or multi-model endpoints);
                   neither (the image carries the model) is accepted.
 [multimodel]     GPU instances for multi-model endpoints only from SageMaker's list
                   (ml.p2.xlarge, ml.p3.2xlarge, ml.g4dn.xlarge..16xlarge,
@@ -614,6 +616,11 @@ def _check_endpoint_config(mod: _Module, config: _Resource) -> list[str]:
                 errors.append(f"{p}: [serverless] {m.address} enables network isolation, which serverless endpoints do not support")
             if m is not None and _block(v, "serverless_config") is not None and _block(m.body, "vpc_config") is not None:
                 errors.append(f"{p}: [serverless] {m.address} has a vpc_config: serverless endpoints cannot run in a VPC")
+            container = _block(m.body, "primary_container") if m is not None else None
+            if container is not None and _block(v, "serverless_config") is not None and _block(container, "model_data_source") is not None:
+                # ContainerDefinition.ModelDataSource: "Currently you cannot use ModelDataSource in conjunction
+                # with SageMaker batch transform, SageMaker serverless endpoints, ..." (botocore's model).
+                errors.append(f"{p}: [artifact] {m.address} has a model_data_source, which serverless endpoints cannot use (an archive in model_data_url, or none)")
         if multi_model:
             errors.append(f"{p}: [serverless] serverless endpoints cannot host a multi-model container")
         if len(production) != 1:

@@ -228,7 +228,7 @@ class Pipeline:
         return self.arn or find_state_machine(clients, self.name)
 
 
-def pipeline(config, state_machine: str | None) -> Pipeline:
+def pipeline(config, state_machine: str | None, *, warnings: list | None = None) -> Pipeline:
     """``--state-machine ARN`` wins; otherwise the config names it (``<project>-<environment>-batch``)."""
     if state_machine:
         if not re.match(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$", state_machine):
@@ -239,5 +239,5 @@ def pipeline(config, state_machine: str | None) -> Pipeline:
         raise UsageError("give the config file (--config) or --state-machine ARN")
     from ..config import load_config
 
-    cfg = load_config(config)
+    cfg = load_config(config, warnings=warnings)  # warnings: see load_config
     return Pipeline(state_machine_name(cfg.project.name, cfg.project.environment), None, cfg.project.region)

@@ -41,7 +41,7 @@ class BatchPlan:
     config: BatchConfig
     model_name: str
     image: str
-    model_data_url: str
+    model_data_url: str | None  # None: the image carries the model (batch transform takes no ModelDataSource)
     environment: dict[str, str]
     network_isolation: bool
     input: BucketPlan
@@ -95,8 +95,10 @@ def sagemaker_statements(part: BatchPlan) -> tuple[Statement, ...]:
 
     ecr = _ECR.match(part.image)
     assert ecr is not None  # the config model only admits ECR images
+    # A model the image carries has no artifact to read (an empty resource list is a policy IAM refuses).
+    artifact = (Statement("BatchReadModel", ("s3:GetObject",), (_s3_arn(part.model_data_url),), comment="the batch model's artifact"),) if part.model_data_url else ()
     return (
-        Statement("BatchReadModel", ("s3:GetObject",), (_s3_arn(part.model_data_url),), comment="the batch model's artifact"),
+        *artifact,
         Statement(
             "BatchPullModelImage",
             ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),

@@ -39,7 +39,9 @@ _ENDPOINT_TYPE = object_type(
     volume_size_in_gb="number",
     inference_ami_version="string",
 )
-_MODELS_TYPE = "map(" + object_type(name="string", image="string", model_data_url="string", environment="map(string)", network_isolation="bool", tags="map(string)") + ")"
+_MODELS_TYPE = "map(" + object_type(
+    name="string", image="string", model_data_url="string", model_data_prefix="string", environment="map(string)", network_isolation="bool", tags="map(string)"
+) + ")"
 _COMPONENTS_TYPE = "map(" + object_type(
     name="string",
     min_memory_mb="number",
@@ -99,7 +101,8 @@ class InferenceComponents(Component):
             c.key: {
                 "name": c.model.name,
                 "image": c.model.image,
-                "model_data_url": c.model.model_data_url,
+                "model_data_url": _or_null(c.model.model_data_url),
+                "model_data_prefix": _or_null(c.model.model_data_prefix),
                 "environment": c.model.environment,
                 "network_isolation": bool(c.model.network_isolation),
                 "tags": c.model.tags,
@@ -148,7 +151,7 @@ class InferenceComponents(Component):
                 "string",
             ),
             "endpoint": Input(endpoint, "The endpoint, its configuration's name and its one instance fleet (managed instance scaling and routing: null when not set).", _ENDPOINT_TYPE),
-            "models": Input(models, "The SageMaker model of each component (content-hashed names: models are immutable).", _MODELS_TYPE),
+            "models": Input(models, "The SageMaker model of each component (content-hashed names: models are immutable); the files are an archive (model_data_url), uncompressed under a prefix (model_data_prefix) or in the image (both null).", _MODELS_TYPE),
             "components": Input(components, "The inference components: what each copy reserves (null: not reserved), the initial copy count, their own tags.", _COMPONENTS_TYPE),
             "copy_scaling": Input(scaling, "Target tracking of the copy count on invocations per copy, by component (none: fixed copy counts).", _SCALING_TYPE),
             "from_zero": Input(

@@ -18,8 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, ConfigWarning, Problem
 from . import model as m
+from .lenient import soften
 from .rules import Loc, Violation, check, check_files
 from .yaml_source import Document
 
@@ -54,11 +55,18 @@ _PATTERN_WORDS = {
 }
 
 
-def load_config(path: str | Path) -> m.PlatformConfig:
-    """Load and validate a config file. Raises :class:`ConfigError` listing every problem found."""
+def load_config(path: str | Path, *, warnings: list[ConfigWarning] | None = None) -> m.PlatformConfig:
+    """Load and validate a config file. Raises :class:`ConfigError` listing every problem found.
+
+    Values read in a forgiving way (an S3 https URL as its s3:// URI, a number among environment values
+    as its text) are reported as :class:`ConfigWarning` on ``warnings`` when given, before validation:
+    a config that fails still reports them. The library never prints them."""
     path = Path(path)
     name = str(path)
     doc = _read_yaml(path, name)
+    softened = soften(doc.data, m.PlatformConfig, doc.texts)
+    if warnings is not None:
+        warnings.extend(ConfigWarning(name, doc.line(s.loc), _dotted(s.loc), s.message, s.code) for s in softened)
     try:
         config = m.PlatformConfig.model_validate(doc.data)
     except ValidationError as exc:
@@ -136,6 +144,9 @@ def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
 
 def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
     got = _describe(value)
+    if ctx.get("words") is not None:
+        # An error type of mlinfra's own (lenient.py), with its message in the config's words.
+        return str(ctx["words"])
     if kind == "value_error" and ctx.get("error") is not None:
         # Raised by mlinfra's own field validators: already in the config's words.
         return str(ctx["error"])

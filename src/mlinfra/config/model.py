@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
+from .lenient import ENV_TEXT, S3_URL
 from .registry_model import Registry
 
 # --- shared field types --------------------------------------------------------------------------------
@@ -31,7 +32,8 @@ IMAGE_RE = r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(
 RegionName = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 ComponentName = Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=32)]
 VariantName = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME_RE, max_length=63)]
-S3Uri = Annotated[str, StringConstraints(pattern=S3_URI_RE, max_length=1024)]
+# An S3 object URL (https://bucket.s3.region.amazonaws.com/key, ...) is read as its s3:// URI (lenient.py).
+S3Uri = Annotated[str, StringConstraints(pattern=S3_URI_RE, max_length=1024), S3_URL]
 Version = Annotated[str, StringConstraints(pattern=SEMVER_RE, max_length=64)]
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+@-]+$")]
 TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
@@ -85,7 +87,8 @@ class ModelVersion(Strict):
     # image carries the model or fetches it at start (e.g. a Hugging Face Hub id in the environment).
     model_data: S3Uri | None = None
     model_data_prefix: S3Uri | None = None
-    environment: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")], Annotated[str, StringConstraints(max_length=1024)]] = Field(default_factory=dict)
+    # A number or boolean value becomes the text written in the YAML (SageMaker stores strings; lenient.py).
+    environment: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")], Annotated[str, StringConstraints(max_length=1024), ENV_TEXT]] = Field(default_factory=dict)
     metrics: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$")], float] = Field(default_factory=dict)
     # The container gets no network access (SageMaker still fetches the artifact and image for it).
     network_isolation: bool = True

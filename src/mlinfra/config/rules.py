@@ -542,23 +542,9 @@ def artifacts(config: PlatformConfig) -> Iterator[Violation]:
                 "SageMaker reads a model from one gzip-compressed tar archive, and this is no .tar.gz: package the model (tar czf model.tar.gz ...) and point model_data at the archive",
                 "model-data-not-archive",
             )
-    archives = {m.version for m in config.models if m.model_data is not None}
-    known = {m.version for m in config.models}
-    for i, ep in enumerate(config.endpoints):
-        if isinstance(ep, ComponentsEndpoint):
-            for j, c in enumerate(ep.components):
-                if c.model in known and c.model not in archives:
-                    yield Violation(
-                        ("endpoints", i, "components", j, "model"),
-                        f"model version {c.model} has no model_data archive: mlinfra runs inference components from archives only so far; give the version a model_data .tar.gz",
-                        "model-data-required",
-                    )
-    if config.batch is not None and config.batch.model_version in known and config.batch.model_version not in archives:
-        yield Violation(
-            ("batch", "model_version"),
-            f"model version {config.batch.model_version} has no model_data archive: mlinfra's batch transform runs archives only so far; give the version a model_data .tar.gz",
-            "model-data-required",
-        )
+    # Inference components take every form (a component's model is a SageMaker model like an endpoint's);
+    # batch transform and serverless endpoints take an archive or an image-only model, not a prefix.
+    yield from _prefix_unsupported(config)
     for eloc, ep in _endpoints(config):
         if ep.multi_model is None:
             continue
@@ -649,6 +635,37 @@ def _instance_settings(loc: Loc, t: str, volume_size_gb: int | None, ami: str | 
             + (" (al2-ami-sagemaker-inference-neuron-2 is the one for Inferentia2 and Trainium)" if NEURON_AMI_FAMILIES.match(t) else ""),
             "inference-ami-instance",
         )
+#: ContainerDefinition.ModelDataSource in botocore's SageMaker service model (CreateModel).
+MODEL_DATA_SOURCE_EXCLUSIONS = (
+    '"Currently you cannot use ModelDataSource in conjunction with SageMaker batch transform, SageMaker '
+    'serverless endpoints, SageMaker multi-model endpoints, and SageMaker Marketplace" (CreateModel, ModelDataSource)'
+)
+
+
+def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
+    """Uncompressed files under a prefix are a ModelDataSource, which batch transform and serverless
+    endpoints cannot use (a multi-model endpoint reads its own prefix of archives, not the version's)."""
+    prefixed = {m.version: m.model_data_prefix for m in config.models if m.model_data_prefix is not None}
+    fix = "give the version its files as one model_data .tar.gz archive (tar czf model.tar.gz -C <folder> .), or build them into the image"
+    if config.batch is not None and config.batch.model_version in prefixed:
+        v = config.batch.model_version
+        yield Violation(
+            ("batch", "model_version"),
+            f"model version {v} has its files under a prefix (model_data_prefix {prefixed[v]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
+            f"batch transform needs another form: {fix}",
+            "model-data-prefix-unsupported",
+        )
+    for eloc, ep in _endpoints(config):
+        if ep.multi_model is not None:
+            continue
+        for vloc, v in _variants(ep):
+            if v.serverless is not None and v.model in prefixed:
+                yield Violation(
+                    (*eloc, *vloc, "model"),
+                    f"model version {v.model} has its files under a prefix (model_data_prefix {prefixed[v.model]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
+                    f"a serverless variant needs another form: {fix}; or serve it from instances",
+                    "model-data-prefix-unsupported",
+                )
 
 
 # --- the real-time path ---------------------------------------------------------------------------------
@@ -792,7 +809,7 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
         for j, c in enumerate(ep.components):
             mv = next((m for m in config.models if m.version == c.model), None)
             if mv is not None:  # else unknown-model-version says so
-                content = naming.model_content(image=mv.image, data=mv.model_data, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation)
+                content = naming.component_model_content(mv, role)
                 name = naming.sagemaker_model_name(naming.endpoint_name(prefix, ep.name), c.name, content)
                 yield _Named("the SageMaker model", name, (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
     if config.api is not None:

@@ -58,6 +58,9 @@ class YamlProblem(Exception):
 class Document:
     data: Any
     lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    # The text as written of every scalar YAML read as a number or boolean (1e-3, 4.10, True), by location:
+    # where a string is wanted after all (environment values), the loader passes this text on.
+    texts: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def line(self, loc: tuple[Any, ...]) -> int | None:
         """The line of the deepest part of ``loc`` that the document has (``[key]`` parts are skipped)."""
@@ -81,7 +84,7 @@ def parse(text: str) -> Document:
     doc = Document(None)
     if root is not None:
         doc.lines[()] = root.start_mark.line + 1  # the document's first key or item
-        doc.data = _Builder(doc.lines).build(root, ())
+        doc.data = _Builder(doc.lines, doc.texts).build(root, ())
     return doc
 
 
@@ -92,8 +95,9 @@ MAX_EXPANDED_NODES = 200_000
 
 
 class _Builder:
-    def __init__(self, lines: dict[tuple[Any, ...], int]):
+    def __init__(self, lines: dict[tuple[Any, ...], int], texts: dict[tuple[Any, ...], str] | None = None):
         self.lines = lines
+        self.texts = texts if texts is not None else {}
         self.constructor = SafeConstructor()
         self.active: set[int] = set()  # nodes being built: an alias back into one is a cycle
         self.count = 0
@@ -109,7 +113,10 @@ class _Builder:
                 message = f"the document has more than {MAX_EXPANDED_NODES} values; a platform config has a few thousand: is this the right file?"
             raise YamlProblem(message, "yaml-too-many-nodes", self._expansion_line(path))
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            value = self._scalar(node)
+            if isinstance(value, (bool, int, float)):
+                self.texts[path] = node.value
+            return value
         if id(node) in self.active:
             raise YamlProblem("an alias refers to a node that contains it (a cycle)", "yaml-syntax", node.start_mark.line + 1)
         self.active.add(id(node))

@@ -22,7 +22,7 @@ class Target:
     components: ComponentsEndpointPlan | None = None
 
 
-def resolve(config: Path | None, endpoint: str | None, variant: str | None = None, component: str | None = None) -> Target:
+def resolve(config: Path | None, endpoint: str | None, variant: str | None = None, component: str | None = None, *, warnings: list | None = None) -> Target:
     """With a config, ``endpoint`` is its name there (or the SageMaker name); it may be left out when only
     one endpoint has ``variant``. Without a config, ``endpoint`` is the SageMaker name and the alarms that
     guard it are found by their EndpointName dimension."""
@@ -33,7 +33,7 @@ def resolve(config: Path | None, endpoint: str | None, variant: str | None = Non
     from ..config import load_config
     from ..plan.build import build_plan
 
-    plan = build_plan(load_config(config), config.parent)
+    plan = build_plan(load_config(config, warnings=warnings), config.parent)  # warnings: see load_config
     part = plan.parts.get("inference_components")
     if endpoint:
         with_components = [e for e in getattr(part, "endpoints", ()) if endpoint in (e.label, e.name)]

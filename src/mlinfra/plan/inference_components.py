@@ -4,11 +4,12 @@ endpoint, inference components and their copy auto-scaling. Names, defaults and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..expr import Interp, Ref
 from ..fleet.check import whole_accelerators
-from ..naming import endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
+from ..naming import component_model_content, endpoint_name, execution_role_name, hashed_name, ident, sagemaker_model_name
 from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn
 from .model import ModelPlan, Statement
 
@@ -92,13 +93,15 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     components = []
     for c in ep.components:
         mv = config.model(c.model)
-        content = model_content(image=mv.image, data=mv.model_data, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation)
+        content = component_model_content(mv, role)
         model = ModelPlan(
             key=ident(c.name),
             name=sagemaker_model_name(name, c.name, content),
             version=mv.version,
             image=mv.image,
             model_data_url=mv.model_data,
+            # Uncompressed files under a prefix (ModelDataSource S3Prefix); None with an archive or none.
+            model_data_prefix=mv.model_data_prefix if mv.model_data is None else None,
             mode="SingleModel",
             environment=dict(sorted(mv.environment.items())),
             network_isolation=mv.network_isolation,
@@ -174,8 +177,20 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
     region = config.project.region
     log_groups = [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*") for ep in endpoints]
     log_groups += [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/InferenceComponents/{c.name}:*") for ep in endpoints for c in ep.components]
+    archives = sorted({m.model_data_url for m in models if m.model_data_url is not None})
+    prefixes = sorted({m.model_data_prefix for m in models if m.model_data_prefix is not None})
+    # Models the image carries need no S3 access; an empty resource list is a policy IAM refuses.
+    reads = (Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in archives)),) if archives else ()
+    # Uncompressed model files: SageMaker lists the prefix and copies every object under it (as for the
+    # endpoints' models, under Sids of their own).
+    for i, uri in enumerate(prefixes):
+        u = urlparse(uri)
+        reads += (
+            Statement(f"ListComponentModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)),
+            Statement(f"ReadComponentModelPrefix{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)),
+        )
     return (
-        Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in sorted({m.model_data_url for m in models}))),
+        *reads,
         Statement(
             "PullComponentModelImages",
             ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
