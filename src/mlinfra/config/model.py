@@ -103,7 +103,8 @@ class Serverless(Strict):
 
 
 class AutoScaling(Strict):
-    """Target tracking on invocations per instance (or, for async endpoints, on the backlog per instance)."""
+    """Target tracking on invocations per instance (or, for async endpoints, on the backlog per instance, and
+    optionally on invocations as well: two policies on one scalable target)."""
 
     min: Annotated[int, Field(ge=0)]
     max: PositiveInt
@@ -171,14 +172,38 @@ class Deployment(Strict):
     rollback_on_alarms: bool = True
 
 
+#: botocore's SnsTopicArn (AsyncInferenceNotificationConfig SuccessTopic / ErrorTopic): pattern and max 2048.
+SNS_TOPIC_ARN_RE = r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$"
+SnsTopicArn = Annotated[str, StringConstraints(pattern=SNS_TOPIC_ARN_RE, max_length=2048)]
+
+
+class AsyncTopics(Strict):
+    """Existing SNS topics (bring your own) told of each success and error, instead of topics mlinfra creates.
+    Either may be left out: SageMaker then sends no notification of that outcome."""
+
+    success_topic: SnsTopicArn | None = None
+    error_topic: SnsTopicArn | None = None
+
+
+def _notifications_tag(value: object) -> str:
+    # A mapping names topics; anything else must be true or false (the error then says so, not both).
+    return "topics" if isinstance(value, (dict, AsyncTopics)) else "flag"
+
+
 class AsyncInference(Strict):
     """Asynchronous inference: results land in S3, SNS topics announce success and failure."""
 
-    input_path: S3Uri  # where callers upload requests; the execution role may read only here
+    # Where callers upload requests; the execution role may read only here. Left out: where the SageMaker
+    # Python SDK's AsyncPredictor uploads (the README's async row says what the role then reads).
+    input_path: S3Uri | None = None
     output_path: S3Uri
     failure_path: S3Uri | None = None
     max_concurrent_invocations_per_instance: Annotated[int, Field(ge=1, le=1000)] | None = None
-    notifications: bool = True
+    # true: mlinfra creates a success and an error topic; false: none; topics: existing ones (their ARNs).
+    notifications: Annotated[Annotated[bool, Tag("flag")] | Annotated[AsyncTopics, Tag("topics")], Discriminator(_notifications_tag)] = True
+    # The KMS key SageMaker encrypts the results (and failures) in S3 with (AsyncInferenceOutputConfig
+    # KmsKeyId, botocore max 2048); without it, the platform key. A key ARN: the role is granted exactly it.
+    kms_key_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
 
 
 class MultiModel(Strict):

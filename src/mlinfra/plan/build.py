@@ -18,6 +18,7 @@ from .model import (
     DeploymentPlan,
     EndpointPlan,
     EndpointsPlan,
+    InvocationScalingPlan,
     KmsPlan,
     ModelPlan,
     PlatformPlan,
@@ -202,12 +203,17 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     asyn = None
     if ep.async_inference is not None:
         a = ep.async_inference
+        own = a.notifications if not isinstance(a.notifications, bool) else None  # existing topics
+        create = a.notifications is True
         asyn = AsyncPlan(
             output_path=a.output_path,
             failure_path=a.failure_path,
             max_concurrent_invocations_per_instance=a.max_concurrent_invocations_per_instance,
-            success_topic=TopicPlan("success", f"{name}-success") if a.notifications else None,
-            error_topic=TopicPlan("error", f"{name}-error") if a.notifications else None,
+            success_topic=TopicPlan("success", f"{name}-success") if create else None,
+            error_topic=TopicPlan("error", f"{name}-error") if create else None,
+            success_topic_arn=own.success_topic if own else None,
+            error_topic_arn=own.error_topic if own else None,
+            kms_key_arn=a.kms_key_arn,
         )
     encrypt = all(v.serverless is not None or not _LOCAL_STORAGE.match(v.instance_type or "") for v in (*ep.variants, *([ep.shadow] if ep.shadow else [])))
     deployment = _deployment(ep, alarms)
@@ -218,7 +224,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         "variants": [{k: w for k, w in _variant_config(v).items() if k != "weight"} for v in variants],
         "shadow": _variant_config(shadow) if shadow else None,
         "capture": capture,
-        "async": asyn,
+        "async": asyn.content() if asyn else None,
         "encrypt": encrypt,
     }
     return EndpointPlan(
@@ -278,6 +284,7 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             )
             if is_async and a.min == 0
             else None,
+            invocations=InvocationScalingPlan(f"{endpoint_name}-{v.name}-invocations", _number(a.target_invocations)) if is_async and a.target_invocations is not None else None,
         )
     return VariantPlan(
         key=ident(v.name),
@@ -383,6 +390,24 @@ def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan |
 
 # --- the execution role ---------------------------------------------------------------------------------
 
+#: The SageMaker Python SDK's AsyncPredictor, given data and no input_path, uploads to its default bucket
+#: sagemaker-<region>-<account> under async-endpoint-inputs/<name_from_base(endpoint, short=True)>/...:
+#: the endpoint name cut to 63 - len("-yymmdd-HHMM") = 51 characters, a dash and the time.
+SDK_ASYNC_INPUT_PREFIX = "async-endpoint-inputs"
+SDK_NAME_BASE_MAX = 51
+
+
+def _sdk_async_inputs(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Interp, ...]:
+    """The objects the execution role reads for async endpoints without an input_path."""
+    region = config.project.region
+    without = {e.name for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is None}
+    return tuple(
+        Interp("arn:", PARTITION, f":s3:::sagemaker-{region}-", ACCOUNT, f"/{SDK_ASYNC_INPUT_PREFIX}/{ep.name[:SDK_NAME_BASE_MAX]}-*")
+        for ep in sorted(endpoints, key=lambda e: e.name)
+        if ep.label in without
+    )
+
+
 
 def _s3_arn(uri: str, suffix: str = "") -> Interp:
     u = urlparse(uri)
@@ -443,12 +468,29 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     if asyncs:
         writes = sorted({p for a in asyncs for p in (a.output_path, a.failure_path) if p})
         st.append(Statement("WriteAsyncResults", ("s3:PutObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in writes)))
-    inputs = sorted({e.async_inference.input_path for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None})
+    inputs = sorted({e.async_inference.input_path for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is not None})
     if inputs:
         st.append(Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in inputs)))
+    sdk_inputs = _sdk_async_inputs(config, endpoints)
+    if sdk_inputs:
+        st.append(
+            Statement(
+                "ReadSdkAsyncRequests",
+                ("s3:GetObject",),
+                sdk_inputs,
+                comment="No input_path: requests where the SageMaker Python SDK's AsyncPredictor uploads them (its default bucket, async-endpoint-inputs/<endpoint name>-<time>/).",
+            )
+        )
     topics = [t for a in asyncs for t in (a.success_topic, a.error_topic) if t is not None]
     if topics:
         st.append(Statement("PublishAsyncNotifications", ("sns:Publish",), tuple(Interp("arn:", PARTITION, f":sns:{config.project.region}:", ACCOUNT, f":{t.name}") for t in topics)))
+    own_topics = sorted({arn for a in asyncs for arn in (a.success_topic_arn, a.error_topic_arn) if arn is not None})
+    if own_topics:
+        st.append(Statement("PublishAsyncNotificationsToOwnTopics", ("sns:Publish",), tuple(own_topics)))
+    own_keys = sorted({a.kms_key_arn for a in asyncs if a.kms_key_arn is not None})
+    if own_keys:
+        # S3 server-side encryption of the results: a data key per object (and Decrypt for multipart uploads).
+        st.append(Statement("UseAsyncResultsKeys", ("kms:Decrypt", "kms:GenerateDataKey"), tuple(own_keys)))
     st.append(Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)))
     if any(ep.in_vpc for ep in endpoints):
         st.append(
