@@ -276,6 +276,23 @@ class InferenceComponent(Strict):
     autoscaling: CopyScaling | None = None
 
 
+class ComponentDeployment(Strict):
+    """How each inference component moves to a new model or specification: a rolling update
+    (InferenceComponentRollingUpdatePolicy) that rolls back when the component's alarms fire."""
+
+    # The batch of each step (MaximumBatchSize, required): copies, or a percentage of the component's copies;
+    # SageMaker takes 5 % to 50 % of the copy count (the rules say so with the component named).
+    step_copies: PositiveInt | None = None
+    step_percent: Annotated[int, Field(ge=1, le=100)] | None = None
+    # botocore WaitIntervalInSeconds 0..3600 and MaximumExecutionTimeoutInSeconds 600..28800.
+    wait_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    max_execution_timeout_seconds: Annotated[int, Field(ge=600, le=28800)] | None = None
+    # The batch of a rollback (RollbackMaximumBatchSize); left out: all of the old capacity at once.
+    rollback_step_copies: PositiveInt | None = None
+    rollback_step_percent: Annotated[int, Field(ge=1, le=100)] | None = None
+    rollback_on_alarms: bool = True
+
+
 class ComponentsEndpoint(Strict):
     """A SageMaker endpoint whose models are inference components on one shared fleet (``kind: components``)."""
 
@@ -283,6 +300,9 @@ class ComponentsEndpoint(Strict):
     kind: Literal["components"]
     fleet: Fleet
     components: Annotated[list[InferenceComponent], Field(min_length=1, max_length=50)]
+    # Per component, on its InferenceComponentName metrics (latency, 5XX and 4XX rates; no drift alarms).
+    alarms: Alarms | None = None
+    deployment: ComponentDeployment | None = None
 
 
 def _endpoint_tag(value: object) -> str:

@@ -521,8 +521,9 @@ REALTIME_TIMEOUT_MS = 60_000
 
 @rule
 def alarms(config: PlatformConfig) -> Iterator[Violation]:
-    """Alarms that could never fire, or always would, or that CloudWatch refuses."""
-    for eloc, ep in _endpoints(config):
+    """Alarms that could never fire, or always would, or that CloudWatch refuses (endpoints with variants
+    and ``kind: components`` endpoints alike)."""
+    for eloc, ep in ((("endpoints", i), e) for i, e in enumerate(config.endpoints)):
         a = ep.alarms
         if a is None:
             continue

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..config.model import Endpoint, PlatformConfig, Variant
+from ..config.model import Alarms, Endpoint, PlatformConfig, Variant
 from ..naming import BACKLOG_ALARM, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..expr import Interp, Ref
 from .model import (
@@ -307,46 +307,7 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
     out = []
     for v in ep.variants:
-        dims = {"EndpointName": endpoint_name, "VariantName": v.name}
-        out.append(
-            AlarmPlan(
-                key=alarm_key(v.name, LATENCY_ALARM),
-                name=alarm_name(endpoint_name, v.name, LATENCY_ALARM),
-                description=f"{a.latency_statistic} model latency of variant {v.name} {above} {_number(a.latency_p99_ms)} ms",
-                variant=v.name,
-                kind="latency",
-                # ModelLatency is reported in microseconds.
-                threshold=_number(a.latency_p99_ms * 1000),
-                dimensions=dims,
-                statistic=a.latency_statistic,
-                **common,
-            )
-        )
-        out.append(
-            AlarmPlan(
-                key=alarm_key(v.name, ERROR_RATE_ALARM),
-                name=alarm_name(endpoint_name, v.name, ERROR_RATE_ALARM),
-                description=f"5XX error rate of variant {v.name} {above} {_number(a.error_rate_percent)} %",
-                variant=v.name,
-                kind="error_rate",
-                threshold=_number(a.error_rate_percent),
-                dimensions=dims,
-                **common,
-            )
-        )
-        if a.client_error_rate_percent is not None:
-            out.append(
-                AlarmPlan(
-                    key=alarm_key(v.name, CLIENT_ERROR_RATE_ALARM),
-                    name=alarm_name(endpoint_name, v.name, CLIENT_ERROR_RATE_ALARM),
-                    description=f"4XX error rate of variant {v.name} {above} {_number(a.client_error_rate_percent)} %",
-                    variant=v.name,
-                    kind="client_error_rate",
-                    threshold=_number(a.client_error_rate_percent),
-                    dimensions=dims,
-                    **common,
-                )
-            )
+        out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}")
     for feature in a.drift_features:
         assert a.drift_threshold is not None  # the drift-alarm-incomplete rule
         out.append(
@@ -363,6 +324,53 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
             )
         )
     return tuple(out)
+
+
+def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str) -> list[AlarmPlan]:
+    """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
+    variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
+    the variant's or component's name in the alarm's key and name; ``what`` names it in the description."""
+    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
+    above = {">": "above", ">=": "at or above"}[a.comparison]
+    common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    out = [
+        AlarmPlan(
+            key=alarm_key(target, LATENCY_ALARM),
+            name=alarm_name(endpoint_name, target, LATENCY_ALARM),
+            description=f"{a.latency_statistic} model latency of {what} {above} {_number(a.latency_p99_ms)} ms",
+            variant=target,
+            kind="latency",
+            # ModelLatency is reported in microseconds.
+            threshold=_number(a.latency_p99_ms * 1000),
+            dimensions=dims,
+            statistic=a.latency_statistic,
+            **common,
+        ),
+        AlarmPlan(
+            key=alarm_key(target, ERROR_RATE_ALARM),
+            name=alarm_name(endpoint_name, target, ERROR_RATE_ALARM),
+            description=f"5XX error rate of {what} {above} {_number(a.error_rate_percent)} %",
+            variant=target,
+            kind="error_rate",
+            threshold=_number(a.error_rate_percent),
+            dimensions=dims,
+            **common,
+        ),
+    ]
+    if a.client_error_rate_percent is not None:
+        out.append(
+            AlarmPlan(
+                key=alarm_key(target, CLIENT_ERROR_RATE_ALARM),
+                name=alarm_name(endpoint_name, target, CLIENT_ERROR_RATE_ALARM),
+                description=f"4XX error rate of {what} {above} {_number(a.client_error_rate_percent)} %",
+                variant=target,
+                kind="client_error_rate",
+                threshold=_number(a.client_error_rate_percent),
+                dimensions=dims,
+                **common,
+            )
+        )
+    return out
 
 
 def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan | None:
