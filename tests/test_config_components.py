@@ -131,6 +131,11 @@ CASES += [
       "step_copies: 5", "endpoints[0].deployment.step_copies", "component-rollout-step-size", "use step_copies from 1 to 4"),
     C("rollout-timeout-before-bake", (("      max_execution_timeout_seconds: 3600\n", "      max_execution_timeout_seconds: 600\n"),), "max_execution_timeout_seconds: 600",
       "endpoints[0].deployment.max_execution_timeout_seconds", "component-rollout-timeout", "above wait_seconds"),
+    # Different models (no model name in common), but alarm names: "vision-prod-vision-x-classification-5xx-rate".
+    C("alarm-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: 3.0.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"
+                                                "    alarms: {latency_p99_ms: 250, error_rate_percent: 2}\n"),
+                               ("  - name: vision\n    kind: components", "  - name: vision-x\n    kind: components")),
+      "name: classification", "endpoints[1].components[0].name", "name-collision", "the CloudWatch alarm vision-prod-vision-x-classification-latency-p99"),
     C("rollback-without-alarms", ((ALARMS, ""),), "    deployment:", "endpoints[0].deployment.rollback_on_alarms", "rollback-needs-alarms", "components' alarms"),
 ]
 

@@ -770,6 +770,9 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                 content = naming.model_content(image=mv.image, data=mv.model_data, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation)
                 name = naming.sagemaker_model_name(naming.endpoint_name(prefix, ep.name), c.name, content)
                 yield _Named("the SageMaker model", name, (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
+            if ep.alarms is not None:
+                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + ((naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()):
+                    yield _Named("the CloudWatch alarm", naming.alarm_name(naming.endpoint_name(prefix, ep.name), c.name, alarm), (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
     if config.api is not None:
         for i, plan in enumerate(config.api.usage_plans):
             yield _Named("the Terraform name of a usage plan", naming.usage_plan_key(plan.name), plan.name, ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}"')
