@@ -624,6 +624,12 @@ CALL_SITE_BREAKAGES = [
         "[autoscaling] min_capacity 0 is only allowed for asynchronous endpoints"), id="scale-to-zero-without-async",
     ),
     pytest.param((
+        "async", "endpoint_receipts",
+        r'\n\s*error\s*=\s*"arn:aws:sns:us-east-1:123456789012:receipts-failed"', "",
+        "aws_sagemaker_endpoint_configuration.this",
+        "[async] include_inference_response_in names ERROR_NOTIFICATION_TOPIC, a topic that is not set"), id="response-to-an-absent-topic",
+    ),
+    pytest.param((
         "multi-model", "endpoint_tenants",
         r'(VariantName\s*=\s*)"all"', r'\1"everything"',
         'aws_cloudwatch_metric_alarm.this["all_latency_p99"]',

@@ -23,6 +23,8 @@ VARIANTS = {
     "platform-regional-domain": ("platform.yaml", "  cloudfront: true\n", "  cloudfront: false\n"),
     # Components that scale to zero copies get a wake-up step policy and alarm.
     "inference-components-from-zero": ("inference-components.yaml", "autoscaling: {min: 1,", "autoscaling: {min: 0,"),
+    # An existing success topic alone: the notification_config's error_topic is null, the response goes to one topic.
+    "async-success-topic-only": ("async.yaml", "        error_topic: arn:aws:sns:us-east-1:123456789012:receipts-failed\n", ""),
 }
 
 
