@@ -137,3 +137,20 @@ def test_one_own_topic_only(tmp_path: Path) -> None:
     a = next(e for e in plan.endpoints if e.label == "receipts").async_inference
     assert (a.success_topic_arn, a.error_topic_arn, a.success_topic, a.error_topic) == ("arn:aws:sns:us-east-1:123456789012:receipts-done", None, None, None)
     assert a.topic_types == ("SUCCESS_NOTIFICATION_TOPIC",)
+
+
+def test_notifications_false_renders_no_notification_config(tmp_path: Path) -> None:
+    """No topics at all: nothing to publish to, nothing granted, and the module gets empty maps (its
+    notification_config is skipped) and no response topics."""
+    from mlinfra.pipeline import render_project
+    from mlinfra.write import write_tree
+    from tests.support.hcl_checks import load_tree, module_call
+
+    text = edit(BASE, TOPICS, "      notifications: false\n")
+    (tmp_path / CONFIG_NAME).write_text(text)
+    config = load_config(tmp_path / CONFIG_NAME)
+    assert not {"PublishAsyncNotificationsToOwnTopics"} & set(_statements(build_plan(config, tmp_path)))
+    write_tree(render_project(config, tmp_path).files, tmp_path / "out")
+    call = module_call(load_tree(tmp_path / "out"), "endpoint_receipts")
+    assert call["notification_topics"] == {} and call["notification_topic_arns"] == {}
+    assert call["async_inference"]["include_inference_response_in"] == []
