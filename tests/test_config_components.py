@@ -106,6 +106,37 @@ CASES = [
       "endpoint: vision", "routes[0].endpoint", "route-components-endpoint", "each call names a component"),
 ]
 
+ALARMS = "    alarms:\n      latency_p99_ms: 250\n      error_rate_percent: 2\n"
+
+# Alarms and rolling deployment (examples/inference-components.yaml: step_percent 50, waits 600 s, 1 copy each).
+CASES += [
+    C("alarm-drift-on-components", ((ALARMS, ALARMS + "      drift_threshold: 0.2\n      drift_features: [age]\n"),), "drift_features: [age]",
+      "endpoints[0].alarms.drift_features", "component-alarm-drift", "leave drift_threshold and drift_features out"),
+    C("alarm-never-fires-on-components", (("      error_rate_percent: 2\n", "      error_rate_percent: 100\n"),), "error_rate_percent: 100",
+      "endpoints[0].alarms.error_rate_percent", "alarm-never-fires", "could never fire"),
+    C("rollout-two-steps", (("      step_percent: 50\n", "      step_copies: 1\n      step_percent: 50\n"),), "step_percent: 50", "endpoints[0].deployment.step_percent",
+      "component-rollout-step", "give step_copies or step_percent, one of them"),
+    C("rollout-no-step", (("      step_percent: 50\n", ""),), "    deployment:", "endpoints[0].deployment", "component-rollout-step", "MaximumBatchSize, required"),
+    C("rollout-two-rollback-steps", (("      rollback_step_copies: 1\n", "      rollback_step_copies: 1\n      rollback_step_percent: 100\n"),), "rollback_step_percent: 100",
+      "endpoints[0].deployment.rollback_step_percent", "component-rollout-step", "not both"),
+    C("rollout-percent-too-large", (("      step_percent: 50\n", "      step_percent: 60\n"),), "step_percent: 60", "endpoints[0].deployment.step_percent",
+      "component-rollout-step-size", "use a step_percent from 5 to 50"),
+    C("rollout-copies-of-one-copy", (("      step_percent: 50\n", "      step_copies: 1\n"),), "      step_copies: 1", "endpoints[0].deployment.step_copies",
+      "component-rollout-step-size", 'a step of 1 copy is 100 % of component "classification" (1 copy); SageMaker moves 5 % to 50 % of a component\'s copies per step: no whole number'),
+    C("rollout-copies-too-many", (("      step_percent: 50\n", "      step_copies: 5\n"), ("        copies: 1\n        autoscaling: {min: 1, max: 10, target_invocations: 1000, scale_in_cooldown: 300, scale_out_cooldown: 60}\n      - name: object-detection",
+                                                                                        "        copies: 8\n        autoscaling: {min: 1, max: 10, target_invocations: 1000, scale_in_cooldown: 300, scale_out_cooldown: 60}\n      - name: object-detection"),
+                                  ("instance_count: 2\n", "instance_count: 9\n"), ("scaling: {min: 2, max: 20}", "scaling: {min: 9, max: 20}")),
+      "step_copies: 5", "endpoints[0].deployment.step_copies", "component-rollout-step-size", "use step_copies from 1 to 4"),
+    C("rollout-timeout-before-bake", (("      max_execution_timeout_seconds: 3600\n", "      max_execution_timeout_seconds: 600\n"),), "max_execution_timeout_seconds: 600",
+      "endpoints[0].deployment.max_execution_timeout_seconds", "component-rollout-timeout", "above wait_seconds"),
+    # Different models (no model name in common), but alarm names: "vision-prod-vision-x-classification-5xx-rate".
+    C("alarm-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: 3.0.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"
+                                                "    alarms: {latency_p99_ms: 250, error_rate_percent: 2}\n"),
+                               ("  - name: vision\n    kind: components", "  - name: vision-x\n    kind: components")),
+      "name: classification", "endpoints[1].components[0].name", "name-collision", "the CloudWatch alarm vision-prod-vision-x-classification-latency-p99"),
+    C("rollback-without-alarms", ((ALARMS, ""),), "    deployment:", "endpoints[0].deployment.rollback_on_alarms", "rollback-needs-alarms", "components' alarms"),
+]
+
 #: Rule codes of components_rules.py (and rules.py's route-components-endpoint) that the cases above cover.
 COVERED = {c.code for c in CASES}
 

@@ -589,8 +589,9 @@ def test_cases_cover_every_rule_code() -> None:
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
     from tests.test_config_components import COVERED as COMPONENTS_COVERED
     from tests.test_config_realtime import COVERED as REALTIME_COVERED
+    from tests.test_config_async import COVERED as ASYNC_COVERED
 
-    covered = {c.code for c in CASES if not c.xfail} | REALTIME_COVERED | COMPONENTS_COVERED
+    covered = {c.code for c in CASES if not c.xfail} | REALTIME_COVERED | COMPONENTS_COVERED | ASYNC_COVERED
     missing = sorted(code for code in codes if code not in covered)
     assert not missing, f"rule codes without a case: {missing}"
 

@@ -169,11 +169,13 @@ def test_promote_sets_copy_counts_in_steps(aws, config: Path) -> None:
 
 def test_promote_refuses_while_an_alarm_fires(aws, config: Path) -> None:
     plan = plan_of(config)
-    make_alarm(aws["cw"], "vision-latency", ENDPOINT)
-    aws["cw"].set_alarm_state(AlarmName="vision-latency", StateValue="ALARM", StateReason="test")
+    # One of the config's component alarms (examples/inference-components.yaml has alarms: they guard).
+    alarm = "vision-prod-vision-classification-5xx-rate"
+    make_alarm(aws["cw"], alarm, ENDPOINT)
+    aws["cw"].set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test")
     aws["stub"].add_response("describe_inference_component", component_response(CLASSIFICATION, plan.components[0].model.name, 1), {"InferenceComponentName": CLASSIFICATION})
     run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "3"])
-    assert run.exit_code == 1 and "vision-latency is in ALARM; no copies were changed" in run.output
+    assert run.exit_code == 1 and f"{alarm} is in ALARM; no copies were changed" in run.output
     # No UpdateInferenceComponentRuntimeConfig is queued: the Stubber fails the test if one was made.
 
 
@@ -393,3 +395,16 @@ def test_last_hour_metrics_of_variants_and_components(monkeypatch) -> None:
         stub.assert_no_pending_responses()
     assert variant == component and (variant.invocations, variant.errors_5xx, variant.latency_p99_ms) == (120.0, None, 2.5)
     assert variant_metrics(clients, lambda: end, ENDPOINT, []) == {}  # no variants: no call
+def test_the_components_alarms_guard_their_endpoint(config: Path) -> None:
+    """The config's component alarms watch InferenceComponentName, not EndpointName: promote --component and
+    status name them, instead of searching alarms by the endpoint's dimension (which would find none)."""
+    from mlinfra.ops.target import resolve
+
+    target = resolve(config, "vision")
+    assert target.guard.names == (
+        "vision-prod-vision-classification-latency-p99",
+        "vision-prod-vision-classification-5xx-rate",
+        "vision-prod-vision-object-detection-latency-p99",
+        "vision-prod-vision-object-detection-5xx-rate",
+    )
+    assert resolve(config, None, component="classification").guard == target.guard

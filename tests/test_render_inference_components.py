@@ -45,6 +45,7 @@ def test_module_resources_and_call(root: Path) -> None:
         "aws_appautoscaling_policy.from_zero",
         "aws_appautoscaling_target.copies",
         "aws_cloudwatch_metric_alarm.from_zero",
+        "aws_cloudwatch_metric_alarm.this",
         "aws_sagemaker_endpoint.this",
         "aws_sagemaker_endpoint_configuration.this",
         "aws_sagemaker_model.this",
@@ -190,6 +191,15 @@ def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[s
         (f"{MODULE}/main.tf", '"sagemaker:inference-component:DesiredCopyCount"', '"sagemaker:variant:DesiredInstanceCount"', "[ic-scaling]"),
         (f"{MODULE}/main.tf", '"SageMakerInferenceComponentInvocationsPerCopy"', '"SageMakerVariantInvocationsPerInstance"', "[ic-scaling]"),
         (f"{MODULE}/main.tf", "model_name = aws_sagemaker_model.this[each.key].name", 'model_name = "other"', "[ic-wiring]"),
+        # alarms and rolling deployment
+        ("main.tf", 'InferenceComponentName = "vision-prod-vision-classification"\n      }\n      period         = 60', 'InferenceComponentName = "vision-prod-vision-other"\n      }\n      period         = 60', "[ic-alarms]"),
+        ("main.tf", 'alarm_name          = "vision-prod-vision-object-detection-5xx-rate"', 'alarm_name          = "vision-prod-vision-classification-5xx-rate"', "[ic-alarms]"),
+        (f"{MODULE}/main.tf", "  dimensions          = each.value.dimensions\n  period", '  dimensions          = { InferenceComponentName = "x" }\n  period', "[ic-alarms]"),
+        ("main.tf", 'type  = "CAPACITY_PERCENT"\n          value = 50\n        }\n        wait_interval_in_seconds             = 600\n        maximum_execution_timeout_in_seconds = 3600\n        rollback_maximum_batch_size = {\n          type  = "COPY_COUNT"\n          value = 1\n        }\n      }\n      auto_rollback_configuration = {\n        alarms = [\n          {\n            alarm_name = "vision-prod-vision-classification',
+         'type  = "CAPACITY_PERCENT"\n          value = 60\n        }\n        wait_interval_in_seconds             = 600\n        maximum_execution_timeout_in_seconds = 3600\n        rollback_maximum_batch_size = {\n          type  = "COPY_COUNT"\n          value = 1\n        }\n      }\n      auto_rollback_configuration = {\n        alarms = [\n          {\n            alarm_name = "vision-prod-vision-classification', "[ic-deployment]"),
+        ("main.tf", '            alarm_name = "vision-prod-vision-object-detection-latency-p99"', '            alarm_name = "vision-prod-vision-classification-latency-p99"', "[ic-deployment]"),
+        (f"{MODULE}/main.tf", "  depends_on = [aws_cloudwatch_metric_alarm.this]\n", "", "[ic-deployment]"),
+        (f"{MODULE}/main.tf", "deployment_config = lookup(var.deployments, each.key, null)", "deployment_config = null", "[ic-deployment]"),
     ],
 )
 def test_components_checks_can_fail(root: Path, tmp_path: Path, file: str, old: str, new: str, tag: str) -> None:
@@ -206,7 +216,7 @@ def _attribute_paths(body: object, prefix: str = "") -> set[str]:
             out |= _attribute_paths(item, prefix)
     elif isinstance(body, dict):
         for k, v in body.items():
-            if k == MARK or k in ("for_each", "lifecycle"):
+            if k == MARK or k in ("for_each", "lifecycle", "depends_on"):  # meta-arguments
                 continue
             name = k.strip('"')
             if name == "dynamic":  # dynamic "x" { content { ... } } renders block x
@@ -243,3 +253,47 @@ def test_module_uses_only_attributes_the_provider_schemas_have(root: Path) -> No
         schema = (awscc if tf_type.startswith("awscc_") else aws)[tf_type]
         unknown = _attribute_paths(body) - _schema_paths(schema)
         assert not unknown, (address, sorted(unknown))
+
+
+def test_alarms_and_rolling_deployment_of_each_component(root: Path) -> None:
+    """examples/inference-components.yaml's alarms and deployment, from config to the call and the module:
+    per component a latency and a 5XX-rate alarm on its InferenceComponentName, and a rolling update of half
+    its copies per step that those alarms roll back, one copy at a time."""
+    tree = load_tree(root)
+    call = _call(tree, "inference_components_vision")
+    alarms = call["alarms"]
+    assert sorted(alarms) == ["classification_error_rate", "classification_latency_p99", "object_detection_error_rate", "object_detection_latency_p99"]
+    latency = alarms["object_detection_latency_p99"]
+    assert latency["dimensions"] == {"InferenceComponentName": '"vision-prod-vision-object-detection"'}
+    assert (s(latency["metric_name"]), s(latency["extended_statistic"]), latency["threshold"]) == ("ModelLatency", "p99", 250000)
+    errors = alarms["classification_error_rate"]
+    queries = {s(q["id"]): q for q in errors["metric_queries"]}
+    assert queries["errors"]["metric"]["dimensions"] == {"InferenceComponentName": '"vision-prod-vision-classification"'}
+    assert s(queries["errors"]["metric"]["metric_name"]) == "Invocation5XXErrors" and errors["threshold"] == 2
+    d = call["deployments"]["classification"]
+    policy = d["rolling_update_policy"]
+    assert policy["maximum_batch_size"] == {"type": '"CAPACITY_PERCENT"', "value": 50}
+    assert (policy["wait_interval_in_seconds"], policy["maximum_execution_timeout_in_seconds"]) == (600, 3600)
+    assert policy["rollback_maximum_batch_size"] == {"type": '"COPY_COUNT"', "value": 1}
+    assert [s(a["alarm_name"]) for a in d["auto_rollback_configuration"]["alarms"]] == ["vision-prod-vision-classification-latency-p99", "vision-prod-vision-classification-5xx-rate"]
+    ic = blocks(tree[MODULE]["main.tf"], "resource")["awscc_sagemaker_inference_component.this"]
+    assert ic["deployment_config"] == "${lookup(var.deployments, each.key, null)}"
+    assert ic["depends_on"] == ["${aws_cloudwatch_metric_alarm.this}"]
+
+
+def test_without_alarms_and_deployment_nothing_is_passed(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().split("    # Per component: p99 latency")[0]
+    out = render(text, tmp_path)
+    call = _call(load_tree(out), "inference_components_vision")
+    assert call["alarms"] == {} and call["deployments"] == {}
+    assert components_errors(out) == []
+
+
+def test_rollout_without_rollback_alarms(tmp_path: Path) -> None:
+    """rollback_on_alarms: false keeps the alarms (they still notify) out of the deployment."""
+    text = EXAMPLE.read_text().replace("      rollback_step_copies: 1\n", "      step_percent: 50\n".replace("step_percent: 50", "rollback_on_alarms: false"))
+    out = render(text, tmp_path)
+    call = _call(load_tree(out), "inference_components_vision")
+    assert all(d["auto_rollback_configuration"] is None and d["rolling_update_policy"]["rollback_maximum_batch_size"] is None for d in call["deployments"].values())
+    assert len(call["alarms"]) == 4
+    assert components_errors(out) == []

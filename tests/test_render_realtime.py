@@ -204,3 +204,45 @@ def test_regional_domain_without_cloudfront(tmp_path: Path) -> None:
     assert edge["aws_route53_record.a"]["alias"][0]["name"] == "${aws_api_gateway_domain_name.this.regional_domain_name}"
     assert "configuration_aliases" not in (out / "modules" / "edge" / "versions.tf").read_text()
     assert all("alias" not in p['"aws"'] for p in tree["."]["providers.tf"]["provider"] if '"aws"' in p)
+
+
+def _literals(value: object) -> object:
+    """A parsed module call's values without python-hcl2's quotes (strings, in lists and maps too)."""
+    if isinstance(value, str):
+        return value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
+    if isinstance(value, list):
+        return [_literals(v) for v in value]
+    if isinstance(value, dict):
+        return {_literals(k): _literals(v) for k, v in value.items()}
+    return value
+
+
+def test_async_endpoint_with_own_topics_key_and_two_scaling_policies(rendered_examples: dict[str, Path]) -> None:
+    """examples/async.yaml's "receipts": no input_path, existing SNS topics, its own KMS key for the results,
+    and target tracking on invocations beside the backlog, from config to the rendered module call and module."""
+    tree = load_tree(rendered_examples["async"])
+    receipts, layout = _literals(call(tree, "endpoint_receipts")), _literals(call(tree, "endpoint_layout"))
+    a = receipts["async_inference"]
+    assert a["kms_key_id"] == "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert a["include_inference_response_in"] == ["SUCCESS_NOTIFICATION_TOPIC", "ERROR_NOTIFICATION_TOPIC"]
+    assert receipts["notification_topics"] == {}  # mlinfra creates none
+    assert receipts["notification_topic_arns"] == {"success": "arn:aws:sns:us-east-1:123456789012:receipts-done", "error": "arn:aws:sns:us-east-1:123456789012:receipts-failed"}
+    # Two target-tracking policies on the one target, named apart; the wake-up from zero stays.
+    assert receipts["scaling"]["main"]["policy_name"] == "docs-prod-receipts-main-backlog"
+    assert receipts["invocation_scaling"] == {"main": {"policy_name": "docs-prod-receipts-main-invocations", "target_value": 20, "scale_out_cooldown": 60}}
+    assert set(receipts["scale_from_zero"]) == {"main"}
+    # The endpoint mlinfra notifies for: its own topics, the platform key, one policy.
+    assert layout["async_inference"]["kms_key_id"] == "${module.kms.key_arn}"
+    assert layout["notification_topic_arns"] == {} and set(layout["notification_topics"]) == {"success", "error"}
+    assert layout["invocation_scaling"] == {}
+
+    module = res(tree, "endpoint")
+    policy = module["aws_appautoscaling_policy.invocations"]
+    assert policy["for_each"] == "${var.invocation_scaling}"
+    assert policy["resource_id"] == "${aws_appautoscaling_target.this[each.key].resource_id}"
+    (tracking,) = policy["target_tracking_scaling_policy_configuration"]
+    # Scale-out only: the backlog policy alone scales in (to zero).
+    assert tracking["disable_scale_in"] is True
+    assert s(tracking["predefined_metric_specification"][0]["predefined_metric_type"]) == "SageMakerVariantInvocationsPerInstance"
+    locals_ = tree["modules/endpoint"]["main.tf"]["locals"][0]
+    assert locals_["notification_arns"] == "${merge(var.notification_topic_arns, local.topic_arns)}"

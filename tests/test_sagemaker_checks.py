@@ -299,6 +299,12 @@ resource "aws_sagemaker_endpoint_configuration" "this" {
   async_inference_config {
     output_config {
       s3_output_path = "s3://acme-async/results/"
+      kms_key_id     = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+      notification_config {
+        success_topic                 = "arn:aws:sns:us-east-1:123456789012:acme-async-done"
+        include_inference_response_in = ["SUCCESS_NOTIFICATION_TOPIC"]
+      }
     }
   }
 
@@ -351,6 +357,24 @@ resource "aws_appautoscaling_policy" "backlog" {
         name  = "EndpointName"
         value = "acme-async"
       }
+    }
+  }
+}
+
+# Beside the backlog: invocations per instance, scale-out only (the backlog policy scales in, to zero).
+resource "aws_appautoscaling_policy" "invocations" {
+  name               = "acme-async-main-invocations"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = "sagemaker"
+  resource_id        = aws_appautoscaling_target.main.resource_id
+  scalable_dimension = aws_appautoscaling_target.main.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value     = 100
+    disable_scale_in = true
+
+    predefined_metric_specification {
+      predefined_metric_type = "SageMakerVariantInvocationsPerInstance"
     }
   }
 }
@@ -616,6 +640,12 @@ CALL_SITE_BREAKAGES = [
         r"async_inference = \{\n(.*\n)*?  \}\n", "async_inference = null\n",
         'aws_appautoscaling_target.this["main"]',
         "[autoscaling] min_capacity 0 is only allowed for asynchronous endpoints"), id="scale-to-zero-without-async",
+    ),
+    pytest.param((
+        "async", "endpoint_receipts",
+        r'\n\s*error\s*=\s*"arn:aws:sns:us-east-1:123456789012:receipts-failed"', "",
+        "aws_sagemaker_endpoint_configuration.this",
+        "[async] include_inference_response_in names ERROR_NOTIFICATION_TOPIC, a topic that is not set"), id="response-to-an-absent-topic",
     ),
     pytest.param((
         "multi-model", "endpoint_tenants",
@@ -1182,6 +1212,17 @@ BREAKAGES = [
     case("alarm-without-endpoint", AS, '  dimensions = {\n    EndpointName = "acme-async"\n  }',
          "  dimensions = {}", "aws_cloudwatch_metric_alarm.no_capacity",
          "[metric] HasBacklogWithoutCapacity has no EndpointName dimension"),
+    case("async-include-absent-topic", AS, 'include_inference_response_in = ["SUCCESS_NOTIFICATION_TOPIC"]',
+         'include_inference_response_in = ["SUCCESS_NOTIFICATION_TOPIC", "ERROR_NOTIFICATION_TOPIC"]', "aws_sagemaker_endpoint_configuration.this",
+         "[async] include_inference_response_in names ERROR_NOTIFICATION_TOPIC, a topic that is not set"),
+    case("async-topic-not-sns", AS, "arn:aws:sns:us-east-1:123456789012:acme-async-done", "arn:aws:sqs:us-east-1:123456789012:acme-async-done",
+         "aws_sagemaker_endpoint_configuration.this", "[async] success_topic 'arn:aws:sqs:us-east-1:123456789012:acme-async-done' is not an SNS topic ARN"),
+    case("async-notification-without-topic", AS, '        success_topic                 = "arn:aws:sns:us-east-1:123456789012:acme-async-done"\n', "",
+         "aws_sagemaker_endpoint_configuration.this", "[async] a notification_config without success_topic or error_topic"),
+    case("scaling-two-policies-scale-in", AS, "    disable_scale_in = true\n", "", "aws_appautoscaling_target.main",
+         "[autoscaling] 2 target-tracking policies may scale in on a target with min_capacity 0"),
+    case("scaling-policy-names-shared", AS, 'name               = "acme-async-main-invocations"', 'name               = "acme-async-main-backlog"',
+         "aws_appautoscaling_policy.", "[autoscaling] target-tracking policies of one target share the name acme-async-main-backlog"),
     case("scaling-metric-endpoint-unknown", AS, '        value = "acme-async"', '        value = "acme-other"',
          "aws_appautoscaling_policy.backlog", "[metric] EndpointName \"acme-other\" is not"),
 ]
@@ -1218,7 +1259,7 @@ def test_every_rule_tag_has_a_failing_case():
     tags = set(re.findall(r"^\[(\w+)\]", sagemaker_checks.__doc__, flags=re.MULTILINE))
     assert tags == {
         "name", "unique", "variants", "shadow", "serverless", "artifact", "multimodel", "kms", "capture",
-        "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric", "settings",
+        "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric", "settings", "async",
     }
     source = Path(__file__).read_text(encoding="utf-8")
     for tag in tags - {"deployment"}:  # deployment fragments name their attribute instead of the tag

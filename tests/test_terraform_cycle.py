@@ -32,6 +32,8 @@ VARIANTS = {
     ),
     # Batch transform of a model the image carries: no model_data_url, no artifact statement in the role.
     "batch-image-only": ("batch.yaml", "    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""),
+    # An existing success topic alone: the notification_config's error_topic is null, the response goes to one topic.
+    "async-success-topic-only": ("async.yaml", "        error_topic: arn:aws:sns:us-east-1:123456789012:receipts-failed\n", ""),
 }
 
 

@@ -485,6 +485,40 @@ def invoke(
     typer.echo(f"variant: {result.variant}, latency: {result.latency_ms:g} ms", err=True)
 
 
+@app.command("invoke-async")
+def invoke_async(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="SageMaker endpoint name (an asynchronous endpoint).")],
+    data: Annotated[str | None, typer.Option("--data", help="Request body (e.g. JSON).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the request body from a file.")] = None,
+    input_location: Annotated[
+        str | None,
+        typer.Option("--input-location", help="Upload the body here: the endpoint's input_path (a prefix ending with /) or an object's s3:// URI. Default: where the SageMaker Python SDK uploads (sagemaker-REGION-ACCOUNT/async-endpoint-inputs/), which an endpoint without input_path reads."),
+    ] = None,
+    content_type: Annotated[str, typer.Option("--content-type", help="Content type of the body.")] = "application/json",
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Upload the body to S3 and queue it (InvokeEndpointAsync); print where the result will land."""
+    from .errors import MlinfraError, UsageError
+    from .ops.async_invoke import invoke_async as do_invoke
+
+    try:
+        if (data is None) == (file is None):
+            raise UsageError("give exactly one of --data or --file")
+        if file is not None:
+            try:
+                body = file.read_bytes()
+            except OSError as exc:
+                raise UsageError(f"{file}: {exc.strerror}") from None
+        else:
+            body = data.encode()
+        result = do_invoke(_clients(profile, region), endpoint, body, content_type, input_location)
+    except MlinfraError as exc:
+        _fail(exc)
+    typer.echo(result.output_location or "")
+    typer.echo(f"input: {result.input_location}, failures: {result.failure_location or '-'}, inference id: {result.inference_id or '-'}", err=True)
+
+
 # --- monitoring: Model Monitor baselines, drift of captured traffic, custom metrics ---------------------
 # numpy, pyarrow and boto3 are imported inside the commands only (--help, validate and render never pay).
 

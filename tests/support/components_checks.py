@@ -17,6 +17,16 @@ Auto Scaling for inference components), tagged like sagemaker_checks' messages:
               >= 0.25, number_of_accelerator_devices_required a whole number >= 1; copy_count >= 1.
 [ic-wiring]   each component names the module's model of its own key, the endpoint of the module and
               the configuration's variant; the models and components maps have the same keys.
+[ic-alarms]   every alarm of the call watches AWS/SageMaker metrics of one component of the call (an
+              InferenceComponentName dimension naming it, in the plain metric and in every metric
+              query), alarm names are unique; the module's alarms are for_each over var.alarms and take
+              their dimensions from it.
+[ic-deployment] each component's deployment_config (InferenceComponentDeploymentConfig): a
+              rolling_update_policy with maximum_batch_size (COPY_COUNT or CAPACITY_PERCENT, 5..50 %
+              of the component's copies), wait_interval_in_seconds 0..3600, timeout null or
+              600..28800 and above the wait; a rollback batch of a known type and value >= 1 (a
+              percentage <= 100); 1..10 rollback alarms, each an alarm of the call on this
+              component; the module passes var.deployments[each.key] and creates the alarms first.
 [ic-scaling]  scalable targets on ``inference-component/<component name>`` with dimension
               sagemaker:inference-component:DesiredCopyCount, min <= copies <= max; the policy tracks
               SageMakerInferenceComponentInvocationsPerCopy and refers to its target; a component that
@@ -216,6 +226,8 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
         for attr in ("resource_id", "scalable_dimension", "service_namespace"):
             if p.get(attr) != f"${{aws_appautoscaling_target.copies[each.key].{attr}}}":
                 errors.append(f"[ic-scaling] the policy's {attr} is not its target's")
+    errors += _alarm_errors(res, call, components)
+    errors += _deployment_errors(res, ic, call, components)
     from_zero = _obj(call.get("from_zero"))
     zero = {k for k, v in scaling.items() if v.get("min") == 0}
     if set(from_zero) != zero:
@@ -257,4 +269,89 @@ def _fleet_settings_errors(endpoint: dict, production: list[dict]) -> list[str]:
             errors.append(f"[ic-settings] inference_ami_version {ami} is for NVIDIA GPU instances, not {instance_type}")
         elif ami in NEURON_AMIS and not NEURON_AMI_TYPE_RE.match(instance_type):
             errors.append(f"[ic-settings] inference_ami_version {ami} is for Inferentia2 and Trainium instances, not {instance_type}")
+CAPACITY_TYPES = {"COPY_COUNT", "CAPACITY_PERCENT"}
+
+
+def _alarm_components(alarm: dict) -> set[str | None]:
+    """The InferenceComponentName each AWS/SageMaker metric of an alarm (plain or metric query) names."""
+    out: set[str | None] = set()
+    metrics = [alarm] if alarm.get("metric_name") is not None else []
+    metrics += [_obj(q.get("metric")) for q in alarm.get("metric_queries") or [] if isinstance(q, dict) and q.get("metric") is not None]
+    for m in metrics:
+        if _literal(m.get("namespace")) == "AWS/SageMaker":
+            out.add(_literal(_obj(m.get("dimensions")).get("InferenceComponentName")))
+    return out
+
+
+def _alarm_errors(res: dict[str, dict[str, dict]], call: dict, components: dict[str, dict]) -> list[str]:
+    errors: list[str] = []
+    alarms = {k: _obj(v) for k, v in _obj(call.get("alarms")).items()}
+    names = {_literal(c.get("name")) for c in components.values()}
+    seen: set[str] = set()
+    for key, a in sorted(alarms.items()):
+        watched = _alarm_components(a)
+        if not watched or len(watched) != 1 or not watched <= names:
+            errors.append(f"[ic-alarms] alarms[{key}] watches {sorted(map(str, watched))}, not one inference component of this endpoint {sorted(map(str, names))}")
+        name = _literal(a.get("alarm_name"))
+        if name in seen:
+            errors.append(f"[ic-alarms] alarms[{key}]: alarm name {name} is used twice")
+        seen.add(name)
+    if alarms:
+        resource = res.get("aws_cloudwatch_metric_alarm", {}).get("this", {})
+        if resource.get("for_each") != "${var.alarms}" or resource.get("dimensions") != "${each.value.dimensions}":
+            errors.append("[ic-alarms] the module's alarms are not for_each over var.alarms with their dimensions")
+    return errors
+
+
+def _capacity(at: str, size: Any, copies: int | None, low: int, high: int) -> list[str]:
+    size = _obj(size)
+    kind, value = _literal(size.get("type")), _number(size.get("value"))
+    if kind not in CAPACITY_TYPES or value is None or value < 1:
+        return [f"[ic-deployment] {at} {size} (type COPY_COUNT or CAPACITY_PERCENT, value >= 1)"]
+    percent = value if kind == "CAPACITY_PERCENT" else (100 * value / copies if copies else None)
+    if percent is not None and not low <= percent <= high:
+        return [f"[ic-deployment] {at} {value} {kind} is {percent:g} % of {copies} copies (SageMaker: {low}..{high} %)"]
+    return []
+
+
+def _deployment_errors(res: dict[str, dict[str, dict]], ic: dict, call: dict, components: dict[str, dict]) -> list[str]:
+    errors: list[str] = []
+    deployments = {k: _obj(v) for k, v in _obj(call.get("deployments")).items()}
+    if not deployments:
+        return errors
+    if ic.get("deployment_config") != "${lookup(var.deployments, each.key, null)}":
+        errors.append(f"[ic-deployment] the components' deployment_config {ic.get('deployment_config')} is not var.deployments[each.key]")
+    if "${aws_cloudwatch_metric_alarm.this}" not in (ic.get("depends_on") or []):
+        errors.append("[ic-deployment] the components do not depend on the alarms their deployments name")
+    alarms = {_literal(_obj(v).get("alarm_name")): _obj(v) for v in _obj(call.get("alarms")).values()}
+    for key, d in sorted(deployments.items()):
+        at = f"deployments[{key}]"
+        c = components.get(key)
+        if c is None:
+            errors.append(f"[ic-deployment] {at} is no component")
+            continue
+        copies = _number(c.get("copies"))
+        rolling = _obj(d.get("rolling_update_policy"))
+        if not rolling:
+            errors.append(f"[ic-deployment] {at} has no rolling_update_policy (required)")
+            continue
+        errors += _capacity(f"{at}.maximum_batch_size", rolling.get("maximum_batch_size"), copies, 5, 50)
+        wait = _number(rolling.get("wait_interval_in_seconds"))
+        if wait is None or not 0 <= wait <= 3600:
+            errors.append(f"[ic-deployment] {at}: wait_interval_in_seconds {rolling.get('wait_interval_in_seconds')} (required, 0..3600)")
+        timeout = rolling.get("maximum_execution_timeout_in_seconds")
+        if timeout is not None and (_number(timeout) is None or not 600 <= timeout <= 28800 or (wait is not None and timeout <= wait)):
+            errors.append(f"[ic-deployment] {at}: maximum_execution_timeout_in_seconds {timeout} (600..28800, above the wait)")
+        rollback = rolling.get("rollback_maximum_batch_size")
+        if rollback is not None:
+            errors += _capacity(f"{at}.rollback_maximum_batch_size", rollback, copies, 0, 100)
+        auto = d.get("auto_rollback_configuration")
+        if auto is not None:
+            names = [_literal(_obj(a).get("alarm_name")) for a in _obj(auto).get("alarms") or []]
+            if not 1 <= len(names) <= 10:
+                errors.append(f"[ic-deployment] {at}: {len(names)} rollback alarms (AutoRollbackConfig takes 1..10)")
+            for name in names:
+                alarm = alarms.get(name)
+                if alarm is None or _alarm_components(alarm) != {_literal(c.get("name"))}:
+                    errors.append(f"[ic-deployment] {at}: rollback alarm {name} is not an alarm of this call on component {_literal(c.get('name'))}")
     return errors

@@ -101,6 +101,12 @@ with the short name in brackets so a test can match it:
                   ml.t<digit> (ml.t2, ml.t3 ...; Trainium ml.trn* is fine) or
                   serverless variants.  Each scaling policy refers to one target of
                   the module.
+[async]           asynchronous notification_config: success_topic / error_topic are SNS topic
+                  ARNs, at least one is set, include_inference_response_in names only
+                  topics that are set (AsyncInferenceNotificationConfig).
+[autoscaling]     target-tracking policies of one target have distinct names; on a target
+                  with min_capacity 0 at most one of them scales in (the others set
+                  disable_scale_in), else the variant never reaches zero.
 [metric]          AWS/SageMaker metrics of alarms and scaling policies: EndpointName
                   names an endpoint of the module, VariantName a variant of its
                   config; per-variant metrics must carry VariantName (only the
@@ -452,7 +458,68 @@ def _errors(modules: list[_Module]) -> list[str]:
         for endpoint in mod.of("aws_sagemaker_endpoint").values():
             errors.extend(_check_endpoint(mod, endpoint))
         errors.extend(_check_autoscaling(mod))
+        errors.extend(_check_tracking_policies(mod))
         errors.extend(_check_metrics(mod))
+        for config in mod.of("aws_sagemaker_endpoint_configuration").values():
+            errors.extend(_check_async(config))
+    return errors
+
+
+SNS_TOPIC_ARN_RE = re.compile(r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$")
+TOPIC_TYPES = {"success_topic": "SUCCESS_NOTIFICATION_TOPIC", "error_topic": "ERROR_NOTIFICATION_TOPIC"}
+
+
+def _check_async(config: _Resource) -> list[str]:
+    """[async] AsyncInferenceNotificationConfig: each topic an SNS topic ARN (botocore's SnsTopicArn), at
+    least one topic in a notification_config, and IncludeInferenceResponseIn naming only topics that are set."""
+    errors = []
+    for a in _blocks(config.body, "async_inference_config"):
+        for output in _blocks(a, "output_config"):
+            for n in _blocks(output, "notification_config"):
+                given = {attr for attr in TOPIC_TYPES if n.get(attr) is not None}
+                if not given:
+                    errors.append(f"{config.prefix}: [async] a notification_config without success_topic or error_topic")
+                for attr in given:
+                    arn = _literal(n.get(attr))
+                    if arn is not None and not SNS_TOPIC_ARN_RE.match(arn):
+                        errors.append(f"{config.prefix}: [async] {attr} {arn!r} is not an SNS topic ARN")
+                included = n.get("include_inference_response_in") or []
+                for kind in [_literal(k) or k for k in included] if isinstance(included, list) else []:
+                    if kind not in {TOPIC_TYPES[a] for a in given}:
+                        errors.append(f"{config.prefix}: [async] include_inference_response_in names {kind}, a topic that is not set")
+    return errors
+
+
+def _check_tracking_policies(mod: _Module) -> list[str]:
+    """[autoscaling] target-tracking policies on one scalable target: distinct names (PutScalingPolicy with
+    a name the target has replaces that policy), and with min_capacity 0 at most one may scale in: Application
+    Auto Scaling scales in only when every target-tracking policy agrees, and a second one that has no data
+    (asynchronous endpoints publish no InvocationsPerInstance) would keep the variant from reaching zero."""
+    errors = []
+    targets = mod.of("aws_appautoscaling_target")
+    by_target: dict[str, list[_Resource]] = {}
+    for policy in mod.of("aws_appautoscaling_policy").values():
+        if _literal(policy.body.get("policy_type")) != "TargetTrackingScaling":
+            continue
+        ref = _ref(policy.body.get("resource_id"))
+        text = _text(policy.body.get("resource_id"))
+        by_text = next((label for label, t in targets.items() if text is not None and _text(t.body.get("resource_id")) == text), None)
+        key = ref[1] if ref is not None and ref[0] == "aws_appautoscaling_target" else (by_text or text or policy.address)
+        by_target.setdefault(key, []).append(policy)
+    for key, policies in sorted(by_target.items()):
+        names = [_literal(p.body.get("name")) for p in policies]
+        dupes = sorted({n for n in names if n is not None and names.count(n) > 1})
+        if dupes:
+            errors.append(f"{policies[0].prefix}: [autoscaling] target-tracking policies of one target share the name {', '.join(dupes)}")
+        target = targets.get(key)
+        if target is None or _number(target.body.get("min_capacity")) != 0 or len(policies) < 2:
+            continue
+        scaling_in = [p for p in policies if not any(c.get("disable_scale_in") is True for c in _blocks(p.body, "target_tracking_scaling_policy_configuration"))]
+        if len(scaling_in) > 1:
+            errors.append(
+                f"{target.prefix}: [autoscaling] {len(scaling_in)} target-tracking policies may scale in on a target with min_capacity 0 "
+                f"({', '.join(p.address for p in scaling_in)}): all must agree to scale in, so set disable_scale_in on all but the backlog's"
+            )
     return errors
 
 

@@ -50,7 +50,13 @@ _CAPTURE = object_type(
     json_content_types="list(string)",
     csv_content_types="list(string)",
 )
-_ASYNC = object_type(s3_output_path="string", s3_failure_path="string", max_concurrent_invocations_per_instance="number")
+_ASYNC = object_type(
+    s3_output_path="string",
+    s3_failure_path="string",
+    max_concurrent_invocations_per_instance="number",
+    kms_key_id="string",
+    include_inference_response_in="list(string)",
+)
 _DEPLOYMENT = object_type(
     rolling_update=object_type(wait_interval_in_seconds="number", maximum_execution_timeout_in_seconds="number", maximum_batch_size=_CAPACITY),
     blue_green_update=object_type(
@@ -88,6 +94,7 @@ _SCALING = "map(" + object_type(
 ) + ")"
 _VPC = object_type(subnets="list(string)", security_group_ids="list(string)")
 _FROM_ZERO = "map(" + object_type(policy_name="string", alarm_name="string", cooldown="number") + ")"
+_INVOCATION_SCALING = "map(" + object_type(policy_name="string", target_value="number", scale_out_cooldown="number") + ")"
 
 #: What the one endpoint module holds (its README); each call's summary says which endpoint it is.
 FOLDER_SUMMARY = (
@@ -171,6 +178,9 @@ class Endpoint(Component):
                     "s3_output_path": a.output_path,
                     "s3_failure_path": a.failure_path if a.failure_path is not None else NULL,
                     "max_concurrent_invocations_per_instance": a.max_concurrent_invocations_per_instance if a.max_concurrent_invocations_per_instance is not None else NULL,
+                    # The results' own key (bring your own), else the platform key.
+                    "kms_key_id": a.kms_key_arn if a.kms_key_arn is not None else kms.value,
+                    "include_inference_response_in": list(a.topic_types),
                 }
                 if a is not None
                 else NULL,
@@ -180,6 +190,11 @@ class Endpoint(Component):
             "notification_topics": Input(
                 {t.key: t.name for t in (a.success_topic, a.error_topic) if t is not None} if a is not None else {},
                 "SNS topics of asynchronous results, by key (success, error): both or none.",
+                "map(string)",
+            ),
+            "notification_topic_arns": Input(
+                {k: arn for k, arn in (("success", a.success_topic_arn), ("error", a.error_topic_arn)) if arn is not None} if a is not None else {},
+                "ARNs of existing SNS topics (bring your own) told of asynchronous results, by key (success, error); either may be absent.",
                 "map(string)",
             ),
             "deployment": Input(_deployment(ep), "How the endpoint moves to a new configuration (rolling or blue/green); null: all at once.", _DEPLOYMENT),
@@ -198,6 +213,15 @@ class Endpoint(Component):
                 },
                 "Variants (keys of var.scaling) that start their first instance when requests wait and none runs.",
                 _FROM_ZERO,
+            ),
+            "invocation_scaling": Input(
+                {
+                    v.key: {"policy_name": v.scaling.invocations.policy_name, "target_value": v.scaling.invocations.target_value, "scale_out_cooldown": v.scaling.scale_out_cooldown}
+                    for v in ep.variants
+                    if v.scaling and v.scaling.invocations
+                },
+                "Asynchronous variants (keys of var.scaling) that also track invocations per instance: a second policy on the target, scale-out only.",
+                _INVOCATION_SCALING,
             ),
             "vpc_config": Input(_vpc_config(ep, wire), "Subnets and security groups the models run in; null outside a VPC (and on serverless endpoints, which support none).", _VPC),
             "tags": Input(dict(ep.tags), "Tags of the endpoint's resources beyond the provider's default_tags.", "map(string)"),
@@ -225,6 +249,7 @@ class Endpoint(Component):
                 "var.alarms": len(ep.alarms),
                 "var.scaling": sum(1 for v in ep.variants if v.scaling),
                 "var.scale_from_zero": sum(1 for v in ep.variants if v.scaling and v.scaling.scale_from_zero),
+                "var.invocation_scaling": sum(1 for v in ep.variants if v.scaling and v.scaling.invocations),
                 "var.notification_topics": sum(1 for t in ((a.success_topic, a.error_topic) if a else ()) if t is not None),
             },
             moved=_moved(ep),

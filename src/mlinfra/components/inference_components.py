@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
 from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, RootOutput, Sinks, Wire, object_type
+# The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
+from .endpoint import _ALARMS, _alarm
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
@@ -57,8 +59,21 @@ _COMPONENTS_TYPE = "map(" + object_type(
 FOLDER_SUMMARY = (
     "One SageMaker endpoint with inference components: an endpoint configuration without a model (one instance "
     "fleet, managed instance scaling and routing when set), the endpoint, one model and one awscc inference "
-    "component per component, and the copy auto-scaling (target tracking, and the wake-up from zero copies)."
+    "component per component (with its rolling deployment and the alarms that roll it back), the components' "
+    "CloudWatch alarms and the copy auto-scaling (target tracking, and the wake-up from zero copies)."
 )
+
+_CAPACITY_TYPE = object_type(type="string", value="number")
+#: awscc_sagemaker_inference_component.deployment_config (awscc 1.106.0), by component.
+_DEPLOYMENTS_TYPE = "map(" + object_type(
+    rolling_update_policy=object_type(
+        maximum_batch_size=_CAPACITY_TYPE,
+        wait_interval_in_seconds="number",
+        maximum_execution_timeout_in_seconds="number",
+        rollback_maximum_batch_size=_CAPACITY_TYPE,
+    ),
+    auto_rollback_configuration=object_type(alarms="list(" + object_type(alarm_name="string") + ")"),
+) + ")"
 
 _SCALING_TYPE = "map(" + object_type(policy_name="string", min="number", max="number", target_invocations="number", scale_in_cooldown="number", scale_out_cooldown="number") + ")"
 
@@ -159,6 +174,17 @@ class InferenceComponents(Component):
                 "Components that scale to zero copies: the step policy and alarm (on NoCapacityInvocationFailures) that add a copy when a request finds none.",
                 "map(" + object_type(policy_name="string", alarm_name="string") + ")",
             ),
+            "alarms": Input({al.key: _alarm(al) for al in ep.alarms}, "CloudWatch alarms of the components, by key: each on its InferenceComponentName (a plain metric or metric math).", _ALARMS),
+            "alarm_actions": Input(
+                [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
+                "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
+                "list(string)",
+            ),
+            "deployments": Input(
+                _deployments(ep),
+                "How each component moves to a new model or specification (a rolling update, rolled back by its alarms), by component; none: SageMaker's default.",
+                _DEPLOYMENTS_TYPE,
+            ),
             # awscc has no default_tags: the project's tags are passed and written on each component.
             "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
         }
@@ -170,13 +196,15 @@ class InferenceComponents(Component):
             template="inference_components",
             summary=f"The SageMaker endpoint {ep.label} with inference components ({', '.join(c.label for c in ep.components)}) on a fleet of {ep.instance_type}"
             + (", copy auto-scaling" if scaling else "")
+            + (", alarms" if ep.alarms else "")
+            + (", rolling deployment" if ep.rollout else "")
             + ".",
             inputs=inputs,
             outputs=(),
             folder="inference_components",
             folder_summary=FOLDER_SUMMARY,
             checkov_skips=tuple(skips),
-            instances={"var.models": len(models), "var.components": len(components), "var.copy_scaling": len(scaling), "var.from_zero": len(from_zero)},
+            instances={"var.alarms": len(ep.alarms), "var.models": len(models), "var.components": len(components), "var.copy_scaling": len(scaling), "var.from_zero": len(from_zero)},
         )
 
     def root_outputs(self, part: InferenceComponentsPlan) -> list[RootOutput]:
@@ -190,3 +218,23 @@ class InferenceComponents(Component):
                 copies = f"{c.copies}" + (f" ({c.scaling.min}-{c.scaling.max} on {c.scaling.target_invocations} invocations per copy)" if c.scaling else "")
                 rows.append((ep.name, fleet, c.name, f"v{c.model.version}", copies))
         return [ReadmeSection("Inference components", ("endpoint", "fleet", "component", "model", "copies"), tuple(rows))]
+
+
+def _deployments(ep: ComponentsEndpointPlan) -> dict[str, object]:
+    r = ep.rollout
+    if r is None:
+        return {}
+    out: dict[str, object] = {}
+    for c in ep.components:
+        names = [a.name for a in ep.alarms if a.key in r.rollback_alarms.get(c.key, ())]
+        out[c.key] = {
+            "rolling_update_policy": {
+                "maximum_batch_size": {"type": r.step_type, "value": r.step_value},
+                "wait_interval_in_seconds": r.wait_interval,
+                "maximum_execution_timeout_in_seconds": _or_null(r.max_execution_timeout),
+                "rollback_maximum_batch_size": {"type": r.rollback_step_type, "value": r.rollback_step_value} if r.rollback_step_type is not None else NULL,
+            },
+            # The alarms by name (the module creates them before the components: depends_on).
+            "auto_rollback_configuration": {"alarms": [{"alarm_name": n} for n in names]} if names else NULL,
+        }
+    return out

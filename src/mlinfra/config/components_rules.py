@@ -151,3 +151,63 @@ def inference_components(config: PlatformConfig) -> Iterator[Violation]:
                 f"and the fleet has at most {max_instances(ep)}: no room for {left}. {fix[0].upper()}{fix[1:]}, or lower the components' autoscaling max",
                 "fleet-capacity",
             )
+
+
+#: InferenceComponentRollingUpdatePolicy.MaximumBatchSize: "between 5% to 50% of the copy count of the
+#: inference component" (botocore's sagemaker service-2.json).
+ROLLOUT_STEP_PERCENT = (5, 50)
+
+
+@rule
+def component_rollout(config: PlatformConfig) -> Iterator[Violation]:
+    """Alarms and rolling deployment of ``kind: components`` endpoints (InferenceComponentDeploymentConfig)."""
+    low, high = ROLLOUT_STEP_PERCENT
+    for eloc, ep in _components_endpoints(config):
+        a = ep.alarms
+        if a is not None and (a.drift_threshold is not None or a.drift_features):
+            yield Violation(
+                (*eloc, "alarms", "drift_features" if a.drift_features else "drift_threshold"),
+                "drift alarms watch the features of an endpoint with variants (mlinfra monitor drift --publish); "
+                "a components endpoint's alarms watch each component's latency and error rates: leave drift_threshold and drift_features out",
+                "component-alarm-drift",
+            )
+        d = ep.deployment
+        if d is None:
+            continue
+        loc = (*eloc, "deployment")
+        steps = [f for f in ("step_copies", "step_percent") if getattr(d, f) is not None]
+        if len(steps) != 1:
+            yield Violation(
+                (*loc, steps[1]) if steps else loc,
+                "a rolling update moves one batch of copies at a time (MaximumBatchSize, required): give step_copies or step_percent, one of them",
+                "component-rollout-step",
+            )
+        if d.rollback_step_copies is not None and d.rollback_step_percent is not None:
+            yield Violation((*loc, "rollback_step_percent"), "a rollback batch is rollback_step_copies or rollback_step_percent, not both", "component-rollout-step")
+        if d.step_percent is not None and not low <= d.step_percent <= high:
+            yield Violation(
+                (*loc, "step_percent"),
+                f"SageMaker moves {low} % to {high} % of a component's copies per step, not {d.step_percent} %: use a step_percent from {low} to {high}",
+                "component-rollout-step-size",
+            )
+        if d.step_copies is not None and d.step_percent is None:
+            for c in ep.components:
+                share = Fraction(d.step_copies, c.copies)
+                if not Fraction(low, 100) <= share <= Fraction(high, 100):
+                    fits = [n for n in range(1, c.copies + 1) if Fraction(low, 100) <= Fraction(n, c.copies) <= Fraction(high, 100)]
+                    fix = f"use step_copies from {fits[0]} to {fits[-1]}" if fits else f"no whole number of its {c.copies} cop{'y' if c.copies == 1 else 'ies'} is; use step_percent (e.g. {high}) or more copies"
+                    yield Violation(
+                        (*loc, "step_copies"),
+                        f'a step of {d.step_copies} cop{"y" if d.step_copies == 1 else "ies"} is {float(share) * 100:g} % of component "{c.name}" ({c.copies} cop{"y" if c.copies == 1 else "ies"}); '
+                        f"SageMaker moves {low} % to {high} % of a component's copies per step: {fix}",
+                        "component-rollout-step-size",
+                    )
+                    break
+        if d.max_execution_timeout_seconds is not None and d.max_execution_timeout_seconds <= d.wait_seconds:
+            yield Violation(
+                (*loc, "max_execution_timeout_seconds"),
+                f"the deployment would time out ({d.max_execution_timeout_seconds} s) before its first bake ends ({d.wait_seconds} s): use a timeout above wait_seconds",
+                "component-rollout-timeout",
+            )
+        if d.rollback_on_alarms and ep.alarms is None:
+            yield Violation((*loc, "rollback_on_alarms"), 'auto-rollback watches the components\' alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false', "rollback-needs-alarms")

@@ -106,7 +106,8 @@ class Serverless(Strict):
 
 
 class AutoScaling(Strict):
-    """Target tracking on invocations per instance (or, for async endpoints, on the backlog per instance)."""
+    """Target tracking on invocations per instance (or, for async endpoints, on the backlog per instance, and
+    optionally on invocations as well: two policies on one scalable target)."""
 
     min: Annotated[int, Field(ge=0)]
     max: PositiveInt
@@ -202,14 +203,38 @@ class Deployment(Strict):
     rollback_on_alarms: bool = True
 
 
+#: botocore's SnsTopicArn (AsyncInferenceNotificationConfig SuccessTopic / ErrorTopic): pattern and max 2048.
+SNS_TOPIC_ARN_RE = r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$"
+SnsTopicArn = Annotated[str, StringConstraints(pattern=SNS_TOPIC_ARN_RE, max_length=2048)]
+
+
+class AsyncTopics(Strict):
+    """Existing SNS topics (bring your own) told of each success and error, instead of topics mlinfra creates.
+    Either may be left out: SageMaker then sends no notification of that outcome."""
+
+    success_topic: SnsTopicArn | None = None
+    error_topic: SnsTopicArn | None = None
+
+
+def _notifications_tag(value: object) -> str:
+    # A mapping names topics; anything else must be true or false (the error then says so, not both).
+    return "topics" if isinstance(value, (dict, AsyncTopics)) else "flag"
+
+
 class AsyncInference(Strict):
     """Asynchronous inference: results land in S3, SNS topics announce success and failure."""
 
-    input_path: S3Uri  # where callers upload requests; the execution role may read only here
+    # Where callers upload requests; the execution role may read only here. Left out: where the SageMaker
+    # Python SDK's AsyncPredictor uploads (the README's async row says what the role then reads).
+    input_path: S3Uri | None = None
     output_path: S3Uri
     failure_path: S3Uri | None = None
     max_concurrent_invocations_per_instance: Annotated[int, Field(ge=1, le=1000)] | None = None
-    notifications: bool = True
+    # true: mlinfra creates a success and an error topic; false: none; topics: existing ones (their ARNs).
+    notifications: Annotated[Annotated[bool, Tag("flag")] | Annotated[AsyncTopics, Tag("topics")], Discriminator(_notifications_tag)] = True
+    # The KMS key SageMaker encrypts the results (and failures) in S3 with (AsyncInferenceOutputConfig
+    # KmsKeyId, botocore max 2048); without it, the platform key. A key ARN: the role is granted exactly it.
+    kms_key_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
 
 
 class MultiModel(Strict):
@@ -288,6 +313,23 @@ class InferenceComponent(Strict):
     container_startup_health_check_timeout_seconds: VariantTimeout | None = None
 
 
+class ComponentDeployment(Strict):
+    """How each inference component moves to a new model or specification: a rolling update
+    (InferenceComponentRollingUpdatePolicy) that rolls back when the component's alarms fire."""
+
+    # The batch of each step (MaximumBatchSize, required): copies, or a percentage of the component's copies;
+    # SageMaker takes 5 % to 50 % of the copy count (the rules say so with the component named).
+    step_copies: PositiveInt | None = None
+    step_percent: Annotated[int, Field(ge=1, le=100)] | None = None
+    # botocore WaitIntervalInSeconds 0..3600 and MaximumExecutionTimeoutInSeconds 600..28800.
+    wait_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    max_execution_timeout_seconds: Annotated[int, Field(ge=600, le=28800)] | None = None
+    # The batch of a rollback (RollbackMaximumBatchSize); left out: all of the old capacity at once.
+    rollback_step_copies: PositiveInt | None = None
+    rollback_step_percent: Annotated[int, Field(ge=1, le=100)] | None = None
+    rollback_on_alarms: bool = True
+
+
 class ComponentsEndpoint(Strict):
     """A SageMaker endpoint whose models are inference components on one shared fleet (``kind: components``)."""
 
@@ -295,6 +337,9 @@ class ComponentsEndpoint(Strict):
     kind: Literal["components"]
     fleet: Fleet
     components: Annotated[list[InferenceComponent], Field(min_length=1, max_length=50)]
+    # Per component, on its InferenceComponentName metrics (latency, 5XX and 4XX rates; no drift alarms).
+    alarms: Alarms | None = None
+    deployment: ComponentDeployment | None = None
 
 
 def _endpoint_tag(value: object) -> str:

@@ -355,6 +355,55 @@ def kind_sections(config: PlatformConfig) -> Iterator[Violation]:
             yield Violation((*eloc, "multi_model"), f'"multi_model" applies to kind multi-model, not {ep.kind}', "multi-model-section-unexpected")
 
 
+_KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):\d{12}:key/[a-zA-Z0-9-]+$")
+_ARN_PARTITION = re.compile(r"^arn:(?P<partition>[a-z-]+):")
+
+
+@rule
+def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
+    """Existing SNS topics and the results' KMS key of async endpoints (AsyncInferenceNotificationConfig,
+    AsyncInferenceOutputConfig): the execution role is granted exactly them, so they must be ARNs IAM can
+    name, in the platform's partition (a role cannot use a topic or key of another partition)."""
+    home = REGIONS[config.project.region][0] if config.project.region in REGIONS else None
+    for eloc, ep in _endpoints(config):
+        a = ep.async_inference
+        if a is None:
+            continue
+        aloc = (*eloc, "async")
+        given: list[tuple[Loc, str, str]] = []
+        if not isinstance(a.notifications, bool):
+            n = a.notifications
+            if n.success_topic is None and n.error_topic is None:
+                yield Violation(
+                    (*aloc, "notifications"),
+                    "name at least one existing topic (success_topic, error_topic: SNS topic ARNs), "
+                    "or write notifications: true for topics mlinfra creates, false for none",
+                    "async-topics-empty",
+                )
+            given += [((*aloc, "notifications", f), "the SNS topic", getattr(n, f)) for f in ("success_topic", "error_topic") if getattr(n, f) is not None]
+        if a.kms_key_arn is not None:
+            kloc = (*aloc, "kms_key_arn")
+            if _KMS_KEY_ARN.match(a.kms_key_arn) is None:
+                yield Violation(
+                    kloc,
+                    f'"{a.kms_key_arn}" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID): SageMaker also takes key IDs and aliases, '
+                    "but mlinfra grants the execution role kms:GenerateDataKey and kms:Decrypt on exactly this key, and IAM names keys by ARN; "
+                    "write the key's ARN (aws kms describe-key --key-id ALIAS-OR-ID --query KeyMetadata.Arn)",
+                    "async-kms-key-arn",
+                )
+            else:
+                given.append((kloc, "the KMS key", a.kms_key_arn))
+        for loc, what, arn in given:
+            m = _ARN_PARTITION.match(arn)
+            if home is not None and m is not None and m["partition"] != home:
+                yield Violation(
+                    loc,
+                    f"{what} is in partition {m['partition']} and the platform in {config.project.region} (partition {home}): "
+                    f"SageMaker and the execution role reach nothing across partitions; use one in arn:{home}",
+                    "async-arn-partition",
+                )
+
+
 @rule
 def autoscaling(config: PlatformConfig) -> Iterator[Violation]:
     for eloc, ep in _endpoints(config):
@@ -378,10 +427,14 @@ def autoscaling(config: PlatformConfig) -> Iterator[Violation]:
             elif v.instance_count is not None and not a.min <= v.instance_count <= a.max:
                 yield Violation((*eloc, *vloc, "instance_count"), f"instance_count {v.instance_count} must lie within autoscaling min {a.min} and max {a.max}", "autoscaling-range")
             if ep.kind == "async":
+                # target_invocations may come beside it: a second policy that only scales out (see async_scaling).
                 if a.target_backlog_per_instance is None:
-                    yield Violation(loc, "async endpoints scale on the backlog: set target_backlog_per_instance", "autoscaling-target")
-                if a.target_invocations is not None:
-                    yield Violation((*loc, "target_invocations"), "async endpoints scale on target_backlog_per_instance, not invocations", "autoscaling-target")
+                    yield Violation(
+                        loc,
+                        "async endpoints scale on the backlog: set target_backlog_per_instance"
+                        + (" (target_invocations only adds a policy that scales out beside it)" if a.target_invocations is not None else ""),
+                        "autoscaling-target",
+                    )
             else:
                 if a.target_invocations is None:
                     yield Violation(loc, "set target_invocations (invocations per instance per minute)", "autoscaling-target")
@@ -468,8 +521,9 @@ REALTIME_TIMEOUT_MS = 60_000
 
 @rule
 def alarms(config: PlatformConfig) -> Iterator[Violation]:
-    """Alarms that could never fire, or always would, or that CloudWatch refuses."""
-    for eloc, ep in _endpoints(config):
+    """Alarms that could never fire, or always would, or that CloudWatch refuses (endpoints with variants
+    and ``kind: components`` endpoints alike)."""
+    for eloc, ep in ((("endpoints", i), e) for i, e in enumerate(config.endpoints)):
         a = ep.alarms
         if a is None:
             continue
@@ -812,6 +866,9 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                 content = naming.component_model_content(mv, role)
                 name = naming.sagemaker_model_name(naming.endpoint_name(prefix, ep.name), c.name, content)
                 yield _Named("the SageMaker model", name, (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
+            if ep.alarms is not None:
+                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + ((naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()):
+                    yield _Named("the CloudWatch alarm", naming.alarm_name(naming.endpoint_name(prefix, ep.name), c.name, alarm), (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
     if config.api is not None:
         for i, plan in enumerate(config.api.usage_plans):
             yield _Named("the Terraform name of a usage plan", naming.usage_plan_key(plan.name), plan.name, ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}"')

@@ -67,6 +67,14 @@ class Clients:
     def stepfunctions(self) -> Any:
         return self._client("stepfunctions")
 
+    @functools.cached_property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @functools.cached_property
+    def sts(self) -> Any:
+        return self._client("sts")
+
 
 @contextlib.contextmanager
 def aws_errors() -> Iterator[None]:

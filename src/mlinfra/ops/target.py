@@ -46,8 +46,11 @@ def resolve(config: Path | None, endpoint: str | None, variant: str | None = Non
     else:
         with_components = []
     if with_components:
-        # No alarms of its own in the config: every alarm whose dimensions name the endpoint guards it.
-        return Target(with_components[0].name, Guard(None), None, config, plan.region, components=with_components[0])
+        # The components' alarms of the config guard it (they watch InferenceComponentName, not the endpoint);
+        # without any, every alarm whose dimensions name the endpoint.
+        ic = with_components[0]
+        guard = Guard(tuple(a.name for a in ic.alarms)) if ic.alarms else Guard(None)
+        return Target(ic.name, guard, None, config, plan.region, components=ic)
     if endpoint:
         matches = [e for e in plan.endpoints if endpoint in (e.label, e.name)]
     else:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..config.model import LOCAL_STORAGE, Endpoint, PlatformConfig, Variant
+from ..config.model import LOCAL_STORAGE, Alarms, Endpoint, PlatformConfig, Variant
 from ..naming import BACKLOG_ALARM, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..expr import Interp, Ref
 from .model import (
@@ -18,6 +18,7 @@ from .model import (
     DeploymentPlan,
     EndpointPlan,
     EndpointsPlan,
+    InvocationScalingPlan,
     KmsPlan,
     ModelPlan,
     PlatformPlan,
@@ -202,12 +203,17 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     asyn = None
     if ep.async_inference is not None:
         a = ep.async_inference
+        own = a.notifications if not isinstance(a.notifications, bool) else None  # existing topics
+        create = a.notifications is True
         asyn = AsyncPlan(
             output_path=a.output_path,
             failure_path=a.failure_path,
             max_concurrent_invocations_per_instance=a.max_concurrent_invocations_per_instance,
-            success_topic=TopicPlan("success", f"{name}-success") if a.notifications else None,
-            error_topic=TopicPlan("error", f"{name}-error") if a.notifications else None,
+            success_topic=TopicPlan("success", f"{name}-success") if create else None,
+            error_topic=TopicPlan("error", f"{name}-error") if create else None,
+            success_topic_arn=own.success_topic if own else None,
+            error_topic_arn=own.error_topic if own else None,
+            kms_key_arn=a.kms_key_arn,
         )
     encrypt = all(v.serverless is not None or not _LOCAL_STORAGE.match(v.instance_type or "") for v in (*ep.variants, *([ep.shadow] if ep.shadow else [])))
     deployment = _deployment(ep, alarms)
@@ -218,7 +224,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         "variants": [{k: w for k, w in _variant_config(v).items() if k != "weight"} for v in variants],
         "shadow": _variant_config(shadow) if shadow else None,
         "capture": capture,
-        "async": asyn,
+        "async": asyn.content() if asyn else None,
         "encrypt": encrypt,
     }
     return EndpointPlan(
@@ -288,6 +294,7 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             )
             if is_async and a.min == 0
             else None,
+            invocations=InvocationScalingPlan(f"{endpoint_name}-{v.name}-invocations", _number(a.target_invocations)) if is_async and a.target_invocations is not None else None,
         )
     return VariantPlan(
         key=ident(v.name),
@@ -315,46 +322,7 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
     out = []
     for v in ep.variants:
-        dims = {"EndpointName": endpoint_name, "VariantName": v.name}
-        out.append(
-            AlarmPlan(
-                key=alarm_key(v.name, LATENCY_ALARM),
-                name=alarm_name(endpoint_name, v.name, LATENCY_ALARM),
-                description=f"{a.latency_statistic} model latency of variant {v.name} {above} {_number(a.latency_p99_ms)} ms",
-                variant=v.name,
-                kind="latency",
-                # ModelLatency is reported in microseconds.
-                threshold=_number(a.latency_p99_ms * 1000),
-                dimensions=dims,
-                statistic=a.latency_statistic,
-                **common,
-            )
-        )
-        out.append(
-            AlarmPlan(
-                key=alarm_key(v.name, ERROR_RATE_ALARM),
-                name=alarm_name(endpoint_name, v.name, ERROR_RATE_ALARM),
-                description=f"5XX error rate of variant {v.name} {above} {_number(a.error_rate_percent)} %",
-                variant=v.name,
-                kind="error_rate",
-                threshold=_number(a.error_rate_percent),
-                dimensions=dims,
-                **common,
-            )
-        )
-        if a.client_error_rate_percent is not None:
-            out.append(
-                AlarmPlan(
-                    key=alarm_key(v.name, CLIENT_ERROR_RATE_ALARM),
-                    name=alarm_name(endpoint_name, v.name, CLIENT_ERROR_RATE_ALARM),
-                    description=f"4XX error rate of variant {v.name} {above} {_number(a.client_error_rate_percent)} %",
-                    variant=v.name,
-                    kind="client_error_rate",
-                    threshold=_number(a.client_error_rate_percent),
-                    dimensions=dims,
-                    **common,
-                )
-            )
+        out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}")
     for feature in a.drift_features:
         assert a.drift_threshold is not None  # the drift-alarm-incomplete rule
         out.append(
@@ -371,6 +339,53 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
             )
         )
     return tuple(out)
+
+
+def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str) -> list[AlarmPlan]:
+    """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
+    variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
+    the variant's or component's name in the alarm's key and name; ``what`` names it in the description."""
+    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
+    above = {">": "above", ">=": "at or above"}[a.comparison]
+    common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    out = [
+        AlarmPlan(
+            key=alarm_key(target, LATENCY_ALARM),
+            name=alarm_name(endpoint_name, target, LATENCY_ALARM),
+            description=f"{a.latency_statistic} model latency of {what} {above} {_number(a.latency_p99_ms)} ms",
+            variant=target,
+            kind="latency",
+            # ModelLatency is reported in microseconds.
+            threshold=_number(a.latency_p99_ms * 1000),
+            dimensions=dims,
+            statistic=a.latency_statistic,
+            **common,
+        ),
+        AlarmPlan(
+            key=alarm_key(target, ERROR_RATE_ALARM),
+            name=alarm_name(endpoint_name, target, ERROR_RATE_ALARM),
+            description=f"5XX error rate of {what} {above} {_number(a.error_rate_percent)} %",
+            variant=target,
+            kind="error_rate",
+            threshold=_number(a.error_rate_percent),
+            dimensions=dims,
+            **common,
+        ),
+    ]
+    if a.client_error_rate_percent is not None:
+        out.append(
+            AlarmPlan(
+                key=alarm_key(target, CLIENT_ERROR_RATE_ALARM),
+                name=alarm_name(endpoint_name, target, CLIENT_ERROR_RATE_ALARM),
+                description=f"4XX error rate of {what} {above} {_number(a.client_error_rate_percent)} %",
+                variant=target,
+                kind="client_error_rate",
+                threshold=_number(a.client_error_rate_percent),
+                dimensions=dims,
+                **common,
+            )
+        )
+    return out
 
 
 def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan | None:
@@ -397,6 +412,24 @@ def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan |
 
 
 # --- the execution role ---------------------------------------------------------------------------------
+
+#: The SageMaker Python SDK's AsyncPredictor, given data and no input_path, uploads to its default bucket
+#: sagemaker-<region>-<account> under async-endpoint-inputs/<name_from_base(endpoint, short=True)>/...:
+#: the endpoint name cut to 63 - len("-yymmdd-HHMM") = 51 characters, a dash and the time.
+SDK_ASYNC_INPUT_PREFIX = "async-endpoint-inputs"
+SDK_NAME_BASE_MAX = 51
+
+
+def _sdk_async_inputs(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Interp, ...]:
+    """The objects the execution role reads for async endpoints without an input_path."""
+    region = config.project.region
+    without = {e.name for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is None}
+    return tuple(
+        Interp("arn:", PARTITION, f":s3:::sagemaker-{region}-", ACCOUNT, f"/{SDK_ASYNC_INPUT_PREFIX}/{ep.name[:SDK_NAME_BASE_MAX]}-*")
+        for ep in sorted(endpoints, key=lambda e: e.name)
+        if ep.label in without
+    )
+
 
 
 def _s3_arn(uri: str, suffix: str = "") -> Interp:
@@ -458,12 +491,29 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     if asyncs:
         writes = sorted({p for a in asyncs for p in (a.output_path, a.failure_path) if p})
         st.append(Statement("WriteAsyncResults", ("s3:PutObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in writes)))
-    inputs = sorted({e.async_inference.input_path for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None})
+    inputs = sorted({e.async_inference.input_path for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is not None})
     if inputs:
         st.append(Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in inputs)))
+    sdk_inputs = _sdk_async_inputs(config, endpoints)
+    if sdk_inputs:
+        st.append(
+            Statement(
+                "ReadSdkAsyncRequests",
+                ("s3:GetObject",),
+                sdk_inputs,
+                comment="No input_path: requests where the SageMaker Python SDK's AsyncPredictor uploads them (its default bucket, async-endpoint-inputs/<endpoint name>-<time>/).",
+            )
+        )
     topics = [t for a in asyncs for t in (a.success_topic, a.error_topic) if t is not None]
     if topics:
         st.append(Statement("PublishAsyncNotifications", ("sns:Publish",), tuple(Interp("arn:", PARTITION, f":sns:{config.project.region}:", ACCOUNT, f":{t.name}") for t in topics)))
+    own_topics = sorted({arn for a in asyncs for arn in (a.success_topic_arn, a.error_topic_arn) if arn is not None})
+    if own_topics:
+        st.append(Statement("PublishAsyncNotificationsToOwnTopics", ("sns:Publish",), tuple(own_topics)))
+    own_keys = sorted({a.kms_key_arn for a in asyncs if a.kms_key_arn is not None})
+    if own_keys:
+        # S3 server-side encryption of the results: a data key per object (and Decrypt for multipart uploads).
+        st.append(Statement("UseAsyncResultsKeys", ("kms:Decrypt", "kms:GenerateDataKey"), tuple(own_keys)))
     st.append(Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)))
     if any(ep.in_vpc for ep in endpoints):
         st.append(

@@ -10,8 +10,8 @@ from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..expr import Interp, Ref
 from ..fleet.check import whole_accelerators
 from ..naming import component_model_content, endpoint_name, execution_role_name, hashed_name, ident, sagemaker_model_name
-from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn
-from .model import ModelPlan, Statement
+from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn, target_alarms
+from .model import AlarmPlan, ModelPlan, Statement
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
 VARIANT_NAME = "AllTraffic"
@@ -53,6 +53,20 @@ class FleetScalingPlan:
 
 
 @dataclass(frozen=True)
+class RolloutPlan:
+    """InferenceComponentDeploymentConfig of every component of an endpoint: a rolling update, and the
+    component's own alarms (keys of the endpoint's alarms) that roll it back."""
+
+    step_type: str  # COPY_COUNT | CAPACITY_PERCENT
+    step_value: int
+    wait_interval: int
+    max_execution_timeout: int | None
+    rollback_step_type: str | None  # None: all of the old capacity at once (SageMaker's default)
+    rollback_step_value: int | None
+    rollback_alarms: dict[str, tuple[str, ...]]  # component key -> its alarms' keys (empty: no auto-rollback)
+
+
+@dataclass(frozen=True)
 class ComponentsEndpointPlan:
     label: str
     key: str
@@ -68,6 +82,9 @@ class ComponentsEndpointPlan:
     components: tuple[InferenceComponentPlan, ...]
     volume_size_gb: int | None = None  # None: SageMaker's default volume
     inference_ami_version: str | None = None  # None: SageMaker's default AMI
+    # Each component's latency and error-rate alarms (InferenceComponentName), the realtime variants' kinds.
+    alarms: tuple[AlarmPlan, ...] = ()
+    rollout: RolloutPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +164,12 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     content = {"variant": VARIANT_NAME, "type": f.instance_type, "count": f.instance_count, "scaling": scaling, "routing": f.routing, "encrypt": encrypt, "role": role}
     # In the hash only when set: the names of fleets without them stay as they were.
     content.update({k: v for k, v in (("volume_gb", f.volume_size_gb), ("ami", f.inference_ami_version)) if v is not None})
+    alarms = tuple(
+        al for c in components for al in (target_alarms(ep.alarms, name, c.label, {"InferenceComponentName": c.name}, f"component {c.label}") if ep.alarms is not None else ())
+    )
     return ComponentsEndpointPlan(
+        alarms=alarms,
+        rollout=_rollout(ep, components, alarms),
         label=ep.name,
         key=ident(ep.name),
         module=f"inference_components_{ident(ep.name)}",
@@ -163,6 +185,20 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         volume_size_gb=f.volume_size_gb,
         inference_ami_version=f.inference_ami_version,
     )
+
+
+def _rollout(ep: ComponentsEndpoint, components: list[InferenceComponentPlan], alarms: tuple[AlarmPlan, ...]) -> RolloutPlan | None:
+    d = ep.deployment
+    if d is None:
+        return None
+    # The rules guarantee exactly one step; a rollback step is optional.
+    step_type, step_value = ("COPY_COUNT", d.step_copies) if d.step_copies is not None else ("CAPACITY_PERCENT", d.step_percent)
+    rb_type, rb_value = (
+        ("COPY_COUNT", d.rollback_step_copies) if d.rollback_step_copies is not None else ("CAPACITY_PERCENT", d.rollback_step_percent) if d.rollback_step_percent is not None else (None, None)
+    )
+    by_component = {c.key: tuple(a.key for a in alarms if a.dimensions.get("InferenceComponentName") == c.name) if d.rollback_on_alarms else () for c in components}
+    assert step_value is not None
+    return RolloutPlan(step_type, step_value, d.wait_seconds, d.max_execution_timeout_seconds, rb_type, rb_value, by_component)
 
 
 def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpointPlan, ...]) -> tuple[Statement, ...]:

@@ -64,6 +64,15 @@ class ScalingPlan:
     predefined_metric: str | None
     backlog_metric_dimensions: dict[str, str] | None
     scale_from_zero: ScaleFromZeroPlan | None
+    # Async endpoints may track invocations per instance as well: a second target-tracking policy on the
+    # same scalable target, which only scales out (the backlog policy alone decides scale-in, to zero).
+    invocations: InvocationScalingPlan | None = None
+
+
+@dataclass(frozen=True)
+class InvocationScalingPlan:
+    policy_name: str
+    target_value: float
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,27 @@ class AsyncPlan:
     max_concurrent_invocations_per_instance: int | None
     success_topic: TopicPlan | None
     error_topic: TopicPlan | None
+    # Existing topics and the results' own key (bring your own); None: mlinfra's topics, the platform key.
+    success_topic_arn: str | None = None
+    error_topic_arn: str | None = None
+    kms_key_arn: str | None = None
+
+    @property
+    def topic_types(self) -> tuple[str, ...]:
+        """IncludeInferenceResponseIn: the kinds of topic that are set (SageMaker names no absent one)."""
+        out = []
+        if self.success_topic is not None or self.success_topic_arn is not None:
+            out.append("SUCCESS_NOTIFICATION_TOPIC")
+        if self.error_topic is not None or self.error_topic_arn is not None:
+            out.append("ERROR_NOTIFICATION_TOPIC")
+        return tuple(out)
+
+    def content(self) -> dict[str, object]:
+        """What CreateEndpointConfig receives of it; the bring-your-own fields only when set, so that the
+        endpoint configurations of earlier renders keep their names."""
+        out: dict[str, object] = {k: getattr(self, k) for k in ("output_path", "failure_path", "max_concurrent_invocations_per_instance", "success_topic", "error_topic")}
+        out.update({k: v for k in ("success_topic_arn", "error_topic_arn", "kms_key_arn") if (v := getattr(self, k)) is not None})
+        return out
 
 
 @dataclass(frozen=True)
