@@ -298,9 +298,10 @@ def test_promote_writes_the_final_copy_count_back(aws, config: Path) -> None:
 def test_nothing_is_written_when_an_alarm_sets_the_count_back(aws, config: Path) -> None:
     before = roomy(config)
     plan = plan_of(config)
-    make_alarm(aws["cw"], "vision-errors", ENDPOINT)
+    alarm = "vision-prod-vision-classification-5xx-rate"  # one of the config's component alarms: they guard
+    make_alarm(aws["cw"], alarm, ENDPOINT)
     expect_scale(aws["stub"], CLASSIFICATION, plan.components[0].model.name, 1, [3, 1])  # 3, then back to 1
-    aws["clock"].at(30, lambda: aws["cw"].set_alarm_state(AlarmName="vision-errors", StateValue="ALARM", StateReason="test"))
+    aws["clock"].at(30, lambda: aws["cw"].set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test"))
     run = runner.invoke(cli.app, ["promote", str(config), "--component", "classification", "--copies", "3", "--bake", "5m"])
     assert run.exit_code == 1 and "fired during the bake at 3 copies" in run.output
     assert config.read_text() == before

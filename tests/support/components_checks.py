@@ -269,6 +269,9 @@ def _fleet_settings_errors(endpoint: dict, production: list[dict]) -> list[str]:
             errors.append(f"[ic-settings] inference_ami_version {ami} is for NVIDIA GPU instances, not {instance_type}")
         elif ami in NEURON_AMIS and not NEURON_AMI_TYPE_RE.match(instance_type):
             errors.append(f"[ic-settings] inference_ami_version {ami} is for Inferentia2 and Trainium instances, not {instance_type}")
+    return errors
+
+
 CAPACITY_TYPES = {"COPY_COUNT", "CAPACITY_PERCENT"}
 
 
