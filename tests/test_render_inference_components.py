@@ -180,7 +180,7 @@ def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[s
     ("file", "old", "new", "tag"),
     [
         ("main.tf", "min_memory_mb = 4096", "min_memory_mb = 64", "[ic-compute]"),
-        ("main.tf", "accelerators  = 1\n      copies        = 1\n      tags = {\n        Component    = \"classification\"", "accelerators  = 0.25\n      copies        = 1\n      tags = {\n        Component    = \"classification\"", "[ic-compute]"),
+        ("main.tf", "accelerators  = 1\n      copies        = 1\n      tags = {\n        framework    = \"pytorch\"", "accelerators  = 0.25\n      copies        = 1\n      tags = {\n        framework    = \"pytorch\"", "[ic-compute]"),
         ("main.tf", "cpu_cores     = 2", "cpu_cores     = 0.1", "[ic-compute]"),
         ("main.tf", "min_instance_count     = 2", "min_instance_count     = 3", "[ic-config]"),
         ("main.tf", 'config_name            = "vision-prod-vision-', 'config_name            = "vision-prod-vision-x', "[ic-config]"),

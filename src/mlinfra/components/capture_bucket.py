@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from ..expr import Ref
 from ..plan.build import capture_bucket_plan
+from ..plan.inference_components import InferenceComponentsPlan
 from ..plan.model import CaptureBucketPlan, EndpointsPlan
 from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
@@ -15,7 +16,13 @@ class CaptureBucket(Component):
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> CaptureBucketPlan | None:
         endpoints = parts.get("endpoint")
-        return capture_bucket_plan(request.prefix, endpoints.endpoints) if isinstance(endpoints, EndpointsPlan) else None
+        components = parts.get("inference_components")
+        captures = isinstance(components, InferenceComponentsPlan) and any(ep.uses_capture_bucket for ep in components.endpoints)
+        # Model Monitor's reports and Clarify's analysis configurations live in this bucket (monitoring/),
+        # also when the monitored endpoints capture into buckets of their own.
+        mon = request.config.monitoring
+        reports = mon is not None and any(getattr(m, kind) is not None for m in mon.endpoints for kind in ("data_quality", "model_quality", "bias", "feature_attribution"))
+        return capture_bucket_plan(request.prefix, endpoints.endpoints if isinstance(endpoints, EndpointsPlan) else (), captures, reports)
 
     def exports(self, part: CaptureBucketPlan) -> list[Export]:
         return [

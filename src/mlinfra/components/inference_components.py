@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from ..expr import Ref
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
+from .endpoint import CAPTURE_TYPE, capture_object
 from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, RootOutput, Sinks, Wire, object_type
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
@@ -108,7 +109,7 @@ class InferenceComponents(Component):
                 "cpu_cores": _or_null(c.cpu_cores),
                 "accelerators": _or_null(c.accelerators),
                 "copies": c.copies,
-                "tags": {"Component": c.label, "ModelVersion": c.model.version},
+                "tags": ep.component_tags[c.key],
             }
             for c in ep.components
         }
@@ -150,6 +151,12 @@ class InferenceComponents(Component):
             ),
             # awscc has no default_tags: the project's tags are passed and written on each component.
             "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
+            "endpoint_tags": Input(dict(ep.tags), "Tags of the endpoint's aws resources beyond the provider's default_tags (they win over the project's).", "map(string)"),
+            "data_capture": Input(
+                capture_object(ep.capture, wire, kms.value) if ep.capture is not None else NULL,
+                "Data capture of the endpoint's requests and responses (destination and its KMS key: the platform's bucket and key, or the config's own; a null key: the bucket's default encryption); null for none.",
+                CAPTURE_TYPE,
+            ),
         }
         skips = []
         if not ep.encrypt_storage:

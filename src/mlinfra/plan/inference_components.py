@@ -3,14 +3,14 @@ endpoint, inference components and their copy auto-scaling. Names, defaults and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..expr import Interp, Ref
 from ..fleet.check import whole_accelerators
 from ..naming import endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
-from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn
-from .model import ModelPlan, Statement
+from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn, capture_plan, capture_statements, model_tags
+from .model import CapturePlan, ModelPlan, Statement
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
 VARIANT_NAME = "AllTraffic"
@@ -63,6 +63,17 @@ class ComponentsEndpointPlan:
     routing: str | None
     encrypt_storage: bool  # False on instance types with local NVMe storage (SageMaker refuses a key)
     components: tuple[InferenceComponentPlan, ...]
+    capture: CapturePlan | None = None
+    # The endpoint's own tags, on its aws resources beyond the provider's default_tags (and merged into
+    # the awscc components' explicit tags).
+    tags: dict[str, str] = field(default_factory=dict)
+    #: Each component's own tags (its model version's over the endpoint's, then Component and
+    #: ModelVersion), by component key: awscc writes them merged over the project's.
+    component_tags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def uses_capture_bucket(self) -> bool:
+        return self.capture is not None and self.capture.in_platform_bucket
 
 
 @dataclass(frozen=True)
@@ -86,8 +97,12 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     name = endpoint_name(prefix, ep.name)
     role = execution_role_name(prefix)
     components = []
+    endpoint_tags = dict(sorted(ep.tags.items()))
+    component_tags: dict[str, dict[str, str]] = {}
     for c in ep.components:
         mv = config.model(c.model)
+        # project (var.tags) < endpoint < model version < mlinfra's own keys of the component
+        component_tags[ident(c.name)] = {**dict(sorted({**endpoint_tags, **mv.tags}.items())), "Component": c.name, "ModelVersion": mv.version}
         content = model_content(image=mv.image, data=mv.model_data, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation)
         model = ModelPlan(
             key=ident(c.name),
@@ -98,7 +113,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
             mode="SingleModel",
             environment=dict(sorted(mv.environment.items())),
             network_isolation=mv.network_isolation,
-            tags={"ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
+            tags=model_tags(endpoint_tags, mv),
         )
         ic_name = f"{name}-{c.name}"
         a = c.autoscaling
@@ -136,6 +151,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     encrypt = not _LOCAL_STORAGE.match(f.instance_type)
     # What CreateEndpointConfig receives (the components are created against the endpoint afterwards).
     content = {"variant": VARIANT_NAME, "type": f.instance_type, "count": f.instance_count, "scaling": scaling, "routing": f.routing, "encrypt": encrypt, "role": role}
+    capture = capture_plan(ep.data_capture, ep.name) if ep.data_capture is not None else None
+    if capture is not None:  # only then: configurations without capture keep their names
+        content["capture"] = capture.content()
     return ComponentsEndpointPlan(
         label=ep.name,
         key=ident(ep.name),
@@ -149,6 +167,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         routing=f.routing,
         encrypt_storage=encrypt,
         components=tuple(components),
+        capture=capture,
+        tags=endpoint_tags,
+        component_tags=component_tags,
     )
 
 
@@ -164,7 +185,9 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
     region = config.project.region
     log_groups = [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*") for ep in endpoints]
     log_groups += [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/InferenceComponents/{c.name}:*") for ep in endpoints for c in ep.components]
+    captures = capture_statements([ep.capture for ep in endpoints if ep.capture is not None], sid="Component")
     return (
+        *captures,
         Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in sorted({m.model_data_url for m in models}))),
         Statement(
             "PullComponentModelImages",
