@@ -190,6 +190,12 @@ def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[s
         (f"{MODULE}/main.tf", '"sagemaker:inference-component:DesiredCopyCount"', '"sagemaker:variant:DesiredInstanceCount"', "[ic-scaling]"),
         (f"{MODULE}/main.tf", '"SageMakerInferenceComponentInvocationsPerCopy"', '"SageMakerVariantInvocationsPerInstance"', "[ic-scaling]"),
         (f"{MODULE}/main.tf", "model_name = aws_sagemaker_model.this[each.key].name", 'model_name = "other"', "[ic-wiring]"),
+        ("main.tf", "initial_sampling_percentage = 20", "initial_sampling_percentage = 120", "[ic-capture]"),
+        ("main.tf", 'destination_s3_uri          = "s3://${module.capture_bucket.bucket}/vision"', 'destination_s3_uri          = "https://x/vision"', "[ic-capture]"),
+        (f"{MODULE}/main.tf", "kms_key_id = capture.value.kms_key_id", "kms_key_id = null", "[ic-capture]"),
+        ("main.tf", 'Component    = "classification"', '"aws:component" = "classification"', "[ic-tags]"),
+        (f"{MODULE}/main.tf", "merge(var.tags, each.value.tags)", "merge(each.value.tags, var.tags)", "[ic-tags]"),
+        (f"{MODULE}/main.tf", "  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name\n\n  tags = var.endpoint_tags\n", "  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name\n", "[ic-tags]"),
     ],
 )
 def test_components_checks_can_fail(root: Path, tmp_path: Path, file: str, old: str, new: str, tag: str) -> None:
