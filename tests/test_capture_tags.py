@@ -292,3 +292,47 @@ def test_the_cli_names_file_line_field_and_fix(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{config}:{line}: endpoints[0].data_capture.kms_key_arn: alias/capture is an alias" in " ".join(result.output.split())
     assert "[capture-kms-key-form]" in result.output
+
+
+# --- as Terraform evaluates it -----------------------------------------------------------------------------
+
+
+def _planned_resources(module: dict) -> list[dict]:
+    out = list(module.get("resources", []))
+    for child in module.get("child_modules", []):
+        out += _planned_resources(child)
+    return out
+
+
+@pytest.mark.terraform
+def test_terraform_merges_project_endpoint_and_model_tags(tmp_path: Path, standin_env: dict) -> None:
+    """Terraform's own plan (stand-in provider): on aws resources the provider's default_tags (the
+    project's) under the resource's tags; on awscc components merge(var.tags, each.value.tags). The model
+    version's tags win over the endpoint's, the endpoint's over the project's."""
+    from tests.test_sagemaker_checks import planned, render
+
+    plan = planned(render(EXAMPLES / "inference-components.yaml", tmp_path / "ic"), standin_env)
+    by = {r["address"]: r.get("values", {}) for r in _planned_resources(plan["planned_values"]["root_module"])}
+    prefix = "module.inference_components_vision."
+    model = by[prefix + 'aws_sagemaker_model.this["classification"]']["tags_all"]
+    assert (model["owner"], model["team"], model["framework"], model["Project"]) == ("vision-classification", "vision", "pytorch", "vision")
+    assert by[prefix + 'aws_sagemaker_model.this["object_detection"]']["tags_all"]["owner"] == "vision-platform"
+    endpoint = by[prefix + "aws_sagemaker_endpoint.this"]["tags_all"]
+    assert (endpoint["owner"], endpoint["team"], endpoint["ManagedBy"]) == ("vision-platform", "vision", "mlinfra")
+    component = {t["key"]: t["value"] for t in by[prefix + 'awscc_sagemaker_inference_component.this["classification"]']["tags"]}
+    assert component == {
+        "Environment": "prod", "ManagedBy": "mlinfra", "Project": "vision",  # the project's (mlinfra's)
+        "team": "vision",  # the endpoint's over the project's ml-platform
+        "owner": "vision-classification", "framework": "pytorch",  # the model version's over the endpoint's
+        "Component": "classification", "ModelVersion": "2.1.0",
+    }
+    capture = by[prefix + "aws_sagemaker_endpoint_configuration.this"]["data_capture_config"][0]
+    assert capture["initial_sampling_percentage"] == 20 and [o["capture_mode"] for o in capture["capture_options"]] == ["Input", "Output"]
+
+    plan = planned(render(EXAMPLES / "monitoring.yaml", tmp_path / "monitoring"), standin_env)
+    by = {r["address"]: r.get("values", {}) for r in _planned_resources(plan["planned_values"]["root_module"])}
+    config = by["module.endpoint_churn.aws_sagemaker_endpoint_configuration.this"]
+    assert config["data_capture_config"][0]["destination_s3_uri"] == "s3://acme-churn-capture/churn"
+    assert config["data_capture_config"][0]["kms_key_id"] == KEY
+    assert (config["tags_all"]["owner"], config["tags_all"]["team"]) == ("churn-platform", "ml-platform")
+    assert by['module.endpoint_churn.aws_sagemaker_model.this["production"]']["tags_all"]["owner"] == "churn-science"
