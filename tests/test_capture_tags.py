@@ -84,6 +84,15 @@ def test_model_monitor_keeps_the_bucket_for_its_reports_only(monitoring: dict) -
     assert "capture_bucket" not in str(call(monitoring, "endpoint_churn"))
 
 
+def test_the_endpoint_tags_reach_its_monitoring_resources(monitoring: dict) -> None:
+    resources = blocks(monitoring["modules/monitoring"]["main.tf"], "resource")
+    own = {"owner": "churn-platform", "service": "churn-scoring"}
+    for name in ("aws_sagemaker_data_quality_job_definition.churn_data_quality", "aws_sagemaker_monitoring_schedule.churn_bias", "aws_cloudwatch_metric_alarm.churn_accuracy"):
+        assert {k: s(v) for k, v in resources[name]["tags"].items()} == own, name
+    awscc = {s(t["key"]): s(t["value"]) for t in resources["awscc_sagemaker_model_bias_job_definition.churn_bias"]["tags"]}
+    assert awscc["owner"] == "churn-platform" and awscc["team"] == "ml-platform" and awscc["ManagedBy"] == "mlinfra"
+
+
 def test_no_capture_bucket_when_nothing_captures_into_it(tmp_path: Path) -> None:
     config = _base(tmp_path, BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-capture/realtime/\n")
     tree = _render(config, tmp_path / "out")

@@ -128,7 +128,10 @@ def test_four_monitor_kinds_and_their_providers(tree: Path) -> None:
 
 def test_awscc_resources_carry_the_platform_tags_explicitly(tree: Path) -> None:
     plan = build_plan(load_config(EXAMPLES / "monitoring.yaml"), EXAMPLES)
-    expected = [{"key": k, "value": v} for k, v in sorted(plan.tags.items())]
+    # the platform's, with the monitored endpoint's own tags over them (examples/monitoring.yaml sets some)
+    endpoint_tags = load_config(EXAMPLES / "monitoring.yaml").endpoints[0].tags
+    assert endpoint_tags
+    expected = [{"key": k, "value": v} for k, v in sorted({**plan.tags, **endpoint_tags}.items())]
     awscc = {k: b for k, b in res(tree).items() if k.startswith("awscc_")}
     assert len(awscc) == 3
     for address, body in awscc.items():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -112,6 +112,10 @@ class EndpointMonitoring:
     dashboard_body: str
     monitors: tuple[Monitor, ...]
     alarms: tuple[Alarm, ...]
+    # The endpoint's own tags on its monitoring resources (over the provider's default_tags), and the
+    # platform's with them for awscc (no default_tags): the endpoint's win a shared key.
+    tags: dict[str, str] = field(default_factory=dict)
+    awscc_tags: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def endpoint_name(self) -> Ref:
@@ -306,6 +310,8 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                 dashboard_body=jsonencode(dashboard(ep, region, mq is not None)),
                 monitors=tuple(monitors),
                 alarms=tuple(alarms),
+                tags=dict(ep.tags),
+                awscc_tags=[{"key": k, "value": v} for k, v in sorted({**_platform_tags(config), **ep.tags}.items())],
             )
         )
     p = config.project
@@ -316,8 +322,13 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
         subscribers=tuple((p, getattr(s, p)) for s in mon.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None),
         endpoints=tuple(eps),
         # The provider's default_tags (plan.build), which awscc resources must carry themselves.
-        tags={"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags},
+        tags=_platform_tags(config),
     )
+
+
+def _platform_tags(config: Any) -> dict[str, str]:
+    p = config.project
+    return {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags}
 
 
 def _awscc_shape(kind: str, key: str, s: Any, image: str, endpoint: Ref, analysis_key: str | None) -> tuple[str, str, dict[str, object], dict[str, object]]:
