@@ -242,6 +242,7 @@ DEST = "      destination: s3://acme-capture/realtime/\n"
         (BASE_CAPTURE, BASE_CAPTURE + DEST + "      kms_key_arn: alias/capture\n", "kms_key_arn:", "endpoints[0].data_capture.kms_key_arn", "capture-kms-key-form", "alias/capture is an alias"),
         (BASE_CAPTURE, BASE_CAPTURE + DEST + "      kms_key_arn: 1234abcd-12ab-34cd-56ef-1234567890ab\n", "kms_key_arn:", "endpoints[0].data_capture.kms_key_arn", "capture-kms-key-form", "is a key ID"),
         (BASE_CAPTURE, BASE_CAPTURE + DEST + f"      kms_key_arn: {KEY}\n", "kms_key_arn:", "endpoints[0].data_capture.kms_key_arn", "capture-kms-key-region", "use a key in us-east-1"),
+        (BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-ml-models/models/\n", "destination:", "endpoints[0].data_capture.destination", "capture-destination-overlap", "holds model 1.0.0's files"),
         ("    kind: realtime\n", "    kind: realtime\n    tags: {ModelVersion: v1}\n", "tags: {ModelVersion", "endpoints[0].tags.ModelVersion", "mlinfra-tag-key", "choose another key"),
         ("    kind: realtime\n", "    kind: realtime\n    tags: {aws:owner: me}\n", "tags: {aws:owner", "endpoints[0].tags.aws:owner", "reserved-tag-key", "aws: prefix is reserved"),
         (
@@ -269,7 +270,7 @@ DEST = "      destination: s3://acme-capture/realtime/\n"
             "on endpoint inference would carry 51 tags",
         ),
     ],
-    ids=["destination-and-prefix", "key-without-destination", "destination-too-long", "key-alias", "key-id", "key-region", "mlinfra-key", "aws-prefix", "metric-key", "endpoint-too-many", "model-too-many"],
+    ids=["destination-and-prefix", "key-without-destination", "destination-too-long", "key-alias", "key-id", "key-region", "overlap", "mlinfra-key", "aws-prefix", "metric-key", "endpoint-too-many", "model-too-many"],
 )
 def test_refused_with_file_line_and_fix(old: str, new: str, anchor: str, path: str, code: str, words: str, tmp_path: Path) -> None:
     example = tmp_path / "src" / "platform.yaml"

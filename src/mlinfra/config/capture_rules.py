@@ -57,6 +57,7 @@ def capture_destination(config: PlatformConfig) -> Iterator[Violation]:
                 f"the destination is {len(uri)} characters; SageMaker's DestinationS3Uri takes at most {MAX_DESTINATION}: choose a shorter prefix",
                 "capture-destination-too-long",
             )
+        yield from _overlaps(config, (*loc, "destination"), uri)
         key = dc.kms_key_arn
         if key is None:
             continue
@@ -83,3 +84,33 @@ def capture_destination(config: PlatformConfig) -> Iterator[Violation]:
                 f"go to a bucket in the endpoint's Region; use a key in {region}",
                 "capture-kms-key-region",
             )
+
+
+def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[Violation]:
+    """The execution role may PutObject under the destination: it must not cover what the role reads
+    (model artifacts and prefixes, multi-model prefixes, asynchronous requests), or a capture could
+    overwrite a model."""
+    dest = destination.removeprefix("s3://").rstrip("/") + "/"
+    read: list[tuple[str, str]] = []
+    for m in config.models:
+        for uri in (m.model_data, m.model_data_prefix):
+            if uri is not None:
+                read.append((uri, f"model {m.version}'s files"))
+    for ep in config.endpoints:
+        multi = getattr(ep, "multi_model", None)
+        if multi is not None:
+            read.append((multi.model_data_prefix, f"endpoint {ep.name}'s multi-model prefix"))
+        a = getattr(ep, "async_inference", None)
+        if a is not None:
+            read.append((a.input_path, f"endpoint {ep.name}'s asynchronous requests"))
+    for uri, what in read:
+        other = uri.removeprefix("s3://")
+        other_dir = other.rstrip("/") + "/"
+        if other.startswith(dest) or dest.startswith(other_dir):
+            yield Violation(
+                loc,
+                f"the destination s3://{dest} holds {what} ({uri}): the execution role may write under the destination, so a capture could overwrite what SageMaker reads; "
+                "capture into a prefix of its own, e.g. s3://<bucket>/capture/",
+                "capture-destination-overlap",
+            )
+            return
