@@ -82,6 +82,8 @@ def test_model_monitor_keeps_the_bucket_for_its_reports_only(monitoring: dict) -
     assert "capture_bucket" in {k.strip('"') for m in monitoring["."]["main.tf"]["module"] for k in m}
     assert _text(call(monitoring, "monitoring")["capture_bucket"]) == "${module.capture_bucket.bucket}"
     assert "capture_bucket" not in str(call(monitoring, "endpoint_churn"))
+    readme = render_project(load_config(EXAMPLES / "monitoring.yaml"), EXAMPLES).files
+    assert "The S3 bucket of Model Monitor's reports" in next(text for path, text in readme.items() if str(path) == "README.md")
 
 
 def test_the_endpoint_tags_reach_its_monitoring_resources(monitoring: dict) -> None:

@@ -35,7 +35,11 @@ class CaptureBucket(Component):
             ModuleContext(
                 key="capture_bucket",
                 template="capture_bucket",
-                summary="The S3 bucket that receives SageMaker data capture (KMS-encrypted, private, TLS-only, expiring).",
+                summary=(
+                    "The S3 bucket that receives SageMaker data capture (KMS-encrypted, private, TLS-only, expiring)."
+                    if part.holds_captures
+                    else "The S3 bucket of Model Monitor's reports and analysis configurations (the endpoints capture into destinations of their own; KMS-encrypted, private, TLS-only, expiring)."
+                ),
                 inputs={
                     "kms_key_arn": wire.need("kms.key_arn"),
                     "name_prefix": Input(part.name_prefix, "Bucket name before the account ID (which makes it globally unique)."),

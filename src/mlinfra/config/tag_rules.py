@@ -20,6 +20,7 @@ from .rules import MAX_TAGS, MLINFRA_TAGS, MODEL_TAGS, Loc, Violation, rule
 #: version; ``metric:<name>`` per metric): a user's tag of that key would be overwritten, or mislabel.
 OWN_KEYS = (*MODEL_TAGS, "Component")
 OWN_PREFIX = "metric:"
+_SUGGESTED = {"ModelVersion": "model-release", "ModelStatus": "model-stage", "Component": "component-owner"}
 
 
 def _tag_levels(config: PlatformConfig) -> Iterator[tuple[Loc, dict[str, str]]]:
@@ -43,7 +44,7 @@ def tag_keys(config: PlatformConfig) -> Iterator[Violation]:
                 yield Violation(
                     (*loc, key),
                     f'tag key "{key}" is {what} (ModelVersion, ModelStatus, Component, metric:<name> say what the registry says); '
-                    + ("list the metric under the model version's metrics instead" if key.startswith(OWN_PREFIX) else "choose another key, such as model-" + key.lower()),
+                    + ("list the metric under the model version's metrics instead" if key.startswith(OWN_PREFIX) else f"choose another key, such as {_SUGGESTED.get(key, key.lower())}"),
                     "mlinfra-tag-key",
                 )
 

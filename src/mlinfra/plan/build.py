@@ -113,9 +113,10 @@ def kms_plan(prefix: str) -> KmsPlan:
 def capture_bucket_plan(prefix: str, endpoints: tuple[EndpointPlan, ...], captures: bool = False, reports: bool = False) -> CaptureBucketPlan | None:
     """The platform's capture bucket, when an endpoint captures into it (``captures``: one of kind
     components does) or Model Monitor keeps its reports there (``reports``); else none is created."""
-    if not (any(e.uses_capture_bucket for e in endpoints) or captures or reports):
+    holds_captures = any(e.uses_capture_bucket for e in endpoints) or captures
+    if not (holds_captures or reports):
         return None
-    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS)
+    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS, holds_captures)
 
 
 def role_plan(prefix: str) -> RolePlan:

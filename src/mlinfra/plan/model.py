@@ -232,6 +232,7 @@ class KmsPlan:
 class CaptureBucketPlan:
     name_prefix: str  # the bucket is <prefix><account ID>: globally unique without a random suffix
     retention_days: int
+    holds_captures: bool = True  # False: only Model Monitor's reports (the endpoints capture elsewhere)
 
 
 @dataclass(frozen=True)
