@@ -23,6 +23,9 @@ VARIANTS = {
     "platform-regional-domain": ("platform.yaml", "  cloudfront: true\n", "  cloudfront: false\n"),
     # Components that scale to zero copies get a wake-up step policy and alarm.
     "inference-components-from-zero": ("inference-components.yaml", "autoscaling: {min: 1,", "autoscaling: {min: 0,"),
+    # A capture destination of the user's own without a key of its own: kms_key_id null (the bucket's
+    # default encryption).
+    "monitoring-capture-default-encryption": ("monitoring.yaml", "      kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\n", ""),
 }
 
 
