@@ -348,3 +348,15 @@ def test_terraform_merges_project_endpoint_and_model_tags(tmp_path: Path, standi
     assert config["data_capture_config"][0]["kms_key_id"] == KEY
     assert (config["tags_all"]["owner"], config["tags_all"]["team"]) == ("churn-platform", "ml-platform")
     assert by['module.endpoint_churn.aws_sagemaker_model.this["production"]']["tags_all"]["owner"] == "churn-science"
+
+
+def test_the_batch_model_carries_the_versions_tags(tmp_path: Path) -> None:
+    tree = _render(EXAMPLES / "batch.yaml", tmp_path / "out")
+    model = blocks(tree["modules/batch"]["main.tf"], "resource")["aws_sagemaker_model.this"]
+    assert {k: s(v) for k, v in model["tags"].items()} == {"model-family": "xgboost"}
+
+
+def test_the_batch_models_tags_are_counted(tmp_path: Path) -> None:
+    many = "{" + ", ".join(f"m{i}: v" for i in range(48)) + "}"
+    problem = first_problem(EXAMPLES / "batch.yaml", ("tags: {model-family: xgboost}", f"tags: {many}"), "tags: {m0", "models[0].tags", tmp_path)
+    assert problem.code == "too-many-tags" and "batch transform model would carry 51 tags" in problem.message
