@@ -1,4 +1,5 @@
-"""The S3 bucket that receives SageMaker data capture, present when an endpoint captures."""
+"""The S3 bucket that receives SageMaker data capture, present when an endpoint captures into it (not into
+a ``destination`` of its own) or Model Monitor keeps its reports and analysis configurations there."""
 
 from __future__ import annotations
 
