@@ -360,3 +360,14 @@ def test_the_batch_models_tags_are_counted(tmp_path: Path) -> None:
     many = "{" + ", ".join(f"m{i}: v" for i in range(48)) + "}"
     problem = first_problem(EXAMPLES / "batch.yaml", ("tags: {model-family: xgboost}", f"tags: {many}"), "tags: {m0", "models[0].tags", tmp_path)
     assert problem.code == "too-many-tags" and "batch transform model would carry 51 tags" in problem.message
+
+
+def test_a_destination_over_a_monitors_ground_truth_is_refused(tmp_path: Path) -> None:
+    problem = first_problem(
+        EXAMPLES / "monitoring.yaml",
+        ("destination: s3://acme-churn-capture/churn/", "destination: s3://acme-churn-monitoring/"),
+        "destination: s3://acme-churn-monitoring/",
+        "endpoints[0].data_capture.destination",
+        tmp_path,
+    )
+    assert problem.code == "capture-destination-overlap" and "data_quality monitor's baseline of endpoint churn" in problem.message

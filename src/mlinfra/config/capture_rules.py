@@ -88,8 +88,8 @@ def capture_destination(config: PlatformConfig) -> Iterator[Violation]:
 
 def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[Violation]:
     """The execution role may PutObject under the destination: it must not cover what the role reads
-    (model artifacts and prefixes, multi-model prefixes, asynchronous requests), or a capture could
-    overwrite a model."""
+    (model artifacts and prefixes, multi-model prefixes, asynchronous requests) nor what Model Monitor
+    compares the captures with (baselines, ground truth), or a capture could overwrite them."""
     dest = destination.removeprefix("s3://").rstrip("/") + "/"
     read: list[tuple[str, str]] = []
     for m in config.models:
@@ -103,13 +103,27 @@ def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[
         a = getattr(ep, "async_inference", None)
         if a is not None:
             read.append((a.input_path, f"endpoint {ep.name}'s asynchronous requests"))
+    mon = config.monitoring
+    for em in mon.endpoints if mon is not None else ():
+        for kind in ("data_quality", "model_quality", "bias", "feature_attribution"):
+            s = getattr(em, kind)
+            baseline = getattr(s, "baseline", None)
+            for attr, uri in (
+                ("ground_truth", getattr(s, "ground_truth", None)),
+                ("baseline", getattr(baseline, "statistics", None)),
+                ("baseline", getattr(baseline, "constraints", None)),
+                ("constraints", getattr(s, "constraints", None)),
+                ("shap_baseline", getattr(s, "shap_baseline", None)),
+            ):
+                if uri is not None:
+                    read.append((uri, f"the {kind} monitor's {attr} of endpoint {em.endpoint}"))
     for uri, what in read:
         other = uri.removeprefix("s3://")
         other_dir = other.rstrip("/") + "/"
         if other.startswith(dest) or dest.startswith(other_dir):
             yield Violation(
                 loc,
-                f"the destination s3://{dest} holds {what} ({uri}): the execution role may write under the destination, so a capture could overwrite what SageMaker reads; "
+                f"the destination s3://{dest} holds {what} ({uri}): the execution role may write under the destination, so a capture could overwrite it; "
                 "capture into a prefix of its own, e.g. s3://<bucket>/capture/",
                 "capture-destination-overlap",
             )
