@@ -72,7 +72,7 @@ def capture_destination(config: PlatformConfig) -> Iterator[Violation]:
             yield Violation(
                 (*loc, "kms_key_arn"),
                 f"{key} is {what}: mlinfra grants the execution role kms:GenerateDataKey and kms:Encrypt on exactly this key, and an IAM policy names a key by its ARN "
-                f"(an alias there authorises nothing); give the key ARN, arn:aws:kms:{region}:ACCOUNT:key/KEY-ID "
+                f"(an alias there authorises nothing); give the key ARN, arn:{partition or 'aws'}:kms:{region}:ACCOUNT:key/KEY-ID "
                 f"(aws kms describe-key --key-id {key} --query KeyMetadata.Arn)",
                 "capture-kms-key-form",
             )
