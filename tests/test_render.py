@@ -164,7 +164,15 @@ def test_seed_endpoint_variants(platform: dict) -> None:
     assert s(models["production"]["model_data_url"]) == "s3://acme-ml-models/models/v1.1.0/model.tar.gz"
     assert s(models["canary"]["image"]).endswith(":1.2.0")
     assert all(m["network_isolation"] is True for m in models.values())
-    assert {k: s(v) for k, v in models["canary"]["tags"].items()} == {"ModelVersion": "1.2.0", "ModelStatus": "canary", '"metric:accuracy"': "0.91"}
+    assert {k: s(v) for k, v in models["canary"]["tags"].items()} == {
+        # the endpoint's, the version's own, then the registry's view (examples/platform.yaml)
+        "cost-center": "ml-realtime",
+        "experiment": "calibrated-thresholds",
+        "service": "inference",
+        "ModelVersion": "1.2.0",
+        "ModelStatus": "canary",
+        '"metric:accuracy"': "0.91",
+    }
 
 
 def test_seed_blue_green_and_alarms(platform: dict) -> None:

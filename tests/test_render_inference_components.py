@@ -181,7 +181,7 @@ def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[s
     ("file", "old", "new", "tag"),
     [
         ("main.tf", "min_memory_mb = 4096", "min_memory_mb = 64", "[ic-compute]"),
-        ("main.tf", "accelerators  = 1\n      copies        = 1\n      tags = {\n        Component    = \"classification\"", "accelerators  = 0.25\n      copies        = 1\n      tags = {\n        Component    = \"classification\"", "[ic-compute]"),
+        ("main.tf", "accelerators  = 1\n      copies        = 1\n      tags = {\n        framework    = \"pytorch\"", "accelerators  = 0.25\n      copies        = 1\n      tags = {\n        framework    = \"pytorch\"", "[ic-compute]"),
         ("main.tf", "cpu_cores     = 2", "cpu_cores     = 0.1", "[ic-compute]"),
         ("main.tf", "min_instance_count     = 2", "min_instance_count     = 3", "[ic-config]"),
         ("main.tf", 'config_name            = "vision-prod-vision-', 'config_name            = "vision-prod-vision-x', "[ic-config]"),
@@ -200,6 +200,12 @@ def _broken(root: Path, tmp_path: Path, file: str, old: str, new: str) -> list[s
         ("main.tf", '            alarm_name = "vision-prod-vision-object-detection-latency-p99"', '            alarm_name = "vision-prod-vision-classification-latency-p99"', "[ic-deployment]"),
         (f"{MODULE}/main.tf", "  depends_on = [aws_cloudwatch_metric_alarm.this]\n", "", "[ic-deployment]"),
         (f"{MODULE}/main.tf", "deployment_config = lookup(var.deployments, each.key, null)", "deployment_config = null", "[ic-deployment]"),
+        ("main.tf", "initial_sampling_percentage = 20", "initial_sampling_percentage = 120", "[ic-capture]"),
+        ("main.tf", 'destination_s3_uri          = "s3://${module.capture_bucket.bucket}/vision"', 'destination_s3_uri          = "https://x/vision"', "[ic-capture]"),
+        (f"{MODULE}/main.tf", "kms_key_id = capture.value.kms_key_id", "kms_key_id = null", "[ic-capture]"),
+        ("main.tf", 'Component    = "classification"', '"aws:component" = "classification"', "[ic-tags]"),
+        (f"{MODULE}/main.tf", "merge(var.tags, each.value.tags)", "merge(each.value.tags, var.tags)", "[ic-tags]"),
+        (f"{MODULE}/main.tf", "  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name\n\n  tags = var.endpoint_tags\n", "  endpoint_config_name = aws_sagemaker_endpoint_configuration.this.name\n", "[ic-tags]"),
     ],
 )
 def test_components_checks_can_fail(root: Path, tmp_path: Path, file: str, old: str, new: str, tag: str) -> None:

@@ -128,7 +128,10 @@ def test_four_monitor_kinds_and_their_providers(tree: Path) -> None:
 
 def test_awscc_resources_carry_the_platform_tags_explicitly(tree: Path) -> None:
     plan = build_plan(load_config(EXAMPLES / "monitoring.yaml"), EXAMPLES)
-    expected = [{"key": k, "value": v} for k, v in sorted(plan.tags.items())]
+    # the platform's, with the monitored endpoint's own tags over them (examples/monitoring.yaml sets some)
+    endpoint_tags = load_config(EXAMPLES / "monitoring.yaml").endpoints[0].tags
+    assert endpoint_tags
+    expected = [{"key": k, "value": v} for k, v in sorted({**plan.tags, **endpoint_tags}.items())]
     awscc = {k: b for k, b in res(tree).items() if k.startswith("awscc_")}
     assert len(awscc) == 3
     for address, body in awscc.items():
@@ -156,7 +159,11 @@ def test_role_reads_exactly_capture_baselines_ground_truth_and_writes_reports(tr
         return s(v) if v.startswith('"') else v
 
     st = {s(x["sid"]): ([text(a) for a in x["actions"]], [text(r) for r in x["resources"]]) for x in doc["statement"]}
-    assert st["ReadCapture"] == (["s3:GetObject"], ["${var.capture_bucket_arn}/churn/churn-prod-churn/*"])
+    # examples/monitoring.yaml captures into a bucket of its own, with its own key: the jobs read it there
+    assert st["ReadCapture"] == (["s3:GetObject"], ["arn:${local.partition}:s3:::acme-churn-capture/churn/churn-prod-churn/*"])
+    assert st["ListCaptureDestination"] == (["s3:ListBucket"], ["arn:${local.partition}:s3:::acme-churn-capture"])
+    assert st["DecryptCapture"] == (["kms:Decrypt"], ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"])
+    assert "ListCapture" not in st  # nothing is captured into the platform's bucket
     assert st["ReadGroundTruth"] == (["s3:GetObject"], ["arn:${local.partition}:s3:::acme-churn-monitoring/ground-truth/*"])
     assert st["WriteReports"] == (["s3:PutObject"], ["${var.capture_bucket_arn}/monitoring/churn/reports/*"])
     assert sorted(st["ReadBaselines"][1]) == sorted(
@@ -178,7 +185,11 @@ def test_two_renders_are_identical() -> None:
     assert render_project(config, EXAMPLES).files == render_project(config, EXAMPLES).files
 
 
-NO_CAPTURE = ("    data_capture:\n      sampling_percentage: 50\n      modes: [input, output]\n      csv_content_types: [text/csv]\n", "")
+NO_CAPTURE = (
+    "    data_capture:\n      sampling_percentage: 50\n      modes: [input, output]\n      csv_content_types: [text/csv]\n"
+    "      destination: s3://acme-churn-capture/churn/\n      kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\n",
+    "",
+)
 
 
 @pytest.mark.parametrize(

@@ -951,6 +951,16 @@ BREAKAGES = [
          CONFIG, "capture the same data twice"),
     case("capture-destination-not-s3", SH, '"s3://acme-capture/churn"', '"https://acme-capture/churn"',
          CONFIG, "[capture] destination_s3_uri 'https://acme-capture/churn' is not an s3:// URI"),
+    case("capture-destination-too-long", SH, '"s3://acme-capture/churn"', '"s3://acme-capture/' + "c" * 500 + '"',
+         CONFIG, "[capture] destination_s3_uri is 518 characters (at most 512)"),
+    case("capture-kms-key-id-pattern", SH, '"s3://acme-capture/churn"', '"s3://acme-capture/churn"\n    kms_key_id = "alias/my key"',
+         CONFIG, "[capture] kms_key_id 'alias/my key' is not"),
+    # --- [tags]
+    case("tags-too-many", RT, 'name        = "acme-realtime-0123abcd"',
+         'name        = "acme-realtime-0123abcd"\n  tags = {' + ", ".join(f"t{i} = \"v\"" for i in range(51)) + "}",
+         CONFIG, "[tags] 51 tags (at most 50 per resource)"),
+    case("tags-aws-prefix", RT, 'name                 = "acme-realtime"',
+         'name                 = "acme-realtime"\n  tags = {"aws:owner" = "me"}', ENDPOINT, "[tags] tag key 'aws:owner': the aws: prefix is reserved"),
     # --- [immutable]
     case("config-without-lifecycle", SH,
          END_OF_CONFIG,
@@ -1259,7 +1269,7 @@ def test_every_rule_tag_has_a_failing_case():
     tags = set(re.findall(r"^\[(\w+)\]", sagemaker_checks.__doc__, flags=re.MULTILINE))
     assert tags == {
         "name", "unique", "variants", "shadow", "serverless", "artifact", "multimodel", "kms", "capture",
-        "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric", "settings", "async",
+        "immutable", "endpoint", "deployment", "rollback", "autoscaling", "metric", "settings", "async", "tags",
     }
     source = Path(__file__).read_text(encoding="utf-8")
     for tag in tags - {"deployment"}:  # deployment fragments name their attribute instead of the tag

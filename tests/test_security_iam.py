@@ -263,3 +263,41 @@ def test_a_key_policy_star_resource_is_this_key_but_its_actions_are_still_checke
     assert not violations(Found("m", "K", "Allow", ("kms:Decrypt",), ("*",), (), key_policy=True))
     assert violations(Found("m", "K", "Allow", ("kms:*",), ("*",), (), key_policy=True))
     assert violations(Found("m", "K", "Allow", ("kms:Decrypt",), ("*",), (), key_policy=False))
+
+
+def _s3_path(resource: str) -> str | None:
+    """``bucket/key`` of an S3 object ARN (whatever the partition expression), else None."""
+    _, sep, path = resource.partition(":s3:::")
+    return path if sep else None
+
+
+def overwrites(statements: list[Found]) -> list[str]:
+    """Writes that cover reads of the same policy: a role that may PutObject where it reads model files
+    or requests could overwrite them (the capture-destination-overlap rule, seen from the IAM side)."""
+    out = []
+    for where in sorted({st.where for st in statements}):
+        mine = [st for st in statements if st.where == where and st.effect == "Allow"]
+        writes = [(st.sid, p) for st in mine if "s3:PutObject" in st.actions for r in st.resources if (p := _s3_path(r))]
+        reads = [(st.sid, p) for st in mine if "s3:GetObject" in st.actions for r in st.resources if (p := _s3_path(r))]
+        for wsid, w in writes:
+            for rsid, r in reads:
+                if w.endswith("*") and r.startswith(w[:-1]) or w == r:
+                    out.append(f"{where}: {wsid} writes {w}, which covers {rsid}'s {r}")
+    return out
+
+
+def test_no_role_may_overwrite_what_it_reads(rendered_examples: dict[str, Path]) -> None:
+    problems = []
+    for name, root in sorted(rendered_examples.items()):
+        statements, _ = enumerate_tree(root)
+        problems += [f"{name}: {p}" for p in overwrites(statements)]
+    assert not problems, "\n".join(problems)
+
+
+def test_an_overwrite_is_seen() -> None:
+    def st(sid: str, action: str, resource: str) -> Found:
+        return Found("m/main.tf: data.aws_iam_policy_document.x (from the call)", sid, "Allow", (action,), (resource,), (), False)
+
+    statements = [st("ReadModelArtifacts", "s3:GetObject", "arn:${data.aws_partition.current.partition}:s3:::acme-models/models/v1/model.tar.gz"), st("WriteCaptureDestinations", "s3:PutObject", "arn:${data.aws_partition.current.partition}:s3:::acme-models/*")]
+    assert overwrites(statements) == ["m/main.tf: data.aws_iam_policy_document.x (from the call): WriteCaptureDestinations writes acme-models/*, which covers ReadModelArtifacts's acme-models/models/v1/model.tar.gz"]
+    assert overwrites(statements[:1]) == []

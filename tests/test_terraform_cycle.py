@@ -34,6 +34,9 @@ VARIANTS = {
     "batch-image-only": ("batch.yaml", "    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""),
     # An existing success topic alone: the notification_config's error_topic is null, the response goes to one topic.
     "async-success-topic-only": ("async.yaml", "        error_topic: arn:aws:sns:us-east-1:123456789012:receipts-failed\n", ""),
+    # A capture destination of the user's own without a key of its own: kms_key_id null (the bucket's
+    # default encryption).
+    "monitoring-capture-default-encryption": ("monitoring.yaml", "      kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\n", ""),
 }
 
 

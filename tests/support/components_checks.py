@@ -36,6 +36,14 @@ Auto Scaling for inference components), tagged like sagemaker_checks' messages:
               its inference_ami_version one SageMaker offers for the type (gpu images on NVIDIA GPU
               types, neuron-2 on Inferentia2/Trainium); each component's start-up timeouts
               (StartupParameters) 60..3600; each rendered from the call's value.
+[ic-capture]  data capture passed at the call: sampling 0..100, 1-2 capture modes of Input / Output /
+              InputAndOutput, none repeated, an s3:// destination of at most 512 characters, a literal
+              kms_key_id of [a-zA-Z0-9:/_-] (at most 2048); the configuration renders it as its
+              data_capture_config (destination and key from the call's object).
+[ic-tags]     every resource within AWS's 50 tags after the merge, no aws: keys: the endpoint's aws
+              resources carry the call's tags (the provider's default_tags) and endpoint_tags, each model
+              those and its own, each awscc component merge(var.tags, its own), in that order (the
+              component's own win a shared key).
 """
 
 from __future__ import annotations
@@ -208,6 +216,8 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
         if s is not None and copies is not None and not (_number(s.get("min")) is not None and s["min"] <= copies <= s["max"]):
             errors.append(f"[ic-scaling] {at}: copies {copies} outside min {s.get('min')} / max {s.get('max')}")
 
+    errors += _capture_errors(call, config) + _tags_errors(res, call, components, models)
+
     if set(scaling) - set(components):
         errors.append(f"[ic-scaling] copy_scaling keys {sorted(set(scaling) - set(components))} are no components")
     targets = res.get("aws_appautoscaling_target", {})
@@ -357,4 +367,58 @@ def _deployment_errors(res: dict[str, dict[str, dict]], ic: dict, call: dict, co
                 alarm = alarms.get(name)
                 if alarm is None or _alarm_components(alarm) != {_literal(c.get("name"))}:
                     errors.append(f"[ic-deployment] {at}: rollback alarm {name} is not an alarm of this call on component {_literal(c.get('name'))}")
+    return errors
+
+
+CAPTURE_MODES = {"Input", "Output", "InputAndOutput"}
+KMS_KEY_ID = re.compile(r"[a-zA-Z0-9:/_-]{0,2048}")  # botocore DataCaptureConfigSummary.KmsKeyId
+TAGS_MAX = 50  # botocore TagList max 50
+
+
+def _capture_errors(call: dict, config: dict) -> list[str]:
+    capture = call.get("data_capture")
+    if capture is None:
+        return []
+    c = _obj(capture)
+    errors = []
+    sampling = _number(c.get("initial_sampling_percentage"))
+    if sampling is None or not 0 <= sampling <= 100:
+        errors.append(f"[ic-capture] initial_sampling_percentage {c.get('initial_sampling_percentage')} (0..100)")
+    modes = [_literal(m) for m in c.get("capture_modes") or []]
+    covered = [p for m in modes if m in CAPTURE_MODES for p in (("Input", "Output") if m == "InputAndOutput" else (m,))]
+    if not 1 <= len(modes) <= 2 or any(m not in CAPTURE_MODES for m in modes) or len(covered) != len(set(covered)):
+        errors.append(f"[ic-capture] capture modes {modes} (1-2 of {', '.join(sorted(CAPTURE_MODES))}, none repeated)")
+    destination = _text(c.get("destination_s3_uri")) or ""
+    if not destination.startswith("s3://"):
+        errors.append(f"[ic-capture] destination_s3_uri {c.get('destination_s3_uri')} is not an s3:// URI")
+    elif "${" not in destination and len(destination) > 512:
+        errors.append(f"[ic-capture] destination_s3_uri is {len(destination)} characters (at most 512)")
+    key = _literal(c.get("kms_key_id"))
+    if key is not None and not KMS_KEY_ID.fullmatch(key):
+        errors.append(f"[ic-capture] kms_key_id {key[:80]!r} is not of the form SageMaker takes")
+    block = _dynamic(config, "data_capture_config")
+    if block is None or block.get("for_each") != "${var.data_capture == null ? [] : [var.data_capture]}":
+        errors.append("[ic-capture] data capture passed at the call but the configuration renders no data_capture_config from var.data_capture")
+    elif block.get("destination_s3_uri") != "${capture.value.destination_s3_uri}" or block.get("kms_key_id") != "${capture.value.kms_key_id}":
+        errors.append("[ic-capture] the configuration's data_capture_config does not write the call's destination and key")
+    return errors
+
+
+def _tags_errors(res: dict[str, dict[str, dict]], call: dict, components: dict[str, dict], models: dict) -> list[str]:
+    project = _obj(call.get("tags"))
+    endpoint = {**project, **_obj(call.get("endpoint_tags"))}
+    carried = {"the endpoint's resources": endpoint}
+    carried |= {f"models[{k}]": {**project, **_obj(_obj(m).get("tags"))} for k, m in models.items()}
+    carried |= {f"components[{k}]": {**project, **_obj(c.get("tags"))} for k, c in components.items()}
+    errors = []
+    for at, tags in carried.items():
+        if len(tags) > TAGS_MAX:
+            errors.append(f"[ic-tags] {at}: {len(tags)} tags (at most {TAGS_MAX} per resource)")
+        errors += [f"[ic-tags] {at}: tag key {k!r}: the aws: prefix is reserved" for k in tags if k.lower().startswith("aws:")]
+    ic = res.get(IC_TYPE, {}).get("this", {})
+    if "merge(var.tags, each.value.tags)" not in str(ic.get("tags", "")):
+        errors.append(f"[ic-tags] the components' tags {ic.get('tags')} are not merge(var.tags, each.value.tags): the project's first, the component's own winning")
+    for tf_type, label in (("aws_sagemaker_endpoint_configuration", "this"), ("aws_sagemaker_endpoint", "this")):
+        if call.get("endpoint_tags") and res.get(tf_type, {}).get(label, {}).get("tags") != "${var.endpoint_tags}":
+            errors.append(f"[ic-tags] {tf_type}.{label} does not carry the endpoint's tags")
     return errors

@@ -75,7 +75,13 @@ with the short name in brackets so a test can match it:
                   "ManagedInstanceScaling is only supported for inference component
                   endpoints").
 [capture]         data capture: sampling 0..100; 1-2 capture options with modes
-                  Input / Output / InputAndOutput, none repeated; destination s3://.
+                  Input / Output / InputAndOutput, none repeated; destination s3://,
+                  at most 512 characters (DataCaptureConfig.DestinationS3Uri); a
+                  literal kms_key_id at most 2048 characters of [a-zA-Z0-9:/_-].
+[tags]            SageMaker models, endpoint configs and endpoints carry at most 50
+                  tags (TagList max 50; in a plan: tags_all, the provider's
+                  default_tags merged in), no key starting with aws:, keys of
+                  1-128 and values of at most 256 characters.
 [immutable]       endpoint configs and models have lifecycle create_before_destroy =
                   true; an endpoint config name ends with ``-<8 hex>`` content hash.
 [endpoint]        endpoint_config_name refers to an endpoint config of the module.
@@ -133,6 +139,12 @@ INSTANCE_TYPE_RE = re.compile(r"^ml\.(?P<family>[a-z0-9-]+)\.(?P<size>[a-z0-9-]+
 LOCAL_NVME_FAMILIES = {"g5", "g6", "g6e", "gr6", "p5", "p5e", "p5en", "p6-b200", "trn1", "trn1n", "trn2"}
 
 CAPTURE_MODES = {"Input", "Output", "InputAndOutput"}
+# botocore sagemaker: DataCaptureConfig.DestinationS3Uri max 512; DataCaptureConfigSummary.KmsKeyId max
+# 2048, pattern [a-zA-Z0-9:/_-]*; TagList max 50 (TagKey 1-128, TagValue 0-256).
+CAPTURE_DESTINATION_MAX = 512
+KMS_KEY_ID_MAX = 2048
+KMS_KEY_ID_RE = re.compile(r"[a-zA-Z0-9:/_-]*")
+TAGS_MAX = 50
 ROUTING_TYPES = {"ALL_AT_ONCE", "CANARY", "LINEAR"}
 CAPACITY_TYPES = {"INSTANCE_COUNT", "CAPACITY_PERCENT"}
 SAGEMAKER_NAMESPACE = "AWS/SageMaker"
@@ -449,6 +461,9 @@ def _errors(modules: list[_Module]) -> list[str]:
     errors: list[str] = []
     errors.extend(_check_unique_names(modules))
     for mod in modules:
+        for tf_type in ("aws_sagemaker_model", "aws_sagemaker_endpoint_configuration", "aws_sagemaker_endpoint"):
+            for res in mod.of(tf_type).values():
+                errors.extend(_check_tags(res))
         if mod.of("awscc_sagemaker_inference_component"):
             continue  # an endpoint with inference components: its own rules (components_checks)
         for model in mod.of("aws_sagemaker_model").values():
@@ -847,6 +862,28 @@ def _check_capture(capture: dict) -> list[str]:
     destination = _text(capture.get("destination_s3_uri"))
     if destination is not None and not destination.startswith("${") and not destination.startswith("s3://"):
         errors.append(f"[capture] destination_s3_uri {destination!r} is not an s3:// URI")
+    if destination is not None and not _interpolated(destination) and len(destination) > CAPTURE_DESTINATION_MAX:
+        errors.append(f"[capture] destination_s3_uri is {len(destination)} characters (at most {CAPTURE_DESTINATION_MAX})")
+    key = _literal(capture.get("kms_key_id"))
+    if key is not None and (len(key) > KMS_KEY_ID_MAX or not KMS_KEY_ID_RE.fullmatch(key)):
+        errors.append(f"[capture] kms_key_id {key[:80]!r} is not at most {KMS_KEY_ID_MAX} characters of {KMS_KEY_ID_RE.pattern}")
+    return errors
+
+
+def _check_tags(res: _Resource) -> list[str]:
+    """[tags] of one SageMaker resource: what it carries (tags_all in a plan, else its own tags)."""
+    tags = _map(res.body.get("tags_all")) or _map(res.body.get("tags"))
+    errors = []
+    if len(tags) > TAGS_MAX:
+        errors.append(f"{res.prefix}: [tags] {len(tags)} tags (at most {TAGS_MAX} per resource)")
+    for key, value in tags.items():
+        if key.lower().startswith("aws:"):
+            errors.append(f"{res.prefix}: [tags] tag key {key!r}: the aws: prefix is reserved")
+        if not 1 <= len(key) <= 128:
+            errors.append(f"{res.prefix}: [tags] tag key {key[:40]!r} is {len(key)} characters (1-128)")
+        text = _text(value)
+        if text is not None and len(text) > 256:
+            errors.append(f"{res.prefix}: [tags] tag {key!r} has a value of {len(text)} characters (at most 256)")
     return errors
 
 

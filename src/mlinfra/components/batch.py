@@ -9,7 +9,7 @@ references in place of the ARNs, rendered as an HCL object and serialised by ``j
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class BatchPlan:
     package: dict[str, str]
     subscribers: tuple[tuple[str, str], ...]  # (protocol, endpoint)
     in_vpc: bool = False  # the Lambdas run in the network's private subnets
+    model_tags: dict[str, str] = field(default_factory=dict)  # the model version's own tags
 
 
 def batch_plan(request: PlanRequest) -> BatchPlan | None:
@@ -74,6 +75,7 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
         package=package,
         subscribers=subscribers,
         in_vpc=config.network is not None,
+        model_tags=dict(sorted(m.tags.items())),
     )
 
 

@@ -1,4 +1,5 @@
-"""The S3 bucket that receives SageMaker data capture, present when an endpoint captures."""
+"""The S3 bucket that receives SageMaker data capture, present when an endpoint captures into it (not into
+a ``destination`` of its own) or Model Monitor keeps its reports and analysis configurations there."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 
 from ..expr import Ref
 from ..plan.build import capture_bucket_plan
+from ..plan.inference_components import InferenceComponentsPlan
 from ..plan.model import CaptureBucketPlan, EndpointsPlan
 from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
@@ -15,7 +17,13 @@ class CaptureBucket(Component):
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> CaptureBucketPlan | None:
         endpoints = parts.get("endpoint")
-        return capture_bucket_plan(request.prefix, endpoints.endpoints) if isinstance(endpoints, EndpointsPlan) else None
+        components = parts.get("inference_components")
+        captures = isinstance(components, InferenceComponentsPlan) and any(ep.uses_capture_bucket for ep in components.endpoints)
+        # Model Monitor's reports and Clarify's analysis configurations live in this bucket (monitoring/),
+        # also when the monitored endpoints capture into buckets of their own.
+        mon = request.config.monitoring
+        reports = mon is not None and any(getattr(m, kind) is not None for m in mon.endpoints for kind in ("data_quality", "model_quality", "bias", "feature_attribution"))
+        return capture_bucket_plan(request.prefix, endpoints.endpoints if isinstance(endpoints, EndpointsPlan) else (), captures, reports)
 
     def exports(self, part: CaptureBucketPlan) -> list[Export]:
         return [
@@ -28,7 +36,11 @@ class CaptureBucket(Component):
             ModuleContext(
                 key="capture_bucket",
                 template="capture_bucket",
-                summary="The S3 bucket that receives SageMaker data capture (KMS-encrypted, private, TLS-only, expiring).",
+                summary=(
+                    "The S3 bucket that receives SageMaker data capture (KMS-encrypted, private, TLS-only, expiring)."
+                    if part.holds_captures
+                    else "The S3 bucket of Model Monitor's reports and analysis configurations (the endpoints capture into destinations of their own; KMS-encrypted, private, TLS-only, expiring)."
+                ),
                 inputs={
                     "kms_key_arn": wire.need("kms.key_arn"),
                     "name_prefix": Input(part.name_prefix, "Bucket name before the account ID (which makes it globally unique)."),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from ..expr import Interp, Ref
 from ..plan.build import endpoints_plan
-from ..plan.model import AlarmPlan, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
+from ..plan.model import AlarmPlan, CapturePlan, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
 from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, ReadmeSection, RootOutput, Sinks, Wire, object_type
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
@@ -49,6 +49,7 @@ _CAPTURE = object_type(
     capture_modes="list(string)",
     json_content_types="list(string)",
     csv_content_types="list(string)",
+    kms_key_id="string",
 )
 _ASYNC = object_type(
     s3_output_path="string",
@@ -57,6 +58,8 @@ _ASYNC = object_type(
     kms_key_id="string",
     include_inference_response_in="list(string)",
 )
+#: The data_capture input of both endpoint modules (endpoint, inference_components).
+CAPTURE_TYPE = _CAPTURE
 _DEPLOYMENT = object_type(
     rolling_update=object_type(wait_interval_in_seconds="number", maximum_execution_timeout_in_seconds="number", maximum_batch_size=_CAPACITY),
     blue_green_update=object_type(
@@ -145,16 +148,7 @@ class Endpoint(Component):
 
     def _module(self, ep: EndpointPlan, wire: Wire) -> ModuleContext:
         kms = wire.need("kms.key_arn")
-        capture = None
-        if ep.capture is not None:
-            c = ep.capture
-            capture = {
-                "initial_sampling_percentage": c.sampling_percentage,
-                "destination_s3_uri": Interp("s3://", wire.ref("capture_bucket.bucket"), f"/{c.prefix}"),
-                "capture_modes": list(c.modes),
-                "json_content_types": list(c.json_content_types),
-                "csv_content_types": list(c.csv_content_types),
-            }
+        capture = capture_object(ep.capture, wire, kms.value) if ep.capture is not None else None
         a = ep.async_inference
         inputs = {
             "name": Input(ep.name, "Name of the SageMaker endpoint."),
@@ -172,7 +166,11 @@ class Endpoint(Component):
             ),
             "production_variants": Input([_variant(v) for v in ep.variants], "Production variants, in order; model is a key of var.models.", _VARIANTS),
             "shadow_variants": Input([_variant(ep.shadow)] if ep.shadow else [], "The shadow variant (none or one): receives a copy of the traffic.", _VARIANTS),
-            "data_capture": Input(capture if capture is not None else NULL, "Data capture of requests and responses; null for none.", _CAPTURE),
+            "data_capture": Input(
+                capture if capture is not None else NULL,
+                "Data capture of requests and responses (destination and its KMS key: the platform's bucket and key, or the config's own; a null key: the bucket's default encryption); null for none.",
+                _CAPTURE,
+            ),
             "async_inference": Input(
                 {
                     "s3_output_path": a.output_path,
@@ -268,6 +266,24 @@ class Endpoint(Component):
                 variants += f"; shadow {ep.shadow.name} (v{ep.shadow.model.version})"
             rows.append((ep.name, ep.kind, variants))
         return [ReadmeSection("Endpoints", ("endpoint", "kind", "variants"), tuple(rows))]
+
+
+def capture_object(c: CapturePlan, wire: Wire, platform_key: object) -> dict[str, object]:
+    """A capture as the endpoint modules' ``data_capture`` input: into the platform's bucket with the
+    platform key, or into the config's destination with its key (null: the bucket's default encryption)."""
+    if c.in_platform_bucket:
+        destination: object = Interp("s3://", wire.ref("capture_bucket.bucket"), f"/{c.prefix}")
+        key = platform_key
+    else:
+        destination, key = c.destination, _or_null(c.kms_key_arn)
+    return {
+        "initial_sampling_percentage": c.sampling_percentage,
+        "destination_s3_uri": destination,
+        "capture_modes": list(c.modes),
+        "json_content_types": list(c.json_content_types),
+        "csv_content_types": list(c.csv_content_types),
+        "kms_key_id": key,
+    }
 
 
 def _vpc_config(ep: EndpointPlan, wire: Wire) -> object:

@@ -15,7 +15,7 @@ from ..expr import Ref
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
 from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, RootOutput, Sinks, Wire, object_type
 # The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
-from .endpoint import _ALARMS, _alarm
+from .endpoint import _ALARMS, CAPTURE_TYPE, _alarm, capture_object
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
@@ -132,7 +132,7 @@ class InferenceComponents(Component):
                 "cpu_cores": _or_null(c.cpu_cores),
                 "accelerators": _or_null(c.accelerators),
                 "copies": c.copies,
-                "tags": {"Component": c.label, "ModelVersion": c.model.version},
+                "tags": ep.component_tags[c.key],
                 "model_data_download_timeout_in_seconds": _or_null(c.model_data_download_timeout),
                 "container_startup_health_check_timeout_in_seconds": _or_null(c.container_startup_health_check_timeout),
             }
@@ -187,6 +187,12 @@ class InferenceComponents(Component):
             ),
             # awscc has no default_tags: the project's tags are passed and written on each component.
             "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
+            "endpoint_tags": Input(dict(ep.tags), "Tags of the endpoint's aws resources beyond the provider's default_tags (they win over the project's).", "map(string)"),
+            "data_capture": Input(
+                capture_object(ep.capture, wire, kms.value) if ep.capture is not None else NULL,
+                "Data capture of the endpoint's requests and responses (destination and its KMS key: the platform's bucket and key, or the config's own; a null key: the bucket's default encryption); null for none.",
+                CAPTURE_TYPE,
+            ),
         }
         skips = []
         if not ep.encrypt_storage:

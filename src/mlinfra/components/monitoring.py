@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -112,6 +112,10 @@ class EndpointMonitoring:
     dashboard_body: str
     monitors: tuple[Monitor, ...]
     alarms: tuple[Alarm, ...]
+    # The endpoint's own tags on its monitoring resources (over the provider's default_tags), and the
+    # platform's with them for awscc (no default_tags): the endpoint's win a shared key.
+    tags: dict[str, str] = field(default_factory=dict)
+    awscc_tags: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def endpoint_name(self) -> Ref:
@@ -306,6 +310,8 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                 dashboard_body=jsonencode(dashboard(ep, region, mq is not None)),
                 monitors=tuple(monitors),
                 alarms=tuple(alarms),
+                tags=dict(ep.tags),
+                awscc_tags=[{"key": k, "value": v} for k, v in sorted({**_platform_tags(config), **ep.tags}.items())],
             )
         )
     p = config.project
@@ -316,8 +322,13 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
         subscribers=tuple((p, getattr(s, p)) for s in mon.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None),
         endpoints=tuple(eps),
         # The provider's default_tags (plan.build), which awscc resources must carry themselves.
-        tags={"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags},
+        tags=_platform_tags(config),
     )
+
+
+def _platform_tags(config: Any) -> dict[str, str]:
+    p = config.project
+    return {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags}
 
 
 def _awscc_shape(kind: str, key: str, s: Any, image: str, endpoint: Ref, analysis_key: str | None) -> tuple[str, str, dict[str, object], dict[str, object]]:
@@ -354,14 +365,25 @@ def _bucket_and_prefix(uri: str) -> tuple[Interp, str]:
 def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
     """What the Model Monitor jobs read and write, exactly (in the module's terms)."""
     capture_list, capture_read, reports, objects, endpoints = [], [], [], [], []
+    own_lists: dict[str, list[str]] = {}  # the config's own capture buckets → the prefixes read there
+    capture_keys: list[str] = []
     truth: dict[str, list[str]] = {}
     for e in plan.endpoints:
         if not e.monitors:
             continue
         capture = e.endpoint.capture
         assert capture is not None  # the rules refuse a monitor on an endpoint without capture
-        capture_list.append(f"{capture.prefix}/{e.endpoint.name}/*")
-        capture_read.append(Interp(_CAPTURE_ARN, f"/{capture.prefix}/{e.endpoint.name}/*"))
+        captured = capture.objects_of(e.endpoint.name)
+        if capture.in_platform_bucket:
+            capture_list.append(f"{captured}*")
+            capture_read.append(Interp(_CAPTURE_ARN, f"/{captured}*"))
+        else:
+            # The endpoint captures into the config's own destination: the jobs read it there.
+            assert capture.bucket is not None
+            own_lists.setdefault(capture.bucket, []).append(f"{captured}*")
+            capture_read.append(Interp("arn:", _PARTITION, f":s3:::{capture.bucket}/{captured}*"))
+            if capture.kms_key_arn is not None:
+                capture_keys.append(capture.kms_key_arn)
         reports.append(Interp(_CAPTURE_ARN, f"/{e.reports_prefix}*"))
         for m in e.monitors:
             s = m.settings
@@ -375,10 +397,22 @@ def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
                 truth.setdefault(bucket.parts[-1], []).append(prefix)
             if m.kind in ("bias", "feature_attribution"):
                 endpoints.append(Ref(f"var.endpoint_arns[\"{e.key}\"]"))
-    st = [
-        Statement("ListCapture", ("s3:ListBucket",), (_CAPTURE_ARN,), (("StringLike", "s3:prefix", tuple(sorted(set(capture_list)))),), comment="the endpoints' captured requests and responses"),
-        Statement("ReadCapture", ("s3:GetObject",), tuple(capture_read)),
-    ]
+    st = []
+    if capture_list:
+        st.append(Statement("ListCapture", ("s3:ListBucket",), (_CAPTURE_ARN,), (("StringLike", "s3:prefix", tuple(sorted(set(capture_list)))),), comment="the endpoints' captured requests and responses"))
+    for i, (bucket, prefixes) in enumerate(sorted(own_lists.items())):
+        st.append(
+            Statement(
+                f"ListCaptureDestination{i + 1 if len(own_lists) > 1 else ''}",
+                ("s3:ListBucket",),
+                (Interp("arn:", _PARTITION, f":s3:::{bucket}"),),
+                (("StringLike", "s3:prefix", tuple(sorted(set(prefixes)))),),
+                comment="the captures of endpoints with a destination of their own",
+            )
+        )
+    st.append(Statement("ReadCapture", ("s3:GetObject",), tuple(capture_read)))
+    if capture_keys:
+        st.append(Statement("DecryptCapture", ("kms:Decrypt",), tuple(sorted(set(capture_keys))), comment="the destinations' own keys encrypt their captures"))
     if objects:
         st.append(Statement("ReadBaselines", ("s3:GetObject",), tuple(dict.fromkeys(objects)), comment="baseline statistics, constraints, SHAP baselines and Clarify analysis configurations"))
     for i, (bucket, prefixes) in enumerate(sorted(truth.items())):

@@ -92,6 +92,8 @@ class ModelVersion(Strict):
     metrics: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$")], float] = Field(default_factory=dict)
     # The container gets no network access (SageMaker still fetches the artifact and image for it).
     network_isolation: bool = True
+    # On this version's SageMaker models (and inference components), over the endpoint's and the project's.
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
 
 
 # --- endpoints -----------------------------------------------------------------------------------------
@@ -162,13 +164,19 @@ CaptureMode = Literal["input", "output"]
 
 
 class DataCapture(Strict):
-    """Request/response capture into the platform's capture bucket, under ``prefix``."""
+    """Request/response capture into the platform's capture bucket, under ``prefix``, or into the user's
+    own ``destination`` (bucket and prefix), optionally encrypted with the user's ``kms_key_arn``."""
 
     sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 100
     modes: Annotated[list[CaptureMode], Field(min_length=1, max_length=2)] = Field(default_factory=lambda: ["input", "output"])
     json_content_types: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9*.+/-]+$")]] = Field(default_factory=list)
     csv_content_types: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9*.+/-]+$")]] = Field(default_factory=list)
     prefix: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9!_.*'()/-]+$", max_length=256)] | None = None
+    # The user's own destination instead of the platform's capture bucket: SageMaker writes under
+    # <destination>/<endpoint name>/<variant>/yyyy/mm/dd/hh/. KmsKeyId is at most 2048 characters
+    # (botocore DataCaptureConfigSummary.KmsKeyId); the capture-kms-key-form rule wants a key ARN.
+    destination: S3Uri | None = None
+    kms_key_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
 
 
 class Alarms(Strict):
@@ -259,6 +267,8 @@ class Endpoint(Strict):
     deployment: Deployment | None = None
     async_inference: AsyncInference | None = Field(default=None, alias="async")
     multi_model: MultiModel | None = None
+    # On every resource of this endpoint, over the project's tags (a model version's own win over these).
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
 
@@ -340,6 +350,9 @@ class ComponentsEndpoint(Strict):
     # Per component, on its InferenceComponentName metrics (latency, 5XX and 4XX rates; no drift alarms).
     alarms: Alarms | None = None
     deployment: ComponentDeployment | None = None
+    data_capture: DataCapture | None = None
+    # On every resource of this endpoint, over the project's tags (a model version's own win over these).
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
 
 
 def _endpoint_tag(value: object) -> str:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..config.model import LOCAL_STORAGE, Alarms, Endpoint, PlatformConfig, Variant
+from ..config.model import LOCAL_STORAGE, Alarms, DataCapture, Endpoint, ModelVersion, PlatformConfig, Variant
 from ..naming import BACKLOG_ALARM, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..expr import Interp, Ref
 from .model import (
@@ -111,10 +111,13 @@ def kms_plan(prefix: str) -> KmsPlan:
     )
 
 
-def capture_bucket_plan(prefix: str, endpoints: tuple[EndpointPlan, ...]) -> CaptureBucketPlan | None:
-    if not any(e.uses_capture_bucket for e in endpoints):
+def capture_bucket_plan(prefix: str, endpoints: tuple[EndpointPlan, ...], captures: bool = False, reports: bool = False) -> CaptureBucketPlan | None:
+    """The platform's capture bucket, when an endpoint captures into it (``captures``: one of kind
+    components does) or Model Monitor keeps its reports there (``reports``); else none is created."""
+    holds_captures = any(e.uses_capture_bucket for e in endpoints) or captures
+    if not (holds_captures or reports):
         return None
-    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS)
+    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS, holds_captures)
 
 
 def role_plan(prefix: str) -> RolePlan:
@@ -154,8 +157,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     name = endpoint_name(prefix, ep.name)
     role = execution_role_name(prefix)
     multi = ep.multi_model.model_data_prefix if ep.multi_model else None
-    # Tags of the endpoint's own resources beyond the provider's default_tags (project, environment).
-    endpoint_tags: dict[str, str] = {}
+    # Tags of the endpoint's own resources beyond the provider's default_tags (project, environment): the
+    # endpoint's, which win over the project's (resource tags win over default_tags).
+    endpoint_tags: dict[str, str] = dict(sorted(ep.tags.items()))
 
     # Models run in the platform's private subnets when there is a network, except on serverless
     # endpoints: Serverless Inference supports no VPC (and no network isolation).
@@ -181,25 +185,13 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             mode="MultiModel" if multi else "SingleModel",
             environment=dict(sorted(mv.environment.items())),
             network_isolation=isolated,
-            # The endpoint's tags merged with the registry's view of the version.
-            tags={**endpoint_tags, "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
+            tags=model_tags(endpoint_tags, mv),
         )
 
     alarms = _alarms(ep, name)
     variants = tuple(_variant(ep, name, v, model_for(v)) for v in ep.variants)
     shadow = _variant(ep, name, ep.shadow, model_for(ep.shadow)) if ep.shadow else None
-    capture = None
-    if ep.data_capture is not None:
-        dc = ep.data_capture
-        cprefix = (dc.prefix or ep.name).strip("/")
-        capture = CapturePlan(
-            sampling_percentage=dc.sampling_percentage,
-            modes=tuple(m.capitalize() for m in sorted(set(dc.modes))),
-            json_content_types=tuple(dc.json_content_types),
-            csv_content_types=tuple(dc.csv_content_types),
-            destination=Interp("s3://", Ref("var.capture_bucket"), f"/{cprefix}"),
-            prefix=cprefix,
-        )
+    capture = capture_plan(ep.data_capture, ep.name) if ep.data_capture is not None else None
     asyn = None
     if ep.async_inference is not None:
         a = ep.async_inference
@@ -223,7 +215,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     config_content = {
         "variants": [{k: w for k, w in _variant_config(v).items() if k != "weight"} for v in variants],
         "shadow": _variant_config(shadow) if shadow else None,
-        "capture": capture,
+        "capture": capture.content() if capture is not None else None,
         "async": asyn.content() if asyn else None,
         "encrypt": encrypt,
     }
@@ -242,12 +234,48 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         deployment=deployment,
         async_inference=asyn,
         encrypt_storage=encrypt,
-        uses_capture_bucket=capture is not None,
+        uses_capture_bucket=capture is not None and capture.in_platform_bucket,
         tags=endpoint_tags,
         in_vpc=in_vpc,
         # Every index SageMaker allows: ignore_changes takes no expressions, and the module serves any count.
         ignored_weights=tuple(Ref(f"production_variants[{i}].initial_variant_weight") for i in range(MAX_PRODUCTION_VARIANTS)),
     )
+
+
+def model_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
+    """A SageMaker model's tags: the endpoint's, the version's own over them, then the registry's view of
+    the version (ModelVersion, ModelStatus, metric:<name>; the mlinfra-tag-key rule keeps them apart)."""
+    return {**dict(sorted({**endpoint_tags, **mv.tags}.items())), "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}}
+
+
+def capture_plan(dc: DataCapture, label: str) -> CapturePlan:
+    """Data capture into the platform's capture bucket under ``prefix`` (default: the endpoint's name),
+    or into the user's ``destination`` (its trailing slash dropped: SageMaker adds ``/<endpoint>/...``)."""
+    modes = tuple(m.capitalize() for m in sorted(set(dc.modes)))
+    common = dict(sampling_percentage=dc.sampling_percentage, modes=modes, json_content_types=tuple(dc.json_content_types), csv_content_types=tuple(dc.csv_content_types))
+    if dc.destination is not None:
+        u = urlparse(dc.destination)
+        key_prefix = u.path.strip("/")
+        uri = f"s3://{u.netloc}/{key_prefix}" if key_prefix else f"s3://{u.netloc}"
+        return CapturePlan(**common, destination=uri, prefix=key_prefix, bucket=u.netloc, kms_key_arn=dc.kms_key_arn)
+    cprefix = (dc.prefix or label).strip("/")
+    return CapturePlan(**common, destination=Interp("s3://", Ref("var.capture_bucket"), f"/{cprefix}"), prefix=cprefix)
+
+
+def capture_statements(captures: list[CapturePlan], sid: str = "") -> list[Statement]:
+    """What the execution role needs to write these captures: PutObject under exactly each prefix (the
+    platform bucket's through ``var.capture_bucket_arn``), and the destinations' own keys, exactly."""
+    st: list[Statement] = []
+    platform = [c for c in captures if c.in_platform_bucket]
+    if platform:
+        st.append(Statement(f"Write{sid}DataCapture", ("s3:PutObject",), tuple(Interp(Ref("var.capture_bucket_arn"), f"/{c.prefix}/*") for c in platform)))
+    own = sorted({str(c.destination) for c in captures if not c.in_platform_bucket})
+    if own:
+        st.append(Statement(f"Write{sid}CaptureDestinations", ("s3:PutObject",), tuple(_s3_arn(uri, "/*") for uri in own), comment="the users' own capture destinations"))
+    keys = sorted({c.kms_key_arn for c in captures if c.kms_key_arn is not None})
+    if keys:
+        st.append(Statement(f"Use{sid}CaptureKeys", ("kms:Encrypt", "kms:GenerateDataKey"), tuple(keys), comment="SSE-KMS of the captured objects with the destinations' own keys"))
+    return st
 
 
 def _variant_config(v: VariantPlan) -> dict[str, object]:
@@ -484,9 +512,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
             comment="GetAuthorizationToken is account-wide: IAM has no resource to scope it to.",
         )
     )
-    captures = [ep.capture for ep in endpoints if ep.capture is not None]
-    if captures:
-        st.append(Statement("WriteDataCapture", ("s3:PutObject",), tuple(Interp(Ref("var.capture_bucket_arn"), f"/{c.prefix}/*") for c in captures)))
+    st += capture_statements([ep.capture for ep in endpoints if ep.capture is not None])
     asyncs = [ep.async_inference for ep in endpoints if ep.async_inference is not None]
     if asyncs:
         writes = sorted({p for a in asyncs for p in (a.output_path, a.failure_path) if p})

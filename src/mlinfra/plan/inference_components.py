@@ -3,15 +3,15 @@ endpoint, inference components and their copy auto-scaling. Names, defaults and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..expr import Interp, Ref
 from ..fleet.check import whole_accelerators
 from ..naming import component_model_content, endpoint_name, execution_role_name, hashed_name, ident, sagemaker_model_name
-from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn, target_alarms
-from .model import AlarmPlan, ModelPlan, Statement
+from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn, capture_plan, capture_statements, model_tags, target_alarms
+from .model import AlarmPlan, CapturePlan, ModelPlan, Statement
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
 VARIANT_NAME = "AllTraffic"
@@ -85,6 +85,17 @@ class ComponentsEndpointPlan:
     # Each component's latency and error-rate alarms (InferenceComponentName), the realtime variants' kinds.
     alarms: tuple[AlarmPlan, ...] = ()
     rollout: RolloutPlan | None = None
+    capture: CapturePlan | None = None
+    # The endpoint's own tags, on its aws resources beyond the provider's default_tags (and merged into
+    # the awscc components' explicit tags).
+    tags: dict[str, str] = field(default_factory=dict)
+    #: Each component's own tags (its model version's over the endpoint's, then Component and
+    #: ModelVersion), by component key: awscc writes them merged over the project's.
+    component_tags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def uses_capture_bucket(self) -> bool:
+        return self.capture is not None and self.capture.in_platform_bucket
 
 
 @dataclass(frozen=True)
@@ -108,8 +119,12 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     name = endpoint_name(prefix, ep.name)
     role = execution_role_name(prefix)
     components = []
+    endpoint_tags = dict(sorted(ep.tags.items()))
+    component_tags: dict[str, dict[str, str]] = {}
     for c in ep.components:
         mv = config.model(c.model)
+        # project (var.tags) < endpoint < model version < mlinfra's own keys of the component
+        component_tags[ident(c.name)] = {**dict(sorted({**endpoint_tags, **mv.tags}.items())), "Component": c.name, "ModelVersion": mv.version}
         content = component_model_content(mv, role)
         model = ModelPlan(
             key=ident(c.name),
@@ -122,7 +137,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
             mode="SingleModel",
             environment=dict(sorted(mv.environment.items())),
             network_isolation=mv.network_isolation,
-            tags={"ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}},
+            tags=model_tags(endpoint_tags, mv),
         )
         ic_name = f"{name}-{c.name}"
         a = c.autoscaling
@@ -167,6 +182,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     alarms = tuple(
         al for c in components for al in (target_alarms(ep.alarms, name, c.label, {"InferenceComponentName": c.name}, f"component {c.label}") if ep.alarms is not None else ())
     )
+    capture = capture_plan(ep.data_capture, ep.name) if ep.data_capture is not None else None
+    if capture is not None:  # only then: configurations without capture keep their names
+        content["capture"] = capture.content()
     return ComponentsEndpointPlan(
         alarms=alarms,
         rollout=_rollout(ep, components, alarms),
@@ -184,6 +202,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         components=tuple(components),
         volume_size_gb=f.volume_size_gb,
         inference_ami_version=f.inference_ami_version,
+        capture=capture,
+        tags=endpoint_tags,
+        component_tags=component_tags,
     )
 
 
@@ -213,6 +234,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
     region = config.project.region
     log_groups = [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*") for ep in endpoints]
     log_groups += [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/InferenceComponents/{c.name}:*") for ep in endpoints for c in ep.components]
+    captures = capture_statements([ep.capture for ep in endpoints if ep.capture is not None], sid="Component")
     archives = sorted({m.model_data_url for m in models if m.model_data_url is not None})
     prefixes = sorted({m.model_data_prefix for m in models if m.model_data_prefix is not None})
     # Models the image carries need no S3 access; an empty resource list is a policy IAM refuses.
@@ -226,6 +248,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
             Statement(f"ReadComponentModelPrefix{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)),
         )
     return (
+        *captures,
         *reads,
         Statement(
             "PullComponentModelImages",

@@ -127,12 +127,32 @@ class CapturePlan:
     modes: tuple[str, ...]  # "Input" / "Output"
     json_content_types: tuple[str, ...]
     csv_content_types: tuple[str, ...]
-    destination: Interp
-    prefix: str
+    destination: Interp | str  # the platform bucket's (an Interp), or the user's own s3:// URI
+    prefix: str  # the object key prefix in the bucket, without slashes at the ends ("" at the bucket's root)
+    # The user's own destination bucket (None: the platform's capture bucket) and its KMS key (None: the
+    # platform key in the platform bucket, the bucket's default encryption in the user's).
+    bucket: str | None = None
+    kms_key_arn: str | None = None
 
     @property
     def has_content_types(self) -> bool:
         return bool(self.json_content_types or self.csv_content_types)
+
+    @property
+    def in_platform_bucket(self) -> bool:
+        return self.bucket is None
+
+    def objects_of(self, endpoint_name: str) -> str:
+        """The key prefix SageMaker writes an endpoint's captures under (``<prefix>/<endpoint>/``)."""
+        return f"{self.prefix}/{endpoint_name}/" if self.prefix else f"{endpoint_name}/"
+
+    def content(self) -> dict[str, object]:
+        """What the endpoint configuration's name hashes: the fields, the user's destination only when set
+        (so configurations that capture into the platform bucket keep their names)."""
+        out = {k: getattr(self, k) for k in ("sampling_percentage", "modes", "json_content_types", "csv_content_types", "destination", "prefix")}
+        if self.bucket is not None:
+            out.update(bucket=self.bucket, kms_key_arn=self.kms_key_arn)
+        return out
 
 
 @dataclass(frozen=True)
@@ -248,6 +268,7 @@ class KmsPlan:
 class CaptureBucketPlan:
     name_prefix: str  # the bucket is <prefix><account ID>: globally unique without a random suffix
     retention_days: int
+    holds_captures: bool = True  # False: only Model Monitor's reports (the endpoints capture elsewhere)
 
 
 @dataclass(frozen=True)

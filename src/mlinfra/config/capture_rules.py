@@ -1,0 +1,130 @@
+"""Rules of an endpoint's data capture into a destination of the user's own (``data_capture.destination``
+and ``kms_key_arn``), on both endpoint kinds, registered into the same rule list as rules.py's.
+
+SageMaker's CreateEndpointConfig takes a DestinationS3Uri of at most 512 characters (botocore
+``DataCaptureConfig.DestinationS3Uri``: max 512) and a KmsKeyId in any form (key ID, key ARN, alias,
+alias ARN); mlinfra grants the execution role ``kms:GenerateDataKey``/``kms:Encrypt`` on exactly that key,
+and an IAM policy names a key by its key ARN only (an alias ARN in a policy's Resource does not authorise
+use of the key it points to). S3 encrypts an object only with a key of the bucket's own Region, and the
+captures of an endpoint go to a bucket in its Region (Model Monitor reads them there).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..regions import REGIONS
+from .model import PlatformConfig
+from .rules import Violation, rule
+
+#: botocore DataCaptureConfig.DestinationS3Uri: max 512.
+MAX_DESTINATION = 512
+KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>(mrk-)?[0-9a-fA-F-]{32,36})$")
+_ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/")
+_KEY_ID = re.compile(r"^(mrk-)?[0-9a-fA-F-]{32,36}$")
+
+
+@rule
+def capture_destination(config: PlatformConfig) -> Iterator[Violation]:
+    region = config.project.region
+    partition = REGIONS[region][0] if region in REGIONS else None
+    for i, ep in enumerate(config.endpoints):
+        dc = ep.data_capture
+        if dc is None:
+            continue
+        loc = ("endpoints", i, "data_capture")
+        if dc.destination is None:
+            if dc.kms_key_arn is not None:
+                yield Violation(
+                    (*loc, "kms_key_arn"),
+                    "kms_key_arn is the key of a destination of your own, and there is none: captures into the platform's capture bucket are encrypted with the platform key; "
+                    "add destination: s3://<your bucket>/<prefix>/, or leave kms_key_arn out",
+                    "capture-kms-key-without-destination",
+                )
+            continue
+        if dc.prefix is not None:
+            yield Violation(
+                (*loc, "prefix"),
+                f"prefix names a folder of the platform's capture bucket, and this endpoint captures into its own destination; write the prefix into it "
+                f"(destination: {dc.destination.rstrip('/')}/{dc.prefix.strip('/')}/) and leave prefix out",
+                "capture-destination-and-prefix",
+            )
+        uri = dc.destination.rstrip("/")
+        if len(uri) > MAX_DESTINATION:
+            yield Violation(
+                (*loc, "destination"),
+                f"the destination is {len(uri)} characters; SageMaker's DestinationS3Uri takes at most {MAX_DESTINATION}: choose a shorter prefix",
+                "capture-destination-too-long",
+            )
+        yield from _overlaps(config, (*loc, "destination"), uri)
+        key = dc.kms_key_arn
+        if key is None:
+            continue
+        m = KEY_ARN.match(key)
+        if m is None:
+            if _ALIAS.match(key):
+                what = "an alias"
+            elif _KEY_ID.match(key):
+                what = "a key ID"
+            else:
+                what = "not a KMS key ARN"
+            yield Violation(
+                (*loc, "kms_key_arn"),
+                f"{key} is {what}: mlinfra grants the execution role kms:GenerateDataKey and kms:Encrypt on exactly this key, and an IAM policy names a key by its ARN "
+                f"(an alias there authorises nothing); give the key ARN, arn:{partition or 'aws'}:kms:{region}:ACCOUNT:key/KEY-ID "
+                f"(aws kms describe-key --key-id {key} --query KeyMetadata.Arn)",
+                "capture-kms-key-form",
+            )
+            continue
+        if m["region"] != region or (partition is not None and m["partition"] != partition):
+            yield Violation(
+                (*loc, "kms_key_arn"),
+                f"the key is in {m['region']} (arn:{m['partition']}), the endpoint in {region}: S3 encrypts only with a key of the bucket's Region, and the captures "
+                f"go to a bucket in the endpoint's Region; use a key in {region}",
+                "capture-kms-key-region",
+            )
+
+
+def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[Violation]:
+    """The execution role may PutObject under the destination: it must not cover what the role reads
+    (model artifacts and prefixes, multi-model prefixes, asynchronous requests) nor what Model Monitor
+    compares the captures with (baselines, ground truth), or a capture could overwrite them."""
+    dest = destination.removeprefix("s3://").rstrip("/") + "/"
+    read: list[tuple[str, str]] = []
+    for m in config.models:
+        for uri in (m.model_data, m.model_data_prefix):
+            if uri is not None:
+                read.append((uri, f"model {m.version}'s files"))
+    for ep in config.endpoints:
+        multi = getattr(ep, "multi_model", None)
+        if multi is not None:
+            read.append((multi.model_data_prefix, f"endpoint {ep.name}'s multi-model prefix"))
+        a = getattr(ep, "async_inference", None)
+        if a is not None:
+            read.append((a.input_path, f"endpoint {ep.name}'s asynchronous requests"))
+    mon = config.monitoring
+    for em in mon.endpoints if mon is not None else ():
+        for kind in ("data_quality", "model_quality", "bias", "feature_attribution"):
+            s = getattr(em, kind)
+            baseline = getattr(s, "baseline", None)
+            for attr, uri in (
+                ("ground_truth", getattr(s, "ground_truth", None)),
+                ("baseline", getattr(baseline, "statistics", None)),
+                ("baseline", getattr(baseline, "constraints", None)),
+                ("constraints", getattr(s, "constraints", None)),
+                ("shap_baseline", getattr(s, "shap_baseline", None)),
+            ):
+                if uri is not None:
+                    read.append((uri, f"the {kind} monitor's {attr} of endpoint {em.endpoint}"))
+    for uri, what in read:
+        other = uri.removeprefix("s3://")
+        other_dir = other.rstrip("/") + "/"
+        if other.startswith(dest) or dest.startswith(other_dir):
+            yield Violation(
+                loc,
+                f"the destination s3://{dest} holds {what} ({uri}): the execution role may write under the destination, so a capture could overwrite it; "
+                "capture into a prefix of its own, e.g. s3://<bucket>/capture/",
+                "capture-destination-overlap",
+            )
+            return
