@@ -11,7 +11,7 @@ import pytest
 from mlinfra.config import load_config
 from mlinfra.pipeline import render_project
 from mlinfra.write import write_tree
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_examples
 from tests.support.hcl_checks import load_tree
 from tests.support.hcl_checks import module_call as call
 from tests.test_config_invalid import BASE, first_problem
@@ -118,7 +118,13 @@ def test_a_destination_at_the_bucket_root(tmp_path: Path) -> None:
 def test_platform_bucket_capture_keeps_its_configuration_name(tmp_path: Path) -> None:
     """The new fields enter an endpoint configuration's content hash only when set: a configuration that
     captures into the platform bucket keeps its name (no new configuration, no redeployment)."""
-    tree = _render(EXAMPLES / "platform.yaml", tmp_path / "out")
+    # The example as it was before this sitting's settings: its canary's inference AMI (a setting of the
+    # production variant, rightly in the hash) taken out again; tags are in no hash.
+    ami = "        inference_ami_version: al2-ami-sagemaker-inference-gpu-3-1   # NVIDIA driver 550, CUDA 12.4\n"
+    example = copy_examples(tmp_path / "examples")
+    assert example.read_text().count(ami) == 1
+    example.write_text(example.read_text().replace(ami, ""))
+    tree = _render(example, tmp_path / "out")
     assert s(call(tree, "endpoint_inference")["config_name"]) == "mlinfra-prod-inference-35c455ea"
     capture = call(tree, "endpoint_inference")["data_capture"]
     assert s(capture["destination_s3_uri"]) == "s3://${module.capture_bucket.bucket}/inference"
