@@ -85,8 +85,8 @@ BREAKAGES = {
     # module's typed variables.
     "list-for-a-number": (
         "main.tf",
-        "initial_instance_count = 2",
-        "initial_instance_count = [2]",
+        "initial_instance_count                            = 2",
+        "initial_instance_count                            = [2]",
         ["Invalid value for module argument", 'child module variable "production_variants"', 'attribute "initial_instance_count": number required.'],
     ),
     "unknown-function": (
@@ -160,8 +160,8 @@ BREAKAGES = {
     # (at the module calls: the values reach the resources at plan, when the module's variables are known)
     "sagemaker-instance-type": (
         "main.tf",
-        'instance_type          = "ml.g4dn.xlarge"',
-        'instance_type          = "ml.g4dn.xlarg"',
+        'instance_type                                     = "ml.g4dn.xlarge"',
+        'instance_type                                     = "ml.g4dn.xlarg"',
         ["Invalid ProductionVariant.InstanceType", "'ml.g4dn.xlarg' is not a value SageMaker accepts", "did you mean ml.g4dn.xlarge", "with module.endpoint_inference.aws_sagemaker_endpoint_configuration.this"],
     ),
     "sagemaker-serverless-memory": (
