@@ -451,6 +451,20 @@ def _num(value: object) -> str:
     return "-" if value is None else f"{value:g}"
 
 
+def _request_body(data: str | None, file: Path | None) -> bytes:
+    """The body of ``invoke`` and ``invoke-async``: exactly one of --data or --file."""
+    from .errors import UsageError
+
+    if (data is None) == (file is None):
+        raise UsageError("give exactly one of --data or --file")
+    if file is not None:
+        try:
+            return file.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{file}: {exc.strerror}") from None
+    return data.encode()
+
+
 @app.command()
 def invoke(
     endpoint: Annotated[str, typer.Option("--endpoint", help="SageMaker endpoint name.")],
@@ -467,15 +481,7 @@ def invoke(
     from .ops.endpoint import invoke as do_invoke
 
     try:
-        if (data is None) == (file is None):
-            raise UsageError("give exactly one of --data or --file")
-        if file is not None:
-            try:
-                body = file.read_bytes()
-            except OSError as exc:
-                raise UsageError(f"{file}: {exc.strerror}") from None
-        else:
-            body = data.encode()
+        body = _request_body(data, file)
         if variant is not None and component is not None:
             raise UsageError("give --variant or --component, not both")
         result = do_invoke(_clients(profile, region), endpoint, body, content_type, variant, component=component)
@@ -499,19 +505,11 @@ def invoke_async(
     region: RegionOpt = None,
 ) -> None:
     """Upload the body to S3 and queue it (InvokeEndpointAsync); print where the result will land."""
-    from .errors import MlinfraError, UsageError
+    from .errors import MlinfraError
     from .ops.async_invoke import invoke_async as do_invoke
 
     try:
-        if (data is None) == (file is None):
-            raise UsageError("give exactly one of --data or --file")
-        if file is not None:
-            try:
-                body = file.read_bytes()
-            except OSError as exc:
-                raise UsageError(f"{file}: {exc.strerror}") from None
-        else:
-            body = data.encode()
+        body = _request_body(data, file)
         result = do_invoke(_clients(profile, region), endpoint, body, content_type, input_location)
     except MlinfraError as exc:
         _fail(exc)
