@@ -345,9 +345,7 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     if ep.alarms is None:
         return ()
     a = ep.alarms
-    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
-    above = {">": "above", ">=": "at or above"}[a.comparison]
-    common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    above, common = _alarm_basics(a)
     out = []
     for v in ep.variants:
         out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}")
@@ -369,13 +367,19 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     return tuple(out)
 
 
+def _alarm_basics(a: Alarms) -> tuple[str, dict[str, object]]:
+    """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
+    evaluation periods and CloudWatch comparison operator (AlarmPlan's keyword arguments)."""
+    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
+    above = {">": "above", ">=": "at or above"}[a.comparison]
+    return above, dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+
+
 def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str) -> list[AlarmPlan]:
     """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
     variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
     the variant's or component's name in the alarm's key and name; ``what`` names it in the description."""
-    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
-    above = {">": "above", ">=": "at or above"}[a.comparison]
-    common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    above, common = _alarm_basics(a)
     out = [
         AlarmPlan(
             key=alarm_key(target, LATENCY_ALARM),
