@@ -469,6 +469,17 @@ def _s3_arn(uri: str, suffix: str = "") -> Interp:
     return Interp("arn:", PARTITION, f":s3:::{u.netloc}{u.path}{suffix}")
 
 
+def prefix_statements(list_sid: str, read_sid: str, uris: list[str]) -> list[Statement]:
+    """Read access to everything under each S3 prefix of ``uris``: ListBucket on its bucket (the prefix as
+    s3:prefix condition) and GetObject under it, one pair a prefix, the Sids numbered from the second on."""
+    st: list[Statement] = []
+    for i, uri in enumerate(uris):
+        u = urlparse(uri)
+        st.append(Statement(f"{list_sid}{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)))
+        st.append(Statement(f"{read_sid}{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    return st
+
+
 def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Statement, ...]:
     single: set[str] = set()
     multi: set[str] = set()
@@ -487,16 +498,9 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     st: list[Statement] = []
     if single:
         st.append(Statement("ReadModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in sorted(single))))
-    for i, uri in enumerate(sorted(multi)):
-        u = urlparse(uri)
-        key_prefix = u.path.lstrip("/")
-        st.append(Statement(f"ListMultiModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{key_prefix}*",)),)))
-        st.append(Statement(f"ReadMultiModelArtifacts{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    st += prefix_statements("ListMultiModelPrefix", "ReadMultiModelArtifacts", sorted(multi))
     # Uncompressed model files: SageMaker lists the prefix and copies every object under it.
-    for i, uri in enumerate(sorted(uncompressed)):
-        u = urlparse(uri)
-        st.append(Statement(f"ListModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)))
-        st.append(Statement(f"ReadModelPrefix{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    st += prefix_statements("ListModelPrefix", "ReadModelPrefix", sorted(uncompressed))
     # Without endpoints (a batch-only platform) there is no image to pull here: an empty resource list is
     # a policy IAM refuses.
     if repos:
