@@ -242,10 +242,16 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     )
 
 
+def version_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
+    """The endpoint's tags with the model version's own over them, sorted: what a model (and an
+    inference component) carries before mlinfra's own keys."""
+    return dict(sorted({**endpoint_tags, **mv.tags}.items()))
+
+
 def model_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
     """A SageMaker model's tags: the endpoint's, the version's own over them, then the registry's view of
     the version (ModelVersion, ModelStatus, metric:<name>; the mlinfra-tag-key rule keeps them apart)."""
-    return {**dict(sorted({**endpoint_tags, **mv.tags}.items())), "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}}
+    return {**version_tags(endpoint_tags, mv), "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}}
 
 
 def capture_plan(dc: DataCapture, label: str) -> CapturePlan:
