@@ -7,14 +7,13 @@ The valid starting point is examples/async.yaml, whose second endpoint ("receipt
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from mlinfra.config import load_config
 from mlinfra.plan.build import build_plan
-from tests.test_config_invalid import CONFIG_NAME, OUT_NAME, assert_error_line, assert_no_traceback, cli, edit, line_of, snapshot
+from tests.test_config_invalid import CONFIG_NAME, EditCase, assert_error_line, assert_no_traceback, edit, line_of, run_edited, snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = (REPO / "examples" / "async.yaml").read_text(encoding="utf-8")
@@ -27,15 +26,7 @@ TOPICS = """\
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
-@dataclass(frozen=True)
-class C:
-    id: str
-    edits: tuple[tuple[str, str], ...]
-    anchor: str
-    path: str
-    code: str
-    message: str = ""
-    after: str | None = None
+C = EditCase
 
 
 CASES = [
@@ -62,12 +53,7 @@ COVERED = {c.code for c in CASES}
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 @pytest.mark.parametrize("command", ["validate", "render"])
 def test_invalid_async(case: C, command: str, workdir: Path) -> None:
-    text = BASE
-    for old, new in case.edits:
-        text = edit(text, old, new)
-    (workdir / CONFIG_NAME).write_text(text)
-    before = snapshot(workdir)
-    run = cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else []))
+    run, text, before = run_edited(BASE, case.edits, command, workdir)
     assert_no_traceback(run)
     assert run.exit_code == 2, run.everything
     assert_error_line(run, CONFIG_NAME, line_of(text, case.anchor, case.after), case.path, case.code, case.message)

@@ -7,14 +7,13 @@ nothing written. The valid starting point is examples/inference-components.yaml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from mlinfra.fleet.capacity import Copy, instance_types, pack
-from tests.test_config_invalid import CONFIG_NAME, OUT_NAME, assert_error_line, assert_no_traceback, cli, edit, line_of, snapshot
+from tests.test_config_invalid import CONFIG_NAME, EditCase, assert_error_line, assert_no_traceback, cli, line_of, run_edited, snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = (REPO / "examples" / "inference-components.yaml").read_text(encoding="utf-8")
@@ -23,15 +22,7 @@ CLASSIFICATION_GPU = "        cpu_cores: 1\n        accelerators: 1\n"
 DETECTION_GPU = "        cpu_cores: 2\n        accelerators: 1\n"
 
 
-@dataclass(frozen=True)
-class C:
-    id: str
-    edits: tuple[tuple[str, str], ...]
-    anchor: str  # text on the reported line (after `after`, when given)
-    path: str
-    code: str
-    message: str = ""
-    after: str | None = None
+C = EditCase
 
 
 def _gpu(value: str) -> tuple[tuple[str, str], ...]:
@@ -144,12 +135,7 @@ COVERED = {c.code for c in CASES}
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 @pytest.mark.parametrize("command", ["validate", "render"])
 def test_invalid_components(case: C, command: str, workdir: Path) -> None:
-    text = BASE
-    for old, new in case.edits:
-        text = edit(text, old, new)
-    (workdir / CONFIG_NAME).write_text(text)
-    before = snapshot(workdir)
-    run = cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else []))
+    run, text, before = run_edited(BASE, case.edits, command, workdir)
     assert_no_traceback(run)
     assert run.exit_code == 2, run.everything
     assert_error_line(run, CONFIG_NAME, line_of(text, case.anchor, case.after), case.path, case.code, case.message)

@@ -214,6 +214,32 @@ def assert_error_line(run: Run, file: str, line: int | None, path: str, code: st
     return candidates[0]
 
 
+@dataclass(frozen=True)
+class EditCase:
+    """A bad config made from an example's text by ``edits`` (old → new, each once): the error is reported
+    on the one line with ``anchor`` (the first below the one line with ``after``, when given), at ``path``,
+    with ``code`` (and ``message`` in it)."""
+
+    id: str
+    edits: tuple[tuple[str, str], ...]
+    anchor: str  # text on the reported line (after `after`, when given)
+    path: str
+    code: str
+    message: str = ""
+    after: str | None = None
+
+
+def run_edited(base: str, edits: tuple[tuple[str, str], ...], command: str, workdir: Path) -> tuple[Run, str, list[str]]:
+    """Write ``base`` with ``edits`` applied as the config in ``workdir`` and run ``mlinfra COMMAND`` on it
+    (render: into OUT_NAME). Returns the run, the edited text and what ``workdir`` held before the run."""
+    text = base
+    for old, new in edits:
+        text = edit(text, old, new)
+    (workdir / CONFIG_NAME).write_text(text)
+    before = snapshot(workdir)
+    return cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else [])), text, before
+
+
 ERROR_LINE = re.compile(r"^error: (?P<file>[^:\s]+)(:(?P<line>\d+))?: (?:(?P<path>\S+): )?(?P<message>.+) \[(?P<code>[a-z0-9-]+)\]$")
 
 

@@ -26,15 +26,18 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_the_call_passes_each_form(root: Path) -> None:
-    models = _call(load_tree(root), "endpoint_sentiment")["models"]
-    image_only, prefix = models["production"], models["canary"]
+# The example's variant endpoint and its components endpoint carry the same two forms (a model the image
+# carries, uncompressed files under s3://acme-sentiment/models/1.1.0/): one set of checks for both modules.
+
+
+def _assert_image_only_and_prefix(image_only: dict, prefix: dict) -> None:
     assert image_only["model_data_url"] is None and image_only["model_data_prefix"] is None
     assert prefix["model_data_url"] is None and s(prefix["model_data_prefix"]) == "s3://acme-sentiment/models/1.1.0/"
 
 
-def test_the_module_renders_an_uncompressed_prefix_as_model_data_source(root: Path) -> None:
-    model = blocks(load_tree(root)["modules/endpoint"]["main.tf"], "resource")["aws_sagemaker_model.this"]
+def _assert_model_data_source(main_tf: str) -> None:
+    """The module's model passes model_data_url and, for a prefix, a ModelDataSource S3Prefix, uncompressed."""
+    model = blocks(main_tf, "resource")["aws_sagemaker_model.this"]
     container = model["primary_container"][0]
     assert container["model_data_url"] == "${each.value.model_data_url}"
     source = {k.strip('"'): v for d in container["dynamic"] for k, v in d.items()}["model_data_source"]
@@ -43,13 +46,26 @@ def test_the_module_renders_an_uncompressed_prefix_as_model_data_source(root: Pa
     assert (s3["s3_uri"], s(s3["s3_data_type"]), s(s3["compression_type"])) == ("${model_data_source.value}", "S3Prefix", "None")
 
 
+def _assert_lists_and_reads_the_prefix(listing: dict, reading: dict) -> None:
+    """ListBucket on the bucket under the prefix's condition, GetObject on exactly the prefix's objects."""
+    assert [s(r) for r in listing["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment"]
+    assert [s(v) for v in listing["conditions"][0]["values"]] == ["models/1.1.0/*"]
+    assert [s(r) for r in reading["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment/models/1.1.0/*"]
+
+
+def test_the_call_passes_each_form(root: Path) -> None:
+    models = _call(load_tree(root), "endpoint_sentiment")["models"]
+    _assert_image_only_and_prefix(models["production"], models["canary"])
+
+
+def test_the_module_renders_an_uncompressed_prefix_as_model_data_source(root: Path) -> None:
+    _assert_model_data_source(load_tree(root)["modules/endpoint"]["main.tf"])
+
+
 def test_the_role_lists_and_reads_exactly_the_prefix(root: Path) -> None:
     statements = {s(st["sid"]): st for st in _call(load_tree(root), "sagemaker_role")["statements"]}
     assert "ReadModelArtifacts" not in statements  # no archive anywhere: nothing to GetObject by name
-    listing = statements["ListModelPrefix"]
-    assert [s(r) for r in listing["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment"]
-    assert [s(v) for v in listing["conditions"][0]["values"]] == ["models/1.1.0/*"]
-    assert [s(r) for r in statements["ReadModelPrefix"]["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment/models/1.1.0/*"]
+    _assert_lists_and_reads_the_prefix(statements["ListModelPrefix"], statements["ReadModelPrefix"])
 
 
 def test_archive_model_names_do_not_change() -> None:
@@ -116,28 +132,17 @@ def test_serverless_refuses_a_prefix_quoting_why(tmp_path: Path) -> None:
 
 def test_components_pass_each_form(root: Path) -> None:
     models = _call(load_tree(root), "inference_components_sentiment_shared")["models"]
-    image_only, prefix = models["built_in"], models["uncompressed"]
-    assert image_only["model_data_url"] is None and image_only["model_data_prefix"] is None
-    assert prefix["model_data_url"] is None and s(prefix["model_data_prefix"]) == "s3://acme-sentiment/models/1.1.0/"
+    _assert_image_only_and_prefix(models["built_in"], models["uncompressed"])
 
 
 def test_the_components_module_renders_a_prefix_as_model_data_source(root: Path) -> None:
-    model = blocks(load_tree(root)["modules/inference_components"]["main.tf"], "resource")["aws_sagemaker_model.this"]
-    container = model["primary_container"][0]
-    assert container["model_data_url"] == "${each.value.model_data_url}"
-    source = {k.strip('"'): v for d in container["dynamic"] for k, v in d.items()}["model_data_source"]
-    assert source["for_each"] == "${each.value.model_data_prefix == null ? [] : [each.value.model_data_prefix]}"
-    s3 = source["content"][0]["s3_data_source"][0]
-    assert (s3["s3_uri"], s(s3["s3_data_type"]), s(s3["compression_type"])) == ("${model_data_source.value}", "S3Prefix", "None")
+    _assert_model_data_source(load_tree(root)["modules/inference_components"]["main.tf"])
 
 
 def test_the_role_lets_components_list_and_read_exactly_the_prefix(root: Path) -> None:
     statements = {s(st["sid"]): st for st in _call(load_tree(root), "sagemaker_role")["statements"]}
     assert "ReadComponentModelArtifacts" not in statements  # no archive: an empty resource list IAM would refuse
-    listing = statements["ListComponentModelPrefix"]
-    assert [s(r) for r in listing["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment"]
-    assert [s(v) for v in listing["conditions"][0]["values"]] == ["models/1.1.0/*"]
-    assert [s(r) for r in statements["ReadComponentModelPrefix"]["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-sentiment/models/1.1.0/*"]
+    _assert_lists_and_reads_the_prefix(statements["ListComponentModelPrefix"], statements["ReadComponentModelPrefix"])
 
 
 def test_component_model_names_change_with_the_form() -> None:

@@ -451,14 +451,34 @@ def _num(value: object) -> str:
     return "-" if value is None else f"{value:g}"
 
 
+# The request body of invoke and invoke-async (read by _request_body).
+DataOpt = Annotated[str | None, typer.Option("--data", help="Request body (e.g. JSON).")]
+FileOpt = Annotated[Path | None, typer.Option("--file", help="Read the request body from a file.")]
+ContentTypeOpt = Annotated[str, typer.Option("--content-type", help="Content type of the body.")]
+
+
+def _request_body(data: str | None, file: Path | None) -> bytes:
+    """The body of ``invoke`` and ``invoke-async``: exactly one of --data or --file."""
+    from .errors import UsageError
+
+    if (data is None) == (file is None):
+        raise UsageError("give exactly one of --data or --file")
+    if file is not None:
+        try:
+            return file.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{file}: {exc.strerror}") from None
+    return data.encode()
+
+
 @app.command()
 def invoke(
     endpoint: Annotated[str, typer.Option("--endpoint", help="SageMaker endpoint name.")],
-    data: Annotated[str | None, typer.Option("--data", help="Request body (e.g. JSON).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the request body from a file.")] = None,
+    data: DataOpt = None,
+    file: FileOpt = None,
     variant: Annotated[str | None, typer.Option("--variant", help="Send to this variant (TargetVariant).")] = None,
     component: Annotated[str | None, typer.Option("--component", help="Send to this inference component (InferenceComponentName).")] = None,
-    content_type: Annotated[str, typer.Option("--content-type", help="Content type of the body.")] = "application/json",
+    content_type: ContentTypeOpt = "application/json",
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
@@ -467,15 +487,7 @@ def invoke(
     from .ops.endpoint import invoke as do_invoke
 
     try:
-        if (data is None) == (file is None):
-            raise UsageError("give exactly one of --data or --file")
-        if file is not None:
-            try:
-                body = file.read_bytes()
-            except OSError as exc:
-                raise UsageError(f"{file}: {exc.strerror}") from None
-        else:
-            body = data.encode()
+        body = _request_body(data, file)
         if variant is not None and component is not None:
             raise UsageError("give --variant or --component, not both")
         result = do_invoke(_clients(profile, region), endpoint, body, content_type, variant, component=component)
@@ -488,30 +500,22 @@ def invoke(
 @app.command("invoke-async")
 def invoke_async(
     endpoint: Annotated[str, typer.Option("--endpoint", help="SageMaker endpoint name (an asynchronous endpoint).")],
-    data: Annotated[str | None, typer.Option("--data", help="Request body (e.g. JSON).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the request body from a file.")] = None,
+    data: DataOpt = None,
+    file: FileOpt = None,
     input_location: Annotated[
         str | None,
         typer.Option("--input-location", help="Upload the body here: the endpoint's input_path (a prefix ending with /) or an object's s3:// URI. Default: where the SageMaker Python SDK uploads (sagemaker-REGION-ACCOUNT/async-endpoint-inputs/), which an endpoint without input_path reads."),
     ] = None,
-    content_type: Annotated[str, typer.Option("--content-type", help="Content type of the body.")] = "application/json",
+    content_type: ContentTypeOpt = "application/json",
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
     """Upload the body to S3 and queue it (InvokeEndpointAsync); print where the result will land."""
-    from .errors import MlinfraError, UsageError
+    from .errors import MlinfraError
     from .ops.async_invoke import invoke_async as do_invoke
 
     try:
-        if (data is None) == (file is None):
-            raise UsageError("give exactly one of --data or --file")
-        if file is not None:
-            try:
-                body = file.read_bytes()
-            except OSError as exc:
-                raise UsageError(f"{file}: {exc.strerror}") from None
-        else:
-            body = data.encode()
+        body = _request_body(data, file)
         result = do_invoke(_clients(profile, region), endpoint, body, content_type, input_location)
     except MlinfraError as exc:
         _fail(exc)

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.hcl_checks import MARK, load_tree
-from tests.support.sagemaker_checks import CONFIG_HASH_RE, GPU_AMIS, GPU_FAMILY_RE, NEURON_AMI_TYPE_RE, NEURON_AMIS, _block, _blocks, _key, _literal, _local_nvme, _number, _text, resource_bodies
+from tests.support.sagemaker_checks import CONFIG_HASH_RE, _block, _blocks, _key, _literal, _local_nvme, _number, _text, ami_errors, resource_bodies
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 IC_TYPE = "awscc_sagemaker_inference_component"
@@ -273,12 +273,7 @@ def _fleet_settings_errors(endpoint: dict, production: list[dict]) -> list[str]:
         if _local_nvme(instance_type):
             errors.append(f"[ic-settings] volume_size_in_gb on {instance_type}, which has local NVMe storage: SageMaker attaches no EBS volume to it")
     if ami is not None:
-        if ami not in GPU_AMIS | NEURON_AMIS:
-            errors.append(f"[ic-settings] inference_ami_version {ami!r} is not one SageMaker offers")
-        elif ami in GPU_AMIS and not GPU_FAMILY_RE.match(instance_type):
-            errors.append(f"[ic-settings] inference_ami_version {ami} is for NVIDIA GPU instances, not {instance_type}")
-        elif ami in NEURON_AMIS and not NEURON_AMI_TYPE_RE.match(instance_type):
-            errors.append(f"[ic-settings] inference_ami_version {ami} is for Inferentia2 and Trainium instances, not {instance_type}")
+        errors += ami_errors("ic-settings", ami, instance_type)
     return errors
 
 

@@ -787,6 +787,18 @@ VARIANT_RANGES = {
 }
 
 
+def ami_errors(code: str, ami: str, instance_type: str | None) -> list[str]:
+    """InferenceAmiVersion: one SageMaker offers, on the instances it is for (GPU images on NVIDIA GPU
+    types, neuron-2 on Inferentia2 and Trainium); ``code`` is the checker's ([settings], [ic-settings])."""
+    if ami not in GPU_AMIS | NEURON_AMIS:
+        return [f"[{code}] inference_ami_version {ami!r} is not one SageMaker offers ({', '.join(sorted(GPU_AMIS | NEURON_AMIS))})"]
+    if instance_type is not None and ami in GPU_AMIS and not GPU_FAMILY_RE.match(instance_type):
+        return [f"[{code}] inference_ami_version {ami} is for NVIDIA GPU instances, not {instance_type}"]
+    if instance_type is not None and ami in NEURON_AMIS and not NEURON_AMI_TYPE_RE.match(instance_type):
+        return [f"[{code}] inference_ami_version {ami} is for Inferentia2 and Trainium instances, not {instance_type}"]
+    return []
+
+
 def _check_variant_settings(variant: dict) -> list[str]:
     errors = []
     serverless = _block(variant, "serverless_config") is not None
@@ -810,12 +822,7 @@ def _check_variant_settings(variant: dict) -> list[str]:
         if strategy is not None and strategy not in ROUTING_STRATEGIES:
             errors.append(f"[settings] routing_strategy {strategy!r} (one of {', '.join(sorted(ROUTING_STRATEGIES))})")
     if ami is not None:
-        if ami not in GPU_AMIS | NEURON_AMIS:
-            errors.append(f"[settings] inference_ami_version {ami!r} is not one SageMaker offers ({', '.join(sorted(GPU_AMIS | NEURON_AMIS))})")
-        elif instance_type is not None and ami in GPU_AMIS and not GPU_FAMILY_RE.match(instance_type):
-            errors.append(f"[settings] inference_ami_version {ami} is for NVIDIA GPU instances, not {instance_type}")
-        elif instance_type is not None and ami in NEURON_AMIS and not NEURON_AMI_TYPE_RE.match(instance_type):
-            errors.append(f"[settings] inference_ami_version {ami} is for Inferentia2 and Trainium instances, not {instance_type}")
+        errors += ami_errors("settings", ami, instance_type)
     if _blocks(variant, "managed_instance_scaling") and variant.get("model_name") is not None:
         errors.append(
             "[settings] managed_instance_scaling on a variant with a model_name: SageMaker takes managed instance "

@@ -197,11 +197,7 @@ class Endpoint(Component):
             ),
             "deployment": Input(_deployment(ep), "How the endpoint moves to a new configuration (rolling or blue/green); null: all at once.", _DEPLOYMENT),
             "alarms": Input({al.key: _alarm(al) for al in ep.alarms}, "CloudWatch alarms of the endpoint, by key: a plain metric or metric math (metric_queries).", _ALARMS),
-            "alarm_actions": Input(
-                [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
-                "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
-                "list(string)",
-            ),
+            "alarm_actions": alarm_actions(wire),
             "scaling": Input({v.key: _scaling(v.name, v.scaling) for v in ep.variants if v.scaling}, "Auto-scaling of the production variants, by variant key.", _SCALING),
             "scale_from_zero": Input(
                 {
@@ -349,6 +345,16 @@ def _deployment(ep: EndpointPlan) -> object:
             },
         }
     return {"rolling_update": rolling, "blue_green_update": blue_green, "rollback_alarms": list(d.rollback_alarms)}
+
+
+def alarm_actions(wire: Wire) -> Input:
+    """The alarm_actions input of both endpoint modules (endpoint, inference_components): the alerts
+    topic, when the platform has one."""
+    return Input(
+        [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
+        "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
+        "list(string)",
+    )
 
 
 def _alarm(a: AlarmPlan) -> dict[str, object]:

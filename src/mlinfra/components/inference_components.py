@@ -15,7 +15,7 @@ from ..expr import Ref
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
 from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, RootOutput, Sinks, Wire, object_type
 # The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
-from .endpoint import _ALARMS, CAPTURE_TYPE, _alarm, capture_object
+from .endpoint import _ALARMS, CAPTURE_TYPE, _alarm, alarm_actions, capture_object
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
@@ -175,11 +175,7 @@ class InferenceComponents(Component):
                 "map(" + object_type(policy_name="string", alarm_name="string") + ")",
             ),
             "alarms": Input({al.key: _alarm(al) for al in ep.alarms}, "CloudWatch alarms of the components, by key: each on its InferenceComponentName (a plain metric or metric math).", _ALARMS),
-            "alarm_actions": Input(
-                [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
-                "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
-                "list(string)",
-            ),
+            "alarm_actions": alarm_actions(wire),
             "deployments": Input(
                 _deployments(ep),
                 "How each component moves to a new model or specification (a rolling update, rolled back by its alarms), by component; none: SageMaker's default.",

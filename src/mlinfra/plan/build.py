@@ -242,10 +242,16 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     )
 
 
+def version_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
+    """The endpoint's tags with the model version's own over them, sorted: what a model (and an
+    inference component) carries before mlinfra's own keys."""
+    return dict(sorted({**endpoint_tags, **mv.tags}.items()))
+
+
 def model_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
     """A SageMaker model's tags: the endpoint's, the version's own over them, then the registry's view of
     the version (ModelVersion, ModelStatus, metric:<name>; the mlinfra-tag-key rule keeps them apart)."""
-    return {**dict(sorted({**endpoint_tags, **mv.tags}.items())), "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}}
+    return {**version_tags(endpoint_tags, mv), "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}}
 
 
 def capture_plan(dc: DataCapture, label: str) -> CapturePlan:
@@ -345,9 +351,7 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     if ep.alarms is None:
         return ()
     a = ep.alarms
-    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
-    above = {">": "above", ">=": "at or above"}[a.comparison]
-    common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    above, common = _alarm_basics(a)
     out = []
     for v in ep.variants:
         out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}")
@@ -369,13 +373,19 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     return tuple(out)
 
 
+def _alarm_basics(a: Alarms) -> tuple[str, dict[str, object]]:
+    """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
+    evaluation periods and CloudWatch comparison operator (AlarmPlan's keyword arguments)."""
+    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
+    above = {">": "above", ">=": "at or above"}[a.comparison]
+    return above, dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+
+
 def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str) -> list[AlarmPlan]:
     """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
     variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
     the variant's or component's name in the alarm's key and name; ``what`` names it in the description."""
-    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
-    above = {">": "above", ">=": "at or above"}[a.comparison]
-    common = dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    above, common = _alarm_basics(a)
     out = [
         AlarmPlan(
             key=alarm_key(target, LATENCY_ALARM),
@@ -465,6 +475,17 @@ def _s3_arn(uri: str, suffix: str = "") -> Interp:
     return Interp("arn:", PARTITION, f":s3:::{u.netloc}{u.path}{suffix}")
 
 
+def prefix_statements(list_sid: str, read_sid: str, uris: list[str]) -> list[Statement]:
+    """Read access to everything under each S3 prefix of ``uris``: ListBucket on its bucket (the prefix as
+    s3:prefix condition) and GetObject under it, one pair a prefix, the Sids numbered from the second on."""
+    st: list[Statement] = []
+    for i, uri in enumerate(uris):
+        u = urlparse(uri)
+        st.append(Statement(f"{list_sid}{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)))
+        st.append(Statement(f"{read_sid}{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    return st
+
+
 def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Statement, ...]:
     single: set[str] = set()
     multi: set[str] = set()
@@ -483,16 +504,9 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     st: list[Statement] = []
     if single:
         st.append(Statement("ReadModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in sorted(single))))
-    for i, uri in enumerate(sorted(multi)):
-        u = urlparse(uri)
-        key_prefix = u.path.lstrip("/")
-        st.append(Statement(f"ListMultiModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{key_prefix}*",)),)))
-        st.append(Statement(f"ReadMultiModelArtifacts{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    st += prefix_statements("ListMultiModelPrefix", "ReadMultiModelArtifacts", sorted(multi))
     # Uncompressed model files: SageMaker lists the prefix and copies every object under it.
-    for i, uri in enumerate(sorted(uncompressed)):
-        u = urlparse(uri)
-        st.append(Statement(f"ListModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)))
-        st.append(Statement(f"ReadModelPrefix{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+    st += prefix_statements("ListModelPrefix", "ReadModelPrefix", sorted(uncompressed))
     # Without endpoints (a batch-only platform) there is no image to pull here: an empty resource list is
     # a policy IAM refuses.
     if repos:

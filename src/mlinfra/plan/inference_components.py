@@ -4,13 +4,12 @@ endpoint, inference components and their copy auto-scaling. Names, defaults and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..expr import Interp, Ref
 from ..fleet.check import whole_accelerators
 from ..naming import component_model_content, endpoint_name, execution_role_name, hashed_name, ident, sagemaker_model_name
-from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn, capture_plan, capture_statements, model_tags, target_alarms
+from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn, capture_plan, capture_statements, model_tags, prefix_statements, target_alarms, version_tags
 from .model import AlarmPlan, CapturePlan, ModelPlan, Statement
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
@@ -124,7 +123,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     for c in ep.components:
         mv = config.model(c.model)
         # project (var.tags) < endpoint < model version < mlinfra's own keys of the component
-        component_tags[ident(c.name)] = {**dict(sorted({**endpoint_tags, **mv.tags}.items())), "Component": c.name, "ModelVersion": mv.version}
+        component_tags[ident(c.name)] = {**version_tags(endpoint_tags, mv), "Component": c.name, "ModelVersion": mv.version}
         content = component_model_content(mv, role)
         model = ModelPlan(
             key=ident(c.name),
@@ -241,12 +240,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
     reads = (Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in archives)),) if archives else ()
     # Uncompressed model files: SageMaker lists the prefix and copies every object under it (as for the
     # endpoints' models, under Sids of their own).
-    for i, uri in enumerate(prefixes):
-        u = urlparse(uri)
-        reads += (
-            Statement(f"ListComponentModelPrefix{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)),
-            Statement(f"ReadComponentModelPrefix{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)),
-        )
+    reads += tuple(prefix_statements("ListComponentModelPrefix", "ReadComponentModelPrefix", prefixes))
     return (
         *captures,
         *reads,
