@@ -377,3 +377,26 @@ def test_a_destination_over_a_monitors_ground_truth_is_refused(tmp_path: Path) -
         tmp_path,
     )
     assert problem.code == "capture-destination-overlap" and "data_quality monitor's baseline of endpoint churn" in problem.message
+
+
+# An async endpoint without input_path (the receipts endpoint of examples/async.yaml) reads where the
+# SageMaker Python SDK uploads; a destination elsewhere loads, one over that folder is refused.
+RECEIPTS_VARIANT = "          target_invocations: 20\n"
+
+
+def test_a_destination_beside_an_async_endpoint_without_input_path_loads(tmp_path: Path) -> None:
+    config = tmp_path / "async.yaml"
+    config.write_text((EXAMPLES / "async.yaml").read_text().replace(RECEIPTS_VARIANT, RECEIPTS_VARIANT + "    data_capture: {destination: s3://acme-docs-capture/receipts/}\n"))
+    cfg = load_config(config)
+    assert cfg.endpoints[1].data_capture.destination == "s3://acme-docs-capture/receipts/"
+
+
+def test_a_destination_over_the_sdks_async_uploads_is_refused(tmp_path: Path) -> None:
+    problem = first_problem(
+        EXAMPLES / "async.yaml",
+        (RECEIPTS_VARIANT, RECEIPTS_VARIANT + "    data_capture: {destination: s3://sagemaker-us-east-1-123456789012/}\n"),
+        "data_capture: {destination",
+        "endpoints[1].data_capture.destination",
+        tmp_path,
+    )
+    assert problem.code == "capture-destination-overlap" and "asynchronous requests" in problem.message, problem.message

@@ -44,6 +44,8 @@ CASES = [
       "endpoints[1].async.kms_key_arn", "async-arn-partition", "the KMS key is in partition aws-us-gov"),
     C("invocations-without-backlog", (("          target_backlog_per_instance: 2\n", ""),), "autoscaling:", "endpoints[1].variants[0].autoscaling", "autoscaling-target",
       "target_invocations only adds a policy that scales out beside it", after="name: receipts"),
+    C("output-path-too-long", (("output_path: s3://acme-docs-async/receipts/results/", "output_path: s3://acme-docs-async/" + "r" * 500 + "/"),), "output_path: s3://acme-docs-async/rrr",
+      "endpoints[1].async.output_path", "async-path-too-long", "SageMaker's S3OutputPath takes at most 512: choose a shorter prefix"),
 ]
 
 #: Rule codes of rules.py that the cases above cover.

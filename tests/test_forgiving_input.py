@@ -259,3 +259,19 @@ def test_batch_commands_print_the_warnings_too(tmp_path: Path) -> None:
     result = runner.invoke(app, ["batch", "submit", "--input", "s3://acme-in/in/", "--output", "s3://acme-out/out/", "--config", str(config)])
     assert result.exit_code == 2 and "models[1].status" in result.stderr, result.output
     assert f"warning: {config}:{_line(config, 'TRUST_REMOTE_CODE')}: models[0].environment.TRUST_REMOTE_CODE: YAML read true as a boolean" in result.stderr
+
+
+def test_a_capture_destination_takes_urls_on_both_endpoint_kinds(tmp_path: Path) -> None:
+    """data_capture.destination (capture-tags) is an S3 URI too: on an endpoint with variants and on one of
+    kind: components (the other member of the endpoints' discriminated union)."""
+    for example, old, url, uri in (
+        ("monitoring.yaml", "destination: s3://acme-churn-capture/churn/", "https://acme-churn-capture.s3.eu-west-1.amazonaws.com/churn/", "s3://acme-churn-capture/churn/"),
+        ("inference-components.yaml", "json_content_types: [application/json]}", None, "s3://acme-vision-capture/vision/"),
+    ):
+        new = f"destination: {url}" if url else "json_content_types: [application/json], destination: 'https://s3.us-east-1.amazonaws.com/acme-vision-capture/vision/'}"
+        text = (ROOT / "examples" / example).read_text()
+        assert old in text
+        (tmp_path / example).write_text(text.replace(old, new))
+        sink: list[ConfigWarning] = []
+        assert load_config(tmp_path / example, warnings=sink).endpoints[0].data_capture.destination == uri
+        assert [(w.path, w.code) for w in sink] == [("endpoints[0].data_capture.destination", "s3-url-normalised")]

@@ -409,3 +409,37 @@ def test_the_components_alarms_guard_their_endpoint(config: Path) -> None:
         "vision-prod-vision-object-detection-5xx-rate",
     )
     assert resolve(config, None, component="classification").guard == target.guard
+
+
+def _component_alarm(cw, name: str, component: str) -> None:
+    """An alarm as mlinfra renders a component's: on InferenceComponentName only (no EndpointName)."""
+    cw.put_metric_alarm(
+        AlarmName=name, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+        MetricName="ModelLatency", Namespace="AWS/SageMaker", ExtendedStatistic="p99", Period=60,
+        Dimensions=[{"Name": "InferenceComponentName", "Value": component}],
+    )
+
+
+def test_without_a_config_the_components_own_alarms_guard_promote(aws, config: Path) -> None:
+    """Without a config the guard searches alarms by dimension: a component's alarms name the component
+    (InferenceComponentName), not the endpoint, and must gate promote --component all the same."""
+    plan = plan_of(config)
+    alarm = "vision-prod-vision-classification-latency-p99"
+    _component_alarm(aws["cw"], alarm, CLASSIFICATION)
+    _component_alarm(aws["cw"], "another-endpoints-component", "other-component")
+    aws["cw"].set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test")
+    aws["cw"].set_alarm_state(AlarmName="another-endpoints-component", StateValue="ALARM", StateReason="test")
+    aws["stub"].add_response("describe_inference_component", component_response(CLASSIFICATION, plan.components[0].model.name, 1), {"InferenceComponentName": CLASSIFICATION})
+    run = runner.invoke(cli.app, ["promote", "--endpoint", ENDPOINT, "--component", CLASSIFICATION, "--copies", "3"])
+    assert run.exit_code == 1 and f"{alarm} is in ALARM; no copies were changed" in run.output, run.output
+    assert "another-endpoints-component" not in run.output
+
+
+def test_status_without_a_config_lists_the_components_alarms(aws, config: Path) -> None:
+    plan = plan_of(config)
+    _component_alarm(aws["cw"], "vision-prod-vision-classification-latency-p99", CLASSIFICATION)
+    _component_alarm(aws["cw"], "another-endpoints-component", "other-component")
+    expect_status(aws["stub"], plan, {CLASSIFICATION: 2})
+    run = runner.invoke(cli.app, ["status", "--endpoint", ENDPOINT, "--components", "--json"])
+    assert run.exit_code == 0, run.output
+    assert list(json.loads(run.stdout)["alarms"]) == ["vision-prod-vision-classification-latency-p99"]

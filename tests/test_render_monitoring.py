@@ -222,3 +222,17 @@ def test_cli_refuses_a_monitor_without_capture(tmp_path: Path) -> None:
     related = next(i for i, l in enumerate(text.splitlines(), 1) if "  - name: churn" in l)
     assert f"mlinfra.yaml:{line}: monitoring.endpoints[0].endpoint: endpoint churn (line {related}) captures no data" in " ".join(result.output.split())
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_components_alone_get_the_alerts_topic_and_no_empty_monitoring_module(tmp_path: Path) -> None:
+    """A monitoring section beside kind: components endpoints only: their alarms notify the alerts topic,
+    and there is no dashboard or monitor to hold, so no monitoring module of data sources alone."""
+    config = tmp_path / "inference-components.yaml"
+    config.write_text((EXAMPLES / "inference-components.yaml").read_text() + "monitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n")
+    out = tmp_path / "out"
+    write_tree(render_project(load_config(config), config.parent).files, out)
+    tree = load_tree(out)
+    assert "modules/monitoring" not in tree and not (out / "modules" / "monitoring").exists()
+    assert 'module "monitoring"' not in (out / "main.tf").read_text()
+    assert "modules/monitoring/alerts" in tree or (out / "modules" / "alerts").exists()
+    assert "alarm_actions = [module.alerts.topic_arn]" in (out / "main.tf").read_text()

@@ -1227,6 +1227,8 @@ BREAKAGES = [
          "[async] include_inference_response_in names ERROR_NOTIFICATION_TOPIC, a topic that is not set"),
     case("async-topic-not-sns", AS, "arn:aws:sns:us-east-1:123456789012:acme-async-done", "arn:aws:sqs:us-east-1:123456789012:acme-async-done",
          "aws_sagemaker_endpoint_configuration.this", "[async] success_topic 'arn:aws:sqs:us-east-1:123456789012:acme-async-done' is not an SNS topic ARN"),
+    case("async-output-path-too-long", AS, 's3_output_path = "s3://acme-async/results/"', f's3_output_path = "s3://acme-async/{"r" * 500}/"',
+         "aws_sagemaker_endpoint_configuration.this", "[async] s3_output_path is 517 characters; SageMaker takes at most 512"),
     case("async-notification-without-topic", AS, '        success_topic                 = "arn:aws:sns:us-east-1:123456789012:acme-async-done"\n', "",
          "aws_sagemaker_endpoint_configuration.this", "[async] a notification_config without success_topic or error_topic"),
     case("scaling-two-policies-scale-in", AS, "    disable_scale_in = true\n", "", "aws_appautoscaling_target.main",

@@ -30,6 +30,12 @@ VARIANTS = {
         "      instance_type: ml.g4dn.xlarge     # 4 vCPU, 16 GiB, 1 NVIDIA T4\n",
         "      instance_type: ml.p3.2xlarge\n      volume_size_gb: 100\n      inference_ami_version: al2-ami-sagemaker-inference-gpu-3-1\n",
     ),
+    # A monitoring section beside components endpoints only: the alerts topic, no monitoring module.
+    "inference-components-alerts": (
+        "inference-components.yaml",
+        "      rollback_step_copies: 1\n",
+        "      rollback_step_copies: 1\nmonitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n",
+    ),
     # Batch transform of a model the image carries: no model_data_url, no artifact statement in the role.
     "batch-image-only": ("batch.yaml", "    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""),
     # An existing success topic alone: the notification_config's error_topic is null, the response goes to one topic.

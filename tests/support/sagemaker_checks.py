@@ -109,7 +109,8 @@ with the short name in brackets so a test can match it:
                   the module.
 [async]           asynchronous notification_config: success_topic / error_topic are SNS topic
                   ARNs, at least one is set, include_inference_response_in names only
-                  topics that are set (AsyncInferenceNotificationConfig).
+                  topics that are set (AsyncInferenceNotificationConfig); s3_output_path
+                  and s3_failure_path at most 512 characters (DestinationS3Uri).
 [autoscaling]     target-tracking policies of one target have distinct names; on a target
                   with min_capacity 0 at most one of them scales in (the others set
                   disable_scale_in), else the variant never reaches zero.
@@ -481,6 +482,8 @@ def _errors(modules: list[_Module]) -> list[str]:
 
 
 SNS_TOPIC_ARN_RE = re.compile(r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$")
+#: AsyncInferenceOutputConfig S3OutputPath / S3FailurePath: botocore's DestinationS3Uri, max 512.
+ASYNC_PATH_MAX = 512
 TOPIC_TYPES = {"success_topic": "SUCCESS_NOTIFICATION_TOPIC", "error_topic": "ERROR_NOTIFICATION_TOPIC"}
 
 
@@ -490,6 +493,10 @@ def _check_async(config: _Resource) -> list[str]:
     errors = []
     for a in _blocks(config.body, "async_inference_config"):
         for output in _blocks(a, "output_config"):
+            for attr in ("s3_output_path", "s3_failure_path"):
+                path = _literal(output.get(attr))
+                if path is not None and len(path) > ASYNC_PATH_MAX:
+                    errors.append(f"{config.prefix}: [async] {attr} is {len(path)} characters; SageMaker takes at most {ASYNC_PATH_MAX} (botocore's DestinationS3Uri)")
             for n in _blocks(output, "notification_config"):
                 given = {attr for attr in TOPIC_TYPES if n.get(attr) is not None}
                 if not given:

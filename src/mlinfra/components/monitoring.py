@@ -480,6 +480,10 @@ class MonitoringComponent(Component):
             values={"m": part},
             providers=(AWS,),
         )
+        if not part.endpoints:
+            # Only endpoints of kind: components (no dashboard, no monitor yet): their alarms notify the
+            # topic, and a monitoring module would hold data sources alone.
+            return [alerts]
         inputs: dict[str, Input] = {}
         if any(e.alarms for e in part.endpoints):
             inputs["alerts_topic_arn"] = wire.need("alerts.topic_arn")

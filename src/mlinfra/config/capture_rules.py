@@ -23,6 +23,8 @@ MAX_DESTINATION = 512
 KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>(mrk-)?[0-9a-fA-F-]{32,36})$")
 _ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/")
 _KEY_ID = re.compile(r"^(mrk-)?[0-9a-fA-F-]{32,36}$")
+#: The async upload folder in the SageMaker Python SDK's default bucket (sagemaker-<region>-<account>).
+SDK_INPUTS = "async-endpoint-inputs/"
 
 
 @rule
@@ -92,6 +94,7 @@ def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[
     compares the captures with (baselines, ground truth), or a capture could overwrite them."""
     dest = destination.removeprefix("s3://").rstrip("/") + "/"
     read: list[tuple[str, str]] = []
+    sdk_reads: list[str] = []  # async endpoints without input_path
     for m in config.models:
         for uri in (m.model_data, m.model_data_prefix):
             if uri is not None:
@@ -101,8 +104,10 @@ def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[
         if multi is not None:
             read.append((multi.model_data_prefix, f"endpoint {ep.name}'s multi-model prefix"))
         a = getattr(ep, "async_inference", None)
-        if a is not None:
+        if a is not None and a.input_path is not None:
             read.append((a.input_path, f"endpoint {ep.name}'s asynchronous requests"))
+        elif a is not None:
+            sdk_reads.append(ep.name)
     mon = config.monitoring
     for em in mon.endpoints if mon is not None else ():
         for kind in ("data_quality", "model_quality", "bias", "feature_attribution"):
@@ -117,6 +122,14 @@ def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[
             ):
                 if uri is not None:
                     read.append((uri, f"the {kind} monitor's {attr} of endpoint {em.endpoint}"))
+    if sdk_reads:
+        # Without input_path the role reads where the SageMaker Python SDK uploads (plan.build's
+        # SDK_ASYNC_INPUT_PREFIX): sagemaker-<region>-<account>/async-endpoint-inputs/; the account is
+        # not known here, so any account's default bucket counts.
+        bucket, _, key = dest.partition("/")
+        sdk_bucket = re.fullmatch(rf"sagemaker-{re.escape(config.project.region)}-\d{{12}}", bucket)
+        if sdk_bucket and (SDK_INPUTS.startswith(key) or key.startswith(SDK_INPUTS)):
+            read.append((f"s3://{bucket}/{SDK_INPUTS}", f"endpoint {sdk_reads[0]}'s asynchronous requests (where the SageMaker Python SDK uploads them)"))
     for uri, what in read:
         other = uri.removeprefix("s3://")
         other_dir = other.rstrip("/") + "/"

@@ -119,7 +119,9 @@ class AutoScaling(Strict):
     scale_out_cooldown: Seconds = 60
 
 
-#: ProductionVariantRoutingConfig.RoutingStrategy (botocore's sagemaker service-2.json, RoutingStrategy).
+#: ProductionVariantRoutingConfig.RoutingStrategy (botocore's sagemaker service-2.json, RoutingStrategy);
+#: botocore 1.44 also lists PREFIX_AWARE and KV_AWARE (LLM cache-aware routing, with a config of their
+#: own that mlinfra does not render): not offered.
 RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
 #: ProductionVariant.InferenceAmiVersion (botocore 1.44's ProductionVariantInferenceAmiVersion): the gpu
 #: images are for NVIDIA GPU instances, neuron-2 for Inferentia2 and Trainium (rules: inference-ami-instance).

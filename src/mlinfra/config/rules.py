@@ -355,6 +355,9 @@ def kind_sections(config: PlatformConfig) -> Iterator[Violation]:
             yield Violation((*eloc, "multi_model"), f'"multi_model" applies to kind multi-model, not {ep.kind}', "multi-model-section-unexpected")
 
 
+#: botocore AsyncInferenceOutputConfig.S3OutputPath / S3FailurePath (DestinationS3Uri): max 512; the
+#: config's S3 URIs take up to 1024 (ModelDataUrl's limit).
+MAX_ASYNC_PATH = 512
 _KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):\d{12}:key/[a-zA-Z0-9-]+$")
 _ARN_PARTITION = re.compile(r"^arn:(?P<partition>[a-z-]+):")
 
@@ -370,6 +373,14 @@ def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
         if a is None:
             continue
         aloc = (*eloc, "async")
+        for field, api in (("output_path", "S3OutputPath"), ("failure_path", "S3FailurePath")):
+            path = getattr(a, field)
+            if path is not None and len(path) > MAX_ASYNC_PATH:
+                yield Violation(
+                    (*aloc, field),
+                    f"the {field} is {len(path)} characters; SageMaker's {api} takes at most {MAX_ASYNC_PATH}: choose a shorter prefix",
+                    "async-path-too-long",
+                )
         given: list[tuple[Loc, str, str]] = []
         if not isinstance(a.notifications, bool):
             n = a.notifications

@@ -97,6 +97,11 @@ def differences(plan: ComponentsEndpointPlan, live: Live, components: Sequence[L
     return out
 
 
+def _with_components(guard: Guard, components: Sequence[str]) -> Guard:
+    """A guard that searches alarms by dimension (no names: no config) also takes those on the components."""
+    return Guard(None, tuple(components)) if guard.names is None else guard
+
+
 def status_report(clients: Clients, endpoint: str, plan: ComponentsEndpointPlan | None, guard: Guard, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> dict:
     """A JSON-ready report of an endpoint with inference components; ``drift`` as for variant endpoints."""
     live = describe(clients, endpoint)
@@ -119,7 +124,7 @@ def status_report(clients: Clients, endpoint: str, plan: ComponentsEndpointPlan 
             }
             for c in components
         ],
-        "alarms": alarm_states(clients, endpoint, guard),
+        "alarms": alarm_states(clients, endpoint, _with_components(guard, [c.name for c in components])),
         "drift": [str(d) for d in drift],
     }
 
@@ -217,6 +222,7 @@ def scale(
         unchanged="no copies were changed",
         reverted=lambda n, back: f"at {n} copies; {component} set back to {back}",
     )
+    guard = _with_components(guard, [component])
     last = run_guarded_steps(change, steps, lambda: alarms_firing(clients, endpoint, guard), clock, bake_seconds, poll_seconds, report, on_change)
     if last is not None:
         result.after, result.changed = last, True

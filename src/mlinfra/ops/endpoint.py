@@ -50,6 +50,9 @@ class Guard:
     """The alarms that gate a promotion: named ones, or (``names is None``) every alarm on the endpoint."""
 
     names: tuple[str, ...] | None = None
+    # With names None: alarms on these inference components count too (mlinfra's component alarms name
+    # InferenceComponentName, not the endpoint).
+    components: tuple[str, ...] = ()
 
 
 @dataclass
@@ -92,17 +95,17 @@ def alarm_states(clients: Clients, endpoint: str, guard: Guard) -> dict[str, str
             return dict(sorted(states.items()))
         for page in clients.cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
             for alarm in page.get("MetricAlarms", []):
-                if endpoint in _endpoint_dimensions(alarm):
+                if endpoint in _dimension_values(alarm, "EndpointName") or set(guard.components) & _dimension_values(alarm, "InferenceComponentName"):
                     states[alarm["AlarmName"]] = alarm["StateValue"]
     return dict(sorted(states.items()))
 
 
-def _endpoint_dimensions(alarm: dict[str, Any]) -> set[str]:
-    """Every EndpointName dimension an alarm watches, in its metric or in any metric-math query."""
+def _dimension_values(alarm: dict[str, Any], name: str) -> set[str]:
+    """Every value of dimension ``name`` an alarm watches, in its metric or in any metric-math query."""
     dims = list(alarm.get("Dimensions", []))
     for query in alarm.get("Metrics", []):
         dims += query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
-    return {d["Value"] for d in dims if d.get("Name") == "EndpointName"}
+    return {d["Value"] for d in dims if d.get("Name") == name}
 
 
 def _firing(states: dict[str, str]) -> list[str]:

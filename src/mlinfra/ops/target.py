@@ -25,7 +25,8 @@ class Target:
 def resolve(config: Path | None, endpoint: str | None, variant: str | None = None, component: str | None = None, *, warnings: list | None = None) -> Target:
     """With a config, ``endpoint`` is its name there (or the SageMaker name); it may be left out when only
     one endpoint has ``variant``. Without a config, ``endpoint`` is the SageMaker name and the alarms that
-    guard it are found by their EndpointName dimension."""
+    guard it are found by their EndpointName dimension (or, on a components endpoint, by their
+    InferenceComponentName: ops.components widens the guard)."""
     if config is None:
         if not endpoint:
             raise UsageError("name the endpoint: --endpoint NAME, or give the config file")
