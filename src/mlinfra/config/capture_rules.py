@@ -16,11 +16,10 @@ from collections.abc import Iterator
 
 from ..regions import REGIONS
 from .model import PlatformConfig
-from .rules import Violation, rule
+from .rules import KMS_KEY_ARN as KEY_ARN, Violation, rule
 
 #: botocore DataCaptureConfig.DestinationS3Uri: max 512.
 MAX_DESTINATION = 512
-KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>(mrk-)?[0-9a-fA-F-]{32,36})$")
 _ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/")
 _KEY_ID = re.compile(r"^(mrk-)?[0-9a-fA-F-]{32,36}$")
 #: The async upload folder in the SageMaker Python SDK's default bucket (sagemaker-<region>-<account>).

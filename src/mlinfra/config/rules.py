@@ -358,7 +358,8 @@ def kind_sections(config: PlatformConfig) -> Iterator[Violation]:
 #: botocore AsyncInferenceOutputConfig.S3OutputPath / S3FailurePath (DestinationS3Uri): max 512; the
 #: config's S3 URIs take up to 1024 (ModelDataUrl's limit).
 MAX_ASYNC_PATH = 512
-_KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):\d{12}:key/[a-zA-Z0-9-]+$")
+#: A KMS key ARN (a multi-Region key's id starts with mrk-): the one pattern of every rule that grants a key.
+KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>(mrk-)?[0-9a-fA-F-]{32,36})$")
 _ARN_PARTITION = re.compile(r"^arn:(?P<partition>[a-z-]+):")
 
 
@@ -394,7 +395,7 @@ def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
             given += [((*aloc, "notifications", f), "the SNS topic", getattr(n, f)) for f in ("success_topic", "error_topic") if getattr(n, f) is not None]
         if a.kms_key_arn is not None:
             kloc = (*aloc, "kms_key_arn")
-            if _KMS_KEY_ARN.match(a.kms_key_arn) is None:
+            if KMS_KEY_ARN.match(a.kms_key_arn) is None:
                 yield Violation(
                     kloc,
                     f'"{a.kms_key_arn}" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID): SageMaker also takes key IDs and aliases, '
@@ -404,6 +405,16 @@ def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
                 )
             else:
                 given.append((kloc, "the KMS key", a.kms_key_arn))
+                key = KMS_KEY_ARN.match(a.kms_key_arn)
+                if key["region"] != config.project.region and key["partition"] == home:
+                    # The results go to buckets in the endpoint's Region (SageMaker writes no further), and
+                    # SSE-KMS encrypts only with a key of the bucket's Region.
+                    yield Violation(
+                        kloc,
+                        f"the key is in {key['region']}, the endpoint in {config.project.region}: S3 encrypts the results only with a key of the bucket's Region, "
+                        f"and SageMaker writes them to buckets in the endpoint's Region; use a key in {config.project.region}",
+                        "async-kms-key-region",
+                    )
         for loc, what, arn in given:
             m = _ARN_PARTITION.match(arn)
             if home is not None and m is not None and m["partition"] != home:
