@@ -154,7 +154,7 @@ def test_validate_prints_the_packing(workdir: Path) -> None:
     run = cli("validate", CONFIG_NAME)
     assert run.exit_code == 0, run.everything
     lines = run.stdout.splitlines()
-    assert lines[0].endswith("1 endpoints, 0 variants, 2 inference components")
+    assert lines[0].endswith("1 endpoint, 2 inference components")
     assert lines[1:] == [
         'endpoint "vision": fleet of ml.g4dn.xlarge (4 vCPU, 16 GiB, 1 × NVIDIA T4 (16 GiB))',
         "  initial: 2 copies on 2 of 2 instances, fits",

@@ -83,13 +83,16 @@ def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
     deployed = sum(len(e.variants) + (1 if e.shadow else 0) for e in classic)
     components = sum(len(e.components) for e in cfg.endpoints if isinstance(e, ComponentsEndpoint))
     deprecated = sum(1 for m in cfg.models if m.status == "deprecated")
-    typer.echo(
-        f"{config}: valid — {cfg.project.name}-{cfg.project.environment} in {cfg.project.region}: "
-        f"{len(cfg.models)} model versions ({deprecated} deprecated), {len(cfg.endpoints)} endpoints, {deployed} variants"
-        + (f", {components} inference components" if components else "")
-    )
+    counts = [_count(len(cfg.models), "model version") + f" ({deprecated} deprecated)", _count(len(cfg.endpoints), "endpoint")]
+    counts += [_count(deployed, "variant")] if deployed or not components else []
+    counts += [_count(components, "inference component")] if components else []
+    typer.echo(f"{config}: valid — {cfg.project.name}-{cfg.project.environment} in {cfg.project.region}: " + ", ".join(counts))
     for line in packing_report(cfg):
         typer.echo(line)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 @app.command()
