@@ -18,7 +18,6 @@ from .model import (
     DeploymentPlan,
     EndpointPlan,
     EndpointsPlan,
-    InvocationScalingPlan,
     KmsPlan,
     ModelPlan,
     PlatformPlan,
@@ -328,7 +327,6 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             )
             if is_async and a.min == 0
             else None,
-            invocations=InvocationScalingPlan(f"{endpoint_name}-{v.name}-invocations", _number(a.target_invocations)) if is_async and a.target_invocations is not None else None,
         )
     return VariantPlan(
         key=ident(v.name),

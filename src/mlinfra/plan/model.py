@@ -64,15 +64,6 @@ class ScalingPlan:
     predefined_metric: str | None
     backlog_metric_dimensions: dict[str, str] | None
     scale_from_zero: ScaleFromZeroPlan | None
-    # Async endpoints may track invocations per instance as well: a second target-tracking policy on the
-    # same scalable target, which only scales out (the backlog policy alone decides scale-in, to zero).
-    invocations: InvocationScalingPlan | None = None
-
-
-@dataclass(frozen=True)
-class InvocationScalingPlan:
-    policy_name: str
-    target_value: float
 
 
 @dataclass(frozen=True)
