@@ -346,6 +346,10 @@ def alarm_actions(wire: Wire) -> Input:
     )
 
 
+#: The rate alarms' denominator metric → its metric query id.
+_REQUESTS_IDS = {"Invocations": "invocations", "InvocationsProcessed": "processed"}
+
+
 def _alarm(a: AlarmPlan) -> dict[str, object]:
     out: dict[str, object] = {
         "alarm_name": a.name,
@@ -370,9 +374,11 @@ def _alarm(a: AlarmPlan) -> dict[str, object]:
         )
         return out
     # 5XX (or 4XX) responses as a percentage of invocations; no traffic counts as 0 %, not as missing data.
+    # Asynchronous endpoints count their requests in InvocationsProcessed (they publish no Invocations).
     code = "5XX" if a.kind == "error_rate" else "4XX"
-    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": "IF(invocations > 0, 100 * errors / invocations, 0)", "label": f"{code} error rate (%)", "return_data": True, "metric": NULL}]
-    for id_, metric in (("errors", f"Invocation{code}Errors"), ("invocations", "Invocations")):
+    n = _REQUESTS_IDS[a.requests_metric]
+    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": f"IF({n} > 0, 100 * errors / {n}, 0)", "label": f"{code} error rate (%)", "return_data": True, "metric": NULL}]
+    for id_, metric in (("errors", f"Invocation{code}Errors"), (n, a.requests_metric)):
         queries.append(
             {
                 "id": id_,

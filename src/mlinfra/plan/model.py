@@ -88,6 +88,9 @@ class AlarmPlan:
     dimensions: dict[str, str]
     statistic: str = "p99"  # the latency alarm's (p50..p99: an extended statistic); rates are Sum-based
     comparison: str = "GreaterThanThreshold"
+    # The rates' denominator: the AWS/SageMaker metric counting the requests served (Invocations;
+    # InvocationsProcessed on asynchronous endpoints, which publish no Invocations).
+    requests_metric: str = "Invocations"
 
     @property
     def is_latency(self) -> bool:
