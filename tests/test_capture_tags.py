@@ -381,7 +381,7 @@ def test_a_destination_over_a_monitors_ground_truth_is_refused(tmp_path: Path) -
 
 # An async endpoint without input_path (the receipts endpoint of examples/async.yaml) reads where the
 # SageMaker Python SDK uploads; a destination elsewhere loads, one over that folder is refused.
-RECEIPTS_VARIANT = "          target_invocations: 20\n"
+RECEIPTS_VARIANT = "          target_backlog_per_instance: 2\n"
 
 
 def test_a_destination_beside_an_async_endpoint_without_input_path_loads(tmp_path: Path) -> None:

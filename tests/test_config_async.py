@@ -1,5 +1,5 @@
-"""Async endpoints as existing accounts have them: no input_path, their own SNS topics and KMS key, target
-tracking on invocations beside the backlog. Bad input first (same contract as test_config_invalid.py: exit
+"""Async endpoints as existing accounts have them: no input_path, their own SNS topics and KMS key; scaling
+on the backlog only (async endpoints publish no InvocationsPerInstance). Bad input first (same contract as test_config_invalid.py: exit
 2, ``error: FILE:LINE: path: message [code]``, no traceback, nothing written), then what the plan decides.
 
 The valid starting point is examples/async.yaml, whose second endpoint ("receipts") carries every setting.
@@ -45,8 +45,16 @@ CASES = [
     C("key-other-region", ((KEY, KEY.replace("us-east-1", "eu-west-1")),), "kms_key_arn:", "endpoints[1].async.kms_key_arn", "async-kms-key-region",
       "the key is in eu-west-1, the endpoint in us-east-1: S3 encrypts the results only with a key of the bucket's Region"),
     C("key-id-malformed", ((KEY, KEY.replace("1234abcd-12ab", "receipts")),), "kms_key_arn:", "endpoints[1].async.kms_key_arn", "async-kms-key-arn", "is not a KMS key ARN"),
-    C("invocations-without-backlog", (("          target_backlog_per_instance: 2\n", ""),), "autoscaling:", "endpoints[1].variants[0].autoscaling", "autoscaling-target",
-      "target_invocations only adds a policy that scales out beside it", after="name: receipts"),
+    C("backlog-missing", (("          target_backlog_per_instance: 2\n", ""),), "autoscaling:", "endpoints[1].variants[0].autoscaling", "autoscaling-target",
+      "async endpoints scale on the backlog: set target_backlog_per_instance", after="name: receipts"),
+    # AWS: "Any metric not listed below is not published if the endpoint is enabled for asynchronous
+    # inference. Such metrics include ... Invocations, InvocationsPerInstance" (async-inference-monitor).
+    C("invocations-target", (("          target_backlog_per_instance: 2\n", "          target_backlog_per_instance: 2\n          target_invocations: 20\n"),),
+      "target_invocations:", "endpoints[1].variants[0].autoscaling.target_invocations", "async-invocations-metric",
+      "async endpoints publish no InvocationsPerInstance metric", after="name: receipts"),
+    C("invocations-target-alone", (("          target_backlog_per_instance: 2\n", "          target_invocations: 20\n"),),
+      "target_invocations:", "endpoints[1].variants[0].autoscaling.target_invocations", "async-invocations-metric",
+      "remove target_invocations and scale on the backlog with target_backlog_per_instance", after="name: receipts"),
     C("output-path-too-long", (("output_path: s3://acme-docs-async/receipts/results/", "output_path: s3://acme-docs-async/" + "r" * 500 + "/"),), "output_path: s3://acme-docs-async/rrr",
       "endpoints[1].async.output_path", "async-path-too-long", "SageMaker's S3OutputPath takes at most 512: choose a shorter prefix"),
 ]

@@ -181,3 +181,41 @@ def test_alarm_states_and_sns_wiring_in_moto(monkeypatch) -> None:
         cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="recovered")
         assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] == "OK"
         assert cw.describe_alarms(StateValue="ALARM")["MetricAlarms"] == []
+
+
+def test_async_rate_alarms_divide_by_invocations_processed(tmp_path: Path) -> None:
+    """Asynchronous endpoints publish no Invocations (AWS's async-inference-monitor page: "Any metric not
+    listed below is not published if the endpoint is enabled for asynchronous inference. Such metrics
+    include ... Invocations"): examples/async.yaml's receipts endpoint rates its 5XX and 4XX responses
+    over InvocationsProcessed, and its rollback watches those alarms. No query reads Invocations."""
+    call = _call(_render(tmp_path, "async"), "endpoint_receipts")
+    alarms = call["alarms"]
+    assert set(alarms) == {"main_latency_p99", "main_error_rate", "main_client_error_rate"}
+    assert s(alarms["main_latency_p99"]["metric_name"]) == "ModelLatency"  # a common metric, published for async too
+    for key, code in (("main_error_rate", "5XX"), ("main_client_error_rate", "4XX")):
+        queries = alarms[key]["metric_queries"]
+        assert s(queries[0]["expression"]) == "IF(processed > 0, 100 * errors / processed, 0)"
+        assert [(s(q["id"]), s(q["metric"]["metric_name"]), s(q["metric"]["stat"])) for q in queries[1:]] == [
+            ("errors", f"Invocation{code}Errors", "Sum"),
+            ("processed", "InvocationsProcessed", "Sum"),
+        ]
+        assert {k: s(v) for k, v in queries[2]["metric"]["dimensions"].items()} == {"EndpointName": "docs-prod-receipts", "VariantName": "main"}
+    assert [s(k) for k in call["deployment"]["rollback_alarms"]] == ["main_latency_p99", "main_error_rate", "main_client_error_rate"]
+    assert '"Invocations"' not in (tmp_path / "tree" / "main.tf").read_text()
+
+
+def test_the_same_alarms_section_on_a_realtime_endpoint_divides_by_invocations(tmp_path: Path) -> None:
+    """Only the endpoint's kind decides the denominator: receipts made real-time (its async section and
+    scaling to zero removed) rates over Invocations again."""
+    text = (EXAMPLES / "async.yaml").read_text()
+    receipts = text.split("  - name: receipts\n")[1]
+    realtime = receipts.replace("    kind: async\n", "    kind: realtime\n").split("    async:\n")[0] + "    variants:\n" + receipts.split("    variants:\n")[1]
+    realtime = realtime.replace("          min: 0\n", "          min: 1\n").replace("          target_backlog_per_instance: 2\n", "          target_invocations: 20\n")
+    realtime = realtime.replace("      latency_p99_ms: 60000\n", "      latency_p99_ms: 500\n")  # real-time invocations time out at 60 s
+    config = tmp_path / "async.yaml"
+    config.write_text(text.split("  - name: receipts\n")[0] + "  - name: receipts\n" + realtime)
+    plan = build_plan(load_config(config), tmp_path)
+    ep = next(e for e in plan.parts["endpoint"].endpoints if e.label == "receipts")
+    rates = [a for a in ep.alarms if a.kind != "latency"]
+    assert [(a.kind, a.requests_metric) for a in rates] == [("error_rate", "Invocations"), ("client_error_rate", "Invocations")]
+    assert [q["metric"]["metric_name"] for q in _alarm(rates[0])["metric_queries"][1:]] == ["Invocation5XXErrors", "Invocations"]

@@ -311,3 +311,39 @@ def test_count_drift_respects_auto_scaling_bounds() -> None:
     assert [str(d) for d in count_difference("copies", "c", 1, (1, 10), 11)] == ["copies c: config 1-10, live 11"]
     assert count_difference("copies", "c", 1, None, None) == []  # SageMaker reported no count
     assert [str(d) for d in presence("variant", ["a", "b"], ["b", "c"])] == ["variant a: config present, live absent", "variant c: config absent, live present"]
+
+
+def test_status_of_an_async_endpoint_counts_invocations_processed(aws) -> None:
+    """An asynchronous endpoint (DescribeEndpoint carries AsyncInferenceConfig) publishes no Invocations
+    (AWS's async-inference-monitor page): status counts its invocations in InvocationsProcessed."""
+    import datetime as dt
+
+    from botocore.stub import Stubber
+
+    from mlinfra.ops.status import status_report
+    from mlinfra.ops.target import resolve
+
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    described = {
+        "EndpointName": "ep", "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep", "EndpointConfigName": "ep-config",
+        "EndpointStatus": "InService", "CreationTime": t0, "LastModifiedTime": t0,
+        "ProductionVariants": [{"VariantName": "main", "CurrentWeight": 1.0, "DesiredWeight": 1.0, "CurrentInstanceCount": 1, "DesiredInstanceCount": 1}],
+        "AsyncInferenceConfig": {"OutputConfig": {"S3OutputPath": "s3://acme/results/"}},
+    }
+    now = dt.datetime.now(dt.timezone.utc)
+    dims = [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": "main"}]
+    aws["cw"].put_metric_data(
+        Namespace="AWS/SageMaker",
+        MetricData=[
+            {"MetricName": "InvocationsProcessed", "Dimensions": dims, "Value": 40, "Timestamp": now - dt.timedelta(minutes=5)},
+            {"MetricName": "Invocation5XXErrors", "Dimensions": dims, "Value": 2, "Timestamp": now - dt.timedelta(minutes=5)},
+        ],
+    )
+    clients = Clients(factory=lambda name: sm if name == "sagemaker" else boto3.client(name, region_name="us-east-1"))
+    with Stubber(sm) as stub:
+        stub.add_response("describe_endpoint", described, {"EndpointName": "ep"})
+        report = status_report(clients, resolve(None, "ep"), now=lambda: now)
+        stub.assert_no_pending_responses()
+    (main,) = report["variants"]
+    assert (main["invocations_1h"], main["errors_5xx_1h"]) == (40, 2)

@@ -221,5 +221,6 @@ def test_endpoint_copies_move_into_the_shared_module(rendered_examples: dict[str
             for_each = main[address]["for_each"]
             assert key in calls[module][for_each[len("${var.") : -1]], (old, new)
     # platform: 2 + 1 models, 4 alarms, 1 target and policy; async: 1 model, 1 target, policy, from-zero
-    # policy and alarm, 2 topics (layout), and the same less the topics (receipts: existing topics).
-    assert moves == (3 + 4 + 2) + (1 + 2 + 2 + 2) + (1 + 2 + 2), moves
+    # policy and alarm, 2 topics (layout), and the same less the topics (receipts: existing topics) plus its
+    # 3 variant alarms (latency, 5XX and 4XX rates).
+    assert moves == (3 + 4 + 2) + (1 + 2 + 2 + 2) + (1 + 2 + 2 + 3), moves

@@ -236,3 +236,17 @@ def test_components_alone_get_the_alerts_topic_and_no_empty_monitoring_module(tm
     assert 'module "monitoring"' not in (out / "main.tf").read_text()
     assert "modules/monitoring/alerts" in tree or (out / "modules" / "alerts").exists()
     assert "alarm_actions = [module.alerts.topic_arn]" in (out / "main.tf").read_text()
+
+
+def test_an_async_endpoints_dashboard_counts_invocations_processed() -> None:
+    """Asynchronous endpoints publish no Invocations (AWS's async-inference-monitor page): the invocations
+    widget and the error rates' denominator read InvocationsProcessed there, Invocations elsewhere."""
+    from mlinfra.components.monitoring import dashboard
+    from mlinfra.config import load_config
+    from mlinfra.plan.build import build_plan
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for example, requests in (("async", "InvocationsProcessed"), ("platform", "Invocations")):
+        ep = build_plan(load_config(examples / f"{example}.yaml"), examples).endpoints[0]
+        names = {m[1] for w in dashboard(ep, "us-east-1", False)["widgets"] for m in w["properties"].get("metrics", []) if isinstance(m[0], str) and m[0] == "AWS/SageMaker"}
+        assert requests in names and ({"Invocations", "InvocationsProcessed"} - {requests}).isdisjoint(names), (example, names)

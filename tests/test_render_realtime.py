@@ -217,9 +217,10 @@ def _literals(value: object) -> object:
     return value
 
 
-def test_async_endpoint_with_own_topics_key_and_two_scaling_policies(rendered_examples: dict[str, Path]) -> None:
+def test_async_endpoint_with_own_topics_key_and_backlog_scaling_only(rendered_examples: dict[str, Path]) -> None:
     """examples/async.yaml's "receipts": no input_path, existing SNS topics, its own KMS key for the results,
-    and target tracking on invocations beside the backlog, from config to the rendered module call and module."""
+    and target tracking on the backlog alone (async endpoints publish no InvocationsPerInstance), from config
+    to the rendered module call and module."""
     tree = load_tree(rendered_examples["async"])
     receipts, layout = _literals(call(tree, "endpoint_receipts")), _literals(call(tree, "endpoint_layout"))
     a = receipts["async_inference"]
@@ -227,22 +228,16 @@ def test_async_endpoint_with_own_topics_key_and_two_scaling_policies(rendered_ex
     assert a["include_inference_response_in"] == ["SUCCESS_NOTIFICATION_TOPIC", "ERROR_NOTIFICATION_TOPIC"]
     assert receipts["notification_topics"] == {}  # mlinfra creates none
     assert receipts["notification_topic_arns"] == {"success": "arn:aws:sns:us-east-1:123456789012:receipts-done", "error": "arn:aws:sns:us-east-1:123456789012:receipts-failed"}
-    # Two target-tracking policies on the one target, named apart; the wake-up from zero stays.
+    # One target-tracking policy, on the backlog; the wake-up from zero stays.
     assert receipts["scaling"]["main"]["policy_name"] == "docs-prod-receipts-main-backlog"
-    assert receipts["invocation_scaling"] == {"main": {"policy_name": "docs-prod-receipts-main-invocations", "target_value": 20, "scale_out_cooldown": 60}}
+    assert receipts["scaling"]["main"]["predefined_metric"] is None
+    assert "invocation_scaling" not in receipts and "invocation_scaling" not in layout
     assert set(receipts["scale_from_zero"]) == {"main"}
     # The endpoint mlinfra notifies for: its own topics, the platform key, one policy.
     assert layout["async_inference"]["kms_key_id"] == "${module.kms.key_arn}"
     assert layout["notification_topic_arns"] == {} and set(layout["notification_topics"]) == {"success", "error"}
-    assert layout["invocation_scaling"] == {}
 
     module = res(tree, "endpoint")
-    policy = module["aws_appautoscaling_policy.invocations"]
-    assert policy["for_each"] == "${var.invocation_scaling}"
-    assert policy["resource_id"] == "${aws_appautoscaling_target.this[each.key].resource_id}"
-    (tracking,) = policy["target_tracking_scaling_policy_configuration"]
-    # Scale-out only: the backlog policy alone scales in (to zero).
-    assert tracking["disable_scale_in"] is True
-    assert s(tracking["predefined_metric_specification"][0]["predefined_metric_type"]) == "SageMakerVariantInvocationsPerInstance"
+    assert "aws_appautoscaling_policy.invocations" not in module
     locals_ = tree["modules/endpoint"]["main.tf"]["locals"][0]
     assert locals_["notification_arns"] == "${merge(var.notification_topic_arns, local.topic_arns)}"

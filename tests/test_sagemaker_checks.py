@@ -361,20 +361,28 @@ resource "aws_appautoscaling_policy" "backlog" {
   }
 }
 
-# Beside the backlog: invocations per instance, scale-out only (the backlog policy scales in, to zero).
-resource "aws_appautoscaling_policy" "invocations" {
-  name               = "acme-async-main-invocations"
+# Beside the backlog: the oldest request's age (a metric async endpoints publish), scale-out only (the
+# backlog policy scales in, to zero).
+resource "aws_appautoscaling_policy" "age" {
+  name               = "acme-async-main-age"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = "sagemaker"
   resource_id        = aws_appautoscaling_target.main.resource_id
   scalable_dimension = aws_appautoscaling_target.main.scalable_dimension
 
   target_tracking_scaling_policy_configuration {
-    target_value     = 100
+    target_value     = 600
     disable_scale_in = true
 
-    predefined_metric_specification {
-      predefined_metric_type = "SageMakerVariantInvocationsPerInstance"
+    customized_metric_specification {
+      namespace   = "AWS/SageMaker"
+      metric_name = "ApproximateAgeOfOldestRequest"
+      statistic   = "Maximum"
+
+      dimensions {
+        name  = "EndpointName"
+        value = "acme-async"
+      }
     }
   }
 }
@@ -761,6 +769,19 @@ CANDIDATE_IMAGE = 'image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/c:2"'
 
 
 LONG = "a" * 64
+
+#: The age policy's metric in ASYNC (a breakage swaps it for another).
+ASYNC_AGE_METRIC = """    customized_metric_specification {
+      namespace   = "AWS/SageMaker"
+      metric_name = "ApproximateAgeOfOldestRequest"
+      statistic   = "Maximum"
+
+      dimensions {
+        name  = "EndpointName"
+        value = "acme-async"
+      }
+    }
+"""
 
 BREAKAGES = [
     # --- [name]
@@ -1233,10 +1254,21 @@ BREAKAGES = [
          "aws_sagemaker_endpoint_configuration.this", "[async] a notification_config without success_topic or error_topic"),
     case("scaling-two-policies-scale-in", AS, "    disable_scale_in = true\n", "", "aws_appautoscaling_target.main",
          "[autoscaling] 2 target-tracking policies may scale in on a target with min_capacity 0"),
-    case("scaling-policy-names-shared", AS, 'name               = "acme-async-main-invocations"', 'name               = "acme-async-main-backlog"',
+    case("scaling-policy-names-shared", AS, 'name               = "acme-async-main-age"', 'name               = "acme-async-main-backlog"',
          "aws_appautoscaling_policy.", "[autoscaling] target-tracking policies of one target share the name acme-async-main-backlog"),
-    case("scaling-metric-endpoint-unknown", AS, '        value = "acme-async"', '        value = "acme-other"',
+    case("scaling-metric-endpoint-unknown", AS, 'statistic   = "Average"\n\n      dimensions {\n        name  = "EndpointName"\n        value = "acme-async"',
+         'statistic   = "Average"\n\n      dimensions {\n        name  = "EndpointName"\n        value = "acme-other"',
          "aws_appautoscaling_policy.backlog", "[metric] EndpointName \"acme-other\" is not"),
+    # Metrics asynchronous endpoints never publish (AWS's async-inference-monitor page: its list is exhaustive).
+    case("async-policy-on-invocations-per-instance", AS, 'metric_name = "ApproximateAgeOfOldestRequest"', 'metric_name = "ApproximateAgeOfOldestRequest"',
+         "aws_appautoscaling_policy.age", "[metric] SageMakerVariantInvocationsPerInstance tracks InvocationsPerInstance, which asynchronous endpoints do not publish",
+         (ASYNC_AGE_METRIC, '    predefined_metric_specification {\n      predefined_metric_type = "SageMakerVariantInvocationsPerInstance"\n    }\n')),
+    case("async-policy-on-invocations", AS, 'metric_name = "ApproximateAgeOfOldestRequest"', 'metric_name = "InvocationsPerInstance"',
+         "aws_appautoscaling_policy.age", "[metric] InvocationsPerInstance is not published for asynchronous endpoints: the policy never gets data",
+         ('        value = "acme-async"\n      }\n    }\n  }\n}\n\nresource "aws_cloudwatch_metric_alarm"',
+          '        value = "acme-async"\n      }\n\n      dimensions {\n        name  = "VariantName"\n        value = "main"\n      }\n    }\n  }\n}\n\nresource "aws_cloudwatch_metric_alarm"')),
+    case("async-alarm-on-invocations", AS, 'metric_name         = "HasBacklogWithoutCapacity"', 'metric_name         = "Invocations"',
+         "aws_cloudwatch_metric_alarm.no_capacity", "[metric] Invocations is not published for asynchronous endpoints: the alarm never gets data"),
 ]
 
 

@@ -117,7 +117,11 @@ with the short name in brackets so a test can match it:
 [metric]          AWS/SageMaker metrics of alarms and scaling policies: EndpointName
                   names an endpoint of the module, VariantName a variant of its
                   config; per-variant metrics must carry VariantName (only the
-                  asynchronous backlog metrics are published per endpoint).
+                  asynchronous backlog metrics are published per endpoint). In a module
+                  with async_inference_config no alarm, metric query or scaling policy
+                  uses a metric AWS does not publish for asynchronous endpoints
+                  (Invocations, InvocationsPerInstance, OverheadLatency; the predefined
+                  SageMakerVariantInvocationsPerInstance): it would never get data.
 """
 
 from __future__ import annotations
@@ -157,6 +161,13 @@ ENDPOINT_LEVEL_METRICS = {
     "ApproximateAgeOfOldestRequest",
     "HasBacklogWithoutCapacity",
 }
+# AWS/SageMaker metrics an asynchronous endpoint never publishes. AWS, "Alarms and logs for tracking metrics
+# from asynchronous endpoints" (sagemaker/latest/dg/async-inference-monitor.html): "Any metric not listed
+# below is not published if the endpoint is enabled for asynchronous inference. Such metrics include (but
+# are not limited to): OverheadLatency, Invocations, InvocationsPerInstance".
+ASYNC_UNPUBLISHED_METRICS = {"Invocations", "InvocationsPerInstance", "OverheadLatency"}
+#: Application Auto Scaling's predefined metric on InvocationsPerInstance.
+INVOCATIONS_PER_INSTANCE = "SageMakerVariantInvocationsPerInstance"
 
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
 _REF = re.compile(r"^\$\{(?P<type>aws_[\w-]+)\.(?P<name>[\w-]+)\.(?P<attr>[\w-]+)\}$")
@@ -476,6 +487,7 @@ def _errors(modules: list[_Module]) -> list[str]:
         errors.extend(_check_autoscaling(mod))
         errors.extend(_check_tracking_policies(mod))
         errors.extend(_check_metrics(mod))
+        errors.extend(_check_async_metrics(mod))
         for config in mod.of("aws_sagemaker_endpoint_configuration").values():
             errors.extend(_check_async(config))
     return errors
@@ -512,11 +524,35 @@ def _check_async(config: _Resource) -> list[str]:
     return errors
 
 
+def _check_async_metrics(mod: _Module) -> list[str]:
+    """[metric] an asynchronous endpoint's alarms and scaling policies read only metrics it publishes (see
+    ASYNC_UNPUBLISHED_METRICS): a 5XX rate over Invocations is never computed, a target on
+    InvocationsPerInstance never gets a data point."""
+    if not any(_block(c.body, "async_inference_config") is not None for c in mod.of("aws_sagemaker_endpoint_configuration").values()):
+        return []
+    errors = []
+    for alarm in mod.of("aws_cloudwatch_metric_alarm").values():
+        for namespace, _dims, metric in _endpoint_dimensions(alarm):
+            name = _literal(metric.get("metric_name"))
+            if namespace == SAGEMAKER_NAMESPACE and name in ASYNC_UNPUBLISHED_METRICS:
+                errors.append(f"{alarm.prefix}: [metric] {name} is not published for asynchronous endpoints: the alarm never gets data")
+    for policy in mod.of("aws_appautoscaling_policy").values():
+        for config in _blocks(policy.body, "target_tracking_scaling_policy_configuration"):
+            for spec in _blocks(config, "predefined_metric_specification"):
+                if _literal(spec.get("predefined_metric_type")) == INVOCATIONS_PER_INSTANCE:
+                    errors.append(f"{policy.prefix}: [metric] {INVOCATIONS_PER_INSTANCE} tracks InvocationsPerInstance, which asynchronous endpoints do not publish: scale on the backlog")
+            for spec in _blocks(config, "customized_metric_specification"):
+                name = _literal(spec.get("metric_name"))
+                if _literal(spec.get("namespace")) == SAGEMAKER_NAMESPACE and name in ASYNC_UNPUBLISHED_METRICS:
+                    errors.append(f"{policy.prefix}: [metric] {name} is not published for asynchronous endpoints: the policy never gets data")
+    return errors
+
+
 def _check_tracking_policies(mod: _Module) -> list[str]:
     """[autoscaling] target-tracking policies on one scalable target: distinct names (PutScalingPolicy with
     a name the target has replaces that policy), and with min_capacity 0 at most one may scale in: Application
-    Auto Scaling scales in only when every target-tracking policy agrees, and a second one that has no data
-    (asynchronous endpoints publish no InvocationsPerInstance) would keep the variant from reaching zero."""
+    Auto Scaling scales in only when every target-tracking policy agrees, and a second one that stays above
+    its target while the backlog is empty (or has no data) would keep the variant from reaching zero."""
     errors = []
     targets = mod.of("aws_appautoscaling_target")
     by_target: dict[str, list[_Resource]] = {}

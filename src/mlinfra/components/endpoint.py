@@ -97,7 +97,6 @@ _SCALING = "map(" + object_type(
 ) + ")"
 _VPC = object_type(subnets="list(string)", security_group_ids="list(string)")
 _FROM_ZERO = "map(" + object_type(policy_name="string", alarm_name="string", cooldown="number") + ")"
-_INVOCATION_SCALING = "map(" + object_type(policy_name="string", target_value="number", scale_out_cooldown="number") + ")"
 
 #: What the one endpoint module holds (its README); each call's summary says which endpoint it is.
 FOLDER_SUMMARY = (
@@ -208,15 +207,6 @@ class Endpoint(Component):
                 "Variants (keys of var.scaling) that start their first instance when requests wait and none runs.",
                 _FROM_ZERO,
             ),
-            "invocation_scaling": Input(
-                {
-                    v.key: {"policy_name": v.scaling.invocations.policy_name, "target_value": v.scaling.invocations.target_value, "scale_out_cooldown": v.scaling.scale_out_cooldown}
-                    for v in ep.variants
-                    if v.scaling and v.scaling.invocations
-                },
-                "Asynchronous variants (keys of var.scaling) that also track invocations per instance: a second policy on the target, scale-out only.",
-                _INVOCATION_SCALING,
-            ),
             "vpc_config": Input(_vpc_config(ep, wire), "Subnets and security groups the models run in; null outside a VPC (and on serverless endpoints, which support none).", _VPC),
             "tags": Input(dict(ep.tags), "Tags of the endpoint's resources beyond the provider's default_tags.", "map(string)"),
         }
@@ -243,7 +233,6 @@ class Endpoint(Component):
                 "var.alarms": len(ep.alarms),
                 "var.scaling": sum(1 for v in ep.variants if v.scaling),
                 "var.scale_from_zero": sum(1 for v in ep.variants if v.scaling and v.scaling.scale_from_zero),
-                "var.invocation_scaling": sum(1 for v in ep.variants if v.scaling and v.scaling.invocations),
                 "var.notification_topics": sum(1 for t in ((a.success_topic, a.error_topic) if a else ()) if t is not None),
             },
             moved=_moved(ep),
@@ -357,6 +346,10 @@ def alarm_actions(wire: Wire) -> Input:
     )
 
 
+#: The rate alarms' denominator metric → its metric query id.
+_REQUESTS_IDS = {"Invocations": "invocations", "InvocationsProcessed": "processed"}
+
+
 def _alarm(a: AlarmPlan) -> dict[str, object]:
     out: dict[str, object] = {
         "alarm_name": a.name,
@@ -381,9 +374,11 @@ def _alarm(a: AlarmPlan) -> dict[str, object]:
         )
         return out
     # 5XX (or 4XX) responses as a percentage of invocations; no traffic counts as 0 %, not as missing data.
+    # Asynchronous endpoints count their requests in InvocationsProcessed (they publish no Invocations).
     code = "5XX" if a.kind == "error_rate" else "4XX"
-    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": "IF(invocations > 0, 100 * errors / invocations, 0)", "label": f"{code} error rate (%)", "return_data": True, "metric": NULL}]
-    for id_, metric in (("errors", f"Invocation{code}Errors"), ("invocations", "Invocations")):
+    n = _REQUESTS_IDS[a.requests_metric]
+    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": f"IF({n} > 0, 100 * errors / {n}, 0)", "label": f"{code} error rate (%)", "return_data": True, "metric": NULL}]
+    for id_, metric in (("errors", f"Invocation{code}Errors"), (n, a.requests_metric)):
         queries.append(
             {
                 "id": id_,

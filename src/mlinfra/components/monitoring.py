@@ -169,18 +169,21 @@ def dashboard(ep: EndpointPlan, region: str, model_quality: bool) -> dict[str, A
             properties["yAxis"] = {"left": {"label": unit, "showUnits": False}}
         return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": properties}
 
+    # Asynchronous endpoints publish no Invocations (AWS, "Alarms and logs for tracking metrics from
+    # asynchronous endpoints"): their requests are counted in InvocationsProcessed.
+    requests = "InvocationsProcessed" if ep.kind == "async" else "Invocations"
     latency = [metric("AWS/SageMaker", "ModelLatency", v, stat, label=f"{v} {stat}") for v in variants for stat in ("p50", "p99")]
-    invocations = [metric("AWS/SageMaker", "Invocations", v, "Sum", label=v) for v in variants]
+    invocations = [metric("AWS/SageMaker", requests, v, "Sum", label=v) for v in variants]
     errors: list[list[Any]] = []
     for i, v in enumerate(variants):
         for code in ("5XX", "4XX"):
             errors.append(metric("AWS/SageMaker", f"Invocation{code}Errors", v, "Sum", id=f"e{code[0]}_{i}", visible=False))
-        errors.append(metric("AWS/SageMaker", "Invocations", v, "Sum", id=f"n_{i}", visible=False))
+        errors.append(metric("AWS/SageMaker", requests, v, "Sum", id=f"n_{i}", visible=False))
         for code in ("5XX", "4XX"):
             errors.append([{"expression": f"100 * e{code[0]}_{i} / n_{i}", "label": f"{v} {code} %", "id": f"r{code[0]}_{i}"}])
     widgets = [
         widget("Model latency p50 / p99 by variant (microseconds)", latency, 0, 0, "µs"),
-        widget("Invocations by variant", invocations, 0, 12),
+        widget("Invocations by variant" if requests == "Invocations" else "Processed invocations by variant", invocations, 0, 12),
         widget("Error rates by variant (% of invocations)", errors, 6, 0, "%"),
     ]
     if instance_variants:

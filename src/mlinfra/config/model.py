@@ -108,8 +108,8 @@ class Serverless(Strict):
 
 
 class AutoScaling(Strict):
-    """Target tracking on invocations per instance (or, for async endpoints, on the backlog per instance, and
-    optionally on invocations as well: two policies on one scalable target)."""
+    """Target tracking on invocations per instance (or, for async endpoints, on the backlog per instance:
+    async endpoints publish no InvocationsPerInstance, so target_invocations is refused there)."""
 
     min: Annotated[int, Field(ge=0)]
     max: PositiveInt

@@ -449,13 +449,20 @@ def autoscaling(config: PlatformConfig) -> Iterator[Violation]:
             elif v.instance_count is not None and not a.min <= v.instance_count <= a.max:
                 yield Violation((*eloc, *vloc, "instance_count"), f"instance_count {v.instance_count} must lie within autoscaling min {a.min} and max {a.max}", "autoscaling-range")
             if ep.kind == "async":
-                # target_invocations may come beside it: a second policy that only scales out (see async_scaling).
                 if a.target_backlog_per_instance is None:
+                    yield Violation(loc, "async endpoints scale on the backlog: set target_backlog_per_instance", "autoscaling-target")
+                if a.target_invocations is not None:
+                    # AWS, "Alarms and logs for tracking metrics from asynchronous endpoints"
+                    # (sagemaker/latest/dg/async-inference-monitor.html): "Any metric not listed below is not
+                    # published if the endpoint is enabled for asynchronous inference. Such metrics include (but
+                    # are not limited to): OverheadLatency, Invocations, InvocationsPerInstance". A policy on
+                    # SageMakerVariantInvocationsPerInstance would never get a data point.
                     yield Violation(
-                        loc,
-                        "async endpoints scale on the backlog: set target_backlog_per_instance"
-                        + (" (target_invocations only adds a policy that scales out beside it)" if a.target_invocations is not None else ""),
-                        "autoscaling-target",
+                        (*loc, "target_invocations"),
+                        "async endpoints publish no InvocationsPerInstance metric (AWS: any metric not on the asynchronous "
+                        "endpoints' list is not published; Invocations and InvocationsPerInstance are named), so a target on it "
+                        "never gets data: remove target_invocations and scale on the backlog with target_backlog_per_instance",
+                        "async-invocations-metric",
                     )
             else:
                 if a.target_invocations is None:

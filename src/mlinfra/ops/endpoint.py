@@ -43,6 +43,8 @@ class Live:
     desired_weights: dict[str, float]
     instances: dict[str, int | None]
     desired_instances: dict[str, int | None]
+    # DescribeEndpoint returns AsyncInferenceConfig for asynchronous endpoints (which publish no Invocations).
+    is_async: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def describe(clients: Clients, endpoint: str) -> Live:
         desired_weights={v["VariantName"]: float(v.get("DesiredWeight", v.get("CurrentWeight", 0))) for v in variants},
         instances={v["VariantName"]: v.get("CurrentInstanceCount") for v in variants},
         desired_instances={v["VariantName"]: v.get("DesiredInstanceCount") for v in variants},
+        is_async=d.get("AsyncInferenceConfig") is not None,
     )
 
 
@@ -227,20 +230,26 @@ class VariantMetrics:
         return {"invocations_1h": self.invocations, "errors_5xx_1h": self.errors_5xx, "latency_p99_ms_1h": self.latency_p99_ms}
 
 
-def variant_metrics(clients: Clients, clock_now: Callable[[], Any], endpoint: str, variants: Iterable[str]) -> dict[str, VariantMetrics]:
-    """Last hour's invocations, 5XX errors and p99 model latency per variant (one GetMetricData call)."""
-    return last_hour_metrics(clients, clock_now, {v: [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": v}] for v in variants})
+def variant_metrics(
+    clients: Clients, clock_now: Callable[[], Any], endpoint: str, variants: Iterable[str], requests_metric: str = "Invocations"
+) -> dict[str, VariantMetrics]:
+    """Last hour's invocations, 5XX errors and p99 model latency per variant (one GetMetricData call).
+    ``requests_metric`` counts the invocations: InvocationsProcessed on asynchronous endpoints, which
+    publish no Invocations (AWS, "Alarms and logs for tracking metrics from asynchronous endpoints")."""
+    return last_hour_metrics(clients, clock_now, {v: [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": v}] for v in variants}, requests_metric)
 
 
-def last_hour_metrics(clients: Clients, now: Callable[[], Any], dimensions: dict[str, list[dict[str, str]]]) -> dict[str, VariantMetrics]:
-    """Last hour's invocations, 5XX errors and p99 model latency of each subject (a variant, an inference
-    component), given by its metrics' dimensions; one GetMetricData call."""
+def last_hour_metrics(
+    clients: Clients, now: Callable[[], Any], dimensions: dict[str, list[dict[str, str]]], requests_metric: str = "Invocations"
+) -> dict[str, VariantMetrics]:
+    """Last hour's invocations (``requests_metric``), 5XX errors and p99 model latency of each subject (a
+    variant, an inference component), given by its metrics' dimensions; one GetMetricData call."""
     import datetime as dt
 
     subjects = list(dimensions)
     queries = []
     for i, subject in enumerate(subjects):
-        for key, metric, stat in (("inv", "Invocations", "Sum"), ("err", "Invocation5XXErrors", "Sum"), ("lat", "ModelLatency", "p99")):
+        for key, metric, stat in (("inv", requests_metric, "Sum"), ("err", "Invocation5XXErrors", "Sum"), ("lat", "ModelLatency", "p99")):
             queries.append(
                 {
                     "Id": f"{key}{i}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -18,7 +19,6 @@ from .model import (
     DeploymentPlan,
     EndpointPlan,
     EndpointsPlan,
-    InvocationScalingPlan,
     KmsPlan,
     ModelPlan,
     PlatformPlan,
@@ -328,7 +328,6 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             )
             if is_async and a.min == 0
             else None,
-            invocations=InvocationScalingPlan(f"{endpoint_name}-{v.name}-invocations", _number(a.target_invocations)) if is_async and a.target_invocations is not None else None,
         )
     return VariantPlan(
         key=ident(v.name),
@@ -355,6 +354,8 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     out = []
     for v in ep.variants:
         out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}")
+    if ep.kind == "async":
+        out = [_async_rate(al) for al in out]
     for feature in a.drift_features:
         assert a.drift_threshold is not None  # the drift-alarm-incomplete rule
         out.append(
@@ -371,6 +372,22 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
             )
         )
     return tuple(out)
+
+
+def _async_rate(al: AlarmPlan) -> AlarmPlan:
+    """An asynchronous endpoint's 5XX / 4XX rate over the requests it processed. AWS, "Alarms and logs for
+    tracking metrics from asynchronous endpoints" (sagemaker/latest/dg/async-inference-monitor.html): "Any
+    metric not listed below is not published if the endpoint is enabled for asynchronous inference. Such
+    metrics include ... Invocations": errors / Invocations is never computed there. The page lists
+    Invocation5XXErrors / Invocation4XXErrors among the common metrics (published) and InvocationsProcessed,
+    "the number of async invocations processed by the endpoint", among the async ones: the requests taken
+    from the queue and run, the same population the 5XX and 4XX counts are drawn from. The denominator is
+    InvocationsProcessed alone, not InvocationsProcessed + InvocationFailures: InvocationFailures ("if an
+    invocation fails for any reason") is not said to be disjoint from InvocationsProcessed, and a failure
+    counted in both would halve the rate (an endpoint failing every request would read 50 %). Should
+    InvocationsProcessed count successes only, errors / InvocationsProcessed reads high, never low: the
+    alarm (and the rollback it drives) fires early rather than not at all."""
+    return replace(al, requests_metric="InvocationsProcessed") if al.kind in ("error_rate", "client_error_rate") else al
 
 
 def _alarm_basics(a: Alarms) -> tuple[str, dict[str, object]]:

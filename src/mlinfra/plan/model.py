@@ -64,15 +64,6 @@ class ScalingPlan:
     predefined_metric: str | None
     backlog_metric_dimensions: dict[str, str] | None
     scale_from_zero: ScaleFromZeroPlan | None
-    # Async endpoints may track invocations per instance as well: a second target-tracking policy on the
-    # same scalable target, which only scales out (the backlog policy alone decides scale-in, to zero).
-    invocations: InvocationScalingPlan | None = None
-
-
-@dataclass(frozen=True)
-class InvocationScalingPlan:
-    policy_name: str
-    target_value: float
 
 
 @dataclass(frozen=True)
@@ -97,6 +88,9 @@ class AlarmPlan:
     dimensions: dict[str, str]
     statistic: str = "p99"  # the latency alarm's (p50..p99: an extended statistic); rates are Sum-based
     comparison: str = "GreaterThanThreshold"
+    # The rates' denominator: the AWS/SageMaker metric counting the requests served (Invocations;
+    # InvocationsProcessed on asynchronous endpoints, which publish no Invocations).
+    requests_metric: str = "Invocations"
 
     @property
     def is_latency(self) -> bool:
