@@ -108,6 +108,50 @@ def test_the_network_does_not_wait_for_the_kms_key(rendered_examples: dict[str, 
     assert "module." not in network
 
 
+def test_checkov_sees_the_api_routes_through_its_for_each_map(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
+    """One route of the API call without an API key requirement is flagged (CKV_AWS_59), on that
+    for_each instance only.
+
+    The API's checked arguments are the module's own (every route requires a key), so the test makes the
+    method read that one from the call's routes map and sets it false on predict_text. checkov judges
+    the instance only if it expands the module's for_each: the API took the Lambdas' names and invoke
+    ARNs from the preprocessing module (kms → cache → preprocessing → api), too deep for its variable
+    rendering, and passed one unexpanded method on unresolved values. The call now names each route's
+    function (invoke ARN built from it) and takes no module output but the KMS key's."""
+    import shutil
+
+    root = tmp_path / "weak"
+    shutil.copytree(rendered_examples["platform"], root)
+    api = root / "modules" / "api" / "main.tf"
+    assert api.read_text().count("api_key_required     = true") == 1
+    api.write_text(api.read_text().replace("api_key_required     = true", "api_key_required     = each.value.api_key_required"))
+    main = root / "main.tf"
+    text = main.read_text()
+    start = text.index('module "api" {')
+    end = text.index("\n}\n", start)
+    call = text[start:end]
+    for route in ("tabular", "image", "text"):
+        found = re.search(rf'(?m)^( +)path( +)= "/predict/{route}"\n', call)
+        assert found, route
+        call = call[: found.end()] + f"{found.group(1)}api_key_required = {'false' if route == 'text' else 'true'}\n" + call[found.end() :]
+    main.write_text(text[:start] + call + text[end:])
+    report = checkov(root)["results"]
+    failed = {(f["check_id"], f["resource"]) for f in report["failed_checks"]}
+    assert failed == {("CKV_AWS_59", 'module.api.aws_api_gateway_method.this["predict_text"]')}, sorted(failed)
+    passed = {(f["check_id"], f["resource"]) for f in report["passed_checks"]}
+    assert {("CKV_AWS_59", f'module.api.aws_api_gateway_method.this["{key}"]') for key in ("predict_tabular", "predict_image")} <= passed
+
+
+def test_the_api_does_not_wait_for_the_lambdas(rendered_examples: dict[str, Path]) -> None:
+    """What keeps the API's chain short enough for checkov: its call takes no module output but the KMS
+    key's; the invoke permissions are the preprocessing module's (which takes the API's execution ARN)."""
+    main = (rendered_examples["platform"] / "main.tf").read_text()
+    api = main[main.index('module "api" {') :]
+    api = api[: api.index("\n}\n")]
+    assert re.findall(r"module\.\w+\.\w+", api) == ["module.kms.key_arn"]
+    assert "aws_lambda_permission" not in (rendered_examples["platform"] / "modules" / "api" / "main.tf").read_text()
+
+
 def test_checkov_evaluates_an_endpoint_module_call(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
     """The endpoint module exists once; checkov still judges each call by the values it passes: one model
     of one endpoint call without network isolation is flagged on that for_each instance only, and a check

@@ -195,7 +195,28 @@ def test_for_each_addresses_carry_moved_blocks_from_the_old_ones(rendered_exampl
             assert address in main and old not in main, (module, old, new)
             for_each = main[address]["for_each"]  # "${var.functions}" / "${var.routes}" / "${var.models}"
             assert key in calls[module][for_each[len("${var.") : -1]], (module, new)
-    assert moves == 3 * 5 + 3 * 4, moves  # 3 functions x (log group, role, policy, VPC attachment, Lambda); 3 routes x (model, method, integration, permission)
+    assert moves == 3 * 5 + 3 * 3, moves  # 3 functions x (log group, role, policy, VPC attachment, Lambda); 3 routes x (model, method, integration)
+
+
+def test_invoke_permissions_move_from_the_api_to_their_functions(rendered_examples: dict[str, Path]) -> None:
+    """The API's invoke permissions (one by one, then for_each over the routes in the API module) are the
+    preprocessing module's now: the root's moved blocks chain each old address to the function's instance,
+    whose key is in the functions map at the call; neither old address is declared any more."""
+    root = rendered_examples["platform"]
+    tree = load_tree(root)
+    calls = _module_calls(tree)
+    api, pre = (blocks(tree[f"modules/{m}"]["main.tf"], "resource") for m in ("api", "preprocessing"))
+    assert not any(address.startswith("aws_lambda_permission.") for address in api)
+    assert pre["aws_lambda_permission.api"]["for_each"] == "${var.functions}"
+    moves = dict(re.findall(r'from = (module\.api\.aws_lambda_permission\S+)\n\s*to\s+= (\S+)\n', (root / "moved.tf").read_text()))
+    assert "aws_lambda_permission" not in (root / "modules" / "api" / "moved.tf").read_text()
+    keys = set(calls["preprocessing"]["functions"])
+    assert keys == {"predict_tabular", "predict_image", "predict_text"}
+    for key in keys:
+        step = moves[f"module.api.aws_lambda_permission.{key}"]
+        assert step == f'module.api.aws_lambda_permission.this["{key}"]'
+        assert moves[step] == f'module.preprocessing.aws_lambda_permission.api["{key}"]'
+    assert len(moves) == 2 * len(keys)
 
 
 def test_endpoint_copies_move_into_the_shared_module(rendered_examples: dict[str, Path]) -> None:

@@ -21,6 +21,13 @@ def tree(rendered_examples: dict[str, Path]) -> dict:
     return load_tree(rendered_examples["platform"])
 
 
+# aws_lambda_function.invoke_arn as the provider builds it, from the function's name at the API's call.
+INVOKE_ARN = (
+    "arn:${data.aws_partition.current.partition}:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+    "arn:${data.aws_partition.current.partition}:lambda:us-east-1:${data.aws_caller_identity.current.account_id}:function:${each.value.function_name}/invocations"
+)
+
+
 def res(tree: dict, module: str, kind: str = "resource") -> dict[str, dict]:
     return blocks(tree[f"modules/{module}"]["main.tf"], kind)
 
@@ -38,19 +45,28 @@ def test_api_routes_keys_and_validation(tree: dict, rendered_examples: dict[str,
     }
     assert api["aws_api_gateway_resource.predict_tabular"]["parent_id"] == "${aws_api_gateway_resource.predict.id}"
     # Per route: for_each over the call's routes (and models) maps.
-    method, integration, permission, model = (api[f"{k}.this"] for k in ("aws_api_gateway_method", "aws_api_gateway_integration", "aws_lambda_permission", "aws_api_gateway_model"))
-    assert method["for_each"] == integration["for_each"] == permission["for_each"] == "${var.routes}" and model["for_each"] == "${var.models}"
+    method, integration, model = (api[f"{k}.this"] for k in ("aws_api_gateway_method", "aws_api_gateway_integration", "aws_api_gateway_model"))
+    assert method["for_each"] == integration["for_each"] == "${var.routes}" and model["for_each"] == "${var.models}"
+    # The invoke permission is the function's, in the preprocessing module (the API takes none of its outputs).
+    assert not any(k.startswith("aws_lambda_permission.") for k in api)
+    permission = res(tree, "preprocessing")["aws_lambda_permission.api"]
+    assert permission["for_each"] == "${var.functions}"
+    assert permission["function_name"] == "${aws_lambda_function.this[each.key].function_name}"
     assert s(method["http_method"]) == "POST" and method["api_key_required"] is True
     assert method["request_validator_id"] == "${contains(keys(var.models), each.key) ? aws_api_gateway_request_validator.body.id : null}"
     assert method["resource_id"] == "${local.resource_ids[each.value.resource]}"
     assert model["schema"] == '${file("${path.module}/${each.value.schema_file}")}'
-    assert s(integration["type"]) == "AWS_PROXY" and integration["uri"] == "${var.invoke_arns[each.key]}"
-    assert s(permission["source_arn"]) == "${aws_api_gateway_rest_api.this.execution_arn}/*/POST${each.value.path}"
+    assert s(integration["type"]) == "AWS_PROXY" and s(integration["uri"]) == INVOKE_ARN
+    assert s(permission["source_arn"]) == "${var.api_execution_arn}/*/POST${each.value.path}"
+    assert call(tree, "preprocessing")["api_execution_arn"] == "${module.api.execution_arn}"
     resource_ids = tree["modules/api"]["main.tf"]["locals"][0]["resource_ids"]
     api_call = call(tree, "api")
     for route in ("predict_tabular", "predict_image", "predict_text"):
         path = "/" + route.replace("_", "/")
-        assert {k: s(v) for k, v in api_call["routes"][route].items()} == {"path": path, "resource": route}
+        assert {k: s(v) for k, v in api_call["routes"][route].items()} == {"path": path, "resource": route, "function_name": "mlinfra-prod-" + route.replace("_", "-")}
+        assert s(call(tree, "preprocessing")["functions"][route]["path"]) == path
+        # The name the API builds the invoke ARN from is the function's.
+        assert s(api_call["routes"][route]["function_name"]) == s(call(tree, "preprocessing")["functions"][route]["function_name"])
         assert resource_ids[route] == f"${{aws_api_gateway_resource.{route}.id}}"
         assert s(api_call["models"][route]["schema_file"]) == f"schemas/{route}.json"
         assert json.loads((schemas / f"{route}.json").read_text())["type"] == "object"
@@ -139,10 +155,11 @@ def test_lambdas_are_least_privilege(tree: dict) -> None:
     assert wildcard == ["Tracing"]
     settings = json.loads(s(functions["predict_tabular"]["environment"]["MLINFRA_SETTINGS"]).replace('\\"', '"'))
     assert settings["features"][0] == {"name": "age", "default": 35.5, "mean": 35.5, "std": 12.3}
-    # The API reaches each route's function through the module's maps.
+    # The API reaches each route's function by the name at its call (an invoke ARN the provider would
+    # compute the same way), not through an output of this module: checkov expands its for_each then.
     api = res(tree, "api")
-    assert api["aws_api_gateway_integration.this"]["uri"] == "${var.invoke_arns[each.key]}"
-    assert call(tree, "api")["invoke_arns"] == "${module.preprocessing.invoke_arns}"
+    assert s(api["aws_api_gateway_integration.this"]["uri"]) == INVOKE_ARN
+    assert not any("module." in str(v) for v in call(tree, "api").values() if v != "${module.kms.key_arn}")
 
 
 def test_cache_results_and_network(tree: dict) -> None:

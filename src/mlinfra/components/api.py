@@ -27,17 +27,18 @@ class Api(Component):
             Export("api.rest_api_id", "api", Output("rest_api_id", "ID of the REST API.", Ref("aws_api_gateway_rest_api.this.id"))),
             Export("api.stage_name", "api", Output("stage_name", "Name of the deployed stage.", Ref("aws_api_gateway_stage.this.stage_name"))),
             Export("api.invoke_url", "api", Output("invoke_url", "Invoke URL of the stage.", Ref("aws_api_gateway_stage.this.invoke_url"))),
+            Export("api.execution_arn", "api", Output("execution_arn", "Execution ARN of the REST API (of the Lambdas' invoke permissions).", Ref("aws_api_gateway_rest_api.this.execution_arn"))),
             Export("api.api_keys", "api", Output("api_keys", "API key values by key name.", Ref("local.api_keys"), sensitive=True)),
         ]
 
     def modules(self, part: ApiPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
+        # No output of the preprocessing module: each route names its function (the config knows the name),
+        # which keeps the API's inputs a few references deep, so that checkov expands its for_each.
         inputs = {"kms_key_arn": wire.need("kms.key_arn")}
-        inputs["function_names"] = wire.need("preprocessing.function_names", type="map(string)")
-        inputs["invoke_arns"] = wire.need("preprocessing.invoke_arns", type="map(string)")
         inputs["routes"] = Input(
-            {m.key: {"path": m.path, "resource": m.resource} for m in part.methods},
-            "The routes (POST), by route key: the path and the resource of the path tree it is on.",
-            "map(" + object_type(path="string", resource="string") + ")",
+            {m.key: {"path": m.path, "resource": m.resource, "function_name": m.function_name} for m in part.methods},
+            "The routes (POST), by route key: the path, the resource of the path tree it is on and the name of its Lambda.",
+            "map(" + object_type(path="string", resource="string", function_name="string") + ")",
         )
         inputs["models"] = Input(
             {m.key: {"name": m.model_name, "description": f"Request body of POST {m.path}", "schema_file": m.schema_file} for m in part.methods if m.schema},
@@ -57,7 +58,7 @@ class Api(Component):
                 moved=tuple(
                     (f"{kind}.{m.key}", f'{kind}.this["{m.key}"]')
                     for m in part.methods
-                    for kind in (("aws_api_gateway_model",) if m.schema else ()) + ("aws_api_gateway_method", "aws_api_gateway_integration", "aws_lambda_permission")
+                    for kind in (("aws_api_gateway_model",) if m.schema else ()) + ("aws_api_gateway_method", "aws_api_gateway_integration")
                 ),
             )
         ]

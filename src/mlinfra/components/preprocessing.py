@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import CachePlan, FunctionPlan, PreprocessingPlan, ResultsPlan
-from .base import ARCHIVE, AWS, Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
+from .base import ARCHIVE, AWS, Component, Export, Input, ModuleContext, PlanRequest, Sinks, Wire, object_type
 
 _FUNCTION_TYPE = "map(" + object_type(
     description="string",
@@ -24,6 +23,7 @@ _FUNCTION_TYPE = "map(" + object_type(
     layers="list(string)",
     environment="map(string)",
     endpoint_name="string",
+    path="string",
 ) + ")"
 
 
@@ -53,10 +53,9 @@ class Preprocessing(Component):
                 sinks.vpc_endpoints.add("secretsmanager", by=self.name)  # the cache's AUTH token
 
     def exports(self, part: PreprocessingPlan) -> list[Export]:
-        return [
-            Export("preprocessing.function_names", "preprocessing", Output("function_names", "Name of each route's Lambda, by route key.", Ref("local.function_names"))),
-            Export("preprocessing.invoke_arns", "preprocessing", Output("invoke_arns", "Invoke ARN of each route's Lambda, by route key.", Ref("local.invoke_arns"))),
-        ]
+        # The API builds its integrations' invoke ARNs from the function names; the invoke permissions are
+        # here, next to the functions they are for.
+        return []
 
     def modules(self, part: PreprocessingPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         # Literal settings travel in the functions map; references to other modules' objects are the same
@@ -76,14 +75,17 @@ class Preprocessing(Component):
             inputs["cache_auth_secret_arn"] = wire.need("cache.auth_secret_arn")
         if wire.has("results.table_arn"):
             inputs["results_table_arn"] = wire.need("results.table_arn")
+        api = wire.has("api.execution_arn")
+        if api:
+            inputs["api_execution_arn"] = wire.need("api.execution_arn")
         return [
             ModuleContext(
                 key="preprocessing",
                 template="preprocessing",
-                summary="The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
+                summary="The preprocessing Lambdas (one per route), their roles, log groups, dead-letter queue and the API's permission to invoke them." if api else "The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
                 inputs=inputs,
                 outputs=(),
-                values={"pre": part, "statements": part.statements, "wired_environment": wired},
+                values={"pre": part, "statements": part.statements, "wired_environment": wired, "api": api},
                 files={f"package/{path}": text for path, text in part.package.items()},
                 providers=self.providers,
                 instances={"var.functions": len(part.functions)},
@@ -98,8 +100,18 @@ class Preprocessing(Component):
                         ("aws_lambda_function", f.key, "this"),
                     )
                 ),
+                moved_in=_permission_moves(part) if api else (),
             )
         ]
+
+
+def _permission_moves(part: PreprocessingPlan) -> tuple[tuple[str, str], ...]:
+    """Earlier renders kept the invoke permissions in the API module (one by one, then for_each there)."""
+    moves: list[tuple[str, str]] = []
+    for f in part.functions:
+        moves.append((f"module.api.aws_lambda_permission.{f.key}", f'module.api.aws_lambda_permission.this["{f.key}"]'))
+        moves.append((f'module.api.aws_lambda_permission.this["{f.key}"]', f'module.preprocessing.aws_lambda_permission.api["{f.key}"]'))
+    return tuple(moves)
 
 
 def _function(f: FunctionPlan) -> dict[str, object]:
@@ -120,4 +132,5 @@ def _function(f: FunctionPlan) -> dict[str, object]:
     out["layers"] = list(f.layers)
     out["environment"] = {k: v for k, v in f.environment.items() if isinstance(v, str)}
     out["endpoint_name"] = f.endpoint_name
+    out["path"] = f.path  # the route's, in the API's invoke permission
     return out

@@ -427,6 +427,9 @@ class MethodPlan:
     schema: str | None  # JSON Schema (draft 4) text for the request model
     schema_file: str | None  # where the module keeps it, relative to the module
     function: str  # function key in the preprocessing module
+    # The Lambda's name, known from the config: the integration's invoke ARN is built from it, so the API
+    # takes no output of the preprocessing module (checkov expands the API's for_each only then).
+    function_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -464,6 +467,8 @@ class ApiPlan:
     deployment_dependencies: tuple[Ref, ...]
     key_values: dict[str, Ref]  # config key name → the generated value
     key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs, access logs)
+    # Each route's Lambda proxy URI, the provider's invoke_arn spelled out from the function's name.
+    integration_uri: Interp | None = None
 
 
 @dataclass(frozen=True)

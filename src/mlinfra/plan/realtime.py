@@ -216,6 +216,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 schema=schema,
                 schema_file=f"schemas/{key}.json" if schema else None,
                 function=key,
+                function_name=lambda_name(prefix, key),
             )
         )
     usage_plans = []
@@ -254,6 +255,18 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         deployment_dependencies=(Ref("aws_api_gateway_method.this"), Ref("aws_api_gateway_integration.this")),
         key_values={name: Ref(f"aws_api_gateway_api_key.{key}.value") for u in usage_plans for key, _, name in u.keys},
         key_policy=(logs_key_statement(config.project.region),) if api.access_logs else (),
+        integration_uri=_integration_uri(config.project.region),
+    )
+
+
+def _integration_uri(region: str) -> Interp:
+    """The route's Lambda invoke ARN as the AWS provider computes ``aws_lambda_function.invoke_arn``
+    (``arn:P:apigateway:R:lambda:path/2015-03-31/functions/<function ARN>/invocations``), from the
+    function's name the config knows."""
+    partition = Ref("data.aws_partition.current.partition")
+    return Interp(
+        "arn:", partition, f":apigateway:{region}:lambda:path/2015-03-31/functions/arn:", partition,
+        f":lambda:{region}:", Ref("data.aws_caller_identity.current.account_id"), ":function:", Ref("each.value.function_name"), "/invocations",
     )
 
 
