@@ -401,6 +401,9 @@ RULE_CASES = [
       anchor="inference_ami_version:", path="endpoints[0].variants[1].inference_ami_version", code="inference-ami-instance", message="for Inferentia2 and Trainium instances"),
     C("managed-scaling-on-variant", ("        weight: 80\n", "        weight: 80\n        managed_instance_scaling: {min: 1, max: 4}\n"),
       anchor="managed_instance_scaling:", path="endpoints[0].variants[0].managed_instance_scaling", code="managed-instance-scaling-variant", message="kind: components, whose fleet.scaling"),
+    # Any shape (here a boolean) gets the reason, not a type error that would only lead to it.
+    C("managed-scaling-on-variant-as-bool", ("        weight: 80\n", "        weight: 80\n        managed_instance_scaling: true\n"),
+      anchor="managed_instance_scaling:", path="endpoints[0].variants[0].managed_instance_scaling", code="managed-instance-scaling-variant", message="kind: components, whose fleet.scaling"),
     C("shadow-one-production-variant", ("    data_capture:\n", SHADOW_ON_INFERENCE + "    data_capture:\n"),
       anchor="variants:", after="- name: inference", path="endpoints[0].variants", code="shadow-one-production-variant", message="exactly one production variant"),
     C("shadow-kind",

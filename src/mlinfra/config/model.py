@@ -159,7 +159,7 @@ class Variant(Strict):
     inference_ami_version: InferenceAmiVersion | None = None
     # Read only to be refused with the reason (managed-instance-scaling-variant): SageMaker takes managed
     # instance scaling on endpoints with inference components only (kind: components, fleet.scaling).
-    managed_instance_scaling: dict[str, object] | None = None
+    managed_instance_scaling: object = None
 
 
 CaptureMode = Literal["input", "output"]
