@@ -24,6 +24,7 @@ __all__ = [
     "drift_alarm_key",
     "drift_alarm_name",
     "LATENCY_ALARM",
+    "requests_metric",
     "alarm_key",
     "alarm_name",
     "api_key_key",
@@ -128,6 +129,23 @@ LATENCY_ALARM = ("latency_p99", "latency-p99")
 ERROR_RATE_ALARM = ("error_rate", "5xx-rate")
 CLIENT_ERROR_RATE_ALARM = ("client_error_rate", "4xx-rate")
 BACKLOG_ALARM = ("backlog_without_capacity", "backlog-without-capacity")  # scale-from-zero on async endpoints
+
+
+def requests_metric(is_async: bool) -> str:
+    """The AWS/SageMaker metric that counts an endpoint's requests: Invocations, or on an asynchronous
+    endpoint InvocationsProcessed. AWS, "Alarms and logs for tracking metrics from asynchronous endpoints"
+    (sagemaker/latest/dg/async-inference-monitor.html): "Any metric not listed below is not published if
+    the endpoint is enabled for asynchronous inference. Such metrics include ... Invocations". The page
+    lists Invocation5XXErrors / Invocation4XXErrors among the common metrics (published) and
+    InvocationsProcessed, "the number of async invocations processed by the endpoint", among the async
+    ones: the requests taken from the queue and run, the same population the 5XX and 4XX counts are drawn
+    from. An error rate divides by InvocationsProcessed alone, not InvocationsProcessed +
+    InvocationFailures: InvocationFailures ("if an invocation fails for any reason") is not said to be
+    disjoint from InvocationsProcessed, and a failure counted in both would halve the rate (an endpoint
+    failing every request would read 50 %). Should InvocationsProcessed count successes only, errors /
+    InvocationsProcessed reads high, never low: the alarm (and the rollback it drives) fires early rather
+    than not at all."""
+    return "InvocationsProcessed" if is_async else "Invocations"
 
 
 def alarm_key(variant: str, alarm: tuple[str, str]) -> str:

@@ -25,6 +25,7 @@ from ..config.monitoring_model import EndpointMonitor, Monitoring
 from ..expr import Interp, Ref
 from ..monitoring.images import clarify_image, model_monitor_image
 from ..monitoring.metrics import NAMESPACE
+from ..naming import requests_metric
 from ..plan.model import EndpointPlan, EndpointsPlan, Statement
 from .base import AWS, Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, Sinks, Wire
 
@@ -169,9 +170,7 @@ def dashboard(ep: EndpointPlan, region: str, model_quality: bool) -> dict[str, A
             properties["yAxis"] = {"left": {"label": unit, "showUnits": False}}
         return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": properties}
 
-    # Asynchronous endpoints publish no Invocations (AWS, "Alarms and logs for tracking metrics from
-    # asynchronous endpoints"): their requests are counted in InvocationsProcessed.
-    requests = "InvocationsProcessed" if ep.kind == "async" else "Invocations"
+    requests = requests_metric(ep.kind == "async")
     latency = [metric("AWS/SageMaker", "ModelLatency", v, stat, label=f"{v} {stat}") for v in variants for stat in ("p50", "p99")]
     invocations = [metric("AWS/SageMaker", requests, v, "Sum", label=v) for v in variants]
     errors: list[list[Any]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from ..naming import requests_metric
 from .aws import Clients
 from .drift import differences
 from .endpoint import alarm_states, describe, variant_metrics
@@ -16,8 +17,7 @@ def status_report(clients: Clients, target: Target, now: Callable[[], dt.datetim
     """A JSON-ready report; ``drift`` lists how the config (when there is one) and the endpoint differ."""
     live = describe(clients, target.endpoint)
     alarms = alarm_states(clients, target.endpoint, target.guard)
-    # An asynchronous endpoint's invocations are the requests it processed (it publishes no Invocations).
-    metrics = variant_metrics(clients, now, target.endpoint, live.weights, "InvocationsProcessed" if live.is_async else "Invocations")
+    metrics = variant_metrics(clients, now, target.endpoint, live.weights, requests_metric(live.is_async))
     drift = differences(target.plan, live) if target.plan is not None else []
     current, desired = as_percent(live.weights), as_percent(live.desired_weights)
     return {

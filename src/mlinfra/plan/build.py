@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config.model import LOCAL_STORAGE, Alarms, DataCapture, Endpoint, ModelVersion, PlatformConfig, Variant
-from ..naming import BACKLOG_ALARM, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
+from ..naming import BACKLOG_ALARM, requests_metric, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..expr import Interp, Ref
 from .model import (
     AlarmPlan,
@@ -352,10 +351,9 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     a = ep.alarms
     above, common = _alarm_basics(a)
     out = []
+    requests = requests_metric(ep.kind == "async")
     for v in ep.variants:
-        out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}")
-    if ep.kind == "async":
-        out = [_async_rate(al) for al in out]
+        out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}", requests)
     for feature in a.drift_features:
         assert a.drift_threshold is not None  # the drift-alarm-incomplete rule
         out.append(
@@ -374,21 +372,6 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     return tuple(out)
 
 
-def _async_rate(al: AlarmPlan) -> AlarmPlan:
-    """An asynchronous endpoint's 5XX / 4XX rate over the requests it processed. AWS, "Alarms and logs for
-    tracking metrics from asynchronous endpoints" (sagemaker/latest/dg/async-inference-monitor.html): "Any
-    metric not listed below is not published if the endpoint is enabled for asynchronous inference. Such
-    metrics include ... Invocations": errors / Invocations is never computed there. The page lists
-    Invocation5XXErrors / Invocation4XXErrors among the common metrics (published) and InvocationsProcessed,
-    "the number of async invocations processed by the endpoint", among the async ones: the requests taken
-    from the queue and run, the same population the 5XX and 4XX counts are drawn from. The denominator is
-    InvocationsProcessed alone, not InvocationsProcessed + InvocationFailures: InvocationFailures ("if an
-    invocation fails for any reason") is not said to be disjoint from InvocationsProcessed, and a failure
-    counted in both would halve the rate (an endpoint failing every request would read 50 %). Should
-    InvocationsProcessed count successes only, errors / InvocationsProcessed reads high, never low: the
-    alarm (and the rollback it drives) fires early rather than not at all."""
-    return replace(al, requests_metric="InvocationsProcessed") if al.kind in ("error_rate", "client_error_rate") else al
-
 
 def _alarm_basics(a: Alarms) -> tuple[str, dict[str, object]]:
     """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
@@ -398,10 +381,11 @@ def _alarm_basics(a: Alarms) -> tuple[str, dict[str, object]]:
     return above, dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
 
 
-def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str) -> list[AlarmPlan]:
+def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str, requests: str = "Invocations") -> list[AlarmPlan]:
     """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
     variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
-    the variant's or component's name in the alarm's key and name; ``what`` names it in the description."""
+    the variant's or component's name in the alarm's key and name; ``what`` names it in the description;
+    ``requests`` is the metric the error rates divide by (``naming.requests_metric``)."""
     above, common = _alarm_basics(a)
     out = [
         AlarmPlan(
@@ -424,6 +408,7 @@ def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, st
             kind="error_rate",
             threshold=_number(a.error_rate_percent),
             dimensions=dims,
+            requests_metric=requests,
             **common,
         ),
     ]
@@ -437,6 +422,7 @@ def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, st
                 kind="client_error_rate",
                 threshold=_number(a.client_error_rate_percent),
                 dimensions=dims,
+                requests_metric=requests,
                 **common,
             )
         )
