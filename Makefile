@@ -12,7 +12,7 @@ OUT ?= build/terraform
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: render validate test test-terraform bench clean redis-server lock drift
+.PHONY: render validate check test test-terraform bench clean redis-server lock drift
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,8 +71,21 @@ render: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/mlinfra validate $(CONFIG)
 
-test: $(VENV)/.installed-dev .venv-checkov/.installed .npm-tools/.installed redis-server
-	$(BIN)/python -m pytest
+# The checked habits: ruff (lint and format) and mypy on the code, and the layering as an import contract
+# (pyproject.toml's [tool.importlinter]).
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tools benchmarks
+	$(BIN)/ruff format --check src tools benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+# The suite runs on every core (pytest-xdist), a test file to a worker: the Terraform tests plan every
+# example once in a session fixture of their file (test_terraform_cycle.py, test_sagemaker_checks.py),
+# which a second worker would plan again. (--dist loadgroup would split finer, but pytest 9.2 broke its
+# grouping: pytest-xdist issue 1386.)
+PYTEST_WORKERS ?= auto
+test: check .venv-checkov/.installed .npm-tools/.installed redis-server
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # The Terraform cycle of every example on the stand-in provider, alone.
 test-terraform: $(VENV)/.installed-dev
@@ -85,4 +98,4 @@ bench: $(VENV)/.installed-dev redis-server
 	$(BIN)/python benchmarks/terraform_cycle.py
 
 clean:
-	rm -rf build $(VENV) .venv-checkov .npm-tools
+	rm -rf build $(VENV) .venv-checkov .npm-tools .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_the_lock_pins_every_installed_distribution() -> None:
 
 
 def test_the_lock_pins_what_pyproject_names() -> None:
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    named = {_canonical(m) for m in re.findall(r'^\s+"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?[<>=!~ "]', pyproject, re.M)}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    named = {_canonical(Requirement(r).name) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]}
     assert named - set(_pins(ROOT / "requirements.lock")) == set()
     assert {"boto3", "botocore", "pydantic", "pytest", "moto"} <= set(_pins(ROOT / "requirements.lock"))

@@ -1,0 +1,1 @@
+"""The plan layer: every name, default and grant decided from the config (plain dataclasses)."""
