@@ -38,19 +38,33 @@ def tag_keys(config: PlatformConfig) -> Iterator[Violation]:
     for loc, tags in _tag_levels(config):
         for key in tags:
             if key.lower().startswith("aws:") and loc[0] != "project":
-                yield Violation((*loc, key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key")
+                yield Violation(
+                    (*loc, key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key"
+                )
             elif key in OWN_KEYS or key.startswith(OWN_PREFIX):
-                what = "a metric of the model version's metrics" if key.startswith(OWN_PREFIX) else "mlinfra's own tag of each SageMaker model and inference component"
+                what = (
+                    "a metric of the model version's metrics"
+                    if key.startswith(OWN_PREFIX)
+                    else "mlinfra's own tag of each SageMaker model and inference component"
+                )
                 yield Violation(
                     (*loc, key),
                     f'tag key "{key}" is {what} (ModelVersion, ModelStatus, Component, metric:<name> say what the registry says); '
-                    + ("list the metric under the model version's metrics instead" if key.startswith(OWN_PREFIX) else f"choose another key, such as {_SUGGESTED.get(key, key.lower())}"),
+                    + (
+                        "list the metric under the model version's metrics instead"
+                        if key.startswith(OWN_PREFIX)
+                        else f"choose another key, such as {_SUGGESTED.get(key, key.lower())}"
+                    ),
                     "mlinfra-tag-key",
                 )
 
 
 def _deployed(config: PlatformConfig, ep: Endpoint | ComponentsEndpoint) -> list[tuple[int, ModelVersion]]:
-    versions = [c.model for c in ep.components] if isinstance(ep, ComponentsEndpoint) else [v.model for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))]
+    versions = (
+        [c.model for c in ep.components]
+        if isinstance(ep, ComponentsEndpoint)
+        else [v.model for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))]
+    )
     index = {m.version: i for i, m in enumerate(config.models)}
     return [(index[v], config.models[index[v]]) for v in dict.fromkeys(versions) if v in index]
 

@@ -72,11 +72,16 @@ def build_context(plan: PlatformPlan) -> RootContext:
     modules = []
     for component, part in present:
         for mod in component.modules(part, wire, sinks):
-            modules.append(replace(mod, outputs=tuple(outputs_of.get(mod.key, ())), providers=mod.providers or component.providers))
+            modules.append(
+                replace(mod, outputs=tuple(outputs_of.get(mod.key, ())), providers=mod.providers or component.providers)
+            )
     ordered = _ordered(modules)
     position = {m.key: i for i, m in enumerate(ordered)}
     root_outputs = sorted(
-        ((position[wire.exports[o.capability][0]], i, o) for i, o in enumerate(o for c, part in present for o in c.root_outputs(part))),
+        (
+            (position[wire.exports[o.capability][0]], i, o)
+            for i, o in enumerate(o for c, part in present for o in c.root_outputs(part))
+        ),
         key=lambda t: t[:2],
     )
     providers = _merged({p for m in ordered for p in m.providers})

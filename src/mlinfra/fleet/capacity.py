@@ -49,7 +49,14 @@ def instance_types() -> dict[str, InstanceType]:
     """The bundled table (``instance_types.toml``), by instance type name."""
     text = resources.files(__package__).joinpath("instance_types.toml").read_text(encoding="utf-8")
     return {
-        name: InstanceType(name, row["vcpu"], int(row["memory_gib"] * 1024), row["accelerators"], row["accelerator"], row["accelerator_memory_gib"])
+        name: InstanceType(
+            name,
+            row["vcpu"],
+            int(row["memory_gib"] * 1024),
+            row["accelerators"],
+            row["accelerator"],
+            row["accelerator_memory_gib"],
+        )
         for name, row in tomllib.loads(text).items()
     }
 
@@ -136,7 +143,11 @@ def pack(itype: InstanceType, demands: Sequence[tuple[Copy, int]], limit: int) -
         home = None
         if fits:
             for load in loads:
-                if load["memory"] + c.memory_mb <= itype.memory_mb and load["cores"] + c.cores <= itype.vcpu and load["acc"] + c.accelerators <= itype.accelerators:  # type: ignore[operator]
+                if (
+                    load["memory"] + c.memory_mb <= itype.memory_mb
+                    and load["cores"] + c.cores <= itype.vcpu
+                    and load["acc"] + c.accelerators <= itype.accelerators
+                ):  # type: ignore[operator]
                     home = load
                     break
             if home is None and len(loads) < limit:
@@ -152,7 +163,12 @@ def pack(itype: InstanceType, demands: Sequence[tuple[Copy, int]], limit: int) -
         copies[c.component] = copies.get(c.component, 0) + 1
     names = [c.component for c, _ in demands]
     instances = tuple(
-        Instance(tuple(sorted(load["copies"].items(), key=lambda kv: names.index(kv[0]))), load["memory"], load["cores"], load["acc"])  # type: ignore[attr-defined,arg-type]
+        Instance(
+            tuple(sorted(load["copies"].items(), key=lambda kv: names.index(kv[0]))),
+            load["memory"],
+            load["cores"],
+            load["acc"],
+        )  # type: ignore[attr-defined,arg-type]
         for load in loads
     )
     return Packing(itype, limit, instances, tuple(sorted(unplaced.items(), key=lambda kv: names.index(kv[0]))))

@@ -72,7 +72,9 @@ def open_table(path: Path, progress: Progress | None = None, types: dict[str, st
         return _open_jsonl(path, size, progress)
     if suffix == ".csv":
         return _open_csv(path, head, size, progress, types)
-    raise DataError(f"{path}: unknown data format {suffix or '(no suffix)'}: use a .csv file with a header or a .jsonl file")
+    raise DataError(
+        f"{path}: unknown data format {suffix or '(no suffix)'}: use a .csv file with a header or a .jsonl file"
+    )
 
 
 def _check_names(path: Path, names: list[str]) -> None:
@@ -115,8 +117,12 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None, typ
         # Numbers are parsed by arrow's reader itself (threaded, no text copies): the column types come
         # from arrow's inference on the first block; anything else than integers and floats is text.
         try:
-            with pcsv.open_csv(path, read_options=read_options, parse_options=parse_options,
-                               convert_options=pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True)) as probe:
+            with pcsv.open_csv(
+                path,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True),
+            ) as probe:
                 schema = probe.schema
         except pa.ArrowInvalid as exc:
             raise DataError(_arrow_message(path, str(exc), 2)) from None
@@ -124,7 +130,9 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None, typ
             f.name: "int64" if pa.types.is_integer(f.type) else "float64" if pa.types.is_floating(f.type) else "string"
             for f in schema
         }
-    arrow_types = {n: {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}[t] for n, t in types.items()}
+    arrow_types = {
+        n: {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}[t] for n, t in types.items()
+    }
 
     def chunks() -> Iterator[Chunk]:
         fh = open(path, "rb")
@@ -134,7 +142,9 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None, typ
                 fh,
                 read_options=read_options,
                 parse_options=parse_options,
-                convert_options=pcsv.ConvertOptions(column_types=arrow_types, null_values=[""], strings_can_be_null=True),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=arrow_types, null_values=[""], strings_can_be_null=True
+                ),
             )
             while True:
                 try:
@@ -267,4 +277,3 @@ def rows_to_columns(rows: list[list[str | None]], names: list[str]) -> dict[str,
 
     cols = list(zip(*rows)) if rows else [() for _ in names]
     return {n: pa.array(list(c), type=pa.string()) for n, c in zip(names, cols)}
-

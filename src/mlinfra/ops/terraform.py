@@ -161,7 +161,9 @@ def run_workflow(
         return Outcome(summary, applied=False, outputs={})
     if not auto_approve:
         if confirm is None:
-            raise Refused(f"plan: {summary}. Not applied: no terminal to confirm on; pass --auto-approve to apply without asking")
+            raise Refused(
+                f"plan: {summary}. Not applied: no terminal to confirm on; pass --auto-approve to apply without asking"
+            )
         if not confirm(summary):
             raise Refused(f"plan: {summary}. Not applied: declined")
     tf.apply()

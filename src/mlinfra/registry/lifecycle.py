@@ -38,7 +38,9 @@ def traffic(config: PlatformConfig) -> dict[str, dict[str, float]]:
             out.setdefault(v.model, {})[f"{ep.name}/{v.name}"] = round(pct, 2)
         if ep.shadow is not None:
             # A shadow variant answers nobody but receives a copy of the requests: it is traffic too.
-            out.setdefault(ep.shadow.model, {})[f"{ep.name}/{ep.shadow.name} (shadow)"] = round(100.0 * ep.shadow.weight / total, 2) if total else 0.0
+            out.setdefault(ep.shadow.model, {})[f"{ep.name}/{ep.shadow.name} (shadow)"] = (
+                round(100.0 * ep.shadow.weight / total, 2) if total else 0.0
+            )
     return out
 
 
@@ -60,7 +62,14 @@ class Row:
             "metrics": self.metrics,
             "package": None
             if p is None
-            else {"arn": p.arn, "package_version": p.package_version, "approval": p.status, "description": p.description, "deprecated": p.deprecated, "metrics": p.metrics},
+            else {
+                "arn": p.arn,
+                "package_version": p.package_version,
+                "approval": p.status,
+                "description": p.description,
+                "deprecated": p.deprecated,
+                "metrics": p.metrics,
+            },
             "notes": list(self.notes),
         }
 
@@ -131,7 +140,9 @@ def require_approved(config: PlatformConfig, clients: Clients, versions: Iterabl
     missing = unapproved(config, clients, versions)
     if missing:
         parts = [
-            f"{u.version} ({'not registered' if u.approval is None else u.approval}" + (f"; serves {', '.join(u.where)}" if u.where else "") + ")"
+            f"{u.version} ({'not registered' if u.approval is None else u.approval}"
+            + (f"; serves {', '.join(u.where)}" if u.where else "")
+            + ")"
             for u in missing
         ]
         raise ApprovalRequired(
