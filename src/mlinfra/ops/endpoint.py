@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .aws import Clients, aws_errors
+from .guarded import AlarmFiring as AlarmFiring  # re-exported: promote and rollback raise it
 from .guarded import Change, EndpointNotReady, run_guarded_steps, wait_until_in_service
 from .traffic import TrafficError, as_percent, shift
 
