@@ -110,14 +110,13 @@ def warm(
     from tests.lambdas.support import moto_runtime_backend
 
     modules = {"tabular": tabular, "image": image, "text": text}
-    sink = open(os.devnull, "w")
 
     def log(line: str) -> None:  # what the default logger does, to /dev/null
         sink.write(line + "\n")
         sink.flush()
 
     rows = []
-    with mock_aws():
+    with open(os.devnull, "w") as sink, mock_aws():
         for kind in KINDS:
             module = modules[kind]
             env = {
@@ -171,7 +170,6 @@ def warm(
             assert response["statusCode"] == 200 and json.loads(response["body"])["cached"] is False, (kind, response)
             rows.append((kind, "miss (stub endpoint)", n_miss, percentiles(samples)))
             module.reset()
-    sink.close()
     return rows
 
 

@@ -1166,7 +1166,7 @@ def models_list(
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for r in rows:
         for note in r.notes:
             typer.secho(f"  {r.version}: {note}", fg=typer.colors.YELLOW)

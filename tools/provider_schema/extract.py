@@ -683,11 +683,10 @@ class Source:
         if cls is not None:
             if cls in _GETTER_MAP_CLASSES:
                 return list(_GETTER_MAP_CLASSES[cls])
-            for suffix, wrap in (("OutputReference", None), ("List", "list"), ("Map", "map")):
+            for suffix, kind in (("OutputReference", None), ("List", "list"), ("Map", "map")):
                 if cls.endswith(suffix):
                     obj = self.object_type(cls[: -len(suffix)], where)
-                    if wrap == "list" and f["getter_wraps_set"]:
-                        wrap = "set"
+                    wrap = "set" if kind == "list" and f["getter_wraps_set"] else kind
                     return obj if wrap is None else [wrap, obj]
             raise ExtractError(f"{self.origin}: {where}: unknown getter class {cls}")
         expr = f["getter_return"]
@@ -866,10 +865,9 @@ def _configurable_nested_attribute(walk: _Walk, entry: dict[str, str], f: dict, 
 def _computed_nested_attribute(walk: _Walk, name: str, f: dict, where: str, path: str) -> dict:
     """A computed-only nested attribute: only its getter class tells its shape."""
     cls = f["getter_class"]
-    for suffix, mode in (("OutputReference", "single"), ("List", "list"), ("Map", "map")):
+    for suffix, kind in (("OutputReference", "single"), ("List", "list"), ("Map", "map")):
         if cls.endswith(suffix):
-            if mode == "list" and f["getter_wraps_set"]:
-                mode = "set"
+            mode = "set" if kind == "list" and f["getter_wraps_set"] else kind
             child_path = f"{path}.{name}" if path else name
             attributes = _nested_object(walk, cls[: -len(suffix)], [], f"{where}.{name}", child_path)
             return _nested_attribute(f, mode, attributes)

@@ -385,7 +385,6 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                 awscc_tags=[{"key": k, "value": v} for k, v in sorted({**_platform_tags(config), **ep.tags}.items())],
             )
         )
-    p = config.project
     return MonitoringPlan(
         region=region,
         topic_name=f"{request.prefix}-alerts",

@@ -282,7 +282,7 @@ def _untagged(loc: Loc) -> Loc:
 def _fields_at(loc: Loc) -> list[str]:
     """The keys a mapping at ``loc`` (a pydantic location, tags included) accepts, for "did you mean" hints."""
     cls: Any = m.PlatformConfig
-    for part, cls, _ in _walk(loc):
+    for _part, cls, _ in _walk(loc):
         if cls is None:
             return []
     if isinstance(cls, type) and issubclass(cls, BaseModel):

@@ -350,8 +350,8 @@ def serverless_network_isolation(config: PlatformConfig) -> Iterator[Violation]:
     asks for it explicitly cannot be served serverless.
     """
     serverless = {}
-    for eloc, ep in _endpoints(config):
-        for vloc, v in _variants(ep):
+    for _eloc, ep in _endpoints(config):
+        for _vloc, v in _variants(ep):
             if v.serverless is not None:
                 serverless.setdefault(v.model, ep.name)
     for i, m in enumerate(config.models):

@@ -69,10 +69,10 @@ def read_capture(
 ) -> Iterator[list[Row]]:
     """Rows (aligned with ``names``) of every usable record, in batches; problems go to ``stats``."""
     batch: list[Row] = []
-    for path in paths:
-        path = Path(path)
+    for given in paths:
+        path = Path(given)
         try:
-            fh = open(path, "rb")
+            fh = open(path, "rb")  # noqa: SIM115 - only open()'s errors become DataErrors here; closed by the with below
         except FileNotFoundError:
             raise DataError(f"{path}: no such capture file") from None
         except IsADirectoryError:

@@ -281,7 +281,7 @@ def drift_report(
             ) from None
     for rows in batches:
         columns = rows_to_columns(rows, names)
-        for name, tracker in zip(names, trackers):
+        for name, tracker in zip(names, trackers, strict=True):
             if tracker is not None:
                 tracker.add(columns[name])
     if capture.rows == 0:

@@ -153,7 +153,7 @@ class StringStats:
         self.present += len(arr) - arr.null_count
         vc = pc.value_counts(arr)
         counts = self.counts
-        for value, count in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist()):
+        for value, count in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True):
             if value is None:
                 continue
             if value in counts:

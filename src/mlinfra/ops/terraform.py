@@ -40,9 +40,9 @@ def stream_runner(argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, s
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
     try:
         if capture:
-            proc = subprocess.run(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+            proc = subprocess.run(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, check=False)
             return proc.returncode, proc.stdout
-        return subprocess.run(list(argv), cwd=cwd, env=env).returncode, ""
+        return subprocess.run(list(argv), cwd=cwd, env=env, check=False).returncode, ""
     except OSError as exc:
         raise TerraformError(f"cannot run {argv[0]}: {exc.strerror}") from None
 
