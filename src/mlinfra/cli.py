@@ -52,6 +52,12 @@ def _resolve(config: Path | None, *args, **kwargs):  # -> ops.target.Target
     return _warning(resolve, config, *args, **kwargs)
 
 
+def _config_of_plan(config: Path | None) -> Path:
+    """The config an endpoint's plan was read from: ``_resolve`` has a plan only when a config was given."""
+    assert config is not None, "an endpoint plan without a config"
+    return config
+
+
 def _pipeline(config: Path | None, state_machine: str | None):  # -> batch.run.Pipeline
     from .batch.run import pipeline
 
@@ -317,9 +323,11 @@ def promote(
 
             canary_versions = [v.model.version for v in ep.variants if v.name == variant]
             # resolve() has printed the config's warnings already.
-            require_approved(load_config(config), _clients(profile, region or t.region), canary_versions)
+            require_approved(
+                load_config(_config_of_plan(config)), _clients(profile, region or t.region), canary_versions
+            )
         writeback = (
-            (lambda w: config_edit.write_weights(config, ep.label, w))
+            (lambda w: config_edit.write_weights(_config_of_plan(config), ep.label, w))
             if ep is not None and not dry_run
             else (lambda w: None)
         )
@@ -343,7 +351,7 @@ def promote(
                 )
             return
         if full and ep is not None:
-            version, demoted = config_edit.promote_version(config, ep.label, variant, result.after)
+            version, demoted = config_edit.promote_version(_config_of_plan(config), ep.label, variant, result.after)
             typer.echo(
                 f"{config}: model {version} is now production"
                 + "".join(f"; {v} is now {s}" for v, s in demoted.items())
@@ -455,7 +463,7 @@ def rollback(
             )
         result = do_rollback(_clients(profile, region or t.region), _clock(), name, variant, report=typer.echo)
         if ep is not None and result.changed:
-            config_edit.write_weights(config, ep.label, result.after)
+            config_edit.write_weights(_config_of_plan(config), ep.label, result.after)
     except MlinfraError as exc:
         _fail(exc)
     state = "rolled back" if result.changed else "already at 0 %"
@@ -554,6 +562,7 @@ def _request_body(data: str | None, file: Path | None) -> bytes:
             return file.read_bytes()
         except OSError as exc:
             raise UsageError(f"{file}: {exc.strerror}") from None
+    assert data is not None  # exactly one of the two was given
     return data.encode()
 
 
@@ -925,23 +934,26 @@ def batch_status(
     from .errors import MlinfraError
 
     try:
-        arn_given = execution is not None and execution.startswith("arn:")
-        target = None if arn_given else _pipeline(None if state_machine else config, state_machine)
-        clients = _clients(profile, region or (execution.split(":")[3] if arn_given else target.region))
-        if execution is None:
-            runs = batch.recent(clients, target.resolve(clients), limit)
-            if as_json:
-                typer.echo(json.dumps(runs, indent=2, sort_keys=True))
+        if execution is not None and execution.startswith("arn:"):
+            clients = _clients(profile, region or execution.split(":")[3])
+            arn = execution
+        else:
+            target = _pipeline(None if state_machine else config, state_machine)
+            clients = _clients(profile, region or target.region)
+            if execution is None:
+                runs = batch.recent(clients, target.resolve(clients), limit)
+                if as_json:
+                    typer.echo(json.dumps(runs, indent=2, sort_keys=True))
+                    return
+                if not runs:
+                    typer.echo(f"{target.name}: no runs yet")
+                for r in runs:
+                    typer.echo(
+                        f"{r['name']}  {r['status']:<9}  started {r['started']}"
+                        + (f"  stopped {r['stopped']}" if r["stopped"] else "")
+                    )
                 return
-            if not runs:
-                typer.echo(f"{target.name}: no runs yet")
-            for r in runs:
-                typer.echo(
-                    f"{r['name']}  {r['status']:<9}  started {r['started']}"
-                    + (f"  stopped {r['stopped']}" if r["stopped"] else "")
-                )
-            return
-        arn = execution if arn_given else batch.execution_arn(target.resolve(clients), execution)
+            arn = batch.execution_arn(target.resolve(clients), execution)
         found = batch.describe(clients, arn)
     except MlinfraError as exc:
         _fail(exc)
@@ -1178,4 +1190,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -231,9 +231,9 @@ def _plain(value: object) -> object:
     # HCL expressions (a Ref has .expr, an Interp .parts) and plan dataclasses, by shape: this module stays
     # below the plan and the render layer.
     if hasattr(value, "expr") and type(value).__name__ == "Ref":
-        return {"ref": value.expr}  # type: ignore[attr-defined]
+        return {"ref": value.expr}
     if hasattr(value, "parts") and type(value).__name__ == "Interp":
-        return {"interp": [_plain(p) if type(p).__name__ == "Ref" else p for p in value.parts]}  # type: ignore[attr-defined]
+        return {"interp": [_plain(p) if type(p).__name__ == "Ref" else p for p in value.parts]}
     if hasattr(value, "__dataclass_fields__"):
         return {k: getattr(value, k) for k in value.__dataclass_fields__}
     raise TypeError(type(value).__name__)

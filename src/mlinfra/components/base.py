@@ -387,11 +387,14 @@ def statement_object(
     assert principals or not st.principals, "an identity policy names no principals"
     names = at_call or {}
 
+    def ref(r: Ref) -> Ref:
+        return names.get(r.expr, r)
+
     def value(v: object) -> object:
         if isinstance(v, Ref):
-            return names.get(v.expr, v)
+            return ref(v)
         if isinstance(v, Interp):
-            return Interp(*(value(p) if isinstance(p, Ref) else p for p in v.parts))
+            return Interp(*(ref(p) if isinstance(p, Ref) else p for p in v.parts))
         return v
 
     out: dict[str, object] = {"sid": st.sid, "actions": list(st.actions), "resources": [value(r) for r in st.resources]}

@@ -457,7 +457,8 @@ def _deployment(ep: EndpointPlan) -> object:
     if d is None:
         return NULL
     step = {"type": d.step_type, "value": d.step_value} if d.step_type is not None else NULL
-    rolling = blue_green = NULL
+    rolling: object = NULL
+    blue_green: object = NULL
     if d.rolling:
         rolling = {
             "wait_interval_in_seconds": d.wait_interval,

@@ -446,9 +446,10 @@ def _s3_object_arn(uri: str) -> Interp:
     return Interp("arn:", _PARTITION, f":s3:::{u.netloc}{u.path}")
 
 
-def _bucket_and_prefix(uri: str) -> tuple[Interp, str]:
+def _bucket_and_prefix(uri: str) -> tuple[str, str]:
+    """The bucket's ARN after its partition (``:s3:::BUCKET``) and the key prefix of an S3 URI."""
     u = urlparse(uri)
-    return Interp("arn:", _PARTITION, f":s3:::{u.netloc}"), u.path.lstrip("/")
+    return f":s3:::{u.netloc}", u.path.lstrip("/")
 
 
 def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
@@ -487,8 +488,8 @@ def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
             if m.analysis_key:
                 objects.append(Interp(_CAPTURE_ARN, f"/{m.analysis_key}"))
             if getattr(s, "ground_truth", None):
-                bucket, prefix = _bucket_and_prefix(s.ground_truth)
-                truth.setdefault(bucket.parts[-1], []).append(prefix)
+                bucket_arn, prefix = _bucket_and_prefix(s.ground_truth)
+                truth.setdefault(bucket_arn, []).append(prefix)
             if m.kind in ("bias", "feature_attribution"):
                 endpoints.append(Ref(f'var.endpoint_arns["{e.key}"]'))
     st = []
@@ -531,8 +532,8 @@ def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
                 comment="baseline statistics, constraints, SHAP baselines and Clarify analysis configurations",
             )
         )
-    for i, (bucket, prefixes) in enumerate(sorted(truth.items())):
-        arn = Interp("arn:", _PARTITION, bucket)
+    for i, (bucket_arn, prefixes) in enumerate(sorted(truth.items())):
+        arn = Interp("arn:", _PARTITION, bucket_arn)
         sid = f"GroundTruth{i + 1}" if len(truth) > 1 else "GroundTruth"
         st.append(
             Statement(

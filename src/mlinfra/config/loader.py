@@ -165,7 +165,8 @@ def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
         # Raised by mlinfra's own field validators: already in the config's words.
         return str(ctx["error"])
     if kind == "string_pattern_mismatch":
-        words = _PATTERN_WORDS.get(ctx.get("pattern"))
+        pattern = ctx.get("pattern")
+        words = _PATTERN_WORDS.get(pattern) if isinstance(pattern, str) else None
         return f"must be {words}, got {value!r}" if words else f"is not in the form this field takes, got {value!r}"
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
         what = "a semantic version such as 1.2.0" if loc and loc[-1] in ("version", "model") else "text"

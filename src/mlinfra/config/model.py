@@ -172,14 +172,16 @@ class Variant(Strict):
 CaptureMode = Literal["input", "output"]
 
 
+def _both_modes() -> list[CaptureMode]:
+    return ["input", "output"]
+
+
 class DataCapture(Strict):
     """Request/response capture into the platform's capture bucket, under ``prefix``, or into the user's
     own ``destination`` (bucket and prefix), optionally encrypted with the user's ``kms_key_arn``."""
 
     sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 100
-    modes: Annotated[list[CaptureMode], Field(min_length=1, max_length=2)] = Field(
-        default_factory=lambda: ["input", "output"]
-    )
+    modes: Annotated[list[CaptureMode], Field(min_length=1, max_length=2)] = Field(default_factory=_both_modes)
     json_content_types: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9*.+/-]+$")]] = Field(
         default_factory=list
     )

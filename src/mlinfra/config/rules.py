@@ -349,7 +349,7 @@ def serverless_network_isolation(config: PlatformConfig) -> Iterator[Violation]:
     network_isolation defaults to true and the planner turns it off on serverless models; a version that
     asks for it explicitly cannot be served serverless.
     """
-    serverless = {}
+    serverless: dict[str, str] = {}
     for _eloc, ep in _endpoints(config):
         for _vloc, v in _variants(ep):
             if v.serverless is not None:
@@ -492,7 +492,8 @@ def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
             ]
         if a.kms_key_arn is not None:
             kloc = (*aloc, "kms_key_arn")
-            if KMS_KEY_ARN.match(a.kms_key_arn) is None:
+            key = KMS_KEY_ARN.match(a.kms_key_arn)
+            if key is None:
                 yield Violation(
                     kloc,
                     f'"{a.kms_key_arn}" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID): SageMaker also takes key IDs and aliases, '
@@ -502,7 +503,6 @@ def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
                 )
             else:
                 given.append((kloc, "the KMS key", a.kms_key_arn))
-                key = KMS_KEY_ARN.match(a.kms_key_arn)
                 if key["region"] != config.project.region and key["partition"] == home:
                     # The results go to buckets in the endpoint's Region (SageMaker writes no further), and
                     # SSE-KMS encrypts only with a key of the bucket's Region.
@@ -861,9 +861,9 @@ def variant_settings(config: PlatformConfig) -> Iterator[Violation]:
                 continue
             if v.instance_type is not None:  # else missing-compute says so
                 yield from _instance_settings(loc, v.instance_type, v.volume_size_gb, v.inference_ami_version)
-    for i, ep in enumerate(config.endpoints):
-        if isinstance(ep, ComponentsEndpoint):
-            f = ep.fleet
+    for i, cep in enumerate(config.endpoints):
+        if isinstance(cep, ComponentsEndpoint):
+            f = cep.fleet
             yield from _instance_settings(
                 ("endpoints", i, "fleet"), f.instance_type, f.volume_size_gb, f.inference_ami_version
             )
@@ -914,10 +914,10 @@ def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
     prefixed = {m.version: m.model_data_prefix for m in config.models if m.model_data_prefix is not None}
     fix = "give the version its files as one model_data .tar.gz archive (tar czf model.tar.gz -C <folder> .), or build them into the image"
     if config.batch is not None and config.batch.model_version in prefixed:
-        v = config.batch.model_version
+        version = config.batch.model_version
         yield Violation(
             ("batch", "model_version"),
-            f"model version {v} has its files under a prefix (model_data_prefix {prefixed[v]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
+            f"model version {version} has its files under a prefix (model_data_prefix {prefixed[version]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
             f"batch transform needs another form: {fix}",
             "model-data-prefix-unsupported",
         )
@@ -1059,8 +1059,8 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     role = naming.execution_role_name(prefix)
-    for i, route in enumerate(config.routes):
-        loc = ("routes", i, "path")
+    for r, route in enumerate(config.routes):
+        loc: Loc = ("routes", r, "path")
         label = f"POST {route.path}"
         key = naming.route_key(route.path)
         function = naming.function_name(prefix, key)
@@ -1137,31 +1137,31 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                         loc,
                         label,
                     )
-    for i, ep in enumerate(config.endpoints):
-        if not isinstance(ep, ComponentsEndpoint):
+    for i, cep in enumerate(config.endpoints):
+        if not isinstance(cep, ComponentsEndpoint):
             continue
-        for j, c in enumerate(ep.components):
-            mv = next((m for m in config.models if m.version == c.model), None)
-            if mv is not None:  # else unknown-model-version says so
-                content = naming.component_model_content(mv, role)
-                name = naming.sagemaker_model_name(naming.endpoint_name(prefix, ep.name), c.name, content)
+        for j, c in enumerate(cep.components):
+            cmv = next((m for m in config.models if m.version == c.model), None)
+            if cmv is not None:  # else unknown-model-version says so
+                content = naming.component_model_content(cmv, role)
+                name = naming.sagemaker_model_name(naming.endpoint_name(prefix, cep.name), c.name, content)
                 yield _Named(
                     "the SageMaker model",
                     name,
-                    (ep.name, c.name),
+                    (cep.name, c.name),
                     ("endpoints", i, "components", j, "name"),
-                    f'component "{c.name}" of endpoint "{ep.name}"',
+                    f'component "{c.name}" of endpoint "{cep.name}"',
                 )
-            if ep.alarms is not None:
+            if cep.alarms is not None:
                 for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + (
-                    (naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()
+                    (naming.CLIENT_ERROR_RATE_ALARM,) if cep.alarms.client_error_rate_percent is not None else ()
                 ):
                     yield _Named(
                         "the CloudWatch alarm",
-                        naming.alarm_name(naming.endpoint_name(prefix, ep.name), c.name, alarm),
-                        (ep.name, c.name),
+                        naming.alarm_name(naming.endpoint_name(prefix, cep.name), c.name, alarm),
+                        (cep.name, c.name),
                         ("endpoints", i, "components", j, "name"),
-                        f'component "{c.name}" of endpoint "{ep.name}"',
+                        f'component "{c.name}" of endpoint "{cep.name}"',
                     )
     if config.api is not None:
         for i, plan in enumerate(config.api.usage_plans):

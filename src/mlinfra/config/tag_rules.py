@@ -81,10 +81,10 @@ def merged_tag_limits(config: PlatformConfig) -> Iterator[Violation]:
     if config.batch is not None:
         k = next((k for k, m in enumerate(config.models) if m.version == config.batch.model_version), None)
         if k is not None and len(common | set(config.models[k].tags)) > MAX_TAGS:
-            total = len(common | set(config.models[k].tags))
+            count = len(common | set(config.models[k].tags))
             yield Violation(
                 ("models", k, "tags"),
-                f"model {config.models[k].version}'s batch transform model would carry {total} tags (the project's, mlinfra's and the version's own); AWS allows {MAX_TAGS}: drop {total - MAX_TAGS}",
+                f"model {config.models[k].version}'s batch transform model would carry {count} tags (the project's, mlinfra's and the version's own); AWS allows {MAX_TAGS}: drop {count - MAX_TAGS}",
                 "too-many-tags",
             )
     for i, ep in enumerate(config.endpoints):

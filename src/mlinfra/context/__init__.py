@@ -112,7 +112,8 @@ def _ordered(modules: list[ModuleContext]) -> list[ModuleContext]:
     """Each module after the modules whose outputs it takes; otherwise in registry order."""
     keys = {m.key for m in modules}
     assert len(keys) == len(modules), "two modules share a key"
-    pending, done, out = list(modules), set(), []
+    pending, out = list(modules), []
+    done: set[str] = set()
     while pending:
         ready = next((m for m in pending if m.depends_on_modules <= done), None)
         if ready is None:

@@ -129,11 +129,11 @@ def write_baseline(baseline: Baseline, out: str | Path) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            temps[name] = Path(tmp)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            temps[name] = Path(tmp_name)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp_name, 0o644)
         for name, tmp in temps.items():
             os.replace(tmp, out / name)
     except OSError as exc:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -125,7 +126,7 @@ class _Numeric:
     def report(self, limits: dict) -> dict:
         s = self.seen
         total = s.present + s.missing
-        out = {
+        out: dict[str, Any] = {
             "name": self.name,
             "kind": "numerical",
             "count": total,
@@ -189,7 +190,7 @@ class _Categorical:
         actual = {k: float(c) for k, c in s.counts.items()}
         known = self.domain if self.domain is not None else set(self.expected)
         unknown = sum(c for k, c in s.counts.items() if k not in known) + s.untracked
-        out = {
+        out: dict[str, Any] = {
             "name": self.name,
             "kind": "categorical",
             "count": total,

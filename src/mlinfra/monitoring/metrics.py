@@ -225,11 +225,12 @@ def _datum(rec: Any, now: datetime) -> Datum:
         except ValueError:
             raise ValueError(f"timestamp: {rec['timestamp']!r} is not an ISO 8601 time") from None
     args = [str(rec[f]) for f in _FIELDS[metric]]
-    datum = {
+    makers: dict[str, Callable[..., Datum]] = {
         "InferenceLatency": inference_latency,
         "PredictionConfidence": prediction_confidence,
         "FeatureDrift": feature_drift,
-    }[metric](*args, value, at)
+    }
+    datum = makers[metric](*args, value, at)
     problem = check(datum, now)
     if problem:
         raise ValueError(problem)

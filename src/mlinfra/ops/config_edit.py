@@ -45,7 +45,7 @@ def _save(yaml: Any, data: Any, path: Path) -> None:
     _replace(_beside(path, lambda fh: yaml.dump(data, fh)), path)
 
 
-def _beside(path: Path, write: Callable[[IO[str]], None]) -> Path:
+def _beside(path: Path, write: Callable[[IO[str]], object]) -> Path:
     """A temporary file next to ``path`` (so that renaming it over ``path`` is atomic) with ``path``'s mode."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     tmp = Path(name)

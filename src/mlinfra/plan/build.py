@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlparse
 
 from ..config.model import LOCAL_STORAGE, Alarms, DataCapture, Endpoint, ModelVersion, PlatformConfig, Variant
@@ -296,11 +297,20 @@ def model_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str
     }
 
 
+class _CaptureBasics(TypedDict):
+    """What a capture plan has whatever its destination (CapturePlan's keyword arguments)."""
+
+    sampling_percentage: int
+    modes: tuple[str, ...]
+    json_content_types: tuple[str, ...]
+    csv_content_types: tuple[str, ...]
+
+
 def capture_plan(dc: DataCapture, label: str) -> CapturePlan:
     """Data capture into the platform's capture bucket under ``prefix`` (default: the endpoint's name),
     or into the user's ``destination`` (its trailing slash dropped: SageMaker adds ``/<endpoint>/...``)."""
     modes = tuple(m.capitalize() for m in sorted(set(dc.modes)))
-    common = dict(
+    common = _CaptureBasics(
         sampling_percentage=dc.sampling_percentage,
         modes=modes,
         json_content_types=tuple(dc.json_content_types),
@@ -382,6 +392,8 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
         a = v.autoscaling
         key = ident(v.name)
         is_async = ep.kind == "async"
+        target = a.target_backlog_per_instance if is_async else a.target_invocations
+        assert target is not None  # the autoscaling-target rule: the target of the endpoint's kind is set
         scaling = ScalingPlan(
             key=key,
             resource_id=Interp("endpoint/", Ref("aws_sagemaker_endpoint.this.name"), f"/variant/{v.name}"),
@@ -390,7 +402,7 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             policy_name=f"{endpoint_name}-{v.name}-{'backlog' if is_async else 'invocations'}",
             scale_in_cooldown=a.scale_in_cooldown,
             scale_out_cooldown=a.scale_out_cooldown,
-            target_value=_number(a.target_backlog_per_instance if is_async else a.target_invocations),
+            target_value=_number(target),
             predefined_metric=None if is_async else "SageMakerVariantInvocationsPerInstance",
             backlog_metric_dimensions={"EndpointName": endpoint_name} if is_async else None,
             scale_from_zero=ScaleFromZeroPlan(
@@ -454,12 +466,18 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     return tuple(out)
 
 
-def _alarm_basics(a: Alarms) -> tuple[str, dict[str, object]]:
+class _AlarmBasics(TypedDict):
+    period: int
+    evaluation_periods: int
+    comparison: str
+
+
+def _alarm_basics(a: Alarms) -> tuple[str, _AlarmBasics]:
     """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
     evaluation periods and CloudWatch comparison operator (AlarmPlan's keyword arguments)."""
     comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
     above = {">": "above", ">=": "at or above"}[a.comparison]
-    return above, dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    return above, _AlarmBasics(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
 
 
 def target_alarms(

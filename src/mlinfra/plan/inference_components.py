@@ -195,14 +195,14 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
             )
         )
     f = ep.fleet
-    scaling = FleetScalingPlan(f.scaling.min, f.scaling.max) if f.scaling is not None else None
+    fleet_scaling = FleetScalingPlan(f.scaling.min, f.scaling.max) if f.scaling is not None else None
     encrypt = not _LOCAL_STORAGE.match(f.instance_type)
     # What CreateEndpointConfig receives (the components are created against the endpoint afterwards).
     content = {
         "variant": VARIANT_NAME,
         "type": f.instance_type,
         "count": f.instance_count,
-        "scaling": scaling,
+        "scaling": fleet_scaling,
         "routing": f.routing,
         "encrypt": encrypt,
         "role": role,
@@ -234,7 +234,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         variant_name=VARIANT_NAME,
         instance_type=f.instance_type,
         instance_count=f.instance_count,
-        scaling=scaling,
+        scaling=fleet_scaling,
         routing=f.routing,
         encrypt_storage=encrypt,
         components=tuple(components),
@@ -300,7 +300,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
     archives = sorted({m.model_data_url for m in models if m.model_data_url is not None})
     prefixes = sorted({m.model_data_prefix for m in models if m.model_data_prefix is not None})
     # Models the image carries need no S3 access; an empty resource list is a policy IAM refuses.
-    reads = (
+    reads: tuple[Statement, ...] = (
         (Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in archives)),)
         if archives
         else ()

@@ -24,6 +24,7 @@ from .model import (
     ApiResourcePlan,
     CachePlan,
     EdgePlan,
+    Expr,
     FunctionPlan,
     MethodPlan,
     NetworkPlan,
@@ -157,7 +158,7 @@ def preprocessing_plan(
             vocab_path = f"{LAMBDA_PACKAGE}/data/{key}.vocab"
             package[vocab_path] = (base_dir / chosen.vocabulary_file).read_text(encoding="utf-8")
             settings = {"max_tokens": chosen.max_tokens, "lowercase": chosen.lowercase, "vocabulary_file": vocab_path}
-        env: dict[str, object] = {
+        env: dict[str, Expr] = {
             "MLINFRA_ENDPOINT": endpoint,
             "MLINFRA_SETTINGS": json.dumps(settings, sort_keys=True, separators=(",", ":")),
         }

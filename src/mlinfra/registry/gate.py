@@ -87,7 +87,7 @@ def evaluate(
                 )
             if value is None:
                 checks.append(Check(r.metric, rule, None, False, f"{r.metric} is missing (needs {rule})"))
-            elif bound is None:
+            elif bound is None or base is None:  # one is None when the other is
                 checks.append(
                     Check(r.metric, rule, value, False, f"production {prod_version} has no {r.metric} to compare with")
                 )

@@ -77,9 +77,9 @@ class Row:
 def lifecycle(config: PlatformConfig, registered: list[Package]) -> list[Row]:
     """One row per version, config order first, then versions found only in the registry."""
     by_version: dict[str, Package] = {}
-    for p in registered:
-        if p.version is not None:
-            by_version[p.version] = p  # sorted oldest first: the newest package of a version wins
+    for pkg in registered:
+        if pkg.version is not None:
+            by_version[pkg.version] = pkg  # sorted oldest first: the newest package of a version wins
     shares = traffic(config)
     rows = []
     for m in config.models:
@@ -122,9 +122,9 @@ def unapproved(config: PlatformConfig, clients: Clients, versions: Iterable[str]
     if not serving:
         return []
     by_version: dict[str, Package] = {}
-    for p in packages(clients, group_name(config)):
-        if p.version is not None:
-            by_version[p.version] = p
+    for pkg in packages(clients, group_name(config)):
+        if pkg.version is not None:
+            by_version[pkg.version] = pkg
     out = []
     for version in sorted(serving):
         p = by_version.get(version)

@@ -109,7 +109,7 @@ def _package(d: Mapping[str, Any]) -> Package:
                 metrics[k[len(METRIC_PREFIX) :]] = float(v)
             except ValueError:
                 continue
-    created = d.get("CreationTime")
+    created: Any = d.get("CreationTime")  # a datetime from boto3; hasattr keeps other shapes out
     return Package(
         version=meta.get(META_VERSION),
         arn=d["ModelPackageArn"],
