@@ -61,7 +61,14 @@ class StubRuntime:
 
 
 def event(body: dict) -> dict:
-    return {"httpMethod": "POST", "path": "/predict", "headers": {}, "requestContext": {"requestId": "bench"}, "body": json.dumps(body), "isBase64Encoded": False}
+    return {
+        "httpMethod": "POST",
+        "path": "/predict",
+        "headers": {},
+        "requestContext": {"requestId": "bench"},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
 
 
 def bodies(kind: str, n: int) -> list[dict]:
@@ -70,7 +77,10 @@ def bodies(kind: str, n: int) -> list[dict]:
         return [{"data": {"f0": j, **{f"f{i}": (j * 31 + i) % 97 / 7 for i in range(1, 20)}}} for j in range(n)]
     if kind == "text":
         words = lambda j: f"W{j % 200} w{(j // 200) % 200} w{(j // 40000) % 200}"  # noqa: E731 (distinct ids for each j)
-        return [{"text": f"Request {words(j)}: " + " ".join(f"W{(j + i) % 250}" for i in range(60)) + ", done!"} for j in range(n)]
+        return [
+            {"text": f"Request {words(j)}: " + " ".join(f"W{(j + i) % 250}" for i in range(60)) + ", done!"}
+            for j in range(n)
+        ]
     from PIL import Image
 
     base = Image.linear_gradient("L").convert("RGB")  # 256 x 256, a smooth JPEG of ~10 KB
@@ -90,7 +100,9 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), p99, ordered[-1]
 
 
-def warm(redis_server: RedisServer, calls: int, image_miss_calls: int) -> list[tuple[str, str, int, tuple[float, float, float]]]:
+def warm(
+    redis_server: RedisServer, calls: int, image_miss_calls: int
+) -> list[tuple[str, str, int, tuple[float, float, float]]]:
     import boto3
     from moto import mock_aws
 
@@ -98,14 +110,13 @@ def warm(redis_server: RedisServer, calls: int, image_miss_calls: int) -> list[t
     from tests.lambdas.support import moto_runtime_backend
 
     modules = {"tabular": tabular, "image": image, "text": text}
-    sink = open(os.devnull, "w")
 
     def log(line: str) -> None:  # what the default logger does, to /dev/null
         sink.write(line + "\n")
         sink.flush()
 
     rows = []
-    with mock_aws():
+    with open(os.devnull, "w") as sink, mock_aws():
         for kind in KINDS:
             module = modules[kind]
             env = {
@@ -159,7 +170,6 @@ def warm(redis_server: RedisServer, calls: int, image_miss_calls: int) -> list[t
             assert response["statusCode"] == 200 and json.loads(response["body"])["cached"] is False, (kind, response)
             rows.append((kind, "miss (stub endpoint)", n_miss, percentiles(samples)))
             module.reset()
-    sink.close()
     return rows
 
 
@@ -167,7 +177,14 @@ def import_times(runs: int) -> list[tuple[str, str, float, float]]:
     """Median and max cumulative import time (ms) of each handler module in fresh interpreters."""
 
     def one(module: str, env: dict, cwd: Path) -> float:
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, env=env, cwd=cwd, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd,
+            check=True,
+        )
         for line in proc.stderr.splitlines():
             parts = [p.strip() for p in line.split("|")]
             if len(parts) == 3 and parts[2] == module:
@@ -177,8 +194,12 @@ def import_times(runs: int) -> list[tuple[str, str, float, float]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         zipdir = Path(tmp) / "lambda"
-        shutil.copytree(SRC / "mlinfra" / "lambdas", zipdir / "mlinfra_lambdas", ignore=shutil.ignore_patterns("__pycache__"))
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(zipdir)], check=True)
+        shutil.copytree(
+            SRC / "mlinfra" / "lambdas", zipdir / "mlinfra_lambdas", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(zipdir)], check=True
+        )
         source_env = {**os.environ, "PYTHONPATH": str(SRC), "PYTHONDONTWRITEBYTECODE": "1"}
         zip_env = {**os.environ, "PYTHONPATH": str(zipdir), "PYTHONDONTWRITEBYTECODE": "1"}
         for kind in KINDS:
@@ -227,8 +248,20 @@ def first_requests(redis_server: RedisServer, runs: int) -> list[tuple[str, floa
         for _ in range(runs):
             redis_server.client().flushall()
             proc = subprocess.run(
-                [sys.executable, "-c", FIRST_REQUEST, kind, redis_server.host, str(redis_server.port), json.dumps(SETTINGS[kind]), body],
-                capture_output=True, text=True, env=env, check=True,
+                [
+                    sys.executable,
+                    "-c",
+                    FIRST_REQUEST,
+                    kind,
+                    redis_server.host,
+                    str(redis_server.port),
+                    json.dumps(SETTINGS[kind]),
+                    body,
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
             )
             samples.append(json.loads(proc.stdout.strip().splitlines()[-1])["ms"])
         rows.append((kind, statistics.median(samples)))
@@ -238,7 +271,9 @@ def first_requests(redis_server: RedisServer, runs: int) -> list[tuple[str, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000, help="calls per warm measurement (default 2000)")
-    parser.add_argument("--image-miss-calls", type=int, default=300, help="image misses (each sends 2.8 MB through moto)")
+    parser.add_argument(
+        "--image-miss-calls", type=int, default=300, help="image misses (each sends 2.8 MB through moto)"
+    )
     parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per import measurement")
     parser.add_argument("--first-request-runs", type=int, default=3)
     args = parser.parse_args()
@@ -271,8 +306,10 @@ def main() -> None:
 
     hit_p99 = next(p[1] for k, path, _, p in warm_rows if k == "tabular" and path == "hit")
     worst_import = max(med for _, _, med, _ in import_rows)
-    print(f"\ntargets: tabular warm hit p99 {hit_p99:.3f} ms (<= 1 ms: {'ok' if hit_p99 <= 1 else 'MISSED'}); "
-          f"cold import {worst_import:.1f} ms at worst (<= 150 ms: {'ok' if worst_import <= 150 else 'MISSED'})")
+    print(
+        f"\ntargets: tabular warm hit p99 {hit_p99:.3f} ms (<= 1 ms: {'ok' if hit_p99 <= 1 else 'MISSED'}); "
+        f"cold import {worst_import:.1f} ms at worst (<= 150 ms: {'ok' if worst_import <= 150 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

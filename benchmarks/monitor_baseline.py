@@ -82,7 +82,9 @@ def main() -> None:
         print(f"run {i}: {wall:6.2f} s wall, {cpu:6.2f} s CPU")
     median = statistics.median(w for w, _ in results)
     verdict = "within" if median <= TARGET_SECONDS else "OVER"
-    print(f"mlinfra monitor baseline: median {median:.2f} s wall ({verdict} the {TARGET_SECONDS:g} s target), median CPU {statistics.median(c for _, c in results):.2f} s")
+    print(
+        f"mlinfra monitor baseline: median {median:.2f} s wall ({verdict} the {TARGET_SECONDS:g} s target), median CPU {statistics.median(c for _, c in results):.2f} s"
+    )
     if args.compare_stdlib:
         wall, cpu = run([sys.executable, "-c", STDLIB, str(data)])
         print(f"stdlib csv + numpy (parsing only, no statistics): {wall:.2f} s wall, {cpu:.2f} s CPU")

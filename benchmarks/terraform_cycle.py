@@ -32,7 +32,9 @@ def main() -> None:
         base = Path(tmp)
         env = environment(base / "home")
         start = time.perf_counter()
-        results = run_concurrently({p: (lambda p=p: run_cycle(prepare(p, base / p.stem), env)) for p in examples}, workers=args.workers)
+        results = run_concurrently(
+            {p: (lambda p=p: run_cycle(prepare(p, base / p.stem), env)) for p in examples}, workers=args.workers
+        )
         wall = time.perf_counter() - start
     print(f"{'example':<14}{'blocks':>7}" + "".join(f"{s:>10}" for s in STEPS) + f"{'total':>10}")
     for path, result in results.items():

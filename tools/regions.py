@@ -95,16 +95,23 @@ def generate() -> str:
 def bundled() -> Tables:
     """The tables of the bundled ``src/mlinfra/regions.py``, read without importing mlinfra."""
     namespace: dict[str, object] = {}
-    exec(compile(TARGET.read_text(encoding="utf-8"), str(TARGET), "exec"), namespace)  # noqa: S102 - our own file
+    exec(compile(TARGET.read_text(encoding="utf-8"), str(TARGET), "exec"), namespace)
     return namespace["PARTITIONS"], namespace["REGIONS"]  # type: ignore[return-value]
 
 
 def differences() -> list[str]:
     """What the installed botocore lists that the bundled table does not, and the reverse (empty: in step)."""
     (parts, regions), (our_parts, ours) = tables(), bundled()
-    found = [f"region {n} ({regions[n][1]}, {regions[n][0]}) is not in the bundled table" for n in sorted(set(regions) - set(ours))]
+    found = [
+        f"region {n} ({regions[n][1]}, {regions[n][0]}) is not in the bundled table"
+        for n in sorted(set(regions) - set(ours))
+    ]
     found += [f"region {n} is bundled but botocore no longer lists it" for n in sorted(set(ours) - set(regions))]
-    found += [f"region {n} is {ours[n]} in the bundled table, {regions[n]} in botocore" for n in sorted(set(ours) & set(regions)) if ours[n] != regions[n]]
+    found += [
+        f"region {n} is {ours[n]} in the bundled table, {regions[n]} in botocore"
+        for n in sorted(set(ours) & set(regions))
+        if ours[n] != regions[n]
+    ]
     if parts != our_parts:
         found.append(f"partitions differ: bundled {our_parts}, botocore {parts}")
     return found

@@ -7,6 +7,7 @@ that talk to AWS (deploy, promote, status, invoke) ever import boto3.
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -51,6 +52,12 @@ def _resolve(config: Path | None, *args, **kwargs):  # -> ops.target.Target
     return _warning(resolve, config, *args, **kwargs)
 
 
+def _config_of_plan(config: Path | None) -> Path:
+    """The config an endpoint's plan was read from: ``_resolve`` has a plan only when a config was given."""
+    assert config is not None, "an endpoint plan without a config"
+    return config
+
+
 def _pipeline(config: Path | None, state_machine: str | None):  # -> batch.run.Pipeline
     from .batch.run import pipeline
 
@@ -83,10 +90,15 @@ def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
     deployed = sum(len(e.variants) + (1 if e.shadow else 0) for e in classic)
     components = sum(len(e.components) for e in cfg.endpoints if isinstance(e, ComponentsEndpoint))
     deprecated = sum(1 for m in cfg.models if m.status == "deprecated")
-    counts = [_count(len(cfg.models), "model version") + f" ({deprecated} deprecated)", _count(len(cfg.endpoints), "endpoint")]
+    counts = [
+        _count(len(cfg.models), "model version") + f" ({deprecated} deprecated)",
+        _count(len(cfg.endpoints), "endpoint"),
+    ]
     counts += [_count(deployed, "variant")] if deployed or not components else []
     counts += [_count(components, "inference component")] if components else []
-    typer.echo(f"{config}: valid — {cfg.project.name}-{cfg.project.environment} in {cfg.project.region}: " + ", ".join(counts))
+    typer.echo(
+        f"{config}: valid — {cfg.project.name}-{cfg.project.environment} in {cfg.project.region}: " + ", ".join(counts)
+    )
     for line in packing_report(cfg):
         typer.echo(line)
 
@@ -99,7 +111,9 @@ def _count(n: int, noun: str) -> str:
 def render(
     config: ConfigArg = DEFAULT_CONFIG,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (written atomically).")] = DEFAULT_OUT,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when OUT differs from what would be written.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when OUT differs from what would be written.")
+    ] = False,
 ) -> None:
     """Render the Terraform root module and its modules into OUT."""
     from .errors import MlinfraError
@@ -127,12 +141,25 @@ def render(
 
 # --- terraform ------------------------------------------------------------------------------------------
 
-TerraformOpt = Annotated[str | None, typer.Option("--terraform", help="terraform or tofu binary (default: terraform, then tofu, on PATH).")]
-AutoApprove = Annotated[bool, typer.Option("--auto-approve", help="Apply without asking (required without a terminal).")]
+TerraformOpt = Annotated[
+    str | None, typer.Option("--terraform", help="terraform or tofu binary (default: terraform, then tofu, on PATH).")
+]
+AutoApprove = Annotated[
+    bool, typer.Option("--auto-approve", help="Apply without asking (required without a terminal).")
+]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Rendered Terraform folder (the working directory).")]
 
 
-def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destroy: bool, auto_approve: bool, plan_only: bool, workspace: str | None) -> None:
+def _terraform_workflow(
+    config: Path,
+    out: Path,
+    terraform: str | None,
+    *,
+    destroy: bool,
+    auto_approve: bool,
+    plan_only: bool,
+    workspace: str | None,
+) -> None:
     from .errors import MlinfraError
     from .ops.terraform import Terraform, find_terraform, run_workflow
     from .pipeline import render_project
@@ -153,7 +180,14 @@ def _terraform_workflow(config: Path, out: Path, terraform: str | None, *, destr
         if sys.stdin.isatty():
             verb = "Destroy" if destroy else "Apply"
             confirm = lambda summary: typer.confirm(f"{verb} this plan ({summary})?", default=False)  # noqa: E731
-        outcome = run_workflow(Terraform(binary, out), destroy=destroy, plan_only=plan_only, auto_approve=auto_approve, confirm=confirm, workspace=workspace)
+        outcome = run_workflow(
+            Terraform(binary, out),
+            destroy=destroy,
+            plan_only=plan_only,
+            auto_approve=auto_approve,
+            confirm=confirm,
+            workspace=workspace,
+        )
     except MlinfraError as exc:
         _fail(exc)
     typer.echo(f"plan: {outcome.summary}")
@@ -172,12 +206,18 @@ def deploy(
     config: ConfigArg = DEFAULT_CONFIG,
     out: OutOpt = DEFAULT_OUT,
     auto_approve: AutoApprove = False,
-    plan_only: Annotated[bool, typer.Option("--plan-only", help="Stop after the plan (saved to OUT/mlinfra.tfplan).")] = False,
-    workspace: Annotated[str | None, typer.Option("--workspace", help="Terraform workspace (created if missing).")] = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Stop after the plan (saved to OUT/mlinfra.tfplan).")
+    ] = False,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", help="Terraform workspace (created if missing).")
+    ] = None,
     terraform: TerraformOpt = None,
 ) -> None:
     """Render, then terraform init, plan, confirm and apply that plan; terraform's exit code becomes ours."""
-    _terraform_workflow(config, out, terraform, destroy=False, auto_approve=auto_approve, plan_only=plan_only, workspace=workspace)
+    _terraform_workflow(
+        config, out, terraform, destroy=False, auto_approve=auto_approve, plan_only=plan_only, workspace=workspace
+    )
 
 
 @app.command()
@@ -189,16 +229,26 @@ def destroy(
     terraform: TerraformOpt = None,
 ) -> None:
     """Render, then plan the destruction of everything, confirm, and apply it."""
-    _terraform_workflow(config, out, terraform, destroy=True, auto_approve=auto_approve, plan_only=False, workspace=workspace)
+    _terraform_workflow(
+        config, out, terraform, destroy=True, auto_approve=auto_approve, plan_only=False, workspace=workspace
+    )
 
 
 # --- live endpoint operations ---------------------------------------------------------------------------
 
-OptionalConfig = Annotated[Path | None, typer.Argument(help="Platform config: names the endpoint and its alarms, and is kept in step with live traffic.")]
-EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="Endpoint: its name in CONFIG, or the SageMaker endpoint name.")]
+OptionalConfig = Annotated[
+    Path | None,
+    typer.Argument(help="Platform config: names the endpoint and its alarms, and is kept in step with live traffic."),
+]
+EndpointOpt = Annotated[
+    str | None, typer.Option("--endpoint", help="Endpoint: its name in CONFIG, or the SageMaker endpoint name.")
+]
 VariantOpt = Annotated[str, typer.Option("--variant", help="The canary variant.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]
-RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: the config's region; without a config, AWS_REGION).")]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="AWS region (default: the config's region; without a config, AWS_REGION)."),
+]
 
 
 def _clients(profile: str | None, region: str | None):  # -> Clients, imported lazily
@@ -216,15 +266,26 @@ def _clock():
 @app.command()
 def promote(
     config: OptionalConfig = None,
-    canary: Annotated[float | None, typer.Option("--canary", help="Percentage of traffic for the canary (0-100).")] = None,
+    canary: Annotated[
+        float | None, typer.Option("--canary", help="Percentage of traffic for the canary (0-100).")
+    ] = None,
     endpoint: EndpointOpt = None,
     variant: VariantOpt = "canary",
     steps: Annotated[str | None, typer.Option("--steps", help="Staged shift, e.g. 10,25,50,100.")] = None,
     bake: Annotated[str, typer.Option("--bake", help="Watch the alarms this long after each step, e.g. 5m.")] = "0",
     poll: Annotated[str, typer.Option("--poll", help="How often to read the alarms while baking.")] = "30s",
-    full: Annotated[bool, typer.Option("--full", help="Give the canary 100 % and make its model version production in the config.")] = False,
-    component: Annotated[str | None, typer.Option("--component", help="An inference component (endpoints of kind components): change its copy count.")] = None,
-    copies: Annotated[str | None, typer.Option("--copies", help="With --component: the copy count, or staged counts such as 2,4,8.")] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Give the canary 100 % and make its model version production in the config.")
+    ] = False,
+    component: Annotated[
+        str | None,
+        typer.Option(
+            "--component", help="An inference component (endpoints of kind components): change its copy count."
+        ),
+    ] = None,
+    copies: Annotated[
+        str | None, typer.Option("--copies", help="With --component: the copy count, or staged counts such as 2,4,8.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the weights it would set; change nothing.")] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -233,14 +294,15 @@ def promote(
 
     On an endpoint with inference components, --component NAME --copies N[,N...] sets that component's
     copy count instead (staged, baked and alarm-gated the same way)."""
-    from .errors import MlinfraError
+    from .errors import MlinfraError, UsageError
     from .ops import config_edit
-    from .errors import UsageError
     from .ops.endpoint import promote as do_promote
     from .ops.traffic import parse_duration, parse_steps
 
     if component is not None or copies is not None:
-        _promote_component(config, endpoint, component, copies, (canary, steps, full), bake, poll, dry_run, profile, region)
+        _promote_component(
+            config, endpoint, component, copies, (canary, steps, full), bake, poll, dry_run, profile, region
+        )
         return
     try:
         chosen = [x for x in (canary is not None, steps is not None, full) if x]
@@ -252,15 +314,23 @@ def promote(
         t = _resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
         if t.components is not None:
-            raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N")
+            raise UsageError(
+                f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N"
+            )
         if ep is not None and plan_steps[-1] > 0 and not dry_run:
             from .config import load_config
             from .registry.lifecycle import require_approved
 
             canary_versions = [v.model.version for v in ep.variants if v.name == variant]
             # resolve() has printed the config's warnings already.
-            require_approved(load_config(config), _clients(profile, region or t.region), canary_versions)
-        writeback = (lambda w: config_edit.write_weights(config, ep.label, w)) if ep is not None and not dry_run else (lambda w: None)
+            require_approved(
+                load_config(_config_of_plan(config)), _clients(profile, region or t.region), canary_versions
+            )
+        writeback = (
+            (lambda w: config_edit.write_weights(_config_of_plan(config), ep.label, w))
+            if ep is not None and not dry_run
+            else (lambda w: None)
+        )
         result = do_promote(
             _clients(profile, region or t.region),
             _clock(),
@@ -276,11 +346,16 @@ def promote(
         )
         if dry_run:
             for i, w in enumerate(result.steps, 1):
-                typer.echo(f"would set step {i}/{len(result.steps)}: " + ", ".join(f"{n} {x:g} %" for n, x in w.items()))
+                typer.echo(
+                    f"would set step {i}/{len(result.steps)}: " + ", ".join(f"{n} {x:g} %" for n, x in w.items())
+                )
             return
         if full and ep is not None:
-            version, demoted = config_edit.promote_version(config, ep.label, variant, result.after)
-            typer.echo(f"{config}: model {version} is now production" + "".join(f"; {v} is now {s}" for v, s in demoted.items()))
+            version, demoted = config_edit.promote_version(_config_of_plan(config), ep.label, variant, result.after)
+            typer.echo(
+                f"{config}: model {version} is now production"
+                + "".join(f"; {v} is now {s}" for v, s in demoted.items())
+            )
     except MlinfraError as exc:
         _fail(exc)
     typer.echo(f"{name}: " + ", ".join(f"{n} {x:g} %" for n, x in result.after.items()))
@@ -288,7 +363,9 @@ def promote(
         typer.echo(f"{config}: weights updated to match")
 
 
-def _promote_component(config, endpoint, component, copies, traffic_options, bake, poll, dry_run, profile, region) -> None:
+def _promote_component(
+    config, endpoint, component, copies, traffic_options, bake, poll, dry_run, profile, region
+) -> None:
     from .errors import MlinfraError, UsageError
     from .ops import config_edit
     from .ops.components import check_copies, component_named, scale
@@ -299,7 +376,9 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
         if component is None or copies is None:
             raise UsageError("--component and --copies go together")
         if canary is not None or steps is not None or full:
-            raise UsageError("--component/--copies set copy counts; --canary, --steps and --full shift variant weights: give one or the other")
+            raise UsageError(
+                "--component/--copies set copy counts; --canary, --steps and --full shift variant weights: give one or the other"
+            )
         try:
             counts = [int(c) for c in copies.split(",") if c.strip()]
         except ValueError:
@@ -308,7 +387,9 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
             raise UsageError("--copies needs at least one count")
         t = _resolve(config, endpoint, component=component)
         if config is not None and t.components is None:
-            raise UsageError(f"{config}: {t.endpoint} has production variants, not inference components: use --canary, --steps or --full")
+            raise UsageError(
+                f"{config}: {t.endpoint} has production variants, not inference components: use --canary, --steps or --full"
+            )
         ic = component
         writeback: tuple[str, str, int] | None = None  # (config endpoint, config component, the count it has)
         if t.components is not None:
@@ -323,7 +404,11 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
                 config_edit.check_copies_writable(config, writeback[0], writeback[1], counts[-1])
             except config_edit.ConfigEditError as exc:
                 not_written = str(exc)
-                typer.secho(f"warning: {not_written}; the live copies will be changed, the config's copies will not", fg=typer.colors.YELLOW, err=True)
+                typer.secho(
+                    f"warning: {not_written}; the live copies will be changed, the config's copies will not",
+                    fg=typer.colors.YELLOW,
+                    err=True,
+                )
         result = scale(
             _clients(profile, region or t.region),
             _clock(),
@@ -345,7 +430,9 @@ def _promote_component(config, endpoint, component, copies, traffic_options, bak
     if writeback is None or result.after == writeback[2]:
         return
     if not_written is not None:
-        typer.secho(f"{config}: copies of {writeback[1]} stay {writeback[2]} (see the warning above)", fg=typer.colors.YELLOW)
+        typer.secho(
+            f"{config}: copies of {writeback[1]} stay {writeback[2]} (see the warning above)", fg=typer.colors.YELLOW
+        )
         return
     try:
         config_edit.write_copies(config, writeback[0], writeback[1], result.after)
@@ -371,10 +458,12 @@ def rollback(
         t = _resolve(config, endpoint, variant)
         name, ep = t.endpoint, t.plan
         if t.components is not None:
-            raise UsageError(f"{name} hosts inference components, which have no variant weights: set copies with promote --component NAME --copies N")
+            raise UsageError(
+                f"{name} hosts inference components, which have no variant weights: set copies with promote --component NAME --copies N"
+            )
         result = do_rollback(_clients(profile, region or t.region), _clock(), name, variant, report=typer.echo)
         if ep is not None and result.changed:
-            config_edit.write_weights(config, ep.label, result.after)
+            config_edit.write_weights(_config_of_plan(config), ep.label, result.after)
     except MlinfraError as exc:
         _fail(exc)
     state = "rolled back" if result.changed else "already at 0 %"
@@ -386,7 +475,9 @@ def status(
     config: OptionalConfig = None,
     endpoint: EndpointOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    components: Annotated[bool, typer.Option("--components", help="Without a config: the endpoint hosts inference components.")] = False,
+    components: Annotated[
+        bool, typer.Option("--components", help="Without a config: the endpoint hosts inference components.")
+    ] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
@@ -471,6 +562,7 @@ def _request_body(data: str | None, file: Path | None) -> bytes:
             return file.read_bytes()
         except OSError as exc:
             raise UsageError(f"{file}: {exc.strerror}") from None
+    assert data is not None  # exactly one of the two was given
     return data.encode()
 
 
@@ -480,7 +572,9 @@ def invoke(
     data: DataOpt = None,
     file: FileOpt = None,
     variant: Annotated[str | None, typer.Option("--variant", help="Send to this variant (TargetVariant).")] = None,
-    component: Annotated[str | None, typer.Option("--component", help="Send to this inference component (InferenceComponentName).")] = None,
+    component: Annotated[
+        str | None, typer.Option("--component", help="Send to this inference component (InferenceComponentName).")
+    ] = None,
     content_type: ContentTypeOpt = "application/json",
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -507,7 +601,10 @@ def invoke_async(
     file: FileOpt = None,
     input_location: Annotated[
         str | None,
-        typer.Option("--input-location", help="Upload the body here: the endpoint's input_path (a prefix ending with /) or an object's s3:// URI. Default: where the SageMaker Python SDK uploads (sagemaker-REGION-ACCOUNT/async-endpoint-inputs/), which an endpoint without input_path reads."),
+        typer.Option(
+            "--input-location",
+            help="Upload the body here: the endpoint's input_path (a prefix ending with /) or an object's s3:// URI. Default: where the SageMaker Python SDK uploads (sagemaker-REGION-ACCOUNT/async-endpoint-inputs/), which an endpoint without input_path reads.",
+        ),
     ] = None,
     content_type: ContentTypeOpt = "application/json",
     profile: ProfileOpt = None,
@@ -523,16 +620,25 @@ def invoke_async(
     except MlinfraError as exc:
         _fail(exc)
     typer.echo(result.output_location or "")
-    typer.echo(f"input: {result.input_location}, failures: {result.failure_location or '-'}, inference id: {result.inference_id or '-'}", err=True)
+    typer.echo(
+        f"input: {result.input_location}, failures: {result.failure_location or '-'}, inference id: {result.inference_id or '-'}",
+        err=True,
+    )
 
 
 # --- monitoring: Model Monitor baselines, drift of captured traffic, custom metrics ---------------------
 # numpy, pyarrow and boto3 are imported inside the commands only (--help, validate and render never pay).
 
 monitor_app = typer.Typer(
-    help="Model Monitor baselines and drift of captured endpoint traffic, offline.", no_args_is_help=True, rich_markup_mode=None
+    help="Model Monitor baselines and drift of captured endpoint traffic, offline.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-metrics_app = typer.Typer(help="The platform's custom CloudWatch metrics (namespace MLInference).", no_args_is_help=True, rich_markup_mode=None)
+metrics_app = typer.Typer(
+    help="The platform's custom CloudWatch metrics (namespace MLInference).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(metrics_app, name="metrics")
 
@@ -569,9 +675,16 @@ class _ProgressLine:
 
 @monitor_app.command("baseline")
 def monitor_baseline(
-    data: Annotated[Path, typer.Argument(help="Baseline dataset: a .csv file with a header, or .jsonl (one object per line).")],
+    data: Annotated[
+        Path, typer.Argument(help="Baseline dataset: a .csv file with a header, or .jsonl (one object per line).")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for statistics.json and constraints.json.")],
-    progress: Annotated[bool, typer.Option("--progress", help="Show progress on stderr (default: on a terminal, for inputs of 64 MB or more).")] = False,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress", help="Show progress on stderr (default: on a terminal, for inputs of 64 MB or more)."
+        ),
+    ] = False,
 ) -> None:
     """Write statistics.json and constraints.json in SageMaker Model Monitor's format (usable as a
     data-quality job's baseline and by `mlinfra monitor drift`)."""
@@ -598,18 +711,32 @@ def monitor_baseline(
     for f in baseline.statistics["features"]:
         kinds[f["inferred_type"]] = kinds.get(f["inferred_type"], 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-    typer.echo(f"wrote {out / STATISTICS} and {out / CONSTRAINTS}: {baseline.rows:,} rows, {len(baseline.statistics['features'])} features ({summary})")
+    typer.echo(
+        f"wrote {out / STATISTICS} and {out / CONSTRAINTS}: {baseline.rows:,} rows, {len(baseline.statistics['features'])} features ({summary})"
+    )
 
 
 @monitor_app.command("drift")
 def monitor_drift(
-    captures: Annotated[list[Path], typer.Argument(help="Data-capture files (JSON Lines, as the endpoint writes them to S3).")],
+    captures: Annotated[
+        list[Path], typer.Argument(help="Data-capture files (JSON Lines, as the endpoint writes them to S3).")
+    ],
     baseline: Annotated[Path, typer.Option("--baseline", help="Folder with statistics.json and constraints.json.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable report on stdout.")] = False,
-    publish: Annotated[bool, typer.Option("--publish", help="Send each feature's drift as the FeatureDrift metric (MLInference).")] = False,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Send each feature's drift as the FeatureDrift metric (MLInference).")
+    ] = False,
     psi_threshold: Annotated[float, typer.Option("--psi-threshold", help="PSI above this fails psi_check.")] = 0.2,
-    ks_threshold: Annotated[float | None, typer.Option("--ks-threshold", help="KS distance limit (default: constraints.json comparison_threshold).")] = None,
-    linf_threshold: Annotated[float | None, typer.Option("--linf-threshold", help="L-infinity limit (default: constraints.json categorical_comparison_threshold).")] = None,
+    ks_threshold: Annotated[
+        float | None,
+        typer.Option("--ks-threshold", help="KS distance limit (default: constraints.json comparison_threshold)."),
+    ] = None,
+    linf_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--linf-threshold", help="L-infinity limit (default: constraints.json categorical_comparison_threshold)."
+        ),
+    ] = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
@@ -647,16 +774,31 @@ def monitor_drift(
             doc["published"] = {"namespace": published.namespace, "metrics": published.data, "calls": published.calls}
         typer.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
-        typer.echo(f"{capture.records} records, {capture.rows} rows" + (f", {len(capture.problems)} malformed line{'s' if len(capture.problems) > 1 else ''} skipped" if capture.problems else ""))
+        typer.echo(
+            f"{capture.records} records, {capture.rows} rows"
+            + (
+                f", {len(capture.problems)} malformed line{'s' if len(capture.problems) > 1 else ''} skipped"
+                if capture.problems
+                else ""
+            )
+        )
         typer.echo(f"{'feature':24} {'kind':12} {'psi':>8} {'ks/linf':>8} {'missing':>8} {'outside':>8}  status")
         for f in report.features:
-            outside = f["out_of_range"]["below_min"] + f["out_of_range"]["above_max"] if f["kind"] == "numerical" else f["out_of_domain"]
+            outside = (
+                f["out_of_range"]["below_min"] + f["out_of_range"]["above_max"]
+                if f["kind"] == "numerical"
+                else f["out_of_domain"]
+            )
             status = ", ".join(v["check"] for v in f["violations"]) or "ok"
-            typer.echo(f"{f['name'][:24]:24} {f['kind']:12} {_num4(f['psi']):>8} {_num4(f['drift']):>8} {f['missing']:>8} {outside:>8}  {status}")
+            typer.echo(
+                f"{f['name'][:24]:24} {f['kind']:12} {_num4(f['psi']):>8} {_num4(f['drift']):>8} {f['missing']:>8} {outside:>8}  {status}"
+            )
         for name, v in report.violations:
             typer.secho(f"  {name}: {v['check']}: {v['detail']}", fg=typer.colors.YELLOW)
         if published is not None:
-            typer.echo(f"published {published.data} FeatureDrift metrics to {published.namespace} in {published.calls} call(s)")
+            typer.echo(
+                f"published {published.data} FeatureDrift metrics to {published.namespace} in {published.calls} call(s)"
+            )
     if report.violations:
         raise typer.Exit(DRIFT_EXIT)
 
@@ -674,9 +816,16 @@ def _skipped(problems: list) -> None:
 
 @metrics_app.command("publish")
 def metrics_publish(
-    file: Annotated[Path, typer.Argument(help='JSON Lines, e.g. {"metric": "InferenceLatency", "model_version": "v1.2.0", "value": 42.5}; - for stdin.')],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help='JSON Lines, e.g. {"metric": "InferenceLatency", "model_version": "v1.2.0", "value": 42.5}; - for stdin.'
+        ),
+    ],
     namespace: Annotated[str, typer.Option("--namespace", help="CloudWatch namespace.")] = "MLInference",
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and print the batches; send nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file and print the batches; send nothing.")
+    ] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
@@ -688,7 +837,9 @@ def metrics_publish(
         data = read_metrics_file(file)
         if dry_run:
             sizes = [len(b) for b in batches(data)]
-            typer.echo(f"would publish {len(data)} data points to {namespace} in {len(sizes)} call(s): {', '.join(map(str, sizes))}")
+            typer.echo(
+                f"would publish {len(data)} data points to {namespace} in {len(sizes)} call(s): {', '.join(map(str, sizes))}"
+            )
             return
         result = publish(_clients(profile, region).cloudwatch, data, namespace=namespace)
     except MlinfraError as exc:
@@ -698,28 +849,43 @@ def metrics_publish(
 
 # --- batch: the batch transform pipeline ----------------------------------------------------------------
 
-batch_app = typer.Typer(help="Batch transform: start runs of the batch pipeline and follow them.", no_args_is_help=True, rich_markup_mode=None)
+batch_app = typer.Typer(
+    help="Batch transform: start runs of the batch pipeline and follow them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(batch_app, name="batch")
 
-BatchConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Platform config (names the state machine <project>-<environment>-batch).")]
-StateMachineOpt = Annotated[str | None, typer.Option("--state-machine", help="State machine ARN (instead of the config's naming).")]
+BatchConfigOpt = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="Platform config (names the state machine <project>-<environment>-batch)."),
+]
+StateMachineOpt = Annotated[
+    str | None, typer.Option("--state-machine", help="State machine ARN (instead of the config's naming).")
+]
 
 
 @batch_app.command("submit")
 def batch_submit(
     input_uri: Annotated[str, typer.Option("--input", help="S3 prefix to transform, e.g. s3://bucket/in/.")],
     output_uri: Annotated[str, typer.Option("--output", help="S3 prefix for the results.")],
-    wait: Annotated[bool, typer.Option("--wait", help="Follow the run until it ends; exit 1 unless it succeeds.")] = False,
-    name: Annotated[str | None, typer.Option("--name", help="Execution name (default: UTC time and a random suffix).")] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Follow the run until it ends; exit 1 unless it succeeds.")
+    ] = False,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Execution name (default: UTC time and a random suffix).")
+    ] = None,
     poll: Annotated[str, typer.Option("--poll", help="How often to look while waiting.")] = "30s",
-    timeout: Annotated[str | None, typer.Option("--timeout", help="Stop waiting after this long (the run goes on).")] = None,
+    timeout: Annotated[
+        str | None, typer.Option("--timeout", help="Stop waiting after this long (the run goes on).")
+    ] = None,
     config: BatchConfigOpt = DEFAULT_CONFIG,
     state_machine: StateMachineOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
     """Start a run of the batch pipeline on INPUT, writing to OUTPUT; print its execution ARN."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from .batch import run as batch
     from .errors import MlinfraError
@@ -732,10 +898,18 @@ def batch_submit(
         timeout_s = parse_duration(timeout) if timeout is not None else None
         target = _pipeline(None if state_machine else config, state_machine)
         clients = _clients(profile, region or target.region)
-        arn = batch.submit(clients, target.resolve(clients), input_uri, output_uri, name or batch.new_execution_name(datetime.now(timezone.utc)))
+        arn = batch.submit(
+            clients,
+            target.resolve(clients),
+            input_uri,
+            output_uri,
+            name or batch.new_execution_name(datetime.now(UTC)),
+        )
         typer.echo(f"started {arn}")
         if wait:
-            result = batch.wait(clients, _clock(), arn, poll_seconds=poll_s, timeout_seconds=timeout_s, report=typer.echo)
+            result = batch.wait(
+                clients, _clock(), arn, poll_seconds=poll_s, timeout_seconds=timeout_s, report=typer.echo
+            )
             typer.echo(f"{result.name}: {result.status}; results in {result.output_uri}")
     except MlinfraError as exc:
         _fail(exc)
@@ -743,7 +917,9 @@ def batch_submit(
 
 @batch_app.command("status")
 def batch_status(
-    execution: Annotated[str | None, typer.Argument(help="Execution name or ARN (default: list the latest runs).")] = None,
+    execution: Annotated[
+        str | None, typer.Argument(help="Execution name or ARN (default: list the latest runs).")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many runs to list.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     config: BatchConfigOpt = DEFAULT_CONFIG,
@@ -758,44 +934,66 @@ def batch_status(
     from .errors import MlinfraError
 
     try:
-        arn_given = execution is not None and execution.startswith("arn:")
-        target = None if arn_given else _pipeline(None if state_machine else config, state_machine)
-        clients = _clients(profile, region or (execution.split(":")[3] if arn_given else target.region))
-        if execution is None:
-            runs = batch.recent(clients, target.resolve(clients), limit)
-            if as_json:
-                typer.echo(json.dumps(runs, indent=2, sort_keys=True))
+        if execution is not None and execution.startswith("arn:"):
+            clients = _clients(profile, region or execution.split(":")[3])
+            arn = execution
+        else:
+            target = _pipeline(None if state_machine else config, state_machine)
+            clients = _clients(profile, region or target.region)
+            if execution is None:
+                runs = batch.recent(clients, target.resolve(clients), limit)
+                if as_json:
+                    typer.echo(json.dumps(runs, indent=2, sort_keys=True))
+                    return
+                if not runs:
+                    typer.echo(f"{target.name}: no runs yet")
+                for r in runs:
+                    typer.echo(
+                        f"{r['name']}  {r['status']:<9}  started {r['started']}"
+                        + (f"  stopped {r['stopped']}" if r["stopped"] else "")
+                    )
                 return
-            if not runs:
-                typer.echo(f"{target.name}: no runs yet")
-            for r in runs:
-                typer.echo(f"{r['name']}  {r['status']:<9}  started {r['started']}" + (f"  stopped {r['stopped']}" if r["stopped"] else ""))
-            return
-        arn = execution if arn_given else batch.execution_arn(target.resolve(clients), execution)
+            arn = batch.execution_arn(target.resolve(clients), execution)
         found = batch.describe(clients, arn)
     except MlinfraError as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(found.to_json(), indent=2, sort_keys=True))
         return
-    typer.echo(f"{found.name}: {found.status}" + (f" in {found.current_state}" if found.status == "RUNNING" and found.current_state else ""))
+    typer.echo(
+        f"{found.name}: {found.status}"
+        + (f" in {found.current_state}" if found.status == "RUNNING" and found.current_state else "")
+    )
     typer.echo(f"  transform job: {found.job_name}")
     typer.echo(f"  input: {found.input_uri}\n  output: {found.output_uri}")
     typer.echo(f"  started: {found.started}" + (f", stopped: {found.stopped}" if found.stopped else ""))
     for v in found.states:
-        typer.echo(f"  {v.entered}  {v.name}" + ("" if v.exited else "  (running)" if found.status == "RUNNING" else ""))
+        typer.echo(
+            f"  {v.entered}  {v.name}" + ("" if v.exited else "  (running)" if found.status == "RUNNING" else "")
+        )
     if found.error:
         typer.secho(f"  error: {found.error}" + (f": {found.cause}" if found.cause else ""), fg=typer.colors.RED)
 
 
 # --- models: the model registry and its quality gate ----------------------------------------------------
 
-models_app = typer.Typer(help="Model registry: quality gate, SageMaker model packages, approval, the lifecycle table.", no_args_is_help=True, rich_markup_mode=None)
+models_app = typer.Typer(
+    help="Model registry: quality gate, SageMaker model packages, approval, the lifecycle table.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(models_app, name="models")
 
-ModelsConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Platform config (its models, registry and endpoints).")]
+ModelsConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", help="Platform config (its models, registry and endpoints).")
+]
 VersionArg = Annotated[str, typer.Argument(help="Model version, as listed in the config's models.")]
-MetricsOpt = Annotated[Path | None, typer.Option("--metrics", help='JSON file of metrics, e.g. {"accuracy": 0.91}; overrides the config\'s for this version.')]
+MetricsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--metrics", help='JSON file of metrics, e.g. {"accuracy": 0.91}; overrides the config\'s for this version.'
+    ),
+]
 
 
 def _metrics_file(path: Path | None) -> dict[str, float] | None:
@@ -812,7 +1010,10 @@ def _metrics_file(path: Path | None) -> dict[str, float] | None:
         raise UsageError(f"{path}: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for k, v in data.items()):
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        for k, v in data.items()
+    ):
         raise UsageError(f'{path}: must be an object of metric names to numbers, e.g. {{"accuracy": 0.91}}')
     return {k: float(v) for k, v in data.items()}
 
@@ -842,7 +1043,9 @@ def models_validate(
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
     else:
-        typer.echo(f"{version}: {result.summary()}" + (f" (production: {result.production})" if result.production else ""))
+        typer.echo(
+            f"{version}: {result.summary()}" + (f" (production: {result.production})" if result.production else "")
+        )
         _gate_lines(result)
     if not result.passed:
         raise typer.Exit(1)
@@ -873,7 +1076,16 @@ def models_register(
         raise typer.Exit(1)
 
 
-def _set_status(version: str, config: Path, status: str, note: str, profile: str | None, region: str | None, *, deprecate: bool = False) -> None:
+def _set_status(
+    version: str,
+    config: Path,
+    status: str,
+    note: str,
+    profile: str | None,
+    region: str | None,
+    *,
+    deprecate: bool = False,
+) -> None:
     from .errors import MlinfraError
     from .registry.packages import set_status
 
@@ -889,21 +1101,41 @@ NoteOpt = Annotated[str | None, typer.Option("--note", help="Why (kept as the pa
 
 
 @models_app.command("approve")
-def models_approve(version: VersionArg, note: NoteOpt = None, config: ModelsConfigOpt = DEFAULT_CONFIG, profile: ProfileOpt = None, region: RegionOpt = None) -> None:
+def models_approve(
+    version: VersionArg,
+    note: NoteOpt = None,
+    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
     """Approve VERSION's model package (with require_approval, only approved versions get traffic)."""
     _set_status(version, config, "Approved", note or "approved with mlinfra models approve", profile, region)
 
 
 @models_app.command("reject")
-def models_reject(version: VersionArg, note: NoteOpt = None, config: ModelsConfigOpt = DEFAULT_CONFIG, profile: ProfileOpt = None, region: RegionOpt = None) -> None:
+def models_reject(
+    version: VersionArg,
+    note: NoteOpt = None,
+    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
     """Reject VERSION's model package."""
     _set_status(version, config, "Rejected", note or "rejected with mlinfra models reject", profile, region)
 
 
 @models_app.command("deprecate")
-def models_deprecate(version: VersionArg, note: NoteOpt = None, config: ModelsConfigOpt = DEFAULT_CONFIG, profile: ProfileOpt = None, region: RegionOpt = None) -> None:
+def models_deprecate(
+    version: VersionArg,
+    note: NoteOpt = None,
+    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
     """Mark VERSION's package deprecated (Rejected, mlinfra:lifecycle=deprecated): it gets no traffic again."""
-    _set_status(version, config, "Rejected", note or "deprecated with mlinfra models deprecate", profile, region, deprecate=True)
+    _set_status(
+        version, config, "Rejected", note or "deprecated with mlinfra models deprecate", profile, region, deprecate=True
+    )
 
 
 @models_app.command("list")
@@ -934,10 +1166,19 @@ def models_list(
         metrics = ", ".join(f"{k} {v:g}" for k, v in sorted(r.metrics.items())) or "-"
         p = r.package
         approval = "-" if p is None else p.status + (" (deprecated)" if p.deprecated else "")
-        table.append((r.version, r.status or "-", shares, metrics, "-" if p is None or p.package_version is None else f"#{p.package_version}", approval))
+        table.append(
+            (
+                r.version,
+                r.status or "-",
+                shares,
+                metrics,
+                "-" if p is None or p.package_version is None else f"#{p.package_version}",
+                approval,
+            )
+        )
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for r in rows:
         for note in r.notes:
             typer.secho(f"  {r.version}: {note}", fg=typer.colors.YELLOW)
@@ -949,4 +1190,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

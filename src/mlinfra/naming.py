@@ -16,20 +16,20 @@ from typing import Any
 from .regions import dns_suffix, partition_of
 
 __all__ = [
+    "BACKLOG_ALARM",
+    "CLIENT_ERROR_RATE_ALARM",
+    "ERROR_RATE_ALARM",
+    "LATENCY_ALARM",
     "MAX_LAMBDA_NAME",
     "MAX_SAGEMAKER_NAME",
-    "BACKLOG_ALARM",
-    "ERROR_RATE_ALARM",
-    "CLIENT_ERROR_RATE_ALARM",
-    "drift_alarm_key",
-    "drift_alarm_name",
-    "LATENCY_ALARM",
-    "requests_metric",
     "alarm_key",
     "alarm_name",
     "api_key_key",
     "api_resource_keys",
     "dns_suffix",
+    "drift_alarm_key",
+    "drift_alarm_name",
+    "ecr_repository_name",
     "endpoint_name",
     "execution_role_name",
     "from_zero_policy_key",
@@ -37,12 +37,12 @@ __all__ = [
     "hashed_name",
     "ident",
     "lambda_role_name",
-    "ecr_repository_name",
+    "model_content",
     "model_package_group_name",
     "models_bucket_prefix",
-    "model_content",
     "partition_of",
     "request_model_name",
+    "requests_metric",
     "route_key",
     "sagemaker_model_name",
     "usage_plan_key",
@@ -69,7 +69,10 @@ def route_key(path: str) -> str:
 def api_resource_keys(path: str) -> list[tuple[str, str, str]]:
     """The API Gateway resources a route's path needs, outermost first: (key, path part, path so far)."""
     parts = path.strip("/").split("/")
-    return [(route_key("/".join(parts[:depth])), parts[depth - 1], "/" + "/".join(parts[:depth])) for depth in range(1, len(parts) + 1)]
+    return [
+        (route_key("/".join(parts[:depth])), parts[depth - 1], "/" + "/".join(parts[:depth]))
+        for depth in range(1, len(parts) + 1)
+    ]
 
 
 def request_model_name(key: str) -> str:
@@ -172,10 +175,26 @@ def alarm_name(endpoint: str, variant: str, alarm: tuple[str, str]) -> str:
     return f"{endpoint}-{variant}-{alarm[1]}"
 
 
-def model_content(*, image: str, data: str | None, env: dict[str, str], multi_model: bool, role: str, isolated: bool | None, uncompressed: bool = False) -> dict[str, object]:
+def model_content(
+    *,
+    image: str,
+    data: str | None,
+    env: dict[str, str],
+    multi_model: bool,
+    role: str,
+    isolated: bool | None,
+    uncompressed: bool = False,
+) -> dict[str, object]:
     """What a SageMaker model is made of: its name changes exactly when this does (models are immutable).
     ``data`` is None for a model the image carries; ``uncompressed``: files under the prefix ``data``."""
-    content: dict[str, object] = {"image": image, "data": data, "env": env, "mode": "MultiModel" if multi_model else "SingleModel", "role": role, "isolated": isolated}
+    content: dict[str, object] = {
+        "image": image,
+        "data": data,
+        "env": env,
+        "mode": "MultiModel" if multi_model else "SingleModel",
+        "role": role,
+        "isolated": isolated,
+    }
     if uncompressed:
         content["compression"] = "None"  # only then: the names of archive models stay what they were
     return content
@@ -185,7 +204,15 @@ def component_model_content(mv: Any, role: str) -> dict[str, object]:
     """The content of an inference component's model (a config ``ModelVersion``): one archive, files under a
     prefix or none; the planner and the name-collision rule share it."""
     prefix = mv.model_data_prefix if mv.model_data is None else None
-    return model_content(image=mv.image, data=mv.model_data or prefix, env=mv.environment, multi_model=False, role=role, isolated=mv.network_isolation, uncompressed=prefix is not None)
+    return model_content(
+        image=mv.image,
+        data=mv.model_data or prefix,
+        env=mv.environment,
+        multi_model=False,
+        role=role,
+        isolated=mv.network_isolation,
+        uncompressed=prefix is not None,
+    )
 
 
 def sagemaker_model_name(endpoint: str, variant: str, content: dict[str, object]) -> str:
@@ -194,7 +221,9 @@ def sagemaker_model_name(endpoint: str, variant: str, content: dict[str, object]
 
 def hashed_name(base: str, content: object) -> str:
     """``base-<8 hex>``: a name that changes exactly when ``content`` does, within SageMaker's 63 characters."""
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain).encode()).hexdigest()[:8]
+    digest = hashlib.sha256(
+        json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain).encode()
+    ).hexdigest()[:8]
     return f"{base[: MAX_SAGEMAKER_NAME - 9].rstrip('-')}-{digest}"
 
 
@@ -202,9 +231,9 @@ def _plain(value: object) -> object:
     # HCL expressions (a Ref has .expr, an Interp .parts) and plan dataclasses, by shape: this module stays
     # below the plan and the render layer.
     if hasattr(value, "expr") and type(value).__name__ == "Ref":
-        return {"ref": value.expr}  # type: ignore[attr-defined]
+        return {"ref": value.expr}
     if hasattr(value, "parts") and type(value).__name__ == "Interp":
-        return {"interp": [_plain(p) if type(p).__name__ == "Ref" else p for p in value.parts]}  # type: ignore[attr-defined]
+        return {"interp": [_plain(p) if type(p).__name__ == "Ref" else p for p in value.parts]}
     if hasattr(value, "__dataclass_fields__"):
         return {k: getattr(value, k) for k in value.__dataclass_fields__}
     raise TypeError(type(value).__name__)

@@ -518,9 +518,7 @@ def check_package_version(spec: ProviderSpec, package: Path) -> None:
 _SOURCEMAP_RE = re.compile(r"sourceMappingURL=data:application/json;base64,([A-Za-z0-9+/=]+)")
 
 
-def typescript_source(
-    spec: ProviderSpec, package: Path, tf_type: str, is_data: bool
-) -> tuple[str, str] | None:
+def typescript_source(spec: ProviderSpec, package: Path, tf_type: str, is_data: bool) -> tuple[str, str] | None:
     """(folder, generated TypeScript) for one type, or None if the package lacks it."""
     marker = f'tfResourceType = "{tf_type}";'
     for folder in type_dirs(spec, tf_type, is_data):
@@ -629,9 +627,7 @@ class Source:
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             body = text[m.start() : end]
             kind, name = m.groups()
-            {"class": self.classes, "function": self.functions, "interface": self.interfaces}[kind][
-                name
-            ] = body
+            {"class": self.classes, "function": self.functions, "interface": self.interfaces}[kind][name] = body
 
     def main_class(self, tf_type: str, base: str) -> str:
         marker = f'public static readonly tfResourceType = "{tf_type}";'
@@ -648,9 +644,7 @@ class Source:
         entries = [m.groupdict() for m in _HCL_ENTRY_RE.finditer(body)]
         expected = body.count("isBlock:")
         if len(entries) != expected:
-            raise ExtractError(
-                f"{self.origin}: {where}: parsed {len(entries)} of {expected} HCL entries"
-            )
+            raise ExtractError(f"{self.origin}: {where}: parsed {len(entries)} of {expected} HCL entries")
         return entries
 
     @staticmethod
@@ -689,11 +683,10 @@ class Source:
         if cls is not None:
             if cls in _GETTER_MAP_CLASSES:
                 return list(_GETTER_MAP_CLASSES[cls])
-            for suffix, wrap in (("OutputReference", None), ("List", "list"), ("Map", "map")):
+            for suffix, kind in (("OutputReference", None), ("List", "list"), ("Map", "map")):
                 if cls.endswith(suffix):
                     obj = self.object_type(cls[: -len(suffix)], where)
-                    if wrap == "list" and f["getter_wraps_set"]:
-                        wrap = "set"
+                    wrap = "set" if kind == "list" and f["getter_wraps_set"] else kind
                     return obj if wrap is None else [wrap, obj]
             raise ExtractError(f"{self.origin}: {where}: unknown getter class {cls}")
         expr = f["getter_return"]
@@ -795,9 +788,7 @@ def _build_block(
                 )
             from_getter = src.getter_type(name, f, f"{where}.{name}")
             if from_getter is not None and from_getter != tf_type:
-                raise ExtractError(
-                    f"{src.origin}: {where}.{name}: table says {tf_type}, getter {from_getter}"
-                )
+                raise ExtractError(f"{src.origin}: {where}.{name}: table says {tf_type}, getter {from_getter}")
             attributes[name] = _attribute(f, tf_type)
         elif walk.spec.nested_attributes:
             # cdktf marks nested attributes `isBlock: true` like blocks.
@@ -874,10 +865,9 @@ def _configurable_nested_attribute(walk: _Walk, entry: dict[str, str], f: dict, 
 def _computed_nested_attribute(walk: _Walk, name: str, f: dict, where: str, path: str) -> dict:
     """A computed-only nested attribute: only its getter class tells its shape."""
     cls = f["getter_class"]
-    for suffix, mode in (("OutputReference", "single"), ("List", "list"), ("Map", "map")):
+    for suffix, kind in (("OutputReference", "single"), ("List", "list"), ("Map", "map")):
         if cls.endswith(suffix):
-            if mode == "list" and f["getter_wraps_set"]:
-                mode = "set"
+            mode = "set" if kind == "list" and f["getter_wraps_set"] else kind
             child_path = f"{path}.{name}" if path else name
             attributes = _nested_object(walk, cls[: -len(suffix)], [], f"{where}.{name}", child_path)
             return _nested_attribute(f, mode, attributes)
@@ -895,11 +885,7 @@ def _nested_block(walk: _Walk, entry: dict[str, str], f: dict, where: str, path:
     getter_class = f["getter_class"] or ""
     repeated = re.match(rf"cdktf\.listMapperHcl\({mapper_fn}, (true|false)\)", value)
     if repeated:
-        ok = (
-            kind in ("list", "set")
-            and getter_class.endswith("List")
-            and f["getter_wraps_set"] == (kind == "set")
-        )
+        ok = kind in ("list", "set") and getter_class.endswith("List") and f["getter_wraps_set"] == (kind == "set")
         nesting, max_one = kind, False
     else:
         ok = value.startswith(mapper_fn + "(") and getter_class.endswith("OutputReference")
@@ -1006,10 +992,7 @@ def _provider_block(
         struct = base[0].upper() + base[1:]
         child_entries = src.hcl_entries(src.functions.get(base + "ToHclTerraform", ""), f"{where}.{name}")
         # Field flags from the struct's interface: `readonly x?:` is optional.
-        members = {
-            m.group(1): m.group(2) == "?"
-            for m in _INTERFACE_MEMBER_RE.finditer(src.interfaces.get(struct, ""))
-        }
+        members = {m.group(1): m.group(2) == "?" for m in _INTERFACE_MEMBER_RE.finditer(src.interfaces.get(struct, ""))}
         child_flags = {}
         for child in child_entries:
             member = re.search(r"struct!\.(\w+)\)", child["value"])
@@ -1096,9 +1079,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("package", nargs="?", type=Path, help="unpacked npm package dir, or a jsii wheel")
     parser.add_argument("--provider", choices=sorted(PROVIDERS), default="aws")
-    parser.add_argument(
-        "-o", "--output", type=Path, help="default: tests/schema/<name>-provider-<version>.json"
-    )
+    parser.add_argument("-o", "--output", type=Path, help="default: tests/schema/<name>-provider-<version>.json")
     args = parser.parse_args(argv)
     spec = PROVIDERS[args.provider]
     output = args.output or spec.output
@@ -1113,10 +1094,7 @@ def main(argv: list[str] | None = None) -> int:
 
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(
-        f"wrote {output}: {len(schema['resources'])} resources, "
-        f"{len(schema['data_sources'])} data sources"
-    )
+    print(f"wrote {output}: {len(schema['resources'])} resources, {len(schema['data_sources'])} data sources")
     for name in missing:
         print(f"not in {spec.source} {spec.version}: {name}", file=sys.stderr)
     return 1 if missing else 0

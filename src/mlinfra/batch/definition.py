@@ -34,7 +34,12 @@ SplitType = Literal["Line", "RecordIO", "TFRecord", "None"]
 AssembleWith = Literal["Line", "None"]
 
 # Lambda's transient errors, as AWS's Lambda-integration guide lists them for a Retry.
-_LAMBDA_TRANSIENT = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"]
+_LAMBDA_TRANSIENT = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
 # SageMaker rejects CreateTransformJob under throttling / transient faults with these; a failed *job* is
 # States.TaskFailed and is not retried (it would fail again on the same data, and cost instance hours).
 _SAGEMAKER_TRANSIENT = ["SageMaker.AmazonSageMakerException", "ThrottlingException"]
@@ -79,7 +84,9 @@ class BatchDefinition:
         if self.partition not in PARTITIONS:
             raise ValueError(f"unknown partition {self.partition!r}")
         if not _PREFIX_RE.match(self.job_name_prefix) or execution_name_limit(self.job_name_prefix) < 8:
-            raise ValueError(f"job name prefix {self.job_name_prefix!r}: lower-case letters, digits and dashes, at most {MAX_JOB_NAME - 9} characters")
+            raise ValueError(
+                f"job name prefix {self.job_name_prefix!r}: lower-case letters, digits and dashes, at most {MAX_JOB_NAME - 9} characters"
+            )
         if self.instance_count < 1:
             raise ValueError("instance_count must be at least 1")
         # CreateTransformJob: MaxPayloadInMB 0..100; with SingleRecord/MultiRecord it must exceed 0.
@@ -89,7 +96,9 @@ class BatchDefinition:
         # must stay within 100 MB.
         if self.batch_strategy == "MultiRecord" and self.split_type == "None":
             raise ValueError("MultiRecord needs a split_type (Line, RecordIO or TFRecord) to make records of the input")
-        if self.max_concurrent_transforms is not None and (self.max_concurrent_transforms < 1 or self.max_payload_mb * self.max_concurrent_transforms > 100):
+        if self.max_concurrent_transforms is not None and (
+            self.max_concurrent_transforms < 1 or self.max_payload_mb * self.max_concurrent_transforms > 100
+        ):
             raise ValueError("max_payload_mb × max_concurrent_transforms must be at most 100 (MB)")
         if not self.validate_function_arn:
             raise ValueError("validate_function_arn is empty")
@@ -134,7 +143,11 @@ def definition(spec: BatchDefinition) -> dict[str, Any]:
                 "jobName.$": job_name,
             },
         },
-        "ResultSelector": {"objects.$": "$.Payload.objects", "bytes.$": "$.Payload.bytes", "sampledLines.$": "$.Payload.sampledLines"},
+        "ResultSelector": {
+            "objects.$": "$.Payload.objects",
+            "bytes.$": "$.Payload.bytes",
+            "sampledLines.$": "$.Payload.sampledLines",
+        },
         "ResultPath": "$.validation",
         "Retry": [_backoff(_LAMBDA_TRANSIENT, interval=2, attempts=6)],
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}],
@@ -216,12 +229,24 @@ def _notify(spec: BatchDefinition, status: str, job_name: str, next_state: str) 
     else:
         state["Resource"] = integration_arn(spec.partition, "sns", "publish")
         message = f"States.Format('Batch job {{}} {status}: input {{}}, output {{}}', {job_name}, $.inputS3Uri, $.outputS3Uri)"
-        state["Parameters"] = {"TopicArn": spec.notify.topic_arn, "Subject": f"mlinfra batch {status.lower()}", "Message.$": message}
-        state["Retry"] = [_backoff(["SNS.SdkClientException", "SNS.InternalErrorException", "SNS.ThrottledException"], interval=2, attempts=6)]
+        state["Parameters"] = {
+            "TopicArn": spec.notify.topic_arn,
+            "Subject": f"mlinfra batch {status.lower()}",
+            "Message.$": message,
+        }
+        state["Retry"] = [
+            _backoff(
+                ["SNS.SdkClientException", "SNS.InternalErrorException", "SNS.ThrottledException"],
+                interval=2,
+                attempts=6,
+            )
+        ]
     state["ResultPath"] = None  # keep the state as it was: the notification's answer is not needed
     return state
 
 
 def to_json(spec: BatchDefinition, *, indent: int | None = 2) -> str:
     """The definition as JSON text, keys sorted: the same input always gives the same bytes."""
-    return json.dumps(definition(spec), sort_keys=True, indent=indent, ensure_ascii=False) + ("\n" if indent is not None else "")
+    return json.dumps(definition(spec), sort_keys=True, indent=indent, ensure_ascii=False) + (
+        "\n" if indent is not None else ""
+    )

@@ -103,7 +103,12 @@ def policy_document(statements: Sequence[Statement]) -> dict[str, Any]:
         values = [*s.resources, *(v for _, _, vs in s.conditions for v in vs)]
         if not all(isinstance(v, str) for v in values):
             raise TypeError(f"{s.sid}: resources are Terraform expressions; render them through the templates")
-        body: dict[str, Any] = {"Sid": s.sid, "Effect": "Allow", "Action": list(s.actions), "Resource": list(s.resources)}
+        body: dict[str, Any] = {
+            "Sid": s.sid,
+            "Effect": "Allow",
+            "Action": list(s.actions),
+            "Resource": list(s.resources),
+        }
         if s.conditions:
             cond: dict[str, dict[str, list[str]]] = {}
             for test, variable, vs in s.conditions:

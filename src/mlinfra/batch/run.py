@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import MlinfraError, UsageError
@@ -81,7 +81,7 @@ def state_machine_name(project: str, environment: str) -> str:
 
 def new_execution_name(now: datetime, token: str | None = None) -> str:
     """``20261201-220000-1a2b3c``: sortable, unique, and valid inside a SageMaker job name."""
-    return f"{now.astimezone(timezone.utc):%Y%m%d-%H%M%S}-{token or secrets.token_hex(3)}"
+    return f"{now.astimezone(UTC):%Y%m%d-%H%M%S}-{token or secrets.token_hex(3)}"
 
 
 def check_s3_uri(uri: str, option: str) -> str:
@@ -97,7 +97,9 @@ def find_state_machine(clients: Clients, name: str) -> str:
             for sm in page.get("stateMachines", []):
                 if sm["name"] == name:
                     return sm["stateMachineArn"]
-    raise BatchError(f"no state machine {name!r} in this region: deploy the batch pipeline first, or pass --state-machine ARN")
+    raise BatchError(
+        f"no state machine {name!r} in this region: deploy the batch pipeline first, or pass --state-machine ARN"
+    )
 
 
 def _name_of(state_machine_arn: str) -> str:
@@ -119,15 +121,19 @@ def submit(clients: Clients, state_machine_arn: str, input_uri: str, output_uri:
     check_s3_uri(output_uri, "--output")
     limit = execution_name_limit(_name_of(state_machine_arn))
     if not EXECUTION_NAME.match(name) or len(name) > limit:
-        raise UsageError(f"--name {name!r}: at most {limit} letters, digits and dashes (it ends the transform job's name)")
+        raise UsageError(
+            f"--name {name!r}: at most {limit} letters, digits and dashes (it ends the transform job's name)"
+        )
     payload = json.dumps({"inputS3Uri": input_uri, "outputS3Uri": output_uri}, sort_keys=True)
     with aws_errors():
-        return clients.stepfunctions.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload)["executionArn"]
+        return clients.stepfunctions.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload)[
+            "executionArn"
+        ]
 
 
 def _iso(value: Any) -> str | None:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return None
 
 
@@ -175,7 +181,13 @@ def recent(clients: Clients, state_machine_arn: str, limit: int = 10) -> list[di
     with aws_errors():
         page = clients.stepfunctions.list_executions(stateMachineArn=state_machine_arn, maxResults=limit)
     runs = [
-        {"name": e["name"], "arn": e["executionArn"], "status": e["status"], "started": _iso(e.get("startDate")), "stopped": _iso(e.get("stopDate"))}
+        {
+            "name": e["name"],
+            "arn": e["executionArn"],
+            "status": e["status"],
+            "started": _iso(e.get("startDate")),
+            "stopped": _iso(e.get("stopDate")),
+        }
         for e in page.get("executions", [])
     ]
     return sorted(runs, key=lambda r: r["started"] or "", reverse=True)[:limit]
@@ -188,7 +200,16 @@ def elapsed(seconds: float) -> str:
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
 
 
-def wait(clients: Clients, clock, arn: str, *, poll_seconds: float, timeout_seconds: float | None = None, heartbeat_seconds: float = 300, report: Report) -> Run:
+def wait(
+    clients: Clients,
+    clock,
+    arn: str,
+    *,
+    poll_seconds: float,
+    timeout_seconds: float | None = None,
+    heartbeat_seconds: float = 300,
+    report: Report,
+) -> Run:
     """Poll until the run finishes, reporting each state it enters (and a heartbeat while one lasts).
 
     Returns the finished run when it SUCCEEDED; raises :class:`BatchRunFailed` otherwise.
@@ -209,7 +230,9 @@ def wait(clients: Clients, clock, arn: str, *, poll_seconds: float, timeout_seco
                 raise BatchRunFailed(run)
             return run
         if timeout_seconds is not None and now - start >= timeout_seconds:
-            raise BatchError(f"execution {run.name} still {run.status} in {run.current_state} after {elapsed(now - start)}; follow it with: mlinfra batch status {run.name}")
+            raise BatchError(
+                f"execution {run.name} still {run.status} in {run.current_state} after {elapsed(now - start)}; follow it with: mlinfra batch status {run.name}"
+            )
         if now - last_line >= heartbeat_seconds:
             report(f"[{elapsed(now - start)}] still in {run.current_state or 'the pipeline'}")
             last_line = now
@@ -232,7 +255,9 @@ def pipeline(config, state_machine: str | None, *, warnings: list | None = None)
     """``--state-machine ARN`` wins; otherwise the config names it (``<project>-<environment>-batch``)."""
     if state_machine:
         if not re.match(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$", state_machine):
-            raise UsageError(f"--state-machine {state_machine!r} is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)")
+            raise UsageError(
+                f"--state-machine {state_machine!r} is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)"
+            )
         region = state_machine.split(":")[3]
         return Pipeline(_name_of(state_machine), state_machine, region)
     if config is None:

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from ..config.model import PlatformConfig
 
 
-
 # --- module declarations (what the context layer lays out and the renderer writes) ----------------------
 
 
@@ -216,7 +215,10 @@ class SecurityGroups:
 
     def requested(self) -> dict[str, SecurityGroupRequest]:
         """Name → its request, sorted by name."""
-        return {name: SecurityGroupRequest(description, tuple(sorted(by))) for name, (description, by) in sorted(self.groups.items())}
+        return {
+            name: SecurityGroupRequest(description, tuple(sorted(by)))
+            for name, (description, by) in sorted(self.groups.items())
+        }
 
 
 _GROUP_NAME = re.compile(r"[a-z][a-z0-9_]*")  # a map key, an output name and part of an AWS name
@@ -359,7 +361,11 @@ def variables_in(statements: tuple[Statement, ...] | list[Statement]) -> set[str
                 visit(part)
 
     for st in statements:
-        for value in (*st.resources, *(v for _, _, values in st.conditions for v in values), *(i for _, ids in st.principals for i in ids)):
+        for value in (
+            *st.resources,
+            *(v for _, _, values in st.conditions for v in values),
+            *(i for _, ids in st.principals for i in ids),
+        ):
             visit(value)
     return found
 
@@ -373,21 +379,28 @@ def statements_type(principals: bool = False) -> str:
     return "list(" + object_type(**attributes) + ")"
 
 
-def statement_object(st: Statement, at_call: Mapping[str, Ref] | None = None, principals: bool = False) -> dict[str, object]:
+def statement_object(
+    st: Statement, at_call: Mapping[str, Ref] | None = None, principals: bool = False
+) -> dict[str, object]:
     """One statement as a typed object of the call site; ``at_call`` replaces the module's own names
     (``var.kms_key_arn``) by what the root passes for them (``module.kms.key_arn``)."""
     assert principals or not st.principals, "an identity policy names no principals"
     names = at_call or {}
 
+    def ref(r: Ref) -> Ref:
+        return names.get(r.expr, r)
+
     def value(v: object) -> object:
         if isinstance(v, Ref):
-            return names.get(v.expr, v)
+            return ref(v)
         if isinstance(v, Interp):
-            return Interp(*(value(p) if isinstance(p, Ref) else p for p in v.parts))
+            return Interp(*(ref(p) if isinstance(p, Ref) else p for p in v.parts))
         return v
 
     out: dict[str, object] = {"sid": st.sid, "actions": list(st.actions), "resources": [value(r) for r in st.resources]}
     if principals:
         out["principals"] = [{"type": t, "identifiers": [value(i) for i in ids]} for t, ids in st.principals]
-    out["conditions"] = [{"test": t, "variable": var, "values": [value(v) for v in values]} for t, var, values in st.conditions]
+    out["conditions"] = [
+        {"test": t, "variable": var, "values": [value(v) for v in values]} for t, var, values in st.conditions
+    ]
     return out

@@ -19,7 +19,7 @@ from ..config.model import Batch as BatchConfig
 from ..expr import Interp, Ref
 from ..plan.model import Statement
 from ..plan.realtime import LAMBDA_PACKAGE, logs_key_statement
-from .base import ARCHIVE, AWS, Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import ARCHIVE, AWS, Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 _LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
 _PARTITION, _REGION, _ACCOUNT = Ref("local.partition"), Ref("local.region"), Ref("local.account_id")
@@ -59,8 +59,13 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
         return None
     name = f"{request.prefix}-batch"
     m = config.model(b.model_version)
-    package = {f"package/{LAMBDA_PACKAGE}/{f}": (_LAMBDAS / f).read_text(encoding="utf-8") for f in ("__init__.py", "batch_notify.py", "batch_validate.py")}
-    subscribers = tuple((p, getattr(s, p)) for s in b.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None)
+    package = {
+        f"package/{LAMBDA_PACKAGE}/{f}": (_LAMBDAS / f).read_text(encoding="utf-8")
+        for f in ("__init__.py", "batch_notify.py", "batch_validate.py")
+    }
+    subscribers = tuple(
+        (p, getattr(s, p)) for s in b.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None
+    )
     return BatchPlan(
         name=name,
         region=config.project.region,
@@ -98,7 +103,18 @@ def sagemaker_statements(part: BatchPlan) -> tuple[Statement, ...]:
     ecr = _ECR.match(part.image)
     assert ecr is not None  # the config model only admits ECR images
     # A model the image carries has no artifact to read (an empty resource list is a policy IAM refuses).
-    artifact = (Statement("BatchReadModel", ("s3:GetObject",), (_s3_arn(part.model_data_url),), comment="the batch model's artifact"),) if part.model_data_url else ()
+    artifact = (
+        (
+            Statement(
+                "BatchReadModel",
+                ("s3:GetObject",),
+                (_s3_arn(part.model_data_url),),
+                comment="the batch model's artifact",
+            ),
+        )
+        if part.model_data_url
+        else ()
+    )
     return (
         *artifact,
         Statement(
@@ -106,9 +122,20 @@ def sagemaker_statements(part: BatchPlan) -> tuple[Statement, ...]:
             ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
             (Interp("arn:", partition, f":ecr:{ecr['region']}:{ecr['account']}:repository/{ecr['repo']}"),),
         ),
-        Statement("BatchListInput", ("s3:ListBucket",), (i,), (("StringLike", "s3:prefix", (f"{part.input.prefix}*",)),), comment="the transform job lists its input prefix"),
+        Statement(
+            "BatchListInput",
+            ("s3:ListBucket",),
+            (i,),
+            (("StringLike", "s3:prefix", (f"{part.input.prefix}*",)),),
+            comment="the transform job lists its input prefix",
+        ),
         Statement("BatchReadInput", ("s3:GetObject",), (_under(i, part.input.prefix),)),
-        Statement("BatchWriteOutput", ("s3:PutObject", "s3:AbortMultipartUpload"), (_under(o, part.output.prefix),), comment="results are uploaded in parts"),
+        Statement(
+            "BatchWriteOutput",
+            ("s3:PutObject", "s3:AbortMultipartUpload"),
+            (_under(o, part.output.prefix),),
+            comment="results are uploaded in parts",
+        ),
     )
 
 
@@ -172,10 +199,26 @@ class Batch(Component):
 
     def exports(self, part: BatchPlan) -> list[Export]:
         return [
-            Export("batch.state_machine_arn", "batch", Output("state_machine_arn", "ARN of the batch state machine.", Ref("aws_sfn_state_machine.this.arn"))),
-            Export("batch.topic_arn", "batch", Output("topic_arn", "ARN of the batch notifications topic.", Ref("aws_sns_topic.this.arn"))),
-            Export("batch.input_uri", "batch", Output("input_uri", "S3 URI batch runs read by default.", Ref("local.input_uri"))),
-            Export("batch.output_uri", "batch", Output("output_uri", "S3 URI batch runs write by default.", Ref("local.output_uri"))),
+            Export(
+                "batch.state_machine_arn",
+                "batch",
+                Output("state_machine_arn", "ARN of the batch state machine.", Ref("aws_sfn_state_machine.this.arn")),
+            ),
+            Export(
+                "batch.topic_arn",
+                "batch",
+                Output("topic_arn", "ARN of the batch notifications topic.", Ref("aws_sns_topic.this.arn")),
+            ),
+            Export(
+                "batch.input_uri",
+                "batch",
+                Output("input_uri", "S3 URI batch runs read by default.", Ref("local.input_uri")),
+            ),
+            Export(
+                "batch.output_uri",
+                "batch",
+                Output("output_uri", "S3 URI batch runs write by default.", Ref("local.output_uri")),
+            ),
         ]
 
     def modules(self, part: BatchPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
@@ -189,15 +232,33 @@ class Batch(Component):
         )
         i, o = _bucket_arn(part.input, _PARTITION, _ACCOUNT), _bucket_arn(part.output, _PARTITION, _ACCOUNT)
         validate = (
-            Statement("ListInput", ("s3:ListBucket",), (i,), (("StringLike", "s3:prefix", (f"{part.input.prefix}*",)),)),
+            Statement(
+                "ListInput", ("s3:ListBucket",), (i,), (("StringLike", "s3:prefix", (f"{part.input.prefix}*",)),)
+            ),
             Statement("ReadInput", ("s3:GetObject",), (_under(i, part.input.prefix),)),
-            Statement("DecryptInput", ("kms:Decrypt",), (Ref("var.kms_key_arn"),), comment="the input objects are SSE-KMS encrypted"),
+            Statement(
+                "DecryptInput",
+                ("kms:Decrypt",),
+                (Ref("var.kms_key_arn"),),
+                comment="the input objects are SSE-KMS encrypted",
+            ),
             *_logs_and_xray("validate"),
         )
         notify = (
             Statement("Publish", ("sns:Publish",), (Ref("aws_sns_topic.this.arn"),)),
-            Statement("EncryptMessages", ("kms:GenerateDataKey", "kms:Decrypt"), (Ref("var.kms_key_arn"),), comment="the topic is encrypted with the platform key"),
-            Statement("ListOutput", ("s3:ListBucket",), (o,), (("StringLike", "s3:prefix", (f"{part.output.prefix}*",)),), comment="the message counts the output objects"),
+            Statement(
+                "EncryptMessages",
+                ("kms:GenerateDataKey", "kms:Decrypt"),
+                (Ref("var.kms_key_arn"),),
+                comment="the topic is encrypted with the platform key",
+            ),
+            Statement(
+                "ListOutput",
+                ("s3:ListBucket",),
+                (o,),
+                (("StringLike", "s3:prefix", (f"{part.output.prefix}*",)),),
+                comment="the message counts the output objects",
+            ),
             *_logs_and_xray("notify"),
         )
         return [
@@ -210,8 +271,12 @@ class Batch(Component):
                     "execution_role_arn": wire.need("sagemaker_role.arn"),
                     **(
                         {
-                            "subnet_ids": wire.need("network.private_subnet_ids", "Private subnets the Lambdas run in.", "list(string)"),
-                            "security_group_id": wire.need("network.security_group.batch", "Security group of the Lambdas."),
+                            "subnet_ids": wire.need(
+                                "network.private_subnet_ids", "Private subnets the Lambdas run in.", "list(string)"
+                            ),
+                            "security_group_id": wire.need(
+                                "network.security_group.batch", "Security group of the Lambdas."
+                            ),
                         }
                         if part.in_vpc
                         else {}
@@ -234,7 +299,11 @@ class Batch(Component):
 
     def root_outputs(self, part: BatchPlan) -> list[RootOutput]:
         return [
-            RootOutput("batch_state_machine_arn", "ARN of the batch state machine (mlinfra batch submit starts it).", "batch.state_machine_arn"),
+            RootOutput(
+                "batch_state_machine_arn",
+                "ARN of the batch state machine (mlinfra batch submit starts it).",
+                "batch.state_machine_arn",
+            ),
             RootOutput("batch_input_uri", "Default input of batch runs.", "batch.input_uri"),
             RootOutput("batch_output_uri", "Default output of batch runs.", "batch.output_uri"),
         ]
@@ -254,13 +323,21 @@ def _names(part: BatchPlan) -> dict[str, object]:
     for bucket in (part.input, part.output):
         names[bucket.key] = Interp(bucket.name_prefix, _ACCOUNT)
     for fn in ("validate", "notify"):
-        names[fn] = {"function": f"{part.name}-{fn}", "log_group": f"/aws/lambda/{part.name}-{fn}", "handler": f"{LAMBDA_PACKAGE}.batch_{fn}.handler"}
+        names[fn] = {
+            "function": f"{part.name}-{fn}",
+            "log_group": f"/aws/lambda/{part.name}-{fn}",
+            "handler": f"{LAMBDA_PACKAGE}.batch_{fn}.handler",
+        }
     return names
 
 
 def _logs_and_xray(function: str) -> tuple[Statement, ...]:
     return (
-        Statement("Logs", ("logs:CreateLogStream", "logs:PutLogEvents"), (Interp(Ref(f"aws_cloudwatch_log_group.{function}.arn"), ":*"),)),
+        Statement(
+            "Logs",
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            (Interp(Ref(f"aws_cloudwatch_log_group.{function}.arn"), ":*"),),
+        ),
         # X-Ray's trace APIs take no resource: AWS requires "*".
         Statement("Tracing", ("xray:PutTraceSegments", "xray:PutTelemetryRecords"), ("*",)),
     )

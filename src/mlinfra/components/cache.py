@@ -7,8 +7,20 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import CachePlan
-from .base import AWS, RANDOM, Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, object_type
-
+from .base import (
+    AWS,
+    RANDOM,
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    RootOutput,
+    Sinks,
+    Wire,
+    object_type,
+)
 
 _CACHE_TYPE = object_type(
     replication_group_id="string",
@@ -36,9 +48,29 @@ class Cache(Component):
 
     def exports(self, part: CachePlan) -> list[Export]:
         return [
-            Export("cache.primary_endpoint", "cache", Output("primary_endpoint", "Address of the cache's primary endpoint.", Ref("aws_elasticache_replication_group.this.primary_endpoint_address"))),
-            Export("cache.port", "cache", Output("port", "Port of the cache.", Ref("aws_elasticache_replication_group.this.port"))),
-            Export("cache.auth_secret_arn", "cache", Output("auth_secret_arn", "ARN of the secret holding the cache's AUTH token.", Ref("aws_secretsmanager_secret.auth.arn"))),
+            Export(
+                "cache.primary_endpoint",
+                "cache",
+                Output(
+                    "primary_endpoint",
+                    "Address of the cache's primary endpoint.",
+                    Ref("aws_elasticache_replication_group.this.primary_endpoint_address"),
+                ),
+            ),
+            Export(
+                "cache.port",
+                "cache",
+                Output("port", "Port of the cache.", Ref("aws_elasticache_replication_group.this.port")),
+            ),
+            Export(
+                "cache.auth_secret_arn",
+                "cache",
+                Output(
+                    "auth_secret_arn",
+                    "ARN of the secret holding the cache's AUTH token.",
+                    Ref("aws_secretsmanager_secret.auth.arn"),
+                ),
+            ),
         ]
 
     def modules(self, part: CachePlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
@@ -60,11 +92,17 @@ class Cache(Component):
         }
         inputs = {
             "kms_key_arn": wire.need("kms.key_arn"),
-            "cache": Input(settings, "The replication group (automatic failover and Multi-AZ need a replica), its network and its AUTH secret.", _CACHE_TYPE),
+            "cache": Input(
+                settings,
+                "The replication group (automatic failover and Multi-AZ need a replica), its network and its AUTH secret.",
+                _CACHE_TYPE,
+            ),
         }
         clients = wire.has("network.security_group.lambda")
         if clients:
-            inputs["clients_security_group_id"] = wire.need("network.security_group.lambda", "Security group of the cache's clients (the preprocessing Lambdas).")
+            inputs["clients_security_group_id"] = wire.need(
+                "network.security_group.lambda", "Security group of the cache's clients (the preprocessing Lambdas)."
+            )
         return [
             ModuleContext(
                 key="cache",

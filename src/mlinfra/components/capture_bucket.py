@@ -9,7 +9,7 @@ from ..expr import Ref
 from ..plan.build import capture_bucket_plan
 from ..plan.inference_components import InferenceComponentsPlan
 from ..plan.model import CaptureBucketPlan, EndpointsPlan
-from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 
 class CaptureBucket(Component):
@@ -18,17 +18,33 @@ class CaptureBucket(Component):
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> CaptureBucketPlan | None:
         endpoints = parts.get("endpoint")
         components = parts.get("inference_components")
-        captures = isinstance(components, InferenceComponentsPlan) and any(ep.uses_capture_bucket for ep in components.endpoints)
+        captures = isinstance(components, InferenceComponentsPlan) and any(
+            ep.uses_capture_bucket for ep in components.endpoints
+        )
         # Model Monitor's reports and Clarify's analysis configurations live in this bucket (monitoring/),
         # also when the monitored endpoints capture into buckets of their own.
         mon = request.config.monitoring
-        reports = mon is not None and any(getattr(m, kind) is not None for m in mon.endpoints for kind in ("data_quality", "model_quality", "bias", "feature_attribution"))
-        return capture_bucket_plan(request.prefix, endpoints.endpoints if isinstance(endpoints, EndpointsPlan) else (), captures, reports)
+        reports = mon is not None and any(
+            getattr(m, kind) is not None
+            for m in mon.endpoints
+            for kind in ("data_quality", "model_quality", "bias", "feature_attribution")
+        )
+        return capture_bucket_plan(
+            request.prefix, endpoints.endpoints if isinstance(endpoints, EndpointsPlan) else (), captures, reports
+        )
 
     def exports(self, part: CaptureBucketPlan) -> list[Export]:
         return [
-            Export("capture_bucket.bucket", "capture_bucket", Output("bucket", "Name of the data capture bucket.", Ref("aws_s3_bucket.this.bucket"))),
-            Export("capture_bucket.arn", "capture_bucket", Output("arn", "ARN of the data capture bucket.", Ref("aws_s3_bucket.this.arn"))),
+            Export(
+                "capture_bucket.bucket",
+                "capture_bucket",
+                Output("bucket", "Name of the data capture bucket.", Ref("aws_s3_bucket.this.bucket")),
+            ),
+            Export(
+                "capture_bucket.arn",
+                "capture_bucket",
+                Output("arn", "ARN of the data capture bucket.", Ref("aws_s3_bucket.this.arn")),
+            ),
         ]
 
     def modules(self, part: CaptureBucketPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
@@ -43,8 +59,12 @@ class CaptureBucket(Component):
                 ),
                 inputs={
                     "kms_key_arn": wire.need("kms.key_arn"),
-                    "name_prefix": Input(part.name_prefix, "Bucket name before the account ID (which makes it globally unique)."),
-                    "retention_days": Input(part.retention_days, "Days captured data is kept (noncurrent versions: 7).", "number"),
+                    "name_prefix": Input(
+                        part.name_prefix, "Bucket name before the account ID (which makes it globally unique)."
+                    ),
+                    "retention_days": Input(
+                        part.retention_days, "Days captured data is kept (noncurrent versions: 7).", "number"
+                    ),
                 },
                 outputs=(),
             )

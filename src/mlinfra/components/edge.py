@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ApiPlan, EdgePlan
-from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, ProviderConfig, RootOutput, Sinks, Wire
+from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, ProviderConfig, RootOutput, Sinks, Wire
 
-US_EAST_1 = ProviderConfig("us_east_1", "us-east-1", "CloudFront takes its certificate from ACM in us-east-1, whatever the platform's region.")
+US_EAST_1 = ProviderConfig(
+    "us_east_1", "us-east-1", "CloudFront takes its certificate from ACM in us-east-1, whatever the platform's region."
+)
 
 
 class Edge(Component):
@@ -31,7 +33,11 @@ class Edge(Component):
             ModuleContext(
                 key="edge",
                 template="edge",
-                summary=("CloudFront in front of the API, " if part.cloudfront else "A regional custom domain on API Gateway, ")
+                summary=(
+                    "CloudFront in front of the API, "
+                    if part.cloudfront
+                    else "A regional custom domain on API Gateway, "
+                )
                 + "its ACM certificate (DNS-validated) and the Route 53 name.",
                 inputs={
                     "rest_api_id": wire.need("api.rest_api_id", "ID of the REST API behind the edge."),
@@ -40,7 +46,10 @@ class Edge(Component):
                     "zone_name": Input(part.zone, "Public Route 53 hosted zone the name is in."),
                     # CloudFront's origin is the API's execute-api host name, in the API's region.
                     **(
-                        {"region": Input(part.region, "Region of the REST API."), "comment": Input(part.comment, "Comment of the CloudFront distribution.")}
+                        {
+                            "region": Input(part.region, "Region of the REST API."),
+                            "comment": Input(part.comment, "Comment of the CloudFront distribution."),
+                        }
                         if part.cloudfront
                         else {}
                     ),

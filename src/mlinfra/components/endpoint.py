@@ -14,35 +14,57 @@ from collections.abc import Mapping
 from ..expr import Interp, Ref
 from ..plan.build import endpoints_plan
 from ..plan.model import AlarmPlan, CapturePlan, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, ReadmeSection, RootOutput, Sinks, Wire, object_type
+from .base import (
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    ReadmeSection,
+    RootOutput,
+    Sinks,
+    Wire,
+    object_type,
+)
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
 NULL = Ref("null")
 
 _CAPACITY = object_type(type="string", value="number")
-_MODELS = "map(" + object_type(
-    name="string",
-    image="string",
-    mode="string",
-    model_data_url="string",
-    model_data_prefix="string",
-    environment="map(string)",
-    network_isolation="bool",
-    tags="map(string)",
-) + ")"
-_VARIANTS = "list(" + object_type(
-    variant_name="string",
-    model="string",
-    initial_variant_weight="number",
-    instance_type="string",
-    initial_instance_count="number",
-    serverless_config=object_type(memory_size_in_mb="number", max_concurrency="number", provisioned_concurrency="number"),
-    routing_strategy="string",
-    model_data_download_timeout_in_seconds="number",
-    container_startup_health_check_timeout_in_seconds="number",
-    volume_size_in_gb="number",
-    inference_ami_version="string",
-) + ")"
+_MODELS = (
+    "map("
+    + object_type(
+        name="string",
+        image="string",
+        mode="string",
+        model_data_url="string",
+        model_data_prefix="string",
+        environment="map(string)",
+        network_isolation="bool",
+        tags="map(string)",
+    )
+    + ")"
+)
+_VARIANTS = (
+    "list("
+    + object_type(
+        variant_name="string",
+        model="string",
+        initial_variant_weight="number",
+        instance_type="string",
+        initial_instance_count="number",
+        serverless_config=object_type(
+            memory_size_in_mb="number", max_concurrency="number", provisioned_concurrency="number"
+        ),
+        routing_strategy="string",
+        model_data_download_timeout_in_seconds="number",
+        container_startup_health_check_timeout_in_seconds="number",
+        volume_size_in_gb="number",
+        inference_ami_version="string",
+    )
+    + ")"
+)
 _CAPTURE = object_type(
     initial_sampling_percentage="number",
     destination_s3_uri="string",
@@ -61,40 +83,56 @@ _ASYNC = object_type(
 #: The data_capture input of both endpoint modules (endpoint, inference_components).
 CAPTURE_TYPE = _CAPTURE
 _DEPLOYMENT = object_type(
-    rolling_update=object_type(wait_interval_in_seconds="number", maximum_execution_timeout_in_seconds="number", maximum_batch_size=_CAPACITY),
+    rolling_update=object_type(
+        wait_interval_in_seconds="number", maximum_execution_timeout_in_seconds="number", maximum_batch_size=_CAPACITY
+    ),
     blue_green_update=object_type(
         termination_wait_in_seconds="number",
         maximum_execution_timeout_in_seconds="number",
-        traffic_routing=object_type(type="string", wait_interval_in_seconds="number", canary_size=_CAPACITY, linear_step_size=_CAPACITY),
+        traffic_routing=object_type(
+            type="string", wait_interval_in_seconds="number", canary_size=_CAPACITY, linear_step_size=_CAPACITY
+        ),
     ),
     rollback_alarms="list(string)",
 )
-_METRIC = object_type(namespace="string", metric_name="string", dimensions="map(string)", period="number", stat="string")
-_ALARMS = "map(" + object_type(
-    alarm_name="string",
-    alarm_description="string",
-    comparison_operator="string",
-    threshold="number",
-    evaluation_periods="number",
-    treat_missing_data="string",
-    namespace="string",
-    metric_name="string",
-    statistic="string",
-    extended_statistic="string",
-    dimensions="map(string)",
-    period="number",
-    metric_queries="list(" + object_type(id="string", expression="string", label="string", return_data="bool", metric=_METRIC) + ")",
-) + ")"
-_SCALING = "map(" + object_type(
-    variant_name="string",
-    min_capacity="number",
-    max_capacity="number",
-    policy_name="string",
-    target_value="number",
-    scale_in_cooldown="number",
-    scale_out_cooldown="number",
-    predefined_metric="string",
-) + ")"
+_METRIC = object_type(
+    namespace="string", metric_name="string", dimensions="map(string)", period="number", stat="string"
+)
+_ALARMS = (
+    "map("
+    + object_type(
+        alarm_name="string",
+        alarm_description="string",
+        comparison_operator="string",
+        threshold="number",
+        evaluation_periods="number",
+        treat_missing_data="string",
+        namespace="string",
+        metric_name="string",
+        statistic="string",
+        extended_statistic="string",
+        dimensions="map(string)",
+        period="number",
+        metric_queries="list("
+        + object_type(id="string", expression="string", label="string", return_data="bool", metric=_METRIC)
+        + ")",
+    )
+    + ")"
+)
+_SCALING = (
+    "map("
+    + object_type(
+        variant_name="string",
+        min_capacity="number",
+        max_capacity="number",
+        policy_name="string",
+        target_value="number",
+        scale_in_cooldown="number",
+        scale_out_cooldown="number",
+        predefined_metric="string",
+    )
+    + ")"
+)
 _VPC = object_type(subnets="list(string)", security_group_ids="list(string)")
 _FROM_ZERO = "map(" + object_type(policy_name="string", alarm_name="string", cooldown="number") + ")"
 
@@ -129,17 +167,49 @@ class Endpoint(Component):
         out = []
         for ep in part.endpoints:
             m = ep.module
-            out.append(Export(f"endpoint.{ep.key}.name", m, Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name"))))
-            out.append(Export(f"endpoint.{ep.key}.arn", m, Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn"))))
+            out.append(
+                Export(
+                    f"endpoint.{ep.key}.name",
+                    m,
+                    Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name")),
+                )
+            )
+            out.append(
+                Export(
+                    f"endpoint.{ep.key}.arn",
+                    m,
+                    Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn")),
+                )
+            )
             out.append(
                 Export(
                     f"endpoint.{ep.key}.config_name",
                     m,
-                    Output("endpoint_config_name", "Name of the endpoint configuration in service (changes with its content).", Ref("aws_sagemaker_endpoint_configuration.this.name")),
+                    Output(
+                        "endpoint_config_name",
+                        "Name of the endpoint configuration in service (changes with its content).",
+                        Ref("aws_sagemaker_endpoint_configuration.this.name"),
+                    ),
                 )
             )
-            out.append(Export(f"endpoint.{ep.key}.alarm_names", m, Output("alarm_names", "Name of each alarm of var.alarms, by key.", Ref("local.alarm_names"))))
-            out.append(Export(f"endpoint.{ep.key}.topic_arns", m, Output("topic_arns", "ARN of each asynchronous notification topic (success, error), by key.", Ref("local.topic_arns"))))
+            out.append(
+                Export(
+                    f"endpoint.{ep.key}.alarm_names",
+                    m,
+                    Output("alarm_names", "Name of each alarm of var.alarms, by key.", Ref("local.alarm_names")),
+                )
+            )
+            out.append(
+                Export(
+                    f"endpoint.{ep.key}.topic_arns",
+                    m,
+                    Output(
+                        "topic_arns",
+                        "ARN of each asynchronous notification topic (success, error), by key.",
+                        Ref("local.topic_arns"),
+                    ),
+                )
+            )
         return out
 
     def modules(self, part: EndpointsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
@@ -151,9 +221,18 @@ class Endpoint(Component):
         a = ep.async_inference
         inputs = {
             "name": Input(ep.name, "Name of the SageMaker endpoint."),
-            "config_name": Input(ep.config_name, "Name of the endpoint configuration: a hash of its content (configurations are immutable)."),
-            "execution_role_arn": wire.need("sagemaker_role.arn", "ARN of the SageMaker execution role the models run as."),
-            "kms_key_arn": Input(kms.value, "ARN of the platform KMS key: data capture, asynchronous results and the notification topics.", "string"),
+            "config_name": Input(
+                ep.config_name,
+                "Name of the endpoint configuration: a hash of its content (configurations are immutable).",
+            ),
+            "execution_role_arn": wire.need(
+                "sagemaker_role.arn", "ARN of the SageMaker execution role the models run as."
+            ),
+            "kms_key_arn": Input(
+                kms.value,
+                "ARN of the platform KMS key: data capture, asynchronous results and the notification topics.",
+                "string",
+            ),
             "storage_kms_key_arn": Input(
                 kms.value if ep.encrypt_storage else NULL,
                 "ARN of the KMS key of the instances' ML storage volumes; null where an instance type has local NVMe storage (SageMaker refuses a key, the hardware encrypts).",
@@ -163,8 +242,16 @@ class Endpoint(Component):
                 "The SageMaker models, by key: one per variant; the files are an archive (model_data_url), uncompressed under a prefix (model_data_prefix) or in the image (both null).",
                 _MODELS,
             ),
-            "production_variants": Input([_variant(v) for v in ep.variants], "Production variants, in order; model is a key of var.models.", _VARIANTS),
-            "shadow_variants": Input([_variant(ep.shadow)] if ep.shadow else [], "The shadow variant (none or one): receives a copy of the traffic.", _VARIANTS),
+            "production_variants": Input(
+                [_variant(v) for v in ep.variants],
+                "Production variants, in order; model is a key of var.models.",
+                _VARIANTS,
+            ),
+            "shadow_variants": Input(
+                [_variant(ep.shadow)] if ep.shadow else [],
+                "The shadow variant (none or one): receives a copy of the traffic.",
+                _VARIANTS,
+            ),
             "data_capture": Input(
                 capture if capture is not None else NULL,
                 "Data capture of requests and responses (destination and its KMS key: the platform's bucket and key, or the config's own; a null key: the bucket's default encryption); null for none.",
@@ -174,7 +261,9 @@ class Endpoint(Component):
                 {
                     "s3_output_path": a.output_path,
                     "s3_failure_path": a.failure_path if a.failure_path is not None else NULL,
-                    "max_concurrent_invocations_per_instance": a.max_concurrent_invocations_per_instance if a.max_concurrent_invocations_per_instance is not None else NULL,
+                    "max_concurrent_invocations_per_instance": a.max_concurrent_invocations_per_instance
+                    if a.max_concurrent_invocations_per_instance is not None
+                    else NULL,
                     # The results' own key (bring your own), else the platform key.
                     "kms_key_id": a.kms_key_arn if a.kms_key_arn is not None else kms.value,
                     "include_inference_response_in": list(a.topic_types),
@@ -190,29 +279,62 @@ class Endpoint(Component):
                 "map(string)",
             ),
             "notification_topic_arns": Input(
-                {k: arn for k, arn in (("success", a.success_topic_arn), ("error", a.error_topic_arn)) if arn is not None} if a is not None else {},
+                {
+                    k: arn
+                    for k, arn in (("success", a.success_topic_arn), ("error", a.error_topic_arn))
+                    if arn is not None
+                }
+                if a is not None
+                else {},
                 "ARNs of existing SNS topics (bring your own) told of asynchronous results, by key (success, error); either may be absent.",
                 "map(string)",
             ),
-            "deployment": Input(_deployment(ep), "How the endpoint moves to a new configuration (rolling or blue/green); null: all at once.", _DEPLOYMENT),
-            "alarms": Input({al.key: _alarm(al) for al in ep.alarms}, "CloudWatch alarms of the endpoint, by key: a plain metric or metric math (metric_queries).", _ALARMS),
+            "deployment": Input(
+                _deployment(ep),
+                "How the endpoint moves to a new configuration (rolling or blue/green); null: all at once.",
+                _DEPLOYMENT,
+            ),
+            "alarms": Input(
+                {al.key: _alarm(al) for al in ep.alarms},
+                "CloudWatch alarms of the endpoint, by key: a plain metric or metric math (metric_queries).",
+                _ALARMS,
+            ),
             "alarm_actions": alarm_actions(wire),
-            "scaling": Input({v.key: _scaling(v.name, v.scaling) for v in ep.variants if v.scaling}, "Auto-scaling of the production variants, by variant key.", _SCALING),
+            "scaling": Input(
+                {v.key: _scaling(v.name, v.scaling) for v in ep.variants if v.scaling},
+                "Auto-scaling of the production variants, by variant key.",
+                _SCALING,
+            ),
             "scale_from_zero": Input(
                 {
-                    v.key: {"policy_name": v.scaling.scale_from_zero.policy_name, "alarm_name": v.scaling.scale_from_zero.alarm_name, "cooldown": v.scaling.scale_out_cooldown}
+                    v.key: {
+                        "policy_name": v.scaling.scale_from_zero.policy_name,
+                        "alarm_name": v.scaling.scale_from_zero.alarm_name,
+                        "cooldown": v.scaling.scale_out_cooldown,
+                    }
                     for v in ep.variants
                     if v.scaling and v.scaling.scale_from_zero
                 },
                 "Variants (keys of var.scaling) that start their first instance when requests wait and none runs.",
                 _FROM_ZERO,
             ),
-            "vpc_config": Input(_vpc_config(ep, wire), "Subnets and security groups the models run in; null outside a VPC (and on serverless endpoints, which support none).", _VPC),
-            "tags": Input(dict(ep.tags), "Tags of the endpoint's resources beyond the provider's default_tags.", "map(string)"),
+            "vpc_config": Input(
+                _vpc_config(ep, wire),
+                "Subnets and security groups the models run in; null outside a VPC (and on serverless endpoints, which support none).",
+                _VPC,
+            ),
+            "tags": Input(
+                dict(ep.tags), "Tags of the endpoint's resources beyond the provider's default_tags.", "map(string)"
+            ),
         }
         skips = []
         if not ep.encrypt_storage:
-            skips.append(("CKV_AWS_98", "instance storage with local NVMe is hardware-encrypted; SageMaker refuses a KMS key here"))
+            skips.append(
+                (
+                    "CKV_AWS_98",
+                    "instance storage with local NVMe is hardware-encrypted; SageMaker refuses a KMS key here",
+                )
+            )
         if any(m.network_isolation is None for m in ep.models):
             skips.append(("CKV_AWS_370", "Serverless Inference supports no network isolation (SageMaker rejects it)"))
         return ModuleContext(
@@ -233,13 +355,20 @@ class Endpoint(Component):
                 "var.alarms": len(ep.alarms),
                 "var.scaling": sum(1 for v in ep.variants if v.scaling),
                 "var.scale_from_zero": sum(1 for v in ep.variants if v.scaling and v.scaling.scale_from_zero),
-                "var.notification_topics": sum(1 for t in ((a.success_topic, a.error_topic) if a else ()) if t is not None),
+                "var.notification_topics": sum(
+                    1 for t in ((a.success_topic, a.error_topic) if a else ()) if t is not None
+                ),
             },
             moved=_moved(ep),
         )
 
     def root_outputs(self, part: EndpointsPlan) -> list[RootOutput]:
-        return [RootOutput(f"{ep.module}_name", f"Name of the SageMaker endpoint of module {ep.module}.", f"endpoint.{ep.key}.name") for ep in part.endpoints]
+        return [
+            RootOutput(
+                f"{ep.module}_name", f"Name of the SageMaker endpoint of module {ep.module}.", f"endpoint.{ep.key}.name"
+            )
+            for ep in part.endpoints
+        ]
 
     def readme(self, part: EndpointsPlan) -> list[ReadmeSection]:
         if not part.endpoints:
@@ -276,7 +405,10 @@ def _vpc_config(ep: EndpointPlan, wire: Wire) -> object:
         return NULL
     # Both exported by the network component: its private subnets (created, or the config's existing
     # ones) and the group it creates on the endpoint component's request.
-    return {"subnets": wire.ref("network.private_subnet_ids"), "security_group_ids": [wire.ref("network.security_group.models")]}
+    return {
+        "subnets": wire.ref("network.private_subnet_ids"),
+        "security_group_ids": [wire.ref("network.security_group.models")],
+    }
 
 
 def _or_null(value: object) -> object:
@@ -304,7 +436,13 @@ def _variant(v: VariantPlan) -> dict[str, object]:
         "initial_variant_weight": v.weight,
         "instance_type": _or_null(v.instance_type),
         "initial_instance_count": _or_null(v.instance_count),
-        "serverless_config": {"memory_size_in_mb": s.memory_size_in_mb, "max_concurrency": s.max_concurrency, "provisioned_concurrency": _or_null(s.provisioned_concurrency)} if s else NULL,
+        "serverless_config": {
+            "memory_size_in_mb": s.memory_size_in_mb,
+            "max_concurrency": s.max_concurrency,
+            "provisioned_concurrency": _or_null(s.provisioned_concurrency),
+        }
+        if s
+        else NULL,
         # null: SageMaker's default (random routing, its own timeouts, the type's default volume and AMI).
         "routing_strategy": _or_null(v.routing),
         "model_data_download_timeout_in_seconds": _or_null(v.model_data_download_timeout),
@@ -319,9 +457,14 @@ def _deployment(ep: EndpointPlan) -> object:
     if d is None:
         return NULL
     step = {"type": d.step_type, "value": d.step_value} if d.step_type is not None else NULL
-    rolling = blue_green = NULL
+    rolling: object = NULL
+    blue_green: object = NULL
     if d.rolling:
-        rolling = {"wait_interval_in_seconds": d.wait_interval, "maximum_execution_timeout_in_seconds": _or_null(d.max_execution_timeout), "maximum_batch_size": step}
+        rolling = {
+            "wait_interval_in_seconds": d.wait_interval,
+            "maximum_execution_timeout_in_seconds": _or_null(d.max_execution_timeout),
+            "maximum_batch_size": step,
+        }
     else:
         blue_green = {
             "termination_wait_in_seconds": _or_null(d.termination_wait),
@@ -361,7 +504,9 @@ def _alarm(a: AlarmPlan) -> dict[str, object]:
     }
     if a.kind in ("latency", "drift"):
         # ModelLatency is reported in microseconds (the plan's threshold is); percentiles are extended statistics.
-        namespace, metric = ("AWS/SageMaker", "ModelLatency") if a.kind == "latency" else ("MLInference", "FeatureDrift")
+        namespace, metric = (
+            ("AWS/SageMaker", "ModelLatency") if a.kind == "latency" else ("MLInference", "FeatureDrift")
+        )
         percentile = a.statistic.startswith("p")
         out.update(
             namespace=namespace,
@@ -377,7 +522,15 @@ def _alarm(a: AlarmPlan) -> dict[str, object]:
     # Asynchronous endpoints count their requests in InvocationsProcessed (they publish no Invocations).
     code = "5XX" if a.kind == "error_rate" else "4XX"
     n = _REQUESTS_IDS[a.requests_metric]
-    queries: list[dict[str, object]] = [{"id": "error_rate", "expression": f"IF({n} > 0, 100 * errors / {n}, 0)", "label": f"{code} error rate (%)", "return_data": True, "metric": NULL}]
+    queries: list[dict[str, object]] = [
+        {
+            "id": "error_rate",
+            "expression": f"IF({n} > 0, 100 * errors / {n}, 0)",
+            "label": f"{code} error rate (%)",
+            "return_data": True,
+            "metric": NULL,
+        }
+    ]
     for id_, metric in (("errors", f"Invocation{code}Errors"), (n, a.requests_metric)):
         queries.append(
             {
@@ -385,10 +538,24 @@ def _alarm(a: AlarmPlan) -> dict[str, object]:
                 "expression": NULL,
                 "label": NULL,
                 "return_data": NULL,
-                "metric": {"namespace": "AWS/SageMaker", "metric_name": metric, "dimensions": dict(a.dimensions), "period": a.period, "stat": "Sum"},
+                "metric": {
+                    "namespace": "AWS/SageMaker",
+                    "metric_name": metric,
+                    "dimensions": dict(a.dimensions),
+                    "period": a.period,
+                    "stat": "Sum",
+                },
             }
         )
-    out.update(namespace=NULL, metric_name=NULL, statistic=NULL, extended_statistic=NULL, dimensions=NULL, period=NULL, metric_queries=queries)
+    out.update(
+        namespace=NULL,
+        metric_name=NULL,
+        statistic=NULL,
+        extended_statistic=NULL,
+        dimensions=NULL,
+        period=NULL,
+        metric_queries=queries,
+    )
     return out
 
 
@@ -415,8 +582,15 @@ def _moved(ep: EndpointPlan) -> tuple[tuple[str, str], ...]:
             out.append((f"aws_appautoscaling_target.{v.scaling.key}", f'aws_appautoscaling_target.this["{v.key}"]'))
             out.append((f"aws_appautoscaling_policy.{v.scaling.key}", f'aws_appautoscaling_policy.this["{v.key}"]'))
             if z := v.scaling.scale_from_zero:
-                out.append((f"aws_appautoscaling_policy.{z.policy_key}", f'aws_appautoscaling_policy.from_zero["{v.key}"]'))
-                out.append((f"aws_cloudwatch_metric_alarm.{z.alarm_key}", f'aws_cloudwatch_metric_alarm.backlog_without_capacity["{v.key}"]'))
+                out.append(
+                    (f"aws_appautoscaling_policy.{z.policy_key}", f'aws_appautoscaling_policy.from_zero["{v.key}"]')
+                )
+                out.append(
+                    (
+                        f"aws_cloudwatch_metric_alarm.{z.alarm_key}",
+                        f'aws_cloudwatch_metric_alarm.backlog_without_capacity["{v.key}"]',
+                    )
+                )
     a = ep.async_inference
     for t in (a.success_topic, a.error_topic) if a else ():
         if t is not None:

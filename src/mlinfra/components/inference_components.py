@@ -13,7 +13,21 @@ from collections.abc import Mapping
 
 from ..expr import Ref
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, RootOutput, Sinks, Wire, object_type
+from .base import (
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    Provider,
+    ReadmeSection,
+    RootOutput,
+    Sinks,
+    Wire,
+    object_type,
+)
+
 # The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
 from .endpoint import _ALARMS, CAPTURE_TYPE, _alarm, alarm_actions, capture_object
 
@@ -41,20 +55,34 @@ _ENDPOINT_TYPE = object_type(
     volume_size_in_gb="number",
     inference_ami_version="string",
 )
-_MODELS_TYPE = "map(" + object_type(
-    name="string", image="string", model_data_url="string", model_data_prefix="string", environment="map(string)", network_isolation="bool", tags="map(string)"
-) + ")"
-_COMPONENTS_TYPE = "map(" + object_type(
-    name="string",
-    min_memory_mb="number",
-    max_memory_mb="number",
-    cpu_cores="number",
-    accelerators="number",
-    copies="number",
-    tags="map(string)",
-    model_data_download_timeout_in_seconds="number",
-    container_startup_health_check_timeout_in_seconds="number",
-) + ")"
+_MODELS_TYPE = (
+    "map("
+    + object_type(
+        name="string",
+        image="string",
+        model_data_url="string",
+        model_data_prefix="string",
+        environment="map(string)",
+        network_isolation="bool",
+        tags="map(string)",
+    )
+    + ")"
+)
+_COMPONENTS_TYPE = (
+    "map("
+    + object_type(
+        name="string",
+        min_memory_mb="number",
+        max_memory_mb="number",
+        cpu_cores="number",
+        accelerators="number",
+        copies="number",
+        tags="map(string)",
+        model_data_download_timeout_in_seconds="number",
+        container_startup_health_check_timeout_in_seconds="number",
+    )
+    + ")"
+)
 #: What the one module holds (its README); each call's summary says which endpoint it is.
 FOLDER_SUMMARY = (
     "One SageMaker endpoint with inference components: an endpoint configuration without a model (one instance "
@@ -65,17 +93,32 @@ FOLDER_SUMMARY = (
 
 _CAPACITY_TYPE = object_type(type="string", value="number")
 #: awscc_sagemaker_inference_component.deployment_config (awscc 1.106.0), by component.
-_DEPLOYMENTS_TYPE = "map(" + object_type(
-    rolling_update_policy=object_type(
-        maximum_batch_size=_CAPACITY_TYPE,
-        wait_interval_in_seconds="number",
-        maximum_execution_timeout_in_seconds="number",
-        rollback_maximum_batch_size=_CAPACITY_TYPE,
-    ),
-    auto_rollback_configuration=object_type(alarms="list(" + object_type(alarm_name="string") + ")"),
-) + ")"
+_DEPLOYMENTS_TYPE = (
+    "map("
+    + object_type(
+        rolling_update_policy=object_type(
+            maximum_batch_size=_CAPACITY_TYPE,
+            wait_interval_in_seconds="number",
+            maximum_execution_timeout_in_seconds="number",
+            rollback_maximum_batch_size=_CAPACITY_TYPE,
+        ),
+        auto_rollback_configuration=object_type(alarms="list(" + object_type(alarm_name="string") + ")"),
+    )
+    + ")"
+)
 
-_SCALING_TYPE = "map(" + object_type(policy_name="string", min="number", max="number", target_invocations="number", scale_in_cooldown="number", scale_out_cooldown="number") + ")"
+_SCALING_TYPE = (
+    "map("
+    + object_type(
+        policy_name="string",
+        min="number",
+        max="number",
+        target_invocations="number",
+        scale_in_cooldown="number",
+        scale_out_cooldown="number",
+    )
+    + ")"
+)
 
 
 class InferenceComponents(Component):
@@ -92,8 +135,20 @@ class InferenceComponents(Component):
         out = []
         for ep in part.endpoints:
             m = ep.module
-            out.append(Export(f"inference_components.{ep.key}.name", m, Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name"))))
-            out.append(Export(f"inference_components.{ep.key}.arn", m, Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn"))))
+            out.append(
+                Export(
+                    f"inference_components.{ep.key}.name",
+                    m,
+                    Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name")),
+                )
+            )
+            out.append(
+                Export(
+                    f"inference_components.{ep.key}.arn",
+                    m,
+                    Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn")),
+                )
+            )
         return out
 
     def modules(self, part: InferenceComponentsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
@@ -159,22 +214,44 @@ class InferenceComponents(Component):
         # One module for every such endpoint: every input is passed at every call (empty maps and nulls
         # where a setting does not apply), so the module's text is the same for all of them.
         inputs = {
-            "execution_role_arn": wire.need("sagemaker_role.arn", "ARN of the SageMaker execution role the endpoint and its models run as."),
+            "execution_role_arn": wire.need(
+                "sagemaker_role.arn", "ARN of the SageMaker execution role the endpoint and its models run as."
+            ),
             "storage_kms_key_arn": Input(
                 kms.value if ep.encrypt_storage else NULL,
                 "ARN of the KMS key of the instances' ML storage volumes; null where the instance type has local NVMe storage (SageMaker refuses a key, the hardware encrypts).",
                 "string",
             ),
-            "endpoint": Input(endpoint, "The endpoint, its configuration's name and its one instance fleet (managed instance scaling and routing: null when not set).", _ENDPOINT_TYPE),
-            "models": Input(models, "The SageMaker model of each component (content-hashed names: models are immutable); the files are an archive (model_data_url), uncompressed under a prefix (model_data_prefix) or in the image (both null).", _MODELS_TYPE),
-            "components": Input(components, "The inference components: what each copy reserves (null: not reserved), the initial copy count, their own tags.", _COMPONENTS_TYPE),
-            "copy_scaling": Input(scaling, "Target tracking of the copy count on invocations per copy, by component (none: fixed copy counts).", _SCALING_TYPE),
+            "endpoint": Input(
+                endpoint,
+                "The endpoint, its configuration's name and its one instance fleet (managed instance scaling and routing: null when not set).",
+                _ENDPOINT_TYPE,
+            ),
+            "models": Input(
+                models,
+                "The SageMaker model of each component (content-hashed names: models are immutable); the files are an archive (model_data_url), uncompressed under a prefix (model_data_prefix) or in the image (both null).",
+                _MODELS_TYPE,
+            ),
+            "components": Input(
+                components,
+                "The inference components: what each copy reserves (null: not reserved), the initial copy count, their own tags.",
+                _COMPONENTS_TYPE,
+            ),
+            "copy_scaling": Input(
+                scaling,
+                "Target tracking of the copy count on invocations per copy, by component (none: fixed copy counts).",
+                _SCALING_TYPE,
+            ),
             "from_zero": Input(
                 from_zero,
                 "Components that scale to zero copies: the step policy and alarm (on NoCapacityInvocationFailures) that add a copy when a request finds none.",
                 "map(" + object_type(policy_name="string", alarm_name="string") + ")",
             ),
-            "alarms": Input({al.key: _alarm(al) for al in ep.alarms}, "CloudWatch alarms of the components, by key: each on its InferenceComponentName (a plain metric or metric math).", _ALARMS),
+            "alarms": Input(
+                {al.key: _alarm(al) for al in ep.alarms},
+                "CloudWatch alarms of the components, by key: each on its InferenceComponentName (a plain metric or metric math).",
+                _ALARMS,
+            ),
             "alarm_actions": alarm_actions(wire),
             "deployments": Input(
                 _deployments(ep),
@@ -182,8 +259,16 @@ class InferenceComponents(Component):
                 _DEPLOYMENTS_TYPE,
             ),
             # awscc has no default_tags: the project's tags are passed and written on each component.
-            "tags": Input(part.tags, "Tags of the awscc resources (the aws provider adds the same through default_tags).", "map(string)"),
-            "endpoint_tags": Input(dict(ep.tags), "Tags of the endpoint's aws resources beyond the provider's default_tags (they win over the project's).", "map(string)"),
+            "tags": Input(
+                part.tags,
+                "Tags of the awscc resources (the aws provider adds the same through default_tags).",
+                "map(string)",
+            ),
+            "endpoint_tags": Input(
+                dict(ep.tags),
+                "Tags of the endpoint's aws resources beyond the provider's default_tags (they win over the project's).",
+                "map(string)",
+            ),
             "data_capture": Input(
                 capture_object(ep.capture, wire, kms.value) if ep.capture is not None else NULL,
                 "Data capture of the endpoint's requests and responses (destination and its KMS key: the platform's bucket and key, or the config's own; a null key: the bucket's default encryption); null for none.",
@@ -192,7 +277,12 @@ class InferenceComponents(Component):
         }
         skips = []
         if not ep.encrypt_storage:
-            skips.append(("CKV_AWS_98", "instance storage with local NVMe is hardware-encrypted; SageMaker refuses a KMS key here"))
+            skips.append(
+                (
+                    "CKV_AWS_98",
+                    "instance storage with local NVMe is hardware-encrypted; SageMaker refuses a KMS key here",
+                )
+            )
         return ModuleContext(
             key=ep.module,
             template="inference_components",
@@ -206,20 +296,41 @@ class InferenceComponents(Component):
             folder="inference_components",
             folder_summary=FOLDER_SUMMARY,
             checkov_skips=tuple(skips),
-            instances={"var.alarms": len(ep.alarms), "var.models": len(models), "var.components": len(components), "var.copy_scaling": len(scaling), "var.from_zero": len(from_zero)},
+            instances={
+                "var.alarms": len(ep.alarms),
+                "var.models": len(models),
+                "var.components": len(components),
+                "var.copy_scaling": len(scaling),
+                "var.from_zero": len(from_zero),
+            },
         )
 
     def root_outputs(self, part: InferenceComponentsPlan) -> list[RootOutput]:
-        return [RootOutput(f"{ep.module}_name", f"Name of the SageMaker endpoint of module {ep.module}.", f"inference_components.{ep.key}.name") for ep in part.endpoints]
+        return [
+            RootOutput(
+                f"{ep.module}_name",
+                f"Name of the SageMaker endpoint of module {ep.module}.",
+                f"inference_components.{ep.key}.name",
+            )
+            for ep in part.endpoints
+        ]
 
     def readme(self, part: InferenceComponentsPlan) -> list[ReadmeSection]:
         rows = []
         for ep in part.endpoints:
-            fleet = f"{ep.instance_type} × {ep.instance_count}" + (f" (managed {ep.scaling.min}-{ep.scaling.max})" if ep.scaling else "")
+            fleet = f"{ep.instance_type} × {ep.instance_count}" + (
+                f" (managed {ep.scaling.min}-{ep.scaling.max})" if ep.scaling else ""
+            )
             for c in ep.components:
-                copies = f"{c.copies}" + (f" ({c.scaling.min}-{c.scaling.max} on {c.scaling.target_invocations} invocations per copy)" if c.scaling else "")
+                copies = f"{c.copies}" + (
+                    f" ({c.scaling.min}-{c.scaling.max} on {c.scaling.target_invocations} invocations per copy)"
+                    if c.scaling
+                    else ""
+                )
                 rows.append((ep.name, fleet, c.name, f"v{c.model.version}", copies))
-        return [ReadmeSection("Inference components", ("endpoint", "fleet", "component", "model", "copies"), tuple(rows))]
+        return [
+            ReadmeSection("Inference components", ("endpoint", "fleet", "component", "model", "copies"), tuple(rows))
+        ]
 
 
 def _deployments(ep: ComponentsEndpointPlan) -> dict[str, object]:
@@ -234,7 +345,9 @@ def _deployments(ep: ComponentsEndpointPlan) -> dict[str, object]:
                 "maximum_batch_size": {"type": r.step_type, "value": r.step_value},
                 "wait_interval_in_seconds": r.wait_interval,
                 "maximum_execution_timeout_in_seconds": _or_null(r.max_execution_timeout),
-                "rollback_maximum_batch_size": {"type": r.rollback_step_type, "value": r.rollback_step_value} if r.rollback_step_type is not None else NULL,
+                "rollback_maximum_batch_size": {"type": r.rollback_step_type, "value": r.rollback_step_value}
+                if r.rollback_step_type is not None
+                else NULL,
             },
             # The alarms by name (the module creates them before the components: depends_on).
             "auto_rollback_configuration": {"alarms": [{"alarm_name": n} for n in names]} if names else NULL,

@@ -8,7 +8,19 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan.build import kms_plan
 from ..plan.model import KmsPlan
-from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, statement_object, statements_type
+from .base import (
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    RootOutput,
+    Sinks,
+    Wire,
+    statement_object,
+    statements_type,
+)
 
 
 class Kms(Component):
@@ -19,9 +31,17 @@ class Kms(Component):
 
     def exports(self, part: KmsPlan) -> list[Export]:
         return [
-            Export("kms.key_arn", "kms", Output("key_arn", "ARN of the platform KMS key.", Ref("aws_kms_key.this.arn"))),
-            Export("kms.key_id", "kms", Output("key_id", "ID of the platform KMS key.", Ref("aws_kms_key.this.key_id"))),
-            Export("kms.alias_name", "kms", Output("alias_name", "Alias of the platform KMS key.", Ref("aws_kms_alias.this.name"))),
+            Export(
+                "kms.key_arn", "kms", Output("key_arn", "ARN of the platform KMS key.", Ref("aws_kms_key.this.arn"))
+            ),
+            Export(
+                "kms.key_id", "kms", Output("key_id", "ID of the platform KMS key.", Ref("aws_kms_key.this.key_id"))
+            ),
+            Export(
+                "kms.alias_name",
+                "kms",
+                Output("alias_name", "Alias of the platform KMS key.", Ref("aws_kms_alias.this.name")),
+            ),
         ]
 
     def modules(self, part: KmsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:

@@ -27,7 +27,19 @@ from ..monitoring.images import clarify_image, model_monitor_image
 from ..monitoring.metrics import NAMESPACE
 from ..naming import requests_metric
 from ..plan.model import EndpointPlan, EndpointsPlan, Statement
-from .base import AWS, Component, Export, Input, ModuleContext, Output, PlanRequest, Provider, ReadmeSection, Sinks, Wire
+from .base import (
+    AWS,
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    Provider,
+    ReadmeSection,
+    Sinks,
+    Wire,
+)
 
 # Cloud Control resource schemas change with the provider's minor versions: patch releases only.
 AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106.0")
@@ -37,8 +49,18 @@ _CAPTURE_ARN = Ref("var.capture_bucket_arn")
 # Where a processing container finds its inputs and leaves its outputs (any path under /opt/ml/processing).
 INPUT_PATH = "/opt/ml/processing/input/endpoint"
 OUTPUT_PATH = "/opt/ml/processing/output"
-_OPERATORS = {">=": "LessThanThreshold", ">": "LessThanOrEqualToThreshold", "<=": "GreaterThanThreshold", "<": "GreaterThanOrEqualToThreshold"}
-_MONITOR_TYPES = {"data_quality": "DataQuality", "model_quality": "ModelQuality", "bias": "ModelBias", "feature_attribution": "ModelExplainability"}
+_OPERATORS = {
+    ">=": "LessThanThreshold",
+    ">": "LessThanOrEqualToThreshold",
+    "<=": "GreaterThanThreshold",
+    "<": "GreaterThanOrEqualToThreshold",
+}
+_MONITOR_TYPES = {
+    "data_quality": "DataQuality",
+    "model_quality": "ModelQuality",
+    "bias": "ModelBias",
+    "feature_attribution": "ModelExplainability",
+}
 
 
 def jsonencode(value: Any) -> str:
@@ -165,24 +187,45 @@ def dashboard(ep: EndpointPlan, region: str, model_quality: bool) -> dict[str, A
         return [namespace, name, "EndpointName", ep.name, "VariantName", variant, {"stat": stat, **extra}]
 
     def widget(title: str, metrics: list[list[Any]], y: int, x: int, unit: str = "", **props: Any) -> dict[str, Any]:
-        properties: dict[str, Any] = {"title": title, "region": region, "view": "timeSeries", "stacked": False, "period": 60, "metrics": metrics, **props}
+        properties: dict[str, Any] = {
+            "title": title,
+            "region": region,
+            "view": "timeSeries",
+            "stacked": False,
+            "period": 60,
+            "metrics": metrics,
+            **props,
+        }
         if unit:
             properties["yAxis"] = {"left": {"label": unit, "showUnits": False}}
         return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": properties}
 
     requests = requests_metric(ep.kind == "async")
-    latency = [metric("AWS/SageMaker", "ModelLatency", v, stat, label=f"{v} {stat}") for v in variants for stat in ("p50", "p99")]
+    latency = [
+        metric("AWS/SageMaker", "ModelLatency", v, stat, label=f"{v} {stat}")
+        for v in variants
+        for stat in ("p50", "p99")
+    ]
     invocations = [metric("AWS/SageMaker", requests, v, "Sum", label=v) for v in variants]
     errors: list[list[Any]] = []
     for i, v in enumerate(variants):
         for code in ("5XX", "4XX"):
-            errors.append(metric("AWS/SageMaker", f"Invocation{code}Errors", v, "Sum", id=f"e{code[0]}_{i}", visible=False))
+            errors.append(
+                metric("AWS/SageMaker", f"Invocation{code}Errors", v, "Sum", id=f"e{code[0]}_{i}", visible=False)
+            )
         errors.append(metric("AWS/SageMaker", requests, v, "Sum", id=f"n_{i}", visible=False))
         for code in ("5XX", "4XX"):
-            errors.append([{"expression": f"100 * e{code[0]}_{i} / n_{i}", "label": f"{v} {code} %", "id": f"r{code[0]}_{i}"}])
+            errors.append(
+                [{"expression": f"100 * e{code[0]}_{i} / n_{i}", "label": f"{v} {code} %", "id": f"r{code[0]}_{i}"}]
+            )
     widgets = [
         widget("Model latency p50 / p99 by variant (microseconds)", latency, 0, 0, "µs"),
-        widget("Invocations by variant" if requests == "Invocations" else "Processed invocations by variant", invocations, 0, 12),
+        widget(
+            "Invocations by variant" if requests == "Invocations" else "Processed invocations by variant",
+            invocations,
+            0,
+            12,
+        ),
         widget("Error rates by variant (% of invocations)", errors, 6, 0, "%"),
     ]
     if instance_variants:
@@ -195,12 +238,26 @@ def dashboard(ep: EndpointPlan, region: str, model_quality: bool) -> dict[str, A
     # The reference architecture's own metrics (mlinfra metrics publish / monitor drift --publish);
     # their dimensions are the model version, class and feature, so a search finds all of them.
     custom = [
-        ("Inference latency by model version (ms)", f"SEARCH('{{{NAMESPACE},ModelVersion}} MetricName=\"InferenceLatency\"', 'p99', 60)"),
-        ("Prediction confidence by model version and class", f"SEARCH('{{{NAMESPACE},ModelVersion,PredictionClass}} MetricName=\"PredictionConfidence\"', 'Average', 60)"),
-        ("Feature drift by feature", f"SEARCH('{{{NAMESPACE},FeatureName}} MetricName=\"FeatureDrift\"', 'Maximum', 60)"),
+        (
+            "Inference latency by model version (ms)",
+            f"SEARCH('{{{NAMESPACE},ModelVersion}} MetricName=\"InferenceLatency\"', 'p99', 60)",
+        ),
+        (
+            "Prediction confidence by model version and class",
+            f"SEARCH('{{{NAMESPACE},ModelVersion,PredictionClass}} MetricName=\"PredictionConfidence\"', 'Average', 60)",
+        ),
+        (
+            "Feature drift by feature",
+            f"SEARCH('{{{NAMESPACE},FeatureName}} MetricName=\"FeatureDrift\"', 'Maximum', 60)",
+        ),
     ]
     if model_quality:
-        custom.append(("Model quality (Model Monitor)", f"SEARCH('{{aws/sagemaker/Endpoints/model-metrics,Endpoint,MonitoringSchedule}} Endpoint=\"{ep.name}\"', 'Average', 3600)"))
+        custom.append(
+            (
+                "Model quality (Model Monitor)",
+                f"SEARCH('{{aws/sagemaker/Endpoints/model-metrics,Endpoint,MonitoringSchedule}} Endpoint=\"{ep.name}\"', 'Average', 3600)",
+            )
+        )
     for i, (title, search) in enumerate(custom):
         w = widget(title, [[{"expression": search, "id": f"c{i}"}]], 12 + 6 * (i // 2), 12 * (i % 2))
         if "3600" in search:
@@ -230,7 +287,15 @@ def bias_analysis(b: Any) -> dict[str, Any]:
 def explainability_analysis(f: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         "version": "1.0",
-        "methods": {"shap": {"baseline": f.shap_baseline, "num_samples": f.num_samples, "agg_method": "mean_abs", "use_logit": False, "save_local_shap_values": False}},
+        "methods": {
+            "shap": {
+                "baseline": f.shap_baseline,
+                "num_samples": f.num_samples,
+                "agg_method": "mean_abs",
+                "use_logit": False,
+                "save_local_shap_values": False,
+            }
+        },
     }
     if f.features:
         out["headers"] = list(f.features)
@@ -264,7 +329,9 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
             key = f"{ep.key}_{kind}"
             image = model_monitor_image(region) if kind in ("data_quality", "model_quality") else clarify_image(region)
             analysis_key = f"monitoring/{ep.label}/config/{kind}.json" if analysis else None
-            resource_type, prefix, app, job_input = _awscc_shape(kind, key, settings, image, Ref(f'var.endpoint_names["{ep.key}"]'), analysis_key)
+            resource_type, prefix, app, job_input = _awscc_shape(
+                kind, key, settings, image, Ref(f'var.endpoint_names["{ep.key}"]'), analysis_key
+            )
             monitors.append(
                 Monitor(
                     key=key,
@@ -277,7 +344,9 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                     image=image,
                     analysis_config=analysis,
                     analysis_key=analysis_key,
-                    reports_uri=Interp("s3://", Ref("var.capture_bucket"), f"/monitoring/{ep.label}/reports/{kind.replace('_', '-')}"),
+                    reports_uri=Interp(
+                        "s3://", Ref("var.capture_bucket"), f"/monitoring/{ep.label}/reports/{kind.replace('_', '-')}"
+                    ),
                     resource_type=resource_type,
                     prefix=prefix,
                     app_specification=app,
@@ -290,7 +359,7 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
         if mq is not None:
             for metric, threshold in sorted(mq.thresholds.items()):
                 op = ">=" if threshold.startswith(">=") else "<=" if threshold.startswith("<=") else threshold[0]
-                value = float(threshold[len(op):])
+                value = float(threshold[len(op) :])
                 alarms.append(
                     Alarm(
                         key=f"{ep.key}_{metric}",
@@ -316,12 +385,13 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                 awscc_tags=[{"key": k, "value": v} for k, v in sorted({**_platform_tags(config), **ep.tags}.items())],
             )
         )
-    p = config.project
     return MonitoringPlan(
         region=region,
         topic_name=f"{request.prefix}-alerts",
         role_name=f"{request.prefix}-monitoring",
-        subscribers=tuple((p, getattr(s, p)) for s in mon.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None),
+        subscribers=tuple(
+            (p, getattr(s, p)) for s in mon.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None
+        ),
         endpoints=tuple(eps),
         # The provider's default_tags (plan.build), which awscc resources must carry themselves.
         tags=_platform_tags(config),
@@ -333,7 +403,9 @@ def _platform_tags(config: Any) -> dict[str, str]:
     return {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags}
 
 
-def _awscc_shape(kind: str, key: str, s: Any, image: str, endpoint: Ref, analysis_key: str | None) -> tuple[str, str, dict[str, object], dict[str, object]]:
+def _awscc_shape(
+    kind: str, key: str, s: Any, image: str, endpoint: Ref, analysis_key: str | None
+) -> tuple[str, str, dict[str, object], dict[str, object]]:
     """(resource type, attribute prefix, app specification, job input) of a monitor's job definition."""
     if kind == "data_quality":
         return "aws_sagemaker_data_quality_job_definition", "data_quality", {}, {}
@@ -345,13 +417,28 @@ def _awscc_shape(kind: str, key: str, s: Any, image: str, endpoint: Ref, analysi
         if s.probability_threshold is not None:
             endpoint_input["probability_threshold_attribute"] = s.probability_threshold
         quality: dict[str, object] = {"image_uri": image, "problem_type": s.problem_type}
-        return "awscc_sagemaker_model_quality_job_definition", "model_quality", quality, {"endpoint_input": endpoint_input, "ground_truth_s3_input": {"s3_uri": s.ground_truth}}
+        return (
+            "awscc_sagemaker_model_quality_job_definition",
+            "model_quality",
+            quality,
+            {"endpoint_input": endpoint_input, "ground_truth_s3_input": {"s3_uri": s.ground_truth}},
+        )
     config_uri = Interp("s3://", Ref("var.capture_bucket"), f"/{analysis_key}")
     # The definition must not exist before its analysis configuration does.
     app: dict[str, object] = {"image_uri": image, "config_uri": config_uri}
     if kind == "bias":
-        return "awscc_sagemaker_model_bias_job_definition", "model_bias", app, {"endpoint_input": endpoint_input, "ground_truth_s3_input": {"s3_uri": s.ground_truth}}
-    return "awscc_sagemaker_model_explainability_job_definition", "model_explainability", app, {"endpoint_input": endpoint_input}
+        return (
+            "awscc_sagemaker_model_bias_job_definition",
+            "model_bias",
+            app,
+            {"endpoint_input": endpoint_input, "ground_truth_s3_input": {"s3_uri": s.ground_truth}},
+        )
+    return (
+        "awscc_sagemaker_model_explainability_job_definition",
+        "model_explainability",
+        app,
+        {"endpoint_input": endpoint_input},
+    )
 
 
 def _s3_object_arn(uri: str) -> Interp:
@@ -359,9 +446,10 @@ def _s3_object_arn(uri: str) -> Interp:
     return Interp("arn:", _PARTITION, f":s3:::{u.netloc}{u.path}")
 
 
-def _bucket_and_prefix(uri: str) -> tuple[Interp, str]:
+def _bucket_and_prefix(uri: str) -> tuple[str, str]:
+    """The bucket's ARN after its partition (``:s3:::BUCKET``) and the key prefix of an S3 URI."""
     u = urlparse(uri)
-    return Interp("arn:", _PARTITION, f":s3:::{u.netloc}"), u.path.lstrip("/")
+    return f":s3:::{u.netloc}", u.path.lstrip("/")
 
 
 def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
@@ -389,19 +477,32 @@ def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
         reports.append(Interp(_CAPTURE_ARN, f"/{e.reports_prefix}*"))
         for m in e.monitors:
             s = m.settings
-            for uri in (getattr(getattr(s, "baseline", None), "statistics", None), getattr(getattr(s, "baseline", None), "constraints", None), getattr(s, "constraints", None), getattr(s, "shap_baseline", None)):
+            for uri in (
+                getattr(getattr(s, "baseline", None), "statistics", None),
+                getattr(getattr(s, "baseline", None), "constraints", None),
+                getattr(s, "constraints", None),
+                getattr(s, "shap_baseline", None),
+            ):
                 if uri:
                     objects.append(_s3_object_arn(uri))
             if m.analysis_key:
                 objects.append(Interp(_CAPTURE_ARN, f"/{m.analysis_key}"))
             if getattr(s, "ground_truth", None):
-                bucket, prefix = _bucket_and_prefix(s.ground_truth)
-                truth.setdefault(bucket.parts[-1], []).append(prefix)
+                bucket_arn, prefix = _bucket_and_prefix(s.ground_truth)
+                truth.setdefault(bucket_arn, []).append(prefix)
             if m.kind in ("bias", "feature_attribution"):
-                endpoints.append(Ref(f"var.endpoint_arns[\"{e.key}\"]"))
+                endpoints.append(Ref(f'var.endpoint_arns["{e.key}"]'))
     st = []
     if capture_list:
-        st.append(Statement("ListCapture", ("s3:ListBucket",), (_CAPTURE_ARN,), (("StringLike", "s3:prefix", tuple(sorted(set(capture_list)))),), comment="the endpoints' captured requests and responses"))
+        st.append(
+            Statement(
+                "ListCapture",
+                ("s3:ListBucket",),
+                (_CAPTURE_ARN,),
+                (("StringLike", "s3:prefix", tuple(sorted(set(capture_list)))),),
+                comment="the endpoints' captured requests and responses",
+            )
+        )
     for i, (bucket, prefixes) in enumerate(sorted(own_lists.items())):
         st.append(
             Statement(
@@ -414,21 +515,56 @@ def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
         )
     st.append(Statement("ReadCapture", ("s3:GetObject",), tuple(capture_read)))
     if capture_keys:
-        st.append(Statement("DecryptCapture", ("kms:Decrypt",), tuple(sorted(set(capture_keys))), comment="the destinations' own keys encrypt their captures"))
+        st.append(
+            Statement(
+                "DecryptCapture",
+                ("kms:Decrypt",),
+                tuple(sorted(set(capture_keys))),
+                comment="the destinations' own keys encrypt their captures",
+            )
+        )
     if objects:
-        st.append(Statement("ReadBaselines", ("s3:GetObject",), tuple(dict.fromkeys(objects)), comment="baseline statistics, constraints, SHAP baselines and Clarify analysis configurations"))
-    for i, (bucket, prefixes) in enumerate(sorted(truth.items())):
-        arn = Interp("arn:", _PARTITION, bucket)
+        st.append(
+            Statement(
+                "ReadBaselines",
+                ("s3:GetObject",),
+                tuple(dict.fromkeys(objects)),
+                comment="baseline statistics, constraints, SHAP baselines and Clarify analysis configurations",
+            )
+        )
+    for i, (bucket_arn, prefixes) in enumerate(sorted(truth.items())):
+        arn = Interp("arn:", _PARTITION, bucket_arn)
         sid = f"GroundTruth{i + 1}" if len(truth) > 1 else "GroundTruth"
-        st.append(Statement(f"List{sid}", ("s3:ListBucket",), (arn,), (("StringLike", "s3:prefix", tuple(sorted({f"{p}*" for p in prefixes}))),), comment="the labels Model Monitor merges with the capture"))
-        st.append(Statement(f"Read{sid}", ("s3:GetObject",), tuple(Interp(*arn.parts, f"/{p}*") for p in sorted(set(prefixes)))))
+        st.append(
+            Statement(
+                f"List{sid}",
+                ("s3:ListBucket",),
+                (arn,),
+                (("StringLike", "s3:prefix", tuple(sorted({f"{p}*" for p in prefixes}))),),
+                comment="the labels Model Monitor merges with the capture",
+            )
+        )
+        st.append(
+            Statement(
+                f"Read{sid}", ("s3:GetObject",), tuple(Interp(*arn.parts, f"/{p}*") for p in sorted(set(prefixes)))
+            )
+        )
     st += [
         Statement("WriteReports", ("s3:PutObject",), tuple(reports)),
-        Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),), comment="captures and reports are SSE-KMS with the platform key, as are the job volumes"),
+        Statement(
+            "UsePlatformKey",
+            ("kms:Decrypt", "kms:GenerateDataKey"),
+            (Ref("var.kms_key_arn"),),
+            comment="captures and reports are SSE-KMS with the platform key, as are the job volumes",
+        ),
         Statement(
             "Logs",
             ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-            (Interp("arn:", _PARTITION, ":logs:", _REGION, ":", _ACCOUNT, ":log-group:/aws/sagemaker/ProcessingJobs:*"),),
+            (
+                Interp(
+                    "arn:", _PARTITION, ":logs:", _REGION, ":", _ACCOUNT, ":log-group:/aws/sagemaker/ProcessingJobs:*"
+                ),
+            ),
             comment="monitoring executions are processing jobs",
         ),
         Statement(
@@ -440,7 +576,14 @@ def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
         ),
     ]
     if endpoints:
-        st.append(Statement("InvokeEndpoints", ("sagemaker:InvokeEndpoint",), tuple(dict.fromkeys(endpoints)), comment="Clarify asks the endpoint for predictions on its synthetic samples"))
+        st.append(
+            Statement(
+                "InvokeEndpoints",
+                ("sagemaker:InvokeEndpoint",),
+                tuple(dict.fromkeys(endpoints)),
+                comment="Clarify asks the endpoint for predictions on its synthetic samples",
+            )
+        )
     return tuple(st)
 
 
@@ -468,7 +611,15 @@ class MonitoringComponent(Component):
         sinks.add_key_policy(alerts_key_statement())
 
     def exports(self, part: MonitoringPlan) -> list[Export]:
-        return [Export("alerts.topic_arn", "alerts", Output("topic_arn", "ARN of the SNS topic every mlinfra alarm notifies.", Ref("aws_sns_topic.alerts.arn")))]
+        return [
+            Export(
+                "alerts.topic_arn",
+                "alerts",
+                Output(
+                    "topic_arn", "ARN of the SNS topic every mlinfra alarm notifies.", Ref("aws_sns_topic.alerts.arn")
+                ),
+            )
+        ]
 
     def modules(self, part: MonitoringPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         # The topic is a module of its own: the endpoint modules' alarms notify it, and the monitoring
@@ -491,7 +642,10 @@ class MonitoringComponent(Component):
             inputs["alerts_topic_arn"] = wire.need("alerts.topic_arn")
         monitored = [e for e in part.endpoints if e.monitors]
         if monitored:
-            inputs["capture_bucket"] = wire.need("capture_bucket.bucket", "Name of the data capture bucket (monitoring reports are written under monitoring/).")
+            inputs["capture_bucket"] = wire.need(
+                "capture_bucket.bucket",
+                "Name of the data capture bucket (monitoring reports are written under monitoring/).",
+            )
             inputs["capture_bucket_arn"] = wire.need("capture_bucket.arn")
             inputs["endpoint_names"] = Input(
                 {e.key: wire.ref(f"endpoint.{e.endpoint.key}.name") for e in monitored},
@@ -500,7 +654,11 @@ class MonitoringComponent(Component):
             )
             if any(m.kind in ("bias", "feature_attribution") for e in monitored for m in e.monitors):
                 inputs["endpoint_arns"] = Input(
-                    {e.key: wire.ref(f"endpoint.{e.endpoint.key}.arn") for e in monitored if any(m.kind in ("bias", "feature_attribution") for m in e.monitors)},
+                    {
+                        e.key: wire.ref(f"endpoint.{e.endpoint.key}.arn")
+                        for e in monitored
+                        if any(m.kind in ("bias", "feature_attribution") for m in e.monitors)
+                    },
                     "ARNs of the endpoints Clarify asks for predictions, by endpoint key.",
                     "map(string)",
                 )
@@ -513,17 +671,24 @@ class MonitoringComponent(Component):
                 key="monitoring",
                 template="monitoring",
                 summary="Monitoring: a CloudWatch dashboard per endpoint"
-                + (", Model Monitor schedules (data quality; model quality, bias and explainability through awscc)" if monitored else "")
+                + (
+                    ", Model Monitor schedules (data quality; model quality, bias and explainability through awscc)"
+                    if monitored
+                    else ""
+                )
                 + ".",
                 inputs=inputs,
                 outputs=(),
                 values={"m": part, "monitored": monitored, "statements": role_statements(part) if monitored else ()},
                 providers=providers,
-            )
+            ),
         ]
 
     def readme(self, part: MonitoringPlan) -> list[ReadmeSection]:
-        rows = [(m.name, m.monitoring_type, "hashicorp/awscc" if m.awscc else "hashicorp/aws", m.schedule) for m in part.monitors]
+        rows = [
+            (m.name, m.monitoring_type, "hashicorp/awscc" if m.awscc else "hashicorp/aws", m.schedule)
+            for m in part.monitors
+        ]
         if not rows:
             return []
         return [

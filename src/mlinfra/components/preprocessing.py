@@ -9,22 +9,26 @@ from ..plan import realtime
 from ..plan.model import CachePlan, FunctionPlan, PreprocessingPlan, ResultsPlan
 from .base import ARCHIVE, AWS, Component, Export, Input, ModuleContext, PlanRequest, Sinks, Wire, object_type
 
-_FUNCTION_TYPE = "map(" + object_type(
-    description="string",
-    function_name="string",
-    handler="string",
-    role_name="string",
-    log_group="string",
-    log_retention_days="number",
-    runtime="string",
-    memory_size="number",
-    timeout="number",
-    reserved_concurrency="number",
-    layers="list(string)",
-    environment="map(string)",
-    endpoint_name="string",
-    path="string",
-) + ")"
+_FUNCTION_TYPE = (
+    "map("
+    + object_type(
+        description="string",
+        function_name="string",
+        handler="string",
+        role_name="string",
+        log_group="string",
+        log_retention_days="number",
+        runtime="string",
+        memory_size="number",
+        timeout="number",
+        reserved_concurrency="number",
+        layers="list(string)",
+        environment="map(string)",
+        endpoint_name="string",
+        path="string",
+    )
+    + ")"
+)
 
 
 class Preprocessing(Component):
@@ -37,7 +41,9 @@ class Preprocessing(Component):
         cache, results = parts.get("cache"), parts.get("results")
         assert cache is None or isinstance(cache, CachePlan)
         assert results is None or isinstance(results, ResultsPlan)
-        return realtime.preprocessing_plan(request.config, request.prefix, request.base_dir, realtime.lambda_sources(), cache, results)
+        return realtime.preprocessing_plan(
+            request.config, request.prefix, request.base_dir, realtime.lambda_sources(), cache, results
+        )
 
     def contribute(self, part: PreprocessingPlan, sinks: Sinks) -> None:
         for st in part.key_policy:
@@ -65,10 +71,16 @@ class Preprocessing(Component):
         inputs = {
             "kms_key_arn": wire.need("kms.key_arn"),
             "dlq_name": Input(part.dlq_name, "Name of the dead-letter queue of the functions."),
-            "functions": Input({f.key: _function(f) for f in part.functions}, "The functions, by route key: one Lambda, role, policy and log group each.", _FUNCTION_TYPE),
+            "functions": Input(
+                {f.key: _function(f) for f in part.functions},
+                "The functions, by route key: one Lambda, role, policy and log group each.",
+                _FUNCTION_TYPE,
+            ),
         }
         if part.in_vpc:
-            inputs["subnet_ids"] = wire.need("network.private_subnet_ids", "Private subnets the functions run in.", "list(string)")
+            inputs["subnet_ids"] = wire.need(
+                "network.private_subnet_ids", "Private subnets the functions run in.", "list(string)"
+            )
             inputs["security_group_id"] = wire.need("network.security_group.lambda", "Security group of the Lambdas.")
         if wire.has("cache.primary_endpoint"):
             inputs["cache_host"] = wire.need("cache.primary_endpoint", "Address of the prediction cache.")
@@ -82,7 +94,9 @@ class Preprocessing(Component):
             ModuleContext(
                 key="preprocessing",
                 template="preprocessing",
-                summary="The preprocessing Lambdas (one per route), their roles, log groups, dead-letter queue and the API's permission to invoke them." if api else "The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
+                summary="The preprocessing Lambdas (one per route), their roles, log groups, dead-letter queue and the API's permission to invoke them."
+                if api
+                else "The preprocessing Lambdas (one per route), their roles, log groups and dead-letter queue.",
                 inputs=inputs,
                 outputs=(),
                 values={"pre": part, "statements": part.statements, "wired_environment": wired, "api": api},
@@ -110,7 +124,12 @@ def _permission_moves(part: PreprocessingPlan) -> tuple[tuple[str, str], ...]:
     moves: list[tuple[str, str]] = []
     for f in part.functions:
         moves.append((f"module.api.aws_lambda_permission.{f.key}", f'module.api.aws_lambda_permission.this["{f.key}"]'))
-        moves.append((f'module.api.aws_lambda_permission.this["{f.key}"]', f'module.preprocessing.aws_lambda_permission.api["{f.key}"]'))
+        moves.append(
+            (
+                f'module.api.aws_lambda_permission.this["{f.key}"]',
+                f'module.preprocessing.aws_lambda_permission.api["{f.key}"]',
+            )
+        )
     return tuple(moves)
 
 

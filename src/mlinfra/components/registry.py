@@ -11,7 +11,19 @@ from collections.abc import Mapping
 
 from ..expr import Ref
 from ..plan.registry import RegistryPlan, registry_plan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, ReadmeSection, RootOutput, Sinks, Wire, object_type
+from .base import (
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    ReadmeSection,
+    RootOutput,
+    Sinks,
+    Wire,
+    object_type,
+)
 
 _BUCKET_TYPE = object_type(noncurrent_days="number")
 _REPOSITORY_TYPE = object_type(name="string", image_retention="number", untagged_days="number")
@@ -30,30 +42,78 @@ class Registry(Component):
 
     def exports(self, part: RegistryPlan) -> list[Export]:
         return [
-            Export("registry.bucket", "registry", Output("bucket", "Name of the models bucket.", Ref("aws_s3_bucket.this.bucket"))),
-            Export("registry.bucket_arn", "registry", Output("bucket_arn", "ARN of the models bucket.", Ref("aws_s3_bucket.this.arn"))),
-            Export("registry.repository_url", "registry", Output("repository_url", "URL of the model images' ECR repository (docker push target).", Ref("aws_ecr_repository.this.repository_url"))),
-            Export("registry.repository_arn", "registry", Output("repository_arn", "ARN of the model images' ECR repository.", Ref("aws_ecr_repository.this.arn"))),
-            Export("registry.group_name", "registry", Output("model_package_group_name", "Name of the SageMaker model package group.", Ref("aws_sagemaker_model_package_group.this.model_package_group_name"))),
-            Export("registry.group_arn", "registry", Output("model_package_group_arn", "ARN of the SageMaker model package group.", Ref("aws_sagemaker_model_package_group.this.arn"))),
+            Export(
+                "registry.bucket",
+                "registry",
+                Output("bucket", "Name of the models bucket.", Ref("aws_s3_bucket.this.bucket")),
+            ),
+            Export(
+                "registry.bucket_arn",
+                "registry",
+                Output("bucket_arn", "ARN of the models bucket.", Ref("aws_s3_bucket.this.arn")),
+            ),
+            Export(
+                "registry.repository_url",
+                "registry",
+                Output(
+                    "repository_url",
+                    "URL of the model images' ECR repository (docker push target).",
+                    Ref("aws_ecr_repository.this.repository_url"),
+                ),
+            ),
+            Export(
+                "registry.repository_arn",
+                "registry",
+                Output(
+                    "repository_arn", "ARN of the model images' ECR repository.", Ref("aws_ecr_repository.this.arn")
+                ),
+            ),
+            Export(
+                "registry.group_name",
+                "registry",
+                Output(
+                    "model_package_group_name",
+                    "Name of the SageMaker model package group.",
+                    Ref("aws_sagemaker_model_package_group.this.model_package_group_name"),
+                ),
+            ),
+            Export(
+                "registry.group_arn",
+                "registry",
+                Output(
+                    "model_package_group_arn",
+                    "ARN of the SageMaker model package group.",
+                    Ref("aws_sagemaker_model_package_group.this.arn"),
+                ),
+            ),
         ]
 
     def modules(self, part: RegistryPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         named = part.bucket_name is not None
         inputs = {
             "kms_key_arn": wire.need("kms.key_arn"),
-            "bucket": Input({"noncurrent_days": part.noncurrent_days}, "The models bucket: days a replaced model artifact stays recoverable.", _BUCKET_TYPE),
+            "bucket": Input(
+                {"noncurrent_days": part.noncurrent_days},
+                "The models bucket: days a replaced model artifact stays recoverable.",
+                _BUCKET_TYPE,
+            ),
             "repository": Input(
                 {"name": part.repository, "image_retention": part.image_retention, "untagged_days": part.untagged_days},
                 "The ECR repository: its name, the tagged images it keeps and the days it keeps untagged ones.",
                 _REPOSITORY_TYPE,
             ),
-            "model_package_group": Input({"name": part.group_name, "description": part.group_description}, "The SageMaker model package group.", _GROUP_TYPE),
+            "model_package_group": Input(
+                {"name": part.group_name, "description": part.group_description},
+                "The SageMaker model package group.",
+                _GROUP_TYPE,
+            ),
         }
         if named:
             inputs["bucket_name"] = Input(part.bucket_name, "Name of the models bucket.")
         else:
-            inputs["bucket_name_prefix"] = Input(part.bucket_prefix, "Models bucket name before the account ID (which makes it globally unique).")
+            inputs["bucket_name_prefix"] = Input(
+                part.bucket_prefix, "Models bucket name before the account ID (which makes it globally unique)."
+            )
         return [
             ModuleContext(
                 key="registry",
@@ -69,11 +129,19 @@ class Registry(Component):
         return [
             RootOutput("models_bucket", "Bucket of the model artifacts.", "registry.bucket"),
             RootOutput("ecr_repository_url", "ECR repository of the model images.", "registry.repository_url"),
-            RootOutput("model_package_group_name", "SageMaker model package group of the model versions.", "registry.group_name"),
+            RootOutput(
+                "model_package_group_name",
+                "SageMaker model package group of the model versions.",
+                "registry.group_name",
+            ),
             RootOutput("model_package_group_arn", "ARN of the SageMaker model package group.", "registry.group_arn"),
         ]
 
     def readme(self, part: RegistryPlan) -> list[ReadmeSection]:
         bucket = part.bucket_name or f"{part.bucket_prefix}<account ID>"
-        rows = (("models bucket", bucket), ("ECR repository", f"{part.repository} (keeps {part.image_retention} tagged images)"), ("model package group", part.group_name))
+        rows = (
+            ("models bucket", bucket),
+            ("ECR repository", f"{part.repository} (keeps {part.image_retention} tagged images)"),
+            ("model package group", part.group_name),
+        )
         return [ReadmeSection("Model registry", ("object", "name"), rows)]

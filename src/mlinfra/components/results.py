@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ResultsPlan
-from .base import Component, Input, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 
 class Results(Component):
@@ -18,8 +18,16 @@ class Results(Component):
 
     def exports(self, part: ResultsPlan) -> list[Export]:
         return [
-            Export("results.table_name", "results", Output("table_name", "Name of the predictions table.", Ref("aws_dynamodb_table.this.name"))),
-            Export("results.table_arn", "results", Output("table_arn", "ARN of the predictions table.", Ref("aws_dynamodb_table.this.arn"))),
+            Export(
+                "results.table_name",
+                "results",
+                Output("table_name", "Name of the predictions table.", Ref("aws_dynamodb_table.this.name")),
+            ),
+            Export(
+                "results.table_arn",
+                "results",
+                Output("table_arn", "ARN of the predictions table.", Ref("aws_dynamodb_table.this.arn")),
+            ),
         ]
 
     def modules(self, part: ResultsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
@@ -31,9 +39,15 @@ class Results(Component):
                 inputs={
                     "kms_key_arn": wire.need("kms.key_arn"),
                     "table_name": Input(part.table_name, "Name of the predictions table."),
-                    "hash_key": Input(part.hash_key, "Partition key of the table (the preprocessing Lambdas' cache key)."),
-                    "ttl_attribute": Input(part.ttl_attribute, "Attribute holding each item's expiry, in epoch seconds."),
-                    "point_in_time_recovery": Input(True, "Keep continuous backups (35 days of point-in-time recovery).", "bool"),
+                    "hash_key": Input(
+                        part.hash_key, "Partition key of the table (the preprocessing Lambdas' cache key)."
+                    ),
+                    "ttl_attribute": Input(
+                        part.ttl_attribute, "Attribute holding each item's expiry, in epoch seconds."
+                    ),
+                    "point_in_time_recovery": Input(
+                        True, "Keep continuous backups (35 days of point-in-time recovery).", "bool"
+                    ),
                 },
                 outputs=(),
             )

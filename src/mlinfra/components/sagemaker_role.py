@@ -8,10 +8,26 @@ from collections.abc import Mapping
 from ..expr import Ref
 from ..plan.build import role_plan
 from ..plan.model import RolePlan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, statement_object, statements_type, variables_in
+from .base import (
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    RootOutput,
+    Sinks,
+    Wire,
+    statement_object,
+    statements_type,
+    variables_in,
+)
 
 # The statements' values at the call site: what contributors wrote as the module's own names.
-_ROOT_NAMES = {"local.partition": "data.aws_partition.current.partition", "local.account_id": "data.aws_caller_identity.current.account_id"}
+_ROOT_NAMES = {
+    "local.partition": "data.aws_partition.current.partition",
+    "local.account_id": "data.aws_caller_identity.current.account_id",
+}
 
 
 class SagemakerRole(Component):
@@ -22,8 +38,16 @@ class SagemakerRole(Component):
 
     def exports(self, part: RolePlan) -> list[Export]:
         return [
-            Export("sagemaker_role.arn", "sagemaker_role", Output("arn", "ARN of the SageMaker execution role.", Ref("aws_iam_role.this.arn"))),
-            Export("sagemaker_role.name", "sagemaker_role", Output("name", "Name of the SageMaker execution role.", Ref("aws_iam_role.this.name"))),
+            Export(
+                "sagemaker_role.arn",
+                "sagemaker_role",
+                Output("arn", "ARN of the SageMaker execution role.", Ref("aws_iam_role.this.arn")),
+            ),
+            Export(
+                "sagemaker_role.name",
+                "sagemaker_role",
+                Output("name", "Name of the SageMaker execution role.", Ref("aws_iam_role.this.name")),
+            ),
         ]
 
     def modules(self, part: RolePlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
@@ -52,4 +76,6 @@ class SagemakerRole(Component):
         ]
 
     def root_outputs(self, part: RolePlan) -> list[RootOutput]:
-        return [RootOutput("sagemaker_execution_role_arn", "ARN of the SageMaker execution role.", "sagemaker_role.arn")]
+        return [
+            RootOutput("sagemaker_execution_role_arn", "ARN of the SageMaker execution role.", "sagemaker_role.arn")
+        ]

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from ..regions import REGIONS
 from .model import PlatformConfig
-from .rules import KMS_KEY_ARN as KEY_ARN, Violation, rule
+from .rules import KMS_KEY_ARN as KEY_ARN
+from .rules import Violation, rule
 
 #: botocore DataCaptureConfig.DestinationS3Uri: max 512.
 MAX_DESTINATION = 512
@@ -128,7 +129,12 @@ def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[
         bucket, _, key = dest.partition("/")
         sdk_bucket = re.fullmatch(rf"sagemaker-{re.escape(config.project.region)}-\d{{12}}", bucket)
         if sdk_bucket and (SDK_INPUTS.startswith(key) or key.startswith(SDK_INPUTS)):
-            read.append((f"s3://{bucket}/{SDK_INPUTS}", f"endpoint {sdk_reads[0]}'s asynchronous requests (where the SageMaker Python SDK uploads them)"))
+            read.append(
+                (
+                    f"s3://{bucket}/{SDK_INPUTS}",
+                    f"endpoint {sdk_reads[0]}'s asynchronous requests (where the SageMaker Python SDK uploads them)",
+                )
+            )
     for uri, what in read:
         other = uri.removeprefix("s3://")
         other_dir = other.rstrip("/") + "/"

@@ -27,7 +27,9 @@ def _components_endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, Compone
 
 def _more_devices(t: InstanceType) -> InstanceType | None:
     """The type with the same device and the fewest more of them per instance (ml.g4dn.xlarge → 12xlarge)."""
-    bigger = [o for o in instance_types().values() if o.accelerator == t.accelerator and o.accelerators > t.accelerators]
+    bigger = [
+        o for o in instance_types().values() if o.accelerator == t.accelerator and o.accelerators > t.accelerators
+    ]
     return min(bigger, key=lambda o: (o.accelerators, o.vcpu, o.name)) if bigger else None
 
 
@@ -42,7 +44,10 @@ def _share_refused(given: object, share: Fraction, c: InferenceComponent, t: Ins
     if t is None:
         return why + ". Write a whole number of devices, e.g. accelerators: 1"
     if not t.accelerators:
-        return why + f". {t.name} has no accelerators at all: leave accelerators out for a CPU-only component, or choose a GPU instance type"
+        return (
+            why
+            + f". {t.name} has no accelerators at all: leave accelerators out for a CPU-only component, or choose a GPU instance type"
+        )
     whole = max(1, -(-share.numerator // share.denominator))
     per_instance = min(t.accelerators // whole, t.memory_mb // c.min_memory_mb)
     fix = f". What fits instead: accelerators: {whole} (a whole {t.accelerator}, {t.accelerator_memory_gib:g} GiB); one {t.name} has {t.accelerators}, so {per_instance} such cop{'y fits' if per_instance == 1 else 'ies fit'} per instance"
@@ -71,38 +76,74 @@ def inference_components(config: PlatformConfig) -> Iterator[Violation]:
             )
         if f.scaling is not None:
             if f.scaling.min > f.scaling.max:
-                yield Violation((*floc, "scaling", "min"), f"min {f.scaling.min} exceeds max {f.scaling.max}", "fleet-scaling-range")
+                yield Violation(
+                    (*floc, "scaling", "min"), f"min {f.scaling.min} exceeds max {f.scaling.max}", "fleet-scaling-range"
+                )
             elif not f.scaling.min <= f.instance_count <= f.scaling.max:
-                yield Violation((*floc, "instance_count"), f"instance_count {f.instance_count} must lie within scaling min {f.scaling.min} and max {f.scaling.max}", "fleet-scaling-range")
+                yield Violation(
+                    (*floc, "instance_count"),
+                    f"instance_count {f.instance_count} must lie within scaling min {f.scaling.min} and max {f.scaling.max}",
+                    "fleet-scaling-range",
+                )
         clean = t is not None
         seen: dict[str, int] = {}
         for j, c in enumerate(ep.components):
             cloc = (*eloc, "components", j)
             if c.name in seen:
-                yield Violation((*cloc, "name"), f'component name "{c.name}" is used twice in endpoint "{ep.name}" (first as components[{seen[c.name]}])', "duplicate-component-name")
+                yield Violation(
+                    (*cloc, "name"),
+                    f'component name "{c.name}" is used twice in endpoint "{ep.name}" (first as components[{seen[c.name]}])',
+                    "duplicate-component-name",
+                )
             seen.setdefault(c.name, j)
             full = f"{endpoint_name(prefix, ep.name)}-{c.name}"
             if len(full) > MAX_SAGEMAKER_NAME:
-                yield Violation((*cloc, "name"), f'the inference component name "{full}" is {len(full)} characters; AWS allows {MAX_SAGEMAKER_NAME}', "component-name-too-long")
+                yield Violation(
+                    (*cloc, "name"),
+                    f'the inference component name "{full}" is {len(full)} characters; AWS allows {MAX_SAGEMAKER_NAME}',
+                    "component-name-too-long",
+                )
             m = known.get(c.model)
             if m is None:
                 listed = ", ".join(sorted(known)) or "none"
-                yield Violation((*cloc, "model"), f"model version {c.model} is not in models (listed: {listed})", "unknown-model-version")
+                yield Violation(
+                    (*cloc, "model"),
+                    f"model version {c.model} is not in models (listed: {listed})",
+                    "unknown-model-version",
+                )
             elif m.status == "deprecated":
-                yield Violation((*cloc, "model"), f"model version {c.model} is deprecated and cannot be deployed", "deprecated-model-deployed")
+                yield Violation(
+                    (*cloc, "model"),
+                    f"model version {c.model} is deprecated and cannot be deployed",
+                    "deprecated-model-deployed",
+                )
             if c.max_memory_mb is not None and c.max_memory_mb < c.min_memory_mb:
-                yield Violation((*cloc, "max_memory_mb"), f"max_memory_mb {c.max_memory_mb} is below min_memory_mb {c.min_memory_mb}", "component-memory-range")
+                yield Violation(
+                    (*cloc, "max_memory_mb"),
+                    f"max_memory_mb {c.max_memory_mb} is below min_memory_mb {c.min_memory_mb}",
+                    "component-memory-range",
+                )
             a = c.autoscaling
             if a is not None:
                 if a.min > a.max:
-                    yield Violation((*cloc, "autoscaling", "min"), f"min {a.min} exceeds max {a.max}", "copy-scaling-range")
+                    yield Violation(
+                        (*cloc, "autoscaling", "min"), f"min {a.min} exceeds max {a.max}", "copy-scaling-range"
+                    )
                     clean = False
                 elif not a.min <= c.copies <= a.max:
-                    yield Violation((*cloc, "copies"), f"copies {c.copies} must lie within autoscaling min {a.min} and max {a.max}", "copy-scaling-range")
+                    yield Violation(
+                        (*cloc, "copies"),
+                        f"copies {c.copies} must lie within autoscaling min {a.min} and max {a.max}",
+                        "copy-scaling-range",
+                    )
             share = gpu_share(c.accelerators)
             aloc = (*cloc, "accelerators")
             if share is None:
-                yield Violation(aloc, f"must be a whole number of accelerator devices such as 1, got {c.accelerators!r}", "component-accelerators")
+                yield Violation(
+                    aloc,
+                    f"must be a whole number of accelerator devices such as 1, got {c.accelerators!r}",
+                    "component-accelerators",
+                )
                 clean = False
                 continue
             if share.denominator != 1 or isinstance(c.accelerators, str):
@@ -110,21 +151,41 @@ def inference_components(config: PlatformConfig) -> Iterator[Violation]:
                 clean = False
                 continue
             if c.accelerators is not None and share < 1:
-                yield Violation(aloc, f"{share} accelerators: a component that uses none leaves accelerators out (SageMaker requires at least 1 when it is given)", "component-accelerators")
+                yield Violation(
+                    aloc,
+                    f"{share} accelerators: a component that uses none leaves accelerators out (SageMaker requires at least 1 when it is given)",
+                    "component-accelerators",
+                )
                 clean = False
                 continue
             if t is None:
                 continue
             one = f"one {t.name} has"
             if share > t.accelerators:
-                what = f"{one} no accelerators: leave accelerators out, or choose a GPU instance type" if not t.accelerators else f"{one} {t.accelerators} {t.unit}{'s' if t.accelerators > 1 else ''}"
-                yield Violation(aloc, f"a copy needs {share} accelerator devices and each copy runs on one instance; {what}", "component-too-large")
+                what = (
+                    f"{one} no accelerators: leave accelerators out, or choose a GPU instance type"
+                    if not t.accelerators
+                    else f"{one} {t.accelerators} {t.unit}{'s' if t.accelerators > 1 else ''}"
+                )
+                yield Violation(
+                    aloc,
+                    f"a copy needs {share} accelerator devices and each copy runs on one instance; {what}",
+                    "component-too-large",
+                )
                 clean = False
             if c.min_memory_mb > t.memory_mb:
-                yield Violation((*cloc, "min_memory_mb"), f"a copy reserves {c.min_memory_mb} MiB and each copy runs on one instance; {one} {t.memory_mb} MiB", "component-too-large")
+                yield Violation(
+                    (*cloc, "min_memory_mb"),
+                    f"a copy reserves {c.min_memory_mb} MiB and each copy runs on one instance; {one} {t.memory_mb} MiB",
+                    "component-too-large",
+                )
                 clean = False
             if c.cpu_cores is not None and c.cpu_cores > t.vcpu:
-                yield Violation((*cloc, "cpu_cores"), f"a copy reserves {c.cpu_cores:g} CPU cores and each copy runs on one instance; {one} {t.vcpu} vCPUs", "component-too-large")
+                yield Violation(
+                    (*cloc, "cpu_cores"),
+                    f"a copy reserves {c.cpu_cores:g} CPU cores and each copy runs on one instance; {one} {t.vcpu} vCPUs",
+                    "component-too-large",
+                )
                 clean = False
         if not clean or t is None:
             continue
@@ -144,7 +205,11 @@ def inference_components(config: PlatformConfig) -> Iterator[Violation]:
             left = ", ".join(f"{n} of {c}" for c, n in p.at_max.unplaced)
             most = ", ".join(f"{c.name} {max_copies(c)}" for c in ep.components)
             where = (*floc, "scaling", "max") if f.scaling is not None else (*floc, "instance_count")
-            fix = f"raise fleet.scaling.max to {need}" if f.scaling is not None else f"add scaling: {{min: {f.instance_count}, max: {need}}} to the fleet"
+            fix = (
+                f"raise fleet.scaling.max to {need}"
+                if f.scaling is not None
+                else f"add scaling: {{min: {f.instance_count}, max: {need}}} to the fleet"
+            )
             yield Violation(
                 where,
                 f"at their most copies ({most}) the components need {need} × {t.name} (per instance {t.describe()}; SageMaker places each copy whole on one instance), "
@@ -183,7 +248,11 @@ def component_rollout(config: PlatformConfig) -> Iterator[Violation]:
                 "component-rollout-step",
             )
         if d.rollback_step_copies is not None and d.rollback_step_percent is not None:
-            yield Violation((*loc, "rollback_step_percent"), "a rollback batch is rollback_step_copies or rollback_step_percent, not both", "component-rollout-step")
+            yield Violation(
+                (*loc, "rollback_step_percent"),
+                "a rollback batch is rollback_step_copies or rollback_step_percent, not both",
+                "component-rollout-step",
+            )
         if d.step_percent is not None and not low <= d.step_percent <= high:
             yield Violation(
                 (*loc, "step_percent"),
@@ -194,8 +263,16 @@ def component_rollout(config: PlatformConfig) -> Iterator[Violation]:
             for c in ep.components:
                 share = Fraction(d.step_copies, c.copies)
                 if not Fraction(low, 100) <= share <= Fraction(high, 100):
-                    fits = [n for n in range(1, c.copies + 1) if Fraction(low, 100) <= Fraction(n, c.copies) <= Fraction(high, 100)]
-                    fix = f"use step_copies from {fits[0]} to {fits[-1]}" if fits else f"no whole number of its {c.copies} cop{'y' if c.copies == 1 else 'ies'} is; use step_percent (e.g. {high}) or more copies"
+                    fits = [
+                        n
+                        for n in range(1, c.copies + 1)
+                        if Fraction(low, 100) <= Fraction(n, c.copies) <= Fraction(high, 100)
+                    ]
+                    fix = (
+                        f"use step_copies from {fits[0]} to {fits[-1]}"
+                        if fits
+                        else f"no whole number of its {c.copies} cop{'y' if c.copies == 1 else 'ies'} is; use step_percent (e.g. {high}) or more copies"
+                    )
                     yield Violation(
                         (*loc, "step_copies"),
                         f'a step of {d.step_copies} cop{"y" if d.step_copies == 1 else "ies"} is {float(share) * 100:g} % of component "{c.name}" ({c.copies} cop{"y" if c.copies == 1 else "ies"}); '
@@ -210,4 +287,8 @@ def component_rollout(config: PlatformConfig) -> Iterator[Violation]:
                 "component-rollout-timeout",
             )
         if d.rollback_on_alarms and ep.alarms is None:
-            yield Violation((*loc, "rollback_on_alarms"), 'auto-rollback watches the components\' alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false', "rollback-needs-alarms")
+            yield Violation(
+                (*loc, "rollback_on_alarms"),
+                'auto-rollback watches the components\' alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false',
+                "rollback-needs-alarms",
+            )

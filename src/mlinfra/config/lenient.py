@@ -66,9 +66,15 @@ def s3_uri_from_url(url: str) -> tuple[str, str]:
     else:  # path-style: the bucket is the path's first segment
         bucket, _, key = path[1:].partition("/")
         if not bucket:
-            raise NotAnS3Url(f"must be {ACCEPTED}; a path-style URL names the bucket first in its path, and {url!r} has none")
+            raise NotAnS3Url(
+                f"must be {ACCEPTED}; a path-style URL names the bucket first in its path, and {url!r} has none"
+            )
     uri = f"s3://{bucket}" + (f"/{unquote_plus(key)}" if key else "")
-    note = " (the query string is dropped: SageMaker reads the object with its role, not a presigned URL)" if parts.query else ""
+    note = (
+        " (the query string is dropped: SageMaker reads the object with its role, not a presigned URL)"
+        if parts.query
+        else ""
+    )
     return uri, note
 
 
@@ -164,7 +170,13 @@ def soften(data: Any, root: type[BaseModel], texts: dict[Loc, str]) -> list[Soft
             text = texts.get(loc, _env_value(value))
             parent[key] = text
             what = "a boolean" if isinstance(value, bool) else "a number"
-            done.append(Softened(loc, f'YAML read {text} as {what}; SageMaker stores environment values as strings: passed as "{text}" (quote it to say so)', "env-value-text"))
+            done.append(
+                Softened(
+                    loc,
+                    f'YAML read {text} as {what}; SageMaker stores environment values as strings: passed as "{text}" (quote it to say so)',
+                    "env-value-text",
+                )
+            )
     return done
 
 

@@ -74,7 +74,9 @@ def load_config(path: str | Path, *, warnings: list[ConfigWarning] | None = None
         raise ConfigError([_from_pydantic(name, doc, err) for err in exc.errors()]) from None
     violations = check(config) + check_files(config, path.parent)
     if violations:
-        raise ConfigError([Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations])
+        raise ConfigError(
+            [Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations]
+        )
     return config
 
 
@@ -96,7 +98,10 @@ def _read_yaml(path: Path, name: str) -> Document:
             if len(raw) > MAX_CONFIG_BYTES:
                 size = os.fstat(fh.fileno()).st_size
                 found = f" ({size / 2**20:.1f} MiB)" if size > MAX_CONFIG_BYTES else ""
-                raise fail(f"is over 1 MiB{found}: a platform config is a few kilobytes; is this the right file?", "file-too-large")
+                raise fail(
+                    f"is over 1 MiB{found}: a platform config is a few kilobytes; is this the right file?",
+                    "file-too-large",
+                )
     except FileNotFoundError:
         raise fail("no such file", "file-not-found") from None
     except IsADirectoryError:
@@ -122,7 +127,9 @@ def _read_yaml(path: Path, name: str) -> Document:
         raise fail("the file is empty; it needs at least project and models", "empty-file")
     if not isinstance(data, Mapping):
         kind = "a list" if isinstance(data, Sequence) and not isinstance(data, str) else f"a {type(data).__name__}"
-        raise fail(f"expected a mapping of sections (project, models, endpoints, ...), found {kind}", "not-a-mapping", 1)
+        raise fail(
+            f"expected a mapping of sections (project, models, endpoints, ...), found {kind}", "not-a-mapping", 1
+        )
     return doc
 
 
@@ -136,11 +143,17 @@ def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
         key = loc[-1]
         allowed = _fields_at(tagged[:-1])
         close = difflib.get_close_matches(str(key), allowed, n=1)
-        hint = f'; did you mean "{close[0]}"?' if close else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        hint = (
+            f'; did you mean "{close[0]}"?'
+            if close
+            else (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        )
         return Problem(name, line, path, f'unknown key "{key}"{hint}', "unknown-key")
     if kind == "missing":
         return Problem(name, line, path, "required field is missing", "missing-field")
-    return Problem(name, line, path, _in_words(tagged, kind, err.get("ctx") or {}, err.get("input")), kind.replace("_", "-"))
+    return Problem(
+        name, line, path, _in_words(tagged, kind, err.get("ctx") or {}, err.get("input")), kind.replace("_", "-")
+    )
 
 
 def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
@@ -152,11 +165,12 @@ def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
         # Raised by mlinfra's own field validators: already in the config's words.
         return str(ctx["error"])
     if kind == "string_pattern_mismatch":
-        words = _PATTERN_WORDS.get(ctx.get("pattern"))
+        pattern = ctx.get("pattern")
+        words = _PATTERN_WORDS.get(pattern) if isinstance(pattern, str) else None
         return f"must be {words}, got {value!r}" if words else f"is not in the form this field takes, got {value!r}"
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
         what = "a semantic version such as 1.2.0" if loc and loc[-1] in ("version", "model") else "text"
-        return f"must be {what}; YAML read {value} as a number: quote it (\"{value}\")"
+        return f'must be {what}; YAML read {value} as a number: quote it ("{value}")'
     if kind == "literal_error":
         allowed = [a.strip().strip("'") for a in re.split(r",| or ", str(ctx.get("expected", ""))) if a.strip()]
         close = difflib.get_close_matches(str(value), allowed, n=1) if isinstance(value, str) else []
@@ -169,14 +183,25 @@ def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
         actual = ctx.get("actual_length")
         if kind == "too_short":
             least = ctx.get("min_length")
-            return "must not be empty: add at least one entry" if least == 1 and actual == 0 else f"needs at least {least} entries, has {actual}"
+            return (
+                "must not be empty: add at least one entry"
+                if least == 1 and actual == 0
+                else f"needs at least {least} entries, has {actual}"
+            )
         return f"allows at most {ctx.get('max_length')} entries, has {actual}"
     if kind == "string_too_short":
         least = ctx.get("min_length")
         return "must not be empty" if least == 1 else f"must be at least {least} characters, got {value!r}"
     if kind == "string_too_long":
-        return f"must be at most {ctx.get('max_length')} characters, got {len(value) if isinstance(value, str) else '?'}"
-    bounds = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"), "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}
+        return (
+            f"must be at most {ctx.get('max_length')} characters, got {len(value) if isinstance(value, str) else '?'}"
+        )
+    bounds = {
+        "greater_than": ("more than", "gt"),
+        "greater_than_equal": ("at least", "ge"),
+        "less_than": ("less than", "lt"),
+        "less_than_equal": ("at most", "le"),
+    }
     if kind in bounds:
         words, key = bounds[kind]
         bound = ctx.get(key)
@@ -195,7 +220,11 @@ def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
         "finite_number": "a finite number",
     }
     if kind in types:
-        yaml_hint = "; YAML reads yes/no as text: write true or false" if kind.startswith("bool") and isinstance(value, str) else ""
+        yaml_hint = (
+            "; YAML reads yes/no as text: write true or false"
+            if kind.startswith("bool") and isinstance(value, str)
+            else ""
+        )
         return f"must be {types[kind]}, got {got}{yaml_hint}"
     return f"is not a value this field takes, got {got}"
 
@@ -254,7 +283,7 @@ def _untagged(loc: Loc) -> Loc:
 def _fields_at(loc: Loc) -> list[str]:
     """The keys a mapping at ``loc`` (a pydantic location, tags included) accepts, for "did you mean" hints."""
     cls: Any = m.PlatformConfig
-    for part, cls, _ in _walk(loc):
+    for _part, cls, _ in _walk(loc):
         if cls is None:
             return []
     if isinstance(cls, type) and issubclass(cls, BaseModel):

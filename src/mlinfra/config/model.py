@@ -26,7 +26,9 @@ S3_URI_RE = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$"
 INSTANCE_TYPE_RE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
 # SageMaker pulls from ECR (private registries need VPC-only repository access, which mlinfra does not set up):
 # ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/repository(:tag|@sha256:digest)
-IMAGE_RE = r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$"
+IMAGE_RE = (
+    r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$"
+)
 
 # Checked against the real list of regions by the unknown-region rule (a pattern accepts us-east-7).
 RegionName = Annotated[str, StringConstraints(min_length=1, max_length=32)]
@@ -88,8 +90,13 @@ class ModelVersion(Strict):
     model_data: S3Uri | None = None
     model_data_prefix: S3Uri | None = None
     # A number or boolean value becomes the text written in the YAML (SageMaker stores strings; lenient.py).
-    environment: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")], Annotated[str, StringConstraints(max_length=1024), ENV_TEXT]] = Field(default_factory=dict)
-    metrics: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$")], float] = Field(default_factory=dict)
+    environment: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")],
+        Annotated[str, StringConstraints(max_length=1024), ENV_TEXT],
+    ] = Field(default_factory=dict)
+    metrics: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$")], float] = Field(
+        default_factory=dict
+    )
     # The container gets no network access (SageMaker still fetches the artifact and image for it).
     network_isolation: bool = True
     # On this version's SageMaker models (and inference components), over the endpoint's and the project's.
@@ -165,14 +172,22 @@ class Variant(Strict):
 CaptureMode = Literal["input", "output"]
 
 
+def _both_modes() -> list[CaptureMode]:
+    return ["input", "output"]
+
+
 class DataCapture(Strict):
     """Request/response capture into the platform's capture bucket, under ``prefix``, or into the user's
     own ``destination`` (bucket and prefix), optionally encrypted with the user's ``kms_key_arn``."""
 
     sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 100
-    modes: Annotated[list[CaptureMode], Field(min_length=1, max_length=2)] = Field(default_factory=lambda: ["input", "output"])
-    json_content_types: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9*.+/-]+$")]] = Field(default_factory=list)
-    csv_content_types: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9*.+/-]+$")]] = Field(default_factory=list)
+    modes: Annotated[list[CaptureMode], Field(min_length=1, max_length=2)] = Field(default_factory=_both_modes)
+    json_content_types: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9*.+/-]+$")]] = Field(
+        default_factory=list
+    )
+    csv_content_types: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9*.+/-]+$")]] = Field(
+        default_factory=list
+    )
     prefix: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9!_.*'()/-]+$", max_length=256)] | None = None
     # The user's own destination instead of the platform's capture bucket: SageMaker writes under
     # <destination>/<endpoint name>/<variant>/yyyy/mm/dd/hh/. KmsKeyId is at most 2048 characters
@@ -195,7 +210,9 @@ class Alarms(Strict):
     client_error_rate_percent: float | None = None  # a 4XX rate alarm per variant
     # FeatureDrift (namespace MLInference, `mlinfra monitor drift --publish`) above this, per feature.
     drift_threshold: Annotated[float, Field(gt=0)] | None = None
-    drift_features: list[Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\w .:/=+@-]+$")]] = Field(default_factory=list)
+    drift_features: list[
+        Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\w .:/=+@-]+$")]
+    ] = Field(default_factory=list)
 
 
 DeploymentStrategy = Literal["canary", "linear", "all_at_once", "rolling"]
@@ -241,7 +258,9 @@ class AsyncInference(Strict):
     failure_path: S3Uri | None = None
     max_concurrent_invocations_per_instance: Annotated[int, Field(ge=1, le=1000)] | None = None
     # true: mlinfra creates a success and an error topic; false: none; topics: existing ones (their ARNs).
-    notifications: Annotated[Annotated[bool, Tag("flag")] | Annotated[AsyncTopics, Tag("topics")], Discriminator(_notifications_tag)] = True
+    notifications: Annotated[
+        Annotated[bool, Tag("flag")] | Annotated[AsyncTopics, Tag("topics")], Discriminator(_notifications_tag)
+    ] = True
     # The KMS key SageMaker encrypts the results (and failures) in S3 with (AsyncInferenceOutputConfig
     # KmsKeyId, botocore max 2048); without it, the platform key. A key ARN: the role is granted exactly it.
     kms_key_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
@@ -272,7 +291,9 @@ class Endpoint(Strict):
     # On every resource of this endpoint, over the project's tags (a model version's own win over these).
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True
+    )
 
 
 # --- inference components (kind: components) -------------------------------------------------------------
@@ -363,7 +384,10 @@ def _endpoint_tag(value: object) -> str:
 
 
 #: An entry of ``endpoints``: pydantic puts the tag in an error's location; the loader takes it out again.
-AnyEndpoint = Annotated[Annotated[Endpoint, Tag("endpoint")] | Annotated[ComponentsEndpoint, Tag("components")], Discriminator(_endpoint_tag)]
+AnyEndpoint = Annotated[
+    Annotated[Endpoint, Tag("endpoint")] | Annotated[ComponentsEndpoint, Tag("components")],
+    Discriminator(_endpoint_tag),
+]
 
 
 # --- network --------------------------------------------------------------------------------------------
@@ -374,14 +398,18 @@ class CreateNetwork(Strict):
 
     cidr: Annotated[str, StringConstraints(min_length=9, max_length=18)]
     # One subnet per Availability Zone, in the region's zone order; at least two for the cache's Multi-AZ.
-    private_subnets: Annotated[list[Annotated[str, StringConstraints(min_length=9, max_length=18)]], Field(min_length=2, max_length=6)]
+    private_subnets: Annotated[
+        list[Annotated[str, StringConstraints(min_length=9, max_length=18)]], Field(min_length=2, max_length=6)
+    ]
 
 
 class FlowLogs(Strict):
     """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."""
 
     enabled: bool = True
-    retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 365
+    retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ] = 365
 
 
 #: Interface endpoint services a config may ask for (``com.amazonaws.<region>.<service>``).
@@ -393,7 +421,13 @@ class Network(Strict):
     preprocessing Lambdas live in its private subnets."""
 
     vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")] | None = None
-    private_subnet_ids: Annotated[list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]], Field(min_length=2, max_length=16)] | None = None
+    private_subnet_ids: (
+        Annotated[
+            list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]],
+            Field(min_length=2, max_length=16),
+        ]
+        | None
+    ) = None
     create: CreateNetwork | None = None
     flow_logs: FlowLogs = FlowLogs()
     # Interface endpoints beyond those the components add (in an existing VPC: the only ones made).
@@ -422,14 +456,20 @@ class UsagePlan(Strict):
     keys: Annotated[list[ComponentName], Field(min_length=1)]
 
 
-LogRetention = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+LogRetention = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+]
 
 
 class Api(Strict):
     """The public edge: API Gateway (REST) behind CloudFront, under a Route 53 name."""
 
-    domain: Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)]
-    hosted_zone: Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)]
+    domain: Annotated[
+        str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+    ]
+    hosted_zone: Annotated[
+        str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+    ]
     cloudfront: bool = True
     stage: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_]{1,128}$")] = "v1"
     throttle: Throttle = Throttle(rate=100, burst=200)
@@ -481,7 +521,9 @@ class Route(Strict):
     image: ImageSettings | None = None
     text: TextSettings | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True
+    )
 
 
 class Preprocessing(Strict):
@@ -494,7 +536,14 @@ class Preprocessing(Strict):
     cache_ttl_seconds: Annotated[int, Field(ge=1, le=86400)] = 300
     log_retention_days: LogRetention = 365
     # Layers providing redis-py (and Pillow for images): see the README's "Lambda packaging".
-    layers: Annotated[list[Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")]], Field(max_length=5)] = Field(default_factory=list)
+    layers: Annotated[
+        list[
+            Annotated[
+                str, StringConstraints(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+            ]
+        ],
+        Field(max_length=5),
+    ] = Field(default_factory=list)
     tabular: TabularSettings | None = None
     image: ImageSettings | None = None
     text: TextSettings | None = None
@@ -538,7 +587,12 @@ class BatchSubscriber(Strict):
 
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
     https: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2048)] | None = None
-    sqs: Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")] | None = None
+    sqs: (
+        Annotated[
+            str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+        ]
+        | None
+    ) = None
 
 
 class Batch(Strict):
@@ -553,11 +607,16 @@ class Batch(Strict):
     max_payload_mb: Annotated[int, Field(ge=1, le=100)] = 6
     split_type: Literal["Line", "RecordIO", "TFRecord", "None"] = "Line"
     assemble_with: Literal["Line", "None"] = "Line"
-    content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=256)] = "application/jsonlines"
+    content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=256)] = (
+        "application/jsonlines"
+    )
     accept: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=256)] | None = None
     subscribers: list[BatchSubscriber] = Field(default_factory=list)
     # EventBridge Scheduler expression: rate(1 day), cron(0 2 * * ? *) or at(...); runs read input.prefix.
-    schedule: Annotated[str, StringConstraints(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$")] | None = None
+    schedule: (
+        Annotated[str, StringConstraints(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$")]
+        | None
+    ) = None
     log_retention_days: LogRetention = 365
 
 

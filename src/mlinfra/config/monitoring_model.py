@@ -16,7 +16,9 @@ from .model import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict
 HOURLY = "cron(0 * ? * * *)"
 Schedule = Annotated[str, StringConstraints(pattern=r"^cron\([^)]+\)$", max_length=256)]
 # A prefix Model Monitor reads everything under (ground truth): an S3 URI ending with "/".
-S3PrefixUri = Annotated[str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s]*/)?$", max_length=1024)]
+S3PrefixUri = Annotated[
+    str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s]*/)?$", max_length=1024)
+]
 Attribute = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\w.\[\]$-]+$")]
 # A quality metric threshold as the registry writes it: "OP number", OP one of >= > <= <.
 Threshold = Annotated[str, StringConstraints(pattern=r"^(>=|>|<=|<)\s*-?\d+(\.\d+)?$")]
@@ -28,7 +30,12 @@ class AlertSubscriber(Strict):
 
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
     https: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2048)] | None = None
-    sqs: Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")] | None = None
+    sqs: (
+        Annotated[
+            str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+        ]
+        | None
+    ) = None
 
 
 class Baseline(Strict):
@@ -50,7 +57,9 @@ class ModelQuality(Strict):
     probability_attribute: Attribute | None = None
     probability_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     # Alarms on the metrics Model Monitor publishes (aws/sagemaker/Endpoints/model-metrics), e.g. accuracy: ">= 0.9".
-    thresholds: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)], Threshold] = Field(default_factory=dict)
+    thresholds: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)], Threshold] = Field(
+        default_factory=dict
+    )
     schedule: Schedule = HOURLY
 
 

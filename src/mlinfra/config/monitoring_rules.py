@@ -25,26 +25,43 @@ def monitoring(config: PlatformConfig) -> Iterator[Violation]:
     for i, s in enumerate(mon.subscribers):
         given = [k for k in ("email", "https", "sqs") if getattr(s, k) is not None]
         if len(given) != 1:
-            yield Violation(("monitoring", "subscribers", i), f"a subscriber is exactly one of email, https or sqs (given: {', '.join(given) or 'none'})", "monitoring-subscriber")
+            yield Violation(
+                ("monitoring", "subscribers", i),
+                f"a subscriber is exactly one of email, https or sqs (given: {', '.join(given) or 'none'})",
+                "monitoring-subscriber",
+            )
     endpoints = {ep.name: (j, ep) for j, ep in enumerate(config.endpoints)}
     seen: dict[str, int] = {}
     region = config.project.region
     for i, m in enumerate(mon.endpoints):
         loc = ("monitoring", "endpoints", i)
         if m.endpoint in seen:
-            yield Violation((*loc, "endpoint"), f"endpoint {m.endpoint} is monitored twice (also at line {{related_line}}); merge the two entries", "monitoring-duplicate", related=("monitoring", "endpoints", seen[m.endpoint], "endpoint"))
+            yield Violation(
+                (*loc, "endpoint"),
+                f"endpoint {m.endpoint} is monitored twice (also at line {{related_line}}); merge the two entries",
+                "monitoring-duplicate",
+                related=("monitoring", "endpoints", seen[m.endpoint], "endpoint"),
+            )
             continue
         seen[m.endpoint] = i
         if m.endpoint not in endpoints:
             names = ", ".join(sorted(endpoints)) or "none"
-            yield Violation((*loc, "endpoint"), f"no endpoint {m.endpoint} to monitor (endpoints: {names})", "monitoring-unknown-endpoint")
+            yield Violation(
+                (*loc, "endpoint"),
+                f"no endpoint {m.endpoint} to monitor (endpoints: {names})",
+                "monitoring-unknown-endpoint",
+            )
             continue
         j, ep = endpoints[m.endpoint]
         kinds = [k for k in _NEEDS if getattr(m, k) is not None]
         if not kinds:
             continue
         if ep.kind != "realtime":
-            yield Violation((*loc, "endpoint"), f"endpoint {ep.name} is {ep.kind}: Model Monitor schedules watch real-time endpoints; remove its monitors", "monitoring-endpoint-kind")
+            yield Violation(
+                (*loc, "endpoint"),
+                f"endpoint {ep.name} is {ep.kind}: Model Monitor schedules watch real-time endpoints; remove its monitors",
+                "monitoring-endpoint-kind",
+            )
             continue
         if ep.data_capture is None:
             yield Violation(
@@ -65,22 +82,57 @@ def monitoring(config: PlatformConfig) -> Iterator[Violation]:
                     related=("endpoints", j, "data_capture", "modes"),
                 )
         if (m.data_quality or m.model_quality) and region not in MODEL_MONITOR_ACCOUNTS:
-            yield Violation((*loc, kinds[0]), f"SageMaker publishes no Model Monitor image in {region} (regions: {', '.join(sorted(MODEL_MONITOR_ACCOUNTS))})", "monitoring-region")
+            yield Violation(
+                (*loc, kinds[0]),
+                f"SageMaker publishes no Model Monitor image in {region} (regions: {', '.join(sorted(MODEL_MONITOR_ACCOUNTS))})",
+                "monitoring-region",
+            )
         if (m.bias or m.feature_attribution) and region not in CLARIFY_ACCOUNTS:
-            yield Violation((*loc, "bias" if m.bias else "feature_attribution"), f"SageMaker publishes no Clarify image in {region} (regions: {', '.join(sorted(CLARIFY_ACCOUNTS))})", "monitoring-region")
+            yield Violation(
+                (*loc, "bias" if m.bias else "feature_attribution"),
+                f"SageMaker publishes no Clarify image in {region} (regions: {', '.join(sorted(CLARIFY_ACCOUNTS))})",
+                "monitoring-region",
+            )
         mq = m.model_quality
         if mq is not None and mq.probability_threshold is not None and mq.probability_attribute is None:
-            yield Violation((*loc, "model_quality", "probability_threshold"), "a probability_threshold applies to the probability_attribute: name it too", "monitoring-probability")
+            yield Violation(
+                (*loc, "model_quality", "probability_threshold"),
+                "a probability_threshold applies to the probability_attribute: name it too",
+                "monitoring-probability",
+            )
         if mq is not None:
             allowed = _METRICS[mq.problem_type]
             for name in mq.thresholds:
                 if name not in allowed:
-                    yield Violation((*loc, "model_quality", "thresholds", name), f"{mq.problem_type} has no metric {name} (metrics: {', '.join(sorted(allowed))})", "monitoring-metric")
+                    yield Violation(
+                        (*loc, "model_quality", "thresholds", name),
+                        f"{mq.problem_type} has no metric {name} (metrics: {', '.join(sorted(allowed))})",
+                        "monitoring-metric",
+                    )
 
 
 # The metrics Model Monitor's model quality jobs compute, per problem type (the CloudWatch metric names).
 _METRICS = {
-    "BinaryClassification": {"accuracy", "auc", "f0_5", "f1", "f2", "false_negative_rate", "false_positive_rate", "precision", "recall", "true_negative_rate", "true_positive_rate"},
-    "MulticlassClassification": {"accuracy", "weighted_f0_5", "weighted_f1", "weighted_f2", "weighted_precision", "weighted_recall"},
+    "BinaryClassification": {
+        "accuracy",
+        "auc",
+        "f0_5",
+        "f1",
+        "f2",
+        "false_negative_rate",
+        "false_positive_rate",
+        "precision",
+        "recall",
+        "true_negative_rate",
+        "true_positive_rate",
+    },
+    "MulticlassClassification": {
+        "accuracy",
+        "weighted_f0_5",
+        "weighted_f1",
+        "weighted_f2",
+        "weighted_precision",
+        "weighted_recall",
+    },
     "Regression": {"mae", "mse", "r2", "rmse"},
 }

@@ -32,7 +32,12 @@ MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]
 GroupName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", max_length=63)]
 # S3 bucket names (no dots: virtual-host TLS fails on them) and ECR repository names.
 BucketName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length=3, max_length=63)]
-RepositoryName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", min_length=2, max_length=256)]
+RepositoryName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", min_length=2, max_length=256
+    ),
+]
 Operator = Literal[">=", ">", "<=", "<"]
 _THRESHOLD = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
 
@@ -48,7 +53,12 @@ class Threshold(_Strict):
     value: float
 
     def holds(self, metric: float) -> bool:
-        return {">=": metric >= self.value, ">": metric > self.value, "<=": metric <= self.value, "<": metric < self.value}[self.op]
+        return {
+            ">=": metric >= self.value,
+            ">": metric > self.value,
+            "<=": metric <= self.value,
+            "<": metric < self.value,
+        }[self.op]
 
     def __str__(self) -> str:
         return f"{self.op} {self.value:g}"

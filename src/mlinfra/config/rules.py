@@ -7,12 +7,12 @@ fails where AWS would, minutes earlier and with the field named.
 
 from __future__ import annotations
 
-import json
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
@@ -67,7 +67,9 @@ def _endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, Endpoint]]:
 def reserved_tag_keys(config: PlatformConfig) -> Iterator[Violation]:
     for key in config.project.tags:
         if key.lower().startswith("aws:"):
-            yield Violation(("project", "tags", key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key")
+            yield Violation(
+                ("project", "tags", key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key"
+            )
 
 
 # --- regions and partitions ----------------------------------------------------------------------------
@@ -101,7 +103,11 @@ def regions(config: PlatformConfig) -> Iterator[Violation]:
         partition = REGIONS[e["region"]][0]
         suffix = PARTITIONS[partition]
         if e["suffix"] != suffix:
-            yield Violation(loc, f"ECR registries in {e['region']} are at ACCOUNT.dkr.ecr.{e['region']}.{suffix}, not .{e['suffix']}", "image-host")
+            yield Violation(
+                loc,
+                f"ECR registries in {e['region']} are at ACCOUNT.dkr.ecr.{e['region']}.{suffix}, not .{e['suffix']}",
+                "image-host",
+            )
         elif home is not None and partition != home:
             yield Violation(
                 loc,
@@ -130,7 +136,11 @@ MODEL_TAGS = ("ModelVersion", "ModelStatus")  # each SageMaker model, plus one m
 def tag_limits(config: PlatformConfig) -> Iterator[Violation]:
     common = set(MLINFRA_TAGS) | set(config.project.tags)
     if len(common) > MAX_TAGS:
-        yield Violation(("project", "tags"), f"every resource would carry {len(common)} tags ({len(config.project.tags)} here and mlinfra's {', '.join(MLINFRA_TAGS)}); AWS allows {MAX_TAGS}: drop some", "too-many-tags")
+        yield Violation(
+            ("project", "tags"),
+            f"every resource would carry {len(common)} tags ({len(config.project.tags)} here and mlinfra's {', '.join(MLINFRA_TAGS)}); AWS allows {MAX_TAGS}: drop some",
+            "too-many-tags",
+        )
         return
     for i, m in enumerate(config.models):
         total = len(common | set(MODEL_TAGS) | {f"metric:{k}" for k in m.metrics})
@@ -143,7 +153,11 @@ def tag_limits(config: PlatformConfig) -> Iterator[Violation]:
             )
         long = [k for k in m.metrics if len(f"metric:{k}") > 128]
         for k in long:
-            yield Violation(("models", i, "metrics", k), f'the tag key "metric:{k}" is {len(k) + 7} characters; AWS allows 128: shorten the metric name to at most 121', "metric-name-too-long")
+            yield Violation(
+                ("models", i, "metrics", k),
+                f'the tag key "metric:{k}" is {len(k) + 7} characters; AWS allows 128: shorten the metric name to at most 121',
+                "metric-name-too-long",
+            )
 
 
 # --- the registry ---------------------------------------------------------------------------------------
@@ -154,7 +168,11 @@ def duplicate_model_version(config: PlatformConfig) -> Iterator[Violation]:
     seen: dict[str, int] = {}
     for i, m in enumerate(config.models):
         if m.version in seen:
-            yield Violation(("models", i, "version"), f"model version {m.version} is listed twice (first as models[{seen[m.version]}])", "duplicate-model-version")
+            yield Violation(
+                ("models", i, "version"),
+                f"model version {m.version} is listed twice (first as models[{seen[m.version]}])",
+                "duplicate-model-version",
+            )
         seen.setdefault(m.version, i)
 
 
@@ -184,9 +202,13 @@ def referenced_model_version(config: PlatformConfig) -> Iterator[Violation]:
             loc = (*eloc, *vloc, "model")
             if m is None:
                 listed = ", ".join(sorted(known)) or "none"
-                yield Violation(loc, f"model version {v.model} is not in models (listed: {listed})", "unknown-model-version")
+                yield Violation(
+                    loc, f"model version {v.model} is not in models (listed: {listed})", "unknown-model-version"
+                )
             elif m.status == "deprecated":
-                yield Violation(loc, f"model version {v.model} is deprecated and cannot be deployed", "deprecated-model-deployed")
+                yield Violation(
+                    loc, f"model version {v.model} is deprecated and cannot be deployed", "deprecated-model-deployed"
+                )
 
 
 # --- endpoints and variants -----------------------------------------------------------------------------
@@ -203,7 +225,11 @@ def unique_endpoint_names(config: PlatformConfig) -> Iterator[Violation]:
         seen.add(ep.name)
         full = prefix + ep.name
         if len(full) > MAX_ENDPOINT_NAME:
-            yield Violation((*eloc, "name"), f'the SageMaker endpoint name "{full}" is {len(full)} characters; AWS allows {MAX_ENDPOINT_NAME}', "endpoint-name-too-long")
+            yield Violation(
+                (*eloc, "name"),
+                f'the SageMaker endpoint name "{full}" is {len(full)} characters; AWS allows {MAX_ENDPOINT_NAME}',
+                "endpoint-name-too-long",
+            )
 
 
 @rule
@@ -212,7 +238,11 @@ def unique_variant_names(config: PlatformConfig) -> Iterator[Violation]:
         seen: set[str] = set()
         for vloc, v in _variants(ep):
             if v.name in seen:
-                yield Violation((*eloc, *vloc, "name"), f'variant name "{v.name}" is used twice in endpoint "{ep.name}"', "duplicate-variant-name")
+                yield Violation(
+                    (*eloc, *vloc, "name"),
+                    f'variant name "{v.name}" is used twice in endpoint "{ep.name}"',
+                    "duplicate-variant-name",
+                )
             seen.add(v.name)
 
 
@@ -224,20 +254,32 @@ def variant_compute(config: PlatformConfig) -> Iterator[Violation]:
             has_instances = v.instance_type is not None or v.instance_count is not None
             if v.serverless is not None and has_instances:
                 field = "instance_type" if v.instance_type is not None else "instance_count"
-                yield Violation((*loc, field), "a variant runs on instances or on serverless compute, not both: remove instance_type/instance_count or serverless", "instance-and-serverless")
+                yield Violation(
+                    (*loc, field),
+                    "a variant runs on instances or on serverless compute, not both: remove instance_type/instance_count or serverless",
+                    "instance-and-serverless",
+                )
             elif v.serverless is None and (v.instance_type is None or v.instance_count is None):
                 missing = "instance_type" if v.instance_type is None else "instance_count"
                 if not has_instances:
-                    yield Violation(loc, "a variant needs instance_type and instance_count, or serverless", "missing-compute")
+                    yield Violation(
+                        loc, "a variant needs instance_type and instance_count, or serverless", "missing-compute"
+                    )
                 else:
-                    yield Violation((*loc, missing), f"{missing} is required with instance-based compute", "missing-compute")
+                    yield Violation(
+                        (*loc, missing), f"{missing} is required with instance-based compute", "missing-compute"
+                    )
 
 
 @rule
 def variant_weights(config: PlatformConfig) -> Iterator[Violation]:
     for eloc, ep in _endpoints(config):
         if ep.variants and all(v.weight == 0 for v in ep.variants):
-            yield Violation((*eloc, "variants"), "all production variant weights are 0: no variant would receive traffic", "all-weights-zero")
+            yield Violation(
+                (*eloc, "variants"),
+                "all production variant weights are 0: no variant would receive traffic",
+                "all-weights-zero",
+            )
 
 
 @rule
@@ -247,7 +289,11 @@ def kind_matches_compute(config: PlatformConfig) -> Iterator[Violation]:
             loc = (*eloc, *vloc)
             if ep.kind == "serverless" and v.serverless is None and v.instance_type is not None:
                 gpu = " (and serverless inference has no GPUs)" if GPU_FAMILIES.match(v.instance_type) else ""
-                yield Violation((*loc, "instance_type"), f"a serverless endpoint's variants use serverless compute, not instances{gpu}", "serverless-with-instances")
+                yield Violation(
+                    (*loc, "instance_type"),
+                    f"a serverless endpoint's variants use serverless compute, not instances{gpu}",
+                    "serverless-with-instances",
+                )
             elif ep.kind != "serverless" and v.serverless is not None and v.instance_type is None:
                 alone = len(ep.variants) == 1 and ep.shadow is None and ep.data_capture is None
                 why = {
@@ -255,7 +301,7 @@ def kind_matches_compute(config: PlatformConfig) -> Iterator[Violation]:
                     "async": "asynchronous endpoints cannot run on serverless compute",
                     # kind serverless allows one variant, no shadow and no data capture: only suggest it
                     # when that would work.
-                    "realtime": 'set kind: serverless on this endpoint for serverless compute'
+                    "realtime": "set kind: serverless on this endpoint for serverless compute"
                     if alone
                     else "a realtime endpoint's variants run on instances: give this one instance_type and instance_count, "
                     "or move it to an endpoint of its own with kind: serverless (a serverless endpoint has one variant, no shadow and no data capture)",
@@ -270,14 +316,30 @@ def serverless_exclusions(config: PlatformConfig) -> Iterator[Violation]:
         if ep.kind != "serverless":
             continue
         if ep.data_capture is not None:
-            yield Violation((*eloc, "data_capture"), "serverless endpoints do not support data capture", "serverless-data-capture")
+            yield Violation(
+                (*eloc, "data_capture"), "serverless endpoints do not support data capture", "serverless-data-capture"
+            )
         if len(ep.variants) > 1:
-            yield Violation((*eloc, "variants"), "serverless endpoints support a single production variant", "serverless-multiple-variants")
+            yield Violation(
+                (*eloc, "variants"),
+                "serverless endpoints support a single production variant",
+                "serverless-multiple-variants",
+            )
         if ep.shadow is not None:
-            yield Violation((*eloc, "shadow"), "serverless endpoints do not support shadow variants", "serverless-shadow")
+            yield Violation(
+                (*eloc, "shadow"), "serverless endpoints do not support shadow variants", "serverless-shadow"
+            )
         for vloc, v in _variants(ep):
-            if v.serverless and v.serverless.provisioned_concurrency is not None and v.serverless.provisioned_concurrency > v.serverless.max_concurrency:
-                yield Violation((*eloc, *vloc, "serverless", "provisioned_concurrency"), f"provisioned concurrency {v.serverless.provisioned_concurrency} exceeds max_concurrency {v.serverless.max_concurrency}", "provisioned-exceeds-max")
+            if (
+                v.serverless
+                and v.serverless.provisioned_concurrency is not None
+                and v.serverless.provisioned_concurrency > v.serverless.max_concurrency
+            ):
+                yield Violation(
+                    (*eloc, *vloc, "serverless", "provisioned_concurrency"),
+                    f"provisioned concurrency {v.serverless.provisioned_concurrency} exceeds max_concurrency {v.serverless.max_concurrency}",
+                    "provisioned-exceeds-max",
+                )
 
 
 @rule
@@ -287,9 +349,9 @@ def serverless_network_isolation(config: PlatformConfig) -> Iterator[Violation]:
     network_isolation defaults to true and the planner turns it off on serverless models; a version that
     asks for it explicitly cannot be served serverless.
     """
-    serverless = {}
-    for eloc, ep in _endpoints(config):
-        for vloc, v in _variants(ep):
+    serverless: dict[str, str] = {}
+    for _eloc, ep in _endpoints(config):
+        for _vloc, v in _variants(ep):
             if v.serverless is not None:
                 serverless.setdefault(v.model, ep.name)
     for i, m in enumerate(config.models):
@@ -310,7 +372,11 @@ def shadow_variants(config: PlatformConfig) -> Iterator[Violation]:
         if ep.shadow is None:
             continue
         if ep.kind in {"async", "multi-model"}:
-            yield Violation((*eloc, "shadow"), f"shadow variants are not supported on {ep.kind} endpoints: remove the shadow, or test it on a realtime endpoint", "shadow-kind")
+            yield Violation(
+                (*eloc, "shadow"),
+                f"shadow variants are not supported on {ep.kind} endpoints: remove the shadow, or test it on a realtime endpoint",
+                "shadow-kind",
+            )
         if len(ep.variants) != 1:
             yield Violation(
                 (*eloc, "variants"),
@@ -321,7 +387,12 @@ def shadow_variants(config: PlatformConfig) -> Iterator[Violation]:
 
 #: GPU instance types SageMaker supports for multi-model endpoints (through Triton); CPU types all are.
 MULTI_MODEL_GPU_TYPES = frozenset(
-    {"ml.p2.xlarge", "ml.p3.2xlarge"} | {f"ml.{family}.{size}" for family in ("g4dn", "g5") for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")}
+    {"ml.p2.xlarge", "ml.p3.2xlarge"}
+    | {
+        f"ml.{family}.{size}"
+        for family in ("g4dn", "g5")
+        for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")
+    }
 )
 NEURON_FAMILIES = re.compile(r"^ml\.(?:inf|trn)\d")
 
@@ -336,30 +407,52 @@ def multi_model_instances(config: PlatformConfig) -> Iterator[Violation]:
             if t is None:
                 continue
             if NEURON_FAMILIES.match(t):
-                yield Violation((*eloc, *vloc, "instance_type"), f"multi-model endpoints run on CPU or GPU instances, not {t} (Inferentia/Trainium)", "multi-model-instance")
+                yield Violation(
+                    (*eloc, *vloc, "instance_type"),
+                    f"multi-model endpoints run on CPU or GPU instances, not {t} (Inferentia/Trainium)",
+                    "multi-model-instance",
+                )
             elif GPU_FAMILIES.match(t) and t not in MULTI_MODEL_GPU_TYPES:
                 listed = ", ".join(sorted(MULTI_MODEL_GPU_TYPES))
-                yield Violation((*eloc, *vloc, "instance_type"), f"{t} is not a GPU type SageMaker supports for multi-model endpoints; use one of {listed}, or a CPU type", "multi-model-instance")
+                yield Violation(
+                    (*eloc, *vloc, "instance_type"),
+                    f"{t} is not a GPU type SageMaker supports for multi-model endpoints; use one of {listed}, or a CPU type",
+                    "multi-model-instance",
+                )
 
 
 @rule
 def kind_sections(config: PlatformConfig) -> Iterator[Violation]:
     for eloc, ep in _endpoints(config):
         if ep.kind == "async" and ep.async_inference is None:
-            yield Violation(eloc, 'an async endpoint needs an "async" section (output_path, ...)', "async-section-missing")
+            yield Violation(
+                eloc, 'an async endpoint needs an "async" section (output_path, ...)', "async-section-missing"
+            )
         if ep.kind != "async" and ep.async_inference is not None:
-            yield Violation((*eloc, "async"), f'"async" applies to kind async, not {ep.kind}', "async-section-unexpected")
+            yield Violation(
+                (*eloc, "async"), f'"async" applies to kind async, not {ep.kind}', "async-section-unexpected"
+            )
         if ep.kind == "multi-model" and ep.multi_model is None:
-            yield Violation(eloc, 'a multi-model endpoint needs a "multi_model" section (model_data_prefix)', "multi-model-section-missing")
+            yield Violation(
+                eloc,
+                'a multi-model endpoint needs a "multi_model" section (model_data_prefix)',
+                "multi-model-section-missing",
+            )
         if ep.kind != "multi-model" and ep.multi_model is not None:
-            yield Violation((*eloc, "multi_model"), f'"multi_model" applies to kind multi-model, not {ep.kind}', "multi-model-section-unexpected")
+            yield Violation(
+                (*eloc, "multi_model"),
+                f'"multi_model" applies to kind multi-model, not {ep.kind}',
+                "multi-model-section-unexpected",
+            )
 
 
 #: botocore AsyncInferenceOutputConfig.S3OutputPath / S3FailurePath (DestinationS3Uri): max 512; the
 #: config's S3 URIs take up to 1024 (ModelDataUrl's limit).
 MAX_ASYNC_PATH = 512
 #: A KMS key ARN (a multi-Region key's id starts with mrk-): the one pattern of every rule that grants a key.
-KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>(mrk-)?[0-9a-fA-F-]{32,36})$")
+KMS_KEY_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>(mrk-)?[0-9a-fA-F-]{32,36})$"
+)
 _ARN_PARTITION = re.compile(r"^arn:(?P<partition>[a-z-]+):")
 
 
@@ -392,10 +485,15 @@ def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
                     "or write notifications: true for topics mlinfra creates, false for none",
                     "async-topics-empty",
                 )
-            given += [((*aloc, "notifications", f), "the SNS topic", getattr(n, f)) for f in ("success_topic", "error_topic") if getattr(n, f) is not None]
+            given += [
+                ((*aloc, "notifications", f), "the SNS topic", getattr(n, f))
+                for f in ("success_topic", "error_topic")
+                if getattr(n, f) is not None
+            ]
         if a.kms_key_arn is not None:
             kloc = (*aloc, "kms_key_arn")
-            if KMS_KEY_ARN.match(a.kms_key_arn) is None:
+            key = KMS_KEY_ARN.match(a.kms_key_arn)
+            if key is None:
                 yield Violation(
                     kloc,
                     f'"{a.kms_key_arn}" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID): SageMaker also takes key IDs and aliases, '
@@ -405,7 +503,6 @@ def async_outputs(config: PlatformConfig) -> Iterator[Violation]:
                 )
             else:
                 given.append((kloc, "the KMS key", a.kms_key_arn))
-                key = KMS_KEY_ARN.match(a.kms_key_arn)
                 if key["region"] != config.project.region and key["partition"] == home:
                     # The results go to buckets in the endpoint's Region (SageMaker writes no further), and
                     # SSE-KMS encrypts only with a key of the bucket's Region.
@@ -435,22 +532,40 @@ def autoscaling(config: PlatformConfig) -> Iterator[Violation]:
                 continue
             loc = (*eloc, *vloc, "autoscaling")
             if v.serverless is not None:
-                yield Violation(loc, "auto-scaling applies to instance variants; serverless scales by itself", "autoscaling-serverless")
+                yield Violation(
+                    loc,
+                    "auto-scaling applies to instance variants; serverless scales by itself",
+                    "autoscaling-serverless",
+                )
                 continue
             if vloc[0] == "shadow":
                 yield Violation(loc, "shadow variants are not auto-scaled", "autoscaling-shadow")
                 continue
             if v.instance_type and BURSTABLE.match(v.instance_type):
-                yield Violation((*eloc, *vloc, "instance_type"), f"{v.instance_type} is a burstable instance type, which SageMaker auto-scaling does not support", "autoscaling-burstable")
+                yield Violation(
+                    (*eloc, *vloc, "instance_type"),
+                    f"{v.instance_type} is a burstable instance type, which SageMaker auto-scaling does not support",
+                    "autoscaling-burstable",
+                )
             if a.min == 0 and ep.kind != "async":
-                yield Violation((*loc, "min"), "only async endpoints can scale to zero instances", "autoscaling-min-zero")
+                yield Violation(
+                    (*loc, "min"), "only async endpoints can scale to zero instances", "autoscaling-min-zero"
+                )
             if a.min > a.max:
                 yield Violation((*loc, "min"), f"min {a.min} exceeds max {a.max}", "autoscaling-range")
             elif v.instance_count is not None and not a.min <= v.instance_count <= a.max:
-                yield Violation((*eloc, *vloc, "instance_count"), f"instance_count {v.instance_count} must lie within autoscaling min {a.min} and max {a.max}", "autoscaling-range")
+                yield Violation(
+                    (*eloc, *vloc, "instance_count"),
+                    f"instance_count {v.instance_count} must lie within autoscaling min {a.min} and max {a.max}",
+                    "autoscaling-range",
+                )
             if ep.kind == "async":
                 if a.target_backlog_per_instance is None:
-                    yield Violation(loc, "async endpoints scale on the backlog: set target_backlog_per_instance", "autoscaling-target")
+                    yield Violation(
+                        loc,
+                        "async endpoints scale on the backlog: set target_backlog_per_instance",
+                        "autoscaling-target",
+                    )
                 if a.target_invocations is not None:
                     # AWS, "Alarms and logs for tracking metrics from asynchronous endpoints"
                     # (sagemaker/latest/dg/async-inference-monitor.html): "Any metric not listed below is not
@@ -466,9 +581,15 @@ def autoscaling(config: PlatformConfig) -> Iterator[Violation]:
                     )
             else:
                 if a.target_invocations is None:
-                    yield Violation(loc, "set target_invocations (invocations per instance per minute)", "autoscaling-target")
+                    yield Violation(
+                        loc, "set target_invocations (invocations per instance per minute)", "autoscaling-target"
+                    )
                 if a.target_backlog_per_instance is not None:
-                    yield Violation((*loc, "target_backlog_per_instance"), "target_backlog_per_instance applies to async endpoints", "autoscaling-target")
+                    yield Violation(
+                        (*loc, "target_backlog_per_instance"),
+                        "target_backlog_per_instance applies to async endpoints",
+                        "autoscaling-target",
+                    )
 
 
 @rule
@@ -483,22 +604,40 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
         serverless = any(v.serverless is not None for v in ep.variants)
         if d.strategy == "all_at_once":
             for f in steps:
-                yield Violation((*loc, f), "all_at_once shifts all traffic in one step: remove the step size", "deployment-step")
+                yield Violation(
+                    (*loc, f), "all_at_once shifts all traffic in one step: remove the step size", "deployment-step"
+                )
         elif len(steps) != 1:
             yield Violation(loc, f"{d.strategy} needs exactly one of step_instances or step_percent", "deployment-step")
         elif serverless:
             if d.strategy != "rolling":  # rolling-serverless below says it once
-                yield Violation((*loc, "strategy"), f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once", "deployment-serverless")
+                yield Violation(
+                    (*loc, "strategy"),
+                    f"{d.strategy} steps are measured in instances; serverless endpoints deploy all_at_once",
+                    "deployment-serverless",
+                )
         else:
             yield from _step_size(d.strategy, loc, steps[0], getattr(d, steps[0]), counts)
         if d.strategy == "rolling":
             if serverless:
-                yield Violation((*loc, "strategy"), "rolling deployments do not support serverless endpoints", "rolling-serverless")
+                yield Violation(
+                    (*loc, "strategy"), "rolling deployments do not support serverless endpoints", "rolling-serverless"
+                )
             if len(ep.variants) + (ep.shadow is not None) > 1:
-                yield Violation((*loc, "strategy"), "rolling deployments do not support endpoints with several variants (shadow included)", "rolling-multi-variant")
+                yield Violation(
+                    (*loc, "strategy"),
+                    "rolling deployments do not support endpoints with several variants (shadow included)",
+                    "rolling-multi-variant",
+                )
             if d.termination_wait_seconds:
-                yield Violation((*loc, "termination_wait_seconds"), "termination_wait_seconds applies to blue/green deployments, not rolling", "rolling-termination-wait")
-        inf1 = sorted({v.instance_type for _, v in _variants(ep) if v.instance_type and v.instance_type.startswith("ml.inf1.")})
+                yield Violation(
+                    (*loc, "termination_wait_seconds"),
+                    "termination_wait_seconds applies to blue/green deployments, not rolling",
+                    "rolling-termination-wait",
+                )
+        inf1 = sorted(
+            {v.instance_type for _, v in _variants(ep) if v.instance_type and v.instance_type.startswith("ml.inf1.")}
+        )
         if inf1:
             # Deployment guardrails exclusions: SageMaker silently falls back to all at once, no baking.
             yield Violation(
@@ -517,7 +656,11 @@ def deployment(config: PlatformConfig) -> Iterator[Violation]:
                     "deployment-timeout",
                 )
         if d.rollback_on_alarms and ep.alarms is None:
-            yield Violation((*loc, "rollback_on_alarms"), 'auto-rollback watches alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false', "rollback-needs-alarms")
+            yield Violation(
+                (*loc, "rollback_on_alarms"),
+                'auto-rollback watches alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false',
+                "rollback-needs-alarms",
+            )
 
 
 def _step_size(strategy: str, loc: Loc, field: str, value: int, counts: dict[str, int]) -> Iterator[Violation]:
@@ -528,16 +671,24 @@ def _step_size(strategy: str, loc: Loc, field: str, value: int, counts: dict[str
     bound = f"at most {high} %" if low == 0 else f"{low}-{high} %"
     if field == "step_percent":
         if not low <= value <= high:
-            yield Violation((*loc, field), f"a {strategy} step of {value} % is outside {bound} of each variant's instances", f"{strategy}-step-size")
+            yield Violation(
+                (*loc, field),
+                f"a {strategy} step of {value} % is outside {bound} of each variant's instances",
+                f"{strategy}-step-size",
+            )
         return
     for name, count in counts.items():
         pct = 100 * value / count
         if not low <= pct <= high:
             fit = [n for n in range(1, count + 1) if low <= 100 * n / count <= high]
-            fix = f"use step_instances {fit[0]}" + (f"-{fit[-1]}" if len(fit) > 1 else "") if fit else f"give variant {name} more instances, or use step_percent"
+            fix = (
+                f"use step_instances {fit[0]}" + (f"-{fit[-1]}" if len(fit) > 1 else "")
+                if fit
+                else f"give variant {name} more instances, or use step_percent"
+            )
             yield Violation(
                 (*loc, field),
-                f'a {strategy} step of {value} of variant "{name}"\'s {count} instances ({pct:.0f} %) is outside {bound} of each variant\'s instances: {fix}',
+                f"a {strategy} step of {value} of variant \"{name}\"'s {count} instances ({pct:.0f} %) is outside {bound} of each variant's instances: {fix}",
                 f"{strategy}-step-size",
             )
             return
@@ -558,11 +709,23 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
             continue
         loc = (*eloc, "alarms")
         if a.error_rate_percent >= 100:
-            yield Violation((*loc, "error_rate_percent"), f"an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5", "alarm-never-fires")
+            yield Violation(
+                (*loc, "error_rate_percent"),
+                f"an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5",
+                "alarm-never-fires",
+            )
         elif a.error_rate_percent <= 0:
-            yield Violation((*loc, "error_rate_percent"), "at 0 % the alarm fires on the first 5XX error: use a percentage above 0, such as 5", "alarm-always-fires")
+            yield Violation(
+                (*loc, "error_rate_percent"),
+                "at 0 % the alarm fires on the first 5XX error: use a percentage above 0, such as 5",
+                "alarm-always-fires",
+            )
         if a.latency_p99_ms <= 0:
-            yield Violation((*loc, "latency_p99_ms"), f"a latency threshold of {a.latency_p99_ms:g} ms is exceeded by every request: use a number of milliseconds above 0 ms, such as 500", "alarm-always-fires")
+            yield Violation(
+                (*loc, "latency_p99_ms"),
+                f"a latency threshold of {a.latency_p99_ms:g} ms is exceeded by every request: use a number of milliseconds above 0 ms, such as 500",
+                "alarm-always-fires",
+            )
         elif ep.kind != "async" and a.latency_p99_ms >= REALTIME_TIMEOUT_MS:
             yield Violation(
                 (*loc, "latency_p99_ms"),
@@ -571,11 +734,23 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
             )
         c = a.client_error_rate_percent
         if c is not None and not 0 < c < 100:
-            yield Violation((*loc, "client_error_rate_percent"), f"a 4XX rate of {c:g} % {'never happens' if c >= 100 else 'is reached by the first 4XX response'}: use a percentage between 0 and 100, such as 10", "alarm-never-fires" if c >= 100 else "alarm-always-fires")
+            yield Violation(
+                (*loc, "client_error_rate_percent"),
+                f"a 4XX rate of {c:g} % {'never happens' if c >= 100 else 'is reached by the first 4XX response'}: use a percentage between 0 and 100, such as 10",
+                "alarm-never-fires" if c >= 100 else "alarm-always-fires",
+            )
         if (a.drift_threshold is None) != (not a.drift_features):
-            yield Violation((*loc, "drift_features" if a.drift_threshold is None else "drift_threshold"), "a drift alarm needs both drift_threshold and drift_features (the features mlinfra monitor drift --publish reports)", "drift-alarm-incomplete")
+            yield Violation(
+                (*loc, "drift_features" if a.drift_threshold is None else "drift_threshold"),
+                "a drift alarm needs both drift_threshold and drift_features (the features mlinfra monitor drift --publish reports)",
+                "drift-alarm-incomplete",
+            )
         if a.period_seconds < 60:
-            yield Violation((*loc, "period_seconds"), f"SageMaker publishes endpoint metrics once a minute: a {a.period_seconds} s period finds no data most of the time; use 60 or more", "alarm-period")
+            yield Violation(
+                (*loc, "period_seconds"),
+                f"SageMaker publishes endpoint metrics once a minute: a {a.period_seconds} s period finds no data most of the time; use 60 or more",
+                "alarm-period",
+            )
         window = a.period_seconds * a.evaluation_periods
         limit, what = (86_400, "one day") if a.period_seconds < 3600 else (604_800, "seven days")
         if window > limit:
@@ -686,10 +861,12 @@ def variant_settings(config: PlatformConfig) -> Iterator[Violation]:
                 continue
             if v.instance_type is not None:  # else missing-compute says so
                 yield from _instance_settings(loc, v.instance_type, v.volume_size_gb, v.inference_ami_version)
-    for i, ep in enumerate(config.endpoints):
-        if isinstance(ep, ComponentsEndpoint):
-            f = ep.fleet
-            yield from _instance_settings(("endpoints", i, "fleet"), f.instance_type, f.volume_size_gb, f.inference_ami_version)
+    for i, cep in enumerate(config.endpoints):
+        if isinstance(cep, ComponentsEndpoint):
+            f = cep.fleet
+            yield from _instance_settings(
+                ("endpoints", i, "fleet"), f.instance_type, f.volume_size_gb, f.inference_ami_version
+            )
 
 
 def _instance_settings(loc: Loc, t: str, volume_size_gb: int | None, ami: str | None) -> Iterator[Violation]:
@@ -715,9 +892,15 @@ def _instance_settings(loc: Loc, t: str, volume_size_gb: int | None, ami: str | 
             (*loc, "inference_ami_version"),
             f"{ami} is an inference AMI for NVIDIA GPU instances (ml.g4dn, ml.g5, ml.g6, ml.p3, ml.p4d, ml.p5, ...), not for {t}: "
             "remove inference_ami_version (SageMaker picks the AMI of CPU and Inferentia instances itself), or choose a GPU instance type"
-            + (" (al2-ami-sagemaker-inference-neuron-2 is the one for Inferentia2 and Trainium)" if NEURON_AMI_FAMILIES.match(t) else ""),
+            + (
+                " (al2-ami-sagemaker-inference-neuron-2 is the one for Inferentia2 and Trainium)"
+                if NEURON_AMI_FAMILIES.match(t)
+                else ""
+            ),
             "inference-ami-instance",
         )
+
+
 #: ContainerDefinition.ModelDataSource in botocore's SageMaker service model (CreateModel).
 MODEL_DATA_SOURCE_EXCLUSIONS = (
     '"Currently you cannot use ModelDataSource in conjunction with SageMaker batch transform, SageMaker '
@@ -731,10 +914,10 @@ def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
     prefixed = {m.version: m.model_data_prefix for m in config.models if m.model_data_prefix is not None}
     fix = "give the version its files as one model_data .tar.gz archive (tar czf model.tar.gz -C <folder> .), or build them into the image"
     if config.batch is not None and config.batch.model_version in prefixed:
-        v = config.batch.model_version
+        version = config.batch.model_version
         yield Violation(
             ("batch", "model_version"),
-            f"model version {v} has its files under a prefix (model_data_prefix {prefixed[v]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
+            f"model version {version} has its files under a prefix (model_data_prefix {prefixed[version]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
             f"batch transform needs another form: {fix}",
             "model-data-prefix-unsupported",
         )
@@ -757,11 +940,19 @@ def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
 @rule
 def api_and_routes(config: PlatformConfig) -> Iterator[Violation]:
     if config.routes and config.api is None:
-        yield Violation(("routes",), 'routes are served by the API: add an "api" section (domain, hosted_zone, ...)', "routes-need-api")
+        yield Violation(
+            ("routes",),
+            'routes are served by the API: add an "api" section (domain, hosted_zone, ...)',
+            "routes-need-api",
+        )
     if config.api is not None and not config.routes:
         yield Violation(("api",), "the API has no routes: add at least one under routes", "api-without-routes")
     if config.routes and config.preprocessing is None:
-        yield Violation(("routes",), 'routes run through preprocessing Lambdas: add a "preprocessing" section', "routes-need-preprocessing")
+        yield Violation(
+            ("routes",),
+            'routes run through preprocessing Lambdas: add a "preprocessing" section',
+            "routes-need-preprocessing",
+        )
     if config.api is not None:
         domain, zone = config.api.domain, config.api.hosted_zone
         if not (domain == zone or domain.endswith("." + zone)):
@@ -781,18 +972,40 @@ def routes(config: PlatformConfig) -> Iterator[Violation]:
         ep = endpoints.get(route.endpoint)
         if ep is None:
             known = ", ".join(sorted(endpoints)) or "none"
-            yield Violation((*loc, "endpoint"), f'no endpoint "{route.endpoint}" (endpoints: {known})', "unknown-route-endpoint")
+            yield Violation(
+                (*loc, "endpoint"), f'no endpoint "{route.endpoint}" (endpoints: {known})', "unknown-route-endpoint"
+            )
         elif ep.kind == "async":
-            yield Violation((*loc, "endpoint"), f'"{ep.name}" is asynchronous: it answers through S3, not to an API request', "route-async-endpoint")
+            yield Violation(
+                (*loc, "endpoint"),
+                f'"{ep.name}" is asynchronous: it answers through S3, not to an API request',
+                "route-async-endpoint",
+            )
         elif ep.kind == "multi-model":
-            yield Violation((*loc, "endpoint"), f'"{ep.name}" is multi-model: each call needs a target model, which routes do not choose yet', "route-multi-model-endpoint")
+            yield Violation(
+                (*loc, "endpoint"),
+                f'"{ep.name}" is multi-model: each call needs a target model, which routes do not choose yet',
+                "route-multi-model-endpoint",
+            )
         elif ep.kind == "components":
-            yield Violation((*loc, "endpoint"), f'"{ep.name}" hosts inference components: each call names a component, which routes do not choose yet', "route-components-endpoint")
+            yield Violation(
+                (*loc, "endpoint"),
+                f'"{ep.name}" hosts inference components: each call names a component, which routes do not choose yet',
+                "route-components-endpoint",
+            )
         elif route.variant is not None and route.variant not in {v.name for v in ep.variants}:
-            yield Violation((*loc, "variant"), f'endpoint "{ep.name}" has no production variant "{route.variant}"', "unknown-route-variant")
+            yield Violation(
+                (*loc, "variant"),
+                f'endpoint "{ep.name}" has no production variant "{route.variant}"',
+                "unknown-route-variant",
+            )
         for kind in ("tabular", "image", "text"):
             if kind != route.preprocessor and getattr(route, kind) is not None:
-                yield Violation((*loc, kind), f"this route's preprocessor is {route.preprocessor}: {kind} settings do not apply", "route-settings-kind")
+                yield Violation(
+                    (*loc, kind),
+                    f"this route's preprocessor is {route.preprocessor}: {kind} settings do not apply",
+                    "route-settings-kind",
+                )
         if pre is not None and config.settings_for(route) is None:
             yield Violation(
                 (*loc, "preprocessor"),
@@ -804,19 +1017,29 @@ def routes(config: PlatformConfig) -> Iterator[Violation]:
 @rule
 def cache_and_keys(config: PlatformConfig) -> Iterator[Violation]:
     if config.cache is not None and config.network is None:
-        yield Violation(("cache",), 'ElastiCache lives in a VPC: add a "network" section (vpc_id, private_subnet_ids)', "cache-needs-network")
+        yield Violation(
+            ("cache",),
+            'ElastiCache lives in a VPC: add a "network" section (vpc_id, private_subnet_ids)',
+            "cache-needs-network",
+        )
     if config.api is None:
         return
     plans: set[str] = set()
     keys: dict[str, str] = {}
     for i, plan in enumerate(config.api.usage_plans):
         if plan.name in plans:
-            yield Violation(("api", "usage_plans", i, "name"), f'usage plan "{plan.name}" is defined twice', "duplicate-usage-plan")
+            yield Violation(
+                ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}" is defined twice', "duplicate-usage-plan"
+            )
         plans.add(plan.name)
         for j, key in enumerate(plan.keys):
             if key in keys:
                 # API Gateway: a key may belong to one usage plan per API stage.
-                yield Violation(("api", "usage_plans", i, "keys", j), f'API key "{key}" is already in usage plan "{keys[key]}"', "duplicate-api-key")
+                yield Violation(
+                    ("api", "usage_plans", i, "keys", j),
+                    f'API key "{key}" is already in usage plan "{keys[key]}"',
+                    "duplicate-api-key",
+                )
             keys.setdefault(key, plan.name)
 
 
@@ -836,8 +1059,8 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     role = naming.execution_role_name(prefix)
-    for i, route in enumerate(config.routes):
-        loc = ("routes", i, "path")
+    for r, route in enumerate(config.routes):
+        loc: Loc = ("routes", r, "path")
         label = f"POST {route.path}"
         key = naming.route_key(route.path)
         function = naming.function_name(prefix, key)
@@ -851,7 +1074,13 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
     for (_, i), ep in _endpoints(config):
         name = naming.endpoint_name(prefix, ep.name)
         multi = ep.multi_model.model_data_prefix if ep.multi_model else None
-        yield _Named("the Terraform module", f"endpoint_{naming.ident(ep.name)}", ep.name, ("endpoints", i, "name"), f'endpoint "{ep.name}"')
+        yield _Named(
+            "the Terraform module",
+            f"endpoint_{naming.ident(ep.name)}",
+            ep.name,
+            ("endpoints", i, "name"),
+            f'endpoint "{ep.name}"',
+        )
         for vloc, v in _variants(ep):
             loc = ("endpoints", i, *vloc, "name")
             label = f'variant "{v.name}" of endpoint "{ep.name}"'
@@ -876,33 +1105,81 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
             if vloc[0] == "shadow":
                 continue
             if ep.alarms is not None:
-                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + ((naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()):
+                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + (
+                    (naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()
+                ):
                     yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, alarm), who, loc, label)
-                    yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, alarm), who, loc, label)
+                    yield _Named(
+                        f'the Terraform alarm name in endpoint "{ep.name}"',
+                        naming.alarm_key(v.name, alarm),
+                        who,
+                        loc,
+                        label,
+                    )
             a = v.autoscaling
             if a is not None and v.serverless is None:
                 yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', key, who, loc, label)
                 if ep.kind == "async" and a.min == 0:
-                    yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', naming.from_zero_policy_key(v.name), who, loc, label)
-                    yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, naming.BACKLOG_ALARM), who, loc, label)
-                    yield _Named(f'the Terraform alarm name in endpoint "{ep.name}"', naming.alarm_key(v.name, naming.BACKLOG_ALARM), who, loc, label)
-    for i, ep in enumerate(config.endpoints):
-        if not isinstance(ep, ComponentsEndpoint):
+                    yield _Named(
+                        f'the Terraform scaling policy in endpoint "{ep.name}"',
+                        naming.from_zero_policy_key(v.name),
+                        who,
+                        loc,
+                        label,
+                    )
+                    yield _Named(
+                        "the CloudWatch alarm", naming.alarm_name(name, v.name, naming.BACKLOG_ALARM), who, loc, label
+                    )
+                    yield _Named(
+                        f'the Terraform alarm name in endpoint "{ep.name}"',
+                        naming.alarm_key(v.name, naming.BACKLOG_ALARM),
+                        who,
+                        loc,
+                        label,
+                    )
+    for i, cep in enumerate(config.endpoints):
+        if not isinstance(cep, ComponentsEndpoint):
             continue
-        for j, c in enumerate(ep.components):
-            mv = next((m for m in config.models if m.version == c.model), None)
-            if mv is not None:  # else unknown-model-version says so
-                content = naming.component_model_content(mv, role)
-                name = naming.sagemaker_model_name(naming.endpoint_name(prefix, ep.name), c.name, content)
-                yield _Named("the SageMaker model", name, (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
-            if ep.alarms is not None:
-                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + ((naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()):
-                    yield _Named("the CloudWatch alarm", naming.alarm_name(naming.endpoint_name(prefix, ep.name), c.name, alarm), (ep.name, c.name), ("endpoints", i, "components", j, "name"), f'component "{c.name}" of endpoint "{ep.name}"')
+        for j, c in enumerate(cep.components):
+            cmv = next((m for m in config.models if m.version == c.model), None)
+            if cmv is not None:  # else unknown-model-version says so
+                content = naming.component_model_content(cmv, role)
+                name = naming.sagemaker_model_name(naming.endpoint_name(prefix, cep.name), c.name, content)
+                yield _Named(
+                    "the SageMaker model",
+                    name,
+                    (cep.name, c.name),
+                    ("endpoints", i, "components", j, "name"),
+                    f'component "{c.name}" of endpoint "{cep.name}"',
+                )
+            if cep.alarms is not None:
+                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + (
+                    (naming.CLIENT_ERROR_RATE_ALARM,) if cep.alarms.client_error_rate_percent is not None else ()
+                ):
+                    yield _Named(
+                        "the CloudWatch alarm",
+                        naming.alarm_name(naming.endpoint_name(prefix, cep.name), c.name, alarm),
+                        (cep.name, c.name),
+                        ("endpoints", i, "components", j, "name"),
+                        f'component "{c.name}" of endpoint "{cep.name}"',
+                    )
     if config.api is not None:
         for i, plan in enumerate(config.api.usage_plans):
-            yield _Named("the Terraform name of a usage plan", naming.usage_plan_key(plan.name), plan.name, ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}"')
+            yield _Named(
+                "the Terraform name of a usage plan",
+                naming.usage_plan_key(plan.name),
+                plan.name,
+                ("api", "usage_plans", i, "name"),
+                f'usage plan "{plan.name}"',
+            )
             for j, k in enumerate(plan.keys):
-                yield _Named("the Terraform name of an API key", naming.api_key_key(k), k, ("api", "usage_plans", i, "keys", j), f'API key "{k}"')
+                yield _Named(
+                    "the Terraform name of an API key",
+                    naming.api_key_key(k),
+                    k,
+                    ("api", "usage_plans", i, "keys", j),
+                    f'API key "{k}"',
+                )
 
 
 @rule
@@ -969,7 +1246,11 @@ def vocabulary_file(config: PlatformConfig, base_dir: Path) -> Iterator[Violatio
     places: list[tuple[Loc, str]] = []
     if config.preprocessing is not None and config.preprocessing.text is not None:
         places.append((("preprocessing", "text", "vocabulary_file"), config.preprocessing.text.vocabulary_file))
-    places += [(("routes", i, "text", "vocabulary_file"), r.text.vocabulary_file) for i, r in enumerate(config.routes) if r.text is not None]
+    places += [
+        (("routes", i, "text", "vocabulary_file"), r.text.vocabulary_file)
+        for i, r in enumerate(config.routes)
+        if r.text is not None
+    ]
     for loc, name in places:
         try:
             words = (base_dir / name).read_text(encoding="utf-8").splitlines()
@@ -990,8 +1271,14 @@ def _network_cidr(loc: Loc, text: str, what: str) -> tuple[ipaddress.IPv4Network
         try:
             ipaddress.IPv4Network(text, strict=False)
         except ValueError:
-            return None, Violation(loc, f'{what} "{text}" is not an IPv4 CIDR block; write it like 10.0.0.0/16', "network-cidr")
-        return None, Violation(loc, f'{what} "{text}" has host bits set ({e}); write the network address, e.g. "{ipaddress.IPv4Network(text, strict=False)}"', "network-cidr")
+            return None, Violation(
+                loc, f'{what} "{text}" is not an IPv4 CIDR block; write it like 10.0.0.0/16', "network-cidr"
+            )
+        return None, Violation(
+            loc,
+            f'{what} "{text}" has host bits set ({e}); write the network address, e.g. "{ipaddress.IPv4Network(text, strict=False)}"',
+            "network-cidr",
+        )
     return net, None
 
 
@@ -1004,12 +1291,20 @@ def network_mode(config: PlatformConfig) -> Iterator[Violation]:
         return
     existing = (n.vpc_id is not None, n.private_subnet_ids is not None)
     if n.create is not None and any(existing):
-        yield Violation(("network", "create"), "network names an existing VPC (vpc_id, private_subnet_ids) and create: keep one of them", "network-mode")
+        yield Violation(
+            ("network", "create"),
+            "network names an existing VPC (vpc_id, private_subnet_ids) and create: keep one of them",
+            "network-mode",
+        )
         return
     if n.create is None:
         if not all(existing):
             missing = "vpc_id" if not existing[0] else "private_subnet_ids"
-            yield Violation(("network",), f"network needs {missing} (an existing VPC and its private subnets) or create: {{cidr: ..., private_subnets: [...]}} for a new VPC", "network-mode")
+            yield Violation(
+                ("network",),
+                f"network needs {missing} (an existing VPC and its private subnets) or create: {{cidr: ..., private_subnets: [...]}} for a new VPC",
+                "network-mode",
+            )
         return
     c = n.create
     vpc, bad = _network_cidr(("network", "create", "cidr"), c.cidr, "cidr")
@@ -1018,7 +1313,11 @@ def network_mode(config: PlatformConfig) -> Iterator[Violation]:
         return
     assert vpc is not None
     if not 16 <= vpc.prefixlen <= 28:
-        yield Violation(("network", "create", "cidr"), f'cidr "{c.cidr}" is a /{vpc.prefixlen}: a VPC\'s block is between /16 and /28', "network-cidr")
+        yield Violation(
+            ("network", "create", "cidr"),
+            f'cidr "{c.cidr}" is a /{vpc.prefixlen}: a VPC\'s block is between /16 and /28',
+            "network-cidr",
+        )
         return
     seen: list[tuple[int, ipaddress.IPv4Network]] = []
     for i, text in enumerate(c.private_subnets):
@@ -1036,6 +1335,10 @@ def network_mode(config: PlatformConfig) -> Iterator[Violation]:
             continue
         for j, other in seen:
             if net.overlaps(other):
-                yield Violation(loc, f'subnet "{text}" overlaps private_subnets[{j}] "{other}": give each subnet its own range', "network-cidr")
+                yield Violation(
+                    loc,
+                    f'subnet "{text}" overlaps private_subnets[{j}] "{other}": give each subnet its own range',
+                    "network-cidr",
+                )
                 break
         seen.append((i, net))

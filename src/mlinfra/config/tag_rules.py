@@ -38,19 +38,33 @@ def tag_keys(config: PlatformConfig) -> Iterator[Violation]:
     for loc, tags in _tag_levels(config):
         for key in tags:
             if key.lower().startswith("aws:") and loc[0] != "project":
-                yield Violation((*loc, key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key")
+                yield Violation(
+                    (*loc, key), f'tag key "{key}": the aws: prefix is reserved for AWS', "reserved-tag-key"
+                )
             elif key in OWN_KEYS or key.startswith(OWN_PREFIX):
-                what = "a metric of the model version's metrics" if key.startswith(OWN_PREFIX) else "mlinfra's own tag of each SageMaker model and inference component"
+                what = (
+                    "a metric of the model version's metrics"
+                    if key.startswith(OWN_PREFIX)
+                    else "mlinfra's own tag of each SageMaker model and inference component"
+                )
                 yield Violation(
                     (*loc, key),
                     f'tag key "{key}" is {what} (ModelVersion, ModelStatus, Component, metric:<name> say what the registry says); '
-                    + ("list the metric under the model version's metrics instead" if key.startswith(OWN_PREFIX) else f"choose another key, such as {_SUGGESTED.get(key, key.lower())}"),
+                    + (
+                        "list the metric under the model version's metrics instead"
+                        if key.startswith(OWN_PREFIX)
+                        else f"choose another key, such as {_SUGGESTED.get(key, key.lower())}"
+                    ),
                     "mlinfra-tag-key",
                 )
 
 
 def _deployed(config: PlatformConfig, ep: Endpoint | ComponentsEndpoint) -> list[tuple[int, ModelVersion]]:
-    versions = [c.model for c in ep.components] if isinstance(ep, ComponentsEndpoint) else [v.model for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))]
+    versions = (
+        [c.model for c in ep.components]
+        if isinstance(ep, ComponentsEndpoint)
+        else [v.model for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))]
+    )
     index = {m.version: i for i, m in enumerate(config.models)}
     return [(index[v], config.models[index[v]]) for v in dict.fromkeys(versions) if v in index]
 
@@ -67,10 +81,10 @@ def merged_tag_limits(config: PlatformConfig) -> Iterator[Violation]:
     if config.batch is not None:
         k = next((k for k, m in enumerate(config.models) if m.version == config.batch.model_version), None)
         if k is not None and len(common | set(config.models[k].tags)) > MAX_TAGS:
-            total = len(common | set(config.models[k].tags))
+            count = len(common | set(config.models[k].tags))
             yield Violation(
                 ("models", k, "tags"),
-                f"model {config.models[k].version}'s batch transform model would carry {total} tags (the project's, mlinfra's and the version's own); AWS allows {MAX_TAGS}: drop {total - MAX_TAGS}",
+                f"model {config.models[k].version}'s batch transform model would carry {count} tags (the project's, mlinfra's and the version's own); AWS allows {MAX_TAGS}: drop {count - MAX_TAGS}",
                 "too-many-tags",
             )
     for i, ep in enumerate(config.endpoints):

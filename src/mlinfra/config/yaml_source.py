@@ -37,11 +37,15 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Loader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
 _Loader.add_implicit_resolver(
     _FLOAT,
     # A float has a point or an exponent (so "0755" stays text rather than a surprising number).
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+.0123456789"),
 )
 
@@ -76,7 +80,11 @@ def parse(text: str) -> Document:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
-        raise YamlProblem(f"contains the control character U+{ord(exc.character) if isinstance(exc.character, str) else exc.character:04X}, which YAML does not allow", "not-text", line) from None
+        raise YamlProblem(
+            f"contains the control character U+{ord(exc.character) if isinstance(exc.character, str) else exc.character:04X}, which YAML does not allow",
+            "not-text",
+            line,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         raise YamlProblem(_message(exc), "yaml-syntax", _syntax_line(exc, text)) from None
     except yaml.YAMLError as exc:
@@ -118,7 +126,9 @@ class _Builder:
                 self.texts[path] = node.value
             return value
         if id(node) in self.active:
-            raise YamlProblem("an alias refers to a node that contains it (a cycle)", "yaml-syntax", node.start_mark.line + 1)
+            raise YamlProblem(
+                "an alias refers to a node that contains it (a cycle)", "yaml-syntax", node.start_mark.line + 1
+            )
         self.active.add(id(node))
         outermost = self.expansion is None and id(node) in self.built
         if outermost:
@@ -156,7 +166,9 @@ class _Builder:
 
     def _key(self, node: Any) -> Any:
         if not isinstance(node, ScalarNode):
-            raise YamlProblem("a mapping key must be a plain value, not a list or mapping", "yaml-syntax", node.start_mark.line + 1)
+            raise YamlProblem(
+                "a mapping key must be a plain value, not a list or mapping", "yaml-syntax", node.start_mark.line + 1
+            )
         return self._scalar(node)
 
     def _mapping(self, node: MappingNode, path: tuple[Any, ...]) -> dict[Any, Any]:

@@ -72,11 +72,16 @@ def build_context(plan: PlatformPlan) -> RootContext:
     modules = []
     for component, part in present:
         for mod in component.modules(part, wire, sinks):
-            modules.append(replace(mod, outputs=tuple(outputs_of.get(mod.key, ())), providers=mod.providers or component.providers))
+            modules.append(
+                replace(mod, outputs=tuple(outputs_of.get(mod.key, ())), providers=mod.providers or component.providers)
+            )
     ordered = _ordered(modules)
     position = {m.key: i for i, m in enumerate(ordered)}
     root_outputs = sorted(
-        ((position[wire.exports[o.capability][0]], i, o) for i, o in enumerate(o for c, part in present for o in c.root_outputs(part))),
+        (
+            (position[wire.exports[o.capability][0]], i, o)
+            for i, o in enumerate(o for c, part in present for o in c.root_outputs(part))
+        ),
         key=lambda t: t[:2],
     )
     providers = _merged({p for m in ordered for p in m.providers})
@@ -107,7 +112,8 @@ def _ordered(modules: list[ModuleContext]) -> list[ModuleContext]:
     """Each module after the modules whose outputs it takes; otherwise in registry order."""
     keys = {m.key for m in modules}
     assert len(keys) == len(modules), "two modules share a key"
-    pending, done, out = list(modules), set(), []
+    pending, out = list(modules), []
+    done: set[str] = set()
     while pending:
         ready = next((m for m in pending if m.depends_on_modules <= done), None)
         if ready is None:

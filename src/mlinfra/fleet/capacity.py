@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
 
@@ -49,7 +49,14 @@ def instance_types() -> dict[str, InstanceType]:
     """The bundled table (``instance_types.toml``), by instance type name."""
     text = resources.files(__package__).joinpath("instance_types.toml").read_text(encoding="utf-8")
     return {
-        name: InstanceType(name, row["vcpu"], int(row["memory_gib"] * 1024), row["accelerators"], row["accelerator"], row["accelerator_memory_gib"])
+        name: InstanceType(
+            name,
+            row["vcpu"],
+            int(row["memory_gib"] * 1024),
+            row["accelerators"],
+            row["accelerator"],
+            row["accelerator_memory_gib"],
+        )
         for name, row in tomllib.loads(text).items()
     }
 
@@ -111,6 +118,16 @@ def _num(value: Fraction) -> str:
     return f"{float(value):g}"
 
 
+@dataclass
+class _Load:
+    """One instance's running totals while ``pack`` places copies."""
+
+    memory: int = 0
+    cores: Fraction = Fraction(0)
+    acc: int = 0
+    copies: dict[str, int] = field(default_factory=dict)
+
+
 def pack(itype: InstanceType, demands: Sequence[tuple[Copy, int]], limit: int) -> Packing:
     """Place ``count`` copies of each demand on at most ``limit`` instances of ``itype``.
 
@@ -129,30 +146,38 @@ def pack(itype: InstanceType, demands: Sequence[tuple[Copy, int]], limit: int) -
 
     order = [c for c, n in demands for _ in range(n)]
     order.sort(key=share, reverse=True)
-    loads: list[dict[str, object]] = []
+    loads: list[_Load] = []
     unplaced: dict[str, int] = {}
     for c in order:
         fits = c.memory_mb <= itype.memory_mb and c.cores <= itype.vcpu and c.accelerators <= itype.accelerators
         home = None
         if fits:
             for load in loads:
-                if load["memory"] + c.memory_mb <= itype.memory_mb and load["cores"] + c.cores <= itype.vcpu and load["acc"] + c.accelerators <= itype.accelerators:  # type: ignore[operator]
+                if (
+                    load.memory + c.memory_mb <= itype.memory_mb
+                    and load.cores + c.cores <= itype.vcpu
+                    and load.acc + c.accelerators <= itype.accelerators
+                ):
                     home = load
                     break
             if home is None and len(loads) < limit:
-                home = {"memory": 0, "cores": Fraction(0), "acc": 0, "copies": {}}
+                home = _Load()
                 loads.append(home)
         if home is None:
             unplaced[c.component] = unplaced.get(c.component, 0) + 1
             continue
-        home["memory"] += c.memory_mb  # type: ignore[operator]
-        home["cores"] += c.cores  # type: ignore[operator]
-        home["acc"] += c.accelerators  # type: ignore[operator]
-        copies: dict[str, int] = home["copies"]  # type: ignore[assignment]
-        copies[c.component] = copies.get(c.component, 0) + 1
+        home.memory += c.memory_mb
+        home.cores += c.cores
+        home.acc += c.accelerators
+        home.copies[c.component] = home.copies.get(c.component, 0) + 1
     names = [c.component for c, _ in demands]
     instances = tuple(
-        Instance(tuple(sorted(load["copies"].items(), key=lambda kv: names.index(kv[0]))), load["memory"], load["cores"], load["acc"])  # type: ignore[attr-defined,arg-type]
+        Instance(
+            tuple(sorted(load.copies.items(), key=lambda kv: names.index(kv[0]))),
+            load.memory,
+            load.cores,
+            load.acc,
+        )
         for load in loads
     )
     return Packing(itype, limit, instances, tuple(sorted(unplaced.items(), key=lambda kv: names.index(kv[0]))))

@@ -34,7 +34,12 @@ def whole_accelerators(c: InferenceComponent) -> int:
 
 
 def demand(c: InferenceComponent) -> Copy:
-    return Copy(c.name, c.min_memory_mb, Fraction(str(c.cpu_cores)) if c.cpu_cores is not None else Fraction(0), whole_accelerators(c))
+    return Copy(
+        c.name,
+        c.min_memory_mb,
+        Fraction(str(c.cpu_cores)) if c.cpu_cores is not None else Fraction(0),
+        whole_accelerators(c),
+    )
 
 
 def max_instances(ep: ComponentsEndpoint) -> int:

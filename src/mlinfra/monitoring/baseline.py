@@ -97,10 +97,18 @@ def _constraints(features: list[Feature]) -> dict:
     out = []
     for feat in features:
         total = feat.present + feat.missing
-        doc: dict = {"name": feat.name, "inferred_type": feat.inferred_type, "completeness": feat.present / total if total else 0.0}
+        doc: dict = {
+            "name": feat.name,
+            "inferred_type": feat.inferred_type,
+            "completeness": feat.present / total if total else 0.0,
+        }
         if isinstance(feat.stats, NumericStats):
             doc["num_constraints"] = {"is_non_negative": feat.stats.present > 0 and feat.stats.min >= 0}
-        elif isinstance(feat.stats, StringStats) and not feat.stats.untracked and len(feat.stats.counts) <= DOMAIN_MAX_VALUES:
+        elif (
+            isinstance(feat.stats, StringStats)
+            and not feat.stats.untracked
+            and len(feat.stats.counts) <= DOMAIN_MAX_VALUES
+        ):
             doc["string_constraints"] = {"domains": sorted(feat.stats.counts)}
         out.append(doc)
     return {"version": 0, "features": out, "monitoring_config": json.loads(json.dumps(MONITORING_CONFIG))}
@@ -121,11 +129,11 @@ def write_baseline(baseline: Baseline, out: str | Path) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            temps[name] = Path(tmp)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            temps[name] = Path(tmp_name)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp_name, 0o644)
         for name, tmp in temps.items():
             os.replace(tmp, out / name)
     except OSError as exc:
@@ -146,7 +154,9 @@ def load_baseline(directory: str | Path) -> tuple[dict, dict]:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise DataError(f"{path}: no such file: make one with `mlinfra monitor baseline DATA -o {directory}`") from None
+            raise DataError(
+                f"{path}: no such file: make one with `mlinfra monitor baseline DATA -o {directory}`"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise DataError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
         try:
@@ -154,6 +164,6 @@ def load_baseline(directory: str | Path) -> tuple[dict, dict]:
         except json.JSONDecodeError as exc:
             raise DataError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
-            raise DataError(f"{path}: not a Model Monitor {name}: no \"features\" list")
+            raise DataError(f'{path}: not a Model Monitor {name}: no "features" list')
         docs.append(doc)
     return docs[0], docs[1]

@@ -59,13 +59,20 @@ class CaptureStats:
     last_inference: str | None = None
 
 
-def read_capture(paths: Iterable[str | Path], names: list[str], stats: CaptureStats, *, mode: str = "endpointInput", batch_rows: int = 20_000) -> Iterator[list[Row]]:
+def read_capture(
+    paths: Iterable[str | Path],
+    names: list[str],
+    stats: CaptureStats,
+    *,
+    mode: str = "endpointInput",
+    batch_rows: int = 20_000,
+) -> Iterator[list[Row]]:
     """Rows (aligned with ``names``) of every usable record, in batches; problems go to ``stats``."""
     batch: list[Row] = []
-    for path in paths:
-        path = Path(path)
+    for given in paths:
+        path = Path(given)
         try:
-            fh = open(path, "rb")
+            fh = open(path, "rb")  # noqa: SIM115 - only open()'s errors become DataErrors here; closed by the with below
         except FileNotFoundError:
             raise DataError(f"{path}: no such capture file") from None
         except IsADirectoryError:
@@ -105,17 +112,21 @@ def _record(raw: bytes, names: list[str], mode: str) -> tuple[list[Row], str | N
         raise _Bad('not a data-capture record: no "captureData" object')
     side = rec["captureData"].get(mode)
     if not isinstance(side, dict):
-        raise _Bad(f'no "captureData.{mode}" (was the endpoint capturing {"inputs" if mode == "endpointInput" else "outputs"}?)')
+        raise _Bad(
+            f'no "captureData.{mode}" (was the endpoint capturing {"inputs" if mode == "endpointInput" else "outputs"}?)'
+        )
     data, encoding, ctype = side.get("data"), side.get("encoding"), side.get("observedContentType") or ""
     if not isinstance(data, str):
-        raise _Bad(f'captureData.{mode}.data: expected a string, got {type(data).__name__}')
+        raise _Bad(f"captureData.{mode}.data: expected a string, got {type(data).__name__}")
     if encoding not in ENCODINGS:
         raise _Bad(f"captureData.{mode}.encoding: {encoding!r} is not one of {', '.join(ENCODINGS)}")
     if encoding == "BASE64":
         # Checked first: a BASE64 record is often an image or a tensor, which no tabular baseline describes.
         kind = _kind(ctype)
         if kind is None:
-            raise _Bad(f"captureData.{mode}.observedContentType: {ctype!r} is neither CSV nor JSON: cannot read features from it")
+            raise _Bad(
+                f"captureData.{mode}.observedContentType: {ctype!r} is neither CSV nor JSON: cannot read features from it"
+            )
         try:
             raw_payload = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):

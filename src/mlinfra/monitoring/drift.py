@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,9 @@ class _Numeric:
         ns = stats.get("numerical_statistics") or {}
         kll = (ns.get("distribution") or {}).get("kll") or {}
         buckets = kll.get("buckets") or []
-        self.edges = np.array([buckets[0]["lower_bound"]] + [b["upper_bound"] for b in buckets]) if buckets else np.array([])
+        self.edges = (
+            np.array([buckets[0]["lower_bound"]] + [b["upper_bound"] for b in buckets]) if buckets else np.array([])
+        )
         self.expected = np.array([b["count"] for b in buckets], dtype=np.float64)
         self.baseline_sketch = KllSketch.from_json(kll["sketch"]) if "sketch" in kll else None
         self.lo, self.hi = ns.get("min"), ns.get("max")
@@ -123,7 +126,7 @@ class _Numeric:
     def report(self, limits: dict) -> dict:
         s = self.seen
         total = s.present + s.missing
-        out = {
+        out: dict[str, Any] = {
             "name": self.name,
             "kind": "numerical",
             "count": total,
@@ -131,7 +134,12 @@ class _Numeric:
             "completeness": s.present / total if total else None,
             "baseline_completeness": self.completeness,
             "not_numbers": s.invalid,
-            "out_of_range": {"below_min": self.below, "above_max": self.above, "baseline_min": self.lo, "baseline_max": self.hi},
+            "out_of_range": {
+                "below_min": self.below,
+                "above_max": self.above,
+                "baseline_min": self.lo,
+                "baseline_max": self.hi,
+            },
             "negative": self.negative,
             "psi": None,
             "ks": None,
@@ -149,9 +157,16 @@ class _Numeric:
             v.append({"check": "psi_check", "detail": f"PSI {out['psi']:.4f} > {limits['psi']:g}"})
         _completeness(out, v)
         if total and s.invalid / total > limits["datatype"]:
-            v.append({"check": "data_type_check", "detail": f"{s.invalid} of {total} values are not numbers (> {limits['datatype']:g})"})
+            v.append(
+                {
+                    "check": "data_type_check",
+                    "detail": f"{s.invalid} of {total} values are not numbers (> {limits['datatype']:g})",
+                }
+            )
         if self.non_negative and self.negative:
-            v.append({"check": "non_negative_check", "detail": f"{self.negative} negative values; the baseline had none"})
+            v.append(
+                {"check": "non_negative_check", "detail": f"{self.negative} negative values; the baseline had none"}
+            )
         return out
 
 
@@ -175,7 +190,7 @@ class _Categorical:
         actual = {k: float(c) for k, c in s.counts.items()}
         known = self.domain if self.domain is not None else set(self.expected)
         unknown = sum(c for k, c in s.counts.items() if k not in known) + s.untracked
-        out = {
+        out: dict[str, Any] = {
             "name": self.name,
             "kind": "categorical",
             "count": total,
@@ -191,23 +206,37 @@ class _Categorical:
         }
         if s.present and self.expected:
             keys = sorted(set(self.expected) | set(actual))
-            out["psi"] = psi(np.array([self.expected.get(k, 0.0) for k in keys]), np.array([actual.get(k, 0.0) for k in keys]))
+            out["psi"] = psi(
+                np.array([self.expected.get(k, 0.0) for k in keys]), np.array([actual.get(k, 0.0) for k in keys])
+            )
             out["linf"] = out["drift"] = linf(self.expected, actual)
         v = out["violations"]
         if out["linf"] is not None and out["linf"] > limits["linf"]:
-            v.append({"check": "baseline_drift_check", "detail": f"L-infinity distance {out['linf']:.4f} > {limits['linf']:g}"})
+            v.append(
+                {
+                    "check": "baseline_drift_check",
+                    "detail": f"L-infinity distance {out['linf']:.4f} > {limits['linf']:g}",
+                }
+            )
         if out["psi"] is not None and out["psi"] > limits["psi"]:
             v.append({"check": "psi_check", "detail": f"PSI {out['psi']:.4f} > {limits['psi']:g}"})
         _completeness(out, v)
         if self.domain is not None and s.present and unknown / s.present > limits["domain"]:
-            v.append({"check": "categorical_values_check", "detail": f"{unknown} of {s.present} values outside the baseline's domain (> {limits['domain']:g})"})
+            v.append(
+                {
+                    "check": "categorical_values_check",
+                    "detail": f"{unknown} of {s.present} values outside the baseline's domain (> {limits['domain']:g})",
+                }
+            )
         return out
 
 
 def _completeness(out: dict, violations: list) -> None:
     want, got = out["baseline_completeness"], out["completeness"]
     if want is not None and got is not None and got < float(want) - 1e-12:
-        violations.append({"check": "completeness_check", "detail": f"completeness {got:.4f} < baseline {float(want):.4f}"})
+        violations.append(
+            {"check": "completeness_check", "detail": f"completeness {got:.4f} < baseline {float(want):.4f}"}
+        )
 
 
 def feature_names(statistics: dict) -> list[str]:
@@ -230,7 +259,9 @@ def drift_report(
     limits = {
         "psi": thresholds.psi,
         "ks": thresholds.ks if thresholds.ks is not None else float(dist.get("comparison_threshold", 0.1)),
-        "linf": thresholds.linf if thresholds.linf is not None else float(dist.get("categorical_comparison_threshold", 0.1)),
+        "linf": thresholds.linf
+        if thresholds.linf is not None
+        else float(dist.get("categorical_comparison_threshold", 0.1)),
         "datatype": float(config.get("datatype_check_threshold", 0.1)),
         "domain": float(config.get("domain_content_threshold", 0.1)),
     }
@@ -246,10 +277,12 @@ def drift_report(
             else:
                 trackers.append(None)  # Unknown: the baseline never saw a value
         except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-            raise DataError(f"{source}: feature {name}: not in Model Monitor's statistics format ({type(exc).__name__}: {exc})") from None
+            raise DataError(
+                f"{source}: feature {name}: not in Model Monitor's statistics format ({type(exc).__name__}: {exc})"
+            ) from None
     for rows in batches:
         columns = rows_to_columns(rows, names)
-        for name, tracker in zip(names, trackers):
+        for name, tracker in zip(names, trackers, strict=True):
             if tracker is not None:
                 tracker.add(columns[name])
     if capture.rows == 0:

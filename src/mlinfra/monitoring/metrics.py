@@ -23,7 +23,7 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -43,7 +43,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,13 @@ def inference_latency(model_version: str, milliseconds: float, at: datetime) -> 
 
 
 def prediction_confidence(model_version: str, prediction_class: str, confidence: float, at: datetime) -> Datum:
-    return Datum("PredictionConfidence", confidence, "None", (("ModelVersion", model_version), ("PredictionClass", prediction_class)), at)
+    return Datum(
+        "PredictionConfidence",
+        confidence,
+        "None",
+        (("ModelVersion", model_version), ("PredictionClass", prediction_class)),
+        at,
+    )
 
 
 def feature_drift(feature_name: str, score: float, at: datetime) -> Datum:
@@ -90,9 +96,13 @@ def check(datum: Datum, now: datetime) -> str | None:
         if not dvalue or len(dvalue) > 1024:
             return f"{datum.name}: dimension {dname} must have a value of 1 to 1024 characters"
     if datum.timestamp < now - MAX_PAST:
-        return f"{datum.name}: timestamp {datum.timestamp.isoformat()} is more than two weeks old; CloudWatch rejects it"
+        return (
+            f"{datum.name}: timestamp {datum.timestamp.isoformat()} is more than two weeks old; CloudWatch rejects it"
+        )
     if datum.timestamp > now + MAX_FUTURE:
-        return f"{datum.name}: timestamp {datum.timestamp.isoformat()} is more than two hours ahead; CloudWatch rejects it"
+        return (
+            f"{datum.name}: timestamp {datum.timestamp.isoformat()} is more than two hours ahead; CloudWatch rejects it"
+        )
     return None
 
 
@@ -100,7 +110,12 @@ def _size(datum: Datum, index: int = MAX_DATA_PER_CALL) -> int:
     """An upper bound of the datum's share of the request body: its form-encoded (awsquery) size, the
     most verbose of CloudWatch's protocols, with the widest member index."""
     prefix = f"MetricData.member.{index}."
-    fields = [("MetricName", datum.name), ("Value", repr(float(datum.value))), ("Unit", datum.unit), ("Timestamp", datum.timestamp.isoformat())]
+    fields = [
+        ("MetricName", datum.name),
+        ("Value", repr(float(datum.value))),
+        ("Unit", datum.unit),
+        ("Timestamp", datum.timestamp.isoformat()),
+    ]
     for i, (n, v) in enumerate(datum.dimensions, 1):
         fields += [(f"Dimensions.member.{i}.Name", n), (f"Dimensions.member.{i}.Value", v)]
     return sum(len(prefix) + len(k) + 2 + len(quote(v, safe="")) for k, v in fields)
@@ -197,7 +212,9 @@ def _datum(rec: Any, now: datetime) -> Datum:
         raise ValueError(f"{metric} needs {', '.join(missing)}")
     unknown = sorted(set(rec) - {"metric", "value", "timestamp", *_FIELDS[metric]})
     if unknown:
-        raise ValueError(f"{unknown[0]}: not a field of {metric} (fields: value, timestamp, {', '.join(_FIELDS[metric])})")
+        raise ValueError(
+            f"{unknown[0]}: not a field of {metric} (fields: value, timestamp, {', '.join(_FIELDS[metric])})"
+        )
     value = rec["value"]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"value: expected a number, got {value!r}")
@@ -208,7 +225,12 @@ def _datum(rec: Any, now: datetime) -> Datum:
         except ValueError:
             raise ValueError(f"timestamp: {rec['timestamp']!r} is not an ISO 8601 time") from None
     args = [str(rec[f]) for f in _FIELDS[metric]]
-    datum = {"InferenceLatency": inference_latency, "PredictionConfidence": prediction_confidence, "FeatureDrift": feature_drift}[metric](*args, value, at)
+    makers: dict[str, Callable[..., Datum]] = {
+        "InferenceLatency": inference_latency,
+        "PredictionConfidence": prediction_confidence,
+        "FeatureDrift": feature_drift,
+    }
+    datum = makers[metric](*args, value, at)
     problem = check(datum, now)
     if problem:
         raise ValueError(problem)

@@ -112,10 +112,14 @@ class NumericStats:
     def statistics(self) -> dict:
         counts = self.sketch.histogram(self.edges()) if self.present else np.zeros(0)
         edges = self.edges()
-        buckets = [
-            {"lower_bound": float(edges[i]), "upper_bound": float(edges[i + 1]), "count": float(counts[i])}
-            for i in range(len(edges) - 1)
-        ] if self.present else []
+        buckets = (
+            [
+                {"lower_bound": float(edges[i]), "upper_bound": float(edges[i + 1]), "count": float(counts[i])}
+                for i in range(len(edges) - 1)
+            ]
+            if self.present
+            else []
+        )
         return {
             "common": {"num_present": self.present, "num_missing": self.missing},
             "mean": self.mean if self.present else 0.0,
@@ -149,7 +153,7 @@ class StringStats:
         self.present += len(arr) - arr.null_count
         vc = pc.value_counts(arr)
         counts = self.counts
-        for value, count in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist()):
+        for value, count in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True):
             if value is None:
                 continue
             if value in counts:

@@ -72,7 +72,9 @@ def open_table(path: Path, progress: Progress | None = None, types: dict[str, st
         return _open_jsonl(path, size, progress)
     if suffix == ".csv":
         return _open_csv(path, head, size, progress, types)
-    raise DataError(f"{path}: unknown data format {suffix or '(no suffix)'}: use a .csv file with a header or a .jsonl file")
+    raise DataError(
+        f"{path}: unknown data format {suffix or '(no suffix)'}: use a .csv file with a header or a .jsonl file"
+    )
 
 
 def _check_names(path: Path, names: list[str]) -> None:
@@ -115,8 +117,12 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None, typ
         # Numbers are parsed by arrow's reader itself (threaded, no text copies): the column types come
         # from arrow's inference on the first block; anything else than integers and floats is text.
         try:
-            with pcsv.open_csv(path, read_options=read_options, parse_options=parse_options,
-                               convert_options=pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True)) as probe:
+            with pcsv.open_csv(
+                path,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True),
+            ) as probe:
                 schema = probe.schema
         except pa.ArrowInvalid as exc:
             raise DataError(_arrow_message(path, str(exc), 2)) from None
@@ -124,40 +130,42 @@ def _open_csv(path: Path, head: bytes, size: int, progress: Progress | None, typ
             f.name: "int64" if pa.types.is_integer(f.type) else "float64" if pa.types.is_floating(f.type) else "string"
             for f in schema
         }
-    arrow_types = {n: {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}[t] for n, t in types.items()}
+    arrow_types = {
+        n: {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}[t] for n, t in types.items()
+    }
 
     def chunks() -> Iterator[Chunk]:
-        fh = open(path, "rb")
         line, rows, blocks = 2, 0, 0
-        try:
-            reader = pcsv.open_csv(
-                fh,
-                read_options=read_options,
-                parse_options=parse_options,
-                convert_options=pcsv.ConvertOptions(column_types=arrow_types, null_values=[""], strings_can_be_null=True),
-            )
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                if batch.num_rows == 0:
-                    continue
-                yield Chunk(line, {n: batch.column(i) for i, n in enumerate(names)}, batch.num_rows)
-                line += batch.num_rows
-                rows += batch.num_rows
-                if progress is not None:
-                    # Not fh.tell(): arrow reads ahead of the batches it hands out. A batch is one block.
-                    blocks += 1
-                    progress(min(blocks * CSV_BLOCK_BYTES, size), size, rows)
-        except pa.ArrowInvalid as exc:
-            found = _CONVERSION.search(str(exc))
-            if found:
-                name = names[int(found.group(1))]
-                raise Retype({**types, name: _WIDER[types[name]]}) from None
-            raise DataError(_arrow_message(path, str(exc), line)) from None
-        finally:
-            fh.close()
+        with open(path, "rb") as fh:
+            try:
+                reader = pcsv.open_csv(
+                    fh,
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=pcsv.ConvertOptions(
+                        column_types=arrow_types, null_values=[""], strings_can_be_null=True
+                    ),
+                )
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    if batch.num_rows == 0:
+                        continue
+                    yield Chunk(line, {n: batch.column(i) for i, n in enumerate(names)}, batch.num_rows)
+                    line += batch.num_rows
+                    rows += batch.num_rows
+                    if progress is not None:
+                        # Not fh.tell(): arrow reads ahead of the batches it hands out. A batch is one block.
+                        blocks += 1
+                        progress(min(blocks * CSV_BLOCK_BYTES, size), size, rows)
+            except pa.ArrowInvalid as exc:
+                found = _CONVERSION.search(str(exc))
+                if found:
+                    name = names[int(found.group(1))]
+                    raise Retype({**types, name: _WIDER[types[name]]}) from None
+                raise DataError(_arrow_message(path, str(exc), line)) from None
 
     return Table(path, names, chunks())
 
@@ -184,7 +192,7 @@ def _arrow_message(path: Path, message: str, chunk_line: int) -> str:
 def _open_jsonl(path: Path, size: int, progress: Progress | None) -> Table:
     import pyarrow as pa
 
-    fh = open(path, "rb")
+    fh = open(path, "rb")  # noqa: SIM115 - outlives this function: chunks() closes it, or the error paths below
     lines = enumerate(fh, 1)
     warnings: list[str] = []
 
@@ -265,6 +273,5 @@ def rows_to_columns(rows: list[list[str | None]], names: list[str]) -> dict[str,
     """Rows of text (capture payloads) as a chunk's columns."""
     import pyarrow as pa
 
-    cols = list(zip(*rows)) if rows else [() for _ in names]
-    return {n: pa.array(list(c), type=pa.string()) for n, c in zip(names, cols)}
-
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return {n: pa.array(list(c), type=pa.string()) for n, c in zip(names, cols, strict=True)}

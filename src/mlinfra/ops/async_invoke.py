@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import UsageError
@@ -30,7 +30,7 @@ class AsyncInvocation:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def sdk_input_key(endpoint: str, now: datetime, token: str) -> str:
@@ -70,5 +70,7 @@ def invoke_async(
                 key += f"{at.strftime('%Y-%m-%d-%H-%M-%S-%f')[:-3]}-{token()}"
         clients.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
         location = f"s3://{bucket}/{key}"
-        resp: dict[str, Any] = clients.runtime.invoke_endpoint_async(EndpointName=endpoint, InputLocation=location, ContentType=content_type, Accept="*/*")
+        resp: dict[str, Any] = clients.runtime.invoke_endpoint_async(
+            EndpointName=endpoint, InputLocation=location, ContentType=content_type, Accept="*/*"
+        )
     return AsyncInvocation(location, resp.get("OutputLocation"), resp.get("FailureLocation"), resp.get("InferenceId"))

@@ -85,7 +85,7 @@ def aws_errors() -> Iterator[None]:
         raise
     except Exception as exc:
         module = type(exc).__module__
-        if not (module.startswith("botocore") or module.startswith("boto3")):
+        if not (module.startswith(("botocore", "boto3"))):
             raise
         response = getattr(exc, "response", None)
         if isinstance(response, dict) and "Error" in response:

@@ -27,7 +27,18 @@ from ..errors import MlinfraError, UsageError
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentPlan
 from .aws import Clients, aws_errors
 from .drift import Difference, config_difference, count_difference, presence
-from .endpoint import Clock, EndpointNotReady, Guard, Live, Report, VariantMetrics, alarm_states, alarms_firing, describe, last_hour_metrics
+from .endpoint import (
+    Clock,
+    EndpointNotReady,
+    Guard,
+    Live,
+    Report,
+    VariantMetrics,
+    alarm_states,
+    alarms_firing,
+    describe,
+    last_hour_metrics,
+)
 from .guarded import Change, run_guarded_steps, wait_until_in_service
 
 
@@ -73,7 +84,9 @@ def list_components(clients: Clients, endpoint: str) -> list[LiveComponent]:
 ComponentMetrics = VariantMetrics
 
 
-def component_metrics(clients: Clients, now: Callable[[], dt.datetime], components: Sequence[str]) -> dict[str, ComponentMetrics]:
+def component_metrics(
+    clients: Clients, now: Callable[[], dt.datetime], components: Sequence[str]
+) -> dict[str, ComponentMetrics]:
     """Last hour's invocations, 5XX errors and p99 model latency per component (one GetMetricData call)."""
     return last_hour_metrics(clients, now, {c: [{"Name": "InferenceComponentName", "Value": c}] for c in components})
 
@@ -83,7 +96,9 @@ def differences(plan: ComponentsEndpointPlan, live: Live, components: Sequence[L
     out = config_difference(plan.name, plan.config_name, live)
     # Managed instance scaling owns the fleet's count between its bounds, copy auto-scaling a component's.
     fleet = (plan.scaling.min, plan.scaling.max) if plan.scaling is not None else None
-    out += count_difference("instances", plan.variant_name, plan.instance_count, fleet, live.instances.get(plan.variant_name))
+    out += count_difference(
+        "instances", plan.variant_name, plan.instance_count, fleet, live.instances.get(plan.variant_name)
+    )
     wanted = {c.name: c for c in plan.components}
     have = {c.name: c for c in components}
     out += presence("component", wanted, have)
@@ -102,7 +117,13 @@ def _with_components(guard: Guard, components: Sequence[str]) -> Guard:
     return Guard(None, tuple(components)) if guard.names is None else guard
 
 
-def status_report(clients: Clients, endpoint: str, plan: ComponentsEndpointPlan | None, guard: Guard, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> dict:
+def status_report(
+    clients: Clients,
+    endpoint: str,
+    plan: ComponentsEndpointPlan | None,
+    guard: Guard,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> dict:
     """A JSON-ready report of an endpoint with inference components; ``drift`` as for variant endpoints."""
     live = describe(clients, endpoint)
     components = list_components(clients, endpoint)
@@ -112,7 +133,10 @@ def status_report(clients: Clients, endpoint: str, plan: ComponentsEndpointPlan 
         "endpoint": live.name,
         "status": live.status,
         "endpoint_config": live.config_name,
-        "fleet": [{"variant": v, "instances": live.instances.get(v), "desired_instances": live.desired_instances.get(v)} for v in live.instances],
+        "fleet": [
+            {"variant": v, "instances": live.instances.get(v), "desired_instances": live.desired_instances.get(v)}
+            for v in live.instances
+        ],
         "components": [
             {
                 "name": c.name,
@@ -152,7 +176,9 @@ def component_named(plan: ComponentsEndpointPlan, name: str) -> InferenceCompone
     for c in plan.components:
         if name in (c.label, c.name):
             return c
-    raise UsageError(f"endpoint {plan.label} has no component {name!r} (components: {', '.join(c.label for c in plan.components)})")
+    raise UsageError(
+        f"endpoint {plan.label} has no component {name!r} (components: {', '.join(c.label for c in plan.components)})"
+    )
 
 
 def check_copies(plan: ComponentsEndpointPlan, component: str, steps: Sequence[int]) -> None:
@@ -167,13 +193,22 @@ def check_copies(plan: ComponentsEndpointPlan, component: str, steps: Sequence[i
     def demand(c: Any) -> Copy:
         from fractions import Fraction
 
-        return Copy(c.label, c.min_memory_mb, Fraction(str(c.cpu_cores)) if c.cpu_cores is not None else Fraction(0), c.accelerators or 0)
+        return Copy(
+            c.label,
+            c.min_memory_mb,
+            Fraction(str(c.cpu_cores)) if c.cpu_cores is not None else Fraction(0),
+            c.accelerators or 0,
+        )
 
     for n in steps:
         if n < 1:
-            raise CopyCountError(f"{component}: {n} copies; at least 1 (scaling a component to 0 copies belongs to its auto-scaling, min 0)")
+            raise CopyCountError(
+                f"{component}: {n} copies; at least 1 (scaling a component to 0 copies belongs to its auto-scaling, min 0)"
+            )
         if me.scaling is not None and not me.scaling.min <= n <= me.scaling.max:
-            raise CopyCountError(f"{component}: {n} copies is outside its auto-scaling bounds {me.scaling.min}-{me.scaling.max}, which would move it back; change autoscaling in the config first")
+            raise CopyCountError(
+                f"{component}: {n} copies is outside its auto-scaling bounds {me.scaling.min}-{me.scaling.max}, which would move it back; change autoscaling in the config first"
+            )
         packing = pack(t, [(demand(c), n if c is me else c.copies) for c in plan.components], limit)
         if not packing.fits:
             left = ", ".join(f"{k} of {c}" for c, k in packing.unplaced)
@@ -203,7 +238,9 @@ def scale(
     """
     live = describe_component(clients, component)
     if live.status != "InService":
-        raise EndpointNotReady(f"{component} is {live.status}, not InService: its copies can only be changed in service")
+        raise EndpointNotReady(
+            f"{component} is {live.status}, not InService: its copies can only be changed in service"
+        )
     before = live.desired_copies if live.desired_copies is not None else (live.copies or 0)
     result = CopyShift(component, before, before, list(steps))
     if dry_run:
@@ -223,13 +260,34 @@ def scale(
         reverted=lambda n, back: f"at {n} copies; {component} set back to {back}",
     )
     guard = _with_components(guard, [component])
-    last = run_guarded_steps(change, steps, lambda: alarms_firing(clients, endpoint, guard), clock, bake_seconds, poll_seconds, report, on_change)
+    last = run_guarded_steps(
+        change,
+        steps,
+        lambda: alarms_firing(clients, endpoint, guard),
+        clock,
+        bake_seconds,
+        poll_seconds,
+        report,
+        on_change,
+    )
     if last is not None:
         result.after, result.changed = last, True
     return result
 
 
-def _set_copies(clients: Clients, clock: Clock, component: str, copies: int, report: Report, timeout: float = 3600, poll: float = 15) -> None:
+def _set_copies(
+    clients: Clients, clock: Clock, component: str, copies: int, report: Report, timeout: float = 3600, poll: float = 15
+) -> None:
     with aws_errors():
-        clients.sagemaker.update_inference_component_runtime_config(InferenceComponentName=component, DesiredRuntimeConfig={"CopyCount": copies})
-    wait_until_in_service(clock, component, lambda: describe_component(clients, component).status, ("Failed", "Deleting"), timeout, poll, report)
+        clients.sagemaker.update_inference_component_runtime_config(
+            InferenceComponentName=component, DesiredRuntimeConfig={"CopyCount": copies}
+        )
+    wait_until_in_service(
+        clock,
+        component,
+        lambda: describe_component(clients, component).status,
+        ("Failed", "Deleting"),
+        timeout,
+        poll,
+        report,
+    )

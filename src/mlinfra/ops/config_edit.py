@@ -45,7 +45,7 @@ def _save(yaml: Any, data: Any, path: Path) -> None:
     _replace(_beside(path, lambda fh: yaml.dump(data, fh)), path)
 
 
-def _beside(path: Path, write: Callable[[IO[str]], None]) -> Path:
+def _beside(path: Path, write: Callable[[IO[str]], object]) -> Path:
     """A temporary file next to ``path`` (so that renaming it over ``path`` is atomic) with ``path``'s mode."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     tmp = Path(name)
@@ -91,7 +91,9 @@ def write_weights(path: str | Path, endpoint: str, weights: dict[str, float]) ->
     _save(yaml, data, path)
 
 
-def promote_version(path: str | Path, endpoint: str, variant: str, weights: dict[str, float]) -> tuple[str, dict[str, str]]:
+def promote_version(
+    path: str | Path, endpoint: str, variant: str, weights: dict[str, float]
+) -> tuple[str, dict[str, str]]:
     """A full promotion in the registry: the variant's model version becomes the one ``production`` version.
 
     Every other ``production`` version steps down: to ``deprecated`` when no variant (production or shadow,
@@ -110,7 +112,11 @@ def promote_version(path: str | Path, endpoint: str, variant: str, weights: dict
         if v.get("name") in weights:
             v["weight"] = _number(weights[v["name"]])
     version = str(target.get("model"))
-    referenced = {str(v.get("model")) for e in data.get("endpoints") or [] for v in [*(e.get("variants") or []), *([e["shadow"]] if e.get("shadow") else [])]}
+    referenced = {
+        str(v.get("model"))
+        for e in data.get("endpoints") or []
+        for v in [*(e.get("variants") or []), *([e["shadow"]] if e.get("shadow") else [])]
+    }
     changes: dict[str, str] = {}
     for model in data.get("models") or []:
         listed = str(model.get("version"))
@@ -131,14 +137,18 @@ def write_copies(path: str | Path, endpoint: str, component: str, copies: int) -
     does not, nothing is written and :class:`ConfigEditError` says why. The write is atomic.
     """
     path = Path(path)
-    tmp = _validated(path, _with_copies(path, endpoint, component, copies), f"copies: {copies} of component {component}")
+    tmp = _validated(
+        path, _with_copies(path, endpoint, component, copies), f"copies: {copies} of component {component}"
+    )
     _replace(tmp, path)
 
 
 def check_copies_writable(path: str | Path, endpoint: str, component: str, copies: int) -> None:
     """What :func:`write_copies` would check, writing nothing: raises :class:`ConfigEditError` if it would fail."""
     path = Path(path)
-    _validated(path, _with_copies(path, endpoint, component, copies), f"copies: {copies} of component {component}").unlink()
+    _validated(
+        path, _with_copies(path, endpoint, component, copies), f"copies: {copies} of component {component}"
+    ).unlink()
 
 
 def _with_copies(path: Path, endpoint: str, component: str, copies: int) -> str:
@@ -155,10 +165,14 @@ def _with_copies(path: Path, endpoint: str, component: str, copies: int) -> str:
         line = lines[row]
         token = re.match(r"[^\s,}\]#]+", line[col:])
         if token is None or token.group(0) != str(comp["copies"]):
-            raise ConfigEditError(f"{path}:{row + 1}: copies of component {component!r} is not a plain number; set it to {copies} by hand")
+            raise ConfigEditError(
+                f"{path}:{row + 1}: copies of component {component!r} is not a plain number; set it to {copies} by hand"
+            )
         lines[row] = line[:col] + str(copies) + line[col + token.end() :]
     elif comp.fa.flow_style():
-        raise ConfigEditError(f"{path}:{comp.lc.line + 1}: component {component!r} is written inline ({{...}}) without copies; add copies: {copies} by hand")
+        raise ConfigEditError(
+            f"{path}:{comp.lc.line + 1}: component {component!r} is written inline ({{...}}) without copies; add copies: {copies} by hand"
+        )
     else:
         row, col = comp.lc.key("name")
         newline = "\r\n" if lines[row].endswith("\r\n") else "\n"

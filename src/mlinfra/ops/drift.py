@@ -40,16 +40,25 @@ def differences(plan: EndpointPlan, live: Live) -> list[Difference]:
 
 def config_difference(endpoint: str, config_name: str, live: Live) -> list[Difference]:
     """The endpoint runs another endpoint configuration than the config renders."""
-    return [Difference("endpoint-config", endpoint, config_name, live.config_name)] if config_name != live.config_name else []
+    return (
+        [Difference("endpoint-config", endpoint, config_name, live.config_name)]
+        if config_name != live.config_name
+        else []
+    )
 
 
 def presence(what: str, wanted: Iterable[str], have: Iterable[str]) -> list[Difference]:
     """What the config has and the endpoint lacks, or the other way round (variants, components)."""
     wanted, have = set(wanted), set(have)
-    return [Difference(what, name, "present" if name in wanted else "absent", "present" if name in have else "absent") for name in sorted(wanted ^ have)]
+    return [
+        Difference(what, name, "present" if name in wanted else "absent", "present" if name in have else "absent")
+        for name in sorted(wanted ^ have)
+    ]
 
 
-def count_difference(what: str, subject: str, configured: int, bounds: tuple[int, int] | None, live: int | None) -> list[Difference]:
+def count_difference(
+    what: str, subject: str, configured: int, bounds: tuple[int, int] | None, live: int | None
+) -> list[Difference]:
     """A live count (instances, copies) against the config's. Where auto-scaling owns the count (``bounds``,
     its min and max) only a count outside them is drift; ``live`` None: SageMaker reported no count."""
     if live is None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .aws import Clients, aws_errors
-from .guarded import AlarmFiring, Change, EndpointNotReady, run_guarded_steps, wait_until_in_service
+from .guarded import AlarmFiring as AlarmFiring  # re-exported: promote and rollback raise it
+from .guarded import Change, EndpointNotReady, run_guarded_steps, wait_until_in_service
 from .traffic import TrafficError, as_percent, shift
 
 Report = Callable[[str], None]
@@ -98,7 +99,9 @@ def alarm_states(clients: Clients, endpoint: str, guard: Guard) -> dict[str, str
             return dict(sorted(states.items()))
         for page in clients.cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
             for alarm in page.get("MetricAlarms", []):
-                if endpoint in _dimension_values(alarm, "EndpointName") or set(guard.components) & _dimension_values(alarm, "InferenceComponentName"):
+                if endpoint in _dimension_values(alarm, "EndpointName") or set(guard.components) & _dimension_values(
+                    alarm, "InferenceComponentName"
+                ):
                     states[alarm["AlarmName"]] = alarm["StateValue"]
     return dict(sorted(states.items()))
 
@@ -163,7 +166,16 @@ def promote(
         unchanged="no traffic was shifted",
         reverted=lambda weights, back: f"at {weights[variant]:g} %; {variant} rolled back to 0 % ({_fmt(back)})",
     )
-    last = run_guarded_steps(change, plan, lambda: alarms_firing(clients, endpoint, guard), clock, bake_seconds, poll_seconds, report, on_change)
+    last = run_guarded_steps(
+        change,
+        plan,
+        lambda: alarms_firing(clients, endpoint, guard),
+        clock,
+        bake_seconds,
+        poll_seconds,
+        report,
+        on_change,
+    )
     if last is not None:
         result.after, result.changed = last, True
     return result
@@ -183,7 +195,9 @@ def rollback(clients: Clients, clock: Clock, endpoint: str, variant: str, report
 def _ready(clients: Clients, endpoint: str) -> Live:
     live = describe(clients, endpoint)
     if live.status != "InService":
-        raise EndpointNotReady(f"{endpoint} is {live.status}, not InService: traffic can only be shifted on an endpoint in service")
+        raise EndpointNotReady(
+            f"{endpoint} is {live.status}, not InService: traffic can only be shifted on an endpoint in service"
+        )
     if not live.weights:
         raise TrafficError(f"{endpoint} has no production variants")
     return live
@@ -200,7 +214,14 @@ def _apply(clients: Clients, clock: Clock, endpoint: str, weights: dict[str, flo
     wait_in_service(clients, clock, endpoint, report=report)
 
 
-def wait_in_service(clients: Clients, clock: Clock, endpoint: str, timeout: float = 3600, poll: float = 15, report: Report = lambda _: None) -> Live:
+def wait_in_service(
+    clients: Clients,
+    clock: Clock,
+    endpoint: str,
+    timeout: float = 3600,
+    poll: float = 15,
+    report: Report = lambda _: None,
+) -> Live:
     """Poll until the endpoint is InService again (weight updates pass through Updating)."""
     seen: list[Live] = []
 
@@ -208,7 +229,9 @@ def wait_in_service(clients: Clients, clock: Clock, endpoint: str, timeout: floa
         seen.append(describe(clients, endpoint))
         return seen[-1].status
 
-    wait_until_in_service(clock, endpoint, status, ("Failed", "OutOfService", "Deleting", "RollingBack"), timeout, poll, report)
+    wait_until_in_service(
+        clock, endpoint, status, ("Failed", "OutOfService", "Deleting", "RollingBack"), timeout, poll, report
+    )
     return seen[-1]
 
 
@@ -227,20 +250,36 @@ class VariantMetrics:
 
     def fields(self) -> dict[str, float | None]:
         """The report's names for these numbers (``status`` of variants and of components alike)."""
-        return {"invocations_1h": self.invocations, "errors_5xx_1h": self.errors_5xx, "latency_p99_ms_1h": self.latency_p99_ms}
+        return {
+            "invocations_1h": self.invocations,
+            "errors_5xx_1h": self.errors_5xx,
+            "latency_p99_ms_1h": self.latency_p99_ms,
+        }
 
 
 def variant_metrics(
-    clients: Clients, clock_now: Callable[[], Any], endpoint: str, variants: Iterable[str], requests_metric: str = "Invocations"
+    clients: Clients,
+    clock_now: Callable[[], Any],
+    endpoint: str,
+    variants: Iterable[str],
+    requests_metric: str = "Invocations",
 ) -> dict[str, VariantMetrics]:
     """Last hour's invocations, 5XX errors and p99 model latency per variant (one GetMetricData call).
     ``requests_metric`` counts the invocations: InvocationsProcessed on asynchronous endpoints, which
     publish no Invocations (AWS, "Alarms and logs for tracking metrics from asynchronous endpoints")."""
-    return last_hour_metrics(clients, clock_now, {v: [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": v}] for v in variants}, requests_metric)
+    return last_hour_metrics(
+        clients,
+        clock_now,
+        {v: [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": v}] for v in variants},
+        requests_metric,
+    )
 
 
 def last_hour_metrics(
-    clients: Clients, now: Callable[[], Any], dimensions: dict[str, list[dict[str, str]]], requests_metric: str = "Invocations"
+    clients: Clients,
+    now: Callable[[], Any],
+    dimensions: dict[str, list[dict[str, str]]],
+    requests_metric: str = "Invocations",
 ) -> dict[str, VariantMetrics]:
     """Last hour's invocations (``requests_metric``), 5XX errors and p99 model latency of each subject (a
     variant, an inference component), given by its metrics' dimensions; one GetMetricData call."""
@@ -249,11 +288,23 @@ def last_hour_metrics(
     subjects = list(dimensions)
     queries = []
     for i, subject in enumerate(subjects):
-        for key, metric, stat in (("inv", requests_metric, "Sum"), ("err", "Invocation5XXErrors", "Sum"), ("lat", "ModelLatency", "p99")):
+        for key, metric, stat in (
+            ("inv", requests_metric, "Sum"),
+            ("err", "Invocation5XXErrors", "Sum"),
+            ("lat", "ModelLatency", "p99"),
+        ):
             queries.append(
                 {
                     "Id": f"{key}{i}",
-                    "MetricStat": {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric, "Dimensions": dimensions[subject]}, "Period": 3600, "Stat": stat},
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "AWS/SageMaker",
+                            "MetricName": metric,
+                            "Dimensions": dimensions[subject],
+                        },
+                        "Period": 3600,
+                        "Stat": stat,
+                    },
                     "ReturnData": True,
                 }
             )
@@ -261,12 +312,16 @@ def last_hour_metrics(
         return {}
     end = now()
     with aws_errors():
-        data = clients.cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=end - dt.timedelta(hours=1), EndTime=end)
+        data = clients.cloudwatch.get_metric_data(
+            MetricDataQueries=queries, StartTime=end - dt.timedelta(hours=1), EndTime=end
+        )
     values = {r["Id"]: (r["Values"][0] if r.get("Values") else None) for r in data.get("MetricDataResults", [])}
     out = {}
     for i, subject in enumerate(subjects):
         lat = values.get(f"lat{i}")
-        out[subject] = VariantMetrics(values.get(f"inv{i}"), values.get(f"err{i}"), None if lat is None else round(lat / 1000, 3))  # µs → ms
+        out[subject] = VariantMetrics(
+            values.get(f"inv{i}"), values.get(f"err{i}"), None if lat is None else round(lat / 1000, 3)
+        )  # µs → ms
     return out
 
 
@@ -282,7 +337,13 @@ class Invocation:
 
 
 def invoke(
-    clients: Clients, endpoint: str, body: bytes, content_type: str, variant: str | None = None, timer: Callable[[], float] = time.perf_counter, component: str | None = None
+    clients: Clients,
+    endpoint: str,
+    body: bytes,
+    content_type: str,
+    variant: str | None = None,
+    timer: Callable[[], float] = time.perf_counter,
+    component: str | None = None,
 ) -> Invocation:
     """One InvokeEndpoint call (routed to ``variant``, or to inference component ``component``, when given),
     with its round-trip latency."""
@@ -295,4 +356,6 @@ def invoke(
     with aws_errors():
         resp = clients.runtime.invoke_endpoint(**kwargs)
         payload = resp["Body"].read()
-    return Invocation(payload, resp.get("ContentType"), resp.get("InvokedProductionVariant"), round((timer() - start) * 1000, 2))
+    return Invocation(
+        payload, resp.get("ContentType"), resp.get("InvokedProductionVariant"), round((timer() - start) * 1000, 2)
+    )

@@ -76,7 +76,10 @@ def run_guarded_steps(
             if fired:
                 back = change.revert(state)
                 on_change(back)
-                raise AlarmFiring(f"{change.subject}: alarm {', '.join(fired)} fired during the bake {change.reverted(state, back)}", fired)
+                raise AlarmFiring(
+                    f"{change.subject}: alarm {', '.join(fired)} fired during the bake {change.reverted(state, back)}",
+                    fired,
+                )
     return last
 
 
@@ -94,7 +97,15 @@ def bake(clock: Clock, firing: Callable[[], list[str]], seconds: float, poll: fl
         clock.sleep(min(poll, left))
 
 
-def wait_until_in_service(clock: Clock, subject: str, status: Callable[[], str], stops: tuple[str, ...], timeout: float, poll: float, report: Report) -> None:
+def wait_until_in_service(
+    clock: Clock,
+    subject: str,
+    status: Callable[[], str],
+    stops: tuple[str, ...],
+    timeout: float,
+    poll: float,
+    report: Report,
+) -> None:
     """Poll ``status`` until it reads InService (an update passes through Updating, Creating, ...).
 
     Raises :class:`EndpointNotReady` on a status of ``stops`` (from which no update comes back by itself) or

@@ -13,7 +13,9 @@ from .target import Target
 from .traffic import as_percent
 
 
-def status_report(clients: Clients, target: Target, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> dict:
+def status_report(
+    clients: Clients, target: Target, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+) -> dict:
     """A JSON-ready report; ``drift`` lists how the config (when there is one) and the endpoint differ."""
     live = describe(clients, target.endpoint)
     alarms = alarm_states(clients, target.endpoint, target.guard)

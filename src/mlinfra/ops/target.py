@@ -22,7 +22,14 @@ class Target:
     components: ComponentsEndpointPlan | None = None
 
 
-def resolve(config: Path | None, endpoint: str | None, variant: str | None = None, component: str | None = None, *, warnings: list | None = None) -> Target:
+def resolve(
+    config: Path | None,
+    endpoint: str | None,
+    variant: str | None = None,
+    component: str | None = None,
+    *,
+    warnings: list | None = None,
+) -> Target:
     """With a config, ``endpoint`` is its name there (or the SageMaker name); it may be left out when only
     one endpoint has ``variant``. Without a config, ``endpoint`` is the SageMaker name and the alarms that
     guard it are found by their EndpointName dimension (or, on a components endpoint, by their
@@ -39,7 +46,9 @@ def resolve(config: Path | None, endpoint: str | None, variant: str | None = Non
     if endpoint:
         with_components = [e for e in getattr(part, "endpoints", ()) if endpoint in (e.label, e.name)]
     elif component:
-        with_components = [e for e in getattr(part, "endpoints", ()) if any(component in (c.label, c.name) for c in e.components)]
+        with_components = [
+            e for e in getattr(part, "endpoints", ()) if any(component in (c.label, c.name) for c in e.components)
+        ]
         if len(with_components) != 1:
             names = ", ".join(e.label for e in getattr(part, "endpoints", ())) or "none"
             which = "no endpoint has that component" if not with_components else "more than one endpoint could be meant"
@@ -57,8 +66,16 @@ def resolve(config: Path | None, endpoint: str | None, variant: str | None = Non
     else:
         matches = [e for e in plan.endpoints if variant is None or any(v.name == variant for v in e.variants)]
     if len(matches) != 1:
-        names = ", ".join([e.label for e in plan.endpoints] + [e.label for e in getattr(part, "endpoints", ())]) or "none"
-        which = f"no endpoint {endpoint!r}" if endpoint else "more than one endpoint could be meant" if matches else "no endpoint has that variant"
+        names = (
+            ", ".join([e.label for e in plan.endpoints] + [e.label for e in getattr(part, "endpoints", ())]) or "none"
+        )
+        which = (
+            f"no endpoint {endpoint!r}"
+            if endpoint
+            else "more than one endpoint could be meant"
+            if matches
+            else "no endpoint has that variant"
+        )
         raise UsageError(f"{config}: {which}; pass --endpoint (endpoints: {names})")
     ep = matches[0]
     # The config's own alarms when it has some; otherwise every alarm on the endpoint.

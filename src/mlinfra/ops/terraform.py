@@ -40,9 +40,9 @@ def stream_runner(argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, s
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
     try:
         if capture:
-            proc = subprocess.run(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+            proc = subprocess.run(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, check=False)
             return proc.returncode, proc.stdout
-        return subprocess.run(list(argv), cwd=cwd, env=env).returncode, ""
+        return subprocess.run(list(argv), cwd=cwd, env=env, check=False).returncode, ""
     except OSError as exc:
         raise TerraformError(f"cannot run {argv[0]}: {exc.strerror}") from None
 
@@ -161,7 +161,9 @@ def run_workflow(
         return Outcome(summary, applied=False, outputs={})
     if not auto_approve:
         if confirm is None:
-            raise Refused(f"plan: {summary}. Not applied: no terminal to confirm on; pass --auto-approve to apply without asking")
+            raise Refused(
+                f"plan: {summary}. Not applied: no terminal to confirm on; pass --auto-approve to apply without asking"
+            )
         if not confirm(summary):
             raise Refused(f"plan: {summary}. Not applied: declined")
     tf.apply()

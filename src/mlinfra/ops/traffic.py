@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ..errors import MlinfraError
 
 
@@ -50,7 +52,7 @@ def parse_steps(text: str) -> list[float]:
         raise TrafficError(f"--steps takes percentages separated by commas, got {text!r}") from None
     if not steps or any(not 0 <= s <= 100 for s in steps):
         raise TrafficError(f"--steps takes percentages from 0 to 100, got {text!r}")
-    if any(b <= a for a, b in zip(steps, steps[1:])):
+    if any(b <= a for a, b in itertools.pairwise(steps)):
         raise TrafficError(f"--steps must rise, got {text!r}")
     return steps
 
@@ -60,10 +62,7 @@ def parse_duration(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600}
     raw = text.strip().lower()
     try:
-        if raw and raw[-1] in units:
-            seconds = float(raw[:-1]) * units[raw[-1]]
-        else:
-            seconds = float(raw)
+        seconds = float(raw[:-1]) * units[raw[-1]] if raw and raw[-1] in units else float(raw)
     except ValueError:
         raise TrafficError(f"a duration is a number with s, m or h (e.g. 5m), got {text!r}") from None
     if seconds < 0:

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlparse
 
 from ..config.model import LOCAL_STORAGE, Alarms, DataCapture, Endpoint, ModelVersion, PlatformConfig, Variant
-from ..naming import BACKLOG_ALARM, requests_metric, CLIENT_ERROR_RATE_ALARM, from_zero_policy_key, ERROR_RATE_ALARM, LATENCY_ALARM, drift_alarm_key, drift_alarm_name, alarm_key, alarm_name, endpoint_name, execution_role_name, hashed_name, ident, model_content, sagemaker_model_name
 from ..expr import Interp, Ref
+from ..naming import (
+    BACKLOG_ALARM,
+    CLIENT_ERROR_RATE_ALARM,
+    ERROR_RATE_ALARM,
+    LATENCY_ALARM,
+    alarm_key,
+    alarm_name,
+    drift_alarm_key,
+    drift_alarm_name,
+    endpoint_name,
+    execution_role_name,
+    from_zero_policy_key,
+    hashed_name,
+    ident,
+    model_content,
+    requests_metric,
+    sagemaker_model_name,
+)
 from .model import (
     AlarmPlan,
     AsyncPlan,
@@ -36,7 +54,9 @@ CAPTURE_RETENTION_DAYS = 90
 # Instance families with local NVMe instance storage. SageMaker rejects an endpoint configuration's
 # KmsKeyId when a variant runs on one of them (the instance store is encrypted by the hardware).
 _LOCAL_STORAGE = LOCAL_STORAGE  # one list: the KMS key and volume-size rules use it too
-_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/(?P<repo>[^:@]+)")
+_ECR = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/(?P<repo>[^:@]+)"
+)
 
 #: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
 #: require 1.5.7. Features that need more raise the pin (see :func:`_terraform_version`).
@@ -99,7 +119,9 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
 
 
 def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
-    endpoints = tuple(_endpoint(config, prefix, ep) for ep in config.endpoints if isinstance(ep, Endpoint))  # kind components: its own component
+    endpoints = tuple(
+        _endpoint(config, prefix, ep) for ep in config.endpoints if isinstance(ep, Endpoint)
+    )  # kind components: its own component
     return EndpointsPlan(endpoints=endpoints, role_statements=_role_statements(config, endpoints))
 
 
@@ -110,7 +132,9 @@ def kms_plan(prefix: str) -> KmsPlan:
     )
 
 
-def capture_bucket_plan(prefix: str, endpoints: tuple[EndpointPlan, ...], captures: bool = False, reports: bool = False) -> CaptureBucketPlan | None:
+def capture_bucket_plan(
+    prefix: str, endpoints: tuple[EndpointPlan, ...], captures: bool = False, reports: bool = False
+) -> CaptureBucketPlan | None:
     """The platform's capture bucket, when an endpoint captures into it (``captures``: one of kind
     components does) or Model Monitor keeps its reports there (``reports``); else none is created."""
     holds_captures = any(e.uses_capture_bucket for e in endpoints) or captures
@@ -162,7 +186,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
 
     # Models run in the platform's private subnets when there is a network, except on serverless
     # endpoints: Serverless Inference supports no VPC (and no network isolation).
-    in_vpc = config.network is not None and all(v.serverless is None for v in (*ep.variants, *([ep.shadow] if ep.shadow else [])))
+    in_vpc = config.network is not None and all(
+        v.serverless is None for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))
+    )
 
     def model_for(v: Variant) -> ModelPlan:
         mv = config.model(v.model)
@@ -170,7 +196,15 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         # (SageMaker rejects a serverless endpoint whose model sets EnableNetworkIsolation).
         isolated = None if v.serverless is not None else mv.network_isolation
         prefix = None if multi else mv.model_data_prefix
-        content = model_content(image=mv.image, data=multi or mv.model_data or prefix, env=mv.environment, multi_model=multi is not None, role=role, isolated=isolated, uncompressed=prefix is not None)
+        content = model_content(
+            image=mv.image,
+            data=multi or mv.model_data or prefix,
+            env=mv.environment,
+            multi_model=multi is not None,
+            role=role,
+            isolated=isolated,
+            uncompressed=prefix is not None,
+        )
         if in_vpc:
             # VpcConfig is part of the immutable model: moving into (or out of) the VPC is a new model.
             content["vpc"] = MODEL_VPC
@@ -206,7 +240,10 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             error_topic_arn=own.error_topic if own else None,
             kms_key_arn=a.kms_key_arn,
         )
-    encrypt = all(v.serverless is not None or not _LOCAL_STORAGE.match(v.instance_type or "") for v in (*ep.variants, *([ep.shadow] if ep.shadow else [])))
+    encrypt = all(
+        v.serverless is not None or not _LOCAL_STORAGE.match(v.instance_type or "")
+        for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))
+    )
     deployment = _deployment(ep, alarms)
     # What CreateEndpointConfig receives, less auto-scaling and alarms (they live elsewhere) and less the
     # production weights: live traffic belongs to `mlinfra promote`, which writes it back to the config;
@@ -237,7 +274,9 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
         tags=endpoint_tags,
         in_vpc=in_vpc,
         # Every index SageMaker allows: ignore_changes takes no expressions, and the module serves any count.
-        ignored_weights=tuple(Ref(f"production_variants[{i}].initial_variant_weight") for i in range(MAX_PRODUCTION_VARIANTS)),
+        ignored_weights=tuple(
+            Ref(f"production_variants[{i}].initial_variant_weight") for i in range(MAX_PRODUCTION_VARIANTS)
+        ),
     )
 
 
@@ -250,14 +289,33 @@ def version_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, s
 def model_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
     """A SageMaker model's tags: the endpoint's, the version's own over them, then the registry's view of
     the version (ModelVersion, ModelStatus, metric:<name>; the mlinfra-tag-key rule keeps them apart)."""
-    return {**version_tags(endpoint_tags, mv), "ModelVersion": mv.version, "ModelStatus": mv.status, **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())}}
+    return {
+        **version_tags(endpoint_tags, mv),
+        "ModelVersion": mv.version,
+        "ModelStatus": mv.status,
+        **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())},
+    }
+
+
+class _CaptureBasics(TypedDict):
+    """What a capture plan has whatever its destination (CapturePlan's keyword arguments)."""
+
+    sampling_percentage: int
+    modes: tuple[str, ...]
+    json_content_types: tuple[str, ...]
+    csv_content_types: tuple[str, ...]
 
 
 def capture_plan(dc: DataCapture, label: str) -> CapturePlan:
     """Data capture into the platform's capture bucket under ``prefix`` (default: the endpoint's name),
     or into the user's ``destination`` (its trailing slash dropped: SageMaker adds ``/<endpoint>/...``)."""
     modes = tuple(m.capitalize() for m in sorted(set(dc.modes)))
-    common = dict(sampling_percentage=dc.sampling_percentage, modes=modes, json_content_types=tuple(dc.json_content_types), csv_content_types=tuple(dc.csv_content_types))
+    common = _CaptureBasics(
+        sampling_percentage=dc.sampling_percentage,
+        modes=modes,
+        json_content_types=tuple(dc.json_content_types),
+        csv_content_types=tuple(dc.csv_content_types),
+    )
     if dc.destination is not None:
         u = urlparse(dc.destination)
         key_prefix = u.path.strip("/")
@@ -273,18 +331,45 @@ def capture_statements(captures: list[CapturePlan], sid: str = "") -> list[State
     st: list[Statement] = []
     platform = [c for c in captures if c.in_platform_bucket]
     if platform:
-        st.append(Statement(f"Write{sid}DataCapture", ("s3:PutObject",), tuple(Interp(Ref("var.capture_bucket_arn"), f"/{c.prefix}/*") for c in platform)))
+        st.append(
+            Statement(
+                f"Write{sid}DataCapture",
+                ("s3:PutObject",),
+                tuple(Interp(Ref("var.capture_bucket_arn"), f"/{c.prefix}/*") for c in platform),
+            )
+        )
     own = sorted({str(c.destination) for c in captures if not c.in_platform_bucket})
     if own:
-        st.append(Statement(f"Write{sid}CaptureDestinations", ("s3:PutObject",), tuple(_s3_arn(uri, "/*") for uri in own), comment="the users' own capture destinations"))
+        st.append(
+            Statement(
+                f"Write{sid}CaptureDestinations",
+                ("s3:PutObject",),
+                tuple(_s3_arn(uri, "/*") for uri in own),
+                comment="the users' own capture destinations",
+            )
+        )
     keys = sorted({c.kms_key_arn for c in captures if c.kms_key_arn is not None})
     if keys:
-        st.append(Statement(f"Use{sid}CaptureKeys", ("kms:Encrypt", "kms:GenerateDataKey"), tuple(keys), comment="SSE-KMS of the captured objects with the destinations' own keys"))
+        st.append(
+            Statement(
+                f"Use{sid}CaptureKeys",
+                ("kms:Encrypt", "kms:GenerateDataKey"),
+                tuple(keys),
+                comment="SSE-KMS of the captured objects with the destinations' own keys",
+            )
+        )
     return st
 
 
 def _variant_config(v: VariantPlan) -> dict[str, object]:
-    out: dict[str, object] = {"name": v.name, "model": v.model.name, "weight": v.weight, "type": v.instance_type, "count": v.instance_count, "serverless": v.serverless}
+    out: dict[str, object] = {
+        "name": v.name,
+        "model": v.model.name,
+        "weight": v.weight,
+        "type": v.instance_type,
+        "count": v.instance_count,
+        "serverless": v.serverless,
+    }
     # Part of the content hash only when set: the names of configurations without them stay as they were.
     settings = {
         "routing": v.routing,
@@ -307,6 +392,8 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
         a = v.autoscaling
         key = ident(v.name)
         is_async = ep.kind == "async"
+        target = a.target_backlog_per_instance if is_async else a.target_invocations
+        assert target is not None  # the autoscaling-target rule: the target of the endpoint's kind is set
         scaling = ScalingPlan(
             key=key,
             resource_id=Interp("endpoint/", Ref("aws_sagemaker_endpoint.this.name"), f"/variant/{v.name}"),
@@ -315,7 +402,7 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             policy_name=f"{endpoint_name}-{v.name}-{'backlog' if is_async else 'invocations'}",
             scale_in_cooldown=a.scale_in_cooldown,
             scale_out_cooldown=a.scale_out_cooldown,
-            target_value=_number(a.target_backlog_per_instance if is_async else a.target_invocations),
+            target_value=_number(target),
             predefined_metric=None if is_async else "SageMakerVariantInvocationsPerInstance",
             backlog_metric_dimensions={"EndpointName": endpoint_name} if is_async else None,
             scale_from_zero=ScaleFromZeroPlan(
@@ -353,7 +440,14 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     out = []
     requests = requests_metric(ep.kind == "async")
     for v in ep.variants:
-        out += target_alarms(a, endpoint_name, v.name, {"EndpointName": endpoint_name, "VariantName": v.name}, f"variant {v.name}", requests)
+        out += target_alarms(
+            a,
+            endpoint_name,
+            v.name,
+            {"EndpointName": endpoint_name, "VariantName": v.name},
+            f"variant {v.name}",
+            requests,
+        )
     for feature in a.drift_features:
         assert a.drift_threshold is not None  # the drift-alarm-incomplete rule
         out.append(
@@ -372,16 +466,23 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     return tuple(out)
 
 
+class _AlarmBasics(TypedDict):
+    period: int
+    evaluation_periods: int
+    comparison: str
 
-def _alarm_basics(a: Alarms) -> tuple[str, dict[str, object]]:
+
+def _alarm_basics(a: Alarms) -> tuple[str, _AlarmBasics]:
     """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
     evaluation periods and CloudWatch comparison operator (AlarmPlan's keyword arguments)."""
     comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
     above = {">": "above", ">=": "at or above"}[a.comparison]
-    return above, dict(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+    return above, _AlarmBasics(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
 
 
-def target_alarms(a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str, requests: str = "Invocations") -> list[AlarmPlan]:
+def target_alarms(
+    a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str, requests: str = "Invocations"
+) -> list[AlarmPlan]:
     """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
     variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
     the variant's or component's name in the alarm's key and name; ``what`` names it in the description;
@@ -464,13 +565,22 @@ SDK_NAME_BASE_MAX = 51
 def _sdk_async_inputs(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Interp, ...]:
     """The objects the execution role reads for async endpoints without an input_path."""
     region = config.project.region
-    without = {e.name for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is None}
+    without = {
+        e.name
+        for e in config.endpoints
+        if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is None
+    }
     return tuple(
-        Interp("arn:", PARTITION, f":s3:::sagemaker-{region}-", ACCOUNT, f"/{SDK_ASYNC_INPUT_PREFIX}/{ep.name[:SDK_NAME_BASE_MAX]}-*")
+        Interp(
+            "arn:",
+            PARTITION,
+            f":s3:::sagemaker-{region}-",
+            ACCOUNT,
+            f"/{SDK_ASYNC_INPUT_PREFIX}/{ep.name[:SDK_NAME_BASE_MAX]}-*",
+        )
         for ep in sorted(endpoints, key=lambda e: e.name)
         if ep.label in without
     )
-
 
 
 def _s3_arn(uri: str, suffix: str = "") -> Interp:
@@ -484,7 +594,14 @@ def prefix_statements(list_sid: str, read_sid: str, uris: list[str]) -> list[Sta
     st: list[Statement] = []
     for i, uri in enumerate(uris):
         u = urlparse(uri)
-        st.append(Statement(f"{list_sid}{i or ''}", ("s3:ListBucket",), (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),), (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),)))
+        st.append(
+            Statement(
+                f"{list_sid}{i or ''}",
+                ("s3:ListBucket",),
+                (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),),
+                (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),),
+            )
+        )
         st.append(Statement(f"{read_sid}{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
     return st
 
@@ -518,7 +635,10 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
                 "PullModelImages",
                 ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
                 # The partition is the deployment's (an image is pulled from the partition it runs in).
-                tuple(Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}") for region, account, repo in sorted(repos)),
+                tuple(
+                    Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}")
+                    for region, account, repo in sorted(repos)
+                ),
             )
         )
     st.append(
@@ -533,10 +653,20 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     asyncs = [ep.async_inference for ep in endpoints if ep.async_inference is not None]
     if asyncs:
         writes = sorted({p for a in asyncs for p in (a.output_path, a.failure_path) if p})
-        st.append(Statement("WriteAsyncResults", ("s3:PutObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in writes)))
-    inputs = sorted({e.async_inference.input_path for e in config.endpoints if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is not None})
+        st.append(
+            Statement("WriteAsyncResults", ("s3:PutObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in writes))
+        )
+    inputs = sorted(
+        {
+            e.async_inference.input_path
+            for e in config.endpoints
+            if isinstance(e, Endpoint) and e.async_inference is not None and e.async_inference.input_path is not None
+        }
+    )
     if inputs:
-        st.append(Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in inputs)))
+        st.append(
+            Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in inputs))
+        )
     sdk_inputs = _sdk_async_inputs(config, endpoints)
     if sdk_inputs:
         st.append(
@@ -549,7 +679,15 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
         )
     topics = [t for a in asyncs for t in (a.success_topic, a.error_topic) if t is not None]
     if topics:
-        st.append(Statement("PublishAsyncNotifications", ("sns:Publish",), tuple(Interp("arn:", PARTITION, f":sns:{config.project.region}:", ACCOUNT, f":{t.name}") for t in topics)))
+        st.append(
+            Statement(
+                "PublishAsyncNotifications",
+                ("sns:Publish",),
+                tuple(
+                    Interp("arn:", PARTITION, f":sns:{config.project.region}:", ACCOUNT, f":{t.name}") for t in topics
+                ),
+            )
+        )
     own_topics = sorted({arn for a in asyncs for arn in (a.success_topic_arn, a.error_topic_arn) if arn is not None})
     if own_topics:
         st.append(Statement("PublishAsyncNotificationsToOwnTopics", ("sns:Publish",), tuple(own_topics)))
@@ -572,7 +710,16 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
             Statement(
                 "WriteEndpointLogs",
                 ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-                tuple(Interp("arn:", PARTITION, f":logs:{config.project.region}:", ACCOUNT, f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*") for ep in endpoints),
+                tuple(
+                    Interp(
+                        "arn:",
+                        PARTITION,
+                        f":logs:{config.project.region}:",
+                        ACCOUNT,
+                        f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*",
+                    )
+                    for ep in endpoints
+                ),
             )
         )
         st.append(

@@ -8,8 +8,27 @@ from dataclasses import dataclass, field
 from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..expr import Interp, Ref
 from ..fleet.check import whole_accelerators
-from ..naming import component_model_content, endpoint_name, execution_role_name, hashed_name, ident, sagemaker_model_name
-from .build import ACCOUNT, PARTITION, _ECR, _LOCAL_STORAGE, _s3_arn, capture_plan, capture_statements, model_tags, prefix_statements, target_alarms, version_tags
+from ..naming import (
+    component_model_content,
+    endpoint_name,
+    execution_role_name,
+    hashed_name,
+    ident,
+    sagemaker_model_name,
+)
+from .build import (
+    _ECR,
+    _LOCAL_STORAGE,
+    ACCOUNT,
+    PARTITION,
+    _s3_arn,
+    capture_plan,
+    capture_statements,
+    model_tags,
+    prefix_statements,
+    target_alarms,
+    version_tags,
+)
 from .model import AlarmPlan, CapturePlan, ModelPlan, Statement
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
@@ -123,7 +142,11 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     for c in ep.components:
         mv = config.model(c.model)
         # project (var.tags) < endpoint < model version < mlinfra's own keys of the component
-        component_tags[ident(c.name)] = {**version_tags(endpoint_tags, mv), "Component": c.name, "ModelVersion": mv.version}
+        component_tags[ident(c.name)] = {
+            **version_tags(endpoint_tags, mv),
+            "Component": c.name,
+            "ModelVersion": mv.version,
+        }
         content = component_model_content(mv, role)
         model = ModelPlan(
             key=ident(c.name),
@@ -172,14 +195,30 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
             )
         )
     f = ep.fleet
-    scaling = FleetScalingPlan(f.scaling.min, f.scaling.max) if f.scaling is not None else None
+    fleet_scaling = FleetScalingPlan(f.scaling.min, f.scaling.max) if f.scaling is not None else None
     encrypt = not _LOCAL_STORAGE.match(f.instance_type)
     # What CreateEndpointConfig receives (the components are created against the endpoint afterwards).
-    content = {"variant": VARIANT_NAME, "type": f.instance_type, "count": f.instance_count, "scaling": scaling, "routing": f.routing, "encrypt": encrypt, "role": role}
+    content = {
+        "variant": VARIANT_NAME,
+        "type": f.instance_type,
+        "count": f.instance_count,
+        "scaling": fleet_scaling,
+        "routing": f.routing,
+        "encrypt": encrypt,
+        "role": role,
+    }
     # In the hash only when set: the names of fleets without them stay as they were.
-    content.update({k: v for k, v in (("volume_gb", f.volume_size_gb), ("ami", f.inference_ami_version)) if v is not None})
+    content.update(
+        {k: v for k, v in (("volume_gb", f.volume_size_gb), ("ami", f.inference_ami_version)) if v is not None}
+    )
     alarms = tuple(
-        al for c in components for al in (target_alarms(ep.alarms, name, c.label, {"InferenceComponentName": c.name}, f"component {c.label}") if ep.alarms is not None else ())
+        al
+        for c in components
+        for al in (
+            target_alarms(ep.alarms, name, c.label, {"InferenceComponentName": c.name}, f"component {c.label}")
+            if ep.alarms is not None
+            else ()
+        )
     )
     capture = capture_plan(ep.data_capture, ep.name) if ep.data_capture is not None else None
     if capture is not None:  # only then: configurations without capture keep their names
@@ -195,7 +234,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         variant_name=VARIANT_NAME,
         instance_type=f.instance_type,
         instance_count=f.instance_count,
-        scaling=scaling,
+        scaling=fleet_scaling,
         routing=f.routing,
         encrypt_storage=encrypt,
         components=tuple(components),
@@ -207,18 +246,33 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
     )
 
 
-def _rollout(ep: ComponentsEndpoint, components: list[InferenceComponentPlan], alarms: tuple[AlarmPlan, ...]) -> RolloutPlan | None:
+def _rollout(
+    ep: ComponentsEndpoint, components: list[InferenceComponentPlan], alarms: tuple[AlarmPlan, ...]
+) -> RolloutPlan | None:
     d = ep.deployment
     if d is None:
         return None
     # The rules guarantee exactly one step; a rollback step is optional.
-    step_type, step_value = ("COPY_COUNT", d.step_copies) if d.step_copies is not None else ("CAPACITY_PERCENT", d.step_percent)
-    rb_type, rb_value = (
-        ("COPY_COUNT", d.rollback_step_copies) if d.rollback_step_copies is not None else ("CAPACITY_PERCENT", d.rollback_step_percent) if d.rollback_step_percent is not None else (None, None)
+    step_type, step_value = (
+        ("COPY_COUNT", d.step_copies) if d.step_copies is not None else ("CAPACITY_PERCENT", d.step_percent)
     )
-    by_component = {c.key: tuple(a.key for a in alarms if a.dimensions.get("InferenceComponentName") == c.name) if d.rollback_on_alarms else () for c in components}
+    rb_type, rb_value = (
+        ("COPY_COUNT", d.rollback_step_copies)
+        if d.rollback_step_copies is not None
+        else ("CAPACITY_PERCENT", d.rollback_step_percent)
+        if d.rollback_step_percent is not None
+        else (None, None)
+    )
+    by_component = {
+        c.key: tuple(a.key for a in alarms if a.dimensions.get("InferenceComponentName") == c.name)
+        if d.rollback_on_alarms
+        else ()
+        for c in components
+    }
     assert step_value is not None
-    return RolloutPlan(step_type, step_value, d.wait_seconds, d.max_execution_timeout_seconds, rb_type, rb_value, by_component)
+    return RolloutPlan(
+        step_type, step_value, d.wait_seconds, d.max_execution_timeout_seconds, rb_type, rb_value, by_component
+    )
 
 
 def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpointPlan, ...]) -> tuple[Statement, ...]:
@@ -231,13 +285,26 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
         assert e is not None  # the config model only admits ECR images
         repos.add((e["region"], e["account"], e["repo"]))
     region = config.project.region
-    log_groups = [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*") for ep in endpoints]
-    log_groups += [Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/InferenceComponents/{c.name}:*") for ep in endpoints for c in ep.components]
+    log_groups = [
+        Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/Endpoints/{ep.name}:*")
+        for ep in endpoints
+    ]
+    log_groups += [
+        Interp(
+            "arn:", PARTITION, f":logs:{region}:", ACCOUNT, f":log-group:/aws/sagemaker/InferenceComponents/{c.name}:*"
+        )
+        for ep in endpoints
+        for c in ep.components
+    ]
     captures = capture_statements([ep.capture for ep in endpoints if ep.capture is not None], sid="Component")
     archives = sorted({m.model_data_url for m in models if m.model_data_url is not None})
     prefixes = sorted({m.model_data_prefix for m in models if m.model_data_prefix is not None})
     # Models the image carries need no S3 access; an empty resource list is a policy IAM refuses.
-    reads = (Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in archives)),) if archives else ()
+    reads: tuple[Statement, ...] = (
+        (Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in archives)),)
+        if archives
+        else ()
+    )
     # Uncompressed model files: SageMaker lists the prefix and copies every object under it (as for the
     # endpoints' models, under Sids of their own).
     reads += tuple(prefix_statements("ListComponentModelPrefix", "ReadComponentModelPrefix", prefixes))
@@ -247,7 +314,10 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
         Statement(
             "PullComponentModelImages",
             ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-            tuple(Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}") for region, account, repo in sorted(repos)),
+            tuple(
+                Interp("arn:", PARTITION, f":ecr:{region}:{account}:repository/{repo}")
+                for region, account, repo in sorted(repos)
+            ),
         ),
         # The endpoint component's statements of the same Sid are these exactly (the role keeps one copy).
         Statement(
@@ -266,7 +336,13 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
             "PublishComponentEndpointMetrics",
             ("cloudwatch:PutMetricData",),
             ("*",),
-            (("StringEquals", "cloudwatch:namespace", ("/aws/sagemaker/Endpoints", "/aws/sagemaker/InferenceComponents")),),
+            (
+                (
+                    "StringEquals",
+                    "cloudwatch:namespace",
+                    ("/aws/sagemaker/Endpoints", "/aws/sagemaker/InferenceComponents"),
+                ),
+            ),
             comment="PutMetricData has no resource ARN; the namespace condition scopes it.",
         ),
     )

@@ -143,7 +143,17 @@ class CapturePlan:
     def content(self) -> dict[str, object]:
         """What the endpoint configuration's name hashes: the fields, the user's destination only when set
         (so configurations that capture into the platform bucket keep their names)."""
-        out = {k: getattr(self, k) for k in ("sampling_percentage", "modes", "json_content_types", "csv_content_types", "destination", "prefix")}
+        out = {
+            k: getattr(self, k)
+            for k in (
+                "sampling_percentage",
+                "modes",
+                "json_content_types",
+                "csv_content_types",
+                "destination",
+                "prefix",
+            )
+        }
         if self.bucket is not None:
             out.update(bucket=self.bucket, kms_key_arn=self.kms_key_arn)
         return out
@@ -199,8 +209,23 @@ class AsyncPlan:
     def content(self) -> dict[str, object]:
         """What CreateEndpointConfig receives of it; the bring-your-own fields only when set, so that the
         endpoint configurations of earlier renders keep their names."""
-        out: dict[str, object] = {k: getattr(self, k) for k in ("output_path", "failure_path", "max_concurrent_invocations_per_instance", "success_topic", "error_topic")}
-        out.update({k: v for k in ("success_topic_arn", "error_topic_arn", "kms_key_arn") if (v := getattr(self, k)) is not None})
+        out: dict[str, object] = {
+            k: getattr(self, k)
+            for k in (
+                "output_path",
+                "failure_path",
+                "max_concurrent_invocations_per_instance",
+                "success_topic",
+                "error_topic",
+            )
+        }
+        out.update(
+            {
+                k: v
+                for k in ("success_topic_arn", "error_topic_arn", "kms_key_arn")
+                if (v := getattr(self, k)) is not None
+            }
+        )
         return out
 
 

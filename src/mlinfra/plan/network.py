@@ -30,7 +30,9 @@ def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
         vpc = VpcPlan(
             name=prefix,
             cidr=n.create.cidr,
-            subnets=tuple(SubnetPlan(cidr, i, f"{prefix}-private-{i + 1}") for i, cidr in enumerate(n.create.private_subnets)),
+            subnets=tuple(
+                SubnetPlan(cidr, i, f"{prefix}-private-{i + 1}") for i, cidr in enumerate(n.create.private_subnets)
+            ),
             route_table_name=f"{prefix}-private",
             flow_log_group=f"/aws/vpc-flow-logs/{prefix}" if n.flow_logs.enabled else None,
             flow_log_retention_days=n.flow_logs.retention_days,

@@ -7,13 +7,24 @@ import json
 from pathlib import Path
 
 from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
-from ..naming import api_key_key, api_resource_keys, function_name as lambda_name, lambda_role_name, request_model_name, route_key, usage_plan_key
 from ..expr import Interp, Ref
+from ..naming import (
+    api_key_key,
+    api_resource_keys,
+    lambda_role_name,
+    request_model_name,
+    route_key,
+    usage_plan_key,
+)
+from ..naming import (
+    function_name as lambda_name,
+)
 from .model import (
     ApiPlan,
     ApiResourcePlan,
     CachePlan,
     EdgePlan,
+    Expr,
     FunctionPlan,
     MethodPlan,
     NetworkPlan,
@@ -49,7 +60,21 @@ def logs_key_statement(region: str) -> Statement:
         "CloudWatchLogsEncrypt",
         ("kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
         ("*",),
-        (("ArnLike", "kms:EncryptionContext:aws:logs:arn", (Interp("arn:", Ref("data.aws_partition.current.partition"), f":logs:{region}:", Ref("data.aws_caller_identity.current.account_id"), ":log-group:*"),)),),
+        (
+            (
+                "ArnLike",
+                "kms:EncryptionContext:aws:logs:arn",
+                (
+                    Interp(
+                        "arn:",
+                        Ref("data.aws_partition.current.partition"),
+                        f":logs:{region}:",
+                        Ref("data.aws_caller_identity.current.account_id"),
+                        ":log-group:*",
+                    ),
+                ),
+            ),
+        ),
         comment="CloudWatch Logs encrypts the log groups of this account and region (API, Lambdas) with this key.",
         principals=(("Service", (f"logs.{region}.amazonaws.com",)),),
     )
@@ -90,7 +115,12 @@ def cache_plan(config: PlatformConfig, prefix: str) -> CachePlan | None:
 def results_plan(config: PlatformConfig, prefix: str) -> ResultsPlan | None:
     if config.results is None:
         return None
-    return ResultsPlan(table_name=f"{prefix}-predictions", hash_key="cache_key", ttl_attribute="expires_at", ttl_days=config.results.ttl_days)
+    return ResultsPlan(
+        table_name=f"{prefix}-predictions",
+        hash_key="cache_key",
+        ttl_attribute="expires_at",
+        ttl_days=config.results.ttl_days,
+    )
 
 
 def preprocessing_plan(
@@ -128,7 +158,7 @@ def preprocessing_plan(
             vocab_path = f"{LAMBDA_PACKAGE}/data/{key}.vocab"
             package[vocab_path] = (base_dir / chosen.vocabulary_file).read_text(encoding="utf-8")
             settings = {"max_tokens": chosen.max_tokens, "lowercase": chosen.lowercase, "vocabulary_file": vocab_path}
-        env: dict[str, object] = {
+        env: dict[str, Expr] = {
             "MLINFRA_ENDPOINT": endpoint,
             "MLINFRA_SETTINGS": json.dumps(settings, sort_keys=True, separators=(",", ":")),
         }
@@ -173,15 +203,30 @@ def preprocessing_plan(
             "InvokeRoutedEndpoint",
             ("sagemaker:InvokeEndpoint",),
             # SageMaker endpoint ARNs are lower-case; mlinfra's endpoint names already are.
-            (Interp("arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, ":endpoint/", Ref("each.value.endpoint_name")),),
+            (
+                Interp(
+                    "arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, ":endpoint/", Ref("each.value.endpoint_name")
+                ),
+            ),
         ),
-        Statement("WriteLogs", ("logs:CreateLogStream", "logs:PutLogEvents"), (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, ":log-group:", Ref("each.value.log_group"), ":*"),)),
+        Statement(
+            "WriteLogs",
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, ":log-group:", Ref("each.value.log_group"), ":*"),),
+        ),
         Statement("DeadLetters", ("sqs:SendMessage",), (Ref("aws_sqs_queue.dead_letters.arn"),)),
         Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)),
-        Statement("Tracing", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), comment="X-Ray has no resource-level permissions."),
+        Statement(
+            "Tracing",
+            ("xray:PutTelemetryRecords", "xray:PutTraceSegments"),
+            ("*",),
+            comment="X-Ray has no resource-level permissions.",
+        ),
     ]
     if cache is not None:
-        statements.append(Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),)))
+        statements.append(
+            Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),))
+        )
     if results is not None:
         statements.append(Statement("WriteResults", ("dynamodb:PutItem",), (Ref("var.results_table_arn"),)))
     return PreprocessingPlan(
@@ -245,7 +290,11 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         usage_plans=tuple(usage_plans),
         access_logs=api.access_logs,
         account_logging_role=api.account_logging_role,
-        cloudwatch_policy_arn=Interp("arn:", Ref("data.aws_partition.current.partition"), ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+        cloudwatch_policy_arn=Interp(
+            "arn:",
+            Ref("data.aws_partition.current.partition"),
+            ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        ),
         disable_execute_api_endpoint=not api.cloudfront,
         access_log_group=f"/aws/apigateway/{prefix}-inference",
         access_log_format=dict(ACCESS_LOG_FORMAT),
@@ -265,8 +314,15 @@ def _integration_uri(region: str) -> Interp:
     function's name the config knows."""
     partition = Ref("data.aws_partition.current.partition")
     return Interp(
-        "arn:", partition, f":apigateway:{region}:lambda:path/2015-03-31/functions/arn:", partition,
-        f":lambda:{region}:", Ref("data.aws_caller_identity.current.account_id"), ":function:", Ref("each.value.function_name"), "/invocations",
+        "arn:",
+        partition,
+        f":apigateway:{region}:lambda:path/2015-03-31/functions/arn:",
+        partition,
+        f":lambda:{region}:",
+        Ref("data.aws_caller_identity.current.account_id"),
+        ":function:",
+        Ref("each.value.function_name"),
+        "/invocations",
     )
 
 
@@ -289,7 +345,10 @@ def _schema_text(base_dir: Path, route: Route) -> str | None:
     if route.schema_file is None:
         return None
     # Re-serialised with sorted keys: stable, and a change of layout alone is not a redeployment.
-    return json.dumps(json.loads((base_dir / route.schema_file).read_text(encoding="utf-8")), sort_keys=True, indent=2) + "\n"
+    return (
+        json.dumps(json.loads((base_dir / route.schema_file).read_text(encoding="utf-8")), sort_keys=True, indent=2)
+        + "\n"
+    )
 
 
 def _num(value: float) -> int | float:

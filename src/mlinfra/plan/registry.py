@@ -33,7 +33,11 @@ class RegistryPlan:
     def role_statements(self) -> tuple[Statement, ...]:
         """What the SageMaker execution role needs: the models' artifacts and images, exact ARNs."""
         partition, account = Ref("local.partition"), Ref("local.account_id")
-        bucket = Interp("arn:", partition, f":s3:::{self.bucket_name}/*") if self.bucket_name else Interp("arn:", partition, f":s3:::{self.bucket_prefix}", account, "/*")
+        bucket = (
+            Interp("arn:", partition, f":s3:::{self.bucket_name}/*")
+            if self.bucket_name
+            else Interp("arn:", partition, f":s3:::{self.bucket_prefix}", account, "/*")
+        )
         return (
             Statement("ReadRegistryModels", ("s3:GetObject",), (bucket,)),
             Statement(
@@ -49,9 +53,20 @@ class RegistryPlan:
         account = Ref("data.aws_caller_identity.current.account_id")
         return Statement(
             "EcrEncryptsRepositories",
-            ("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:RetireGrant"),
+            (
+                "kms:CreateGrant",
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+                "kms:RetireGrant",
+            ),
             ("*",),
-            (("StringEquals", "kms:CallerAccount", (account,)), ("StringEquals", "kms:ViaService", (f"ecr.{self.region}.amazonaws.com",))),
+            (
+                ("StringEquals", "kms:CallerAccount", (account,)),
+                ("StringEquals", "kms:ViaService", (f"ecr.{self.region}.amazonaws.com",)),
+            ),
             comment="As the AWS managed aws/ecr key: principals of this account, only through ECR in this region (its grants).",
             principals=(("AWS", ("*",)),),
         )

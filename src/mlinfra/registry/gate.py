@@ -48,11 +48,16 @@ class GateResult:
             "version": self.version,
             "production": self.production,
             "passed": self.passed,
-            "checks": [{"metric": c.metric, "rule": c.rule, "value": c.value, "passed": c.passed, "message": c.message} for c in self.checks],
+            "checks": [
+                {"metric": c.metric, "rule": c.rule, "value": c.value, "passed": c.passed, "message": c.message}
+                for c in self.checks
+            ],
         }
 
 
-def evaluate(gate: QualityGate, version: str, metrics: Mapping[str, float], production: tuple[str, Mapping[str, float]] | None) -> GateResult:
+def evaluate(
+    gate: QualityGate, version: str, metrics: Mapping[str, float], production: tuple[str, Mapping[str, float]] | None
+) -> GateResult:
     """Every check of ``gate`` on ``metrics``; comparisons with production only when there is one.
 
     A missing metric fails its check: a gate that cannot be evaluated does not admit a model.
@@ -71,18 +76,38 @@ def evaluate(gate: QualityGate, version: str, metrics: Mapping[str, float], prod
         for r in gate.versus_production:
             value, base = metrics.get(r.metric), prod_metrics.get(r.metric)
             if r.better == "higher":
-                bound, rule = (None if base is None else base - r.max_regression), f">= production {prod_version} ({base}) - {r.max_regression:g}"
+                bound, rule = (
+                    (None if base is None else base - r.max_regression),
+                    f">= production {prod_version} ({base}) - {r.max_regression:g}",
+                )
             else:
-                bound, rule = (None if base is None else base + r.max_regression), f"<= production {prod_version} ({base}) + {r.max_regression:g}"
+                bound, rule = (
+                    (None if base is None else base + r.max_regression),
+                    f"<= production {prod_version} ({base}) + {r.max_regression:g}",
+                )
             if value is None:
                 checks.append(Check(r.metric, rule, None, False, f"{r.metric} is missing (needs {rule})"))
-            elif bound is None:
-                checks.append(Check(r.metric, rule, value, False, f"production {prod_version} has no {r.metric} to compare with"))
+            elif bound is None or base is None:  # one is None when the other is
+                checks.append(
+                    Check(r.metric, rule, value, False, f"production {prod_version} has no {r.metric} to compare with")
+                )
             else:
                 # Rounded to the metric's precision: 0.88 vs 0.89 - 0.01 must not fail on 0.88 < 0.8800000000000001.
                 ok = round(value - bound, 12) >= 0 if r.better == "higher" else round(bound - value, 12) >= 0
                 delta = value - base
-                worse = f"equal to production {prod_version}" if delta == 0 else f"{abs(delta):g} {'below' if delta < 0 else 'above'} production {prod_version} ({base:g})"
+                worse = (
+                    f"equal to production {prod_version}"
+                    if delta == 0
+                    else f"{abs(delta):g} {'below' if delta < 0 else 'above'} production {prod_version} ({base:g})"
+                )
                 limit = f"at most {r.max_regression:g} {'below' if r.better == 'higher' else 'above'}"
-                checks.append(Check(r.metric, rule, value, ok, f"{r.metric} {value:g} is {worse}" + ("" if ok else f"; allowed: {limit}")))
+                checks.append(
+                    Check(
+                        r.metric,
+                        rule,
+                        value,
+                        ok,
+                        f"{r.metric} {value:g} is {worse}" + ("" if ok else f"; allowed: {limit}"),
+                    )
+                )
     return GateResult(version, production[0] if production else None, tuple(checks))

@@ -38,7 +38,9 @@ def traffic(config: PlatformConfig) -> dict[str, dict[str, float]]:
             out.setdefault(v.model, {})[f"{ep.name}/{v.name}"] = round(pct, 2)
         if ep.shadow is not None:
             # A shadow variant answers nobody but receives a copy of the requests: it is traffic too.
-            out.setdefault(ep.shadow.model, {})[f"{ep.name}/{ep.shadow.name} (shadow)"] = round(100.0 * ep.shadow.weight / total, 2) if total else 0.0
+            out.setdefault(ep.shadow.model, {})[f"{ep.name}/{ep.shadow.name} (shadow)"] = (
+                round(100.0 * ep.shadow.weight / total, 2) if total else 0.0
+            )
     return out
 
 
@@ -60,7 +62,14 @@ class Row:
             "metrics": self.metrics,
             "package": None
             if p is None
-            else {"arn": p.arn, "package_version": p.package_version, "approval": p.status, "description": p.description, "deprecated": p.deprecated, "metrics": p.metrics},
+            else {
+                "arn": p.arn,
+                "package_version": p.package_version,
+                "approval": p.status,
+                "description": p.description,
+                "deprecated": p.deprecated,
+                "metrics": p.metrics,
+            },
             "notes": list(self.notes),
         }
 
@@ -68,9 +77,9 @@ class Row:
 def lifecycle(config: PlatformConfig, registered: list[Package]) -> list[Row]:
     """One row per version, config order first, then versions found only in the registry."""
     by_version: dict[str, Package] = {}
-    for p in registered:
-        if p.version is not None:
-            by_version[p.version] = p  # sorted oldest first: the newest package of a version wins
+    for pkg in registered:
+        if pkg.version is not None:
+            by_version[pkg.version] = pkg  # sorted oldest first: the newest package of a version wins
     shares = traffic(config)
     rows = []
     for m in config.models:
@@ -113,9 +122,9 @@ def unapproved(config: PlatformConfig, clients: Clients, versions: Iterable[str]
     if not serving:
         return []
     by_version: dict[str, Package] = {}
-    for p in packages(clients, group_name(config)):
-        if p.version is not None:
-            by_version[p.version] = p
+    for pkg in packages(clients, group_name(config)):
+        if pkg.version is not None:
+            by_version[pkg.version] = pkg
     out = []
     for version in sorted(serving):
         p = by_version.get(version)
@@ -131,7 +140,9 @@ def require_approved(config: PlatformConfig, clients: Clients, versions: Iterabl
     missing = unapproved(config, clients, versions)
     if missing:
         parts = [
-            f"{u.version} ({'not registered' if u.approval is None else u.approval}" + (f"; serves {', '.join(u.where)}" if u.where else "") + ")"
+            f"{u.version} ({'not registered' if u.approval is None else u.approval}"
+            + (f"; serves {', '.join(u.where)}" if u.where else "")
+            + ")"
             for u in missing
         ]
         raise ApprovalRequired(

@@ -61,7 +61,10 @@ class Package:
 def group_name(config: PlatformConfig) -> str:
     """The group the Terraform renders (:func:`mlinfra.naming.model_package_group_name`)."""
     registry = config.registry
-    return model_package_group_name(f"{config.project.name}-{config.project.environment}", registry.model_package_group if registry is not None else None)
+    return model_package_group_name(
+        f"{config.project.name}-{config.project.environment}",
+        registry.model_package_group if registry is not None else None,
+    )
 
 
 def gate_of(config: PlatformConfig) -> QualityGate:
@@ -103,10 +106,10 @@ def _package(d: Mapping[str, Any]) -> Package:
     for k, v in meta.items():
         if k.startswith(METRIC_PREFIX):
             try:
-                metrics[k[len(METRIC_PREFIX):]] = float(v)
+                metrics[k[len(METRIC_PREFIX) :]] = float(v)
             except ValueError:
                 continue
-    created = d.get("CreationTime")
+    created: Any = d.get("CreationTime")  # a datetime from boto3; hasattr keeps other shapes out
     return Package(
         version=meta.get(META_VERSION),
         arn=d["ModelPackageArn"],
@@ -125,7 +128,9 @@ def packages(clients: Clients, group: str) -> list[Package]:
     with aws_errors():
         arns = [
             s["ModelPackageArn"]
-            for page in sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group, ModelPackageType="Versioned")
+            for page in sm.get_paginator("list_model_packages").paginate(
+                ModelPackageGroupName=group, ModelPackageType="Versioned"
+            )
             for s in page.get("ModelPackageSummaryList", [])
         ]
         found = [_package(sm.describe_model_package(ModelPackageName=arn)) for arn in arns]
@@ -143,7 +148,9 @@ def _require_group(clients: Clients, group: str) -> None:
         with aws_errors():
             clients.sagemaker.describe_model_package_group(ModelPackageGroupName=group)
     except AwsError as exc:
-        raise RegistryError(f"model package group {group!r} does not exist in this region ({exc}): deploy the registry first") from None
+        raise RegistryError(
+            f"model package group {group!r} does not exist in this region ({exc}): deploy the registry first"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,9 @@ class Registered:
     gate: GateResult
 
 
-def register(clients: Clients, config: PlatformConfig, version: str, metrics: Mapping[str, float] | None = None) -> Registered:
+def register(
+    clients: Clients, config: PlatformConfig, version: str, metrics: Mapping[str, float] | None = None
+) -> Registered:
     """Record ``version`` as a model package: PendingManualApproval when it passes the gate, Rejected (with
     the failing metrics as ApprovalDescription) when it does not. A version is registered once."""
     result = validate(config, version, metrics)
@@ -166,7 +175,9 @@ def register(clients: Clients, config: PlatformConfig, version: str, metrics: Ma
     if model.model_data is not None:
         container["ModelDataUrl"] = model.model_data
     elif model.model_data_prefix is not None:
-        container["ModelDataSource"] = {"S3DataSource": {"S3Uri": model.model_data_prefix, "S3DataType": "S3Prefix", "CompressionType": "None"}}
+        container["ModelDataSource"] = {
+            "S3DataSource": {"S3Uri": model.model_data_prefix, "S3DataType": "S3Prefix", "CompressionType": "None"}
+        }
     if model.environment:
         container["Environment"] = dict(model.environment)
     meta = _metadata(version, metrics_for(config, version, metrics))
@@ -195,7 +206,9 @@ def register(clients: Clients, config: PlatformConfig, version: str, metrics: Ma
     return Registered(package, result)
 
 
-def set_status(clients: Clients, config: PlatformConfig, version: str, status: str, description: str, *, deprecate: bool = False) -> Package:
+def set_status(
+    clients: Clients, config: PlatformConfig, version: str, status: str, description: str, *, deprecate: bool = False
+) -> Package:
     """Approve, reject or deprecate the version's package (ApprovalDescription says who/why)."""
     if status not in APPROVAL_STATUSES:
         raise ValueError(status)

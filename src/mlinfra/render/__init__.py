@@ -14,8 +14,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..errors import RenderError
-from .fmt import format_hcl
 from ..expr import Ref
+from .fmt import format_hcl
 from .hcl import hcl, hcl_block_list, hcl_block_map, hcl_nested
 
 if TYPE_CHECKING:
@@ -64,10 +64,14 @@ def render_context(ctx: RootContext) -> Rendered:
         own[base / "main.tf"] = _render(f"modules/{mod.template}/main.tf.j2", values)
         own[base / "variables.tf"] = _render("common/variables.tf.j2", values)
         own[base / "outputs.tf"] = _render("common/outputs.tf.j2", values)
-        own[base / "versions.tf"] = _render("common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version})
+        own[base / "versions.tf"] = _render(
+            "common/versions.tf.j2", {**values, "required_version": ctx.module_terraform_version}
+        )
         if mod.moved and not mod.folder:
             own[base / "moved.tf"] = _render("common/moved.tf.j2", values)
-        root_moves.extend((f"module.{mod.key}.{old}", f"module.{mod.key}.{new}") for old, new in (mod.moved if mod.folder else ()))
+        root_moves.extend(
+            (f"module.{mod.key}.{old}", f"module.{mod.key}.{new}") for old, new in (mod.moved if mod.folder else ())
+        )
         for rel, text in mod.files.items():
             own[base / rel] = text
         inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', own[base / "main.tf"], re.M)
@@ -83,11 +87,17 @@ def render_context(ctx: RootContext) -> Rendered:
     # certificate's validation records, one per domain, count once).
     resources = sum(len(re.findall(r'^resource "', files[PurePosixPath(name)], re.M)) for name in ("main.tf",))
     for mod in ctx.modules:
-        for repeated in re.findall(r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += ((?:var|local)\.\w+)\n)?', files[PurePosixPath("modules") / mod.directory / "main.tf"], re.M):
+        for repeated in re.findall(
+            r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += ((?:var|local)\.\w+)\n)?',
+            files[PurePosixPath("modules") / mod.directory / "main.tf"],
+            re.M,
+        ):
             resources += mod.instances[repeated] if repeated else 1
     # Endpoints with variants and endpoints with inference components (a component of their own).
     endpoints = len(ctx.plan.endpoints) + len(getattr(ctx.plan.parts.get("inference_components"), "endpoints", ()))
-    files[PurePosixPath("README.md")] = _render("root/README.md.j2", {**root, "resources": resources, "endpoints": endpoints})
+    files[PurePosixPath("README.md")] = _render(
+        "root/README.md.j2", {**root, "resources": resources, "endpoints": endpoints}
+    )
     return Rendered(
         files=dict(sorted(files.items())),
         modules=len(ctx.modules),
@@ -203,7 +213,9 @@ def _tftype(value: str) -> Text:
         if kind != "object":
             return f"{kind}({show(inner, indent)})"
         pad = " " * (indent + 2)
-        return "object({\n" + "".join(f"{pad}{name} = {show(t, indent + 2)}\n" for name, t in inner) + " " * indent + "})"
+        return (
+            "object({\n" + "".join(f"{pad}{name} = {show(t, indent + 2)}\n" for name, t in inner) + " " * indent + "})"
+        )
 
     try:
         end, tree = parse(0)

@@ -104,7 +104,11 @@ def hcl_nested(value: object, indent: int) -> str:
         pad = " " * (indent + 2)
         lines = [f"{pad}{key(str(k))} = {hcl_nested(v, indent + 2)}" for k, v in value.items()]
         return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
-    if isinstance(value, Sequence) and not isinstance(value, str) and any(isinstance(v, Mapping) or isinstance(v, Sequence) and not isinstance(v, str) for v in value):
+    if (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and any(isinstance(v, Mapping) or (isinstance(v, Sequence) and not isinstance(v, str)) for v in value)
+    ):
         pad = " " * (indent + 2)
         return "[\n" + "".join(f"{pad}{hcl_nested(v, indent + 2)},\n" for v in value) + " " * indent + "]"
     if isinstance(value, Sequence) and not isinstance(value, str):

@@ -10,6 +10,7 @@ folders 0755 whatever the umask, so the Lambda package zipped from them hashes t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -95,10 +96,8 @@ def write_tree(files: Mapping[PurePosixPath, str], out: str | Path, *, rename: R
                 done.append((tmp / name, out / name))
     except OSError as exc:
         for src, dst in reversed(done):
-            try:
+            with contextlib.suppress(OSError):
                 rename(dst, src)
-            except OSError:
-                pass
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(trash, ignore_errors=True)
         raise OutputError(f"{out}: cannot replace: {exc.strerror}") from None
