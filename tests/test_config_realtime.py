@@ -189,7 +189,7 @@ def test_a_route_may_bring_its_own_settings(workdir: Path) -> None:
     import json
 
     from mlinfra.config import load_config
-    from mlinfra.plan.build import build_plan
+    from mlinfra.plan.platform import build_plan
 
     text = edit(FULL, "  - path: /predict/text\n", "  - path: /predict/churn\n    preprocessor: tabular\n    endpoint: inference\n    tabular:\n      features: [{name: tenure, mean: 24, std: 18}]\n  - path: /predict/text\n")
     text = edit(text, "    variant: production\n", "    variant: production\n    text: {vocabulary_file: words.txt, max_tokens: 16}\n")

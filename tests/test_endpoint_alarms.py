@@ -12,11 +12,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlinfra.components.endpoint import NULL, _alarm
+from mlinfra.components.sagemaker_inputs import alarm_object as _alarm
+from mlinfra.expr import NULL
 from mlinfra.config import load_config
 from mlinfra.errors import ConfigError
 from mlinfra.pipeline import render_project
-from mlinfra.plan.build import build_plan
+from mlinfra.plan.platform import build_plan
 from mlinfra.write import write_tree
 from tests.aws_fixtures import fake_credentials
 from tests.support.hcl_checks import load_tree

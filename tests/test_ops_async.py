@@ -16,7 +16,7 @@ from mlinfra import cli
 from mlinfra.config import load_config
 from mlinfra.ops.async_invoke import invoke_async, sdk_input_key
 from mlinfra.ops.aws import Clients
-from mlinfra.plan.build import build_plan
+from mlinfra.plan.platform import build_plan
 from tests.aws_fixtures import fake_credentials
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ from mlinfra.config import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.components import CopyCountError, check_copies, differences, scale
 from mlinfra.ops.endpoint import AlarmFiring, Guard, Live
-from mlinfra.plan.build import build_plan
+from mlinfra.plan.platform import build_plan
 from tests.aws_fixtures import FakeClock, fake_credentials, make_alarm
 from tests.conftest import ROOT
 

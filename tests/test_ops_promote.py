@@ -15,7 +15,7 @@ from mlinfra.config import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.endpoint import AlarmFiring, EndpointNotReady, Guard, promote, rollback
 from mlinfra.ops.traffic import TrafficError, parse_duration, parse_steps, shift
-from mlinfra.plan.build import build_plan
+from mlinfra.plan.platform import build_plan
 from tests.aws_fixtures import FakeClock, fake_credentials, make_alarm, make_endpoint, weights
 from tests.conftest import copy_examples
 

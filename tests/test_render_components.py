@@ -57,7 +57,7 @@ def test_the_context_driver_names_no_component() -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_modules_come_after_the_modules_they_reference(path: Path) -> None:
-    from mlinfra.plan.build import build_plan
+    from mlinfra.plan.platform import build_plan
 
     ctx = build_context(build_plan(load_config(path), path.parent))
     seen: set[str] = set()

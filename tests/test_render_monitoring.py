@@ -14,7 +14,7 @@ from mlinfra.cli import app
 from mlinfra.components.monitoring import AWSCC, jsonencode
 from mlinfra.config import load_config
 from mlinfra.pipeline import render_project
-from mlinfra.plan.build import build_plan
+from mlinfra.plan.platform import build_plan
 from mlinfra.write import write_tree
 from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
@@ -243,7 +243,7 @@ def test_an_async_endpoints_dashboard_counts_invocations_processed() -> None:
     widget and the error rates' denominator read InvocationsProcessed there, Invocations elsewhere."""
     from mlinfra.components.monitoring import dashboard
     from mlinfra.config import load_config
-    from mlinfra.plan.build import build_plan
+    from mlinfra.plan.platform import build_plan
 
     examples = Path(__file__).resolve().parents[1] / "examples"
     for example, requests in (("async", "InvocationsProcessed"), ("platform", "Invocations")):

@@ -35,3 +35,12 @@ class Interp:
 
     def __init__(self, *parts: str | Ref):
         object.__setattr__(self, "parts", tuple(parts))
+
+
+#: HCL's ``null``: an attribute of a typed object input that does not apply (Terraform 1.0 has no optional()).
+NULL = Ref("null")
+
+
+def or_null(value: object) -> object:
+    """``value``, or HCL's ``null`` for ``None``."""
+    return NULL if value is None else value

@@ -15,6 +15,10 @@ from typing import Any
 
 from .regions import dns_suffix, partition_of
 
+#: CloudWatch namespace of the metrics mlinfra publishes itself (the Lambdas' inference metrics, drift);
+#: the shipped Lambda code spells it too (lambdas/core.py), since it cannot import mlinfra.
+METRICS_NAMESPACE = "MLInference"
+
 __all__ = [
     "BACKLOG_ALARM",
     "CLIENT_ERROR_RATE_ALARM",
@@ -22,6 +26,7 @@ __all__ = [
     "LATENCY_ALARM",
     "MAX_LAMBDA_NAME",
     "MAX_SAGEMAKER_NAME",
+    "METRICS_NAMESPACE",
     "alarm_key",
     "alarm_name",
     "api_key_key",

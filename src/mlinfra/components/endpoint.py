@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import Interp, Ref
+from ..expr import NULL, Ref, or_null
 from ..plan.build import endpoints_plan
-from ..plan.model import AlarmPlan, CapturePlan, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
+from ..plan.model import EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
 from .base import (
     Component,
     Export,
@@ -27,9 +27,9 @@ from .base import (
     Wire,
     object_type,
 )
+from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
-NULL = Ref("null")
 
 _CAPACITY = object_type(type="string", value="number")
 _MODELS = (
@@ -65,14 +65,6 @@ _VARIANTS = (
     )
     + ")"
 )
-_CAPTURE = object_type(
-    initial_sampling_percentage="number",
-    destination_s3_uri="string",
-    capture_modes="list(string)",
-    json_content_types="list(string)",
-    csv_content_types="list(string)",
-    kms_key_id="string",
-)
 _ASYNC = object_type(
     s3_output_path="string",
     s3_failure_path="string",
@@ -80,8 +72,6 @@ _ASYNC = object_type(
     kms_key_id="string",
     include_inference_response_in="list(string)",
 )
-#: The data_capture input of both endpoint modules (endpoint, inference_components).
-CAPTURE_TYPE = _CAPTURE
 _DEPLOYMENT = object_type(
     rolling_update=object_type(
         wait_interval_in_seconds="number", maximum_execution_timeout_in_seconds="number", maximum_batch_size=_CAPACITY
@@ -94,30 +84,6 @@ _DEPLOYMENT = object_type(
         ),
     ),
     rollback_alarms="list(string)",
-)
-_METRIC = object_type(
-    namespace="string", metric_name="string", dimensions="map(string)", period="number", stat="string"
-)
-_ALARMS = (
-    "map("
-    + object_type(
-        alarm_name="string",
-        alarm_description="string",
-        comparison_operator="string",
-        threshold="number",
-        evaluation_periods="number",
-        treat_missing_data="string",
-        namespace="string",
-        metric_name="string",
-        statistic="string",
-        extended_statistic="string",
-        dimensions="map(string)",
-        period="number",
-        metric_queries="list("
-        + object_type(id="string", expression="string", label="string", return_data="bool", metric=_METRIC)
-        + ")",
-    )
-    + ")"
 )
 _SCALING = (
     "map("
@@ -255,7 +221,7 @@ class Endpoint(Component):
             "data_capture": Input(
                 capture if capture is not None else NULL,
                 "Data capture of requests and responses (destination and its KMS key: the platform's bucket and key, or the config's own; a null key: the bucket's default encryption); null for none.",
-                _CAPTURE,
+                CAPTURE_TYPE,
             ),
             "async_inference": Input(
                 {
@@ -295,9 +261,9 @@ class Endpoint(Component):
                 _DEPLOYMENT,
             ),
             "alarms": Input(
-                {al.key: _alarm(al) for al in ep.alarms},
+                {al.key: alarm_object(al) for al in ep.alarms},
                 "CloudWatch alarms of the endpoint, by key: a plain metric or metric math (metric_queries).",
-                _ALARMS,
+                ALARMS_TYPE,
             ),
             "alarm_actions": alarm_actions(wire),
             "scaling": Input(
@@ -382,24 +348,6 @@ class Endpoint(Component):
         return [ReadmeSection("Endpoints", ("endpoint", "kind", "variants"), tuple(rows))]
 
 
-def capture_object(c: CapturePlan, wire: Wire, platform_key: object) -> dict[str, object]:
-    """A capture as the endpoint modules' ``data_capture`` input: into the platform's bucket with the
-    platform key, or into the config's destination with its key (null: the bucket's default encryption)."""
-    if c.in_platform_bucket:
-        destination: object = Interp("s3://", wire.ref("capture_bucket.bucket"), f"/{c.prefix}")
-        key = platform_key
-    else:
-        destination, key = c.destination, _or_null(c.kms_key_arn)
-    return {
-        "initial_sampling_percentage": c.sampling_percentage,
-        "destination_s3_uri": destination,
-        "capture_modes": list(c.modes),
-        "json_content_types": list(c.json_content_types),
-        "csv_content_types": list(c.csv_content_types),
-        "kms_key_id": key,
-    }
-
-
 def _vpc_config(ep: EndpointPlan, wire: Wire) -> object:
     if not ep.in_vpc:
         return NULL
@@ -411,19 +359,15 @@ def _vpc_config(ep: EndpointPlan, wire: Wire) -> object:
     }
 
 
-def _or_null(value: object) -> object:
-    return NULL if value is None else value
-
-
 def _model(m: ModelPlan) -> dict[str, object]:
     return {
         "name": m.name,
         "image": m.image,
         "mode": m.mode,
-        "model_data_url": _or_null(m.model_data_url),
-        "model_data_prefix": _or_null(m.model_data_prefix),
+        "model_data_url": or_null(m.model_data_url),
+        "model_data_prefix": or_null(m.model_data_prefix),
         "environment": dict(m.environment),
-        "network_isolation": _or_null(m.network_isolation),
+        "network_isolation": or_null(m.network_isolation),
         "tags": dict(m.tags),
     }
 
@@ -434,21 +378,21 @@ def _variant(v: VariantPlan) -> dict[str, object]:
         "variant_name": v.name,
         "model": v.model.key,
         "initial_variant_weight": v.weight,
-        "instance_type": _or_null(v.instance_type),
-        "initial_instance_count": _or_null(v.instance_count),
+        "instance_type": or_null(v.instance_type),
+        "initial_instance_count": or_null(v.instance_count),
         "serverless_config": {
             "memory_size_in_mb": s.memory_size_in_mb,
             "max_concurrency": s.max_concurrency,
-            "provisioned_concurrency": _or_null(s.provisioned_concurrency),
+            "provisioned_concurrency": or_null(s.provisioned_concurrency),
         }
         if s
         else NULL,
         # null: SageMaker's default (random routing, its own timeouts, the type's default volume and AMI).
-        "routing_strategy": _or_null(v.routing),
-        "model_data_download_timeout_in_seconds": _or_null(v.model_data_download_timeout),
-        "container_startup_health_check_timeout_in_seconds": _or_null(v.container_startup_health_check_timeout),
-        "volume_size_in_gb": _or_null(v.volume_size_gb),
-        "inference_ami_version": _or_null(v.inference_ami_version),
+        "routing_strategy": or_null(v.routing),
+        "model_data_download_timeout_in_seconds": or_null(v.model_data_download_timeout),
+        "container_startup_health_check_timeout_in_seconds": or_null(v.container_startup_health_check_timeout),
+        "volume_size_in_gb": or_null(v.volume_size_gb),
+        "inference_ami_version": or_null(v.inference_ami_version),
     }
 
 
@@ -462,13 +406,13 @@ def _deployment(ep: EndpointPlan) -> object:
     if d.rolling:
         rolling = {
             "wait_interval_in_seconds": d.wait_interval,
-            "maximum_execution_timeout_in_seconds": _or_null(d.max_execution_timeout),
+            "maximum_execution_timeout_in_seconds": or_null(d.max_execution_timeout),
             "maximum_batch_size": step,
         }
     else:
         blue_green = {
-            "termination_wait_in_seconds": _or_null(d.termination_wait),
-            "maximum_execution_timeout_in_seconds": _or_null(d.max_execution_timeout),
+            "termination_wait_in_seconds": or_null(d.termination_wait),
+            "maximum_execution_timeout_in_seconds": or_null(d.max_execution_timeout),
             "traffic_routing": {
                 "type": d.traffic_type,
                 "wait_interval_in_seconds": d.wait_interval,
@@ -477,86 +421,6 @@ def _deployment(ep: EndpointPlan) -> object:
             },
         }
     return {"rolling_update": rolling, "blue_green_update": blue_green, "rollback_alarms": list(d.rollback_alarms)}
-
-
-def alarm_actions(wire: Wire) -> Input:
-    """The alarm_actions input of both endpoint modules (endpoint, inference_components): the alerts
-    topic, when the platform has one."""
-    return Input(
-        [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
-        "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
-        "list(string)",
-    )
-
-
-#: The rate alarms' denominator metric → its metric query id.
-_REQUESTS_IDS = {"Invocations": "invocations", "InvocationsProcessed": "processed"}
-
-
-def _alarm(a: AlarmPlan) -> dict[str, object]:
-    out: dict[str, object] = {
-        "alarm_name": a.name,
-        "alarm_description": a.description,
-        "comparison_operator": a.comparison,
-        "threshold": a.threshold,
-        "evaluation_periods": a.evaluation_periods,
-        "treat_missing_data": "notBreaching",
-    }
-    if a.kind in ("latency", "drift"):
-        # ModelLatency is reported in microseconds (the plan's threshold is); percentiles are extended statistics.
-        namespace, metric = (
-            ("AWS/SageMaker", "ModelLatency") if a.kind == "latency" else ("MLInference", "FeatureDrift")
-        )
-        percentile = a.statistic.startswith("p")
-        out.update(
-            namespace=namespace,
-            metric_name=metric,
-            statistic=NULL if percentile else a.statistic,
-            extended_statistic=a.statistic if percentile else NULL,
-            dimensions=dict(a.dimensions),
-            period=a.period,
-            metric_queries=[],
-        )
-        return out
-    # 5XX (or 4XX) responses as a percentage of invocations; no traffic counts as 0 %, not as missing data.
-    # Asynchronous endpoints count their requests in InvocationsProcessed (they publish no Invocations).
-    code = "5XX" if a.kind == "error_rate" else "4XX"
-    n = _REQUESTS_IDS[a.requests_metric]
-    queries: list[dict[str, object]] = [
-        {
-            "id": "error_rate",
-            "expression": f"IF({n} > 0, 100 * errors / {n}, 0)",
-            "label": f"{code} error rate (%)",
-            "return_data": True,
-            "metric": NULL,
-        }
-    ]
-    for id_, metric in (("errors", f"Invocation{code}Errors"), (n, a.requests_metric)):
-        queries.append(
-            {
-                "id": id_,
-                "expression": NULL,
-                "label": NULL,
-                "return_data": NULL,
-                "metric": {
-                    "namespace": "AWS/SageMaker",
-                    "metric_name": metric,
-                    "dimensions": dict(a.dimensions),
-                    "period": a.period,
-                    "stat": "Sum",
-                },
-            }
-        )
-    out.update(
-        namespace=NULL,
-        metric_name=NULL,
-        statistic=NULL,
-        extended_statistic=NULL,
-        dimensions=NULL,
-        period=NULL,
-        metric_queries=queries,
-    )
-    return out
 
 
 def _scaling(variant: str, s: ScalingPlan) -> dict[str, object]:
@@ -568,7 +432,7 @@ def _scaling(variant: str, s: ScalingPlan) -> dict[str, object]:
         "target_value": s.target_value,
         "scale_in_cooldown": s.scale_in_cooldown,
         "scale_out_cooldown": s.scale_out_cooldown,
-        "predefined_metric": _or_null(s.predefined_metric),
+        "predefined_metric": or_null(s.predefined_metric),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import Ref
+from ..expr import NULL, Ref, or_null
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
 from .base import (
     Component,
@@ -29,19 +29,11 @@ from .base import (
 )
 
 # The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
-from .endpoint import _ALARMS, CAPTURE_TYPE, _alarm, alarm_actions, capture_object
+from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
 AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106")
-
-#: An attribute a typed object leaves unset (Terraform 1.0 has no optional() object attributes).
-NULL = Ref("null")
-
-
-def _or_null(value: object) -> object:
-    return NULL if value is None else value
-
 
 _ENDPOINT_TYPE = object_type(
     name="string",
@@ -163,16 +155,16 @@ class InferenceComponents(Component):
             "initial_instance_count": ep.instance_count,
             "min_instance_count": ep.scaling.min if ep.scaling else NULL,
             "max_instance_count": ep.scaling.max if ep.scaling else NULL,
-            "routing_strategy": _or_null(ep.routing),
-            "volume_size_in_gb": _or_null(ep.volume_size_gb),
-            "inference_ami_version": _or_null(ep.inference_ami_version),
+            "routing_strategy": or_null(ep.routing),
+            "volume_size_in_gb": or_null(ep.volume_size_gb),
+            "inference_ami_version": or_null(ep.inference_ami_version),
         }
         models = {
             c.key: {
                 "name": c.model.name,
                 "image": c.model.image,
-                "model_data_url": _or_null(c.model.model_data_url),
-                "model_data_prefix": _or_null(c.model.model_data_prefix),
+                "model_data_url": or_null(c.model.model_data_url),
+                "model_data_prefix": or_null(c.model.model_data_prefix),
                 "environment": c.model.environment,
                 "network_isolation": bool(c.model.network_isolation),
                 "tags": c.model.tags,
@@ -183,13 +175,13 @@ class InferenceComponents(Component):
             c.key: {
                 "name": c.name,
                 "min_memory_mb": c.min_memory_mb,
-                "max_memory_mb": _or_null(c.max_memory_mb),
-                "cpu_cores": _or_null(c.cpu_cores),
-                "accelerators": _or_null(c.accelerators),
+                "max_memory_mb": or_null(c.max_memory_mb),
+                "cpu_cores": or_null(c.cpu_cores),
+                "accelerators": or_null(c.accelerators),
                 "copies": c.copies,
                 "tags": ep.component_tags[c.key],
-                "model_data_download_timeout_in_seconds": _or_null(c.model_data_download_timeout),
-                "container_startup_health_check_timeout_in_seconds": _or_null(c.container_startup_health_check_timeout),
+                "model_data_download_timeout_in_seconds": or_null(c.model_data_download_timeout),
+                "container_startup_health_check_timeout_in_seconds": or_null(c.container_startup_health_check_timeout),
             }
             for c in ep.components
         }
@@ -248,9 +240,9 @@ class InferenceComponents(Component):
                 "map(" + object_type(policy_name="string", alarm_name="string") + ")",
             ),
             "alarms": Input(
-                {al.key: _alarm(al) for al in ep.alarms},
+                {al.key: alarm_object(al) for al in ep.alarms},
                 "CloudWatch alarms of the components, by key: each on its InferenceComponentName (a plain metric or metric math).",
-                _ALARMS,
+                ALARMS_TYPE,
             ),
             "alarm_actions": alarm_actions(wire),
             "deployments": Input(
@@ -344,7 +336,7 @@ def _deployments(ep: ComponentsEndpointPlan) -> dict[str, object]:
             "rolling_update_policy": {
                 "maximum_batch_size": {"type": r.step_type, "value": r.step_value},
                 "wait_interval_in_seconds": r.wait_interval,
-                "maximum_execution_timeout_in_seconds": _or_null(r.max_execution_timeout),
+                "maximum_execution_timeout_in_seconds": or_null(r.max_execution_timeout),
                 "rollback_maximum_batch_size": {"type": r.rollback_step_type, "value": r.rollback_step_value}
                 if r.rollback_step_type is not None
                 else NULL,

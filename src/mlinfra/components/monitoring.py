@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 from ..config.monitoring_model import EndpointMonitor, Monitoring
 from ..expr import Interp, Ref
 from ..monitoring.images import clarify_image, model_monitor_image
-from ..monitoring.metrics import NAMESPACE
+from ..naming import METRICS_NAMESPACE as NAMESPACE
 from ..naming import requests_metric
 from ..plan.model import EndpointPlan, EndpointsPlan, Statement
 from .base import (

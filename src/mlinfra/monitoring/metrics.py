@@ -29,8 +29,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import DataError
+from ..naming import METRICS_NAMESPACE as NAMESPACE
 
-NAMESPACE = "MLInference"
 MAX_DATA_PER_CALL = 1000
 MAX_REQUEST_BYTES = 1_000_000  # 1 MB; batches are cut at MAX_BATCH_BYTES to leave room for the envelope
 MAX_BATCH_BYTES = 900_000

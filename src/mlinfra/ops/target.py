@@ -39,7 +39,7 @@ def resolve(
             raise UsageError("name the endpoint: --endpoint NAME, or give the config file")
         return Target(endpoint, Guard(None), None, None, None)
     from ..config import load_config
-    from ..plan.build import build_plan
+    from ..plan.platform import build_plan
 
     plan = build_plan(load_config(config, warnings=warnings), config.parent)  # warnings: see load_config
     part = plan.parts.get("inference_components")

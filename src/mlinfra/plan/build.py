@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TypedDict
 from urllib.parse import urlparse
 
@@ -30,7 +29,6 @@ from ..naming import (
 from .model import (
     AlarmPlan,
     AsyncPlan,
-    BackendPlan,
     CaptureBucketPlan,
     CapturePlan,
     DeploymentPlan,
@@ -38,7 +36,6 @@ from .model import (
     EndpointsPlan,
     KmsPlan,
     ModelPlan,
-    PlatformPlan,
     RolePlan,
     ScaleFromZeroPlan,
     ScalingPlan,
@@ -86,38 +83,6 @@ MODEL_ENI_ACTIONS = (
 )
 
 
-def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
-    """Decide every resource of the platform from a validated config.
-
-    Each registered component builds its own part (:mod:`mlinfra.components`), in registry order, so a
-    part may read the parts before it. ``base_dir`` is the config file's folder: request schemas and
-    vocabularies are named relative to it.
-    """
-    from ..components import REGISTRY
-    from ..components.base import PlanRequest
-
-    p = config.project
-    prefix = f"{p.name}-{p.environment}"
-    tags = {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name}
-    tags.update(p.tags)
-    request = PlanRequest(config=config, base_dir=base_dir, prefix=prefix)
-    parts: dict[str, object] = {}
-    for component in REGISTRY:
-        part = component.build(request, parts)
-        if part is not None:
-            parts[component.name] = part
-    return PlatformPlan(
-        project=p.name,
-        environment=p.environment,
-        prefix=prefix,
-        region=p.region,
-        tags=dict(sorted(tags.items())),
-        backend=_backend(config),
-        terraform_version=_terraform_version(config),
-        parts=parts,
-    )
-
-
 def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
     endpoints = tuple(
         _endpoint(config, prefix, ep) for ep in config.endpoints if isinstance(ep, Endpoint)
@@ -149,28 +114,6 @@ def role_plan(prefix: str) -> RolePlan:
 
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
-
-
-def _terraform_version(config: PlatformConfig) -> str:
-    """The root's required_version: the floor, or what the features the tree uses need."""
-    if config.state is not None and config.state.use_lockfile:
-        return f">= {TERRAFORM_S3_LOCKFILE}"
-    return f">= {TERRAFORM_FLOOR}"
-
-
-def _backend(config: PlatformConfig) -> BackendPlan | None:
-    s = config.state
-    if s is None:
-        return None
-    return BackendPlan(
-        bucket=s.bucket,
-        key=s.key,
-        region=s.region or config.project.region,
-        encrypt=True,
-        kms_key_id=s.kms_key_id,
-        use_lockfile=s.use_lockfile,
-        dynamodb_table=s.dynamodb_table,
-    )
 
 
 # --- endpoints ------------------------------------------------------------------------------------------
