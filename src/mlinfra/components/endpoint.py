@@ -27,7 +27,7 @@ from .base import (
     Wire,
     object_type,
 )
-from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object
+from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object, endpoint_exports
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
 
@@ -133,20 +133,7 @@ class Endpoint(Component):
         out = []
         for ep in part.endpoints:
             m = ep.module
-            out.append(
-                Export(
-                    f"endpoint.{ep.key}.name",
-                    m,
-                    Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name")),
-                )
-            )
-            out.append(
-                Export(
-                    f"endpoint.{ep.key}.arn",
-                    m,
-                    Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn")),
-                )
-            )
+            out.extend(endpoint_exports(f"endpoint.{ep.key}", m))
             out.append(
                 Export(
                     f"endpoint.{ep.key}.config_name",

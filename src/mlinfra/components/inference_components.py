@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import NULL, Ref, or_null
+from ..expr import NULL, or_null
 from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
 from .base import (
     Component,
     Export,
     Input,
     ModuleContext,
-    Output,
     PlanRequest,
     Provider,
     ReadmeSection,
@@ -29,7 +28,7 @@ from .base import (
 )
 
 # The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
-from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object
+from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object, endpoint_exports
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
@@ -127,20 +126,7 @@ class InferenceComponents(Component):
         out = []
         for ep in part.endpoints:
             m = ep.module
-            out.append(
-                Export(
-                    f"inference_components.{ep.key}.name",
-                    m,
-                    Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name")),
-                )
-            )
-            out.append(
-                Export(
-                    f"inference_components.{ep.key}.arn",
-                    m,
-                    Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn")),
-                )
-            )
+            out.extend(endpoint_exports(f"inference_components.{ep.key}", m))
         return out
 
     def modules(self, part: InferenceComponentsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:

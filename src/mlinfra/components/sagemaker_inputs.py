@@ -1,13 +1,13 @@
-"""Inputs the two SageMaker endpoint modules share (``endpoint`` and ``inference_components``): their
-alarms, the topic the alarms notify, and data capture. Both components lay them out here, so the two
+"""Inputs and outputs the two SageMaker endpoint modules share (``endpoint`` and ``inference_components``):
+their alarms, the topic the alarms notify, data capture, and the endpoint's name and ARN. Both components lay them out here, so the two
 modules take one shape of each."""
 
 from __future__ import annotations
 
-from ..expr import NULL, Interp, or_null
+from ..expr import NULL, Interp, Ref, or_null
 from ..naming import METRICS_NAMESPACE
 from ..plan.model import AlarmPlan, CapturePlan
-from .base import Input, Wire, object_type
+from .base import Export, Input, Output, Wire, object_type
 
 #: The data_capture input of both endpoint modules.
 CAPTURE_TYPE = object_type(
@@ -141,3 +141,19 @@ def alarm_object(a: AlarmPlan) -> dict[str, object]:
         metric_queries=queries,
     )
     return out
+
+
+def endpoint_exports(capability: str, module: str) -> list[Export]:
+    """``<capability>.name`` and ``<capability>.arn``: the endpoint an endpoint module creates."""
+    return [
+        Export(
+            f"{capability}.name",
+            module,
+            Output("endpoint_name", "Name of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.name")),
+        ),
+        Export(
+            f"{capability}.arn",
+            module,
+            Output("endpoint_arn", "ARN of the SageMaker endpoint.", Ref("aws_sagemaker_endpoint.this.arn")),
+        ),
+    ]
