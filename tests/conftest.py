@@ -35,7 +35,7 @@ def example_ids() -> list[str]:
 @pytest.fixture(scope="session")
 def rendered_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every example rendered once through the library into its own folder."""
-    from mlinfra.config import load_config
+    from mlinfra.pipeline import load_config
     from mlinfra.pipeline import render_project
     from mlinfra.write import write_tree
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
 from tests.test_config_invalid import CONFIG_NAME, EditCase, assert_error_line, assert_no_traceback, edit, line_of, run_edited, snapshot
 

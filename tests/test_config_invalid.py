@@ -172,7 +172,7 @@ def proc(*args: str, cwd: Path) -> Run:
 def first_problem(example: Path, edit: tuple[str, str], anchor: str, path: str, tmp_path: Path):
     """Load ``example`` with ``edit`` applied (old → new, once): the first problem reported at ``path``,
     asserted to be on the one line containing ``anchor``."""
-    from mlinfra.config import load_config
+    from mlinfra.pipeline import load_config
     from mlinfra.errors import ConfigError
 
     text = example.read_text()

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.errors import ConfigError
 from tests.test_config_realtime import FULL, _setup
 

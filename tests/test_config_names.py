@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.errors import ConfigError
 from tests.test_config_invalid import BASE, edit, line_of
 from tests.test_config_realtime import FULL, _setup

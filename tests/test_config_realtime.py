@@ -188,7 +188,7 @@ def test_a_route_may_bring_its_own_settings(workdir: Path) -> None:
     """Per-route settings win over the shared ones of their kind; the rest keep the shared ones."""
     import json
 
-    from mlinfra.config import load_config
+    from mlinfra.pipeline import load_config
     from mlinfra.plan.platform import build_plan
 
     text = edit(FULL, "  - path: /predict/text\n", "  - path: /predict/churn\n    preprocessor: tabular\n    endpoint: inference\n    tabular:\n      features: [{name: tenure, mean: 24, std: 18}]\n  - path: /predict/text\n")

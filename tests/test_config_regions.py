@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.errors import ConfigError
 from mlinfra.regions import REGIONS, closest_region, dns_suffix, partition_of
 from tests.test_config_invalid import BASE, edit

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlinfra.components.sagemaker_inputs import alarm_object as _alarm
+from mlinfra.core.sagemaker_inputs import alarm_object as _alarm
 from mlinfra.expr import NULL
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.errors import ConfigError
 from mlinfra.pipeline import render_project
 from mlinfra.plan.platform import build_plan

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.config.lenient import NotAnS3Url, s3_uri_from_url
 from mlinfra.config.model import ModelVersion
 from mlinfra.errors import ConfigError, ConfigWarning

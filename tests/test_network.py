@@ -10,8 +10,8 @@ import pytest
 
 from collections.abc import Mapping
 
-from mlinfra.components.base import Component, Input, ModuleContext, PlanRequest, SecurityGroupRequest, SecurityGroups, Sinks, VpcEndpoints, Wire
-from mlinfra.config import load_config
+from mlinfra.core.component import Component, Input, ModuleContext, PlanRequest, SecurityGroupRequest, SecurityGroups, Sinks, VpcEndpoints, Wire
+from mlinfra.pipeline import load_config
 from mlinfra.pipeline import render_project
 from mlinfra.plan.network import endpoint_service_name
 from mlinfra.write import write_tree

@@ -13,7 +13,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra import cli
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.ops.async_invoke import invoke_async, sdk_input_key
 from mlinfra.ops.aws import Clients
 from mlinfra.plan.platform import build_plan

@@ -21,7 +21,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra import cli
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.components import CopyCountError, check_copies, differences, scale
 from mlinfra.ops.endpoint import AlarmFiring, Guard, Live

@@ -170,7 +170,7 @@ def test_no_lock_file_reaches_users() -> None:
     hashes, and the real provider would then fail `terraform init`)."""
     import subprocess
 
-    from mlinfra.config import load_config
+    from mlinfra.pipeline import load_config
     from mlinfra.pipeline import render_project
 
     for example in sorted((ROOT / "examples").glob("*.yaml")):

@@ -11,7 +11,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.endpoint import AlarmFiring, EndpointNotReady, Guard, promote, rollback
 from mlinfra.ops.traffic import TrafficError, parse_duration, parse_steps, shift

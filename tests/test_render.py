@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.pipeline import render_project
 from tests.conftest import EXAMPLES, ROOT, copy_examples, example_ids
 from tests.support.hcl_checks import hygiene_errors, load_tree

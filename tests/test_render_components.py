@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 import mlinfra.components as components
-from mlinfra.components.base import (
+from mlinfra.core.component import (
     RANDOM,
     AWS,
     Component,
@@ -26,7 +26,7 @@ from mlinfra.components.base import (
     Statement,
     Wire,
 )
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.context import build_context
 from mlinfra.expr import Ref
 from mlinfra.pipeline import render_project
@@ -41,7 +41,11 @@ def test_every_component_has_its_template_folder() -> None:
     for component in components.REGISTRY:
         names.add(component.name)
         module = Path(__import__(type(component).__module__, fromlist=["_"]).__file__)
-        assert module.parent == SRC / "components", module
+        if module.parent == SRC / "components":  # a component not yet a package of its own
+            continue
+        # a slice: components/<name>/ with its section, rules, plan and layout
+        assert module == SRC / "components" / component.name / "component.py", module
+        assert {p.name for p in module.parent.glob("*.py")} >= {"__init__.py", "section.py", "rules.py", "plan.py"}
     templates = {p.name for p in (templates_dir() / "modules").iterdir()}
     assert names == templates, names ^ templates
     assert len(names) == len(components.REGISTRY)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from mlinfra.cli import app
 from mlinfra.components.monitoring import AWSCC, jsonencode
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.pipeline import render_project
 from mlinfra.plan.platform import build_plan
 from mlinfra.write import write_tree
@@ -242,7 +242,7 @@ def test_an_async_endpoints_dashboard_counts_invocations_processed() -> None:
     """Asynchronous endpoints publish no Invocations (AWS's async-inference-monitor page): the invocations
     widget and the error rates' denominator read InvocationsProcessed there, Invocations elsewhere."""
     from mlinfra.components.monitoring import dashboard
-    from mlinfra.config import load_config
+    from mlinfra.pipeline import load_config
     from mlinfra.plan.platform import build_plan
 
     examples = Path(__file__).resolve().parents[1] / "examples"

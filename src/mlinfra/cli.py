@@ -40,7 +40,7 @@ def _fail(exc: Exception) -> NoReturn:
 
 def _load_config(config: Path):  # -> PlatformConfig, imported lazily
     """Load a config; print what was read in a forgiving way (yellow, on stderr), also when it fails."""
-    from .config import load_config
+    from .pipeline import load_config
 
     return _warning(load_config, config)
 
@@ -318,7 +318,7 @@ def promote(
                 f"{name} hosts inference components, which have no variant weights: set copies with --component NAME --copies N"
             )
         if ep is not None and plan_steps[-1] > 0 and not dry_run:
-            from .config import load_config
+            from .pipeline import load_config
             from .registry.lifecycle import require_approved
 
             canary_versions = [v.model.version for v in ep.variants if v.name == variant]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.pipeline import render_project
 from mlinfra.write import write_tree
 from tests.conftest import copy_examples

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.config.registry_model import QualityGate
 from mlinfra.errors import ConfigError
 from mlinfra.registry.gate import evaluate

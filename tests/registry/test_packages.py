@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.registry.lifecycle import ApprovalRequired, lifecycle, require_approved, traffic, unapproved
 from mlinfra.registry.packages import RegistryError, find, packages, register, set_status, validate

@@ -10,7 +10,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.config import load_config
+from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.registry.packages import register, set_status
 from tests.aws_fixtures import fake_credentials, make_endpoint, weights

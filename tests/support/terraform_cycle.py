@@ -96,7 +96,7 @@ def relax(files: dict, version: str = RELAXED_VERSION) -> dict:
 
 
 def prepare(example: Path, dest: Path) -> Prepared:
-    from mlinfra.config import load_config
+    from mlinfra.pipeline import load_config
     from mlinfra.pipeline import render_project
     from mlinfra.write import write_tree
 

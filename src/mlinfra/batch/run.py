@@ -262,7 +262,7 @@ def pipeline(config, state_machine: str | None, *, warnings: list | None = None)
         return Pipeline(_name_of(state_machine), state_machine, region)
     if config is None:
         raise UsageError("give the config file (--config) or --state-machine ARN")
-    from ..config import load_config
+    from ..pipeline import load_config
 
     cfg = load_config(config, warnings=warnings)  # warnings: see load_config
     return Pipeline(state_machine_name(cfg.project.name, cfg.project.environment), None, cfg.project.region)

@@ -1,42 +1,70 @@
-"""The component registry: one module here and one template folder per platform component.
+"""The component registry: one package here and one template folder per platform component.
 
-The order is the order in which plans are built (a component's plan may read those before it); the
-root module's blocks are ordered by what each module references, ties broken by this order. Adding a
-component: its module (a :class:`~mlinfra.components.base.Component`), its template folder, its config
-section, its tests, and one line below.
+The order is the order in which plans are built (a component's plan may read those before it) and in
+which its rules run; the root module's blocks are ordered by what each module references, ties broken by
+this order. Adding a component: its package (``<name>/``: ``section.py``, ``rules.py``, ``plan.py``,
+``component.py`` and an ``__init__.py`` exporting its :class:`~mlinfra.config.section.Slice`), its template
+folder (``templates/modules/<name>/``), and one line below.
+
+Importing this package imports every component's section and rules, not its plan or layout: ``validate``
+needs only the schema; ``REGISTRY`` (the components themselves) is loaded at its first use.
 """
 
 from __future__ import annotations
 
-from .api import Api
-from .base import Component
-from .batch import Batch
-from .cache import Cache
-from .capture_bucket import CaptureBucket
-from .edge import Edge
-from .endpoint import Endpoint
-from .inference_components import InferenceComponents
-from .kms import Kms
-from .monitoring import MonitoringComponent
-from .network import Network
-from .preprocessing import Preprocessing
-from .registry import Registry
-from .results import Results
-from .sagemaker_role import SagemakerRole
+import functools
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-REGISTRY: tuple[Component, ...] = (
-    Kms(),
-    Endpoint(),
-    InferenceComponents(),
-    CaptureBucket(),
-    Registry(),
-    SagemakerRole(),
-    Network(),
-    Cache(),
-    Results(),
-    Preprocessing(),
-    Api(),
-    Edge(),
-    Batch(),
-    MonitoringComponent(),
+from ..config.schema import Schema, assemble
+from ..config.section import Slice
+from . import batch
+
+if TYPE_CHECKING:
+    from ..core.component import Component
+
+
+def _module(module: str, cls: str) -> Callable[[], Component]:
+    """A component still in one module (``components/<module>.py``), its section still in the core config."""
+
+    def load() -> Component:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+
+    return load
+
+
+SLICES: tuple[Slice, ...] = (
+    Slice("kms", _module("kms", "Kms")),
+    Slice("endpoint", _module("endpoint", "Endpoint")),
+    Slice("inference_components", _module("inference_components", "InferenceComponents")),
+    Slice("capture_bucket", _module("capture_bucket", "CaptureBucket")),
+    Slice("registry", _module("registry", "Registry")),
+    Slice("sagemaker_role", _module("sagemaker_role", "SagemakerRole")),
+    Slice("network", _module("network", "Network")),
+    Slice("cache", _module("cache", "Cache")),
+    Slice("results", _module("results", "Results")),
+    Slice("preprocessing", _module("preprocessing", "Preprocessing")),
+    Slice("api", _module("api", "Api")),
+    Slice("edge", _module("edge", "Edge")),
+    batch.SLICE,
+    Slice("monitoring", _module("monitoring", "MonitoringComponent")),
 )
+
+
+@functools.cache
+def schema() -> Schema:
+    """The config file's root model and rules: the core's and every slice's."""
+    return assemble(SLICES)
+
+
+def __getattr__(name: str) -> tuple[Component, ...]:
+    # REGISTRY, the components in registry order, is imported at its first use (a render), not with the
+    # package: their plans and layouts are most of what importing mlinfra.components would cost.
+    if name != "REGISTRY":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    registry = tuple(s.load() for s in SLICES)
+    for s, c in zip(SLICES, registry, strict=True):
+        assert c.name == s.name, f"slice {s.name} loads component {c.name}"
+    globals()["REGISTRY"] = registry
+    return registry

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..core.component import (
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    RootOutput,
+    Sinks,
+    Wire,
+    object_type,
+)
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ApiPlan, PreprocessingPlan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire, object_type
 
 
 class Api(Component):

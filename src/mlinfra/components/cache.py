@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import Ref
-from ..plan import realtime
-from ..plan.model import CachePlan
-from .base import (
+from ..core.component import (
     AWS,
     RANDOM,
     Component,
@@ -21,6 +18,9 @@ from .base import (
     Wire,
     object_type,
 )
+from ..expr import Ref
+from ..plan import realtime
+from ..plan.model import CachePlan
 
 _CACHE_TYPE = object_type(
     replication_group_id="string",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ..expr import Ref
 from ..plan.build import capture_bucket_plan
 from ..plan.inference_components import InferenceComponentsPlan
 from ..plan.model import CaptureBucketPlan, EndpointsPlan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 
 class CaptureBucket(Component):

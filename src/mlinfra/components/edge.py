@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..core.component import (
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    ProviderConfig,
+    RootOutput,
+    Sinks,
+    Wire,
+)
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ApiPlan, EdgePlan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, ProviderConfig, RootOutput, Sinks, Wire
 
 US_EAST_1 = ProviderConfig(
     "us_east_1", "us-east-1", "CloudFront takes its certificate from ACM in us-east-1, whatever the platform's region."

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import NULL, Ref, or_null
-from ..plan.build import endpoints_plan
-from ..plan.model import EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
-from .base import (
+from ..core.component import (
     Component,
     Export,
     Input,
@@ -27,7 +24,17 @@ from .base import (
     Wire,
     object_type,
 )
-from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object, endpoint_exports
+from ..core.sagemaker_inputs import (
+    ALARMS_TYPE,
+    CAPTURE_TYPE,
+    alarm_actions,
+    alarm_object,
+    capture_object,
+    endpoint_exports,
+)
+from ..expr import NULL, Ref, or_null
+from ..plan.build import endpoints_plan
+from ..plan.model import EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import NULL, or_null
-from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
-from .base import (
+from ..core.component import (
     Component,
     Export,
     Input,
@@ -28,7 +26,16 @@ from .base import (
 )
 
 # The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
-from .sagemaker_inputs import ALARMS_TYPE, CAPTURE_TYPE, alarm_actions, alarm_object, capture_object, endpoint_exports
+from ..core.sagemaker_inputs import (
+    ALARMS_TYPE,
+    CAPTURE_TYPE,
+    alarm_actions,
+    alarm_object,
+    capture_object,
+    endpoint_exports,
+)
+from ..expr import NULL, or_null
+from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import Ref
-from ..plan.build import kms_plan
-from ..plan.model import KmsPlan
-from .base import (
+from ..core.component import (
     Component,
     Export,
     Input,
@@ -21,6 +18,9 @@ from .base import (
     statement_object,
     statements_type,
 )
+from ..expr import Ref
+from ..plan.build import kms_plan
+from ..plan.model import KmsPlan
 
 
 class Kms(Component):

@@ -22,12 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..config.monitoring_model import EndpointMonitor, Monitoring
-from ..expr import Interp, Ref
-from ..monitoring.images import clarify_image, model_monitor_image
-from ..naming import METRICS_NAMESPACE as NAMESPACE
-from ..naming import requests_metric
-from ..plan.model import EndpointPlan, EndpointsPlan, Statement
-from .base import (
+from ..core.component import (
     AWS,
     Component,
     Export,
@@ -40,6 +35,11 @@ from .base import (
     Sinks,
     Wire,
 )
+from ..expr import Interp, Ref
+from ..monitoring.images import clarify_image, model_monitor_image
+from ..naming import METRICS_NAMESPACE as NAMESPACE
+from ..naming import requests_metric
+from ..plan.model import EndpointPlan, EndpointsPlan, Statement
 
 # Cloud Control resource schemas change with the provider's minor versions: patch releases only.
 AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106.0")

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..core.component import (
+    ARCHIVE,
+    AWS,
+    Component,
+    Export,
+    Input,
+    ModuleContext,
+    PlanRequest,
+    Sinks,
+    Wire,
+    object_type,
+)
 from ..plan import realtime
 from ..plan.model import CachePlan, FunctionPlan, PreprocessingPlan, ResultsPlan
-from .base import ARCHIVE, AWS, Component, Export, Input, ModuleContext, PlanRequest, Sinks, Wire, object_type
 
 _FUNCTION_TYPE = (
     "map("

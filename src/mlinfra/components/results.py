@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import ResultsPlan
-from .base import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 
 
 class Results(Component):

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..expr import Ref
-from ..plan.build import role_plan
-from ..plan.model import RolePlan
-from .base import (
+from ..core.component import (
     Component,
     Export,
     Input,
@@ -22,6 +19,9 @@ from .base import (
     statements_type,
     variables_in,
 )
+from ..expr import Ref
+from ..plan.build import role_plan
+from ..plan.model import RolePlan
 
 # The statements' values at the call site: what contributors wrote as the module's own names.
 _ROOT_NAMES = {

@@ -1,14 +1,16 @@
-"""The typed platform config (``mlinfra.yaml``): loading, shapes and cross-field rules."""
+"""The typed platform config (``mlinfra.yaml``): loading, shapes and cross-field rules.
+
+The core lives here (project, state, models, endpoints); each component package owns its own section and
+rules (:class:`mlinfra.config.section.Slice`). :func:`mlinfra.pipeline.load_config` loads a file against
+them all."""
 
 from . import (
-    batch_rules,  # noqa: F401  (registers the batch section's rules)
     capture_rules,  # noqa: F401  (registers the rules of a capture destination of the user's own)
     components_rules,  # noqa: F401  (registers the inference components rules)
     monitoring_rules,  # noqa: F401  (registers the monitoring section's rules)
     registry_rules,  # noqa: F401  (registers the registry section's rules)
     tag_rules,  # noqa: F401  (registers the rules of tags merged over project, endpoint and model)
 )
-from .loader import load_config
 from .model import PlatformConfig
 
-__all__ = ["PlatformConfig", "load_config"]
+__all__ = ["PlatformConfig"]

@@ -22,6 +22,7 @@ from ..errors import ConfigError, ConfigWarning, Problem
 from . import model as m
 from .lenient import soften
 from .rules import Loc, Violation, check, check_files
+from .schema import Schema
 from .yaml_source import Document
 
 #: A platform config is a few kilobytes; a file a thousand times larger is a mistake (or an attack).
@@ -56,8 +57,10 @@ _PATTERN_WORDS = {
 }
 
 
-def load_config(path: str | Path, *, warnings: list[ConfigWarning] | None = None) -> m.PlatformConfig:
-    """Load and validate a config file. Raises :class:`ConfigError` listing every problem found.
+def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarning] | None = None) -> m.PlatformConfig:
+    """Load and validate a config file against ``schema`` (the core and every component's section and
+    rules: :func:`mlinfra.pipeline.load_config` passes the registry's). Raises :class:`ConfigError`
+    listing every problem found.
 
     Values read in a forgiving way (an S3 https URL as its s3:// URI, a number among environment values
     as its text) are reported as :class:`ConfigWarning` on ``warnings`` when given, before validation:
@@ -65,14 +68,14 @@ def load_config(path: str | Path, *, warnings: list[ConfigWarning] | None = None
     path = Path(path)
     name = str(path)
     doc = _read_yaml(path, name)
-    softened = soften(doc.data, m.PlatformConfig, doc.texts)
+    softened = soften(doc.data, schema.model, doc.texts)
     if warnings is not None:
         warnings.extend(ConfigWarning(name, doc.line(s.loc), _dotted(s.loc), s.message, s.code) for s in softened)
     try:
-        config = m.PlatformConfig.model_validate(doc.data)
+        config = schema.model.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError([_from_pydantic(name, doc, err) for err in exc.errors()]) from None
-    violations = check(config) + check_files(config, path.parent)
+    violations = check(config, schema.rules) + check_files(config, path.parent)
     if violations:
         raise ConfigError(
             [Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations]

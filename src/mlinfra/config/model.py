@@ -563,68 +563,12 @@ class Results(Strict):
     ttl_days: Annotated[int, Field(ge=1, le=3650)] = 30
 
 
-# --- batch transform -----------------------------------------------------------------------------------
-
-
-BUCKET_NAME_RE = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
-S3Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.*'()-]+/)+$", max_length=512)]
-
-
-class BatchLocation(Strict):
-    """Where the batch pipeline reads or writes: an existing bucket (by name), else a bucket mlinfra creates."""
-
-    bucket: Annotated[str, StringConstraints(pattern=BUCKET_NAME_RE)] | None = None
-    prefix: S3Prefix
-
-
-class BatchOutput(BatchLocation):
-    # Transform outputs are derived data: they expire (the mlinfra-created bucket's lifecycle rule).
-    expire_days: Annotated[int, Field(ge=1, le=3650)] = 30
-
-
-class BatchSubscriber(Strict):
-    """One notification subscriber of the batch topic: exactly one of email, https, sqs."""
-
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
-    https: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2048)] | None = None
-    sqs: (
-        Annotated[
-            str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
-        ]
-        | None
-    ) = None
-
-
-class Batch(Strict):
-    """The batch transform pipeline: S3 in, Step Functions (validate, transform job, notify), S3 out."""
-
-    model_version: Version
-    input: BatchLocation = BatchLocation(prefix="input/")
-    output: BatchOutput = BatchOutput(prefix="output/")
-    instance_type: Annotated[str, StringConstraints(pattern=INSTANCE_TYPE_RE)] = "ml.m5.xlarge"
-    instance_count: Annotated[int, Field(ge=1, le=100)] = 1
-    strategy: Literal["MultiRecord", "SingleRecord"] = "MultiRecord"
-    max_payload_mb: Annotated[int, Field(ge=1, le=100)] = 6
-    split_type: Literal["Line", "RecordIO", "TFRecord", "None"] = "Line"
-    assemble_with: Literal["Line", "None"] = "Line"
-    content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=256)] = (
-        "application/jsonlines"
-    )
-    accept: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=256)] | None = None
-    subscribers: list[BatchSubscriber] = Field(default_factory=list)
-    # EventBridge Scheduler expression: rate(1 day), cron(0 2 * * ? *) or at(...); runs read input.prefix.
-    schedule: (
-        Annotated[str, StringConstraints(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$")]
-        | None
-    ) = None
-    log_retention_days: LogRetention = 365
-
-
 # --- the whole file ------------------------------------------------------------------------------------
 
 
 class PlatformConfig(Strict):
-    """The root of ``mlinfra.yaml``. Later sections (api, batch, registry, network, monitoring) slot in here."""
+    """The root of ``mlinfra.yaml``: its core sections. Each component package adds its own section
+    (:func:`mlinfra.config.schema.assemble`)."""
 
     project: Project
     state: StateBackend | None = None
@@ -637,7 +581,6 @@ class PlatformConfig(Strict):
     cache: Cache | None = None
     results: Results | None = None
     registry: Registry | None = None
-    batch: Batch | None = None
     monitoring: Monitoring | None = None
 
     def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:

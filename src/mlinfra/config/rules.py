@@ -10,13 +10,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
 from .model import GPU_FAMILIES, LOCAL_STORAGE, ComponentsEndpoint, Endpoint, PlatformConfig, Variant
+from .section import Rule
 
 Loc = tuple[str | int, ...]
 
@@ -35,8 +36,7 @@ class Violation:
     related: Loc | None = None
 
 
-Rule = Callable[[PlatformConfig], Iterator[Violation]]
-RULES: list[Rule] = []
+RULES: list[Rule] = []  # the core rules, in the order they are defined
 
 
 def rule(fn: Rule) -> Rule:
@@ -44,9 +44,9 @@ def rule(fn: Rule) -> Rule:
     return fn
 
 
-def check(config: PlatformConfig) -> list[Violation]:
+def check(config: PlatformConfig, rules: Iterable[Rule]) -> list[Violation]:
     """Every violation of every rule, in rule order then file order."""
-    return [v for r in RULES for v in r(config)]
+    return [v for r in rules for v in r(config)]
 
 
 def _variants(ep: Endpoint) -> Iterator[tuple[Loc, Variant]]:
@@ -908,19 +908,14 @@ MODEL_DATA_SOURCE_EXCLUSIONS = (
 )
 
 
+PREFIX_FIX = "give the version its files as one model_data .tar.gz archive (tar czf model.tar.gz -C <folder> .), or build them into the image"
+
+
 def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
-    """Uncompressed files under a prefix are a ModelDataSource, which batch transform and serverless
-    endpoints cannot use (a multi-model endpoint reads its own prefix of archives, not the version's)."""
+    """Uncompressed files under a prefix are a ModelDataSource, which serverless endpoints cannot use
+    (batch transform neither: the batch component's rules) (a multi-model endpoint reads its own prefix of archives, not the version's)."""
     prefixed = {m.version: m.model_data_prefix for m in config.models if m.model_data_prefix is not None}
-    fix = "give the version its files as one model_data .tar.gz archive (tar czf model.tar.gz -C <folder> .), or build them into the image"
-    if config.batch is not None and config.batch.model_version in prefixed:
-        version = config.batch.model_version
-        yield Violation(
-            ("batch", "model_version"),
-            f"model version {version} has its files under a prefix (model_data_prefix {prefixed[version]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
-            f"batch transform needs another form: {fix}",
-            "model-data-prefix-unsupported",
-        )
+    fix = PREFIX_FIX
     for eloc, ep in _endpoints(config):
         if ep.multi_model is not None:
             continue

@@ -77,16 +77,7 @@ def merged_tag_limits(config: PlatformConfig) -> Iterator[Violation]:
     without endpoint or version tags)."""
     common = set(MLINFRA_TAGS) | set(config.project.tags)
     if len(common) > MAX_TAGS:
-        return  # rules.py reports the project's tags
-    if config.batch is not None:
-        k = next((k for k, m in enumerate(config.models) if m.version == config.batch.model_version), None)
-        if k is not None and len(common | set(config.models[k].tags)) > MAX_TAGS:
-            count = len(common | set(config.models[k].tags))
-            yield Violation(
-                ("models", k, "tags"),
-                f"model {config.models[k].version}'s batch transform model would carry {count} tags (the project's, mlinfra's and the version's own); AWS allows {MAX_TAGS}: drop {count - MAX_TAGS}",
-                "too-many-tags",
-            )
+        return  # rules.py reports the project's tags (the batch component's rules count its model's)
     for i, ep in enumerate(config.endpoints):
         own = common | set(ep.tags)
         if len(own) > MAX_TAGS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..components.base import (
+from ..core.component import (
     AWS,
     Component,
     Input,

@@ -196,8 +196,8 @@ def _load_text(text: str) -> tuple[Any, Any]:
 def _validated(path: Path, text: str, edit: str) -> Path:
     """``text`` written to a temporary file beside ``path`` (same mode), checked with the config's own rules;
     its path. A config that would not validate is removed again and reported."""
-    from ..config import load_config
     from ..errors import ConfigError
+    from ..pipeline import load_config
 
     tmp = _beside(path, lambda fh: fh.write(text))
     try:

@@ -38,7 +38,7 @@ def resolve(
         if not endpoint:
             raise UsageError("name the endpoint: --endpoint NAME, or give the config file")
         return Target(endpoint, Guard(None), None, None, None)
-    from ..config import load_config
+    from ..pipeline import load_config
     from ..plan.platform import build_plan
 
     plan = build_plan(load_config(config, warnings=warnings), config.parent)  # warnings: see load_config

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import TypedDict
 from urllib.parse import urlparse
 
 from ..config.model import LOCAL_STORAGE, Alarms, DataCapture, Endpoint, ModelVersion, PlatformConfig, Variant
+from ..core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
 from ..expr import Interp, Ref
 from ..naming import (
     BACKLOG_ALARM,
@@ -48,12 +48,6 @@ from .model import (
 #: Captured requests are kept this long; noncurrent versions a week.
 CAPTURE_RETENTION_DAYS = 90
 
-# Instance families with local NVMe instance storage. SageMaker rejects an endpoint configuration's
-# KmsKeyId when a variant runs on one of them (the instance store is encrypted by the hardware).
-_LOCAL_STORAGE = LOCAL_STORAGE  # one list: the KMS key and volume-size rules use it too
-_ECR = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/(?P<repo>[^:@]+)"
-)
 
 #: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
 #: require 1.5.7. Features that need more raise the pin (see :func:`_terraform_version`).
@@ -61,8 +55,6 @@ TERRAFORM_FLOOR = "1.5.7"
 #: S3-native state locking (backend "s3" use_lockfile) arrived in Terraform 1.10.
 TERRAFORM_S3_LOCKFILE = "1.10"
 
-PARTITION = Ref("local.partition")
-ACCOUNT = Ref("local.account_id")
 #: CreateEndpointConfig takes at most 10 production variants.
 MAX_PRODUCTION_VARIANTS = 10
 #: Where models in the VPC run (part of their content hash): the network's private subnets and the
@@ -184,7 +176,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             kms_key_arn=a.kms_key_arn,
         )
     encrypt = all(
-        v.serverless is not None or not _LOCAL_STORAGE.match(v.instance_type or "")
+        v.serverless is not None or not LOCAL_STORAGE.match(v.instance_type or "")
         for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))
     )
     deployment = _deployment(ep, alarms)
@@ -287,7 +279,7 @@ def capture_statements(captures: list[CapturePlan], sid: str = "") -> list[State
             Statement(
                 f"Write{sid}CaptureDestinations",
                 ("s3:PutObject",),
-                tuple(_s3_arn(uri, "/*") for uri in own),
+                tuple(s3_arn(uri, "/*") for uri in own),
                 comment="the users' own capture destinations",
             )
         )
@@ -526,11 +518,6 @@ def _sdk_async_inputs(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...
     )
 
 
-def _s3_arn(uri: str, suffix: str = "") -> Interp:
-    u = urlparse(uri)
-    return Interp("arn:", PARTITION, f":s3:::{u.netloc}{u.path}{suffix}")
-
-
 def prefix_statements(list_sid: str, read_sid: str, uris: list[str]) -> list[Statement]:
     """Read access to everything under each S3 prefix of ``uris``: ListBucket on its bucket (the prefix as
     s3:prefix condition) and GetObject under it, one pair a prefix, the Sids numbered from the second on."""
@@ -545,7 +532,7 @@ def prefix_statements(list_sid: str, read_sid: str, uris: list[str]) -> list[Sta
                 (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),),
             )
         )
-        st.append(Statement(f"{read_sid}{i or ''}", ("s3:GetObject",), (_s3_arn(uri, "*"),)))
+        st.append(Statement(f"{read_sid}{i or ''}", ("s3:GetObject",), (s3_arn(uri, "*"),)))
     return st
 
 
@@ -560,13 +547,13 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
                 uncompressed.add(m.model_data_prefix)
             elif m.model_data_url is not None:  # None: the image carries the model
                 (multi if m.mode == "MultiModel" else single).add(m.model_data_url)
-            e = _ECR.match(m.image)
+            e = ECR_IMAGE.match(m.image)
             assert e is not None  # the config model only admits ECR images
             repos.add((e["region"], e["account"], e["repo"]))
 
     st: list[Statement] = []
     if single:
-        st.append(Statement("ReadModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in sorted(single))))
+        st.append(Statement("ReadModelArtifacts", ("s3:GetObject",), tuple(s3_arn(u) for u in sorted(single))))
     st += prefix_statements("ListMultiModelPrefix", "ReadMultiModelArtifacts", sorted(multi))
     # Uncompressed model files: SageMaker lists the prefix and copies every object under it.
     st += prefix_statements("ListModelPrefix", "ReadModelPrefix", sorted(uncompressed))
@@ -596,9 +583,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
     asyncs = [ep.async_inference for ep in endpoints if ep.async_inference is not None]
     if asyncs:
         writes = sorted({p for a in asyncs for p in (a.output_path, a.failure_path) if p})
-        st.append(
-            Statement("WriteAsyncResults", ("s3:PutObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in writes))
-        )
+        st.append(Statement("WriteAsyncResults", ("s3:PutObject",), tuple(s3_arn(p.rstrip("/"), "/*") for p in writes)))
     inputs = sorted(
         {
             e.async_inference.input_path
@@ -607,9 +592,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
         }
     )
     if inputs:
-        st.append(
-            Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(_s3_arn(p.rstrip("/"), "/*") for p in inputs))
-        )
+        st.append(Statement("ReadAsyncRequests", ("s3:GetObject",), tuple(s3_arn(p.rstrip("/"), "/*") for p in inputs)))
     sdk_inputs = _sdk_async_inputs(config, endpoints)
     if sdk_inputs:
         st.append(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config.model import ComponentsEndpoint, PlatformConfig
+from ..config.model import LOCAL_STORAGE, ComponentsEndpoint, PlatformConfig
+from ..core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
 from ..expr import Interp, Ref
 from ..fleet.check import whole_accelerators
 from ..naming import (
@@ -17,11 +18,6 @@ from ..naming import (
     sagemaker_model_name,
 )
 from .build import (
-    _ECR,
-    _LOCAL_STORAGE,
-    ACCOUNT,
-    PARTITION,
-    _s3_arn,
     capture_plan,
     capture_statements,
     model_tags,
@@ -196,7 +192,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: ComponentsEndpoint) -> Co
         )
     f = ep.fleet
     fleet_scaling = FleetScalingPlan(f.scaling.min, f.scaling.max) if f.scaling is not None else None
-    encrypt = not _LOCAL_STORAGE.match(f.instance_type)
+    encrypt = not LOCAL_STORAGE.match(f.instance_type)
     # What CreateEndpointConfig receives (the components are created against the endpoint afterwards).
     content = {
         "variant": VARIANT_NAME,
@@ -281,7 +277,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
     models = [c.model for ep in endpoints for c in ep.components]
     repos = set()
     for m in models:
-        e = _ECR.match(m.image)
+        e = ECR_IMAGE.match(m.image)
         assert e is not None  # the config model only admits ECR images
         repos.add((e["region"], e["account"], e["repo"]))
     region = config.project.region
@@ -301,7 +297,7 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
     prefixes = sorted({m.model_data_prefix for m in models if m.model_data_prefix is not None})
     # Models the image carries need no S3 access; an empty resource list is a policy IAM refuses.
     reads: tuple[Statement, ...] = (
-        (Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(_s3_arn(u) for u in archives)),)
+        (Statement("ReadComponentModelArtifacts", ("s3:GetObject",), tuple(s3_arn(u) for u in archives)),)
         if archives
         else ()
     )

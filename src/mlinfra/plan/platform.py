@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import components
-from ..components.base import PlanRequest
 from ..config.model import PlatformConfig
+from ..core.component import PlanRequest
 from .build import TERRAFORM_FLOOR, TERRAFORM_S3_LOCKFILE
 from .model import BackendPlan, PlatformPlan
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
+from ..core.arns import ACCOUNT, PARTITION
 from ..expr import Interp, Ref
 from ..naming import (
     api_key_key,
@@ -34,8 +35,6 @@ from .model import (
     UsagePlanPlan,
 )
 
-PARTITION = Ref("local.partition")
-ACCOUNT = Ref("local.account_id")
 LAMBDA_PACKAGE = "mlinfra_lambdas"
 MAX_INLINE_SETTINGS = 2048
 #: Fields of one access-log line (API Gateway $context variables), as JSON.

@@ -9,79 +9,27 @@ references in place of the ARNs, rendered as an HCL object and serialised by ``j
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..batch import definition as asl
-from ..batch.iam import step_functions_statements
-from ..config.model import Batch as BatchConfig
-from ..expr import Interp, Ref
-from ..plan.model import Statement
-from ..plan.realtime import LAMBDA_PACKAGE, logs_key_statement
-from .base import ARCHIVE, AWS, Component, Export, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
-
-_LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
-_PARTITION, _REGION, _ACCOUNT = Ref("local.partition"), Ref("local.region"), Ref("local.account_id")
-
-
-@dataclass(frozen=True)
-class BucketPlan:
-    key: str  # "input" / "output"
-    name: str | None  # an existing bucket; None: the module creates <name_prefix><account id>
-    name_prefix: str
-    prefix: str
-    expire_days: int | None  # outputs expire; inputs are kept (noncurrent versions only expire)
-
-
-@dataclass(frozen=True)
-class BatchPlan:
-    name: str  # state machine, job name prefix, SNS topic
-    region: str
-    config: BatchConfig
-    model_name: str
-    image: str
-    model_data_url: str | None  # None: the image carries the model (batch transform takes no ModelDataSource)
-    environment: dict[str, str]
-    network_isolation: bool
-    input: BucketPlan
-    output: BucketPlan
-    package: dict[str, str]
-    subscribers: tuple[tuple[str, str], ...]  # (protocol, endpoint)
-    in_vpc: bool = False  # the Lambdas run in the network's private subnets
-    model_tags: dict[str, str] = field(default_factory=dict)  # the model version's own tags
-
-
-def batch_plan(request: PlanRequest) -> BatchPlan | None:
-    config = request.config
-    b = config.batch
-    if b is None:
-        return None
-    name = f"{request.prefix}-batch"
-    m = config.model(b.model_version)
-    package = {
-        f"package/{LAMBDA_PACKAGE}/{f}": (_LAMBDAS / f).read_text(encoding="utf-8")
-        for f in ("__init__.py", "batch_notify.py", "batch_validate.py")
-    }
-    subscribers = tuple(
-        (p, getattr(s, p)) for s in b.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None
-    )
-    return BatchPlan(
-        name=name,
-        region=config.project.region,
-        config=b,
-        model_name=f"{name}-{m.version.replace('.', '-')}"[:63].rstrip("-"),
-        image=m.image,
-        model_data_url=m.model_data,
-        environment=dict(m.environment),
-        network_isolation=m.network_isolation,
-        input=BucketPlan("input", b.input.bucket, f"{name}-input-", b.input.prefix, None),
-        output=BucketPlan("output", b.output.bucket, f"{name}-output-", b.output.prefix, b.output.expire_days),
-        package=package,
-        subscribers=subscribers,
-        in_vpc=config.network is not None,
-        model_tags=dict(sorted(m.tags.items())),
-    )
+from ...batch import definition as asl
+from ...batch.iam import step_functions_statements
+from ...core.arns import ACCOUNT, PARTITION, REGION, ecr_repository_arn, s3_arn
+from ...core.component import (
+    ARCHIVE,
+    AWS,
+    Component,
+    Export,
+    ModuleContext,
+    Output,
+    PlanRequest,
+    RootOutput,
+    Sinks,
+    Wire,
+)
+from ...expr import Interp, Ref
+from ...plan.model import Statement
+from ...plan.realtime import LAMBDA_PACKAGE, logs_key_statement
+from .plan import BatchPlan, BucketPlan, batch_plan
 
 
 def _bucket_arn(bucket: BucketPlan, partition: Ref, account: Ref) -> Interp:
@@ -96,19 +44,14 @@ def _under(arn: Interp, prefix: str) -> Interp:
 
 def sagemaker_statements(part: BatchPlan) -> tuple[Statement, ...]:
     """What the transform job, running as the SageMaker execution role, reads and writes (in that module's terms)."""
-    partition, account = Ref("local.partition"), Ref("local.account_id")
-    i, o = _bucket_arn(part.input, partition, account), _bucket_arn(part.output, partition, account)
-    from ..plan.build import _ECR, _s3_arn  # the role's own ARN spellings, shared with the endpoints'
-
-    ecr = _ECR.match(part.image)
-    assert ecr is not None  # the config model only admits ECR images
+    i, o = _bucket_arn(part.input, PARTITION, ACCOUNT), _bucket_arn(part.output, PARTITION, ACCOUNT)
     # A model the image carries has no artifact to read (an empty resource list is a policy IAM refuses).
     artifact = (
         (
             Statement(
                 "BatchReadModel",
                 ("s3:GetObject",),
-                (_s3_arn(part.model_data_url),),
+                (s3_arn(part.model_data_url),),
                 comment="the batch model's artifact",
             ),
         )
@@ -120,7 +63,7 @@ def sagemaker_statements(part: BatchPlan) -> tuple[Statement, ...]:
         Statement(
             "BatchPullModelImage",
             ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-            (Interp("arn:", partition, f":ecr:{ecr['region']}:{ecr['account']}:repository/{ecr['repo']}"),),
+            (ecr_repository_arn(part.image),),
         ),
         Statement(
             "BatchListInput",
@@ -223,14 +166,14 @@ class Batch(Component):
 
     def modules(self, part: BatchPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         sfn = step_functions_statements(
-            partition=_PARTITION,
-            region=_REGION,
-            account=_ACCOUNT,
+            partition=PARTITION,
+            region=REGION,
+            account=ACCOUNT,
             job_name_prefix=part.name,
             execution_role_arn=Ref("var.execution_role_arn"),
             function_arns=(Ref("aws_lambda_function.validate.arn"), Ref("aws_lambda_function.notify.arn")),
         )
-        i, o = _bucket_arn(part.input, _PARTITION, _ACCOUNT), _bucket_arn(part.output, _PARTITION, _ACCOUNT)
+        i, o = _bucket_arn(part.input, PARTITION, ACCOUNT), _bucket_arn(part.output, PARTITION, ACCOUNT)
         validate = (
             Statement(
                 "ListInput", ("s3:ListBucket",), (i,), (("StringLike", "s3:prefix", (f"{part.input.prefix}*",)),)
@@ -287,7 +230,7 @@ class Batch(Component):
                     "b": part,
                     "names": _names(part),
                     "cfg": part.config,
-                    "definition": state_machine_definition(part, _PARTITION),
+                    "definition": state_machine_definition(part, PARTITION),
                     "sfn_statements": sfn,
                     "validate_statements": validate,
                     "notify_statements": notify,
@@ -321,7 +264,7 @@ def _names(part: BatchPlan) -> dict[str, object]:
         "scheduler_role": f"{part.name}-scheduler",
     }
     for bucket in (part.input, part.output):
-        names[bucket.key] = Interp(bucket.name_prefix, _ACCOUNT)
+        names[bucket.key] = Interp(bucket.name_prefix, ACCOUNT)
     for fn in ("validate", "notify"):
         names[fn] = {
             "function": f"{part.name}-{fn}",

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 
 from mlinfra.batch.iam import step_functions_statements
-from mlinfra.components.base import PlanRequest, Sinks
-from mlinfra.components.batch import _ACCOUNT, _PARTITION, _REGION, Batch, batch_plan, state_machine_definition
-from mlinfra.config import load_config
+from mlinfra.core.component import PlanRequest, Sinks
+from mlinfra.components.batch.component import Batch, state_machine_definition
+from mlinfra.components.batch.plan import batch_plan
+from mlinfra.core.arns import ACCOUNT as _ACCOUNT
+from mlinfra.core.arns import PARTITION as _PARTITION
+from mlinfra.core.arns import REGION as _REGION
+from mlinfra.pipeline import load_config
 from mlinfra.expr import Interp, Ref
 from mlinfra.pipeline import render_project
 from tests.batch.test_definition import asl_validate
@@ -20,7 +24,7 @@ from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
 from tests.test_config_invalid import first_problem
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def main_tf(root: Path) -> str:
@@ -207,7 +211,7 @@ def test_bad_batch_settings_name_the_line(edit: tuple[str, str], anchor: str, pa
 
 def _clients_called(module: str) -> set[str]:
     """The AWS services a batch Lambda's code creates boto3 clients for."""
-    source = (Path(__file__).resolve().parents[1] / "src" / "mlinfra" / "lambdas" / f"{module}.py").read_text()
+    source = (Path(__file__).resolve().parents[3] / "src" / "mlinfra" / "lambdas" / f"{module}.py").read_text()
     return set(re.findall(r'(?:boto3\.client|_client)\("([a-z0-9-]+)"', source))
 
 

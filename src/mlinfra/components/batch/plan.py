@@ -1,0 +1,71 @@
+"""The batch pipeline's plan: its names, buckets, model and Lambda package, from the ``batch`` section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...core.component import PlanRequest
+from ...plan.realtime import LAMBDA_PACKAGE
+from .section import SECTION, Batch
+
+_LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
+
+
+@dataclass(frozen=True)
+class BucketPlan:
+    key: str  # "input" / "output"
+    name: str | None  # an existing bucket; None: the module creates <name_prefix><account id>
+    name_prefix: str
+    prefix: str
+    expire_days: int | None  # outputs expire; inputs are kept (noncurrent versions only expire)
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    name: str  # state machine, job name prefix, SNS topic
+    region: str
+    config: Batch
+    model_name: str
+    image: str
+    model_data_url: str | None  # None: the image carries the model (batch transform takes no ModelDataSource)
+    environment: dict[str, str]
+    network_isolation: bool
+    input: BucketPlan
+    output: BucketPlan
+    package: dict[str, str]
+    subscribers: tuple[tuple[str, str], ...]  # (protocol, endpoint)
+    in_vpc: bool = False  # the Lambdas run in the network's private subnets
+    model_tags: dict[str, str] = field(default_factory=dict)  # the model version's own tags
+
+
+def batch_plan(request: PlanRequest) -> BatchPlan | None:
+    config = request.config
+    b = SECTION.of(config)
+    if b is None:
+        return None
+    name = f"{request.prefix}-batch"
+    m = config.model(b.model_version)
+    package = {
+        f"package/{LAMBDA_PACKAGE}/{f}": (_LAMBDAS / f).read_text(encoding="utf-8")
+        for f in ("__init__.py", "batch_notify.py", "batch_validate.py")
+    }
+    subscribers = tuple(
+        (p, getattr(s, p)) for s in b.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None
+    )
+    return BatchPlan(
+        name=name,
+        region=config.project.region,
+        config=b,
+        model_name=f"{name}-{m.version.replace('.', '-')}"[:63].rstrip("-"),
+        image=m.image,
+        model_data_url=m.model_data,
+        environment=dict(m.environment),
+        network_isolation=m.network_isolation,
+        input=BucketPlan("input", b.input.bucket, f"{name}-input-", b.input.prefix, None),
+        output=BucketPlan("output", b.output.bucket, f"{name}-output-", b.output.prefix, b.output.expire_days),
+        package=package,
+        subscribers=subscribers,
+        in_vpc=config.network is not None,
+        model_tags=dict(sorted(m.tags.items())),
+    )

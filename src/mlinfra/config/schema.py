@@ -1,0 +1,35 @@
+"""The schema of a config file: the root model (the core fields plus every component's section) and the
+rules that check a validated file, assembled once from the component registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import create_model
+
+from .model import PlatformConfig
+from .rules import RULES, Rule
+from .section import Slice
+
+
+@dataclass(frozen=True)
+class Schema:
+    model: type[PlatformConfig]
+    rules: tuple[Rule, ...]
+
+
+def assemble(slices: Iterable[Slice]) -> Schema:
+    """The root model with one optional field per slice section (after the core fields, in registry
+    order), and the core rules followed by the slices' rules."""
+    slices = tuple(slices)
+    fields: dict[str, Any] = {}
+    for s in slices:
+        if s.section is None:
+            continue
+        key = s.section.key
+        assert key not in PlatformConfig.model_fields and key not in fields, f"two owners of section {key!r}"
+        fields[key] = (s.section.model | None, None)
+    model = create_model("PlatformConfig", __base__=PlatformConfig, __doc__=PlatformConfig.__doc__, **fields)
+    return Schema(model=model, rules=(*RULES, *(r for s in slices for r in s.rules)))
