@@ -141,3 +141,31 @@ def test_variable_types_follow_the_grammar(text: str) -> None:
 def test_unknown_variable_types_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a variable type"):
         _tftype(text)
+
+
+def test_blocks_reads_kinds_and_the_for_each_that_multiplies_them() -> None:
+    from mlinfra.render.blocks import Block, blocks
+
+    text = (
+        'data "aws_partition" "current" {}\n\n'
+        'resource "aws_s3_bucket" "this" {\n  # one per variant\n  for_each = var.buckets\n\n  bucket = each.key\n}\n\n'
+        'resource "aws_iam_role" "this" {\n  for_each = toset(["a"])\n}\n\n'
+        'resource "aws_sns_topic" "this" {\n  name = "x"\n}\n'
+        '  resource "not" "top" {\n  }\n'
+    )
+    assert list(blocks(text)) == [
+        Block("data", "aws_partition", None),
+        Block("resource", "aws_s3_bucket", "var.buckets"),
+        Block("resource", "aws_iam_role", None),  # not over a module variable: counts once
+        Block("resource", "aws_sns_topic", None),
+    ]
+
+
+def test_the_endpoint_count_comes_from_the_components_declarations() -> None:
+    from mlinfra.context import build_context
+    from mlinfra.plan.platform import build_plan
+    from mlinfra.pipeline import load_config
+
+    for name, expected in (("platform", 2), ("inference-components", 1), ("batch", 0)):
+        path = ROOT / "examples" / f"{name}.yaml"
+        assert build_context(build_plan(load_config(path), path.parent)).endpoints == expected, name

@@ -136,6 +136,9 @@ class Endpoint(Component):
             for service in ("ecr.api", "ecr.dkr"):
                 sinks.vpc_endpoints.add(service, by=self.name)
 
+    def endpoints(self, part: EndpointsPlan) -> int:
+        return len(part.endpoints)
+
     def exports(self, part: EndpointsPlan) -> list[Export]:
         out = []
         for ep in part.endpoints:

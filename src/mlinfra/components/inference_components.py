@@ -136,6 +136,9 @@ class InferenceComponents(Component):
             out.extend(endpoint_exports(f"inference_components.{ep.key}", m))
         return out
 
+    def endpoints(self, part: InferenceComponentsPlan) -> int:
+        return len(part.endpoints)
+
     def modules(self, part: InferenceComponentsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         return [self._module(ep, wire, part) for ep in part.endpoints]
 

@@ -38,6 +38,7 @@ class RootContext:
     providers: tuple[Provider, ...]  # required_providers of the root: aws first, then by name
     provider_configs: tuple[ProviderConfig, ...]  # aliased AWS providers (e.g. us-east-1 for CloudFront)
     readme: tuple[ReadmeSection, ...]
+    endpoints: int = 0  # SageMaker endpoints the tree deploys, of every kind
     # Modules pin the floor only; the root raises it for what it uses itself (the S3 lockfile).
     module_terraform_version: str = f">= {TERRAFORM_FLOOR}"
 
@@ -92,6 +93,7 @@ def build_context(plan: PlatformPlan) -> RootContext:
         providers=tuple(sorted(providers, key=lambda p: (p != AWS, p.name))),
         provider_configs=tuple(dict.fromkeys(cfg for c, part in present for cfg in c.provider_configs(part))),
         readme=tuple(section for c, part in present for section in c.readme(part)),
+        endpoints=sum(c.endpoints(part) for c, part in present),
     )
 
 

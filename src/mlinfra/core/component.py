@@ -344,6 +344,10 @@ class Component:
     def readme(self, part: Any) -> list[ReadmeSection]:
         return []
 
+    def endpoints(self, part: Any) -> int:
+        """How many SageMaker endpoints it deploys (the render's summary; default none)."""
+        return 0
+
     def provider_configs(self, part: Any) -> list[ProviderConfig]:
         return []
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 from ..expr import Ref
+from .blocks import blocks
 from .fmt import format_hcl
 from .hcl import hcl, hcl_block_list, hcl_block_map, hcl_nested
 
@@ -74,8 +75,8 @@ def render_context(ctx: RootContext) -> Rendered:
         )
         for rel, text in mod.files.items():
             own[base / rel] = text
-        inside = re.findall(r'^(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+"', own[base / "main.tf"], re.M)
-        kinds = sorted({("data." if kind == "data" else "") + tf_type for kind, tf_type in inside})
+        inside = list(blocks(own[base / "main.tf"]))
+        kinds = sorted({("data." if b.kind == "data" else "") + b.type for b in inside})
         own[base / "README.md"] = _render("common/README.md.j2", {**values, "kinds": kinds, "count": len(inside)})
         for path, text in own.items():
             # One folder, many module blocks: the module's text cannot depend on which call rendered it.
@@ -85,16 +86,12 @@ def render_context(ctx: RootContext) -> Rendered:
         files[PurePosixPath("moved.tf")] = _render("root/moved.tf.j2", {**root, "moves": root_moves})
     # Deployed resources: a block with for_each over a module variable counts once per instance (the
     # certificate's validation records, one per domain, count once).
-    resources = sum(len(re.findall(r'^resource "', files[PurePosixPath(name)], re.M)) for name in ("main.tf",))
+    resources = sum(b.kind == "resource" for b in blocks(files[PurePosixPath("main.tf")]))
     for mod in ctx.modules:
-        for repeated in re.findall(
-            r'^resource "[^"]+" "[^"]+" \{\n(?:  #[^\n]*\n)*(?:  for_each += ((?:var|local)\.\w+)\n)?',
-            files[PurePosixPath("modules") / mod.directory / "main.tf"],
-            re.M,
-        ):
-            resources += mod.instances[repeated] if repeated else 1
-    # Endpoints with variants and endpoints with inference components (a component of their own).
-    endpoints = len(ctx.plan.endpoints) + len(getattr(ctx.plan.parts.get("inference_components"), "endpoints", ()))
+        for b in blocks(files[PurePosixPath("modules") / mod.directory / "main.tf"]):
+            if b.kind == "resource":
+                resources += mod.instances[b.for_each] if b.for_each else 1
+    endpoints = ctx.endpoints
     files[PurePosixPath("README.md")] = _render(
         "root/README.md.j2", {**root, "resources": resources, "endpoints": endpoints}
     )
