@@ -18,14 +18,14 @@ from ..core.component import (
 )
 from ..expr import Ref
 from ..plan import realtime
-from ..plan.model import ApiPlan, PreprocessingPlan
+from ..plan.model import API, PREPROCESSING, ApiPlan
 
 
 class Api(Component):
-    name = "api"
+    name = API.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> ApiPlan | None:
-        if not isinstance(parts.get("preprocessing"), PreprocessingPlan):
+        if PREPROCESSING.of(parts) is None:
             return None  # every route goes through its preprocessing Lambda
         return realtime.api_plan(request.config, request.prefix, request.base_dir)
 

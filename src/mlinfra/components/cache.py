@@ -20,7 +20,7 @@ from ..core.component import (
 )
 from ..expr import Ref
 from ..plan import realtime
-from ..plan.model import CachePlan
+from ..plan.model import CACHE, CachePlan
 
 _CACHE_TYPE = object_type(
     replication_group_id="string",
@@ -40,7 +40,7 @@ _CACHE_TYPE = object_type(
 
 
 class Cache(Component):
-    name = "cache"
+    name = CACHE.name
     providers = (AWS, RANDOM)  # the AUTH token is a random_password
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> CachePlan | None:

@@ -8,19 +8,16 @@ from collections.abc import Mapping
 from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ..expr import Ref
 from ..plan.build import capture_bucket_plan
-from ..plan.inference_components import InferenceComponentsPlan
-from ..plan.model import CaptureBucketPlan, EndpointsPlan
+from ..plan.inference_components import INFERENCE_COMPONENTS
+from ..plan.model import CAPTURE_BUCKET, ENDPOINTS, CaptureBucketPlan
 
 
 class CaptureBucket(Component):
-    name = "capture_bucket"
+    name = CAPTURE_BUCKET.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> CaptureBucketPlan | None:
-        endpoints = parts.get("endpoint")
-        components = parts.get("inference_components")
-        captures = isinstance(components, InferenceComponentsPlan) and any(
-            ep.uses_capture_bucket for ep in components.endpoints
-        )
+        endpoints, components = ENDPOINTS.of(parts), INFERENCE_COMPONENTS.of(parts)
+        captures = components is not None and any(ep.uses_capture_bucket for ep in components.endpoints)
         # Model Monitor's reports and Clarify's analysis configurations live in this bucket (monitoring/),
         # also when the monitored endpoints capture into buckets of their own.
         mon = request.config.monitoring
@@ -30,7 +27,7 @@ class CaptureBucket(Component):
             for kind in ("data_quality", "model_quality", "bias", "feature_attribution")
         )
         return capture_bucket_plan(
-            request.prefix, endpoints.endpoints if isinstance(endpoints, EndpointsPlan) else (), captures, reports
+            request.prefix, endpoints.endpoints if endpoints is not None else (), captures, reports
         )
 
     def exports(self, part: CaptureBucketPlan) -> list[Export]:

@@ -18,7 +18,7 @@ from ..core.component import (
 )
 from ..expr import Ref
 from ..plan import realtime
-from ..plan.model import ApiPlan, EdgePlan
+from ..plan.model import API, EDGE, EdgePlan
 
 US_EAST_1 = ProviderConfig(
     "us_east_1", "us-east-1", "CloudFront takes its certificate from ACM in us-east-1, whatever the platform's region."
@@ -26,10 +26,10 @@ US_EAST_1 = ProviderConfig(
 
 
 class Edge(Component):
-    name = "edge"
+    name = EDGE.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> EdgePlan | None:
-        if not isinstance(parts.get("api"), ApiPlan):
+        if API.of(parts) is None:
             return None
         return realtime.edge_plan(request.config, request.prefix)
 

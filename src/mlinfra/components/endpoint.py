@@ -34,7 +34,7 @@ from ..core.sagemaker_inputs import (
 )
 from ..expr import NULL, Ref, or_null
 from ..plan.build import endpoints_plan
-from ..plan.model import EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
+from ..plan.model import ENDPOINTS, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
 
@@ -118,7 +118,7 @@ FOLDER_SUMMARY = (
 
 
 class Endpoint(Component):
-    name = "endpoint"
+    name = ENDPOINTS.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> EndpointsPlan:
         return endpoints_plan(request.config, request.prefix)

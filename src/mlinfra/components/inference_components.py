@@ -35,7 +35,12 @@ from ..core.sagemaker_inputs import (
     endpoint_exports,
 )
 from ..expr import NULL, or_null
-from ..plan.inference_components import ComponentsEndpointPlan, InferenceComponentsPlan, inference_components_plan
+from ..plan.inference_components import (
+    INFERENCE_COMPONENTS,
+    ComponentsEndpointPlan,
+    InferenceComponentsPlan,
+    inference_components_plan,
+)
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
@@ -120,7 +125,7 @@ _SCALING_TYPE = (
 
 
 class InferenceComponents(Component):
-    name = "inference_components"
+    name = INFERENCE_COMPONENTS.name
     providers = (AWS_COMPONENTS, AWSCC)
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> InferenceComponentsPlan | None:

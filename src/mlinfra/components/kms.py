@@ -20,11 +20,11 @@ from ..core.component import (
 )
 from ..expr import Ref
 from ..plan.build import kms_plan
-from ..plan.model import KmsPlan
+from ..plan.model import KMS, KmsPlan
 
 
 class Kms(Component):
-    name = "kms"
+    name = KMS.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> KmsPlan:
         return kms_plan(request.prefix)

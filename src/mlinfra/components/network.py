@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
 from ..expr import Ref
 from ..plan import realtime
-from ..plan.model import NetworkPlan
+from ..plan.model import NETWORK, NetworkPlan
 from ..plan.network import endpoint_service_name, security_group_name
 from ..plan.realtime import logs_key_statement
 
@@ -28,7 +28,7 @@ _SECURITY_GROUPS_TYPE = "map(" + object_type(name="string", description="string"
 
 
 class Network(Component):
-    name = "network"
+    name = NETWORK.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> NetworkPlan | None:
         return realtime.network_plan(request.config, request.prefix)

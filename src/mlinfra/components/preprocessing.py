@@ -18,7 +18,7 @@ from ..core.component import (
     object_type,
 )
 from ..plan import realtime
-from ..plan.model import CachePlan, FunctionPlan, PreprocessingPlan, ResultsPlan
+from ..plan.model import CACHE, PREPROCESSING, RESULTS, FunctionPlan, PreprocessingPlan
 
 _FUNCTION_TYPE = (
     "map("
@@ -43,15 +43,13 @@ _FUNCTION_TYPE = (
 
 
 class Preprocessing(Component):
-    name = "preprocessing"
+    name = PREPROCESSING.name
     providers = (AWS, ARCHIVE)  # the package is zipped by archive_file at plan time
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> PreprocessingPlan | None:
         if not request.config.routes:
             return None
-        cache, results = parts.get("cache"), parts.get("results")
-        assert cache is None or isinstance(cache, CachePlan)
-        assert results is None or isinstance(results, ResultsPlan)
+        cache, results = CACHE.of(parts), RESULTS.of(parts)
         return realtime.preprocessing_plan(
             request.config, request.prefix, request.base_dir, realtime.lambda_sources(), cache, results
         )

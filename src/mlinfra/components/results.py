@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ..expr import Ref
 from ..plan import realtime
-from ..plan.model import ResultsPlan
+from ..plan.model import RESULTS, ResultsPlan
 
 
 class Results(Component):
-    name = "results"
+    name = RESULTS.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> ResultsPlan | None:
         return realtime.results_plan(request.config, request.prefix)

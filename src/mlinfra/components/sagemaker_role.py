@@ -21,7 +21,7 @@ from ..core.component import (
 )
 from ..expr import Ref
 from ..plan.build import role_plan
-from ..plan.model import RolePlan
+from ..plan.model import ROLE, RolePlan
 
 # The statements' values at the call site: what contributors wrote as the module's own names.
 _ROOT_NAMES = {
@@ -31,7 +31,7 @@ _ROOT_NAMES = {
 
 
 class SagemakerRole(Component):
-    name = "sagemaker_role"
+    name = ROLE.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> RolePlan:
         return role_plan(request.prefix)

@@ -39,18 +39,21 @@ def resolve(
             raise UsageError("name the endpoint: --endpoint NAME, or give the config file")
         return Target(endpoint, Guard(None), None, None, None)
     from ..pipeline import load_config
+    from ..plan.inference_components import INFERENCE_COMPONENTS
     from ..plan.platform import build_plan
 
     plan = build_plan(load_config(config, warnings=warnings), config.parent)  # warnings: see load_config
-    part = plan.parts.get("inference_components")
+    part = INFERENCE_COMPONENTS.of(plan.parts)
     if endpoint:
-        with_components = [e for e in getattr(part, "endpoints", ()) if endpoint in (e.label, e.name)]
+        with_components = [e for e in (part.endpoints if part is not None else ()) if endpoint in (e.label, e.name)]
     elif component:
         with_components = [
-            e for e in getattr(part, "endpoints", ()) if any(component in (c.label, c.name) for c in e.components)
+            e
+            for e in (part.endpoints if part is not None else ())
+            if any(component in (c.label, c.name) for c in e.components)
         ]
         if len(with_components) != 1:
-            names = ", ".join(e.label for e in getattr(part, "endpoints", ())) or "none"
+            names = ", ".join(e.label for e in (part.endpoints if part is not None else ())) or "none"
             which = "no endpoint has that component" if not with_components else "more than one endpoint could be meant"
             raise UsageError(f"{config}: {which}; pass --endpoint (endpoints with components: {names})")
     else:
@@ -67,7 +70,10 @@ def resolve(
         matches = [e for e in plan.endpoints if variant is None or any(v.name == variant for v in e.variants)]
     if len(matches) != 1:
         names = (
-            ", ".join([e.label for e in plan.endpoints] + [e.label for e in getattr(part, "endpoints", ())]) or "none"
+            ", ".join(
+                [e.label for e in plan.endpoints] + [e.label for e in (part.endpoints if part is not None else ())]
+            )
+            or "none"
         )
         which = (
             f"no endpoint {endpoint!r}"

@@ -25,7 +25,7 @@ from .build import (
     target_alarms,
     version_tags,
 )
-from .model import AlarmPlan, CapturePlan, ModelPlan, Statement
+from .model import AlarmPlan, CapturePlan, ModelPlan, PlanOf, Statement
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
 VARIANT_NAME = "AllTraffic"
@@ -342,3 +342,6 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
             comment="PutMetricData has no resource ARN; the namespace condition scopes it.",
         ),
     )
+
+
+INFERENCE_COMPONENTS = PlanOf("inference_components", InferenceComponentsPlan)

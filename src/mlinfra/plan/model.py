@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from ..expr import Interp, Ref
 
 Expr = str | Ref | Interp
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -305,36 +307,38 @@ class PlatformPlan:
 
     @property
     def endpoints(self) -> tuple[EndpointPlan, ...]:
-        part = self.parts.get("endpoint")
-        return part.endpoints if isinstance(part, EndpointsPlan) else ()
+        part = ENDPOINTS.of(self.parts)
+        return part.endpoints if part is not None else ()
 
     @property
     def role(self) -> RolePlan:
-        return self.parts["sagemaker_role"]  # type: ignore[return-value]
+        part = ROLE.of(self.parts)
+        assert part is not None, "every platform has the SageMaker execution role"
+        return part
 
     @property
     def network(self) -> NetworkPlan | None:
-        return self.parts.get("network")  # type: ignore[return-value]
+        return NETWORK.of(self.parts)
 
     @property
     def cache(self) -> CachePlan | None:
-        return self.parts.get("cache")  # type: ignore[return-value]
+        return CACHE.of(self.parts)
 
     @property
     def results(self) -> ResultsPlan | None:
-        return self.parts.get("results")  # type: ignore[return-value]
+        return RESULTS.of(self.parts)
 
     @property
     def preprocessing(self) -> PreprocessingPlan | None:
-        return self.parts.get("preprocessing")  # type: ignore[return-value]
+        return PREPROCESSING.of(self.parts)
 
     @property
     def api(self) -> ApiPlan | None:
-        return self.parts.get("api")  # type: ignore[return-value]
+        return API.of(self.parts)
 
     @property
     def edge(self) -> EdgePlan | None:
-        return self.parts.get("edge")  # type: ignore[return-value]
+        return EDGE.of(self.parts)
 
 
 # --- the real-time path ---------------------------------------------------------------------------------
@@ -504,3 +508,35 @@ class EdgePlan:
     stage: str
     region: str
     comment: str
+
+
+# --- how one component reads another's plan --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanOf(Generic[P]):
+    """One component's plan as the others (and the operations) read it from the plan's ``parts``: its
+    name and its type, declared once next to the type, instead of a string lookup and an ``isinstance``
+    at each use. A component's ``name`` is its key's."""
+
+    name: str
+    type: type[P]
+
+    def of(self, parts: Mapping[str, object]) -> P | None:
+        """The plan, or ``None`` when the config does not ask for the component."""
+        part = parts.get(self.name)
+        if part is not None and not isinstance(part, self.type):
+            raise TypeError(f"plan part {self.name} is a {type(part).__name__}, not a {self.type.__name__}")
+        return part
+
+
+KMS = PlanOf("kms", KmsPlan)
+ENDPOINTS = PlanOf("endpoint", EndpointsPlan)
+CAPTURE_BUCKET = PlanOf("capture_bucket", CaptureBucketPlan)
+ROLE = PlanOf("sagemaker_role", RolePlan)
+NETWORK = PlanOf("network", NetworkPlan)
+CACHE = PlanOf("cache", CachePlan)
+RESULTS = PlanOf("results", ResultsPlan)
+PREPROCESSING = PlanOf("preprocessing", PreprocessingPlan)
+API = PlanOf("api", ApiPlan)
+EDGE = PlanOf("edge", EdgePlan)
