@@ -43,9 +43,13 @@ def test_every_component_has_its_template_folder() -> None:
         module = Path(__import__(type(component).__module__, fromlist=["_"]).__file__)
         if module.parent == SRC / "components":  # a component not yet a package of its own
             continue
-        # a slice: components/<name>/ with its section, rules, plan and layout
+        # a slice: components/<name>/ with its plan and layout, and its section and rules when it has them
         assert module == SRC / "components" / component.name / "component.py", module
-        assert {p.name for p in module.parent.glob("*.py")} >= {"__init__.py", "section.py", "rules.py", "plan.py"}
+        slice_ = next(s for s in components.SLICES if s.name == component.name)
+        files = {p.name for p in module.parent.glob("*.py")}
+        assert files >= {"__init__.py", "plan.py", "component.py"}, files
+        assert ("section.py" in files) == (slice_.section is not None), files
+        assert ("rules.py" in files) == bool(slice_.rules), files
     templates = {p.name for p in (templates_dir() / "modules").iterdir()}
     assert names == templates, names ^ templates
     assert len(names) == len(components.REGISTRY)

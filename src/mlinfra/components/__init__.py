@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch
+from . import batch, kms, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -35,12 +35,12 @@ def _module(module: str, cls: str) -> Callable[[], Component]:
 
 
 SLICES: tuple[Slice, ...] = (
-    Slice("kms", _module("kms", "Kms")),
+    kms.SLICE,
     Slice("endpoint", _module("endpoint", "Endpoint")),
     Slice("inference_components", _module("inference_components", "InferenceComponents")),
     Slice("capture_bucket", _module("capture_bucket", "CaptureBucket")),
     Slice("registry", _module("registry", "Registry")),
-    Slice("sagemaker_role", _module("sagemaker_role", "SagemakerRole")),
+    sagemaker_role.SLICE,
     Slice("network", _module("network", "Network")),
     Slice("cache", _module("cache", "Cache")),
     Slice("results", _module("results", "Results")),

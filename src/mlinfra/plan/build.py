@@ -34,9 +34,7 @@ from .model import (
     DeploymentPlan,
     EndpointPlan,
     EndpointsPlan,
-    KmsPlan,
     ModelPlan,
-    RolePlan,
     ScaleFromZeroPlan,
     ScalingPlan,
     ServerlessPlan,
@@ -82,13 +80,6 @@ def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
     return EndpointsPlan(endpoints=endpoints, role_statements=_role_statements(config, endpoints))
 
 
-def kms_plan(prefix: str) -> KmsPlan:
-    return KmsPlan(
-        alias=f"alias/{prefix}-ml",
-        description=f"mlinfra {prefix}: SageMaker endpoint storage, data capture, async results and notifications",
-    )
-
-
 def capture_bucket_plan(
     prefix: str, endpoints: tuple[EndpointPlan, ...], captures: bool = False, reports: bool = False
 ) -> CaptureBucketPlan | None:
@@ -98,10 +89,6 @@ def capture_bucket_plan(
     if not (holds_captures or reports):
         return None
     return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS, holds_captures)
-
-
-def role_plan(prefix: str) -> RolePlan:
-    return RolePlan(name=execution_role_name(prefix))
 
 
 def _number(value: float) -> int | float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     Component,
     Export,
     Input,
@@ -19,9 +19,9 @@ from ..core.component import (
     statements_type,
     variables_in,
 )
-from ..expr import Ref
-from ..plan.build import role_plan
-from ..plan.model import ROLE, RolePlan
+from ...expr import Ref
+from ...plan.model import ROLE, RolePlan
+from .plan import role_plan
 
 # The statements' values at the call site: what contributors wrote as the module's own names.
 _ROOT_NAMES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     Component,
     Export,
     Input,
@@ -18,9 +18,9 @@ from ..core.component import (
     statement_object,
     statements_type,
 )
-from ..expr import Ref
-from ..plan.build import kms_plan
-from ..plan.model import KMS, KmsPlan
+from ...expr import Ref
+from ...plan.model import KMS, KmsPlan
+from .plan import kms_plan
 
 
 class Kms(Component):
