@@ -35,7 +35,7 @@ def test_the_tree_keeps_every_contract() -> None:
         ("core/component.py", "from mlinfra.components.batch import plan  # noqa", "The generic pipeline (core, context, render, write, pipeline) names no component"),
         ("render/__init__.py", "import boto3  # noqa", "validate and render never import boto3"),
         ("config/loader.py", "from mlinfra.plan import model  # noqa", "The config knows nothing of what comes after it"),
-        ("components/kms.py", "from mlinfra.components import endpoint  # noqa", "Components do not import each other"),
+        ("components/kms/component.py", "from mlinfra.components import endpoint  # noqa", "Components do not import each other"),
         ("components/batch/plan.py", "from mlinfra.components import kms  # noqa", "Components do not import each other"),
         ("components/batch/rules.py", "from mlinfra.plan import model  # noqa", "A component's section and rules are the config layer's"),
         ("ops/aws.py", "import typer  # noqa", "Only the CLI imports typer"),
