@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, kms, sagemaker_role
+from . import batch, kms, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -43,7 +43,7 @@ SLICES: tuple[Slice, ...] = (
     sagemaker_role.SLICE,
     Slice("network", _module("network", "Network")),
     Slice("cache", _module("cache", "Cache")),
-    Slice("results", _module("results", "Results")),
+    results.SLICE,
     Slice("preprocessing", _module("preprocessing", "Preprocessing")),
     Slice("api", _module("api", "Api")),
     Slice("edge", _module("edge", "Edge")),

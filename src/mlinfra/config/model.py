@@ -557,12 +557,6 @@ class Cache(Strict):
     engine_version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+$")] = "7.1"
 
 
-class Results(Strict):
-    """A DynamoDB table keeping every prediction (on demand, TTL, point-in-time recovery, KMS)."""
-
-    ttl_days: Annotated[int, Field(ge=1, le=3650)] = 30
-
-
 # --- the whole file ------------------------------------------------------------------------------------
 
 
@@ -579,7 +573,6 @@ class PlatformConfig(Strict):
     routes: list[Route] = Field(default_factory=list)
     preprocessing: Preprocessing | None = None
     cache: Cache | None = None
-    results: Results | None = None
     registry: Registry | None = None
     monitoring: Monitoring | None = None
 

@@ -111,17 +111,6 @@ def cache_plan(config: PlatformConfig, prefix: str) -> CachePlan | None:
     )
 
 
-def results_plan(config: PlatformConfig, prefix: str) -> ResultsPlan | None:
-    if config.results is None:
-        return None
-    return ResultsPlan(
-        table_name=f"{prefix}-predictions",
-        hash_key="cache_key",
-        ttl_attribute="expires_at",
-        ttl_days=config.results.ttl_days,
-    )
-
-
 def preprocessing_plan(
     config: PlatformConfig,
     prefix: str,

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
-from ..expr import Ref
-from ..plan import realtime
-from ..plan.model import RESULTS, ResultsPlan
+from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from ...expr import Ref
+from ...plan.model import RESULTS, ResultsPlan
+from .plan import results_plan
 
 
 class Results(Component):
     name = RESULTS.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> ResultsPlan | None:
-        return realtime.results_plan(request.config, request.prefix)
+        return results_plan(request.config, request.prefix)
 
     def exports(self, part: ResultsPlan) -> list[Export]:
         return [
