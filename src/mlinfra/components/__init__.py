@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, kms, results, sagemaker_role
+from . import batch, cache, kms, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -42,7 +42,7 @@ SLICES: tuple[Slice, ...] = (
     Slice("registry", _module("registry", "Registry")),
     sagemaker_role.SLICE,
     Slice("network", _module("network", "Network")),
-    Slice("cache", _module("cache", "Cache")),
+    cache.SLICE,
     results.SLICE,
     Slice("preprocessing", _module("preprocessing", "Preprocessing")),
     Slice("api", _module("api", "Api")),

@@ -549,14 +549,6 @@ class Preprocessing(Strict):
     text: TextSettings | None = None
 
 
-class Cache(Strict):
-    """ElastiCache (Redis OSS) for predictions: encrypted at rest and in transit, AUTH token in Secrets Manager."""
-
-    node_type: Annotated[str, StringConstraints(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")] = "cache.t4g.small"
-    replicas: Annotated[int, Field(ge=0, le=5)] = 1
-    engine_version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+$")] = "7.1"
-
-
 # --- the whole file ------------------------------------------------------------------------------------
 
 
@@ -572,7 +564,6 @@ class PlatformConfig(Strict):
     api: Api | None = None
     routes: list[Route] = Field(default_factory=list)
     preprocessing: Preprocessing | None = None
-    cache: Cache | None = None
     registry: Registry | None = None
     monitoring: Monitoring | None = None
 

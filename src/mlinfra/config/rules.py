@@ -1010,13 +1010,7 @@ def routes(config: PlatformConfig) -> Iterator[Violation]:
 
 
 @rule
-def cache_and_keys(config: PlatformConfig) -> Iterator[Violation]:
-    if config.cache is not None and config.network is None:
-        yield Violation(
-            ("cache",),
-            'ElastiCache lives in a VPC: add a "network" section (vpc_id, private_subnet_ids)',
-            "cache-needs-network",
-        )
+def usage_plans(config: PlatformConfig) -> Iterator[Violation]:
     if config.api is None:
         return
     plans: set[str] = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     AWS,
     RANDOM,
     Component,
@@ -18,9 +18,9 @@ from ..core.component import (
     Wire,
     object_type,
 )
-from ..expr import Ref
-from ..plan import realtime
-from ..plan.model import CACHE, CachePlan
+from ...expr import Ref
+from ...plan.model import CACHE, NETWORK, CachePlan
+from .plan import cache_plan
 
 _CACHE_TYPE = object_type(
     replication_group_id="string",
@@ -44,7 +44,7 @@ class Cache(Component):
     providers = (AWS, RANDOM)  # the AUTH token is a random_password
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> CachePlan | None:
-        return realtime.cache_plan(request.config, request.prefix)
+        return cache_plan(request.config, request.prefix, NETWORK.of(parts))
 
     def exports(self, part: CachePlan) -> list[Export]:
         return [

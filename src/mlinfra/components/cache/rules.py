@@ -1,0 +1,21 @@
+"""Rules of the ``cache`` section."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...config.model import PlatformConfig
+from ...config.rules import Violation
+from .section import SECTION
+
+
+def cache_needs_network(config: PlatformConfig) -> Iterator[Violation]:
+    if SECTION.of(config) is not None and config.network is None:
+        yield Violation(
+            ("cache",),
+            'ElastiCache lives in a VPC: add a "network" section (vpc_id, private_subnet_ids)',
+            "cache-needs-network",
+        )
+
+
+RULES = (cache_needs_network,)
