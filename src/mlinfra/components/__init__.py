@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, cache, kms, results, sagemaker_role
+from . import batch, cache, kms, monitoring, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -48,7 +48,7 @@ SLICES: tuple[Slice, ...] = (
     Slice("api", _module("api", "Api")),
     Slice("edge", _module("edge", "Edge")),
     batch.SLICE,
-    Slice("monitoring", _module("monitoring", "MonitoringComponent")),
+    monitoring.SLICE,
 )
 
 

@@ -10,6 +10,7 @@ from ..expr import Ref
 from ..plan.build import capture_bucket_plan
 from ..plan.inference_components import INFERENCE_COMPONENTS
 from ..plan.model import CAPTURE_BUCKET, ENDPOINTS, CaptureBucketPlan
+from .monitoring.section import SECTION as MONITORING
 
 
 class CaptureBucket(Component):
@@ -19,8 +20,9 @@ class CaptureBucket(Component):
         endpoints, components = ENDPOINTS.of(parts), INFERENCE_COMPONENTS.of(parts)
         captures = components is not None and any(ep.uses_capture_bucket for ep in components.endpoints)
         # Model Monitor's reports and Clarify's analysis configurations live in this bucket (monitoring/),
-        # also when the monitored endpoints capture into buckets of their own.
-        mon = request.config.monitoring
+        # also when the monitored endpoints capture into buckets of their own. (A component may read
+        # another's section: the user's config is public; its plan and layout are not.)
+        mon = MONITORING.of(request.config)
         reports = mon is not None and any(
             getattr(m, kind) is not None
             for m in mon.endpoints

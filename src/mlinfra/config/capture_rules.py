@@ -12,12 +12,12 @@ captures of an endpoint go to a bucket in its Region (Model Monitor reads them t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..regions import REGIONS
 from .model import PlatformConfig
 from .rules import KMS_KEY_ARN as KEY_ARN
-from .rules import Violation, rule
+from .rules import Loc, Violation, rule
 
 #: botocore DataCaptureConfig.DestinationS3Uri: max 512.
 MAX_DESTINATION = 512
@@ -25,6 +25,9 @@ _ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/")
 _KEY_ID = re.compile(r"^(mrk-)?[0-9a-fA-F-]{32,36}$")
 #: The async upload folder in the SageMaker Python SDK's default bucket (sagemaker-<region>-<account>).
 SDK_INPUTS = "async-endpoint-inputs/"
+
+#: Something the execution role reads: (S3 URI, what it is, as a message names it).
+Read = tuple[str, str]
 
 
 @rule
@@ -59,7 +62,9 @@ def capture_destination(config: PlatformConfig) -> Iterator[Violation]:
                 f"the destination is {len(uri)} characters; SageMaker's DestinationS3Uri takes at most {MAX_DESTINATION}: choose a shorter prefix",
                 "capture-destination-too-long",
             )
-        yield from _overlaps(config, (*loc, "destination"), uri)
+        found = destination_overlap(config, uri)
+        if found is not None:
+            yield overlap_violation((*loc, "destination"), uri, found)
         key = dc.kms_key_arn
         if key is None:
             continue
@@ -88,12 +93,14 @@ def capture_destination(config: PlatformConfig) -> Iterator[Violation]:
             )
 
 
-def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[Violation]:
-    """The execution role may PutObject under the destination: it must not cover what the role reads
-    (model artifacts and prefixes, multi-model prefixes, asynchronous requests) nor what Model Monitor
-    compares the captures with (baselines, ground truth), or a capture could overwrite them."""
-    dest = destination.removeprefix("s3://").rstrip("/") + "/"
-    read: list[tuple[str, str]] = []
+def destination_overlap(config: PlatformConfig, destination: str, reads: Iterable[Read] = ()) -> Read | None:
+    """The first of what the execution role reads that lies under ``destination`` or holds it: model
+    artifacts and prefixes, multi-model prefixes, asynchronous requests, then ``reads`` (what a component
+    reads besides, as (S3 URI, what it is)), then the SageMaker Python SDK's asynchronous uploads.
+
+    The role may PutObject under the destination, so a capture could overwrite any of them."""
+    dest = _folder(destination)
+    read: list[Read] = []
     sdk_reads: list[str] = []  # async endpoints without input_path
     for m in config.models:
         for uri in (m.model_data, m.model_data_prefix):
@@ -108,20 +115,7 @@ def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[
             read.append((a.input_path, f"endpoint {ep.name}'s asynchronous requests"))
         elif a is not None:
             sdk_reads.append(ep.name)
-    mon = config.monitoring
-    for em in mon.endpoints if mon is not None else ():
-        for kind in ("data_quality", "model_quality", "bias", "feature_attribution"):
-            s = getattr(em, kind)
-            baseline = getattr(s, "baseline", None)
-            for attr, uri in (
-                ("ground_truth", getattr(s, "ground_truth", None)),
-                ("baseline", getattr(baseline, "statistics", None)),
-                ("baseline", getattr(baseline, "constraints", None)),
-                ("constraints", getattr(s, "constraints", None)),
-                ("shap_baseline", getattr(s, "shap_baseline", None)),
-            ):
-                if uri is not None:
-                    read.append((uri, f"the {kind} monitor's {attr} of endpoint {em.endpoint}"))
+    read.extend(reads)
     if sdk_reads:
         # Without input_path the role reads where the SageMaker Python SDK uploads (plan.build's
         # SDK_ASYNC_INPUT_PREFIX): sagemaker-<region>-<account>/async-endpoint-inputs/; the account is
@@ -139,10 +133,21 @@ def _overlaps(config: PlatformConfig, loc: tuple, destination: str) -> Iterator[
         other = uri.removeprefix("s3://")
         other_dir = other.rstrip("/") + "/"
         if other.startswith(dest) or dest.startswith(other_dir):
-            yield Violation(
-                loc,
-                f"the destination s3://{dest} holds {what} ({uri}): the execution role may write under the destination, so a capture could overwrite it; "
-                "capture into a prefix of its own, e.g. s3://<bucket>/capture/",
-                "capture-destination-overlap",
-            )
-            return
+            return uri, what
+    return None
+
+
+def overlap_violation(loc: Loc, destination: str, found: Read) -> Violation:
+    """The capture-destination-overlap violation of ``destination`` holding ``found`` (see
+    :func:`destination_overlap`)."""
+    uri, what = found
+    return Violation(
+        loc,
+        f"the destination s3://{_folder(destination)} holds {what} ({uri}): the execution role may write under the destination, so a capture could overwrite it; "
+        "capture into a prefix of its own, e.g. s3://<bucket>/capture/",
+        "capture-destination-overlap",
+    )
+
+
+def _folder(destination: str) -> str:
+    return destination.removeprefix("s3://").rstrip("/") + "/"

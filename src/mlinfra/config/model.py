@@ -565,7 +565,6 @@ class PlatformConfig(Strict):
     routes: list[Route] = Field(default_factory=list)
     preprocessing: Preprocessing | None = None
     registry: Registry | None = None
-    monitoring: Monitoring | None = None
 
     def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
         """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults)."""
@@ -592,9 +591,3 @@ GPU_FAMILIES = re.compile(r"^ml\.(g\d|p\d|gr\d)")
 #: trn1n, trn2 (EC2 instance store volumes). The SageMaker Python SDK decides both with one predicate
 #: (sagemaker.utils.volume_size_supported, which instance_supports_kms returns; trn1 added in PR #4828).
 LOCAL_STORAGE = re.compile(r"^ml\.(?:[a-z]+\d+[a-z]*d[a-z]*|g5|g6e?|gr6|p5(?:e|en)?|trn1n?|trn2)\.")
-
-
-# The monitoring section's classes use the shared field types above.
-from .monitoring_model import Monitoring  # noqa: E402
-
-PlatformConfig.model_rebuild()

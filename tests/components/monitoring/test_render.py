@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.components.monitoring import AWSCC, jsonencode
+from mlinfra.components.monitoring.component import AWSCC
+from mlinfra.components.monitoring.plan import jsonencode
 from mlinfra.pipeline import load_config
 from mlinfra.pipeline import render_project
 from mlinfra.plan.platform import build_plan
@@ -20,7 +21,7 @@ from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
 from tests.test_config_invalid import first_problem
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -241,11 +242,11 @@ def test_components_alone_get_the_alerts_topic_and_no_empty_monitoring_module(tm
 def test_an_async_endpoints_dashboard_counts_invocations_processed() -> None:
     """Asynchronous endpoints publish no Invocations (AWS's async-inference-monitor page): the invocations
     widget and the error rates' denominator read InvocationsProcessed there, Invocations elsewhere."""
-    from mlinfra.components.monitoring import dashboard
+    from mlinfra.components.monitoring.plan import dashboard
     from mlinfra.pipeline import load_config
     from mlinfra.plan.platform import build_plan
 
-    examples = Path(__file__).resolve().parents[1] / "examples"
+    examples = Path(__file__).resolve().parents[3] / "examples"
     for example, requests in (("async", "InvocationsProcessed"), ("platform", "Invocations")):
         ep = build_plan(load_config(examples / f"{example}.yaml"), examples).endpoints[0]
         names = {m[1] for w in dashboard(ep, "us-east-1", False)["widgets"] for m in w["properties"].get("metrics", []) if isinstance(m[0], str) and m[0] == "AWS/SageMaker"}

@@ -1,12 +1,16 @@
-"""Rules of the ``monitoring`` section (kept apart from rules.py; registered into the same rule list)."""
+"""Rules of the ``monitoring`` section: the monitored endpoints exist, are real-time and capture what
+their monitors read; SageMaker publishes the monitors' images in the Region; a capture destination does
+not cover what the monitors read."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..monitoring.images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ACCOUNTS
-from .model import PlatformConfig
-from .rules import Violation, rule
+from ...config.capture_rules import Read, destination_overlap, overlap_violation
+from ...config.model import PlatformConfig
+from ...config.rules import Violation
+from ...monitoring.images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ACCOUNTS
+from .section import SECTION, Monitoring
 
 # What each monitor reads from the endpoint's capture (DataCapture.modes).
 _NEEDS = {
@@ -17,9 +21,50 @@ _NEEDS = {
 }
 
 
-@rule
+def capture_destination_reads(config: PlatformConfig) -> Iterator[Violation]:
+    """An endpoint's capture destination must not cover what Model Monitor compares the captures with
+    (baselines, ground truth): the execution role may write under it. The core rule
+    (:func:`mlinfra.config.capture_rules.capture_destination`) reports the first overlap with the models'
+    and endpoints' own reads; this one reports a destination only when that rule found none."""
+    mon = SECTION.of(config)
+    if mon is None:
+        return
+    reads = _reads(mon)
+    if not reads:
+        return
+    for i, ep in enumerate(config.endpoints):
+        dc = ep.data_capture
+        if dc is None or dc.destination is None:
+            continue
+        uri = dc.destination.rstrip("/")
+        if destination_overlap(config, uri) is not None:
+            continue  # reported by the core rule
+        found = destination_overlap(config, uri, reads)
+        if found is not None:
+            yield overlap_violation(("endpoints", i, "data_capture", "destination"), uri, found)
+
+
+def _reads(mon: Monitoring) -> list[Read]:
+    """What the monitors read from S3, each with how a message names it."""
+    read: list[Read] = []
+    for em in mon.endpoints:
+        for kind in ("data_quality", "model_quality", "bias", "feature_attribution"):
+            s = getattr(em, kind)
+            baseline = getattr(s, "baseline", None)
+            for attr, uri in (
+                ("ground_truth", getattr(s, "ground_truth", None)),
+                ("baseline", getattr(baseline, "statistics", None)),
+                ("baseline", getattr(baseline, "constraints", None)),
+                ("constraints", getattr(s, "constraints", None)),
+                ("shap_baseline", getattr(s, "shap_baseline", None)),
+            ):
+                if uri is not None:
+                    read.append((uri, f"the {kind} monitor's {attr} of endpoint {em.endpoint}"))
+    return read
+
+
 def monitoring(config: PlatformConfig) -> Iterator[Violation]:
-    mon = config.monitoring
+    mon = SECTION.of(config)
     if mon is None:
         return
     for i, s in enumerate(mon.subscribers):
@@ -136,3 +181,7 @@ _METRICS = {
     },
     "Regression": {"mae", "mse", "r2", "rmse"},
 }
+
+
+# The overlap check first: it was part of the core capture rule, which runs before this section's rules.
+RULES = (capture_destination_reads, monitoring)

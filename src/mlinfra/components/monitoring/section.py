@@ -1,8 +1,4 @@
-"""The ``monitoring`` section: who is alerted, and which Model Monitor schedules watch which endpoint.
-
-Kept apart from model.py (one import and one field there); its cross-field rules are in
-``monitoring_rules.py``.
-"""
+"""The ``monitoring`` section: who is alerted, and which Model Monitor schedules watch which endpoint."""
 
 from __future__ import annotations
 
@@ -10,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from .model import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict
+from ...config.model import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict
+from ...config.section import Section
 
 # Model Monitor schedules: hourly (the default), daily, or a cron expression that runs at most hourly.
 HOURLY = "cron(0 * ? * * *)"
@@ -110,3 +107,6 @@ class Monitoring(Strict):
 
     subscribers: list[AlertSubscriber] = Field(default_factory=list)
     endpoints: list[EndpointMonitor] = Field(default_factory=list)
+
+
+SECTION = Section("monitoring", Monitoring)
