@@ -8,7 +8,6 @@ from . import (
     capture_rules,  # noqa: F401  (registers the rules of a capture destination of the user's own)
     components_rules,  # noqa: F401  (registers the inference components rules)
     monitoring_rules,  # noqa: F401  (registers the monitoring section's rules)
-    registry_rules,  # noqa: F401  (registers the registry section's rules)
     tag_rules,  # noqa: F401  (registers the rules of tags merged over project, endpoint and model)
 )
 from .model import PlatformConfig

@@ -74,7 +74,7 @@ def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarnin
     try:
         config = schema.model.model_validate(doc.data)
     except ValidationError as exc:
-        raise ConfigError([_from_pydantic(name, doc, err) for err in exc.errors()]) from None
+        raise ConfigError([_from_pydantic(name, doc, err, schema.model) for err in exc.errors()]) from None
     violations = check(config, schema.rules) + check_files(config, path.parent)
     if violations:
         raise ConfigError(
@@ -136,15 +136,16 @@ def _read_yaml(path: Path, name: str) -> Document:
     return doc
 
 
-def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
-    """One pydantic error, said in the config's words (never pydantic's "Input should be ...")."""
+def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any], root: type[BaseModel]) -> Problem:
+    """One pydantic error of the root model ``root``, said in the config's words (never pydantic's "Input
+    should be ...")."""
     tagged: Loc = tuple(err["loc"])
-    loc = _untagged(tagged)
+    loc = _untagged(tagged, root)
     kind = err["type"]
     line, path = doc.line(loc), _dotted(loc)
     if kind == "extra_forbidden":
         key = loc[-1]
-        allowed = _fields_at(tagged[:-1])
+        allowed = _fields_at(tagged[:-1], root)
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = (
             f'; did you mean "{close[0]}"?'
@@ -155,11 +156,11 @@ def _from_pydantic(name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
     if kind == "missing":
         return Problem(name, line, path, "required field is missing", "missing-field")
     return Problem(
-        name, line, path, _in_words(tagged, kind, err.get("ctx") or {}, err.get("input")), kind.replace("_", "-")
+        name, line, path, _in_words(tagged, kind, err.get("ctx") or {}, err.get("input"), root), kind.replace("_", "-")
     )
 
 
-def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
+def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any, root: type[BaseModel]) -> str:
     got = _describe(value)
     if ctx.get("words") is not None:
         # An error type of mlinfra's own (lenient.py), with its message in the config's words.
@@ -180,7 +181,7 @@ def _in_words(loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
         hint = f'; did you mean "{close[0]}"?' if close else ""
         return f"must be one of {', '.join(allowed)}; got {got}{hint}"
     if kind == "model_type":
-        keys = _fields_at(loc)
+        keys = _fields_at(loc, root)
         return f"must be a mapping of {', '.join(keys)}" + f", got {got}" if keys else f"must be a mapping, got {got}"
     if kind in ("too_short", "too_long"):
         actual = ctx.get("actual_length")
@@ -259,9 +260,9 @@ def _tags(annotation: Any) -> dict[str, Any]:
     return found
 
 
-def _walk(loc: Loc) -> Iterator[tuple[str | int, Any, bool]]:
-    """Each part of a pydantic location with the model it leads to, and whether it is a union's tag."""
-    cls: Any = m.PlatformConfig
+def _walk(loc: Loc, root: type[BaseModel]) -> Iterator[tuple[str | int, Any, bool]]:
+    """Each part of a pydantic location in ``root`` with the model it leads to, and whether it is a union's tag."""
+    cls: Any = root
     tags: dict[str, Any] = {}
     for part in loc:
         if isinstance(part, int):
@@ -278,15 +279,16 @@ def _walk(loc: Loc) -> Iterator[tuple[str | int, Any, bool]]:
         yield part, cls, False
 
 
-def _untagged(loc: Loc) -> Loc:
+def _untagged(loc: Loc, root: type[BaseModel]) -> Loc:
     """The location in the config's terms: without the tags of discriminated unions."""
-    return tuple(part for part, _, tag in _walk(loc) if not tag)
+    return tuple(part for part, _, tag in _walk(loc, root) if not tag)
 
 
-def _fields_at(loc: Loc) -> list[str]:
-    """The keys a mapping at ``loc`` (a pydantic location, tags included) accepts, for "did you mean" hints."""
-    cls: Any = m.PlatformConfig
-    for _part, cls, _ in _walk(loc):
+def _fields_at(loc: Loc, root: type[BaseModel]) -> list[str]:
+    """The keys a mapping at ``loc`` (a pydantic location in ``root``, tags included) accepts, for "did you
+    mean" hints: the root's own include every component's section."""
+    cls: Any = root
+    for _part, cls, _ in _walk(loc, root):
         if cls is None:
             return []
     if isinstance(cls, type) and issubclass(cls, BaseModel):

@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from .lenient import ENV_TEXT, S3_URL
-from .registry_model import Registry
 
 # --- shared field types --------------------------------------------------------------------------------
 
@@ -580,7 +579,6 @@ class PlatformConfig(Strict):
     preprocessing: Preprocessing | None = None
     cache: Cache | None = None
     results: Results | None = None
-    registry: Registry | None = None
     monitoring: Monitoring | None = None
 
     def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
