@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlinfra.pipeline import load_config
-from mlinfra.config.registry_model import QualityGate
+from mlinfra.components.registry.section import SECTION, QualityGate
 from mlinfra.errors import ConfigError
 from mlinfra.registry.gate import evaluate
 from tests.conftest import ROOT
@@ -27,7 +27,9 @@ def _gate(**data) -> QualityGate:
 
 
 def test_the_example_gate_is_parsed() -> None:
-    gate = load_config(ROOT / "examples" / "platform.yaml").registry.quality_gate
+    registry = SECTION.of(load_config(ROOT / "examples" / "platform.yaml"))
+    assert registry is not None
+    gate = registry.quality_gate
     assert {k: (t.op, t.value) for k, t in gate.thresholds.items()} == {"accuracy": (">=", 0.90)}
     (r,) = gate.versus_production
     assert (r.metric, r.max_regression, r.better) == ("accuracy", 0.01, "higher")
@@ -40,11 +42,12 @@ def test_the_example_gate_is_parsed() -> None:
         ("registry:\n  quality_gate:\n    thresholds:\n      accuracy: '=> 0.9'\n", 4, "a threshold is an operator and a number"),
         ("registry:\n  quality_gate:\n    thresholds:\n      accuracy: '>= high'\n", 4, "a threshold is an operator and a number"),
         ("registry:\n  quality_gate:\n    treshold: {}\n", 3, 'unknown key "treshold"; did you mean "thresholds"?'),
+        ("registy:\n  require_approval: true\n", 1, 'unknown key "registy"; did you mean "registry"?'),
         ("registry:\n  quality_gate:\n    versus_production:\n      - {metric: accuracy, max_regression: -0.1}\n", 4, "must be at least 0, got the number -0.1"),
         ("registry:\n  quality_gate:\n    versus_production:\n      - {metric: accuracy, max_regression: 0.1, better: up}\n", 4, "must be one of higher, lower; got 'up'"),
         ("registry:\n  model_package_group: bad_name\n", 2, "model_package_group"),
     ],
-    ids=["bare-number", "bad-operator", "not-a-number", "typo", "negative-regression", "bad-direction", "bad-group"],
+    ids=["bare-number", "bad-operator", "not-a-number", "typo", "section-typo", "negative-regression", "bad-direction", "bad-group"],
 )
 def test_invalid_gates_name_file_line_and_field(tmp_path, registry, line, message) -> None:
     path = _config(tmp_path, registry)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, cache, kms, monitoring, results, sagemaker_role
+from . import batch, cache, kms, monitoring, registry, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -39,7 +39,7 @@ SLICES: tuple[Slice, ...] = (
     Slice("endpoint", _module("endpoint", "Endpoint")),
     Slice("inference_components", _module("inference_components", "InferenceComponents")),
     Slice("capture_bucket", _module("capture_bucket", "CaptureBucket")),
-    Slice("registry", _module("registry", "Registry")),
+    registry.SLICE,
     sagemaker_role.SLICE,
     Slice("network", _module("network", "Network")),
     cache.SLICE,

@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from .lenient import ENV_TEXT, S3_URL
-from .registry_model import Registry
 
 # --- shared field types --------------------------------------------------------------------------------
 
@@ -564,7 +563,6 @@ class PlatformConfig(Strict):
     api: Api | None = None
     routes: list[Route] = Field(default_factory=list)
     preprocessing: Preprocessing | None = None
-    registry: Registry | None = None
 
     def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
         """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults)."""

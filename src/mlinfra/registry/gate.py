@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..config.registry_model import QualityGate
+from ..components.registry.section import QualityGate
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..components.registry.section import SECTION
 from ..config.model import ComponentsEndpoint, PlatformConfig
 from ..errors import MlinfraError
 from ..ops.aws import Clients
@@ -135,7 +136,8 @@ def unapproved(config: PlatformConfig, clients: Clients, versions: Iterable[str]
 
 def require_approved(config: PlatformConfig, clients: Clients, versions: Iterable[str] | None = None) -> None:
     """With ``registry.require_approval``, raise :class:`ApprovalRequired` naming each unapproved version."""
-    if config.registry is None or not config.registry.require_approval:
+    registry = SECTION.of(config)
+    if registry is None or not registry.require_approval:
         return
     missing = unapproved(config, clients, versions)
     if missing:

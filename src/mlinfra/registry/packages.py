@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..components.registry.section import SECTION, QualityGate
 from ..config.model import PlatformConfig
-from ..config.registry_model import QualityGate
 from ..errors import MlinfraError
 from ..naming import model_package_group_name
 from ..ops.aws import AwsError, Clients, aws_errors
@@ -60,7 +60,7 @@ class Package:
 
 def group_name(config: PlatformConfig) -> str:
     """The group the Terraform renders (:func:`mlinfra.naming.model_package_group_name`)."""
-    registry = config.registry
+    registry = SECTION.of(config)
     return model_package_group_name(
         f"{config.project.name}-{config.project.environment}",
         registry.model_package_group if registry is not None else None,
@@ -68,7 +68,8 @@ def group_name(config: PlatformConfig) -> str:
 
 
 def gate_of(config: PlatformConfig) -> QualityGate:
-    return config.registry.quality_gate if config.registry is not None else QualityGate()
+    registry = SECTION.of(config)
+    return registry.quality_gate if registry is not None else QualityGate()
 
 
 def production_of(config: PlatformConfig) -> tuple[str, dict[str, float]] | None:

@@ -1,21 +1,22 @@
-"""Rules of the ``registry`` section (kept apart from rules.py; registered into the same rule list)."""
+"""Rules of the ``registry`` section: what the quality gate's comparisons with production can compare."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .model import PlatformConfig
-from .rules import Violation, rule
+from ...config.model import PlatformConfig
+from ...config.rules import Violation
+from .section import SECTION
 
 
-@rule
 def regression_metrics(config: PlatformConfig) -> Iterator[Violation]:
     """Each comparison with production names a metric once, and one the production version reports."""
-    if config.registry is None:
+    registry = SECTION.of(config)
+    if registry is None:
         return
     production = [m for m in config.models if m.status == "production"]
     seen: set[str] = set()
-    for i, r in enumerate(config.registry.quality_gate.versus_production):
+    for i, r in enumerate(registry.quality_gate.versus_production):
         loc = ("registry", "quality_gate", "versus_production", i, "metric")
         if r.metric in seen:
             yield Violation(loc, f"metric {r.metric} is compared with production twice", "duplicate-regression-metric")
@@ -28,3 +29,6 @@ def regression_metrics(config: PlatformConfig) -> Iterator[Violation]:
                     f"the production version {m.version} has no metric {r.metric} to compare with (its metrics: {have}); add it to its metrics",
                     "regression-metric-missing",
                 )
+
+
+RULES = (regression_metrics,)

@@ -25,7 +25,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
+
+from ...config.model import Strict
+from ...config.section import Section
 
 MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$", max_length=64)]
 # SageMaker model package group names: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
@@ -42,11 +45,7 @@ Operator = Literal[">=", ">", "<=", "<"]
 _THRESHOLD = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True)
-
-
-class Threshold(_Strict):
+class Threshold(Strict):
     """``metric OP value``: the version's metric must satisfy it."""
 
     op: Operator
@@ -75,7 +74,7 @@ def _parse_threshold(raw: object) -> object:
     return raw
 
 
-class Regression(_Strict):
+class Regression(Strict):
     """Not worse than the production version by more than ``max_regression`` (in the metric's own unit)."""
 
     metric: MetricName
@@ -83,14 +82,14 @@ class Regression(_Strict):
     better: Literal["higher", "lower"] = "higher"
 
 
-class QualityGate(_Strict):
+class QualityGate(Strict):
     """The reference architecture's "Validation Tests → Model Quality Metrics" stage, as data."""
 
     thresholds: dict[MetricName, Annotated[Threshold, BeforeValidator(_parse_threshold)]] = Field(default_factory=dict)
     versus_production: list[Regression] = Field(default_factory=list)
 
 
-class Registry(_Strict):
+class Registry(Strict):
     """The model registry: a SageMaker model package group (default ``<project>-<environment>``), the
     models bucket and the ECR repository of the model images."""
 
@@ -100,3 +99,6 @@ class Registry(_Strict):
     image_retention: Annotated[int, Field(ge=1, le=1000)] = 10
     require_approval: bool = False
     quality_gate: QualityGate = QualityGate()
+
+
+SECTION = Section("registry", Registry)

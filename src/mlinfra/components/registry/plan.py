@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config.model import PlatformConfig
-from ..expr import Interp, Ref
-from ..naming import ecr_repository_name, model_package_group_name, models_bucket_prefix
-from .model import Statement
+from ...config.model import PlatformConfig
+from ...expr import Interp, Ref
+from ...naming import ecr_repository_name, model_package_group_name, models_bucket_prefix
+from ...plan.model import Statement
+from .section import SECTION
 
 #: Days an untagged image (a layer left behind by a re-push or a failed build) is kept.
 UNTAGGED_IMAGE_DAYS = 7
@@ -73,7 +74,7 @@ class RegistryPlan:
 
 
 def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
-    r = config.registry
+    r = SECTION.of(config)
     if r is None:
         return None
     group = model_package_group_name(prefix, r.model_package_group)

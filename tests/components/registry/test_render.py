@@ -17,7 +17,7 @@ from tests.test_ops_server import Cli, _client, _out, server_url, url  # noqa: F
 from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 MINIMAL = """\
 project: {name: shop, environment: dev, region: us-west-2}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     Component,
     Export,
     Input,
@@ -22,8 +22,8 @@ from ..core.component import (
     Wire,
     object_type,
 )
-from ..expr import Ref
-from ..plan.registry import RegistryPlan, registry_plan
+from ...expr import Ref
+from .plan import RegistryPlan, registry_plan
 
 _BUCKET_TYPE = object_type(noncurrent_days="number")
 _REPOSITORY_TYPE = object_type(name="string", image_retention="number", untagged_days="number")
