@@ -13,6 +13,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra import cli
+from mlinfra.cli import common as cli_common
 from mlinfra.pipeline import load_config
 from mlinfra.ops.async_invoke import invoke_async, sdk_input_key
 from mlinfra.ops.aws import Clients
@@ -29,7 +30,7 @@ def clients(monkeypatch):
     fake_credentials(monkeypatch)
     with mock_aws():
         made = Clients(factory=lambda name: boto3.client(name, region_name="us-east-1"))
-        monkeypatch.setattr(cli, "_clients", lambda profile, region: made)
+        monkeypatch.setattr(cli_common, "clients", lambda profile, region: made)
         yield made
 
 

@@ -21,6 +21,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra import cli
+from mlinfra.cli import common as cli_common
 from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.components import CopyCountError, check_copies, differences, scale
@@ -57,9 +58,9 @@ def aws(monkeypatch):
         stub, runtime_stub = Stubber(sm), Stubber(runtime)
         cw = boto3.client("cloudwatch", region_name="us-east-1")
         clients = Clients(factory=lambda name: {"sagemaker": sm, "sagemaker-runtime": runtime, "cloudwatch": cw}[name])
-        monkeypatch.setattr(cli, "_clients", lambda profile, region: clients)
+        monkeypatch.setattr(cli_common, "clients", lambda profile, region: clients)
         clock = FakeClock()
-        monkeypatch.setattr(cli, "_clock", lambda: clock)
+        monkeypatch.setattr(cli_common, "clock", lambda: clock)
         with stub, runtime_stub:
             yield {"stub": stub, "runtime": runtime_stub, "cw": cw, "clients": clients, "clock": clock}
         stub.assert_no_pending_responses()

@@ -4,11 +4,11 @@ On such an endpoint traffic is not split by variant weights: a caller names the 
 invokes, and what an operator changes is how many copies of a component serve (``promote`` with
 ``--component`` and ``--copies``). A copy-count change is gated on the endpoint's alarms like a weight
 shift, may be staged with a bake after each step, and goes back to the starting count when an alarm
-fires. The CLI writes the final count back to the component's ``copies`` in the config
+fires. :mod:`mlinfra.ops.promotion` writes the final count back to the component's ``copies`` in the config
 (:func:`mlinfra.ops.config_edit.write_copies`), so that ``status`` shows no drift and a new deployment starts
 where the live one is; the rendered component ignores live copy counts, so a deploy never undoes a change.
 There ``copies`` is the initial count, checked to fit the fleet's initial ``instance_count``: a count that
-fits the live fleet but not that is changed live and not written (the CLI says so before the change).
+fits the live fleet but not that is changed live and not written (known, and said, before the change).
 Before any call, the new count is checked against the fleet: with the other components at their
 configured copies it must fit the fleet's most instances.
 

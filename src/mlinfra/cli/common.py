@@ -1,0 +1,64 @@
+"""What the command modules share: the common options, and the library seams (config loading with its
+warnings printed, the endpoint a command acts on, AWS clients, the clock).
+
+Library modules are imported inside the functions, so ``mlinfra --help`` stays fast, and only commands
+that talk to AWS ever import boto3. Tests replace :func:`clients` and :func:`clock`: commands call them
+through this module (``common.clients(...)``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ConfigArg = Annotated[Path, typer.Argument(help="Platform config file.", show_default=True)]
+DEFAULT_CONFIG = Path("mlinfra.yaml")
+DEFAULT_OUT = Path("build/terraform")
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="AWS region (default: the config's region; without a config, AWS_REGION)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def load_config(config: Path):  # -> PlatformConfig, imported lazily
+    """Load a config; print what was read in a forgiving way (yellow, on stderr), also when it fails."""
+    from ..pipeline import load_config
+
+    return warning(load_config, config)
+
+
+def resolve(config: Path | None, *args, **kwargs):  # -> ops.target.Target
+    """The endpoint a command acts on (ops.target.resolve), with the config's warnings printed."""
+    from ..ops.target import resolve
+
+    return warning(resolve, config, *args, **kwargs)
+
+
+def warning(load, *args, **kwargs):
+    """``load(*args, warnings=sink, **kwargs)``, then every warning of the sink printed (also when it raised)."""
+    warnings: list = []
+    try:
+        return load(*args, warnings=warnings, **kwargs)
+    finally:
+        for w in warnings:
+            typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
+
+
+def clients(profile: str | None, region: str | None):  # -> Clients, imported lazily
+    from ..ops.aws import AwsOptions, Clients
+
+    return Clients(AwsOptions(profile=profile, region=region))
+
+
+def clock():
+    from ..ops.endpoint import SystemClock
+
+    return SystemClock()
+
+
+def num(value: object) -> str:
+    return "-" if value is None else f"{value:g}"

@@ -1,0 +1,102 @@
+"""``deploy`` and ``destroy``: render, then terraform init, plan, confirm and apply."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import common
+from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigArg
+
+TerraformOpt = Annotated[
+    str | None, typer.Option("--terraform", help="terraform or tofu binary (default: terraform, then tofu, on PATH).")
+]
+AutoApprove = Annotated[
+    bool, typer.Option("--auto-approve", help="Apply without asking (required without a terminal).")
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Rendered Terraform folder (the working directory).")]
+
+app = typer.Typer()  # merged into mlinfra's own commands
+
+
+def _terraform_workflow(
+    config: Path,
+    out: Path,
+    terraform: str | None,
+    *,
+    destroy: bool,
+    auto_approve: bool,
+    plan_only: bool,
+    workspace: str | None,
+) -> None:
+    from ..ops.terraform import Terraform, find_terraform, run_workflow
+    from ..pipeline import render_project
+    from ..write import write_tree
+
+    cfg = common.load_config(config)
+    if not destroy:
+        from ..registry.lifecycle import require_approved
+
+        # registry.require_approval: no traffic for a version without an Approved package (no AWS call without it).
+        require_approved(cfg, common.clients(None, cfg.project.region))
+    binary = find_terraform(terraform)
+    rendered = render_project(cfg, config.parent)
+    write_tree(rendered.files, out)
+    typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
+    confirm = None
+    if sys.stdin.isatty():
+        verb = "Destroy" if destroy else "Apply"
+        confirm = lambda summary: typer.confirm(f"{verb} this plan ({summary})?", default=False)  # noqa: E731
+    outcome = run_workflow(
+        Terraform(binary, out),
+        destroy=destroy,
+        plan_only=plan_only,
+        auto_approve=auto_approve,
+        confirm=confirm,
+        workspace=workspace,
+    )
+    typer.echo(f"plan: {outcome.summary}")
+    if outcome.summary.empty:
+        typer.echo("no changes")
+    elif not outcome.applied:
+        typer.echo(f"plan saved in {out}/mlinfra.tfplan; not applied (--plan-only)")
+    else:
+        typer.echo("destroyed" if destroy else "applied")
+        for name, value in outcome.outputs.items():
+            typer.echo(f"  {name} = {value}")
+
+
+@app.command()
+def deploy(
+    config: ConfigArg = DEFAULT_CONFIG,
+    out: OutOpt = DEFAULT_OUT,
+    auto_approve: AutoApprove = False,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Stop after the plan (saved to OUT/mlinfra.tfplan).")
+    ] = False,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", help="Terraform workspace (created if missing).")
+    ] = None,
+    terraform: TerraformOpt = None,
+) -> None:
+    """Render, then terraform init, plan, confirm and apply that plan; terraform's exit code becomes ours."""
+    _terraform_workflow(
+        config, out, terraform, destroy=False, auto_approve=auto_approve, plan_only=plan_only, workspace=workspace
+    )
+
+
+@app.command()
+def destroy(
+    config: ConfigArg = DEFAULT_CONFIG,
+    out: OutOpt = DEFAULT_OUT,
+    auto_approve: AutoApprove = False,
+    workspace: Annotated[str | None, typer.Option("--workspace", help="Terraform workspace.")] = None,
+    terraform: TerraformOpt = None,
+) -> None:
+    """Render, then plan the destruction of everything, confirm, and apply it."""
+    _terraform_workflow(
+        config, out, terraform, destroy=True, auto_approve=auto_approve, plan_only=False, workspace=workspace
+    )

@@ -1,0 +1,53 @@
+"""``validate`` and ``render``: the config checked, summarised and rendered as Terraform (no AWS, no boto3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import common
+from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigArg
+
+app = typer.Typer()  # merged into mlinfra's own commands
+
+
+@app.command()
+def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
+    """Check a config file; print a one-line summary, or every problem as FILE:LINE: field: message."""
+    from ..config.summary import summarize
+    from ..fleet.check import packing_report
+
+    cfg = common.load_config(config)
+    typer.echo(f"{config}: valid — {summarize(cfg)}")
+    for line in packing_report(cfg):
+        typer.echo(line)
+
+
+@app.command()
+def render(
+    config: ConfigArg = DEFAULT_CONFIG,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (written atomically).")] = DEFAULT_OUT,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when OUT differs from what would be written.")
+    ] = False,
+) -> None:
+    """Render the Terraform root module and its modules into OUT."""
+    from ..pipeline import render_project
+    from ..write import diff_tree, write_tree
+
+    rendered = render_project(common.load_config(config), config.parent)
+    summary = f"{rendered.modules} modules, {rendered.resources} resources, {rendered.endpoints} endpoints"
+    if check:
+        drift = diff_tree(rendered.files, out)
+        if drift:
+            for label, names in (("missing", drift.added), ("stale", drift.removed), ("differs", drift.changed)):
+                for name in names:
+                    typer.echo(f"{label}: {out / name}", err=True)
+            typer.secho(f"{out} is out of date with {config}: run mlinfra render", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{out} is up to date ({summary})")
+        return
+    write_tree(rendered.files, out)
+    typer.echo(f"rendered {out}: {summary}")

@@ -1,0 +1,49 @@
+"""What a valid config describes, counted: the one-line summary ``mlinfra validate`` prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import ComponentsEndpoint, PlatformConfig
+
+
+@dataclass(frozen=True)
+class Summary:
+    platform: str  # <project>-<environment>
+    region: str
+    model_versions: int
+    deprecated: int  # model versions with status deprecated
+    endpoints: int
+    variants: int  # production variants and shadows of the endpoints without inference components
+    inference_components: int
+
+    def counts(self) -> list[str]:
+        """``["4 model versions (1 deprecated)", "2 endpoints", "3 variants"]``: variants are left out when
+        every endpoint hosts inference components, inference components when none does."""
+        out = [_count(self.model_versions, "model version") + f" ({self.deprecated} deprecated)"]
+        out.append(_count(self.endpoints, "endpoint"))
+        if self.variants or not self.inference_components:
+            out.append(_count(self.variants, "variant"))
+        if self.inference_components:
+            out.append(_count(self.inference_components, "inference component"))
+        return out
+
+    def __str__(self) -> str:
+        return f"{self.platform} in {self.region}: " + ", ".join(self.counts())
+
+
+def summarize(config: PlatformConfig) -> Summary:
+    classic = [e for e in config.endpoints if not isinstance(e, ComponentsEndpoint)]
+    return Summary(
+        platform=f"{config.project.name}-{config.project.environment}",
+        region=config.project.region,
+        model_versions=len(config.models),
+        deprecated=sum(1 for m in config.models if m.status == "deprecated"),
+        endpoints=len(config.endpoints),
+        variants=sum(len(e.variants) + (1 if e.shadow else 0) for e in classic),
+        inference_components=sum(len(e.components) for e in config.endpoints if isinstance(e, ComponentsEndpoint)),
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
