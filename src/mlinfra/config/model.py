@@ -47,6 +47,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True)
 
 
+class Subscriber(Strict):
+    """One subscriber of an SNS topic mlinfra creates (batch notifications, alerts): exactly one of email,
+    https, sqs (an SQS queue ARN); the rules say so with the field's line."""
+
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
+    https: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2048)] | None = None
+    sqs: (
+        Annotated[
+            str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+        ]
+        | None
+    ) = None
+
+    @property
+    def given(self) -> tuple[tuple[str, str], ...]:
+        """(protocol, endpoint) of each field given: one, once the rules hold."""
+        return tuple((p, v) for p in ("email", "https", "sqs") if (v := getattr(self, p)) is not None)
+
+
 # --- project -------------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
-from .model import GPU_FAMILIES, LOCAL_STORAGE, ComponentsEndpoint, Endpoint, PlatformConfig, Variant
+from .model import GPU_FAMILIES, LOCAL_STORAGE, ComponentsEndpoint, Endpoint, PlatformConfig, Subscriber, Variant
 from .section import Rule
 
 Loc = tuple[str | int, ...]
@@ -47,6 +47,18 @@ def rule(fn: Rule) -> Rule:
 def check(config: PlatformConfig, rules: Iterable[Rule]) -> list[Violation]:
     """Every violation of every rule, in rule order then file order."""
     return [v for r in rules for v in r(config)]
+
+
+def subscribers(section: str, subscribers: list[Subscriber], code: str) -> Iterator[Violation]:
+    """A topic's subscribers (``<section>.subscribers``): each exactly one of email, https or sqs."""
+    for i, s in enumerate(subscribers):
+        given = [p for p, _ in s.given]
+        if len(given) != 1:
+            yield Violation(
+                (section, "subscribers", i),
+                f"a subscriber is exactly one of email, https or sqs (given: {', '.join(given) or 'none'})",
+                code,
+            )
 
 
 def _variants(ep: Endpoint) -> Iterator[tuple[Loc, Variant]]:

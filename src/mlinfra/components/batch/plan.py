@@ -50,9 +50,7 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
         f"package/{LAMBDA_PACKAGE}/{f}": (_LAMBDAS / f).read_text(encoding="utf-8")
         for f in ("__init__.py", "batch_notify.py", "batch_validate.py")
     }
-    subscribers = tuple(
-        (p, getattr(s, p)) for s in b.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None
-    )
+    subscribers = tuple(given for s in b.subscribers for given in s.given)
     return BatchPlan(
         name=name,
         region=config.project.region,

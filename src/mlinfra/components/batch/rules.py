@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...batch.definition import execution_name_limit
 from ...config.model import PlatformConfig
-from ...config.rules import MAX_TAGS, MLINFRA_TAGS, MODEL_DATA_SOURCE_EXCLUSIONS, PREFIX_FIX, Violation
+from ...config.rules import MAX_TAGS, MLINFRA_TAGS, MODEL_DATA_SOURCE_EXCLUSIONS, PREFIX_FIX, Violation, subscribers
 from .section import SECTION
 
 #: A scheduled run's execution name is the one Step Functions generates (a UUID, 36 characters).
@@ -38,14 +38,7 @@ def batch_settings(config: PlatformConfig) -> Iterator[Violation]:
             "strategy MultiRecord needs a split_type (Line, RecordIO or TFRecord) to make records of the input; or use strategy SingleRecord",
             "batch-multirecord-split",
         )
-    for i, s in enumerate(b.subscribers):
-        given = [k for k in ("email", "https", "sqs") if getattr(s, k) is not None]
-        if len(given) != 1:
-            yield Violation(
-                ("batch", "subscribers", i),
-                f"a subscriber is exactly one of email, https or sqs (given: {', '.join(given) or 'none'})",
-                "batch-subscriber",
-            )
+    yield from subscribers("batch", b.subscribers, "batch-subscriber")
     if (
         b.input.bucket is not None
         and b.input.bucket == b.output.bucket

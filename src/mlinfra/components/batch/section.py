@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from ...config.model import INSTANCE_TYPE_RE, LogRetention, Strict, Version
+from ...config.model import INSTANCE_TYPE_RE, LogRetention, Strict, Subscriber, Version
 from ...config.section import Section
 
 BUCKET_NAME_RE = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
@@ -25,19 +25,6 @@ class BatchOutput(BatchLocation):
     expire_days: Annotated[int, Field(ge=1, le=3650)] = 30
 
 
-class BatchSubscriber(Strict):
-    """One notification subscriber of the batch topic: exactly one of email, https, sqs."""
-
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
-    https: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2048)] | None = None
-    sqs: (
-        Annotated[
-            str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
-        ]
-        | None
-    ) = None
-
-
 class Batch(Strict):
     """The batch transform pipeline: S3 in, Step Functions (validate, transform job, notify), S3 out."""
 
@@ -54,7 +41,7 @@ class Batch(Strict):
         "application/jsonlines"
     )
     accept: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=256)] | None = None
-    subscribers: list[BatchSubscriber] = Field(default_factory=list)
+    subscribers: list[Subscriber] = Field(default_factory=list)
     # EventBridge Scheduler expression: rate(1 day), cron(0 2 * * ? *) or at(...); runs read input.prefix.
     schedule: (
         Annotated[str, StringConstraints(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$")]

@@ -363,9 +363,7 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
         region=region,
         topic_name=f"{request.prefix}-alerts",
         role_name=f"{request.prefix}-monitoring",
-        subscribers=tuple(
-            (p, getattr(s, p)) for s in mon.subscribers for p in ("email", "https", "sqs") if getattr(s, p) is not None
-        ),
+        subscribers=tuple(given for s in mon.subscribers for given in s.given),
         endpoints=tuple(eps),
         # The provider's default_tags (plan.build), which awscc resources must carry themselves.
         tags=_platform_tags(config),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ...config.capture_rules import Read, destination_overlap, overlap_violation
 from ...config.model import PlatformConfig
-from ...config.rules import Violation
+from ...config.rules import Violation, subscribers
 from ...monitoring.images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ACCOUNTS
 from .section import SECTION, Monitoring
 
@@ -67,14 +67,7 @@ def monitoring(config: PlatformConfig) -> Iterator[Violation]:
     mon = SECTION.of(config)
     if mon is None:
         return
-    for i, s in enumerate(mon.subscribers):
-        given = [k for k in ("email", "https", "sqs") if getattr(s, k) is not None]
-        if len(given) != 1:
-            yield Violation(
-                ("monitoring", "subscribers", i),
-                f"a subscriber is exactly one of email, https or sqs (given: {', '.join(given) or 'none'})",
-                "monitoring-subscriber",
-            )
+    yield from subscribers("monitoring", mon.subscribers, "monitoring-subscriber")
     endpoints = {ep.name: (j, ep) for j, ep in enumerate(config.endpoints)}
     seen: dict[str, int] = {}
     region = config.project.region

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from ...config.model import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict
+from ...config.model import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict, Subscriber
 from ...config.section import Section
 
 # Model Monitor schedules: hourly (the default), daily, or a cron expression that runs at most hourly.
@@ -20,19 +20,6 @@ Attribute = Annotated[str, StringConstraints(min_length=1, max_length=256, patte
 # A quality metric threshold as the registry writes it: "OP number", OP one of >= > <= <.
 Threshold = Annotated[str, StringConstraints(pattern=r"^(>=|>|<=|<)\s*-?\d+(\.\d+)?$")]
 ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
-
-
-class AlertSubscriber(Strict):
-    """One subscriber of the alerts topic: exactly one of email, https, sqs (an SQS queue ARN)."""
-
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
-    https: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=2048)] | None = None
-    sqs: (
-        Annotated[
-            str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
-        ]
-        | None
-    ) = None
 
 
 class Baseline(Strict):
@@ -105,7 +92,7 @@ class EndpointMonitor(Strict):
 class Monitoring(Strict):
     """Alerts (an SNS topic), a CloudWatch dashboard per endpoint, Model Monitor schedules."""
 
-    subscribers: list[AlertSubscriber] = Field(default_factory=list)
+    subscribers: list[Subscriber] = Field(default_factory=list)
     endpoints: list[EndpointMonitor] = Field(default_factory=list)
 
 
