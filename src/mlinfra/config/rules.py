@@ -927,7 +927,6 @@ def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
     """Uncompressed files under a prefix are a ModelDataSource, which serverless endpoints cannot use
     (batch transform neither: the batch component's rules) (a multi-model endpoint reads its own prefix of archives, not the version's)."""
     prefixed = {m.version: m.model_data_prefix for m in config.models if m.model_data_prefix is not None}
-    fix = PREFIX_FIX
     for eloc, ep in _endpoints(config):
         if ep.multi_model is not None:
             continue
@@ -936,7 +935,7 @@ def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
                 yield Violation(
                     (*eloc, *vloc, "model"),
                     f"model version {v.model} has its files under a prefix (model_data_prefix {prefixed[v.model]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
-                    f"a serverless variant needs another form: {fix}; or serve it from instances",
+                    f"a serverless variant needs another form: {PREFIX_FIX}; or serve it from instances",
                     "model-data-prefix-unsupported",
                 )
 

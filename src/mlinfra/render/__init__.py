@@ -58,6 +58,9 @@ def render_context(ctx: RootContext) -> Rendered:
     # Root moved blocks: objects that changed module, and the addresses of calls of a shared module
     # (the module's own moved.tf cannot name one call's objects).
     root_moves: list[tuple[str, str]] = [move for mod in ctx.modules for move in mod.moved_in]
+    # Deployed resources: a block with for_each over a module variable counts once per instance (the
+    # certificate's validation records, one per domain, count once).
+    resources = sum(b.kind == "resource" for b in blocks(files[PurePosixPath("main.tf")]))
     for mod in ctx.modules:
         base = PurePosixPath("modules") / mod.directory
         values = {"mod": mod, **mod.values}
@@ -78,19 +81,13 @@ def render_context(ctx: RootContext) -> Rendered:
         inside = list(blocks(own[base / "main.tf"]))
         kinds = sorted({("data." if b.kind == "data" else "") + b.type for b in inside})
         own[base / "README.md"] = _render("common/README.md.j2", {**values, "kinds": kinds, "count": len(inside)})
+        resources += sum(mod.instances[b.for_each] if b.for_each else 1 for b in inside if b.kind == "resource")
         for path, text in own.items():
             # One folder, many module blocks: the module's text cannot depend on which call rendered it.
             if files.setdefault(path, text) != text:
                 raise RenderError(f"modules/{mod.directory} renders differently for module {mod.key}: {path}")
     if root_moves:
         files[PurePosixPath("moved.tf")] = _render("root/moved.tf.j2", {**root, "moves": root_moves})
-    # Deployed resources: a block with for_each over a module variable counts once per instance (the
-    # certificate's validation records, one per domain, count once).
-    resources = sum(b.kind == "resource" for b in blocks(files[PurePosixPath("main.tf")]))
-    for mod in ctx.modules:
-        for b in blocks(files[PurePosixPath("modules") / mod.directory / "main.tf"]):
-            if b.kind == "resource":
-                resources += mod.instances[b.for_each] if b.for_each else 1
     endpoints = ctx.endpoints
     files[PurePosixPath("README.md")] = _render(
         "root/README.md.j2", {**root, "resources": resources, "endpoints": endpoints}
