@@ -171,7 +171,7 @@ def test_cache_results_and_network(tree: dict) -> None:
     settings = call(tree, "cache")["cache"]
     assert settings["num_cache_clusters"] == 2 and settings["automatic_failover"] is True
     assert s(settings["engine_version"]) == "7.1" and s(settings["parameter_group_name"]) == "default.redis7"
-    # The platform's VPC is created (tests/test_network.py): the cache sits in its subnets.
+    # The platform's VPC is created (tests/components/network/test_render.py): the cache sits in its subnets.
     assert settings["port"] == 6379 and settings["subnet_ids"] == "${module.network.private_subnet_ids}"
     assert settings["vpc_id"] == "${module.network.vpc_id}"
     ingress = cache["aws_vpc_security_group_ingress_rule.from_clients"]

@@ -8,7 +8,7 @@ README's Tests section):
 * ``backend.tf`` is removed: the S3 backend cannot be reached, the test keeps local state;
 * the ``moved.tf`` files (the modules' and the root's) are removed: ``moved`` blocks arrived in
   Terraform 1.1, and a first apply has no earlier addresses to move (tests/test_render_defects.py and
-  tests/test_network.py check their addresses).
+  tests/components/network/test_render.py check their addresses).
 
 ``run_cycle`` then runs init (filesystem mirror only), validate, plan -out, show -json (planned resource
 blocks == the render's count), apply of that plan, a second plan -detailed-exitcode (0: nothing to do)

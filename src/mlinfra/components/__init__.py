@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, cache, kms, monitoring, registry, results, sagemaker_role
+from . import batch, cache, kms, monitoring, network, registry, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -41,7 +41,7 @@ SLICES: tuple[Slice, ...] = (
     Slice("capture_bucket", _module("capture_bucket", "CaptureBucket")),
     registry.SLICE,
     sagemaker_role.SLICE,
-    Slice("network", _module("network", "Network")),
+    network.SLICE,
     cache.SLICE,
     results.SLICE,
     Slice("preprocessing", _module("preprocessing", "Preprocessing")),

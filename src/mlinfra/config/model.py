@@ -408,50 +408,6 @@ AnyEndpoint = Annotated[
 ]
 
 
-# --- network --------------------------------------------------------------------------------------------
-
-
-class CreateNetwork(Strict):
-    """A new VPC with private subnets only (no internet gateway, no NAT): AWS APIs through VPC endpoints."""
-
-    cidr: Annotated[str, StringConstraints(min_length=9, max_length=18)]
-    # One subnet per Availability Zone, in the region's zone order; at least two for the cache's Multi-AZ.
-    private_subnets: Annotated[
-        list[Annotated[str, StringConstraints(min_length=9, max_length=18)]], Field(min_length=2, max_length=6)
-    ]
-
-
-class FlowLogs(Strict):
-    """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."""
-
-    enabled: bool = True
-    retention_days: Literal[
-        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
-    ] = 365
-
-
-#: Interface endpoint services a config may ask for (``com.amazonaws.<region>.<service>``).
-EndpointService = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+([.-][a-z0-9]+)*$", max_length=64)]
-
-
-class Network(Strict):
-    """An existing VPC (``vpc_id``, ``private_subnet_ids``) or a new one (``create``): the cache and the
-    preprocessing Lambdas live in its private subnets."""
-
-    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")] | None = None
-    private_subnet_ids: (
-        Annotated[
-            list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]],
-            Field(min_length=2, max_length=16),
-        ]
-        | None
-    ) = None
-    create: CreateNetwork | None = None
-    flow_logs: FlowLogs = FlowLogs()
-    # Interface endpoints beyond those the components add (in an existing VPC: the only ones made).
-    interface_endpoints: list[EndpointService] = Field(default_factory=list)
-
-
 # --- the real-time path: API, routes, preprocessing, cache, results ---------------------------------------
 
 
@@ -578,7 +534,6 @@ class PlatformConfig(Strict):
     state: StateBackend | None = None
     models: Annotated[list[ModelVersion], Field(min_length=1)]
     endpoints: list[AnyEndpoint] = Field(default_factory=list)
-    network: Network | None = None
     api: Api | None = None
     routes: list[Route] = Field(default_factory=list)
     preprocessing: Preprocessing | None = None

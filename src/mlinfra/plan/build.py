@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypedDict
 from urllib.parse import urlparse
 
+from ..components.network.section import SECTION as NETWORK
 from ..config.model import LOCAL_STORAGE, Alarms, DataCapture, Endpoint, ModelVersion, PlatformConfig, Variant
 from ..core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
 from ..expr import Interp, Ref
@@ -108,7 +109,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
 
     # Models run in the platform's private subnets when there is a network, except on serverless
     # endpoints: Serverless Inference supports no VPC (and no network isolation).
-    in_vpc = config.network is not None and all(
+    in_vpc = NETWORK.of(config) is not None and all(
         v.serverless is None for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))
     )
 

@@ -370,7 +370,7 @@ class NetworkPlan:
     vpc_id: str | None  # the existing VPC; None when ``vpc`` is created
     subnet_ids: tuple[str, ...]  # the existing private subnets; () when ``vpc`` is created
     #: The platform's name prefix: AWS names of the security groups the components request are
-    #: ``mlinfra.plan.network.security_group_name(prefix, request)``.
+    #: ``mlinfra.components.network.plan.security_group_name(prefix, request)``.
     prefix: str
     vpc: VpcPlan | None = None
     region: str = ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..components.network.section import SECTION as NETWORK
 from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
 from ..core.arns import ACCOUNT, PARTITION
 from ..expr import Interp, Ref
@@ -28,7 +29,6 @@ from .model import (
     Expr,
     FunctionPlan,
     MethodPlan,
-    NetworkPlan,
     PreprocessingPlan,
     ResultsPlan,
     Statement,
@@ -84,12 +84,6 @@ def lambda_sources() -> dict[str, str]:
     pipeline's ``batch_*`` handlers are not part of it."""
     here = Path(__file__).resolve().parent.parent / "lambdas"
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(here.glob("*.py")) if not p.name.startswith("batch_")}
-
-
-def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
-    from .network import network_plan as plan  # the created VPC's plan lives with the endpoint naming
-
-    return plan(config, prefix)
 
 
 def preprocessing_plan(
@@ -202,7 +196,7 @@ def preprocessing_plan(
         functions=tuple(functions),
         statements=tuple(statements),
         dlq_name=f"{prefix}-preprocessing-dlq",
-        in_vpc=config.network is not None,
+        in_vpc=NETWORK.of(config) is not None,
         package=dict(sorted(package.items())),
         key_policy=(logs_key_statement(region),),
     )

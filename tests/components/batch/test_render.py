@@ -239,7 +239,7 @@ def test_batch_lambdas_run_in_the_private_subnets_with_their_own_group(rendered_
 def test_batch_contributes_the_endpoints_its_lambdas_call(rendered_examples: dict[str, Path]) -> None:
     """Derived from the code: every service a batch Lambda calls is reachable from the private subnets,
     through a gateway endpoint (S3) or an interface endpoint the batch component contributes."""
-    from mlinfra.plan.network import GATEWAY_SERVICES
+    from mlinfra.components.network.plan import GATEWAY_SERVICES
 
     called = _clients_called("batch_validate") | _clients_called("batch_notify")
     assert called == {"s3", "sns"}  # a new client in the Lambdas needs its endpoint here

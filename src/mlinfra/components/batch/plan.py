@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ...core.component import PlanRequest
 from ...plan.realtime import LAMBDA_PACKAGE
+from ..network.section import SECTION as NETWORK
 from .section import SECTION, Batch
 
 _LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
@@ -64,6 +65,6 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
         output=BucketPlan("output", b.output.bucket, f"{name}-output-", b.output.prefix, b.output.expire_days),
         package=package,
         subscribers=subscribers,
-        in_vpc=config.network is not None,
+        in_vpc=NETWORK.of(config) is not None,
         model_tags=dict(sorted(m.tags.items())),
     )

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from ...config.model import PlatformConfig
 from ...config.rules import Violation
+from ..network.section import SECTION as NETWORK
 from .section import SECTION
 
 
 def cache_needs_network(config: PlatformConfig) -> Iterator[Violation]:
-    if SECTION.of(config) is not None and config.network is None:
+    if SECTION.of(config) is not None and NETWORK.of(config) is None:
         yield Violation(
             ("cache",),
             'ElastiCache lives in a VPC: add a "network" section (vpc_id, private_subnet_ids)',

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
-from ..expr import Ref
-from ..plan import realtime
-from ..plan.model import NETWORK, NetworkPlan
-from ..plan.network import endpoint_service_name, security_group_name
-from ..plan.realtime import logs_key_statement
+from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
+from ...expr import Ref
+from ...plan.model import NETWORK, NetworkPlan
+from ...plan.realtime import logs_key_statement
+from .plan import endpoint_service_name, network_plan, security_group_name
 
 _SUBNETS_TYPE = "map(" + object_type(cidr="string", zone_index="number", name="string") + ")"
 _VPC_TYPE = object_type(name="string", cidr="string", route_table_name="string")
@@ -31,7 +30,7 @@ class Network(Component):
     name = NETWORK.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> NetworkPlan | None:
-        return realtime.network_plan(request.config, request.prefix)
+        return network_plan(request.config, request.prefix)
 
     def contribute(self, part: NetworkPlan, sinks: Sinks) -> None:
         if part.vpc is not None and part.vpc.flow_log_group is not None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from mlinfra.core.component import Component, Input, ModuleContext, PlanRequest, SecurityGroupRequest, SecurityGroups, Sinks, VpcEndpoints, Wire
 from mlinfra.pipeline import load_config
 from mlinfra.pipeline import render_project
-from mlinfra.plan.network import endpoint_service_name
+from mlinfra.components.network.plan import endpoint_service_name
 from mlinfra.write import write_tree
 from tests.conftest import copy_examples
 from tests.support.hcl_checks import hygiene_errors, load_tree

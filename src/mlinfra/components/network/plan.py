@@ -1,4 +1,5 @@
-"""The network's plan: an existing VPC or a created one, and the names of VPC endpoint services.
+"""The network's plan: an existing VPC or a created one, the names of VPC endpoint services and of the
+security groups the components request.
 
 VPC endpoint service names are reverse DNS: ``com.amazonaws.<region>.<service>``. In the China regions
 most interface endpoint services are ``cn.com.amazonaws.<region>.<service>``, while the S3 and DynamoDB
@@ -7,9 +8,10 @@ gateway endpoints keep ``com.amazonaws.<region>.<service>``.
 
 from __future__ import annotations
 
-from ..config.model import PlatformConfig
-from ..regions import partition_of
-from .model import NetworkPlan, SubnetPlan, VpcPlan
+from ...config.model import PlatformConfig
+from ...plan.model import NetworkPlan, SubnetPlan, VpcPlan
+from ...regions import partition_of
+from .section import SECTION
 
 GATEWAY_SERVICES = ("dynamodb", "s3")
 
@@ -21,7 +23,7 @@ def endpoint_service_name(region: str, service: str, gateway: bool = False) -> s
 
 
 def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
-    n = config.network
+    n = SECTION.of(config)
     if n is None:
         return None
     region = config.project.region
