@@ -43,6 +43,24 @@ def test_render_then_check(tmp_path: Path) -> None:
     assert (out / "modules" / "kms" / "main.tf").read_text() == before  # --check writes nothing
 
 
+def test_render_keeps_the_users_files_and_will_not_overwrite_them(tmp_path: Path) -> None:
+    out = tmp_path / "tf"
+    out.mkdir()
+    (out / "main.tf").write_text("# a hand-written root module\n")
+    result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "would overwrite main.tf, not written by mlinfra" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["main.tf"]  # nothing written
+
+    (out / "main.tf").rename(out / "main_override.tf")
+    (out / "extra.tf").write_text("# mine\n")
+    assert runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)]).exit_code == 0
+    assert (out / "main_override.tf").read_text() == "# a hand-written root module\n"
+    assert (out / "extra.tf").read_text() == "# mine\n"
+    assert "up to date" in runner.invoke(app, ["render", str(PLATFORM), "-o", str(out), "--check"]).output
+
+
 def test_check_on_a_missing_folder_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "never"
     result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out), "--check"])

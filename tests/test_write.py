@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from mlinfra.errors import OutputError
-from mlinfra.write import diff_tree, write_tree
+from mlinfra.write import RECORD, diff_tree, owned_files, write_tree
 
 FILES = {
     PurePosixPath("main.tf"): "# main\n",
@@ -19,8 +19,9 @@ FILES = {
 PURE_MAIN = PurePosixPath("main.tf")
 
 
-def snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+def snapshot(root: Path, record: bool = False) -> dict[str, str]:
+    files = {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+    return files if record else {k: v for k, v in files.items() if k != RECORD}
 
 
 def test_writes_a_new_folder(tmp_path: Path) -> None:
@@ -77,9 +78,11 @@ def test_diff_tree(tmp_path: Path) -> None:
     assert not diff_tree(FILES, out)
     (out / "main.tf").write_text("# edited by hand\n")
     (out / "modules" / "extra").mkdir()
-    (out / "modules" / "extra" / "main.tf").write_text("")
+    (out / "modules" / "extra" / "main.tf").write_text("")  # the user's: not drift either
     drift = diff_tree(FILES, out)
-    assert drift.changed == ("main.tf",) and drift.removed == ("modules/extra/main.tf",) and not drift.added
+    assert drift.changed == ("main.tf",) and not drift.removed and not drift.added
+    fewer = {k: v for k, v in FILES.items() if k != PurePosixPath("modules/a/main.tf")}
+    assert diff_tree(fewer, out).removed == ("modules/a/main.tf",)  # ours, no longer rendered
 
 
 # --- a crash between two moves, file modes --------------------------------------------------------------
@@ -168,6 +171,7 @@ def test_modes_do_not_depend_on_the_umask(tmp_path: Path, umask: int) -> None:
     modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in [out, *out.rglob("*")]}
     assert modes == {
         ".": 0o755,
+        RECORD: 0o644,
         "README.md": 0o644,
         "main.tf": 0o644,
         "modules": 0o755,
@@ -177,3 +181,83 @@ def test_modes_do_not_depend_on_the_umask(tmp_path: Path, umask: int) -> None:
         "modules/a/pkg/deep": 0o755,
         "modules/a/pkg/deep/x.py": 0o644,
     }
+
+
+# --- what is ours: the record --------------------------------------------------------------------------
+
+
+def test_the_record_lists_what_was_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(FILES, out)
+    lines = [line for line in (out / RECORD).read_text().splitlines() if not line.startswith("#")]
+    assert lines == ["README.md", "main.tf", "modules/a/main.tf"]
+    assert owned_files(out) == set(lines)
+
+
+def test_the_users_files_survive_a_render(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree({**FILES, PurePosixPath("modules/gone/main.tf"): "x\n"}, out)
+    mine = {
+        "main_override.tf": "# Terraform merges this over main.tf\n",
+        "extra.tf": "# hand-written\n",
+        "modules/mine/main.tf": "# my module\n",
+        "modules/a/notes.md": "# mine, beside a rendered file\n",
+    }
+    for name, text in mine.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text)
+    write_tree({**FILES, PURE_MAIN: "# new main\n"}, out)
+    got = snapshot(out)
+    assert {k: got[k] for k in mine} == mine
+    assert got["main.tf"] == "# new main\n" and "modules/gone/main.tf" not in got
+    assert not (out / "modules" / "gone").exists()  # the folder it emptied goes too
+    assert not diff_tree({**FILES, PURE_MAIN: "# new main\n"}, out)  # theirs is not drift
+    # Removing a rendered module keeps a folder that holds a file of the user's.
+    write_tree({PURE_MAIN: "# main\n"}, out)
+    assert snapshot(out)["modules/a/notes.md"] == mine["modules/a/notes.md"]
+    assert "modules/a/main.tf" not in snapshot(out)
+
+
+@pytest.mark.parametrize("mine", ["main.tf", "modules/a/main.tf", "modules/a"])
+def test_a_file_of_the_users_in_the_way_stops_the_render_before_it_writes(tmp_path: Path, mine: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / mine).parent.mkdir(parents=True, exist_ok=True)
+    (out / mine).write_text("# hand-written\n")
+    before = snapshot(out, record=True)
+    with pytest.raises(OutputError, match=f"would overwrite {mine}, not written by mlinfra.*Nothing was written"):
+        write_tree(FILES, out)
+    assert snapshot(out, record=True) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_folder_rendered_before_the_record_is_adopted(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {
+        "README.md": "# p-dev: Terraform rendered by mlinfra\n",
+        "main.tf": "# old main\n",
+        "modules/old/main.tf": "# old module\n",
+        "extra.tf": "# the user's\n",
+    }
+    for name, text in old.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text)
+    write_tree(FILES, out)
+    got = snapshot(out)
+    assert got["main.tf"] == "# main\n" and "modules/old/main.tf" not in got and got["extra.tf"] == "# the user's\n"
+    assert "extra.tf" not in owned_files(out)
+
+
+def test_a_hostile_record_cannot_reach_outside_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(FILES, out)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep")
+    (out / "sub").mkdir()
+    (out / "sub" / "keep.txt").write_text("keep")
+    with open(out / RECORD, "a") as fh:
+        fh.write(f"../precious.txt\n{outside}\nsub/../../precious.txt\n./main.tf\nsub//keep.txt\n\x00\n")
+    write_tree({PURE_MAIN: "# main\n"}, out)
+    assert outside.read_text() == "keep" and (out / "sub" / "keep.txt").read_text() == "keep"
+    assert sorted(snapshot(out)) == ["main.tf", "sub/keep.txt"]
