@@ -96,7 +96,13 @@ def _imports(*args: str, cwd: Path) -> tuple[int, set[str]]:
 
 
 def test_help_validate_and_render_never_import_boto3_or_numpy(tmp_path: Path) -> None:
-    for args in (["--help"], ["validate", str(PLATFORM)], ["render", str(PLATFORM), "-o", str(tmp_path / "o")]):
+    for args in (
+        ["--help"],
+        ["validate", str(PLATFORM)],
+        ["render", str(PLATFORM), "-o", str(tmp_path / "o")],
+        ["schema"],
+        ["--version"],
+    ):
         code, modules = _imports(*args, cwd=tmp_path)
         assert code == 0, args
         assert "typer" in modules  # the probe sees imports at all

@@ -4,7 +4,7 @@ the one after it)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config.model import PlatformConfig
@@ -23,6 +23,13 @@ def load_config(path: str | Path, *, warnings: list[ConfigWarning] | None = None
     from .config.loader import load_config as load
 
     return load(path, schema(), warnings=warnings)
+
+
+def json_schema() -> dict[str, Any]:
+    """The config file's JSON Schema: the core sections and every component's."""
+    from .components import schema
+
+    return schema().json_schema()
 
 
 def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Rendered:

@@ -8,6 +8,8 @@ inside the commands, so ``mlinfra --help`` stays fast, and only commands that ta
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from . import batch, deploy, endpoint, models, monitor, render
@@ -23,7 +25,26 @@ app = typer.Typer(
     # Plain click help: rich's formatter costs ~60 ms of imports on every --help.
     rich_markup_mode=None,
 )
-# validate, render; deploy, destroy; promote, rollback, status, invoke, invoke-async: mlinfra's own commands.
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"mlinfra {version('mlinfra')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print mlinfra's version and exit.")
+    ] = False,
+) -> None:
+    """Describe an ML inference platform on AWS in one YAML file; render it as Terraform and operate it."""
+
+
+# validate, schema, render; deploy, destroy; promote, rollback, status, invoke, invoke-async: mlinfra's own commands.
 for commands in (render.app, deploy.app, endpoint.app):
     app.add_typer(commands)
 app.add_typer(monitor.app, name="monitor")

@@ -1,4 +1,5 @@
-"""``validate`` and ``render``: the config checked, summarised and rendered as Terraform (no AWS, no boto3)."""
+"""``validate``, ``schema`` and ``render``: the config checked, summarised, described as a JSON Schema and
+rendered as Terraform (no AWS, no boto3)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
     typer.echo(f"{config}: valid — {summarize(cfg)}")
     for line in packing_report(cfg):
         typer.echo(line)
+
+
+@app.command()
+def schema() -> None:
+    """Print the config file's JSON Schema (editors complete and check keys with it; see the README)."""
+    import json
+
+    from ..pipeline import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
 @app.command()

@@ -119,16 +119,24 @@ class Lenient:
 
     kind: str  # "s3-url" | "env-text"
     validator: Callable[[Any], Any]
+    scalars: bool = False  # the file may hold a number or a boolean, taken as its text (JSON Schema too)
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
         # The marker is also the field's before-validator (as pydantic's BeforeValidator is built).
         from pydantic_core import core_schema
 
-        return core_schema.no_info_before_validator_function(self.validator, handler(source))
+        accepted = None
+        if self.scalars:
+            accepted = core_schema.union_schema(
+                [core_schema.str_schema(), core_schema.float_schema(), core_schema.bool_schema()]
+            )
+        return core_schema.no_info_before_validator_function(
+            self.validator, handler(source), json_schema_input_schema=accepted
+        )
 
 
 S3_URL = Lenient("s3-url", _s3_url)
-ENV_TEXT = Lenient("env-text", _env_value)
+ENV_TEXT = Lenient("env-text", _env_value, scalars=True)
 
 
 # --- the loader's pass -----------------------------------------------------------------------------------

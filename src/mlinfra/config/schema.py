@@ -19,6 +19,18 @@ class Schema:
     model: type[PlatformConfig]
     rules: tuple[Rule, ...]
 
+    def json_schema(self) -> dict[str, Any]:
+        """The config file's shapes as a JSON Schema, for editors and CI: every key,
+        type, bound and enumeration. The cross-field rules (``mlinfra validate``) are not in it."""
+        shapes = self.model.model_json_schema()
+        return {
+            # Draft 7: the newest the YAML language server (VS Code's YAML extension) reads; pydantic's
+            # output uses no keyword of a later draft ("$defs" is reached by its JSON pointer alike).
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            **shapes,
+            "title": "mlinfra platform config (mlinfra.yaml)",
+        }
+
 
 def assemble(slices: Iterable[Slice]) -> Schema:
     """The root model with one optional field per slice section (after the core fields, in registry

@@ -63,6 +63,10 @@ class Threshold(Strict):
         return f"{self.op} {self.value:g}"
 
 
+#: The short form of a threshold, as the file writes it (``">= 0.90"``).
+ThresholdText = Annotated[str, StringConstraints(pattern=_THRESHOLD.pattern)]
+
+
 def _parse_threshold(raw: object) -> object:
     if isinstance(raw, str):
         match = _THRESHOLD.match(raw)
@@ -85,7 +89,10 @@ class Regression(Strict):
 class QualityGate(Strict):
     """The reference architecture's "Validation Tests → Model Quality Metrics" stage, as data."""
 
-    thresholds: dict[MetricName, Annotated[Threshold, BeforeValidator(_parse_threshold)]] = Field(default_factory=dict)
+    thresholds: dict[
+        MetricName,
+        Annotated[Threshold, BeforeValidator(_parse_threshold, json_schema_input_type=ThresholdText | Threshold)],
+    ] = Field(default_factory=dict)
     versus_production: list[Regression] = Field(default_factory=list)
 
 
