@@ -37,7 +37,7 @@ def test_the_tree_keeps_every_contract() -> None:
         ("config/loader.py", "from mlinfra.plan import model  # noqa", "The config knows nothing of what comes after it"),
         ("components/kms/component.py", "from mlinfra.components import endpoint  # noqa", "Components do not import each other"),
         ("components/batch/plan.py", "from mlinfra.components import kms  # noqa", "Components do not import each other"),
-        ("components/capture_bucket.py", "from mlinfra.components.monitoring import plan  # noqa", "Components do not import each other"),
+        ("components/capture_bucket/component.py", "from mlinfra.components.monitoring import plan  # noqa", "Components do not import each other"),
         ("components/batch/rules.py", "from mlinfra.plan import model  # noqa", "A component's section and rules are the config layer's"),
         ("ops/aws.py", "import typer  # noqa", "Only the CLI imports typer"),
     ],
