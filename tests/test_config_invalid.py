@@ -616,7 +616,7 @@ def test_cases_cover_every_rule_code() -> None:
     # The code is a Violation's last argument: `..., "code")` or, on a line of its own, `"code",\n)`.
     codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', source))
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
-    from tests.test_config_components import COVERED as COMPONENTS_COVERED
+    from tests.components.inference_components.test_rules import COVERED as COMPONENTS_COVERED
     from tests.test_config_realtime import COVERED as REALTIME_COVERED
     from tests.test_config_async import COVERED as ASYNC_COVERED
 

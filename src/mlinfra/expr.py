@@ -44,3 +44,8 @@ NULL = Ref("null")
 def or_null(value: object) -> object:
     """``value``, or HCL's ``null`` for ``None``."""
     return NULL if value is None else value
+
+
+def plain_number(value: float) -> int | float:
+    """``value`` as an ``int`` when it is whole: HCL and the descriptions write ``5``, not ``5.0``."""
+    return int(value) if float(value).is_integer() else value

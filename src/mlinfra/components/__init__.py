@@ -19,7 +19,19 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, cache, kms, monitoring, network, registry, results, sagemaker_role
+from . import (
+    batch,
+    cache,
+    capture_bucket,
+    endpoint,
+    inference_components,
+    kms,
+    monitoring,
+    network,
+    registry,
+    results,
+    sagemaker_role,
+)
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -36,9 +48,9 @@ def _module(module: str, cls: str) -> Callable[[], Component]:
 
 SLICES: tuple[Slice, ...] = (
     kms.SLICE,
-    Slice("endpoint", _module("endpoint", "Endpoint")),
-    Slice("inference_components", _module("inference_components", "InferenceComponents")),
-    Slice("capture_bucket", _module("capture_bucket", "CaptureBucket")),
+    endpoint.SLICE,
+    inference_components.SLICE,
+    capture_bucket.SLICE,
     registry.SLICE,
     sagemaker_role.SLICE,
     network.SLICE,

@@ -6,7 +6,6 @@ them all."""
 
 from . import (
     capture_rules,  # noqa: F401  (registers the rules of a capture destination of the user's own)
-    components_rules,  # noqa: F401  (registers the inference components rules)
     tag_rules,  # noqa: F401  (registers the rules of tags merged over project, endpoint and model)
 )
 from .model import PlatformConfig

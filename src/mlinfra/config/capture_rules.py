@@ -117,7 +117,7 @@ def destination_overlap(config: PlatformConfig, destination: str, reads: Iterabl
             sdk_reads.append(ep.name)
     read.extend(reads)
     if sdk_reads:
-        # Without input_path the role reads where the SageMaker Python SDK uploads (plan.build's
+        # Without input_path the role reads where the SageMaker Python SDK uploads (core.sagemaker_sdk's
         # SDK_ASYNC_INPUT_PREFIX): sagemaker-<region>-<account>/async-endpoint-inputs/; the account is
         # not known here, so any account's default bucket counts.
         bucket, _, key = dest.partition("/")

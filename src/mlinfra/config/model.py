@@ -290,7 +290,8 @@ class MultiModel(Strict):
     model_data_prefix: S3Uri
 
 
-# "components" is listed for the allowed values of a typo's message; such endpoints are ComponentsEndpoint.
+# "components" is listed for the allowed values of a typo's message; such endpoints are
+# InferenceComponentsEndpoint.
 EndpointKind = Literal["realtime", "serverless", "multi-model", "async", "components"]
 
 
@@ -381,7 +382,7 @@ class ComponentDeployment(Strict):
     rollback_on_alarms: bool = True
 
 
-class ComponentsEndpoint(Strict):
+class InferenceComponentsEndpoint(Strict):
     """A SageMaker endpoint whose models are inference components on one shared fleet (``kind: components``)."""
 
     name: ComponentName
@@ -403,7 +404,7 @@ def _endpoint_tag(value: object) -> str:
 
 #: An entry of ``endpoints``: pydantic puts the tag in an error's location; the loader takes it out again.
 AnyEndpoint = Annotated[
-    Annotated[Endpoint, Tag("endpoint")] | Annotated[ComponentsEndpoint, Tag("components")],
+    Annotated[Endpoint, Tag("endpoint")] | Annotated[InferenceComponentsEndpoint, Tag("components")],
     Discriminator(_endpoint_tag),
 ]
 

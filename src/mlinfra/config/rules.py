@@ -15,7 +15,15 @@ from pathlib import Path
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
-from .model import GPU_FAMILIES, LOCAL_STORAGE, ComponentsEndpoint, Endpoint, PlatformConfig, Subscriber, Variant
+from .model import (
+    GPU_FAMILIES,
+    LOCAL_STORAGE,
+    Endpoint,
+    InferenceComponentsEndpoint,
+    PlatformConfig,
+    Subscriber,
+    Variant,
+)
 from .section import Rule
 
 Loc = tuple[str | int, ...]
@@ -68,7 +76,7 @@ def _variants(ep: Endpoint) -> Iterator[tuple[Loc, Variant]]:
 
 
 def _endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, Endpoint]]:
-    """Endpoints with variants (``kind: components`` endpoints have their own rules: components_rules.py)."""
+    """Endpoints with variants (``kind: components`` endpoints have the inference_components component's rules)."""
     for i, ep in enumerate(config.endpoints):
         if isinstance(ep, Endpoint):
             yield ("endpoints", i), ep
@@ -873,7 +881,7 @@ def variant_settings(config: PlatformConfig) -> Iterator[Violation]:
             if v.instance_type is not None:  # else missing-compute says so
                 yield from _instance_settings(loc, v.instance_type, v.volume_size_gb, v.inference_ami_version)
     for i, cep in enumerate(config.endpoints):
-        if isinstance(cep, ComponentsEndpoint):
+        if isinstance(cep, InferenceComponentsEndpoint):
             f = cep.fleet
             yield from _instance_settings(
                 ("endpoints", i, "fleet"), f.instance_type, f.volume_size_gb, f.inference_ami_version
@@ -1137,7 +1145,7 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                         label,
                     )
     for i, cep in enumerate(config.endpoints):
-        if not isinstance(cep, ComponentsEndpoint):
+        if not isinstance(cep, InferenceComponentsEndpoint):
             continue
         for j, c in enumerate(cep.components):
             cmv = next((m for m in config.models if m.version == c.model), None)

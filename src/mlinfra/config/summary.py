@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import ComponentsEndpoint, PlatformConfig
+from .model import InferenceComponentsEndpoint, PlatformConfig
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Summary:
 
 
 def summarize(config: PlatformConfig) -> Summary:
-    classic = [e for e in config.endpoints if not isinstance(e, ComponentsEndpoint)]
+    classic = [e for e in config.endpoints if not isinstance(e, InferenceComponentsEndpoint)]
     return Summary(
         platform=f"{config.project.name}-{config.project.environment}",
         region=config.project.region,
@@ -41,7 +41,9 @@ def summarize(config: PlatformConfig) -> Summary:
         deprecated=sum(1 for m in config.models if m.status == "deprecated"),
         endpoints=len(config.endpoints),
         variants=sum(len(e.variants) + (1 if e.shadow else 0) for e in classic),
-        inference_components=sum(len(e.components) for e in config.endpoints if isinstance(e, ComponentsEndpoint)),
+        inference_components=sum(
+            len(e.components) for e in config.endpoints if isinstance(e, InferenceComponentsEndpoint)
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .model import ComponentsEndpoint, Endpoint, ModelVersion, PlatformConfig
+from .model import Endpoint, InferenceComponentsEndpoint, ModelVersion, PlatformConfig
 from .rules import MAX_TAGS, MLINFRA_TAGS, MODEL_TAGS, Loc, Violation, rule
 
 #: Keys mlinfra writes on the resources of one model version or component (the registry's view of a
@@ -59,10 +59,10 @@ def tag_keys(config: PlatformConfig) -> Iterator[Violation]:
                 )
 
 
-def _deployed(config: PlatformConfig, ep: Endpoint | ComponentsEndpoint) -> list[tuple[int, ModelVersion]]:
+def _deployed(config: PlatformConfig, ep: Endpoint | InferenceComponentsEndpoint) -> list[tuple[int, ModelVersion]]:
     versions = (
         [c.model for c in ep.components]
-        if isinstance(ep, ComponentsEndpoint)
+        if isinstance(ep, InferenceComponentsEndpoint)
         else [v.model for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))]
     )
     index = {m.version: i for i, m in enumerate(config.models)}

@@ -24,8 +24,8 @@ from ..core.component import (
     Variable,
     Wire,
 )
-from ..plan.build import TERRAFORM_FLOOR
 from ..plan.model import PlatformPlan
+from ..plan.platform import TERRAFORM_FLOOR
 
 __all__ = ["Input", "ModuleContext", "Output", "RootContext", "Variable", "build_context"]
 

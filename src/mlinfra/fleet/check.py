@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .capacity import Copy, InstanceType, Packing, instance_types, pack
 
 if TYPE_CHECKING:
-    from ..config.model import ComponentsEndpoint, InferenceComponent, PlatformConfig
+    from ..config.model import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
@@ -42,7 +42,7 @@ def demand(c: InferenceComponent) -> Copy:
     )
 
 
-def max_instances(ep: ComponentsEndpoint) -> int:
+def max_instances(ep: InferenceComponentsEndpoint) -> int:
     f = ep.fleet
     return f.scaling.max if f.scaling is not None else f.instance_count
 
@@ -68,7 +68,7 @@ class FleetPacking:
         return out
 
 
-def fleet_packing(ep: ComponentsEndpoint) -> FleetPacking | None:
+def fleet_packing(ep: InferenceComponentsEndpoint) -> FleetPacking | None:
     """The two packings of an endpoint whose config the rules accepted (None for an unknown instance type)."""
     t = instance_types().get(ep.fleet.instance_type)
     if t is None:
@@ -78,7 +78,7 @@ def fleet_packing(ep: ComponentsEndpoint) -> FleetPacking | None:
     return FleetPacking(ep.name, t, initial, at_max)
 
 
-def instances_needed(t: InstanceType, ep: ComponentsEndpoint, at_max: bool) -> int:
+def instances_needed(t: InstanceType, ep: InferenceComponentsEndpoint, at_max: bool) -> int:
     """How many instances this packing needs when the fleet may grow without bound."""
     copies = [(demand(c), max_copies(c) if at_max else c.copies) for c in ep.components]
     total = sum(n for _, n in copies)
@@ -87,11 +87,11 @@ def instances_needed(t: InstanceType, ep: ComponentsEndpoint, at_max: bool) -> i
 
 def packing_report(config: PlatformConfig) -> list[str]:
     """What ``mlinfra validate`` prints for every ``kind: components`` endpoint of a valid config."""
-    from ..config.model import ComponentsEndpoint
+    from ..config.model import InferenceComponentsEndpoint
 
     out: list[str] = []
     for ep in config.endpoints:
-        if isinstance(ep, ComponentsEndpoint):
+        if isinstance(ep, InferenceComponentsEndpoint):
             p = fleet_packing(ep)
             if p is not None:
                 out += p.lines()

@@ -5,7 +5,7 @@ FailureLocation), announcing it on the endpoint's topics.
 Where the body goes: under ``--input-location`` (an async endpoint's ``input_path``, which its execution role
 reads), else where the SageMaker Python SDK's ``AsyncPredictor`` uploads,
 ``s3://sagemaker-<region>-<account>/async-endpoint-inputs/<endpoint (51)>-<yymmdd-HHMM>/<time>-<uuid>``:
-exactly what the role of an endpoint without ``input_path`` may read (``plan.build.SDK_ASYNC_INPUT_PREFIX``).
+exactly what the role of an endpoint without ``input_path`` may read (``core.sagemaker_sdk.SDK_ASYNC_INPUT_PREFIX``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.sagemaker_sdk import SDK_ASYNC_INPUT_PREFIX, SDK_NAME_BASE_MAX
 from ..errors import UsageError
-from ..plan.build import SDK_ASYNC_INPUT_PREFIX, SDK_NAME_BASE_MAX
 from .aws import Clients, aws_errors
 
 

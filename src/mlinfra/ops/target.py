@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..plan.inference_components import ComponentsEndpointPlan
-from ..plan.model import EndpointPlan
+from ..plan.model import INFERENCE_COMPONENTS, ComponentsEndpointPlan, EndpointPlan
 from .endpoint import Guard
 
 
@@ -39,7 +38,6 @@ def resolve(
             raise UsageError("name the endpoint: --endpoint NAME, or give the config file")
         return Target(endpoint, Guard(None), None, None, None)
     from ..pipeline import load_config
-    from ..plan.inference_components import INFERENCE_COMPONENTS
     from ..plan.platform import build_plan
 
     plan = build_plan(load_config(config, warnings=warnings), config.parent)  # warnings: see load_config

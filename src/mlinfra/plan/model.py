@@ -268,6 +268,98 @@ class EndpointsPlan:
     role_statements: tuple[Statement, ...]
 
 
+# --- endpoints of kind components (inference components on a shared fleet) --------------------------------
+
+
+@dataclass(frozen=True)
+class CopyScalingPlan:
+    min: int
+    max: int
+    target_invocations: int
+    scale_in_cooldown: int
+    scale_out_cooldown: int
+    policy_name: str
+    # min 0: target tracking cannot wake a component without copies; a step policy on an alarm does.
+    from_zero_policy_name: str | None = None
+    from_zero_alarm_name: str | None = None
+
+
+@dataclass(frozen=True)
+class InferenceComponentPlan:
+    key: str  # Terraform key inside the module (for_each)
+    label: str  # the config's name
+    name: str  # the inference component's name in SageMaker
+    model: ModelPlan
+    min_memory_mb: int
+    max_memory_mb: int | None
+    cpu_cores: float | None
+    accelerators: int | None
+    copies: int
+    scaling: CopyScalingPlan | None
+    model_data_download_timeout: int | None = None  # seconds; None: SageMaker's default
+    container_startup_health_check_timeout: int | None = None  # seconds; None: SageMaker's default
+
+
+@dataclass(frozen=True)
+class FleetScalingPlan:
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class RolloutPlan:
+    """InferenceComponentDeploymentConfig of every component of an endpoint: a rolling update, and the
+    component's own alarms (keys of the endpoint's alarms) that roll it back."""
+
+    step_type: str  # COPY_COUNT | CAPACITY_PERCENT
+    step_value: int
+    wait_interval: int
+    max_execution_timeout: int | None
+    rollback_step_type: str | None  # None: all of the old capacity at once (SageMaker's default)
+    rollback_step_value: int | None
+    rollback_alarms: dict[str, tuple[str, ...]]  # component key -> its alarms' keys (empty: no auto-rollback)
+
+
+@dataclass(frozen=True)
+class ComponentsEndpointPlan:
+    label: str
+    key: str
+    module: str
+    name: str
+    config_name: str  # content-hashed: endpoint configurations are immutable
+    variant_name: str
+    instance_type: str
+    instance_count: int
+    scaling: FleetScalingPlan | None
+    routing: str | None
+    encrypt_storage: bool  # False on instance types with local NVMe storage (SageMaker refuses a key)
+    components: tuple[InferenceComponentPlan, ...]
+    volume_size_gb: int | None = None  # None: SageMaker's default volume
+    inference_ami_version: str | None = None  # None: SageMaker's default AMI
+    # Each component's latency and error-rate alarms (InferenceComponentName), the realtime variants' kinds.
+    alarms: tuple[AlarmPlan, ...] = ()
+    rollout: RolloutPlan | None = None
+    capture: CapturePlan | None = None
+    # The endpoint's own tags, on its aws resources beyond the provider's default_tags (and merged into
+    # the awscc components' explicit tags).
+    tags: dict[str, str] = field(default_factory=dict)
+    #: Each component's own tags (its model version's over the endpoint's, then Component and
+    #: ModelVersion), by component key: awscc writes them merged over the project's.
+    component_tags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def uses_capture_bucket(self) -> bool:
+        return self.capture is not None and self.capture.in_platform_bucket
+
+
+@dataclass(frozen=True)
+class InferenceComponentsPlan:
+    endpoints: tuple[ComponentsEndpointPlan, ...]
+    role_statements: tuple[Statement, ...]
+    # awscc has no default_tags: the tags the aws provider's default_tags carry, written on each resource.
+    tags: dict[str, str]
+
+
 @dataclass(frozen=True)
 class BackendPlan:
     bucket: str
@@ -532,6 +624,7 @@ class PlanOf(Generic[P]):
 
 KMS = PlanOf("kms", KmsPlan)
 ENDPOINTS = PlanOf("endpoint", EndpointsPlan)
+INFERENCE_COMPONENTS = PlanOf("inference_components", InferenceComponentsPlan)
 CAPTURE_BUCKET = PlanOf("capture_bucket", CaptureBucketPlan)
 ROLE = PlanOf("sagemaker_role", RolePlan)
 NETWORK = PlanOf("network", NetworkPlan)

@@ -12,8 +12,13 @@ from pathlib import Path
 from .. import components
 from ..config.model import PlatformConfig
 from ..core.component import PlanRequest
-from .build import TERRAFORM_FLOOR, TERRAFORM_S3_LOCKFILE
 from .model import BackendPlan, PlatformPlan
+
+#: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
+#: require 1.5.7. Features that need more raise the pin (see :func:`_terraform_version`).
+TERRAFORM_FLOOR = "1.5.7"
+#: S3-native state locking (backend "s3" use_lockfile) arrived in Terraform 1.10.
+TERRAFORM_S3_LOCKFILE = "1.10"
 
 
 def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..components.registry.section import SECTION
-from ..config.model import ComponentsEndpoint, PlatformConfig
+from ..config.model import InferenceComponentsEndpoint, PlatformConfig
 from ..errors import MlinfraError
 from ..ops.aws import Clients
 from .packages import Package, group_name, packages
@@ -28,7 +28,7 @@ def traffic(config: PlatformConfig) -> dict[str, dict[str, float]]:
     """version → {"endpoint/variant": percent of that endpoint's traffic}; shadows count as mirrored (``shadow``)."""
     out: dict[str, dict[str, float]] = {}
     for ep in config.endpoints:
-        if isinstance(ep, ComponentsEndpoint):
+        if isinstance(ep, InferenceComponentsEndpoint):
             # Each inference component answers the requests addressed to it: all of its own traffic.
             for c in ep.components:
                 out.setdefault(c.model, {})[f"{ep.name}/{c.name} (component)"] = 100.0

@@ -365,7 +365,7 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
         role_name=f"{request.prefix}-monitoring",
         subscribers=tuple(given for s in mon.subscribers for given in s.given),
         endpoints=tuple(eps),
-        # The provider's default_tags (plan.build), which awscc resources must carry themselves.
+        # The provider's default_tags (plan.platform), which awscc resources must carry themselves.
         tags=_platform_tags(config),
     )
 

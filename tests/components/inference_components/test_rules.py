@@ -15,7 +15,7 @@ import pytest
 from mlinfra.fleet.capacity import Copy, instance_types, pack
 from tests.test_config_invalid import CONFIG_NAME, EditCase, assert_error_line, assert_no_traceback, cli, line_of, run_edited, snapshot
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 BASE = (REPO / "examples" / "inference-components.yaml").read_text(encoding="utf-8")
 
 CLASSIFICATION_GPU = "        cpu_cores: 1\n        accelerators: 1\n"
@@ -128,7 +128,7 @@ CASES += [
     C("rollback-without-alarms", ((ALARMS, ""),), "    deployment:", "endpoints[0].deployment.rollback_on_alarms", "rollback-needs-alarms", "components' alarms"),
 ]
 
-#: Rule codes of components_rules.py (and rules.py's route-components-endpoint) that the cases above cover.
+#: Rule codes of the inference_components rules (and rules.py's route-components-endpoint) that the cases above cover.
 COVERED = {c.code for c in CASES}
 
 
@@ -143,7 +143,7 @@ def test_invalid_components(case: C, command: str, workdir: Path) -> None:
 
 
 def test_every_components_rule_code_has_a_case() -> None:
-    import mlinfra.config.components_rules as mod
+    import mlinfra.components.inference_components.rules as mod
 
     codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', Path(mod.__file__).read_text()))
     assert codes and not codes - COVERED, sorted(codes - COVERED)

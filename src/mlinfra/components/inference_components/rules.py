@@ -1,5 +1,5 @@
-"""Rules of ``kind: components`` endpoints (inference components on a shared fleet), registered into the
-same rule list as rules.py's.
+"""Rules of ``kind: components`` endpoints (inference components on a shared fleet). The endpoints are
+the core's ``endpoints`` section; this component owns no section of its own.
 
 They follow what SageMaker's CreateInferenceComponent and CreateEndpointConfig refuse (memory ≥ 128 MB,
 CPU cores ≥ 0.25, whole accelerator devices ≥ 1, names ≤ 63 characters), and what no API call checks
@@ -12,16 +12,16 @@ import difflib
 from collections.abc import Iterator
 from fractions import Fraction
 
-from ..fleet.capacity import InstanceType, instance_types
-from ..fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
-from ..naming import MAX_SAGEMAKER_NAME, endpoint_name
-from .model import ComponentsEndpoint, InferenceComponent, PlatformConfig
-from .rules import Loc, Violation, rule
+from ...config.model import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
+from ...config.rules import Loc, Violation
+from ...fleet.capacity import InstanceType, instance_types
+from ...fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
+from ...naming import MAX_SAGEMAKER_NAME, endpoint_name
 
 
-def _components_endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, ComponentsEndpoint]]:
+def _components_endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, InferenceComponentsEndpoint]]:
     for i, ep in enumerate(config.endpoints):
-        if isinstance(ep, ComponentsEndpoint):
+        if isinstance(ep, InferenceComponentsEndpoint):
             yield ("endpoints", i), ep
 
 
@@ -57,7 +57,6 @@ def _share_refused(given: object, share: Fraction, c: InferenceComponent, t: Ins
     return why + fix + "; or serve the models from one container (a multi-model endpoint) to share a GPU"
 
 
-@rule
 def inference_components(config: PlatformConfig) -> Iterator[Violation]:
     known = {m.version: m for m in config.models}
     prefix = f"{config.project.name}-{config.project.environment}"
@@ -223,7 +222,6 @@ def inference_components(config: PlatformConfig) -> Iterator[Violation]:
 ROLLOUT_STEP_PERCENT = (5, 50)
 
 
-@rule
 def component_rollout(config: PlatformConfig) -> Iterator[Violation]:
     """Alarms and rolling deployment of ``kind: components`` endpoints (InferenceComponentDeploymentConfig)."""
     low, high = ROLLOUT_STEP_PERCENT
@@ -292,3 +290,6 @@ def component_rollout(config: PlatformConfig) -> Iterator[Violation]:
                 'auto-rollback watches the components\' alarms: add an "alarms" section to the endpoint or set rollback_on_alarms: false',
                 "rollback-needs-alarms",
             )
+
+
+RULES = (inference_components, component_rollout)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
-from ..expr import Ref
-from ..plan.build import capture_bucket_plan
-from ..plan.inference_components import INFERENCE_COMPONENTS
-from ..plan.model import CAPTURE_BUCKET, ENDPOINTS, CaptureBucketPlan
-from .monitoring.section import SECTION as MONITORING
+from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
+from ...expr import Ref
+from ...plan.model import CAPTURE_BUCKET, ENDPOINTS, INFERENCE_COMPONENTS, CaptureBucketPlan
+from ..monitoring.section import SECTION as MONITORING
+from .plan import capture_bucket_plan
 
 
 class CaptureBucket(Component):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     Component,
     Export,
     Input,
@@ -26,7 +26,7 @@ from ..core.component import (
 )
 
 # The alarms are the endpoint module's, on other dimensions: one typed shape and one translation for both.
-from ..core.sagemaker_inputs import (
+from ...core.sagemaker_inputs import (
     ALARMS_TYPE,
     CAPTURE_TYPE,
     alarm_actions,
@@ -34,13 +34,9 @@ from ..core.sagemaker_inputs import (
     capture_object,
     endpoint_exports,
 )
-from ..expr import NULL, or_null
-from ..plan.inference_components import (
-    INFERENCE_COMPONENTS,
-    ComponentsEndpointPlan,
-    InferenceComponentsPlan,
-    inference_components_plan,
-)
+from ...expr import NULL, or_null
+from ...plan.model import INFERENCE_COMPONENTS, ComponentsEndpointPlan, InferenceComponentsPlan
+from .plan import inference_components_plan
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")

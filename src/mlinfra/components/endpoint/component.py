@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     Component,
     Export,
     Input,
@@ -24,7 +24,7 @@ from ..core.component import (
     Wire,
     object_type,
 )
-from ..core.sagemaker_inputs import (
+from ...core.sagemaker_inputs import (
     ALARMS_TYPE,
     CAPTURE_TYPE,
     alarm_actions,
@@ -32,9 +32,9 @@ from ..core.sagemaker_inputs import (
     capture_object,
     endpoint_exports,
 )
-from ..expr import NULL, Ref, or_null
-from ..plan.build import endpoints_plan
-from ..plan.model import ENDPOINTS, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
+from ...expr import NULL, Ref, or_null
+from ...plan.model import ENDPOINTS, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
+from .plan import endpoints_plan
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}
 

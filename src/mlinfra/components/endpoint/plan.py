@@ -1,19 +1,20 @@
-"""Config → resource plan. Every name, default and least-privilege grant is decided here."""
+"""The endpoints' plan (endpoints with variants; ``kind: components`` endpoints are the
+inference_components component's): models, endpoint configurations, deployment policies, alarms,
+auto-scaling and asynchronous inference, and what the SageMaker execution role needs for them."""
 
 from __future__ import annotations
 
-from typing import TypedDict
-from urllib.parse import urlparse
-
-from ..components.network.section import SECTION as NETWORK
-from ..config.model import LOCAL_STORAGE, Alarms, DataCapture, Endpoint, ModelVersion, PlatformConfig, Variant
-from ..core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
-from ..expr import Interp, Ref
-from ..naming import (
+from ...config.model import LOCAL_STORAGE, Endpoint, PlatformConfig, Variant
+from ..network.section import SECTION as NETWORK
+from ...core.alarms import alarm_basics, target_alarms
+from ...core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
+from ...core.capture import capture_plan
+from ...core.iam import capture_statements, prefix_statements
+from ...core.sagemaker_sdk import SDK_ASYNC_INPUT_PREFIX, SDK_NAME_BASE_MAX
+from ...core.tags import model_tags
+from ...expr import Interp, Ref, plain_number
+from ...naming import (
     BACKLOG_ALARM,
-    CLIENT_ERROR_RATE_ALARM,
-    ERROR_RATE_ALARM,
-    LATENCY_ALARM,
     alarm_key,
     alarm_name,
     drift_alarm_key,
@@ -27,11 +28,9 @@ from ..naming import (
     requests_metric,
     sagemaker_model_name,
 )
-from .model import (
+from ...plan.model import (
     AlarmPlan,
     AsyncPlan,
-    CaptureBucketPlan,
-    CapturePlan,
     DeploymentPlan,
     EndpointPlan,
     EndpointsPlan,
@@ -43,16 +42,6 @@ from .model import (
     TopicPlan,
     VariantPlan,
 )
-
-#: Captured requests are kept this long; noncurrent versions a week.
-CAPTURE_RETENTION_DAYS = 90
-
-
-#: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
-#: require 1.5.7. Features that need more raise the pin (see :func:`_terraform_version`).
-TERRAFORM_FLOOR = "1.5.7"
-#: S3-native state locking (backend "s3" use_lockfile) arrived in Terraform 1.10.
-TERRAFORM_S3_LOCKFILE = "1.10"
 
 #: CreateEndpointConfig takes at most 10 production variants.
 MAX_PRODUCTION_VARIANTS = 10
@@ -79,21 +68,6 @@ def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
         _endpoint(config, prefix, ep) for ep in config.endpoints if isinstance(ep, Endpoint)
     )  # kind components: its own component
     return EndpointsPlan(endpoints=endpoints, role_statements=_role_statements(config, endpoints))
-
-
-def capture_bucket_plan(
-    prefix: str, endpoints: tuple[EndpointPlan, ...], captures: bool = False, reports: bool = False
-) -> CaptureBucketPlan | None:
-    """The platform's capture bucket, when an endpoint captures into it (``captures``: one of kind
-    components does) or Model Monitor keeps its reports there (``reports``); else none is created."""
-    holds_captures = any(e.uses_capture_bucket for e in endpoints) or captures
-    if not (holds_captures or reports):
-        return None
-    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS, holds_captures)
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 # --- endpoints ------------------------------------------------------------------------------------------
@@ -203,87 +177,6 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     )
 
 
-def version_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
-    """The endpoint's tags with the model version's own over them, sorted: what a model (and an
-    inference component) carries before mlinfra's own keys."""
-    return dict(sorted({**endpoint_tags, **mv.tags}.items()))
-
-
-def model_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:
-    """A SageMaker model's tags: the endpoint's, the version's own over them, then the registry's view of
-    the version (ModelVersion, ModelStatus, metric:<name>; the mlinfra-tag-key rule keeps them apart)."""
-    return {
-        **version_tags(endpoint_tags, mv),
-        "ModelVersion": mv.version,
-        "ModelStatus": mv.status,
-        **{f"metric:{k}": f"{v:g}" for k, v in sorted(mv.metrics.items())},
-    }
-
-
-class _CaptureBasics(TypedDict):
-    """What a capture plan has whatever its destination (CapturePlan's keyword arguments)."""
-
-    sampling_percentage: int
-    modes: tuple[str, ...]
-    json_content_types: tuple[str, ...]
-    csv_content_types: tuple[str, ...]
-
-
-def capture_plan(dc: DataCapture, label: str) -> CapturePlan:
-    """Data capture into the platform's capture bucket under ``prefix`` (default: the endpoint's name),
-    or into the user's ``destination`` (its trailing slash dropped: SageMaker adds ``/<endpoint>/...``)."""
-    modes = tuple(m.capitalize() for m in sorted(set(dc.modes)))
-    common = _CaptureBasics(
-        sampling_percentage=dc.sampling_percentage,
-        modes=modes,
-        json_content_types=tuple(dc.json_content_types),
-        csv_content_types=tuple(dc.csv_content_types),
-    )
-    if dc.destination is not None:
-        u = urlparse(dc.destination)
-        key_prefix = u.path.strip("/")
-        uri = f"s3://{u.netloc}/{key_prefix}" if key_prefix else f"s3://{u.netloc}"
-        return CapturePlan(**common, destination=uri, prefix=key_prefix, bucket=u.netloc, kms_key_arn=dc.kms_key_arn)
-    cprefix = (dc.prefix or label).strip("/")
-    return CapturePlan(**common, destination=Interp("s3://", Ref("var.capture_bucket"), f"/{cprefix}"), prefix=cprefix)
-
-
-def capture_statements(captures: list[CapturePlan], sid: str = "") -> list[Statement]:
-    """What the execution role needs to write these captures: PutObject under exactly each prefix (the
-    platform bucket's through ``var.capture_bucket_arn``), and the destinations' own keys, exactly."""
-    st: list[Statement] = []
-    platform = [c for c in captures if c.in_platform_bucket]
-    if platform:
-        st.append(
-            Statement(
-                f"Write{sid}DataCapture",
-                ("s3:PutObject",),
-                tuple(Interp(Ref("var.capture_bucket_arn"), f"/{c.prefix}/*") for c in platform),
-            )
-        )
-    own = sorted({str(c.destination) for c in captures if not c.in_platform_bucket})
-    if own:
-        st.append(
-            Statement(
-                f"Write{sid}CaptureDestinations",
-                ("s3:PutObject",),
-                tuple(s3_arn(uri, "/*") for uri in own),
-                comment="the users' own capture destinations",
-            )
-        )
-    keys = sorted({c.kms_key_arn for c in captures if c.kms_key_arn is not None})
-    if keys:
-        st.append(
-            Statement(
-                f"Use{sid}CaptureKeys",
-                ("kms:Encrypt", "kms:GenerateDataKey"),
-                tuple(keys),
-                comment="SSE-KMS of the captured objects with the destinations' own keys",
-            )
-        )
-    return st
-
-
 def _variant_config(v: VariantPlan) -> dict[str, object]:
     out: dict[str, object] = {
         "name": v.name,
@@ -325,7 +218,7 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
             policy_name=f"{endpoint_name}-{v.name}-{'backlog' if is_async else 'invocations'}",
             scale_in_cooldown=a.scale_in_cooldown,
             scale_out_cooldown=a.scale_out_cooldown,
-            target_value=_number(target),
+            target_value=plain_number(target),
             predefined_metric=None if is_async else "SageMakerVariantInvocationsPerInstance",
             backlog_metric_dimensions={"EndpointName": endpoint_name} if is_async else None,
             scale_from_zero=ScaleFromZeroPlan(
@@ -342,7 +235,7 @@ def _variant(ep: Endpoint, endpoint_name: str, v: Variant, model: ModelPlan) -> 
         key=ident(v.name),
         name=v.name,
         model=model,
-        weight=_number(v.weight),
+        weight=plain_number(v.weight),
         instance_type=v.instance_type,
         instance_count=v.instance_count,
         serverless=serverless,
@@ -359,7 +252,7 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
     if ep.alarms is None:
         return ()
     a = ep.alarms
-    above, common = _alarm_basics(a)
+    above, common = alarm_basics(a)
     out = []
     requests = requests_metric(ep.kind == "async")
     for v in ep.variants:
@@ -377,80 +270,16 @@ def _alarms(ep: Endpoint, endpoint_name: str) -> tuple[AlarmPlan, ...]:
             AlarmPlan(
                 key=drift_alarm_key(feature),
                 name=drift_alarm_name(endpoint_name, feature),
-                description=f"feature drift of {feature} (MLInference FeatureDrift) {above} {_number(a.drift_threshold)}",
+                description=f"feature drift of {feature} (MLInference FeatureDrift) {above} {plain_number(a.drift_threshold)}",
                 variant="",
                 kind="drift",
-                threshold=_number(a.drift_threshold),
+                threshold=plain_number(a.drift_threshold),
                 dimensions={"FeatureName": feature},
                 statistic="Maximum",
                 **common,
             )
         )
     return tuple(out)
-
-
-class _AlarmBasics(TypedDict):
-    period: int
-    evaluation_periods: int
-    comparison: str
-
-
-def _alarm_basics(a: Alarms) -> tuple[str, _AlarmBasics]:
-    """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
-    evaluation periods and CloudWatch comparison operator (AlarmPlan's keyword arguments)."""
-    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
-    above = {">": "above", ">=": "at or above"}[a.comparison]
-    return above, _AlarmBasics(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
-
-
-def target_alarms(
-    a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str, requests: str = "Invocations"
-) -> list[AlarmPlan]:
-    """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
-    variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
-    the variant's or component's name in the alarm's key and name; ``what`` names it in the description;
-    ``requests`` is the metric the error rates divide by (``naming.requests_metric``)."""
-    above, common = _alarm_basics(a)
-    out = [
-        AlarmPlan(
-            key=alarm_key(target, LATENCY_ALARM),
-            name=alarm_name(endpoint_name, target, LATENCY_ALARM),
-            description=f"{a.latency_statistic} model latency of {what} {above} {_number(a.latency_p99_ms)} ms",
-            variant=target,
-            kind="latency",
-            # ModelLatency is reported in microseconds.
-            threshold=_number(a.latency_p99_ms * 1000),
-            dimensions=dims,
-            statistic=a.latency_statistic,
-            **common,
-        ),
-        AlarmPlan(
-            key=alarm_key(target, ERROR_RATE_ALARM),
-            name=alarm_name(endpoint_name, target, ERROR_RATE_ALARM),
-            description=f"5XX error rate of {what} {above} {_number(a.error_rate_percent)} %",
-            variant=target,
-            kind="error_rate",
-            threshold=_number(a.error_rate_percent),
-            dimensions=dims,
-            requests_metric=requests,
-            **common,
-        ),
-    ]
-    if a.client_error_rate_percent is not None:
-        out.append(
-            AlarmPlan(
-                key=alarm_key(target, CLIENT_ERROR_RATE_ALARM),
-                name=alarm_name(endpoint_name, target, CLIENT_ERROR_RATE_ALARM),
-                description=f"4XX error rate of {what} {above} {_number(a.client_error_rate_percent)} %",
-                variant=target,
-                kind="client_error_rate",
-                threshold=_number(a.client_error_rate_percent),
-                dimensions=dims,
-                requests_metric=requests,
-                **common,
-            )
-        )
-    return out
 
 
 def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan | None:
@@ -478,12 +307,6 @@ def _deployment(ep: Endpoint, alarms: tuple[AlarmPlan, ...]) -> DeploymentPlan |
 
 # --- the execution role ---------------------------------------------------------------------------------
 
-#: The SageMaker Python SDK's AsyncPredictor, given data and no input_path, uploads to its default bucket
-#: sagemaker-<region>-<account> under async-endpoint-inputs/<name_from_base(endpoint, short=True)>/...:
-#: the endpoint name cut to 63 - len("-yymmdd-HHMM") = 51 characters, a dash and the time.
-SDK_ASYNC_INPUT_PREFIX = "async-endpoint-inputs"
-SDK_NAME_BASE_MAX = 51
-
 
 def _sdk_async_inputs(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Interp, ...]:
     """The objects the execution role reads for async endpoints without an input_path."""
@@ -504,24 +327,6 @@ def _sdk_async_inputs(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...
         for ep in sorted(endpoints, key=lambda e: e.name)
         if ep.label in without
     )
-
-
-def prefix_statements(list_sid: str, read_sid: str, uris: list[str]) -> list[Statement]:
-    """Read access to everything under each S3 prefix of ``uris``: ListBucket on its bucket (the prefix as
-    s3:prefix condition) and GetObject under it, one pair a prefix, the Sids numbered from the second on."""
-    st: list[Statement] = []
-    for i, uri in enumerate(uris):
-        u = urlparse(uri)
-        st.append(
-            Statement(
-                f"{list_sid}{i or ''}",
-                ("s3:ListBucket",),
-                (Interp("arn:", PARTITION, f":s3:::{u.netloc}"),),
-                (("StringLike", "s3:prefix", (f"{u.path.lstrip('/')}*",)),),
-            )
-        )
-        st.append(Statement(f"{read_sid}{i or ''}", ("s3:GetObject",), (s3_arn(uri, "*"),)))
-    return st
 
 
 def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]) -> tuple[Statement, ...]:

@@ -1,0 +1,75 @@
+"""The CloudWatch alarms of whatever serves on an endpoint: a variant (either endpoint kind's) or an
+inference component, on their own dimensions, from the endpoint's ``alarms`` settings."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from ..config.model import Alarms
+from ..expr import plain_number
+from ..naming import CLIENT_ERROR_RATE_ALARM, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name
+from ..plan.model import AlarmPlan
+
+
+class AlarmBasics(TypedDict):
+    period: int
+    evaluation_periods: int
+    comparison: str
+
+
+def alarm_basics(a: Alarms) -> tuple[str, AlarmBasics]:
+    """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
+    evaluation periods and CloudWatch comparison operator (AlarmPlan's keyword arguments)."""
+    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
+    above = {">": "above", ">=": "at or above"}[a.comparison]
+    return above, AlarmBasics(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
+
+
+def target_alarms(
+    a: Alarms, endpoint_name: str, target: str, dims: dict[str, str], what: str, requests: str = "Invocations"
+) -> list[AlarmPlan]:
+    """The latency, 5XX and (with client_error_rate_percent) 4XX alarms of one thing that serves: a
+    variant (EndpointName, VariantName) or an inference component (InferenceComponentName). ``target`` is
+    the variant's or component's name in the alarm's key and name; ``what`` names it in the description;
+    ``requests`` is the metric the error rates divide by (``naming.requests_metric``)."""
+    above, common = alarm_basics(a)
+    out = [
+        AlarmPlan(
+            key=alarm_key(target, LATENCY_ALARM),
+            name=alarm_name(endpoint_name, target, LATENCY_ALARM),
+            description=f"{a.latency_statistic} model latency of {what} {above} {plain_number(a.latency_p99_ms)} ms",
+            variant=target,
+            kind="latency",
+            # ModelLatency is reported in microseconds.
+            threshold=plain_number(a.latency_p99_ms * 1000),
+            dimensions=dims,
+            statistic=a.latency_statistic,
+            **common,
+        ),
+        AlarmPlan(
+            key=alarm_key(target, ERROR_RATE_ALARM),
+            name=alarm_name(endpoint_name, target, ERROR_RATE_ALARM),
+            description=f"5XX error rate of {what} {above} {plain_number(a.error_rate_percent)} %",
+            variant=target,
+            kind="error_rate",
+            threshold=plain_number(a.error_rate_percent),
+            dimensions=dims,
+            requests_metric=requests,
+            **common,
+        ),
+    ]
+    if a.client_error_rate_percent is not None:
+        out.append(
+            AlarmPlan(
+                key=alarm_key(target, CLIENT_ERROR_RATE_ALARM),
+                name=alarm_name(endpoint_name, target, CLIENT_ERROR_RATE_ALARM),
+                description=f"4XX error rate of {what} {above} {plain_number(a.client_error_rate_percent)} %",
+                variant=target,
+                kind="client_error_rate",
+                threshold=plain_number(a.client_error_rate_percent),
+                dimensions=dims,
+                requests_metric=requests,
+                **common,
+            )
+        )
+    return out
