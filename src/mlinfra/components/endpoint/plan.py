@@ -5,7 +5,6 @@ auto-scaling and asynchronous inference, and what the SageMaker execution role n
 from __future__ import annotations
 
 from ...config.model import LOCAL_STORAGE, Endpoint, PlatformConfig, Variant
-from ..network.section import SECTION as NETWORK
 from ...core.alarms import alarm_basics, target_alarms
 from ...core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
 from ...core.capture import capture_plan
@@ -42,6 +41,7 @@ from ...plan.model import (
     TopicPlan,
     VariantPlan,
 )
+from ..network.section import SECTION as NETWORK
 
 #: CreateEndpointConfig takes at most 10 production variants.
 MAX_PRODUCTION_VARIANTS = 10
