@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, cache, kms, monitoring, registry, results, sagemaker_role
+from . import batch, cache, kms, monitoring, preprocessing, registry, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -44,7 +44,7 @@ SLICES: tuple[Slice, ...] = (
     Slice("network", _module("network", "Network")),
     cache.SLICE,
     results.SLICE,
-    Slice("preprocessing", _module("preprocessing", "Preprocessing")),
+    preprocessing.SLICE,
     Slice("api", _module("api", "Api")),
     Slice("edge", _module("edge", "Edge")),
     batch.SLICE,

@@ -19,6 +19,7 @@ from ..core.component import (
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import API, PREPROCESSING, ApiPlan
+from .preprocessing.section import ROUTES
 
 
 class Api(Component):
@@ -27,7 +28,7 @@ class Api(Component):
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> ApiPlan | None:
         if PREPROCESSING.of(parts) is None:
             return None  # every route goes through its preprocessing Lambda
-        return realtime.api_plan(request.config, request.prefix, request.base_dir)
+        return realtime.api_plan(request.config, ROUTES.of(request.config), request.prefix, request.base_dir)
 
     def contribute(self, part: ApiPlan, sinks: Sinks) -> None:
         for st in part.key_policy:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
+from ..core.logs import logs_key_statement
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import NETWORK, NetworkPlan
 from ..plan.network import endpoint_service_name, security_group_name
-from ..plan.realtime import logs_key_statement
 
 _SUBNETS_TYPE = "map(" + object_type(cidr="string", zone_index="number", name="string") + ")"
 _VPC_TYPE = object_type(name="string", cidr="string", route_table_name="string")

@@ -1,42 +1,22 @@
-"""Config → plan for the real-time path: API Gateway, the edge (CloudFront, ACM, Route 53), the
-preprocessing Lambdas, the Redis cache and the results table."""
+"""Config → plan for the real-time path: API Gateway, the edge (CloudFront, ACM, Route 53) and the network
+(the preprocessing Lambdas', the cache's and the results table's plans are their components')."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config.model import ImageSettings, PlatformConfig, Route, TabularSettings, TextSettings
-from ..core.arns import ACCOUNT, PARTITION
+from ..config.model import PlatformConfig
+from ..core.logs import logs_key_statement
 from ..expr import Interp, Ref
-from ..naming import (
-    api_key_key,
-    api_resource_keys,
-    lambda_role_name,
-    request_model_name,
-    route_key,
-    usage_plan_key,
-)
-from ..naming import (
-    function_name as lambda_name,
-)
-from .model import (
-    ApiPlan,
-    ApiResourcePlan,
-    CachePlan,
-    EdgePlan,
-    Expr,
-    FunctionPlan,
-    MethodPlan,
-    NetworkPlan,
-    PreprocessingPlan,
-    ResultsPlan,
-    Statement,
-    UsagePlanPlan,
-)
+from ..naming import api_key_key, api_resource_keys, request_model_name, route_key, usage_plan_key
+from ..naming import function_name as lambda_name
+from .model import ApiPlan, ApiResourcePlan, EdgePlan, MethodPlan, NetworkPlan, UsagePlanPlan
 
-LAMBDA_PACKAGE = "mlinfra_lambdas"
-MAX_INLINE_SETTINGS = 2048
+if TYPE_CHECKING:
+    from ..components.preprocessing.section import Route
+
 #: Fields of one access-log line (API Gateway $context variables), as JSON.
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -53,168 +33,19 @@ ACCESS_LOG_FORMAT = {
 }
 
 
-def logs_key_statement(region: str) -> Statement:
-    """The platform key's policy statement that lets CloudWatch Logs encrypt this account's log groups."""
-    return Statement(
-        "CloudWatchLogsEncrypt",
-        ("kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
-        ("*",),
-        (
-            (
-                "ArnLike",
-                "kms:EncryptionContext:aws:logs:arn",
-                (
-                    Interp(
-                        "arn:",
-                        Ref("data.aws_partition.current.partition"),
-                        f":logs:{region}:",
-                        Ref("data.aws_caller_identity.current.account_id"),
-                        ":log-group:*",
-                    ),
-                ),
-            ),
-        ),
-        comment="CloudWatch Logs encrypts the log groups of this account and region (API, Lambdas) with this key.",
-        principals=(("Service", (f"logs.{region}.amazonaws.com",)),),
-    )
-
-
-def lambda_sources() -> dict[str, str]:
-    """The preprocessing Lambdas' package (``src/mlinfra/lambdas``), file name → text; the batch
-    pipeline's ``batch_*`` handlers are not part of it."""
-    here = Path(__file__).resolve().parent.parent / "lambdas"
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(here.glob("*.py")) if not p.name.startswith("batch_")}
-
-
 def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
     from .network import network_plan as plan  # the created VPC's plan lives with the endpoint naming
 
     return plan(config, prefix)
 
 
-def preprocessing_plan(
-    config: PlatformConfig,
-    prefix: str,
-    base_dir: Path,
-    lambda_sources: dict[str, str],
-    cache: CachePlan | None,
-    results: ResultsPlan | None,
-) -> PreprocessingPlan | None:
-    if not config.routes or config.preprocessing is None:
-        return None
-    pre = config.preprocessing
-    region = config.project.region
-    package = {f"{LAMBDA_PACKAGE}/{name}": text for name, text in sorted(lambda_sources.items())}
-    functions = []
-    for route in config.routes:
-        key = route_key(route.path)
-        endpoint = f"{prefix}-{route.endpoint}"
-        function_name = lambda_name(prefix, key)
-        settings: dict[str, object]
-        chosen = config.settings_for(route)
-        if isinstance(chosen, TabularSettings):
-            features = [f.model_dump() for f in chosen.features]
-            settings = {"features": features}
-            if len(json.dumps(settings)) > MAX_INLINE_SETTINGS:
-                # Lambda allows 4 KB of environment in all: long feature lists travel in the package.
-                features_path = f"{LAMBDA_PACKAGE}/data/{key}.features.json"
-                package[features_path] = json.dumps(features, indent=1, sort_keys=True) + "\n"
-                settings = {"features_file": features_path}
-        elif isinstance(chosen, ImageSettings):
-            settings = {"width": chosen.width, "height": chosen.height, "channels": chosen.channels}
-        else:
-            assert isinstance(chosen, TextSettings)  # rules: a text route has text settings
-            vocab_path = f"{LAMBDA_PACKAGE}/data/{key}.vocab"
-            package[vocab_path] = (base_dir / chosen.vocabulary_file).read_text(encoding="utf-8")
-            settings = {"max_tokens": chosen.max_tokens, "lowercase": chosen.lowercase, "vocabulary_file": vocab_path}
-        env: dict[str, Expr] = {
-            "MLINFRA_ENDPOINT": endpoint,
-            "MLINFRA_SETTINGS": json.dumps(settings, sort_keys=True, separators=(",", ":")),
-        }
-        if route.variant:
-            env["MLINFRA_TARGET_VARIANT"] = route.variant
-        if cache is not None:
-            env.update(
-                {
-                    "MLINFRA_CACHE_HOST": Ref("var.cache_host"),
-                    "MLINFRA_CACHE_PORT": str(cache.port),
-                    "MLINFRA_CACHE_TLS": "true",
-                    "MLINFRA_CACHE_AUTH_SECRET_ARN": Ref("var.cache_auth_secret_arn"),
-                    "MLINFRA_CACHE_TTL": str(pre.cache_ttl_seconds),
-                }
-            )
-        if results is not None:
-            env.update({"MLINFRA_RESULTS_TABLE": results.table_name, "MLINFRA_RESULTS_TTL_DAYS": str(results.ttl_days)})
-        functions.append(
-            FunctionPlan(
-                key=key,
-                route=f"POST {route.path}",
-                path=route.path,
-                kind=route.preprocessor,
-                function_name=function_name,
-                handler=f"{LAMBDA_PACKAGE}.{route.preprocessor}.handler",
-                role_name=lambda_role_name(function_name),
-                log_group=f"/aws/lambda/{function_name}",
-                log_retention_days=pre.log_retention_days,
-                runtime=pre.runtime,
-                memory_mb=pre.memory_mb,
-                timeout=pre.timeout_seconds,
-                reserved_concurrency=pre.reserved_concurrency,
-                layers=tuple(pre.layers),
-                environment=dict(sorted(env.items())),
-                endpoint_name=endpoint,
-                variant=route.variant,
-            )
-        )
-    # One policy per function (for_each in the module): its own endpoint and log group, through each.value.
-    statements = [
-        Statement(
-            "InvokeRoutedEndpoint",
-            ("sagemaker:InvokeEndpoint",),
-            # SageMaker endpoint ARNs are lower-case; mlinfra's endpoint names already are.
-            (
-                Interp(
-                    "arn:", PARTITION, f":sagemaker:{region}:", ACCOUNT, ":endpoint/", Ref("each.value.endpoint_name")
-                ),
-            ),
-        ),
-        Statement(
-            "WriteLogs",
-            ("logs:CreateLogStream", "logs:PutLogEvents"),
-            (Interp("arn:", PARTITION, f":logs:{region}:", ACCOUNT, ":log-group:", Ref("each.value.log_group"), ":*"),),
-        ),
-        Statement("DeadLetters", ("sqs:SendMessage",), (Ref("aws_sqs_queue.dead_letters.arn"),)),
-        Statement("UsePlatformKey", ("kms:Decrypt", "kms:GenerateDataKey"), (Ref("var.kms_key_arn"),)),
-        Statement(
-            "Tracing",
-            ("xray:PutTelemetryRecords", "xray:PutTraceSegments"),
-            ("*",),
-            comment="X-Ray has no resource-level permissions.",
-        ),
-    ]
-    if cache is not None:
-        statements.append(
-            Statement("ReadCacheToken", ("secretsmanager:GetSecretValue",), (Ref("var.cache_auth_secret_arn"),))
-        )
-    if results is not None:
-        statements.append(Statement("WriteResults", ("dynamodb:PutItem",), (Ref("var.results_table_arn"),)))
-    return PreprocessingPlan(
-        functions=tuple(functions),
-        statements=tuple(statements),
-        dlq_name=f"{prefix}-preprocessing-dlq",
-        in_vpc=config.network is not None,
-        package=dict(sorted(package.items())),
-        key_policy=(logs_key_statement(region),),
-    )
-
-
-def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | None:
+def api_plan(config: PlatformConfig, routes: list[Route], prefix: str, base_dir: Path) -> ApiPlan | None:
     api = config.api
-    if api is None or not config.routes:
+    if api is None or not routes:
         return None
     resources: dict[str, ApiResourcePlan] = {}
     methods = []
-    for route in config.routes:
+    for route in routes:
         parent = None
         for key, part, _ in api_resource_keys(route.path):
             resources.setdefault(key, ApiResourcePlan(key=key, path_part=part, parent=parent))
@@ -295,9 +126,9 @@ def _integration_uri(region: str) -> Interp:
     )
 
 
-def edge_plan(config: PlatformConfig, prefix: str) -> EdgePlan | None:
+def edge_plan(config: PlatformConfig, routes: list[Route], prefix: str) -> EdgePlan | None:
     api = config.api
-    if api is None or not config.routes:
+    if api is None or not routes:
         return None
     region = config.project.region
     return EdgePlan(
