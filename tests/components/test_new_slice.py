@@ -137,7 +137,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "templates" / "modules" / "audit_log" / "main.tf.j2").write_text(TEMPLATE, encoding="utf-8")
     registry = root / "src" / "mlinfra" / "components" / "__init__.py"
     text = registry.read_text(encoding="utf-8")
-    text = text.replace("from . import batch,", "from . import audit_log, batch,", 1)
+    text = text.replace("from . import api,", "from . import api, audit_log,", 1)
     text = text.replace("    monitoring.SLICE,\n", "    monitoring.SLICE,\n    audit_log.SLICE,\n", 1)
     registry.write_text(text, encoding="utf-8")
     return root

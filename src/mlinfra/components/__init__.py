@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import batch, cache, kms, monitoring, preprocessing, registry, results, sagemaker_role
+from . import api, batch, cache, kms, monitoring, preprocessing, registry, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -45,7 +45,7 @@ SLICES: tuple[Slice, ...] = (
     cache.SLICE,
     results.SLICE,
     preprocessing.SLICE,
-    Slice("api", _module("api", "Api")),
+    api.SLICE,
     Slice("edge", _module("edge", "Edge")),
     batch.SLICE,
     monitoring.SLICE,

@@ -19,6 +19,7 @@ from ..core.component import (
 from ..expr import Ref
 from ..plan import realtime
 from ..plan.model import API, EDGE, EdgePlan
+from .api.section import SECTION as API_SECTION
 from .preprocessing.section import ROUTES
 
 US_EAST_1 = ProviderConfig(
@@ -32,7 +33,9 @@ class Edge(Component):
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> EdgePlan | None:
         if API.of(parts) is None:
             return None
-        return realtime.edge_plan(request.config, ROUTES.of(request.config), request.prefix)
+        return realtime.edge_plan(
+            request.config, API_SECTION.of(request.config), ROUTES.of(request.config), request.prefix
+        )
 
     def exports(self, part: EdgePlan) -> list[Export]:
         return [Export("edge.url", "edge", Output("url", "The API's public URL.", Ref("local.url")))]

@@ -930,38 +930,12 @@ def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
                 )
 
 
-# --- the API ---------------------------------------------------------------------------------------------
-
-
-@rule
-def usage_plans(config: PlatformConfig) -> Iterator[Violation]:
-    if config.api is None:
-        return
-    plans: set[str] = set()
-    keys: dict[str, str] = {}
-    for i, plan in enumerate(config.api.usage_plans):
-        if plan.name in plans:
-            yield Violation(
-                ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}" is defined twice', "duplicate-usage-plan"
-            )
-        plans.add(plan.name)
-        for j, key in enumerate(plan.keys):
-            if key in keys:
-                # API Gateway: a key may belong to one usage plan per API stage.
-                yield Violation(
-                    ("api", "usage_plans", i, "keys", j),
-                    f'API key "{key}" is already in usage plan "{keys[key]}"',
-                    "duplicate-api-key",
-                )
-            keys.setdefault(key, plan.name)
-
-
 # --- names derived from config text (the planner's own functions, from mlinfra.naming) -------------------
 
 
 def core_names(config: PlatformConfig) -> Iterator[Named]:
     """The names of the core's entities: the endpoints' modules, variants, models, alarms and scaling
-    policies, the inference components' models and alarms, the API's usage plans and keys."""
+    policies, and the inference components' models and alarms."""
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     role = naming.execution_role_name(prefix)
@@ -1057,23 +1031,6 @@ def core_names(config: PlatformConfig) -> Iterator[Named]:
                         ("endpoints", i, "components", j, "name"),
                         f'component "{c.name}" of endpoint "{cep.name}"',
                     )
-    if config.api is not None:
-        for i, plan in enumerate(config.api.usage_plans):
-            yield Named(
-                "the Terraform name of a usage plan",
-                naming.usage_plan_key(plan.name),
-                plan.name,
-                ("api", "usage_plans", i, "name"),
-                f'usage plan "{plan.name}"',
-            )
-            for j, k in enumerate(plan.keys):
-                yield Named(
-                    "the Terraform name of an API key",
-                    naming.api_key_key(k),
-                    k,
-                    ("api", "usage_plans", i, "keys", j),
-                    f'API key "{k}"',
-                )
 
 
 def name_collisions(sources: Sequence[Names]) -> Rule:

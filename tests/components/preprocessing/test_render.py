@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_render_realtime import INVOKE_ARN
+from tests.components.api.test_render import INVOKE_ARN
 from tests.support.hcl_checks import load_tree
 from tests.support.hcl_checks import module_call as call
 from tests.test_render import blocks, s

@@ -18,26 +18,13 @@ from .section import ROUTES, SECTION, settings_for
 _LAYER_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):lambda:(?P<region>[a-z0-9-]+):")
 
 
-def api_and_routes(config: PlatformConfig) -> Iterator[Violation]:
-    routes, api = ROUTES.of(config), config.api
-    if routes and api is None:
-        yield Violation(
-            ("routes",),
-            'routes are served by the API: add an "api" section (domain, hosted_zone, ...)',
-            "routes-need-api",
-        )
-    if api is not None and not routes:
-        yield Violation(("api",), "the API has no routes: add at least one under routes", "api-without-routes")
-    if routes and SECTION.of(config) is None:
+def routes_need_preprocessing(config: PlatformConfig) -> Iterator[Violation]:
+    if ROUTES.of(config) and SECTION.of(config) is None:
         yield Violation(
             ("routes",),
             'routes run through preprocessing Lambdas: add a "preprocessing" section',
             "routes-need-preprocessing",
         )
-    if api is not None:
-        domain, zone = api.domain, api.hosted_zone
-        if not (domain == zone or domain.endswith("." + zone)):
-            yield Violation(("api", "domain"), f"{domain} is not inside the hosted zone {zone}", "domain-outside-zone")
 
 
 def routes(config: PlatformConfig) -> Iterator[Violation]:
@@ -154,8 +141,7 @@ def vocabulary_file(config: PlatformConfig, base_dir: Path) -> Iterator[Violatio
 
 
 def names(config: PlatformConfig) -> Iterator[Named]:
-    """Each route's function key (its Terraform name), Lambda function and role, request model and path
-    resources."""
+    """Each route's function key (its Terraform name), Lambda function and role."""
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     for r, route in enumerate(ROUTES.of(config)):
@@ -166,11 +152,7 @@ def names(config: PlatformConfig) -> Iterator[Named]:
         yield Named("the Terraform name", key, route.path, loc, label)
         yield Named("the Lambda function", function, route.path, loc, label)
         yield Named("the Lambda role", naming.lambda_role_name(function), route.path, loc, label)
-        if route.schema_file is not None:
-            yield Named("the API Gateway request model", naming.request_model_name(key), route.path, loc, label)
-        for rkey, _, so_far in naming.api_resource_keys(route.path):
-            yield Named("the API Gateway resource", rkey, so_far, loc, label)
 
 
-RULES = (api_and_routes, routes, layer_regions)
+RULES = (routes_need_preprocessing, routes, layer_regions)
 FILE_RULES = (schema_files, vocabulary_file)
