@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from . import api, batch, cache, kms, monitoring, preprocessing, registry, results, sagemaker_role
+from . import api, batch, cache, edge, kms, monitoring, preprocessing, registry, results, sagemaker_role
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -46,7 +46,7 @@ SLICES: tuple[Slice, ...] = (
     results.SLICE,
     preprocessing.SLICE,
     api.SLICE,
-    Slice("edge", _module("edge", "Edge")),
+    edge.SLICE,
     batch.SLICE,
     monitoring.SLICE,
 )
