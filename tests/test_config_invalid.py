@@ -609,10 +609,13 @@ def test_base_config_is_valid(workdir: Path) -> None:
 
 
 def test_cases_cover_every_rule_code() -> None:
-    """Each rule code in rules.py has at least one (non-xfail) case above."""
+    """Each rule code in rules.py and the real-time slices' rules.py has at least one (non-xfail) case above
+    (or in test_config_realtime)."""
     import mlinfra.config.rules as rules_mod
+    from mlinfra.components.api import rules as api_rules
+    from mlinfra.components.preprocessing import rules as preprocessing_rules
 
-    source = Path(rules_mod.__file__).read_text()
+    source = "".join(Path(m.__file__).read_text() for m in (rules_mod, api_rules, preprocessing_rules))
     # The code is a Violation's last argument: `..., "code")` or, on a line of its own, `"code",\n)`.
     codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', source))
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}

@@ -48,8 +48,8 @@ def test_every_component_has_its_template_folder() -> None:
         slice_ = next(s for s in components.SLICES if s.name == component.name)
         files = {p.name for p in module.parent.glob("*.py")}
         assert files >= {"__init__.py", "plan.py", "component.py"}, files
-        assert ("section.py" in files) == (slice_.section is not None), files
-        assert ("rules.py" in files) == bool(slice_.rules), files
+        assert ("section.py" in files) == bool(slice_.sections), files
+        assert ("rules.py" in files) == bool(slice_.rules or slice_.file_rules or slice_.names), files
     templates = {p.name for p in (templates_dir() / "modules").iterdir()}
     assert names == templates, names ^ templates
     assert len(names) == len(components.REGISTRY)

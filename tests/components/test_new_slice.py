@@ -31,7 +31,7 @@ def component():  # type: ignore[no-untyped-def]
     return AuditLog()
 
 
-SLICE = Slice("audit_log", component, SECTION, RULES)
+SLICE = Slice("audit_log", component, (SECTION,), RULES)
 ''',
     "section.py": '''from __future__ import annotations
 

@@ -13,21 +13,22 @@ needs only the schema; ``REGISTRY`` (the components themselves) is loaded at its
 from __future__ import annotations
 
 import functools
-import importlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
 from . import (
+    api,
     batch,
     cache,
     capture_bucket,
+    edge,
     endpoint,
     inference_components,
     kms,
     monitoring,
     network,
+    preprocessing,
     registry,
     results,
     sagemaker_role,
@@ -35,15 +36,6 @@ from . import (
 
 if TYPE_CHECKING:
     from ..core.component import Component
-
-
-def _module(module: str, cls: str) -> Callable[[], Component]:
-    """A component still in one module (``components/<module>.py``), its section still in the core config."""
-
-    def load() -> Component:
-        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
-
-    return load
 
 
 SLICES: tuple[Slice, ...] = (
@@ -56,9 +48,9 @@ SLICES: tuple[Slice, ...] = (
     network.SLICE,
     cache.SLICE,
     results.SLICE,
-    Slice("preprocessing", _module("preprocessing", "Preprocessing")),
-    Slice("api", _module("api", "Api")),
-    Slice("edge", _module("edge", "Edge")),
+    preprocessing.SLICE,
+    api.SLICE,
+    edge.SLICE,
     batch.SLICE,
     monitoring.SLICE,
 )

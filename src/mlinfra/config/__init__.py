@@ -1,6 +1,6 @@
 """The typed platform config (``mlinfra.yaml``): loading, shapes and cross-field rules.
 
-The core lives here (project, state, models, endpoints); each component package owns its own section and
+The core lives here (project, state, models, endpoints); each component package owns its own sections and
 rules (:class:`mlinfra.config.section.Slice`). :func:`mlinfra.pipeline.load_config` loads a file against
 them all."""
 

@@ -75,7 +75,7 @@ def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarnin
         config = schema.model.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError([_from_pydantic(schema.model, name, doc, err) for err in exc.errors()]) from None
-    violations = check(config, schema.rules) + check_files(config, path.parent)
+    violations = check(config, schema.rules) + check_files(config, path.parent, schema.file_rules)
     if violations:
         raise ConfigError(
             [Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations]

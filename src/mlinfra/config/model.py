@@ -40,6 +40,10 @@ TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=
 TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
 PositiveInt = Annotated[int, Field(ge=1)]
 Seconds = Annotated[int, Field(ge=0)]
+#: The retention periods CloudWatch Logs accepts, in days (of the log groups the components create).
+LogRetention = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+]
 
 
 class Strict(BaseModel):
@@ -409,145 +413,17 @@ AnyEndpoint = Annotated[
 ]
 
 
-# --- the real-time path: API, routes, preprocessing, cache, results ---------------------------------------
-
-
-class Throttle(Strict):
-    rate: Annotated[float, Field(gt=0, le=10000)]  # steady-state requests per second
-    burst: Annotated[int, Field(ge=1, le=5000)]
-
-
-class Quota(Strict):
-    limit: PositiveInt
-    period: Literal["DAY", "WEEK", "MONTH"]
-
-
-class UsagePlan(Strict):
-    """A usage plan and the API keys (by name) subscribed to it; AWS generates the key values."""
-
-    name: ComponentName
-    throttle: Throttle | None = None
-    quota: Quota | None = None
-    keys: Annotated[list[ComponentName], Field(min_length=1)]
-
-
-LogRetention = Literal[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
-]
-
-
-class Api(Strict):
-    """The public edge: API Gateway (REST) behind CloudFront, under a Route 53 name."""
-
-    domain: Annotated[
-        str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
-    ]
-    hosted_zone: Annotated[
-        str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
-    ]
-    cloudfront: bool = True
-    stage: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_]{1,128}$")] = "v1"
-    throttle: Throttle = Throttle(rate=100, burst=200)
-    usage_plans: list[UsagePlan] = Field(default_factory=list)
-    access_logs: bool = True
-    # API Gateway's CloudWatch Logs role is ONE setting per account and region (aws_api_gateway_account):
-    # opt in on exactly one platform per account and region, or set it outside mlinfra. Logging needs it.
-    account_logging_role: bool = False
-    log_retention_days: LogRetention = 365
-    tracing: bool = True
-
-
-PreprocessorKind = Literal["tabular", "image", "text"]
-
-
-class TabularFeature(Strict):
-    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
-    default: float = 0.0
-    mean: float = 0.0
-    std: Annotated[float, Field(gt=0)] = 1.0
-
-
-class TabularSettings(Strict):
-    features: Annotated[list[TabularFeature], Field(min_length=1, max_length=200)]
-
-
-class ImageSettings(Strict):
-    width: Annotated[int, Field(ge=8, le=2048)] = 224
-    height: Annotated[int, Field(ge=8, le=2048)] = 224
-    channels: Literal[1, 3] = 3
-
-
-class TextSettings(Strict):
-    max_tokens: Annotated[int, Field(ge=1, le=8192)] = 128
-    lowercase: bool = True
-    vocabulary_file: Annotated[str, StringConstraints(min_length=1)]
-
-
-class Route(Strict):
-    """``POST path`` → a preprocessor → an endpoint (optionally one variant), with request validation."""
-
-    path: Annotated[str, StringConstraints(pattern=r"^(/[a-z0-9][a-z0-9_-]*){1,8}$")]
-    preprocessor: PreprocessorKind
-    endpoint: ComponentName
-    variant: VariantName | None = None
-    schema_file: Annotated[str, StringConstraints(min_length=1)] | None = Field(default=None, alias="schema")
-    # This route's own preprocessing settings, for the kind it uses; without them, preprocessing's apply.
-    tabular: TabularSettings | None = None
-    image: ImageSettings | None = None
-    text: TextSettings | None = None
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, populate_by_name=True
-    )
-
-
-class Preprocessing(Strict):
-    """The preprocessing Lambdas (one per preprocessor kind used by a route)."""
-
-    runtime: Literal["python3.11", "python3.12", "python3.13"] = "python3.12"
-    memory_mb: Annotated[int, Field(ge=128, le=10240)] = 512
-    timeout_seconds: Annotated[int, Field(ge=1, le=29)] = 10  # API Gateway gives up after 29 s
-    reserved_concurrency: Annotated[int, Field(ge=1)] | None = None
-    cache_ttl_seconds: Annotated[int, Field(ge=1, le=86400)] = 300
-    log_retention_days: LogRetention = 365
-    # Layers providing redis-py (and Pillow for images): see the README's "Lambda packaging".
-    layers: Annotated[
-        list[
-            Annotated[
-                str, StringConstraints(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
-            ]
-        ],
-        Field(max_length=5),
-    ] = Field(default_factory=list)
-    tabular: TabularSettings | None = None
-    image: ImageSettings | None = None
-    text: TextSettings | None = None
-
-
 # --- the whole file ------------------------------------------------------------------------------------
 
 
 class PlatformConfig(Strict):
-    """The root of ``mlinfra.yaml``: its core sections. Each component package adds its own section
+    """The root of ``mlinfra.yaml``: its core sections. Each component package adds its own sections
     (:func:`mlinfra.config.schema.assemble`)."""
 
     project: Project
     state: StateBackend | None = None
     models: Annotated[list[ModelVersion], Field(min_length=1)]
     endpoints: list[AnyEndpoint] = Field(default_factory=list)
-    api: Api | None = None
-    routes: list[Route] = Field(default_factory=list)
-    preprocessing: Preprocessing | None = None
-
-    def settings_for(self, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
-        """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults)."""
-        own = getattr(route, route.preprocessor)
-        if own is not None:
-            return own
-        shared = getattr(self.preprocessing, route.preprocessor) if self.preprocessing is not None else None
-        if shared is None and route.preprocessor == "image":
-            return ImageSettings()
-        return shared
 
     def model(self, version: str) -> ModelVersion:
         """The registry entry for ``version`` (rules guarantee it exists once the config is loaded)."""

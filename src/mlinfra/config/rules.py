@@ -7,9 +7,8 @@ fails where AWS would, minutes earlier and with the field named.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from .model import (
     Subscriber,
     Variant,
 )
-from .section import Rule
+from .names import Named
+from .section import FileRule, Names, Rule
 
 Loc = tuple[str | int, ...]
 
@@ -94,7 +94,6 @@ def reserved_tag_keys(config: PlatformConfig) -> Iterator[Violation]:
 # --- regions and partitions ----------------------------------------------------------------------------
 
 _ECR_HOST = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)/")
-_LAYER_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):lambda:(?P<region>[a-z0-9-]+):")
 
 
 def _unknown_region(loc: Loc, region: str, what: str = "") -> Violation:
@@ -134,15 +133,6 @@ def regions(config: PlatformConfig) -> Iterator[Violation]:
                 f"SageMaker pulls images only within its partition; push the image to ECR in {home}",
                 "image-partition",
             )
-    if config.preprocessing is not None and home is not None:
-        for j, arn in enumerate(config.preprocessing.layers):
-            a = _LAYER_ARN.match(arn)
-            if a is not None and (a["region"], a["partition"]) != (region, home):
-                yield Violation(
-                    ("preprocessing", "layers", j),
-                    f"a Lambda layer must be in the function's region: {region} (arn:{home}:lambda:{region}:...), not arn:{a['partition']}:lambda:{a['region']}",
-                    "layer-region",
-                )
 
 
 #: AWS allows 50 user tags per resource; the provider's default_tags count, and mlinfra adds its own.
@@ -947,141 +937,19 @@ def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
                 )
 
 
-# --- the real-time path ---------------------------------------------------------------------------------
-
-
-@rule
-def api_and_routes(config: PlatformConfig) -> Iterator[Violation]:
-    if config.routes and config.api is None:
-        yield Violation(
-            ("routes",),
-            'routes are served by the API: add an "api" section (domain, hosted_zone, ...)',
-            "routes-need-api",
-        )
-    if config.api is not None and not config.routes:
-        yield Violation(("api",), "the API has no routes: add at least one under routes", "api-without-routes")
-    if config.routes and config.preprocessing is None:
-        yield Violation(
-            ("routes",),
-            'routes run through preprocessing Lambdas: add a "preprocessing" section',
-            "routes-need-preprocessing",
-        )
-    if config.api is not None:
-        domain, zone = config.api.domain, config.api.hosted_zone
-        if not (domain == zone or domain.endswith("." + zone)):
-            yield Violation(("api", "domain"), f"{domain} is not inside the hosted zone {zone}", "domain-outside-zone")
-
-
-@rule
-def routes(config: PlatformConfig) -> Iterator[Violation]:
-    endpoints = {ep.name: ep for ep in config.endpoints}
-    seen: set[str] = set()
-    pre = config.preprocessing
-    for i, route in enumerate(config.routes):
-        loc = ("routes", i)
-        if route.path in seen:
-            yield Violation((*loc, "path"), f"POST {route.path} is routed twice", "duplicate-route")
-        seen.add(route.path)
-        ep = endpoints.get(route.endpoint)
-        if ep is None:
-            known = ", ".join(sorted(endpoints)) or "none"
-            yield Violation(
-                (*loc, "endpoint"), f'no endpoint "{route.endpoint}" (endpoints: {known})', "unknown-route-endpoint"
-            )
-        elif ep.kind == "async":
-            yield Violation(
-                (*loc, "endpoint"),
-                f'"{ep.name}" is asynchronous: it answers through S3, not to an API request',
-                "route-async-endpoint",
-            )
-        elif ep.kind == "multi-model":
-            yield Violation(
-                (*loc, "endpoint"),
-                f'"{ep.name}" is multi-model: each call needs a target model, which routes do not choose yet',
-                "route-multi-model-endpoint",
-            )
-        elif ep.kind == "components":
-            yield Violation(
-                (*loc, "endpoint"),
-                f'"{ep.name}" hosts inference components: each call names a component, which routes do not choose yet',
-                "route-components-endpoint",
-            )
-        elif route.variant is not None and route.variant not in {v.name for v in ep.variants}:
-            yield Violation(
-                (*loc, "variant"),
-                f'endpoint "{ep.name}" has no production variant "{route.variant}"',
-                "unknown-route-variant",
-            )
-        for kind in ("tabular", "image", "text"):
-            if kind != route.preprocessor and getattr(route, kind) is not None:
-                yield Violation(
-                    (*loc, kind),
-                    f"this route's preprocessor is {route.preprocessor}: {kind} settings do not apply",
-                    "route-settings-kind",
-                )
-        if pre is not None and config.settings_for(route) is None:
-            yield Violation(
-                (*loc, "preprocessor"),
-                f"the {route.preprocessor} preprocessor needs settings: preprocessing.{route.preprocessor}, or {route.preprocessor} on the route",
-                "preprocessing-settings-missing",
-            )
-
-
-@rule
-def usage_plans(config: PlatformConfig) -> Iterator[Violation]:
-    if config.api is None:
-        return
-    plans: set[str] = set()
-    keys: dict[str, str] = {}
-    for i, plan in enumerate(config.api.usage_plans):
-        if plan.name in plans:
-            yield Violation(
-                ("api", "usage_plans", i, "name"), f'usage plan "{plan.name}" is defined twice', "duplicate-usage-plan"
-            )
-        plans.add(plan.name)
-        for j, key in enumerate(plan.keys):
-            if key in keys:
-                # API Gateway: a key may belong to one usage plan per API stage.
-                yield Violation(
-                    ("api", "usage_plans", i, "keys", j),
-                    f'API key "{key}" is already in usage plan "{keys[key]}"',
-                    "duplicate-api-key",
-                )
-            keys.setdefault(key, plan.name)
-
-
 # --- names derived from config text (the planner's own functions, from mlinfra.naming) -------------------
 
 
-@dataclass(frozen=True)
-class _Named:
-    namespace: str  # what the name names, in the message's words: "the Terraform name", "the Lambda function"
-    value: str
-    identity: object  # the entity; two entries with one identity are the same thing (duplicates have rules)
-    loc: Loc
-    label: str  # the entity in the config's words: "POST /predict-image", 'variant "a" of endpoint "x"'
-
-
-def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
+def core_names(config: PlatformConfig) -> Iterator[Named]:
+    """The names of the core's entities: the endpoints' modules, variants, models, alarms and scaling
+    policies, and the inference components' models and alarms."""
     p = config.project
     prefix = f"{p.name}-{p.environment}"
     role = naming.execution_role_name(prefix)
-    for r, route in enumerate(config.routes):
-        loc: Loc = ("routes", r, "path")
-        label = f"POST {route.path}"
-        key = naming.route_key(route.path)
-        function = naming.function_name(prefix, key)
-        yield _Named("the Terraform name", key, route.path, loc, label)
-        yield _Named("the Lambda function", function, route.path, loc, label)
-        yield _Named("the Lambda role", naming.lambda_role_name(function), route.path, loc, label)
-        if route.schema_file is not None:
-            yield _Named("the API Gateway request model", naming.request_model_name(key), route.path, loc, label)
-        for rkey, _, so_far in naming.api_resource_keys(route.path):
-            yield _Named("the API Gateway resource", rkey, so_far, loc, label)
     for (_, i), ep in _endpoints(config):
         name = naming.endpoint_name(prefix, ep.name)
         multi = ep.multi_model.model_data_prefix if ep.multi_model else None
-        yield _Named(
+        yield Named(
             "the Terraform module",
             f"endpoint_{naming.ident(ep.name)}",
             ep.name,
@@ -1093,7 +961,7 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
             label = f'variant "{v.name}" of endpoint "{ep.name}"'
             who = (ep.name, v.name)
             key = naming.ident(v.name)
-            yield _Named(f'the Terraform name in endpoint "{ep.name}"', key, who, loc, label)
+            yield Named(f'the Terraform name in endpoint "{ep.name}"', key, who, loc, label)
             try:
                 mv = config.model(v.model)
             except KeyError:
@@ -1108,15 +976,15 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                     isolated=mv.network_isolation,
                     uncompressed=multi is None and mv.model_data_prefix is not None,
                 )
-                yield _Named("the SageMaker model", naming.sagemaker_model_name(name, v.name, content), who, loc, label)
+                yield Named("the SageMaker model", naming.sagemaker_model_name(name, v.name, content), who, loc, label)
             if vloc[0] == "shadow":
                 continue
             if ep.alarms is not None:
                 for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + (
                     (naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()
                 ):
-                    yield _Named("the CloudWatch alarm", naming.alarm_name(name, v.name, alarm), who, loc, label)
-                    yield _Named(
+                    yield Named("the CloudWatch alarm", naming.alarm_name(name, v.name, alarm), who, loc, label)
+                    yield Named(
                         f'the Terraform alarm name in endpoint "{ep.name}"',
                         naming.alarm_key(v.name, alarm),
                         who,
@@ -1125,19 +993,19 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                     )
             a = v.autoscaling
             if a is not None and v.serverless is None:
-                yield _Named(f'the Terraform scaling policy in endpoint "{ep.name}"', key, who, loc, label)
+                yield Named(f'the Terraform scaling policy in endpoint "{ep.name}"', key, who, loc, label)
                 if ep.kind == "async" and a.min == 0:
-                    yield _Named(
+                    yield Named(
                         f'the Terraform scaling policy in endpoint "{ep.name}"',
                         naming.from_zero_policy_key(v.name),
                         who,
                         loc,
                         label,
                     )
-                    yield _Named(
+                    yield Named(
                         "the CloudWatch alarm", naming.alarm_name(name, v.name, naming.BACKLOG_ALARM), who, loc, label
                     )
-                    yield _Named(
+                    yield Named(
                         f'the Terraform alarm name in endpoint "{ep.name}"',
                         naming.alarm_key(v.name, naming.BACKLOG_ALARM),
                         who,
@@ -1152,7 +1020,7 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
             if cmv is not None:  # else unknown-model-version says so
                 content = naming.component_model_content(cmv, role)
                 name = naming.sagemaker_model_name(naming.endpoint_name(prefix, cep.name), c.name, content)
-                yield _Named(
+                yield Named(
                     "the SageMaker model",
                     name,
                     (cep.name, c.name),
@@ -1163,109 +1031,52 @@ def _derived_names(config: PlatformConfig) -> Iterator[_Named]:
                 for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + (
                     (naming.CLIENT_ERROR_RATE_ALARM,) if cep.alarms.client_error_rate_percent is not None else ()
                 ):
-                    yield _Named(
+                    yield Named(
                         "the CloudWatch alarm",
                         naming.alarm_name(naming.endpoint_name(prefix, cep.name), c.name, alarm),
                         (cep.name, c.name),
                         ("endpoints", i, "components", j, "name"),
                         f'component "{c.name}" of endpoint "{cep.name}"',
                     )
-    if config.api is not None:
-        for i, plan in enumerate(config.api.usage_plans):
-            yield _Named(
-                "the Terraform name of a usage plan",
-                naming.usage_plan_key(plan.name),
-                plan.name,
-                ("api", "usage_plans", i, "name"),
-                f'usage plan "{plan.name}"',
+
+
+def name_collisions(sources: Sequence[Names]) -> Rule:
+    """The rule that finds two config entities which would get one Terraform address or one AWS name (one
+    message per pair), among the names of every source, in order."""
+
+    def name_collisions(config: PlatformConfig) -> Iterator[Violation]:
+        first: dict[tuple[str, str], Named] = {}
+        clashes: dict[tuple[Loc, Loc], list[Named]] = {}
+        for n in (n for names in sources for n in names(config)):
+            seen = first.setdefault((n.namespace, n.value), n)
+            if seen.identity != n.identity and seen.loc != n.loc:
+                clashes.setdefault((seen.loc, n.loc), []).append(n)
+        reported: set[Loc] = set()
+        for (loc1, loc2), names in clashes.items():
+            if loc2 in reported:
+                continue  # one message per entity
+            reported.add(loc2)
+            other = first[(names[0].namespace, names[0].value)]
+            shared = "; ".join(f"{n.namespace} {n.value}" for n in names)
+            yield Violation(
+                loc2,
+                f"{names[0].label} collides with {other.label} at line {{related_line}}: both would be {shared}. Rename one of them",
+                "name-collision",
+                related=loc1,
             )
-            for j, k in enumerate(plan.keys):
-                yield _Named(
-                    "the Terraform name of an API key",
-                    naming.api_key_key(k),
-                    k,
-                    ("api", "usage_plans", i, "keys", j),
-                    f'API key "{k}"',
-                )
+
+    return name_collisions
 
 
-@rule
-def name_collisions(config: PlatformConfig) -> Iterator[Violation]:
-    """Two config entities that would get one Terraform address or one AWS name (one message per pair)."""
-    first: dict[tuple[str, str], _Named] = {}
-    clashes: dict[tuple[Loc, Loc], list[_Named]] = {}
-    for n in _derived_names(config):
-        seen = first.setdefault((n.namespace, n.value), n)
-        if seen.identity != n.identity and seen.loc != n.loc:
-            clashes.setdefault((seen.loc, n.loc), []).append(n)
-    reported: set[Loc] = set()
-    for (loc1, loc2), names in clashes.items():
-        if loc2 in reported:
-            continue  # one message per entity
-        reported.add(loc2)
-        other = first[(names[0].namespace, names[0].value)]
-        shared = "; ".join(f"{n.namespace} {n.value}" for n in names)
-        yield Violation(
-            loc2,
-            f"{names[0].label} collides with {other.label} at line {{related_line}}: both would be {shared}. Rename one of them",
-            "name-collision",
-            related=loc1,
-        )
+#: The collision check among the core's names; :func:`mlinfra.config.schema.assemble` puts the one among
+#: the core's and every component's names in its place in the rule order.
+NAME_COLLISIONS = rule(name_collisions((core_names,)))
+
+#: Rules about the files a config names, read relative to its folder (none of the core's reads a file:
+#: the components' do, :attr:`mlinfra.config.section.Slice.file_rules`).
+FILE_RULES: tuple[FileRule, ...] = ()
 
 
-FileRule = Callable[[PlatformConfig, Path], Iterator[Violation]]
-FILE_RULES: list[FileRule] = []
-
-
-def check_files(config: PlatformConfig, base_dir: Path) -> list[Violation]:
-    """Rules about the files a config names (relative to its own folder)."""
-    return [v for r in FILE_RULES for v in r(config, base_dir)]
-
-
-def _file_rule(fn: FileRule) -> FileRule:
-    FILE_RULES.append(fn)
-    return fn
-
-
-@_file_rule
-def schema_files(config: PlatformConfig, base_dir: Path) -> Iterator[Violation]:
-    for i, route in enumerate(config.routes):
-        if route.schema_file is None:
-            continue
-        loc = ("routes", i, "schema")
-        path = base_dir / route.schema_file
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            yield Violation(loc, f"cannot read {route.schema_file}: {exc.strerror}", "schema-file")
-            continue
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            yield Violation(loc, f"{route.schema_file} is not JSON: {exc}", "schema-file")
-            continue
-        if not isinstance(doc, dict):
-            yield Violation(loc, f"{route.schema_file} must hold a JSON Schema object", "schema-file")
-        elif len(json.dumps(doc)) > 32768:
-            yield Violation(loc, f"{route.schema_file} is over API Gateway's 32 KB model limit", "schema-file")
-
-
-@_file_rule
-def vocabulary_file(config: PlatformConfig, base_dir: Path) -> Iterator[Violation]:
-    places: list[tuple[Loc, str]] = []
-    if config.preprocessing is not None and config.preprocessing.text is not None:
-        places.append((("preprocessing", "text", "vocabulary_file"), config.preprocessing.text.vocabulary_file))
-    places += [
-        (("routes", i, "text", "vocabulary_file"), r.text.vocabulary_file)
-        for i, r in enumerate(config.routes)
-        if r.text is not None
-    ]
-    for loc, name in places:
-        try:
-            words = (base_dir / name).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            yield Violation(loc, f"cannot read {name}: {exc.strerror}", "vocabulary-file")
-            continue
-        except UnicodeDecodeError:
-            yield Violation(loc, f"{name} is not UTF-8 text", "vocabulary-file")
-            continue
-        if not [w for w in words if w.strip()]:
-            yield Violation(loc, f"{name} is empty: one token per line", "vocabulary-file")
+def check_files(config: PlatformConfig, base_dir: Path, rules: Iterable[FileRule]) -> list[Violation]:
+    """Every violation of every file rule, in rule order then file order."""
+    return [v for r in rules for v in r(config, base_dir)]

@@ -1,4 +1,4 @@
-"""The schema of a config file: the root model (the core fields plus every component's section) and the
+"""The schema of a config file: the root model (the core fields plus every component's sections) and the
 rules that check a validated file, assembled once from the component registry."""
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from typing import Any
 from pydantic import create_model
 
 from .model import PlatformConfig
-from .rules import RULES, Rule
-from .section import Slice
+from .rules import FILE_RULES, NAME_COLLISIONS, RULES, core_names, name_collisions
+from .section import FileRule, Rule, Slice
 
 
 @dataclass(frozen=True)
 class Schema:
     model: type[PlatformConfig]
     rules: tuple[Rule, ...]
+    file_rules: tuple[FileRule, ...] = ()
 
     def json_schema(self) -> dict[str, Any]:
         """The config file's shapes as a JSON Schema, for editors and CI: every key,
@@ -33,15 +34,21 @@ class Schema:
 
 
 def assemble(slices: Iterable[Slice]) -> Schema:
-    """The root model with one optional field per slice section (after the core fields, in registry
-    order), and the core rules followed by the slices' rules."""
+    """The root model with one field per slice section (after the core fields, in registry order), the core
+    rules followed by the slices' rules (the collision check, in its place among the core's, compares the
+    core's names and every slice's), and the core file rules followed by the slices'."""
     slices = tuple(slices)
     fields: dict[str, Any] = {}
     for s in slices:
-        if s.section is None:
-            continue
-        key = s.section.key
-        assert key not in PlatformConfig.model_fields and key not in fields, f"two owners of section {key!r}"
-        fields[key] = (s.section.model | None, None)
+        for section in s.sections:
+            key = section.key
+            assert key not in PlatformConfig.model_fields and key not in fields, f"two owners of section {key!r}"
+            fields[key] = section.field()
     model = create_model("PlatformConfig", __base__=PlatformConfig, __doc__=PlatformConfig.__doc__, **fields)
-    return Schema(model=model, rules=(*RULES, *(r for s in slices for r in s.rules)))
+    collisions = name_collisions((core_names, *(s.names for s in slices if s.names is not None)))
+    core = tuple(collisions if r is NAME_COLLISIONS else r for r in RULES)
+    return Schema(
+        model=model,
+        rules=(*core, *(r for s in slices for r in s.rules)),
+        file_rules=(*FILE_RULES, *(r for s in slices for r in s.file_rules)),
+    )

@@ -1,9 +1,10 @@
-"""What a platform component declares to the config layer: the section it owns at the root of
-``mlinfra.yaml``, the rules that check it, and how to load the component itself.
+"""What a platform component declares to the config layer: the sections it owns at the root of
+``mlinfra.yaml``, the rules that check them (and the files they name), the names it derives from them,
+and how to load the component itself.
 
 A component package (``mlinfra.components.<name>``) exports one :class:`Slice`; the registry
 (``mlinfra.components``) lists them, and :func:`mlinfra.config.schema.assemble` makes the root model of
-the file from the core fields (project, models, endpoints, ...) and every slice's section. The component
+the file from the core fields (project, models, endpoints, ...) and every slice's sections. The component
 (its plan and module layout) is imported only when a render needs it: ``validate`` reads sections and
 rules alone.
 """
@@ -12,18 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from .model import PlatformConfig
+    from .names import Named
     from .rules import Violation
 
 T = TypeVar("T", bound=BaseModel)
 
 #: A rule: every violation it finds in a whole config (see :mod:`mlinfra.config.rules`).
 Rule = Callable[["PlatformConfig"], Iterator["Violation"]]
+#: A rule on the files a config names, read relative to the config's folder.
+FileRule = Callable[["PlatformConfig", Path], Iterator["Violation"]]
+#: The Terraform and AWS names a component derives from a config, for the collision check.
+Names = Callable[["PlatformConfig"], Iterator["Named"]]
 
 
 @dataclass(frozen=True)
@@ -39,16 +46,43 @@ class Section(Generic[T]):
         assert value is None or isinstance(value, self.model), f"{self.key}: {type(value).__name__}"
         return value
 
+    def field(self) -> tuple[Any, Any]:
+        """The root model's field: (annotation, default)."""
+        return self.model | None, None
+
+
+@dataclass(frozen=True)
+class ListSection(Generic[T]):
+    """A key at the root of the config file whose value is a list of ``model`` (empty when the file has none)."""
+
+    key: str
+    model: type[T]
+
+    def of(self, config: PlatformConfig) -> list[T]:
+        """This section of a loaded config."""
+        value = getattr(config, self.key, [])
+        assert isinstance(value, list), f"{self.key}: {type(value).__name__}"
+        return value
+
+    def field(self) -> tuple[Any, Any]:
+        """The root model's field: (annotation, default)."""
+        # A type built at run time, which mypy reads as a type expression.
+        return list[self.model], Field(default_factory=list)  # type: ignore[name-defined]
+
 
 @dataclass(frozen=True)
 class Slice:
     """One platform component as the registry lists it.
 
     ``load`` imports the component (its plan and layout) and returns it; it is called once, at the first
-    render. ``rules`` run after the core rules, in registry order, each in file order.
+    render. ``sections`` become fields of the root model, in this order. ``rules`` run after the core
+    rules, in registry order, each in file order; ``file_rules`` likewise after the core file rules.
+    ``names`` are checked for collisions with the core's and every other slice's (``name-collision``).
     """
 
     name: str  # the component's name: its key in the plan's parts
     load: Callable[[], Any]  # () -> mlinfra.core.component.Component
-    section: Section[Any] | None = None
+    sections: tuple[Section[Any] | ListSection[Any], ...] = ()
     rules: tuple[Rule, ...] = ()
+    file_rules: tuple[FileRule, ...] = ()
+    names: Names | None = None

@@ -20,4 +20,4 @@ def component() -> Batch:
     return Batch()
 
 
-SLICE = Slice("batch", component, SECTION, RULES)
+SLICE = Slice("batch", component, (SECTION,), RULES)

@@ -26,9 +26,10 @@ from ...core.component import (
     Sinks,
     Wire,
 )
+from ...core.lambdas import LAMBDA_PACKAGE
+from ...core.logs import logs_key_statement
 from ...expr import Interp, Ref
 from ...plan.model import Statement
-from ...plan.realtime import LAMBDA_PACKAGE, logs_key_statement
 from .plan import BatchPlan, BucketPlan, batch_plan
 
 

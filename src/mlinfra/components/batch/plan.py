@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...core.component import PlanRequest
-from ...plan.realtime import LAMBDA_PACKAGE
+from ...core.lambdas import LAMBDA_PACKAGE
 from ..network.section import SECTION as NETWORK
 from .section import SECTION, Batch
 

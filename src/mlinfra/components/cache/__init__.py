@@ -20,4 +20,4 @@ def component() -> Cache:
     return Cache()
 
 
-SLICE = Slice("cache", component, SECTION, RULES)
+SLICE = Slice("cache", component, (SECTION,), RULES)

@@ -20,4 +20,4 @@ def component() -> MonitoringComponent:
     return MonitoringComponent()
 
 
-SLICE = Slice("monitoring", component, SECTION, RULES)
+SLICE = Slice("monitoring", component, (SECTION,), RULES)

@@ -20,4 +20,4 @@ def component() -> Network:
     return Network()
 
 
-SLICE = Slice("network", component, SECTION, RULES)
+SLICE = Slice("network", component, (SECTION,), RULES)

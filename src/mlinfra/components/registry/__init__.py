@@ -20,4 +20,4 @@ def component() -> Registry:
     return Registry()
 
 
-SLICE = Slice("registry", component, SECTION, RULES)
+SLICE = Slice("registry", component, (SECTION,), RULES)

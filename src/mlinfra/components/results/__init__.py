@@ -19,4 +19,4 @@ def component() -> Results:
     return Results()
 
 
-SLICE = Slice("results", component, SECTION)
+SLICE = Slice("results", component, (SECTION,))

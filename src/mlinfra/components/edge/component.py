@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     Component,
     Export,
     Input,
@@ -16,9 +16,9 @@ from ..core.component import (
     Sinks,
     Wire,
 )
-from ..expr import Ref
-from ..plan import realtime
-from ..plan.model import API, EDGE, EdgePlan
+from ...expr import Ref
+from ...plan.model import API, EDGE, EdgePlan
+from .plan import edge_plan
 
 US_EAST_1 = ProviderConfig(
     "us_east_1", "us-east-1", "CloudFront takes its certificate from ACM in us-east-1, whatever the platform's region."
@@ -31,7 +31,7 @@ class Edge(Component):
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> EdgePlan | None:
         if API.of(parts) is None:
             return None
-        return realtime.edge_plan(request.config, request.prefix)
+        return edge_plan(request.config, request.prefix)
 
     def exports(self, part: EdgePlan) -> list[Export]:
         return [Export("edge.url", "edge", Output("url", "The API's public URL.", Ref("local.url")))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     Component,
     Export,
     Input,
@@ -16,9 +16,9 @@ from ..core.component import (
     Wire,
     object_type,
 )
-from ..expr import Ref
-from ..plan import realtime
-from ..plan.model import API, PREPROCESSING, ApiPlan
+from ...expr import Ref
+from ...plan.model import API, PREPROCESSING, ApiPlan
+from .plan import api_plan
 
 
 class Api(Component):
@@ -27,7 +27,7 @@ class Api(Component):
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> ApiPlan | None:
         if PREPROCESSING.of(parts) is None:
             return None  # every route goes through its preprocessing Lambda
-        return realtime.api_plan(request.config, request.prefix, request.base_dir)
+        return api_plan(request.config, request.prefix, request.base_dir)
 
     def contribute(self, part: ApiPlan, sinks: Sinks) -> None:
         for st in part.key_policy:

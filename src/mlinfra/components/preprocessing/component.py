@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..core.component import (
+from ...core.component import (
     ARCHIVE,
     AWS,
     Component,
@@ -17,8 +17,9 @@ from ..core.component import (
     Wire,
     object_type,
 )
-from ..plan import realtime
-from ..plan.model import CACHE, PREPROCESSING, RESULTS, FunctionPlan, PreprocessingPlan
+from ...plan.model import CACHE, PREPROCESSING, RESULTS, FunctionPlan, PreprocessingPlan
+from .plan import lambda_sources, preprocessing_plan
+from .section import ROUTES
 
 _FUNCTION_TYPE = (
     "map("
@@ -47,12 +48,10 @@ class Preprocessing(Component):
     providers = (AWS, ARCHIVE)  # the package is zipped by archive_file at plan time
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> PreprocessingPlan | None:
-        if not request.config.routes:
+        if not ROUTES.of(request.config):
             return None
         cache, results = CACHE.of(parts), RESULTS.of(parts)
-        return realtime.preprocessing_plan(
-            request.config, request.prefix, request.base_dir, realtime.lambda_sources(), cache, results
-        )
+        return preprocessing_plan(request.config, request.prefix, request.base_dir, lambda_sources(), cache, results)
 
     def contribute(self, part: PreprocessingPlan, sinks: Sinks) -> None:
         for st in part.key_policy:

@@ -1,0 +1,132 @@
+"""The REST API's plan: its path resources, one method and request model per route, the stage, access
+logs, usage plans and keys, from the ``api`` section and the routes it serves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...config.model import PlatformConfig
+from ...core.logs import logs_key_statement
+from ...expr import Interp, Ref
+from ...naming import api_key_key, api_resource_keys, request_model_name, route_key, usage_plan_key
+from ...naming import function_name as lambda_name
+from ...plan.model import ApiPlan, ApiResourcePlan, MethodPlan, UsagePlanPlan
+from ..preprocessing.section import ROUTES, Route
+from .section import SECTION
+
+#: Fields of one access-log line (API Gateway $context variables), as JSON.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "apiKeyId": "$context.identity.apiKeyId",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "integrationLatency": "$context.integrationLatency",
+    "latency": "$context.responseLatency",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+
+def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | None:
+    api, routes = SECTION.of(config), ROUTES.of(config)
+    if api is None or not routes:
+        return None
+    resources: dict[str, ApiResourcePlan] = {}
+    methods = []
+    for route in routes:
+        parent = None
+        for key, part, _ in api_resource_keys(route.path):
+            resources.setdefault(key, ApiResourcePlan(key=key, path_part=part, parent=parent))
+            parent = key
+        key = route_key(route.path)
+        schema = _schema_text(base_dir, route)
+        methods.append(
+            MethodPlan(
+                key=key,
+                resource=key,
+                path=route.path,
+                model_name=request_model_name(key) if schema else None,
+                schema=schema,
+                schema_file=f"schemas/{key}.json" if schema else None,
+                function=key,
+                function_name=lambda_name(prefix, key),
+            )
+        )
+    usage_plans = []
+    for plan in api.usage_plans:
+        usage_plans.append(
+            UsagePlanPlan(
+                key=usage_plan_key(plan.name),
+                name=f"{prefix}-{plan.name}",
+                throttle=(plan.throttle.burst, _num(plan.throttle.rate)) if plan.throttle else None,
+                quota=(plan.quota.limit, plan.quota.period) if plan.quota else None,
+                keys=tuple((api_key_key(k), f"{prefix}-{k}", k) for k in plan.keys),
+            )
+        )
+    triggers = [Ref(f"aws_api_gateway_resource.{r.key}") for r in resources.values()]
+    triggers.append(Ref("aws_api_gateway_request_validator.body"))
+    # The per-route resources are for_each blocks: each hashes as a map of all its instances.
+    triggers.extend(Ref(f"aws_api_gateway_{kind}.this") for kind in ("model", "method", "integration"))
+    return ApiPlan(
+        name=f"{prefix}-inference",
+        stage=api.stage,
+        throttle_rate=_num(api.throttle.rate),
+        throttle_burst=api.throttle.burst,
+        resources=tuple(resources.values()),
+        methods=tuple(methods),
+        redeployment_triggers=tuple(triggers),
+        usage_plans=tuple(usage_plans),
+        access_logs=api.access_logs,
+        account_logging_role=api.account_logging_role,
+        cloudwatch_policy_arn=Interp(
+            "arn:",
+            Ref("data.aws_partition.current.partition"),
+            ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        ),
+        disable_execute_api_endpoint=not api.cloudfront,
+        access_log_group=f"/aws/apigateway/{prefix}-inference",
+        access_log_format=dict(ACCESS_LOG_FORMAT),
+        log_retention_days=api.log_retention_days,
+        tracing=api.tracing,
+        cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
+        deployment_dependencies=(Ref("aws_api_gateway_method.this"), Ref("aws_api_gateway_integration.this")),
+        key_values={name: Ref(f"aws_api_gateway_api_key.{key}.value") for u in usage_plans for key, _, name in u.keys},
+        key_policy=(logs_key_statement(config.project.region),) if api.access_logs else (),
+        integration_uri=_integration_uri(config.project.region),
+    )
+
+
+def _integration_uri(region: str) -> Interp:
+    """The route's Lambda invoke ARN as the AWS provider computes ``aws_lambda_function.invoke_arn``
+    (``arn:P:apigateway:R:lambda:path/2015-03-31/functions/<function ARN>/invocations``), from the
+    function's name the config knows."""
+    partition = Ref("data.aws_partition.current.partition")
+    return Interp(
+        "arn:",
+        partition,
+        f":apigateway:{region}:lambda:path/2015-03-31/functions/arn:",
+        partition,
+        f":lambda:{region}:",
+        Ref("data.aws_caller_identity.current.account_id"),
+        ":function:",
+        Ref("each.value.function_name"),
+        "/invocations",
+    )
+
+
+def _schema_text(base_dir: Path, route: Route) -> str | None:
+    if route.schema_file is None:
+        return None
+    # Re-serialised with sorted keys: stable, and a change of layout alone is not a redeployment.
+    return (
+        json.dumps(json.loads((base_dir / route.schema_file).read_text(encoding="utf-8")), sort_keys=True, indent=2)
+        + "\n"
+    )
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
