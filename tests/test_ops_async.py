@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra import cli
@@ -18,7 +16,6 @@ from mlinfra.pipeline import load_config
 from mlinfra.ops.async_invoke import invoke_async, sdk_input_key
 from mlinfra.ops.aws import Clients
 from mlinfra.plan.platform import build_plan
-from tests.aws_fixtures import fake_credentials
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -26,12 +23,11 @@ NOW = datetime(2026, 12, 2, 4, 30, 15, 123456, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def clients(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        made = Clients(factory=lambda name: boto3.client(name, region_name="us-east-1"))
-        monkeypatch.setattr(cli_common, "clients", lambda profile, region: made)
-        yield made
+def clients(aws, monkeypatch) -> Clients:
+    """moto's clients, the CLI's too."""
+    made = aws.clients
+    monkeypatch.setattr(cli_common, "clients", lambda profile, region: made)
+    return made
 
 
 def test_sdk_key_matches_the_role_grant() -> None:

@@ -5,25 +5,20 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from mlinfra.batch import run as batch
 from mlinfra.errors import UsageError
 from mlinfra.ops.aws import AwsError, Clients
-from tests.aws_fixtures import FakeClock, fake_credentials
+from tests.support.aws import FakeClock
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/mlinfra-prod-batch"
 
 
 @pytest.fixture
-def sfn(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        client = boto3.client("stepfunctions", region_name=REGION)
-        yield client
+def sfn(aws):
+    return aws.client("stepfunctions", REGION)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from mlinfra.pipeline import load_config
 from mlinfra.expr import Interp, Ref
 from mlinfra.pipeline import render_project
 from tests.batch.test_definition import asl_validate
+from tests.support.configs import edited
 from tests.support.hcl_checks import load_tree
 from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
@@ -178,9 +179,7 @@ def test_the_sagemaker_role_gets_the_batch_prefixes(rendered_examples: dict[str,
 
 
 def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:
-    text = (EXAMPLES / "batch.yaml").read_text().replace("  input:\n", "  input:\n    bucket: acme-landing\n")
-    path = tmp_path / "batch.yaml"
-    path.write_text(text)
+    path = edited("batch", tmp_path, ("  input:\n", "  input:\n    bucket: acme-landing\n"))
     files = {str(k): v for k, v in render_project(load_config(path), tmp_path).files.items()}
     main = files["modules/batch/main.tf"]
     assert 'resource "aws_s3_bucket" "input"' not in main and 'resource "aws_s3_bucket" "output"' in main
