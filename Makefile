@@ -71,10 +71,10 @@ render: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/mlinfra validate $(CONFIG)
 
-# The checked habits: ruff (lint and format) and mypy on the code, and the layering as an import contract
-# (pyproject.toml's [tool.importlinter]).
+# The checked habits: ruff (lint and format) and mypy on the code, ruff's lint on the tests too, and the
+# layering as an import contract (pyproject.toml's [tool.importlinter]).
 check: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tools benchmarks
+	$(BIN)/ruff check src tools benchmarks tests
 	$(BIN)/ruff format --check src tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
+from mlinfra.pipeline import load_config, render_project
 from tests.conftest import ROOT
 from tests.support.configs import edit, edited, render, write_config
 from tests.support.hcl_checks import load_tree

@@ -14,7 +14,15 @@ import pytest
 from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
 from tests.support.configs import edit, write_config
-from tests.test_config_invalid import CONFIG_NAME, EditCase, assert_error_line, assert_no_traceback, line_of, run_edited, snapshot
+from tests.test_config_invalid import (
+    CONFIG_NAME,
+    EditCase,
+    assert_error_line,
+    assert_no_traceback,
+    line_of,
+    run_edited,
+    snapshot,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = (REPO / "examples" / "async.yaml").read_text(encoding="utf-8")

@@ -159,7 +159,7 @@ def cli(*args: str) -> Run:
 def proc(*args: str, cwd: Path) -> Run:
     """Run the installed ``mlinfra`` console script as a real process."""
     env = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    p = subprocess.run([str(MLINFRA_BIN), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+    p = subprocess.run([str(MLINFRA_BIN), *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
     return Run(p.returncode, p.stdout, p.stderr)
 
 
@@ -258,7 +258,7 @@ class Case:
         return line_of(self.text(), self.anchor, self.after)
 
 
-def C(id: str, *edits: tuple[str, str], **kw) -> Case:  # noqa: N802 - a table constructor
+def C(id: str, *edits: tuple[str, str], **kw) -> Case:
     return Case(id, tuple(edits), **kw)
 
 
@@ -597,9 +597,9 @@ def test_cases_cover_every_rule_code() -> None:
     # The code is a Violation's last argument: `..., "code")` or, on a line of its own, `"code",\n)`.
     codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', source))
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
+    from tests.test_config_async import COVERED as ASYNC_COVERED
     from tests.test_config_components import COVERED as COMPONENTS_COVERED
     from tests.test_config_realtime import COVERED as REALTIME_COVERED
-    from tests.test_config_async import COVERED as ASYNC_COVERED
 
     covered = {c.code for c in CASES if not c.xfail} | REALTIME_COVERED | COMPONENTS_COVERED | ASYNC_COVERED
     missing = sorted(code for code in codes if code not in covered)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from mlinfra.pipeline import load_config
 from tests.support.configs import edit, refused
 from tests.test_config_invalid import BASE, line_of

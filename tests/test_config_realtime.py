@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from tests.support.configs import edit
-from tests.test_config_invalid import BASE, CONFIG_NAME, OUT_NAME, assert_error_line, assert_no_traceback, cli, line_of, snapshot
+from tests.test_config_invalid import (
+    BASE,
+    CONFIG_NAME,
+    OUT_NAME,
+    assert_error_line,
+    assert_no_traceback,
+    cli,
+    line_of,
+    snapshot,
+)
 
 REALTIME = """
 network:

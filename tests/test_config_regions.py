@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
 from mlinfra.errors import ConfigError
+from mlinfra.pipeline import load_config
 from mlinfra.regions import REGIONS, closest_region, dns_suffix, partition_of
 from tests.support.configs import edit, write_config
 from tests.test_config_invalid import BASE
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_bundled_table_matches_the_installed_botocore() -> None:
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "regions.py"), "--check"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "regions.py"), "--check"], check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
 
 

@@ -20,8 +20,6 @@ from tests.support.hcl_checks import load_tree
 from tests.test_render import s
 
 
-
-
 def _call(root: Path, key: str) -> dict:
     for entry in load_tree(root)["."]["main.tf"]["module"]:
         for name, body in entry.items():

@@ -10,8 +10,8 @@ import pytest
 from mlinfra.pipeline import load_config
 from tests.support.configs import EXAMPLE_DIR, edited, refused, render, render_edited
 from tests.support.hcl_checks import load_tree
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as _call
+from tests.test_render import blocks, s
 
 EXAMPLE = EXAMPLE_DIR / "model-sources.yaml"
 

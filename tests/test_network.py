@@ -4,21 +4,29 @@ one; interface endpoints contributed by the components; the config's network rul
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from collections.abc import Mapping
-
-from mlinfra.core.component import Component, Input, ModuleContext, PlanRequest, SecurityGroupRequest, SecurityGroups, Sinks, VpcEndpoints, Wire
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
+from mlinfra.core.component import (
+    Component,
+    Input,
+    ModuleContext,
+    PlanRequest,
+    SecurityGroupRequest,
+    SecurityGroups,
+    Sinks,
+    VpcEndpoints,
+    Wire,
+)
+from mlinfra.pipeline import load_config, render_project
 from mlinfra.plan.network import endpoint_service_name
 from tests.support.configs import edited, render_edited
 from tests.support.hcl_checks import hygiene_errors, load_tree
+from tests.support.hcl_checks import module_call as call
 from tests.test_config_invalid import assert_error_line, assert_no_traceback, cli, line_of, snapshot
 from tests.test_render import blocks, s
-from tests.support.hcl_checks import module_call as call
 
 
 def res(tree: dict, module: str, kind: str = "resource") -> dict[str, dict]:

@@ -4,7 +4,7 @@ names it. moto's sagemaker-runtime answers InvokeEndpointAsync with a static out
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,14 +12,14 @@ from typer.testing import CliRunner
 
 from mlinfra import cli
 from mlinfra.cli import common as cli_common
-from mlinfra.pipeline import load_config
 from mlinfra.ops.async_invoke import invoke_async, sdk_input_key
 from mlinfra.ops.aws import Clients
+from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
-NOW = datetime(2026, 12, 2, 4, 30, 15, 123456, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 2, 4, 30, 15, 123456, tzinfo=UTC)
 
 
 @pytest.fixture

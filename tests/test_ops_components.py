@@ -20,16 +20,16 @@ from typer.testing import CliRunner
 
 from mlinfra import cli
 from mlinfra.cli import common as cli_common
-from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.components import CopyCountError, check_copies, differences, scale
 from mlinfra.ops.endpoint import AlarmFiring, Guard, Live
+from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
 from tests.support.aws import FakeClock, fake_credentials, make_alarm
 from tests.support.configs import edit, example, write_config
 
 runner = CliRunner()
-T0 = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 ENDPOINT = "vision-prod-vision"
 CLASSIFICATION = "vision-prod-vision-classification"
 DETECTION = "vision-prod-vision-object-detection"

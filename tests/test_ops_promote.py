@@ -10,13 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.endpoint import AlarmFiring, EndpointNotReady, Guard, promote, rollback
 from mlinfra.ops.traffic import TrafficError, parse_duration, parse_steps, shift
+from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
-from tests.support.aws import FakeClock, make_alarm, make_endpoint, weights
 from tests.conftest import copy_examples
+from tests.support.aws import FakeClock, make_alarm, make_endpoint, weights
 
 runner = CliRunner()
 
@@ -160,7 +160,7 @@ def test_cli_promote_writes_weights_back_keeping_comments(seed) -> None:
     after = config.read_text()
     assert "weight: 50" in after and "weight: 80" not in after and "weight: 20" not in after
     # Only the two weight lines changed: comments, order and layout survive the round trip.
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert changed == [("        weight: 80", "        weight: 50"), ("        weight: 20", "        weight: 50")]
     assert "# seed: p99 < 100 ms" in after
     # The config still validates and renders the live split.
@@ -272,7 +272,7 @@ def test_status_reports_last_hours_metrics(aws) -> None:
     from mlinfra.ops.target import resolve
 
     make_endpoint(aws.sm, "ep", {"production": 80, "canary": 20})
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for variant, invocations, errors in (("production", 120, 1), ("canary", 30, 3)):
         dims = [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": variant}]
         aws.cw.put_metric_data(
@@ -312,14 +312,14 @@ def test_status_of_an_async_endpoint_counts_invocations_processed(aws) -> None:
     from mlinfra.ops.target import resolve
 
     sm = boto3.client("sagemaker", region_name="us-east-1")
-    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     described = {
         "EndpointName": "ep", "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep", "EndpointConfigName": "ep-config",
         "EndpointStatus": "InService", "CreationTime": t0, "LastModifiedTime": t0,
         "ProductionVariants": [{"VariantName": "main", "CurrentWeight": 1.0, "DesiredWeight": 1.0, "CurrentInstanceCount": 1, "DesiredInstanceCount": 1}],
         "AsyncInferenceConfig": {"OutputConfig": {"S3OutputPath": "s3://acme/results/"}},
     }
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     dims = [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": "main"}]
     aws.cw.put_metric_data(
         Namespace="AWS/SageMaker",

@@ -13,12 +13,14 @@ import http.server
 import json
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import requests
 
-from tests.support.aws import Cli, make_alarm, make_endpoint, output, server_client
 from tests.conftest import copy_examples
+from tests.support.aws import Cli, make_alarm, make_endpoint, output, server_client
+
 
 @pytest.fixture
 def sm(moto_server: str):
@@ -229,9 +231,9 @@ def test_region_flag_is_honoured(cli, moto_server) -> None:
 class _StubAws(http.server.BaseHTTPRequestHandler):
     """Answers every AWS call with a ValidationException of its own, recording the X-Amz-Target it got."""
 
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.seen.append(self.headers.get("X-Amz-Target", ""))
         body = json.dumps({"__type": "ValidationException", "message": "answered by the stub"}).encode()

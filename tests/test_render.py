@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
+from mlinfra.pipeline import load_config, render_project
 from tests.conftest import EXAMPLES, ROOT, example_ids
 from tests.support.configs import edited, write_config
 from tests.support.hcl_checks import hygiene_errors, load_tree

@@ -13,8 +13,8 @@ from tests.conftest import ROOT
 from tests.support import configs
 from tests.support.components_checks import components_errors
 from tests.support.hcl_checks import MARK, load_tree
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as _call
+from tests.test_render import blocks, s
 
 EXAMPLE = ROOT / "examples" / "inference-components.yaml"
 MODULE = "modules/inference_components"

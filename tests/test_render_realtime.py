@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
+from mlinfra.pipeline import load_config, render_project
 from mlinfra.write import write_tree
 from tests.conftest import copy_examples
 from tests.support.hcl_checks import hygiene_errors, load_tree
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
+from tests.test_render import blocks, s
 
 
 @pytest.fixture(scope="module")

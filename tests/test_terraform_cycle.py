@@ -14,7 +14,15 @@ import pytest
 
 from tests.conftest import EXAMPLES, ROOT, run_concurrently, selected_params
 from tests.support.configs import edited
-from tests.support.terraform_cycle import CycleError, CycleResult, copy_planned, finish_cycle, planned_once, prepare, run_cycle
+from tests.support.terraform_cycle import (
+    CycleError,
+    CycleResult,
+    copy_planned,
+    finish_cycle,
+    planned_once,
+    prepare,
+    run_cycle,
+)
 
 pytestmark = pytest.mark.terraform
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from mlinfra.components import SLICES, schema
 from mlinfra.config.model import PlatformConfig
 from tests.conftest import ROOT

@@ -54,9 +54,8 @@ class RedisServer:
         ]
         if self.password:
             args += ["--requirepass", self.password]
-        log = open(self.workdir / "redis.log", "ab")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        with open(self.workdir / "redis.log", "ab") as log:  # the server keeps its own descriptor
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
             if self.proc.poll() is not None:

@@ -5,7 +5,7 @@ read back with get_metric_statistics."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from .support import make_baseline, write_capture
 
 
 def _stat(cw, name: str, dims: dict[str, str], stat: str) -> float | None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     points = cw.get_metric_statistics(
         Namespace="MLInference",
         MetricName=name,

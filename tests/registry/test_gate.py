@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
 from mlinfra.components.registry.section import SECTION, QualityGate
 from mlinfra.errors import ConfigError
+from mlinfra.pipeline import load_config
 from mlinfra.registry.gate import evaluate
 from tests.conftest import ROOT
 from tests.support.configs import write_config

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
+from mlinfra.pipeline import load_config
 from mlinfra.registry.lifecycle import ApprovalRequired, lifecycle, require_approved, traffic, unapproved
 from mlinfra.registry.packages import RegistryError, find, packages, register, set_status, validate
 from tests.support.configs import copy_examples, edited
@@ -81,7 +82,7 @@ def test_approve_reject_deprecate_keep_the_metrics(sm, config_path) -> None:
     gone = set_status(clients, cfg, "1.1.0", "Rejected", "superseded", deprecate=True)
     assert gone.deprecated and gone.metrics == {"accuracy": 0.89}
     assert sm.describe_model_package(ModelPackageName=gone.arn)["CustomerMetadataProperties"]["mlinfra:lifecycle"] == "deprecated"
-    with pytest.raises(RegistryError, match="2.0.0 is not registered in mlinfra-prod: run mlinfra models register 2.0.0"):
+    with pytest.raises(RegistryError, match=re.escape("2.0.0 is not registered in mlinfra-prod: run mlinfra models register 2.0.0")):
         set_status(clients, cfg, "2.0.0", "Approved", "x")
     assert [p.version for p in packages(clients, GROUP)] == ["1.0.0", "1.1.0", "1.2.0"]
     assert find(clients, GROUP, "1.0.0").status == "Rejected"  # 0.85 fails the gate

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
+from mlinfra.pipeline import load_config
 from mlinfra.registry.packages import register, set_status
 from tests.support.aws import make_endpoint, weights
 from tests.support.configs import edited

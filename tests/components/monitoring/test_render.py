@@ -13,13 +13,12 @@ from typer.testing import CliRunner
 from mlinfra.cli import app
 from mlinfra.components.monitoring.component import AWSCC
 from mlinfra.components.monitoring.plan import jsonencode
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
+from mlinfra.pipeline import load_config, render_project
 from mlinfra.plan.platform import build_plan
 from tests.support.configs import render, render_edited
 from tests.support.hcl_checks import load_tree
-from tests.test_render import blocks, s
 from tests.test_config_invalid import first_problem
+from tests.test_render import blocks, s
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -80,7 +79,7 @@ def test_dashboard_body_structure(tree: Path) -> None:
     assert all(m[0] == "/aws/sagemaker/Endpoints" for m in widgets[3]["properties"]["metrics"])
     custom = " ".join(w["properties"]["metrics"][0][0]["expression"] for w in widgets[4:7])
     for name in ("InferenceLatency", "PredictionConfidence", "FeatureDrift"):
-        assert f'{{MLInference,' in custom and f'MetricName="{name}"' in custom
+        assert '{MLInference,' in custom and f'MetricName="{name}"' in custom
     # Widgets never overlap on the 24-column grid.
     cells = set()
     for w in widgets:
@@ -216,8 +215,8 @@ def test_cli_refuses_a_monitor_without_capture(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["render", str(config), "-o", str(out)])
     assert result.exit_code == 2
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "- endpoint: churn" in l)
-    related = next(i for i, l in enumerate(text.splitlines(), 1) if "  - name: churn" in l)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "- endpoint: churn" in ln)
+    related = next(i for i, ln in enumerate(text.splitlines(), 1) if "  - name: churn" in ln)
     assert f"mlinfra.yaml:{line}: monitoring.endpoints[0].endpoint: endpoint churn (line {related}) captures no data" in " ".join(result.output.split())
     assert "Traceback" not in result.output and not out.exists()
 

@@ -10,11 +10,11 @@ import pytest
 
 from mlinfra.pipeline import load_config
 from mlinfra.registry.packages import group_name
-from tests.support.aws import Cli, output, server_client
 from tests.support import configs
+from tests.support.aws import Cli, output, server_client
 from tests.support.hcl_checks import load_tree
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
+from tests.test_render import blocks, s
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
