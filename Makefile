@@ -71,18 +71,18 @@ render: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(BIN)/mlinfra validate $(CONFIG)
 
-# The checked habits: ruff (lint and format) and mypy on the code, and the layering as an import contract
-# (pyproject.toml's [tool.importlinter]).
+# The checked habits: ruff (lint and format) and mypy on the code, ruff's lint on the tests too, and the
+# layering as an import contract (pyproject.toml's [tool.importlinter]).
 check: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tools benchmarks
+	$(BIN)/ruff check src tools benchmarks tests
 	$(BIN)/ruff format --check src tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-# The suite runs on every core (pytest-xdist), a test file to a worker: the Terraform tests plan every
-# example once in a session fixture of their file (test_terraform_cycle.py, test_sagemaker_checks.py),
-# which a second worker would plan again. (--dist loadgroup would split finer, but pytest 9.2 broke its
-# grouping: pytest-xdist issue 1386.)
+# The suite runs on every core (pytest-xdist), a test file to a worker: a Terraform test file runs its
+# cycles in a session fixture of its own, which a second worker would run again. (The examples' plans,
+# read by several files, are made once per run by whichever worker asks first: conftest's plan_cache.)
+# (--dist loadgroup would split finer, but pytest 9.2 broke its grouping: pytest-xdist issue 1386.)
 PYTEST_WORKERS ?= auto
 test: check .venv-checkov/.installed .npm-tools/.installed redis-server
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile

@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 sys.path[:0] = [str(SRC), str(ROOT)]
 
-from tests.lambdas.support import FAKE_AWS_ENV, UNSET_AWS_ENV, RedisServer, queue_endpoint_results  # noqa: E402
+from tests.lambdas.support import RedisServer, queue_endpoint_results  # noqa: E402
+from tests.support.aws import FAKE_ENV, UNSET_ENV  # noqa: E402
 
 KINDS = ("tabular", "image", "text")
 ENDPOINT = "bench-inference"
@@ -120,7 +121,7 @@ def warm(
         for kind in KINDS:
             module = modules[kind]
             env = {
-                "AWS_REGION": FAKE_AWS_ENV["AWS_REGION"],
+                "AWS_REGION": FAKE_ENV["AWS_REGION"],
                 "MLINFRA_ENDPOINT": ENDPOINT,
                 "MLINFRA_SETTINGS": json.dumps(SETTINGS[kind]),
                 "MLINFRA_CACHE_HOST": redis_server.host,
@@ -129,7 +130,7 @@ def warm(
             }
             n_miss = image_miss_calls if kind == "image" else calls
             events = [event(b) for b in bodies(kind, n_miss + 1)]
-            runtime = boto3.client("sagemaker-runtime", region_name=FAKE_AWS_ENV["AWS_REGION"])
+            runtime = boto3.client("sagemaker-runtime", region_name=FAKE_ENV["AWS_REGION"])
 
             # hit: one request answered from Redis, over and over
             module.configure(env=env, runtime=runtime, log=log)
@@ -278,9 +279,9 @@ def main() -> None:
     parser.add_argument("--first-request-runs", type=int, default=3)
     args = parser.parse_args()
 
-    for name in UNSET_AWS_ENV:
+    for name in UNSET_ENV:
         os.environ.pop(name, None)
-    os.environ.update(FAKE_AWS_ENV)
+    os.environ.update(FAKE_ENV)
 
     with tempfile.TemporaryDirectory() as tmp:
         server = RedisServer(Path(tmp) / "redis").start()

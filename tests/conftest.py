@@ -1,4 +1,5 @@
-"""Shared fixtures: the examples, a rendered tree per example, and the real terraform binary."""
+"""Shared fixtures: the examples, a rendered tree per example, the real terraform binary and the examples'
+Terraform plans, and AWS in moto (tests/support/aws.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.aws import _moto_server_url, aws, moto_server  # noqa: F401 (the AWS fixtures of every test)
+from tests.support.configs import ROOT, render
+from tests.support.configs import copy_examples as copy_examples  # (imported from here by many tests)
+
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-
-
-def copy_examples(dest: Path) -> Path:
-    """A writable copy of examples/ (configs name their schemas and vocabularies relatively); returns
-    the copy of platform.yaml."""
-    shutil.copytree(ROOT / "examples", dest, dirs_exist_ok=True)
-    return dest / "platform.yaml"
 
 
 @pytest.fixture
@@ -35,17 +32,8 @@ def example_ids() -> list[str]:
 @pytest.fixture(scope="session")
 def rendered_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every example rendered once through the library into its own folder."""
-    from mlinfra.pipeline import load_config
-    from mlinfra.pipeline import render_project
-    from mlinfra.write import write_tree
-
-    out = {}
     base = tmp_path_factory.mktemp("rendered")
-    for path in EXAMPLES:
-        target = base / path.stem
-        write_tree(render_project(load_config(path), path.parent).files, target)
-        out[path.stem] = target
-    return out
+    return {path.stem: render(path, base / path.stem) for path in EXAMPLES}
 
 
 class Terraform:
@@ -64,7 +52,7 @@ class Terraform:
         }
 
     def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([self.binary, *args], cwd=cwd, env=self.env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([self.binary, *args], check=False, cwd=cwd, env=self.env, capture_output=True, text=True, timeout=120)
         if check and proc.returncode != 0:
             raise AssertionError(f"terraform {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         return proc
@@ -86,6 +74,14 @@ def standin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     from tests.support.terraform_cycle import environment
 
     return environment(tmp_path_factory.mktemp("standin"))
+
+
+@pytest.fixture(scope="session")
+def plan_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every pytest-xdist worker of this run shares (the parent of their base temp folders; without
+    xdist, the run's own): the examples' Terraform plans, made once (terraform_cycle.planned_once)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "terraform-plans"
 
 
 def run_concurrently(jobs: dict, workers: int = 2) -> dict:

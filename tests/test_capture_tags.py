@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
-from mlinfra.write import write_tree
-from tests.conftest import ROOT, copy_examples
+from mlinfra.pipeline import load_config, render_project
+from tests.conftest import ROOT
+from tests.support.configs import edit, edited, render, write_config
 from tests.support.hcl_checks import load_tree
 from tests.support.hcl_checks import module_call as call
 from tests.test_config_invalid import BASE, first_problem
@@ -23,8 +22,7 @@ BASE_CAPTURE = "    data_capture:\n      sampling_percentage: 100\n      modes: 
 
 
 def _render(config: Path, out: Path) -> dict:
-    write_tree(render_project(load_config(config), config.parent).files, out)
-    return load_tree(out)
+    return load_tree(render(config, out))
 
 
 def _text(v: str) -> str:
@@ -34,13 +32,6 @@ def _text(v: str) -> str:
 
 def _statements(tree: dict) -> dict[str, dict]:
     return {s(st["sid"]): st for st in call(tree, "sagemaker_role")["statements"]}
-
-
-def _base(tmp_path: Path, old: str, new: str) -> Path:
-    assert BASE.count(old) == 1, old
-    path = tmp_path / "platform.yaml"
-    path.write_text(BASE.replace(old, new))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +87,7 @@ def test_the_endpoint_tags_reach_its_monitoring_resources(monitoring: dict) -> N
 
 
 def test_no_capture_bucket_when_nothing_captures_into_it(tmp_path: Path) -> None:
-    config = _base(tmp_path, BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-capture/realtime/\n")
+    config = write_config(tmp_path, edit(BASE, (BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-capture/realtime/\n")))
     tree = _render(config, tmp_path / "out")
     modules = {k.strip('"') for m in tree["."]["main.tf"]["module"] for k in m}
     assert "capture_bucket" not in modules and "modules/capture_bucket" not in tree
@@ -109,7 +100,7 @@ def test_no_capture_bucket_when_nothing_captures_into_it(tmp_path: Path) -> None
 
 
 def test_a_destination_at_the_bucket_root(tmp_path: Path) -> None:
-    config = _base(tmp_path, BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-capture\n")
+    config = write_config(tmp_path, edit(BASE, (BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-capture\n")))
     tree = _render(config, tmp_path / "out")
     assert s(call(tree, "endpoint_inference")["data_capture"]["destination_s3_uri"]) == "s3://acme-capture"
     assert [s(r) for r in _statements(tree)["WriteCaptureDestinations"]["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-capture/*"]
@@ -121,17 +112,15 @@ def test_platform_bucket_capture_keeps_its_configuration_name(tmp_path: Path) ->
     # The example as it was before this sitting's settings: its canary's inference AMI (a setting of the
     # production variant, rightly in the hash) taken out again; tags are in no hash.
     ami = "        inference_ami_version: al2-ami-sagemaker-inference-gpu-3-1   # NVIDIA driver 550, CUDA 12.4\n"
-    example = copy_examples(tmp_path / "examples")
-    assert example.read_text().count(ami) == 1
-    example.write_text(example.read_text().replace(ami, ""))
+    example = edited("platform", tmp_path / "examples", (ami, ""))
     tree = _render(example, tmp_path / "out")
     assert s(call(tree, "endpoint_inference")["config_name"]) == "mlinfra-prod-inference-35c455ea"
     capture = call(tree, "endpoint_inference")["data_capture"]
     assert s(capture["destination_s3_uri"]) == "s3://${module.capture_bucket.bucket}/inference"
     assert _text(capture["kms_key_id"]) == "${module.kms.key_arn}"
     # moving the capture to a destination of its own is a new configuration
-    before = s(call(_render(_base(tmp_path, BASE_CAPTURE, BASE_CAPTURE), tmp_path / "before"), "endpoint_inference")["config_name"])
-    after = s(call(_render(_base(tmp_path, BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-capture/inference/\n"), tmp_path / "after"), "endpoint_inference")["config_name"])
+    before = s(call(_render(write_config(tmp_path, edit(BASE, (BASE_CAPTURE, BASE_CAPTURE))), tmp_path / "before"), "endpoint_inference")["config_name"])
+    after = s(call(_render(write_config(tmp_path, edit(BASE, (BASE_CAPTURE, BASE_CAPTURE + "      destination: s3://acme-capture/inference/\n"))), tmp_path / "after"), "endpoint_inference")["config_name"])
     assert before != after
 
 
@@ -154,11 +143,9 @@ def test_components_capture_into_the_platform_bucket(components: dict) -> None:
 
 
 def test_components_capture_into_a_destination_of_their_own(tmp_path: Path) -> None:
-    text = (EXAMPLES / "inference-components.yaml").read_text()
     old = "json_content_types: [application/json]}"
-    assert old in text
-    config = tmp_path / "ic.yaml"
-    config.write_text(text.replace(old, f"json_content_types: [application/json], destination: s3://acme-vision-capture/ic/, kms_key_arn: {KEY.replace('eu-west-1', 'us-east-1')}}}"))
+    new = f"json_content_types: [application/json], destination: s3://acme-vision-capture/ic/, kms_key_arn: {KEY.replace('eu-west-1', 'us-east-1')}}}"
+    config = edited("inference-components", tmp_path, (old, new), as_name="ic.yaml")
     tree = _render(config, tmp_path / "out")
     assert "modules/capture_bucket" not in tree
     capture = call(tree, "inference_components_vision")["data_capture"]
@@ -169,11 +156,8 @@ def test_components_capture_into_a_destination_of_their_own(tmp_path: Path) -> N
 
 
 def test_components_without_capture_pass_null(tmp_path: Path) -> None:
-    text = (EXAMPLES / "inference-components.yaml").read_text()
     line = "    data_capture: {sampling_percentage: 20, modes: [input, output], json_content_types: [application/json]}\n"
-    assert line in text
-    config = tmp_path / "ic.yaml"
-    config.write_text(text.replace(line, ""))
+    config = edited("inference-components", tmp_path, (line, ""), as_name="ic.yaml")
     tree = _render(config, tmp_path / "out")
     assert call(tree, "inference_components_vision")["data_capture"] is None and "modules/capture_bucket" not in tree
     # the configuration's name is what it was before data capture existed on components
@@ -207,12 +191,12 @@ def test_endpoint_and_model_tags_on_a_realtime_endpoint(tmp_path: Path) -> None:
 
 
 def test_a_key_at_three_levels_the_most_specific_wins(tmp_path: Path) -> None:
-    config = _base(
-        tmp_path,
-        "    model_data: s3://acme-ml-models/models/v1.2.0/model.tar.gz\n",
-        "    model_data: s3://acme-ml-models/models/v1.2.0/model.tar.gz\n    tags: {team: model-team}\n",
+    text = edit(
+        BASE,
+        ("    model_data: s3://acme-ml-models/models/v1.2.0/model.tar.gz\n", "    model_data: s3://acme-ml-models/models/v1.2.0/model.tar.gz\n    tags: {team: model-team}\n"),
+        ("    kind: realtime\n", "    kind: realtime\n    tags: {team: endpoint-team}\n"),
     )
-    config.write_text(config.read_text().replace("    kind: realtime\n", "    kind: realtime\n    tags: {team: endpoint-team}\n", 1))
+    config = write_config(tmp_path, text)
     tree = _render(config, tmp_path / "out")
     c = call(tree, "endpoint_inference")
     assert s(c["tags"]["team"]) == "endpoint-team"  # over the project's team: ml-platform (default_tags)
@@ -304,7 +288,7 @@ def test_the_cli_names_file_line_field_and_fix(tmp_path: Path) -> None:
 
     from mlinfra.cli import app
 
-    config = _base(tmp_path, BASE_CAPTURE, BASE_CAPTURE + DEST + "      kms_key_arn: alias/capture\n")
+    config = write_config(tmp_path, edit(BASE, (BASE_CAPTURE, BASE_CAPTURE + DEST + "      kms_key_arn: alias/capture\n")))
     result = CliRunner().invoke(app, ["validate", str(config)])
     line = config.read_text().splitlines().index("      kms_key_arn: alias/capture") + 1
     assert result.exit_code == 2
@@ -323,13 +307,13 @@ def _planned_resources(module: dict) -> list[dict]:
 
 
 @pytest.mark.terraform
-def test_terraform_merges_project_endpoint_and_model_tags(tmp_path: Path, standin_env: dict) -> None:
+def test_terraform_merges_project_endpoint_and_model_tags(plan_cache: Path, standin_env: dict) -> None:
     """Terraform's own plan (stand-in provider): on aws resources the provider's default_tags (the
     project's) under the resource's tags; on awscc components merge(var.tags, each.value.tags). The model
     version's tags win over the endpoint's, the endpoint's over the project's."""
-    from tests.test_sagemaker_checks import planned, render
+    from tests.support.terraform_cycle import example_plan
 
-    plan = planned(render(EXAMPLES / "inference-components.yaml", tmp_path / "ic"), standin_env)
+    plan = example_plan(EXAMPLES / "inference-components.yaml", plan_cache, standin_env).plan
     by = {r["address"]: r.get("values", {}) for r in _planned_resources(plan["planned_values"]["root_module"])}
     prefix = "module.inference_components_vision."
     model = by[prefix + 'aws_sagemaker_model.this["classification"]']["tags_all"]
@@ -347,7 +331,7 @@ def test_terraform_merges_project_endpoint_and_model_tags(tmp_path: Path, standi
     capture = by[prefix + "aws_sagemaker_endpoint_configuration.this"]["data_capture_config"][0]
     assert capture["initial_sampling_percentage"] == 20 and [o["capture_mode"] for o in capture["capture_options"]] == ["Input", "Output"]
 
-    plan = planned(render(EXAMPLES / "monitoring.yaml", tmp_path / "monitoring"), standin_env)
+    plan = example_plan(EXAMPLES / "monitoring.yaml", plan_cache, standin_env).plan
     by = {r["address"]: r.get("values", {}) for r in _planned_resources(plan["planned_values"]["root_module"])}
     config = by["module.endpoint_churn.aws_sagemaker_endpoint_configuration.this"]
     assert config["data_capture_config"][0]["destination_s3_uri"] == "s3://acme-churn-capture/churn"
@@ -385,8 +369,7 @@ RECEIPTS_VARIANT = "          target_backlog_per_instance: 2\n"
 
 
 def test_a_destination_beside_an_async_endpoint_without_input_path_loads(tmp_path: Path) -> None:
-    config = tmp_path / "async.yaml"
-    config.write_text((EXAMPLES / "async.yaml").read_text().replace(RECEIPTS_VARIANT, RECEIPTS_VARIANT + "    data_capture: {destination: s3://acme-docs-capture/receipts/}\n"))
+    config = edited("async", tmp_path, (RECEIPTS_VARIANT, RECEIPTS_VARIANT + "    data_capture: {destination: s3://acme-docs-capture/receipts/}\n"))
     cfg = load_config(config)
     assert cfg.endpoints[1].data_capture.destination == "s3://acme-docs-capture/receipts/"
 

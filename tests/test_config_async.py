@@ -13,7 +13,16 @@ import pytest
 
 from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
-from tests.test_config_invalid import CONFIG_NAME, EditCase, assert_error_line, assert_no_traceback, edit, line_of, run_edited, snapshot
+from tests.support.configs import edit, write_config
+from tests.test_config_invalid import (
+    CONFIG_NAME,
+    EditCase,
+    assert_error_line,
+    assert_no_traceback,
+    line_of,
+    run_edited,
+    snapshot,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = (REPO / "examples" / "async.yaml").read_text(encoding="utf-8")
@@ -74,8 +83,7 @@ def test_invalid_async(case: C, command: str, workdir: Path) -> None:
 
 
 def _plan(text: str, tmp_path: Path):
-    (tmp_path / CONFIG_NAME).write_text(text)
-    return build_plan(load_config(tmp_path / CONFIG_NAME), tmp_path)
+    return build_plan(load_config(write_config(tmp_path, text, CONFIG_NAME)), tmp_path)
 
 
 def _text(value: object) -> str:
@@ -131,7 +139,7 @@ def test_without_own_settings_nothing_is_granted_and_names_stay(tmp_path: Path) 
 
 
 def test_one_own_topic_only(tmp_path: Path) -> None:
-    text = edit(BASE, "        error_topic: arn:aws:sns:us-east-1:123456789012:receipts-failed\n", "")
+    text = edit(BASE, ("        error_topic: arn:aws:sns:us-east-1:123456789012:receipts-failed\n", ""))
     plan = _plan(text, tmp_path)
     a = next(e for e in plan.endpoints if e.label == "receipts").async_inference
     assert (a.success_topic_arn, a.error_topic_arn, a.success_topic, a.error_topic) == ("arn:aws:sns:us-east-1:123456789012:receipts-done", None, None, None)
@@ -145,7 +153,7 @@ def test_notifications_false_renders_no_notification_config(tmp_path: Path) -> N
     from mlinfra.write import write_tree
     from tests.support.hcl_checks import load_tree, module_call
 
-    text = edit(BASE, TOPICS, "      notifications: false\n")
+    text = edit(BASE, (TOPICS, "      notifications: false\n"))
     (tmp_path / CONFIG_NAME).write_text(text)
     config = load_config(tmp_path / CONFIG_NAME)
     assert not {"PublishAsyncNotificationsToOwnTopics"} & set(_statements(build_plan(config, tmp_path)))

@@ -28,6 +28,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
+from tests.support.configs import Edit, edit, refused, write_config
 
 REPO = Path(__file__).resolve().parents[1]
 _VENV_BIN = REPO / ".venv" / "bin" / "mlinfra"
@@ -113,13 +114,6 @@ SHADOW_ON_INFERENCE = """\
 """
 
 
-def edit(text: str, old: str, new: str) -> str:
-    """Replace the one occurrence of ``old`` (an edit that matches twice or never is a broken test)."""
-    count = text.count(old)
-    assert count == 1, f"edit target occurs {count} times, expected once: {old!r}"
-    return text.replace(old, new)
-
-
 def line_of(text: str, anchor: str, after: str | None = None) -> int:
     """1-based number of the one line containing ``anchor`` (searched below the one line containing ``after``)."""
     lines = text.splitlines()
@@ -165,26 +159,18 @@ def cli(*args: str) -> Run:
 def proc(*args: str, cwd: Path) -> Run:
     """Run the installed ``mlinfra`` console script as a real process."""
     env = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    p = subprocess.run([str(MLINFRA_BIN), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+    p = subprocess.run([str(MLINFRA_BIN), *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
     return Run(p.returncode, p.stdout, p.stderr)
 
 
-def first_problem(example: Path, edit: tuple[str, str], anchor: str, path: str, tmp_path: Path):
-    """Load ``example`` with ``edit`` applied (old → new, once): the first problem reported at ``path``,
-    asserted to be on the one line containing ``anchor``."""
-    from mlinfra.pipeline import load_config
-    from mlinfra.errors import ConfigError
-
-    text = example.read_text()
-    assert edit[0] in text
-    text = text.replace(edit[0], edit[1], 1)
-    config = tmp_path / example.name
-    config.write_text(text)
-    with pytest.raises(ConfigError) as err:
-        load_config(config)
-    problems = [p for p in err.value.problems if p.path == path]
-    assert problems, str(err.value)
-    assert problems[0].line == line_of(text, anchor), str(err.value)
+def first_problem(example: Path, change: Edit, anchor: str, path: str, tmp_path: Path):
+    """Load ``example`` with ``change`` applied: the first problem reported at ``path``, asserted to be on
+    the one line containing ``anchor``."""
+    text = edit(example.read_text(), change)
+    error = refused(write_config(tmp_path, text, example.name))
+    problems = [p for p in error.problems if p.path == path]
+    assert problems, str(error)
+    assert problems[0].line == line_of(text, anchor), str(error)
     return problems[0]
 
 
@@ -232,10 +218,8 @@ class EditCase:
 def run_edited(base: str, edits: tuple[tuple[str, str], ...], command: str, workdir: Path) -> tuple[Run, str, list[str]]:
     """Write ``base`` with ``edits`` applied as the config in ``workdir`` and run ``mlinfra COMMAND`` on it
     (render: into OUT_NAME). Returns the run, the edited text and what ``workdir`` held before the run."""
-    text = base
-    for old, new in edits:
-        text = edit(text, old, new)
-    (workdir / CONFIG_NAME).write_text(text)
+    text = edit(base, *edits)
+    write_config(workdir, text, CONFIG_NAME)
     before = snapshot(workdir)
     return cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else [])), text, before
 
@@ -268,16 +252,13 @@ class Case:
     xfail: str | None = None
 
     def text(self) -> str:
-        out = BASE
-        for old, new in self.edits:
-            out = edit(out, old, new)
-        return out
+        return edit(BASE, *self.edits)
 
     def line(self) -> int:
         return line_of(self.text(), self.anchor, self.after)
 
 
-def C(id: str, *edits: tuple[str, str], **kw) -> Case:  # noqa: N802 - a table constructor
+def C(id: str, *edits: tuple[str, str], **kw) -> Case:
     return Case(id, tuple(edits), **kw)
 
 
@@ -620,8 +601,8 @@ def test_cases_cover_every_rule_code() -> None:
     codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",?\s*\)', source))
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
     from tests.components.inference_components.test_rules import COVERED as COMPONENTS_COVERED
-    from tests.test_config_realtime import COVERED as REALTIME_COVERED
     from tests.test_config_async import COVERED as ASYNC_COVERED
+    from tests.test_config_realtime import COVERED as REALTIME_COVERED
 
     covered = {c.code for c in CASES if not c.xfail} | REALTIME_COVERED | COMPONENTS_COVERED | ASYNC_COVERED
     missing = sorted(code for code in codes if code not in covered)
@@ -744,10 +725,10 @@ def _mkdir(name: str):
     return make
 
 
-SYNTAX_ERROR = edit(BASE, "    kind: realtime\n", "    kind: realtime: yes\n")
-DUPLICATED_KEY = edit(BASE, "        weight: 20\n", "        weight: 20\n        instance_count: 3\n")
-UNKNOWN_KEY = edit(BASE, "  region: us-east-1\n", "  region: us-east-1\n  owner: ml-platform\n")
-NEGATIVE_WEIGHT = edit(BASE, "        weight: 80\n", "        weight: -80\n")
+SYNTAX_ERROR = edit(BASE, ("    kind: realtime\n", "    kind: realtime: yes\n"))
+DUPLICATED_KEY = edit(BASE, ("        weight: 20\n", "        weight: 20\n        instance_count: 3\n"))
+UNKNOWN_KEY = edit(BASE, ("  region: us-east-1\n", "  region: us-east-1\n  owner: ml-platform\n"))
+NEGATIVE_WEIGHT = edit(BASE, ("        weight: 80\n", "        weight: -80\n"))
 
 ACCEPTANCE = {
     "missing-file": Bad(lambda root: "does-not-exist.yaml", says=("does-not-exist.yaml", "no such file"), code="file-not-found"),
@@ -834,7 +815,7 @@ def test_control_characters(command: str, workdir: Path) -> None:
 
 
 def test_unclosed_quote_names_where_it_starts(workdir: Path) -> None:
-    text = edit(BASE, "  name: mlinfra\n", '  name: "mlinfra\n')
+    text = edit(BASE, ("  name: mlinfra\n", '  name: "mlinfra\n'))
     (workdir / CONFIG_NAME).write_text(text)
     run = cli("validate", CONFIG_NAME)
     assert_no_traceback(run)
@@ -884,10 +865,8 @@ MANY_SHAPE_PROBLEMS = (
 @pytest.mark.parametrize("problems", [MANY_RULE_PROBLEMS, MANY_SHAPE_PROBLEMS], ids=["rule-violations", "shape-errors"])
 def test_all_problems_are_reported(problems, command: str, workdir: Path) -> None:
     edits, expected = problems
-    text = BASE
-    for old, new in edits:
-        text = edit(text, old, new)
-    (workdir / CONFIG_NAME).write_text(text)
+    text = edit(BASE, *edits)
+    write_config(workdir, text, CONFIG_NAME)
     before = snapshot(workdir)
     run = cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else []))
     assert_no_traceback(run)
@@ -927,7 +906,7 @@ NESTED_TYPOS = [
 
 @pytest.mark.parametrize(("level", "change", "anchor", "path", "suggestion"), NESTED_TYPOS, ids=[t[0] for t in NESTED_TYPOS])
 def test_did_you_mean_at_every_level(level, change, anchor, path, suggestion, workdir: Path) -> None:
-    text = edit(BASE, *change)
+    text = edit(BASE, change)
     (workdir / CONFIG_NAME).write_text(text)
     run = cli("validate", CONFIG_NAME)
     assert_no_traceback(run)
@@ -936,7 +915,7 @@ def test_did_you_mean_at_every_level(level, change, anchor, path, suggestion, wo
 
 
 def test_unknown_key_without_close_match_lists_the_keys(workdir: Path) -> None:
-    text = edit(BASE, "      wait_seconds: 300\n", "      wait_seconds: 300\n      colour: blue\n")
+    text = edit(BASE, ("      wait_seconds: 300\n", "      wait_seconds: 300\n      colour: blue\n"))
     (workdir / CONFIG_NAME).write_text(text)
     run = cli("validate", CONFIG_NAME)
     assert_no_traceback(run)
@@ -949,15 +928,18 @@ def test_unknown_key_without_close_match_lists_the_keys(workdir: Path) -> None:
 # --- further library bugs -------------------------------------------------------------------------------
 
 MERGED_VARIANTS = edit(
-    edit(BASE, "      - name: production\n", "      - &base-variant\n        name: production\n"),
-    "      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 4\n        weight: 20\n",
-    "      - <<: *base-variant\n        name: canary\n        model: 1.2.0\n        weight: 20\n",
+    BASE,
+    ("      - name: production\n", "      - &base-variant\n        name: production\n"),
+    (
+        "      - name: canary\n        model: 1.2.0\n        instance_type: ml.g4dn.2xlarge\n        instance_count: 4\n        weight: 20\n",
+        "      - <<: *base-variant\n        name: canary\n        model: 1.2.0\n        weight: 20\n",
+    ),
 )
 
 
 def test_merge_key_base_is_valid(workdir: Path) -> None:
     """YAML merge keys are legal in a config (the failing case below differs by one value)."""
-    text = edit(MERGED_VARIANTS, "        autoscaling:\n          min: 2\n          max: 20\n          target_invocations: 1000\n", "")
+    text = edit(MERGED_VARIANTS, ("        autoscaling:\n          min: 2\n          max: 20\n          target_invocations: 1000\n", ""))
     (workdir / CONFIG_NAME).write_text(text)
     run = cli("validate", CONFIG_NAME)
     assert run.exit_code == 0, run.everything
@@ -965,8 +947,7 @@ def test_merge_key_base_is_valid(workdir: Path) -> None:
 
 @pytest.mark.parametrize("command", ["validate", "render"])
 def test_error_in_merged_field(command: str, workdir: Path) -> None:
-    text = edit(MERGED_VARIANTS, "        instance_count: 2\n", "        instance_count: two\n")
-    text = edit(text, "        autoscaling:\n          min: 2\n          max: 20\n          target_invocations: 1000\n", "")
+    text = edit(MERGED_VARIANTS, ("        instance_count: 2\n", "        instance_count: two\n"), ("        autoscaling:\n          min: 2\n          max: 20\n          target_invocations: 1000\n", ""))
     (workdir / CONFIG_NAME).write_text(text)
     before = snapshot(workdir)
     run = cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else []))
@@ -981,7 +962,7 @@ def test_error_in_merged_field(command: str, workdir: Path) -> None:
 
 
 def test_unquoted_float_version_gets_semver_guidance(workdir: Path) -> None:
-    text = edit(BASE, "  - version: 1.2.0\n", "  - version: 1.2\n")
+    text = edit(BASE, ("  - version: 1.2.0\n", "  - version: 1.2\n"))
     (workdir / CONFIG_NAME).write_text(text)
     run = cli("validate", CONFIG_NAME)
     assert_no_traceback(run)
@@ -993,7 +974,7 @@ def test_unquoted_float_version_gets_semver_guidance(workdir: Path) -> None:
 
 def test_trainium_is_not_burstable(workdir: Path) -> None:
     """A false positive: this config is valid on AWS and must pass."""
-    text = edit(BASE, "        instance_type: ml.g4dn.xlarge\n", "        instance_type: ml.trn1.2xlarge\n")
+    text = edit(BASE, ("        instance_type: ml.g4dn.xlarge\n", "        instance_type: ml.trn1.2xlarge\n"))
     (workdir / CONFIG_NAME).write_text(text)
     run = cli("validate", CONFIG_NAME)
     assert_no_traceback(run)

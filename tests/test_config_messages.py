@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from mlinfra.pipeline import load_config
 from mlinfra.errors import ConfigError
+from mlinfra.pipeline import load_config
 from tests.test_config_realtime import FULL, _setup
 
 # One value of each wrong kind: a list, a mapping, text, a negative number, nothing, a very long text.

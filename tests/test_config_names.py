@@ -8,23 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from mlinfra.pipeline import load_config
-from mlinfra.errors import ConfigError
-from tests.test_config_invalid import BASE, edit, line_of
+from tests.support.configs import edit, refused
+from tests.test_config_invalid import BASE, line_of
 from tests.test_config_realtime import FULL, _setup
 
 
 def problems(workdir: Path, text: str) -> list:
     _setup(workdir, text)
-    with pytest.raises(ConfigError) as exc:
-        load_config(workdir / "platform.yaml")
-    return exc.value.problems
+    return refused(workdir / "platform.yaml").problems
 
 
 def test_routes_that_become_one_name(workdir: Path) -> None:
-    text = edit(FULL, "  - path: /predict/text\n", "  - path: /predict-image\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/image\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n")
+    text = edit(FULL, ("  - path: /predict/text\n", "  - path: /predict-image\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/image\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n"))
     found = problems(workdir, text)
     assert [(p.path, p.code, p.line) for p in found] == [("routes[2].path", "name-collision", line_of(text, "- path: /predict/image"))]
     message = found[0].message
@@ -34,7 +30,7 @@ def test_routes_that_become_one_name(workdir: Path) -> None:
 
 
 def test_an_intermediate_api_resource_that_collides(workdir: Path) -> None:
-    text = edit(FULL, "  - path: /predict/text\n", "  - path: /a-b\n    preprocessor: image\n    endpoint: inference\n  - path: /a/b/c\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n")
+    text = edit(FULL, ("  - path: /predict/text\n", "  - path: /a-b\n    preprocessor: image\n    endpoint: inference\n  - path: /a/b/c\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n"))
     found = problems(workdir, text)
     assert [(p.path, p.code) for p in found] == [("routes[2].path", "name-collision")]
     assert found[0].message.startswith(f"POST /a/b/c collides with POST /a-b at line {line_of(text, '- path: /a-b')}: both would be the API Gateway resource a_b.")
@@ -42,14 +38,14 @@ def test_an_intermediate_api_resource_that_collides(workdir: Path) -> None:
 
 def test_long_paths_that_truncate_to_one_lambda(workdir: Path) -> None:
     long = "/" + "/".join(["segment"] * 7)
-    text = edit(FULL, "  - path: /predict/text\n", f"  - path: {long}/one\n    preprocessor: image\n    endpoint: inference\n  - path: {long}/two\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n")
+    text = edit(FULL, ("  - path: /predict/text\n", f"  - path: {long}/one\n    preprocessor: image\n    endpoint: inference\n  - path: {long}/two\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n"))
     found = problems(workdir, text)
     assert [(p.path, p.code) for p in found] == [("routes[2].path", "name-collision")]
     assert "the Lambda function mlinfra-prod-segment-segment" in found[0].message
 
 
 def test_variant_names_that_become_one_identifier(workdir: Path) -> None:
-    text = edit(BASE, "      - name: canary\n", "      - name: v-1a\n").replace("      - name: production\n", "      - name: 1a\n")
+    text = edit(BASE, ("      - name: canary\n", "      - name: v-1a\n")).replace("      - name: production\n", "      - name: 1a\n")
     found = problems(workdir, text)
     assert [(p.path, p.code) for p in found] == [("endpoints[0].variants[1].name", "name-collision")]
     assert f'variant "v-1a" of endpoint "inference" collides with variant "1a" of endpoint "inference" at line {line_of(text, "- name: 1a")}' in found[0].message
@@ -74,7 +70,7 @@ def test_alarm_names_across_endpoints(workdir: Path) -> None:
 
 
 def test_distinct_names_pass(workdir: Path) -> None:
-    text = edit(FULL, "  - path: /predict/text\n", "  - path: /predict/image\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n")
+    text = edit(FULL, ("  - path: /predict/text\n", "  - path: /predict/image\n    preprocessor: image\n    endpoint: inference\n  - path: /predict/text\n"))
     _setup(workdir, text)
     assert len(load_config(workdir / "platform.yaml").routes) == 3
 
@@ -82,7 +78,7 @@ def test_distinct_names_pass(workdir: Path) -> None:
 def test_request_models_that_become_one_name(workdir: Path) -> None:
     # Route keys x_1y and x1y differ, but both request schemas would be the API Gateway model X1yRequest.
     routes = "  - path: /x/1y\n    preprocessor: image\n    endpoint: inference\n    schema: tabular.json\n  - path: /x1y\n    preprocessor: image\n    endpoint: inference\n    schema: tabular.json\n"
-    text = edit(FULL, "  - path: /predict/text\n", routes + "  - path: /predict/text\n")
+    text = edit(FULL, ("  - path: /predict/text\n", routes + "  - path: /predict/text\n"))
     found = problems(workdir, text)
     assert [(p.path, p.code) for p in found] == [("routes[2].path", "name-collision")]
     assert "the API Gateway request model X1yRequest" in found[0].message

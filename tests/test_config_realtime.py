@@ -11,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_config_invalid import BASE, CONFIG_NAME, OUT_NAME, assert_error_line, assert_no_traceback, cli, edit, line_of, snapshot
+from tests.support.configs import edit
+from tests.test_config_invalid import (
+    BASE,
+    CONFIG_NAME,
+    OUT_NAME,
+    assert_error_line,
+    assert_no_traceback,
+    cli,
+    line_of,
+    snapshot,
+)
 
 REALTIME = """
 network:
@@ -136,9 +146,7 @@ def test_the_realtime_base_is_valid(workdir: Path) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 @pytest.mark.parametrize("command", ["validate", "render"])
 def test_invalid_realtime_config(case: C, command: str, workdir: Path) -> None:
-    text = FULL
-    for old, new in case.edits:
-        text = edit(text, old, new)
+    text = edit(FULL, *case.edits)
     _setup(workdir, text, case.files)
     before = snapshot(workdir)
     run = cli(command, CONFIG_NAME, *(["-o", OUT_NAME] if command == "render" else []))
@@ -156,10 +164,10 @@ def test_invalid_realtime_config(case: C, command: str, workdir: Path) -> None:
     ],
 )
 def test_routes_only_to_synchronous_single_model_endpoints(kind_edit, code, workdir: Path) -> None:
-    text = edit(BASE, "  - name: scoring\n", ASYNC_ENDPOINT.lstrip("\n") + "\n  - name: scoring\n") + REALTIME
+    text = edit(BASE, ("  - name: scoring\n", ASYNC_ENDPOINT.lstrip("\n") + "\n  - name: scoring\n")) + REALTIME
     if kind_edit:
-        text = edit(text, "    kind: async\n    async:\n      input_path: s3://acme/requests/\n      output_path: s3://acme/results/\n", "    kind: multi-model\n    multi_model:\n      model_data_prefix: s3://acme/mme/\n")
-    text = edit(text, "    endpoint: inference\n    schema: tabular.json\n", "    endpoint: docs\n    schema: tabular.json\n")
+        text = edit(text, ("    kind: async\n    async:\n      input_path: s3://acme/requests/\n      output_path: s3://acme/results/\n", "    kind: multi-model\n    multi_model:\n      model_data_prefix: s3://acme/mme/\n"))
+    text = edit(text, ("    endpoint: inference\n    schema: tabular.json\n", "    endpoint: docs\n    schema: tabular.json\n"))
     _setup(workdir, text)
     run = cli("validate", CONFIG_NAME)
     assert run.exit_code == 2
@@ -191,8 +199,8 @@ def test_a_route_may_bring_its_own_settings(workdir: Path) -> None:
     from mlinfra.pipeline import load_config
     from mlinfra.plan.platform import build_plan
 
-    text = edit(FULL, "  - path: /predict/text\n", "  - path: /predict/churn\n    preprocessor: tabular\n    endpoint: inference\n    tabular:\n      features: [{name: tenure, mean: 24, std: 18}]\n  - path: /predict/text\n")
-    text = edit(text, "    variant: production\n", "    variant: production\n    text: {vocabulary_file: words.txt, max_tokens: 16}\n")
+    text = edit(FULL, ("  - path: /predict/text\n", "  - path: /predict/churn\n    preprocessor: tabular\n    endpoint: inference\n    tabular:\n      features: [{name: tenure, mean: 24, std: 18}]\n  - path: /predict/text\n"))
+    text = edit(text, ("    variant: production\n", "    variant: production\n    text: {vocabulary_file: words.txt, max_tokens: 16}\n"))
     _setup(workdir, text, (("words.txt", "[PAD]\n[UNK]\nchurn\n"),))
     functions = {f.key: f for f in build_plan(load_config(workdir / CONFIG_NAME), workdir).preprocessing.functions}
     assert json.loads(functions["predict_tabular"].environment["MLINFRA_SETTINGS"])["features"][0]["name"] == "age"  # shared

@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
 from mlinfra.errors import ConfigError
+from mlinfra.pipeline import load_config
 from mlinfra.regions import REGIONS, closest_region, dns_suffix, partition_of
-from tests.test_config_invalid import BASE, edit
+from tests.support.configs import edit, write_config
+from tests.test_config_invalid import BASE
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_bundled_table_matches_the_installed_botocore() -> None:
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "regions.py"), "--check"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "regions.py"), "--check"], check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -39,29 +40,23 @@ def test_closest_region(typo: str, meant: str | None) -> None:
         assert got == meant
 
 
-def _config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "platform.yaml"
-    path.write_text(text)
-    return path
-
-
 def test_a_govcloud_platform_validates(tmp_path: Path) -> None:
     text = BASE.replace("us-east-1", "us-gov-west-1")
-    assert load_config(_config(tmp_path, text)).project.region == "us-gov-west-1"
+    assert load_config(write_config(tmp_path, text)).project.region == "us-gov-west-1"
 
 
 def test_a_china_platform_needs_china_images(tmp_path: Path) -> None:
     text = BASE.replace("us-east-1.amazonaws.com", "cn-north-1.amazonaws.com.cn").replace("region: us-east-1", "region: cn-north-1")
-    assert load_config(_config(tmp_path, text)).project.region == "cn-north-1"
+    assert load_config(write_config(tmp_path, text)).project.region == "cn-north-1"
     wrong_host = text.replace("cn-north-1.amazonaws.com.cn/ml-inference:1.2.0", "cn-north-1.amazonaws.com/ml-inference:1.2.0")
     with pytest.raises(ConfigError) as exc:
-        load_config(_config(tmp_path, wrong_host))
+        load_config(write_config(tmp_path, wrong_host))
     assert [p.code for p in exc.value.problems] == ["image-host"]
     assert "amazonaws.com.cn" in exc.value.problems[0].message
 
 
 def test_state_region_is_checked(tmp_path: Path) -> None:
-    text = edit(BASE, "models:\n", "state:\n  bucket: acme-tf-state\n  region: eu-west-9\n\nmodels:\n")
+    text = edit(BASE, ("models:\n", "state:\n  bucket: acme-tf-state\n  region: eu-west-9\n\nmodels:\n"))
     with pytest.raises(ConfigError) as exc:
-        load_config(_config(tmp_path, text))
+        load_config(write_config(tmp_path, text))
     assert [(p.path, p.code) for p in exc.value.problems] == [("state.region", "unknown-region")]

@@ -8,22 +8,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from mlinfra.core.sagemaker_inputs import alarm_object as _alarm
 from mlinfra.expr import NULL
 from mlinfra.pipeline import load_config
-from mlinfra.errors import ConfigError
-from mlinfra.pipeline import render_project
 from mlinfra.plan.platform import build_plan
-from mlinfra.write import write_tree
-from tests.aws_fixtures import fake_credentials
+from tests.support.configs import EXAMPLE_DIR as EXAMPLES
+from tests.support.configs import edited, refused, render
 from tests.support.hcl_checks import load_tree
 from tests.test_render import s
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _call(root: Path, key: str) -> dict:
@@ -34,23 +28,8 @@ def _call(root: Path, key: str) -> dict:
     raise KeyError(key)
 
 
-def _render(tmp_path: Path, example: str, edit: tuple[str, str] | None = None) -> Path:
-    config = EXAMPLES / f"{example}.yaml"
-    if edit is not None:
-        text = config.read_text()
-        assert edit[0] in text
-        config = tmp_path / f"{example}.yaml"
-        config.write_text(text.replace(*edit))
-        for extra in ("schemas", "vocab.txt"):
-            if (EXAMPLES / extra).exists() and not (tmp_path / extra).exists():
-                (tmp_path / extra).symlink_to(EXAMPLES / extra)
-    root = tmp_path / "tree"
-    write_tree(render_project(load_config(config), config.parent).files, root)
-    return root
-
-
 def test_rendered_alarms_per_variant(tmp_path: Path) -> None:
-    call = _call(_render(tmp_path, "monitoring"), "endpoint_churn")
+    call = _call(render(EXAMPLES / "monitoring.yaml", tmp_path / "tree"), "endpoint_churn")
     assert call["alarm_actions"] == ["${module.alerts.topic_arn}"]
     alarms = call["alarms"]
     assert set(alarms) == {
@@ -78,7 +57,7 @@ def test_rendered_alarms_per_variant(tmp_path: Path) -> None:
 
 def test_statistic_and_comparison_are_overridable(tmp_path: Path) -> None:
     edit = ("      latency_p99_ms: 100        # p99", "      latency_statistic: Average\n      comparison: \">=\"\n      latency_p99_ms: 100        # p99")
-    alarms = _call(_render(tmp_path, "monitoring", edit), "endpoint_churn")["alarms"]
+    alarms = _call(render(edited("monitoring", tmp_path, edit), tmp_path / "tree"), "endpoint_churn")["alarms"]
     latency = alarms["production_latency_p99"]
     assert (s(latency["statistic"]), latency["extended_statistic"]) == ("Average", None)
     assert {s(a["comparison_operator"]) for a in alarms.values()} == {"GreaterThanOrEqualToThreshold"}
@@ -86,14 +65,14 @@ def test_statistic_and_comparison_are_overridable(tmp_path: Path) -> None:
 
 
 def test_alarms_guard_the_rollback_and_notify_the_topic_on_the_platform(tmp_path: Path) -> None:
-    call = _call(_render(tmp_path, "platform"), "endpoint_inference")
+    call = _call(render(EXAMPLES / "platform.yaml", tmp_path / "tree"), "endpoint_inference")
     assert call["alarm_actions"] == ["${module.alerts.topic_arn}"]
     rollback = [s(k) for k in call["deployment"]["rollback_alarms"]]
     assert rollback == ["production_latency_p99", "production_error_rate", "canary_latency_p99", "canary_error_rate"]
 
 
 def test_without_monitoring_alarms_have_no_actions(tmp_path: Path) -> None:
-    call = _call(_render(tmp_path, "shadow"), "endpoint_" + next(iter(load_config(EXAMPLES / "shadow.yaml").endpoints)).name.replace("-", "_"))
+    call = _call(render(EXAMPLES / "shadow.yaml", tmp_path / "tree"), "endpoint_" + next(iter(load_config(EXAMPLES / "shadow.yaml").endpoints)).name.replace("-", "_"))
     assert call["alarm_actions"] == []
 
 
@@ -106,14 +85,10 @@ def test_without_monitoring_alarms_have_no_actions(tmp_path: Path) -> None:
     ],
 )
 def test_bad_alarm_settings(edit, path: str, code: str | None, tmp_path: Path) -> None:
-    text = (EXAMPLES / "monitoring.yaml").read_text().replace("      latency_p99_ms: 100        # p99", "      comparison: \">=\"\n      latency_p99_ms: 100        # p99")
-    assert edit[0] in text
-    config = tmp_path / "monitoring.yaml"
-    config.write_text(text.replace(*edit))
-    with pytest.raises(ConfigError) as err:
-        load_config(config)
-    problems = [p for p in err.value.problems if p.path == path]
-    assert problems, str(err.value)
+    config = edited("monitoring", tmp_path, ("      latency_p99_ms: 100        # p99", "      comparison: \">=\"\n      latency_p99_ms: 100        # p99"), edit)
+    error = refused(config)
+    problems = [p for p in error.problems if p.path == path]
+    assert problems, str(error)
     if code is not None:
         assert problems[0].code == code
 
@@ -145,43 +120,41 @@ def _boto_alarm(arguments: dict, actions: list[str]) -> dict:
     return out
 
 
-def test_alarm_states_and_sns_wiring_in_moto(monkeypatch) -> None:
-    fake_credentials(monkeypatch)
+def test_alarm_states_and_sns_wiring_in_moto(aws) -> None:
     config = load_config(EXAMPLES / "monitoring.yaml")
     plan = build_plan(config, EXAMPLES)
     ep = plan.parts["endpoint"].endpoints[0]
     monitoring = plan.parts["monitoring"]
     region = config.project.region
-    with mock_aws():
-        sns, sqs, cw = (boto3.client(name, region_name=region) for name in ("sns", "sqs", "cloudwatch"))
-        topic = sns.create_topic(Name=monitoring.topic_name)["TopicArn"]
-        queue_url = sqs.create_queue(QueueName="ml-alerts")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        assert ("sqs", queue_arn) in monitoring.subscribers  # the rendered subscriber is this queue
-        # moto confirms an https subscription by calling the URL: only the offline protocols here.
-        for protocol, endpoint in (sub for sub in monitoring.subscribers if sub[0] != "https"):
-            sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes={"RawMessageDelivery": "true"} if protocol == "sqs" else {})
-        for a in ep.alarms:
-            cw.put_metric_alarm(**_boto_alarm(_alarm(a), [topic]))
-        described = {d["AlarmName"]: d for d in cw.describe_alarms()["MetricAlarms"]}
-        assert set(described) == {a.name for a in ep.alarms}
-        assert all(d["AlarmActions"] == [topic] and d["OKActions"] == [topic] for d in described.values())
-        error_rate = described["churn-prod-churn-production-5xx-rate"]
-        assert [m["Id"] for m in error_rate["Metrics"]] == ["error_rate", "errors", "invocations"]
-        assert described["churn-prod-churn-production-latency-p99"]["Threshold"] == 100000.0
-        # An alarm goes off and recovers: its state changes, and what CloudWatch publishes reaches the queue.
-        name = "churn-prod-churn-production-latency-p99"
-        cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="p99 above 100 ms for 2 periods")
-        state = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
-        assert state["StateValue"] == "ALARM"
-        notification = {"AlarmName": name, "NewStateValue": "ALARM", "NewStateReason": state["StateReason"], "Trigger": {"MetricName": "ModelLatency", "Threshold": state["Threshold"]}}
-        for action in state["AlarmActions"]:  # CloudWatch publishes to each alarm action
-            sns.publish(TopicArn=action, Message=json.dumps(notification), Subject=f'ALARM: "{name}"')
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
-        assert [json.loads(m["Body"])["NewStateValue"] for m in messages] == ["ALARM"]
-        cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="recovered")
-        assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] == "OK"
-        assert cw.describe_alarms(StateValue="ALARM")["MetricAlarms"] == []
+    sns, sqs, cw = (aws.client(name, region) for name in ("sns", "sqs", "cloudwatch"))
+    topic = sns.create_topic(Name=monitoring.topic_name)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="ml-alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert ("sqs", queue_arn) in monitoring.subscribers  # the rendered subscriber is this queue
+    # moto confirms an https subscription by calling the URL: only the offline protocols here.
+    for protocol, endpoint in (sub for sub in monitoring.subscribers if sub[0] != "https"):
+        sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes={"RawMessageDelivery": "true"} if protocol == "sqs" else {})
+    for a in ep.alarms:
+        cw.put_metric_alarm(**_boto_alarm(_alarm(a), [topic]))
+    described = {d["AlarmName"]: d for d in cw.describe_alarms()["MetricAlarms"]}
+    assert set(described) == {a.name for a in ep.alarms}
+    assert all(d["AlarmActions"] == [topic] and d["OKActions"] == [topic] for d in described.values())
+    error_rate = described["churn-prod-churn-production-5xx-rate"]
+    assert [m["Id"] for m in error_rate["Metrics"]] == ["error_rate", "errors", "invocations"]
+    assert described["churn-prod-churn-production-latency-p99"]["Threshold"] == 100000.0
+    # An alarm goes off and recovers: its state changes, and what CloudWatch publishes reaches the queue.
+    name = "churn-prod-churn-production-latency-p99"
+    cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="p99 above 100 ms for 2 periods")
+    state = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+    assert state["StateValue"] == "ALARM"
+    notification = {"AlarmName": name, "NewStateValue": "ALARM", "NewStateReason": state["StateReason"], "Trigger": {"MetricName": "ModelLatency", "Threshold": state["Threshold"]}}
+    for action in state["AlarmActions"]:  # CloudWatch publishes to each alarm action
+        sns.publish(TopicArn=action, Message=json.dumps(notification), Subject=f'ALARM: "{name}"')
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"])["NewStateValue"] for m in messages] == ["ALARM"]
+    cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="recovered")
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] == "OK"
+    assert cw.describe_alarms(StateValue="ALARM")["MetricAlarms"] == []
 
 
 def test_async_rate_alarms_divide_by_invocations_processed(tmp_path: Path) -> None:
@@ -189,7 +162,7 @@ def test_async_rate_alarms_divide_by_invocations_processed(tmp_path: Path) -> No
     listed below is not published if the endpoint is enabled for asynchronous inference. Such metrics
     include ... Invocations"): examples/async.yaml's receipts endpoint rates its 5XX and 4XX responses
     over InvocationsProcessed, and its rollback watches those alarms. No query reads Invocations."""
-    call = _call(_render(tmp_path, "async"), "endpoint_receipts")
+    call = _call(render(EXAMPLES / "async.yaml", tmp_path / "tree"), "endpoint_receipts")
     alarms = call["alarms"]
     assert set(alarms) == {"main_latency_p99", "main_error_rate", "main_client_error_rate"}
     assert s(alarms["main_latency_p99"]["metric_name"]) == "ModelLatency"  # a common metric, published for async too

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.pipeline import load_config
 from mlinfra.config.lenient import NotAnS3Url, s3_uri_from_url
 from mlinfra.config.model import ModelVersion
 from mlinfra.errors import ConfigError, ConfigWarning
-from tests.conftest import ROOT
+from mlinfra.pipeline import load_config
+from tests.support.configs import edited
 
 runner = CliRunner()
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1.0"
@@ -80,19 +80,13 @@ def test_a_config_built_in_python_reads_the_same() -> None:
 
 # --- through the loader and the CLI ------------------------------------------------------------------------
 
-SOURCES = ROOT / "examples" / "model-sources.yaml"
 ENV_BLOCK = "    environment:\n      HF_TASK: text-classification\n"
 ENV_NUMBERS = ENV_BLOCK + "      LEARNING_RATE: 1e-3\n      TRANSFORMERS_VERSION: 4.10\n      WORKERS: 010\n      TRUST_REMOTE_CODE: true\n"
 
 
-def _sources(tmp_path: Path, *edits: tuple[str, str]) -> Path:
-    text = SOURCES.read_text()
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / "mlinfra.yaml"
-    path.write_text(text)
-    return path
+def _env_numbers(text: str) -> str:
+    """The first model's environment with numbers and a boolean (the second model's begins the same)."""
+    return text.replace(ENV_BLOCK, ENV_NUMBERS, 1)
 
 
 def _line(path: Path, needle: str) -> int:
@@ -103,7 +97,7 @@ PREFIX_URL = "https://acme-sentiment.s3.us-east-1.amazonaws.com/models/1.1.0/"
 
 
 def test_validate_warns_of_an_https_url_and_passes(tmp_path: Path) -> None:
-    config = _sources(tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"))
+    config = edited("model-sources", tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"), as_name="mlinfra.yaml")
     result = runner.invoke(app, ["validate", str(config)])
     assert result.exit_code == 0, result.output
     line = _line(config, "model_data_prefix:")
@@ -112,7 +106,7 @@ def test_validate_warns_of_an_https_url_and_passes(tmp_path: Path) -> None:
 
 
 def test_render_writes_the_normalised_uri(tmp_path: Path) -> None:
-    config = _sources(tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"))
+    config = edited("model-sources", tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"), as_name="mlinfra.yaml")
     out = tmp_path / "out"
     result = runner.invoke(app, ["render", str(config), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -125,7 +119,7 @@ def test_render_writes_the_normalised_uri(tmp_path: Path) -> None:
 
 
 def test_an_other_https_url_is_refused_with_what_is_accepted(tmp_path: Path) -> None:
-    config = _sources(tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", "model_data_prefix: https://models.acme.example/sentiment/1.1.0/"))
+    config = edited("model-sources", tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", "model_data_prefix: https://models.acme.example/sentiment/1.1.0/"), as_name="mlinfra.yaml")
     result = runner.invoke(app, ["validate", str(config)])
     assert result.exit_code == 2
     line = _line(config, "model_data_prefix:")
@@ -134,7 +128,7 @@ def test_an_other_https_url_is_refused_with_what_is_accepted(tmp_path: Path) -> 
 
 
 def test_environment_numbers_and_booleans_become_their_yaml_text(tmp_path: Path) -> None:
-    config = _sources(tmp_path, (ENV_BLOCK, ENV_NUMBERS))
+    config = edited("model-sources", tmp_path, _env_numbers, as_name="mlinfra.yaml")
     out = tmp_path / "out"
     result = runner.invoke(app, ["render", str(config), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -150,7 +144,7 @@ def test_environment_numbers_and_booleans_become_their_yaml_text(tmp_path: Path)
 
 
 def test_the_library_hands_warnings_back_and_never_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = _sources(tmp_path, (ENV_BLOCK, ENV_NUMBERS), ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"))
+    config = edited("model-sources", tmp_path, _env_numbers, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"), as_name="mlinfra.yaml")
     sink: list[ConfigWarning] = []
     cfg = load_config(config, warnings=sink)
     assert capsys.readouterr() == ("", "")
@@ -168,7 +162,7 @@ def test_the_library_hands_warnings_back_and_never_prints(tmp_path: Path, capsys
 
 
 def test_warnings_are_handed_back_when_the_config_fails(tmp_path: Path) -> None:
-    config = _sources(tmp_path, (ENV_BLOCK, ENV_NUMBERS), ("status: canary", "status: bogus"))
+    config = edited("model-sources", tmp_path, _env_numbers, ("status: canary", "status: bogus"), as_name="mlinfra.yaml")
     sink: list[ConfigWarning] = []
     with pytest.raises(ConfigError):
         load_config(config, warnings=sink)
@@ -178,7 +172,7 @@ def test_warnings_are_handed_back_when_the_config_fails(tmp_path: Path) -> None:
 
 
 def test_a_url_in_another_region_says_so(tmp_path: Path) -> None:
-    config = _sources(tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", "model_data_prefix: https://acme-sentiment.s3.eu-west-1.amazonaws.com/models/1.1.0/"))
+    config = edited("model-sources", tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", "model_data_prefix: https://acme-sentiment.s3.eu-west-1.amazonaws.com/models/1.1.0/"), as_name="mlinfra.yaml")
     sink: list[ConfigWarning] = []
     load_config(config, warnings=sink)
     (w,) = sink
@@ -208,35 +202,35 @@ def test_the_region_a_url_names(url: str, region: str | None) -> None:
 def test_every_s3_uri_field_takes_urls(tmp_path: Path) -> None:
     """Async paths, a multi-model prefix and monitoring baselines are S3 URIs too (inside the endpoints'
     discriminated union and the monitoring section)."""
-    text = (ROOT / "examples" / "async.yaml").read_text().replace(
-        "input_path: s3://acme-docs-async/requests/", "input_path: https://s3.us-east-1.amazonaws.com/acme-docs-async/requests/"
-    ).replace("failure_path: s3://acme-docs-async/failures/", "failure_path: https://acme-docs-async.s3.amazonaws.com/failures/")
-    (tmp_path / "async.yaml").write_text(text)
+    config = edited(
+        "async",
+        tmp_path,
+        ("input_path: s3://acme-docs-async/requests/", "input_path: https://s3.us-east-1.amazonaws.com/acme-docs-async/requests/"),
+        ("failure_path: s3://acme-docs-async/failures/", "failure_path: https://acme-docs-async.s3.amazonaws.com/failures/"),
+    )
     sink: list[ConfigWarning] = []
-    cfg = load_config(tmp_path / "async.yaml", warnings=sink)
+    cfg = load_config(config, warnings=sink)
     assert (cfg.endpoints[0].async_inference.input_path, cfg.endpoints[0].async_inference.failure_path) == ("s3://acme-docs-async/requests/", "s3://acme-docs-async/failures/")
     assert [w.path for w in sink] == ["endpoints[0].async.input_path", "endpoints[0].async.failure_path"]
 
-    text = (ROOT / "examples" / "multi-model.yaml").read_text().replace(
-        "model_data_prefix: s3://acme-recsys/mme/tenants/", "model_data_prefix: https://acme-recsys.s3.us-west-2.amazonaws.com/mme/tenants/"
+    config = edited(
+        "multi-model", tmp_path, ("model_data_prefix: s3://acme-recsys/mme/tenants/", "model_data_prefix: https://acme-recsys.s3.us-west-2.amazonaws.com/mme/tenants/"), as_name="mme.yaml"
     )
-    (tmp_path / "mme.yaml").write_text(text)
     sink = []
-    assert load_config(tmp_path / "mme.yaml", warnings=sink).endpoints[0].multi_model.model_data_prefix == "s3://acme-recsys/mme/tenants/"
+    assert load_config(config, warnings=sink).endpoints[0].multi_model.model_data_prefix == "s3://acme-recsys/mme/tenants/"
     assert [w.path for w in sink] == ["endpoints[0].multi_model.model_data_prefix"]
 
-    text = (ROOT / "examples" / "monitoring.yaml").read_text().replace(
-        "statistics: s3://acme-churn-monitoring/baseline/statistics.json", "statistics: https://acme-churn-monitoring.s3.amazonaws.com/baseline/statistics.json"
+    config = edited(
+        "monitoring", tmp_path, ("statistics: s3://acme-churn-monitoring/baseline/statistics.json", "statistics: https://acme-churn-monitoring.s3.amazonaws.com/baseline/statistics.json")
     )
-    (tmp_path / "monitoring.yaml").write_text(text)
     sink = []
-    assert load_config(tmp_path / "monitoring.yaml", warnings=sink).monitoring.endpoints[0].data_quality.baseline.statistics == "s3://acme-churn-monitoring/baseline/statistics.json"
+    assert load_config(config, warnings=sink).monitoring.endpoints[0].data_quality.baseline.statistics == "s3://acme-churn-monitoring/baseline/statistics.json"
     assert [w.path for w in sink] == ["monitoring.endpoints[0].data_quality.baseline.statistics"]
 
 
 def test_deploy_prints_the_warnings_too(tmp_path: Path) -> None:
     """Every command that loads the config reports them (here deploy, stopped by a missing terraform)."""
-    config = _sources(tmp_path, (ENV_BLOCK, ENV_NUMBERS))
+    config = edited("model-sources", tmp_path, _env_numbers, as_name="mlinfra.yaml")
     result = runner.invoke(app, ["deploy", str(config), "-o", str(tmp_path / "out"), "--terraform", "/nonexistent/terraform"])
     assert result.exit_code != 0 and "not an executable" in result.stderr
     assert f"warning: {config}:{_line(config, 'LEARNING_RATE')}: models[0].environment.LEARNING_RATE: YAML read 1e-3 as a number" in result.stderr
@@ -246,7 +240,7 @@ def test_deploy_prints_the_warnings_too(tmp_path: Path) -> None:
 def test_operations_print_the_warnings_too(tmp_path: Path, command: list[str]) -> None:
     """status, promote and rollback load the config through ops.target.resolve: its warnings reach stderr
     (here before the endpoint is found missing, so no AWS call is made)."""
-    config = _sources(tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"))
+    config = edited("model-sources", tmp_path, ("model_data_prefix: s3://acme-sentiment/models/1.1.0/", f"model_data_prefix: {PREFIX_URL}"), as_name="mlinfra.yaml")
     result = runner.invoke(app, [command[0], str(config), "--endpoint", "nosuch", *command[1:]])
     assert result.exit_code == 2 and "no endpoint 'nosuch'" in result.stderr, result.output
     assert f"warning: {config}:{_line(config, 'model_data_prefix:')}: models[1].model_data_prefix: read as s3://acme-sentiment/models/1.1.0/" in result.stderr
@@ -255,7 +249,7 @@ def test_operations_print_the_warnings_too(tmp_path: Path, command: list[str]) -
 def test_batch_commands_print_the_warnings_too(tmp_path: Path) -> None:
     """batch submit loads the config through batch.run.pipeline: the warnings reach stderr, also when the
     config then fails (so nothing reaches AWS)."""
-    config = _sources(tmp_path, (ENV_BLOCK, ENV_NUMBERS), ("status: canary", "status: bogus"))
+    config = edited("model-sources", tmp_path, _env_numbers, ("status: canary", "status: bogus"), as_name="mlinfra.yaml")
     result = runner.invoke(app, ["batch", "submit", "--input", "s3://acme-in/in/", "--output", "s3://acme-out/out/", "--config", str(config)])
     assert result.exit_code == 2 and "models[1].status" in result.stderr, result.output
     assert f"warning: {config}:{_line(config, 'TRUST_REMOTE_CODE')}: models[0].environment.TRUST_REMOTE_CODE: YAML read true as a boolean" in result.stderr
@@ -269,9 +263,6 @@ def test_a_capture_destination_takes_urls_on_both_endpoint_kinds(tmp_path: Path)
         ("inference-components.yaml", "json_content_types: [application/json]}", None, "s3://acme-vision-capture/vision/"),
     ):
         new = f"destination: {url}" if url else "json_content_types: [application/json], destination: 'https://s3.us-east-1.amazonaws.com/acme-vision-capture/vision/'}"
-        text = (ROOT / "examples" / example).read_text()
-        assert old in text
-        (tmp_path / example).write_text(text.replace(old, new))
         sink: list[ConfigWarning] = []
-        assert load_config(tmp_path / example, warnings=sink).endpoints[0].data_capture.destination == uri
+        assert load_config(edited(example, tmp_path, (old, new)), warnings=sink).endpoints[0].data_capture.destination == uri
         assert [(w.path, w.code) for w in sink] == [("endpoints[0].data_capture.destination", "s3-url-normalised")]

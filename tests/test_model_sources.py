@@ -8,22 +8,17 @@ from pathlib import Path
 import pytest
 
 from mlinfra.pipeline import load_config
-from mlinfra.errors import ConfigError
-from mlinfra.pipeline import render_project
-from mlinfra.write import write_tree
-from tests.conftest import ROOT
+from tests.support.configs import EXAMPLE_DIR, edited, refused, render, render_edited
 from tests.support.hcl_checks import load_tree
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as _call
+from tests.test_render import blocks, s
 
-EXAMPLE = ROOT / "examples" / "model-sources.yaml"
+EXAMPLE = EXAMPLE_DIR / "model-sources.yaml"
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sources") / "out"
-    write_tree(render_project(load_config(EXAMPLE), EXAMPLE.parent).files, out)
-    return out
+    return render(EXAMPLE, tmp_path_factory.mktemp("sources") / "out")
 
 
 # The example's variant endpoint and its components endpoint carry the same two forms (a model the image
@@ -77,24 +72,12 @@ def test_archive_model_names_do_not_change() -> None:
     assert model_content(image="i", data="s3://b/m/", env={}, multi_model=False, role="r", isolated=True, uncompressed=True)["compression"] == "None"
 
 
-def _variant_of(example: str, tmp_path: Path, *edits: tuple[str, str]) -> Path:
-    text = (ROOT / "examples" / example).read_text()
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / example
-    path.write_text(text)
-    return path
-
-
 QUOTE = "Currently you cannot use ModelDataSource in conjunction with SageMaker batch transform, SageMaker serverless endpoints"
 
 
 def test_batch_refuses_a_prefix_quoting_why(tmp_path: Path) -> None:
-    path = _variant_of("batch.yaml", tmp_path, ("    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", "    model_data_prefix: s3://acme-churn-models/xgboost/2.3.0/\n"))
-    with pytest.raises(ConfigError) as err:
-        load_config(path)
-    (problem,) = err.value.problems
+    path = edited("batch", tmp_path, ("    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", "    model_data_prefix: s3://acme-churn-models/xgboost/2.3.0/\n"))
+    (problem,) = refused(path).problems
     assert (problem.path, problem.code) == ("batch.model_version", "model-data-prefix-unsupported")
     assert QUOTE in problem.message and "model_data .tar.gz archive" in problem.message
 
@@ -102,29 +85,24 @@ def test_batch_refuses_a_prefix_quoting_why(tmp_path: Path) -> None:
 def test_batch_runs_a_model_the_image_carries(tmp_path: Path) -> None:
     """Batch transform takes a model without an artifact: the batch model has no model_data_url, and the
     role reads no artifact."""
-    path = _variant_of("batch.yaml", tmp_path, ("    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""))
-    out = tmp_path / "out"
-    write_tree(render_project(load_config(path), path.parent).files, out)
-    tree = load_tree(out)
+    tree = load_tree(render_edited("batch", tmp_path, ("    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", "")))
     container = blocks(tree["modules/batch"]["main.tf"], "resource")["aws_sagemaker_model.this"]["primary_container"][0]
     assert "model_data_url" not in container and "image" in container
     sids = [s(st["sid"]) for st in _call(tree, "sagemaker_role")["statements"]]
     assert "BatchReadModel" not in sids and "BatchPullModelImage" in sids
     # With the archive, the same statement reads exactly it.
-    write_tree(render_project(load_config(ROOT / "examples" / "batch.yaml"), ROOT / "examples").files, tmp_path / "archive")
+    render(EXAMPLE_DIR / "batch.yaml", tmp_path / "archive")
     statements = {s(st["sid"]): st for st in _call(load_tree(tmp_path / "archive"), "sagemaker_role")["statements"]}
     assert [s(r) for r in statements["BatchReadModel"]["resources"]] == ["arn:${data.aws_partition.current.partition}:s3:::acme-churn-models/xgboost/2.3.0/model.tar.gz"]
 
 
 def test_serverless_refuses_a_prefix_quoting_why(tmp_path: Path) -> None:
-    path = _variant_of("serverless.yaml", tmp_path, ("    model_data: s3://acme-fraud-models/xgboost/3.4.1/model.tar.gz\n", "    model_data_prefix: s3://acme-fraud-models/xgboost/3.4.1/\n"))
-    with pytest.raises(ConfigError) as err:
-        load_config(path)
-    (problem,) = err.value.problems
+    path = edited("serverless", tmp_path, ("    model_data: s3://acme-fraud-models/xgboost/3.4.1/model.tar.gz\n", "    model_data_prefix: s3://acme-fraud-models/xgboost/3.4.1/\n"))
+    (problem,) = refused(path).problems
     assert (problem.path, problem.code) == ("endpoints[0].variants[0].model", "model-data-prefix-unsupported")
     assert QUOTE in problem.message and "serve it from instances" in problem.message
     # Without an artifact, serverless is fine.
-    load_config(_variant_of("serverless.yaml", tmp_path, ("    model_data: s3://acme-fraud-models/xgboost/3.4.1/model.tar.gz\n", "")))
+    load_config(edited("serverless", tmp_path, ("    model_data: s3://acme-fraud-models/xgboost/3.4.1/model.tar.gz\n", "")))
 
 
 # --- inference components: the example's second endpoint ----------------------------------------------------

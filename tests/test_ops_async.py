@@ -4,34 +4,30 @@ names it. moto's sagemaker-runtime answers InvokeEndpointAsync with a static out
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra import cli
 from mlinfra.cli import common as cli_common
-from mlinfra.pipeline import load_config
 from mlinfra.ops.async_invoke import invoke_async, sdk_input_key
 from mlinfra.ops.aws import Clients
+from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
-from tests.aws_fixtures import fake_credentials
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
-NOW = datetime(2026, 12, 2, 4, 30, 15, 123456, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 2, 4, 30, 15, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
-def clients(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        made = Clients(factory=lambda name: boto3.client(name, region_name="us-east-1"))
-        monkeypatch.setattr(cli_common, "clients", lambda profile, region: made)
-        yield made
+def clients(aws, monkeypatch) -> Clients:
+    """moto's clients, the CLI's too."""
+    made = aws.clients
+    monkeypatch.setattr(cli_common, "clients", lambda profile, region: made)
+    return made
 
 
 def test_sdk_key_matches_the_role_grant() -> None:

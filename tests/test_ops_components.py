@@ -11,27 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra import cli
 from mlinfra.cli import common as cli_common
-from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.components import CopyCountError, check_copies, differences, scale
 from mlinfra.ops.endpoint import AlarmFiring, Guard, Live
+from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
-from tests.aws_fixtures import FakeClock, fake_credentials, make_alarm
-from tests.conftest import ROOT
+from tests.support.aws import FakeClock, fake_credentials, make_alarm
+from tests.support.configs import edit, example, write_config
 
 runner = CliRunner()
-T0 = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 ENDPOINT = "vision-prod-vision"
 CLASSIFICATION = "vision-prod-vision-classification"
 DETECTION = "vision-prod-vision-object-detection"
@@ -40,9 +38,7 @@ ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    path = tmp_path / "mlinfra.yaml"
-    shutil.copy(ROOT / "examples" / "inference-components.yaml", path)
-    return path
+    return write_config(tmp_path, example("inference-components"), "mlinfra.yaml")
 
 
 def plan_of(path: Path):
@@ -50,21 +46,19 @@ def plan_of(path: Path):
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        sm = boto3.client("sagemaker", region_name="us-east-1")
-        runtime = boto3.client("sagemaker-runtime", region_name="us-east-1")
-        stub, runtime_stub = Stubber(sm), Stubber(runtime)
-        cw = boto3.client("cloudwatch", region_name="us-east-1")
-        clients = Clients(factory=lambda name: {"sagemaker": sm, "sagemaker-runtime": runtime, "cloudwatch": cw}[name])
-        monkeypatch.setattr(cli_common, "clients", lambda profile, region: clients)
-        clock = FakeClock()
-        monkeypatch.setattr(cli_common, "clock", lambda: clock)
-        with stub, runtime_stub:
-            yield {"stub": stub, "runtime": runtime_stub, "cw": cw, "clients": clients, "clock": clock}
-        stub.assert_no_pending_responses()
-        runtime_stub.assert_no_pending_responses()
+def aws(aws, monkeypatch):
+    """The shared moto fixture (conftest's ``aws``) with SageMaker and its runtime behind Stubbers; the
+    CLI gets these clients and a fake clock."""
+    sm, runtime, cw = aws.sm, aws.client("sagemaker-runtime"), aws.cw
+    stub, runtime_stub = Stubber(sm), Stubber(runtime)
+    clients = Clients(factory=lambda name: {"sagemaker": sm, "sagemaker-runtime": runtime, "cloudwatch": cw}[name])
+    monkeypatch.setattr(cli_common, "clients", lambda profile, region: clients)
+    clock = FakeClock()
+    monkeypatch.setattr(cli_common, "clock", lambda: clock)
+    with stub, runtime_stub:
+        yield {"stub": stub, "runtime": runtime_stub, "cw": cw, "clients": clients, "clock": clock}
+    stub.assert_no_pending_responses()
+    runtime_stub.assert_no_pending_responses()
 
 
 def endpoint_response(config_name: str, instances: int = 2) -> dict:
@@ -161,7 +155,7 @@ def test_promote_sets_copy_counts_in_steps(aws, config: Path) -> None:
     # instances, which the config's copies must (the live fleet grows to 20). It says so before the
     # change; live copies are not drift while they lie within the component's auto-scaling bounds.
     assert load_config(config).endpoints[0].components[0].copies == 1
-    assert config.read_text() == (ROOT / "examples" / "inference-components.yaml").read_text()
+    assert config.read_text() == example("inference-components")
     assert "copies: 4 of component classification cannot be written: the config would not validate" in run.output and "raise instance_count to 5" in run.output
     assert "copies of classification stay 1" in run.stdout
     assert list(config.parent.iterdir()) == [config]  # no temporary file left behind
@@ -277,7 +271,7 @@ def expect_scale(stub: Stubber, name: str, model: str, start: int, counts: list[
 
 def roomy(config: Path) -> str:
     """The example with an initial fleet of 4 instances: room for 3 + 1 copies; its text."""
-    text = config.read_text().replace("instance_count: 2\n", "instance_count: 4\n")
+    text = edit(config.read_text(), ("instance_count: 2\n", "instance_count: 4\n"))
     config.write_text(text)
     return text
 

@@ -15,13 +15,21 @@ import re
 import sys
 from pathlib import Path, PurePosixPath
 
-import typer.testing
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 import mlinfra.pipeline
 from mlinfra.cli import app
-from mlinfra.ops.terraform import PlanSummary, Refused, Terraform, TerraformError, find_terraform, run_workflow, summarize
+from mlinfra.ops.terraform import (
+    PlanSummary,
+    Refused,
+    Terraform,
+    TerraformError,
+    find_terraform,
+    run_workflow,
+    summarize,
+)
 from mlinfra.render import Rendered
 from tests.conftest import ROOT, copy_examples
 from tests.support.terraform_cycle import relax
@@ -170,8 +178,7 @@ def test_no_lock_file_reaches_users() -> None:
     hashes, and the real provider would then fail `terraform init`)."""
     import subprocess
 
-    from mlinfra.pipeline import load_config
-    from mlinfra.pipeline import render_project
+    from mlinfra.pipeline import load_config, render_project
 
     for example in sorted((ROOT / "examples").glob("*.yaml")):
         files = render_project(load_config(example), example.parent).files
@@ -267,7 +274,7 @@ def _runner(env: dict[str, str]):
     import subprocess
 
     def run(argv, cwd, capture):
-        proc = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True)
+        proc = subprocess.run(list(argv), check=False, cwd=cwd, env=env, capture_output=True, text=True)
         return proc.returncode, proc.stdout
 
     return run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlinfra.ops.guarded import AlarmFiring, Change, bake, run_guarded_steps
-from tests.aws_fixtures import FakeClock
+from tests.support.aws import FakeClock
 
 START = 1
 

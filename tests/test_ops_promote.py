@@ -7,30 +7,18 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
-from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
 from mlinfra.ops.endpoint import AlarmFiring, EndpointNotReady, Guard, promote, rollback
 from mlinfra.ops.traffic import TrafficError, parse_duration, parse_steps, shift
+from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
-from tests.aws_fixtures import FakeClock, fake_credentials, make_alarm, make_endpoint, weights
 from tests.conftest import copy_examples
+from tests.support.aws import FakeClock, make_alarm, make_endpoint, weights
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        yield {
-            "sm": boto3.client("sagemaker", region_name="us-east-1"),
-            "cw": boto3.client("cloudwatch", region_name="us-east-1"),
-            "clients": Clients(factory=lambda name: boto3.client(name, region_name="us-east-1")),
-        }
 
 
 # --- traffic arithmetic ---------------------------------------------------------------------------------
@@ -71,81 +59,81 @@ def test_parsers() -> None:
 
 
 def test_promote_one_step(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 100, "canary": 0})
-    result = promote(aws["clients"], FakeClock(), "ep", "canary", [20], Guard(None))
-    assert weights(aws["sm"], "ep") == {"production": 80, "canary": 20}
+    make_endpoint(aws.sm, "ep", {"production": 100, "canary": 0})
+    result = promote(aws.clients, FakeClock(), "ep", "canary", [20], Guard(None))
+    assert weights(aws.sm, "ep") == {"production": 80, "canary": 20}
     assert result.before == {"production": 100, "canary": 0} and result.after == {"production": 80, "canary": 20}
 
 
 def test_promote_refuses_while_an_alarm_fires_and_changes_nothing(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 90, "canary": 10})
-    make_alarm(aws["cw"], "ep-canary-5xx", "ep", metric_math=True)  # found through its metric-math dimensions
-    make_alarm(aws["cw"], "other-endpoint", "other")
-    aws["cw"].set_alarm_state(AlarmName="other-endpoint", StateValue="ALARM", StateReason="not ours")
-    promote(aws["clients"], FakeClock(), "ep", "canary", [20], Guard(None))  # another endpoint's alarm: no gate
-    aws["cw"].set_alarm_state(AlarmName="ep-canary-5xx", StateValue="ALARM", StateReason="test")
+    make_endpoint(aws.sm, "ep", {"production": 90, "canary": 10})
+    make_alarm(aws.cw, "ep-canary-5xx", "ep", metric_math=True)  # found through its metric-math dimensions
+    make_alarm(aws.cw, "other-endpoint", "other")
+    aws.cw.set_alarm_state(AlarmName="other-endpoint", StateValue="ALARM", StateReason="not ours")
+    promote(aws.clients, FakeClock(), "ep", "canary", [20], Guard(None))  # another endpoint's alarm: no gate
+    aws.cw.set_alarm_state(AlarmName="ep-canary-5xx", StateValue="ALARM", StateReason="test")
     with pytest.raises(AlarmFiring) as err:
-        promote(aws["clients"], FakeClock(), "ep", "canary", [50], Guard(None))
+        promote(aws.clients, FakeClock(), "ep", "canary", [50], Guard(None))
     assert err.value.alarms == ("ep-canary-5xx",)
-    assert weights(aws["sm"], "ep") == {"production": 80, "canary": 20}
+    assert weights(aws.sm, "ep") == {"production": 80, "canary": 20}
 
 
 def test_named_alarms_gate_too(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 90, "canary": 10})
-    make_alarm(aws["cw"], "named", "somewhere-else")
-    aws["cw"].set_alarm_state(AlarmName="named", StateValue="ALARM", StateReason="test")
+    make_endpoint(aws.sm, "ep", {"production": 90, "canary": 10})
+    make_alarm(aws.cw, "named", "somewhere-else")
+    aws.cw.set_alarm_state(AlarmName="named", StateValue="ALARM", StateReason="test")
     with pytest.raises(AlarmFiring, match="named"):
-        promote(aws["clients"], FakeClock(), "ep", "canary", [50], Guard(("named",)))
+        promote(aws.clients, FakeClock(), "ep", "canary", [50], Guard(("named",)))
 
 
 def test_staged_promotion_bakes_and_rolls_back_on_alarm(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 100, "canary": 0})
-    make_alarm(aws["cw"], "ep-canary-latency", "ep")
+    make_endpoint(aws.sm, "ep", {"production": 100, "canary": 0})
+    make_alarm(aws.cw, "ep-canary-latency", "ep")
     clock = FakeClock()
     seen: list[dict[str, float]] = []
     # Step 1 (10 %) bakes from t=0 to 300; step 2 (25 %) bakes from 300; the alarm fires at t=420.
-    clock.at(420, lambda: aws["cw"].set_alarm_state(AlarmName="ep-canary-latency", StateValue="ALARM", StateReason="p99"))
+    clock.at(420, lambda: aws.cw.set_alarm_state(AlarmName="ep-canary-latency", StateValue="ALARM", StateReason="p99"))
     with pytest.raises(AlarmFiring, match="ep-canary-latency") as err:
-        promote(aws["clients"], clock, "ep", "canary", [10, 25, 50, 100], Guard(None), bake_seconds=300, poll_seconds=60, on_change=seen.append)
+        promote(aws.clients, clock, "ep", "canary", [10, 25, 50, 100], Guard(None), bake_seconds=300, poll_seconds=60, on_change=seen.append)
     assert "rolled back to 0 %" in str(err.value)
-    assert weights(aws["sm"], "ep") == {"production": 100, "canary": 0}
+    assert weights(aws.sm, "ep") == {"production": 100, "canary": 0}
     assert seen == [{"production": 90, "canary": 10}, {"production": 75, "canary": 25}, {"production": 100, "canary": 0}]
     assert clock.t == 420 and set(clock.slept) == {60}
 
 
 def test_staged_promotion_completes(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 100, "canary": 0})
+    make_endpoint(aws.sm, "ep", {"production": 100, "canary": 0})
     clock = FakeClock()
-    result = promote(aws["clients"], clock, "ep", "canary", [10, 50, 100], Guard(None), bake_seconds=120, poll_seconds=30)
-    assert weights(aws["sm"], "ep") == {"production": 0, "canary": 100}
+    result = promote(aws.clients, clock, "ep", "canary", [10, 50, 100], Guard(None), bake_seconds=120, poll_seconds=30)
+    assert weights(aws.sm, "ep") == {"production": 0, "canary": 100}
     assert [s["canary"] for s in result.steps] == [10, 50, 100]
     assert clock.t == 360  # three bakes of 120 s
 
 
 def test_dry_run_changes_nothing(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 80, "canary": 20})
-    result = promote(aws["clients"], FakeClock(), "ep", "canary", [25, 50], Guard(None), dry_run=True)
+    make_endpoint(aws.sm, "ep", {"production": 80, "canary": 20})
+    result = promote(aws.clients, FakeClock(), "ep", "canary", [25, 50], Guard(None), dry_run=True)
     assert [s["canary"] for s in result.steps] == [25, 50]
-    assert weights(aws["sm"], "ep") == {"production": 80, "canary": 20}
+    assert weights(aws.sm, "ep") == {"production": 80, "canary": 20}
 
 
 def test_refuses_an_endpoint_not_in_service(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 80, "canary": 20})
+    make_endpoint(aws.sm, "ep", {"production": 80, "canary": 20})
     # moto creates endpoints InService; drive one into Updating through moto's backend.
     from moto.sagemaker.models import sagemaker_backends
 
     sagemaker_backends["123456789012"]["us-east-1"].endpoints["ep"].endpoint_status = "Updating"
     with pytest.raises(EndpointNotReady, match="Updating"):
-        promote(aws["clients"], FakeClock(), "ep", "canary", [50], Guard(None))
+        promote(aws.clients, FakeClock(), "ep", "canary", [50], Guard(None))
 
 
 def test_rollback_is_allowed_while_alarms_fire(aws) -> None:
-    make_endpoint(aws["sm"], "ep", {"a": 60, "b": 20, "canary": 20})
-    make_alarm(aws["cw"], "ep-canary-latency", "ep")
-    aws["cw"].set_alarm_state(AlarmName="ep-canary-latency", StateValue="ALARM", StateReason="p99")
-    result = rollback(aws["clients"], FakeClock(), "ep", "canary")
-    assert result.changed and weights(aws["sm"], "ep") == {"a": 75, "b": 25, "canary": 0}
-    again = rollback(aws["clients"], FakeClock(), "ep", "canary")
+    make_endpoint(aws.sm, "ep", {"a": 60, "b": 20, "canary": 20})
+    make_alarm(aws.cw, "ep-canary-latency", "ep")
+    aws.cw.set_alarm_state(AlarmName="ep-canary-latency", StateValue="ALARM", StateReason="p99")
+    result = rollback(aws.clients, FakeClock(), "ep", "canary")
+    assert result.changed and weights(aws.sm, "ep") == {"a": 75, "b": 25, "canary": 0}
+    again = rollback(aws.clients, FakeClock(), "ep", "canary")
     assert not again.changed
 
 
@@ -157,10 +145,10 @@ def seed(tmp_path: Path, aws) -> dict:
     """The seed platform live in moto: endpoint mlinfra-prod-inference at 80/20 with its four alarms."""
     config = copy_examples(tmp_path)
     ep = build_plan(load_config(config), config.parent).endpoints[0]
-    make_endpoint(aws["sm"], ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
+    make_endpoint(aws.sm, ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
     for alarm in ep.alarms:
-        make_alarm(aws["cw"], alarm.name, ep.name, alarm.variant)
-    return {**aws, "config": config, "endpoint": ep}
+        make_alarm(aws.cw, alarm.name, ep.name, alarm.variant)
+    return {"sm": aws.sm, "cw": aws.cw, "clients": aws.clients, "config": config, "endpoint": ep}
 
 
 def test_cli_promote_writes_weights_back_keeping_comments(seed) -> None:
@@ -172,7 +160,7 @@ def test_cli_promote_writes_weights_back_keeping_comments(seed) -> None:
     after = config.read_text()
     assert "weight: 50" in after and "weight: 80" not in after and "weight: 20" not in after
     # Only the two weight lines changed: comments, order and layout survive the round trip.
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert changed == [("        weight: 80", "        weight: 50"), ("        weight: 20", "        weight: 50")]
     assert "# seed: p99 < 100 ms" in after
     # The config still validates and renders the live split.
@@ -260,7 +248,7 @@ def test_cli_usage_errors(seed) -> None:
 
 
 def test_cli_invoke_with_a_queued_result(aws, tmp_path: Path) -> None:
-    make_endpoint(aws["sm"], "ep", {"production": 80, "canary": 20})
+    make_endpoint(aws.sm, "ep", {"production": 80, "canary": 20})
     import requests
 
     # moto's API for queuing invoke_endpoint results (in-process: the mock intercepts this request).
@@ -283,18 +271,18 @@ def test_status_reports_last_hours_metrics(aws) -> None:
     from mlinfra.ops.status import status_report
     from mlinfra.ops.target import resolve
 
-    make_endpoint(aws["sm"], "ep", {"production": 80, "canary": 20})
-    now = dt.datetime.now(dt.timezone.utc)
+    make_endpoint(aws.sm, "ep", {"production": 80, "canary": 20})
+    now = dt.datetime.now(dt.UTC)
     for variant, invocations, errors in (("production", 120, 1), ("canary", 30, 3)):
         dims = [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": variant}]
-        aws["cw"].put_metric_data(
+        aws.cw.put_metric_data(
             Namespace="AWS/SageMaker",
             MetricData=[
                 {"MetricName": "Invocations", "Dimensions": dims, "Value": invocations, "Timestamp": now - dt.timedelta(minutes=5)},
                 {"MetricName": "Invocation5XXErrors", "Dimensions": dims, "Value": errors, "Timestamp": now - dt.timedelta(minutes=5)},
             ],
         )
-    report = status_report(aws["clients"], resolve(None, "ep"), now=lambda: now)
+    report = status_report(aws.clients, resolve(None, "ep"), now=lambda: now)
     by_variant = {v["name"]: v for v in report["variants"]}
     assert (by_variant["production"]["invocations_1h"], by_variant["production"]["errors_5xx_1h"]) == (120, 1)
     assert (by_variant["canary"]["invocations_1h"], by_variant["canary"]["errors_5xx_1h"]) == (30, 3)
@@ -324,16 +312,16 @@ def test_status_of_an_async_endpoint_counts_invocations_processed(aws) -> None:
     from mlinfra.ops.target import resolve
 
     sm = boto3.client("sagemaker", region_name="us-east-1")
-    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     described = {
         "EndpointName": "ep", "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep", "EndpointConfigName": "ep-config",
         "EndpointStatus": "InService", "CreationTime": t0, "LastModifiedTime": t0,
         "ProductionVariants": [{"VariantName": "main", "CurrentWeight": 1.0, "DesiredWeight": 1.0, "CurrentInstanceCount": 1, "DesiredInstanceCount": 1}],
         "AsyncInferenceConfig": {"OutputConfig": {"S3OutputPath": "s3://acme/results/"}},
     }
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     dims = [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": "main"}]
-    aws["cw"].put_metric_data(
+    aws.cw.put_metric_data(
         Namespace="AWS/SageMaker",
         MetricData=[
             {"MetricName": "InvocationsProcessed", "Dimensions": dims, "Value": 40, "Timestamp": now - dt.timedelta(minutes=5)},

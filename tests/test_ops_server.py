@@ -11,115 +11,36 @@ from __future__ import annotations
 
 import http.server
 import json
-import logging
-import os
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
-import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
-from tests.aws_fixtures import make_alarm, make_endpoint
 from tests.conftest import copy_examples
-
-DUMMY = "testing"
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    """One moto server for the module, on a free port of 127.0.0.1 (port 0: the OS picks it)."""
-    werkzeug = logging.getLogger("werkzeug")
-    level = werkzeug.level
-    werkzeug.setLevel(logging.ERROR)  # no request log line per AWS call
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        assert host == "127.0.0.1"
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-        werkzeug.setLevel(level)
+from tests.support.aws import Cli, make_alarm, make_endpoint, output, server_client
 
 
 @pytest.fixture
-def url(server_url: str) -> str:
-    """The server, emptied before each test."""
-    requests.post(f"{server_url}/moto-api/reset", timeout=10).raise_for_status()
-    return server_url
-
-
-def _client(url: str, service: str, region: str = "us-east-1"):
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name=region,
-        aws_access_key_id=DUMMY,
-        aws_secret_access_key=DUMMY,
-        aws_session_token=DUMMY,
-    )
+def sm(moto_server: str):
+    return server_client(moto_server, "sagemaker")
 
 
 @pytest.fixture
-def sm(url: str):
-    return _client(url, "sagemaker")
+def cw(moto_server: str):
+    return server_client(moto_server, "cloudwatch")
 
 
 @pytest.fixture
-def cw(url: str):
-    return _client(url, "cloudwatch")
-
-
-class Cli:
-    """``python -m mlinfra`` as a user would run it, pointed at the moto server by the environment alone."""
-
-    def __init__(self, url: str, cwd: Path):
-        self.cwd = cwd
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no AWS_PROFILE, no real keys
-        env.update(
-            AWS_ENDPOINT_URL=url,
-            AWS_ACCESS_KEY_ID=DUMMY,
-            AWS_SECRET_ACCESS_KEY=DUMMY,
-            AWS_SESSION_TOKEN=DUMMY,
-            AWS_REGION="us-east-1",
-            AWS_DEFAULT_REGION="us-east-1",
-            AWS_CONFIG_FILE=os.devnull,
-            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        )
-        self.env = env
-
-    def __call__(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "mlinfra", *args],
-            cwd=self.cwd,
-            env={**self.env, **(env or {})},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
-        return proc
-
-
-@pytest.fixture
-def cli(url: str, tmp_path: Path) -> Cli:
-    return Cli(url, tmp_path)
+def cli(moto_server: str, tmp_path: Path) -> Cli:
+    return Cli(moto_server, tmp_path)
 
 
 def weights(sm, endpoint: str) -> dict[str, float]:
     """Live CurrentWeight per variant. moto 5.2.5 omits CurrentWeight for a variant created with
     InitialVariantWeight 0 (it tests the weight for truth); AWS reports 0.0, so a missing key reads as 0."""
     return {v["VariantName"]: v.get("CurrentWeight", 0.0) for v in sm.describe_endpoint(EndpointName=endpoint)["ProductionVariants"]}
-
-
-def _out(proc: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
 
 
 # --- 1. promote --canary ---------------------------------------------------------------------------------
@@ -129,7 +50,7 @@ def _out(proc: subprocess.CompletedProcess[str]) -> str:
 def test_promote_canary_sets_exact_split(cli, sm, start) -> None:
     make_endpoint(sm, "ep", start)
     proc = cli("promote", "--endpoint", "ep", "--canary", "20")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     assert weights(sm, "ep") == {"production": 80, "canary": 20}
     desired = {v["VariantName"]: v["DesiredWeight"] for v in sm.describe_endpoint(EndpointName="ep")["ProductionVariants"]}
     assert desired == {"production": 80, "canary": 20}
@@ -147,7 +68,7 @@ def test_promote_refuses_while_an_endpoint_alarm_fires(cli, sm, cw, metric_math)
     make_alarm(cw, "ep-quiet", "ep")  # on the endpoint but OK: not named as firing
     cw.set_alarm_state(AlarmName="ep-canary-guard", StateValue="ALARM", StateReason="test")
     proc = cli("promote", "--endpoint", "ep", "--canary", "50")
-    assert proc.returncode != 0, _out(proc)
+    assert proc.returncode != 0, output(proc)
     assert "ep-canary-guard" in proc.stdout + proc.stderr
     assert "ep-quiet" not in proc.stdout + proc.stderr
     assert "in ALARM" in proc.stderr
@@ -161,7 +82,7 @@ def test_alarm_on_another_endpoint_does_not_block(cli, sm, cw) -> None:
     make_alarm(cw, "ep-latency", "ep")
     cw.set_alarm_state(AlarmName="ep-other-latency", StateValue="ALARM", StateReason="not ours")
     proc = cli("promote", "--endpoint", "ep", "--canary", "50")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     assert weights(sm, "ep") == {"production": 50, "canary": 50}
     assert weights(sm, "ep-other") == {"production": 100, "canary": 0}
     assert "ep-other-latency" not in proc.stdout + proc.stderr
@@ -183,15 +104,15 @@ def test_rollback_while_the_alarm_fires(cli, sm, cw, start, end) -> None:
     make_alarm(cw, "ep-canary-latency", "ep")
     cw.set_alarm_state(AlarmName="ep-canary-latency", StateValue="ALARM", StateReason="p99")
     blocked = cli("promote", "--endpoint", "ep", "--canary", "50")
-    assert blocked.returncode != 0 and weights(sm, "ep") == start, _out(blocked)
+    assert blocked.returncode != 0 and weights(sm, "ep") == start, output(blocked)
 
     proc = cli("rollback", "--endpoint", "ep")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     assert weights(sm, "ep") == end
     assert "canary rolled back" in proc.stdout
 
     again = cli("rollback", "--endpoint", "ep")
-    assert again.returncode == 0, _out(again)
+    assert again.returncode == 0, output(again)
     assert "already at 0 %" in again.stdout
     assert weights(sm, "ep") == end
 
@@ -202,13 +123,13 @@ def test_rollback_while_the_alarm_fires(cli, sm, cw, start, end) -> None:
 def test_dry_run_prints_the_weights_and_changes_nothing(cli, sm) -> None:
     make_endpoint(sm, "ep", {"production": 100, "canary": 0})
     proc = cli("promote", "--endpoint", "ep", "--steps", "10,50", "--dry-run")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     assert "would set step 1/2: production 90 %, canary 10 %" in proc.stdout
     assert "would set step 2/2: production 50 %, canary 50 %" in proc.stdout
     assert weights(sm, "ep") == {"production": 100, "canary": 0}
 
     one = cli("promote", "--endpoint", "ep", "--canary", "20", "--dry-run")
-    assert one.returncode == 0, _out(one)
+    assert one.returncode == 0, output(one)
     assert "would set step 1/1: production 80 %, canary 20 %" in one.stdout
     assert weights(sm, "ep") == {"production": 100, "canary": 0}
 
@@ -216,7 +137,7 @@ def test_dry_run_prints_the_weights_and_changes_nothing(cli, sm) -> None:
 def test_staged_steps_end_at_the_last(cli, sm) -> None:
     make_endpoint(sm, "ep", {"production": 100, "canary": 0})
     proc = cli("promote", "--endpoint", "ep", "--steps", "10,50", "--bake", "0")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     assert "step 1/2: production 90 %, canary 10 %" in proc.stdout
     assert "step 2/2: production 50 %, canary 50 %" in proc.stdout
     assert weights(sm, "ep") == {"production": 50, "canary": 50}
@@ -237,8 +158,8 @@ def test_staged_steps_end_at_the_last(cli, sm) -> None:
 def test_refusals_exit_non_zero_and_change_nothing(cli, sm, args, message) -> None:
     make_endpoint(sm, "ep", {"production": 80, "canary": 20})
     proc = cli("promote", "--endpoint", "ep", *args)
-    assert proc.returncode != 0, _out(proc)
-    assert message in proc.stderr, _out(proc)
+    assert proc.returncode != 0, output(proc)
+    assert message in proc.stderr, output(proc)
     assert weights(sm, "ep") == {"production": 80, "canary": 20}
 
 
@@ -252,7 +173,7 @@ def test_status_json_reports_percent_and_alarm_states(cli, sm, cw) -> None:
     make_alarm(cw, "elsewhere", "other-endpoint")
     cw.set_alarm_state(AlarmName="ep-canary-5xx", StateValue="ALARM", StateReason="5xx")
     proc = cli("status", "--endpoint", "ep", "--json")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     report = json.loads(proc.stdout)
     assert report["endpoint"] == "ep" and report["status"] == "InService" and report["endpoint_config"] == "ep-config"
     assert {v["name"]: v["weight_percent"] for v in report["variants"]} == {"production": 75, "canary": 25}
@@ -261,58 +182,58 @@ def test_status_json_reports_percent_and_alarm_states(cli, sm, cw) -> None:
     assert report["drift"] == []
 
 
-def test_invoke_prints_the_queued_body_and_the_variant(cli, sm, url) -> None:
+def test_invoke_prints_the_queued_body_and_the_variant(cli, sm, moto_server) -> None:
     make_endpoint(sm, "ep", {"production": 80, "canary": 20})
     queued = requests.post(
-        f"{url}/moto-api/static/sagemaker/endpoint-results",
+        f"{moto_server}/moto-api/static/sagemaker/endpoint-results",
         json={"results": [{"Body": '{"prediction": 0.42}', "ContentType": "application/json", "InvokedProductionVariant": "canary", "CustomAttributes": ""}]},
         timeout=10,
     )
     assert queued.status_code == 201
     proc = cli("invoke", "--endpoint", "ep", "--data", '{"x": 1}', "--variant", "canary")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     assert proc.stdout.strip() == '{"prediction": 0.42}'
     assert "variant: canary" in proc.stderr and "latency:" in proc.stderr
 
 
 def test_invoke_needs_exactly_one_body(cli) -> None:
     proc = cli("invoke", "--endpoint", "ep")
-    assert proc.returncode != 0 and "exactly one of --data or --file" in proc.stderr, _out(proc)
+    assert proc.returncode != 0 and "exactly one of --data or --file" in proc.stderr, output(proc)
 
 
 # --- 6. --region and AWS_ENDPOINT_URL --------------------------------------------------------------------
 
 
-def test_region_flag_is_honoured(cli, url) -> None:
-    eu = _client(url, "sagemaker", "eu-west-1")
+def test_region_flag_is_honoured(cli, moto_server) -> None:
+    eu = server_client(moto_server, "sagemaker", "eu-west-1")
     make_endpoint(eu, "ep-eu", {"production": 100, "canary": 0})
 
     found = cli("status", "--endpoint", "ep-eu", "--json", "--region", "eu-west-1")
-    assert found.returncode == 0, _out(found)
+    assert found.returncode == 0, output(found)
     assert json.loads(found.stdout)["endpoint"] == "ep-eu"
 
     promoted = cli("promote", "--endpoint", "ep-eu", "--canary", "20", "--region", "eu-west-1")
-    assert promoted.returncode == 0, _out(promoted)
+    assert promoted.returncode == 0, output(promoted)
     assert weights(eu, "ep-eu") == {"production": 80, "canary": 20}
 
     # Not in the environment's region (us-east-1): AWS's own message, no traceback, nothing changed.
     for args in (["status", "--endpoint", "ep-eu"], ["promote", "--endpoint", "ep-eu", "--canary", "50"], ["rollback", "--endpoint", "ep-eu"]):
         proc = cli(*args)
-        assert proc.returncode != 0, _out(proc)
-        assert "Could not find endpoint" in proc.stderr and "us-east-1" in proc.stderr, _out(proc)
+        assert proc.returncode != 0, output(proc)
+        assert "Could not find endpoint" in proc.stderr and "us-east-1" in proc.stderr, output(proc)
     assert weights(eu, "ep-eu") == {"production": 80, "canary": 20}
 
     # AWS_REGION alone (no flag) selects the region too.
     env_region = cli("status", "--endpoint", "ep-eu", "--json", env={"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"})
-    assert env_region.returncode == 0, _out(env_region)
+    assert env_region.returncode == 0, output(env_region)
 
 
 class _StubAws(http.server.BaseHTTPRequestHandler):
     """Answers every AWS call with a ValidationException of its own, recording the X-Amz-Target it got."""
 
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.seen.append(self.headers.get("X-Amz-Target", ""))
         body = json.dumps({"__type": "ValidationException", "message": "answered by the stub"}).encode()
@@ -330,7 +251,7 @@ def test_aws_endpoint_url_is_honoured(cli, sm) -> None:
     """The endpoint exists only on this moto server; pointed elsewhere, the CLI asks there instead."""
     make_endpoint(sm, "ep", {"production": 100, "canary": 0})
     proc = cli("status", "--endpoint", "ep", "--json")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
 
     _StubAws.seen = []
     stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StubAws)
@@ -343,8 +264,8 @@ def test_aws_endpoint_url_is_honoured(cli, sm) -> None:
         stub.shutdown()
         stub.server_close()
         thread.join(5)
-    assert elsewhere.returncode != 0, _out(elsewhere)
-    assert "ValidationException: answered by the stub" in elsewhere.stderr, _out(elsewhere)
+    assert elsewhere.returncode != 0, output(elsewhere)
+    assert "ValidationException: answered by the stub" in elsewhere.stderr, output(elsewhere)
     assert _StubAws.seen == ["SageMaker.DescribeEndpoint"]
 
 
@@ -354,22 +275,22 @@ def seed_config(tmp_path: Path) -> Path:
     return config
 
 
-def test_region_flag_overrides_the_config_region(cli, url, seed_config) -> None:
-    eu = _client(url, "sagemaker", "eu-west-1")
+def test_region_flag_overrides_the_config_region(cli, moto_server, seed_config) -> None:
+    eu = server_client(moto_server, "sagemaker", "eu-west-1")
     make_endpoint(eu, "mlinfra-prod-inference", {"production": 80, "canary": 20}, config_name="mlinfra-prod-inference-config")
     proc = cli("status", str(seed_config), "--endpoint", "inference", "--json", "--region", "eu-west-1")
-    assert proc.returncode in (0, 3), _out(proc)  # 3: the endpoint config name differs from the rendered one
+    assert proc.returncode in (0, 3), output(proc)  # 3: the endpoint config name differs from the rendered one
     assert json.loads(proc.stdout)["endpoint"] == "mlinfra-prod-inference"
 
 
-def test_the_config_region_beats_an_ambient_aws_region(cli, url, seed_config) -> None:
+def test_the_config_region_beats_an_ambient_aws_region(cli, moto_server, seed_config) -> None:
     """The platform lives where its config says: a shell's AWS_REGION left from other work must not
     send mlinfra to another region (only --region overrides the config)."""
-    make_endpoint(_client(url, "sagemaker", "us-east-1"), "mlinfra-prod-inference", {"production": 80, "canary": 20})
-    make_endpoint(_client(url, "sagemaker", "eu-west-1"), "mlinfra-prod-inference", {"production": 50, "canary": 50})
+    make_endpoint(server_client(moto_server, "sagemaker", "us-east-1"), "mlinfra-prod-inference", {"production": 80, "canary": 20})
+    make_endpoint(server_client(moto_server, "sagemaker", "eu-west-1"), "mlinfra-prod-inference", {"production": 50, "canary": 50})
     env = {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"}
     proc = cli("status", str(seed_config), "--endpoint", "inference", "--json", env=env)
-    assert proc.returncode in (0, 3), _out(proc)
+    assert proc.returncode in (0, 3), output(proc)
     assert {v["name"]: v["weight_percent"] for v in json.loads(proc.stdout)["variants"]} == {"production": 80, "canary": 20}
     flag = cli("status", str(seed_config), "--endpoint", "inference", "--json", "--region", "eu-west-1", env=env)
     assert {v["name"]: v["weight_percent"] for v in json.loads(flag.stdout)["variants"]} == {"production": 50, "canary": 50}

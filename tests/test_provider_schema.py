@@ -383,7 +383,7 @@ def thing_source(*, rule_wraps_set: str = "false", extra_interface: str = "") ->
     s += hcl_row("secret", "cdktf.stringToHclTerraform(this._secret)", False, "simple", "string")
     s += hcl_row("timeouts", "thingTimeoutsToHclTerraform(this._timeouts.internalValue)", True, "struct", "ThingTimeouts")
     s += hcl_row("vpc", "thingVpcToHclTerraform(this._vpc.internalValue)", True, "list", "ThingVpcList")
-    s += hcl_row("rule", f"cdktf.listMapperHcl(thingRuleToHclTerraform, true)(this._rule.internalValue)", True, "list", "ThingRuleList")
+    s += hcl_row("rule", "cdktf.listMapperHcl(thingRuleToHclTerraform, true)(this._rule.internalValue)", True, "list", "ThingRuleList")
     s += hcl_row("grant", "cdktf.listMapperHcl(thingGrantToHclTerraform, true)(this._grant.internalValue)", True, "set", "ThingGrantList")
     s += hcl_row("ingress", "cdktf.listMapperHcl(thingIngressToHclTerraform, false)(this._ingress.internalValue)", True, "set", "ThingIngressList")
     s += "    };\n    return attrs;\n  }\n}\n"

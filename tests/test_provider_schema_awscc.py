@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -478,7 +479,7 @@ def test_bound_provider_version_is_checked(tmp_path):
         build(tmp_path / "b", meta={"name": "x", "version": "1", "cdktf": BOUND, "cdktn": other})
     # The generated source names its version too.
     stale = widget_source().replace("hashicorp/democc/2.0.0/", "hashicorp/democc/1.9.9/")
-    with pytest.raises(extract.ExtractError, match="bindings are not for hashicorp/democc 2.0.0"):
+    with pytest.raises(extract.ExtractError, match=re.escape("bindings are not for hashicorp/democc 2.0.0")):
         build(tmp_path / "c", stale)
 
 

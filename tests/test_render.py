@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
-from tests.conftest import EXAMPLES, ROOT, copy_examples, example_ids
+from mlinfra.pipeline import load_config, render_project
+from tests.conftest import EXAMPLES, ROOT, example_ids
+from tests.support.configs import edited, write_config
 from tests.support.hcl_checks import hygiene_errors, load_tree
 from tests.support.hcl_checks import module_call as call
 
@@ -272,8 +272,7 @@ def _config_name(text: str, tmp_path: Path) -> tuple[str, list[str]]:
     """(endpoint configuration name, [production model name, canary model name]) for a variant of the seed."""
     import hcl2
 
-    path = copy_examples(tmp_path)
-    path.write_text(text)
+    path = write_config(tmp_path, text, beside_examples=True)
     files = render_project(load_config(path), path.parent).files
     ep = call({".": {"main.tf": hcl2.loads(next(t for p, t in files.items() if str(p) == "main.tf"))}}, "endpoint_inference")
     models = [s(ep["models"][k]["name"]) for k in ("production", "canary")]
@@ -328,11 +327,8 @@ def test_models_without_a_network_have_no_vpc(rendered_examples: dict[str, Path]
 
 def test_models_in_an_existing_vpc(tmp_path: Path) -> None:
     """An existing VPC: its subnets (literal at the network call) and the models' group, created there."""
-    config = copy_examples(tmp_path / "cfg").parent / "private-network.yaml"
-    text = config.read_text()
     old = "  create:\n    cidr: 10.20.0.0/16\n    private_subnets: [10.20.1.0/24, 10.20.2.0/24, 10.20.3.0/24]   # one per Availability Zone\n"
-    assert old in text
-    config.write_text(text.replace(old, "  vpc_id: vpc-0123456789abcdef0\n  private_subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n"))
+    config = edited("private-network", tmp_path / "cfg", (old, "  vpc_id: vpc-0123456789abcdef0\n  private_subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n"))
     import hcl2
 
     files = render_project(load_config(config), config.parent).files

@@ -10,9 +10,10 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 import mlinfra.components as components
+from mlinfra.context import build_context
 from mlinfra.core.component import (
-    RANDOM,
     AWS,
+    RANDOM,
     Component,
     Export,
     Input,
@@ -26,10 +27,8 @@ from mlinfra.core.component import (
     Statement,
     Wire,
 )
-from mlinfra.pipeline import load_config
-from mlinfra.context import build_context
 from mlinfra.expr import Ref
-from mlinfra.pipeline import render_project
+from mlinfra.pipeline import load_config, render_project
 from mlinfra.render import _tftype, templates_dir
 from tests.conftest import EXAMPLES, ROOT
 
@@ -167,8 +166,8 @@ def test_blocks_reads_kinds_and_the_for_each_that_multiplies_them() -> None:
 
 def test_the_endpoint_count_comes_from_the_components_declarations() -> None:
     from mlinfra.context import build_context
-    from mlinfra.plan.platform import build_plan
     from mlinfra.pipeline import load_config
+    from mlinfra.plan.platform import build_plan
 
     for name, expected in (("platform", 2), ("inference-components", 1), ("batch", 0)):
         path = ROOT / "examples" / f"{name}.yaml"

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
-from mlinfra.write import write_tree
-from tests.conftest import EXAMPLES, copy_examples
+from tests.conftest import EXAMPLES
+from tests.support.configs import Edit, render_edited
 from tests.support.hcl_checks import hygiene_errors, load_tree
 from tests.test_render import blocks, s
 
@@ -148,11 +146,8 @@ def test_api_redeploys_when_any_rendered_part_changes(rendered_examples: dict[st
     assert len(expected) >= 8 and hashed == expected, hashed ^ expected
 
 
-def _render(tmp_path: Path, edit) -> dict:
-    config = copy_examples(tmp_path / "cfg")
-    config.write_text(edit(config.read_text()))
-    out = tmp_path / "out"
-    write_tree(render_project(load_config(config), config.parent).files, out)
+def _render(tmp_path: Path, edit: Edit) -> dict:
+    out = render_edited("platform", tmp_path, edit)
     assert hygiene_errors(out) == []  # Terraform itself: test_terraform_cycle.py
     return load_tree(out)
 
@@ -162,7 +157,7 @@ def test_execute_api_endpoint_is_off_behind_a_regional_custom_domain(tmp_path: P
     # enforced by API Gateway itself, whichever way a request comes in).
     cloudfront = blocks(load_tree(rendered_examples["platform"])["modules/api"]["main.tf"], "resource")
     assert "disable_execute_api_endpoint" not in cloudfront["aws_api_gateway_rest_api.this"]
-    regional = _render(tmp_path, lambda t: t.replace("  cloudfront: true\n", "  cloudfront: false\n"))
+    regional = _render(tmp_path, ("  cloudfront: true\n", "  cloudfront: false\n"))
     api = blocks(regional["modules/api"]["main.tf"], "resource")
     assert api["aws_api_gateway_rest_api.this"]["disable_execute_api_endpoint"] is True
 

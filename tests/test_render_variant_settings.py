@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
-from mlinfra.write import write_tree
+from tests.support.configs import edit, edited, render, write_config
 from tests.support.hcl_checks import load_tree, module_call
-from tests.test_config_invalid import BASE, edit
+from tests.test_config_invalid import BASE
 from tests.test_render import blocks, s
 
 SETTINGS = {
@@ -74,11 +73,7 @@ def test_module_renders_each_setting(shadow: dict, kind: str) -> None:
 
 
 def _config_name(tmp_path: Path, text: str) -> str:
-    tmp_path.mkdir()
-    path = tmp_path / "platform.yaml"
-    path.write_text(text)
-    root = tmp_path / "out"
-    write_tree(render_project(load_config(path), tmp_path).files, root)
+    root = render(write_config(tmp_path, text), tmp_path / "out")
     return s(module_call(load_tree(root), "endpoint_inference")["config_name"])
 
 
@@ -87,9 +82,9 @@ def test_a_setting_is_a_new_endpoint_configuration(tmp_path: Path) -> None:
     canary = "        instance_type: ml.g4dn.2xlarge\n"
     names = {
         "none": _config_name(tmp_path / "a", BASE),
-        "routing": _config_name(tmp_path / "b", edit(BASE, canary, canary + "        routing: LEAST_OUTSTANDING_REQUESTS\n")),
-        "timeout": _config_name(tmp_path / "c", edit(BASE, canary, canary + "        model_data_download_timeout_seconds: 900\n")),
-        "timeout-2": _config_name(tmp_path / "d", edit(BASE, canary, canary + "        model_data_download_timeout_seconds: 901\n")),
+        "routing": _config_name(tmp_path / "b", edit(BASE, (canary, canary + "        routing: LEAST_OUTSTANDING_REQUESTS\n"))),
+        "timeout": _config_name(tmp_path / "c", edit(BASE, (canary, canary + "        model_data_download_timeout_seconds: 900\n"))),
+        "timeout-2": _config_name(tmp_path / "d", edit(BASE, (canary, canary + "        model_data_download_timeout_seconds: 901\n"))),
     }
     assert len(set(names.values())) == len(names), names
 
@@ -105,10 +100,8 @@ def test_a_setting_is_a_new_endpoint_configuration(tmp_path: Path) -> None:
     ],
 )
 def test_settings_sagemaker_accepts(instance_type: str, settings: str, tmp_path: Path) -> None:
-    text = edit(BASE, "        instance_type: ml.g4dn.2xlarge\n", f"        instance_type: {instance_type}\n        {settings}\n")
-    path = tmp_path / "platform.yaml"
-    path.write_text(text)
-    load_config(path)  # raises on any refusal
+    text = edit(BASE, ("        instance_type: ml.g4dn.2xlarge\n", f"        instance_type: {instance_type}\n        {settings}\n"))
+    load_config(write_config(tmp_path, text))  # raises on any refusal
 
 
 @pytest.mark.parametrize(
@@ -137,12 +130,7 @@ EBS_FLEET = "      instance_type: ml.p3.2xlarge\n      volume_size_gb: 100\n    
 
 
 def _render_fleet(tmp_path: Path, fleet_type: str) -> Path:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "inference-components.yaml"
-    path.write_text(edit(IC_EXAMPLE.read_text(), IC_FLEET_TYPE, fleet_type))
-    root = tmp_path / "out"
-    write_tree(render_project(load_config(path), tmp_path).files, root)
-    return root
+    return render(edited("inference-components", tmp_path, (IC_FLEET_TYPE, fleet_type)), tmp_path / "out")
 
 
 def test_fleet_settings_reach_the_endpoint_configuration(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 """tests/support/sagemaker_checks.py: SageMaker's API rules over what Terraform evaluates.
 
-(a) every example in examples/*.yaml, rendered through the CLI and planned by the real terraform on the
-    stand-in provider, breaks none of them (``plan_errors`` over ``terraform show -json``);
+(a) every example in examples/*.yaml, rendered and planned by the real terraform on the stand-in provider,
+    breaks none of them (``plan_errors`` over ``terraform show -json``); the plan is the one
+    test_terraform_cycle.py applies, made once per test run (``terraform_cycle.planned_once``);
 (b) breakages of a rendered example at an endpoint module call in the root main.tf, where the config's
-    values are, planned again: the rule's error on that module instance and resource address;
+    values are, planned again (in a copy of the example's initialised tree): the rule's error on that
+    module instance and resource address;
 (c) every rule can fail: a hand-written good tree with literal values yields no error, and one targeted
     breakage of it yields the rule's error on the right file and resource address (``sagemaker_errors``,
     the same rules read from literal HCL: one terraform plan per case would take minutes).
@@ -13,8 +15,6 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
-import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +24,12 @@ import pytest
 try:
     from tests.support import sagemaker_checks
     from tests.support.sagemaker_checks import _burstable, _local_nvme, plan_errors, sagemaker_errors
+    from tests.support.terraform_cycle import copy_planned, example_plan, show_plan
 except ModuleNotFoundError:
     # Plain `pytest` puts tests/ rather than the repo root on sys.path.
     from support import sagemaker_checks  # type: ignore[no-redef]
     from support.sagemaker_checks import _burstable, _local_nvme, plan_errors, sagemaker_errors  # type: ignore[no-redef]
+    from support.terraform_cycle import copy_planned, example_plan, show_plan  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
@@ -540,45 +542,20 @@ def test_checker_is_independent_of_mlinfra():
 # ---------------------------------------------------------------------------
 
 
-def render(example: Path, out: Path) -> Path:
-    result = subprocess.run(
-        [sys.executable, "-m", "mlinfra", "render", str(example), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, f"render {example.name} failed:\n{result.stdout}\n{result.stderr}"
-    return out
-
-
-def planned(root: Path, env: dict) -> dict:
-    """Terraform's evaluated plan of a rendered tree (stand-in provider, the test-only relaxations of
-    tests/support/terraform_cycle.py applied in place)."""
-    from tests.support.terraform_cycle import relax, show_plan
-
-    files = {p.relative_to(root): p.read_text(encoding="utf-8") for p in root.rglob("*") if p.is_file()}
-    for rel in files:
-        (root / rel).unlink()
-    for rel, text in relax(files).items():
-        (root / rel).write_text(text, encoding="utf-8")
-    return show_plan(root, env)
-
-
 def test_examples_exist():
     assert EXAMPLES, "no examples/*.yaml"
 
 
 @pytest.fixture(scope="session")
-def example_plans(request, tmp_path_factory, standin_env) -> dict:
-    """Every selected example rendered and planned once (two at a time): {stem: (root, plan or error)}."""
+def example_plans(request, standin_env, plan_cache) -> dict:
+    """Every selected example's plan (two at a time): {stem: (root, plan) or error}."""
     from tests.conftest import run_concurrently, selected_params
 
-    base = tmp_path_factory.mktemp("sagemaker-plans")
-    jobs = {}
-    for example in selected_params(request, "example_plans", "example"):
-        root = base / example.stem
-        jobs[example.stem] = lambda e=example, r=root: (r, planned(render(e, r), standin_env))
-    return run_concurrently(jobs)
+    def job(example: Path) -> tuple[Path, dict]:
+        planned = example_plan(example, plan_cache, standin_env)
+        return planned.path, planned.plan
+
+    return run_concurrently({e.stem: (lambda e=e: job(e)) for e in selected_params(request, "example_plans", "example")})
 
 
 def _plan_of(example_plans: dict, stem: str) -> tuple[Path, dict]:
@@ -713,21 +690,19 @@ CALL_SITE_BREAKAGES = [
 
 
 @pytest.fixture(scope="session")
-def broken_plans(request, tmp_path_factory, standin_env) -> dict:
-    """Each selected call-site breakage rendered, edited and planned once (two at a time)."""
+def broken_plans(request, tmp_path_factory, standin_env, plan_cache) -> dict:
+    """Each selected call-site breakage: a copy of the example's planned tree (initialised already), edited
+    and planned again (two at a time)."""
     from tests.conftest import run_concurrently, selected_params
 
     base = tmp_path_factory.mktemp("sagemaker-broken")
     jobs = {}
     for i, (example, module, pattern, replacement, *_) in enumerate(selected_params(request, "broken_plans", "breakage")):
         def job(example=example, module=module, pattern=pattern, replacement=replacement, root=base / str(i)):
-            path = REPO / "examples" / f"{example}.yaml"
-            # A missing example is a failure, not a skip: a skip would quietly drop the breakage it guards.
-            assert path.exists(), f"examples/{example}.yaml is gone: this breakage no longer runs"
-            render(path, root)
+            copy_planned(example_plan(REPO / "examples" / f"{example}.yaml", plan_cache, standin_env), root)
             main = root / "main.tf"
             main.write_text(call_site(main.read_text(encoding="utf-8"), module, pattern, replacement), encoding="utf-8")
-            return root, planned(root, standin_env)
+            return root, show_plan(root, standin_env, init=False)
 
         jobs[(example, module, pattern, replacement)] = job
     return run_concurrently(jobs)

@@ -104,7 +104,7 @@ def enumerate_tree(root: Path) -> tuple[list[Found], list[str]]:
     # Statements passed to a module as a typed argument (`dynamic "statement"` over `var.statements`):
     # the values are the call site's, in the root.
     calls: dict[str, dict] = {}
-    for name, parsed in tree["."].items():
+    for parsed in tree["."].values():
         for (_label,), body in _labeled(parsed.get("module", []), 1):
             calls.setdefault(_unquote(body["source"]).removeprefix("./"), body)
     for module, files in tree.items():
@@ -154,10 +154,9 @@ def violations(st: Found) -> list[str]:
             out.append(f"{at}: action {action} is an expression (cannot be checked)")
         elif action == "*":
             out.append(f"{at}: action *")
-        elif action.endswith(":*"):
-            # The one exemption: a Deny of insecure transport must cover every action of the service.
-            if not (st.effect == "Deny" and ("Bool", "aws:SecureTransport") in st.conditions):
-                out.append(f"{at}: action {action}")
+        # The one exemption: a Deny of insecure transport must cover every action of the service.
+        elif action.endswith(":*") and not (st.effect == "Deny" and ("Bool", "aws:SecureTransport") in st.conditions):
+            out.append(f"{at}: action {action}")
     if "*" in st.resources and st.effect == "Allow" and not st.key_policy:  # a key policy's "*" is this key
         for action in st.actions:
             if action not in STAR_RESOURCE_ACTIONS:
@@ -281,7 +280,7 @@ def overwrites(statements: list[Found]) -> list[str]:
         reads = [(st.sid, p) for st in mine if "s3:GetObject" in st.actions for r in st.resources if (p := _s3_path(r))]
         for wsid, w in writes:
             for rsid, r in reads:
-                if w.endswith("*") and r.startswith(w[:-1]) or w == r:
+                if (w.endswith("*") and r.startswith(w[:-1])) or w == r:
                     out.append(f"{where}: {wsid} writes {w}, which covers {rsid}'s {r}")
     return out
 

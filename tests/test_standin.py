@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from tf.gen import tfplugin_pb2 as pb
 
 from tests.support.standin.cty import UNKNOWN, decode_msgpack, encode_msgpack, parse_type

@@ -12,8 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, copy_examples, run_concurrently, selected_params
-from tests.support.terraform_cycle import CycleError, CycleResult, prepare, run_cycle
+from tests.conftest import EXAMPLES, ROOT, run_concurrently, selected_params
+from tests.support.configs import edited
+from tests.support.terraform_cycle import (
+    CycleError,
+    CycleResult,
+    copy_planned,
+    finish_cycle,
+    planned_once,
+    prepare,
+    run_cycle,
+)
 
 pytestmark = pytest.mark.terraform
 
@@ -48,20 +57,26 @@ VARIANTS = {
 
 def _variant(name: str, base: Path) -> Path:
     example, old, new = VARIANTS[name]
-    config = copy_examples(base / f"{name}-config").parent / example
-    text = config.read_text()
-    assert old in text, f"examples/{example} no longer contains {old!r}: update the variant"
-    config.write_text(text.replace(old, new))
-    return config
+
+    def change(text: str) -> str:
+        assert old in text, f"examples/{example} no longer contains {old!r}: update the variant"
+        return text.replace(old, new)  # every occurrence (inference-components-from-zero: both components)
+
+    return edited(example, base / f"{name}-config", change)
 
 
 @pytest.fixture(scope="session")
-def cycles(request, tmp_path_factory, standin_env) -> dict:
-    """The cycle of every selected example (and variant), two at a time."""
+def cycles(request, tmp_path_factory, standin_env, plan_cache) -> dict:
+    """The cycle of every selected example (and variant), two at a time: init to plan once per run
+    (``planned_once``: test_sagemaker_checks.py reads the same plans), apply to destroy in a copy."""
     base = tmp_path_factory.mktemp("cycles")
-    jobs = {p: (lambda p=p: run_cycle(prepare(p, base / p.stem), standin_env)) for p in selected_params(request, "cycles", "example")}
+
+    def cycle(key: str, make) -> CycleResult:
+        return finish_cycle(copy_planned(planned_once(key, make, plan_cache, standin_env), base / key), standin_env)
+
+    jobs = {p: (lambda p=p: cycle(p.stem, lambda dest: prepare(p, dest))) for p in selected_params(request, "cycles", "example")}
     for name in selected_params(request, "cycles", "variant"):
-        jobs[name] = lambda n=name: run_cycle(prepare(_variant(n, base), base / n), standin_env)
+        jobs[name] = lambda n=name: cycle(n, lambda dest: prepare(_variant(n, base), dest))
     return run_concurrently(jobs)
 
 

@@ -126,7 +126,7 @@ def test_a_crash_at_any_move_never_strands_the_users_files(tmp_path: Path) -> No
         out = tmp_path / f"case{k}" / "out"
         write_tree({**FILES, PurePosixPath("old.tf"): "# stale\n"}, out)
         _user_files(out)
-        rename, calls = _failing_at(k, Crash())
+        rename, _calls = _failing_at(k, Crash())
         try:
             write_tree(NEW, out, rename=rename)
         except Crash:
@@ -148,7 +148,7 @@ def test_an_error_at_any_move_restores_the_previous_tree(tmp_path: Path) -> None
         write_tree(FILES, out)
         _user_files(out)
         before = snapshot(out)
-        rename, calls = _failing_at(k, OSError(13, "Permission denied"))
+        rename, _calls = _failing_at(k, OSError(13, "Permission denied"))
         try:
             write_tree(NEW, out, rename=rename)
         except OutputError:

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.conftest import copy_examples
-from tests.test_ops_server import Cli, _client, _out, server_url, url  # noqa: F401 (fixtures)
+from tests.support.aws import Cli, output, server_client
 
 ROLE = "arn:aws:iam::123456789012:role/mlinfra-prod-batch"
 SUCCEEDS = {
@@ -37,21 +37,21 @@ FAILS = {
 }
 
 
-def _execute(url: str, on: bool) -> None:
-    requests.post(f"{url}/moto-api/config", json={"stepfunctions": {"execute_state_machine": on}}, timeout=10).raise_for_status()
+def _execute(moto_server: str, on: bool) -> None:
+    requests.post(f"{moto_server}/moto-api/config", json={"stepfunctions": {"execute_state_machine": on}}, timeout=10).raise_for_status()
 
 
 @pytest.fixture
-def sfn(url: str):
-    _execute(url, False)
-    yield _client(url, "stepfunctions")
-    _execute(url, False)
+def sfn(moto_server: str):
+    _execute(moto_server, False)
+    yield server_client(moto_server, "stepfunctions")
+    _execute(moto_server, False)
 
 
 @pytest.fixture
-def cli(url: str, tmp_path: Path) -> Cli:
+def cli(moto_server: str, tmp_path: Path) -> Cli:
     copy_examples(tmp_path)  # platform.yaml: project mlinfra, environment prod, us-east-1
-    return Cli(url, tmp_path)
+    return Cli(moto_server, tmp_path)
 
 
 def _machine(sfn, definition: dict, name: str = "mlinfra-prod-batch") -> str:
@@ -62,7 +62,7 @@ def test_submit_finds_the_machine_by_the_config_s_naming(cli, sfn) -> None:
     machine = _machine(sfn, SUCCEEDS)
     _machine(sfn, SUCCEEDS, name="mlinfra-prod-batch-old")  # a longer name that starts the same: not ours
     proc = cli("batch", "submit", "-c", "platform.yaml", "--input", "s3://acme-batch/in/", "--output", "s3://acme-batch/out/")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     arn = re.fullmatch(r"started (\S+)\n", proc.stdout).group(1)
     assert arn.startswith("arn:aws:states:us-east-1:123456789012:execution:mlinfra-prod-batch:")
     assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", arn.rsplit(":", 1)[1])
@@ -71,22 +71,22 @@ def test_submit_finds_the_machine_by_the_config_s_naming(cli, sfn) -> None:
     assert json.loads(sfn.describe_execution(executionArn=arn)["input"]) == {"inputS3Uri": "s3://acme-batch/in/", "outputS3Uri": "s3://acme-batch/out/"}
 
 
-def test_submit_wait_follows_the_states_to_success(cli, sfn, url) -> None:
-    _execute(url, True)
+def test_submit_wait_follows_the_states_to_success(cli, sfn, moto_server) -> None:
+    _execute(moto_server, True)
     machine = _machine(sfn, SUCCEEDS)
     proc = cli("batch", "submit", "--state-machine", machine, "--input", "s3://acme-batch/in/", "--output", "s3://acme-batch/out/", "--name", "run-ok", "--wait", "--poll", "0.2s")
-    assert proc.returncode == 0, _out(proc)
+    assert proc.returncode == 0, output(proc)
     lines = proc.stdout.splitlines()
     assert lines[0] == f"started {machine.replace(':stateMachine:', ':execution:')}:run-ok"
     assert [re.sub(r"^\[\d+m\d\ds\] ", "", x) for x in lines[1:-1]] == ["ValidateInput", "Transform", "NotifySuccess", "Succeeded", "SUCCEEDED"]
     assert lines[-1] == "run-ok: SUCCEEDED; results in s3://acme-batch/out/"
 
 
-def test_submit_wait_exits_1_with_the_error(cli, sfn, url) -> None:
-    _execute(url, True)
+def test_submit_wait_exits_1_with_the_error(cli, sfn, moto_server) -> None:
+    _execute(moto_server, True)
     machine = _machine(sfn, FAILS)
     proc = cli("batch", "submit", "--state-machine", machine, "--input", "s3://acme-batch/in/", "--output", "s3://acme-batch/out/", "--name", "run-bad", "--wait", "--poll", "0.2s")
-    assert proc.returncode == 1, _out(proc)
+    assert proc.returncode == 1, output(proc)
     assert "NotifyFailure" in proc.stdout and "FAILED" in proc.stdout
     assert "error: execution run-bad FAILED: BatchTransformFailed: the batch pipeline failed" in proc.stderr
 
@@ -104,46 +104,46 @@ ROUTED = {
 }
 
 
-def test_status_of_one_run_and_of_the_latest(cli, sfn, url) -> None:
-    _execute(url, True)
+def test_status_of_one_run_and_of_the_latest(cli, sfn, moto_server) -> None:
+    _execute(moto_server, True)
     machine = _machine(sfn, ROUTED)
     sfn.start_execution(stateMachineArn=machine, name="run-1", input=json.dumps({"inputS3Uri": "s3://a-b/bad/", "outputS3Uri": "s3://a-b/out/"}))
     running = sfn.start_execution(stateMachineArn=machine, name="run-2", input=json.dumps({"inputS3Uri": "s3://a-b/in/", "outputS3Uri": "s3://a-b/out/"}))["executionArn"]
     try:
         one = cli("batch", "status", "run-1", "--json", "-c", "platform.yaml")
-        assert one.returncode == 0, _out(one)
+        assert one.returncode == 0, output(one)
         report = json.loads(one.stdout)
         assert (report["name"], report["status"], report["error"], report["current_state"]) == ("run-1", "FAILED", "BatchTransformFailed", "Failed")
         assert [s["name"] for s in report["states"]] == ["ValidateInput", "NotifyFailure", "Failed"]
         assert (report["input_uri"], report["output_uri"], report["job_name"]) == ("s3://a-b/bad/", "s3://a-b/out/", "mlinfra-prod-batch-run-1")
 
         text = cli("batch", "status", "run-1", "-c", "platform.yaml")
-        assert text.returncode == 0, _out(text)
-        assert text.stdout.startswith("run-1: FAILED\n  transform job: mlinfra-prod-batch-run-1\n"), _out(text)
+        assert text.returncode == 0, output(text)
+        assert text.stdout.startswith("run-1: FAILED\n  transform job: mlinfra-prod-batch-run-1\n"), output(text)
         assert "error: BatchTransformFailed: the batch pipeline failed" in text.stdout
 
         by_arn = cli("batch", "status", running)  # an ARN needs no config
-        assert by_arn.returncode == 0, _out(by_arn)
-        assert by_arn.stdout.startswith("run-2: RUNNING in Transform\n"), _out(by_arn)
-        assert re.search(r"  Transform  \(running\)$", by_arn.stdout, re.M), _out(by_arn)
+        assert by_arn.returncode == 0, output(by_arn)
+        assert by_arn.stdout.startswith("run-2: RUNNING in Transform\n"), output(by_arn)
+        assert re.search(r"  Transform  \(running\)$", by_arn.stdout, re.M), output(by_arn)
 
         latest = cli("batch", "status", "--json", "-c", "platform.yaml")
-        assert latest.returncode == 0, _out(latest)
+        assert latest.returncode == 0, output(latest)
         assert {r["name"]: r["status"] for r in json.loads(latest.stdout)} == {"run-1": "FAILED", "run-2": "RUNNING"}
         listing = cli("batch", "status", "-c", "platform.yaml")
-        assert re.search(r"^run-2  RUNNING ", listing.stdout, re.M) and re.search(r"^run-1  FAILED ", listing.stdout, re.M), _out(listing)
+        assert re.search(r"^run-2  RUNNING ", listing.stdout, re.M) and re.search(r"^run-1  FAILED ", listing.stdout, re.M), output(listing)
     finally:
         sfn.stop_execution(executionArn=running)
 
 
-def test_wait_times_out_and_leaves_the_run_going(cli, sfn, url) -> None:
-    _execute(url, True)
+def test_wait_times_out_and_leaves_the_run_going(cli, sfn, moto_server) -> None:
+    _execute(moto_server, True)
     machine = _machine(sfn, ROUTED)
     proc = cli("batch", "submit", "--state-machine", machine, "--input", "s3://a-b/in/", "--output", "s3://a-b/out/", "--name", "run-long", "--wait", "--poll", "0.2s", "--timeout", "1s")
     arn = machine.replace(":stateMachine:", ":execution:") + ":run-long"
     try:
-        assert proc.returncode == 1, _out(proc)
-        assert "still RUNNING in Transform after" in proc.stderr and "mlinfra batch status run-long" in proc.stderr, _out(proc)
+        assert proc.returncode == 1, output(proc)
+        assert "still RUNNING in Transform after" in proc.stderr and "mlinfra batch status run-long" in proc.stderr, output(proc)
         assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
     finally:
         sfn.stop_execution(executionArn=arn)
@@ -162,12 +162,12 @@ def test_wait_times_out_and_leaves_the_run_going(cli, sfn, url) -> None:
 )
 def test_refusals(cli, sfn, args, message) -> None:
     proc = cli("batch", *args, "-c", "platform.yaml") if "-c" not in args else cli("batch", *args)
-    assert proc.returncode != 0, _out(proc)
-    assert message in proc.stderr, _out(proc)
+    assert proc.returncode != 0, output(proc)
+    assert message in proc.stderr, output(proc)
 
 
 def test_status_of_an_unknown_run_is_aws_s_message(cli, sfn) -> None:
     _machine(sfn, SUCCEEDS)
     proc = cli("batch", "status", "no-such-run", "-c", "platform.yaml")
-    assert proc.returncode == 1, _out(proc)
-    assert "ExecutionDoesNotExist" in proc.stderr, _out(proc)
+    assert proc.returncode == 1, output(proc)
+    assert "ExecutionDoesNotExist" in proc.stderr, output(proc)

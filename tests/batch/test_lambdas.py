@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from mlinfra.lambdas import batch_notify, batch_validate
 from mlinfra.lambdas.batch_validate import InvalidBatchInput
-from tests.aws_fixtures import fake_credentials
 
 REGION = "us-east-1"
 BUCKET = "acme-batch"
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        yield s3
+def s3(aws):
+    """moto's S3 with the bucket."""
+    client = aws.client("s3", REGION)
+    client.create_bucket(Bucket=BUCKET)
+    yield client
     batch_validate.reset()
     batch_notify.reset()
 
@@ -39,20 +36,20 @@ def _validate(s3, event: dict, env: dict | None = None) -> dict:
 # --- ValidateInput ---------------------------------------------------------------------------------------
 
 
-def test_valid_json_lines(aws) -> None:
-    aws.put_object(Bucket=BUCKET, Key="in/a.jsonl", Body=b'{"features": [1, 2]}\n{"features": [3, 4]}\n\n')
-    aws.put_object(Bucket=BUCKET, Key="in/b.jsonl", Body=b'{"features": [5, 6]}\n')
-    aws.put_object(Bucket=BUCKET, Key="in/folder/", Body=b"")  # a console "folder": not a record
-    result = _validate(aws, _event())
+def test_valid_json_lines(s3) -> None:
+    s3.put_object(Bucket=BUCKET, Key="in/a.jsonl", Body=b'{"features": [1, 2]}\n{"features": [3, 4]}\n\n')
+    s3.put_object(Bucket=BUCKET, Key="in/b.jsonl", Body=b'{"features": [5, 6]}\n')
+    s3.put_object(Bucket=BUCKET, Key="in/folder/", Body=b"")  # a console "folder": not a record
+    result = _validate(s3, _event())
     assert result == {"objects": 2, "bytes": 64, "sampledObjects": 2, "sampledLines": 3, "truncated": False}
 
 
-def test_samples_only_the_configured_lines_and_objects(aws) -> None:
+def test_samples_only_the_configured_lines_and_objects(s3) -> None:
     for i in range(5):
-        aws.put_object(Bucket=BUCKET, Key=f"in/{i}.jsonl", Body=b"".join(b'{"x": %d}\n' % j for j in range(50)))
+        s3.put_object(Bucket=BUCKET, Key=f"in/{i}.jsonl", Body=b"".join(b'{"x": %d}\n' % j for j in range(50)))
     # a broken line past the sample is not read
-    aws.put_object(Bucket=BUCKET, Key="in/9.jsonl", Body=b"not json\n")
-    result = _validate(aws, _event(), {"MLINFRA_SAMPLE_OBJECTS": "2", "MLINFRA_SAMPLE_LINES": "5"})
+    s3.put_object(Bucket=BUCKET, Key="in/9.jsonl", Body=b"not json\n")
+    result = _validate(s3, _event(), {"MLINFRA_SAMPLE_OBJECTS": "2", "MLINFRA_SAMPLE_LINES": "5"})
     assert (result["objects"], result["sampledObjects"], result["sampledLines"]) == (6, 2, 10)
 
 
@@ -71,37 +68,37 @@ def test_samples_only_the_configured_lines_and_objects(aws) -> None:
     ],
     ids=["empty-prefix", "only-empty-objects", "bad-json-line", "binary", "not-s3", "output-under-input", "long-job-name", "bad-job-name", "no-bucket"],
 )
-def test_invalid_input_fails_with_a_reason(aws, objects, event, message) -> None:
+def test_invalid_input_fails_with_a_reason(s3, objects, event, message) -> None:
     for key, body in objects.items():
-        aws.put_object(Bucket=BUCKET, Key=key, Body=body)
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body)
     with pytest.raises(InvalidBatchInput) as info:
-        _validate(aws, _event(**event))
+        _validate(s3, _event(**event))
     assert message in str(info.value)
     # Step Functions names a Lambda error by its type: the state machine can catch it by this name.
     assert type(info.value).__name__ == "InvalidBatchInput"
 
 
-def test_a_line_cut_by_the_sample_range_is_not_judged(aws) -> None:
+def test_a_line_cut_by_the_sample_range_is_not_judged(s3) -> None:
     body = b'{"a": 1}\n' * 200  # 1800 bytes; a 1 KiB range cuts a line in two
-    aws.put_object(Bucket=BUCKET, Key="in/a.jsonl", Body=body)
-    result = _validate(aws, _event(), {"MLINFRA_SAMPLE_BYTES": "1024", "MLINFRA_SAMPLE_LINES": "1000"})
+    s3.put_object(Bucket=BUCKET, Key="in/a.jsonl", Body=body)
+    result = _validate(s3, _event(), {"MLINFRA_SAMPLE_BYTES": "1024", "MLINFRA_SAMPLE_LINES": "1000"})
     assert result["sampledLines"] == 1024 // 9
 
 
-def test_whole_json_documents_and_non_json_content(aws) -> None:
-    aws.put_object(Bucket=BUCKET, Key="in/doc.json", Body=b'{\n  "instances": [1,\n 2]\n}\n')
-    assert _validate(aws, _event(splitType="None"))["sampledLines"] == 1
-    aws.put_object(Bucket=BUCKET, Key="in/doc.json", Body=b'{"instances": [1,')
-    with pytest.raises(InvalidBatchInput, match="in/doc.json: not valid JSON"):
-        _validate(aws, _event(splitType="None"))
+def test_whole_json_documents_and_non_json_content(s3) -> None:
+    s3.put_object(Bucket=BUCKET, Key="in/doc.json", Body=b'{\n  "instances": [1,\n 2]\n}\n')
+    assert _validate(s3, _event(splitType="None"))["sampledLines"] == 1
+    s3.put_object(Bucket=BUCKET, Key="in/doc.json", Body=b'{"instances": [1,')
+    with pytest.raises(InvalidBatchInput, match=re.escape("in/doc.json: not valid JSON")):
+        _validate(s3, _event(splitType="None"))
     # CSV is not parsed, only counted.
-    aws.put_object(Bucket=BUCKET, Key="in/doc.json", Body=b"1,2,3\n")
-    assert _validate(aws, _event(contentType="text/csv"))["sampledObjects"] == 0
+    s3.put_object(Bucket=BUCKET, Key="in/doc.json", Body=b"1,2,3\n")
+    assert _validate(s3, _event(contentType="text/csv"))["sampledObjects"] == 0
 
 
-def test_bad_settings_are_refused(aws) -> None:
+def test_bad_settings_are_refused(s3) -> None:
     with pytest.raises(ValueError, match="MLINFRA_SAMPLE_LINES"):
-        batch_validate.configure(env={"MLINFRA_SAMPLE_LINES": "lots"}, s3=aws)
+        batch_validate.configure(env={"MLINFRA_SAMPLE_LINES": "lots"}, s3=s3)
 
 
 # --- the notifier ----------------------------------------------------------------------------------------
@@ -110,8 +107,8 @@ def test_bad_settings_are_refused(aws) -> None:
 @pytest.fixture
 def topic(aws):
     """An SNS topic with an SQS queue subscribed (raw delivery off: the queue gets SNS's envelope)."""
-    sns = boto3.client("sns", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
+    sns = aws.client("sns", REGION)
+    sqs = aws.client("sqs", REGION)
     arn = sns.create_topic(Name="mlinfra-prod-batch")["TopicArn"]
     queue = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -128,11 +125,11 @@ START = "2026-12-01T22:00:00.000Z"
 START_EPOCH = 1796162400.0  # 2026-12-01T22:00:00Z
 
 
-def test_success_message(aws, topic) -> None:
+def test_success_message(s3, topic) -> None:
     sns, arn, received = topic
     for key in ("out/a.jsonl.out", "out/b.jsonl.out"):
-        aws.put_object(Bucket=BUCKET, Key=key, Body=b"{}\n")
-    batch_notify.configure(env={"MLINFRA_TOPIC_ARN": arn}, s3=aws, sns=sns, wall=lambda: START_EPOCH + 843)
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}\n")
+    batch_notify.configure(env={"MLINFRA_TOPIC_ARN": arn}, s3=s3, sns=sns, wall=lambda: START_EPOCH + 843)
     event = {
         "status": "SUCCEEDED",
         "executionName": "run-1",
@@ -160,9 +157,9 @@ def test_success_message(aws, topic) -> None:
     assert msg["MessageAttributes"]["status"]["Value"] == "SUCCEEDED"
 
 
-def test_failure_message_names_the_reason(aws, topic) -> None:
+def test_failure_message_names_the_reason(s3, topic) -> None:
     sns, arn, received = topic
-    batch_notify.configure(env={"MLINFRA_TOPIC_ARN": arn}, s3=aws, sns=sns, wall=lambda: START_EPOCH + 5)
+    batch_notify.configure(env={"MLINFRA_TOPIC_ARN": arn}, s3=s3, sns=sns, wall=lambda: START_EPOCH + 5)
     cause = json.dumps({"errorMessage": "inputS3Uri s3://acme-batch/in/: no objects", "errorType": "InvalidBatchInput"})
     event = {
         "status": "FAILED",
@@ -205,6 +202,6 @@ def test_import_uses_the_standard_library_only() -> None:
     from tests.conftest import ROOT
 
     code = "import sys; sys.path.insert(0, 'src/mlinfra'); import lambdas.batch_validate, lambdas.batch_notify; print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'mlinfra')))"
-    proc = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    proc = subprocess.run([sys.executable, "-S", "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

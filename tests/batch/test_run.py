@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from mlinfra.batch import run as batch
 from mlinfra.errors import UsageError
 from mlinfra.ops.aws import AwsError, Clients
-from tests.aws_fixtures import FakeClock, fake_credentials
+from tests.support.aws import FakeClock
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/mlinfra-prod-batch"
 
 
 @pytest.fixture
-def sfn(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        client = boto3.client("stepfunctions", region_name=REGION)
-        yield client
+def sfn(aws):
+    return aws.client("stepfunctions", REGION)
 
 
 @pytest.fixture
@@ -37,12 +32,12 @@ def _clients(sfn) -> Clients:
 
 
 def test_execution_names_fit_the_job_name() -> None:
-    name = batch.new_execution_name(datetime(2026, 12, 1, 22, 0, 5, tzinfo=timezone.utc), "1a2b3c")
+    name = batch.new_execution_name(datetime(2026, 12, 1, 22, 0, 5, tzinfo=UTC), "1a2b3c")
     assert name == "20261201-220005-1a2b3c"
     assert batch.EXECUTION_NAME.match(name)
     # the longest prefix the config allows: 20-character project, 10-character environment
     assert len(f"{batch.state_machine_name('p' * 20, 'e' * 10)}-{name}") <= 63
-    assert len(batch.new_execution_name(datetime.now(timezone.utc))) == len(name)
+    assert len(batch.new_execution_name(datetime.now(UTC))) == len(name)
 
 
 def test_submit_starts_one_execution_with_the_uris(sfn, machine) -> None:
@@ -107,7 +102,7 @@ def test_wait_gives_up_after_the_timeout(sfn, machine) -> None:
     clients = _clients(sfn)
     arn = batch.submit(clients, machine, "s3://acme-batch/in/", "s3://acme-batch/out/", "run-2")
     clock = FakeClock()
-    with pytest.raises(batch.BatchError, match="still RUNNING .* after 1m00s; follow it with: mlinfra batch status run-2"):
+    with pytest.raises(batch.BatchError, match=r"still RUNNING .* after 1m00s; follow it with: mlinfra batch status run-2"):
         batch.wait(clients, clock, arn, poll_seconds=20, timeout_seconds=60, report=lambda line: None)
     assert clock.slept == [20, 20, 20]
     assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from mlinfra.components import SLICES, schema
 from mlinfra.config.model import PlatformConfig
-from mlinfra.errors import ConfigError
-from mlinfra.pipeline import load_config
 from tests.conftest import ROOT
+from tests.support.configs import refused, write_config
 
 
 def _problems(tmp_path: Path, text: str) -> list[str]:
-    path = tmp_path / "mlinfra.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as exc:
-        load_config(path)
-    return [f"{p.line}: {p.path}: {p.message} [{p.code}]" for p in exc.value.problems]
+    return [f"{p.line}: {p.path}: {p.message} [{p.code}]" for p in refused(write_config(tmp_path, text, "mlinfra.yaml")).problems]
 
 
 BASE = (ROOT / "examples" / "batch.yaml").read_text(encoding="utf-8")

@@ -10,11 +10,10 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from mlinfra.lambdas import image, tabular, text
 
-from .support import FAKE_AWS_ENV, REGION, UNSET_AWS_ENV, Blackhole, Context, Counting, RedisServer, event
+from .support import REGION, Blackhole, Context, Counting, RedisServer, event
 
 ENDPOINT = "mlinfra-prod-inference"
 TABULAR_SETTINGS = {
@@ -86,14 +85,8 @@ class Harness:
 
 
 @pytest.fixture(autouse=True)
-def aws(monkeypatch):
-    """Dummy credentials and moto for every test here."""
-    for name in UNSET_AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in FAKE_AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield
+def _moto(aws) -> None:
+    """Dummy credentials and moto (the shared ``aws`` fixture) for every test here."""
 
 
 @pytest.fixture(scope="session")

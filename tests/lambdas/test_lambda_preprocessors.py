@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import struct
 import zlib
 
@@ -77,7 +78,7 @@ def test_tabular_features_file_relative_to_the_package_root(tmp_path, make):
     sent = h.sent()["features"]
     assert len(sent) == 200 and sent[1] == 2.0 and sent[199] == -2.0 and sum(map(abs, sent)) == 4.0
     (tmp_path / "data" / "bad.json").write_text("{not json")
-    with pytest.raises(core.ConfigError, match="bad.json is not valid JSON"):
+    with pytest.raises(core.ConfigError, match=re.escape("bad.json is not valid JSON")):
         tabular.Tabular({"features_file": str(tmp_path / "data" / "bad.json")})  # absolute: a layer's file
 
 

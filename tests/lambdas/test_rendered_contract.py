@@ -12,22 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
-from mlinfra.write import write_tree
-from tests.conftest import copy_examples
+from tests.support.configs import render_edited
 from tests.support.hcl_checks import load_tree
 
 from .conftest import MODULES, Harness
 from .support import queue_endpoint_results
-
-
-def _render(tmp_path: Path, edit=lambda text: text) -> Path:
-    config = copy_examples(tmp_path / "cfg")
-    config.write_text(edit(config.read_text()))
-    out = tmp_path / "out"
-    write_tree(render_project(load_config(config), config.parent).files, out)
-    return out
 
 
 def _environment(out: Path, route: str, redis_server) -> dict[str, str]:
@@ -63,7 +52,7 @@ def _environment(out: Path, route: str, redis_server) -> dict[str, str]:
     ],
 )
 def test_rendered_lambda_environment_drives_the_handler(route, kind, body, sent_key, tmp_path, redis_server, redis_client) -> None:
-    out = _render(tmp_path)
+    out = render_edited("platform", tmp_path)
     env = _environment(out, route, redis_server)
     harness = Harness(MODULES[kind], env)
     queue_endpoint_results({"Body": '{"score": 0.7}', "ContentType": "application/json", "InvokedProductionVariant": "production", "CustomAttributes": ""})
@@ -89,7 +78,7 @@ def test_long_feature_lists_travel_in_the_package(tmp_path, redis_server, redis_
         end = text.index("  image:\n")
         return text[:start] + many + text[end:]
 
-    out = _render(tmp_path, edit)
+    out = render_edited("platform", tmp_path, edit)
     env = _environment(out, "predict_tabular", redis_server)
     settings = json.loads(env["MLINFRA_SETTINGS"])
     assert settings == {"features_file": "mlinfra_lambdas/data/predict_tabular.features.json"}

@@ -28,7 +28,7 @@ def dataset(tmp_path: Path) -> tuple[Path, dict[str, list]]:
     }
     cols["price"][10] = None  # one missing number
     cols["tier"][20] = None  # one missing string
-    rows = list(zip(*cols.values()))
+    rows = list(zip(*cols.values(), strict=True))
     return write_csv(tmp_path / "data.csv", list(cols), [["" if v is None else v for v in r] for r in rows]), cols
 
 
@@ -54,7 +54,7 @@ def test_statistics_in_model_monitor_format(dataset) -> None:
     kll = price["distribution"]["kll"]
     assert len(kll["buckets"]) == 10
     assert kll["buckets"][0]["lower_bound"] == values.min() and kll["buckets"][-1]["upper_bound"] == values.max()
-    assert all(a["upper_bound"] == b["lower_bound"] for a, b in zip(kll["buckets"], kll["buckets"][1:]))
+    assert all(a["upper_bound"] == b["lower_bound"] for a, b in zip(kll["buckets"], kll["buckets"][1:], strict=False))
     assert sum(bk["count"] for bk in kll["buckets"]) == 4999
     exact, _ = np.histogram(values, bins=np.linspace(values.min(), values.max(), 11))
     # 4999 values > k = 2048: compacted, so the counts are the sketch's (rank error well under 1 % of n).
@@ -91,7 +91,7 @@ def test_chunk_size_does_not_change_the_answer(dataset, monkeypatch) -> None:
     whole = compute_baseline(path).statistics
     monkeypatch.setattr(table, "CSV_BLOCK_BYTES", 4096)  # ~200 rows per chunk: 25 chunks
     chunked = compute_baseline(path).statistics
-    for a, b in zip(whole["features"], chunked["features"]):
+    for a, b in zip(whole["features"], chunked["features"], strict=True):
         assert a["inferred_type"] == b["inferred_type"]
         if "numerical_statistics" in a:
             na, nb = a["numerical_statistics"], b["numerical_statistics"]
@@ -106,8 +106,8 @@ def test_jsonl_gives_the_csv_statistics(tmp_path: Path, dataset) -> None:
     path, cols = dataset
     jsonl = tmp_path / "data.jsonl"
     with open(jsonl, "w") as fh:
-        for row in zip(*cols.values()):
-            rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in zip(cols, row)}
+        for row in zip(*cols.values(), strict=True):
+            rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in zip(cols, row, strict=True)}
             fh.write(json.dumps(rec) + "\n")
     assert compute_baseline(jsonl).statistics == compute_baseline(path).statistics
 

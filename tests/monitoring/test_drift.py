@@ -36,7 +36,7 @@ def _by_name(report) -> dict[str, dict]:
 def test_identical_data_has_no_drift(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     n = 20_000
-    rows = list(zip(np.round(rng.normal(10, 3, n), 4), rng.integers(0, 100, n), rng.choice(["red", "green", "blue"], n, p=[0.5, 0.3, 0.2])))
+    rows = list(zip(np.round(rng.normal(10, 3, n), 4), rng.integers(0, 100, n), rng.choice(["red", "green", "blue"], n, p=[0.5, 0.3, 0.2]), strict=True))
     baseline = make_baseline(tmp_path, ["x", "k", "colour"], rows)
     report = _report(baseline, [write_capture(tmp_path / "cap.jsonl", rows)])
     f = _by_name(report)
@@ -148,7 +148,7 @@ def test_json_and_base64_capture_give_the_csv_report(tmp_path: Path) -> None:
     from .support import record
 
     rng = np.random.default_rng(9)
-    rows = [(round(float(x), 3), str(c)) for x, c in zip(rng.normal(0, 1, 3000), rng.choice(["u", "v"], 3000))]
+    rows = [(round(float(x), 3), str(c)) for x, c in zip(rng.normal(0, 1, 3000), rng.choice(["u", "v"], 3000), strict=True)]
     baseline = make_baseline(tmp_path, ["x", "c"], rows)
     shifted = [(x + 0.4, c) for x, c in rows[:1000]]
     csv_cap = write_capture(tmp_path / "csv.jsonl", shifted, per_record=1)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from mlinfra.errors import DataError
 from mlinfra.monitoring import metrics as m
 
-NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 def clock() -> datetime:
@@ -67,9 +66,8 @@ def _decode(body: bytes) -> list[dict]:
 
 
 @pytest.fixture
-def cw():
-    with mock_aws():
-        yield boto3.client("cloudwatch", region_name="us-east-1")
+def cw(aws):
+    return aws.cw
 
 
 def _stats(cw, name: str, dims: list[dict], stat: str = "Sum") -> float:

@@ -5,48 +5,18 @@ read back with get_metric_statistics."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
-import requests
 
-from tests.test_ops_server import DUMMY, server_url  # noqa: F401  (the module's moto server fixture)
+from tests.support.aws import Cli, server_client
 
 from .support import make_baseline, write_capture
 
 
-@pytest.fixture
-def url(server_url: str) -> str:  # noqa: F811
-    requests.post(f"{server_url}/moto-api/reset", timeout=10).raise_for_status()
-    return server_url
-
-
-def _cw(url: str):
-    return boto3.client("cloudwatch", endpoint_url=url, region_name="eu-west-1", aws_access_key_id=DUMMY, aws_secret_access_key=DUMMY)
-
-
-def _cli(url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID=DUMMY,
-        AWS_SECRET_ACCESS_KEY=DUMMY,
-        AWS_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-    proc = subprocess.run([sys.executable, "-m", "mlinfra", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
-    return proc
-
-
 def _stat(cw, name: str, dims: dict[str, str], stat: str) -> float | None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     points = cw.get_metric_statistics(
         Namespace="MLInference",
         MetricName=name,
@@ -59,32 +29,32 @@ def _stat(cw, name: str, dims: dict[str, str], stat: str) -> float | None:
     return points[0][stat] if points else None
 
 
-def test_metrics_publish_cli(url: str, tmp_path: Path) -> None:
+def test_metrics_publish_cli(moto_server: str, tmp_path: Path) -> None:
     lines = [{"metric": "InferenceLatency", "model_version": "v1.2.0", "value": float(i)} for i in range(1500)]
     lines += [{"metric": "PredictionConfidence", "model_version": "v1.2.0", "prediction_class": "cat", "value": 0.75}]
     (tmp_path / "m.jsonl").write_text("\n".join(map(json.dumps, lines)) + "\n")
-    proc = _cli(url, tmp_path, "metrics", "publish", "m.jsonl", "--region", "eu-west-1")
+    proc = Cli(moto_server, tmp_path)("metrics", "publish", "m.jsonl", "--region", "eu-west-1")
     assert proc.returncode == 0, proc.stderr
     assert "published 1501 data points to MLInference in 2 call(s)" in proc.stdout
-    cw = _cw(url)
+    cw = server_client(moto_server, "cloudwatch", "eu-west-1")
     assert _stat(cw, "InferenceLatency", {"ModelVersion": "v1.2.0"}, "SampleCount") == 1500
     assert _stat(cw, "InferenceLatency", {"ModelVersion": "v1.2.0"}, "Maximum") == 1499
     assert _stat(cw, "PredictionConfidence", {"ModelVersion": "v1.2.0", "PredictionClass": "cat"}, "Average") == 0.75
     # --region was honoured: nothing in the environment's region
-    us = boto3.client("cloudwatch", endpoint_url=url, region_name="us-east-1", aws_access_key_id=DUMMY, aws_secret_access_key=DUMMY)
+    us = server_client(moto_server, "cloudwatch", "us-east-1")
     assert us.list_metrics(Namespace="MLInference")["Metrics"] == []
 
 
-def test_drift_publish_sends_feature_drift(url: str, tmp_path: Path) -> None:
+def test_drift_publish_sends_feature_drift(moto_server: str, tmp_path: Path) -> None:
     rows = [(float(i % 100), "a" if i % 3 else "b") for i in range(3000)]
     baseline = make_baseline(tmp_path, ["amount", "kind"], rows)
     cap = write_capture(tmp_path / "cap.jsonl", [(v + 50, "a") for v, _ in rows])
-    proc = _cli(url, tmp_path, "monitor", "drift", "--baseline", str(baseline), str(cap), "--publish", "--json", "--region", "eu-west-1")
+    proc = Cli(moto_server, tmp_path)("monitor", "drift", "--baseline", str(baseline), str(cap), "--publish", "--json", "--region", "eu-west-1")
     assert proc.returncode == 3, proc.stderr  # both features drifted
     doc = json.loads(proc.stdout)
     assert doc["published"] == {"namespace": "MLInference", "metrics": 2, "calls": 1}
     drift = {f["name"]: f["drift"] for f in doc["features"]}
-    cw = _cw(url)
+    cw = server_client(moto_server, "cloudwatch", "eu-west-1")
     assert _stat(cw, "FeatureDrift", {"FeatureName": "amount"}, "Maximum") == pytest.approx(drift["amount"])
     assert _stat(cw, "FeatureDrift", {"FeatureName": "kind"}, "Maximum") == pytest.approx(drift["kind"])
     assert drift["kind"] == pytest.approx(1 / 3, abs=1e-3)  # a: 2/3 -> 1

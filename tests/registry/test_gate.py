@@ -6,20 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
 from mlinfra.components.registry.section import SECTION, QualityGate
 from mlinfra.errors import ConfigError
+from mlinfra.pipeline import load_config
 from mlinfra.registry.gate import evaluate
 from tests.conftest import ROOT
+from tests.support.configs import write_config
 
 BASE = (ROOT / "examples" / "serverless.yaml").read_text()
 
 
 def _config(tmp_path: Path, registry: str) -> Path:
-    text = BASE + "\n" + registry
-    path = tmp_path / "mlinfra.yaml"
-    path.write_text(text)
-    return path
+    return write_config(tmp_path, BASE + "\n" + registry, "mlinfra.yaml")
 
 
 def _gate(**data) -> QualityGate:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from mlinfra.pipeline import load_config
 from mlinfra.ops.aws import Clients
+from mlinfra.pipeline import load_config
 from mlinfra.registry.lifecycle import ApprovalRequired, lifecycle, require_approved, traffic, unapproved
 from mlinfra.registry.packages import RegistryError, find, packages, register, set_status, validate
-from tests.aws_fixtures import fake_credentials
-from tests.conftest import copy_examples
+from tests.support.configs import copy_examples, edited
 
 GROUP = "mlinfra-prod"
 
@@ -24,21 +22,13 @@ def config_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def sm(monkeypatch):
-    fake_credentials(monkeypatch)
-    with mock_aws():
-        client = boto3.client("sagemaker", region_name="us-east-1")
-        client.create_model_package_group(ModelPackageGroupName=GROUP)
-        yield client
+def sm(aws):
+    aws.sm.create_model_package_group(ModelPackageGroupName=GROUP)
+    return aws.sm
 
 
 def _clients(sm) -> Clients:
     return Clients(factory=lambda name: {"sagemaker": sm}[name])
-
-
-def _with_require_approval(path: Path) -> Path:
-    path.write_text(path.read_text().replace("require_approval: false", "require_approval: true"))
-    return path
 
 
 def test_a_better_model_is_admitted_pending_approval(sm, config_path) -> None:
@@ -75,7 +65,7 @@ def test_register_refuses_twice_unknown_versions_and_a_missing_group(sm, config_
     with pytest.raises(RegistryError, match=r"version 9.9.9 is not in the config's models \(listed: 1.0.0, 1.1.0, 1.2.0, 2.0.0\)"):
         register(clients, cfg, "9.9.9")
     # (moto has no DeleteModelPackageGroup: the config names another group instead)
-    config_path.write_text(config_path.read_text().replace("registry:\n", "registry:\n  model_package_group: elsewhere\n"))
+    edited("platform", config_path.parent, ("registry:\n", "registry:\n  model_package_group: elsewhere\n"))
     with pytest.raises(RegistryError, match="model package group 'elsewhere' does not exist"):
         register(clients, load_config(config_path), "1.2.0")
 
@@ -92,7 +82,7 @@ def test_approve_reject_deprecate_keep_the_metrics(sm, config_path) -> None:
     gone = set_status(clients, cfg, "1.1.0", "Rejected", "superseded", deprecate=True)
     assert gone.deprecated and gone.metrics == {"accuracy": 0.89}
     assert sm.describe_model_package(ModelPackageName=gone.arn)["CustomerMetadataProperties"]["mlinfra:lifecycle"] == "deprecated"
-    with pytest.raises(RegistryError, match="2.0.0 is not registered in mlinfra-prod: run mlinfra models register 2.0.0"):
+    with pytest.raises(RegistryError, match=re.escape("2.0.0 is not registered in mlinfra-prod: run mlinfra models register 2.0.0")):
         set_status(clients, cfg, "2.0.0", "Approved", "x")
     assert [p.version for p in packages(clients, GROUP)] == ["1.0.0", "1.1.0", "1.2.0"]
     assert find(clients, GROUP, "1.0.0").status == "Rejected"  # 0.85 fails the gate
@@ -121,7 +111,7 @@ def test_traffic_is_the_share_of_each_endpoint(config_path) -> None:
 
 
 def test_require_approval_names_every_unapproved_version_with_traffic(sm, config_path) -> None:
-    cfg = load_config(_with_require_approval(config_path))
+    cfg = load_config(edited("platform", config_path.parent, ("require_approval: false", "require_approval: true")))
     clients = _clients(sm)
     # 1.1.0 (accuracy 0.89) predates the 0.90 threshold: the gate rejects it on registration
     assert register(clients, cfg, "1.1.0").package.status == "Rejected"

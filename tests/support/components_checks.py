@@ -53,7 +53,18 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.hcl_checks import MARK, load_tree
-from tests.support.sagemaker_checks import CONFIG_HASH_RE, _block, _blocks, _key, _literal, _local_nvme, _number, _text, ami_errors, resource_bodies
+from tests.support.sagemaker_checks import (
+    CONFIG_HASH_RE,
+    _block,
+    _blocks,
+    _key,
+    _literal,
+    _local_nvme,
+    _number,
+    _text,
+    ami_errors,
+    resource_bodies,
+)
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 IC_TYPE = "awscc_sagemaker_inference_component"
@@ -165,7 +176,7 @@ def _module_errors(res: dict[str, dict[str, dict]], call: dict, names: dict[str,
         errors.append(f"[ic-wiring] models {sorted(models)} and components {sorted(components)} differ")
     ic = res.get(IC_TYPE, {}).get("this")
     if ic is None or ic.get("for_each") != "${var.components}":
-        return errors + [f"[ic-wiring] no {IC_TYPE}.this for_each over var.components"]
+        return [*errors, f"[ic-wiring] no {IC_TYPE}.this for_each over var.components"]
     spec = _obj(ic.get("specification"))
     if spec.get("model_name") != "${aws_sagemaker_model.this[each.key].name}" or res.get("aws_sagemaker_model", {}).get("this", {}).get("for_each") != "${var.models}":
         errors.append("[ic-wiring] a component does not run the module's model of its own key")

@@ -52,14 +52,13 @@ python-hcl2 (v8) output, as relied on below:
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import hcl2
-
 
 # Objects Terraform provides in expressions: `each.value`, `path.module`, ...
 BUILTIN_OBJECTS = {"count", "each", "self", "path", "terraform"}
@@ -185,7 +184,7 @@ def _template(text: str, i: int, quoted: bool) -> tuple[str, int]:
                 if open_fors:
                     pieces.append("]")
                     open_fors -= 1
-            elif directive.startswith("if ") or directive.startswith("if("):
+            elif directive.startswith(("if ", "if(")):
                 pieces.append(f"({directive[2:]})")
             # `else`, `endif`: nothing to scan.
         else:

@@ -417,7 +417,7 @@ def _lifecycles(root: Path, plan: dict) -> dict[tuple[str, str, str], dict]:
                 found[(call_path, tf_type, label)] = _block(body, "lifecycle") or {}
         for name, call in config.get("module_calls", {}).items():
             source = call.get("source", "")
-            if source.startswith("./") or source.startswith("../"):
+            if source.startswith(("./", "../")):
                 visit(call.get("module", {}), f"{call_path}.module.{name}".lstrip("."), Path(os.path.normpath(directory / source)))
 
     visit(plan.get("configuration", {}).get("root_module", {}), "", Path("."))
@@ -736,7 +736,7 @@ def _check_endpoint_config(mod: _Module, config: _Resource) -> list[str]:
 
     serverless = _is_serverless_config(config)
     if serverless:
-        for v, m in zip(production + shadow, models):
+        for v, m in zip(production + shadow, models, strict=False):
             if m is not None and _block(v, "serverless_config") is not None and m.body.get("enable_network_isolation") is True:
                 errors.append(f"{p}: [serverless] {m.address} enables network isolation, which serverless endpoints do not support")
             if m is not None and _block(v, "serverless_config") is not None and _block(m.body, "vpc_config") is not None:
@@ -989,7 +989,7 @@ def _check_deployment(mod: _Module, endpoint: _Resource, config: _Resource | Non
         errors.append("[deployment] exactly one of blue_green_update_policy and rolling_update_policy is required")
     total = _instance_counts(config) if config is not None else None
     if config is not None:
-        inf1 = sorted({t for v in sum(_variants(config), []) if (t := _literal(v.get("instance_type"))) and t.startswith("ml.inf1.")})
+        inf1 = sorted({t for vs in _variants(config) for v in vs if (t := _literal(v.get("instance_type"))) and t.startswith("ml.inf1.")})
         if inf1:
             errors.append(f"[deployment] {', '.join(inf1)}: SageMaker applies no deployment guardrails to Inf1 instances (it deploys all at once, without baking)")
 
@@ -1103,12 +1103,10 @@ def _check_scalable_target(mod: _Module, target: _Resource, seen: dict[tuple[str
     match = _RESOURCE_ID.match(_text(body.get("resource_id")) or "")
     if not match:
         resource_id = body.get("resource_id")
-        return errors + [f"[autoscaling] resource_id {resource_id} is not endpoint/<endpoint>/variant/<variant>"]
+        return [*errors, f"[autoscaling] resource_id {resource_id} is not endpoint/<endpoint>/variant/<variant>"]
     endpoint = _resolve_token(mod, "aws_sagemaker_endpoint", match["endpoint"])
     if endpoint is None:
-        return errors + [
-            f"[autoscaling] resource_id names {match['endpoint']!r}, not an aws_sagemaker_endpoint of this module"
-        ]
+        return [*errors, f"[autoscaling] resource_id names {match['endpoint']!r}, not an aws_sagemaker_endpoint of this module"]
     name = match["variant"]
     first = seen.setdefault((endpoint.label, name), target)
     if first is not target:
@@ -1118,9 +1116,9 @@ def _check_scalable_target(mod: _Module, target: _Resource, seen: dict[tuple[str
         return errors  # reported on the endpoint
     variant = _variant_by_name(config, name)
     if variant is None:
-        return errors + [f"[autoscaling] {config.address} has no variant {name!r}"]
+        return [*errors, f"[autoscaling] {config.address} has no variant {name!r}"]
     if _block(variant, "serverless_config") is not None:
-        return errors + [f"[autoscaling] variant {name!r} is serverless: no instance auto-scaling"]
+        return [*errors, f"[autoscaling] variant {name!r} is serverless: no instance auto-scaling"]
     instance_type = _literal(variant.get("instance_type")) or ""
     if _burstable(instance_type):
         errors.append(

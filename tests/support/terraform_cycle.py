@@ -13,10 +13,16 @@ README's Tests section):
 ``run_cycle`` then runs init (filesystem mirror only), validate, plan -out, show -json (planned resource
 blocks == the render's count), apply of that plan, a second plan -detailed-exitcode (0: nothing to do)
 and destroy, timing each step.  Used by tests/test_terraform_cycle.py and benchmarks/terraform_cycle.py.
+
+The tests split it in two, so that each example is planned once per test run: ``planned_once`` runs the
+first four steps (``plan_tree``) under a lock in a folder every pytest-xdist worker of the run shares, and
+hands the same tree and plan to whoever asks (test_terraform_cycle.py goes on with ``finish_cycle`` in a
+copy, test_sagemaker_checks.py reads the plan).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -24,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +46,7 @@ class CycleError(AssertionError):
     def __init__(self, step: str, message: str):
         super().__init__(f"terraform {step}: {message}")
         self.step = step
+        self.detail = message
 
 
 @dataclass
@@ -51,6 +59,16 @@ class Prepared:
 class CycleResult:
     times: dict[str, float] = field(default_factory=dict)
     planned: int = 0
+
+
+@dataclass
+class Planned:
+    """A prepared tree after init, validate and plan -out=tfplan; ``plan`` is its ``show -json``."""
+
+    path: Path
+    resources: int
+    plan: dict
+    times: dict[str, float]
 
 
 def terraform_binary() -> str:
@@ -78,13 +96,14 @@ def relax(files: dict, version: str = RELAXED_VERSION) -> dict:
     """The rendered files with the three test-only adjustments (see the module docstring)."""
     out = {}
     relaxed = set()
-    for path, text in files.items():
+    for path, source in files.items():
         if path.name == "backend.tf" and len(path.parts) == 1:
             continue
         if path.name == "moved.tf":
             continue
+        text = source
         if path.suffix == ".tf":
-            text, n = re.subn(r'required_version = "[^"]*"', f'required_version = "{version}"', text)
+            text, n = re.subn(r'required_version = "[^"]*"', f'required_version = "{version}"', source)
             if n:
                 relaxed.add(path)
         out[path] = text
@@ -96,8 +115,7 @@ def relax(files: dict, version: str = RELAXED_VERSION) -> dict:
 
 
 def prepare(example: Path, dest: Path) -> Prepared:
-    from mlinfra.pipeline import load_config
-    from mlinfra.pipeline import render_project
+    from mlinfra.pipeline import load_config, render_project
     from mlinfra.write import write_tree
 
     rendered = render_project(load_config(example), example.parent)
@@ -112,49 +130,105 @@ def planned_resources(plan_json: dict) -> set[str]:
 
 
 def run(binary: str, env: dict, cwd: Path, step: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
-    proc = subprocess.run([binary, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([binary, *args], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     if proc.returncode not in ok:
         raise CycleError(step, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
 
 
-def run_cycle(tree: Prepared, env: dict, binary: str | None = None, until: str = "destroy") -> CycleResult:
+def _step(binary: str, env: dict, cwd: Path, times: dict[str, float], name: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+    start = time.perf_counter()
+    proc = run(binary, env, cwd, name, *args, "-no-color", ok=ok)
+    times[name] = time.perf_counter() - start
+    return proc
+
+
+def plan_tree(tree: Prepared, env: dict, binary: str | None = None, until: str = "show") -> Planned:
+    """The cycle's first steps in the tree: init, validate, plan -out=tfplan, show -json (or fewer: ``until``)."""
     binary = binary or terraform_binary()
-    result = CycleResult()
-    cwd = tree.path
-
-    def step(name: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
-        start = time.perf_counter()
-        proc = run(binary, env, cwd, name, *args, "-no-color", ok=ok)
-        result.times[name] = time.perf_counter() - start
-        return proc
-
-    step("init", "init", "-input=false")
-    step("validate", "validate")
+    times: dict[str, float] = {}
+    planned = Planned(tree.path, tree.resources, {}, times)
+    _step(binary, env, tree.path, times, "init", "init", "-input=false")
+    _step(binary, env, tree.path, times, "validate", "validate")
     if until == "validate":
-        return result
-    step("plan", "plan", "-input=false", "-out=tfplan")
+        return planned
+    _step(binary, env, tree.path, times, "plan", "plan", "-input=false", "-out=tfplan")
     if until == "plan":
-        return result
-    shown = step("show", "show", "-json", "tfplan")
-    result.planned = len(planned_resources(json.loads(shown.stdout)))
-    if result.planned != tree.resources:
-        raise CycleError("show", f"the plan creates {result.planned} resources, render reported {tree.resources}")
-    step("apply", "apply", "-input=false", "-auto-approve", "tfplan")
-    replan = step("replan", "plan", "-input=false", "-detailed-exitcode", ok=(0, 2))
+        return planned
+    planned.plan = json.loads(_step(binary, env, tree.path, times, "show", "show", "-json", "tfplan").stdout)
+    return planned
+
+
+def finish_cycle(planned: Planned, env: dict, binary: str | None = None) -> CycleResult:
+    """The rest of the cycle in ``planned.path``: the plan's resources counted against the render's, apply of
+    the saved plan, an empty second plan, destroy."""
+    binary = binary or terraform_binary()
+    result = CycleResult(times=dict(planned.times))
+    cwd = planned.path
+    result.planned = len(planned_resources(planned.plan))
+    if result.planned != planned.resources:
+        raise CycleError("show", f"the plan creates {result.planned} resources, render reported {planned.resources}")
+    _step(binary, env, cwd, result.times, "apply", "apply", "-input=false", "-auto-approve", "tfplan")
+    replan = _step(binary, env, cwd, result.times, "replan", "plan", "-input=false", "-detailed-exitcode", ok=(0, 2))
     if replan.returncode == 2:
         raise CycleError("replan", f"the second plan is not empty (a perpetual diff):\n{replan.stdout}")
-    step("destroy", "destroy", "-input=false", "-auto-approve")
+    _step(binary, env, cwd, result.times, "destroy", "destroy", "-input=false", "-auto-approve")
     state = json.loads((cwd / "terraform.tfstate").read_text())
     if state["resources"]:
         raise CycleError("destroy", f"resources left in the state: {[r['type'] + '.' + r['name'] for r in state['resources']]}")
     return result
 
 
-def show_plan(path: Path, env: dict, binary: str | None = None) -> dict:
-    """init, plan -out and ``show -json`` of a prepared tree: Terraform's own evaluation of every value
-    (``planned_values``) and the configuration it read (``configuration``)."""
+def run_cycle(tree: Prepared, env: dict, binary: str | None = None, until: str = "destroy") -> CycleResult:
+    planned = plan_tree(tree, env, binary, until=until if until in ("validate", "plan") else "show")
+    if until in ("validate", "plan"):
+        return CycleResult(times=planned.times)
+    return finish_cycle(planned, env, binary)
+
+
+def planned_once(key: str, make: Callable[[Path], Prepared], cache: Path, env: dict) -> Planned:
+    """``make(dest)``'s tree planned (``plan_tree``) once per test run: ``cache`` is a folder every xdist
+    worker of the run shares; the first to ask for ``key`` plans it while holding a lock, the others wait
+    and read its result (or its CycleError). The tree is shared: copy it (``copy_planned``) to change it."""
+    cache.mkdir(parents=True, exist_ok=True)
+    folder = cache / key
+    record_file = folder / "planned.json"
+    with open(cache / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when a worker dies holding it
+        if not record_file.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that died half-way left
+            try:
+                done = plan_tree(make(folder / "tree"), env)
+                record: dict = {"resources": done.resources, "plan": done.plan, "times": done.times}
+            except CycleError as exc:
+                record = {"error": [exc.step, exc.detail]}
+            (folder / "planned.tmp").write_text(json.dumps(record))
+            (folder / "planned.tmp").rename(record_file)
+        record = json.loads(record_file.read_text())
+    if "error" in record:
+        raise CycleError(*record["error"])
+    return Planned(folder / "tree", record["resources"], record["plan"], record["times"])
+
+
+def example_plan(example: Path, cache: Path, env: dict) -> Planned:
+    """An example rendered (``prepare``) and planned once per test run (``planned_once``, keyed by its stem)."""
+    # A missing example is a failure, not a skip: a skip would quietly drop the checks that read its plan.
+    assert example.exists(), f"examples/{example.name} is gone"
+    return planned_once(example.stem, lambda dest: prepare(example, dest), cache, env)
+
+
+def copy_planned(planned: Planned, dest: Path) -> Planned:
+    """A copy of the planned tree (initialised, with its saved plan) in ``dest``, to apply or change."""
+    shutil.copytree(planned.path, dest, symlinks=True)
+    return Planned(dest, planned.resources, planned.plan, planned.times)
+
+
+def show_plan(path: Path, env: dict, binary: str | None = None, init: bool = True) -> dict:
+    """init (unless the tree is initialised already), plan -out and ``show -json`` of a prepared tree:
+    Terraform's own evaluation of every value (``planned_values``) and the configuration it read
+    (``configuration``)."""
     binary = binary or terraform_binary()
-    run(binary, env, path, "init", "init", "-input=false", "-no-color")
+    if init:
+        run(binary, env, path, "init", "init", "-input=false", "-no-color")
     run(binary, env, path, "plan", "plan", "-input=false", "-no-color", "-out=tfplan")
     return json.loads(run(binary, env, path, "show", "show", "-json", "tfplan").stdout)

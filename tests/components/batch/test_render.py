@@ -9,20 +9,20 @@ from pathlib import Path
 import pytest
 
 from mlinfra.batch.iam import step_functions_statements
-from mlinfra.core.component import PlanRequest, Sinks
 from mlinfra.components.batch.component import Batch, state_machine_definition
 from mlinfra.components.batch.plan import batch_plan
 from mlinfra.core.arns import ACCOUNT as _ACCOUNT
 from mlinfra.core.arns import PARTITION as _PARTITION
 from mlinfra.core.arns import REGION as _REGION
-from mlinfra.pipeline import load_config
+from mlinfra.core.component import PlanRequest, Sinks
 from mlinfra.expr import Interp, Ref
-from mlinfra.pipeline import render_project
+from mlinfra.pipeline import load_config, render_project
 from tests.batch.test_definition import asl_validate
+from tests.support.configs import edited
 from tests.support.hcl_checks import load_tree
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
 from tests.test_config_invalid import first_problem
+from tests.test_render import blocks, s
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -178,9 +178,7 @@ def test_the_sagemaker_role_gets_the_batch_prefixes(rendered_examples: dict[str,
 
 
 def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:
-    text = (EXAMPLES / "batch.yaml").read_text().replace("  input:\n", "  input:\n    bucket: acme-landing\n")
-    path = tmp_path / "batch.yaml"
-    path.write_text(text)
+    path = edited("batch", tmp_path, ("  input:\n", "  input:\n    bucket: acme-landing\n"))
     files = {str(k): v for k, v in render_project(load_config(path), tmp_path).files.items()}
     main = files["modules/batch/main.tf"]
     assert 'resource "aws_s3_bucket" "input"' not in main and 'resource "aws_s3_bucket" "output"' in main

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
-from mlinfra.write import write_tree
-from tests.conftest import ROOT, copy_examples
+from tests.conftest import ROOT
+from tests.support import configs
 from tests.support.components_checks import components_errors
 from tests.support.hcl_checks import MARK, load_tree
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as _call
+from tests.test_render import blocks, s
 
 EXAMPLE = ROOT / "examples" / "inference-components.yaml"
 MODULE = "modules/inference_components"
@@ -24,12 +22,7 @@ SCHEMAS = ROOT / "tests" / "schema"
 
 
 def render(text: str, tmp_path: Path) -> Path:
-    cfg = tmp_path / "cfg"
-    copy_examples(cfg)
-    (cfg / "c.yaml").write_text(text)
-    out = tmp_path / "out"
-    write_tree(render_project(load_config(cfg / "c.yaml"), cfg).files, out)
-    return out
+    return configs.render(configs.write_config(tmp_path / "cfg", text, "c.yaml", beside_examples=True), tmp_path / "out")
 
 
 @pytest.fixture(scope="module")

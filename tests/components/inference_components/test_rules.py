@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 from mlinfra.fleet.capacity import Copy, instance_types, pack
-from tests.test_config_invalid import CONFIG_NAME, EditCase, assert_error_line, assert_no_traceback, cli, line_of, run_edited, snapshot
+from tests.test_config_invalid import (
+    CONFIG_NAME,
+    EditCase,
+    assert_error_line,
+    assert_no_traceback,
+    cli,
+    line_of,
+    run_edited,
+    snapshot,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 BASE = (REPO / "examples" / "inference-components.yaml").read_text(encoding="utf-8")

@@ -13,22 +13,19 @@ from typer.testing import CliRunner
 from mlinfra.cli import app
 from mlinfra.components.monitoring.component import AWSCC
 from mlinfra.components.monitoring.plan import jsonencode
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
+from mlinfra.pipeline import load_config, render_project
 from mlinfra.plan.platform import build_plan
-from mlinfra.write import write_tree
+from tests.support.configs import render, render_edited
 from tests.support.hcl_checks import load_tree
-from tests.test_render import blocks, s
 from tests.test_config_invalid import first_problem
+from tests.test_render import blocks, s
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("monitoring")
-    write_tree(render_project(load_config(EXAMPLES / "monitoring.yaml"), EXAMPLES).files, root)
-    return root
+    return render(EXAMPLES / "monitoring.yaml", tmp_path_factory.mktemp("monitoring"))
 
 
 def res(root: Path, kind: str = "resource") -> dict[str, dict]:
@@ -82,7 +79,7 @@ def test_dashboard_body_structure(tree: Path) -> None:
     assert all(m[0] == "/aws/sagemaker/Endpoints" for m in widgets[3]["properties"]["metrics"])
     custom = " ".join(w["properties"]["metrics"][0][0]["expression"] for w in widgets[4:7])
     for name in ("InferenceLatency", "PredictionConfidence", "FeatureDrift"):
-        assert f'{{MLInference,' in custom and f'MetricName="{name}"' in custom
+        assert '{MLInference,' in custom and f'MetricName="{name}"' in custom
     # Widgets never overlap on the 24-column grid.
     cells = set()
     for w in widgets:
@@ -94,8 +91,7 @@ def test_dashboard_body_structure(tree: Path) -> None:
 
 
 def test_platform_dashboards_cover_every_variant_and_skip_utilisation_on_serverless(tmp_path: Path) -> None:
-    write_tree(render_project(load_config(EXAMPLES / "platform.yaml"), EXAMPLES).files, tmp_path)
-    r = res(tmp_path)
+    r = res(render(EXAMPLES / "platform.yaml", tmp_path))
     dashboards = {k: json.loads(json.loads(b["dashboard_body"])) for k, b in r.items() if k.startswith("aws_cloudwatch_dashboard.")}
     assert set(dashboards) == {"aws_cloudwatch_dashboard.inference", "aws_cloudwatch_dashboard.serverless"}
     inference = dashboards["aws_cloudwatch_dashboard.inference"]["widgets"]
@@ -219,8 +215,8 @@ def test_cli_refuses_a_monitor_without_capture(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["render", str(config), "-o", str(out)])
     assert result.exit_code == 2
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "- endpoint: churn" in l)
-    related = next(i for i, l in enumerate(text.splitlines(), 1) if "  - name: churn" in l)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "- endpoint: churn" in ln)
+    related = next(i for i, ln in enumerate(text.splitlines(), 1) if "  - name: churn" in ln)
     assert f"mlinfra.yaml:{line}: monitoring.endpoints[0].endpoint: endpoint churn (line {related}) captures no data" in " ".join(result.output.split())
     assert "Traceback" not in result.output and not out.exists()
 
@@ -228,10 +224,7 @@ def test_cli_refuses_a_monitor_without_capture(tmp_path: Path) -> None:
 def test_components_alone_get_the_alerts_topic_and_no_empty_monitoring_module(tmp_path: Path) -> None:
     """A monitoring section beside kind: components endpoints only: their alarms notify the alerts topic,
     and there is no dashboard or monitor to hold, so no monitoring module of data sources alone."""
-    config = tmp_path / "inference-components.yaml"
-    config.write_text((EXAMPLES / "inference-components.yaml").read_text() + "monitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n")
-    out = tmp_path / "out"
-    write_tree(render_project(load_config(config), config.parent).files, out)
+    out = render_edited("inference-components", tmp_path, lambda text: text + "monitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n")
     tree = load_tree(out)
     assert "modules/monitoring" not in tree and not (out / "modules" / "monitoring").exists()
     assert 'module "monitoring"' not in (out / "main.tf").read_text()

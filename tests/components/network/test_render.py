@@ -4,22 +4,29 @@ one; interface endpoints contributed by the components; the config's network rul
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from collections.abc import Mapping
-
-from mlinfra.core.component import Component, Input, ModuleContext, PlanRequest, SecurityGroupRequest, SecurityGroups, Sinks, VpcEndpoints, Wire
-from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
 from mlinfra.components.network.plan import endpoint_service_name
-from mlinfra.write import write_tree
-from tests.conftest import copy_examples
+from mlinfra.core.component import (
+    Component,
+    Input,
+    ModuleContext,
+    PlanRequest,
+    SecurityGroupRequest,
+    SecurityGroups,
+    Sinks,
+    VpcEndpoints,
+    Wire,
+)
+from mlinfra.pipeline import load_config, render_project
+from tests.support.configs import edited, render_edited
 from tests.support.hcl_checks import hygiene_errors, load_tree
+from tests.support.hcl_checks import module_call as call
 from tests.test_config_invalid import assert_error_line, assert_no_traceback, cli, line_of, snapshot
 from tests.test_render import blocks, s
-from tests.support.hcl_checks import module_call as call
 
 
 def res(tree: dict, module: str, kind: str = "resource") -> dict[str, dict]:
@@ -39,16 +46,6 @@ EXISTING = """network:
   vpc_id: vpc-0a1b2c3d4e5f60718
   private_subnet_ids: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]
 """
-
-
-def render_edited(tmp_path: Path, old: str, new: str, example: str = "platform") -> Path:
-    config = copy_examples(tmp_path / "cfg") if example == "platform" else copy_examples(tmp_path / "cfg").with_name(f"{example}.yaml")
-    text = config.read_text()
-    assert text.count(old) == 1, old
-    config.write_text(text.replace(old, new))
-    out = tmp_path / "out"
-    write_tree(render_project(load_config(config), config.parent).files, out)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +200,7 @@ def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monk
     import mlinfra.components as components
 
     monkeypatch.setattr(components, "REGISTRY", (*components.REGISTRY, _Probe()))
-    out = render_edited(tmp_path, NETWORK, network)
+    out = render_edited("platform", tmp_path, (NETWORK, network))
     assert hygiene_errors(out) == []
     tree = load_tree(out)
     args = call(tree, "network")
@@ -269,7 +266,7 @@ def test_lambdas_and_cache_use_the_created_subnets(platform: dict) -> None:
 
 
 def test_existing_vpc_keeps_todays_module_and_adds_only_asked_endpoints(tmp_path: Path) -> None:
-    out = render_edited(tmp_path / "plain", NETWORK, EXISTING)
+    out = render_edited("platform", tmp_path / "plain", (NETWORK, EXISTING))
     assert hygiene_errors(out) == []
     tree = load_tree(out)
     args = call(tree, "network")
@@ -289,7 +286,7 @@ def test_existing_vpc_keeps_todays_module_and_adds_only_asked_endpoints(tmp_path
         ("${aws_vpc_security_group_egress_rule.https}", '${aws_vpc_security_group_egress_rule.https["lambda"]}'),
     }
 
-    out = render_edited(tmp_path / "asked", NETWORK, EXISTING + "  interface_endpoints: [ecr.api]\n")
+    out = render_edited("platform", tmp_path / "asked", (NETWORK, EXISTING + "  interface_endpoints: [ecr.api]\n"))
     assert hygiene_errors(out) == []
     tree = load_tree(out)
     args = call(tree, "network")
@@ -306,13 +303,13 @@ def test_one_endpoint_per_service_however_many_ask(tmp_path: Path) -> None:
     sink.add("logs", by="endpoint")
     assert sink.requested() == {"logs": ("endpoint",), "sagemaker.runtime": ("endpoint", "preprocessing")}
     # The config asks for one a component contributes too: still one endpoint.
-    out = render_edited(tmp_path, NETWORK, NETWORK + "  interface_endpoints: [sagemaker.runtime, sts]\n")
+    out = render_edited("platform", tmp_path, (NETWORK, NETWORK + "  interface_endpoints: [sagemaker.runtime, sts]\n"))
     args = call(load_tree(out), "network")
     assert sorted(k.strip('"') for k in args["interface_endpoints"]) == ["ecr.api", "ecr.dkr", "sagemaker.runtime", "secretsmanager", "sns", "sts"]
 
 
 def test_flow_logs_off(tmp_path: Path) -> None:
-    out = render_edited(tmp_path, NETWORK, NETWORK + "  flow_logs: {enabled: false}\n")
+    out = render_edited("platform", tmp_path, (NETWORK, NETWORK + "  flow_logs: {enabled: false}\n"))
     tree = load_tree(out)
     assert "aws_flow_log" not in every_resource_type(tree) and "flow_logs" not in call(tree, "network")
     assert "modules/flow_logs" not in tree
@@ -348,11 +345,8 @@ def test_china_service_names() -> None:
     ids=["outside", "overlap", "notation", "host-bits", "too-big", "one-subnet", "both-modes", "neither"],
 )
 def test_network_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new: str, anchor: str, path: str, code: str | None, message: str) -> None:
-    config = copy_examples(tmp_path)
+    config = edited("platform", tmp_path, (NETWORK, new))
     text = config.read_text()
-    assert text.count(NETWORK) == 1
-    text = text.replace(NETWORK, new)
-    config.write_text(text)
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
     run = cli("render", str(config.name), "-o", "out")

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from mlinfra.pipeline import load_config
-from mlinfra.pipeline import render_project
 from mlinfra.registry.packages import group_name
-from mlinfra.write import write_tree
+from tests.support import configs
+from tests.support.aws import Cli, output, server_client
 from tests.support.hcl_checks import load_tree
-from tests.test_ops_server import Cli, _client, _out, server_url, url  # noqa: F401 (fixtures)
-from tests.test_render import blocks, s
 from tests.support.hcl_checks import module_call as call
+from tests.test_render import blocks, s
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -32,14 +31,11 @@ endpoints:
 
 
 def render(tmp_path: Path, text: str) -> dict:
-    (tmp_path / "mlinfra.yaml").write_text(text)
-    write_tree(render_project(load_config(tmp_path / "mlinfra.yaml"), tmp_path).files, tmp_path / "out")
-    return load_tree(tmp_path / "out")
+    return load_tree(configs.render(configs.write_config(tmp_path, text, "mlinfra.yaml"), tmp_path / "out"))
 
 
 def render_example(tmp_path: Path, name: str) -> dict:
-    write_tree(render_project(load_config(EXAMPLES / f"{name}.yaml"), EXAMPLES).files, tmp_path / name)
-    return load_tree(tmp_path / name)
+    return load_tree(configs.render(EXAMPLES / f"{name}.yaml", tmp_path / name))
 
 
 def literal(value: object) -> object:
@@ -161,15 +157,15 @@ def test_models_commands_use_the_rendered_group(name: str, tmp_path: Path) -> No
     assert group_name(load_config(EXAMPLES / f"{name}.yaml")) == rendered
 
 
-def test_models_register_records_into_the_rendered_group(url: str, tmp_path: Path) -> None:
+def test_models_register_records_into_the_rendered_group(moto_server: str, tmp_path: Path) -> None:
     """Through the real CLI against a moto server: the group Terraform creates is the one register uses."""
     rendered = literal(call(render_example(tmp_path, "registry"), "registry")["model_package_group"])["name"]
-    sm = _client(url, "sagemaker", "eu-west-1")
+    sm = server_client(moto_server, "sagemaker", "eu-west-1")
     sm.create_model_package_group(ModelPackageGroupName=rendered)  # what terraform apply creates
     work = tmp_path / "work"
     work.mkdir()
     (work / "registry.yaml").write_text((EXAMPLES / "registry.yaml").read_text())
-    proc = Cli(url, work)("models", "register", "2.1.0", "-c", "registry.yaml")
-    assert proc.returncode == 0, _out(proc)
+    proc = Cli(moto_server, work)("models", "register", "2.1.0", "-c", "registry.yaml")
+    assert proc.returncode == 0, output(proc)
     listed = sm.list_model_packages(ModelPackageGroupName=rendered)["ModelPackageSummaryList"]
     assert len(listed) == 1 and f":model-package/{rendered}/1" in proc.stdout

@@ -40,7 +40,7 @@ class Num(float):
 
     text: str
 
-    def __new__(cls, text: str) -> "Num":
+    def __new__(cls, text: str) -> Num:
         n = super().__new__(cls, text)
         n.text = text
         return n
@@ -129,7 +129,7 @@ def _from_wire(v: Any, t: Any, msgpack_form: bool) -> Any:
     if kind in ("list", "set"):
         return [_from_wire(e, t[1], msgpack_form) for e in v]
     if kind == "tuple":
-        return [_from_wire(e, et, msgpack_form) for e, et in zip(v, t[1])]
+        return [_from_wire(e, et, msgpack_form) for e, et in zip(v, t[1], strict=False)]
     if kind == "map":
         return {k: _from_wire(e, t[1], msgpack_form) for k, e in v.items()}
     if kind == "object":
@@ -166,7 +166,7 @@ def _to_wire(v: Any, t: Any) -> Any:
     if kind in ("list", "set"):
         return [_to_wire(e, t[1]) for e in v]
     if kind == "tuple":
-        return [_to_wire(e, et) for e, et in zip(v, t[1])]
+        return [_to_wire(e, et) for e, et in zip(v, t[1], strict=False)]
     if kind == "map":
         return {k: _to_wire(e, t[1]) for k, e in sorted(v.items())}
     if kind == "object":

@@ -193,17 +193,17 @@ class Faker:
                 out[attr] = self.resource_id(type_name, out) if attr == "id" else self.resource_arn(type_name, out)
         for name, a in block.attributes.items():
             if name in out:
-                out[name] = self.value(type_name, path + (name,), a.type, out[name], out)
+                out[name] = self.value(type_name, (*path, name), a.type, out[name], out)
         for name, nb in block.blocks.items():
             v = out.get(name)
             if v is None:
                 continue
             if isinstance(v, Dyn):
-                out[name] = Dyn(v.type, [self.fill(type_name, e, nb.block, top, path + (name,)) for e in v.value])
+                out[name] = Dyn(v.type, [self.fill(type_name, e, nb.block, top, (*path, name)) for e in v.value])
             elif nb.nesting == "single":
-                out[name] = self.fill(type_name, v, nb.block, top, path + (name,))
+                out[name] = self.fill(type_name, v, nb.block, top, (*path, name))
             else:
-                out[name] = [self.fill(type_name, e, nb.block, top, path + (name,)) for e in v]
+                out[name] = [self.fill(type_name, e, nb.block, top, (*path, name)) for e in v]
         return out
 
     def value(self, type_name: str, path: tuple, t: Any, v: Any, obj: dict) -> Any:
@@ -218,11 +218,11 @@ class Faker:
             if kind in ("list", "set"):
                 return [self.value(type_name, path, t[1], e, obj) for e in v]
             if kind == "map":
-                return {k: self.value(type_name, path + (k,), t[1], e, obj) for k, e in v.items()}
+                return {k: self.value(type_name, (*path, k), t[1], e, obj) for k, e in v.items()}
             if kind == "object":
-                return {k: self.value(type_name, path + (k,), t[1][k], e, v) for k, e in v.items()}
+                return {k: self.value(type_name, (*path, k), t[1][k], e, v) for k, e in v.items()}
             if kind == "tuple":
-                return [self.value(type_name, path, et, e, obj) for e, et in zip(v, t[1])]
+                return [self.value(type_name, path, et, e, obj) for e, et in zip(v, t[1], strict=False)]
         return v
 
     def make(self, type_name: str, path: tuple, t: Any, obj: dict) -> Any:
@@ -237,7 +237,7 @@ class Faker:
             return False
         kind = t[0]
         if kind == "object":
-            return {k: self.make(type_name, path + (k,), at, obj) for k, at in t[1].items()}
+            return {k: self.make(type_name, (*path, k), at, obj) for k, at in t[1].items()}
         if kind == "tuple":
             return [self.make(type_name, path, et, obj) for et in t[1]]
         if kind == "map":

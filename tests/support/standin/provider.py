@@ -103,7 +103,7 @@ def _unknown_attrs(attrs: dict[str, Attr], obj: dict) -> dict:
         if a.computed and v is None:
             out[name] = UNKNOWN
         elif a.nested is not None and v is not None and v is not UNKNOWN:
-            out[name] = _each_nested(a.nested, v, lambda e: _unknown_attrs(a.nested.attributes, e))
+            out[name] = _each_nested(a.nested, v, lambda e, attrs=a.nested.attributes: _unknown_attrs(attrs, e))
     return out
 
 

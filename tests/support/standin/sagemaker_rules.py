@@ -110,25 +110,25 @@ def errors(rules_path: str, type_name: str, config: dict) -> list[tuple[list, st
             for i, item in enumerate(items):
                 if not isinstance(item, dict):
                     continue
-                step = path + [i] if isinstance(value, list) else path
+                step = [*path, i] if isinstance(value, list) else path
                 for arg, v in item.items():
                     if arg in SKIP:
                         continue
                     found = member_of(shape, arg)
                     if found:
-                        check(v, found[1], step + [arg], f"{shape_name}.{found[0]}")
+                        check(v, found[1], [*step, arg], f"{shape_name}.{found[0]}")
             return
         if kind == "list" and isinstance(value, list):
             # No blocks at all is Terraform's way of leaving the member out.
-            if value and "min" in shape and len(value) < shape["min"] or "max" in shape and len(value) > shape["max"]:
+            if (value and "min" in shape and len(value) < shape["min"]) or ("max" in shape and len(value) > shape["max"]):
                 out.append((path, f"Invalid {where}", f"{len(value)} items; SageMaker accepts {shape.get('min', 0)} to {shape.get('max', '∞')}"))
             for i, item in enumerate(value):
-                check(item, shape["member"]["shape"], path + [i], where)
+                check(item, shape["member"]["shape"], [*path, i], where)
             return
         if kind == "map" and isinstance(value, dict):
             for k, v in value.items():
                 check(k, shape["key"]["shape"], path, f"{where} key")
-                check(v, shape["value"]["shape"], path + [("key", k)], f"{where}[{k!r}]")
+                check(v, shape["value"]["shape"], [*path, ("key", k)], f"{where}[{k!r}]")
             return
         if kind == "string" and isinstance(value, str):
             if "enum" in shape and value not in shape["enum"]:
@@ -136,15 +136,15 @@ def errors(rules_path: str, type_name: str, config: dict) -> list[tuple[list, st
                 hint = f"did you mean {' or '.join(close)}?" if close else f"one of {', '.join(shape['enum'][:12])}" + (", ..." if len(shape["enum"]) > 12 else "")
                 out.append((path, f"Invalid {where}", f"{value!r} is not a value SageMaker accepts ({len(shape['enum'])} values in botocore's model); {hint}"))
                 return
-            if "min" in shape and len(value) < shape["min"] or "max" in shape and len(value) > shape["max"]:
+            if ("min" in shape and len(value) < shape["min"]) or ("max" in shape and len(value) > shape["max"]):
                 out.append((path, f"Invalid {where}", f"{value!r} is {len(value)} characters long; SageMaker accepts {shape.get('min', 0)} to {shape.get('max')}"))
             pattern = _compiled(shape["pattern"]) if "pattern" in shape else None
             if pattern is not None and not pattern.fullmatch(value):
                 out.append((path, f"Invalid {where}", f"{value!r} does not match SageMaker's pattern {shape['pattern']}"))
             return
-        if kind in ("integer", "long", "float", "double") and isinstance(value, (int, float)) and not isinstance(value, bool):
-            if "min" in shape and value < shape["min"] or "max" in shape and value > shape["max"]:
-                out.append((path, f"Invalid {where}", f"{value} is outside SageMaker's range {shape.get('min', '-∞')} to {shape.get('max', '∞')}"))
+        numeric = kind in ("integer", "long", "float", "double") and isinstance(value, (int, float)) and not isinstance(value, bool)
+        if numeric and (("min" in shape and value < shape["min"]) or ("max" in shape and value > shape["max"])):
+            out.append((path, f"Invalid {where}", f"{value} is outside SageMaker's range {shape.get('min', '-∞')} to {shape.get('max', '∞')}"))
 
     check(config, root, [], root)
     return out

@@ -43,7 +43,7 @@ class Attr:
     optional: bool = False
     computed: bool = False
     sensitive: bool = False
-    nested: "Nested | None" = None  # a nested attribute (protocol 6, awscc)
+    nested: Nested | None = None  # a nested attribute (protocol 6, awscc)
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Nested:
 @dataclass
 class NestedBlock:
     nesting: str  # single | list | set
-    block: "Block"
+    block: Block
     min_items: int = 0
     max_items: int = 0
 
@@ -178,17 +178,17 @@ def missing_required(block: Block, config: Any) -> list[list]:
         for name, a in attrs.items():
             v = obj.get(name)
             if v is None and a.required and served_as_computed(a):
-                out.append(path + [name])
+                out.append([*path, name])
             if a.nested is None or not isinstance(v, (dict, list)):
                 continue
             if a.nested.nesting == "single":
-                walk(a.nested.attributes, v, path + [name])
+                walk(a.nested.attributes, v, [*path, name])
             elif a.nested.nesting == "map":
                 for k, e in v.items():
-                    walk(a.nested.attributes, e, path + [name, ("key", k)])
+                    walk(a.nested.attributes, e, [*path, name, ("key", k)])
             else:
                 for i, e in enumerate(v):
-                    walk(a.nested.attributes, e, path + [name, i])
+                    walk(a.nested.attributes, e, [*path, name, i])
 
     walk(block.attributes, config, [])
     return out
