@@ -49,7 +49,14 @@ def render(
     from ..write import diff_tree, write_tree
 
     rendered = render_project(common.load_config(config), config.parent)
-    summary = f"{rendered.modules} modules, {rendered.resources} resources, {rendered.endpoints} endpoints"
+    summary = ", ".join(
+        f"{n} {word}{'' if n == 1 else 's'}"
+        for n, word in (
+            (rendered.modules, "module"),
+            (rendered.resources, "resource"),
+            (rendered.endpoints, "endpoint"),
+        )
+    )
     if check:
         drift = diff_tree(rendered.files, out)
         if drift:

@@ -1,0 +1,50 @@
+"""The README's YAML is what a newcomer copies first: every snippet must be valid as written."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from mlinfra.errors import ConfigError
+from mlinfra.pipeline import json_schema, load_config
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+#: ```yaml blocks, also those indented under a list item (their fence's indent is the block's).
+SNIPPETS = [
+    textwrap.dedent(m.group(2))
+    for m in re.finditer(r"^( *)```yaml\n(.*?)^\1```$", README, flags=re.S | re.M)
+]
+
+
+def test_the_readme_has_a_whole_config_and_section_snippets() -> None:
+    whole = [s for s in SNIPPETS if "project" in yaml.safe_load(s)]
+    assert len(whole) == 1 and len(SNIPPETS) >= 3
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.split(":")[0].strip())
+def test_every_snippet_is_valid(snippet: str, tmp_path: Path) -> None:
+    doc = yaml.safe_load(snippet)
+    if "project" in doc:
+        # A whole config: the shapes, the rules across fields, as mlinfra validate reads it.
+        path = tmp_path / "mlinfra.yaml"
+        path.write_text(snippet)
+        load_config(path)
+        return
+    # A section: its shapes, in the whole config's place (the rules relate it to versions it does not show).
+    base = yaml.safe_load(next(s for s in SNIPPETS if "project:" in s))
+    errors = list(jsonschema.Draft7Validator(json_schema()).iter_errors({**base, **doc}))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def test_a_broken_snippet_fails(tmp_path: Path) -> None:
+    whole = next(s for s in SNIPPETS if "project:" in s)
+    path = tmp_path / "mlinfra.yaml"
+    path.write_text(whole.replace("version: 1.2.0", "version: 1.3.0", 1))  # the canary's version is gone
+    with pytest.raises(ConfigError, match=r"1\.2\.0"):
+        load_config(path)
