@@ -240,7 +240,7 @@ def test_invoke_names_the_component(aws) -> None:
 
 def test_registry_counts_component_traffic(config: Path) -> None:
     """require_approval and `models list` see the versions the components serve."""
-    from mlinfra.registry.lifecycle import traffic
+    from mlinfra.model_registry.lifecycle import traffic
 
     assert traffic(load_config(config)) == {"2.1.0": {"vision/classification (component)": 100.0}, "3.0.0": {"vision/object-detection (component)": 100.0}}
 

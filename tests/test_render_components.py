@@ -1,4 +1,4 @@
-"""The component registry and its driver: a component's declarations alone reach the root module."""
+"""The component list and its driver: a component's declarations alone reach the root module."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ SRC = ROOT / "src" / "mlinfra"
 
 def test_every_component_has_its_template_folder() -> None:
     names = set()
-    for component in components.REGISTRY:
+    for component in components.ALL:
         names.add(component.name)
         module = Path(__import__(type(component).__module__, fromlist=["_"]).__file__)
         if module.parent == SRC / "components":  # a component not yet a package of its own
@@ -51,14 +51,14 @@ def test_every_component_has_its_template_folder() -> None:
         assert ("rules.py" in files) == bool(slice_.rules or slice_.file_rules or slice_.names), files
     templates = {p.name for p in (templates_dir() / "modules").iterdir()}
     assert names == templates, names ^ templates
-    assert len(names) == len(components.REGISTRY)
+    assert len(names) == len(components.ALL)
 
 
 def test_the_context_driver_names_no_component() -> None:
     """No hand-listed wiring: the driver in mlinfra.context only iterates the registry."""
     source = (SRC / "context" / "__init__.py").read_text()
     strings = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-    for component in components.REGISTRY:
+    for component in components.ALL:
         assert component.name not in strings, component.name
 
 
@@ -112,7 +112,7 @@ class _Audit(Component):
 def test_a_new_component_reaches_the_root_through_its_declarations_only(monkeypatch: pytest.MonkeyPatch) -> None:
     path = next(p for p in EXAMPLES if p.stem == "serverless")  # no preprocessing: random is not pinned otherwise
     before = render_project(load_config(path), path.parent).files
-    monkeypatch.setattr(components, "REGISTRY", (*components.REGISTRY, _Audit()))
+    monkeypatch.setattr(components, "ALL", (*components.ALL, _Audit()))
     files = render_project(load_config(path), path.parent).files
 
     main = files[PurePosixPath("main.tf")]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def load_config(path: str | Path, *, warnings: list[ConfigWarning] | None = None) -> PlatformConfig:
-    """Load and validate a config file: its core sections and every component's (the registry's schema).
+    """Load and validate a config file: its core sections and every component's (the component list's schema).
     Raises :class:`~mlinfra.errors.ConfigError` listing every problem found.
 
     Values read in a forgiving way (an S3 https URL as its s3:// URI, a number among environment values

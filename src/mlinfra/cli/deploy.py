@@ -38,7 +38,7 @@ def _terraform_workflow(
 
     cfg = common.load_config(config)
     if not destroy:
-        from ..registry.lifecycle import require_approved
+        from ..model_registry.lifecycle import require_approved
 
         # registry.require_approval: no traffic for a version without an Approved package (no AWS call without it).
         require_approved(cfg, common.clients(None, cfg.project.region))

@@ -66,7 +66,7 @@ def models_validate(
     """Run the quality gate on VERSION, offline: exit 0 when it passes, 1 when it fails (for CI)."""
     import json
 
-    from ..registry.packages import validate as run_gate
+    from ..model_registry.packages import validate as run_gate
 
     result = run_gate(common.load_config(config), version, _metrics_file(metrics))
     if as_json:
@@ -89,7 +89,7 @@ def models_register(
     region: RegionOpt = None,
 ) -> None:
     """Record VERSION as a model package: PendingManualApproval if it passes the gate, else Rejected (exit 1)."""
-    from ..registry.packages import register
+    from ..model_registry.packages import register
 
     cfg = common.load_config(config)
     done = register(common.clients(profile, region or cfg.project.region), cfg, version, _metrics_file(metrics))
@@ -111,7 +111,7 @@ def _set_status(
     *,
     deprecate: bool = False,
 ) -> None:
-    from ..registry.packages import set_status
+    from ..model_registry.packages import set_status
 
     cfg = common.load_config(config)
     p = set_status(
@@ -168,8 +168,8 @@ def models_list(
     """The registry beside the config's lifecycle: status, traffic per endpoint, metrics, package, approval."""
     import json
 
-    from ..registry.lifecycle import lifecycle
-    from ..registry.packages import group_name, packages
+    from ..model_registry.lifecycle import lifecycle
+    from ..model_registry.packages import group_name, packages
 
     cfg = common.load_config(config)
     rows = lifecycle(cfg, packages(common.clients(profile, region or cfg.project.region), group_name(cfg)))

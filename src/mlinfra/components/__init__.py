@@ -1,4 +1,4 @@
-"""The component registry: one package here and one template folder per platform component.
+"""The component list: one package here and one template folder per platform component.
 
 The order is the order in which plans are built (a component's plan may read those before it) and in
 which its rules run; the root module's blocks are ordered by what each module references, ties broken by
@@ -7,7 +7,7 @@ this order. Adding a component: its package (``<name>/``: ``section.py``, ``rule
 folder (``templates/modules/<name>/``), and one line below.
 
 Importing this package imports every component's section and rules, not its plan or layout: ``validate``
-needs only the schema; ``REGISTRY`` (the components themselves) is loaded at its first use.
+needs only the schema; ``ALL`` (the components themselves) is loaded at its first use.
 """
 
 from __future__ import annotations
@@ -63,12 +63,12 @@ def schema() -> Schema:
 
 
 def __getattr__(name: str) -> tuple[Component, ...]:
-    # REGISTRY, the components in registry order, is imported at its first use (a render), not with the
+    # ALL, the components in the order of the component list, is imported at its first use (a render), not with the
     # package: their plans and layouts are most of what importing mlinfra.components would cost.
-    if name != "REGISTRY":
+    if name != "ALL":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    registry = tuple(s.load() for s in SLICES)
-    for s, c in zip(SLICES, registry, strict=True):
+    loaded = tuple(s.load() for s in SLICES)
+    for s, c in zip(SLICES, loaded, strict=True):
         assert c.name == s.name, f"slice {s.name} loads component {c.name}"
-    globals()["REGISTRY"] = registry
-    return registry
+    globals()["ALL"] = loaded
+    return loaded

@@ -59,7 +59,7 @@ _PATTERN_WORDS = {
 
 def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarning] | None = None) -> m.PlatformConfig:
     """Load and validate a config file against ``schema`` (the core and every component's section and
-    rules: :func:`mlinfra.pipeline.load_config` passes the registry's). Raises :class:`ConfigError`
+    rules: :func:`mlinfra.pipeline.load_config` passes the component list's). Raises :class:`ConfigError`
     listing every problem found.
 
     Values read in a forgiving way (an S3 https URL as its s3:// URI, a number among environment values

@@ -1,5 +1,5 @@
 """The schema of a config file: the root model (the core fields plus every component's sections) and the
-rules that check a validated file, assembled once from the component registry."""
+rules that check a validated file, assembled once from the component list."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Schema:
 
 
 def assemble(slices: Iterable[Slice]) -> Schema:
-    """The root model with one field per slice section (after the core fields, in registry order), the core
+    """The root model with one field per slice section (after the core fields, in the order of the component list), the core
     rules followed by the slices' rules (the collision check, in its place among the core's, compares the
     core's names and every slice's), and the core file rules followed by the slices'."""
     slices = tuple(slices)

@@ -76,7 +76,7 @@ class Slice:
 
     ``load`` imports the component (its plan and layout) and returns it; it is called once, at the first
     render. ``sections`` become fields of the root model, in this order. ``rules`` run after the core
-    rules, in registry order, each in file order; ``file_rules`` likewise after the core file rules.
+    rules, in the order of the component list, each in file order; ``file_rules`` likewise after the core file rules.
     ``names`` are checked for collisions with the core's and every other slice's (``name-collision``).
     """
 

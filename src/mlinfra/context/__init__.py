@@ -49,7 +49,7 @@ class RootContext:
 
 
 def build_context(plan: PlatformPlan) -> RootContext:
-    """Lay the plan out as modules: the generic driver over the component registry.
+    """Lay the plan out as modules: the generic driver over the component list.
 
     1. every present component adds its statements to the shared sinks (key policy, roles, security
        groups, VPC endpoints);
@@ -57,9 +57,9 @@ def build_context(plan: PlatformPlan) -> RootContext:
     3. every component lays out its modules, wired by capability;
     4. the module blocks are ordered so that each comes after the modules it references.
     """
-    from ..components import REGISTRY
+    from ..components import ALL
 
-    present: list[tuple[Component, object]] = [(c, plan.parts[c.name]) for c in REGISTRY if c.name in plan.parts]
+    present: list[tuple[Component, object]] = [(c, plan.parts[c.name]) for c in ALL if c.name in plan.parts]
     sinks = Sinks()
     for component, part in present:
         component.contribute(part, sinks)
@@ -111,7 +111,7 @@ def _merged(providers: set[Provider]) -> set[Provider]:
 
 
 def _ordered(modules: list[ModuleContext]) -> list[ModuleContext]:
-    """Each module after the modules whose outputs it takes; otherwise in registry order."""
+    """Each module after the modules whose outputs it takes; otherwise in the order of the component list."""
     keys = {m.key for m in modules}
     assert len(keys) == len(modules), "two modules share a key"
     pending, out = list(modules), []

@@ -71,8 +71,8 @@ def promote_variant(
         )
     ep, config = target.plan, target.config
     if ep is not None and steps[-1] > 0 and not dry_run:
+        from ..model_registry.lifecycle import require_approved
         from ..pipeline import load_config
-        from ..registry.lifecycle import require_approved
 
         assert config is not None, "an endpoint plan without a config"
         require_approved(load_config(config), clients, [v.model.version for v in ep.variants if v.name == variant])

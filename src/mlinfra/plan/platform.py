@@ -1,4 +1,4 @@
-"""The platform's plan: every registered component builds its part, in registry order.
+"""The platform's plan: every registered component builds its part, in the order of the component list.
 
 This is the one place that runs the registry over a config (the pipeline calls it; ``ops`` calls it to
 find an endpoint's plan): the components' own plan modules never import it, so no component reaches
@@ -24,7 +24,7 @@ TERRAFORM_S3_LOCKFILE = "1.10"
 def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
     """Decide every resource of the platform from a validated config.
 
-    Each registered component builds its own part (:mod:`mlinfra.components`), in registry order, so a
+    Each registered component builds its own part (:mod:`mlinfra.components`), in the order of the component list, so a
     part may read the parts before it. ``base_dir`` is the config file's folder: request schemas and
     vocabularies are named relative to it.
     """
@@ -34,7 +34,7 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
     tags.update(p.tags)
     request = PlanRequest(config=config, base_dir=base_dir, prefix=prefix)
     parts: dict[str, object] = {}
-    for component in components.REGISTRY:  # read at call time: a test may register one more
+    for component in components.ALL:  # read at call time: a test may register one more
         part = component.build(request, parts)
         if part is not None:
             parts[component.name] = part

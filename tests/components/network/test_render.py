@@ -199,7 +199,7 @@ class _Probe(Component):
 def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: str) -> None:
     import mlinfra.components as components
 
-    monkeypatch.setattr(components, "REGISTRY", (*components.REGISTRY, _Probe()))
+    monkeypatch.setattr(components, "ALL", (*components.ALL, _Probe()))
     out = render_edited("platform", tmp_path, (NETWORK, network))
     assert hygiene_errors(out) == []
     tree = load_tree(out)
@@ -229,7 +229,7 @@ def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monk
     # from it; and the probe's own table.
     config = tmp_path / "cfg" / "platform.yaml"
     with_probe = render_project(load_config(config), config.parent).resources
-    monkeypatch.setattr(components, "REGISTRY", tuple(c for c in components.REGISTRY if c.name != "probe"))
+    monkeypatch.setattr(components, "ALL", tuple(c for c in components.ALL if c.name != "probe"))
     assert with_probe - render_project(load_config(config), config.parent).resources == (1 + 1 + 2 + 1 + 1 if network == NETWORK else 1 + 1 + 1)
 
 

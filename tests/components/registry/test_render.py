@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from mlinfra.model_registry.packages import group_name
 from mlinfra.pipeline import load_config
-from mlinfra.registry.packages import group_name
 from tests.support import configs
 from tests.support.aws import Cli, output, server_client
 from tests.support.hcl_checks import load_tree

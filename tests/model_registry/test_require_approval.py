@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
+from mlinfra.model_registry.packages import register, set_status
 from mlinfra.ops.aws import Clients
 from mlinfra.pipeline import load_config
-from mlinfra.registry.packages import register, set_status
 from tests.support.aws import make_endpoint, weights
 from tests.support.configs import edited
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from mlinfra.model_registry.lifecycle import ApprovalRequired, lifecycle, require_approved, traffic, unapproved
+from mlinfra.model_registry.packages import RegistryError, find, packages, register, set_status, validate
 from mlinfra.ops.aws import Clients
 from mlinfra.pipeline import load_config
-from mlinfra.registry.lifecycle import ApprovalRequired, lifecycle, require_approved, traffic, unapproved
-from mlinfra.registry.packages import RegistryError, find, packages, register, set_status, validate
 from tests.support.configs import copy_examples, edited
 
 GROUP = "mlinfra-prod"

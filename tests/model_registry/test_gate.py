@@ -8,8 +8,8 @@ import pytest
 
 from mlinfra.components.registry.section import SECTION, QualityGate
 from mlinfra.errors import ConfigError
+from mlinfra.model_registry.gate import evaluate
 from mlinfra.pipeline import load_config
-from mlinfra.registry.gate import evaluate
 from tests.conftest import ROOT
 from tests.support.configs import write_config
 
