@@ -106,8 +106,10 @@ def test_batch_runs_a_model_the_image_carries(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(render_project(load_config(path), path.parent).files, out)
     tree = load_tree(out)
+    # The call passes no artifact (null), which the model's container leaves unset.
+    assert _call(tree, "batch")["model"]["model_data_url"] is None and s(_call(tree, "batch")["model"]["image"])
     container = blocks(tree["modules/batch"]["main.tf"], "resource")["aws_sagemaker_model.this"]["primary_container"][0]
-    assert "model_data_url" not in container and "image" in container
+    assert container["model_data_url"] == "${var.model.model_data_url}" and "image" in container
     sids = [s(st["sid"]) for st in _call(tree, "sagemaker_role")["statements"]]
     assert "BatchReadModel" not in sids and "BatchPullModelImage" in sids
     # With the archive, the same statement reads exactly it.
