@@ -86,8 +86,10 @@ def test_batch_runs_a_model_the_image_carries(tmp_path: Path) -> None:
     """Batch transform takes a model without an artifact: the batch model has no model_data_url, and the
     role reads no artifact."""
     tree = load_tree(render_edited("batch", tmp_path, ("    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", "")))
+    # The call passes no artifact (null), which the model's container leaves unset.
+    assert _call(tree, "batch")["model"]["model_data_url"] is None and s(_call(tree, "batch")["model"]["image"])
     container = blocks(tree["modules/batch"]["main.tf"], "resource")["aws_sagemaker_model.this"]["primary_container"][0]
-    assert "model_data_url" not in container and "image" in container
+    assert container["model_data_url"] == "${var.model.model_data_url}" and "image" in container
     sids = [s(st["sid"]) for st in _call(tree, "sagemaker_role")["statements"]]
     assert "BatchReadModel" not in sids and "BatchPullModelImage" in sids
     # With the archive, the same statement reads exactly it.

@@ -16,8 +16,8 @@ creates (``MANAGED_BY_AWS=STARTED_BY_STEP_FUNCTIONS``) and SageMaker authorises 
 so without it CreateTransformJob is denied (aws-cdk#26012, fixed in CDK by adding exactly this).
 
 Plus ``lambda:InvokeFunction`` on exactly the functions the state machine calls and ``sns:Publish`` on
-exactly its topics. Partition, region, account and ARNs may be Terraform expressions (:class:`Ref`):
-a resource is then an :class:`Interp`; with plain strings it is a plain string.
+exactly its topics. Partition, region, account, the job name prefix and ARNs may be Terraform expressions
+(:class:`Ref`): a resource is then an :class:`Interp`; with plain strings it is a plain string.
 """
 
 from __future__ import annotations
@@ -55,13 +55,13 @@ def step_functions_statements(
     partition: str | Ref,
     region: str | Ref,
     account: str | Ref,
-    job_name_prefix: str,
+    job_name_prefix: str | Ref,
     execution_role_arn: Expr,
     function_arns: Sequence[Expr],
     topic_arns: Sequence[Expr] = (),
 ) -> tuple[Statement, ...]:
     """The statements of the batch state machine's role, in a stable order."""
-    jobs = arn("arn:", partition, ":sagemaker:", region, ":", account, f":transform-job/{job_name_prefix}-*")
+    jobs = arn("arn:", partition, ":sagemaker:", region, ":", account, ":transform-job/", job_name_prefix, "-*")
     rule = arn("arn:", partition, ":events:", region, ":", account, f":rule/{TRANSFORM_EVENTS_RULE}")
     statements = [
         Statement(

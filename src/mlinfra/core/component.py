@@ -76,7 +76,8 @@ class ModuleContext:
     provider_aliases: tuple[str, ...] = ()
     # Providers the module's resources use (its versions.tf pins them).
     providers: tuple[Provider, ...] = ()
-    # How many instances a for_each over each expression makes (for the resource counts of the summary).
+    # How many instances a for_each over (or a count of) each expression makes (for the resource counts
+    # of the summary).
     instances: dict[str, int] = field(default_factory=dict)
     # Address changes from earlier renders (from, to), written as moved blocks: state follows the
     # objects instead of destroying and re-creating them. Addresses are the module's own; a module in a
@@ -86,6 +87,10 @@ class ModuleContext:
     # (module.a.x → module.b.y), written as moved blocks in the root (a module's own moved blocks
     # cannot name another module's objects).
     moved_in: tuple[tuple[str, str], ...] = ()
+    # Address changes of the module's own objects (its addresses, as in ``moved``), written in the root's
+    # moved.tf: a module whose text is the same for every project cannot hold a moved.tf that lists one
+    # project's objects (its subscriptions, its optional schedule).
+    moved_at_root: tuple[tuple[str, str], ...] = ()
     # The folder under modules/ when several module blocks call one module (the endpoint module); its
     # files must render identically for each of them. Empty: the folder is the key.
     folder: str = ""

@@ -86,8 +86,13 @@ def render_context(ctx: RootContext) -> Rendered:
             # One folder, many module blocks: the module's text cannot depend on which call rendered it.
             if files.setdefault(path, text) != text:
                 raise RenderError(f"modules/{mod.directory} renders differently for module {mod.key}: {path}")
-    if root_moves:
-        files[PurePosixPath("moved.tf")] = _render("root/moved.tf.j2", {**root, "moves": root_moves})
+    static_moves = [
+        (f"module.{m.key}.{old}", f"module.{m.key}.{new}") for m in ctx.modules for old, new in m.moved_at_root
+    ]
+    if root_moves or static_moves:
+        files[PurePosixPath("moved.tf")] = _render(
+            "root/moved.tf.j2", {**root, "moves": root_moves, "static_moves": static_moves}
+        )
     endpoints = ctx.endpoints
     files[PurePosixPath("README.md")] = _render(
         "root/README.md.j2", {**root, "resources": resources, "endpoints": endpoints}

@@ -11,15 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _HEADER = re.compile(r'(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+" \{(\})?$')
-_FOR_EACH = re.compile(r"  for_each += ((?:var|local)\.\w+)$")
+_REPEAT = re.compile(r"  (?:for_each|count) += ((?:var|local)\.\w+)$")
 
 
 @dataclass(frozen=True)
 class Block:
     kind: str  # "resource" or "data"
     type: str  # "aws_s3_bucket"
-    # The module variable or local a for_each iterates over, as written (``var.endpoints``); None when
-    # the block makes one object or iterates over something else (it then counts as one).
+    # The module variable or local a for_each iterates over (``var.endpoints``), or a count is (a local
+    # of 0 or 1: ``local.scheduled``), as written; None when the block makes one object or repeats over
+    # something else (it then counts as one).
     for_each: str | None
 
 
@@ -35,5 +36,5 @@ def blocks(text: str) -> Iterator[Block]:
         j = i + 1
         while j < len(lines) and lines[j].startswith("  #"):
             j += 1
-        repeated = _FOR_EACH.match(lines[j]) if j < len(lines) else None
+        repeated = _REPEAT.match(lines[j]) if j < len(lines) else None
         yield Block(header[1], header[2], repeated[1] if repeated else None)

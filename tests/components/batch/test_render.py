@@ -8,15 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from mlinfra.batch import definition as asl
 from mlinfra.batch.iam import step_functions_statements
 from mlinfra.components.batch.component import Batch, state_machine_definition
 from mlinfra.components.batch.plan import batch_plan
+from mlinfra.context import build_context
 from mlinfra.core.arns import ACCOUNT as _ACCOUNT
 from mlinfra.core.arns import PARTITION as _PARTITION
 from mlinfra.core.arns import REGION as _REGION
 from mlinfra.core.component import PlanRequest, Sinks
-from mlinfra.expr import Interp, Ref
+from mlinfra.expr import NULL, Interp, Ref
 from mlinfra.pipeline import load_config, render_project
+from mlinfra.plan.platform import build_plan
 from tests.batch.test_definition import asl_validate
 from tests.support.configs import edited
 from tests.support.hcl_checks import load_tree
@@ -40,83 +43,182 @@ def plan_of(path: Path):
     return batch_plan(PlanRequest(config, path.parent, f"{config.project.name}-{config.project.environment}"))
 
 
-def placeholders(value):
-    """Terraform references as the placeholder strings asl-validator accepts with --no-arn-check."""
+def call_values(path: Path) -> dict:
+    """The batch module call's arguments, as the component passes them (before rendering)."""
+    config = load_config(path)
+    (mod,) = [m for m in build_context(build_plan(config, path.parent)).modules if m.key == "batch"]
+    return {name: i.value for name, i in mod.inputs.items()}
+
+
+def resolved(value, call: dict):
+    """The module's definition as Terraform evaluates it for one call: its variables → the call's values
+    (``local.transform_output`` as the module merges it), the partition aws, the Lambdas' ARNs and the
+    KMS key as the placeholder strings asl-validator accepts with --no-arn-check."""
+    _, transform_output = state_machine_definition()
     if isinstance(value, Ref):
-        return value.expr if value.expr == "null" else "${" + value.expr + "}"
+        if value == NULL:
+            return None
+        if value.expr == "local.partition":
+            return "aws"
+        if value.expr == "local.transform_output":
+            accept = call["transform"]["accept"]
+            return {**resolved(transform_output, call), **({} if accept == NULL else {"Accept": accept})}
+        if value.expr.startswith("var.") and value.expr != "var.kms_key_arn":
+            out = call
+            for part in value.expr.split(".")[1:]:
+                out = out[part]
+            return out
+        return "${" + value.expr + "}"
     if isinstance(value, Interp):
-        return "".join("aws" if p == _PARTITION else (p if isinstance(p, str) else "${" + p.expr + "}") for p in value.parts)
+        return "".join(str(resolved(p, call)) for p in value.parts)
     if isinstance(value, dict):
-        return {k: placeholders(v) for k, v in value.items()}
+        return {k: resolved(v, call) for k, v in value.items()}
     if isinstance(value, list):
-        return [placeholders(v) for v in value]
+        return [resolved(v, call) for v in value]
     return value
 
 
-@pytest.mark.parametrize("example", ["platform", "batch"])
-def test_the_rendered_definition_is_valid_asl(example: str, tmp_path: Path) -> None:
-    data = placeholders(state_machine_definition(plan_of(EXAMPLES / f"{example}.yaml"), _PARTITION))
-    text = json.dumps(data).replace('"null"', "null")
+def _without_accept(tmp_path: Path) -> Path:
+    path = tmp_path / "batch.yaml"
+    path.write_text((EXAMPLES / "batch.yaml").read_text().replace("  accept: text/csv\n", ""))
+    return path
+
+
+@pytest.mark.parametrize("example", ["platform", "batch", "batch-without-accept"])
+def test_the_rendered_definition_is_the_librarys_for_the_call(example: str, tmp_path: Path) -> None:
+    """The module's definition (one text for every project), with the values the call passes, is the
+    library's definition of the config's settings, and valid ASL."""
+    path = _without_accept(tmp_path) if example == "batch-without-accept" else EXAMPLES / f"{example}.yaml"
+    call = call_values(path)
+    definition, _ = state_machine_definition()
+    got = resolved(definition, call)
+    b, part = load_config(path).batch, plan_of(path)
+    expected = asl.definition(
+        asl.BatchDefinition(
+            partition="aws",
+            job_name_prefix=part.name,
+            model_name=part.model_name,
+            instance_type=b.instance_type,
+            instance_count=b.instance_count,
+            validate_function_arn="${aws_lambda_function.validate.arn}",
+            notify=asl.Lambda("${aws_lambda_function.notify.arn}"),
+            batch_strategy=b.strategy,
+            max_payload_mb=b.max_payload_mb,
+            split_type=b.split_type,
+            assemble_with=b.assemble_with,
+            content_type=b.content_type,
+            accept=b.accept,
+            output_kms_key="${var.kms_key_arn}",
+            volume_kms_key="${var.kms_key_arn}",
+        )
+    )
+    assert got == expected
+    assert ("Accept" in got["States"]["Transform"]["Parameters"]["TransformOutput"]) is (b.accept is not None)
+    text = json.dumps(got)
     proc = asl_validate(text, tmp_path, "--no-arn-check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(text)["States"]["NotifySuccess"]["ResultPath"] is None
 
 
+def test_the_module_is_the_same_for_every_project(rendered_examples: dict[str, Path], tmp_path: Path) -> None:
+    """The module's files do not depend on the config: its values are the call's (a bucket of the
+    config's own, no network, no schedule, no subscriber change nothing in it)."""
+    text = (EXAMPLES / "batch.yaml").read_text()
+    for old, new in (
+        ("  input:\n", "  input:\n    bucket: acme-landing\n"),
+        ("  schedule: cron(0 2 * * ? *)\n", ""),
+        ("  accept: text/csv\n", ""),
+        ("    - email: ml-platform@example.com\n    - sqs: arn:aws:sqs:eu-west-1:123456789012:churn-scores-ready\n", "    - email: x@example.com\n"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    (tmp_path / "batch.yaml").write_text(text)
+    other = {str(k): v for k, v in render_project(load_config(tmp_path / "batch.yaml"), tmp_path).files.items()}
+    for root in (rendered_examples["platform"], rendered_examples["batch"]):
+        folder = root / "modules" / "batch"
+        files = {str(f.relative_to(root)): f.read_text() for f in folder.rglob("*") if f.is_file()}
+        assert files == {k: v for k, v in other.items() if k.startswith("modules/batch/")}
+
+
 def test_reference_settings_reach_the_state_machine(rendered_examples: dict[str, Path]) -> None:
     text = main_tf(rendered_examples["platform"])
+    transform = call(load_tree(rendered_examples["platform"]), "batch")["transform"]
+    assert {k: v if isinstance(v, int) else s(v) for k, v in transform.items()} == {
+        "instance_type": "ml.m5.xlarge",
+        "instance_count": 5,
+        "batch_strategy": "MultiRecord",
+        "max_payload_mb": 6,
+        "split_type": "Line",
+        "assemble_with": "Line",
+        "content_type": "application/jsonlines",
+        "accept": "application/jsonlines",
+    }
+    batch = call(load_tree(rendered_examples["platform"]), "batch")
+    assert s(batch["name"]) == "mlinfra-prod-batch"  # what mlinfra batch submit looks up
+    assert s(batch["model"]["name"]) == "mlinfra-prod-batch-1-1-0"
     sfn = res(rendered_examples["platform"])["aws_sfn_state_machine.this"]
-    assert s(sfn["name"]) == "mlinfra-prod-batch"  # what mlinfra batch submit looks up
+    assert sfn["name"] == "${var.name}"
     definition = sfn["definition"]
     assert definition.startswith("${jsonencode({") and definition.endswith("})}")
     for line in (
-        'InstanceType  = "ml.m5.xlarge"',
-        "InstanceCount = 5",
-        'BatchStrategy = "MultiRecord"',
-        "MaxPayloadInMB = 6",
-        'SplitType   = "Line"',
-        'AssembleWith = "Line"',
-        'ContentType = "application/jsonlines"',
-        'Accept       = "application/jsonlines"',
-        'ModelName      = "mlinfra-prod-batch-1-1-0"',
+        "InstanceType  = var.transform.instance_type",
+        "InstanceCount = var.transform.instance_count",
+        "BatchStrategy = var.transform.batch_strategy",
+        "MaxPayloadInMB = var.transform.max_payload_mb",
+        "SplitType   = var.transform.split_type",
+        "AssembleWith = var.transform.assemble_with",
+        "ContentType = var.transform.content_type",
+        "TransformOutput = local.transform_output",
+        "ModelName      = var.model.name",
         "FunctionName = aws_lambda_function.validate.arn",
         "FunctionName = aws_lambda_function.notify.arn",
         'Resource = "arn:${local.partition}:states:::sagemaker:createTransformJob.sync"',
-        'TransformJobName.$" = "States.Format(\'mlinfra-prod-batch-{}\', $$.Execution.Name)"',
+        'TransformJobName.$" = "States.Format(\'${var.name}-{}\', $$.Execution.Name)"',
         "KmsKeyId = var.kms_key_arn",
         "ResultPath = null",
     ):
         assert re.search(re.escape(line).replace(r"\ \ ", r"\s+").replace(r"\ =", r"\s*="), text), line
+    # Accept only when the call sets it (jsonencode would write a null).
+    assert "{ for key, value in { Accept = var.transform.accept } : key => value if value != null }" in text
     assert sfn["tracing_configuration"][0]["enabled"] is True
     log = sfn["logging_configuration"][0]
     assert s(log["level"]) == "ALL" and log["include_execution_data"] is True
     assert s(log["log_destination"]) == "${aws_cloudwatch_log_group.state_machine.arn}:*"
     group = res(rendered_examples["platform"])["aws_cloudwatch_log_group.state_machine"]
-    assert group["kms_key_id"] == "${var.kms_key_arn}" and group["retention_in_days"] == 365
+    assert group["kms_key_id"] == "${var.kms_key_arn}" and group["retention_in_days"] == "${var.log_retention_days}"
+    assert batch["log_retention_days"] == 365
+    assert s(batch["names"]["state_machine_log_group"]) == "/aws/vendedlogs/states/mlinfra-prod-batch"
     model = res(rendered_examples["platform"])["aws_sagemaker_model.this"]
-    assert s(model["name"]) == "mlinfra-prod-batch-1-1-0" and model["execution_role_arn"] == "${var.execution_role_arn}"
-    assert "schedule" not in text and "aws_scheduler_schedule" not in text
+    assert model["name"] == "${var.model.name}" and model["execution_role_arn"] == "${var.execution_role_arn}"
+    # No schedule: the schedule's objects are count 0.
+    assert batch["schedule"] is None
+    assert res(rendered_examples["platform"])["aws_scheduler_schedule.this"]["count"] == "${local.scheduled}"
 
 
 def test_batch_example_settings_buckets_subscribers_and_schedule(rendered_examples: dict[str, Path]) -> None:
     root = rendered_examples["batch"]
     r = res(root)
-    text = main_tf(root)
-    for line in ('ContentType = "text/csv"', "InstanceCount = 2"):
-        assert re.search(re.escape(line).replace(r"\ =", r"\s*="), text), line
-    for key in ("input", "output"):
-        assert s(r[f"aws_s3_bucket.{key}"]["bucket"]) == f"churn-prod-batch-{key}-${{local.account_id}}"
+    batch = call(load_tree(root), "batch")
+    assert s(batch["transform"]["content_type"]) == "text/csv" and batch["transform"]["instance_count"] == 2
+    for key, prefix in (("input", "customers/"), ("output", "scores/")):
+        assert batch[key]["bucket"] is None and s(batch[key]["prefix"]) == prefix
+        assert s(batch[key]["name_prefix"]) == f"churn-prod-batch-{key}-"
+        assert r[f"aws_s3_bucket.{key}"]["count"] == f"${{local.{key}_buckets}}"
+        assert s(r[f"aws_s3_bucket.{key}"]["bucket"]) == f"${{var.{key}.name_prefix}}${{local.account_id}}"
         assert r[f"aws_s3_bucket_versioning.{key}"]["versioning_configuration"][0]["status"] == '"Enabled"'
         sse = r[f"aws_s3_bucket_server_side_encryption_configuration.{key}"]["rule"][0]["apply_server_side_encryption_by_default"][0]
         assert s(sse["sse_algorithm"]) == "aws:kms" and sse["kms_master_key_id"] == "${var.kms_key_arn}"
         assert all(r[f"aws_s3_bucket_public_access_block.{key}"][k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
     outputs = r["aws_s3_bucket_lifecycle_configuration.output"]["rule"][0]
-    assert outputs["expiration"][0]["days"] == 90
+    assert outputs["expiration"][0]["days"] == "${var.output.expire_days}" and batch["output"]["expire_days"] == 90
     assert "expiration" not in r["aws_s3_bucket_lifecycle_configuration.input"]["rule"][0]
-    subs = {k: (s(v["protocol"]), s(v["endpoint"])) for k, v in r.items() if k.startswith("aws_sns_topic_subscription.")}
-    assert sorted(subs.values()) == [("email", "ml-platform@example.com"), ("sqs", "arn:aws:sqs:eu-west-1:123456789012:churn-scores-ready")]
+    subs = {k: (s(v["protocol"]), s(v["endpoint"])) for k, v in batch["subscribers"].items()}
+    assert subs == {"email_1": ("email", "ml-platform@example.com"), "sqs_2": ("sqs", "arn:aws:sqs:eu-west-1:123456789012:churn-scores-ready")}
+    sub = r["aws_sns_topic_subscription.this"]
+    assert sub["for_each"] == "${var.subscribers}" and sub["topic_arn"] == "${aws_sns_topic.this.arn}"
     assert r["aws_sns_topic.this"]["kms_master_key_id"] == "${var.kms_key_arn}"
     sched = r["aws_scheduler_schedule.this"]
-    assert s(sched["schedule_expression"]) == "cron(0 2 * * ? *)"
+    assert s(batch["schedule"]) == "cron(0 2 * * ? *)" and sched["schedule_expression"] == "${var.schedule}"
     assert sched["target"][0]["arn"] == "${aws_sfn_state_machine.this.arn}"
     data = res(root, "data")
     scheduler = data["aws_iam_policy_document.scheduler"]["statement"]
@@ -128,6 +230,28 @@ def test_batch_example_settings_buckets_subscribers_and_schedule(rendered_exampl
     package = sorted(p.name for p in (root / "modules" / "batch" / "package" / "mlinfra_lambdas").iterdir())
     assert package == ["__init__.py", "batch_notify.py", "batch_validate.py"]
     assert s(data["archive_file.package"]["output_file_mode"]) == "0644"
+
+
+def test_optional_and_repeated_objects_move_to_their_instances(rendered_examples: dict[str, Path]) -> None:
+    """Earlier renders wrote the buckets, the schedule and each subscription as blocks of their own:
+    the root's moved blocks carry each to its count or for_each instance, whose block is declared."""
+    root = rendered_examples["batch"]
+    moves = dict(re.findall(r"from = (module\.batch\.\S+)\n\s*to\s+= (\S+)\n", (root / "moved.tf").read_text()))
+    declared = res(root)
+    for old, new in moves.items():
+        address = re.fullmatch(r'module\.batch\.(\w+\.\w+)(\[0\]|\["\w+"\])', new)
+        assert address and address[1] in declared, (old, new)
+        if address[2] == "[0]":  # the same block, counted now
+            assert old == f"module.batch.{address[1]}" and declared[address[1]]["count"].startswith("${local."), old
+        else:  # a block of its own then, an instance of the for_each block now
+            assert old.removeprefix("module.batch.") not in declared, old
+    assert moves["module.batch.aws_sns_topic_subscription.sqs_2"] == 'module.batch.aws_sns_topic_subscription.this["sqs_2"]'
+    assert moves["module.batch.aws_scheduler_schedule.this"] == "module.batch.aws_scheduler_schedule.this[0]"
+    assert len(moves) == 2 * 7 + 2 + 3  # two buckets' seven resources, two subscriptions, the schedule's three
+    # In the platform's network: the Lambdas' VPC-access attachments too (and no schedule).
+    platform = dict(re.findall(r"from = (module\.batch\.\S+)\n\s*to\s+= (\S+)\n", (rendered_examples["platform"] / "moved.tf").read_text()))
+    assert platform["module.batch.aws_iam_role_policy_attachment.notify_vpc"] == "module.batch.aws_iam_role_policy_attachment.notify_vpc[0]"
+    assert not any("scheduler" in old for old in platform)
 
 
 def _statements(doc: dict) -> list[tuple[str, list[str], list[str], list]]:
@@ -157,8 +281,10 @@ def test_the_state_machine_role_is_exactly_the_documented_statements(rendered_ex
 def test_lambda_roles_are_least_privilege(rendered_examples: dict[str, Path]) -> None:
     data = res(rendered_examples["platform"], "data")
     validate = {sid: (actions, resources) for sid, actions, resources, _ in _statements(data["aws_iam_policy_document.validate"])}
-    assert validate["ReadInput"] == (["s3:GetObject"], ['"arn:${local.partition}:s3:::mlinfra-prod-batch-input-${local.account_id}/input/*"'])
-    assert validate["ListInput"][0] == ["s3:ListBucket"]
+    assert validate["ReadInput"] == (["s3:GetObject"], ['"${local.input_bucket_arn}/${var.input.prefix}*"'])
+    assert validate["ListInput"] == (["s3:ListBucket"], ["${local.input_bucket_arn}"])
+    text = main_tf(rendered_examples["platform"])
+    assert 'input_bucket_arn  = "arn:${local.partition}:s3:::${var.input.bucket != null ? var.input.bucket : "${var.input.name_prefix}${local.account_id}"}"' in text
     notify = {sid: (actions, resources) for sid, actions, resources, _ in _statements(data["aws_iam_policy_document.notify"])}
     assert notify["Publish"] == (["sns:Publish"], ["${aws_sns_topic.this.arn}"])
     star = [(doc, sid) for doc in ("validate", "notify") for sid, _, resources, _ in _statements(data[f"aws_iam_policy_document.{doc}"]) if '"*"' in resources]
@@ -181,9 +307,14 @@ def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:
     path = edited("batch", tmp_path, ("  input:\n", "  input:\n    bucket: acme-landing\n"))
     files = {str(k): v for k, v in render_project(load_config(path), tmp_path).files.items()}
     main = files["modules/batch/main.tf"]
-    assert 'resource "aws_s3_bucket" "input"' not in main and 'resource "aws_s3_bucket" "output"' in main
-    assert re.search(r'input_bucket\s*=\s*"acme-landing"', main)
+    # The existing bucket: none created (count 0), the locals name it.
+    assert re.search(r"input_buckets\s*=\s*var\.input\.bucket == null \? 1 : 0", main)
+    assert re.search(r"input_bucket\s*=\s*var\.input\.bucket != null \? var\.input\.bucket : aws_s3_bucket\.input\[0\]\.bucket", main)
+    assert re.search(r'input = \{\n\s+bucket\s+= "acme-landing"\n\s+name_prefix = null\n\s+prefix\s+= "customers/"\n', files["main.tf"])
+    assert re.search(r'output = \{\n\s+bucket\s+= null\n', files["main.tf"])
     assert '"arn:${data.aws_partition.current.partition}:s3:::acme-landing/customers/*"' in files["main.tf"]
+    assert "module.batch.aws_s3_bucket.input" not in files["moved.tf"] and "module.batch.aws_s3_bucket.output" in files["moved.tf"]
+    assert render_project(load_config(path), tmp_path).resources == render_project(load_config(EXAMPLES / "batch.yaml"), EXAMPLES).resources - 7
 
 
 @pytest.mark.parametrize(
@@ -217,21 +348,22 @@ def test_batch_lambdas_run_in_the_private_subnets_with_their_own_group(rendered_
     root = rendered_examples["platform"]
     tree = load_tree(root)
     batch = call(tree, "batch")
-    assert batch["subnet_ids"] == "${module.network.private_subnet_ids}"
-    assert batch["security_group_id"] == "${module.network.batch_security_group_id}"
+    assert batch["vpc_config"] == {"subnet_ids": "${module.network.private_subnet_ids}", "security_group_ids": ["${module.network.batch_security_group_id}"]}
     assert call(tree, "network")["security_groups"]["batch"] == {"name": '"mlinfra-prod-batch"', "description": '"mlinfra batch Lambdas"'}
     resources = res(root)
     for fn in ("validate", "notify"):
         function = resources[f"aws_lambda_function.{fn}"]
-        (vpc,) = function["vpc_config"]
-        assert vpc["subnet_ids"] == "${var.subnet_ids}" and vpc["security_group_ids"] == ["${var.security_group_id}"]
+        dynamic = function["dynamic"][0]['"vpc_config"']
+        (vpc,) = dynamic["content"]
+        assert dynamic["for_each"] == "${var.vpc_config == null ? [] : [var.vpc_config]}"
+        assert vpc["subnet_ids"] == "${vpc_config.value.subnet_ids}" and vpc["security_group_ids"] == "${vpc_config.value.security_group_ids}"
         # The ENIs are created with the function: the VPC-access policy is attached first.
         assert f"${{aws_iam_role_policy_attachment.{fn}_vpc}}" in function["depends_on"]
         attachment = resources[f"aws_iam_role_policy_attachment.{fn}_vpc"]
-        assert attachment["role"] == f"${{aws_iam_role.{fn}.name}}"
+        assert attachment["count"] == "${local.in_vpc}" and attachment["role"] == f"${{aws_iam_role.{fn}.name}}"
         assert s(attachment["policy_arn"]) == "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
     # In the VPC, checkov's "Lambda in a VPC" check holds: its skip is gone.
-    assert "CKV_AWS_117" not in main_tf(root)
+    assert "CKV_AWS_117" not in main_tf(root) and "CKV_AWS_117" not in (root / "main.tf").read_text()
 
 
 def test_batch_contributes_the_endpoints_its_lambdas_call(rendered_examples: dict[str, Path]) -> None:
@@ -253,10 +385,10 @@ def test_batch_contributes_the_endpoints_its_lambdas_call(rendered_examples: dic
 def test_batch_without_a_network_stays_out_of_any_vpc(rendered_examples: dict[str, Path]) -> None:
     root = rendered_examples["batch"]
     tree = load_tree(root)
-    assert "subnet_ids" not in call(tree, "batch") and "modules/network" not in tree
-    resources = res(root)
-    assert "vpc_config" not in resources["aws_lambda_function.validate"] and "aws_iam_role_policy_attachment.validate_vpc" not in resources
-    assert "#checkov:skip=CKV_AWS_117:" in main_tf(root)
+    assert call(tree, "batch")["vpc_config"] is None and "modules/network" not in tree
+    # The "Lambda in a VPC" check is skipped at this call only (the module is the same in a VPC).
+    batch_block = (root / "main.tf").read_text().split('module "batch" {')[1].split("\n}\n")[0]
+    assert "#checkov:skip=CKV_AWS_117:" in batch_block and "CKV_AWS_117" not in main_tf(root)
     sinks = Sinks()
     Batch().contribute(plan_of(EXAMPLES / "batch.yaml"), sinks)
     assert sinks.vpc_endpoints.requested() == {} and sinks.security_groups.requested() == {}

@@ -17,6 +17,7 @@ from mlinfra.pipeline import load_config, render_project
 from mlinfra.plan.platform import build_plan
 from tests.support.configs import render, render_edited
 from tests.support.hcl_checks import load_tree
+from tests.support.hcl_checks import module_call as call
 from tests.test_config_invalid import first_problem
 from tests.test_render import blocks, s
 
@@ -35,8 +36,19 @@ def res(root: Path, kind: str = "resource") -> dict[str, dict]:
 def test_alerts_topic_is_encrypted_and_subscribed(tree: Path) -> None:
     r = blocks(load_tree(tree)["modules/alerts"]["main.tf"], "resource")
     assert r["aws_sns_topic.alerts"]["kms_master_key_id"] == "${var.kms_key_arn}"
-    subs = {(s(b["protocol"]), s(b["endpoint"])) for k, b in r.items() if k.startswith("aws_sns_topic_subscription.")}
-    assert subs == {("email", "ml-oncall@example.com"), ("https", "https://hooks.example.com/mlinfra"), ("sqs", "arn:aws:sqs:eu-west-1:123456789012:ml-alerts")}
+    assert r["aws_sns_topic.alerts"]["name"] == "${var.name}"
+    # The values are the call's: the topic's name, a subscription per subscriber (keyed as the blocks of
+    # earlier renders were named, which the root's moved blocks carry over).
+    alerts = call(load_tree(tree), "alerts")
+    assert s(alerts["name"]) == "churn-prod-alerts"
+    subs = {k: (s(b["protocol"]), s(b["endpoint"])) for k, b in alerts["subscribers"].items()}
+    assert subs == {"email_1": ("email", "ml-oncall@example.com"), "https_2": ("https", "https://hooks.example.com/mlinfra"), "sqs_3": ("sqs", "arn:aws:sqs:eu-west-1:123456789012:ml-alerts")}
+    sub = r["aws_sns_topic_subscription.this"]
+    assert sub["for_each"] == "${var.subscribers}" and sub["topic_arn"] == "${aws_sns_topic.alerts.arn}"
+    assert [k for k in r if k.startswith("aws_sns_topic_subscription.")] == ["aws_sns_topic_subscription.this"]
+    moved = (tree / "moved.tf").read_text()
+    for key in subs:
+        assert f"from = module.alerts.aws_sns_topic_subscription.{key}\n  to   = module.alerts.aws_sns_topic_subscription.this[\"{key}\"]\n" in moved
     outputs = (tree / "modules" / "alerts" / "outputs.tf").read_text()
     assert 'output "topic_arn"' in outputs and "aws_sns_topic.alerts.arn" in outputs
     # CloudWatch may publish to the topic and use the key that encrypts it.

@@ -2,12 +2,21 @@
 Lambdas, the SNS topic and the Step Functions state machine ``<project>-<env>-batch`` (what
 ``mlinfra batch submit`` starts), optionally on an EventBridge Scheduler schedule.
 
-The state machine's definition is :func:`mlinfra.batch.definition.definition`'s dict with Terraform
-references in place of the ARNs, rendered as an HCL object and serialised by ``jsonencode``: never text.
+The module's text is the same for every project: the config's values (names, buckets, the model, the
+transform's settings, subscribers, schedule, network) are the arguments of its call in the root, typed
+in its variables.tf. What the config may leave out is a count of 0 or 1 (the default buckets, the Lambdas'
+VPC-access attachments, the schedule), the subscriptions a for_each; the root's moved blocks carry the
+objects of earlier renders, which wrote them one by one, to these instances.
+
+The state machine's definition is :func:`mlinfra.batch.definition.definition`'s dict with the module's
+variables in place of the settings and Terraform references in place of the ARNs, rendered as an HCL
+object and serialised by ``jsonencode``: never text.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,16 +28,19 @@ from ...core.component import (
     AWS,
     Component,
     Export,
+    Input,
     ModuleContext,
     Output,
     PlanRequest,
     RootOutput,
     Sinks,
     Wire,
+    object_type,
 )
 from ...core.lambdas import LAMBDA_PACKAGE
 from ...core.logs import logs_key_statement
-from ...expr import Interp, Ref
+from ...core.subscriptions import subscribers_input, subscription_moves
+from ...expr import NULL, Interp, Ref, or_null
 from ...plan.model import Statement
 from .plan import BatchPlan, BucketPlan, batch_plan
 
@@ -94,33 +106,60 @@ def _nulls(value: Any) -> Any:
     return value
 
 
-def state_machine_definition(part: BatchPlan, partition: str | Ref = "aws") -> dict[str, Any]:
-    """The library's definition with the module's Lambda ARNs and KMS key as Terraform references."""
-    b = part.config
-    spec = asl.BatchDefinition(
-        partition="aws",  # placeholder for the validation only: the ARNs below take the module's partition
-        job_name_prefix=part.name,
-        model_name=part.model_name,
-        instance_type=b.instance_type,
-        instance_count=b.instance_count,
-        validate_function_arn=Ref("aws_lambda_function.validate.arn"),  # type: ignore[arg-type]
-        notify=asl.Lambda(Ref("aws_lambda_function.notify.arn")),  # type: ignore[arg-type]
-        batch_strategy=b.strategy,
-        max_payload_mb=b.max_payload_mb,
-        split_type=b.split_type,
-        assemble_with=b.assemble_with,
-        content_type=b.content_type,
-        accept=b.accept,
-        output_kms_key=Ref("var.kms_key_arn"),  # type: ignore[arg-type]
-        volume_kms_key=Ref("var.kms_key_arn"),  # type: ignore[arg-type]
-    )
-    data = asl.definition(spec)
-    if isinstance(partition, Ref):
-        for state in data["States"].values():
-            if "Resource" in state:
-                _, _, rest = state["Resource"].partition("arn:aws:")
-                state["Resource"] = Interp("arn:", partition, ":" + rest)
-    return _nulls(data)
+# The definition's settings, each the module variable that holds it; the partition is the module's.
+_SETTINGS = {
+    "partition": PARTITION,
+    "job_name_prefix": Ref("var.name"),
+    "model_name": Ref("var.model.name"),
+    "instance_type": Ref("var.transform.instance_type"),
+    "instance_count": Ref("var.transform.instance_count"),
+    "batch_strategy": Ref("var.transform.batch_strategy"),
+    "max_payload_mb": Ref("var.transform.max_payload_mb"),
+    "split_type": Ref("var.transform.split_type"),
+    "assemble_with": Ref("var.transform.assemble_with"),
+    "content_type": Ref("var.transform.content_type"),
+    "accept": Ref("var.transform.accept"),
+}
+_MARK = re.compile("\x00([a-z_]+)\x00")
+
+
+def _variables(value: Any) -> Any:
+    """Each setting's mark in the library's output → its variable (a string that holds one, a template)."""
+    if isinstance(value, str) and _MARK.search(value):
+        parts = [p if i % 2 == 0 else _SETTINGS[p] for i, p in enumerate(_MARK.split(value))]
+        if parts[0] == "" and parts[-1] == "" and len(parts) == 3:
+            return parts[1]
+        return Interp(*(p for p in parts if p != ""))
+    if isinstance(value, dict):
+        return {k: _variables(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_variables(v) for v in value]
+    return value
+
+
+def state_machine_definition() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The library's definition as the module writes it, and the transform's output settings but Accept.
+
+    Its settings are the module's variables, the Lambdas' ARNs and the KMS key the module's references.
+    The library checks a definition's values when it is built from them (:class:`asl.BatchDefinition`);
+    the config's own rules check the config's values, and the module's definition is built around a
+    mark for each setting instead (a string the library only places), then each mark becomes its
+    variable. Accept is the one setting the library leaves out when it is absent (the container's
+    default): the definition's TransformOutput is ``local.transform_output``, these settings with Accept
+    added only when ``var.transform.accept`` is set."""
+    spec = object.__new__(asl.BatchDefinition)  # marks, not values: nothing to check
+    for f in dataclasses.fields(asl.BatchDefinition):
+        object.__setattr__(spec, f.name, f"\x00{f.name}\x00" if f.name in _SETTINGS else None)
+    object.__setattr__(spec, "validate_function_arn", Ref("aws_lambda_function.validate.arn"))
+    object.__setattr__(spec, "notify", asl.Lambda(Ref("aws_lambda_function.notify.arn")))  # type: ignore[arg-type]
+    object.__setattr__(spec, "output_kms_key", Ref("var.kms_key_arn"))
+    object.__setattr__(spec, "volume_kms_key", Ref("var.kms_key_arn"))
+    data = _nulls(_variables(asl.definition(spec)))
+    parameters = data["States"]["Transform"]["Parameters"]
+    output = dict(parameters["TransformOutput"])
+    assert output.pop("Accept") == Ref("var.transform.accept")
+    parameters["TransformOutput"] = Ref("local.transform_output")
+    return data, output
 
 
 class Batch(Component):
@@ -166,45 +205,13 @@ class Batch(Component):
         ]
 
     def modules(self, part: BatchPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
-        sfn = step_functions_statements(
-            partition=PARTITION,
-            region=REGION,
-            account=ACCOUNT,
-            job_name_prefix=part.name,
-            execution_role_arn=Ref("var.execution_role_arn"),
-            function_arns=(Ref("aws_lambda_function.validate.arn"), Ref("aws_lambda_function.notify.arn")),
-        )
-        i, o = _bucket_arn(part.input, PARTITION, ACCOUNT), _bucket_arn(part.output, PARTITION, ACCOUNT)
-        validate = (
-            Statement(
-                "ListInput", ("s3:ListBucket",), (i,), (("StringLike", "s3:prefix", (f"{part.input.prefix}*",)),)
-            ),
-            Statement("ReadInput", ("s3:GetObject",), (_under(i, part.input.prefix),)),
-            Statement(
-                "DecryptInput",
-                ("kms:Decrypt",),
-                (Ref("var.kms_key_arn"),),
-                comment="the input objects are SSE-KMS encrypted",
-            ),
-            *_logs_and_xray("validate"),
-        )
-        notify = (
-            Statement("Publish", ("sns:Publish",), (Ref("aws_sns_topic.this.arn"),)),
-            Statement(
-                "EncryptMessages",
-                ("kms:GenerateDataKey", "kms:Decrypt"),
-                (Ref("var.kms_key_arn"),),
-                comment="the topic is encrypted with the platform key",
-            ),
-            Statement(
-                "ListOutput",
-                ("s3:ListBucket",),
-                (o,),
-                (("StringLike", "s3:prefix", (f"{part.output.prefix}*",)),),
-                comment="the message counts the output objects",
-            ),
-            *_logs_and_xray("notify"),
-        )
+        b = part.config
+        names = _names(part)
+        definition, transform_output = state_machine_definition()
+        created = {bucket.key: bucket.name is None for bucket in (part.input, part.output)}
+        skips = []
+        if not part.in_vpc:
+            skips.append(("CKV_AWS_117", "the batch Lambdas reach only S3 and SNS, through their public endpoints"))
         return [
             ModuleContext(
                 key="batch",
@@ -213,31 +220,93 @@ class Batch(Component):
                 inputs={
                     "kms_key_arn": wire.need("kms.key_arn"),
                     "execution_role_arn": wire.need("sagemaker_role.arn"),
-                    **(
+                    "name": Input(
+                        part.name,
+                        "Name of the state machine, its SNS topic and schedule; the transform jobs are named <name>-<execution name>.",
+                    ),
+                    "names": Input(
+                        names,
+                        "Names of the Lambdas (and of their roles: their log groups are /aws/lambda/<function name>), the state machine's role and log group, and the scheduler's role.",
+                        _NAMES,
+                    ),
+                    "input": Input(
+                        _bucket(part.input),
+                        "Where runs read by default: an existing bucket, or (bucket null) one created here, named name_prefix and the account ID; prefix: the key prefix.",
+                        _INPUT,
+                    ),
+                    "output": Input(
+                        {**_bucket(part.output), "expire_days": part.output.expire_days},
+                        "Where runs write by default, as var.input; the objects of a bucket created here expire after expire_days.",
+                        _OUTPUT,
+                    ),
+                    "model": Input(
                         {
-                            "subnet_ids": wire.need(
-                                "network.private_subnet_ids", "Private subnets the Lambdas run in.", "list(string)"
-                            ),
-                            "security_group_id": wire.need(
-                                "network.security_group.batch", "Security group of the Lambdas."
-                            ),
+                            "name": part.model_name,
+                            "image": part.image,
+                            # null: the image carries the model (batch transform takes no ModelDataSource).
+                            "model_data_url": or_null(part.model_data_url),
+                            "environment": dict(part.environment),
+                            "network_isolation": part.network_isolation,
+                            "tags": dict(part.model_tags),
+                        },
+                        "The SageMaker model the transform jobs run (models are immutable: a new version is a new model); tags: the model version's own.",
+                        _MODEL,
+                    ),
+                    "transform": Input(
+                        {
+                            "instance_type": b.instance_type,
+                            "instance_count": b.instance_count,
+                            "batch_strategy": b.strategy,
+                            "max_payload_mb": b.max_payload_mb,
+                            "split_type": b.split_type,
+                            "assemble_with": b.assemble_with,
+                            "content_type": b.content_type,
+                            "accept": or_null(b.accept),
+                        },
+                        "The transform jobs' settings (CreateTransformJob); accept null: the container's default output type.",
+                        _TRANSFORM,
+                    ),
+                    "log_retention_days": Input(
+                        b.log_retention_days,
+                        "Retention of the Lambdas' and the state machine's logs, in days.",
+                        "number",
+                    ),
+                    "subscribers": subscribers_input(part.subscribers, "the notifications topic"),
+                    "schedule": Input(
+                        or_null(b.schedule),
+                        "EventBridge Scheduler expression (UTC) of runs over the default input and output; null: none.",
+                    ),
+                    "vpc_config": Input(
+                        {
+                            "subnet_ids": wire.ref("network.private_subnet_ids"),
+                            "security_group_ids": [wire.ref("network.security_group.batch")],
                         }
                         if part.in_vpc
-                        else {}
+                        else NULL,
+                        "Subnets and security groups the Lambdas run in; null outside a VPC.",
+                        _VPC,
                     ),
                 },
                 outputs=(),
                 values={
-                    "b": part,
-                    "names": _names(part),
-                    "cfg": part.config,
-                    "definition": state_machine_definition(part, PARTITION),
-                    "sfn_statements": sfn,
-                    "validate_statements": validate,
-                    "notify_statements": notify,
+                    "definition": definition,
+                    "transform_output": transform_output,
+                    "sfn_statements": _SFN_STATEMENTS,
+                    "validate_statements": _VALIDATE_STATEMENTS,
+                    "notify_statements": _NOTIFY_STATEMENTS,
+                    "package": LAMBDA_PACKAGE,
                 },
                 files=part.package,
                 providers=self.providers,
+                checkov_skips=tuple(skips),
+                instances={
+                    "local.input_buckets": int(created["input"]),
+                    "local.output_buckets": int(created["output"]),
+                    "local.in_vpc": int(part.in_vpc),
+                    "local.scheduled": int(b.schedule is not None),
+                    "var.subscribers": len(part.subscribers),
+                },
+                moved_at_root=_moved(part, created),
             )
         ]
 
@@ -253,26 +322,92 @@ class Batch(Component):
         ]
 
 
-def _names(part: BatchPlan) -> dict[str, object]:
-    def uri(bucket: BucketPlan) -> Interp:
-        return Interp("s3://", Ref(f"local.{bucket.key}_bucket"), f"/{bucket.prefix}")
+_NAMES = object_type(
+    validate_function="string",
+    notify_function="string",
+    state_machine_role="string",
+    state_machine_log_group="string",
+    scheduler_role="string",
+)
+_BUCKET = {"bucket": "string", "name_prefix": "string", "prefix": "string"}
+_INPUT = object_type(**_BUCKET)
+_OUTPUT = object_type(**_BUCKET, expire_days="number")
+_MODEL = object_type(
+    name="string",
+    image="string",
+    model_data_url="string",
+    environment="map(string)",
+    network_isolation="bool",
+    tags="map(string)",
+)
+_TRANSFORM = object_type(
+    instance_type="string",
+    instance_count="number",
+    batch_strategy="string",
+    max_payload_mb="number",
+    split_type="string",
+    assemble_with="string",
+    content_type="string",
+    accept="string",
+)
+_VPC = object_type(subnet_ids="list(string)", security_group_ids="list(string)")
 
-    names: dict[str, object] = {
-        "input_uri": uri(part.input),
-        "output_uri": uri(part.output),
-        "states_log_group": f"/aws/vendedlogs/states/{part.name}",
-        "states_role": f"{part.name}-states",
+
+def _names(part: BatchPlan) -> dict[str, object]:
+    return {
+        "validate_function": f"{part.name}-validate",
+        "notify_function": f"{part.name}-notify",
+        "state_machine_role": f"{part.name}-states",
+        # Step Functions' log deliveries need a name under /aws/vendedlogs/ (its resource policy size limit).
+        "state_machine_log_group": f"/aws/vendedlogs/states/{part.name}",
         "scheduler_role": f"{part.name}-scheduler",
     }
-    for bucket in (part.input, part.output):
-        names[bucket.key] = Interp(bucket.name_prefix, ACCOUNT)
-    for fn in ("validate", "notify"):
-        names[fn] = {
-            "function": f"{part.name}-{fn}",
-            "log_group": f"/aws/lambda/{part.name}-{fn}",
-            "handler": f"{LAMBDA_PACKAGE}.batch_{fn}.handler",
-        }
-    return names
+
+
+def _bucket(bucket: BucketPlan) -> dict[str, object]:
+    return {
+        "bucket": or_null(bucket.name),
+        "name_prefix": bucket.name_prefix if bucket.name is None else NULL,
+        "prefix": bucket.prefix,
+    }
+
+
+def _moved(part: BatchPlan, created: Mapping[str, bool]) -> tuple[tuple[str, str], ...]:
+    """Earlier renders wrote the module's optional objects only when the config had them, and one block
+    per subscription: they are count and for_each instances now."""
+    out = []
+    for key in ("input", "output"):
+        if created[key]:
+            out += [(f"{kind}.{key}", f"{kind}.{key}[0]") for kind in _BUCKET_RESOURCES]
+    if part.in_vpc:
+        out += [
+            (f"aws_iam_role_policy_attachment.{fn}_vpc", f"aws_iam_role_policy_attachment.{fn}_vpc[0]")
+            for fn in ("validate", "notify")
+        ]
+    out += subscription_moves(part.subscribers)
+    if part.config.schedule is not None:
+        out += [
+            (a, f"{a}[0]")
+            for a in ("aws_iam_role.scheduler", "aws_iam_role_policy.scheduler", "aws_scheduler_schedule.this")
+        ]
+    return tuple(out)
+
+
+_BUCKET_RESOURCES = (
+    "aws_s3_bucket",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+)
+
+
+def _bucket_statements(key: str) -> tuple[Ref, Interp, Interp]:
+    """A default bucket's ARN, the ARN of its objects under the prefix, and the prefix as s3:prefix matches it."""
+    arn = Ref(f"local.{key}_bucket_arn")
+    return arn, Interp(arn, "/", Ref(f"var.{key}.prefix"), "*"), Interp(Ref(f"var.{key}.prefix"), "*")
 
 
 def _logs_and_xray(function: str) -> tuple[Statement, ...]:
@@ -285,3 +420,43 @@ def _logs_and_xray(function: str) -> tuple[Statement, ...]:
         # X-Ray's trace APIs take no resource: AWS requires "*".
         Statement("Tracing", ("xray:PutTraceSegments", "xray:PutTelemetryRecords"), ("*",)),
     )
+
+
+_IN, _IN_OBJECTS, _IN_PREFIX = _bucket_statements("input")
+_OUT, _, _OUT_PREFIX = _bucket_statements("output")
+_SFN_STATEMENTS = step_functions_statements(
+    partition=PARTITION,
+    region=REGION,
+    account=ACCOUNT,
+    job_name_prefix=Ref("var.name"),
+    execution_role_arn=Ref("var.execution_role_arn"),
+    function_arns=(Ref("aws_lambda_function.validate.arn"), Ref("aws_lambda_function.notify.arn")),
+)
+_VALIDATE_STATEMENTS = (
+    Statement("ListInput", ("s3:ListBucket",), (_IN,), (("StringLike", "s3:prefix", (_IN_PREFIX,)),)),
+    Statement("ReadInput", ("s3:GetObject",), (_IN_OBJECTS,)),
+    Statement(
+        "DecryptInput",
+        ("kms:Decrypt",),
+        (Ref("var.kms_key_arn"),),
+        comment="the input objects are SSE-KMS encrypted",
+    ),
+    *_logs_and_xray("validate"),
+)
+_NOTIFY_STATEMENTS = (
+    Statement("Publish", ("sns:Publish",), (Ref("aws_sns_topic.this.arn"),)),
+    Statement(
+        "EncryptMessages",
+        ("kms:GenerateDataKey", "kms:Decrypt"),
+        (Ref("var.kms_key_arn"),),
+        comment="the topic is encrypted with the platform key",
+    ),
+    Statement(
+        "ListOutput",
+        ("s3:ListBucket",),
+        (_OUT,),
+        (("StringLike", "s3:prefix", (_OUT_PREFIX,)),),
+        comment="the message counts the output objects",
+    ),
+    *_logs_and_xray("notify"),
+)

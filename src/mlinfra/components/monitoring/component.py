@@ -31,6 +31,7 @@ from ...core.component import (
     Sinks,
     Wire,
 )
+from ...core.subscriptions import subscribers_input, subscription_moves
 from ...expr import Interp, Ref
 from ...plan.model import ENDPOINTS, Statement
 from .plan import MonitoringPlan, monitoring_plan
@@ -228,10 +229,15 @@ class MonitoringComponent(Component):
             key="alerts",
             template="monitoring/alerts",  # a second module of this component: its own folder inside the component's
             summary="The SNS alerts topic (KMS-encrypted) and its subscribers: every mlinfra alarm notifies it.",
-            inputs={"kms_key_arn": wire.need("kms.key_arn")},
+            inputs={
+                "kms_key_arn": wire.need("kms.key_arn"),
+                "name": Input(part.topic_name, "Name of the SNS alerts topic."),
+                "subscribers": subscribers_input(part.subscribers, "the alerts topic"),
+            },
             outputs=(),
-            values={"m": part},
             providers=(AWS,),
+            instances={"var.subscribers": len(part.subscribers)},
+            moved_at_root=subscription_moves(part.subscribers),
         )
         if not part.endpoints:
             # Only endpoints of kind: components (no dashboard, no monitor yet): their alarms notify the
