@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from mlinfra.cli import app
 from mlinfra.config.lenient import NotAnS3Url, s3_uri_from_url
-from mlinfra.config.model import ModelVersion
+from mlinfra.config.shapes import ModelVersion
 from mlinfra.errors import ConfigError, ConfigWarning
 from mlinfra.pipeline import load_config
 from tests.support.configs import edited

@@ -127,7 +127,7 @@ def test_the_role_lets_components_list_and_read_exactly_the_prefix(root: Path) -
 
 def test_component_model_names_change_with_the_form() -> None:
     """A component's model name hashes the form of its files; an archive's content is what it was."""
-    from mlinfra.config.model import ModelVersion
+    from mlinfra.config.shapes import ModelVersion
     from mlinfra.naming import component_model_content, model_content
 
     image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"

@@ -113,7 +113,7 @@ def test_settings_sagemaker_accepts(instance_type: str, settings: str, tmp_path:
 def test_local_storage_agrees_with_the_checker(instance_type: str) -> None:
     """One family list decides the KMS key and the volume size (config rules, planner); the independent
     checker keeps its own: they must not drift apart."""
-    from mlinfra.config.model import LOCAL_STORAGE
+    from mlinfra.config.shapes import LOCAL_STORAGE
     from tests.support.sagemaker_checks import _local_nvme
 
     assert bool(LOCAL_STORAGE.match(instance_type)) is _local_nvme(instance_type)

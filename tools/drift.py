@@ -3,7 +3,7 @@
 
 mlinfra bundles what it needs to know about AWS so that ``validate`` and ``render`` import no botocore:
 the regions and partitions (``src/mlinfra/regions.py``), the SageMaker enums the config offers
-(``src/mlinfra/config/model.py``) and the instance types whose capacity it knows
+(``src/mlinfra/config/shapes.py``) and the instance types whose capacity it knows
 (``src/mlinfra/fleet/instance_types.toml``). The test gate compares them with the *locked* botocore, so an
 upstream release never turns it red; this report compares them with whatever botocore the running Python
 has (``make drift`` installs the newest into a throwaway venv). It imports nothing of mlinfra's (the
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "mlinfra"
 
-#: Literal aliases of config/model.py -> the botocore shape whose enum they follow, and the values of that
+#: Literal aliases of config/shapes.py -> the botocore shape whose enum they follow, and the values of that
 #: enum mlinfra declines on purpose (the comment beside each alias says why).
 ENUMS: dict[str, tuple[str, frozenset[str]]] = {
     "InferenceAmiVersion": ("ProductionVariantInferenceAmiVersion", frozenset()),
@@ -63,9 +63,9 @@ def main() -> int:
         offered = literal_values(SRC / "config" / "model.py", alias)
         upstream = set(shapes[shape]["enum"])
         for value in sorted(upstream - offered - declined):
-            behind.append(f"{shape} has {value}, which config/model.py's {alias} does not offer")
+            behind.append(f"{shape} has {value}, which config/shapes.py's {alias} does not offer")
         for value in sorted(offered - upstream):
-            behind.append(f"config/model.py's {alias} offers {value}, which botocore's {shape} no longer lists")
+            behind.append(f"config/shapes.py's {alias} offers {value}, which botocore's {shape} no longer lists")
 
     table = tomllib.loads((SRC / "fleet" / "instance_types.toml").read_text(encoding="utf-8"))
     hosting = set(shapes["ProductionVariantInstanceType"]["enum"])

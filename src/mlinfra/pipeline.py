@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .config.model import PlatformConfig
+    from .config.shapes import PlatformConfig
     from .errors import ConfigWarning
     from .render import Rendered
 

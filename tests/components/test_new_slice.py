@@ -37,7 +37,7 @@ SLICE = Slice("audit_log", component, (SECTION,), RULES)
 
 from typing import Literal
 
-from ...config.model import Strict
+from ...config.shapes import Strict
 from ...config.section import Section
 
 
@@ -51,7 +51,7 @@ SECTION = Section("audit_log", AuditLog)
 
 from collections.abc import Iterator
 
-from ...config.model import PlatformConfig
+from ...config.shapes import PlatformConfig
 from ...config.rules import Violation
 from .section import SECTION
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlinfra.components import SLICES, schema
-from mlinfra.config.model import PlatformConfig
+from mlinfra.config.shapes import PlatformConfig
 from tests.conftest import ROOT
 from tests.support.configs import refused, write_config
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..plan.model import Expr, Statement
+from ..plan.parts import Expr, Statement
 from ..render.hcl import Interp, Ref
 
 TRANSFORM_EVENTS_RULE = "StepFunctionsGetEventsForSageMakerTransformJobsRule"

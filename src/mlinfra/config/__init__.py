@@ -8,6 +8,6 @@ from . import (
     capture_rules,  # noqa: F401  (registers the rules of a capture destination of the user's own)
     tag_rules,  # noqa: F401  (registers the rules of tags merged over project, endpoint and model)
 )
-from .model import PlatformConfig
+from .shapes import PlatformConfig
 
 __all__ = ["PlatformConfig"]

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..regions import REGIONS
-from .model import PlatformConfig
 from .rules import KMS_KEY_ARN as KEY_ARN
 from .rules import Loc, Violation, rule
+from .shapes import PlatformConfig
 
 #: botocore DataCaptureConfig.DestinationS3Uri: max 512.
 MAX_DESTINATION = 512

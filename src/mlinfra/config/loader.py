@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Tag, ValidationError
 
 from ..errors import ConfigError, ConfigWarning, Problem
-from . import model as m
+from . import shapes as m
 from .lenient import soften
 from .rules import Loc, Violation, check, check_files
 from .schema import Schema

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from .. import naming
 from ..regions import PARTITIONS, REGIONS, closest_region
-from .model import (
+from .names import Named
+from .section import FileRule, Names, Rule
+from .shapes import (
     GPU_FAMILIES,
     LOCAL_STORAGE,
     Endpoint,
@@ -23,8 +25,6 @@ from .model import (
     Subscriber,
     Variant,
 )
-from .names import Named
-from .section import FileRule, Names, Rule
 
 Loc = tuple[str | int, ...]
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import create_model
 
-from .model import PlatformConfig
 from .rules import FILE_RULES, NAME_COLLISIONS, RULES, core_names, name_collisions
 from .section import FileRule, Rule, Slice
+from .shapes import PlatformConfig
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from .model import PlatformConfig
     from .names import Named
     from .rules import Violation
+    from .shapes import PlatformConfig
 
 T = TypeVar("T", bound=BaseModel)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import InferenceComponentsEndpoint, PlatformConfig
+from .shapes import InferenceComponentsEndpoint, PlatformConfig
 
 
 @dataclass(frozen=True)

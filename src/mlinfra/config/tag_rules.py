@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .model import Endpoint, InferenceComponentsEndpoint, ModelVersion, PlatformConfig
 from .rules import MAX_TAGS, MLINFRA_TAGS, MODEL_TAGS, Loc, Violation, rule
+from .shapes import Endpoint, InferenceComponentsEndpoint, ModelVersion, PlatformConfig
 
 #: Keys mlinfra writes on the resources of one model version or component (the registry's view of a
 #: version; ``metric:<name>`` per metric): a user's tag of that key would be overwritten, or mislabel.

@@ -24,7 +24,7 @@ from ..core.component import (
     Variable,
     Wire,
 )
-from ..plan.model import PlatformPlan
+from ..plan.parts import PlatformPlan
 from ..plan.platform import TERRAFORM_FLOOR
 
 __all__ = ["Input", "ModuleContext", "Output", "RootContext", "Variable", "build_context"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from ..config.model import Alarms
+from ..config.shapes import Alarms
 from ..expr import plain_number
 from ..naming import CLIENT_ERROR_RATE_ALARM, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name
-from ..plan.model import AlarmPlan
+from ..plan.parts import AlarmPlan
 
 
 class AlarmBasics(TypedDict):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TypedDict
 from urllib.parse import urlparse
 
-from ..config.model import DataCapture
+from ..config.shapes import DataCapture
 from ..expr import Interp, Ref
-from ..plan.model import CapturePlan
+from ..plan.parts import CapturePlan
 
 
 class _CaptureBasics(TypedDict):

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..expr import Interp, Ref
-from ..plan.model import Statement
+from ..plan.parts import Statement
 
 if TYPE_CHECKING:
-    from ..config.model import PlatformConfig
+    from ..config.shapes import PlatformConfig
 
 
 # --- module declarations (what the context layer lays out and the renderer writes) ----------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from ..expr import Interp, Ref
-from ..plan.model import CapturePlan, Statement
+from ..plan.parts import CapturePlan, Statement
 from .arns import PARTITION, s3_arn
 
 

@@ -5,7 +5,7 @@ policy (``sinks.add_key_policy``)."""
 from __future__ import annotations
 
 from ..expr import Interp, Ref
-from ..plan.model import Statement
+from ..plan.parts import Statement
 
 
 def logs_key_statement(region: str) -> Statement:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..expr import NULL, Interp, Ref, or_null
 from ..naming import METRICS_NAMESPACE
-from ..plan.model import AlarmPlan, CapturePlan
+from ..plan.parts import AlarmPlan, CapturePlan
 from .component import Export, Input, Output, Wire, object_type
 
 #: The data_capture input of both endpoint modules.

@@ -3,7 +3,7 @@ endpoint's, the model version's own over them, then mlinfra's keys (both endpoin
 
 from __future__ import annotations
 
-from ..config.model import ModelVersion
+from ..config.shapes import ModelVersion
 
 
 def version_tags(endpoint_tags: dict[str, str], mv: ModelVersion) -> dict[str, str]:

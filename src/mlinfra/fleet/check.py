@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .capacity import Copy, InstanceType, Packing, instance_types, pack
 
 if TYPE_CHECKING:
-    from ..config.model import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
+    from ..config.shapes import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
@@ -87,7 +87,7 @@ def instances_needed(t: InstanceType, ep: InferenceComponentsEndpoint, at_max: b
 
 def packing_report(config: PlatformConfig) -> list[str]:
     """What ``mlinfra validate`` prints for every ``kind: components`` endpoint of a valid config."""
-    from ..config.model import InferenceComponentsEndpoint
+    from ..config.shapes import InferenceComponentsEndpoint
 
     out: list[str] = []
     for ep in config.endpoints:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..components.registry.section import SECTION
-from ..config.model import InferenceComponentsEndpoint, PlatformConfig
+from ..config.shapes import InferenceComponentsEndpoint, PlatformConfig
 from ..errors import MlinfraError
 from ..ops.aws import Clients
 from .packages import Package, group_name, packages

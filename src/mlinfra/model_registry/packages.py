@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..components.registry.section import SECTION, QualityGate
-from ..config.model import PlatformConfig
+from ..config.shapes import PlatformConfig
 from ..errors import MlinfraError
 from ..naming import model_package_group_name
 from ..ops.aws import AwsError, Clients, aws_errors

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MlinfraError, UsageError
-from ..plan.model import ComponentsEndpointPlan, InferenceComponentPlan
+from ..plan.parts import ComponentsEndpointPlan, InferenceComponentPlan
 from .aws import Clients, aws_errors
 from .drift import Difference, config_difference, count_difference, presence
 from .endpoint import (

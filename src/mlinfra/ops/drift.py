@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..plan.model import EndpointPlan
+from ..plan.parts import EndpointPlan
 from .endpoint import Live
 from .traffic import as_percent
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..plan.model import INFERENCE_COMPONENTS, ComponentsEndpointPlan, EndpointPlan
+from ..plan.parts import INFERENCE_COMPONENTS, ComponentsEndpointPlan, EndpointPlan
 from .endpoint import Guard
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import components
-from ..config.model import PlatformConfig
+from ..config.shapes import PlatformConfig
 from ..core.component import PlanRequest
-from .model import BackendPlan, PlatformPlan
+from .parts import BackendPlan, PlatformPlan
 
 #: The oldest Terraform the rendered tree is written for: AWS provider 6 modules (terraform-aws-modules)
 #: require 1.5.7. Features that need more raise the pin (see :func:`_terraform_version`).

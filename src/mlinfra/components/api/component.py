@@ -17,7 +17,7 @@ from ...core.component import (
     object_type,
 )
 from ...expr import Ref
-from ...plan.model import API, PREPROCESSING, ApiPlan
+from ...plan.parts import API, PREPROCESSING, ApiPlan
 from .plan import api_plan
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ...config.model import PlatformConfig
+from ...config.shapes import PlatformConfig
 from ...core.logs import logs_key_statement
 from ...expr import Interp, Ref
 from ...naming import api_key_key, api_resource_keys, request_model_name, route_key, usage_plan_key
 from ...naming import function_name as lambda_name
-from ...plan.model import ApiPlan, ApiResourcePlan, MethodPlan, UsagePlanPlan
+from ...plan.parts import ApiPlan, ApiResourcePlan, MethodPlan, UsagePlanPlan
 from ..preprocessing.section import ROUTES, Route
 from .section import SECTION
 

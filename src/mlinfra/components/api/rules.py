@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import naming
-from ...config.model import PlatformConfig
 from ...config.names import Named
 from ...config.rules import Loc, Violation
+from ...config.shapes import PlatformConfig
 from ..preprocessing.section import ROUTES
 from .section import SECTION
 

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from ...config.model import ComponentName, LogRetention, PositiveInt, Strict
 from ...config.section import Section
+from ...config.shapes import ComponentName, LogRetention, PositiveInt, Strict
 
 
 class Throttle(Strict):

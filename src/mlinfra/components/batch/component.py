@@ -41,7 +41,7 @@ from ...core.lambdas import LAMBDA_PACKAGE
 from ...core.logs import logs_key_statement
 from ...core.subscriptions import subscribers_input, subscription_moves
 from ...expr import NULL, Interp, Ref, or_null
-from ...plan.model import Statement
+from ...plan.parts import Statement
 from .plan import BatchPlan, BucketPlan, batch_plan
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...batch.definition import execution_name_limit
-from ...config.model import PlatformConfig
 from ...config.rules import MAX_TAGS, MLINFRA_TAGS, MODEL_DATA_SOURCE_EXCLUSIONS, PREFIX_FIX, Violation, subscribers
+from ...config.shapes import PlatformConfig
 from .section import SECTION
 
 #: A scheduled run's execution name is the one Step Functions generates (a UUID, 36 characters).

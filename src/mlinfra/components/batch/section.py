@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from ...config.model import INSTANCE_TYPE_RE, LogRetention, Strict, Subscriber, Version
 from ...config.section import Section
+from ...config.shapes import INSTANCE_TYPE_RE, LogRetention, Strict, Subscriber, Version
 
 BUCKET_NAME_RE = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 S3Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.*'()-]+/)+$", max_length=512)]

@@ -19,7 +19,7 @@ from ...core.component import (
     object_type,
 )
 from ...expr import Ref
-from ...plan.model import CACHE, NETWORK, CachePlan
+from ...plan.parts import CACHE, NETWORK, CachePlan
 from .plan import cache_plan
 
 _CACHE_TYPE = object_type(

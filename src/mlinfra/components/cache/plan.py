@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...config.model import PlatformConfig
-from ...plan.model import CachePlan, NetworkPlan
+from ...config.shapes import PlatformConfig
+from ...plan.parts import CachePlan, NetworkPlan
 from .section import SECTION
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...config.model import PlatformConfig
 from ...config.rules import Violation
+from ...config.shapes import PlatformConfig
 from ..network.section import SECTION as NETWORK
 from .section import SECTION
 

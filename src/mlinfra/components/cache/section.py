@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ...config.model import Strict
 from ...config.section import Section
+from ...config.shapes import Strict
 
 
 class Cache(Strict):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ...expr import Ref
-from ...plan.model import CAPTURE_BUCKET, ENDPOINTS, INFERENCE_COMPONENTS, CaptureBucketPlan
+from ...plan.parts import CAPTURE_BUCKET, ENDPOINTS, INFERENCE_COMPONENTS, CaptureBucketPlan
 from ..monitoring.section import SECTION as MONITORING
 from .plan import capture_bucket_plan
 

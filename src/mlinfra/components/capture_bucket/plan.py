@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...plan.model import CaptureBucketPlan, EndpointPlan
+from ...plan.parts import CaptureBucketPlan, EndpointPlan
 
 #: Captured requests are kept this long; noncurrent versions a week.
 CAPTURE_RETENTION_DAYS = 90

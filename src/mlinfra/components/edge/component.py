@@ -17,7 +17,7 @@ from ...core.component import (
     Wire,
 )
 from ...expr import Ref
-from ...plan.model import API, EDGE, EdgePlan
+from ...plan.parts import API, EDGE, EdgePlan
 from .plan import edge_plan
 
 US_EAST_1 = ProviderConfig(

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ...config.model import PlatformConfig
-from ...plan.model import EdgePlan
+from ...config.shapes import PlatformConfig
+from ...plan.parts import EdgePlan
 from ..api.section import SECTION as API_SECTION
 from ..preprocessing.section import ROUTES
 

@@ -33,7 +33,7 @@ from ...core.sagemaker_inputs import (
     endpoint_exports,
 )
 from ...expr import NULL, Ref, or_null
-from ...plan.model import ENDPOINTS, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
+from ...plan.parts import ENDPOINTS, EndpointPlan, EndpointsPlan, ModelPlan, ScalingPlan, VariantPlan
 from .plan import endpoints_plan
 
 _KINDS = {"realtime": "real-time", "serverless": "serverless", "multi-model": "multi-model", "async": "asynchronous"}

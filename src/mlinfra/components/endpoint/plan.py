@@ -4,7 +4,7 @@ auto-scaling and asynchronous inference, and what the SageMaker execution role n
 
 from __future__ import annotations
 
-from ...config.model import LOCAL_STORAGE, Endpoint, PlatformConfig, Variant
+from ...config.shapes import LOCAL_STORAGE, Endpoint, PlatformConfig, Variant
 from ...core.alarms import alarm_basics, target_alarms
 from ...core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
 from ...core.capture import capture_plan
@@ -27,7 +27,7 @@ from ...naming import (
     requests_metric,
     sagemaker_model_name,
 )
-from ...plan.model import (
+from ...plan.parts import (
     AlarmPlan,
     AsyncPlan,
     DeploymentPlan,

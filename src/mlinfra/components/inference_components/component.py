@@ -35,7 +35,7 @@ from ...core.sagemaker_inputs import (
     endpoint_exports,
 )
 from ...expr import NULL, or_null
-from ...plan.model import INFERENCE_COMPONENTS, ComponentsEndpointPlan, InferenceComponentsPlan
+from ...plan.parts import INFERENCE_COMPONENTS, ComponentsEndpointPlan, InferenceComponentsPlan
 from .plan import inference_components_plan
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.

@@ -1,10 +1,10 @@
 """Config → plan of the ``kind: components`` endpoints: models, endpoint configuration without a model,
 endpoint, inference components and their copy auto-scaling. Names, defaults and grants are decided here
-(the plan's types are :mod:`mlinfra.plan.model`'s: the capture bucket and the operations read them)."""
+(the plan's types are :mod:`mlinfra.plan.parts`'s: the capture bucket and the operations read them)."""
 
 from __future__ import annotations
 
-from ...config.model import LOCAL_STORAGE, InferenceComponentsEndpoint, PlatformConfig
+from ...config.shapes import LOCAL_STORAGE, InferenceComponentsEndpoint, PlatformConfig
 from ...core.alarms import target_alarms
 from ...core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
 from ...core.capture import capture_plan
@@ -20,7 +20,7 @@ from ...naming import (
     ident,
     sagemaker_model_name,
 )
-from ...plan.model import (
+from ...plan.parts import (
     AlarmPlan,
     ComponentsEndpointPlan,
     CopyScalingPlan,

@@ -12,8 +12,8 @@ import difflib
 from collections.abc import Iterator
 from fractions import Fraction
 
-from ...config.model import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
 from ...config.rules import Loc, Violation
+from ...config.shapes import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
 from ...fleet.capacity import InstanceType, instance_types
 from ...fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
 from ...naming import MAX_SAGEMAKER_NAME, endpoint_name

@@ -19,7 +19,7 @@ from ...core.component import (
     statements_type,
 )
 from ...expr import Ref
-from ...plan.model import KMS, KmsPlan
+from ...plan.parts import KMS, KmsPlan
 from .plan import kms_plan
 
 

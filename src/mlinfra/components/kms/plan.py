@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...plan.model import KmsPlan
+from ...plan.parts import KmsPlan
 
 
 def kms_plan(prefix: str) -> KmsPlan:

@@ -33,7 +33,7 @@ from ...core.component import (
 )
 from ...core.subscriptions import subscribers_input, subscription_moves
 from ...expr import Interp, Ref
-from ...plan.model import ENDPOINTS, Statement
+from ...plan.parts import ENDPOINTS, Statement
 from .plan import MonitoringPlan, monitoring_plan
 
 # Cloud Control resource schemas change with the provider's minor versions: patch releases only.

@@ -17,7 +17,7 @@ from ...expr import Interp, Ref
 from ...monitoring.images import clarify_image, model_monitor_image
 from ...naming import METRICS_NAMESPACE as NAMESPACE
 from ...naming import requests_metric
-from ...plan.model import EndpointPlan, EndpointsPlan
+from ...plan.parts import EndpointPlan, EndpointsPlan
 from .section import SECTION, EndpointMonitor
 
 # Where a processing container finds its inputs and leaves its outputs (any path under /opt/ml/processing).

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...config.capture_rules import Read, destination_overlap, overlap_violation
-from ...config.model import PlatformConfig
 from ...config.rules import Violation, subscribers
+from ...config.shapes import PlatformConfig
 from ...monitoring.images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ACCOUNTS
 from .section import SECTION, Monitoring
 

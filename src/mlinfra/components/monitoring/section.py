@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from ...config.model import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict, Subscriber
 from ...config.section import Section
+from ...config.shapes import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict, Subscriber
 
 # Model Monitor schedules: hourly (the default), daily, or a cron expression that runs at most hourly.
 HOURLY = "cron(0 * ? * * *)"

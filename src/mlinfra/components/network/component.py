@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, Sinks, Wire, object_type
 from ...core.logs import logs_key_statement
 from ...expr import Ref
-from ...plan.model import NETWORK, NetworkPlan
+from ...plan.parts import NETWORK, NetworkPlan
 from .plan import endpoint_service_name, network_plan, security_group_name
 
 _SUBNETS_TYPE = "map(" + object_type(cidr="string", zone_index="number", name="string") + ")"

@@ -8,8 +8,8 @@ gateway endpoints keep ``com.amazonaws.<region>.<service>``.
 
 from __future__ import annotations
 
-from ...config.model import PlatformConfig
-from ...plan.model import NetworkPlan, SubnetPlan, VpcPlan
+from ...config.shapes import PlatformConfig
+from ...plan.parts import NetworkPlan, SubnetPlan, VpcPlan
 from ...regions import partition_of
 from .section import SECTION
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from ...config.model import PlatformConfig
 from ...config.rules import Loc, Violation
+from ...config.shapes import PlatformConfig
 from .section import SECTION
 
 

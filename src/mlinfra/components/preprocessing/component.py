@@ -17,7 +17,7 @@ from ...core.component import (
     Wire,
     object_type,
 )
-from ...plan.model import CACHE, PREPROCESSING, RESULTS, FunctionPlan, PreprocessingPlan
+from ...plan.parts import CACHE, PREPROCESSING, RESULTS, FunctionPlan, PreprocessingPlan
 from .plan import lambda_sources, preprocessing_plan
 from .section import ROUTES
 

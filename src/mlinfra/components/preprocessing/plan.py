@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ...config.model import PlatformConfig
+from ...config.shapes import PlatformConfig
 from ...core.arns import ACCOUNT, PARTITION
 from ...core.lambdas import LAMBDA_PACKAGE
 from ...core.logs import logs_key_statement
 from ...expr import Interp, Ref
 from ...naming import function_name as lambda_name
 from ...naming import lambda_role_name, route_key
-from ...plan.model import CachePlan, Expr, FunctionPlan, PreprocessingPlan, ResultsPlan, Statement
+from ...plan.parts import CachePlan, Expr, FunctionPlan, PreprocessingPlan, ResultsPlan, Statement
 from ..network.section import SECTION as NETWORK
 from .section import ROUTES, SECTION, ImageSettings, TabularSettings, TextSettings, settings_for
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ... import naming
-from ...config.model import PlatformConfig
 from ...config.names import Named
 from ...config.rules import Loc, Violation
+from ...config.shapes import PlatformConfig
 from ...regions import REGIONS
 from .section import ROUTES, SECTION, settings_for
 

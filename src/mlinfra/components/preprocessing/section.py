@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from ...config.model import ComponentName, LogRetention, Strict, VariantName
 from ...config.section import ListSection, Section
+from ...config.shapes import ComponentName, LogRetention, Strict, VariantName
 
 if TYPE_CHECKING:
-    from ...config.model import PlatformConfig
+    from ...config.shapes import PlatformConfig
 
 PreprocessorKind = Literal["tabular", "image", "text"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...config.model import PlatformConfig
+from ...config.shapes import PlatformConfig
 from ...expr import Interp, Ref
 from ...naming import ecr_repository_name, model_package_group_name, models_bucket_prefix
-from ...plan.model import Statement
+from ...plan.parts import Statement
 from .section import SECTION
 
 #: Days an untagged image (a layer left behind by a re-push or a failed build) is kept.

@@ -27,8 +27,8 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from ...config.model import Strict
 from ...config.section import Section
+from ...config.shapes import Strict
 
 MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$", max_length=64)]
 # SageMaker model package group names: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ...expr import Ref
-from ...plan.model import RESULTS, ResultsPlan
+from ...plan.parts import RESULTS, ResultsPlan
 from .plan import results_plan
 
 

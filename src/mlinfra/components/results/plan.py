@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...config.model import PlatformConfig
-from ...plan.model import ResultsPlan
+from ...config.shapes import PlatformConfig
+from ...plan.parts import ResultsPlan
 from .section import SECTION
 
 

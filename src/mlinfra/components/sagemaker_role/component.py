@@ -20,7 +20,7 @@ from ...core.component import (
     variables_in,
 )
 from ...expr import Ref
-from ...plan.model import ROLE, RolePlan
+from ...plan.parts import ROLE, RolePlan
 from .plan import role_plan
 
 # The statements' values at the call site: what contributors wrote as the module's own names.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...naming import execution_role_name
-from ...plan.model import RolePlan
+from ...plan.parts import RolePlan
 
 
 def role_plan(prefix: str) -> RolePlan:
