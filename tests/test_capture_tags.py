@@ -79,10 +79,16 @@ def test_model_monitor_keeps_the_bucket_for_its_reports_only(monitoring: dict) -
 
 def test_the_endpoint_tags_reach_its_monitoring_resources(monitoring: dict) -> None:
     resources = blocks(monitoring["modules/monitoring"]["main.tf"], "resource")
+    args = call(monitoring, "monitoring")
     own = {"owner": "churn-platform", "service": "churn-scoring"}
-    for name in ("aws_sagemaker_data_quality_job_definition.churn_data_quality", "aws_sagemaker_monitoring_schedule.churn_bias", "aws_cloudwatch_metric_alarm.churn_accuracy"):
-        assert {k: s(v) for k, v in resources[name]["tags"].items()} == own, name
-    awscc = {s(t["key"]): s(t["value"]) for t in resources["awscc_sagemaker_model_bias_job_definition.churn_bias"]["tags"]}
+    # The call's monitors and alarms carry the endpoint's tags; the job definitions, the schedules (from
+    # their monitor's) and the alarms set them.
+    for name, value in (("data_quality", args["data_quality"]["churn_data_quality"]), ("model_bias", args["model_bias"]["churn_bias"]), ("alarms", args["alarms"]["churn_accuracy"])):
+        assert {k: s(v) for k, v in value["tags"].items()} == own, name
+    for name in ("aws_sagemaker_data_quality_job_definition.this", "aws_sagemaker_monitoring_schedule.this", "aws_cloudwatch_metric_alarm.this"):
+        assert resources[name]["tags"] == "${length(each.value.tags) > 0 ? each.value.tags : null}", name
+    assert "tags = m.tags" in str(monitoring["modules/monitoring"]["main.tf"]["locals"])
+    awscc = {s(t["key"]): s(t["value"]) for t in args["model_bias"]["churn_bias"]["awscc_tags"]}
     assert awscc["owner"] == "churn-platform" and awscc["team"] == "ml-platform" and awscc["ManagedBy"] == "mlinfra"
 
 

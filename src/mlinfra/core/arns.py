@@ -16,6 +16,13 @@ PARTITION = Ref("local.partition")
 REGION = Ref("local.region")
 ACCOUNT = Ref("local.account_id")
 
+#: The partition and account as the root spells them (its own data sources), for statements a module
+#: takes at its call: :func:`mlinfra.core.component.statement_object`'s ``at_call``.
+AT_ROOT = {
+    PARTITION.expr: Ref("data.aws_partition.current.partition"),
+    ACCOUNT.expr: Ref("data.aws_caller_identity.current.account_id"),
+}
+
 #: An ECR image URI: ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/repository(:tag|@digest). The config
 #: model only admits these (SageMaker pulls from ECR).
 ECR_IMAGE = re.compile(

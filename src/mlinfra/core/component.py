@@ -94,7 +94,8 @@ class ModuleContext:
     # The folder under modules/ when several module blocks call one module (the endpoint module); its
     # files must render identically for each of them. Empty: the folder is the key.
     folder: str = ""
-    # What the module holds, for its own README when the folder is shared (``summary`` describes one call).
+    # What the module holds, for its own README when the folder is shared or its calls differ (``summary``
+    # describes one call; a module whose text is the same for every project needs one text here).
     folder_summary: str = ""
     # checkov checks skipped for this call only, with their reason: a skip comment in a module block
     # applies to that instance's resources (``#checkov:skip=ID:reason``).

@@ -5,6 +5,7 @@ policy statement, and the CLI's message for a monitor on an endpoint without dat
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,11 @@ def tree(tmp_path_factory) -> Path:
 
 def res(root: Path, kind: str = "resource") -> dict[str, dict]:
     return blocks(load_tree(root)["modules/monitoring"]["main.tf"], kind)
+
+
+def args(root: Path) -> dict:
+    """The monitoring module call's arguments: where the config's values are."""
+    return call(load_tree(root), "monitoring")
 
 
 def test_alerts_topic_is_encrypted_and_subscribed(tree: Path) -> None:
@@ -60,9 +66,11 @@ def test_alerts_topic_is_encrypted_and_subscribed(tree: Path) -> None:
 
 def test_dashboard_body_structure(tree: Path) -> None:
     config = load_config(EXAMPLES / "monitoring.yaml")
-    dash = res(tree)["aws_cloudwatch_dashboard.churn"]
-    assert s(dash["dashboard_name"]) == "churn-prod-churn"
-    body = json.loads(json.loads(dash["dashboard_body"]))  # an HCL string literal holding the JSON
+    resource = res(tree)["aws_cloudwatch_dashboard.this"]
+    assert resource["for_each"] == "${var.dashboards}" and resource["dashboard_body"] == "${each.value.body}"
+    dash = args(tree)["dashboards"]["churn"]
+    assert s(dash["name"]) == "churn-prod-churn"
+    body = json.loads(json.loads(dash["body"]))  # an HCL string literal holding the JSON
     widgets = body["widgets"]
     titles = [w["properties"]["title"] for w in widgets]
     assert titles == [
@@ -103,12 +111,12 @@ def test_dashboard_body_structure(tree: Path) -> None:
 
 
 def test_platform_dashboards_cover_every_variant_and_skip_utilisation_on_serverless(tmp_path: Path) -> None:
-    r = res(render(EXAMPLES / "platform.yaml", tmp_path))
-    dashboards = {k: json.loads(json.loads(b["dashboard_body"])) for k, b in r.items() if k.startswith("aws_cloudwatch_dashboard.")}
-    assert set(dashboards) == {"aws_cloudwatch_dashboard.inference", "aws_cloudwatch_dashboard.serverless"}
-    inference = dashboards["aws_cloudwatch_dashboard.inference"]["widgets"]
+    render(EXAMPLES / "platform.yaml", tmp_path)
+    dashboards = {k: json.loads(json.loads(b["body"])) for k, b in args(tmp_path)["dashboards"].items()}
+    assert set(dashboards) == {"inference", "serverless"}
+    inference = dashboards["inference"]["widgets"]
     assert {m[5] for m in inference[1]["properties"]["metrics"]} == {"production", "canary"}
-    serverless = [w["properties"]["title"] for w in dashboards["aws_cloudwatch_dashboard.serverless"]["widgets"]]
+    serverless = [w["properties"]["title"] for w in dashboards["serverless"]["widgets"]]
     assert not any("utilisation" in t for t in serverless)
 
 
@@ -117,22 +125,64 @@ def test_jsonencode_matches_terraform() -> None:
 
 
 def test_four_monitor_kinds_and_their_providers(tree: Path) -> None:
-    r = res(tree)
-    assert "aws_sagemaker_data_quality_job_definition.churn_data_quality" in r
+    r, a = res(tree), args(tree)
+    assert r["aws_sagemaker_data_quality_job_definition.this"]["for_each"] == "${var.data_quality}"
+    assert set(a["data_quality"]) == {"churn_data_quality"}
     for kind, prefix in (("model_quality", "model_quality"), ("bias", "model_bias"), ("feature_attribution", "model_explainability")):
-        body = r[f"awscc_sagemaker_{prefix}_job_definition.churn_{kind}"]
-        assert body["role_arn"] == "${aws_iam_role.monitoring.arn}"
+        body = r[f"awscc_sagemaker_{prefix}_job_definition.this"]
+        assert body["for_each"] == f"${{var.{prefix}}}" and set(a[prefix]) == {f"churn_{kind}"}
+        assert body["role_arn"] == "${aws_iam_role.monitoring[0].arn}"
         out = body[f"{prefix}_job_output_config"]
         assert out["kms_key_id"] == "${var.kms_key_arn}"
-        assert s(out["monitoring_outputs"][0]["s3_output"]["s3_uri"]).startswith("s3://${var.capture_bucket}/monitoring/churn/reports/")
-    schedules = {k: b for k, b in r.items() if k.startswith("aws_sagemaker_monitoring_schedule.")}
-    types = {s(b["monitoring_schedule_config"][0]["monitoring_type"]) for b in schedules.values()}
-    assert types == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
-    assert all(s(b["monitoring_schedule_config"][0]["schedule_config"][0]["schedule_expression"]) == "cron(0 * ? * * *)" for b in schedules.values())
-    bias = json.loads(json.loads(r["aws_s3_object.churn_bias_analysis"]["content"]))
+        assert s(out["monitoring_outputs"][0]["s3_output"]["s3_uri"]) == "s3://${var.capture_bucket}/${each.value.reports_key}"
+        assert s(a[prefix][f"churn_{kind}"]["reports_key"]) == f"monitoring/churn/reports/{kind.replace('_', '-')}"
+    # One schedule block for every kind, each running its own job definition.
+    schedule = r["aws_sagemaker_monitoring_schedule.this"]
+    assert schedule["for_each"] == "${local.schedules}"
+    locals_ = {k: v for entry in load_tree(tree)["modules/monitoring"]["main.tf"]["locals"] for k, v in entry.items()}
+    for resource, monitoring_type in (
+        ("aws_sagemaker_data_quality_job_definition.this[key].name", "DataQuality"),
+        ("awscc_sagemaker_model_quality_job_definition.this[key].job_definition_name", "ModelQuality"),
+        ("awscc_sagemaker_model_bias_job_definition.this[key].job_definition_name", "ModelBias"),
+        ("awscc_sagemaker_model_explainability_job_definition.this[key].job_definition_name", "ModelExplainability"),
+    ):
+        assert f'type = "{monitoring_type}", definition = {resource}' in locals_["schedules"], monitoring_type
+    monitors = [m for prefix in ("data_quality", "model_quality", "model_bias", "model_explainability") for m in a[prefix].values()]
+    assert len(monitors) == 4 and all(s(m["schedule"]) == "cron(0 * ? * * *)" for m in monitors)
+    assert r["aws_s3_object.analysis"]["for_each"] == "${local.analysis_configs}"
+    bias = json.loads(json.loads(a["model_bias"]["churn_bias"]["analysis"]["content"]))
     assert bias["label"] == "churned" and bias["facet"] == [{"name_or_index": "age", "value_or_threshold": [40]}]
-    shap = json.loads(json.loads(r["aws_s3_object.churn_feature_attribution_analysis"]["content"]))
+    assert s(a["model_bias"]["churn_bias"]["analysis"]["key"]) == "monitoring/churn/config/bias.json"
+    shap = json.loads(json.loads(a["model_explainability"]["churn_feature_attribution"]["analysis"]["content"]))
     assert shap["methods"]["shap"]["baseline"] == "s3://acme-churn-monitoring/clarify/shap-baseline.csv"
+
+
+def test_the_module_is_the_same_for_every_project(tree: Path, tmp_path: Path) -> None:
+    """Its files do not depend on the config (the platform's two endpoints, one unmonitored; dashboards
+    alone): the values are the call's. The monitors' objects and the role move to their instances."""
+    render(EXAMPLES / "platform.yaml", tmp_path / "platform")
+    text = (EXAMPLES / "monitoring.yaml").read_text()
+    (tmp_path / "dashboards.yaml").write_text(text[: text.index("  endpoints:\n    - endpoint: churn")] + "  endpoints: []\n")
+    render(tmp_path / "dashboards.yaml", tmp_path / "dashboards")
+    for name in ("alerts", "monitoring"):
+        expected = {f.name: f.read_text() for f in (tree / "modules" / name).iterdir()}
+        for other in ("platform", "dashboards"):
+            assert {f.name: f.read_text() for f in (tmp_path / other / "modules" / name).iterdir()} == expected, (name, other)
+    dashboards = args(tmp_path / "dashboards")
+    assert dashboards["role_name"] is None and dashboards["role_statements"] == [] and dashboards["capture_bucket"] is None
+    moves = dict(re.findall(r"from = (module\.monitoring\.\S+)\n\s*to\s+= (\S+)\n", (tree / "moved.tf").read_text()))
+    assert moves["module.monitoring.aws_iam_role.monitoring"] == "module.monitoring.aws_iam_role.monitoring[0]"
+    assert moves["module.monitoring.aws_s3_object.churn_bias_analysis"] == 'module.monitoring.aws_s3_object.analysis["churn_bias"]'
+    assert moves["module.monitoring.awscc_sagemaker_model_bias_job_definition.churn_bias"] == 'module.monitoring.awscc_sagemaker_model_bias_job_definition.this["churn_bias"]'
+    declared = res(tree)
+    for old, new in moves.items():
+        address = re.fullmatch(r'module\.monitoring\.(\w+\.\w+)(\[0\]|\["\w+"\])', new)
+        assert address and address[1] in declared, new
+        if address[2] != "[0]":
+            assert old.removeprefix("module.monitoring.") not in declared, old
+    # a dashboard, the role and its policy, 2 analysis configurations, 4 definitions, 4 schedules, 2 alarms
+    assert len(moves) == 1 + 2 + 2 + 4 + 4 + 2
+    assert set(re.findall(r"from = module\.monitoring\.\S+", (tmp_path / "dashboards" / "moved.tf").read_text())) == {"from = module.monitoring.aws_cloudwatch_dashboard.churn"}
 
 
 def test_awscc_resources_carry_the_platform_tags_explicitly(tree: Path) -> None:
@@ -144,7 +194,10 @@ def test_awscc_resources_carry_the_platform_tags_explicitly(tree: Path) -> None:
     awscc = {k: b for k, b in res(tree).items() if k.startswith("awscc_")}
     assert len(awscc) == 3
     for address, body in awscc.items():
-        assert [{"key": s(t["key"]), "value": s(t["value"])} for t in body["tags"]] == expected, address
+        assert body["tags"] == "${each.value.awscc_tags}", address
+    for prefix in ("model_quality", "model_bias", "model_explainability"):
+        (monitor,) = args(tree)[prefix].values()
+        assert [{"key": s(t["key"]), "value": s(t["value"])} for t in monitor["awscc_tags"]] == expected, prefix
     # Pinned in the root and in the module; the root configures it.
     for path in ("versions.tf", "modules/monitoring/versions.tf"):
         text = (tree / path).read_text()
@@ -155,36 +208,47 @@ def test_awscc_resources_carry_the_platform_tags_explicitly(tree: Path) -> None:
 
 
 def test_model_quality_thresholds_alarm_to_the_alerts_topic(tree: Path) -> None:
-    alarms = {k: b for k, b in res(tree).items() if k.startswith("aws_cloudwatch_metric_alarm.")}
-    assert set(alarms) == {"aws_cloudwatch_metric_alarm.churn_accuracy", "aws_cloudwatch_metric_alarm.churn_auc"}
-    a = alarms["aws_cloudwatch_metric_alarm.churn_accuracy"]
-    assert (s(a["namespace"]), s(a["metric_name"]), s(a["comparison_operator"]), a["threshold"]) == ("aws/sagemaker/Endpoints/model-metrics", "accuracy", "LessThanThreshold", 0.9)
-    assert a["alarm_actions"] == ["${var.alerts_topic_arn}"]
+    alarms = args(tree)["alarms"]
+    assert set(alarms) == {"churn_accuracy", "churn_auc"}
+    a = alarms["churn_accuracy"]
+    assert (s(a["metric_name"]), s(a["comparison_operator"]), a["threshold"]) == ("accuracy", "LessThanThreshold", 0.9)
+    assert (s(a["endpoint"]), s(a["schedule"])) == ("churn", "churn_model_quality")
+    resource = res(tree)["aws_cloudwatch_metric_alarm.this"]
+    assert resource["for_each"] == "${var.alarms}" and s(resource["namespace"]) == "aws/sagemaker/Endpoints/model-metrics"
+    assert resource["dimensions"]["MonitoringSchedule"] == "${aws_sagemaker_monitoring_schedule.this[each.value.schedule].name}"
+    assert resource["alarm_actions"] == ["${var.alerts_topic_arn}"] and args(tree)["alerts_topic_arn"] == "${module.alerts.topic_arn}"
 
 
 def test_role_reads_exactly_capture_baselines_ground_truth_and_writes_reports(tree: Path) -> None:
+    # The statements are the call's (the module renders them with dynamic "statement" blocks).
     doc = res(tree, "data")["aws_iam_policy_document.monitoring"]
+    assert doc["dynamic"][0]['"statement"']["for_each"] == "${var.role_statements}"
+    assert s(args(tree)["role_name"]) == "churn-prod-monitoring"
+
     def text(v: str) -> str:  # python-hcl2 leaves a lone reference unquoted
         return s(v) if v.startswith('"') else v
 
-    st = {s(x["sid"]): ([text(a) for a in x["actions"]], [text(r) for r in x["resources"]]) for x in doc["statement"]}
+    partition, capture = "${data.aws_partition.current.partition}", "${module.capture_bucket.arn}"
+    st = {s(x["sid"]): ([text(a) for a in x["actions"]], [text(r) for r in x["resources"]]) for x in args(tree)["role_statements"]}
     # examples/monitoring.yaml captures into a bucket of its own, with its own key: the jobs read it there
-    assert st["ReadCapture"] == (["s3:GetObject"], ["arn:${local.partition}:s3:::acme-churn-capture/churn/churn-prod-churn/*"])
-    assert st["ListCaptureDestination"] == (["s3:ListBucket"], ["arn:${local.partition}:s3:::acme-churn-capture"])
+    assert st["ReadCapture"] == (["s3:GetObject"], [f"arn:{partition}:s3:::acme-churn-capture/churn/churn-prod-churn/*"])
+    assert st["ListCaptureDestination"] == (["s3:ListBucket"], [f"arn:{partition}:s3:::acme-churn-capture"])
     assert st["DecryptCapture"] == (["kms:Decrypt"], ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"])
     assert "ListCapture" not in st  # nothing is captured into the platform's bucket
-    assert st["ReadGroundTruth"] == (["s3:GetObject"], ["arn:${local.partition}:s3:::acme-churn-monitoring/ground-truth/*"])
-    assert st["WriteReports"] == (["s3:PutObject"], ["${var.capture_bucket_arn}/monitoring/churn/reports/*"])
+    assert st["ReadGroundTruth"] == (["s3:GetObject"], [f"arn:{partition}:s3:::acme-churn-monitoring/ground-truth/*"])
+    assert st["WriteReports"] == (["s3:PutObject"], [f"{capture}/monitoring/churn/reports/*"])
     assert sorted(st["ReadBaselines"][1]) == sorted(
         [
-            "arn:${local.partition}:s3:::acme-churn-monitoring/baseline/statistics.json",
-            "arn:${local.partition}:s3:::acme-churn-monitoring/baseline/constraints.json",
-            "arn:${local.partition}:s3:::acme-churn-monitoring/clarify/bias/analysis.json",
-            "arn:${local.partition}:s3:::acme-churn-monitoring/clarify/shap-baseline.csv",
-            "${var.capture_bucket_arn}/monitoring/churn/config/bias.json",
-            "${var.capture_bucket_arn}/monitoring/churn/config/feature_attribution.json",
+            f"arn:{partition}:s3:::acme-churn-monitoring/baseline/statistics.json",
+            f"arn:{partition}:s3:::acme-churn-monitoring/baseline/constraints.json",
+            f"arn:{partition}:s3:::acme-churn-monitoring/clarify/bias/analysis.json",
+            f"arn:{partition}:s3:::acme-churn-monitoring/clarify/shap-baseline.csv",
+            f"{capture}/monitoring/churn/config/bias.json",
+            f"{capture}/monitoring/churn/config/feature_attribution.json",
         ]
     )
+    assert st["InvokeEndpoints"] == (["sagemaker:InvokeEndpoint"], ["${module.endpoint_churn.endpoint_arn}"])
+    assert st["Logs"][1] == [f"arn:{partition}:logs:eu-west-1:${{data.aws_caller_identity.current.account_id}}:log-group:/aws/sagemaker/ProcessingJobs:*"]
     writes = [sid for sid, (actions, _) in st.items() if any(a in ("s3:PutObject", "s3:DeleteObject") for a in actions)]
     assert writes == ["WriteReports"]
 

@@ -11,6 +11,12 @@ reports prefix.
 
 The plan (dashboards, job definitions, schedules, alarms) is built in :mod:`.plan`; this module lays it
 out as the ``alerts`` and ``monitoring`` modules and writes the monitoring role's statements.
+
+Both modules' text is the same for every project: the call passes the config's values as typed
+variables (the dashboards, one map per kind of monitor, the alarms, the role's name and statements, the
+topic's subscribers), the module holds one ``for_each`` block per kind of object and the role as a
+``count`` of 0 or 1; the root's moved blocks carry the objects of earlier renders (one block each) to
+these instances. So the monitoring module always declares awscc, used or not.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlparse
 
+from ...core.arns import AT_ROOT
 from ...core.component import (
     AWS,
     Component,
@@ -30,11 +37,14 @@ from ...core.component import (
     ReadmeSection,
     Sinks,
     Wire,
+    object_type,
+    statement_object,
+    statements_type,
 )
 from ...core.subscriptions import subscribers_input, subscription_moves
-from ...expr import Interp, Ref
+from ...expr import NULL, Interp, Ref, or_null
 from ...plan.parts import ENDPOINTS, Statement
-from .plan import MonitoringPlan, monitoring_plan
+from .plan import EndpointMonitoring, Monitor, MonitoringPlan, monitoring_plan
 
 # Cloud Control resource schemas change with the provider's minor versions: patch releases only.
 AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106.0")
@@ -54,8 +64,9 @@ def _bucket_and_prefix(uri: str) -> tuple[str, str]:
     return f":s3:::{u.netloc}", u.path.lstrip("/")
 
 
-def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
-    """What the Model Monitor jobs read and write, exactly (in the module's terms)."""
+def role_statements(plan: MonitoringPlan, region: str | Ref = _REGION) -> tuple[Statement, ...]:
+    """What the Model Monitor jobs read and write, exactly (in the module's terms; the module call
+    passes them with the root's, and the region the config's)."""
     capture_list, capture_read, reports, objects, endpoints = [], [], [], [], []
     own_lists: dict[str, list[str]] = {}  # the config's own capture buckets → the prefixes read there
     capture_keys: list[str] = []
@@ -164,7 +175,7 @@ def role_statements(plan: MonitoringPlan) -> tuple[Statement, ...]:
             ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
             (
                 Interp(
-                    "arn:", _PARTITION, ":logs:", _REGION, ":", _ACCOUNT, ":log-group:/aws/sagemaker/ProcessingJobs:*"
+                    "arn:", _PARTITION, ":logs:", region, ":", _ACCOUNT, ":log-group:/aws/sagemaker/ProcessingJobs:*"
                 ),
             ),
             comment="monitoring executions are processing jobs",
@@ -243,34 +254,139 @@ class MonitoringComponent(Component):
             # Only endpoints of kind: components (no dashboard, no monitor yet): their alarms notify the
             # topic, and a monitoring module would hold data sources alone.
             return [alerts]
-        inputs: dict[str, Input] = {}
-        if any(e.alarms for e in part.endpoints):
-            inputs["alerts_topic_arn"] = wire.need("alerts.topic_arn")
         monitored = [e for e in part.endpoints if e.monitors]
+        monitors = {kind: [(e, m) for e in monitored for m in e.monitors if m.kind == kind] for kind in _KINDS}
+        role_statements_: list[dict[str, object]] = []
         if monitored:
-            inputs["capture_bucket"] = wire.need(
-                "capture_bucket.bucket",
-                "Name of the data capture bucket (monitoring reports are written under monitoring/).",
-            )
-            inputs["capture_bucket_arn"] = wire.need("capture_bucket.arn")
-            inputs["endpoint_names"] = Input(
+            statements = role_statements(part, region=part.region)
+            # The statements' values at the call: what they name as the module's own names.
+            at_call = {
+                **AT_ROOT,
+                _CAPTURE_ARN.expr: wire.ref("capture_bucket.arn"),
+                "var.kms_key_arn": wire.ref("kms.key_arn"),
+                **{f'var.endpoint_arns["{e.key}"]': wire.ref(f"endpoint.{e.endpoint.key}.arn") for e in monitored},
+            }
+            role_statements_ = [statement_object(st, at_call) for st in statements]
+        alarms = [(e, a) for e in monitored for a in e.alarms]
+        inputs = {
+            "alerts_topic_arn": wire.need("alerts.topic_arn"),
+            "kms_key_arn": wire.need(
+                "kms.key_arn", "ARN of the platform KMS key: reports, analysis configurations, job volumes."
+            ),
+            "capture_bucket": Input(
+                wire.ref("capture_bucket.bucket") if monitored else NULL,
+                "Name of the data capture bucket (reports and Clarify's analysis configurations are written under monitoring/); null without monitors.",
+            ),
+            "endpoint_names": Input(
                 {e.key: wire.ref(f"endpoint.{e.endpoint.key}.name") for e in monitored},
                 "Names of the monitored SageMaker endpoints, by endpoint key.",
                 "map(string)",
-            )
-            if any(m.kind in ("bias", "feature_attribution") for e in monitored for m in e.monitors):
-                inputs["endpoint_arns"] = Input(
-                    {
-                        e.key: wire.ref(f"endpoint.{e.endpoint.key}.arn")
-                        for e in monitored
-                        if any(m.kind in ("bias", "feature_attribution") for m in e.monitors)
-                    },
-                    "ARNs of the endpoints Clarify asks for predictions, by endpoint key.",
-                    "map(string)",
+            ),
+            "dashboards": Input(
+                {e.key: {"name": e.dashboard_name, "body": e.dashboard_body} for e in part.endpoints},
+                "A CloudWatch dashboard per endpoint, by endpoint key: its name and body (JSON).",
+                "map(" + object_type(name="string", body="string") + ")",
+            ),
+            "role_name": Input(
+                part.role_name if monitored else NULL,
+                "Name of the role every monitoring job runs as; null without monitors (no role).",
+            ),
+            "role_statements": Input(
+                role_statements_,
+                "Statements of the monitoring role's policy: exactly the endpoints' capture prefixes, the baselines, ground truth and analysis configurations they read, and the reports prefixes they write.",
+                statements_type(),
+            ),
+            "data_quality": Input(
+                {
+                    m.key: {
+                        **_job(e, m),
+                        "statistics": m.settings.baseline.statistics,
+                        "constraints": m.settings.baseline.constraints,
+                    }
+                    for e, m in monitors["data_quality"]
+                },
+                "Data quality monitors (aws_sagemaker_data_quality_job_definition), by key: the baseline's statistics and constraints.",
+                _map(_JOB, statistics="string", constraints="string"),
+            ),
+            "model_quality": Input(
+                {
+                    m.key: {
+                        **_job(e, m),
+                        "awscc_tags": e.awscc_tags,
+                        "problem_type": m.settings.problem_type,
+                        "ground_truth": m.settings.ground_truth,
+                        "inference_attribute": or_null(m.settings.inference_attribute),
+                        "probability_attribute": or_null(m.settings.probability_attribute),
+                        "probability_threshold": or_null(m.settings.probability_threshold),
+                    }
+                    for e, m in monitors["model_quality"]
+                },
+                "Model quality monitors (awscc), by key: the problem type, the ground truth prefix and which output attributes hold the prediction and its probability (null: Model Monitor's default).",
+                _map(
+                    _AWSCC_JOB,
+                    problem_type="string",
+                    ground_truth="string",
+                    inference_attribute="string",
+                    probability_attribute="string",
+                    probability_threshold="number",
+                ),
+            ),
+            "model_bias": Input(
+                {
+                    m.key: {
+                        **_job(e, m),
+                        "awscc_tags": e.awscc_tags,
+                        "ground_truth": m.settings.ground_truth,
+                        "constraints": or_null(m.settings.constraints),
+                        "analysis": _analysis(m),
+                    }
+                    for e, m in monitors["bias"]
+                },
+                "Bias monitors (awscc, Clarify), by key: the ground truth prefix, the baseline's constraints (null: none) and Clarify's analysis configuration (its key in the capture bucket, its JSON).",
+                _map(_AWSCC_JOB, ground_truth="string", constraints="string", analysis=_ANALYSIS),
+            ),
+            "model_explainability": Input(
+                {
+                    m.key: {
+                        **_job(e, m),
+                        "awscc_tags": e.awscc_tags,
+                        "constraints": or_null(m.settings.constraints),
+                        "analysis": _analysis(m),
+                    }
+                    for e, m in monitors["feature_attribution"]
+                },
+                "Feature attribution monitors (awscc, Clarify SHAP), by key: the baseline's constraints (null: none) and Clarify's analysis configuration.",
+                _map(_AWSCC_JOB, constraints="string", analysis=_ANALYSIS),
+            ),
+            "alarms": Input(
+                {
+                    a.key: {
+                        "alarm_name": a.name,
+                        "alarm_description": a.description,
+                        "metric_name": a.metric,
+                        "comparison_operator": a.comparison,
+                        "threshold": a.threshold,
+                        "endpoint": e.key,
+                        "schedule": a.schedule_key,
+                        "tags": dict(e.tags),
+                    }
+                    for e, a in alarms
+                },
+                "CloudWatch alarms on Model Monitor's model quality metrics, by key: the metric, its threshold, the endpoint (a key of var.endpoint_names) and the model quality monitor (a key of var.model_quality) that publishes it.",
+                "map("
+                + object_type(
+                    alarm_name="string",
+                    alarm_description="string",
+                    metric_name="string",
+                    comparison_operator="string",
+                    threshold="number",
+                    endpoint="string",
+                    schedule="string",
+                    tags="map(string)",
                 )
-        providers = (AWS, AWSCC) if part.uses_awscc else (AWS,)
-        if monitored:
-            inputs["kms_key_arn"] = wire.need("kms.key_arn")
+                + ")",
+            ),
+        }
         return [
             alerts,
             ModuleContext(
@@ -283,10 +399,22 @@ class MonitoringComponent(Component):
                     else ""
                 )
                 + ".",
+                folder_summary=FOLDER_SUMMARY,
                 inputs=inputs,
                 outputs=(),
-                values={"m": part, "monitored": monitored, "statements": role_statements(part) if monitored else ()},
-                providers=providers,
+                providers=(AWS, AWSCC),
+                instances={
+                    "var.dashboards": len(part.endpoints),
+                    "local.monitored": int(bool(monitored)),
+                    "local.analysis_configs": len(monitors["bias"]) + len(monitors["feature_attribution"]),
+                    "var.data_quality": len(monitors["data_quality"]),
+                    "var.model_quality": len(monitors["model_quality"]),
+                    "var.model_bias": len(monitors["bias"]),
+                    "var.model_explainability": len(monitors["feature_attribution"]),
+                    "local.schedules": sum(len(v) for v in monitors.values()),
+                    "var.alarms": len(alarms),
+                },
+                moved_at_root=_moved(part),
             ),
         ]
 
@@ -304,3 +432,84 @@ class MonitoringComponent(Component):
                 tuple(rows),
             )
         ]
+
+
+#: What the monitoring module holds (its README); the call's summary says whether it monitors.
+FOLDER_SUMMARY = (
+    "Monitoring: a CloudWatch dashboard per endpoint and, on the endpoints that capture data, Model Monitor "
+    "schedules (data quality through aws; model quality, bias and explainability through awscc), their role, "
+    "Clarify's analysis configurations and the model quality alarms, each from the module's typed inputs."
+)
+
+# Model Monitor's kinds, in the order each endpoint's monitors are planned.
+_KINDS = ("data_quality", "model_quality", "bias", "feature_attribution")
+_JOB = {
+    "name": "string",
+    "endpoint": "string",
+    "image": "string",
+    "schedule": "string",
+    "instance_type": "string",
+    "instance_count": "number",
+    "volume_size_in_gb": "number",
+    "max_runtime_in_seconds": "number",
+    "reports_key": "string",
+    "tags": "map(string)",
+}
+_AWSCC_JOB = {**_JOB, "awscc_tags": "list(" + object_type(key="string", value="string") + ")"}
+_ANALYSIS = object_type(key="string", content="string")
+
+
+def _map(common: Mapping[str, str], **own: str) -> str:
+    return "map(" + object_type(**common, **own) + ")"
+
+
+def _job(e: EndpointMonitoring, m: Monitor) -> dict[str, object]:
+    """What every monitor's job definition and schedule take: the endpoint (a key of var.endpoint_names),
+    the image, the schedule, the job's resources, where its reports go and the endpoint's tags."""
+    c = e.config
+    assert c is not None  # a monitor comes from the endpoint's monitoring config
+    return {
+        "name": m.name,
+        "endpoint": e.key,
+        "image": m.image,
+        "schedule": m.schedule,
+        "instance_type": c.instance_type,
+        "instance_count": c.instance_count,
+        "volume_size_in_gb": c.volume_size_gb,
+        "max_runtime_in_seconds": c.max_runtime_seconds,
+        "reports_key": m.reports_key,
+        "tags": dict(e.tags),
+    }
+
+
+def _analysis(m: Monitor) -> dict[str, object]:
+    assert m.analysis_key is not None and m.analysis_config is not None
+    return {"key": m.analysis_key, "content": m.analysis_config}
+
+
+_RESOURCE_TYPES = {
+    "data_quality": "aws_sagemaker_data_quality_job_definition",
+    "model_quality": "awscc_sagemaker_model_quality_job_definition",
+    "bias": "awscc_sagemaker_model_bias_job_definition",
+    "feature_attribution": "awscc_sagemaker_model_explainability_job_definition",
+}
+
+
+def _moved(part: MonitoringPlan) -> tuple[tuple[str, str], ...]:
+    """Earlier renders wrote a block per dashboard, monitor and alarm, and the role only with monitors:
+    they are for_each and count instances now, keyed by the names of those blocks."""
+    out = [(f"aws_cloudwatch_dashboard.{e.key}", f'aws_cloudwatch_dashboard.this["{e.key}"]') for e in part.endpoints]
+    if any(e.monitors for e in part.endpoints):
+        out += [(f"{a}.monitoring", f"{a}.monitoring[0]") for a in ("aws_iam_role", "aws_iam_role_policy")]
+    for e in part.endpoints:
+        for m in e.monitors:
+            if m.analysis_key:
+                out.append((f"aws_s3_object.{m.key}_analysis", f'aws_s3_object.analysis["{m.key}"]'))
+            out.append((f"{_RESOURCE_TYPES[m.kind]}.{m.key}", f'{_RESOURCE_TYPES[m.kind]}.this["{m.key}"]'))
+            out.append(
+                (f"aws_sagemaker_monitoring_schedule.{m.key}", f'aws_sagemaker_monitoring_schedule.this["{m.key}"]')
+            )
+        out += [
+            (f"aws_cloudwatch_metric_alarm.{a.key}", f'aws_cloudwatch_metric_alarm.this["{a.key}"]') for a in e.alarms
+        ]
+    return tuple(out)

@@ -3,7 +3,7 @@ dashboard body, its Model Monitor job definitions and schedules (with Clarify's 
 and its model quality alarms.
 
 The dashboard bodies and the analysis configurations are built here as data and serialised to JSON
-as Terraform's ``jsonencode`` would (:func:`jsonencode`): the templates receive finished strings.
+as Terraform's ``jsonencode`` would (:func:`jsonencode`): the module call passes finished strings.
 """
 
 from __future__ import annotations
@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.component import PlanRequest
-from ...expr import Interp, Ref
 from ...monitoring.images import clarify_image, model_monitor_image
 from ...naming import METRICS_NAMESPACE as NAMESPACE
 from ...naming import requests_metric
 from ...plan.parts import EndpointPlan, EndpointsPlan
 from .section import SECTION, EndpointMonitor
 
-# Where a processing container finds its inputs and leaves its outputs (any path under /opt/ml/processing).
-INPUT_PATH = "/opt/ml/processing/input/endpoint"
-OUTPUT_PATH = "/opt/ml/processing/output"
 _OPERATORS = {
     ">=": "LessThanThreshold",
     ">": "LessThanOrEqualToThreshold",
@@ -69,34 +65,7 @@ class Monitor:
     image: str
     analysis_config: str | None  # Clarify's analysis configuration (JSON), uploaded next to the reports
     analysis_key: str | None  # its S3 key
-    reports_uri: Interp
-    # awscc job definitions (model quality, bias, explainability): the type, its attributes' prefix, and
-    # the nested values; data quality's aws blocks are written out in the template.
-    resource_type: str
-    prefix: str
-    app_specification: dict[str, object]
-    job_input: dict[str, object]
-    baseline_constraints: str | None
-    input_path: str = INPUT_PATH
-    output_path: str = OUTPUT_PATH
-
-    @property
-    def job_input_endpoint(self) -> Ref:
-        return Ref(f'var.endpoint_names["{self.key.removesuffix("_" + self.kind)}"]')
-
-    @property
-    def depends_on(self) -> list[Ref]:
-        # The role's policy must be in place before SageMaker checks the job's access, and Clarify's
-        # analysis configuration before the definition that names it.
-        refs = [Ref("aws_iam_role_policy.monitoring")]
-        if self.analysis_key:
-            refs.append(Ref(f"aws_s3_object.{self.key}_analysis"))
-        return refs
-
-    @property
-    def definition_name_ref(self) -> Ref:
-        attr = "name" if self.resource_type.startswith("aws_") else "job_definition_name"
-        return Ref(f"{self.resource_type}.{self.key}.{attr}")
+    reports_key: str  # where the job writes its reports in the capture bucket
 
 
 @dataclass(frozen=True)
@@ -113,10 +82,6 @@ class EndpointMonitoring:
     # platform's with them for awscc (no default_tags): the endpoint's win a shared key.
     tags: dict[str, str] = field(default_factory=dict)
     awscc_tags: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def endpoint_name(self) -> Ref:
-        return Ref(f'var.endpoint_names["{self.key}"]')
 
     @property
     def reports_prefix(self) -> str:
@@ -139,14 +104,6 @@ class MonitoringPlan:
     @property
     def monitors(self) -> tuple[Monitor, ...]:
         return tuple(m for e in self.endpoints for m in e.monitors)
-
-    @property
-    def uses_awscc(self) -> bool:
-        return any(m.awscc for m in self.monitors)
-
-    @property
-    def awscc_tags(self) -> list[dict[str, str]]:
-        return [{"key": k, "value": v} for k, v in sorted(self.tags.items())]
 
 
 # --- the dashboard -----------------------------------------------------------------------------------
@@ -302,10 +259,6 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                 analysis = jsonencode(explainability_analysis(settings))
             key = f"{ep.key}_{kind}"
             image = model_monitor_image(region) if kind in ("data_quality", "model_quality") else clarify_image(region)
-            analysis_key = f"monitoring/{ep.label}/config/{kind}.json" if analysis else None
-            resource_type, prefix, app, job_input = _awscc_shape(
-                kind, key, settings, image, Ref(f'var.endpoint_names["{ep.key}"]'), analysis_key
-            )
             monitors.append(
                 Monitor(
                     key=key,
@@ -317,15 +270,8 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                     settings=settings,
                     image=image,
                     analysis_config=analysis,
-                    analysis_key=analysis_key,
-                    reports_uri=Interp(
-                        "s3://", Ref("var.capture_bucket"), f"/monitoring/{ep.label}/reports/{kind.replace('_', '-')}"
-                    ),
-                    resource_type=resource_type,
-                    prefix=prefix,
-                    app_specification=app,
-                    job_input=job_input,
-                    baseline_constraints=getattr(settings, "constraints", None),
+                    analysis_key=f"monitoring/{ep.label}/config/{kind}.json" if analysis else None,
+                    reports_key=f"monitoring/{ep.label}/reports/{kind.replace('_', '-')}",
                 )
             )
         alarms = []
@@ -373,41 +319,3 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
 def _platform_tags(config: Any) -> dict[str, str]:
     p = config.project
     return {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags}
-
-
-def _awscc_shape(
-    kind: str, key: str, s: Any, image: str, endpoint: Ref, analysis_key: str | None
-) -> tuple[str, str, dict[str, object], dict[str, object]]:
-    """(resource type, attribute prefix, app specification, job input) of a monitor's job definition."""
-    if kind == "data_quality":
-        return "aws_sagemaker_data_quality_job_definition", "data_quality", {}, {}
-    endpoint_input: dict[str, object] = {"endpoint_name": endpoint, "local_path": INPUT_PATH}
-    for attr in ("inference_attribute", "probability_attribute"):
-        if getattr(s, attr, None) is not None:
-            endpoint_input[attr] = getattr(s, attr)
-    if kind == "model_quality":
-        if s.probability_threshold is not None:
-            endpoint_input["probability_threshold_attribute"] = s.probability_threshold
-        quality: dict[str, object] = {"image_uri": image, "problem_type": s.problem_type}
-        return (
-            "awscc_sagemaker_model_quality_job_definition",
-            "model_quality",
-            quality,
-            {"endpoint_input": endpoint_input, "ground_truth_s3_input": {"s3_uri": s.ground_truth}},
-        )
-    config_uri = Interp("s3://", Ref("var.capture_bucket"), f"/{analysis_key}")
-    # The definition must not exist before its analysis configuration does.
-    app: dict[str, object] = {"image_uri": image, "config_uri": config_uri}
-    if kind == "bias":
-        return (
-            "awscc_sagemaker_model_bias_job_definition",
-            "model_bias",
-            app,
-            {"endpoint_input": endpoint_input, "ground_truth_s3_input": {"s3_uri": s.ground_truth}},
-        )
-    return (
-        "awscc_sagemaker_model_explainability_job_definition",
-        "model_explainability",
-        app,
-        {"endpoint_input": endpoint_input},
-    )

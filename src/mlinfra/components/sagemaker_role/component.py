@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ...core.arns import AT_ROOT
 from ...core.component import (
     Component,
     Export,
@@ -22,12 +23,6 @@ from ...core.component import (
 from ...expr import Ref
 from ...plan.parts import ROLE, RolePlan
 from .plan import role_plan
-
-# The statements' values at the call site: what contributors wrote as the module's own names.
-_ROOT_NAMES = {
-    "local.partition": "data.aws_partition.current.partition",
-    "local.account_id": "data.aws_caller_identity.current.account_id",
-}
 
 
 class SagemakerRole(Component):
@@ -55,7 +50,8 @@ class SagemakerRole(Component):
         wired = {"var.kms_key_arn": wire.ref("kms.key_arn")}
         if "capture_bucket_arn" in variables_in(statements):
             wired["var.capture_bucket_arn"] = wire.ref("capture_bucket.arn")
-        at_call = {**{k: Ref(v) for k, v in _ROOT_NAMES.items()}, **wired}
+        # The statements' values at the call site: what contributors wrote as the module's own names.
+        at_call = {**AT_ROOT, **wired}
         inputs = {
             "statements": Input(
                 [statement_object(st, at_call) for st in statements],
