@@ -23,6 +23,31 @@ def test_validate_summary() -> None:
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_validate_json_for_editors_and_ci(tmp_path: Path) -> None:
+    import json
+
+    ok = runner.invoke(app, ["validate", str(PLATFORM), "--json"])
+    report = json.loads(ok.output)
+    assert ok.exit_code == 0 and report["valid"] is True and report["problems"] == []
+    assert report["counts"]["endpoints"] == 2 and report["summary"].startswith("mlinfra-prod in us-east-1")
+
+    bad = tmp_path / "mlinfra.yaml"
+    text = PLATFORM.read_text().replace("environment: prod", "enviroment: prod", 1)
+    text = text.replace(
+        "model_data: s3://acme-ml-models/models/v1.1.0/model.tar.gz",
+        "model_data: https://acme-ml-models.s3.us-east-1.amazonaws.com/models/v1.1.0/model.tar.gz",
+        1,
+    )
+    bad.write_text(text)
+    failed = runner.invoke(app, ["validate", str(bad), "--json"])
+    report = json.loads(failed.output)  # nothing but the JSON on stdout
+    assert failed.exit_code == 2 and report["valid"] is False and report["summary"] is None
+    typo = next(p for p in report["problems"] if p["rule"] == "unknown-key")
+    assert typo["file"] == str(bad) and typo["path"] == "project.enviroment" and "did you mean" in typo["message"]
+    assert typo["line"] == next(i for i, line in enumerate(text.splitlines(), 1) if "enviroment" in line)
+    assert {"file", "line", "path", "message", "rule"} == set(report["warnings"][0])  # the https URL, read as s3://
+
+
 def test_render_then_check(tmp_path: Path) -> None:
     out = tmp_path / "tf"
     result = runner.invoke(app, ["render", str(PLATFORM), "-o", str(out)])
@@ -103,6 +128,7 @@ def test_help_validate_and_render_never_import_boto3_or_numpy(tmp_path: Path) ->
         ["render", str(PLATFORM), "-o", str(tmp_path / "o")],
         ["schema"],
         ["--version"],
+        ["validate", str(PLATFORM), "--json"],
     ):
         code, modules = _imports(*args, cwd=tmp_path)
         assert code == 0, args

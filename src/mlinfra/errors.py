@@ -26,6 +26,10 @@ class Problem:
         field = f" {self.path}:" if self.path else ""
         return f"{where}:{field} {self.message} [{self.code}]"
 
+    def as_json(self) -> dict[str, object]:
+        """For editors and CI (``validate --json``): the code is the rule's name."""
+        return _located(self)
+
 
 @dataclass(frozen=True)
 class ConfigWarning:
@@ -43,6 +47,13 @@ class ConfigWarning:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.path}:" if self.path else ""
         return f"{where}:{field} {self.message} [{self.code}]"
+
+    def as_json(self) -> dict[str, object]:
+        return _located(self)
+
+
+def _located(p: Problem | ConfigWarning) -> dict[str, object]:
+    return {"file": p.file, "line": p.line, "path": p.path, "message": p.message, "rule": p.code}
 
 
 class ConfigError(MlinfraError):

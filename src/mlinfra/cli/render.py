@@ -15,15 +15,56 @@ app = typer.Typer()  # merged into mlinfra's own commands
 
 
 @app.command()
-def validate(config: ConfigArg = DEFAULT_CONFIG) -> None:
+def validate(
+    config: ConfigArg = DEFAULT_CONFIG,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object (valid, summary, problems and warnings with file, line, path, message, rule).",
+        ),
+    ] = False,
+) -> None:
     """Check a config file; print a one-line summary, or every problem as FILE:LINE: field: message."""
     from ..config.summary import summarize
     from ..fleet.check import packing_report
 
+    if as_json:
+        _validate_json(config)
+        return
     cfg = common.load_config(config)
     typer.echo(f"{config}: valid — {summarize(cfg)}")
     for line in packing_report(cfg):
         typer.echo(line)
+
+
+def _validate_json(config: Path) -> None:
+    import dataclasses
+    import json
+
+    from ..config.summary import summarize
+    from ..errors import ConfigError, ConfigWarning
+    from ..pipeline import load_config
+
+    warnings: list[ConfigWarning] = []
+    problems: list[dict[str, object]] = []
+    summary = None
+    code = 0
+    try:
+        summary = summarize(load_config(config, warnings=warnings))
+    except ConfigError as exc:
+        problems, code = [p.as_json() for p in exc.problems], exc.exit_code
+    report = {
+        "file": str(config),
+        "valid": not code,
+        "summary": None if summary is None else str(summary),
+        "counts": None if summary is None else dataclasses.asdict(summary),
+        "problems": problems,
+        "warnings": [w.as_json() for w in warnings],
+    }
+    typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
