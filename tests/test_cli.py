@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from mlinfra.cli import app
@@ -136,3 +138,23 @@ def test_help_validate_and_render_never_import_boto3_or_numpy(tmp_path: Path) ->
         assert not {m for m in modules if m.split(".")[0] in ("boto3", "botocore", "numpy", "pyarrow")}, args
     _, help_modules = _imports("--help", cwd=tmp_path)
     assert "pydantic" not in help_modules and "jinja2" not in help_modules  # --help loads no library code
+
+
+@pytest.mark.parametrize(
+    ("region", "says"),
+    [
+        (["--region", "us-east-1"], "Unable to locate credentials: give the command --profile NAME"),
+        ([], "You must specify a region: give the command --region"),
+    ],
+)
+def test_missing_credentials_or_region_say_what_to_do(monkeypatch, region: list[str], says: str) -> None:
+    # botocore raises both before sending anything: nothing here reaches AWS (the instance metadata
+    # service, the last place it looks for credentials, is switched off).
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = runner.invoke(app, ["status", "--endpoint", "x", *region])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert says in result.output and "Traceback" not in result.output

@@ -91,4 +91,21 @@ def aws_errors() -> Iterator[None]:
         if isinstance(response, dict) and "Error" in response:
             err = response["Error"]
             raise AwsError(f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()) from None
-        raise AwsError(str(exc)) from None
+        raise AwsError(f"{str(exc).rstrip('.')}{_NEXT_STEP.get(type(exc).__name__, '')}") from None
+
+
+#: What to do about the errors botocore raises before any request is sent (by class name: checking them
+#: needs no botocore import).
+_CREDENTIALS = (
+    ": give the command --profile NAME (a profile of ~/.aws/config), run `aws sso login --profile NAME` for an"
+    " SSO profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+)
+_NEXT_STEP = {
+    "NoCredentialsError": _CREDENTIALS,
+    "PartialCredentialsError": _CREDENTIALS,
+    "NoRegionError": ": give the command --region (e.g. --region us-east-1), or a config whose project.region"
+    " names it, or set AWS_REGION",
+    "UnauthorizedSSOTokenError": ": the SSO session has expired: run `aws sso login --profile NAME`",
+    "TokenRetrievalError": ": the SSO token could not be refreshed: run `aws sso login --profile NAME`",
+    "SSOTokenLoadError": ": no SSO session yet: run `aws sso login --profile NAME`",
+}
