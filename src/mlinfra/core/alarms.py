@@ -46,30 +46,23 @@ def target_alarms(
             statistic=a.latency_statistic,
             **common,
         ),
+    ]
+    # The 5XX and (when set) 4XX rates: metric math over the requests metric, one alarm each.
+    rates = [(ERROR_RATE_ALARM, "error_rate", "5XX", a.error_rate_percent)]
+    if a.client_error_rate_percent is not None:
+        rates.append((CLIENT_ERROR_RATE_ALARM, "client_error_rate", "4XX", a.client_error_rate_percent))
+    out += [
         AlarmPlan(
-            key=alarm_key(target, ERROR_RATE_ALARM),
-            name=alarm_name(endpoint_name, target, ERROR_RATE_ALARM),
-            description=f"5XX error rate of {what} {above} {plain_number(a.error_rate_percent)} %",
+            key=alarm_key(target, alarm),
+            name=alarm_name(endpoint_name, target, alarm),
+            description=f"{codes} error rate of {what} {above} {plain_number(percent)} %",
             variant=target,
-            kind="error_rate",
-            threshold=plain_number(a.error_rate_percent),
+            kind=kind,
+            threshold=plain_number(percent),
             dimensions=dims,
             requests_metric=requests,
             **common,
-        ),
-    ]
-    if a.client_error_rate_percent is not None:
-        out.append(
-            AlarmPlan(
-                key=alarm_key(target, CLIENT_ERROR_RATE_ALARM),
-                name=alarm_name(endpoint_name, target, CLIENT_ERROR_RATE_ALARM),
-                description=f"4XX error rate of {what} {above} {plain_number(a.client_error_rate_percent)} %",
-                variant=target,
-                kind="client_error_rate",
-                threshold=plain_number(a.client_error_rate_percent),
-                dimensions=dims,
-                requests_metric=requests,
-                **common,
-            )
         )
+        for alarm, kind, codes, percent in rates
+    ]
     return out
