@@ -2,7 +2,8 @@
 """Report where mlinfra's bundled AWS tables fall behind the newest botocore (``make drift``).
 
 mlinfra bundles what it needs to know about AWS so that ``validate`` and ``render`` import no botocore:
-the regions and partitions (``src/mlinfra/regions.py``), the SageMaker enums the config offers
+the regions and partitions (``src/mlinfra/regions.py``), the instance types each SageMaker API takes
+(``src/mlinfra/instance_types.py``), the SageMaker enums the config offers
 (``src/mlinfra/config/shapes.py``) and the instance types whose capacity it knows
 (``src/mlinfra/fleet/instance_types.toml``). The test gate compares them with the *locked* botocore, so an
 upstream release never turns it red; this report compares them with whatever botocore the running Python
@@ -57,10 +58,13 @@ def main() -> int:
     import regions  # tools/regions.py: the generator's own reading of botocore's partitions.json
 
     behind += [f"src/mlinfra/regions.py: {line}" for line in regions.differences()]
+    import instance_types  # tools/instance_types.py: SageMaker's instance type enums, per API
+
+    behind += [f"src/mlinfra/instance_types.py: {line}" for line in instance_types.differences()]
 
     shapes = botocore.loaders.Loader().load_service_model("sagemaker", "service-2")["shapes"]
     for alias, (shape, declined) in ENUMS.items():
-        offered = literal_values(SRC / "config" / "model.py", alias)
+        offered = literal_values(SRC / "config" / "shapes.py", alias)
         upstream = set(shapes[shape]["enum"])
         for value in sorted(upstream - offered - declined):
             behind.append(f"{shape} has {value}, which config/shapes.py's {alias} does not offer")
@@ -79,7 +83,9 @@ def main() -> int:
         f"instance types; families without a row: {', '.join(families) or 'none'}"
     )
     if behind:
-        print("refresh: make lock, then .venv/bin/python tools/regions.py, and review the enums named above")
+        print(
+            "refresh: make lock, then .venv/bin/python tools/regions.py and tools/instance_types.py, and review the enums named above"
+        )
         return 1
     print("nothing behind")
     return 0

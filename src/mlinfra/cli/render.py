@@ -26,7 +26,7 @@ def validate(
     ] = False,
 ) -> None:
     """Check a config file; print a one-line summary, or every problem as FILE:LINE: field: message."""
-    from ..config.summary import summarize
+    from ..config.summary import summarize, traffic_notes
     from ..fleet.check import packing_report
 
     if as_json:
@@ -34,6 +34,8 @@ def validate(
         return
     cfg = common.load_config(config)
     typer.echo(f"{config}: valid — {summarize(cfg)}")
+    for note in traffic_notes(cfg):
+        typer.echo(f"note: {note}")
     for line in packing_report(cfg):
         typer.echo(line)
 
@@ -42,16 +44,18 @@ def _validate_json(config: Path) -> None:
     import dataclasses
     import json
 
-    from ..config.summary import summarize
+    from ..config.summary import summarize, traffic_notes
     from ..errors import ConfigError, ConfigWarning
     from ..pipeline import load_config
 
     warnings: list[ConfigWarning] = []
     problems: list[dict[str, object]] = []
     summary = None
+    notes: list[str] = []
     code = 0
     try:
-        summary = summarize(load_config(config, warnings=warnings))
+        cfg = load_config(config, warnings=warnings)
+        summary, notes = summarize(cfg), traffic_notes(cfg)
     except ConfigError as exc:
         problems, code = [p.as_json() for p in exc.problems], exc.exit_code
     report = {
@@ -61,6 +65,7 @@ def _validate_json(config: Path) -> None:
         "counts": None if summary is None else dataclasses.asdict(summary),
         "problems": problems,
         "warnings": [w.as_json() for w in warnings],
+        "notes": notes,
     }
     typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if code:

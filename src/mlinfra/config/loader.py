@@ -74,13 +74,71 @@ def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarnin
     try:
         config = schema.model.model_validate(doc.data)
     except ValidationError as exc:
-        raise ConfigError([_from_pydantic(schema.model, name, doc, err) for err in exc.errors()]) from None
+        problems = [_from_pydantic(schema.model, name, doc, err) for err in exc.errors()]
+        later = _rules_despite(schema, doc.data, exc, path.parent)
+        seen = {(p.path, p.code) for p in problems}
+        problems += [
+            Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code)
+            for v in later
+            if (_dotted(v.loc), v.code) not in seen
+        ]
+        raise ConfigError(problems) from None
     violations = check(config, schema.rules) + check_files(config, path.parent, schema.file_rules)
     if violations:
         raise ConfigError(
             [Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations]
         )
     return config
+
+
+#: Rounds of setting aside what pydantic refused before giving up on running the rules as well.
+_REPAIR_ROUNDS = 3
+
+
+def _rules_despite(schema: Schema, data: Any, exc: ValidationError, base_dir: Path) -> list[Violation]:
+    """The rules' violations in a config whose shapes pydantic refused, so that one run reports every problem.
+
+    Each refused key is set aside (a field with a default takes it; an unknown key goes) and the rest is
+    validated again. When that yields a config, the rules run on it, and their violations at or under a
+    refused key -- consequences of setting it aside -- are dropped. A required field that is missing, or an
+    error on a list item or the whole file, cannot be set aside: then only pydantic's problems are reported."""
+    import copy
+
+    trial = copy.deepcopy(data)
+    refused: list[Loc] = []
+    errors = exc.errors()
+    for _ in range(_REPAIR_ROUNDS):
+        for err in errors:
+            loc = _untagged(schema.model, tuple(err["loc"]))
+            if err["type"] == "missing" or not loc or not _set_aside(trial, loc):
+                return []
+            refused.append(loc)
+            if err["type"] == "extra_forbidden":
+                # The key it was meant to be ("did you mean") counts as refused too: its absence is this error.
+                close = difflib.get_close_matches(str(loc[-1]), _fields_at(schema.model, tuple(err["loc"])[:-1]), n=1)
+                refused += [(*loc[:-1], c) for c in close]
+        try:
+            config = schema.model.model_validate(trial)
+        except ValidationError as again:
+            errors = again.errors()
+            continue
+        found = check(config, schema.rules) + check_files(config, base_dir, schema.file_rules)
+        return [v for v in found if not any(v.loc[: len(r)] == r for r in refused)]
+    return []
+
+
+def _set_aside(data: Any, loc: Loc) -> bool:
+    """Remove the key at ``loc`` from its mapping; False when ``loc`` is not a mapping's key."""
+    parent = data
+    for part in loc[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(parent, dict) or loc[-1] not in parent:
+        return False
+    del parent[loc[-1]]
+    return True
 
 
 def _related(doc: Document, v: Violation) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import naming
+from ..instance_types import HOSTING, closest
 from ..regions import PARTITIONS, REGIONS, closest_region
 from .names import Named
 from .section import FileRule, Names, Rule
@@ -132,6 +133,16 @@ def regions(config: PlatformConfig) -> Iterator[Violation]:
                 f"the image's registry is in {e['region']} (partition {partition}) and the platform in {region} (partition {home}): "
                 f"SageMaker pulls images only within its partition; push the image to ECR in {home}",
                 "image-partition",
+            )
+        elif home is not None and e["region"] != region:
+            # CreateModel: "the Docker image for inference container in Amazon EC2 Container Registry must be in
+            # the same region as the model or endpoint you are creating."
+            yield Violation(
+                loc,
+                f"the image's registry is in {e['region']} and the platform in {region}: SageMaker pulls a model's image "
+                f"only from ECR in the model's own Region; replicate the repository to {region} (ECR replication) "
+                f"or push the image there, and name ACCOUNT.dkr.ecr.{region}.{suffix}",
+                "image-region",
             )
 
 
@@ -278,6 +289,30 @@ def variant_compute(config: PlatformConfig) -> Iterator[Violation]:
                     yield Violation(
                         (*loc, missing), f"{missing} is required with instance-based compute", "missing-compute"
                     )
+
+
+def unknown_instance_type(loc: Loc, value: str, offered: frozenset[str], api: str) -> Violation | None:
+    """A violation when ``value`` is not among the instance types SageMaker's ``api`` takes (the bundled
+    botocore enum, ``mlinfra.instance_types``), with the nearest offered type when one is close."""
+    if value in offered:
+        return None
+    close = closest(value, offered)
+    hint = f'; did you mean "{close}"?' if close else " (the list: aws.amazon.com/sagemaker/pricing)"
+    return Violation(
+        (*loc, "instance_type"),
+        f"{value} is not an instance type SageMaker offers for {api}{hint}",
+        "unknown-instance-type",
+    )
+
+
+@rule
+def variant_instance_types(config: PlatformConfig) -> Iterator[Violation]:
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            if v.instance_type is not None:
+                found = unknown_instance_type((*eloc, *vloc), v.instance_type, HOSTING, "endpoints")
+                if found is not None:
+                    yield found
 
 
 @rule

@@ -22,7 +22,7 @@ SAGEMAKER_NAME_RE = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"
 COMPONENT_NAME_RE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 SEMVER_RE = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
 S3_URI_RE = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$"
-INSTANCE_TYPE_RE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
+INSTANCE_TYPE_RE = r"^ml\.[a-z0-9-]+\.[a-z0-9]+$"  # ml.p6-b200.48xlarge, ml.c7i-flex.large
 # SageMaker pulls from ECR (private registries need VPC-only repository access, which mlinfra does not set up):
 # ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/repository(:tag|@sha256:digest)
 IMAGE_RE = (

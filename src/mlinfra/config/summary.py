@@ -49,3 +49,24 @@ def summarize(config: PlatformConfig) -> Summary:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def traffic_notes(config: PlatformConfig) -> list[str]:
+    """The traffic split each endpoint gets, where its variants' weights do not sum to 100: SageMaker reads
+    weights as relative (80 and 30 send 72.7 % and 27.3 %), which a reader of the numbers may not expect."""
+    notes = []
+    for ep in config.endpoints:
+        if isinstance(ep, InferenceComponentsEndpoint) or len(ep.variants) < 2:
+            continue
+        total = sum(v.weight for v in ep.variants)
+        if total == 0 or abs(total - 100) < 1e-9:
+            continue
+        split = ", ".join(f"{v.name} {_percent(100 * v.weight / total)}" for v in ep.variants)
+        notes.append(
+            f"endpoint {ep.name}: the weights sum to {total:g}, not 100; they are relative, so traffic splits {split}"
+        )
+    return notes
+
+
+def _percent(p: float) -> str:
+    return f"{p:.1f}".removesuffix(".0") + " %"

@@ -81,7 +81,7 @@ CASES = [
                               "autoscaling: {min: 11, max: 10, target_invocations: 1000, scale_in_cooldown: 300, scale_out_cooldown: 60}\n      - name: object"),),
       "autoscaling: {min: 11", "endpoints[0].components[0].autoscaling.min", "copy-scaling-range", "min 11 exceeds max 10"),
     C("unknown-instance-type", (("instance_type: ml.g4dn.xlarge", "instance_type: ml.g4dn.xlarg"),), "instance_type: ml.g4dn.xlarg",
-      "endpoints[0].fleet.instance_type", "unknown-instance-type", "did you mean ml.g4dn.xlarge"),
+      "endpoints[0].fleet.instance_type", "unknown-instance-type", "did you mean \"ml.g4dn.xlarge\""),
     C("duplicate-component", (("name: object-detection", "name: classification"),), "name: classification", "endpoints[0].components[1].name",
       "duplicate-component-name", "first as components[0]", after="model: 2.1.0"),
     C("long-component-name", (("  - name: vision\n", "  - name: vision-endpoint-for-cameras\n"), ("name: object-detection", "name: object-detection-large-model")),

@@ -274,7 +274,10 @@ class Batch(Component):
                     "subscribers": subscribers_input(part.subscribers, "the notifications topic"),
                     "schedule": Input(
                         or_null(b.schedule),
-                        "EventBridge Scheduler expression (UTC) of runs over the default input and output; null: none.",
+                        "EventBridge Scheduler expression of runs over the default input and output; null: none.",
+                    ),
+                    "schedule_timezone": Input(
+                        b.schedule_timezone, "IANA time zone of the schedule's cron expression."
                     ),
                     "vpc_config": Input(
                         {

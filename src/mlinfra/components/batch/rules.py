@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+import zoneinfo
 from collections.abc import Iterator
 
 from ...batch.definition import execution_name_limit
-from ...config.rules import MAX_TAGS, MLINFRA_TAGS, MODEL_DATA_SOURCE_EXCLUSIONS, PREFIX_FIX, Violation, subscribers
+from ...config.rules import (
+    MAX_TAGS,
+    MLINFRA_TAGS,
+    MODEL_DATA_SOURCE_EXCLUSIONS,
+    PREFIX_FIX,
+    Violation,
+    subscribers,
+    unknown_instance_type,
+)
 from ...config.shapes import PlatformConfig
+from ...instance_types import TRANSFORM
 from .section import SECTION
 
 #: A scheduled run's execution name is the one Step Functions generates (a UUID, 36 characters).
@@ -91,4 +103,113 @@ def batch_model_tags(config: PlatformConfig) -> Iterator[Violation]:
         )
 
 
-RULES = (batch_settings, batch_model_form, batch_model_tags)
+def batch_instance_type(config: PlatformConfig) -> Iterator[Violation]:
+    b = SECTION.of(config)
+    if b is not None:
+        found = unknown_instance_type(("batch",), b.instance_type, TRANSFORM, "batch transform jobs")
+        if found is not None:
+            yield found
+
+
+_RATE = re.compile(r"^rate\((?P<n>\d+) (?P<unit>[a-z]+)\)$")
+_RATE_UNITS = ("minute", "hour", "day")
+#: EventBridge Scheduler's cron fields: name, lowest and highest value, the names it takes, the special characters
+_CRON_FIELDS = (
+    ("minutes", 0, 59, (), ",-*/"),
+    ("hours", 0, 23, (), ",-*/"),
+    ("day-of-month", 1, 31, (), ",-*?/LW"),
+    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), ",-*/"),
+    ("day-of-week", 1, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), ",-*?L#"),
+    ("year", 1970, 2199, (), ",-*/"),
+)
+_FORMS = "rate(1 day), rate(6 hours) or cron(0 2 * * ? *) (minutes hours day-of-month month day-of-week year)"
+
+
+def _unix_to_eventbridge(fields: list[str]) -> str:
+    """A five-field Unix cron line as EventBridge writes it: a year field, and ``?`` for the day field not set
+    (EventBridge refuses ``*`` in both day fields)."""
+    minute, hour, dom, month, dow = fields
+    if dow == "*":
+        dow = "?"
+    elif dom == "*":
+        dom = "?"
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
+def _cron_field_problem(value: str, low: int, high: int, names: tuple[str, ...], special: str) -> str | None:
+    for part in re.split(r"[,/#-]", value.upper()):
+        if part in ("", "*", "?", "L", "W") or part in names:
+            if part in ("?", "L", "W") and part not in special:
+                return f"{part} is not allowed there"
+            continue
+        digits = part.removesuffix("L").removesuffix("W")
+        if not digits.isdigit():
+            return f"{part} is not a number" + (f" or one of {', '.join(names)}" if names else "")
+        if not low <= int(digits) <= high and "/" not in value:
+            return f"{digits} is outside {low}-{high}"
+    return None
+
+
+def schedule_problem(expression: str) -> str | None:
+    """Why EventBridge Scheduler refuses ``expression`` (rate() or cron()), with the fix; None when it takes it."""
+    text = expression.strip()
+    rate = _RATE.match(text)
+    if rate is not None:
+        n, unit = int(rate["n"]), rate["unit"]
+        if unit.removesuffix("s") not in _RATE_UNITS:
+            return f"rate() takes minute(s), hour(s) or day(s), not {unit}"
+        if n == 0:
+            return "a rate of 0 never runs: use 1 or more"
+        want = unit.removesuffix("s") + ("" if n == 1 else "s")
+        if unit != want:
+            return f"EventBridge wants rate({n} {want}): the unit is singular for 1 and plural above"
+        return None
+    if text.startswith("cron(") and text.endswith(")"):
+        fields = text[5:-1].split()
+        if len(fields) == 5:
+            return f"that is a five-field Unix cron line; EventBridge's has a year and ? for one day field: {_unix_to_eventbridge(fields)}"
+        if len(fields) != 6:
+            return f"cron() takes 6 fields (minutes hours day-of-month month day-of-week year), not {len(fields)}"
+        for (name, low, high, names, special), value in zip(_CRON_FIELDS, fields, strict=True):
+            problem = _cron_field_problem(value, low, high, names, special)
+            if problem is not None:
+                return f"the {name} field {value!r}: {problem}"
+        if (fields[2] == "?") == (fields[4] == "?"):
+            fixed = f"cron({' '.join([*fields[:4], '?', fields[5]])})" if fields[4] == "*" else None
+            return "exactly one of day-of-month and day-of-week must be ?" + (f": {fixed}" if fixed else "")
+        return None
+    fields = text.split()
+    if len(fields) == 5:
+        return f"that is a Unix cron line; EventBridge writes it {_unix_to_eventbridge(fields)}"
+    return f"write a schedule as {_FORMS}"
+
+
+def batch_schedule(config: PlatformConfig) -> Iterator[Violation]:
+    b = SECTION.of(config)
+    if b is None:
+        return
+    if b.schedule is not None:
+        problem = schedule_problem(b.schedule)
+        if problem is not None:
+            yield Violation(
+                ("batch", "schedule"),
+                f"{b.schedule!r} is not a schedule EventBridge takes: {problem}",
+                "batch-schedule",
+            )
+    if b.schedule_timezone not in _time_zones():
+        close = difflib.get_close_matches(b.schedule_timezone, sorted(_time_zones()), n=1)
+        hint = (
+            f'; did you mean "{close[0]}"?' if close else " (IANA names such as UTC, Europe/Berlin or America/New_York)"
+        )
+        yield Violation(
+            ("batch", "schedule_timezone"),
+            f"{b.schedule_timezone} is not an IANA time zone{hint}",
+            "batch-schedule-timezone",
+        )
+
+
+def _time_zones() -> set[str]:
+    return zoneinfo.available_timezones()
+
+
+RULES = (batch_settings, batch_model_form, batch_model_tags, batch_instance_type, batch_schedule)

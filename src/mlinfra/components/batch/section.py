@@ -43,10 +43,11 @@ class Batch(Strict):
     accept: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=256)] | None = None
     subscribers: list[Subscriber] = Field(default_factory=list)
     # EventBridge Scheduler expression: rate(1 day), cron(0 2 * * ? *) or at(...); runs read input.prefix.
-    schedule: (
-        Annotated[str, StringConstraints(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$")]
-        | None
-    ) = None
+    # The expression's syntax is the batch-schedule rule's: it names the fix (a Unix cron line, a plural unit).
+    schedule: Annotated[str, StringConstraints(max_length=256)] | None = None
+    # The IANA time zone the cron expression's hours are in (Europe/Berlin runs cron(0 2 * * ? *) at 02:00 local
+    # time, through daylight-saving changes); rate() expressions ignore it.
+    schedule_timezone: Annotated[str, StringConstraints(max_length=50)] = "UTC"
     log_retention_days: LogRetention = 365
 
 

@@ -12,10 +12,11 @@ import difflib
 from collections.abc import Iterator
 from fractions import Fraction
 
-from ...config.rules import Loc, Violation
+from ...config.rules import Loc, Violation, unknown_instance_type
 from ...config.shapes import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
 from ...fleet.capacity import InstanceType, instance_types
 from ...fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
+from ...instance_types import HOSTING
 from ...naming import MAX_SAGEMAKER_NAME, endpoint_name
 
 
@@ -64,7 +65,10 @@ def inference_components(config: PlatformConfig) -> Iterator[Violation]:
         f = ep.fleet
         floc = (*eloc, "fleet")
         t = instance_types().get(f.instance_type)
-        if t is None:
+        unknown = unknown_instance_type(floc, f.instance_type, HOSTING, "endpoints")
+        if unknown is not None:
+            yield unknown
+        elif t is None:
             close = difflib.get_close_matches(f.instance_type, instance_types(), n=3)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             yield Violation(

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...config.capture_rules import Read, destination_overlap, overlap_violation
-from ...config.rules import Violation, subscribers
+from ...config.rules import Violation, subscribers, unknown_instance_type
 from ...config.shapes import PlatformConfig
+from ...instance_types import PROCESSING
 from ...monitoring.images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ACCOUNTS
 from .section import SECTION, Monitoring
 
@@ -177,4 +178,15 @@ _METRICS = {
 
 
 # The overlap check first: it was part of the core capture rule, which runs before this section's rules.
-RULES = (capture_destination_reads, monitoring)
+def monitor_instance_types(config: PlatformConfig) -> Iterator[Violation]:
+    mon = SECTION.of(config)
+    if mon is None:
+        return
+    for i, m in enumerate(mon.endpoints):
+        # Model Monitor runs its schedules as processing jobs: CreateProcessingJob's list applies.
+        found = unknown_instance_type(("monitoring", "endpoints", i), m.instance_type, PROCESSING, "Model Monitor jobs")
+        if found is not None:
+            yield found
+
+
+RULES = (capture_destination_reads, monitoring, monitor_instance_types)
