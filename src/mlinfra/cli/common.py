@@ -62,3 +62,9 @@ def clock():
 
 def num(value: object) -> str:
     return "-" if value is None else f"{value:g}"
+
+
+def count(value: object) -> str:
+    """An instance or copy count; SageMaker leaves CurrentInstanceCount/DesiredInstanceCount out while a
+    variant is being created or updated (and for serverless variants): that reads "unknown", not "None"."""
+    return "unknown" if value is None else str(value)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import JsonOpt, ProfileOpt, RegionOpt, num
+from .common import JsonOpt, ProfileOpt, RegionOpt, count, num
 
 OptionalConfig = Annotated[
     Path | None,
@@ -197,7 +197,7 @@ def _print_variants(report: dict) -> None:
     for v in report["variants"]:
         typer.echo(
             f"  {v['name']}: {v['weight_percent']:g} % (desired {v['desired_weight_percent']:g} %), "
-            f"instances {v['instances']}/{v['desired_instances']}, last hour: {num(v['invocations_1h'])} invocations, "
+            f"instances {count(v['instances'])}/{count(v['desired_instances'])}, last hour: {num(v['invocations_1h'])} invocations, "
             f"{num(v['errors_5xx_1h'])} 5XX, p99 {num(v['latency_p99_ms_1h'])} ms"
         )
     _print_alarms_and_drift(report)
@@ -206,10 +206,10 @@ def _print_variants(report: dict) -> None:
 def _print_components(report: dict) -> None:
     typer.echo(f"{report['endpoint']}: {report['status']} (config {report['endpoint_config']})")
     for f in report["fleet"]:
-        typer.echo(f"  fleet {f['variant']}: instances {f['instances']}/{f['desired_instances']}")
+        typer.echo(f"  fleet {f['variant']}: instances {count(f['instances'])}/{count(f['desired_instances'])}")
     for c in report["components"]:
         typer.echo(
-            f"  component {c['name']}: {c['status']}, copies {c['copies']}/{c['desired_copies']}, model {c['model']}, "
+            f"  component {c['name']}: {c['status']}, copies {count(c['copies'])}/{count(c['desired_copies'])}, model {c['model']}, "
             f"last hour: {num(c['invocations_1h'])} invocations, {num(c['errors_5xx_1h'])} 5XX, p99 {num(c['latency_p99_ms_1h'])} ms"
         )
     _print_alarms_and_drift(report)
