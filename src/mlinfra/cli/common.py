@@ -54,6 +54,12 @@ def clients(profile: str | None, region: str | None):  # -> Clients, imported la
     return Clients(AwsOptions(profile=profile, region=region))
 
 
+def terraform_runner():  # -> ops.terraform.Runner
+    from ..ops.terraform import stream_runner
+
+    return stream_runner
+
+
 def clock():
     from ..ops.endpoint import SystemClock
 

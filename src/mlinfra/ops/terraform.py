@@ -106,6 +106,7 @@ class Terraform:
         self.binary = binary
         self.workdir = Path(workdir)
         self.runner = runner
+        self.last_plan: dict = {}  # `terraform show -json` of the last plan
 
     def _run(self, *args: str, capture: bool = False) -> str:
         code, out = self.runner([self.binary, *args], self.workdir, capture)
@@ -127,7 +128,9 @@ class Terraform:
         if destroy:
             args.append("-destroy")
         self._run(*args)
-        return summarize(self._run("show", "-json", PLAN_FILE, capture=True))
+        shown = self._run("show", "-json", PLAN_FILE, capture=True)
+        self.last_plan = json.loads(shown or "{}")
+        return summarize(shown)
 
     def apply(self) -> None:
         self._run("apply", "-input=false", PLAN_FILE)
@@ -140,6 +143,14 @@ class Terraform:
 Confirm = Callable[[PlanSummary], bool]
 
 
+class Watch(Protocol):
+    """Checks around the apply (:class:`mlinfra.ops.rollout.Rollout`): ``before`` gets the plan's JSON."""
+
+    def before(self, plan: dict) -> None: ...
+
+    def after(self) -> object: ...
+
+
 def run_workflow(
     tf: Terraform,
     *,
@@ -148,10 +159,12 @@ def run_workflow(
     auto_approve: bool = False,
     confirm: Confirm | None = None,
     workspace: str | None = None,
+    watch: Watch | None = None,
 ) -> Outcome:
     """init → [workspace] → plan -out → (confirm) → apply that plan → outputs.
 
     ``confirm`` is None when no one can be asked (no TTY): then only ``auto_approve`` lets it apply.
+    ``watch`` sees the plan just before the apply and checks the live result after it.
     """
     tf.init()
     if workspace:
@@ -166,5 +179,9 @@ def run_workflow(
             )
         if not confirm(summary):
             raise Refused(f"plan: {summary}. Not applied: declined")
+    if watch is not None and not destroy:
+        watch.before(tf.last_plan)
     tf.apply()
+    if watch is not None and not destroy:
+        watch.after()
     return Outcome(summary, applied=True, outputs={} if destroy else tf.outputs())
