@@ -198,3 +198,112 @@ def test_deploy_keeps_out_of_band_counts_and_weights(aws, deploy) -> None:
     assert aws.sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == NEW
     assert live == {"production": (5, 70), "canary": (3, 30)}
     assert "ep: kept the live production 5 instances, canary weight 30, production weight 70 (changed outside terraform)" in result.output
+
+
+# --- 4. interruption: promote stopped by SIGINT or SIGTERM mid-bake -----------------------------------------
+
+
+@pytest.mark.parametrize("signum", [2, 15], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_promote_says_what_it_left_live(moto_server, tmp_path, signum) -> None:
+    """`promote --steps 10,25,50 --bake 6s`, signalled during step 2's bake: it exits 128+signal and says
+    what is live, that the config says the same, and the commands that resume or roll back."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from mlinfra.pipeline import load_config
+    from mlinfra.plan.platform import build_plan
+    from tests.conftest import copy_examples
+    from tests.support.aws import Cli, make_alarm, make_endpoint, server_client, weights
+
+    config = copy_examples(tmp_path)
+    ep = build_plan(load_config(config), config.parent).endpoints[0]
+    sm, cw = server_client(moto_server, "sagemaker"), server_client(moto_server, "cloudwatch")
+    make_endpoint(sm, ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
+    for alarm in ep.alarms:
+        make_alarm(cw, alarm.name, ep.name, alarm.variant)
+    cli = Cli(moto_server, tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlinfra", "promote", str(config), "--steps", "10,25,50", "--bake", "6s", "--poll", "1s"],
+        cwd=tmp_path,
+        env={**cli.env, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = []
+    deadline = time.monotonic() + 60
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        seen.append(line)
+        if line.startswith("step 2/3") or not line:
+            break
+    assert seen[-1].startswith("step 2/3"), "".join(seen)
+    time.sleep(0.5)  # in the bake
+    os.kill(proc.pid, signum)
+    out, err = proc.communicate(timeout=60)
+    text = "".join(seen) + out + err
+    assert proc.returncode == 128 + signum, text
+    assert "Traceback" not in text
+    name = signal.Signals(signum).name
+    assert f"promote interrupted ({name}) after step 2/3; live: production 75 %, canary 25 % (InService)" in text
+    assert "; instances production " in text  # (moto drops the counts on a weight-only update: "unknown")
+    assert f"{config}: weights now say production 75 %, canary 25 % (as live)" in text
+    assert f"resume: `mlinfra promote {config} --endpoint inference --variant canary --steps 50 --bake 6s`" in text
+    assert f"or roll back: `mlinfra rollback {config} --endpoint inference --variant canary`" in text
+    assert "step 3/3" not in text
+    assert weights(sm, ep.name) == {"production": 75, "canary": 25}
+    live = {v.name: v.weight for v in load_config(config).endpoints[0].variants}
+    assert live == {"production": 75, "canary": 25}
+
+
+def test_interrupted_deploy_says_where_terraform_stopped(tmp_path) -> None:
+    """Ctrl-C during terraform apply: terraform was asked to stop gracefully (its own session, one SIGINT
+    passed on); deploy exits 130 and says what to run next."""
+    from mlinfra.ops.guarded import Interrupted
+    from mlinfra.ops.terraform import Terraform, run_workflow
+
+    def runner(argv, cwd, capture):
+        if argv[1] == "show":
+            return 0, '{"resource_changes": [{"type": "null_resource", "change": {"actions": ["create"]}}]}'
+        if argv[1] == "apply":
+            raise KeyboardInterrupt
+        return 0, ""
+
+    with pytest.raises(Interrupted) as caught:
+        run_workflow(Terraform("terraform", tmp_path, runner), auto_approve=True)
+    assert caught.value.exit_code == 130
+    assert "deploy interrupted (SIGINT) during terraform apply" in str(caught.value)
+    assert "`mlinfra deploy`" in str(caught.value)
+
+
+def test_terraform_gets_one_sigint_and_is_waited_for(tmp_path) -> None:
+    """The real runner: an interrupt reaching mlinfra is passed on to the child as one SIGINT, and mlinfra
+    waits for it to stop (here a child that traps SIGINT, writes a file and exits) instead of killing it."""
+    import signal
+    import sys
+    import threading
+
+    from mlinfra.ops.terraform import stream_runner
+
+    done = tmp_path / "stopped"
+    child = f"import signal, sys, time, pathlib\ndef stop(*_):\n    time.sleep(0.3); pathlib.Path({str(done)!r}).write_text('ok'); sys.exit(0)\nsignal.signal(signal.SIGINT, stop)\npathlib.Path({str(tmp_path / 'up')!r}).write_text('up')\ntime.sleep(30)\n"
+
+    def interrupt() -> None:
+        import os
+        import time
+
+        while not (tmp_path / "up").exists():
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        stream_runner([sys.executable, "-c", child], tmp_path, capture=False)
+    timer.join()
+    assert done.read_text() == "ok"

@@ -8,6 +8,8 @@ through this module (``common.clients(...)``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -52,6 +54,30 @@ def clients(profile: str | None, region: str | None):  # -> Clients, imported la
     from ..ops.aws import AwsOptions, Clients
 
     return Clients(AwsOptions(profile=profile, region=region))
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a command stops the same way (ops.guarded.signal_of reads signum)."""
+
+    signum = 15
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise in the command, whose library code says what it left live (ops.guarded.Interrupted);
+    SIGTERM would otherwise end the process with no word."""
+    import signal
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    old_term = signal.signal(signal.SIGTERM, terminated)
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
 
 
 def terraform_runner():  # -> ops.terraform.Runner

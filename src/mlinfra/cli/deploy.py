@@ -55,15 +55,16 @@ def _terraform_workflow(
     # Around the apply: a silent rollback of an endpoint update is caught (and the configuration it still
     # runs on kept), and the counts and weights changed outside terraform are set back (ops.rollout).
     rollout = Rollout(clients, common.clock(), report=typer.echo)
-    outcome = run_workflow(
-        Terraform(binary, out, common.terraform_runner()),
-        destroy=destroy,
-        plan_only=plan_only,
-        auto_approve=auto_approve,
-        confirm=confirm,
-        workspace=workspace,
-        watch=rollout,
-    )
+    with common.interruptible():
+        outcome = run_workflow(
+            Terraform(binary, out, common.terraform_runner()),
+            destroy=destroy,
+            plan_only=plan_only,
+            auto_approve=auto_approve,
+            confirm=confirm,
+            workspace=workspace,
+            watch=rollout,
+        )
     typer.echo(f"plan: {outcome.summary}")
     if outcome.summary.empty:
         typer.echo("no changes")

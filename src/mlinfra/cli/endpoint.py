@@ -62,18 +62,19 @@ def promote(
         return
     plan_steps = weight_steps(canary, steps, full)
     t = common.resolve(config, endpoint, variant)
-    done = promote_variant(
-        t,
-        common.clients(profile, region or t.region),
-        common.clock(),
-        variant,
-        plan_steps,
-        full=full,
-        bake=bake,
-        poll=poll,
-        dry_run=dry_run,
-        report=typer.echo,
-    )
+    with common.interruptible():
+        done = promote_variant(
+            t,
+            common.clients(profile, region or t.region),
+            common.clock(),
+            variant,
+            plan_steps,
+            full=full,
+            bake=bake,
+            poll=poll,
+            dry_run=dry_run,
+            report=typer.echo,
+        )
     if dry_run:
         for i, w in enumerate(done.shift.steps, 1):
             typer.echo(
@@ -154,7 +155,8 @@ def rollback(
     from ..ops.promotion import rollback_variant
 
     t = common.resolve(config, endpoint, variant)
-    result = rollback_variant(t, common.clients(profile, region or t.region), common.clock(), variant, typer.echo)
+    with common.interruptible():
+        result = rollback_variant(t, common.clients(profile, region or t.region), common.clock(), variant, typer.echo)
     state = "rolled back" if result.changed else "already at 0 %"
     typer.echo(f"{t.endpoint}: {variant} {state}: " + ", ".join(f"{n} {x:g} %" for n, x in result.after.items()))
 

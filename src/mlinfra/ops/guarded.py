@@ -30,6 +30,23 @@ class AlarmFiring(MlinfraError):
         self.alarms = tuple(alarms)
 
 
+class Interrupted(MlinfraError):
+    """A live change was stopped by a signal (Ctrl-C: SIGINT, or SIGTERM) part way; the message says what
+    it left live, what the config says now, and how to resume or roll back. Exit code: 128 + the signal."""
+
+    def __init__(self, message: str, signum: int = 2):
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
+def signal_of(exc: BaseException) -> tuple[int, str]:
+    """The signal behind a KeyboardInterrupt: SIGINT, unless the CLI's SIGTERM handler set ``signum``."""
+    import signal
+
+    signum = int(getattr(exc, "signum", signal.SIGINT))
+    return signum, signal.Signals(signum).name
+
+
 class EndpointNotReady(MlinfraError):
     """The endpoint is not InService (creating, updating, failed, ...): traffic cannot be shifted."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,15 +37,37 @@ class Runner(Protocol):
 
 
 def stream_runner(argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, str]:
-    """Run a command; its output goes to the terminal unless captured."""
+    """Run a command; its output goes to the terminal unless captured.
+
+    terraform runs in its own session, so a Ctrl-C or SIGTERM reaches mlinfra alone, which passes exactly
+    one SIGINT on and waits: terraform's graceful stop (it finishes the calls in flight and writes its
+    state). A second interrupt is passed on too; terraform then stops at once, as on a terminal.
+    (subprocess.run would SIGKILL it on KeyboardInterrupt: state lost mid-apply.)
+    """
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
     try:
-        if capture:
-            proc = subprocess.run(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, check=False)
-            return proc.returncode, proc.stdout
-        return subprocess.run(list(argv), cwd=cwd, env=env, check=False).returncode, ""
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE if capture else None,
+            text=True,
+            start_new_session=True,
+        )
     except OSError as exc:
         raise TerraformError(f"cannot run {argv[0]}: {exc.strerror}") from None
+    try:
+        out, _ = proc.communicate()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        while True:
+            try:
+                proc.wait()
+                break
+            except KeyboardInterrupt:
+                proc.send_signal(signal.SIGINT)
+        raise
+    return proc.returncode, out or ""
 
 
 def find_terraform(explicit: str | None = None, which: Callable[[str], str | None] = shutil.which) -> str:
@@ -107,8 +130,10 @@ class Terraform:
         self.workdir = Path(workdir)
         self.runner = runner
         self.last_plan: dict = {}  # `terraform show -json` of the last plan
+        self.phase = ""  # the terraform command running (or last run)
 
     def _run(self, *args: str, capture: bool = False) -> str:
+        self.phase = args[0]
         code, out = self.runner([self.binary, *args], self.workdir, capture)
         if code != 0:
             raise TerraformError(f"terraform {args[0]} failed (exit {code})", exit_code=code)
@@ -166,6 +191,38 @@ def run_workflow(
     ``confirm`` is None when no one can be asked (no TTY): then only ``auto_approve`` lets it apply.
     ``watch`` sees the plan just before the apply and checks the live result after it.
     """
+    try:
+        return _workflow(tf, destroy, plan_only, auto_approve, confirm, workspace, watch)
+    except KeyboardInterrupt as exc:
+        from .guarded import Interrupted, signal_of
+
+        signum, name = signal_of(exc)
+        verb = "destroy" if destroy else "deploy"
+        if tf.phase != "apply":
+            raise Interrupted(
+                f"{verb} interrupted ({name}) during terraform {tf.phase or 'start-up'}: nothing was applied; "
+                f"run `mlinfra {verb}` again",
+                signum,
+            ) from None
+        raise Interrupted(
+            f"{verb} interrupted ({name}) during terraform apply: terraform was asked to stop and finished the "
+            "calls in flight, so its state holds what was applied (an endpoint update already sent carries on "
+            f"in SageMaker); run `mlinfra status` on the endpoints to see what is live, then `mlinfra {verb}` "
+            "to finish (it plans from what was applied); if terraform reports its state locked, "
+            "`terraform force-unlock LOCK_ID` in the output folder",
+            signum,
+        ) from None
+
+
+def _workflow(
+    tf: Terraform,
+    destroy: bool,
+    plan_only: bool,
+    auto_approve: bool,
+    confirm: Confirm | None,
+    workspace: str | None,
+    watch: Watch | None,
+) -> Outcome:
     tf.init()
     if workspace:
         tf.workspace(workspace)
