@@ -307,3 +307,46 @@ def test_terraform_gets_one_sigint_and_is_waited_for(tmp_path) -> None:
         stream_runner([sys.executable, "-c", child], tmp_path, capture=False)
     timer.join()
     assert done.read_text() == "ok"
+
+
+# --- 5. concurrency: two shifts against one endpoint ---------------------------------------------------------
+
+
+def test_a_shift_stops_when_another_moved_the_weights_during_its_bake(aws, tmp_path, monkeypatch) -> None:
+    """promote --steps 10,25,50 --bake 60s; during step 1's bake a second shift (a rollback) sends the canary
+    to 0 %. Before step 2 the first sees weights it did not set: it stops (exit 5), changes nothing more,
+    and its config says what is live."""
+    from mlinfra.cli import common
+    from mlinfra.ops.endpoint import rollback
+    from mlinfra.pipeline import load_config
+    from mlinfra.plan.platform import build_plan
+    from tests.conftest import copy_examples
+    from tests.support.aws import FakeClock, make_alarm, make_endpoint, weights
+
+    config = copy_examples(tmp_path)
+    ep = build_plan(load_config(config), config.parent).endpoints[0]
+    make_endpoint(aws.sm, ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
+    for alarm in ep.alarms:
+        make_alarm(aws.cw, alarm.name, ep.name, alarm.variant)
+    clock = FakeClock()
+    other: list = []
+    clock.at(30, lambda: other.append(rollback(aws.clients, FakeClock(), ep.name, "canary")))
+    monkeypatch.setattr(common, "clock", lambda: clock)
+    result = runner.invoke(app, ["promote", str(config), "--steps", "10,25,50", "--bake", "60s", "--poll", "30s"])
+    assert other and other[0].changed  # the second shift ran, during the first's bake
+    assert result.exit_code == 5, result.output
+    out = " ".join(result.output.split())
+    assert "step 1/3: production 90 %, canary 10 %" in out and "step 2/3" not in out
+    assert f"{ep.name}: the live weights moved while this shift baked: it set production 90 %, canary 10 %, the endpoint now has production 100 %, canary 0 %" in out
+    assert weights(aws.sm, ep.name) == {"production": 100, "canary": 0}  # the other shift's, untouched
+    assert {v.name: v.weight for v in load_config(config).endpoints[0].variants} == {"production": 100, "canary": 0}
+    assert f"{config}: weights now say production 100 %, canary 0 % (as live)" in out
+
+
+def test_a_shift_left_alone_completes(aws) -> None:
+    from mlinfra.ops.endpoint import Guard, promote
+    from tests.support.aws import FakeClock, make_endpoint, weights
+
+    make_endpoint(aws.sm, "ep", {"production": 80, "canary": 20})
+    result = promote(aws.clients, FakeClock(), "ep", "canary", [10, 25, 50], Guard(None), bake_seconds=60, poll_seconds=30)
+    assert result.changed and weights(aws.sm, "ep") == {"production": 50, "canary": 50}

@@ -18,7 +18,7 @@ from .aws import Clients
 from .components import CopyShift, check_copies, component_named
 from .config_edit import ConfigEditError, check_copies_writable, promote_version, write_copies, write_weights
 from .endpoint import Clock, Guard, Report, Shift, describe, promote, rollback
-from .guarded import Interrupted, signal_of
+from .guarded import Interrupted, MovedByOthers, signal_of
 from .target import Target
 from .traffic import as_percent, parse_duration, parse_steps
 
@@ -99,6 +99,12 @@ def promote_variant(
             report=report,
             on_change=on_change,
         )
+    except MovedByOthers as exc:
+        # The config follows what is live, whoever set it, and says so.
+        if write is not _ignore and isinstance(exc.live, dict):
+            write(exc.live)
+            raise MovedByOthers(f"{exc}\n{config}: weights now say {_split(exc.live)} (as live)", exc.live) from None
+        raise
     except KeyboardInterrupt as exc:
         step = f"after step {len(went_live)}/{len(steps)}" if went_live else f"before step 1/{len(steps)} went live"
         raise _interrupted(exc, "promote", step, target, clients, variant, steps, bake, write) from None
