@@ -8,6 +8,8 @@ through this module (``common.clients(...)``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +56,36 @@ def clients(profile: str | None, region: str | None):  # -> Clients, imported la
     return Clients(AwsOptions(profile=profile, region=region))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a command stops the same way (ops.guarded.signal_of reads signum)."""
+
+    signum = 15
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise in the command, whose library code says what it left live (ops.guarded.Interrupted);
+    SIGTERM would otherwise end the process with no word."""
+    import signal
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    old_term = signal.signal(signal.SIGTERM, terminated)
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
+
+
+def terraform_runner():  # -> ops.terraform.Runner
+    from ..ops.terraform import stream_runner
+
+    return stream_runner
+
+
 def clock():
     from ..ops.endpoint import SystemClock
 
@@ -62,3 +94,9 @@ def clock():
 
 def num(value: object) -> str:
     return "-" if value is None else f"{value:g}"
+
+
+def count(value: object) -> str:
+    """An instance or copy count; SageMaker leaves CurrentInstanceCount/DesiredInstanceCount out while a
+    variant is being created or updated (and for serverless variants): that reads "unknown", not "None"."""
+    return "unknown" if value is None else str(value)

@@ -32,16 +32,18 @@ def _terraform_workflow(
     plan_only: bool,
     workspace: str | None,
 ) -> None:
+    from ..ops.rollout import Rollout, describe_kept
     from ..ops.terraform import Terraform, find_terraform, run_workflow
     from ..pipeline import render_project
     from ..write import write_tree
 
     cfg = common.load_config(config)
+    clients = common.clients(None, cfg.project.region)
     if not destroy:
         from ..model_registry.lifecycle import require_approved
 
         # registry.require_approval: no traffic for a version without an Approved package (no AWS call without it).
-        require_approved(cfg, common.clients(None, cfg.project.region))
+        require_approved(cfg, clients)
     binary = find_terraform(terraform)
     rendered = render_project(cfg, config.parent)
     write_tree(rendered.files, out)
@@ -50,14 +52,19 @@ def _terraform_workflow(
     if sys.stdin.isatty():
         verb = "Destroy" if destroy else "Apply"
         confirm = lambda summary: typer.confirm(f"{verb} this plan ({summary})?", default=False)  # noqa: E731
-    outcome = run_workflow(
-        Terraform(binary, out),
-        destroy=destroy,
-        plan_only=plan_only,
-        auto_approve=auto_approve,
-        confirm=confirm,
-        workspace=workspace,
-    )
+    # Around the apply: a silent rollback of an endpoint update is caught (and the configuration it still
+    # runs on kept), and the counts and weights changed outside terraform are set back (ops.rollout).
+    rollout = Rollout(clients, common.clock(), report=typer.echo)
+    with common.interruptible():
+        outcome = run_workflow(
+            Terraform(binary, out, common.terraform_runner()),
+            destroy=destroy,
+            plan_only=plan_only,
+            auto_approve=auto_approve,
+            confirm=confirm,
+            workspace=workspace,
+            watch=rollout,
+        )
     typer.echo(f"plan: {outcome.summary}")
     if outcome.summary.empty:
         typer.echo("no changes")
@@ -65,6 +72,8 @@ def _terraform_workflow(
         typer.echo(f"plan saved in {out}/mlinfra.tfplan; not applied (--plan-only)")
     else:
         typer.echo("destroyed" if destroy else "applied")
+        for line in describe_kept(rollout.kept):
+            typer.echo(line)
         for name, value in outcome.outputs.items():
             typer.echo(f"  {name} = {value}")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import JsonOpt, ProfileOpt, RegionOpt, num
+from .common import JsonOpt, ProfileOpt, RegionOpt, count, num
 
 OptionalConfig = Annotated[
     Path | None,
@@ -62,18 +62,19 @@ def promote(
         return
     plan_steps = weight_steps(canary, steps, full)
     t = common.resolve(config, endpoint, variant)
-    done = promote_variant(
-        t,
-        common.clients(profile, region or t.region),
-        common.clock(),
-        variant,
-        plan_steps,
-        full=full,
-        bake=bake,
-        poll=poll,
-        dry_run=dry_run,
-        report=typer.echo,
-    )
+    with common.interruptible():
+        done = promote_variant(
+            t,
+            common.clients(profile, region or t.region),
+            common.clock(),
+            variant,
+            plan_steps,
+            full=full,
+            bake=bake,
+            poll=poll,
+            dry_run=dry_run,
+            report=typer.echo,
+        )
     if dry_run:
         for i, w in enumerate(done.shift.steps, 1):
             typer.echo(
@@ -154,7 +155,8 @@ def rollback(
     from ..ops.promotion import rollback_variant
 
     t = common.resolve(config, endpoint, variant)
-    result = rollback_variant(t, common.clients(profile, region or t.region), common.clock(), variant, typer.echo)
+    with common.interruptible():
+        result = rollback_variant(t, common.clients(profile, region or t.region), common.clock(), variant, typer.echo)
     state = "rolled back" if result.changed else "already at 0 %"
     typer.echo(f"{t.endpoint}: {variant} {state}: " + ", ".join(f"{n} {x:g} %" for n, x in result.after.items()))
 
@@ -197,7 +199,7 @@ def _print_variants(report: dict) -> None:
     for v in report["variants"]:
         typer.echo(
             f"  {v['name']}: {v['weight_percent']:g} % (desired {v['desired_weight_percent']:g} %), "
-            f"instances {v['instances']}/{v['desired_instances']}, last hour: {num(v['invocations_1h'])} invocations, "
+            f"instances {count(v['instances'])}/{count(v['desired_instances'])}, last hour: {num(v['invocations_1h'])} invocations, "
             f"{num(v['errors_5xx_1h'])} 5XX, p99 {num(v['latency_p99_ms_1h'])} ms"
         )
     _print_alarms_and_drift(report)
@@ -206,10 +208,10 @@ def _print_variants(report: dict) -> None:
 def _print_components(report: dict) -> None:
     typer.echo(f"{report['endpoint']}: {report['status']} (config {report['endpoint_config']})")
     for f in report["fleet"]:
-        typer.echo(f"  fleet {f['variant']}: instances {f['instances']}/{f['desired_instances']}")
+        typer.echo(f"  fleet {f['variant']}: instances {count(f['instances'])}/{count(f['desired_instances'])}")
     for c in report["components"]:
         typer.echo(
-            f"  component {c['name']}: {c['status']}, copies {c['copies']}/{c['desired_copies']}, model {c['model']}, "
+            f"  component {c['name']}: {c['status']}, copies {count(c['copies'])}/{count(c['desired_copies'])}, model {c['model']}, "
             f"last hour: {num(c['invocations_1h'])} invocations, {num(c['errors_5xx_1h'])} 5XX, p99 {num(c['latency_p99_ms_1h'])} ms"
         )
     _print_alarms_and_drift(report)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from .aws import Clients, aws_errors
 from .guarded import AlarmFiring as AlarmFiring  # re-exported: promote and rollback raise it
-from .guarded import Change, EndpointNotReady, run_guarded_steps, wait_until_in_service
+from .guarded import Change, EndpointNotReady, MovedByOthers, run_guarded_steps, wait_until_in_service
 from .traffic import TrafficError, as_percent, shift
 
 Report = Callable[[str], None]
@@ -165,6 +165,7 @@ def promote(
         describe=_fmt,
         unchanged="no traffic was shifted",
         reverted=lambda weights, back: f"at {weights[variant]:g} %; {variant} rolled back to 0 % ({_fmt(back)})",
+        still=lambda weights: _still(clients, endpoint, weights),
     )
     last = run_guarded_steps(
         change,
@@ -179,6 +180,19 @@ def promote(
     if last is not None:
         result.after, result.changed = last, True
     return result
+
+
+def _still(clients: Clients, endpoint: str, weights: dict[str, float]) -> None:
+    """Raise :class:`MovedByOthers` when the endpoint's weights (current or desired) are no longer ``weights``."""
+    live = describe(clients, endpoint)
+    for seen in (as_percent(live.weights), as_percent(live.desired_weights)):
+        if set(seen) != set(weights) or any(abs(seen[v] - weights[v]) > 0.01 for v in weights):
+            raise MovedByOthers(
+                f"{endpoint}: the live weights moved while this shift baked: it set {_fmt(weights)}, the endpoint "
+                f"now has {_fmt(seen)} (another promote or rollback, or a change outside mlinfra); stopped here, "
+                "nothing more was changed",
+                seen,
+            )
 
 
 def rollback(clients: Clients, clock: Clock, endpoint: str, variant: str, report: Report = lambda _: None) -> Shift:

@@ -30,6 +30,34 @@ class AlarmFiring(MlinfraError):
         self.alarms = tuple(alarms)
 
 
+class Interrupted(MlinfraError):
+    """A live change was stopped by a signal (Ctrl-C: SIGINT, or SIGTERM) part way; the message says what
+    it left live, what the config says now, and how to resume or roll back. Exit code: 128 + the signal."""
+
+    def __init__(self, message: str, signum: int = 2):
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
+def signal_of(exc: BaseException) -> tuple[int, str]:
+    """The signal behind a KeyboardInterrupt: SIGINT, unless the CLI's SIGTERM handler set ``signum``."""
+    import signal
+
+    signum = int(getattr(exc, "signum", signal.SIGINT))
+    return signum, signal.Signals(signum).name
+
+
+class MovedByOthers(MlinfraError):
+    """Between two steps the live state was no longer what this change had set: someone else (another
+    promote, a rollback, the console) changed it. The change stops rather than interleave with theirs."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, live: object = None):
+        super().__init__(message)
+        self.live = live
+
+
 class EndpointNotReady(MlinfraError):
     """The endpoint is not InService (creating, updating, failed, ...): traffic cannot be shifted."""
 
@@ -44,6 +72,8 @@ class Change(Generic[S]):
     describe: Callable[[S], str]  # a step's state, for the progress report ("classification at 4 copies")
     unchanged: str  # what a refusal at the start did not do ("no traffic was shifted")
     reverted: Callable[[S, S], str]  # (the step that baked, the state gone back to) → the alarm message's end
+    # Between steps: raises MovedByOthers when the live state is no longer the step this change set.
+    still: Callable[[S], None] | None = None
 
 
 def run_guarded_steps(
@@ -67,6 +97,8 @@ def run_guarded_steps(
         raise AlarmFiring(f"{change.subject}: alarm {', '.join(fired)} is in ALARM; {change.unchanged}", fired)
     last: S | None = None
     for i, state in enumerate(steps, 1):
+        if last is not None and change.still is not None:
+            change.still(last)  # two shifts on one endpoint must not interleave
         change.apply(state)
         last = state
         on_change(state)
@@ -80,6 +112,8 @@ def run_guarded_steps(
                     f"{change.subject}: alarm {', '.join(fired)} fired during the bake {change.reverted(state, back)}",
                     fired,
                 )
+    if last is not None and bake_seconds > 0 and change.still is not None:
+        change.still(last)  # the last bake: its verdict was about this state
     return last
 
 

@@ -17,9 +17,10 @@ from ..errors import UsageError
 from .aws import Clients
 from .components import CopyShift, check_copies, component_named
 from .config_edit import ConfigEditError, check_copies_writable, promote_version, write_copies, write_weights
-from .endpoint import Clock, Guard, Report, Shift, promote, rollback
+from .endpoint import Clock, Guard, Report, Shift, describe, promote, rollback
+from .guarded import Interrupted, MovedByOthers, signal_of
 from .target import Target
-from .traffic import parse_duration, parse_steps
+from .traffic import as_percent, parse_duration, parse_steps
 
 # --- variant weights ------------------------------------------------------------------------------------
 
@@ -77,20 +78,36 @@ def promote_variant(
         assert config is not None, "an endpoint plan without a config"
         require_approved(load_config(config), clients, [v.model.version for v in ep.variants if v.name == variant])
     follows = config if ep is not None and not dry_run else None
-    on_change = partial(write_weights, follows, ep.label) if follows is not None and ep is not None else _ignore
-    result = promote(
-        clients,
-        clock,
-        target.endpoint,
-        variant,
-        steps,
-        target.guard,
-        bake_seconds=parse_duration(bake),
-        poll_seconds=parse_duration(poll),
-        dry_run=dry_run,
-        report=report,
-        on_change=on_change,
-    )
+    write = partial(write_weights, follows, ep.label) if follows is not None and ep is not None else _ignore
+    went_live: list[dict[str, float]] = []
+
+    def on_change(weights: dict[str, float]) -> None:
+        went_live.append(weights)
+        write(weights)
+
+    try:
+        result = promote(
+            clients,
+            clock,
+            target.endpoint,
+            variant,
+            steps,
+            target.guard,
+            bake_seconds=parse_duration(bake),
+            poll_seconds=parse_duration(poll),
+            dry_run=dry_run,
+            report=report,
+            on_change=on_change,
+        )
+    except MovedByOthers as exc:
+        # The config follows what is live, whoever set it, and says so.
+        if write is not _ignore and isinstance(exc.live, dict):
+            write(exc.live)
+            raise MovedByOthers(f"{exc}\n{config}: weights now say {_split(exc.live)} (as live)", exc.live) from None
+        raise
+    except KeyboardInterrupt as exc:
+        step = f"after step {len(went_live)}/{len(steps)}" if went_live else f"before step 1/{len(steps)} went live"
+        raise _interrupted(exc, "promote", step, target, clients, variant, steps, bake, write) from None
     if follows is None or ep is None:
         return Promotion(result)
     if not full:
@@ -103,6 +120,64 @@ def _ignore(_: dict[str, float]) -> None:
     return None
 
 
+def _interrupted(
+    exc: BaseException,
+    action: str,
+    step: str,
+    target: Target,
+    clients: Clients,
+    variant: str,
+    steps: Sequence[float],
+    bake: str,
+    write,
+) -> Interrupted:
+    """What an interrupted shift left: the live weights (those SageMaker is moving to, when an update was
+    sent), written to the config so it never disagrees silently; and the command to resume or roll back."""
+    signum, name = signal_of(exc)
+    where = (
+        f"{target.config} --endpoint {target.plan.label}"
+        if target.config is not None and target.plan is not None
+        else f"--endpoint {target.endpoint}"
+    )
+    back = f"mlinfra rollback {where} --variant {variant}"
+    try:
+        live = describe(clients, target.endpoint)
+    except Exception as err:  # noqa: BLE001 - the interruption is the news; say why the state is unknown
+        return Interrupted(
+            f"{target.endpoint}: {action} interrupted ({name}) {step}; the live weights could not be read ({err}): "
+            f"run `mlinfra status {where}`, then resume or roll back: `{back}`",
+            signum,
+        )
+    going, now = as_percent(live.desired_weights), as_percent(live.weights)
+    lines = [
+        f"{target.endpoint}: {action} interrupted ({name}) {step}; live: {_split(now)}"
+        + (f" (SageMaker is moving to {_split(going)}, {live.status})" if going != now else f" ({live.status})")
+        + "; instances "
+        + ", ".join(f"{v} {'unknown' if n is None else n}" for v, n in live.instances.items())
+    ]
+    if write is not _ignore:
+        write(going)  # the config says what will be live, whichever step the signal came in
+        lines.append(f"{target.config}: weights now say {_split(going)} (as live)")
+    else:
+        lines.append("no config followed: nothing was written")
+    left = [s for s in steps if s > going.get(variant, 0)]
+    if action == "promote" and left:
+        poll_bake = f" --bake {bake}" if bake not in ("", "0") else ""
+        lines.append(
+            f"resume: `mlinfra promote {where} --variant {variant} --steps {','.join(f'{s:g}' for s in left)}{poll_bake}`"
+            f"; or roll back: `{back}`"
+        )
+    elif action == "promote":
+        lines.append(f"every step went live; to roll back: `{back}`")
+    else:
+        lines.append(f"to finish the rollback: `{back}`")
+    return Interrupted("\n".join(lines), signum)
+
+
+def _split(weights: dict[str, float]) -> str:
+    return ", ".join(f"{v} {w:g} %" for v, w in weights.items())
+
+
 def rollback_variant(target: Target, clients: Clients, clock: Clock, variant: str, report: Report) -> Shift:
     """Send ``variant`` of the target no traffic (:func:`mlinfra.ops.endpoint.rollback`); with a config, its
     weights follow when anything changed."""
@@ -110,7 +185,17 @@ def rollback_variant(target: Target, clients: Clients, clock: Clock, variant: st
         raise UsageError(
             f"{target.endpoint} hosts inference components, which have no variant weights: set copies with promote --component NAME --copies N"
         )
-    result = rollback(clients, clock, target.endpoint, variant, report=report)
+    write = (
+        partial(write_weights, target.config, target.plan.label)
+        if target.plan is not None and target.config is not None
+        else _ignore
+    )
+    try:
+        result = rollback(clients, clock, target.endpoint, variant, report=report)
+    except KeyboardInterrupt as exc:
+        raise _interrupted(
+            exc, "rollback", "while it waited for the endpoint", target, clients, variant, [], "", write
+        ) from None
     if target.plan is not None and result.changed:
         assert target.config is not None, "an endpoint plan without a config"
         write_weights(target.config, target.plan.label, result.after)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,15 +37,37 @@ class Runner(Protocol):
 
 
 def stream_runner(argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, str]:
-    """Run a command; its output goes to the terminal unless captured."""
+    """Run a command; its output goes to the terminal unless captured.
+
+    terraform runs in its own session, so a Ctrl-C or SIGTERM reaches mlinfra alone, which passes exactly
+    one SIGINT on and waits: terraform's graceful stop (it finishes the calls in flight and writes its
+    state). A second interrupt is passed on too; terraform then stops at once, as on a terminal.
+    (subprocess.run would SIGKILL it on KeyboardInterrupt: state lost mid-apply.)
+    """
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
     try:
-        if capture:
-            proc = subprocess.run(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, check=False)
-            return proc.returncode, proc.stdout
-        return subprocess.run(list(argv), cwd=cwd, env=env, check=False).returncode, ""
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE if capture else None,
+            text=True,
+            start_new_session=True,
+        )
     except OSError as exc:
         raise TerraformError(f"cannot run {argv[0]}: {exc.strerror}") from None
+    try:
+        out, _ = proc.communicate()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        while True:
+            try:
+                proc.wait()
+                break
+            except KeyboardInterrupt:
+                proc.send_signal(signal.SIGINT)
+        raise
+    return proc.returncode, out or ""
 
 
 def find_terraform(explicit: str | None = None, which: Callable[[str], str | None] = shutil.which) -> str:
@@ -106,8 +129,11 @@ class Terraform:
         self.binary = binary
         self.workdir = Path(workdir)
         self.runner = runner
+        self.last_plan: dict = {}  # `terraform show -json` of the last plan
+        self.phase = ""  # the terraform command running (or last run)
 
     def _run(self, *args: str, capture: bool = False) -> str:
+        self.phase = args[0]
         code, out = self.runner([self.binary, *args], self.workdir, capture)
         if code != 0:
             raise TerraformError(f"terraform {args[0]} failed (exit {code})", exit_code=code)
@@ -127,7 +153,9 @@ class Terraform:
         if destroy:
             args.append("-destroy")
         self._run(*args)
-        return summarize(self._run("show", "-json", PLAN_FILE, capture=True))
+        shown = self._run("show", "-json", PLAN_FILE, capture=True)
+        self.last_plan = json.loads(shown or "{}")
+        return summarize(shown)
 
     def apply(self) -> None:
         self._run("apply", "-input=false", PLAN_FILE)
@@ -140,6 +168,14 @@ class Terraform:
 Confirm = Callable[[PlanSummary], bool]
 
 
+class Watch(Protocol):
+    """Checks around the apply (:class:`mlinfra.ops.rollout.Rollout`): ``before`` gets the plan's JSON."""
+
+    def before(self, plan: dict) -> None: ...
+
+    def after(self) -> object: ...
+
+
 def run_workflow(
     tf: Terraform,
     *,
@@ -148,11 +184,45 @@ def run_workflow(
     auto_approve: bool = False,
     confirm: Confirm | None = None,
     workspace: str | None = None,
+    watch: Watch | None = None,
 ) -> Outcome:
     """init → [workspace] → plan -out → (confirm) → apply that plan → outputs.
 
     ``confirm`` is None when no one can be asked (no TTY): then only ``auto_approve`` lets it apply.
+    ``watch`` sees the plan just before the apply and checks the live result after it.
     """
+    try:
+        return _workflow(tf, destroy, plan_only, auto_approve, confirm, workspace, watch)
+    except KeyboardInterrupt as exc:
+        from .guarded import Interrupted, signal_of
+
+        signum, name = signal_of(exc)
+        verb = "destroy" if destroy else "deploy"
+        if tf.phase != "apply":
+            raise Interrupted(
+                f"{verb} interrupted ({name}) during terraform {tf.phase or 'start-up'}: nothing was applied; "
+                f"run `mlinfra {verb}` again",
+                signum,
+            ) from None
+        raise Interrupted(
+            f"{verb} interrupted ({name}) during terraform apply: terraform was asked to stop and finished the "
+            "calls in flight, so its state holds what was applied (an endpoint update already sent carries on "
+            f"in SageMaker); run `mlinfra status` on the endpoints to see what is live, then `mlinfra {verb}` "
+            "to finish (it plans from what was applied); if terraform reports its state locked, "
+            "`terraform force-unlock LOCK_ID` in the output folder",
+            signum,
+        ) from None
+
+
+def _workflow(
+    tf: Terraform,
+    destroy: bool,
+    plan_only: bool,
+    auto_approve: bool,
+    confirm: Confirm | None,
+    workspace: str | None,
+    watch: Watch | None,
+) -> Outcome:
     tf.init()
     if workspace:
         tf.workspace(workspace)
@@ -166,5 +236,9 @@ def run_workflow(
             )
         if not confirm(summary):
             raise Refused(f"plan: {summary}. Not applied: declined")
+    if watch is not None and not destroy:
+        watch.before(tf.last_plan)
     tf.apply()
+    if watch is not None and not destroy:
+        watch.after()
     return Outcome(summary, applied=True, outputs={} if destroy else tf.outputs())
