@@ -131,6 +131,7 @@ def test_help_validate_and_render_never_import_boto3_or_numpy(tmp_path: Path) ->
         ["schema"],
         ["--version"],
         ["validate", str(PLATFORM), "--json"],
+        ["init", "-o", str(tmp_path / "init.yaml")],
     ):
         code, modules = _imports(*args, cwd=tmp_path)
         assert code == 0, args
