@@ -159,3 +159,24 @@ def test_missing_credentials_or_region_say_what_to_do(monkeypatch, region: list[
     result = runner.invoke(app, ["status", "--endpoint", "x", *region])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert says in result.output and "Traceback" not in result.output
+
+
+COMPLETE = """import sys
+try:
+    from mlinfra.cli import main
+    main()
+finally:
+    print(sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore")), file=sys.stderr)
+"""
+
+
+def test_shell_completion_is_offered_and_completes_commands(tmp_path: Path) -> None:
+    """typer's --install-completion/--show-completion: the script calls mlinfra back with _MLINFRA_COMPLETE,
+    which completes command names without loading boto3."""
+    shown = runner.invoke(app, ["--show-completion", "bash"], prog_name="mlinfra")
+    assert shown.exit_code == 0 and "_MLINFRA_COMPLETE=complete_bash" in shown.output
+    env = {**os.environ, "_MLINFRA_COMPLETE": "complete_bash", "COMP_WORDS": "mlinfra val", "COMP_CWORD": "1"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    proc = subprocess.run([sys.executable, "-c", COMPLETE], check=False, env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.stdout.split() == ["validate"], proc.stdout
+    assert proc.stderr.strip() == "[]", proc.stderr
