@@ -131,6 +131,7 @@ def test_help_validate_and_render_never_import_boto3_or_numpy(tmp_path: Path) ->
         ["schema"],
         ["--version"],
         ["validate", str(PLATFORM), "--json"],
+        ["init", "-o", str(tmp_path / "init.yaml")],
     ):
         code, modules = _imports(*args, cwd=tmp_path)
         assert code == 0, args
@@ -158,3 +159,59 @@ def test_missing_credentials_or_region_say_what_to_do(monkeypatch, region: list[
     result = runner.invoke(app, ["status", "--endpoint", "x", *region])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert says in result.output and "Traceback" not in result.output
+
+
+COMPLETE = """import sys
+try:
+    from mlinfra.cli import main
+    main()
+finally:
+    print(sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore")), file=sys.stderr)
+"""
+
+
+def test_shell_completion_is_offered_and_completes_commands(tmp_path: Path) -> None:
+    """typer's --install-completion/--show-completion: the script calls mlinfra back with _MLINFRA_COMPLETE,
+    which completes command names without loading boto3."""
+    shown = runner.invoke(app, ["--show-completion", "bash"], prog_name="mlinfra")
+    assert shown.exit_code == 0 and "_MLINFRA_COMPLETE=complete_bash" in shown.output
+    env = {**os.environ, "_MLINFRA_COMPLETE": "complete_bash", "COMP_WORDS": "mlinfra val", "COMP_CWORD": "1"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    proc = subprocess.run([sys.executable, "-c", COMPLETE], check=False, env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.stdout.split() == ["validate"], proc.stdout
+    assert proc.stderr.strip() == "[]", proc.stderr
+
+
+def test_every_config_command_reads_mlinfra_yaml_by_default_and_takes_c_as_alias(workdir: Path) -> None:
+    """One convention: CONFIG positional, or -c/--config, or neither (./mlinfra.yaml)."""
+    (workdir / "mlinfra.yaml").write_text(PLATFORM.read_text())
+    (workdir / "schemas").mkdir()
+    for schema in (ROOT / "examples" / "schemas").iterdir():
+        (workdir / "schemas" / schema.name).write_text(schema.read_text())
+    (workdir / "vocab.txt").write_text((ROOT / "examples" / "vocab.txt").read_text())
+    (workdir / "other.yaml").write_text(PLATFORM.read_text().replace("environment: prod", "environment: qa", 1))
+    for args in ([], ["mlinfra.yaml"], ["-c", "mlinfra.yaml"], ["--config", "mlinfra.yaml"]):
+        result = runner.invoke(app, ["validate", *args])
+        assert result.exit_code == 0 and result.output.startswith("mlinfra.yaml: valid"), (args, result.output)
+    qa = runner.invoke(app, ["validate", "-c", "other.yaml"])
+    assert qa.output.startswith("other.yaml: valid — mlinfra-qa"), qa.output
+    assert runner.invoke(app, ["render", "-c", "other.yaml", "--out", "o"]).exit_code == 0
+    assert '"mlinfra-qa-' in (workdir / "o" / "main.tf").read_text()
+    both = runner.invoke(app, ["validate", "mlinfra.yaml", "-c", "other.yaml"])
+    assert both.exit_code == 2 and "two config files given, mlinfra.yaml and --config other.yaml" in both.output
+    # The model registry's commands: VERSION, then CONFIG (or -c), else ./mlinfra.yaml.
+    gate = runner.invoke(app, ["models", "validate", "1.2.0"])
+    assert "1.2.0" in gate.output and "No such file" not in gate.output, gate.output
+    missing = runner.invoke(app, ["models", "validate", "1.2.0", "nope.yaml"])
+    assert missing.exit_code == 2 and "nope.yaml" in missing.output
+
+
+def test_ops_commands_default_to_mlinfra_yaml_only_without_endpoint(workdir: Path) -> None:
+    from mlinfra.cli import common
+
+    assert common.optional_config_file(None, None, None) is None  # no ./mlinfra.yaml: as before
+    (workdir / "mlinfra.yaml").write_text("")
+    assert common.optional_config_file(None, None, None) == Path("mlinfra.yaml")
+    assert common.optional_config_file(None, None, "some-endpoint") is None  # a SageMaker name, as before
+    assert common.optional_config_file(None, Path("x.yaml"), "e") == Path("x.yaml")
+    assert common.config_file(None, None) == Path("mlinfra.yaml")

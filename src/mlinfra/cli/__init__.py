@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from . import batch, deploy, endpoint, models, monitor, render
+from . import batch, deploy, endpoint, init, models, monitor, render
 from .errors import Group
 
 app = typer.Typer(
@@ -20,7 +20,8 @@ app = typer.Typer(
     help="Describe an ML inference platform on AWS in one YAML file; render it as Terraform and operate it.",
     cls=Group,
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion: typer imports nothing more for --help with them (measured).
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Plain click help: rich's formatter costs ~60 ms of imports on every --help.
     rich_markup_mode=None,
@@ -44,8 +45,8 @@ def _root(
     """Describe an ML inference platform on AWS in one YAML file; render it as Terraform and operate it."""
 
 
-# validate, schema, render; deploy, destroy; promote, rollback, status, invoke, invoke-async: mlinfra's own commands.
-for commands in (render.app, deploy.app, endpoint.app):
+# init, validate, schema, render; deploy, destroy; promote, rollback, status, invoke, invoke-async: mlinfra's own commands.
+for commands in (init.app, render.app, deploy.app, endpoint.app):
     app.add_typer(commands)
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(monitor.metrics_app, name="metrics")

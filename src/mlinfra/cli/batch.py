@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import DEFAULT_CONFIG, JsonOpt, ProfileOpt, RegionOpt
+from .common import ConfigArg, JsonOpt, ProfileOpt, RegionOpt
 
 app = typer.Typer(
     help="Batch transform: start runs of the batch pipeline and follow them.",
@@ -16,9 +16,15 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+# batch status's one positional is EXECUTION (optional too), so its config is -c/--config only.
 BatchConfigOpt = Annotated[
-    Path,
-    typer.Option("--config", "-c", help="Platform config (names the state machine <project>-<environment>-batch)."),
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Platform config (names the state machine <project>-<environment>-batch) [default: mlinfra.yaml].",
+        show_default=False,
+    ),
 ]
 StateMachineOpt = Annotated[
     str | None, typer.Option("--state-machine", help="State machine ARN (instead of the config's naming).")
@@ -45,7 +51,8 @@ def batch_submit(
     timeout: Annotated[
         str | None, typer.Option("--timeout", help="Stop waiting after this long (the run goes on).")
     ] = None,
-    config: BatchConfigOpt = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: BatchConfigOpt = None,
     state_machine: StateMachineOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -60,7 +67,7 @@ def batch_submit(
     batch.check_s3_uri(output_uri, "--output")
     poll_s = parse_duration(poll)
     timeout_s = parse_duration(timeout) if timeout is not None else None
-    target = _pipeline(None if state_machine else config, state_machine)
+    target = _pipeline(None if state_machine else common.config_file(config, config_opt), state_machine)
     clients = common.clients(profile, region or target.region)
     arn = batch.submit(
         clients,
@@ -84,7 +91,7 @@ def batch_status(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many runs to list.")] = 10,
     as_json: JsonOpt = False,
-    config: BatchConfigOpt = DEFAULT_CONFIG,
+    config: BatchConfigOpt = None,
     state_machine: StateMachineOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -98,7 +105,7 @@ def batch_status(
         clients = common.clients(profile, region or execution.split(":")[3])
         arn = execution
     else:
-        target = _pipeline(None if state_machine else config, state_machine)
+        target = _pipeline(None if state_machine else common.config_file(None, config), state_machine)
         clients = common.clients(profile, region or target.region)
         if execution is None:
             runs = batch.recent(clients, target.resolve(clients), limit)

@@ -15,8 +15,15 @@ from typing import Annotated
 
 import typer
 
-ConfigArg = Annotated[Path, typer.Argument(help="Platform config file.", show_default=True)]
 DEFAULT_CONFIG = Path("mlinfra.yaml")
+# Every command that reads a config names it the same way: CONFIG, the positional argument (after the
+# command's own, as in `models approve VERSION [CONFIG]`), or its alias -c/--config; neither means
+# mlinfra.yaml in the current folder. `config_file` merges the pair.
+ConfigArg = Annotated[
+    Path | None,
+    typer.Argument(help="Platform config file [default: mlinfra.yaml in the current folder].", show_default=False),
+]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="The config file, as an option (as CONFIG).")]
 DEFAULT_OUT = Path("build/terraform")
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]
 RegionOpt = Annotated[
@@ -24,6 +31,29 @@ RegionOpt = Annotated[
     typer.Option("--region", help="AWS region (default: the config's region; without a config, AWS_REGION)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def config_file(config: Path | None, config_opt: Path | None) -> Path:
+    """CONFIG or -c/--config, else mlinfra.yaml in the current folder."""
+    return _given(config, config_opt) or DEFAULT_CONFIG
+
+
+def optional_config_file(config: Path | None, config_opt: Path | None, endpoint: str | None) -> Path | None:
+    """For commands that can also act on an endpoint by its SageMaker name alone: CONFIG or -c/--config;
+    neither, and no --endpoint, means mlinfra.yaml when the current folder has one; --endpoint without a
+    config names the SageMaker endpoint, as before."""
+    given = _given(config, config_opt)
+    if given is not None or endpoint:
+        return given
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def _given(config: Path | None, config_opt: Path | None) -> Path | None:
+    if config is not None and config_opt is not None and config != config_opt:
+        from ..errors import UsageError
+
+        raise UsageError(f"two config files given, {config} and --config {config_opt}: name one")
+    return config or config_opt
 
 
 def load_config(config: Path):  # -> PlatformConfig, imported lazily

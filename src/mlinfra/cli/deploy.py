@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigArg
+from .common import DEFAULT_OUT, ConfigArg, ConfigOpt
 
 TerraformOpt = Annotated[
     str | None, typer.Option("--terraform", help="terraform or tofu binary (default: terraform, then tofu, on PATH).")
@@ -80,7 +80,8 @@ def _terraform_workflow(
 
 @app.command()
 def deploy(
-    config: ConfigArg = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     out: OutOpt = DEFAULT_OUT,
     auto_approve: AutoApprove = False,
     plan_only: Annotated[
@@ -93,13 +94,20 @@ def deploy(
 ) -> None:
     """Render, then terraform init, plan, confirm and apply that plan; terraform's exit code becomes ours."""
     _terraform_workflow(
-        config, out, terraform, destroy=False, auto_approve=auto_approve, plan_only=plan_only, workspace=workspace
+        common.config_file(config, config_opt),
+        out,
+        terraform,
+        destroy=False,
+        auto_approve=auto_approve,
+        plan_only=plan_only,
+        workspace=workspace,
     )
 
 
 @app.command()
 def destroy(
-    config: ConfigArg = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     out: OutOpt = DEFAULT_OUT,
     auto_approve: AutoApprove = False,
     workspace: Annotated[str | None, typer.Option("--workspace", help="Terraform workspace.")] = None,
@@ -107,5 +115,11 @@ def destroy(
 ) -> None:
     """Render, then plan the destruction of everything, confirm, and apply it."""
     _terraform_workflow(
-        config, out, terraform, destroy=True, auto_approve=auto_approve, plan_only=False, workspace=workspace
+        common.config_file(config, config_opt),
+        out,
+        terraform,
+        destroy=True,
+        auto_approve=auto_approve,
+        plan_only=False,
+        workspace=workspace,
     )

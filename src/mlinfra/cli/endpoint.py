@@ -8,11 +8,15 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import JsonOpt, ProfileOpt, RegionOpt, count, num
+from .common import ConfigOpt, JsonOpt, ProfileOpt, RegionOpt, count, num
 
 OptionalConfig = Annotated[
     Path | None,
-    typer.Argument(help="Platform config: names the endpoint and its alarms, and is kept in step with live traffic."),
+    typer.Argument(
+        help="Platform config: names the endpoint and its alarms, and is kept in step with live traffic "
+        "[default: mlinfra.yaml in the current folder, unless --endpoint names a SageMaker endpoint].",
+        show_default=False,
+    ),
 ]
 EndpointOpt = Annotated[
     str | None, typer.Option("--endpoint", help="Endpoint: its name in CONFIG, or the SageMaker endpoint name.")
@@ -25,6 +29,7 @@ app = typer.Typer()  # merged into mlinfra's own commands
 @app.command()
 def promote(
     config: OptionalConfig = None,
+    config_opt: ConfigOpt = None,
     canary: Annotated[
         float | None, typer.Option("--canary", help="Percentage of traffic for the canary (0-100).")
     ] = None,
@@ -55,6 +60,7 @@ def promote(
     copy count instead (staged, baked and alarm-gated the same way)."""
     from ..ops.promotion import copy_steps, promote_variant, weight_steps
 
+    config = common.optional_config_file(config, config_opt, endpoint)
     if component is not None or copies is not None:
         counts = copy_steps(component, copies, canary, steps, full)
         assert component is not None  # copy_steps refuses --copies without --component
@@ -146,6 +152,7 @@ def _promote_component(
 @app.command()
 def rollback(
     config: OptionalConfig = None,
+    config_opt: ConfigOpt = None,
     endpoint: EndpointOpt = None,
     variant: VariantOpt = "canary",
     profile: ProfileOpt = None,
@@ -154,6 +161,7 @@ def rollback(
     """Send the canary no traffic (the others share it in proportion); allowed while alarms fire."""
     from ..ops.promotion import rollback_variant
 
+    config = common.optional_config_file(config, config_opt, endpoint)
     t = common.resolve(config, endpoint, variant)
     with common.interruptible():
         result = rollback_variant(t, common.clients(profile, region or t.region), common.clock(), variant, typer.echo)
@@ -164,6 +172,7 @@ def rollback(
 @app.command()
 def status(
     config: OptionalConfig = None,
+    config_opt: ConfigOpt = None,
     endpoint: EndpointOpt = None,
     as_json: JsonOpt = False,
     components: Annotated[
@@ -177,6 +186,7 @@ def status(
 
     from ..ops.status import status_report
 
+    config = common.optional_config_file(config, config_opt, endpoint)
     t = common.resolve(config, endpoint)
     if t.components is not None or components:
         from ..ops.components import status_report as components_report

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import DEFAULT_CONFIG, JsonOpt, ProfileOpt, RegionOpt
+from .common import ConfigArg, ConfigOpt, JsonOpt, ProfileOpt, RegionOpt
 
 app = typer.Typer(
     help="Model registry: quality gate, SageMaker model packages, approval, the lifecycle table.",
@@ -16,9 +16,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ModelsConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", help="Platform config (its models, registry and endpoints).")
-]
 VersionArg = Annotated[str, typer.Argument(help="Model version, as listed in the config's models.")]
 MetricsOpt = Annotated[
     Path | None,
@@ -61,14 +58,15 @@ def models_validate(
     version: VersionArg,
     metrics: MetricsOpt = None,
     as_json: JsonOpt = False,
-    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
 ) -> None:
     """Run the quality gate on VERSION, offline: exit 0 when it passes, 1 when it fails (for CI)."""
     import json
 
     from ..model_registry.packages import validate as run_gate
 
-    result = run_gate(common.load_config(config), version, _metrics_file(metrics))
+    result = run_gate(common.load_config(common.config_file(config, config_opt)), version, _metrics_file(metrics))
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
     else:
@@ -84,14 +82,15 @@ def models_validate(
 def models_register(
     version: VersionArg,
     metrics: MetricsOpt = None,
-    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
     """Record VERSION as a model package: PendingManualApproval if it passes the gate, else Rejected (exit 1)."""
     from ..model_registry.packages import register
 
-    cfg = common.load_config(config)
+    cfg = common.load_config(common.config_file(config, config_opt))
     done = register(common.clients(profile, region or cfg.project.region), cfg, version, _metrics_file(metrics))
     p = done.package
     typer.echo(f"{version}: registered as {p.arn} ({p.status})")
@@ -124,44 +123,68 @@ def _set_status(
 def models_approve(
     version: VersionArg,
     note: NoteOpt = None,
-    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
     """Approve VERSION's model package (with require_approval, only approved versions get traffic)."""
-    _set_status(version, config, "Approved", note or "approved with mlinfra models approve", profile, region)
+    _set_status(
+        version,
+        common.config_file(config, config_opt),
+        "Approved",
+        note or "approved with mlinfra models approve",
+        profile,
+        region,
+    )
 
 
 @app.command("reject")
 def models_reject(
     version: VersionArg,
     note: NoteOpt = None,
-    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
     """Reject VERSION's model package."""
-    _set_status(version, config, "Rejected", note or "rejected with mlinfra models reject", profile, region)
+    _set_status(
+        version,
+        common.config_file(config, config_opt),
+        "Rejected",
+        note or "rejected with mlinfra models reject",
+        profile,
+        region,
+    )
 
 
 @app.command("deprecate")
 def models_deprecate(
     version: VersionArg,
     note: NoteOpt = None,
-    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
     """Mark VERSION's package deprecated (Rejected, mlinfra:lifecycle=deprecated): it gets no traffic again."""
     _set_status(
-        version, config, "Rejected", note or "deprecated with mlinfra models deprecate", profile, region, deprecate=True
+        version,
+        common.config_file(config, config_opt),
+        "Rejected",
+        note or "deprecated with mlinfra models deprecate",
+        profile,
+        region,
+        deprecate=True,
     )
 
 
 @app.command("list")
 def models_list(
     as_json: JsonOpt = False,
-    config: ModelsConfigOpt = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
@@ -171,7 +194,7 @@ def models_list(
     from ..model_registry.lifecycle import lifecycle
     from ..model_registry.packages import group_name, packages
 
-    cfg = common.load_config(config)
+    cfg = common.load_config(common.config_file(config, config_opt))
     rows = lifecycle(cfg, packages(common.clients(profile, region or cfg.project.region), group_name(cfg)))
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], indent=2, sort_keys=True))

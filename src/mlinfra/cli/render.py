@@ -9,14 +9,15 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigArg
+from .common import DEFAULT_OUT, ConfigArg, ConfigOpt
 
 app = typer.Typer()  # merged into mlinfra's own commands
 
 
 @app.command()
 def validate(
-    config: ConfigArg = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -29,6 +30,7 @@ def validate(
     from ..config.summary import summarize, traffic_notes
     from ..fleet.check import packing_report
 
+    config = common.config_file(config, config_opt)
     if as_json:
         _validate_json(config)
         return
@@ -84,7 +86,8 @@ def schema() -> None:
 
 @app.command()
 def render(
-    config: ConfigArg = DEFAULT_CONFIG,
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (written atomically).")] = DEFAULT_OUT,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when OUT differs from what would be written.")
@@ -94,6 +97,7 @@ def render(
     from ..pipeline import render_project
     from ..write import diff_tree, write_tree
 
+    config = common.config_file(config, config_opt)
     rendered = render_project(common.load_config(config), config.parent)
     summary = ", ".join(
         f"{n} {word}{'' if n == 1 else 's'}"

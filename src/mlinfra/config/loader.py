@@ -54,7 +54,53 @@ _PATTERN_WORDS = {
     r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type such as cache.t4g.small",
     r"^subnet-[0-9a-f]{8,17}$": "a subnet id such as subnet-0a1b2c3d4e5f60001",
     r"^vpc-[0-9a-f]{8,17}$": "a VPC id such as vpc-0a1b2c3d4e5f60718",
+    # EventBridge Scheduler (batch) and Model Monitor (monitoring) expressions: six cron fields, minutes
+    # first and a year last, with ? in one of the two day fields (AWS's cron, not crontab's five fields).
+    r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$": (
+        "an EventBridge Scheduler expression such as cron(0 2 * * ? *) (02:00 UTC daily: minutes, hours, "
+        "day of month, month, day of week, year; ? in one day field) or rate(1 day)"
+    ),
+    r"^cron\([^)]+\)$": (
+        "a Model Monitor schedule such as cron(0 * ? * * *) (hourly) or cron(0 0 ? * * *) (daily): "
+        "six fields, minutes first, ? in one day field"
+    ),
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an e-mail address such as name@example.com",
+    r"^https://[^\s]+$": "an https:// URL such as https://hooks.example.com/alerts",
+    r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$": (
+        "an SQS queue ARN such as arn:aws:sqs:us-east-1:123456789012:alerts"
+    ),
+    r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s]*/)?$": "an S3 prefix URI ending with /, such as s3://bucket/ground-truth/",
+    r"^[\w.+-]+/[\w.+-]+$": "a content type such as text/csv or application/json",
+    r"^([A-Za-z0-9!_.*'()-]+/)+$": "an S3 key prefix ending with /, such as input/ (letters, digits and ! _ . * ' ( ) -)",
+    r"^[a-z0-9]+([.-][a-z0-9]+)*$": "an AWS service name such as sts or ecr.api (com.amazonaws.REGION.<name>)",
+    r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$": "an ECR repository name such as team/models (lower-case)",
+    r"^[a-z0-9][a-z0-9-]*[a-z0-9]$": "an S3 bucket name of lower-case letters, digits and dashes, such as acme-models",
+    r"^[\w.\[\]$-]+$": "a feature name or JSONPath of letters, digits and _ . [ ] $ -",
+    r"^(>=|>|<=|<)\s*-?\d+(\.\d+)?$": 'a comparison such as ">= 0.9" (>=, >, <= or < and a number)',
+    r"^\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$": 'a comparison such as ">= 0.9" (>=, >, <= or < and a number)',
 }
+#: The patterns of S3 URIs: a refusal says what is wrong with the bucket name when that is the cause.
+_S3_PATTERNS = frozenset({m.S3_URI_RE, r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s]*/)?$"})
+
+
+def _s3_bucket_why(value: object) -> str | None:
+    """Why the bucket of an s3:// URI is not a bucket name (S3's rules), or None when the bucket is fine."""
+    if not isinstance(value, str) or not value.startswith("s3://"):
+        return None
+    bucket = value[5:].split("/", 1)[0]
+    if not bucket:
+        return "names no bucket: write s3://BUCKET/KEY"
+    if len(bucket) < 3 or len(bucket) > 63:
+        return f"its bucket name {bucket!r} has {len(bucket)} characters; S3 bucket names have 3 to 63"
+    if bucket != bucket.lower():
+        return f"its bucket name {bucket!r} has upper-case letters; S3 bucket names are lower-case"
+    bad = sorted({c for c in bucket if not (c.isascii() and (c.isalnum() or c in ".-"))})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        return f"its bucket name {bucket!r} contains {shown}; S3 bucket names hold only lower-case letters, digits, dots and dashes"
+    if not (bucket[0].isalnum() and bucket[-1].isalnum()):
+        return f"its bucket name {bucket!r} must start and end with a letter or digit"
+    return None
 
 
 def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarning] | None = None) -> m.PlatformConfig:
@@ -228,6 +274,9 @@ def _in_words(root: type[BaseModel], loc: Loc, kind: str, ctx: Mapping[str, Any]
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern")
         words = _PATTERN_WORDS.get(pattern) if isinstance(pattern, str) else None
+        why = _s3_bucket_why(value) if pattern in _S3_PATTERNS else None
+        if why:
+            return f"must be {words}, got {value!r}: {why}"
         return f"must be {words}, got {value!r}" if words else f"is not in the form this field takes, got {value!r}"
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
         what = "a semantic version such as 1.2.0" if loc and loc[-1] in ("version", "model") else "text"

@@ -86,7 +86,7 @@ def parse(text: str) -> Document:
             line,
         ) from None
     except yaml.MarkedYAMLError as exc:
-        raise YamlProblem(_message(exc), "yaml-syntax", _syntax_line(exc, text)) from None
+        raise YamlProblem(_message(exc, text), "yaml-syntax", _syntax_line(exc, text)) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"YAML error: {' '.join(str(exc).split())}", "yaml-syntax", None) from None
     doc = Document(None)
@@ -198,10 +198,42 @@ class _Builder:
         return out
 
 
-def _message(exc: Any) -> str:
+def _message(exc: Any, text: str | None = None) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    return f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    said = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    hint = _usual_cause(exc, problem, context or "", text)
+    return f"{said}: {hint}" if hint else said
+
+
+def _usual_cause(exc: Any, problem: str, context: str, text: str | None) -> str | None:
+    """libyaml's words name the parser's state, not the mistake; the usual mistake behind each."""
+    mark = getattr(exc, "problem_mark", None)
+    if text is not None and mark is not None:
+        lines = text.splitlines()
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in problem:
+            return "this line is indented with a tab; YAML indents with spaces only"
+    if "expected '-' indicator" in problem:
+        return (
+            "usually a list item without its leading '- ', or one indented differently from the items above it "
+            "(every item of a list starts with '- ' in the same column)"
+        )
+    if "expected key" in problem or "expected <block end>" in problem:
+        return (
+            "usually the indentation: the keys of one mapping start in the same column, with spaces; "
+            "compare this line with the key above it (or a list item missing its '- ')"
+        )
+    if "mapping values are not allowed" in problem:
+        return (
+            "usually a value that contains ': ' (quote it: \"a: b\"), or a key indented deeper than the "
+            "keys beside it, under a value"
+        )
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        return "a [ ... ] or { ... } is not closed, or two of its items lack the ',' between them"
+    if "quoted scalar" in context:
+        return "a quote opened here is never closed"
+    return None
 
 
 def _syntax_line(exc: Any, text: str) -> int | None:
