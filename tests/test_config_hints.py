@@ -21,8 +21,8 @@ def _message(config: Path, path: str) -> str:
 @pytest.mark.parametrize(
     ("old", "new", "path", "says"),
     [
-        ("schedule: cron(0 2 * * ? *)", 'schedule: "0 2 * * *"', "batch.schedule", "such as cron(0 2 * * ? *)"),
-        ("schedule: cron(0 2 * * ? *)", "schedule: every night", "batch.schedule", "or rate(1 day)"),
+        ("schedule: cron(0 2 * * ? *)", 'schedule: "0 2 * * *"', "batch.schedule", "EventBridge writes it cron(0 2 * * ? *)"),
+        ("schedule: cron(0 2 * * ? *)", "schedule: every night", "batch.schedule", "rate(1 day), rate(6 hours) or cron(0 2 * * ? *)"),
         ("email: ml-platform@example.com", "email: ml-platform", "batch.subscribers[0].email", "name@example.com"),
         (
             "sqs: arn:aws:sqs:eu-west-1:123456789012:churn-scores-ready",

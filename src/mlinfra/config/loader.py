@@ -54,12 +54,8 @@ _PATTERN_WORDS = {
     r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type such as cache.t4g.small",
     r"^subnet-[0-9a-f]{8,17}$": "a subnet id such as subnet-0a1b2c3d4e5f60001",
     r"^vpc-[0-9a-f]{8,17}$": "a VPC id such as vpc-0a1b2c3d4e5f60718",
-    # EventBridge Scheduler (batch) and Model Monitor (monitoring) expressions: six cron fields, minutes
-    # first and a year last, with ? in one of the two day fields (AWS's cron, not crontab's five fields).
-    r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$": (
-        "an EventBridge Scheduler expression such as cron(0 2 * * ? *) (02:00 UTC daily: minutes, hours, "
-        "day of month, month, day of week, year; ? in one day field) or rate(1 day)"
-    ),
+    # Model Monitor expressions: six cron fields, minutes first and a year last, with ? in one of the two day
+    # fields (AWS's cron, not crontab's five). The batch schedule's syntax is its rule's (batch-schedule).
     r"^cron\([^)]+\)$": (
         "a Model Monitor schedule such as cron(0 * ? * * *) (hourly) or cron(0 0 ? * * *) (daily): "
         "six fields, minutes first, ? in one day field"
