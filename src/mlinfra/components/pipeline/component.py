@@ -656,7 +656,10 @@ class PipelineComponent(Component):
                     "approval_topic_arn": (
                         wire.need("alerts.topic_arn", "Topic the manual approval notifies (the platform's alerts).")
                         if part.alert_topic
-                        else Input(NULL, "Topic the manual approval notifies; null: a topic of the pipeline's own.")
+                        else Input(
+                            NULL,
+                            "Topic the manual approval notifies when approver_emails is empty; null: the pipeline's own topic.",
+                        )
                     ),
                     "canary": Input(
                         {
