@@ -53,9 +53,18 @@ def _logs(stage: str) -> Statement:
     )
 
 
+#: CodePipeline keeps a run's artifacts under <first 20 characters of the pipeline's name>/<artifact>/.
+RUN_ARTIFACTS = Interp(BUCKET, "/", Ref("local.artifact_prefix"), "/*")
+
+
 def _artifacts(write: bool) -> tuple[Statement, ...]:
-    read = Statement("ReadArtifacts", ("s3:GetObject", "s3:GetObjectVersion"), (OBJECTS,))
-    put = Statement("WriteArtifacts", ("s3:PutObject",), (OBJECTS,))
+    read = Statement("ReadArtifacts", ("s3:GetObject", "s3:GetObjectVersion"), (RUN_ARTIFACTS,))
+    put = Statement(
+        "WriteArtifacts",
+        ("s3:PutObject",),
+        (Interp(BUCKET, "/", Ref("local.artifact_prefix"), "/plan/*"), Interp(BUCKET, "/plans/*")),
+        comment="the plan artifact, and its summary where the approval links to it",
+    )
     crypt = Statement(
         "ArtifactKey",
         ("kms:Decrypt", "kms:GenerateDataKey") if write else ("kms:Decrypt",),
@@ -75,7 +84,6 @@ _READ_SERVICES = (
     "codepipeline",
     "codestar-connections",
     "dynamodb",
-    "ec2",
     "ecr",
     "elasticache",
     "events",
@@ -123,13 +131,27 @@ def _state(lock_write: bool, state_write: bool) -> tuple[Statement, ...]:
     return tuple(out)
 
 
+#: The platform's objects, by ARN: this region and account, and the account's global ones (IAM, CloudFront).
+_PLATFORM = (
+    Interp("arn:", PARTITION, ":*:", REGION, ":", ACCOUNT, ":*"),
+    Interp("arn:", PARTITION, ":iam::", ACCOUNT, ":*"),
+    Interp("arn:", PARTITION, ":cloudfront::", ACCOUNT, ":*"),
+)
+
+
 def _read_platform() -> tuple[Statement, ...]:
     return (
         Statement(
             "ReadPlatform",
             tuple(sorted(f"{s}:{verb}*" for s in _READ_SERVICES for verb in ("Describe", "Get", "List"))),
+            _PLATFORM,
+            comment="terraform plan refreshes every object of the platform: read verbs only, this account's objects",
+        ),
+        Statement(
+            "ReadNetwork",
+            ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"),
             ("*",),
-            comment="terraform plan refreshes every object of the platform; read verbs only, no object data",
+            comment="EC2's Describe calls take no resource ARN",
         ),
         Statement("ReadBuckets", _S3_READ, (Interp("arn:", PARTITION, ":s3:::*"),)),
         Statement("ReadApis", ("apigateway:GET",), (Interp("arn:", PARTITION, ":apigateway:", REGION, "::/*"),)),
@@ -139,7 +161,9 @@ def _read_platform() -> tuple[Statement, ...]:
             (Interp("arn:", PARTITION, ":secretsmanager:", REGION, ":", ACCOUNT, ":secret:", Ref("var.prefix"), "-*"),),
             comment="a secret version's refresh reads its value: the platform's own secrets only",
         ),
-        Statement("Identity", ("sts:GetCallerIdentity",), ("*",)),
+        Statement(
+            "Identity", ("sts:GetCallerIdentity",), ("*",), comment="the modules' aws_caller_identity: no resource ARN"
+        ),
     )
 
 
