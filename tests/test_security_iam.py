@@ -46,6 +46,10 @@ STAR_RESOURCE_ACTIONS: dict[str, str] = {
     "logs:PutResourcePolicy": "log deliveries set the log group's resource policy, which has no ARN",
     "logs:DescribeResourcePolicies": "log deliveries read the resource policies, which have no ARN",
     "logs:DescribeLogGroups": "log deliveries list the log groups: no resource-level permissions",
+    # The deployment pipeline's Plan and Apply roles run terraform, Canary reads the endpoint's metrics.
+    "sts:GetCallerIdentity": "the caller's own identity (aws_caller_identity): no resource-level permissions",
+    "cloudwatch:GetMetricData": "no resource-level permissions (the canary's status reads the endpoint's metrics)",
+    "kms:CreateKey": "a key has no ARN before it exists",
 }
 
 #: Actions allowed on "*" only with a condition on this key.
@@ -270,12 +274,19 @@ def _s3_path(resource: str) -> str | None:
     return path if sep else None
 
 
+#: Statements whose objects a role reads and writes by design, and why.
+READ_WRITE: dict[str, str] = {
+    "WriteState": "the pipeline's Apply stage reads the Terraform state and writes it back",
+    "StateLock": "Terraform's S3-native lock object (<key>.tflock): created, read and deleted by its holder",
+}
+
+
 def overwrites(statements: list[Found]) -> list[str]:
     """Writes that cover reads of the same policy: a role that may PutObject where it reads model files
     or requests could overwrite them (the capture-destination-overlap rule, seen from the IAM side)."""
     out = []
     for where in sorted({st.where for st in statements}):
-        mine = [st for st in statements if st.where == where and st.effect == "Allow"]
+        mine = [st for st in statements if st.where == where and st.effect == "Allow" and st.sid not in READ_WRITE]
         writes = [(st.sid, p) for st in mine if "s3:PutObject" in st.actions for r in st.resources if (p := _s3_path(r))]
         reads = [(st.sid, p) for st in mine if "s3:GetObject" in st.actions for r in st.resources if (p := _s3_path(r))]
         for wsid, w in writes:

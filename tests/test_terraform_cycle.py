@@ -51,6 +51,17 @@ VARIANTS = {
     "async-success-topic-only": ("async.yaml", "        error_topic: arn:aws:sns:us-east-1:123456789012:receipts-failed\n", ""),
     # A capture destination of the user's own without a key of its own: kms_key_id null (the bucket's
     # default encryption).
+    # The pipeline on an existing connection, notifying the alerts topic, without the approval trigger:
+    # the created connection, the approvers' topic and the trigger are count 0.
+    "pipeline-existing-connection-alert-topic": (
+        "pipeline.yaml",
+        "    github: {repository: acme/fraud-platform, branch: main}\n  dockerfile: docker/Dockerfile\n  approvers:\n"
+        "    emails: [ml-leads@example.com]\n  canary: {endpoint: scoring, percent: 20, bake_minutes: 10}\n"
+        "  trigger_on_model_approval: true\n",
+        "    github: {repository: acme/fraud-platform, branch: main}\n"
+        "    connection_arn: arn:aws:codeconnections:eu-west-1:123456789012:connection/0f3c1a2b-1234-4abc-9def-0123456789ab\n"
+        "  approvers:\n    alert_topic: true\nmonitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n",
+    ),
     "monitoring-capture-default-encryption": ("monitoring.yaml", "      kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\n", ""),
 }
 

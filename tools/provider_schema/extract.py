@@ -222,6 +222,10 @@ AWS_RESOURCE_TYPES = (
     "aws_lambda_event_source_mapping",
     # Not aws_wafv2_web_acl: cdktf elides its recursive `rule.statement` block
     # (typed `any`), so the bindings cannot give its schema (see _elided_block).
+    # The deployment pipeline (components/pipeline).
+    "aws_codebuild_project",
+    "aws_codepipeline",
+    "aws_codestarconnections_connection",
 )
 
 AWS_DATA_SOURCE_TYPES = (

@@ -28,6 +28,7 @@ from . import (
     kms,
     monitoring,
     network,
+    pipeline,
     preprocessing,
     registry,
     results,
@@ -53,6 +54,7 @@ SLICES: tuple[Slice, ...] = (
     edge.SLICE,
     batch.SLICE,
     monitoring.SLICE,
+    pipeline.SLICE,
 )
 
 

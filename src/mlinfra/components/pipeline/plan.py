@@ -1,0 +1,76 @@
+"""The pipeline's plan: names, the source, the state it plans against, the approvers and the canary,
+from the ``pipeline`` section (and the core ``state`` and ``endpoints``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...core.component import PlanRequest
+from ...naming import endpoint_name
+from ..network.section import SECTION as NETWORK
+from .section import SECTION
+
+#: The CodeBuild projects, one per stage that runs commands, in stage order; each has its own role.
+BUILD_STAGES = ("build", "plan", "apply", "canary")
+
+
+@dataclass(frozen=True)
+class StatePlan:
+    bucket: str
+    key: str
+    lock_table: str | None  # a DynamoDB lock table; None: S3-native locking (<key>.tflock)
+
+
+@dataclass(frozen=True)
+class PipelinePlan:
+    name: str  # the pipeline, and the prefix of its projects, roles, bucket and topic
+    region: str
+    repository: str  # GitHub owner/name
+    branch: str
+    connection_arn: str | None  # None: the module creates one (PENDING until a person completes it)
+    connection_name: str  # of the connection created (CodeConnections: at most 32 characters)
+    dockerfile: str
+    config_path: str
+    approver_emails: tuple[str, ...]
+    alert_topic: bool  # notify the monitoring section's alerts topic instead of a topic of its own
+    endpoint: str  # the endpoint's name in the config (mlinfra promote --endpoint)
+    endpoint_name: str  # the SageMaker endpoint's name (the canary role's resource)
+    canary_percent: float
+    bake_minutes: int
+    trigger_on_model_approval: bool
+    state: StatePlan
+    in_vpc: bool
+    mlinfra_version: str
+
+
+def pipeline_plan(request: PlanRequest) -> PipelinePlan | None:
+    config = request.config
+    p = SECTION.of(config)
+    if p is None:
+        return None
+    # The rules guarantee a state section and one endpoint to canary; plans are built from valid configs.
+    assert config.state is not None
+    from ... import __version__
+
+    endpoint = p.canary.endpoint or config.endpoints[0].name
+    name = f"{request.prefix}-deploy"
+    return PipelinePlan(
+        name=name,
+        region=config.project.region,
+        repository=p.source.github.repository,
+        branch=p.source.github.branch,
+        connection_arn=p.source.connection_arn,
+        connection_name=f"{request.prefix}-github"[:32].rstrip("-"),
+        dockerfile=p.dockerfile,
+        config_path=p.config_path,
+        approver_emails=tuple(p.approvers.emails),
+        alert_topic=p.approvers.alert_topic,
+        endpoint=endpoint,
+        endpoint_name=endpoint_name(request.prefix, endpoint),
+        canary_percent=p.canary.percent,
+        bake_minutes=p.canary.bake_minutes,
+        trigger_on_model_approval=p.trigger_on_model_approval,
+        state=StatePlan(config.state.bucket, config.state.key, config.state.dynamodb_table),
+        in_vpc=NETWORK.of(config) is not None,
+        mlinfra_version=__version__,
+    )
