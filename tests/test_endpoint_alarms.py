@@ -76,6 +76,57 @@ def test_without_monitoring_alarms_have_no_actions(tmp_path: Path) -> None:
     assert call["alarm_actions"] == []
 
 
+ONCALL = "arn:aws:sns:eu-west-1:210987654321:oncall"  # another account's topic: its policy lets CloudWatch publish
+CHAT = "arn:aws:sns:eu-west-1:123456789012:chat-bridge"
+TOPICS = ("  subscribers:                 # the alerts topic", f"  alarm_topics:\n    - {ONCALL}\n    - {CHAT}\n  subscribers:                 # the alerts topic")
+
+
+def test_alarms_also_notify_existing_topics(tmp_path: Path) -> None:
+    tree = render(edited("monitoring", tmp_path, TOPICS), tmp_path / "tree")
+    # Every alarm of the endpoint and of Model Monitor's metrics: mlinfra's topic first, then the given ones, as literals.
+    for key in ("endpoint_churn", "monitoring"):
+        assert _call(tree, key)["alarm_actions"] == ["${module.alerts.topic_arn}", f'"{ONCALL}"', f'"{CHAT}"'], key
+    # Both states of every alarm notify them.
+    text = (tree / "modules" / "endpoint" / "main.tf").read_text()
+    assert "alarm_actions       = var.alarm_actions" in text and "ok_actions          = var.alarm_actions" in text
+
+
+def test_inference_component_alarms_notify_existing_topics(tmp_path: Path) -> None:
+    config = edited(
+        "inference-components",
+        tmp_path,
+        lambda text: text + "\nmonitoring:\n  alarm_topics:\n    - arn:aws:sns:us-east-1:123456789012:oncall\n",
+    )
+    tree = render(config, tmp_path / "tree")
+    calls = [body for entry in load_tree(tree)["."]["main.tf"]["module"] for name, body in entry.items() if "alarm_actions" in body]
+    assert calls and all(c["alarm_actions"] == ["${module.alerts.topic_arn}", '"arn:aws:sns:us-east-1:123456789012:oncall"'] for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("arn", "code", "says"),
+    [
+        ("arn:aws:sqs:eu-west-1:123456789012:oncall", None, "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:results"),
+        ("oncall", None, "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:results"),
+        ("arn:aws:sns:us-east-1:123456789012:oncall", "alarm-topic-region", "its own Region only: the alarms are in eu-west-1, the topic in us-east-1"),
+        ("arn:aws-cn:sns:cn-north-1:123456789012:oncall", "alarm-topic-region", "use a topic arn:aws:sns:eu-west-1:ACCOUNT:NAME"),
+        (CHAT, "alarm-topic-duplicate", "listed twice"),
+    ],
+)
+def test_bad_alarm_topics_are_refused(arn: str, code: str | None, says: str, tmp_path: Path) -> None:
+    error = refused(edited("monitoring", tmp_path, (TOPICS[0], f"  alarm_topics:\n    - {CHAT}\n    - {arn}\n" + TOPICS[0])))
+    [problem] = [p for p in error.problems if p.path.startswith("monitoring.alarm_topics")]
+    assert problem.path == "monitoring.alarm_topics[1]" and problem.line == 51 and problem.file.endswith("monitoring.yaml")
+    assert says in problem.message, problem.message
+    if code is not None:
+        assert problem.code == code
+
+
+def test_at_most_four_alarm_topics(tmp_path: Path) -> None:
+    five = "".join(f"    - arn:aws:sns:eu-west-1:123456789012:t{i}\n" for i in range(5))
+    error = refused(edited("monitoring", tmp_path, (TOPICS[0], "  alarm_topics:\n" + five + TOPICS[0])))
+    assert any(p.path == "monitoring.alarm_topics" for p in error.problems), str(error)
+
+
 @pytest.mark.parametrize(
     ("edit", "path", "code"),
     [

@@ -63,11 +63,11 @@ def capture_object(c: CapturePlan, wire: Wire, platform_key: object) -> dict[str
     }
 
 
-def alarm_actions(wire: Wire) -> Input:
-    """The alarm_actions input of both endpoint modules (endpoint, inference_components): the alerts
-    topic, when the platform has one."""
+def alarm_actions(wire: Wire, topics: tuple[str, ...] = ()) -> Input:
+    """The alarm_actions input of the modules that hold alarms (endpoint, inference_components,
+    monitoring): the alerts topic, when the platform has one, then the existing ``topics`` (literals)."""
     return Input(
-        [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
+        [*([wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else []), *topics],
         "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
         "list(string)",
     )

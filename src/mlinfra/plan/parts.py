@@ -266,6 +266,8 @@ class EndpointsPlan:
     endpoints: tuple[EndpointPlan, ...]
     # What the execution role must be granted for these endpoints (the endpoint component contributes it).
     role_statements: tuple[Statement, ...]
+    # Existing SNS topics every alarm also notifies (monitoring.alarm_topics), besides the alerts topic.
+    alarm_topics: tuple[str, ...] = ()
 
 
 # --- endpoints of kind components (inference components on a shared fleet) --------------------------------
@@ -358,6 +360,8 @@ class InferenceComponentsPlan:
     role_statements: tuple[Statement, ...]
     # awscc has no default_tags: the tags the aws provider's default_tags carry, written on each resource.
     tags: dict[str, str]
+    # Existing SNS topics every alarm also notifies (monitoring.alarm_topics), besides the alerts topic.
+    alarm_topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
