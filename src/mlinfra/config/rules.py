@@ -717,10 +717,11 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
         if a is None:
             continue
         loc = (*eloc, "alarms")
-        if a.error_rate_percent >= 100:
+        # A rate reaches 100 % (every request failed): ">= 100" fires then, "> 100" never.
+        if a.error_rate_percent > 100 or (a.error_rate_percent == 100 and a.comparison == ">"):
             yield Violation(
                 (*loc, "error_rate_percent"),
-                f"an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5",
+                f'an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5 (or comparison ">=" with 100)',
                 "alarm-never-fires",
             )
         elif a.error_rate_percent <= 0:
@@ -742,12 +743,13 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
                 "alarm-never-fires",
             )
         c = a.client_error_rate_percent
-        if c is not None and not 0 < c < 100:
+        if c is not None and (c <= 0 or c > 100 or (c == 100 and a.comparison == ">")):
             yield Violation(
                 (*loc, "client_error_rate_percent"),
-                f"a 4XX rate of {c:g} % {'never happens' if c >= 100 else 'is reached by the first 4XX response'}: use a percentage between 0 and 100, such as 10",
+                f"a 4XX rate above {c:g} % {'never happens' if c >= 100 else 'is reached by the first 4XX response'}: use a percentage between 0 and 100, such as 10",
                 "alarm-never-fires" if c >= 100 else "alarm-always-fires",
             )
+        yield from _metric_alarms(ep, loc)
         if (a.drift_threshold is None) != (not a.drift_features):
             yield Violation(
                 (*loc, "drift_features" if a.drift_threshold is None else "drift_threshold"),
@@ -767,6 +769,56 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
                 (*loc, "evaluation_periods"),
                 f"{a.evaluation_periods} periods of {a.period_seconds} s span {window} s; CloudWatch evaluates at most {what} ({limit} s) with this period: use at most {limit // a.period_seconds} evaluation periods",
                 "alarm-window",
+            )
+
+
+#: AWS/SageMaker metrics an asynchronous endpoint does not publish (AWS, "Alarms and logs for tracking
+#: metrics from asynchronous endpoints": OverheadLatency, Invocations, InvocationsPerInstance), and those
+#: only one kind publishes.
+_NOT_ASYNC = ("Invocations", "InvocationsPerInstance", "OverheadLatency")
+_ONLY = {"InvocationsProcessed": ("async",), "InvocationsPerCopy": ("components",)}
+
+
+def _metric_alarms(ep: Endpoint | InferenceComponentsEndpoint, loc: Loc) -> Iterator[Violation]:
+    a, kind = ep.alarms, ep.kind
+    assert a is not None
+    seen: set[tuple[str, str]] = set()
+    for j, m in enumerate(a.metrics):
+        mloc = (*loc, "metrics", j)
+        if (m.metric, m.statistic) in seen:
+            yield Violation(
+                (*mloc, "statistic"),
+                f"the {m.statistic} of {m.metric} is watched twice: keep one alarm per metric and statistic",
+                "metric-alarm-duplicate",
+            )
+        seen.add((m.metric, m.statistic))
+        only = _ONLY.get(m.metric)
+        if kind == "async" and m.metric in _NOT_ASYNC:
+            yield Violation(
+                (*mloc, "metric"),
+                f"an asynchronous endpoint does not publish {m.metric}, so this alarm would never have data: "
+                "watch InvocationsProcessed, Invocation5XXErrors, Invocation4XXErrors or ModelLatency",
+                "metric-not-published",
+            )
+        elif only is not None and kind not in only:
+            yield Violation(
+                (*mloc, "metric"),
+                f"{m.metric} is published for {' and '.join(only)} endpoints only, and this one is {kind}",
+                "metric-not-published",
+            )
+        elif kind == "components" and m.metric == "InvocationsPerInstance":
+            yield Violation(
+                (*mloc, "metric"),
+                "inference components publish InvocationsPerCopy, not InvocationsPerInstance",
+                "metric-not-published",
+            )
+        if m.threshold < 0:
+            # Every metric here is a count, a latency or a time: never negative.
+            always = (m.comparison or a.comparison) in (">", ">=")
+            yield Violation(
+                (*mloc, "threshold"),
+                f"{m.metric} is never negative, so this alarm would {'always' if always else 'never'} fire: use a threshold of 0 or more",
+                "alarm-always-fires" if always else "alarm-never-fires",
             )
 
 

@@ -86,11 +86,13 @@ def alarm_object(a: AlarmPlan) -> dict[str, object]:
         "evaluation_periods": a.evaluation_periods,
         "treat_missing_data": "notBreaching",
     }
-    if a.kind in ("latency", "drift"):
+    if a.kind in ("latency", "drift", "metric"):
         # ModelLatency is reported in microseconds (the plan's threshold is); percentiles are extended statistics.
-        namespace, metric = (
-            ("AWS/SageMaker", "ModelLatency") if a.kind == "latency" else (METRICS_NAMESPACE, "FeatureDrift")
-        )
+        namespace, metric = {
+            "latency": ("AWS/SageMaker", "ModelLatency"),
+            "drift": (METRICS_NAMESPACE, "FeatureDrift"),
+            "metric": ("AWS/SageMaker", a.metric),
+        }[a.kind]
         percentile = a.statistic.startswith("p")
         out.update(
             namespace=namespace,

@@ -83,7 +83,7 @@ class AlarmPlan:
     name: str
     description: str
     variant: str
-    kind: str  # "latency" | "error_rate" (5XX) | "client_error_rate" (4XX) | "drift"
+    kind: str  # "latency" | "error_rate" (5XX) | "client_error_rate" (4XX) | "drift" | "metric" (raw AWS/SageMaker)
     threshold: float
     period: int
     evaluation_periods: int
@@ -93,6 +93,7 @@ class AlarmPlan:
     # The rates' denominator: the AWS/SageMaker metric counting the requests served (Invocations;
     # InvocationsProcessed on asynchronous endpoints, which publish no Invocations).
     requests_metric: str = "Invocations"
+    metric: str | None = None  # kind "metric": the AWS/SageMaker metric watched
 
     @property
     def is_latency(self) -> bool:
