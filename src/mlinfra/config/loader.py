@@ -77,6 +77,13 @@ def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarnin
     except ValidationError as exc:
         raise ConfigError([_from_pydantic(schema.model, name, doc, err) for err in exc.errors()]) from None
     violations = check(config, schema.rules) + check_files(config, path.parent, schema.file_rules)
+    if warnings is not None:
+        warnings.extend(
+            ConfigWarning(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code)
+            for v in violations
+            if v.warning
+        )
+    violations = [v for v in violations if not v.warning]
     if violations:
         raise ConfigError(
             [Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations]

@@ -41,6 +41,8 @@ class Violation:
     code: str
     #: Another entity the message names; the loader replaces ``{related_line}`` in the message with its line.
     related: Loc | None = None
+    #: A warning, not a problem: the config stays valid (the loader reports it as a ConfigWarning).
+    warning: bool = False
 
 
 RULES: list[Rule] = []  # the core rules, in the order they are defined
@@ -822,6 +824,62 @@ def _metric_alarms(ep: Endpoint | InferenceComponentsEndpoint, loc: Loc) -> Iter
             )
 
 
+#: Names of a gzip-compressed tar archive: SageMaker's model.tar.gz, the short .tgz, and any .gz (CDK's
+#: ModelData.fromAsset uploads the archive as <hash>.gz).
+_GZIP_SUFFIXES = (".tar.gz", ".tgz", ".gz")
+#: Suffixes of what is certainly not a gzip'd tar: other archive formats and single model files.
+_NOT_ARCHIVES = {
+    ".zip": "a zip archive",
+    ".tar": "an uncompressed tar archive",
+    ".tar.bz2": "a bzip2 tar archive",
+    ".tbz2": "a bzip2 tar archive",
+    ".bz2": "a bzip2 file",
+    ".tar.xz": "an xz tar archive",
+    ".txz": "an xz tar archive",
+    ".xz": "an xz file",
+    ".tar.zst": "a zstd tar archive",
+    ".zst": "a zstd file",
+    ".7z": "a 7-Zip archive",
+    ".rar": "a RAR archive",
+    ".pt": "a PyTorch model file",
+    ".pth": "a PyTorch model file",
+    ".safetensors": "a safetensors weights file",
+    ".onnx": "an ONNX model file",
+    ".pkl": "a pickle",
+    ".pickle": "a pickle",
+    ".joblib": "a joblib file",
+    ".h5": "an HDF5 (Keras) file",
+    ".keras": "a Keras model file",
+    ".json": "a JSON file",
+}
+
+
+def _model_archive(loc: Loc, uri: str) -> Iterator[Violation]:
+    """SageMaker takes any S3 object as model_data and unpacks it as a gzip'd tar when it starts the model:
+    what is certainly something else is refused, a name that does not say is accepted with a warning."""
+    name = uri.rsplit("/", 1)[-1].lower()
+    if name.endswith(_GZIP_SUFFIXES):
+        return
+    what = next(
+        (w for suffix, w in sorted(_NOT_ARCHIVES.items(), key=lambda kv: -len(kv[0])) if name.endswith(suffix)), None
+    )
+    if what is not None:
+        yield Violation(
+            loc,
+            f"SageMaker unpacks model_data as a gzip-compressed tar archive, and {uri} is {what}: package the model "
+            "(tar czf model.tar.gz -C <folder> .) and point model_data at the archive",
+            "model-data-not-archive",
+        )
+    else:
+        yield Violation(
+            loc,
+            f"{uri} does not end in .tar.gz, .tgz or .gz: SageMaker unpacks it as a gzip-compressed tar archive when the "
+            "model starts, and fails the endpoint then if it is not one",
+            "model-data-unnamed-archive",
+            warning=True,
+        )
+
+
 @rule
 def artifacts(config: PlatformConfig) -> Iterator[Violation]:
     """A single-model endpoint loads one archive; a multi-model endpoint loads the archives under a prefix."""
@@ -855,12 +913,8 @@ def artifacts(config: PlatformConfig) -> Iterator[Violation]:
                 "(uncompressed files under a prefix go in model_data_prefix)",
                 "model-data-not-archive",
             )
-        elif not m.model_data.endswith(".tar.gz"):
-            yield Violation(
-                ("models", i, "model_data"),
-                "SageMaker reads a model from one gzip-compressed tar archive, and this is no .tar.gz: package the model (tar czf model.tar.gz ...) and point model_data at the archive",
-                "model-data-not-archive",
-            )
+        else:
+            yield from _model_archive(("models", i, "model_data"), m.model_data)
     # Inference components take every form (a component's model is a SageMaker model like an endpoint's);
     # batch transform and serverless endpoints take an archive or an image-only model, not a prefix.
     yield from _prefix_unsupported(config)
