@@ -76,11 +76,63 @@ def test_without_monitoring_alarms_have_no_actions(tmp_path: Path) -> None:
     assert call["alarm_actions"] == []
 
 
+ONCALL = "arn:aws:sns:eu-west-1:210987654321:oncall"  # another account's topic: its policy lets CloudWatch publish
+CHAT = "arn:aws:sns:eu-west-1:123456789012:chat-bridge"
+TOPICS = ("  subscribers:                 # the alerts topic", f"  alarm_topics:\n    - {ONCALL}\n    - {CHAT}\n  subscribers:                 # the alerts topic")
+
+
+def test_alarms_also_notify_existing_topics(tmp_path: Path) -> None:
+    tree = render(edited("monitoring", tmp_path, TOPICS), tmp_path / "tree")
+    # Every alarm of the endpoint and of Model Monitor's metrics: mlinfra's topic first, then the given ones, as literals.
+    for key in ("endpoint_churn", "monitoring"):
+        assert _call(tree, key)["alarm_actions"] == ["${module.alerts.topic_arn}", f'"{ONCALL}"', f'"{CHAT}"'], key
+    # Both states of every alarm notify them.
+    text = (tree / "modules" / "endpoint" / "main.tf").read_text()
+    assert "alarm_actions       = var.alarm_actions" in text and "ok_actions          = var.alarm_actions" in text
+
+
+def test_inference_component_alarms_notify_existing_topics(tmp_path: Path) -> None:
+    config = edited(
+        "inference-components",
+        tmp_path,
+        lambda text: text + "\nmonitoring:\n  alarm_topics:\n    - arn:aws:sns:us-east-1:123456789012:oncall\n",
+    )
+    tree = render(config, tmp_path / "tree")
+    calls = [body for entry in load_tree(tree)["."]["main.tf"]["module"] for name, body in entry.items() if "alarm_actions" in body]
+    assert calls and all(c["alarm_actions"] == ["${module.alerts.topic_arn}", '"arn:aws:sns:us-east-1:123456789012:oncall"'] for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("arn", "code", "says"),
+    [
+        ("arn:aws:sqs:eu-west-1:123456789012:oncall", None, "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:results"),
+        ("oncall", None, "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:results"),
+        ("arn:aws:sns:us-east-1:123456789012:oncall", "alarm-topic-region", "its own Region only: the alarms are in eu-west-1, the topic in us-east-1"),
+        ("arn:aws-cn:sns:cn-north-1:123456789012:oncall", "alarm-topic-region", "use a topic arn:aws:sns:eu-west-1:ACCOUNT:NAME"),
+        (CHAT, "alarm-topic-duplicate", "listed twice"),
+    ],
+)
+def test_bad_alarm_topics_are_refused(arn: str, code: str | None, says: str, tmp_path: Path) -> None:
+    error = refused(edited("monitoring", tmp_path, (TOPICS[0], f"  alarm_topics:\n    - {CHAT}\n    - {arn}\n" + TOPICS[0])))
+    [problem] = [p for p in error.problems if p.path.startswith("monitoring.alarm_topics")]
+    assert problem.path == "monitoring.alarm_topics[1]" and problem.line == 51 and problem.file.endswith("monitoring.yaml")
+    assert says in problem.message, problem.message
+    if code is not None:
+        assert problem.code == code
+
+
+def test_at_most_four_alarm_topics(tmp_path: Path) -> None:
+    five = "".join(f"    - arn:aws:sns:eu-west-1:123456789012:t{i}\n" for i in range(5))
+    error = refused(edited("monitoring", tmp_path, (TOPICS[0], "  alarm_topics:\n" + five + TOPICS[0])))
+    assert any(p.path == "monitoring.alarm_topics" for p in error.problems), str(error)
+
+
 @pytest.mark.parametrize(
     ("edit", "path", "code"),
     [
         (("      drift_threshold: 0.2       # FeatureDrift (mlinfra monitor drift --publish), per feature\n", ""), "endpoints[0].alarms.drift_features", "drift-alarm-incomplete"),
-        (("client_error_rate_percent: 20", "client_error_rate_percent: 100"), "endpoints[0].alarms.client_error_rate_percent", "alarm-never-fires"),
+        # With ">=" a rate of 100 % can happen (test_a_rate_of_100_percent_can_happen); above 100 it cannot.
+        (("client_error_rate_percent: 20", "client_error_rate_percent: 100.5"), "endpoints[0].alarms.client_error_rate_percent", "alarm-never-fires"),
         (("comparison: \">=\"", "comparison: \"=>\""), "endpoints[0].alarms.comparison", None),
     ],
 )
@@ -193,3 +245,87 @@ def test_the_same_alarms_section_on_a_realtime_endpoint_divides_by_invocations(t
     rates = [a for a in ep.alarms if a.kind != "latency"]
     assert [(a.kind, a.requests_metric) for a in rates] == [("error_rate", "Invocations"), ("client_error_rate", "Invocations")]
     assert [q["metric"]["metric_name"] for q in _alarm(rates[0])["metric_queries"][1:]] == ["Invocation5XXErrors", "Invocations"]
+
+
+# --- raw metrics with their statistic, as AWS's deployment-guardrail examples write them -----------------
+
+GUARDRAIL = (
+    "      client_error_rate_percent: 20\n",
+    "      client_error_rate_percent: 20\n"
+    "      metrics:\n"
+    "        - metric: Invocation5XXErrors\n"
+    "          statistic: Average\n"
+    "          threshold: 1\n"
+    "          comparison: \">=\"\n"
+    "        - metric: OverheadLatency\n"
+    "          statistic: p99.9\n"
+    "          threshold: 20000      # microseconds\n",
+)
+
+
+def test_raw_metric_alarms_render_next_to_the_rates(tmp_path: Path) -> None:
+    call = _call(render(edited("monitoring", tmp_path, GUARDRAIL), tmp_path / "tree"), "endpoint_churn")
+    alarms = call["alarms"]
+    a = alarms["production_invocation5xxerrors_average"]
+    assert (s(a["namespace"]), s(a["metric_name"]), s(a["statistic"]), a["extended_statistic"], a["threshold"]) == (
+        "AWS/SageMaker", "Invocation5XXErrors", "Average", None, 1,
+    )
+    assert s(a["comparison_operator"]) == "GreaterThanOrEqualToThreshold" and a["metric_queries"] == []
+    assert {k: s(v) for k, v in a["dimensions"].items()} == {"EndpointName": "churn-prod-churn", "VariantName": "production"}
+    assert s(a["alarm_name"]) == "churn-prod-churn-production-invocation5xxerrors-average"
+    assert s(a["alarm_description"]) == "Average of Invocation5XXErrors of variant production at or above 1"
+    p = alarms["production_overheadlatency_p99_9"]
+    # A percentile is an extended statistic; without its own comparison the alarms' (">") applies.
+    assert (a["period"], s(p["extended_statistic"]), p["statistic"], s(p["comparison_operator"])) == (60, "p99.9", None, "GreaterThanThreshold")
+    assert "production_error_rate" in alarms  # the metric-math rate stays beside them
+
+
+def test_raw_metric_alarms_guard_the_rollback(tmp_path: Path) -> None:
+    edit = ("      error_rate_percent: 5\n", "      error_rate_percent: 5\n      metrics:\n        - {metric: Invocation5XXErrors, statistic: Average, threshold: 1, comparison: \">=\"}\n")
+    call = _call(render(edited("platform", tmp_path, edit), tmp_path / "tree"), "endpoint_inference")
+    assert '"production_invocation5xxerrors_average"' in call["deployment"]["rollback_alarms"]
+
+
+@pytest.mark.parametrize("field", ["error_rate_percent: 5", "client_error_rate_percent: 20"])
+def test_a_rate_of_100_percent_can_happen(field: str, tmp_path: Path) -> None:
+    """">= 100" fires when every request fails; "> 100" never fires and stays refused."""
+    name = field.split(":")[0]
+    at_100 = (field, f"{name}: 100")
+    ge = ("      latency_p99_ms: 100        # p99", "      comparison: \">=\"\n      latency_p99_ms: 100        # p99")
+    alarms = _call(render(edited("monitoring", tmp_path / "ge", ge, at_100), tmp_path / "tree"), "endpoint_churn")["alarms"]
+    key = "production_error_rate" if name == "error_rate_percent" else "production_client_error_rate"
+    assert alarms[key]["threshold"] == 100 and s(alarms[key]["comparison_operator"]) == "GreaterThanOrEqualToThreshold"
+    error = refused(edited("monitoring", tmp_path / "gt", at_100))
+    assert [p.code for p in error.problems if p.path == f"endpoints[0].alarms.{name}"] == ["alarm-never-fires"]
+
+
+@pytest.mark.parametrize(
+    ("example", "anchor", "metric", "field", "says"),
+    [
+        ("monitoring", "      client_error_rate_percent: 20\n", "{metric: InvocationErrors, statistic: Sum, threshold: 1}", "metric", "Invocation5XXErrors"),
+        ("monitoring", "      client_error_rate_percent: 20\n", "{metric: Invocations, statistic: Median, threshold: 1}", "statistic", "a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum or a percentile such as p99"),
+        ("monitoring", "      client_error_rate_percent: 20\n", "{metric: Invocations, statistic: Sum, threshold: -1}", "threshold", "never negative"),
+        ("monitoring", "      client_error_rate_percent: 20\n", "{metric: InvocationsProcessed, statistic: Sum, threshold: 1}", "metric", "published for async endpoints only"),
+        ("async", "      client_error_rate_percent: 10\n", "{metric: Invocations, statistic: Sum, threshold: 1}", "metric", "does not publish Invocations"),
+        ("inference-components", "      error_rate_percent: 2\n", "{metric: InvocationsPerInstance, statistic: Sum, threshold: 1}", "metric", "InvocationsPerCopy"),
+    ],
+)
+def test_bad_metric_alarms_are_refused(example: str, anchor: str, metric: str, field: str, says: str, tmp_path: Path) -> None:
+    error = refused(edited(example, tmp_path, (anchor, anchor + f"      metrics:\n        - {metric}\n")))
+    problems = [p for p in error.problems if ".alarms.metrics[0]" in p.path]
+    assert problems and problems[0].path.endswith(f".alarms.metrics[0].{field}") and problems[0].line, str(error)
+    assert says in problems[0].message, problems[0].message
+
+
+def test_a_metric_and_statistic_are_watched_once(tmp_path: Path) -> None:
+    twice = "      metrics:\n" + "        - {metric: Invocations, statistic: Sum, threshold: 1, comparison: \"<\"}\n" * 2
+    error = refused(edited("monitoring", tmp_path, ("      client_error_rate_percent: 20\n", "      client_error_rate_percent: 20\n" + twice)))
+    assert [p.code for p in error.problems] == ["metric-alarm-duplicate"]
+
+
+def test_components_alarm_on_invocations_per_copy(tmp_path: Path) -> None:
+    edit = ("      error_rate_percent: 2\n", "      error_rate_percent: 2\n      metrics:\n        - {metric: InvocationsPerCopy, statistic: Sum, threshold: 1000}\n")
+    tree = render(edited("inference-components", tmp_path, edit), tmp_path / "tree")
+    calls = [body for entry in load_tree(tree)["."]["main.tf"]["module"] for body in entry.values() if "alarms" in body]
+    found = [a for c in calls for k, a in c["alarms"].items() if k.endswith("_invocationspercopy_sum")]
+    assert found and all(s(a["metric_name"]) == "InvocationsPerCopy" and set(a["dimensions"]) == {"InferenceComponentName"} for a in found)

@@ -136,3 +136,47 @@ def test_component_model_names_change_with_the_form() -> None:
     prefix = ModelVersion(version="1.0.0", status="staging", image=image, model_data_prefix="s3://bkt/m/")
     assert component_model_content(prefix, "r")["compression"] == "None"
     assert component_model_content(ModelVersion(version="1.0.0", status="staging", image=image), "r")["data"] is None
+
+
+# --- model archives under other names (bring your own: CDK's ModelData.fromAsset uploads <hash>.gz) -------
+
+ARCHIVE = "s3://acme-ml-models/models/v1.2.0/model.tar.gz"
+
+
+def _load(tmp_path: Path, uri: str) -> list:
+    from mlinfra.errors import ConfigWarning
+
+    warnings: list[ConfigWarning] = []
+    load_config(edited("platform", tmp_path, (ARCHIVE, uri)), warnings=warnings)
+    return warnings
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "s3://cdk-hnb659fds-assets-123456789012-us-east-1/5f1c6a3e0d2b4e8f9a7c1d3e5b7a9c0e2f4a6b8c.gz",
+        "s3://acme-ml-models/models/v1.2.0/model.tgz",
+        "s3://acme-ml-models/models/v1.2.0/MODEL.TAR.GZ",
+    ],
+)
+def test_a_gzip_archive_under_another_suffix_is_accepted_quietly(uri: str, tmp_path: Path) -> None:
+    assert _load(tmp_path, uri) == []
+    out = render_edited("platform", tmp_path / "r", (ARCHIVE, uri))
+    assert uri in (out / "main.tf").read_text()
+
+
+def test_an_object_without_a_suffix_is_accepted_with_a_warning(tmp_path: Path) -> None:
+    [warning] = _load(tmp_path, "s3://acme-ml-models/abc123")
+    assert (warning.code, warning.path) == ("model-data-unnamed-archive", "models[2].model_data")
+    assert warning.line and "unpacks it as a gzip-compressed tar archive" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("model.zip", "a zip archive"), ("model.tar", "an uncompressed tar archive"), ("model.tar.bz2", "a bzip2 tar archive"), ("model.safetensors", "a safetensors weights file")],
+)
+def test_what_is_certainly_not_a_gzip_tar_is_refused(name: str, what: str, tmp_path: Path) -> None:
+    error = refused(edited("platform", tmp_path, (ARCHIVE, f"s3://acme-ml-models/models/v1.2.0/{name}")))
+    [problem] = error.problems
+    assert (problem.code, problem.path) == ("model-data-not-archive", "models[2].model_data") and problem.line
+    assert what in problem.message and "tar czf model.tar.gz" in problem.message

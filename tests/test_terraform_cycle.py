@@ -63,15 +63,30 @@ VARIANTS = {
         "  approvers:\n    alert_topic: true\nmonitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n",
     ),
     "monitoring-capture-default-encryption": ("monitoring.yaml", "      kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\n", ""),
+    # Bring your own: a passthrough route, a model archive under CDK's <hash>.gz name, a raw-metric alarm
+    # beside the rates and an existing SNS topic every alarm notifies.
+    "platform-bring-your-own": (
+        "platform.yaml",
+        "  - path: /predict/text\n",
+        "  - path: /generate\n    preprocessor: passthrough\n    endpoint: inference\n  - path: /predict/text\n",
+        "s3://acme-ml-models/models/v1.2.0/model.tar.gz",
+        "s3://cdk-hnb659fds-assets-123456789012-us-east-1/5f1c6a3e0d2b4e8f9a7c1d3e5b7a9c0e.gz",
+        "      error_rate_percent: 5\n",
+        "      error_rate_percent: 5\n      metrics:\n        - {metric: Invocation5XXErrors, statistic: Average, threshold: 1, comparison: \">=\"}\n",
+        "monitoring:\n  subscribers:\n",
+        "monitoring:\n  alarm_topics:\n    - arn:aws:sns:us-east-1:210987654321:oncall\n  subscribers:\n",
+    ),
 }
 
 
 def _variant(name: str, base: Path) -> Path:
-    example, old, new = VARIANTS[name]
+    example, *edits = VARIANTS[name]
 
     def change(text: str) -> str:
-        assert old in text, f"examples/{example} no longer contains {old!r}: update the variant"
-        return text.replace(old, new)  # every occurrence (inference-components-from-zero: both components)
+        for old, new in zip(edits[::2], edits[1::2], strict=True):
+            assert old in text, f"examples/{example} no longer contains {old!r}: update the variant"
+            text = text.replace(old, new)  # every occurrence (inference-components-from-zero: both components)
+        return text
 
     return edited(example, base / f"{name}-config", change)
 

@@ -11,7 +11,7 @@ import json
 import boto3
 import pytest
 
-from mlinfra.lambdas import image, tabular, text
+from mlinfra.lambdas import image, passthrough, tabular, text
 
 from .support import REGION, Blackhole, Context, Counting, RedisServer, event
 
@@ -25,8 +25,8 @@ TABULAR_SETTINGS = {
 }
 IMAGE_SETTINGS = {"width": 4, "height": 3, "channels": 3}
 TEXT_SETTINGS = {"max_tokens": 8, "lowercase": True, "vocabulary": ["[PAD]", "[UNK]", "hello", "world", ",", "!", "café"]}
-MODULES = {"tabular": tabular, "image": image, "text": text}
-SETTINGS = {"tabular": TABULAR_SETTINGS, "image": IMAGE_SETTINGS, "text": TEXT_SETTINGS}
+MODULES = {"tabular": tabular, "image": image, "text": text, "passthrough": passthrough}
+SETTINGS = {"tabular": TABULAR_SETTINGS, "image": IMAGE_SETTINGS, "text": TEXT_SETTINGS, "passthrough": {}}
 
 
 class Clock:

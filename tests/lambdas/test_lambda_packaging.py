@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "mlinfra" / "lambdas"
-HANDLERS = ("tabular", "image", "text")
+HANDLERS = ("tabular", "image", "text", "passthrough")
 LAZY = ("boto3", "botocore", "redis", "PIL")
 # Cold-import time is measured by benchmarks/lambda_handler.py (whole-process timings), not asserted
 # here: a timed test fails on a loaded machine. What keeps the import cheap is asserted below.

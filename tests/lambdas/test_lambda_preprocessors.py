@@ -12,9 +12,9 @@ import zlib
 import pytest
 from PIL import Image
 
-from mlinfra.lambdas import core, image, tabular, text
+from mlinfra.lambdas import core, image, passthrough, tabular, text
 
-from .support import image_b64, queue_endpoint_results
+from .support import event, image_b64, queue_endpoint_results
 
 # ---------------------------------------------------------------------------------------- tabular
 
@@ -292,3 +292,59 @@ def test_text_through_the_handler(make):
     assert response.status == 200
     assert h.sent() == {"input_ids": [2, 4, 1, 1, 3, 5, 0, 0]}
     assert h.call({"text": ["not", "a", "string"]}).json == {"message": "text: must be a string", "field": "text", "request_id": "req-0001"}
+
+
+# ---------------------------------------------------------------------------------------- passthrough
+
+
+def test_passthrough_sends_the_body_unchanged(make):
+    queue_endpoint_results({"Body": [{"generated_text": "hi"}]})
+    h = make("passthrough", cache=False)
+    raw = '{"inputs": "Hello",  "parameters": {"max_new_tokens": 8}}'  # its spacing kept, keys unsorted
+    response = h.call(raw=raw)
+    assert response.status == 200 and response.json == {"prediction": [{"generated_text": "hi"}], "cached": False}
+    sent = h.runtime.last("invoke_endpoint")
+    assert sent["Body"] == raw.encode() and sent["ContentType"] == "application/json"
+
+
+def test_passthrough_takes_any_json_and_base64_bodies(make):
+    queue_endpoint_results({"Body": {"p": 1}}, {"Body": {"p": 2}})
+    h = make("passthrough", cache=False)
+    assert h.call(raw="[[1.5, 2], [3, 4]]").status == 200
+    assert h.runtime.last("invoke_endpoint")["Body"] == b"[[1.5, 2], [3, 4]]"
+    assert h.call(raw='{"inputs": "café"}', b64=True).status == 200
+    assert h.runtime.last("invoke_endpoint")["Body"] == '{"inputs": "café"}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{not json", "body: not valid JSON"),
+        ('{"x": NaN}', "body: not valid JSON (NaN is not a JSON number)"),
+        (b"\xff\xfe\x00{", "body: not valid JSON"),  # base64 of bytes that are no JSON encoding
+        ("", "body: required"),
+    ],
+)
+def test_passthrough_refuses_what_is_not_json(make, body, message):
+    h = make("passthrough", cache=False)
+    if isinstance(body, bytes):
+        ev = event(raw="x", b64=True)
+        ev["body"] = base64.b64encode(body).decode()
+        response = h.call_event(ev)
+    else:
+        response = h.call(raw=body)
+    assert response.status == 400 and response.json["message"].startswith(message)
+    assert h.invocations == 0
+
+
+def test_passthrough_caches_by_the_bytes(make, redis_client):
+    queue_endpoint_results({"Body": {"p": 0.25}})
+    h = make("passthrough")
+    assert h.call(raw='{"inputs": "a"}').json == {"prediction": {"p": 0.25}, "cached": False}
+    assert h.call(raw='{"inputs": "a"}').json == {"prediction": {"p": 0.25}, "cached": True}
+    assert h.invocations == 1
+
+
+def test_passthrough_settings_are_checked():
+    with pytest.raises(core.ConfigError, match="unknown key"):
+        passthrough.Passthrough({"width": 3})

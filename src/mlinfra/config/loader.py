@@ -37,6 +37,7 @@ _PATTERN_WORDS = {
     m.INSTANCE_TYPE_RE: "a SageMaker instance type such as ml.m5.xlarge",
     m.IMAGE_RE: "an ECR image with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:1.0",
     m.SNS_TOPIC_ARN_RE: "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:results",
+    m.CLOUDWATCH_STATISTIC_RE: "a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum or a percentile such as p99",
     r"^(/[a-z0-9][a-z0-9_-]*){1,8}$": "a path of 1-8 lower-case segments such as /predict/tabular",
     r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$": "a lower-case DNS name such as ml.example.com",
     r"^[A-Za-z_][A-Za-z0-9_]{0,63}$": "a name of letters, digits and underscores, not starting with a digit",
@@ -126,6 +127,13 @@ def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarnin
         ]
         raise ConfigError(problems) from None
     violations = check(config, schema.rules) + check_files(config, path.parent, schema.file_rules)
+    if warnings is not None:
+        warnings.extend(
+            ConfigWarning(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code)
+            for v in violations
+            if v.warning
+        )
+    violations = [v for v in violations if not v.warning]
     if violations:
         raise ConfigError(
             [Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations]
@@ -165,7 +173,7 @@ def _rules_despite(schema: Schema, data: Any, exc: ValidationError, base_dir: Pa
             errors = again.errors()
             continue
         found = check(config, schema.rules) + check_files(config, base_dir, schema.file_rules)
-        return [v for v in found if not any(v.loc[: len(r)] == r for r in refused)]
+        return [v for v in found if not v.warning and not any(v.loc[: len(r)] == r for r in refused)]
     return []
 
 

@@ -42,6 +42,8 @@ class Violation:
     code: str
     #: Another entity the message names; the loader replaces ``{related_line}`` in the message with its line.
     related: Loc | None = None
+    #: A warning, not a problem: the config stays valid (the loader reports it as a ConfigWarning).
+    warning: bool = False
 
 
 RULES: list[Rule] = []  # the core rules, in the order they are defined
@@ -752,10 +754,11 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
         if a is None:
             continue
         loc = (*eloc, "alarms")
-        if a.error_rate_percent >= 100:
+        # A rate reaches 100 % (every request failed): ">= 100" fires then, "> 100" never.
+        if a.error_rate_percent > 100 or (a.error_rate_percent == 100 and a.comparison == ">"):
             yield Violation(
                 (*loc, "error_rate_percent"),
-                f"an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5",
+                f'an error rate above {a.error_rate_percent:g} % never happens, so this alarm could never fire: use a percentage below 100, such as 5 (or comparison ">=" with 100)',
                 "alarm-never-fires",
             )
         elif a.error_rate_percent <= 0:
@@ -777,12 +780,13 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
                 "alarm-never-fires",
             )
         c = a.client_error_rate_percent
-        if c is not None and not 0 < c < 100:
+        if c is not None and (c <= 0 or c > 100 or (c == 100 and a.comparison == ">")):
             yield Violation(
                 (*loc, "client_error_rate_percent"),
-                f"a 4XX rate of {c:g} % {'never happens' if c >= 100 else 'is reached by the first 4XX response'}: use a percentage between 0 and 100, such as 10",
+                f"a 4XX rate above {c:g} % {'never happens' if c >= 100 else 'is reached by the first 4XX response'}: use a percentage between 0 and 100, such as 10",
                 "alarm-never-fires" if c >= 100 else "alarm-always-fires",
             )
+        yield from _metric_alarms(ep, loc)
         if (a.drift_threshold is None) != (not a.drift_features):
             yield Violation(
                 (*loc, "drift_features" if a.drift_threshold is None else "drift_threshold"),
@@ -803,6 +807,112 @@ def alarms(config: PlatformConfig) -> Iterator[Violation]:
                 f"{a.evaluation_periods} periods of {a.period_seconds} s span {window} s; CloudWatch evaluates at most {what} ({limit} s) with this period: use at most {limit // a.period_seconds} evaluation periods",
                 "alarm-window",
             )
+
+
+#: AWS/SageMaker metrics an asynchronous endpoint does not publish (AWS, "Alarms and logs for tracking
+#: metrics from asynchronous endpoints": OverheadLatency, Invocations, InvocationsPerInstance), and those
+#: only one kind publishes.
+_NOT_ASYNC = ("Invocations", "InvocationsPerInstance", "OverheadLatency")
+_ONLY = {"InvocationsProcessed": ("async",), "InvocationsPerCopy": ("components",)}
+
+
+def _metric_alarms(ep: Endpoint | InferenceComponentsEndpoint, loc: Loc) -> Iterator[Violation]:
+    a, kind = ep.alarms, ep.kind
+    assert a is not None
+    seen: set[tuple[str, str]] = set()
+    for j, m in enumerate(a.metrics):
+        mloc = (*loc, "metrics", j)
+        if (m.metric, m.statistic) in seen:
+            yield Violation(
+                (*mloc, "statistic"),
+                f"the {m.statistic} of {m.metric} is watched twice: keep one alarm per metric and statistic",
+                "metric-alarm-duplicate",
+            )
+        seen.add((m.metric, m.statistic))
+        only = _ONLY.get(m.metric)
+        if kind == "async" and m.metric in _NOT_ASYNC:
+            yield Violation(
+                (*mloc, "metric"),
+                f"an asynchronous endpoint does not publish {m.metric}, so this alarm would never have data: "
+                "watch InvocationsProcessed, Invocation5XXErrors, Invocation4XXErrors or ModelLatency",
+                "metric-not-published",
+            )
+        elif only is not None and kind not in only:
+            yield Violation(
+                (*mloc, "metric"),
+                f"{m.metric} is published for {' and '.join(only)} endpoints only, and this one is {kind}",
+                "metric-not-published",
+            )
+        elif kind == "components" and m.metric == "InvocationsPerInstance":
+            yield Violation(
+                (*mloc, "metric"),
+                "inference components publish InvocationsPerCopy, not InvocationsPerInstance",
+                "metric-not-published",
+            )
+        if m.threshold < 0:
+            # Every metric here is a count, a latency or a time: never negative.
+            always = (m.comparison or a.comparison) in (">", ">=")
+            yield Violation(
+                (*mloc, "threshold"),
+                f"{m.metric} is never negative, so this alarm would {'always' if always else 'never'} fire: use a threshold of 0 or more",
+                "alarm-always-fires" if always else "alarm-never-fires",
+            )
+
+
+#: Names of a gzip-compressed tar archive: SageMaker's model.tar.gz, the short .tgz, and any .gz (CDK's
+#: ModelData.fromAsset uploads the archive as <hash>.gz).
+_GZIP_SUFFIXES = (".tar.gz", ".tgz", ".gz")
+#: Suffixes of what is certainly not a gzip'd tar: other archive formats and single model files.
+_NOT_ARCHIVES = {
+    ".zip": "a zip archive",
+    ".tar": "an uncompressed tar archive",
+    ".tar.bz2": "a bzip2 tar archive",
+    ".tbz2": "a bzip2 tar archive",
+    ".bz2": "a bzip2 file",
+    ".tar.xz": "an xz tar archive",
+    ".txz": "an xz tar archive",
+    ".xz": "an xz file",
+    ".tar.zst": "a zstd tar archive",
+    ".zst": "a zstd file",
+    ".7z": "a 7-Zip archive",
+    ".rar": "a RAR archive",
+    ".pt": "a PyTorch model file",
+    ".pth": "a PyTorch model file",
+    ".safetensors": "a safetensors weights file",
+    ".onnx": "an ONNX model file",
+    ".pkl": "a pickle",
+    ".pickle": "a pickle",
+    ".joblib": "a joblib file",
+    ".h5": "an HDF5 (Keras) file",
+    ".keras": "a Keras model file",
+    ".json": "a JSON file",
+}
+
+
+def _model_archive(loc: Loc, uri: str) -> Iterator[Violation]:
+    """SageMaker takes any S3 object as model_data and unpacks it as a gzip'd tar when it starts the model:
+    what is certainly something else is refused, a name that does not say is accepted with a warning."""
+    name = uri.rsplit("/", 1)[-1].lower()
+    if name.endswith(_GZIP_SUFFIXES):
+        return
+    what = next(
+        (w for suffix, w in sorted(_NOT_ARCHIVES.items(), key=lambda kv: -len(kv[0])) if name.endswith(suffix)), None
+    )
+    if what is not None:
+        yield Violation(
+            loc,
+            f"SageMaker unpacks model_data as a gzip-compressed tar archive, and {uri} is {what}: package the model "
+            "(tar czf model.tar.gz -C <folder> .) and point model_data at the archive",
+            "model-data-not-archive",
+        )
+    else:
+        yield Violation(
+            loc,
+            f"{uri} does not end in .tar.gz, .tgz or .gz: SageMaker unpacks it as a gzip-compressed tar archive when the "
+            "model starts, and fails the endpoint then if it is not one",
+            "model-data-unnamed-archive",
+            warning=True,
+        )
 
 
 @rule
@@ -838,12 +948,8 @@ def artifacts(config: PlatformConfig) -> Iterator[Violation]:
                 "(uncompressed files under a prefix go in model_data_prefix)",
                 "model-data-not-archive",
             )
-        elif not m.model_data.endswith(".tar.gz"):
-            yield Violation(
-                ("models", i, "model_data"),
-                "SageMaker reads a model from one gzip-compressed tar archive, and this is no .tar.gz: package the model (tar czf model.tar.gz ...) and point model_data at the archive",
-                "model-data-not-archive",
-            )
+        else:
+            yield from _model_archive(("models", i, "model_data"), m.model_data)
     # Inference components take every form (a component's model is a SageMaker model like an endpoint's);
     # batch transform and serverless endpoints take an archive or an image-only model, not a prefix.
     yield from _prefix_unsupported(config)

@@ -218,6 +218,36 @@ class DataCapture(Strict):
     kms_key_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
 
 
+#: Metrics SageMaker publishes in AWS/SageMaker per variant (EndpointName, VariantName) or per inference
+#: component (InferenceComponentName), which an alarm of ``alarms.metrics`` may watch. Latencies and
+#: ModelSetupTime are in microseconds. Rules say which endpoint kinds publish which.
+SageMakerMetric = Literal[
+    "Invocations",
+    "Invocation4XXErrors",
+    "Invocation5XXErrors",
+    "InvocationModelErrors",
+    "InvocationsPerInstance",
+    "InvocationsPerCopy",
+    "InvocationsProcessed",
+    "ModelLatency",
+    "OverheadLatency",
+    "ModelSetupTime",
+]
+#: CloudWatch's statistics, and its percentiles (``p99``, ``p99.9``: an extended statistic).
+CLOUDWATCH_STATISTIC_RE = r"^(SampleCount|Average|Sum|Minimum|Maximum|p(\d{1,2}(\.\d{1,10})?|100))$"
+CloudWatchStatistic = Annotated[str, StringConstraints(pattern=CLOUDWATCH_STATISTIC_RE)]
+
+
+class MetricAlarm(Strict):
+    """An alarm on one SageMaker metric and statistic, as AWS's deployment-guardrail examples write them
+    (``Average`` of ``Invocation5XXErrors`` ``>= 1``); the threshold is in the metric's own unit."""
+
+    metric: SageMakerMetric
+    statistic: CloudWatchStatistic
+    threshold: float
+    comparison: Literal[">", ">=", "<", "<="] | None = None  # default: the alarms' comparison
+
+
 class Alarms(Strict):
     """The alarms that guard each production variant; blue/green auto-rollback watches them."""
 
@@ -235,6 +265,8 @@ class Alarms(Strict):
     drift_features: list[
         Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\w .:/=+@-]+$")]
     ] = Field(default_factory=list)
+    # Alarms on raw SageMaker metrics, per variant (or component), next to the rates above.
+    metrics: Annotated[list[MetricAlarm], Field(max_length=20)] = Field(default_factory=list)
 
 
 DeploymentStrategy = Literal["canary", "linear", "all_at_once", "rolling"]

@@ -7,7 +7,7 @@ from typing import TypedDict
 
 from ..config.shapes import Alarms
 from ..expr import plain_number
-from ..naming import CLIENT_ERROR_RATE_ALARM, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name
+from ..naming import CLIENT_ERROR_RATE_ALARM, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name, ident
 from ..plan.parts import AlarmPlan
 
 
@@ -17,11 +17,19 @@ class AlarmBasics(TypedDict):
     comparison: str
 
 
+#: The config's comparisons → CloudWatch's operators, and in words (for descriptions).
+COMPARISONS = {
+    ">": ("GreaterThanThreshold", "above"),
+    ">=": ("GreaterThanOrEqualToThreshold", "at or above"),
+    "<": ("LessThanThreshold", "below"),
+    "<=": ("LessThanOrEqualToThreshold", "at or below"),
+}
+
+
 def alarm_basics(a: Alarms) -> tuple[str, AlarmBasics]:
     """What every alarm of ``a`` shares: the comparison in words (for descriptions), and the period,
     evaluation periods and CloudWatch comparison operator (AlarmPlan's keyword arguments)."""
-    comparison = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold"}[a.comparison]
-    above = {">": "above", ">=": "at or above"}[a.comparison]
+    comparison, above = COMPARISONS[a.comparison]
     return above, AlarmBasics(period=a.period_seconds, evaluation_periods=a.evaluation_periods, comparison=comparison)
 
 
@@ -65,4 +73,27 @@ def target_alarms(
         )
         for alarm, kind, codes, percent in rates
     ]
+    # Raw metrics with their statistic (AWS's deployment-guardrail examples: Average of Invocation5XXErrors >= 1).
+    for m in a.metrics:
+        operator, words = COMPARISONS[m.comparison or a.comparison]
+        slug = (
+            ident(m.metric.lower()) + "_" + m.statistic.lower().replace(".", "_"),
+            f"{m.metric}-{m.statistic}".lower(),
+        )
+        out.append(
+            AlarmPlan(
+                key=alarm_key(target, slug),
+                name=alarm_name(endpoint_name, target, slug),
+                description=f"{m.statistic} of {m.metric} of {what} {words} {plain_number(m.threshold)}",
+                variant=target,
+                kind="metric",
+                threshold=plain_number(m.threshold),
+                dimensions=dims,
+                statistic=m.statistic,
+                metric=m.metric,
+                period=common["period"],
+                evaluation_periods=common["evaluation_periods"],
+                comparison=operator,
+            )
+        )
     return out

@@ -63,11 +63,11 @@ def capture_object(c: CapturePlan, wire: Wire, platform_key: object) -> dict[str
     }
 
 
-def alarm_actions(wire: Wire) -> Input:
-    """The alarm_actions input of both endpoint modules (endpoint, inference_components): the alerts
-    topic, when the platform has one."""
+def alarm_actions(wire: Wire, topics: tuple[str, ...] = ()) -> Input:
+    """The alarm_actions input of the modules that hold alarms (endpoint, inference_components,
+    monitoring): the alerts topic, when the platform has one, then the existing ``topics`` (literals)."""
     return Input(
-        [wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else [],
+        [*([wire.ref("alerts.topic_arn")] if wire.has("alerts.topic_arn") else []), *topics],
         "ARNs notified when an alarm fires or recovers (alarm_actions and ok_actions of every alarm).",
         "list(string)",
     )
@@ -86,11 +86,13 @@ def alarm_object(a: AlarmPlan) -> dict[str, object]:
         "evaluation_periods": a.evaluation_periods,
         "treat_missing_data": "notBreaching",
     }
-    if a.kind in ("latency", "drift"):
+    if a.kind in ("latency", "drift", "metric"):
         # ModelLatency is reported in microseconds (the plan's threshold is); percentiles are extended statistics.
-        namespace, metric = (
-            ("AWS/SageMaker", "ModelLatency") if a.kind == "latency" else (METRICS_NAMESPACE, "FeatureDrift")
-        )
+        namespace, metric = {
+            "latency": ("AWS/SageMaker", "ModelLatency"),
+            "drift": (METRICS_NAMESPACE, "FeatureDrift"),
+            "metric": ("AWS/SageMaker", a.metric),
+        }[a.kind]
         percentile = a.statistic.startswith("p")
         out.update(
             namespace=namespace,

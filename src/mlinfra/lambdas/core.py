@@ -381,6 +381,24 @@ def parse_secret(secret: str | None) -> tuple[str | None, str]:
 
 def parse_body(event, limit: int, fields: tuple[str, ...]) -> dict:
     """The request's JSON object: 413 over ``limit`` bytes, 400 naming what is wrong otherwise."""
+    raw = read_body(event, limit)
+    try:
+        body = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise bad_request("body", "nested too deeply") from None
+    except ValueError as exc:
+        raise bad_request("body", f"not valid JSON ({exc})") from None
+    if not isinstance(body, dict):
+        raise bad_request("body", f"must be a JSON object, not {_json_type(body)}")
+    for name in body:
+        if name not in fields:
+            raise bad_request(name, f"unknown field (expected: {', '.join(fields)})")
+    return body
+
+
+def read_body(event, limit: int) -> str | bytes:
+    """The request's body as sent (text, or bytes when API Gateway base64-encoded it), size-checked:
+    413 over ``limit`` bytes, 400 when missing."""
     if not isinstance(event, dict):
         raise bad_request("event", "not an API Gateway proxy event")
     raw = event.get("body")
@@ -402,18 +420,7 @@ def parse_body(event, limit: int, fields: tuple[str, ...]) -> dict:
         size = len(raw.encode("utf-8", "surrogatepass"))
     if size > limit:
         raise HttpError(413, f"body: {size} bytes is over the limit of {limit} bytes", field="body")
-    try:
-        body = json.loads(raw, parse_constant=_no_constant)
-    except RecursionError:
-        raise bad_request("body", "nested too deeply") from None
-    except ValueError as exc:
-        raise bad_request("body", f"not valid JSON ({exc})") from None
-    if not isinstance(body, dict):
-        raise bad_request("body", f"must be a JSON object, not {_json_type(body)}")
-    for name in body:
-        if name not in fields:
-            raise bad_request(name, f"unknown field (expected: {', '.join(fields)})")
-    return body
+    return raw
 
 
 def _no_constant(name: str):
@@ -472,7 +479,9 @@ class Container:
         # The canonical key JSON and the endpoint's body, assembled around the features' JSON bytes.
         self._key_head = ('{"endpoint":' + _encode(cfg.endpoint) + ',"features":').encode()
         self._key_tail = (',"target_variant":' + _encode(cfg.target_variant) + "}").encode()
-        self._body_head = ('{"' + self.preprocessor.payload_key + '":').encode()
+        # A preprocessor without a payload key (passthrough) sends the request's body as it came.
+        key = self.preprocessor.payload_key
+        self._body_head, self._body_tail = (('{"' + key + '":').encode(), b"}") if key is not None else (b"", b"")
 
     # -- clients, built lazily and kept for the container's life
 
@@ -514,8 +523,11 @@ class Container:
         variant = None
         cached = False
         try:
-            body = parse_body(event, cfg.max_body, self.preprocessor.fields)
-            features_json = _features_json(self.preprocessor.features(body)).encode()
+            if self.preprocessor.payload_key is None:
+                features_json = self.preprocessor.body(event, cfg.max_body)
+            else:
+                body = parse_body(event, cfg.max_body, self.preprocessor.fields)
+                features_json = _features_json(self.preprocessor.features(body)).encode()
             digest = hashlib.sha256(self._key_head)
             digest.update(features_json)
             digest.update(self._key_tail)
@@ -575,7 +587,7 @@ class Container:
             "EndpointName": cfg.endpoint,
             "ContentType": "application/json",
             "Accept": "application/json",
-            "Body": self._body_head + features_json + b"}",
+            "Body": self._body_head + features_json + self._body_tail,
         }
         if cfg.target_variant is not None:
             kwargs["TargetVariant"] = cfg.target_variant

@@ -83,7 +83,7 @@ class AlarmPlan:
     name: str
     description: str
     variant: str
-    kind: str  # "latency" | "error_rate" (5XX) | "client_error_rate" (4XX) | "drift"
+    kind: str  # "latency" | "error_rate" (5XX) | "client_error_rate" (4XX) | "drift" | "metric" (raw AWS/SageMaker)
     threshold: float
     period: int
     evaluation_periods: int
@@ -93,6 +93,7 @@ class AlarmPlan:
     # The rates' denominator: the AWS/SageMaker metric counting the requests served (Invocations;
     # InvocationsProcessed on asynchronous endpoints, which publish no Invocations).
     requests_metric: str = "Invocations"
+    metric: str | None = None  # kind "metric": the AWS/SageMaker metric watched
 
     @property
     def is_latency(self) -> bool:
@@ -266,6 +267,8 @@ class EndpointsPlan:
     endpoints: tuple[EndpointPlan, ...]
     # What the execution role must be granted for these endpoints (the endpoint component contributes it).
     role_statements: tuple[Statement, ...]
+    # Existing SNS topics every alarm also notifies (monitoring.alarm_topics), besides the alerts topic.
+    alarm_topics: tuple[str, ...] = ()
 
 
 # --- endpoints of kind components (inference components on a shared fleet) --------------------------------
@@ -358,6 +361,8 @@ class InferenceComponentsPlan:
     role_statements: tuple[Statement, ...]
     # awscc has no default_tags: the tags the aws provider's default_tags carry, written on each resource.
     tags: dict[str, str]
+    # Existing SNS topics every alarm also notifies (monitoring.alarm_topics), besides the alerts topic.
+    alarm_topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,8 @@ def test_model_quality_thresholds_alarm_to_the_alerts_topic(tree: Path) -> None:
     resource = res(tree)["aws_cloudwatch_metric_alarm.this"]
     assert resource["for_each"] == "${var.alarms}" and s(resource["namespace"]) == "aws/sagemaker/Endpoints/model-metrics"
     assert resource["dimensions"]["MonitoringSchedule"] == "${aws_sagemaker_monitoring_schedule.this[each.value.schedule].name}"
-    assert resource["alarm_actions"] == ["${var.alerts_topic_arn}"] and args(tree)["alerts_topic_arn"] == "${module.alerts.topic_arn}"
+    assert resource["alarm_actions"] == "${var.alarm_actions}" and resource["ok_actions"] == "${var.alarm_actions}"
+    assert args(tree)["alarm_actions"] == ["${module.alerts.topic_arn}"]
 
 
 def test_role_reads_exactly_capture_baselines_ground_truth_and_writes_reports(tree: Path) -> None:

@@ -176,9 +176,9 @@ class Endpoint(Component):
         return out
 
     def modules(self, part: EndpointsPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
-        return [self._module(ep, wire) for ep in part.endpoints]
+        return [self._module(ep, wire, part.alarm_topics) for ep in part.endpoints]
 
-    def _module(self, ep: EndpointPlan, wire: Wire) -> ModuleContext:
+    def _module(self, ep: EndpointPlan, wire: Wire, alarm_topics: tuple[str, ...]) -> ModuleContext:
         kms = wire.need("kms.key_arn")
         capture = capture_object(ep.capture, wire, kms.value) if ep.capture is not None else None
         a = ep.async_inference
@@ -262,7 +262,7 @@ class Endpoint(Component):
                 "CloudWatch alarms of the endpoint, by key: a plain metric or metric math (metric_queries).",
                 ALARMS_TYPE,
             ),
-            "alarm_actions": alarm_actions(wire),
+            "alarm_actions": alarm_actions(wire, alarm_topics),
             "scaling": Input(
                 {v.key: _scaling(v.name, v.scaling) for v in ep.variants if v.scaling},
                 "Auto-scaling of the production variants, by variant key.",

@@ -41,6 +41,7 @@ from ...plan.parts import (
     TopicPlan,
     VariantPlan,
 )
+from ..monitoring.section import alarm_topics
 from ..network.section import SECTION as NETWORK
 
 #: CreateEndpointConfig takes at most 10 production variants.
@@ -67,7 +68,9 @@ def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
     endpoints = tuple(
         _endpoint(config, prefix, ep) for ep in config.endpoints if isinstance(ep, Endpoint)
     )  # kind components: its own component
-    return EndpointsPlan(endpoints=endpoints, role_statements=_role_statements(config, endpoints))
+    return EndpointsPlan(
+        endpoints=endpoints, role_statements=_role_statements(config, endpoints), alarm_topics=alarm_topics(config)
+    )
 
 
 # --- endpoints ------------------------------------------------------------------------------------------

@@ -241,7 +241,7 @@ class InferenceComponents(Component):
                 "CloudWatch alarms of the components, by key: each on its InferenceComponentName (a plain metric or metric math).",
                 ALARMS_TYPE,
             ),
-            "alarm_actions": alarm_actions(wire),
+            "alarm_actions": alarm_actions(wire, part.alarm_topics),
             "deployments": Input(
                 _deployments(ep),
                 "How each component moves to a new model or specification (a rolling update, rolled back by its alarms), by component; none: SageMaker's default.",

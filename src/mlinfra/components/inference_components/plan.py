@@ -31,6 +31,7 @@ from ...plan.parts import (
     RolloutPlan,
     Statement,
 )
+from ..monitoring.section import alarm_topics
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
 VARIANT_NAME = "AllTraffic"
@@ -44,7 +45,9 @@ def inference_components_plan(config: PlatformConfig, prefix: str) -> InferenceC
         return None
     p = config.project
     tags = {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags}
-    return InferenceComponentsPlan(endpoints, _role_statements(config, endpoints), dict(sorted(tags.items())))
+    return InferenceComponentsPlan(
+        endpoints, _role_statements(config, endpoints), dict(sorted(tags.items())), alarm_topics(config)
+    )
 
 
 def _endpoint(config: PlatformConfig, prefix: str, ep: InferenceComponentsEndpoint) -> ComponentsEndpointPlan:

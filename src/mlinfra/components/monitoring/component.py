@@ -41,6 +41,7 @@ from ...core.component import (
     statement_object,
     statements_type,
 )
+from ...core.sagemaker_inputs import alarm_actions
 from ...core.subscriptions import subscribers_input, subscription_moves
 from ...expr import NULL, Interp, Ref, or_null
 from ...plan.parts import ENDPOINTS, Statement
@@ -269,7 +270,7 @@ class MonitoringComponent(Component):
             role_statements_ = [statement_object(st, at_call) for st in statements]
         alarms = [(e, a) for e in monitored for a in e.alarms]
         inputs = {
-            "alerts_topic_arn": wire.need("alerts.topic_arn"),
+            "alarm_actions": alarm_actions(wire, part.alarm_topics),
             "kms_key_arn": wire.need(
                 "kms.key_arn", "ARN of the platform KMS key: reports, analysis configurations, job volumes."
             ),

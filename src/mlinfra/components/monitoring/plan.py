@@ -98,6 +98,7 @@ class MonitoringPlan:
     topic_name: str
     role_name: str
     subscribers: tuple[tuple[str, str], ...]  # (protocol, endpoint)
+    alarm_topics: tuple[str, ...]  # existing SNS topics the alarms also notify
     endpoints: tuple[EndpointMonitoring, ...]
     tags: dict[str, str]  # the provider's default_tags, spelled out for awscc
 
@@ -310,6 +311,7 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
         topic_name=f"{request.prefix}-alerts",
         role_name=f"{request.prefix}-monitoring",
         subscribers=tuple(given for s in mon.subscribers for given in s.given),
+        alarm_topics=tuple(mon.alarm_topics),
         endpoints=tuple(eps),
         # The provider's default_tags (plan.platform), which awscc resources must carry themselves.
         tags=_platform_tags(config),

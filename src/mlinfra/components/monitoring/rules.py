@@ -4,6 +4,7 @@ not cover what the monitors read."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ...config.capture_rules import Read, destination_overlap, overlap_violation
@@ -11,6 +12,7 @@ from ...config.rules import Violation, subscribers, unknown_instance_type
 from ...config.shapes import PlatformConfig
 from ...instance_types import PROCESSING
 from ...monitoring.images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ACCOUNTS
+from ...regions import REGIONS
 from .section import SECTION, Monitoring
 
 # What each monitor reads from the endpoint's capture (DataCapture.modes).
@@ -62,6 +64,35 @@ def _reads(mon: Monitoring) -> list[Read]:
                 if uri is not None:
                     read.append((uri, f"the {kind} monitor's {attr} of endpoint {em.endpoint}"))
     return read
+
+
+_SNS_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):sns:(?P<region>[a-z0-9-]*):(?P<account>\d{12}):")
+
+
+def alarm_topics(config: PlatformConfig) -> Iterator[Violation]:
+    """Topics the alarms notify are in the platform's region and partition, each named once."""
+    mon, region = SECTION.of(config), config.project.region
+    if mon is None:
+        return
+    home = REGIONS[region][0] if region in REGIONS else None
+    seen: set[str] = set()
+    for j, arn in enumerate(mon.alarm_topics):
+        loc = ("monitoring", "alarm_topics", j)
+        if arn in seen:
+            yield Violation(loc, f"{arn} is listed twice", "alarm-topic-duplicate")
+        seen.add(arn)
+        t = _SNS_ARN.match(arn)
+        if t is None or home is None:
+            continue  # the shape's message (the ARN's form), or the unknown region's
+        if t["partition"] != home or t["region"] != region:
+            # CloudWatch alarm actions reach SNS topics of the alarm's own Region only (another account's
+            # topic is fine when its access policy lets cloudwatch.amazonaws.com publish).
+            yield Violation(
+                loc,
+                f"a CloudWatch alarm notifies SNS topics of its own Region only: the alarms are in {region}, "
+                f"the topic in {t['region'] or 'no region'} (partition {t['partition']}); use a topic arn:{home}:sns:{region}:ACCOUNT:NAME",
+                "alarm-topic-region",
+            )
 
 
 def monitoring(config: PlatformConfig) -> Iterator[Violation]:
@@ -177,7 +208,6 @@ _METRICS = {
 }
 
 
-# The overlap check first: it was part of the core capture rule, which runs before this section's rules.
 def monitor_instance_types(config: PlatformConfig) -> Iterator[Violation]:
     mon = SECTION.of(config)
     if mon is None:
@@ -189,4 +219,5 @@ def monitor_instance_types(config: PlatformConfig) -> Iterator[Violation]:
             yield found
 
 
-RULES = (capture_destination_reads, monitoring, monitor_instance_types)
+# The overlap check first: it was part of the core capture rule, which runs before this section's rules.
+RULES = (capture_destination_reads, monitoring, alarm_topics, monitor_instance_types)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from ...config.section import Section
-from ...config.shapes import INSTANCE_TYPE_RE, ComponentName, S3Uri, Strict, Subscriber
+from ...config.shapes import INSTANCE_TYPE_RE, ComponentName, S3Uri, SnsTopicArn, Strict, Subscriber
+
+if TYPE_CHECKING:
+    from ...config.shapes import PlatformConfig
 
 # Model Monitor schedules: hourly (the default), daily, or a cron expression that runs at most hourly.
 HOURLY = "cron(0 * ? * * *)"
@@ -93,7 +96,17 @@ class Monitoring(Strict):
     """Alerts (an SNS topic), a CloudWatch dashboard per endpoint, Model Monitor schedules."""
 
     subscribers: list[Subscriber] = Field(default_factory=list)
+    # Existing SNS topics (bring your own: the on-call's, a chat bridge's) every mlinfra alarm also
+    # notifies, when it fires and when it recovers. A CloudWatch alarm takes 5 actions per state, and
+    # mlinfra's alerts topic is one of them.
+    alarm_topics: Annotated[list[SnsTopicArn], Field(max_length=4)] = Field(default_factory=list)
     endpoints: list[EndpointMonitor] = Field(default_factory=list)
 
 
 SECTION = Section("monitoring", Monitoring)
+
+
+def alarm_topics(config: PlatformConfig) -> tuple[str, ...]:
+    """The existing SNS topics every mlinfra alarm notifies besides the alerts topic (none without monitoring)."""
+    mon = SECTION.of(config)
+    return tuple(mon.alarm_topics) if mon is not None else ()

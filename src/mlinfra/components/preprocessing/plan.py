@@ -55,6 +55,8 @@ def preprocessing_plan(
                 features_path = f"{LAMBDA_PACKAGE}/data/{key}.features.json"
                 package[features_path] = json.dumps(features, indent=1, sort_keys=True) + "\n"
                 settings = {"features_file": features_path}
+        elif route.preprocessor == "passthrough":
+            settings = {}  # the body goes to the endpoint as it came
         elif isinstance(chosen, ImageSettings):
             settings = {"width": chosen.width, "height": chosen.height, "channels": chosen.channels}
         else:

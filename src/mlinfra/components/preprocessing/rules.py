@@ -73,7 +73,7 @@ def routes(config: PlatformConfig) -> Iterator[Violation]:
                     f"this route's preprocessor is {route.preprocessor}: {kind} settings do not apply",
                     "route-settings-kind",
                 )
-        if pre is not None and settings_for(config, route) is None:
+        if pre is not None and route.preprocessor != "passthrough" and settings_for(config, route) is None:
             yield Violation(
                 (*loc, "preprocessor"),
                 f"the {route.preprocessor} preprocessor needs settings: preprocessing.{route.preprocessor}, or {route.preprocessor} on the route",

@@ -14,7 +14,9 @@ from ...config.shapes import ComponentName, LogRetention, Strict, VariantName
 if TYPE_CHECKING:
     from ...config.shapes import PlatformConfig
 
-PreprocessorKind = Literal["tabular", "image", "text"]
+# passthrough: the request's JSON body reaches the endpoint unchanged (a Hugging Face container's
+# {"inputs": ...}); it has no settings.
+PreprocessorKind = Literal["tabular", "image", "text", "passthrough"]
 
 
 class TabularFeature(Strict):
@@ -86,7 +88,10 @@ SECTION = Section("preprocessing", Preprocessing)
 
 
 def settings_for(config: PlatformConfig, route: Route) -> TabularSettings | ImageSettings | TextSettings | None:
-    """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults)."""
+    """A route's preprocessing settings: its own, else the shared ones of its kind (image has defaults;
+    passthrough has none)."""
+    if route.preprocessor == "passthrough":
+        return None
     own = getattr(route, route.preprocessor)
     if own is not None:
         return own
