@@ -47,10 +47,11 @@ def test_what_each_recipe_says_it_builds(tmp_path: Path) -> None:
     hf = _rendered("hf-text-serverless.yaml", tmp_path / "hf")
     assert "serverless_config" in (tmp_path / "hf" / "modules" / "endpoint" / "main.tf").read_text()
     assert 'path = "/classify"' in hf or '"/classify"' in hf
+    assert 'handler              = "mlinfra_lambdas.passthrough.handler"' in hf  # the body as it comes
 
     vpc = _rendered("realtime-existing-vpc.yaml", tmp_path / "vpc")
     assert '"vpc-0a1b2c3d4e5f67890"' in vpc and "module.network.models_security_group_id" in vpc
-    assert "alarm_actions = [module.alerts.topic_arn]" in vpc
+    assert 'alarm_actions = [\n    module.alerts.topic_arn,\n    "arn:aws:sns:eu-west-1:123456789012:pricing-pager",\n  ]' in vpc
     assert "weight" in vpc and "90" in vpc
 
     batch = _rendered("nightly-batch.yaml", tmp_path / "batch")

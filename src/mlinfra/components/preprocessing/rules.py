@@ -22,7 +22,7 @@ def routes_need_preprocessing(config: PlatformConfig) -> Iterator[Violation]:
     if ROUTES.of(config) and SECTION.of(config) is None:
         yield Violation(
             ("routes",),
-            'routes run through preprocessing Lambdas: add a "preprocessing" section',
+            'routes run through preprocessing Lambdas: add a "preprocessing" section (`preprocessing: {}` takes the defaults)',
             "routes-need-preprocessing",
         )
 
