@@ -244,6 +244,9 @@ def test_cli_usage_errors(seed) -> None:
         assert result.exit_code != 0, args
         assert message in result.output, (args, result.output)
         assert "Traceback" not in result.output
+    # An --endpoint that was given is not asked for again: the message says what it may name.
+    typo = runner.invoke(app, ["promote", str(seed["config"]), "--endpoint", "inferense", "--canary", "20"])
+    assert typo.exit_code != 0 and 'did you mean "inference"?' in typo.output and "pass --endpoint" not in typo.output
     assert weights(seed["sm"], "mlinfra-prod-inference") == {"production": 80, "canary": 20}
 
 

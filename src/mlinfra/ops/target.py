@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,13 +74,13 @@ def resolve(
             )
             or "none"
         )
-        which = (
-            f"no endpoint {endpoint!r}"
-            if endpoint
-            else "more than one endpoint could be meant"
-            if matches
-            else "no endpoint has that variant"
-        )
+        if endpoint:
+            # --endpoint was given: say what it may name, not to pass it again.
+            labels = [e.label for e in plan.endpoints] + [e.label for e in (part.endpoints if part is not None else ())]
+            close = difflib.get_close_matches(endpoint, labels, n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            raise UsageError(f"{config}: no endpoint {endpoint!r} (the config's endpoints: {names}){hint}")
+        which = "more than one endpoint could be meant" if matches else "no endpoint has that variant"
         raise UsageError(f"{config}: {which}; pass --endpoint (endpoints: {names})")
     ep = matches[0]
     # The config's own alarms when it has some; otherwise every alarm on the endpoint.
