@@ -1,4 +1,5 @@
-"""The README's YAML is what a newcomer copies first: every snippet must be valid as written."""
+"""The README's YAML is what a newcomer copies first: every snippet must be valid as written, in the README
+and in the config reference (examples/README.md)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,18 @@ from mlinfra.pipeline import json_schema, load_config
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
+REFERENCE = (ROOT / "examples" / "README.md").read_text()
 #: ```yaml blocks, also those indented under a list item (their fence's indent is the block's).
 SNIPPETS = [
     textwrap.dedent(m.group(2))
-    for m in re.finditer(r"^( *)```yaml\n(.*?)^\1```$", README, flags=re.S | re.M)
+    for text in (README, REFERENCE)
+    for m in re.finditer(r"^( *)```yaml\n(.*?)^\1```$", text, flags=re.S | re.M)
 ]
+
+
+def test_the_readme_sends_to_the_reference() -> None:
+    assert "](examples/README.md)" in README and REFERENCE.startswith("# Config reference")
+    assert "```yaml" in REFERENCE  # its snippets are among those checked below
 
 
 def test_the_readme_has_a_whole_config_and_section_snippets() -> None:
