@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .config.shapes import PlatformConfig, Variant
 
-__all__ = ["Graph", "build_graph", "dot", "mermaid", "mermaid_label"]
+__all__ = ["Graph", "build_graph", "dot", "dot_of", "mermaid", "mermaid_label", "mermaid_of"]
 
 
 @dataclass
@@ -190,7 +190,11 @@ def mermaid_label(text: str) -> str:
 
 def mermaid(config: PlatformConfig) -> str:
     """The platform as a Mermaid ``flowchart LR`` (renders on GitHub), ending with a newline."""
-    g = build_graph(config)
+    return mermaid_of(build_graph(config))
+
+
+def mermaid_of(g: Graph) -> str:
+    """A graph as Mermaid text: generated ids, every label quoted and escaped by :func:`mermaid_label`."""
     lines = ["flowchart LR"]
     for i, (title, members) in enumerate(g.clusters, 1):
         lines.append(f'  subgraph c{i}["{mermaid_label(title)}"]')
@@ -208,7 +212,11 @@ def _dot_label(text: str) -> str:
 
 def dot(config: PlatformConfig) -> str:
     """The platform as a Graphviz DOT digraph (``dot -Tsvg`` draws it), ending with a newline."""
-    g = build_graph(config)
+    return dot_of(build_graph(config))
+
+
+def dot_of(g: Graph) -> str:
+    """A graph as DOT text: generated ids, every label a quoted DOT string."""
     lines = ["digraph platform {", "  rankdir=LR;", "  node [shape=box];"]
     for i, (title, members) in enumerate(g.clusters, 1):
         lines.append(f'  subgraph cluster_{i} {{ label="{_dot_label(title)}";')
