@@ -123,7 +123,7 @@ def _imports(*args: str, cwd: Path) -> tuple[int, set[str]]:
     return proc.returncode, modules
 
 
-def test_help_validate_and_render_never_import_boto3_or_numpy(tmp_path: Path) -> None:
+def test_help_validate_render_and_diagram_never_import_boto3_or_numpy(tmp_path: Path) -> None:
     for args in (
         ["--help"],
         ["validate", str(PLATFORM)],
@@ -132,6 +132,9 @@ def test_help_validate_and_render_never_import_boto3_or_numpy(tmp_path: Path) ->
         ["--version"],
         ["validate", str(PLATFORM), "--json"],
         ["init", "-o", str(tmp_path / "init.yaml")],
+        ["diagram", str(PLATFORM)],
+        ["diagram", str(PLATFORM), "--format", "dot"],
+        ["diagram", "--help"],
     ):
         code, modules = _imports(*args, cwd=tmp_path)
         assert code == 0, args

@@ -38,7 +38,8 @@ def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Render
     ``base_dir`` is the config file's folder, against which the files it names are read.
     """
     from .context import build_context
+    from .diagram import mermaid
     from .plan.platform import build_plan
     from .render import render_context
 
-    return render_context(build_context(build_plan(config, base_dir)))
+    return render_context(build_context(build_plan(config, base_dir)), mermaid(config))

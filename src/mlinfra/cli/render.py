@@ -119,3 +119,35 @@ def render(
         return
     write_tree(rendered.files, out)
     typer.echo(f"rendered {out}: {summary}")
+
+
+@app.command()
+def diagram(
+    config: ConfigArg = None,
+    config_opt: ConfigOpt = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="mermaid (renders on GitHub) or dot (Graphviz; for SVG: mlinfra diagram --format dot | dot -Tsvg > platform.svg).",
+        ),
+    ] = "mermaid",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the platform as a picture: edge, API, preprocessing, endpoints, batch, monitoring, registry, pipeline."""
+    from ..diagram import dot, mermaid
+    from ..errors import OutputError, UsageError
+
+    writers = {"mermaid": mermaid, "dot": dot}
+    if fmt not in writers:
+        raise UsageError(f"--format {fmt}: not a diagram format; use mermaid or dot")
+    config = common.config_file(config, config_opt)
+    text = writers[fmt](common.load_config(config))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write the diagram ({exc.strerror or exc})") from exc
+        typer.echo(f"wrote {out}", err=True)

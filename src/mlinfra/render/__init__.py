@@ -47,8 +47,11 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "templates"
 
 
-def render_context(ctx: RootContext) -> Rendered:
-    """Every file of the tree for a laid-out context (the pipeline is :mod:`mlinfra.pipeline`)."""
+def render_context(ctx: RootContext, diagram: str | None = None) -> Rendered:
+    """Every file of the tree for a laid-out context (the pipeline is :mod:`mlinfra.pipeline`).
+
+    ``diagram``, the platform as Mermaid text (:mod:`mlinfra.diagram`, escaped there), becomes the root
+    README's "Platform" section."""
     files: Tree = {}
     root = {"ctx": ctx, "plan": ctx.plan}
     for name in ("versions.tf", "providers.tf", "main.tf", "outputs.tf"):
@@ -95,7 +98,8 @@ def render_context(ctx: RootContext) -> Rendered:
         )
     endpoints = ctx.endpoints
     files[PurePosixPath("README.md")] = _render(
-        "root/README.md.j2", {**root, "resources": resources, "endpoints": endpoints}
+        "root/README.md.j2",
+        {**root, "resources": resources, "endpoints": endpoints, "diagram": Text(diagram) if diagram else None},
     )
     return Rendered(
         files=dict(sorted(files.items())),
