@@ -1,4 +1,13 @@
-"""API Gateway REST API: routes with request validation, Lambda integrations, stage, usage plans, keys."""
+"""API Gateway REST API: routes with request validation, Lambda integrations, stage, usage plans, keys.
+
+The module's text is the same for every project: the config's values (the API's and stage's names, the
+path tree, the routes, throttling, access logs, the account's logging role, usage plans and keys) are the
+arguments of its call in the root, typed in its variables.tf. The path tree nests (a resource's parent is
+another resource): one for_each block per depth, up to the most parts a route's path has
+(:data:`~mlinfra.components.preprocessing.section.MAX_PATH_PARTS`), keyed by the path. The access log
+group and the logging role are counts of 0 or 1; the root's moved blocks carry the objects of earlier
+renders, which wrote them one by one, to these instances.
+"""
 
 from __future__ import annotations
 
