@@ -88,7 +88,7 @@ class Api(Component):
             "region": Input(part.region, "Region of the routes' Lambdas (their invoke ARNs)."),
             "resources": Input(
                 [{"path": r.path, "path_part": r.path_part, "parent": or_null(r.parent)} for r in part.resources],
-                f"The path tree's resources, outermost first: the path (at most {MAX_PATH_PARTS} parts), its last part and the parent's path (null: the API's root).",
+                f"The path tree's resources, a parent before its children (the deployment hashes them in this order): the path (at most {MAX_PATH_PARTS} parts), its last part and the parent's path (null: the API's root).",
                 "list(" + object_type(path="string", path_part="string", parent="string") + ")",
             ),
             # No output of the preprocessing module: each route names its function (the config knows the
