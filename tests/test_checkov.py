@@ -131,8 +131,9 @@ def test_checkov_sees_the_api_routes_through_its_for_each_map(rendered_examples:
     start = text.index('module "api" {')
     end = text.index("\n}\n", start)
     call = text[start:end]
+    routes = call.index("  routes = {")  # (the path tree's resources name the paths too)
     for route in ("tabular", "image", "text"):
-        found = re.search(rf'(?m)^( +)path( +)= "/predict/{route}"\n', call)
+        found = re.compile(rf'(?m)^( +)path( +)= "/predict/{route}"\n').search(call, routes)
         assert found, route
         call = call[: found.end()] + f"{found.group(1)}api_key_required = {'false' if route == 'text' else 'true'}\n" + call[found.end() :]
     main.write_text(text[:start] + call + text[end:])

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import EXAMPLES
 from tests.support.configs import Edit, render_edited
-from tests.support.hcl_checks import hygiene_errors, load_tree
+from tests.support.hcl_checks import hygiene_errors, load_tree, module_call
 from tests.test_render import blocks, s
 
 
@@ -137,13 +137,20 @@ def test_api_redeploys_when_any_rendered_part_changes(rendered_examples: dict[st
     """The deployment's trigger hashes every resource, model, validator, method and integration of the API."""
     main = blocks(load_tree(rendered_examples["platform"])["modules/api"]["main.tf"], "resource")
     trigger = main["aws_api_gateway_deployment.this"]["triggers"]["redeployment"]
-    assert trigger.startswith("${sha1(jsonencode([") and trigger.endswith("]))}"), trigger
+    # The path's resources first, each as its own object in the call's order (the hash of the earlier
+    # renders, which wrote a block per resource), then the rest.
+    prefix = "${sha1(jsonencode(concat([for r in var.resources : local.resources[r.path]], ["
+    assert trigger.startswith(prefix) and trigger.endswith("])))}"), trigger
     hashed = set(re.findall(r"aws_api_gateway_\w+\.\w+", trigger))
-    parts = ("resource", "method", "integration", "model", "request_validator")
+    parts = ("method", "integration", "model", "request_validator")
     expected = {a for a in main if a.split(".")[0] in {f"aws_api_gateway_{p}" for p in parts}}
     # (the methods, integrations and models are for_each blocks: one address each, every instance hashed)
     assert {"aws_api_gateway_method.this", "aws_api_gateway_integration.this", "aws_api_gateway_model.this"} <= expected
-    assert len(expected) >= 8 and hashed == expected, hashed ^ expected
+    assert len(expected) == 4 and hashed == expected, hashed ^ expected
+    # local.resources: every depth's block.
+    (resources,) = [loc["resources"] for loc in load_tree(rendered_examples["platform"])["modules/api"]["main.tf"]["locals"] if "resources" in loc]
+    depths = {a for a in main if a.startswith("aws_api_gateway_resource.")}
+    assert set(re.findall(r"aws_api_gateway_resource\.\w+", resources)) == depths and len(depths) >= 2
 
 
 def _render(tmp_path: Path, edit: Edit) -> dict:
@@ -155,36 +162,48 @@ def _render(tmp_path: Path, edit: Edit) -> dict:
 def test_execute_api_endpoint_is_off_behind_a_regional_custom_domain(tmp_path: Path, rendered_examples: dict[str, Path]) -> None:
     # CloudFront's origin is the execute-api host name: it must stay on (API keys and throttling are
     # enforced by API Gateway itself, whichever way a request comes in).
-    cloudfront = blocks(load_tree(rendered_examples["platform"])["modules/api"]["main.tf"], "resource")
-    assert "disable_execute_api_endpoint" not in cloudfront["aws_api_gateway_rest_api.this"]
+    cloudfront = load_tree(rendered_examples["platform"])
+    rest_api = blocks(cloudfront["modules/api"]["main.tf"], "resource")["aws_api_gateway_rest_api.this"]
+    # null (the provider's default: on) unless switched off
+    assert rest_api["disable_execute_api_endpoint"] == "${var.disable_execute_api_endpoint ? true : null}"
+    assert module_call(cloudfront, "api")["disable_execute_api_endpoint"] is False
     regional = _render(tmp_path, ("  cloudfront: true\n", "  cloudfront: false\n"))
-    api = blocks(regional["modules/api"]["main.tf"], "resource")
-    assert api["aws_api_gateway_rest_api.this"]["disable_execute_api_endpoint"] is True
+    assert module_call(regional, "api")["disable_execute_api_endpoint"] is True
 
 
 @pytest.mark.parametrize("opt_in", [True, False])
 def test_api_gateway_account_setting_is_an_explicit_opt_in(tmp_path: Path, opt_in: bool) -> None:
-    """aws_api_gateway_account is one setting per account and region: only where the config asks."""
+    """aws_api_gateway_account is one setting per account and region: only where the config asks (the
+    logging role's name at the call; null: the module's count 0)."""
     tree = _render(tmp_path, lambda t: t if opt_in else t.replace("  account_logging_role: true\n", ""))
     api = blocks(tree["modules/api"]["main.tf"], "resource")
-    assert ("aws_api_gateway_account.this" in api) is opt_in
-    assert ("aws_iam_role.cloudwatch" in api) is opt_in
+    assert api["aws_api_gateway_account.this"]["count"] == api["aws_iam_role.cloudwatch"]["count"] == "${local.logging_roles}"
+    assert tree["modules/api"]["main.tf"]["locals"][0]["logging_roles"] == "${var.logging_role_name == null ? 0 : 1}"
+    assert (module_call(tree, "api")["logging_role_name"] is not None) is opt_in
     stage = api["aws_api_gateway_stage.this"]
-    assert "access_log_settings" in stage  # access logs stay on either way
-    assert ("depends_on" in stage) is opt_in
+    assert module_call(tree, "api")["access_log"] is not None  # access logs stay on either way
+    assert '"access_log_settings"' in stage["dynamic"][0]
+    assert stage["depends_on"] == ["${aws_api_gateway_account.this}"]  # no object without the role
 
 
 def test_for_each_addresses_carry_moved_blocks_from_the_old_ones(rendered_examples: dict[str, Path]) -> None:
     """Resources that became for_each instances keep their state: a moved block per old address, whose
-    target is declared (and whose key is in the for_each map at the call) and whose source is not."""
+    target is declared (and whose key is in the for_each map at the call) and whose source is not. (The
+    API's path resources, usage plans and keys: tests/components/api.)"""
     root = rendered_examples["platform"]
     tree = load_tree(root)
     calls = _module_calls(tree)
     moves = 0
-    for module in ("preprocessing", "api"):
-        text = (root / "modules" / module / "moved.tf").read_text()
+    texts = {
+        "preprocessing": (root / "modules" / "preprocessing" / "moved.tf").read_text(),
+        # The API's text is the same for every project: its moves are in the root's moved.tf.
+        "api": "\n".join(re.findall(r"moved \{\n\s*from = module\.api\.(?:\w+\.\w+)\n\s*to\s+= module\.api\.\w+\.this\[\S+\n", (root / "moved.tf").read_text())).replace("module.api.", ""),
+    }
+    for module, text in texts.items():
         main = blocks(tree[f"modules/{module}"]["main.tf"], "resource")
         for old, new in re.findall(r'from = (\S+)\n\s*to\s+= (\S+)\n', text):
+            if module == "api" and not re.match(r"aws_api_gateway_(method|integration|model)\.", old):
+                continue  # the per-route ones: the path resources, usage plans and keys are tests/components/api's
             moves += 1
             address, key = re.fullmatch(r'(\w+\.\w+)\["(\w+)"\]', new).groups()
             assert address in main and old not in main, (module, old, new)
@@ -204,7 +223,7 @@ def test_invoke_permissions_move_from_the_api_to_their_functions(rendered_exampl
     assert not any(address.startswith("aws_lambda_permission.") for address in api)
     assert pre["aws_lambda_permission.api"]["for_each"] == "${var.functions}"
     moves = dict(re.findall(r'from = (module\.api\.aws_lambda_permission\S+)\n\s*to\s+= (\S+)\n', (root / "moved.tf").read_text()))
-    assert "aws_lambda_permission" not in (root / "modules" / "api" / "moved.tf").read_text()
+    assert not (root / "modules" / "api" / "moved.tf").exists()
     keys = set(calls["preprocessing"]["functions"])
     assert keys == {"predict_tabular", "predict_image", "predict_text"}
     for key in keys:

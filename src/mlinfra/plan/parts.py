@@ -539,9 +539,10 @@ class PreprocessingPlan:
 
 @dataclass(frozen=True)
 class ApiResourcePlan:
-    key: str
+    key: str  # the name of its block in earlier renders (one block per resource)
+    path: str  # the path so far: its key in the module's block of its depth
     path_part: str
-    parent: str | None  # key of the parent resource; None for the API's root resource
+    parent: str | None  # path of the parent resource; None for the API's root resource
 
 
 @dataclass(frozen=True)
@@ -573,28 +574,20 @@ class ApiPlan:
     stage: str
     throttle_rate: float
     throttle_burst: int
-    resources: tuple[ApiResourcePlan, ...]
+    resources: tuple[ApiResourcePlan, ...]  # outermost first, in the order of the routes
     methods: tuple[MethodPlan, ...]
-    # Whole resources whose content triggers a new deployment (their JSON is hashed by Terraform), so any
-    # rendered change of a route, model, validator, method or integration reaches the stage.
-    redeployment_triggers: tuple[Ref, ...]
     usage_plans: tuple[UsagePlanPlan, ...]
     access_logs: bool
     account_logging_role: bool  # manage the account-and-region-wide aws_api_gateway_account setting
-    cloudwatch_policy_arn: Interp
     # A regional custom domain fronts the API: the default execute-api endpoint is switched off, so the
     # custom domain is the only way in. CloudFront's origin IS the execute-api endpoint: kept then.
     disable_execute_api_endpoint: bool
     access_log_group: str
-    access_log_format: dict[str, str]  # one JSON object per request, of API Gateway $context variables
     log_retention_days: int
     tracing: bool
     cloudwatch_role_name: str
-    deployment_dependencies: tuple[Ref, ...]
-    key_values: dict[str, Ref]  # config key name → the generated value
     key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs, access logs)
-    # Each route's Lambda proxy URI, the provider's invoke_arn spelled out from the function's name.
-    integration_uri: Interp | None = None
+    region: str  # of the routes' Lambdas (their invoke ARNs)
 
 
 @dataclass(frozen=True)

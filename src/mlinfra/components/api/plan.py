@@ -8,27 +8,11 @@ from pathlib import Path
 
 from ...config.shapes import PlatformConfig
 from ...core.logs import logs_key_statement
-from ...expr import Interp, Ref
 from ...naming import api_key_key, api_resource_keys, request_model_name, route_key, usage_plan_key
 from ...naming import function_name as lambda_name
 from ...plan.parts import ApiPlan, ApiResourcePlan, MethodPlan, UsagePlanPlan
 from ..preprocessing.section import ROUTES, Route
 from .section import SECTION
-
-#: Fields of one access-log line (API Gateway $context variables), as JSON.
-ACCESS_LOG_FORMAT = {
-    "requestId": "$context.requestId",
-    "ip": "$context.identity.sourceIp",
-    "apiKeyId": "$context.identity.apiKeyId",
-    "requestTime": "$context.requestTime",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "status": "$context.status",
-    "responseLength": "$context.responseLength",
-    "integrationLatency": "$context.integrationLatency",
-    "latency": "$context.responseLatency",
-    "xrayTraceId": "$context.xrayTraceId",
-}
 
 
 def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | None:
@@ -39,9 +23,9 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
     methods = []
     for route in routes:
         parent = None
-        for key, part, _ in api_resource_keys(route.path):
-            resources.setdefault(key, ApiResourcePlan(key=key, path_part=part, parent=parent))
-            parent = key
+        for key, part, path in api_resource_keys(route.path):
+            resources.setdefault(key, ApiResourcePlan(key=key, path=path, path_part=part, parent=parent))
+            parent = path
         key = route_key(route.path)
         schema = _schema_text(base_dir, route)
         methods.append(
@@ -67,10 +51,6 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
                 keys=tuple((api_key_key(k), f"{prefix}-{k}", k) for k in plan.keys),
             )
         )
-    triggers = [Ref(f"aws_api_gateway_resource.{r.key}") for r in resources.values()]
-    triggers.append(Ref("aws_api_gateway_request_validator.body"))
-    # The per-route resources are for_each blocks: each hashes as a map of all its instances.
-    triggers.extend(Ref(f"aws_api_gateway_{kind}.this") for kind in ("model", "method", "integration"))
     return ApiPlan(
         name=f"{prefix}-inference",
         stage=api.stage,
@@ -78,43 +58,16 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         throttle_burst=api.throttle.burst,
         resources=tuple(resources.values()),
         methods=tuple(methods),
-        redeployment_triggers=tuple(triggers),
         usage_plans=tuple(usage_plans),
         access_logs=api.access_logs,
         account_logging_role=api.account_logging_role,
-        cloudwatch_policy_arn=Interp(
-            "arn:",
-            Ref("data.aws_partition.current.partition"),
-            ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-        ),
         disable_execute_api_endpoint=not api.cloudfront,
         access_log_group=f"/aws/apigateway/{prefix}-inference",
-        access_log_format=dict(ACCESS_LOG_FORMAT),
         log_retention_days=api.log_retention_days,
         tracing=api.tracing,
         cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
-        deployment_dependencies=(Ref("aws_api_gateway_method.this"), Ref("aws_api_gateway_integration.this")),
-        key_values={name: Ref(f"aws_api_gateway_api_key.{key}.value") for u in usage_plans for key, _, name in u.keys},
         key_policy=(logs_key_statement(config.project.region),) if api.access_logs else (),
-        integration_uri=_integration_uri(config.project.region),
-    )
-
-
-def _integration_uri(region: str) -> Interp:
-    """The route's Lambda invoke ARN as the AWS provider computes ``aws_lambda_function.invoke_arn``
-    (``arn:P:apigateway:R:lambda:path/2015-03-31/functions/<function ARN>/invocations``), from the
-    function's name the config knows."""
-    partition = Ref("data.aws_partition.current.partition")
-    return Interp(
-        "arn:",
-        partition,
-        f":apigateway:{region}:lambda:path/2015-03-31/functions/arn:",
-        partition,
-        f":lambda:{region}:",
-        Ref("data.aws_caller_identity.current.account_id"),
-        ":function:",
-        Ref("each.value.function_name"),
-        "/invocations",
+        region=config.project.region,
     )
 
 

@@ -42,10 +42,14 @@ class TextSettings(Strict):
     vocabulary_file: Annotated[str, StringConstraints(min_length=1)]
 
 
+#: The most parts a route's path has (``/a/b/c``: 3): the API module nests one resource block per depth.
+MAX_PATH_PARTS = 8
+
+
 class Route(Strict):
     """``POST path`` → a preprocessor → an endpoint (optionally one variant), with request validation."""
 
-    path: Annotated[str, StringConstraints(pattern=r"^(/[a-z0-9][a-z0-9_-]*){1,8}$")]
+    path: Annotated[str, StringConstraints(pattern=rf"^(/[a-z0-9][a-z0-9_-]*){{1,{MAX_PATH_PARTS}}}$")]
     preprocessor: PreprocessorKind
     endpoint: ComponentName
     variant: VariantName | None = None
