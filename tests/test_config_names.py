@@ -82,3 +82,20 @@ def test_request_models_that_become_one_name(workdir: Path) -> None:
     found = problems(workdir, text)
     assert [(p.path, p.code) for p in found] == [("routes[2].path", "name-collision")]
     assert "the API Gateway request model X1yRequest" in found[0].message
+
+
+def test_the_collision_check_names_every_alarm_the_plan_makes(tmp_path: Path) -> None:
+    """The rule and the plan name a target's alarms from one list (naming.target_alarms), raw metrics included."""
+    from mlinfra.components import SLICES
+    from mlinfra.config.rules import core_names
+    from mlinfra.plan.platform import build_plan
+    from tests.support.configs import edited
+
+    metrics = "      metrics:\n        - {metric: Invocation5XXErrors, statistic: Average, threshold: 1}\n"
+    config_path = edited("platform", tmp_path, ("      error_rate_percent: 5\n", "      error_rate_percent: 5\n" + metrics))
+    config = load_config(config_path)
+    sources = (core_names, *(s.names for s in SLICES if s.names is not None))
+    checked = {n.value for src in sources for n in src(config) if n.namespace == "the CloudWatch alarm"}
+    planned = {a.name for ep in build_plan(config, config_path.parent).endpoints for a in ep.alarms}
+    assert "mlinfra-prod-inference-production-invocation5xxerrors-average" in planned
+    assert planned <= checked, sorted(planned - checked)

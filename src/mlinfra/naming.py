@@ -42,6 +42,7 @@ __all__ = [
     "hashed_name",
     "ident",
     "lambda_role_name",
+    "metric_alarm",
     "model_content",
     "model_package_group_name",
     "models_bucket_prefix",
@@ -50,6 +51,7 @@ __all__ = [
     "requests_metric",
     "route_key",
     "sagemaker_model_name",
+    "target_alarms",
     "usage_plan_key",
 ]
 
@@ -137,6 +139,22 @@ LATENCY_ALARM = ("latency_p99", "latency-p99")
 ERROR_RATE_ALARM = ("error_rate", "5xx-rate")
 CLIENT_ERROR_RATE_ALARM = ("client_error_rate", "4xx-rate")
 BACKLOG_ALARM = ("backlog_without_capacity", "backlog-without-capacity")  # scale-from-zero on async endpoints
+
+
+def metric_alarm(metric: str, statistic: str) -> tuple[str, str]:
+    """A raw-metric alarm's key and name parts (``invocation5xxerrors_average``, ``invocation5xxerrors-average``)."""
+    return ident(metric.lower()) + "_" + statistic.lower().replace(".", "_"), f"{metric}-{statistic}".lower()
+
+
+def target_alarms(alarms: Any) -> tuple[tuple[str, str], ...]:
+    """Every alarm a variant or inference component gets from its endpoint's ``alarms`` settings, in the
+    plan's order: latency, the 5XX rate, the 4XX rate when set, one per raw metric. The plan builds them
+    (``core.alarms``) and the name-collision rule names them from this one list."""
+    out = [LATENCY_ALARM, ERROR_RATE_ALARM]
+    if alarms.client_error_rate_percent is not None:
+        out.append(CLIENT_ERROR_RATE_ALARM)
+    out += [metric_alarm(m.metric, m.statistic) for m in alarms.metrics]
+    return tuple(out)
 
 
 def requests_metric(is_async: bool) -> str:

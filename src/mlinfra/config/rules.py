@@ -1121,9 +1121,7 @@ def core_names(config: PlatformConfig) -> Iterator[Named]:
             if vloc[0] == "shadow":
                 continue
             if ep.alarms is not None:
-                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + (
-                    (naming.CLIENT_ERROR_RATE_ALARM,) if ep.alarms.client_error_rate_percent is not None else ()
-                ):
+                for alarm in naming.target_alarms(ep.alarms):
                     yield Named("the CloudWatch alarm", naming.alarm_name(name, v.name, alarm), who, loc, label)
                     yield Named(
                         f'the Terraform alarm name in endpoint "{ep.name}"',
@@ -1169,9 +1167,7 @@ def core_names(config: PlatformConfig) -> Iterator[Named]:
                     f'component "{c.name}" of endpoint "{cep.name}"',
                 )
             if cep.alarms is not None:
-                for alarm in (naming.LATENCY_ALARM, naming.ERROR_RATE_ALARM) + (
-                    (naming.CLIENT_ERROR_RATE_ALARM,) if cep.alarms.client_error_rate_percent is not None else ()
-                ):
+                for alarm in naming.target_alarms(cep.alarms):
                     yield Named(
                         "the CloudWatch alarm",
                         naming.alarm_name(naming.endpoint_name(prefix, cep.name), c.name, alarm),

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from .. import naming
 from ..config.shapes import Alarms
 from ..expr import plain_number
-from ..naming import CLIENT_ERROR_RATE_ALARM, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name, ident
+from ..naming import CLIENT_ERROR_RATE_ALARM, ERROR_RATE_ALARM, LATENCY_ALARM, alarm_key, alarm_name
 from ..plan.parts import AlarmPlan
 
 
@@ -56,9 +57,15 @@ def target_alarms(
         ),
     ]
     # The 5XX and (when set) 4XX rates: metric math over the requests metric, one alarm each.
-    rates = [(ERROR_RATE_ALARM, "error_rate", "5XX", a.error_rate_percent)]
-    if a.client_error_rate_percent is not None:
-        rates.append((CLIENT_ERROR_RATE_ALARM, "client_error_rate", "4XX", a.client_error_rate_percent))
+    ids = naming.target_alarms(a)
+    rates = [
+        (alarm, kind, codes, percent)
+        for alarm, kind, codes, percent in (
+            (ERROR_RATE_ALARM, "error_rate", "5XX", a.error_rate_percent),
+            (CLIENT_ERROR_RATE_ALARM, "client_error_rate", "4XX", a.client_error_rate_percent),
+        )
+        if alarm in ids and percent is not None
+    ]
     out += [
         AlarmPlan(
             key=alarm_key(target, alarm),
@@ -76,10 +83,7 @@ def target_alarms(
     # Raw metrics with their statistic (AWS's deployment-guardrail examples: Average of Invocation5XXErrors >= 1).
     for m in a.metrics:
         operator, words = COMPARISONS[m.comparison or a.comparison]
-        slug = (
-            ident(m.metric.lower()) + "_" + m.statistic.lower().replace(".", "_"),
-            f"{m.metric}-{m.statistic}".lower(),
-        )
+        slug = naming.metric_alarm(m.metric, m.statistic)
         out.append(
             AlarmPlan(
                 key=alarm_key(target, slug),
