@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_a_secret_keeps_its_name_for_its_recovery_window(tmp_path: Path) -> None
     w = _world(db)
     w.create("aws_secretsmanager_secret", {"name": "s"})
     w.delete("aws_secretsmanager_secret", {"name": "s", "recovery_window_in_days": 30})
-    with pytest.raises(AwsError, match="InvalidRequestException: You can't create this secret because a secret with this name is already scheduled for deletion."):
+    with pytest.raises(AwsError, match=re.escape("InvalidRequestException: You can't create this secret because a secret with this name is already scheduled for deletion.")):
         w.create("aws_secretsmanager_secret", {"name": "s"})
     w.create("aws_secretsmanager_secret", {"name": "now"})
     w.delete("aws_secretsmanager_secret", {"name": "now", "recovery_window_in_days": 0})  # ForceDeleteWithoutRecovery
