@@ -95,13 +95,14 @@ def object_name(obj: dict) -> str | None:
 class Faker:
     """Fills unknown values after apply for one provider configuration (region)."""
 
-    def __init__(self, region: str):
+    def __init__(self, region: str, account: str = ACCOUNT):
         self.region = region or "us-east-1"
+        self.account = account
         self.partition = partition_of(self.region)
 
     def arn(self, service: str, resource: str, regional: bool = True, account: bool = True) -> str:
         region = self.region if regional and service not in GLOBAL_SERVICES else ""
-        acct = ACCOUNT if account else ""
+        acct = self.account if account else ""
         return f"arn:{self.partition}:{service}:{region}:{acct}:{resource}"
 
     # -- per-type identity ------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class Faker:
         if type_name in ("aws_sns_topic", "aws_acm_certificate", "aws_secretsmanager_secret"):
             return self.resource_arn(type_name, obj)
         if type_name == "aws_sqs_queue":
-            return f"https://sqs.{self.region}.{dns_suffix(self.partition)}/{ACCOUNT}/{name}"
+            return f"https://sqs.{self.region}.{dns_suffix(self.partition)}/{self.account}/{name}"
         if type_name == "aws_cloudfront_distribution":
             return "E" + token(type_name, obj, length=13).upper()
         if type_name.startswith("aws_api_gateway_") and type_name not in ("aws_api_gateway_domain_name",):
@@ -281,7 +282,7 @@ class Faker:
         if attr.endswith(("_hash", "etag", "sha256")):
             return tok * 3
         if attr in ("name", "owner_id", "account_id"):
-            return ACCOUNT if attr != "name" else name
+            return self.account if attr != "name" else name
         return f"{attr.replace('_', '-')}-{tok}"
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
-from . import fakes, sagemaker_rules
+from . import fakes, sagemaker_rules, world
 from .cty import UNKNOWN, Dyn, decode_json, decode_msgpack, encode_msgpack, has_unknown, plain
 from .schema import Attr, Block, Nested, ProviderSchema, load, missing_required, to_proto
 
@@ -45,10 +45,22 @@ FORCE_NEW = {
     "aws_elasticache_replication_group": ("replication_group_id",),
     "aws_cloudwatch_log_group": ("name",),
     "aws_kms_alias": ("name",),
+    # SageMaker has no Update API for these: the real provider marks every argument but the tags
+    # ForceNew (awscc: every property but Tags is createOnly); see IMMUTABLE.
     "random_password": ("length", "keepers", "special", "upper", "lower", "numeric", "override_special"),
     "random_id": ("byte_length", "keepers", "prefix"),
     "random_string": ("length", "keepers", "special", "upper", "lower", "numeric", "override_special"),
 }
+
+IMMUTABLE = {
+    "aws_sagemaker_model",
+    "aws_sagemaker_endpoint_configuration",
+    "aws_sagemaker_data_quality_job_definition",
+    "awscc_sagemaker_model_quality_job_definition",
+    "awscc_sagemaker_model_bias_job_definition",
+    "awscc_sagemaker_model_explainability_job_definition",
+}
+UPDATABLE_TAGS = ("tags", "tags_all")
 
 
 def _diag(summary: str, detail: str = "") -> Any:
@@ -178,6 +190,7 @@ class StandinProvider(rpc.ProviderServicer):
     def __init__(self, name: str):
         self.schema: ProviderSchema = load(name)
         self.region = ""
+        self.account = fakes.ACCOUNT
         self.default_tags: dict[str, str] = {}
         self.on_stop = lambda: None
 
@@ -221,6 +234,7 @@ class StandinProvider(rpc.ProviderServicer):
     def ConfigureProvider(self, request, context):
         config = _decode(request.config, self.schema.provider.type()) or {}
         self.region = config.get("region") or os.environ.get("AWS_REGION") or "us-east-1"
+        self.account = world.account_of(config, fakes.ACCOUNT)
         tags_blocks = config.get("default_tags") or []
         if isinstance(tags_blocks, dict):
             tags_blocks = [tags_blocks]
@@ -276,6 +290,8 @@ class StandinProvider(rpc.ProviderServicer):
         else:
             planned = _carry_prior({n: a for n, a in block.attributes.items() if a.nested is not None}, prior, proposed)
             force = (() if request.type_name in NAME_UPDATABLE else FORCE_NEW["*"]) + FORCE_NEW.get(request.type_name, ())
+            if request.type_name in IMMUTABLE:
+                force = tuple(a for a in t[1] if a not in UPDATABLE_TAGS and a not in _computed_only(block))
             for attr in force:
                 if attr in t[1] and plain(prior.get(attr)) != plain(planned.get(attr)):
                     replace.append(pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=attr)]))
@@ -291,14 +307,30 @@ class StandinProvider(rpc.ProviderServicer):
         block = self._resource(request.type_name)
         t = block.type()
         planned = _decode(request.planned_state, t)
+        prior = _decode(request.prior_state, t)
+        shared = self.world()
         if planned is None:  # destroy
+            shared.delete(request.type_name, plain(prior))
             return pb.ApplyResourceChange.Response(new_state=request.planned_state)
+        if prior is not None and request.type_name in IMMUTABLE:
+            changed = sorted(a for a in t[1] if a not in UPDATABLE_TAGS and plain(prior.get(a)) != plain(planned.get(a)) and planned.get(a) is not UNKNOWN)
+            if changed:  # the plan should have replaced it: there is no API that could do this
+                return pb.ApplyResourceChange.Response(diagnostics=[_diag(
+                    f"updating {request.type_name} in place: SageMaker has no Update API for it", f"changed: {', '.join(changed)}")])
         state = self._apply_hook(request.type_name, planned)
         state = self.faker().fill(request.type_name, state, block)
+        if prior is None:
+            try:
+                shared.create(request.type_name, plain(state))
+            except world.AwsError as exc:
+                return pb.ApplyResourceChange.Response(diagnostics=[_diag(str(exc))])
         return pb.ApplyResourceChange.Response(new_state=_encode(state, t))
 
     def faker(self) -> fakes.Faker:
-        return fakes.Faker(self.region)
+        return fakes.Faker(self.region, self.account)
+
+    def world(self) -> world.World:
+        return world.World(os.environ.get(world.WORLD_ENV), self.account, self.region, fakes.partition_of(self.region))
 
     def _plan_hook(self, type_name: str, planned: dict) -> dict:
         """Values the real provider knows at plan time."""
@@ -374,7 +406,7 @@ class StandinProvider(rpc.ProviderServicer):
         suffix = fakes.dns_suffix(partition)
         match type_name:
             case "aws_caller_identity":
-                state.update(account_id=fakes.ACCOUNT, arn=f"arn:{partition}:iam::{fakes.ACCOUNT}:user/standin", user_id="AIDASTANDINUSER", id=fakes.ACCOUNT)
+                state.update(account_id=self.account, arn=f"arn:{partition}:iam::{self.account}:user/standin", user_id="AIDASTANDINUSER", id=self.account)
             case "aws_partition":
                 state.update(partition=partition, dns_suffix=suffix, reverse_dns_prefix=".".join(reversed(suffix.split("."))), id=partition)
             case "aws_region":
