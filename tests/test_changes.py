@@ -171,3 +171,35 @@ def test_deploy_prints_the_changes_before_apply_and_records_what_was_applied(aws
     assert line in second and second.index(line) < second.index("<terraform apply>")
     assert "model 2.0.0: new" in second
     assert deploy().count("no change to what runs") == 1
+
+
+def _render_twice(name: str, tmp_path: Path, *edits) -> list[str]:
+    config = edited(name, tmp_path / "cfg")
+    out = tmp_path / "out"
+    assert render(config, out) == ["first render"]
+    write_config(config.parent, edit(example(name), *edits), name=f"{name}.yaml")
+    return render(config, out)
+
+
+def test_serverless_environment_change_is_a_new_model_and_configuration(tmp_path: Path) -> None:
+    lines = _render_twice("serverless", tmp_path, ("SAGEMAKER_PROGRAM: serve.py", "SAGEMAKER_PROGRAM: serve2.py"))
+    assert lines == [
+        "endpoint scoring: new endpoint configuration (variant main: model 3.4.1 rebuilt (image, data or environment)) "
+        "→ blue/green rollout, all at once, bake 300 s, rolls back on 2 alarms",
+        "model 3.4.1: new SageMaker model (its content-hashed name changed)",
+    ]
+
+
+def test_inference_component_model_change_is_a_rolling_update_of_its_copies(tmp_path: Path) -> None:
+    lines = _render_twice(
+        "inference-components",
+        tmp_path,
+        ("        model: 3.0.0", "        model: 2.1.0"),
+    )
+    assert lines == [
+        "endpoint vision component object-detection: model 3.0.0 → 2.1.0 → rolling update, 50% of capacity at a time, "
+        "bake 600 s, rolls back on 4 alarms",
+        # Models are per component (its name is in the content hash): 2.1.0 gets a second SageMaker model.
+        "model 2.1.0: one more SageMaker model",
+        "model 3.0.0: removed",
+    ]

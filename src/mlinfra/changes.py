@@ -188,7 +188,7 @@ def _endpoints(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
                 Change(
                     "endpoint",
                     subject,
-                    f"new endpoint configuration ({'; '.join(details)}) → {_rollout(b.get('rollout'), b)}",
+                    f"new endpoint configuration ({'; '.join(details)}) → {_rollout(b.get('rollout'))}",
                 )
             )
         elif a.get("rollout") != b.get("rollout"):
@@ -247,9 +247,7 @@ def _component_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[t
     return out
 
 
-def _rollout(d: Mapping[str, Any] | None, endpoint: Mapping[str, Any]) -> str:
-    if any(v.get("serverless") for v in endpoint.get("variants", {}).values()):
-        return "SageMaker replaces the serverless configuration (no blue/green policy on serverless endpoints)"
+def _rollout(d: Mapping[str, Any] | None) -> str:
     if d is None:
         return "blue/green rollout, all at once (SageMaker's default: no deployment policy)"
     if d["rolling"]:
@@ -313,9 +311,27 @@ def _models(old: Mapping[str, list[str]], new: Mapping[str, list[str]]) -> list[
             out.append(Change("model", subject, "new"))
         elif version not in new:
             out.append(Change("model", subject, "removed"))
+        elif set(old[version]) < set(new[version]):
+            out.append(
+                Change("model", subject, f"{_count(n := len(new[version]) - len(old[version]))} more {_models_word(n)}")
+            )
+        elif set(new[version]) < set(old[version]):
+            out.append(
+                Change(
+                    "model", subject, f"{_count(n := len(old[version]) - len(new[version]))} {_models_word(n)} fewer"
+                )
+            )
         elif old[version] != new[version]:
             out.append(Change("model", subject, "new SageMaker model (its content-hashed name changed)"))
     return out
+
+
+def _count(n: int) -> str:
+    return "one" if n == 1 else str(n)
+
+
+def _models_word(n: int) -> str:
+    return "SageMaker model" if n == 1 else "SageMaker models"
 
 
 def _keyed(kind: str, old: Mapping[str, Any], new: Mapping[str, Any], detail: Any) -> list[Change]:

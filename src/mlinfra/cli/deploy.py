@@ -74,6 +74,8 @@ def _terraform_workflow(
     typer.echo(f"plan: {outcome.summary}")
     if outcome.summary.empty:
         typer.echo("no changes")
+        if not destroy:  # what runs is what was rendered (an apply outside deploy, or one before the record)
+            record_applied(out, rendered, workspace)
     elif not outcome.applied:
         typer.echo(f"plan saved in {out}/mlinfra.tfplan; not applied (--plan-only)")
     else:
