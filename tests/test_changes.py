@@ -77,6 +77,14 @@ def test_removed_route_and_monitor(platform) -> None:
     assert platform(NO_TEXT_ROUTE, NO_BIAS) == ["route /predict/text: removed", "monitor bias on inference: removed"]
 
 
+def test_monitor_schedule_change(platform) -> None:
+    daily = (
+        "          constraints: s3://acme-ml-monitoring/baseline/constraints.json\n",
+        "          constraints: s3://acme-ml-monitoring/baseline/constraints.json\n        schedule: cron(0 3 ? * * *)\n",
+    )
+    assert platform(daily) == ["monitor data_quality on inference: schedule hourly → daily at 03:00 UTC"]
+
+
 def test_added_route_then_edits_accumulate_against_the_last_render(platform) -> None:
     assert platform(NO_TEXT_ROUTE) == ["route /predict/text: removed"]
     assert platform() == ["route /predict/text: new"]  # back to the example: against the render before it
@@ -126,15 +134,15 @@ class RecordingTerraform:
     """The subprocess runner of ops.terraform: plans one change, and notes what the CLI had printed when
     apply ran."""
 
-    def __init__(self, echo):
-        self.echo = echo
+    def __init__(self, echo, changes: bool = True):
+        self.echo, self.changes = echo, changes
         self.calls: list[str] = []
 
     def __call__(self, argv, cwd, capture):
         self.calls.append(argv[1])
         if argv[1] == "show":
             change = {"type": "null_resource", "address": "x", "change": {"actions": ["update"], "before": {}, "after": {}}}
-            return 0, json.dumps({"resource_changes": [change]})
+            return 0, json.dumps({"resource_changes": [change] if self.changes else []})
         if argv[1] == "output":
             return 0, "{}"
         if argv[1] == "apply":
@@ -203,3 +211,24 @@ def test_inference_component_model_change_is_a_rolling_update_of_its_copies(tmp_
         "model 2.1.0: one more SageMaker model",
         "model 3.0.0: removed",
     ]
+
+
+def test_deploy_with_nothing_to_apply_records_what_runs(aws, tmp_path: Path, monkeypatch) -> None:
+    """An empty plan says the state already runs the rendered platform (applied outside deploy, or before
+    the record existed): the next deploy compares with it."""
+    import typer
+
+    from mlinfra.cli import common
+    from mlinfra.ops.aws import Clients
+
+    config = edited("platform", tmp_path / "cfg")
+    out = tmp_path / "out"
+    fake = RecordingTerraform(typer.echo, changes=False)
+    monkeypatch.setattr(common, "terraform_runner", lambda: fake)
+    monkeypatch.setattr(common, "clients", lambda profile, region: Clients(factory=aws.client))
+    args = ["deploy", str(config), "-o", str(out), "--auto-approve", "--terraform", sys.executable, "--workspace", "staging"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "no changes" in result.output and "apply" not in fake.calls
+    assert (out / ".mlinfra-applied.staging.json").read_text() == (out / DESCRIPTION).read_text()
+    assert not (out / ".mlinfra-applied.json").exists()

@@ -11,6 +11,7 @@ render (or ``deploy``) compares the previous description with the new one (:func
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -349,8 +350,24 @@ def _keyed(kind: str, old: Mapping[str, Any], new: Mapping[str, Any], detail: An
 
 def _monitor(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     if a.get("schedule") != b.get("schedule"):
-        return [f"schedule {a.get('schedule')} → {b.get('schedule')}"]
+        return [f"schedule {_schedule(a.get('schedule'))} → {_schedule(b.get('schedule'))}"]
     return []
+
+
+#: Model Monitor's cron expressions (minute hour day-of-month month day-of-week year, UTC) in words where
+#: they are the usual ones.
+_HOURLY = re.compile(r"^cron\(0 \* \? \* \* \*\)$")
+_DAILY = re.compile(r"^cron\(0 (\d{1,2}) \? \* \* \*\)$")
+
+
+def _schedule(cron: object) -> str:
+    text = str(cron)
+    if _HOURLY.match(text):
+        return "hourly"
+    daily = _DAILY.match(text)
+    if daily:
+        return f"daily at {int(daily[1]):02d}:00 UTC"
+    return text
 
 
 def _batch(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[Change]:
