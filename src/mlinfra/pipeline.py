@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .changes import Change
     from .config.shapes import PlatformConfig
     from .errors import ConfigWarning
     from .render import Rendered
@@ -37,9 +38,58 @@ def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Render
 
     ``base_dir`` is the config file's folder, against which the files it names are read.
     """
+    from pathlib import PurePosixPath
+
+    from .changes import DESCRIPTION, describe, dumps
     from .context import build_context
     from .diagram import mermaid
     from .plan.platform import build_plan
     from .render import render_context
 
-    return render_context(build_context(build_plan(config, base_dir)), mermaid(config))
+    plan = build_plan(config, base_dir)
+    rendered = render_context(build_context(plan), mermaid(config))
+    # The platform in the operator's terms, for the next render's (and deploy's) list of changes.
+    rendered.files[PurePosixPath(DESCRIPTION)] = dumps(describe(plan))
+    return rendered
+
+
+def changes_since(out: str | Path, rendered: Rendered, against: str | None = None) -> list[Change]:
+    """What ``rendered`` changes against the platform last rendered into ``out`` (its description file, or
+    the file ``against`` names in ``out``: deploy's record of the last apply), in the operator's terms;
+    "first render" when there is none. Reads, never writes."""
+    from pathlib import PurePosixPath
+
+    from .changes import DESCRIPTION, compare, loads
+
+    try:
+        previous = (Path(out) / (against or DESCRIPTION)).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        previous = None
+    current = loads(rendered.files.get(PurePosixPath(DESCRIPTION)))
+    if current is None:  # a tree render_project did not make (tests stand one in)
+        return []
+    return compare(loads(previous), current)
+
+
+def applied_record(workspace: str | None = None) -> str:
+    """The file, in the output folder, where deploy keeps the description of what its last apply ran (one
+    per Terraform workspace: each workspace's state runs its own platform). Not in the render's record:
+    render never writes nor removes it."""
+    return f".mlinfra-applied.{workspace}.json" if workspace and workspace != "default" else ".mlinfra-applied.json"
+
+
+def record_applied(out: str | Path, rendered: Rendered, workspace: str | None = None) -> None:
+    """After a successful apply: what now runs, for the next deploy's list of changes."""
+    from pathlib import PurePosixPath
+
+    from .changes import DESCRIPTION
+    from .errors import OutputError
+
+    text = rendered.files.get(PurePosixPath(DESCRIPTION))
+    if text is None:
+        return
+    target = Path(out) / applied_record(workspace)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot record what was applied: {exc.strerror}") from None

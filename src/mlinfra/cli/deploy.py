@@ -34,7 +34,7 @@ def _terraform_workflow(
 ) -> None:
     from ..ops.rollout import Rollout, describe_kept
     from ..ops.terraform import Terraform, find_terraform, run_workflow
-    from ..pipeline import render_project
+    from ..pipeline import applied_record, changes_since, record_applied, render_project
     from ..write import write_tree
 
     cfg = common.load_config(config)
@@ -46,8 +46,14 @@ def _terraform_workflow(
         require_approved(cfg, clients)
     binary = find_terraform(terraform)
     rendered = render_project(cfg, config.parent)
+    # Against what the last apply ran when deploy recorded it (a render in between must not hide a rollout),
+    # else against the last render; read before the write replaces the description.
+    applied = out / applied_record(workspace)
+    changes = [] if destroy else changes_since(out, rendered, applied.name if applied.is_file() else None)
     write_tree(rendered.files, out)
     typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
+    for change in changes:
+        typer.echo(f"  {change}")
     confirm = None
     if sys.stdin.isatty():
         verb = "Destroy" if destroy else "Apply"
@@ -68,10 +74,16 @@ def _terraform_workflow(
     typer.echo(f"plan: {outcome.summary}")
     if outcome.summary.empty:
         typer.echo("no changes")
+        if not destroy:  # what runs is what was rendered (an apply outside deploy, or one before the record)
+            record_applied(out, rendered, workspace)
     elif not outcome.applied:
         typer.echo(f"plan saved in {out}/mlinfra.tfplan; not applied (--plan-only)")
     else:
         typer.echo("destroyed" if destroy else "applied")
+        if destroy:
+            applied.unlink(missing_ok=True)
+        else:
+            record_applied(out, rendered, workspace)
         for line in describe_kept(rollout.kept):
             typer.echo(line)
         for name, value in outcome.outputs.items():

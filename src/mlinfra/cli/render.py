@@ -94,7 +94,7 @@ def render(
     ] = False,
 ) -> None:
     """Render the Terraform root module and its modules into OUT."""
-    from ..pipeline import render_project
+    from ..pipeline import changes_since, render_project
     from ..write import diff_tree, write_tree
 
     config = common.config_file(config, config_opt)
@@ -117,8 +117,11 @@ def render(
             raise typer.Exit(1)
         typer.echo(f"{out} is up to date ({summary})")
         return
+    changes = changes_since(out, rendered)  # read before the write replaces the description
     write_tree(rendered.files, out)
     typer.echo(f"rendered {out}: {summary}")
+    for change in changes:
+        typer.echo(f"  {change}")
 
 
 @app.command()
