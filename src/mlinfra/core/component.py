@@ -165,6 +165,10 @@ class Provider:
 AWS = Provider("aws", "hashicorp/aws", "~> 6.0")
 ARCHIVE = Provider("archive", "hashicorp/archive", "~> 2.7")
 RANDOM = Provider("random", "hashicorp/random", "~> 3.7")
+# awscc releases a minor version about every week: a minimum (the release whose Cloud Control schemas the
+# templates were checked against, tests/schema) and the major, never one patch series (``~> 1.106.0``
+# would block every upgrade until mlinfra is re-rendered).
+AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106")
 
 
 @dataclass(frozen=True)

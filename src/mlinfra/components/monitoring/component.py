@@ -27,13 +27,13 @@ from urllib.parse import urlparse
 from ...core.arns import AT_ROOT
 from ...core.component import (
     AWS,
+    AWSCC,
     Component,
     Export,
     Input,
     ModuleContext,
     Output,
     PlanRequest,
-    Provider,
     ReadmeSection,
     Sinks,
     Wire,
@@ -45,9 +45,6 @@ from ...core.subscriptions import subscribers_input, subscription_moves
 from ...expr import NULL, Interp, Ref, or_null
 from ...plan.parts import ENDPOINTS, Statement
 from .plan import EndpointMonitoring, Monitor, MonitoringPlan, monitoring_plan
-
-# Cloud Control resource schemas change with the provider's minor versions: patch releases only.
-AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106.0")
 
 _PARTITION, _ACCOUNT, _REGION = Ref("local.partition"), Ref("local.account_id"), Ref("local.region")
 _CAPTURE_ARN = Ref("var.capture_bucket_arn")
