@@ -60,3 +60,38 @@ def test_fixed_name_secrets_are_freed_on_destroy(rendered_examples: dict[str, Pa
                 continue
             assert body.get("recovery_window_in_days") == 0, (example, address, body)
     assert seen >= 2, seen
+
+
+def test_role_arns_reach_their_users_after_the_roles_policies(rendered_examples: dict[str, Path]) -> None:
+    """An IAM role exists before its inline policy or attachment: a resource (or a module output) that takes
+    `aws_iam_role.X.arn` would be created with a role that may not do anything yet, and SageMaker checks at
+    CreateModel / CreateTransformJob / Create*JobDefinition that it can assume the role and read the image
+    and the artifacts ("Could not access model data"). Every user of a role's ARN in the module that
+    declares the role depends on the role's policies (terraform-aws-modules: depends_on the attachment);
+    a module output of the ARN too, so the users in other modules (endpoint, batch, inference components)
+    wait for it through the output."""
+    seen = 0
+    for example, root in rendered_examples.items():
+        for module_dir, files in load_tree(root).items():
+            texts = {name: (root / module_dir / name).read_text() for name in files}
+            policies: dict[str, set[str]] = {}
+            for rtype in ("aws_iam_role_policy", "aws_iam_role_policy_attachment"):
+                for parsed in files.values():
+                    for entry in parsed.get("resource", []):
+                        for name, body in entry.get(f'"{rtype}"', {}).items():
+                            role = re.match(r"\$\{aws_iam_role\.(\w+)", body["role"])
+                            if role:
+                                policies.setdefault(role.group(1), set()).add(f"{rtype}.{name.strip(chr(34))}")
+            for role, needed in policies.items():
+                for file_name, text in texts.items():
+                    for match in re.finditer(r'^(resource "(\w+)" "(\w+)"|output "(\w+)") \{\n(.*?)^\}', text, re.M | re.S):
+                        rtype, body = match.group(2), match.group(5)
+                        if rtype in ("aws_iam_role_policy", "aws_iam_role_policy_attachment"):
+                            continue
+                        if not re.search(rf"aws_iam_role\.{role}(\[[^\]]*\])?\.arn", body):
+                            continue
+                        seen += 1
+                        depends = re.search(r"depends_on\s*=\s*\[([^\]]*)\]", body)
+                        listed = set(re.findall(r"[\w.]+", depends.group(1))) if depends else set()
+                        assert listed & needed, (example, module_dir, file_name, match.group(1), sorted(needed))
+    assert seen >= 10, seen

@@ -60,6 +60,9 @@ class Output:
     description: str
     value: Ref
     sensitive: bool = False
+    # Resources of the module the value must wait for though it does not read them (a role's ARN waits
+    # for the role's policy: the users in other modules then wait too).
+    depends_on: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
