@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.support.configs import render_edited
 from tests.support.hcl_checks import load_tree
 
 
@@ -95,3 +96,44 @@ def test_role_arns_reach_their_users_after_the_roles_policies(rendered_examples:
                         listed = set(re.findall(r"[\w.]+", depends.group(1))) if depends else set()
                         assert listed & needed, (example, module_dir, file_name, match.group(1), sorted(needed))
     assert seen >= 10, seen
+
+
+def _module_call(root: Path, source: str) -> dict:
+    (call,) = [
+        body
+        for entry in load_tree(root)["."]["main.tf"]["module"]
+        for body in entry.values()
+        if body["source"] == f'"./modules/{source}"'
+    ]
+    return call
+
+
+def test_no_volume_kms_key_on_local_nvme_instances(tmp_path: Path) -> None:
+    """SageMaker refuses a volume KMS key on instance types with local NVMe storage (ml.m5d, ml.g5, ...:
+    hardware-encrypted instance store, no EBS volume), for transform jobs and monitoring jobs as for
+    endpoints: the key is passed only where the instance type has an EBS volume (the endpoint's table,
+    config.shapes.LOCAL_STORAGE)."""
+    batch = render_edited(
+        "platform",
+        tmp_path / "batch",
+        ("  instance_type: ml.m5.xlarge\n  instance_count: 5\n", "  instance_type: ml.m5d.xlarge\n  instance_count: 5\n"),
+    )
+    assert _module_call(batch, "batch")["transform"]["encrypt_volume"] is False
+    monitoring = render_edited(
+        "monitoring",
+        tmp_path / "monitoring",
+        ("      instance_type: ml.m5.xlarge      # the monitoring", "      instance_type: ml.m5d.xlarge      # the monitoring"),
+    )
+    jobs = _module_call(monitoring, "monitoring")["data_quality"]
+    assert jobs and all(job["encrypt_volume"] is False for job in jobs.values()), jobs
+    # ... and the modules set the key only when the call says the volume is encrypted.
+    for root, module, key in ((batch, "batch", "VolumeKmsKeyId"), (monitoring, "monitoring", "volume_kms_key_id")):
+        lines = [line for line in (root / "modules" / module / "main.tf").read_text().splitlines() if key in line]
+        assert lines and all("encrypt_volume" in line for line in lines), (module, lines)
+    # EBS-backed instance types keep their key.
+    for name in ("platform", "monitoring"):
+        root = render_edited(name, tmp_path / f"{name}-ebs")
+        if name == "platform":
+            assert _module_call(root, "batch")["transform"]["encrypt_volume"] is True
+        else:
+            assert all(j["encrypt_volume"] is True for j in _module_call(root, "monitoring")["data_quality"].values())

@@ -54,7 +54,7 @@ def resolved(value, call: dict):
     """The module's definition as Terraform evaluates it for one call: its variables → the call's values
     (``local.transform_output`` as the module merges it), the partition aws, the Lambdas' ARNs and the
     KMS key as the placeholder strings asl-validator accepts with --no-arn-check."""
-    _, transform_output = state_machine_definition()
+    _, transform_output, transform_resources = state_machine_definition()
     if isinstance(value, Ref):
         if value == NULL:
             return None
@@ -63,6 +63,9 @@ def resolved(value, call: dict):
         if value.expr == "local.transform_output":
             accept = call["transform"]["accept"]
             return {**resolved(transform_output, call), **({} if accept == NULL else {"Accept": accept})}
+        if value.expr == "local.transform_resources":
+            key = {"VolumeKmsKeyId": "${var.kms_key_arn}"} if call["transform"]["encrypt_volume"] else {}
+            return {**resolved(transform_resources, call), **key}
         if value.expr.startswith("var.") and value.expr != "var.kms_key_arn":
             out = call
             for part in value.expr.split(".")[1:]:
@@ -90,7 +93,7 @@ def test_the_rendered_definition_is_the_librarys_for_the_call(example: str, tmp_
     library's definition of the config's settings, and valid ASL."""
     path = _without_accept(tmp_path) if example == "batch-without-accept" else EXAMPLES / f"{example}.yaml"
     call = call_values(path)
-    definition, _ = state_machine_definition()
+    definition, _, _ = state_machine_definition()
     got = resolved(definition, call)
     b, part = load_config(path).batch, plan_of(path)
     expected = asl.definition(
@@ -152,6 +155,7 @@ def test_reference_settings_reach_the_state_machine(rendered_examples: dict[str,
         "assemble_with": "Line",
         "content_type": "application/jsonlines",
         "accept": "application/jsonlines",
+        "encrypt_volume": True,  # ml.m5.xlarge has an EBS volume
     }
     batch = call(load_tree(rendered_examples["platform"]), "batch")
     assert s(batch["name"]) == "mlinfra-prod-batch"  # what mlinfra batch submit looks up

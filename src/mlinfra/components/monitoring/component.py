@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlparse
 
+from ...config.shapes import LOCAL_STORAGE
 from ...core.arns import AT_ROOT
 from ...core.component import (
     AWS,
@@ -448,6 +449,7 @@ _JOB = {
     "instance_type": "string",
     "instance_count": "number",
     "volume_size_in_gb": "number",
+    "encrypt_volume": "bool",
     "max_runtime_in_seconds": "number",
     "reports_key": "string",
     "tags": "map(string)",
@@ -473,6 +475,8 @@ def _job(e: EndpointMonitoring, m: Monitor) -> dict[str, object]:
         "instance_type": c.instance_type,
         "instance_count": c.instance_count,
         "volume_size_in_gb": c.volume_size_gb,
+        # SageMaker refuses a volume KMS key on instance types with local NVMe storage (the endpoint's table).
+        "encrypt_volume": not LOCAL_STORAGE.match(c.instance_type),
         "max_runtime_in_seconds": c.max_runtime_seconds,
         "reports_key": m.reports_key,
         "tags": dict(e.tags),
