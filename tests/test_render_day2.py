@@ -137,3 +137,25 @@ def test_no_volume_kms_key_on_local_nvme_instances(tmp_path: Path) -> None:
             assert _module_call(root, "batch")["transform"]["encrypt_volume"] is True
         else:
             assert all(j["encrypt_volume"] is True for j in _module_call(root, "monitoring")["data_quality"].values())
+
+
+def test_ecr_lifecycle_keeps_the_configs_model_images(rendered_examples: dict[str, Path]) -> None:
+    """The registry's ECR lifecycle policy kept the newest N tagged images of any tag: after N pushes (CI
+    builds, other models) it expired the images of the deployed version and of the previous one a rollback
+    returns to, and SageMaker then fails to start an instance (scale-out, replacement) on a model whose
+    image is gone. The versions the config names in the registry's repository are protected by rules of
+    higher priority (an image a rule selects cannot be expired by a rule of lower priority); the
+    count-based rule sees only the other tags."""
+    root = rendered_examples["registry"]
+    call = _module_call(root, "registry")
+    assert [t.strip(chr(34)) for t in call["repository"].get("kept_tags", [])] == ["2.0.0", "2.1.0"], call["repository"]
+    text = (root / "modules" / "registry" / "main.tf").read_text()
+    assert "var.repository.kept_tags" in text
+    # The protecting rules first, one per tag (a rule's tagPatternList selects images carrying all its
+    # patterns); an image counted alone under its tag is never more than one.
+    assert re.search(
+        r"for i, tag in var\.repository\.kept_tags : \{\s*rulePriority\s*=\s*i \+ 1.*?tagPatternList\s*=\s*\[tag\].*?countType\s*=\s*\"imageCountMoreThan\"\s*countNumber\s*=\s*1\b",
+        text,
+        re.S,
+    ), text
+    assert re.search(r"rulePriority\s*=\s*length\(var\.repository\.kept_tags\) \+ 2", text), text
