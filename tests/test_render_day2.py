@@ -159,3 +159,38 @@ def test_ecr_lifecycle_keeps_the_configs_model_images(rendered_examples: dict[st
         re.S,
     ), text
     assert re.search(r"rulePriority\s*=\s*length\(var\.repository\.kept_tags\) \+ 2", text), text
+
+
+def _account_wide_names(root: Path) -> set[str]:
+    """The names of the tree's IAM roles and S3 buckets (account-wide: IAM is global, S3 names are
+    global) as the root passes them: module-call arguments named like a role or a bucket."""
+    out: set[str] = set()
+
+    def walk(key: str, value: object) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(k, v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(key, v)
+        elif isinstance(value, str) and value.startswith('"') and ("role" in key or "bucket" in key):
+            out.add(f"{key}={value.strip(chr(34))}")
+
+    for entry in load_tree(root)["."]["main.tf"]["module"]:
+        for body in entry.values():
+            if body["source"] not in ('"./modules/api"', '"./modules/edge"'):
+                walk("", {k: v for k, v in body.items() if k != "source"})
+    return out
+
+
+def test_account_wide_names_carry_the_region(tmp_path: Path) -> None:
+    """IAM role names and S3 bucket names are unique per account (buckets: per partition), not per region:
+    the same project deployed in a second region of the same account failed with EntityAlreadyExists /
+    BucketAlreadyExists. They carry the region's short code (us-east-1: use1, eu-west-1: euw1)."""
+    first = _account_wide_names(render_edited("platform", tmp_path / "a"))
+    second = _account_wide_names(render_edited("platform", tmp_path / "b", lambda text: text.replace("us-east-1", "eu-west-1")))
+    roles_and_buckets = {n for n in first if n.split("=")[0].endswith(("role", "role_name", "name_prefix"))}
+    assert len(roles_and_buckets) >= 6, sorted(first)
+    assert not first & second, sorted(first & second)
+    assert all("-use1-" in n for n in roles_and_buckets), sorted(roles_and_buckets)
+

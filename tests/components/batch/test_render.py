@@ -299,12 +299,12 @@ def test_the_sagemaker_role_gets_the_batch_prefixes(rendered_examples: dict[str,
     # The role's statements are a typed argument of its module call, in the root.
     role = call(load_tree(rendered_examples["batch"]), "sagemaker_role")
     got = {sid: (actions, resources) for sid, actions, resources, _ in _statements({"statement": role["statements"]})}
-    assert got["BatchReadInput"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-batch-input-${data.aws_caller_identity.current.account_id}/customers/*"'])
+    assert got["BatchReadInput"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-euw1-batch-in-${data.aws_caller_identity.current.account_id}/customers/*"'])
     assert got["BatchReadModel"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::acme-churn-models/xgboost/2.3.0/model.tar.gz"'])
     assert got["BatchPullModelImage"][1] == ['"arn:${data.aws_partition.current.partition}:ecr:eu-west-1:123456789012:repository/churn-xgboost"']
     # No endpoints: no statement is left without resources (IAM refuses an empty list).
     assert all(resources for _, resources in got.values())
-    assert got["BatchWriteOutput"] == (["s3:PutObject", "s3:AbortMultipartUpload"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-batch-output-${data.aws_caller_identity.current.account_id}/scores/*"'])
+    assert got["BatchWriteOutput"] == (["s3:PutObject", "s3:AbortMultipartUpload"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-euw1-batch-out-${data.aws_caller_identity.current.account_id}/scores/*"'])
 
 
 def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:

@@ -335,6 +335,8 @@ class Batch(Component):
 _NAMES = object_type(
     validate_function="string",
     notify_function="string",
+    validate_role="string",
+    notify_role="string",
     state_machine_role="string",
     state_machine_log_group="string",
     scheduler_role="string",
@@ -368,10 +370,14 @@ def _names(part: BatchPlan) -> dict[str, object]:
     return {
         "validate_function": f"{part.name}-validate",
         "notify_function": f"{part.name}-notify",
-        "state_machine_role": f"{part.name}-states",
+        # IAM names are per account, the functions' and the state machine's per region: the roles carry
+        # the region's code.
+        "validate_role": f"{part.role_prefix}-validate",
+        "notify_role": f"{part.role_prefix}-notify",
+        "state_machine_role": f"{part.role_prefix}-states",
         # Step Functions' log deliveries need a name under /aws/vendedlogs/ (its resource policy size limit).
         "state_machine_log_group": f"/aws/vendedlogs/states/{part.name}",
-        "scheduler_role": f"{part.name}-scheduler",
+        "scheduler_role": f"{part.role_prefix}-scheduler",
     }
 
 

@@ -81,7 +81,7 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
     group = model_package_group_name(prefix, r.model_package_group)
     return RegistryPlan(
         bucket_name=r.models_bucket,
-        bucket_prefix=None if r.models_bucket else models_bucket_prefix(prefix),
+        bucket_prefix=None if r.models_bucket else models_bucket_prefix(prefix, config.project.region),
         noncurrent_days=NONCURRENT_MODEL_DAYS,
         repository=ecr_repository_name(prefix, r.ecr_repository),
         image_retention=r.image_retention,

@@ -29,7 +29,7 @@ class SagemakerRole(Component):
     name = ROLE.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> RolePlan:
-        return role_plan(request.prefix)
+        return role_plan(request.prefix, request.config.project.region)
 
     def exports(self, part: RolePlan) -> list[Export]:
         return [
