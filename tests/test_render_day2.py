@@ -194,3 +194,25 @@ def test_account_wide_names_carry_the_region(tmp_path: Path) -> None:
     assert not first & second, sorted(first & second)
     assert all("-use1-" in n for n in roles_and_buckets), sorted(roles_and_buckets)
 
+
+
+def test_batch_model_name_follows_every_replacing_input(rendered_examples: dict[str, Path]) -> None:
+    """The batch transform model is replaced when its image, artifact, environment, network isolation or
+    execution role changes (all ForceNew), and create_before_destroy creates the new one first: under the
+    old name CreateModel fails ("Cannot create already existing model"). Its name ends with a hash of
+    those inputs computed in Terraform (the role's ARN is known only there); the state machine runs the
+    model by the resource's name."""
+    root = rendered_examples["batch"]
+    text = (root / "modules" / "batch" / "main.tf").read_text()
+    model = re.search(r'^resource "aws_sagemaker_model" "this" \{\n(.*?)^\}', text, re.M | re.S)
+    assert model and "create_before_destroy = true" in model.group(1)
+    name = re.search(r"^  name\s*=\s*(.+)$", model.group(1), re.M)
+    assert name and name.group(1).strip() != "var.model.name", name
+    hashed = re.search(r"substr\(sha1\(jsonencode\(\{(.*?)\}\)\), 0, 8\)", text, re.S)
+    assert hashed, "no hash of the model's inputs"
+    for needed in ("var.model.image", "var.model.model_data_url", "var.model.environment", "var.model.network_isolation", "var.execution_role_arn"):
+        assert needed in hashed.group(1), needed
+    assert "ModelName" in text and re.search(r"ModelName\s*=\s*aws_sagemaker_model\.this\.name", text), "the state machine runs the model by its resource's name"
+    # 54 characters of the config's name and "-" and 8 hex digits: SageMaker's 63.
+    call = _module_call(root, "batch")
+    assert len(call["model"]["name"].strip('"')) <= 54

@@ -100,7 +100,7 @@ def test_the_rendered_definition_is_the_librarys_for_the_call(example: str, tmp_
         asl.BatchDefinition(
             partition="aws",
             job_name_prefix=part.name,
-            model_name=part.model_name,
+            model_name="${aws_sagemaker_model.this.name}",  # the module's name: the call's and a hash
             instance_type=b.instance_type,
             instance_count=b.instance_count,
             validate_function_arn="${aws_lambda_function.validate.arn}",
@@ -173,7 +173,7 @@ def test_reference_settings_reach_the_state_machine(rendered_examples: dict[str,
         "AssembleWith = var.transform.assemble_with",
         "ContentType = var.transform.content_type",
         "TransformOutput = local.transform_output",
-        "ModelName      = var.model.name",
+        "ModelName      = aws_sagemaker_model.this.name",
         "FunctionName = aws_lambda_function.validate.arn",
         "FunctionName = aws_lambda_function.notify.arn",
         'Resource = "arn:${local.partition}:states:::sagemaker:createTransformJob.sync"',

@@ -111,7 +111,7 @@ def _nulls(value: Any) -> Any:
 _SETTINGS = {
     "partition": PARTITION,
     "job_name_prefix": Ref("var.name"),
-    "model_name": Ref("var.model.name"),
+    "model_name": Ref("aws_sagemaker_model.this.name"),
     "instance_type": Ref("var.transform.instance_type"),
     "instance_count": Ref("var.transform.instance_count"),
     "batch_strategy": Ref("var.transform.batch_strategy"),

@@ -60,7 +60,8 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
         region=config.project.region,
         role_prefix=f"{_global}-batch",
         config=b,
-        model_name=f"{name}-{m.version.replace('.', '-')}"[:63].rstrip("-"),
+        # 54 characters: the module appends "-" and a hash of the model's inputs (SageMaker allows 63).
+        model_name=f"{name}-{m.version.replace('.', '-')}"[:54].rstrip("-"),
         image=m.image,
         model_data_url=m.model_data,
         environment=dict(m.environment),
