@@ -193,7 +193,7 @@ def test_reference_settings_reach_the_state_machine(rendered_examples: dict[str,
     assert batch["log_retention_days"] == 365
     assert s(batch["names"]["state_machine_log_group"]) == "/aws/vendedlogs/states/mlinfra-prod-batch"
     model = res(rendered_examples["platform"])["aws_sagemaker_model.this"]
-    assert model["name"] == "${var.model.name}" and model["execution_role_arn"] == "${var.execution_role_arn}"
+    assert model["name"] == "${local.model_name}" and model["execution_role_arn"] == "${var.execution_role_arn}"
     # No schedule: the schedule's objects are count 0.
     assert batch["schedule"] is None
     assert res(rendered_examples["platform"])["aws_scheduler_schedule.this"]["count"] == "${local.scheduled}"
@@ -206,7 +206,8 @@ def test_batch_example_settings_buckets_subscribers_and_schedule(rendered_exampl
     assert s(batch["transform"]["content_type"]) == "text/csv" and batch["transform"]["instance_count"] == 2
     for key, prefix in (("input", "customers/"), ("output", "scores/")):
         assert batch[key]["bucket"] is None and s(batch[key]["prefix"]) == prefix
-        assert s(batch[key]["name_prefix"]) == f"churn-prod-batch-{key}-"
+        # Bucket names are global: the region's code (eu-west-1), and in/out to stay within 63 characters.
+        assert s(batch[key]["name_prefix"]) == f"churn-prod-euw1-batch-{key[:-3] if key == 'output' else key[:2]}-"
         assert r[f"aws_s3_bucket.{key}"]["count"] == f"${{local.{key}_buckets}}"
         assert s(r[f"aws_s3_bucket.{key}"]["bucket"]) == f"${{var.{key}.name_prefix}}${{local.account_id}}"
         assert r[f"aws_s3_bucket_versioning.{key}"]["versioning_configuration"][0]["status"] == '"Enabled"'
