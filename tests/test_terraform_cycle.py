@@ -193,8 +193,8 @@ BREAKAGES = {
     ),
     "missing-module-input": (
         "main.tf",
-        '  kms_key_arn    = module.kms.key_arn\n  name_prefix    = "mlinfra-prod-capture-"\n',
-        '  name_prefix    = "mlinfra-prod-capture-"\n',
+        '  kms_key_arn    = module.kms.key_arn\n  name_prefix    = "mlinfra-prod-use1-capture-"\n',
+        '  name_prefix    = "mlinfra-prod-use1-capture-"\n',
         ["Missing required argument", 'The argument "kms_key_arn" is required, but no definition was found.'],
     ),
     "missing-provider-alias": (

@@ -39,6 +39,7 @@ __all__ = [
     "execution_role_name",
     "from_zero_policy_key",
     "function_name",
+    "global_prefix",
     "hashed_name",
     "ident",
     "lambda_role_name",
@@ -47,6 +48,7 @@ __all__ = [
     "model_package_group_name",
     "models_bucket_prefix",
     "partition_of",
+    "region_code",
     "request_model_name",
     "requests_metric",
     "route_key",
@@ -102,9 +104,35 @@ def endpoint_name(prefix: str, endpoint: str) -> str:
     return f"{prefix}-{endpoint}"
 
 
-def execution_role_name(prefix: str) -> str:
-    """The SageMaker execution role shared by every endpoint."""
-    return f"{prefix}-sagemaker-execution"
+_DIRECTIONS = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+def region_code(region: str) -> str:
+    """``us-east-1`` → ``use1``, ``ap-southeast-2`` → ``apse2``, ``us-gov-west-1`` → ``usgovw1``: the
+    region in names that are unique per account rather than per region (IAM roles, S3 buckets)."""
+    parts = region.split("-")
+    return "".join(_DIRECTIONS.get(p, p) for p in parts)
+
+
+def global_prefix(prefix: str, region: str) -> str:
+    """The prefix of names unique per account or partition (IAM roles, S3 buckets): the project's with
+    the region's code, so the same project in a second region of the account does not collide."""
+    return f"{prefix}-{region_code(region)}"
+
+
+def execution_role_name(prefix: str, region: str) -> str:
+    """The SageMaker execution role shared by every endpoint (IAM names are per account: the region's in it)."""
+    return f"{global_prefix(prefix, region)}-sagemaker-execution"
 
 
 def model_package_group_name(prefix: str, configured: str | None) -> str:
@@ -115,9 +143,10 @@ def model_package_group_name(prefix: str, configured: str | None) -> str:
     return configured or prefix
 
 
-def models_bucket_prefix(prefix: str) -> str:
-    """The models bucket's default name before the account ID (which makes it globally unique)."""
-    return f"{prefix}-models-"
+def models_bucket_prefix(prefix: str, region: str) -> str:
+    """The models bucket's default name before the account ID (which makes it globally unique; the region
+    code keeps a second region of the account apart)."""
+    return f"{global_prefix(prefix, region)}-models-"
 
 
 def ecr_repository_name(prefix: str, configured: str | None) -> str:
@@ -130,8 +159,11 @@ def function_name(prefix: str, key: str) -> str:
     return f"{prefix}-{key.replace('_', '-')}"[:MAX_LAMBDA_NAME]
 
 
-def lambda_role_name(function: str) -> str:
-    return f"{function}-lambda"[:64]
+def lambda_role_name(function: str, region: str) -> str:
+    """A Lambda's role: the function's name is per region, the role's per account (at most 64 characters,
+    the region's code kept)."""
+    suffix = f"-{region_code(region)}-lambda"
+    return f"{function[: 64 - len(suffix)]}{suffix}"
 
 
 #: A variant's alarms: (suffix of its Terraform name, suffix of its CloudWatch name).

@@ -1086,7 +1086,7 @@ def core_names(config: PlatformConfig) -> Iterator[Named]:
     policies, and the inference components' models and alarms."""
     p = config.project
     prefix = f"{p.name}-{p.environment}"
-    role = naming.execution_role_name(prefix)
+    role = naming.execution_role_name(prefix, p.region)
     for (_, i), ep in _endpoints(config):
         name = naming.endpoint_name(prefix, ep.name)
         multi = ep.multi_model.model_data_prefix if ep.multi_model else None

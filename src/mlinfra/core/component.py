@@ -60,6 +60,9 @@ class Output:
     description: str
     value: Ref
     sensitive: bool = False
+    # Resources of the module the value must wait for though it does not read them (a role's ARN waits
+    # for the role's policy: the users in other modules then wait too).
+    depends_on: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,10 @@ class Provider:
 AWS = Provider("aws", "hashicorp/aws", "~> 6.0")
 ARCHIVE = Provider("archive", "hashicorp/archive", "~> 2.7")
 RANDOM = Provider("random", "hashicorp/random", "~> 3.7")
+# awscc releases a minor version about every week: a minimum (the release whose Cloud Control schemas the
+# templates were checked against, tests/schema) and the major, never one patch series (``~> 1.106.0``
+# would block every upgrade until mlinfra is re-rendered).
+AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106")
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def resolved(value, call: dict):
     """The module's definition as Terraform evaluates it for one call: its variables → the call's values
     (``local.transform_output`` as the module merges it), the partition aws, the Lambdas' ARNs and the
     KMS key as the placeholder strings asl-validator accepts with --no-arn-check."""
-    _, transform_output = state_machine_definition()
+    _, transform_output, transform_resources = state_machine_definition()
     if isinstance(value, Ref):
         if value == NULL:
             return None
@@ -63,6 +63,9 @@ def resolved(value, call: dict):
         if value.expr == "local.transform_output":
             accept = call["transform"]["accept"]
             return {**resolved(transform_output, call), **({} if accept == NULL else {"Accept": accept})}
+        if value.expr == "local.transform_resources":
+            key = {"VolumeKmsKeyId": "${var.kms_key_arn}"} if call["transform"]["encrypt_volume"] else {}
+            return {**resolved(transform_resources, call), **key}
         if value.expr.startswith("var.") and value.expr != "var.kms_key_arn":
             out = call
             for part in value.expr.split(".")[1:]:
@@ -90,14 +93,14 @@ def test_the_rendered_definition_is_the_librarys_for_the_call(example: str, tmp_
     library's definition of the config's settings, and valid ASL."""
     path = _without_accept(tmp_path) if example == "batch-without-accept" else EXAMPLES / f"{example}.yaml"
     call = call_values(path)
-    definition, _ = state_machine_definition()
+    definition, _, _ = state_machine_definition()
     got = resolved(definition, call)
     b, part = load_config(path).batch, plan_of(path)
     expected = asl.definition(
         asl.BatchDefinition(
             partition="aws",
             job_name_prefix=part.name,
-            model_name=part.model_name,
+            model_name="${aws_sagemaker_model.this.name}",  # the module's name: the call's and a hash
             instance_type=b.instance_type,
             instance_count=b.instance_count,
             validate_function_arn="${aws_lambda_function.validate.arn}",
@@ -152,6 +155,7 @@ def test_reference_settings_reach_the_state_machine(rendered_examples: dict[str,
         "assemble_with": "Line",
         "content_type": "application/jsonlines",
         "accept": "application/jsonlines",
+        "encrypt_volume": True,  # ml.m5.xlarge has an EBS volume
     }
     batch = call(load_tree(rendered_examples["platform"]), "batch")
     assert s(batch["name"]) == "mlinfra-prod-batch"  # what mlinfra batch submit looks up
@@ -169,7 +173,7 @@ def test_reference_settings_reach_the_state_machine(rendered_examples: dict[str,
         "AssembleWith = var.transform.assemble_with",
         "ContentType = var.transform.content_type",
         "TransformOutput = local.transform_output",
-        "ModelName      = var.model.name",
+        "ModelName      = aws_sagemaker_model.this.name",
         "FunctionName = aws_lambda_function.validate.arn",
         "FunctionName = aws_lambda_function.notify.arn",
         'Resource = "arn:${local.partition}:states:::sagemaker:createTransformJob.sync"',
@@ -189,7 +193,7 @@ def test_reference_settings_reach_the_state_machine(rendered_examples: dict[str,
     assert batch["log_retention_days"] == 365
     assert s(batch["names"]["state_machine_log_group"]) == "/aws/vendedlogs/states/mlinfra-prod-batch"
     model = res(rendered_examples["platform"])["aws_sagemaker_model.this"]
-    assert model["name"] == "${var.model.name}" and model["execution_role_arn"] == "${var.execution_role_arn}"
+    assert model["name"] == "${local.model_name}" and model["execution_role_arn"] == "${var.execution_role_arn}"
     # No schedule: the schedule's objects are count 0.
     assert batch["schedule"] is None
     assert res(rendered_examples["platform"])["aws_scheduler_schedule.this"]["count"] == "${local.scheduled}"
@@ -202,7 +206,8 @@ def test_batch_example_settings_buckets_subscribers_and_schedule(rendered_exampl
     assert s(batch["transform"]["content_type"]) == "text/csv" and batch["transform"]["instance_count"] == 2
     for key, prefix in (("input", "customers/"), ("output", "scores/")):
         assert batch[key]["bucket"] is None and s(batch[key]["prefix"]) == prefix
-        assert s(batch[key]["name_prefix"]) == f"churn-prod-batch-{key}-"
+        # Bucket names are global: the region's code (eu-west-1), and in/out to stay within 63 characters.
+        assert s(batch[key]["name_prefix"]) == f"churn-prod-euw1-batch-{key[:-3] if key == 'output' else key[:2]}-"
         assert r[f"aws_s3_bucket.{key}"]["count"] == f"${{local.{key}_buckets}}"
         assert s(r[f"aws_s3_bucket.{key}"]["bucket"]) == f"${{var.{key}.name_prefix}}${{local.account_id}}"
         assert r[f"aws_s3_bucket_versioning.{key}"]["versioning_configuration"][0]["status"] == '"Enabled"'
@@ -295,12 +300,12 @@ def test_the_sagemaker_role_gets_the_batch_prefixes(rendered_examples: dict[str,
     # The role's statements are a typed argument of its module call, in the root.
     role = call(load_tree(rendered_examples["batch"]), "sagemaker_role")
     got = {sid: (actions, resources) for sid, actions, resources, _ in _statements({"statement": role["statements"]})}
-    assert got["BatchReadInput"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-batch-input-${data.aws_caller_identity.current.account_id}/customers/*"'])
+    assert got["BatchReadInput"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-euw1-batch-in-${data.aws_caller_identity.current.account_id}/customers/*"'])
     assert got["BatchReadModel"] == (["s3:GetObject"], ['"arn:${data.aws_partition.current.partition}:s3:::acme-churn-models/xgboost/2.3.0/model.tar.gz"'])
     assert got["BatchPullModelImage"][1] == ['"arn:${data.aws_partition.current.partition}:ecr:eu-west-1:123456789012:repository/churn-xgboost"']
     # No endpoints: no statement is left without resources (IAM refuses an empty list).
     assert all(resources for _, resources in got.values())
-    assert got["BatchWriteOutput"] == (["s3:PutObject", "s3:AbortMultipartUpload"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-batch-output-${data.aws_caller_identity.current.account_id}/scores/*"'])
+    assert got["BatchWriteOutput"] == (["s3:PutObject", "s3:AbortMultipartUpload"], ['"arn:${data.aws_partition.current.partition}:s3:::churn-prod-euw1-batch-out-${data.aws_caller_identity.current.account_id}/scores/*"'])
 
 
 def test_existing_buckets_are_used_not_created(tmp_path: Path) -> None:

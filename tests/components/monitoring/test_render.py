@@ -224,7 +224,7 @@ def test_role_reads_exactly_capture_baselines_ground_truth_and_writes_reports(tr
     # The statements are the call's (the module renders them with dynamic "statement" blocks).
     doc = res(tree, "data")["aws_iam_policy_document.monitoring"]
     assert doc["dynamic"][0]['"statement"']["for_each"] == "${var.role_statements}"
-    assert s(args(tree)["role_name"]) == "churn-prod-monitoring"
+    assert s(args(tree)["role_name"]) == "churn-prod-euw1-monitoring"
 
     def text(v: str) -> str:  # python-hcl2 leaves a lone reference unquoted
         return s(v) if v.startswith('"') else v

@@ -72,8 +72,8 @@ def test_defaults_name_everything_after_the_project(tmp_path: Path) -> None:
     tree = render(tmp_path, MINIMAL + "registry: {}\n")
     args = call(tree, "registry")
     assert args["kms_key_arn"] == "${module.kms.key_arn}"
-    assert s(args["bucket_name_prefix"]) == "shop-dev-models-" and "bucket_name" not in args
-    assert literal(args["repository"]) == {"name": "shop-dev", "image_retention": 10, "untagged_days": 7}
+    assert s(args["bucket_name_prefix"]) == "shop-dev-usw2-models-" and "bucket_name" not in args
+    assert literal(args["repository"]) == {"name": "shop-dev", "image_retention": 10, "kept_tags": [], "untagged_days": 7}
     assert literal(args["model_package_group"])["name"] == "shop-dev"
     assert literal(args["bucket"]) == {"noncurrent_days": 90}
     main = tree["modules/registry"]["main.tf"]
@@ -83,7 +83,7 @@ def test_defaults_name_everything_after_the_project(tmp_path: Path) -> None:
     # The role reads exactly the default bucket's objects and pulls exactly the default repository.
     role = statements(tree, "sagemaker_role", "permissions")
     assert literal(role["ReadRegistryModels"]["actions"]) == ["s3:GetObject"]
-    assert literal(role["ReadRegistryModels"]["resources"]) == ["arn:${data.aws_partition.current.partition}:s3:::shop-dev-models-${data.aws_caller_identity.current.account_id}/*"]
+    assert literal(role["ReadRegistryModels"]["resources"]) == ["arn:${data.aws_partition.current.partition}:s3:::shop-dev-usw2-models-${data.aws_caller_identity.current.account_id}/*"]
     assert literal(role["PullRegistryImages"]["resources"]) == ["arn:${data.aws_partition.current.partition}:ecr:us-west-2:${data.aws_caller_identity.current.account_id}:repository/shop-dev"]
     assert literal(role["PullRegistryImages"]["actions"]) == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
@@ -92,7 +92,7 @@ def test_configured_names_and_retention_reach_the_call(tmp_path: Path) -> None:
     tree = render_example(tmp_path, "registry")
     args = call(tree, "registry")
     assert s(args["bucket_name"]) == "acme-churn-models" and "bucket_name_prefix" not in args
-    assert literal(args["repository"]) == {"name": "churn/scoring", "image_retention": 30, "untagged_days": 7}
+    assert literal(args["repository"]) == {"name": "churn/scoring", "image_retention": 30, "kept_tags": ["2.0.0", "2.1.0"], "untagged_days": 7}
     assert literal(args["model_package_group"]) == {"name": "churn-scoring", "description": "mlinfra churn-prod: versions of the platform's models (mlinfra models register)"}
     main = tree["modules/registry"]["main.tf"]
     assert "aws_caller_identity.current" not in blocks(main, "data")

@@ -22,6 +22,7 @@ from typing import Any
 
 from ...batch import definition as asl
 from ...batch.iam import step_functions_statements
+from ...config.shapes import LOCAL_STORAGE
 from ...core.arns import ACCOUNT, PARTITION, REGION, ecr_repository_arn, s3_arn
 from ...core.component import (
     ARCHIVE,
@@ -110,7 +111,7 @@ def _nulls(value: Any) -> Any:
 _SETTINGS = {
     "partition": PARTITION,
     "job_name_prefix": Ref("var.name"),
-    "model_name": Ref("var.model.name"),
+    "model_name": Ref("aws_sagemaker_model.this.name"),
     "instance_type": Ref("var.transform.instance_type"),
     "instance_count": Ref("var.transform.instance_count"),
     "batch_strategy": Ref("var.transform.batch_strategy"),
@@ -137,8 +138,9 @@ def _variables(value: Any) -> Any:
     return value
 
 
-def state_machine_definition() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The library's definition as the module writes it, and the transform's output settings but Accept.
+def state_machine_definition() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The library's definition as the module writes it, the transform's output settings but Accept and
+    its resources but the volume's KMS key.
 
     Its settings are the module's variables, the Lambdas' ARNs and the KMS key the module's references.
     The library checks a definition's values when it is built from them (:class:`asl.BatchDefinition`);
@@ -146,7 +148,9 @@ def state_machine_definition() -> tuple[dict[str, Any], dict[str, Any]]:
     mark for each setting instead (a string the library only places), then each mark becomes its
     variable. Accept is the one setting the library leaves out when it is absent (the container's
     default): the definition's TransformOutput is ``local.transform_output``, these settings with Accept
-    added only when ``var.transform.accept`` is set."""
+    added only when ``var.transform.accept`` is set. The TransformResources it returns have no
+    VolumeKmsKeyId: the module adds the key when ``var.transform.encrypt_volume`` (not on instance types
+    with local NVMe storage, where SageMaker refuses one)."""
     spec = object.__new__(asl.BatchDefinition)  # marks, not values: nothing to check
     for f in dataclasses.fields(asl.BatchDefinition):
         object.__setattr__(spec, f.name, f"\x00{f.name}\x00" if f.name in _SETTINGS else None)
@@ -159,7 +163,11 @@ def state_machine_definition() -> tuple[dict[str, Any], dict[str, Any]]:
     output = dict(parameters["TransformOutput"])
     assert output.pop("Accept") == Ref("var.transform.accept")
     parameters["TransformOutput"] = Ref("local.transform_output")
-    return data, output
+    # VolumeKmsKeyId likewise, only where the instance type has an EBS volume (local.transform_resources).
+    resources = dict(parameters["TransformResources"])
+    assert resources.pop("VolumeKmsKeyId") == Ref("var.kms_key_arn")
+    parameters["TransformResources"] = Ref("local.transform_resources")
+    return data, output, resources
 
 
 class Batch(Component):
@@ -207,7 +215,7 @@ class Batch(Component):
     def modules(self, part: BatchPlan, wire: Wire, sinks: Sinks) -> list[ModuleContext]:
         b = part.config
         names = _names(part)
-        definition, transform_output = state_machine_definition()
+        definition, transform_output, transform_resources = state_machine_definition()
         created = {bucket.key: bucket.name is None for bucket in (part.input, part.output)}
         skips = []
         if not part.in_vpc:
@@ -262,8 +270,9 @@ class Batch(Component):
                             "assemble_with": b.assemble_with,
                             "content_type": b.content_type,
                             "accept": or_null(b.accept),
+                            "encrypt_volume": not LOCAL_STORAGE.match(b.instance_type),
                         },
-                        "The transform jobs' settings (CreateTransformJob); accept null: the container's default output type.",
+                        "The transform jobs' settings (CreateTransformJob); accept null: the container's default output type; encrypt_volume false on instance types with local NVMe storage (SageMaker refuses a volume KMS key there, the hardware encrypts).",
                         _TRANSFORM,
                     ),
                     "log_retention_days": Input(
@@ -294,6 +303,7 @@ class Batch(Component):
                 values={
                     "definition": definition,
                     "transform_output": transform_output,
+                    "transform_resources": transform_resources,
                     "sfn_statements": _SFN_STATEMENTS,
                     "validate_statements": _VALIDATE_STATEMENTS,
                     "notify_statements": _NOTIFY_STATEMENTS,
@@ -328,6 +338,8 @@ class Batch(Component):
 _NAMES = object_type(
     validate_function="string",
     notify_function="string",
+    validate_role="string",
+    notify_role="string",
     state_machine_role="string",
     state_machine_log_group="string",
     scheduler_role="string",
@@ -352,6 +364,7 @@ _TRANSFORM = object_type(
     assemble_with="string",
     content_type="string",
     accept="string",
+    encrypt_volume="bool",
 )
 _VPC = object_type(subnet_ids="list(string)", security_group_ids="list(string)")
 
@@ -360,10 +373,14 @@ def _names(part: BatchPlan) -> dict[str, object]:
     return {
         "validate_function": f"{part.name}-validate",
         "notify_function": f"{part.name}-notify",
-        "state_machine_role": f"{part.name}-states",
+        # IAM names are per account, the functions' and the state machine's per region: the roles carry
+        # the region's code.
+        "validate_role": f"{part.role_prefix}-validate",
+        "notify_role": f"{part.role_prefix}-notify",
+        "state_machine_role": f"{part.role_prefix}-states",
         # Step Functions' log deliveries need a name under /aws/vendedlogs/ (its resource policy size limit).
         "state_machine_log_group": f"/aws/vendedlogs/states/{part.name}",
-        "scheduler_role": f"{part.name}-scheduler",
+        "scheduler_role": f"{part.role_prefix}-scheduler",
     }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ...core.component import PlanRequest
 from ...core.lambdas import LAMBDA_PACKAGE
+from ...naming import global_prefix
 from ..network.section import SECTION as NETWORK
 from .section import SECTION, Batch
 
@@ -26,6 +27,7 @@ class BucketPlan:
 class BatchPlan:
     name: str  # state machine, job name prefix, SNS topic
     region: str
+    role_prefix: str  # the roles' names: IAM names are per account, the region's code in them
     config: Batch
     model_name: str
     image: str
@@ -46,6 +48,7 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
     if b is None:
         return None
     name = f"{request.prefix}-batch"
+    _global = global_prefix(request.prefix, config.project.region)
     m = config.model(b.model_version)
     package = {
         f"package/{LAMBDA_PACKAGE}/{f}": (_LAMBDAS / f).read_text(encoding="utf-8")
@@ -55,14 +58,18 @@ def batch_plan(request: PlanRequest) -> BatchPlan | None:
     return BatchPlan(
         name=name,
         region=config.project.region,
+        role_prefix=f"{_global}-batch",
         config=b,
-        model_name=f"{name}-{m.version.replace('.', '-')}"[:63].rstrip("-"),
+        # 54 characters: the module appends "-" and a hash of the model's inputs (SageMaker allows 63).
+        model_name=f"{name}-{m.version.replace('.', '-')}"[:54].rstrip("-"),
         image=m.image,
         model_data_url=m.model_data,
         environment=dict(m.environment),
         network_isolation=m.network_isolation,
-        input=BucketPlan("input", b.input.bucket, f"{name}-input-", b.input.prefix, None),
-        output=BucketPlan("output", b.output.bucket, f"{name}-output-", b.output.prefix, b.output.expire_days),
+        # Bucket names are global: the region's code in them, and short words to stay within 63 characters
+        # (a 31-character project prefix, a 7-character region code and the 12-digit account ID).
+        input=BucketPlan("input", b.input.bucket, f"{_global}-batch-in-", b.input.prefix, None),
+        output=BucketPlan("output", b.output.bucket, f"{_global}-batch-out-", b.output.prefix, b.output.expire_days),
         package=package,
         subscribers=subscribers,
         in_vpc=NETWORK.of(config) is not None,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ...expr import Ref
+from ...naming import global_prefix
 from ...plan.parts import CAPTURE_BUCKET, ENDPOINTS, INFERENCE_COMPONENTS, CaptureBucketPlan
 from ..monitoring.section import SECTION as MONITORING
 from .plan import capture_bucket_plan
@@ -27,8 +28,12 @@ class CaptureBucket(Component):
             for m in mon.endpoints
             for kind in ("data_quality", "model_quality", "bias", "feature_attribution")
         )
+        # Bucket names are global: the region's code in it.
         return capture_bucket_plan(
-            request.prefix, endpoints.endpoints if endpoints is not None else (), captures, reports
+            global_prefix(request.prefix, request.config.project.region),
+            endpoints.endpoints if endpoints is not None else (),
+            captures,
+            reports,
         )
 
     def exports(self, part: CaptureBucketPlan) -> list[Export]:

@@ -78,7 +78,7 @@ def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
 
 def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan:
     name = endpoint_name(prefix, ep.name)
-    role = execution_role_name(prefix)
+    role = execution_role_name(prefix, config.project.region)
     multi = ep.multi_model.model_data_prefix if ep.multi_model else None
     # Tags of the endpoint's own resources beyond the provider's default_tags (project, environment): the
     # endpoint's, which win over the project's (resource tags win over default_tags).

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ...core.component import (
+    AWSCC,
     Component,
     Export,
     Input,
@@ -40,7 +41,6 @@ from .plan import inference_components_plan
 
 # Endpoint configurations without a model, with execution_role_arn (inference components) need 6.21.
 AWS_COMPONENTS = Provider("aws", "hashicorp/aws", "~> 6.0, >= 6.21")
-AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106")
 
 _ENDPOINT_TYPE = object_type(
     name="string",

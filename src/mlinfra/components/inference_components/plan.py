@@ -52,7 +52,7 @@ def inference_components_plan(config: PlatformConfig, prefix: str) -> InferenceC
 
 def _endpoint(config: PlatformConfig, prefix: str, ep: InferenceComponentsEndpoint) -> ComponentsEndpointPlan:
     name = endpoint_name(prefix, ep.name)
-    role = execution_role_name(prefix)
+    role = execution_role_name(prefix, config.project.region)
     components = []
     endpoint_tags = dict(sorted(ep.tags.items()))
     component_tags: dict[str, dict[str, str]] = {}

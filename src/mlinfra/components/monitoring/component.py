@@ -24,16 +24,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlparse
 
+from ...config.shapes import LOCAL_STORAGE
 from ...core.arns import AT_ROOT
 from ...core.component import (
     AWS,
+    AWSCC,
     Component,
     Export,
     Input,
     ModuleContext,
     Output,
     PlanRequest,
-    Provider,
     ReadmeSection,
     Sinks,
     Wire,
@@ -46,9 +47,6 @@ from ...core.subscriptions import subscribers_input, subscription_moves
 from ...expr import NULL, Interp, Ref, or_null
 from ...plan.parts import ENDPOINTS, Statement
 from .plan import EndpointMonitoring, Monitor, MonitoringPlan, monitoring_plan
-
-# Cloud Control resource schemas change with the provider's minor versions: patch releases only.
-AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106.0")
 
 _PARTITION, _ACCOUNT, _REGION = Ref("local.partition"), Ref("local.account_id"), Ref("local.region")
 _CAPTURE_ARN = Ref("var.capture_bucket_arn")
@@ -452,6 +450,7 @@ _JOB = {
     "instance_type": "string",
     "instance_count": "number",
     "volume_size_in_gb": "number",
+    "encrypt_volume": "bool",
     "max_runtime_in_seconds": "number",
     "reports_key": "string",
     "tags": "map(string)",
@@ -477,6 +476,8 @@ def _job(e: EndpointMonitoring, m: Monitor) -> dict[str, object]:
         "instance_type": c.instance_type,
         "instance_count": c.instance_count,
         "volume_size_in_gb": c.volume_size_gb,
+        # SageMaker refuses a volume KMS key on instance types with local NVMe storage (the endpoint's table).
+        "encrypt_volume": not LOCAL_STORAGE.match(c.instance_type),
         "max_runtime_in_seconds": c.max_runtime_seconds,
         "reports_key": m.reports_key,
         "tags": dict(e.tags),

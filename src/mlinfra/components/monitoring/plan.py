@@ -15,7 +15,7 @@ from typing import Any
 from ...core.component import PlanRequest
 from ...monitoring.images import clarify_image, model_monitor_image
 from ...naming import METRICS_NAMESPACE as NAMESPACE
-from ...naming import requests_metric
+from ...naming import global_prefix, requests_metric
 from ...plan.parts import EndpointPlan, EndpointsPlan
 from .section import SECTION, EndpointMonitor
 
@@ -309,7 +309,7 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
     return MonitoringPlan(
         region=region,
         topic_name=f"{request.prefix}-alerts",
-        role_name=f"{request.prefix}-monitoring",
+        role_name=f"{global_prefix(request.prefix, region)}-monitoring",  # IAM names are per account
         subscribers=tuple(given for s in mon.subscribers for given in s.given),
         alarm_topics=tuple(mon.alarm_topics),
         endpoints=tuple(eps),

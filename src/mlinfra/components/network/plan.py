@@ -9,6 +9,7 @@ gateway endpoints keep ``com.amazonaws.<region>.<service>``.
 from __future__ import annotations
 
 from ...config.shapes import PlatformConfig
+from ...naming import global_prefix
 from ...plan.parts import NetworkPlan, SubnetPlan, VpcPlan
 from ...regions import partition_of
 from .section import SECTION
@@ -38,7 +39,7 @@ def network_plan(config: PlatformConfig, prefix: str) -> NetworkPlan | None:
             route_table_name=f"{prefix}-private",
             flow_log_group=f"/aws/vpc-flow-logs/{prefix}" if n.flow_logs.enabled else None,
             flow_log_retention_days=n.flow_logs.retention_days,
-            flow_log_role_name=f"{prefix}-vpc-flow-logs",
+            flow_log_role_name=f"{global_prefix(prefix, region)}-vpc-flow-logs",  # IAM names are per account
             gateway_endpoints=tuple((s, endpoint_service_name(region, s, gateway=True)) for s in GATEWAY_SERVICES),
         )
     return NetworkPlan(

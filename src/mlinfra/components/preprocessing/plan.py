@@ -90,7 +90,7 @@ def preprocessing_plan(
                 kind=route.preprocessor,
                 function_name=function_name,
                 handler=f"{LAMBDA_PACKAGE}.{route.preprocessor}.handler",
-                role_name=lambda_role_name(function_name),
+                role_name=lambda_role_name(function_name, config.project.region),
                 log_group=f"/aws/lambda/{function_name}",
                 log_retention_days=pre.log_retention_days,
                 runtime=pre.runtime,

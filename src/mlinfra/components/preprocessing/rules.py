@@ -151,7 +151,7 @@ def names(config: PlatformConfig) -> Iterator[Named]:
         function = naming.function_name(prefix, key)
         yield Named("the Terraform name", key, route.path, loc, label)
         yield Named("the Lambda function", function, route.path, loc, label)
-        yield Named("the Lambda role", naming.lambda_role_name(function), route.path, loc, label)
+        yield Named("the Lambda role", naming.lambda_role_name(function, p.region), route.path, loc, label)
 
 
 RULES = (routes_need_preprocessing, routes, layer_regions)

@@ -26,7 +26,9 @@ from ...expr import Ref
 from .plan import RegistryPlan, registry_plan
 
 _BUCKET_TYPE = object_type(noncurrent_days="number")
-_REPOSITORY_TYPE = object_type(name="string", image_retention="number", untagged_days="number")
+_REPOSITORY_TYPE = object_type(
+    name="string", image_retention="number", kept_tags="list(string)", untagged_days="number"
+)
 _GROUP_TYPE = object_type(name="string", description="string")
 
 
@@ -98,8 +100,13 @@ class Registry(Component):
                 _BUCKET_TYPE,
             ),
             "repository": Input(
-                {"name": part.repository, "image_retention": part.image_retention, "untagged_days": part.untagged_days},
-                "The ECR repository: its name, the tagged images it keeps and the days it keeps untagged ones.",
+                {
+                    "name": part.repository,
+                    "image_retention": part.image_retention,
+                    "kept_tags": list(part.kept_tags),
+                    "untagged_days": part.untagged_days,
+                },
+                "The ECR repository: its name, the tagged images it keeps besides kept_tags (the config's model versions, never expired) and the days it keeps untagged ones.",
                 _REPOSITORY_TYPE,
             ),
             "model_package_group": Input(

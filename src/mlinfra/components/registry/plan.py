@@ -25,6 +25,7 @@ class RegistryPlan:
     noncurrent_days: int
     repository: str
     image_retention: int
+    kept_tags: tuple[str, ...]  # tags of the config's model images in this repository: never expired
     untagged_days: int
     group_name: str
     group_description: str
@@ -80,12 +81,26 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
     group = model_package_group_name(prefix, r.model_package_group)
     return RegistryPlan(
         bucket_name=r.models_bucket,
-        bucket_prefix=None if r.models_bucket else models_bucket_prefix(prefix),
+        bucket_prefix=None if r.models_bucket else models_bucket_prefix(prefix, config.project.region),
         noncurrent_days=NONCURRENT_MODEL_DAYS,
         repository=ecr_repository_name(prefix, r.ecr_repository),
         image_retention=r.image_retention,
+        kept_tags=_kept_tags(config, ecr_repository_name(prefix, r.ecr_repository)),
         untagged_days=UNTAGGED_IMAGE_DAYS,
         group_name=group,
         group_description=f"mlinfra {prefix}: versions of the platform's models (mlinfra models register)",
         region=config.project.region,
     )
+
+
+def _kept_tags(config: PlatformConfig, repository: str) -> tuple[str, ...]:
+    """The tags of the model versions' images that live in the registry's repository (``<registry>/<repository>:<tag>``).
+    Every version the config names is deployed or one a rollback or promotion returns to. Images named by
+    digest alone are not tagged: the untagged rule's days apply to them."""
+    tags = set()
+    for m in config.models:
+        path, _, _ = m.image.partition("@")
+        name, sep, tag = path.rpartition(":")
+        if sep and "/" not in tag and name.split("/", 1)[-1] == repository:
+            tags.add(tag)
+    return tuple(sorted(tags))

@@ -29,14 +29,21 @@ class SagemakerRole(Component):
     name = ROLE.name
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> RolePlan:
-        return role_plan(request.prefix)
+        return role_plan(request.prefix, request.config.project.region)
 
     def exports(self, part: RolePlan) -> list[Export]:
         return [
             Export(
                 "sagemaker_role.arn",
                 "sagemaker_role",
-                Output("arn", "ARN of the SageMaker execution role.", Ref("aws_iam_role.this.arn")),
+                # Models, transform jobs and inference components handed the ARN before the policy exists
+                # fail CreateModel ("Could not access model data") on the first apply.
+                Output(
+                    "arn",
+                    "ARN of the SageMaker execution role, once its policy is attached.",
+                    Ref("aws_iam_role.this.arn"),
+                    depends_on=(Ref("aws_iam_role_policy.this"),),
+                ),
             ),
             Export(
                 "sagemaker_role.name",

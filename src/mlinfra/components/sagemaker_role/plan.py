@@ -6,5 +6,5 @@ from ...naming import execution_role_name
 from ...plan.parts import RolePlan
 
 
-def role_plan(prefix: str) -> RolePlan:
-    return RolePlan(name=execution_role_name(prefix))
+def role_plan(prefix: str, region: str) -> RolePlan:
+    return RolePlan(name=execution_role_name(prefix, region))
