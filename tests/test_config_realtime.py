@@ -82,6 +82,9 @@ def _c(id: str, *edits: tuple[str, str], anchor: str, path: str, code: str, file
 CASES = [
     _c("routes-without-api", ("api:\n  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n", "apix:\n  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n"),
        anchor="apix:", path="apix", code="unknown-key"),
+    _c("domain-without-zone", ("  hosted_zone: acme-corp.com\n  usage_plans:", "  usage_plans:"), anchor="domain: ml.acme-corp.com", path="api.domain", code="domain-without-zone"),
+    _c("zone-without-domain", ("  domain: ml.acme-corp.com\n", ""), anchor="hosted_zone: acme-corp.com", path="api.hosted_zone", code="zone-without-domain"),
+    _c("cloudfront-without-domain", ("  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n", "  cloudfront: false\n"), anchor="cloudfront: false", path="api.cloudfront", code="cloudfront-without-domain"),
     _c("domain-outside-zone", ("  domain: ml.acme-corp.com\n", "  domain: ml.other.com\n"), anchor="domain: ml.other.com", path="api.domain", code="domain-outside-zone"),
     _c("duplicate-route", ("  - path: /predict/text\n", "  - path: /predict/tabular\n"), anchor="- path: /predict/tabular", path="routes[1].path", code="duplicate-route", after="schema: tabular.json"),
     _c("unknown-route-endpoint", ("    endpoint: inference\n    schema: tabular.json\n", "    endpoint: nowhere\n    schema: tabular.json\n"),

@@ -45,6 +45,8 @@ VARIANTS = {
         "      rollback_step_copies: 1\n",
         "      rollback_step_copies: 1\nmonitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n",
     ),
+    # The API without a public name: no edge module, served on its execute-api URL (the api_invoke_url output).
+    "platform-no-domain": ("platform.yaml", "  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n  cloudfront: true\n", ""),
     # Batch transform of a model the image carries: no model_data_url, no artifact statement in the role.
     "batch-image-only": ("batch.yaml", "    model_data: s3://acme-churn-models/xgboost/2.3.0/model.tar.gz\n", ""),
     # An existing success topic alone: the notification_config's error_topic is null, the response goes to one topic.

@@ -76,7 +76,7 @@ def build_graph(config: PlatformConfig) -> Graph:
     api = API.of(config)
     routes = ROUTES.of(config)
     entry: str | None = None
-    if api is not None:
+    if api is not None and api.domain is not None:
         edge = g.cluster("edge")
         entry = g.node(f"Route 53: {api.domain}", edge)
         if api.cloudfront:

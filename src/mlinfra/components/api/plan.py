@@ -61,7 +61,8 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         usage_plans=tuple(usage_plans),
         access_logs=api.access_logs,
         account_logging_role=api.account_logging_role,
-        disable_execute_api_endpoint=not api.cloudfront,
+        # A regional custom domain is the only way in; CloudFront (and no domain at all) use the execute-api URL.
+        disable_execute_api_endpoint=api.domain is not None and not api.cloudfront,
         access_log_group=f"/aws/apigateway/{prefix}-inference",
         log_retention_days=api.log_retention_days,
         tracing=api.tracing,

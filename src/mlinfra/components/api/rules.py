@@ -18,15 +18,37 @@ def api_and_routes(config: PlatformConfig) -> Iterator[Violation]:
     if routes and api is None:
         yield Violation(
             ("routes",),
-            'routes are served by the API: add an "api" section (domain, hosted_zone, ...)',
+            'routes are served by the API: add an "api" section (`api: {}` serves them on its execute-api URL; domain and hosted_zone give it a name)',
             "routes-need-api",
         )
     if api is not None and not routes:
         yield Violation(("api",), "the API has no routes: add at least one under routes", "api-without-routes")
-    if api is not None:
-        domain, zone = api.domain, api.hosted_zone
+    if api is None:
+        return
+    domain, zone = api.domain, api.hosted_zone
+    if domain is not None and zone is not None:
         if not (domain == zone or domain.endswith("." + zone)):
             yield Violation(("api", "domain"), f"{domain} is not inside the hosted zone {zone}", "domain-outside-zone")
+    elif domain is not None:
+        yield Violation(
+            ("api", "domain"),
+            "a custom domain needs the Route 53 hosted zone it is in (its certificate is validated and its record "
+            "written there): add api.hosted_zone, or remove domain to serve the API on its execute-api URL",
+            "domain-without-zone",
+        )
+    elif zone is not None:
+        yield Violation(
+            ("api", "hosted_zone"),
+            "a hosted zone without a domain names nothing: add api.domain (a name inside the zone), or remove hosted_zone",
+            "zone-without-domain",
+        )
+    elif "cloudfront" in api.model_fields_set:
+        yield Violation(
+            ("api", "cloudfront"),
+            "cloudfront chooses how the custom domain is served; without api.domain the API is served on its "
+            "execute-api URL: add domain and hosted_zone, or remove cloudfront",
+            "cloudfront-without-domain",
+        )
 
 
 def usage_plans(config: PlatformConfig) -> Iterator[Violation]:

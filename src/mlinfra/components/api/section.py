@@ -31,14 +31,22 @@ class UsagePlan(Strict):
 
 
 class Api(Strict):
-    """The public edge: API Gateway (REST) behind CloudFront, under a Route 53 name."""
+    """The public edge: API Gateway (REST) behind CloudFront, under a Route 53 name; without ``domain``, the
+    API alone, on its execute-api URL (the ``api_invoke_url`` output)."""
 
-    domain: Annotated[
-        str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
-    ]
-    hosted_zone: Annotated[
-        str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
-    ]
+    domain: (
+        Annotated[
+            str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+        ]
+        | None
+    ) = None
+    hosted_zone: (
+        Annotated[
+            str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+        ]
+        | None
+    ) = None
+    # How the custom domain is served (CloudFront, or a regional API Gateway domain): only with ``domain``.
     cloudfront: bool = True
     stage: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_]{1,128}$")] = "v1"
     throttle: Throttle = Throttle(rate=100, burst=200)

@@ -11,8 +11,8 @@ from ..preprocessing.section import ROUTES
 
 def edge_plan(config: PlatformConfig, prefix: str) -> EdgePlan | None:
     api = API_SECTION.of(config)
-    if api is None or not ROUTES.of(config):
-        return None
+    if api is None or not ROUTES.of(config) or api.domain is None or api.hosted_zone is None:
+        return None  # no public name: the API is served on its execute-api URL
     region = config.project.region
     return EdgePlan(
         domain=api.domain,
