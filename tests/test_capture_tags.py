@@ -120,7 +120,8 @@ def test_platform_bucket_capture_keeps_its_configuration_name(tmp_path: Path) ->
     ami = "        inference_ami_version: al2-ami-sagemaker-inference-gpu-3-1   # NVIDIA driver 550, CUDA 12.4\n"
     example = edited("platform", tmp_path / "examples", (ami, ""))
     tree = _render(example, tmp_path / "out")
-    assert s(call(tree, "endpoint_inference")["config_name"]) == "mlinfra-prod-inference-35c455ea"
+    # (90dc63f9 since the execution role's name, in the model hash, carries the region code: day 2, #21)
+    assert s(call(tree, "endpoint_inference")["config_name"]) == "mlinfra-prod-inference-90dc63f9"
     capture = call(tree, "endpoint_inference")["data_capture"]
     assert s(capture["destination_s3_uri"]) == "s3://${module.capture_bucket.bucket}/inference"
     assert _text(capture["kms_key_id"]) == "${module.kms.key_arn}"
@@ -167,7 +168,8 @@ def test_components_without_capture_pass_null(tmp_path: Path) -> None:
     tree = _render(config, tmp_path / "out")
     assert call(tree, "inference_components_vision")["data_capture"] is None and "modules/capture_bucket" not in tree
     # the configuration's name is what it was before data capture existed on components
-    assert s(call(tree, "inference_components_vision")["endpoint"]["config_name"]) == "vision-prod-vision-460bec45"
+    # (65d871db since the execution role's name, in the model hash, carries the region code: day 2, #21)
+    assert s(call(tree, "inference_components_vision")["endpoint"]["config_name"]) == "vision-prod-vision-65d871db"
 
 
 # --- tags ------------------------------------------------------------------------------------------------

@@ -109,20 +109,20 @@ def _module_call(root: Path, source: str) -> dict:
 
 
 def test_no_volume_kms_key_on_local_nvme_instances(tmp_path: Path) -> None:
-    """SageMaker refuses a volume KMS key on instance types with local NVMe storage (ml.m5d, ml.g5, ...:
+    """SageMaker refuses a volume KMS key on instance types with local NVMe storage (ml.g5, ml.r5d, ...:
     hardware-encrypted instance store, no EBS volume), for transform jobs and monitoring jobs as for
     endpoints: the key is passed only where the instance type has an EBS volume (the endpoint's table,
     config.shapes.LOCAL_STORAGE)."""
     batch = render_edited(
         "platform",
         tmp_path / "batch",
-        ("  instance_type: ml.m5.xlarge\n  instance_count: 5\n", "  instance_type: ml.m5d.xlarge\n  instance_count: 5\n"),
+        ("  instance_type: ml.m5.xlarge\n  instance_count: 5\n", "  instance_type: ml.g5.xlarge\n  instance_count: 5\n"),
     )
     assert _module_call(batch, "batch")["transform"]["encrypt_volume"] is False
     monitoring = render_edited(
         "monitoring",
         tmp_path / "monitoring",
-        ("      instance_type: ml.m5.xlarge      # the monitoring", "      instance_type: ml.m5d.xlarge      # the monitoring"),
+        ("      instance_type: ml.m5.xlarge      # the monitoring", "      instance_type: ml.r5d.large      # the monitoring"),
     )
     jobs = _module_call(monitoring, "monitoring")["data_quality"]
     assert jobs and all(job["encrypt_volume"] is False for job in jobs.values()), jobs

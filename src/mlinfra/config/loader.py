@@ -117,7 +117,8 @@ def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarnin
     try:
         config = schema.model.model_validate(doc.data)
     except ValidationError as exc:
-        problems = [_from_pydantic(schema.model, name, doc, err) for err in exc.errors()]
+        words = {**_PATTERN_WORDS, **schema.pattern_words}
+        problems = [_from_pydantic(schema.model, name, doc, err, words) for err in exc.errors()]
         later = _rules_despite(schema, doc.data, exc, path.parent)
         seen = {(p.path, p.code) for p in problems}
         problems += [
@@ -173,7 +174,16 @@ def _rules_despite(schema: Schema, data: Any, exc: ValidationError, base_dir: Pa
             errors = again.errors()
             continue
         found = check(config, schema.rules) + check_files(config, base_dir, schema.file_rules)
-        return [v for v in found if not v.warning and not any(v.loc[: len(r)] == r for r in refused)]
+        # A finding at or under a key set aside, or naming one (``hosted_zone`` in the message of a rule that
+        # needs it beside ``domain``), is about that key: its own problem is already reported.
+        named = {str(r[-1]) for r in refused if "_" in str(r[-1])}
+        return [
+            v
+            for v in found
+            if not v.warning
+            and not any(v.loc[: len(r)] == r for r in refused)
+            and not any(re.search(rf"\b{re.escape(n)}\b", v.message) for n in named)
+        ]
     return []
 
 
@@ -244,7 +254,9 @@ def _read_yaml(path: Path, name: str) -> Document:
     return doc
 
 
-def _from_pydantic(root: type[BaseModel], name: str, doc: Document, err: Mapping[str, Any]) -> Problem:
+def _from_pydantic(
+    root: type[BaseModel], name: str, doc: Document, err: Mapping[str, Any], words: Mapping[str, str] = _PATTERN_WORDS
+) -> Problem:
     """One pydantic error, said in the config's words (never pydantic's "Input should be ...")."""
     tagged: Loc = tuple(err["loc"])
     loc = _untagged(root, tagged)
@@ -263,11 +275,22 @@ def _from_pydantic(root: type[BaseModel], name: str, doc: Document, err: Mapping
     if kind == "missing":
         return Problem(name, line, path, "required field is missing", "missing-field")
     return Problem(
-        name, line, path, _in_words(root, tagged, kind, err.get("ctx") or {}, err.get("input")), kind.replace("_", "-")
+        name,
+        line,
+        path,
+        _in_words(root, tagged, kind, err.get("ctx") or {}, err.get("input"), words),
+        kind.replace("_", "-"),
     )
 
 
-def _in_words(root: type[BaseModel], loc: Loc, kind: str, ctx: Mapping[str, Any], value: Any) -> str:
+def _in_words(
+    root: type[BaseModel],
+    loc: Loc,
+    kind: str,
+    ctx: Mapping[str, Any],
+    value: Any,
+    pattern_words: Mapping[str, str] = _PATTERN_WORDS,
+) -> str:
     got = _describe(value)
     if ctx.get("words") is not None:
         # An error type of mlinfra's own (lenient.py), with its message in the config's words.
@@ -277,7 +300,7 @@ def _in_words(root: type[BaseModel], loc: Loc, kind: str, ctx: Mapping[str, Any]
         return str(ctx["error"])
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern")
-        words = _PATTERN_WORDS.get(pattern) if isinstance(pattern, str) else None
+        words = pattern_words.get(pattern) if isinstance(pattern, str) else None
         why = _s3_bucket_why(value) if pattern in _S3_PATTERNS else None
         if why:
             return f"must be {words}, got {value!r}: {why}"

@@ -3,8 +3,8 @@ rules that check a validated file, assembled once from the component list."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import create_model
@@ -19,6 +19,8 @@ class Schema:
     model: type[PlatformConfig]
     rules: tuple[Rule, ...]
     file_rules: tuple[FileRule, ...] = ()
+    #: The slices' patterns in words (the core's are the loader's table).
+    pattern_words: Mapping[str, str] = field(default_factory=dict)
 
     def json_schema(self) -> dict[str, Any]:
         """The config file's shapes as a JSON Schema, for editors and CI: every key,
@@ -51,4 +53,5 @@ def assemble(slices: Iterable[Slice]) -> Schema:
         model=model,
         rules=(*core, *(r for s in slices for r in s.rules)),
         file_rules=(*FILE_RULES, *(r for s in slices for r in s.file_rules)),
+        pattern_words={p: w for s in slices for p, w in s.pattern_words.items()},
     )

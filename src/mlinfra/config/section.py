@@ -11,8 +11,8 @@ rules alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -86,3 +86,6 @@ class Slice:
     rules: tuple[Rule, ...] = ()
     file_rules: tuple[FileRule, ...] = ()
     names: Names | None = None
+    #: The forms its sections' patterns take, in words (pattern -> "a connection ARN such as ..."): a value
+    #: that does not match is told the form, not the regular expression.
+    pattern_words: Mapping[str, str] = field(default_factory=dict)

@@ -32,7 +32,7 @@ def api_and_routes(config: PlatformConfig) -> Iterator[Violation]:
     elif domain is not None:
         yield Violation(
             ("api", "domain"),
-            "a custom domain needs the Route 53 hosted zone it is in (its certificate is validated and its record "
+            "a custom domain needs the DNS hosted zone it is in (its certificate is validated and its record "
             "written there): add api.hosted_zone, or remove domain to serve the API on its execute-api URL",
             "domain-without-zone",
         )

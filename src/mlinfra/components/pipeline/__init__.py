@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ...config.section import Slice
 from .rules import RULES
-from .section import SECTION
+from .section import PATTERN_WORDS, SECTION
 
 if TYPE_CHECKING:
     from .component import PipelineComponent
@@ -19,4 +19,4 @@ def component() -> PipelineComponent:
     return PipelineComponent()
 
 
-SLICE = Slice("pipeline", component, (SECTION,), RULES)
+SLICE = Slice("pipeline", component, (SECTION,), RULES, pattern_words=PATTERN_WORDS)

@@ -42,6 +42,19 @@ RepoPath = Annotated[
 ]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
+#: The patterns above in the words a refused value is told (the loader never prints a regular expression).
+PATTERN_WORDS = {
+    r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$": "a GitHub repository as owner/name, such as acme/fraud-platform",
+    r"^[A-Za-z0-9._/-]+$": "a branch name of letters, digits and . _ / -, such as main",
+    r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$": (
+        "a CodeConnections connection ARN such as "
+        "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    ),
+    r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$": (
+        "a path inside the repository, relative, such as docker/Dockerfile (no segment starting with .)"
+    ),
+}
+
 
 class GitHub(Strict):
     repository: Repository
