@@ -188,33 +188,14 @@ PLATFORM_STEPS: dict[str, Step] = {
     "second-environment": Step((("  environment: prod\n", "  environment: staging\n"),), kind="beside"),
 }
 
-# Steps that fail today because of a defect of the generated Terraform (branch "defects" fixes them):
-# the defect's class and the error AWS answers the apply with.
-BATCH_NAME = (
-    "names that do not change when a replacement-forcing input changes (batch): the batch model keeps its name "
-    "mlinfra-prod-batch-1-1-0 and is created before the old one goes: 'ValidationException: Cannot create already "
-    'existing model "arn:aws:sagemaker:us-east-1:123456789012:model/mlinfra-prod-batch-1-1-0".\''
-)
-# The plan shows these before the apply fails: the batch model is replaced under its old name (an
-# AssertionError of _new_model_name); the others fail at apply (CycleError, a subclass).
-XFAIL_RAISES: dict[str, type[AssertionError]] = {"environment-of-a-deployed-version": AssertionError, "image-tag": AssertionError}
-ACCOUNT_WIDE = (
-    "account-wide names without the region: 'EntityAlreadyExists: Role with name {p}-sagemaker-execution already exists.'"
-)
+# Steps that fail today because of a defect of the generated Terraform: the defect's class and the error AWS
+# answers the apply with. Strict: the fix makes the step pass, and its mark must go with it.
 XFAIL: dict[str, str] = {
-    "environment-of-a-deployed-version": BATCH_NAME,
-    "image-tag": BATCH_NAME,
     "subnets": (
         "names that do not change when a replacement-forcing input changes (subnet/SG IDs): the endpoint's models keep "
         "their names when their vpc_config changes: 'ValidationException: Cannot create already existing model "
         '"arn:aws:sagemaker:us-east-1:123456789012:model/mlinfra-prod-inference-production-bbd49067".\''
     ),
-    "destroy-and-deploy-again": (
-        "fixed secret names held by the recovery window: 'InvalidRequestException: You can't create this secret because "
-        "a secret with this name is already scheduled for deletion.' (mlinfra-prod/cache-auth-token)"
-    ),
-    "second-region": ACCOUNT_WIDE.format(p="mlinfra-prod") + " (10 IAM roles); and 'BucketAlreadyOwnedByYou: Your previous "
-    "request to create the named bucket succeeded and you already own it.' (mlinfra-prod-models-123456789012 and 3 more)",
     "second-environment": (
         "a name the config fixes, created by every environment: registry.ecr_repository 'RepositoryAlreadyExistsException: "
         "The repository with name 'ml-inference' already exists in the registry with id '123456789012''"
@@ -257,21 +238,14 @@ def platform_day2(request, tmp_path_factory, standin_env) -> dict:
     return run_concurrently({name: (lambda n=name: deployment.step(n, PLATFORM_STEPS[n], standin_env)) for name in steps})
 
 
-def _xfail(reason: str, strict: bool, raises: type[BaseException] = CycleError) -> pytest.MarkDecorator:
-    # Steps whose defect class the day-2 fixes addressed (region codes, the secret's window, the batch model's
-    # name) are marked loosely until a run on the fixed tree has confirmed them (then the mark goes); the
-    # others are strict: a fix makes them fail until their mark is removed.
-    return pytest.mark.xfail(strict=True, raises=raises, reason=reason) if strict else pytest.mark.xfail(strict=False, reason=reason)
-
-
-#: Steps still failing on a defect no fix has addressed yet (strict); the rest of XFAIL is loose (see _xfail).
-STRICT = {"subnets", "second-environment", ("registry", "second-environment")}
+def _xfail(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, raises=CycleError, reason=reason)
 
 
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(n, marks=[_xfail(XFAIL[n], n in STRICT, XFAIL_RAISES.get(n, CycleError))] if n in XFAIL else [])
+        pytest.param(n, marks=[_xfail(XFAIL[n])] if n in XFAIL else [])
         for n in PLATFORM_STEPS
     ],
 )
@@ -328,18 +302,9 @@ COMMON_STEPS: dict[str, Step] = {
 OTHER_EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml") if p.stem != "platform")
 # (example, step) -> the defect class and AWS's error, as XFAIL above.
 XFAIL_OTHERS: dict[tuple[str, str], str] = {
-    **{
-        (e, "second-region"): ACCOUNT_WIDE.format(p=p)
-        for e, p in (("async", "docs-prod"), ("batch", "churn-prod"), ("inference-components", "vision-prod"), ("model-sources", "sentiment-prod"),
-                     ("monitoring", "churn-prod"), ("multi-model", "recsys-staging"), ("private-network", "claims-prod"), ("registry", "churn-prod"),
-                     ("serverless", "fraud-dev"), ("shadow", "churn-prod"))
-    },
-    # The pipeline slice landed beside the region-code fix: its roles (<name>-pipeline, -build, ...) are named
-    # per account without the region (loose until a run confirms it).
-    ("pipeline", "second-region"): ACCOUNT_WIDE.format(p="fraud-prod").replace("sagemaker-execution", "pipeline"),
-    ("private-network", "destroy-and-deploy-again"): (
-        "fixed secret names held by the recovery window: 'InvalidRequestException: You can't create this secret because "
-        "a secret with this name is already scheduled for deletion.' (claims-prod/cache-auth-token)"
+    ("registry", "second-region"): (
+        "a name the config fixes, created by every region: registry.models_bucket 'BucketAlreadyOwnedByYou: Your previous "
+        "request to create the named bucket succeeded and you already own it.' (acme-churn-models)"
     ),
     ("registry", "second-environment"): (
         "names the config fixes, created by every environment: 'RepositoryAlreadyExistsException: The repository with name "
@@ -377,7 +342,7 @@ def _outcome(fn: Callable[[], Applied]) -> Applied | Exception:
 @pytest.mark.parametrize(
     "case",
     [
-        pytest.param((e, n), id=f"{e}-{n}", marks=[_xfail(XFAIL_OTHERS[(e, n)], (e, n) in STRICT)] if (e, n) in XFAIL_OTHERS else [])
+        pytest.param((e, n), id=f"{e}-{n}", marks=[_xfail(XFAIL_OTHERS[(e, n)])] if (e, n) in XFAIL_OTHERS else [])
         for e in OTHER_EXAMPLES
         for n in COMMON_STEPS
     ],

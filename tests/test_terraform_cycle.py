@@ -139,9 +139,9 @@ BREAKAGES = {
         ["Invalid value for module argument", 'child module variable "production_variants"', 'attribute "initial_instance_count": number required.'],
     ),
     "unknown-function": (
-        "modules/api/main.tf",
-        "format = jsonencode({",
-        "format = jsonencodex({",
+        "modules/registry/main.tf",
+        "policy = jsonencode({",
+        "policy = jsonencodex({",
         ["Call to unknown function", 'There is no function named "jsonencodex".'],
     ),
     "nonexistent-attribute": (

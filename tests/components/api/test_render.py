@@ -106,7 +106,7 @@ def test_api_routes_keys_and_validation(tree: dict, rendered_examples: dict[str,
         "log_group": "/aws/apigateway/mlinfra-prod-inference",
         "retention_in_days": 365,
     }
-    assert s(api_call["logging_role_name"]) == "mlinfra-prod-apigateway-cloudwatch"
+    assert s(api_call["logging_role_name"]) == "mlinfra-prod-use1-apigateway-cloudwatch"
     outputs = tree["modules/api"]["outputs.tf"]["output"]
     api_keys = next(o['"api_keys"'] for o in outputs if '"api_keys"' in o)
     assert api_keys["sensitive"] is True

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ...config.shapes import PlatformConfig
 from ...core.logs import logs_key_statement
-from ...naming import api_key_key, api_resource_keys, request_model_name, route_key, usage_plan_key
+from ...naming import api_key_key, api_resource_keys, global_prefix, request_model_name, route_key, usage_plan_key
 from ...naming import function_name as lambda_name
 from ...plan.parts import ApiPlan, ApiResourcePlan, MethodPlan, UsagePlanPlan
 from ..preprocessing.section import ROUTES, Route
@@ -66,7 +66,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         access_log_group=f"/aws/apigateway/{prefix}-inference",
         log_retention_days=api.log_retention_days,
         tracing=api.tracing,
-        cloudwatch_role_name=f"{prefix}-apigateway-cloudwatch",
+        cloudwatch_role_name=f"{global_prefix(prefix, config.project.region)}-apigateway-cloudwatch",
         key_policy=(logs_key_statement(config.project.region),) if api.access_logs else (),
         region=config.project.region,
     )

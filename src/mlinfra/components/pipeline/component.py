@@ -638,7 +638,11 @@ class PipelineComponent(Component):
                     "repository_url": wire.need("registry.repository_url"),
                     "model_package_group_name": wire.need("registry.group_name"),
                     "name": Input(
-                        part.name, "Name of the pipeline, and prefix of its projects, roles, log groups and topic."
+                        part.name, "Name of the pipeline, and prefix of its projects, log groups, topic and rule."
+                    ),
+                    "global_name": Input(
+                        part.global_name,
+                        "Prefix of the pipeline's account-wide names (its roles; its artifact bucket, with the account ID): the name's with the region's code, so a second region of the account does not collide.",
                     ),
                     "prefix": Input(
                         part.name.removesuffix("-deploy"),

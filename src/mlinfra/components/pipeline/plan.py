@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core.component import PlanRequest
-from ...naming import endpoint_name
+from ...naming import endpoint_name, global_prefix
 from ..network.section import SECTION as NETWORK
 from .section import SECTION
 
@@ -23,7 +23,8 @@ class StatePlan:
 
 @dataclass(frozen=True)
 class PipelinePlan:
-    name: str  # the pipeline, and the prefix of its projects, roles, bucket and topic
+    name: str  # the pipeline, and the prefix of its projects, log groups, topic and rule
+    global_name: str  # the prefix of its account-wide names (roles, the artifact bucket): with the region's code
     region: str
     repository: str  # GitHub owner/name
     branch: str
@@ -56,6 +57,7 @@ def pipeline_plan(request: PlanRequest) -> PipelinePlan | None:
     name = f"{request.prefix}-deploy"
     return PipelinePlan(
         name=name,
+        global_name=f"{global_prefix(request.prefix, config.project.region)}-deploy",
         region=config.project.region,
         repository=p.source.github.repository,
         branch=p.source.github.branch,
