@@ -158,7 +158,7 @@ def test_pipeline_stages_end_at_the_canary_endpoint() -> None:
     stages = ["GitHub acme/fraud-platform@main", "build", "plan", "approval", "apply", "canary"]
     assert clusters["pipeline"] == stages
     assert {(a, b, "") for a, b in itertools.pairwise(stages)} <= edges
-    assert ("canary", "scoring\nserverless endpoint", "") in edges
+    assert ("canary", "scoring\nrealtime endpoint", "") in edges
     assert ("model package group\nfraud-prod", stages[0], "approved model") in edges
 
 

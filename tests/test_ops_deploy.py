@@ -229,6 +229,62 @@ def test_plan_only(terraform, tf_env, renders, tmp_path: Path) -> None:
     assert not (out / "terraform.tfstate").exists()
 
 
+def test_from_plan_applies_the_saved_plan_and_plans_nothing(terraform, tf_env, renders, tmp_path: Path) -> None:
+    """A pipeline's Plan stage saves the plan (--plan-only); its Apply stage applies exactly that file."""
+    renders(GOOD)
+    out = tmp_path / "out"
+    assert deploy(terraform, tf_env, out, "--plan-only").exit_code == 0
+    saved = (out / "mlinfra.tfplan").read_bytes()
+    result = deploy(terraform, tf_env, out, "--from-plan", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "applying its saved plan (mlinfra.tfplan)" in result.output
+    assert "plan: 1 to add, 0 to change, 0 to destroy" in result.output and "applied" in result.output
+    assert (out / "mlinfra.tfplan").read_bytes() == saved  # nothing planned again
+    assert [r["type"] for r in _state(out)["resources"]] == ["null_resource"]
+
+
+def test_from_plan_refuses_a_folder_the_config_does_not_render(terraform, tf_env, renders, tmp_path: Path) -> None:
+    renders(GOOD)
+    out = tmp_path / "out"
+    assert deploy(terraform, tf_env, out, "--plan-only").exit_code == 0
+    renders({**GOOD, PurePosixPath("main.tf"): GOOD[PurePosixPath("main.tf")].replace('"80"', '"90"')})
+    result = deploy(terraform, tf_env, out, "--from-plan", "--auto-approve")
+    assert result.exit_code == 2, result.output
+    assert "is not what" in result.output and "plan again (`mlinfra deploy --plan-only`)" in result.output
+    assert not (out / "terraform.tfstate").exists()
+    assert 'weight = "80"' in (out / "main.tf").read_text()  # nothing written
+
+
+def test_from_plan_without_a_saved_plan_or_with_a_stale_one(terraform, tf_env, renders, tmp_path: Path) -> None:
+    renders(GOOD)
+    out = tmp_path / "out"
+    missing = deploy(terraform, tf_env, out, "--from-plan", "--auto-approve")
+    # The folder does not exist yet: it is not what the config renders.
+    assert missing.exit_code == 2 and "is not what" in missing.output
+    assert deploy(terraform, tf_env, out, "--plan-only").exit_code == 0
+    (out / "mlinfra.tfplan").unlink()
+    none = deploy(terraform, tf_env, out, "--from-plan", "--auto-approve")
+    assert none.exit_code == 1 and "no saved plan in" in none.output, none.output
+
+    # A plan made before another apply changed the state: terraform refuses it, and so does deploy.
+    # (Terraform checks the state's lineage and serial the plan was made on; a plan made on no state at
+    # all carries none, so the check needs a deployed state.)
+    assert deploy(terraform, tf_env, out, "--auto-approve").exit_code == 0
+    renders({**GOOD, PurePosixPath("main.tf"): GOOD[PurePosixPath("main.tf")].replace('"80"', '"90"')})
+    assert deploy(terraform, tf_env, out, "--plan-only").exit_code == 0
+    old = (out / "mlinfra.tfplan").read_bytes()
+    assert deploy(terraform, tf_env, out, "--auto-approve").exit_code == 0
+    (out / "mlinfra.tfplan").write_bytes(old)
+    stale = deploy(terraform, tf_env, out, "--from-plan", "--auto-approve")
+    assert stale.exit_code == 1 and "the saved plan cannot be used" in stale.output, stale.output
+    assert "plan again (`mlinfra deploy --plan-only`)" in stale.output
+
+
+def test_from_plan_and_plan_only_exclude_each_other(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["deploy", str(PLATFORM), "-o", str(tmp_path), "--from-plan", "--plan-only"])
+    assert result.exit_code == 2 and "pass one of them" in result.output
+
+
 def test_plan_error_exit_code_is_terraforms(terraform, tf_env, renders, tmp_path: Path) -> None:
     renders(PLAN_ERROR)
     result = deploy(terraform, tf_env, tmp_path / "out", "--auto-approve")

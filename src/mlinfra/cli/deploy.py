@@ -31,9 +31,10 @@ def _terraform_workflow(
     auto_approve: bool,
     plan_only: bool,
     workspace: str | None,
+    from_plan: bool = False,
 ) -> None:
     from ..ops.rollout import Rollout, describe_kept
-    from ..ops.terraform import Terraform, find_terraform, run_workflow
+    from ..ops.terraform import PLAN_FILE, Terraform, find_terraform, run_workflow
     from ..pipeline import applied_record, changes_since, record_applied, render_project
     from ..write import write_tree
 
@@ -50,8 +51,22 @@ def _terraform_workflow(
     # else against the last render; read before the write replaces the description.
     applied = out / applied_record(workspace)
     changes = [] if destroy else changes_since(out, rendered, applied.name if applied.is_file() else None)
-    write_tree(rendered.files, out)
-    typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
+    if from_plan:
+        # The saved plan was made from the folder as it is: the folder must be what this config renders
+        # (the same files the approval was given for), and is not written.
+        from ..write import diff_tree
+
+        if diff_tree(rendered.files, out):
+            from ..errors import UsageError
+
+            raise UsageError(
+                f"{out} is not what {config} renders: the saved plan was made from another config or mlinfra "
+                "version; plan again (`mlinfra deploy --plan-only`) and apply that plan"
+            )
+        typer.echo(f"{out} is what {config} renders: applying its saved plan ({PLAN_FILE})")
+    else:
+        write_tree(rendered.files, out)
+        typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
     for change in changes:
         typer.echo(f"  {change}")
     confirm = None
@@ -70,6 +85,7 @@ def _terraform_workflow(
             confirm=confirm,
             workspace=workspace,
             watch=rollout,
+            saved=from_plan,
         )
     typer.echo(f"plan: {outcome.summary}")
     if outcome.summary.empty:
@@ -102,9 +118,26 @@ def deploy(
     workspace: Annotated[
         str | None, typer.Option("--workspace", help="Terraform workspace (created if missing).")
     ] = None,
+    from_plan: Annotated[
+        bool,
+        typer.Option(
+            "--from-plan",
+            help="Apply the plan an earlier --plan-only saved in OUT (a pipeline's approved plan): nothing is "
+            "rendered or planned again; refused when OUT is not what CONFIG renders.",
+        ),
+    ] = False,
     terraform: TerraformOpt = None,
 ) -> None:
-    """Render, then terraform init, plan, confirm and apply that plan; terraform's exit code becomes ours."""
+    """Render, then terraform init, plan, confirm and apply that plan.
+
+    Exit codes: 0 applied (or nothing to apply, or --plan-only); 1 refused or failed (terraform's own
+    exit code when it fails); 2 bad config or options; 4 SageMaker rolled an endpoint update back;
+    130/143 interrupted (SIGINT/SIGTERM).
+    """
+    if from_plan and plan_only:
+        from ..errors import UsageError
+
+        raise UsageError("--from-plan applies a saved plan and --plan-only only makes one: pass one of them")
     _terraform_workflow(
         common.config_file(config, config_opt),
         out,
@@ -113,6 +146,7 @@ def deploy(
         auto_approve=auto_approve,
         plan_only=plan_only,
         workspace=workspace,
+        from_plan=from_plan,
     )
 
 

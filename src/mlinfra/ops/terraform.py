@@ -145,14 +145,20 @@ class Terraform:
         if code != 0:
             self._run("workspace", "new", name)
 
-    def init(self) -> None:
-        self._run("init", "-input=false")
+    def init(self, lockfile_readonly: bool = False) -> None:
+        # A saved plan is applied with the providers it was made with: the lock file it came with is not
+        # updated (terraform refuses a plan whose providers' checksums differ anyway, later and less clearly).
+        self._run("init", "-input=false", *(["-lockfile=readonly"] if lockfile_readonly else []))
 
     def plan(self, destroy: bool = False) -> PlanSummary:
         args = ["plan", "-input=false", f"-out={PLAN_FILE}"]
         if destroy:
             args.append("-destroy")
         self._run(*args)
+        return self.show_saved()
+
+    def show_saved(self) -> PlanSummary:
+        """The summary of the plan file (the last plan, or one saved by an earlier run)."""
         shown = self._run("show", "-json", PLAN_FILE, capture=True)
         self.last_plan = json.loads(shown or "{}")
         return summarize(shown)
@@ -185,14 +191,17 @@ def run_workflow(
     confirm: Confirm | None = None,
     workspace: str | None = None,
     watch: Watch | None = None,
+    saved: bool = False,
 ) -> Outcome:
     """init → [workspace] → plan -out → (confirm) → apply that plan → outputs.
 
     ``confirm`` is None when no one can be asked (no TTY): then only ``auto_approve`` lets it apply.
-    ``watch`` sees the plan just before the apply and checks the live result after it.
+    ``watch`` sees the plan just before the apply and checks the live result after it. ``saved``: nothing
+    is planned; the plan file an earlier ``plan_only`` run left in the folder is the one applied (a
+    pipeline's approved plan), and terraform itself refuses it when the state has changed since.
     """
     try:
-        return _workflow(tf, destroy, plan_only, auto_approve, confirm, workspace, watch)
+        return _workflow(tf, destroy, plan_only, auto_approve, confirm, workspace, watch, saved)
     except KeyboardInterrupt as exc:
         from .guarded import Interrupted, signal_of
 
@@ -222,11 +231,27 @@ def _workflow(
     confirm: Confirm | None,
     workspace: str | None,
     watch: Watch | None,
+    saved: bool = False,
 ) -> Outcome:
-    tf.init()
+    if saved and not (tf.workdir / PLAN_FILE).is_file():
+        raise Refused(
+            f"no saved plan in {tf.workdir} ({PLAN_FILE}): make one with `mlinfra deploy --plan-only`, "
+            "or deploy without --from-plan"
+        )
+    tf.init(lockfile_readonly=saved)
     if workspace:
         tf.workspace(workspace)
-    summary = tf.plan(destroy=destroy)
+    if saved:
+        try:
+            summary = tf.show_saved()
+        except TerraformError as exc:
+            raise TerraformError(
+                f"{exc}: the saved plan cannot be used (terraform's reason above: a plan made on a state that "
+                "has changed since is stale); plan again (`mlinfra deploy --plan-only`) and apply that plan",
+                exc.exit_code,
+            ) from None
+    else:
+        summary = tf.plan(destroy=destroy)
     if plan_only or summary.empty:
         return Outcome(summary, applied=False, outputs={})
     if not auto_approve:

@@ -94,6 +94,10 @@ def _problems(tmp_path: Path, *edits: configs.Edit) -> list[str]:
             ],
             "connection_arn: arn:aws:codeconnections:us-east-1:123456789012:connection/0f3c1a2b-1234-4abc-9def-0123456789ab | pipeline.source.connection_arn: the connection is in us-east-1; CodePipeline uses a connection of its own region (eu-west-1) [pipeline-connection-region]",
         ),
+        (
+            [("{endpoint: scoring,", "{endpoint: scoring, variant: challenger,")],
+            "canary: {endpoint: scoring, variant: challenger, percent: 20, bake_minutes: 10} | pipeline.canary.variant: endpoint scoring has no variant challenger (its variants: main, canary): the canary stage shifts 20 % of its traffic to that variant; add a variant challenger serving the new version, or name the one that does (canary.variant) [pipeline-canary-variant]",
+        ),
     ],
     ids=[
         "no-registry",
@@ -102,6 +106,7 @@ def _problems(tmp_path: Path, *edits: configs.Edit) -> list[str]:
         "alert-topic-without-monitoring",
         "unknown-endpoint",
         "connection-region",
+        "unknown-variant",
     ],
 )
 def test_refusals_name_the_field_and_its_line(tmp_path: Path, edits: list, expected: str) -> None:
@@ -143,18 +148,24 @@ def test_apply_consumes_the_plan_stages_artifact_and_nothing_else(main: dict, ou
     actions = _actions(main)
     plan_out = [s(a) if a.startswith('"') else a for a in actions["Plan"]["output_artifacts"]]
     apply_in = [s(a) if a.startswith('"') else a for a in actions["Apply"]["input_artifacts"]]
-    assert apply_in == plan_out == ["plan"]
+    # The plan's artifact is Apply's primary source (its working folder); the commit's source comes beside
+    # it only for the config the tree is checked against.
+    assert plan_out == ["plan"] and apply_in == ["plan", "source"]
+    assert s(actions["Apply"]["configuration"]["PrimarySource"]) == "plan"
     # No other stage produces an artifact named plan, and Apply re-plans nothing.
     produced = [a for name, act in actions.items() if name != "Plan" for a in act.get("output_artifacts", [])]
     assert not any("plan" in a for a in produced)
     apply = yaml.safe_load((out / "modules" / "pipeline" / "buildspec-apply.yml").read_text(encoding="utf-8"))
     commands = [c for phase in apply["phases"].values() for c in phase.get("commands", [])]
-    assert "terraform apply -input=false tfplan" in commands
-    assert not any("terraform plan" in c or "mlinfra render" in c for c in commands)
+    assert (
+        'mlinfra deploy "${CODEBUILD_SRC_DIR_source}/${MLINFRA_CONFIG}" --from-plan --auto-approve -o "${CODEBUILD_SRC_DIR}"'
+        in commands
+    )
+    assert not any("terraform plan" in c or "terraform apply" in c or "mlinfra render" in c or "--plan-only" in c for c in commands)
     plan = yaml.safe_load((out / "modules" / "pipeline" / "buildspec-plan.yml").read_text(encoding="utf-8"))
     plan_commands = [c for phase in plan["phases"].values() for c in phase.get("commands", [])]
-    assert "terraform -chdir=build/terraform plan -input=false -out=tfplan" in plan_commands
-    assert "terraform -chdir=build/terraform show -no-color tfplan > build/terraform/plan.txt" in plan_commands
+    assert 'mlinfra deploy "${MLINFRA_CONFIG}" --plan-only -o build/terraform' in plan_commands
+    assert "terraform -chdir=build/terraform show -no-color mlinfra.tfplan > build/terraform/plan.txt" in plan_commands
     assert plan["artifacts"]["base-directory"] == "build/terraform"
 
 
@@ -305,7 +316,9 @@ def test_buildspecs_are_yaml_with_codebuilds_phases_read_with_file(stage: str, m
     assert project["source"][0]["buildspec"] == f'${{file("${{path.module}}/buildspec-{stage}.yml")}}'
     # Every variable a buildspec reads is set by its project or by the pipeline (COMMIT_ID).
     text = path.read_text(encoding="utf-8")
-    used = set(re.findall(r"\$\{([A-Z_]+)", text)) - {"PLAN_SUMMARY"}
+    # CodeBuild's own: the primary source's folder and each secondary one's (CODEBUILD_SRC_DIR_<artifact>).
+    codebuild = {"CODEBUILD_SRC_DIR", *(f"CODEBUILD_SRC_DIR_{a}" for a in ("source", "plan"))}
+    used = set(re.findall(r"\$\{([A-Za-z_]+)", text)) - {"PLAN_SUMMARY"} - codebuild
     given = {s(e["name"]) for e in project["environment"][0].get("environment_variable", [])}
     action = _actions(main)[stage.capitalize()]["configuration"]
     if "EnvironmentVariables" in action:

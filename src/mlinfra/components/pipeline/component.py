@@ -8,8 +8,9 @@ into YAML.
 
 Each stage that runs commands has its own CodeBuild project and role, built here as data (tests read
 them): Build pushes the image; Plan reads the platform and the state and writes the lock; Apply writes;
-Canary shifts one endpoint's weights. Apply's input is the Plan stage's output artifact, the saved plan
-file, applied as it is.
+Canary shifts one endpoint's weights. Apply's input is the Plan stage's output artifact, the rendered tree
+with its saved plan, applied as it is by ``mlinfra deploy --from-plan`` (which also catches a silent
+rollback of an endpoint update and keeps live counts and weights, as a deploy at a terminal does).
 """
 
 from __future__ import annotations
@@ -483,7 +484,7 @@ PROJECTS: tuple[dict[str, object], ...] = (
     },
     {
         "stage": "plan",
-        "summary": "Plan: terraform plan -out=tfplan of the rendered platform; tfplan and its summary are the artifact.",
+        "summary": "Plan: mlinfra deploy --plan-only of the platform; the rendered tree, its saved plan and its summary are the artifact.",
         "privileged": False,
         "timeout": 30,
         "environment": {
@@ -496,10 +497,10 @@ PROJECTS: tuple[dict[str, object], ...] = (
     },
     {
         "stage": "apply",
-        "summary": "Apply: terraform apply of the Plan stage's tfplan, exactly as approved.",
+        "summary": "Apply: mlinfra deploy --from-plan of the Plan stage's saved plan, exactly as approved.",
         "privileged": False,
         "timeout": 120,
-        "environment": {"TERRAFORM_VERSION": TERRAFORM_VERSION},
+        "environment": {"MLINFRA_CONFIG": _CONFIG, "MLINFRA_VERSION": _MLINFRA, "TERRAFORM_VERSION": TERRAFORM_VERSION},
         "skips": (
             ("CKV_AWS_356", "terraform apply creates the platform's objects, whose ARNs do not exist before"),
             ("CKV_AWS_111", "writes are limited to this region and account, roles to the platform's name prefix"),
@@ -508,13 +509,14 @@ PROJECTS: tuple[dict[str, object], ...] = (
     },
     {
         "stage": "canary",
-        "summary": "Canary: mlinfra promote --canary, baked and gated on the endpoint's alarms.",
+        "summary": "Canary: mlinfra promote --variant --canary, baked and gated on the endpoint's alarms.",
         "privileged": False,
         "timeout": 120,
         "environment": {
             "BAKE_MINUTES": Ref("var.canary.bake_minutes"),
             "CANARY_ENDPOINT": Ref("var.canary.endpoint"),
             "CANARY_PERCENT": Ref("var.canary.percent"),
+            "CANARY_VARIANT": Ref("var.canary.variant"),
             "MLINFRA_CONFIG": _CONFIG,
             "MLINFRA_VERSION": _MLINFRA,
         },
@@ -528,6 +530,10 @@ def _codebuild(stage: str, inputs: list[str], outputs: list[str], namespace: str
     configuration: dict[str, object] = {"ProjectName": Ref(f"aws_codebuild_project.{stage}.name")}
     if env:
         configuration["EnvironmentVariables"] = env
+    if len(inputs) > 1:
+        # CodeBuild runs in the first input's folder (CODEBUILD_SRC_DIR); each other one is in
+        # CODEBUILD_SRC_DIR_<artifact name>.
+        configuration["PrimarySource"] = inputs[0]
     return {
         "name": stage.capitalize(),
         "category": "Build",
@@ -540,7 +546,7 @@ def _codebuild(stage: str, inputs: list[str], outputs: list[str], namespace: str
 
 
 def pipeline_stages() -> list[dict[str, object]]:
-    """The pipeline's stages in order, one action each; Apply's input is Plan's output, ``plan``."""
+    """The pipeline's stages in order, one action each; Apply's primary input is Plan's output, ``plan``."""
     commit = '[{"name":"COMMIT_ID","type":"PLAINTEXT","value":"#{SourceVariables.CommitId}"}]'
     summary = Interp(
         "https://console.aws.amazon.com/s3/object/",
@@ -577,7 +583,8 @@ def pipeline_stages() -> list[dict[str, object]]:
                 "NotificationArn": Ref("local.approval_topic_arn"),
             },
         },
-        _codebuild("apply", ["plan"], [], ""),
+        # The approved plan, and the commit's config that deploy checks the plan's tree against.
+        _codebuild("apply", ["plan", "source"], [], ""),
         _codebuild("canary", ["source"], [], ""),
     ]
 
@@ -591,7 +598,9 @@ def buildspecs() -> dict[str, str]:
 
 
 _SOURCE = object_type(repository="string", branch="string", connection_arn="string", connection_name="string")
-_CANARY = object_type(endpoint="string", endpoint_name="string", percent="number", bake_minutes="number")
+_CANARY = object_type(
+    endpoint="string", endpoint_name="string", variant="string", percent="number", bake_minutes="number"
+)
 _STATE = object_type(bucket="string", key="string", lock_table="string")
 _VPC = object_type(subnet_ids="list(string)", security_group_ids="list(string)")
 _BUILD = object_type(dockerfile="string", config_path="string", mlinfra_version="string")
@@ -693,10 +702,11 @@ class PipelineComponent(Component):
                         {
                             "endpoint": part.endpoint,
                             "endpoint_name": part.endpoint_name,
+                            "variant": part.canary_variant,
                             "percent": plain_number(part.canary_percent),
                             "bake_minutes": part.bake_minutes,
                         },
-                        "The endpoint the Canary stage promotes (its config name and SageMaker name), the canary's percentage of traffic and the bake in minutes.",
+                        "The endpoint the Canary stage promotes (its config name and SageMaker name), the variant that gets the canary's percentage of traffic, and the bake in minutes.",
                         _CANARY,
                     ),
                     "trigger_on_model_approval": Input(
@@ -756,12 +766,12 @@ class PipelineComponent(Component):
                 "Build",
                 f"unit tests, mlinfra validate, mlinfra render --check, docker build of {part.dockerfile} pushed tagged by commit",
             ),
-            ("Plan", "terraform plan -out=tfplan; artifacts: tfplan and its summary (plan.txt)"),
+            ("Plan", "mlinfra deploy --plan-only; artifacts: the tree, its saved plan and its summary (plan.txt)"),
             ("Approval", "manual; the approvers are notified with the summary's location"),
-            ("Apply", "terraform apply of the Plan stage's tfplan, nothing re-planned"),
+            ("Apply", "mlinfra deploy --from-plan: the Plan stage's saved plan, nothing re-planned"),
             (
                 "Canary",
-                f"mlinfra promote --canary {plain_number(part.canary_percent)} --bake {part.bake_minutes}m on {part.endpoint}, gated on its alarms",
+                f"mlinfra promote --variant {part.canary_variant} --canary {plain_number(part.canary_percent)} --bake {part.bake_minutes}m on {part.endpoint}, gated on its alarms",
             ),
         )
         return [ReadmeSection("Deployment pipeline", ("Stage", "What it does"), rows)]

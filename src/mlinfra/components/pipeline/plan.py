@@ -36,6 +36,7 @@ class PipelinePlan:
     alert_topic: bool  # notify the monitoring section's alerts topic instead of a topic of its own
     endpoint: str  # the endpoint's name in the config (mlinfra promote --endpoint)
     endpoint_name: str  # the SageMaker endpoint's name (the canary role's resource)
+    canary_variant: str
     canary_percent: float
     bake_minutes: int
     trigger_on_model_approval: bool
@@ -69,6 +70,7 @@ def pipeline_plan(request: PlanRequest) -> PipelinePlan | None:
         alert_topic=p.approvers.alert_topic,
         endpoint=endpoint,
         endpoint_name=endpoint_name(request.prefix, endpoint),
+        canary_variant=p.canary.variant,
         canary_percent=p.canary.percent,
         bake_minutes=p.canary.bake_minutes,
         trigger_on_model_approval=p.trigger_on_model_approval,

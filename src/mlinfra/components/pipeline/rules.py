@@ -57,6 +57,25 @@ def pipeline_needs(config: PlatformConfig) -> Iterator[Violation]:
             f"endpoint {c.endpoint} is not listed under endpoints (listed: {', '.join(names) or 'none'})",
             "pipeline-canary-endpoint",
         )
+    target = next(
+        (ep for ep in config.endpoints if ep.name == (c.endpoint or (names[0] if len(names) == 1 else None))), None
+    )
+    if target is not None and target.kind == "components":
+        yield Violation(
+            ("pipeline", "canary", "endpoint"),
+            f"endpoint {target.name} serves inference components, which have no variant weights to shift: the "
+            "canary stage promotes an endpoint with production variants; name one (canary.endpoint)",
+            "pipeline-canary-variant",
+        )
+    elif target is not None and c.variant not in (variants := [v.name for v in target.variants]):
+        # promote shifts weights between production variants: without the variant the stage always fails.
+        yield Violation(
+            ("pipeline", "canary", "variant"),
+            f"endpoint {target.name} has no variant {c.variant} (its variants: {', '.join(variants)}): the canary "
+            f"stage shifts {c.percent:g} % of its traffic to that variant; add a variant {c.variant} serving the "
+            "new version, or name the one that does (canary.variant)",
+            "pipeline-canary-variant",
+        )
     if p.source.connection_arn is not None:
         region = p.source.connection_arn.split(":")[3]
         if region != config.project.region:

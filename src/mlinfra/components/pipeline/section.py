@@ -24,7 +24,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from ...config.section import Section
-from ...config.shapes import ComponentName, Strict
+from ...config.shapes import ComponentName, Strict, VariantName
 
 # GitHub's owner/name: letters, digits, '-', '_' and '.'.
 Repository = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")]
@@ -77,9 +77,11 @@ class Approvers(Strict):
 
 
 class Canary(Strict):
-    """``mlinfra promote --canary PERCENT --bake BAKE_MINUTES`` on this endpoint, gated on its alarms."""
+    """``mlinfra promote --variant VARIANT --canary PERCENT --bake BAKE_MINUTES`` on this endpoint, gated on
+    its alarms."""
 
     endpoint: ComponentName | None = None  # default: the config's only endpoint
+    variant: VariantName = "canary"  # the endpoint's variant that serves the new version
     percent: Annotated[float, Field(gt=0, lt=100)] = 20
     bake_minutes: Annotated[int, Field(ge=1, le=360)] = 10
 
