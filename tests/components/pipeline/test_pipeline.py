@@ -288,8 +288,8 @@ def test_the_rendered_policies_are_the_stages_statements(main: dict) -> None:
     }
 
 
-def test_codebuild_runs_in_the_private_subnets_when_the_platform_has_a_vpc(tmp_path: Path) -> None:
-    network = "network:\n  create:\n    cidr: 10.20.0.0/16\n    private_subnets: [10.20.1.0/24, 10.20.2.0/24]\n"
+def test_codebuild_runs_in_the_private_subnets_of_an_existing_vpc(tmp_path: Path) -> None:
+    network = "network:\n  vpc_id: vpc-0a1b2c3d4e5f67890\n  private_subnet_ids: [subnet-0a1b2c3d4e5f67890, subnet-0f9e8d7c6b5a43210]\n"
     text = EXAMPLE.read_text(encoding="utf-8") + network
     out = configs.render(configs.write_config(tmp_path, text, "mlinfra.yaml"), tmp_path / "out")
     vpc = call(load_tree(out), "pipeline")["vpc_config"]
@@ -300,6 +300,14 @@ def test_codebuild_runs_in_the_private_subnets_when_the_platform_has_a_vpc(tmp_p
     main = load_tree(out)["modules/pipeline"]["main.tf"]
     attached = blocks(main, "resource")["aws_iam_role_policy.build_vpc"]
     assert attached["count"] == "${local.in_vpc}" and attached["policy"] == "${data.aws_iam_policy_document.vpc.json}"
+
+
+def test_codebuild_runs_outside_a_vpc_mlinfra_creates(tmp_path: Path) -> None:
+    """A created VPC has no route out, and the stages need one (PyPI, releases.hashicorp.com, IAM)."""
+    network = "network:\n  create:\n    cidr: 10.20.0.0/16\n    private_subnets: [10.20.1.0/24, 10.20.2.0/24]\n"
+    text = EXAMPLE.read_text(encoding="utf-8") + network
+    out = configs.render(configs.write_config(tmp_path, text, "mlinfra.yaml"), tmp_path / "out")
+    assert call(load_tree(out), "pipeline")["vpc_config"] is None
 
 
 # --- buildspecs -----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...config.shapes import PlatformConfig
 from ...core.component import PlanRequest
 from ...naming import endpoint_name, global_prefix
 from ..network.section import SECTION as NETWORK
@@ -45,6 +46,16 @@ class PipelinePlan:
     mlinfra_version: str
 
 
+def _in_vpc(config: PlatformConfig) -> bool:
+    """CodeBuild runs in the platform's private subnets when they are the user's (an existing VPC, whose
+    subnets route out through the user's NAT). A VPC mlinfra creates has no route out (private subnets and
+    VPC endpoints only), and the stages need one: they install mlinfra (PyPI) and terraform
+    (releases.hashicorp.com), and terraform calls IAM, which has no VPC endpoint. Nothing they do needs an
+    address inside the VPC (every call goes to an AWS API), so there they run in CodeBuild's own network."""
+    network = NETWORK.of(config)
+    return network is not None and network.create is None
+
+
 def pipeline_plan(request: PlanRequest) -> PipelinePlan | None:
     config = request.config
     p = SECTION.of(config)
@@ -75,6 +86,6 @@ def pipeline_plan(request: PlanRequest) -> PipelinePlan | None:
         bake_minutes=p.canary.bake_minutes,
         trigger_on_model_approval=p.trigger_on_model_approval,
         state=StatePlan(config.state.bucket, config.state.key, config.state.dynamodb_table),
-        in_vpc=NETWORK.of(config) is not None,
+        in_vpc=_in_vpc(config),
         mlinfra_version=__version__,
     )
