@@ -117,6 +117,10 @@ def test_the_table_for_people_states_assumptions_items_and_recommendations() -> 
     assert "autoscaling 2–20 instances" in out
     assert "endpoint inference: recommended " in out
     assert "note: no NAT gateway" in out
+    # By hand: 2 nodes (a primary and a replica) × $0.032 × 730 h; 1 M predictions × 10 WRU × $0.625/M.
+    items = {i["resource"]: i["monthly_usd"] for i in _json(str(EXAMPLE_DIR / "platform.yaml"))["items"]}
+    assert items["ElastiCache mlinfra-prod-predictions"] == 46.72
+    assert items["DynamoDB table mlinfra-prod-predictions"] == 6.25
 
 
 def test_the_reference_scenario_with_its_own_prices(tmp_path: Path) -> None:

@@ -660,11 +660,7 @@ def _platform(config: PlatformConfig, plan: PlatformPlan, t: Traffic, book: _Boo
         elif isinstance(part, CachePlan):
             _cache(part, book)
         elif isinstance(part, ResultsPlan):
-            book.unpriced(
-                f"DynamoDB table {part.table_name}",
-                "on-demand reads and writes; no DynamoDB price in the table (storage of small results is cents)",
-                "storage",
-            )
+            _results(part.table_name, requests, t, book)
         elif isinstance(part, PreprocessingPlan):
             _lambdas(part, requests, t, book)
         elif isinstance(part, ApiPlan):
@@ -780,6 +776,26 @@ def _lambdas(part: object, requests: float, t: Traffic, book: _Book) -> None:
                 "api",
             )
         )
+
+
+def _results(table: str, requests: float, t: Traffic, book: _Book) -> None:
+    """The preprocessing Lambdas put every prediction they serve from the endpoint (cache hits aside) into the
+    results table, on demand: one write request unit per KB of the item, taken as the payload's size."""
+    rate = book.rate("dynamodb", "write_request")
+    resource = f"DynamoDB table {table}"
+    if rate is None:
+        book.unpriced(resource, "on-demand writes, one a prediction: no DynamoDB price found", "storage")
+        return
+    units = max(1, math.ceil(t.payload_kb))
+    book.add(
+        Item(
+            resource,
+            requests * units * rate,
+            f"{_n(requests)} predictions written (every one, no cache hits assumed) × {units} write request unit(s) "
+            f"(an item of {_n(t.payload_kb)} KB) × {price(rate * 1e6)} per million; storage (TTL-expired) not included",
+            "storage",
+        )
+    )
 
 
 def _cloudfront(part: object, requests: float, t: Traffic, book: _Book) -> None:
