@@ -295,6 +295,17 @@ def test_the_traffic_section_and_flags(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "peak_factor" in result.output and "Traceback" not in result.output
 
 
+def test_async_and_multi_model_endpoints_get_options_their_callers_can_use() -> None:
+    (layout, receipts) = _json(str(EXAMPLE_DIR / "async.yaml"))["endpoints"]
+    for advice in (layout, receipts):
+        assert advice["recommended"].startswith("async ")  # async callers read S3: never a real-time option
+        serverless = next(o for o in advice["options"] if o["kind"] == "serverless")
+        assert not serverless["fits"] and "no asynchronous invocations" in serverless["note"]
+    (mme,) = _json(str(EXAMPLE_DIR / "multi-model.yaml"))["endpoints"]
+    serverless = next(o for o in mme["options"] if o["kind"] == "serverless")
+    assert not serverless["fits"] and mme["recommended"].startswith("realtime ")
+
+
 def test_a_region_without_figures_falls_back_with_a_note(tmp_path: Path) -> None:
     config = write_config(tmp_path, SCENARIO.replace("us-east-1", "eu-central-1"))
     data = _json(str(config))

@@ -230,13 +230,28 @@ class _Book:
     items: list[Item] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     used: dict[tuple[str, str, str, str], Price] = field(default_factory=dict)
+    fallbacks: list[str] = field(default_factory=list)  # prices taken from us-east-1
 
     def _use(self, found: Found) -> Price:
         p = found.price
         self.used[(p.service, p.item, p.key, p.region)] = p
-        if found.note and found.note not in self.notes:
-            self.notes.append(found.note)
+        for note in found.note.split("; ") if found.note else ():
+            # "<what>: no <region> figure in the price table, us-east-1's is used" notes become one line.
+            what, sep, _ = note.partition(f": no {self.region} figure")
+            if sep:
+                if what not in self.fallbacks:
+                    self.fallbacks.append(what)
+            elif note not in self.notes:
+                self.notes.append(note)
         return p
+
+    def fallback_note(self) -> str | None:
+        if not self.fallbacks:
+            return None
+        return (
+            f"no {self.region} figure in the price table for {', '.join(self.fallbacks)}: us-east-1's is used "
+            "(pass AWS's offer file for the region's SageMaker prices: --prices FILE)"
+        )
 
     def instance(self, item: str, instance_type: str) -> float:
         p = self._use(self.prices.instance(item, instance_type, self.region))
@@ -281,6 +296,9 @@ def estimate(
     book = _Book(table, config.project.region, notes=list(table.notes))
     advice = _endpoints(config, plan, t, book)
     _platform(config, plan, t, book)
+    fallback = book.fallback_note()
+    if fallback:
+        book.notes.insert(0, fallback)
     return Estimate(
         platform=plan.prefix,
         region=config.project.region,
@@ -555,6 +573,10 @@ def _options(ep: Endpoint, t: Traffic, book: _Book) -> Advice:
         reasons.append(f"the peak needs {_n(round(concurrency, 1))} concurrent requests, over the limit of {limit}")
     if t.payload_kb > SERVERLESS_MAX_PAYLOAD_KB:
         reasons.append("payloads over 4 MB")
+    if ep.kind == "async":
+        reasons.append("serverless endpoints take no asynchronous invocations")
+    if ep.kind == "multi-model":
+        reasons.append("serverless endpoints host no multi-model endpoint")
     note = "; ".join(reasons) or (
         f"{_n(round(concurrency, 2))} concurrent requests at the peak; cold starts of seconds after idle time"
         + ("; no GPU: the model must run on CPU" if gpu else "")
@@ -581,7 +603,11 @@ def _options(ep: Endpoint, t: Traffic, book: _Book) -> Advice:
 
 def _recommend(ep: Endpoint, per_hour: float, options: tuple[Option, ...], t: Traffic) -> Advice:
     candidates = [o for o in options if o.fits]
-    if ep.kind != "async":
+    # Async callers use InvokeEndpointAsync and read S3; real-time callers wait for the answer: neither
+    # kind of endpoint is replaced by the other.
+    if ep.kind == "async":
+        candidates = [o for o in candidates if o.kind == "async"]
+    else:
         candidates = [o for o in candidates if o.kind != "async"]
     if t.latency_goal_ms is not None and t.latency_goal_ms < 1000:
         candidates = [o for o in candidates if o.kind != "serverless"]
@@ -722,7 +748,7 @@ def _network(part: object, book: _Book) -> None:
                 Item(
                     "VPC interface endpoints",
                     n * zones * HOURS_PER_MONTH * rate,
-                    f"{n} endpoints ({', '.join(part.interface_endpoints)}) × {zones} AZ × {HOURS_PER_MONTH} h × "
+                    f"{n} endpoint{'' if n == 1 else 's'} ({', '.join(part.interface_endpoints)}) × {zones} AZ × {HOURS_PER_MONTH} h × "
                     f"{price(rate)}/h (data processed through them, $0.01/GB, not included)",
                     "network",
                 )

@@ -92,7 +92,7 @@ class PriceTable:
         p = self.prices.get((service, item, key, FALLBACK_REGION))
         if p is not None:
             what = f"{service} {item}" + (f" {key}" if key else "")
-            return Found(p, f"{what}: no {region} figure in the price table; {FALLBACK_REGION}'s is used")
+            return Found(p, f"{what}: no {region} figure in the price table, {FALLBACK_REGION}'s is used")
         return None
 
     def instance(self, item: str, instance_type: str, region: str) -> Found:
