@@ -306,6 +306,20 @@ def test_async_and_multi_model_endpoints_get_options_their_callers_can_use() -> 
     assert not serverless["fits"] and mme["recommended"].startswith("realtime ")
 
 
+def test_an_endpoints_own_traffic_changes_its_lines_only(tmp_path: Path) -> None:
+    own = "traffic:\n  endpoints:\n    serverless: {requests_per_month: 2000000, avg_duration_ms: 50}\n"
+    config = edited("platform", tmp_path, ("\nendpoints:\n", "\n" + own + "endpoints:\n"))
+    data = _json(str(config))
+    items = {i["resource"]: i["monthly_usd"] for i in data["items"]}
+    assert items["endpoint serverless variant serverless"] == round(2_000_000 * 0.05 * 4 * 0.00002, 2)  # 4096 MB
+    assert items["API Gateway REST API mlinfra-prod-inference"] == 3.5  # the API keeps the platform's 1 M
+    hours = {a["endpoint"]: a["requests_per_hour"] for a in data["endpoints"]}
+    assert hours == {"inference": round(1_000_000 / 730, 1), "serverless": round(2_000_000 / 730, 1)}
+    assert data["assumptions"]["endpoints"] == {"serverless": {"requests_per_month": 2_000_000, "avg_duration_ms": 50}}
+    result = runner.invoke(app, ["cost", str(config)])
+    assert "endpoint serverless's own: requests_per_month 2,000,000, avg_duration_ms 50" in result.output
+
+
 def test_a_region_without_figures_falls_back_with_a_note(tmp_path: Path) -> None:
     config = write_config(tmp_path, SCENARIO.replace("us-east-1", "eu-central-1"))
     data = _json(str(config))

@@ -104,6 +104,8 @@ def _table(config: Path, e) -> None:  # e: cost.Estimate
         )
     )
     typer.echo(f"assumptions (each endpoint, {a['hours_per_month']} h a month): {said}")
+    for name, own in a["endpoints"].items():
+        typer.echo(f"  endpoint {name}'s own: " + ", ".join(f"{k} {v:,.10g}" for k, v in own.items()))
     width = max((len(i.resource) for i in e.items), default=10)
     typer.echo("")
     for i in e.items:

@@ -451,6 +451,21 @@ AnyEndpoint = Annotated[
 DEFAULT_REQUESTS_PER_MONTH = 1_000_000
 
 
+class EndpointTraffic(Strict):
+    """One endpoint's own traffic, over the platform's (``traffic.endpoints.<name>``)."""
+
+    requests_per_month: Annotated[float, Field(ge=0)] | None = None
+    requests_per_hour: Annotated[float, Field(ge=0)] | None = None
+    avg_duration_ms: Annotated[float, Field(gt=0, le=3_600_000)] | None = None
+    payload_kb: Annotated[float, Field(ge=0, le=1_048_576)] | None = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> EndpointTraffic:
+        if self.requests_per_month is not None and self.requests_per_hour is not None:
+            raise ValueError("give requests_per_month or requests_per_hour, not both")
+        return self
+
+
 class Traffic(Strict):
     """What ``mlinfra cost`` assumes about the traffic each endpoint serves (every endpoint gets these
     figures); the estimate states every value it used and which were defaults. Nothing is rendered."""
@@ -471,6 +486,8 @@ class Traffic(Strict):
     monitor_run_minutes: Annotated[float, Field(gt=0, le=60)] = 10.0
     # The latency callers need: below a second, serverless (cold starts of seconds) is not recommended.
     latency_goal_ms: Annotated[float, Field(gt=0)] | None = None
+    # Endpoints whose traffic differs from the figures above (the API, its Lambdas and CloudFront keep these).
+    endpoints: dict[ComponentName, EndpointTraffic] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_rate(self) -> Traffic:
@@ -486,6 +503,17 @@ class Traffic(Strict):
         if self.requests_per_hour is not None:
             return self.requests_per_hour * 730
         return float(DEFAULT_REQUESTS_PER_MONTH)
+
+    def of(self, endpoint: str) -> Traffic:
+        """The traffic of one endpoint: its own figures (``endpoints.<name>``) over the platform's."""
+        own = self.endpoints.get(endpoint)
+        if own is None:
+            return self
+        update = own.model_dump(exclude_none=True)
+        if "requests_per_month" in update or "requests_per_hour" in update:
+            update.setdefault("requests_per_month", None)
+            update.setdefault("requests_per_hour", None)
+        return self.model_copy(update={**update, "endpoints": {}})
 
 
 # --- the whole file ------------------------------------------------------------------------------------

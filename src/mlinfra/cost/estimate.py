@@ -158,6 +158,7 @@ class Estimate:
             "batch_run_minutes": t.batch_run_minutes,
             "monitor_run_minutes": t.monitor_run_minutes,
             "latency_goal_ms": t.latency_goal_ms,
+            "endpoints": {name: e.model_dump(exclude_none=True) for name, e in t.endpoints.items()},
             "hours_per_month": HOURS_PER_MONTH,
             "defaults": list(self.defaults),
         }
@@ -218,7 +219,7 @@ def traffic_of(config: PlatformConfig, overrides: dict[str, object] | None = Non
         defaults = [n for n in defaults if n not in ("requests_per_month", "requests_per_hour")]
     else:
         defaults = [n for n in defaults if n != "requests_per_hour"]
-    return traffic, tuple(d for d in defaults if d != "latency_goal_ms")
+    return traffic, tuple(d for d in defaults if d not in ("latency_goal_ms", "endpoints"))
 
 
 @dataclass
@@ -334,20 +335,21 @@ def _needed(per_minute: float, capacity: float) -> int:
 
 def _endpoints(config: PlatformConfig, plan: PlatformPlan, t: Traffic, book: _Book) -> list[Advice]:
     advice = []
-    total = t.monthly_requests
     for ep in config.endpoints:
+        te = t.of(ep.name)
         if isinstance(ep, InferenceComponentsEndpoint):
-            advice.append(_components(ep, t, book))
+            advice.append(_components(ep, te, book))
             continue
-        weights = sum(v.weight for v in ep.variants) or 1.0
+        total = te.monthly_requests
+        # SageMaker reads weights as relative (the rules refuse weights that are all 0).
+        weights = sum(v.weight for v in ep.variants)
         for v in ep.variants:
-            share = total * (v.weight / weights if sum(x.weight for x in ep.variants) else 1 / len(ep.variants))
-            _variant(ep, v, share, t, book, shadow=False)
+            _variant(ep, v, total * v.weight / weights, te, book, shadow=False)
         if ep.shadow is not None:
             # A shadow variant receives a copy of the production traffic (all of it, at the default sampling).
-            _variant(ep, ep.shadow, total, t, book, shadow=True)
-        _data_processed(ep.name, total, t, book)
-        advice.append(_options(ep, t, book))
+            _variant(ep, ep.shadow, total, te, book, shadow=True)
+        _data_processed(ep.name, total, te, book)
+        advice.append(_options(ep, te, book))
     return advice
 
 
@@ -705,7 +707,7 @@ def _platform(config: PlatformConfig, plan: PlatformPlan, t: Traffic, book: _Boo
         elif isinstance(part, EdgePlan) and part.cloudfront:
             _cloudfront(part, requests, t, book)
     # Every endpoint's capture: sampled requests and responses into S3.
-    _capture(config, requests, t, book)
+    _capture(config, t, book)
     if alarms:
         rate = book.rate("cloudwatch", "alarm_month")
         if rate is not None:
@@ -848,7 +850,7 @@ def _egress(resource: str, requests: float, t: Traffic, book: _Book) -> None:
     book.add(Item(resource, gb * rate, f"{_n(round(gb, 1))} GB of responses × {price(rate)}/GB", "network"))
 
 
-def _capture(config: PlatformConfig, requests: float, t: Traffic, book: _Book) -> None:
+def _capture(config: PlatformConfig, traffic: Traffic, book: _Book) -> None:
     rate = book.rate("s3", "gb_month")
     if rate is None:
         return
@@ -856,6 +858,8 @@ def _capture(config: PlatformConfig, requests: float, t: Traffic, book: _Book) -
         cap = ep.data_capture
         if cap is None:
             continue
+        t = traffic.of(ep.name)
+        requests = t.monthly_requests
         gb = requests * cap.sampling_percentage / 100 * len(cap.modes) * t.payload_kb / 1024 / 1024
         book.add(
             Item(
