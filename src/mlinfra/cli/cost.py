@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import common
 from .common import ConfigArg, ConfigOpt
+
+if TYPE_CHECKING:
+    from ..cost import Difference, Estimate
 
 app = typer.Typer()  # merged into mlinfra's own commands
 
@@ -59,7 +62,7 @@ def cost(
         raise UsageError("--requests-per-month and --requests-per-hour: give one")
     first = common.config_file(config, config_opt)
 
-    def of(path: Path):
+    def of(path: Path) -> Estimate:
         return estimate(common.load_config(path), path.parent, prices=table, traffic=flags)
 
     old = of(first)
@@ -82,30 +85,30 @@ def _json(data: dict[str, object]) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _table(config: Path, e) -> None:  # e: cost.Estimate
+def _table(config: Path, e: Estimate) -> None:
     from ..cost import usd
 
     band = ""
     if abs(e.monthly_high_usd - e.monthly_low_usd) >= 0.005:
         band = f" (autoscaling band {usd(e.monthly_low_usd)} – {usd(e.monthly_high_usd)})"
     typer.echo(f"{config}: {e.platform} in {e.region}: {usd(e.monthly_total_usd)} a month{band}")
-    a = e.assumptions()
-    default = set(a["defaults"])
+    t, default = e.traffic, set(e.defaults)
     said = ", ".join(
         f"{label} {value}" + (" (default)" if name in default else "")
         for name, label, value in (
-            ("requests_per_month", "requests a month", f"{a['requests_per_month']:,.0f}"),
-            ("peak_factor", "peak factor", f"{a['peak_factor']:g}"),
-            ("avg_duration_ms", "duration", f"{a['avg_duration_ms']:g} ms"),
-            ("payload_kb", "payload", f"{a['payload_kb']:g} KB"),
-            ("instance_utilization", "utilisation", f"{a['instance_utilization']:g}"),
-            ("batch_run_minutes", "batch run", f"{a['batch_run_minutes']:g} min"),
-            ("monitor_run_minutes", "monitor job", f"{a['monitor_run_minutes']:g} min"),
+            ("requests_per_month", "requests a month", f"{t.monthly_requests:,.0f}"),
+            ("peak_factor", "peak factor", f"{t.peak_factor:g}"),
+            ("avg_duration_ms", "duration", f"{t.avg_duration_ms:g} ms"),
+            ("payload_kb", "payload", f"{t.payload_kb:g} KB"),
+            ("instance_utilization", "utilisation", f"{t.instance_utilization:g}"),
+            ("batch_run_minutes", "batch run", f"{t.batch_run_minutes:g} min"),
+            ("monitor_run_minutes", "monitor job", f"{t.monitor_run_minutes:g} min"),
         )
     )
-    typer.echo(f"assumptions (each endpoint, {a['hours_per_month']} h a month): {said}")
-    for name, own in a["endpoints"].items():
-        typer.echo(f"  endpoint {name}'s own: " + ", ".join(f"{k} {v:,.10g}" for k, v in own.items()))
+    typer.echo(f"assumptions (each endpoint, 730 h a month): {said}")
+    for name, own in t.endpoints.items():
+        given = own.model_dump(exclude_none=True).items()
+        typer.echo(f"  endpoint {name}'s own: " + ", ".join(f"{k} {v:,.10g}" for k, v in given))
     width = max((len(i.resource) for i in e.items), default=10)
     typer.echo("")
     for i in e.items:
@@ -126,7 +129,7 @@ def _table(config: Path, e) -> None:  # e: cost.Estimate
             typer.echo(f"note: {n}")
 
 
-def _difference(old: Path, new: Path, diff) -> None:  # diff: cost.Difference
+def _difference(old: Path, new: Path, diff: Difference) -> None:
     from ..cost import usd
 
     sign = "+" if diff.delta_usd >= 0 else "-"

@@ -19,7 +19,11 @@ $0.74/h, ml.inf1.xlarge $0.30/h, serverless $0.00012/s) comes out as:
 - serverless: 10 M × 0.1 s × 6 GB × $0.00002/GB-s = $120 (the reference's $0.00012/s is 6 GB), plus data
   processed ≈ $3: ≈ $123 (the reference's ~$125 adds $2 of per-request fees, which are Lambda's, not
   SageMaker serverless's).
-- Inferentia: the same 2 instances, 2 × $0.30 × 730 h = $438.
+- Inferentia: the same 2 instances, 2 × $0.30 × 730 h = $438 (the reference's "~$500" total rounds it up,
+  again with transfer in mind).
+
+Prices differ from AWS's list prices: the reference's are illustrative ($0.74 and $0.30 an hour); the
+bundled table's (prices.json) are $0.736 for ml.g4dn.xlarge and $0.228 for ml.inf1.xlarge in us-east-1.
 """
 
 from __future__ import annotations
