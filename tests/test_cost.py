@@ -296,7 +296,11 @@ def test_the_traffic_section_and_flags(tmp_path: Path) -> None:
 
 
 def test_async_and_multi_model_endpoints_get_options_their_callers_can_use() -> None:
-    (layout, receipts) = _json(str(EXAMPLE_DIR / "async.yaml"))["endpoints"]
+    data = _json(str(EXAMPLE_DIR / "async.yaml"))
+    items = {i["resource"]: i["monthly_usd"] for i in data["items"]}
+    # Requests uploaded and results written: 1 M × 2 × 10 KB = 19.07 GB × $0.023.
+    assert items["S3 requests and results of endpoint layout"] == round(1_000_000 * 2 * 10 / 1024**2 * 0.023, 2)
+    (layout, receipts) = data["endpoints"]
     for advice in (layout, receipts):
         assert advice["recommended"].startswith("async ")  # async callers read S3: never a real-time option
         serverless = next(o for o in advice["options"] if o["kind"] == "serverless")

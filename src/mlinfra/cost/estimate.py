@@ -353,6 +353,8 @@ def _endpoints(config: PlatformConfig, plan: PlatformPlan, t: Traffic, book: _Bo
             # A shadow variant receives a copy of the production traffic (all of it, at the default sampling).
             _variant(ep, ep.shadow, total, te, book, shadow=True)
         _data_processed(ep.name, total, te, book)
+        if ep.async_inference is not None:
+            _async_objects(ep.name, total, te, book)
         advice.append(_options(ep, te, book))
     return advice
 
@@ -472,6 +474,23 @@ def _data_processed(name: str, requests: float, t: Traffic, book: _Book) -> None
             gb * rate,
             f"{_n(requests)} requests × 2 × {_n(t.payload_kb)} KB (request and response) = {_n(round(gb, 1))} GB × {price(rate)}/GB",
             "sagemaker",
+        )
+    )
+
+
+def _async_objects(name: str, requests: float, t: Traffic, book: _Book) -> None:
+    """Async requests are uploaded to S3 and their results written there: a month's objects stored."""
+    rate = book.rate("s3", "gb_month")
+    gb = requests * 2 * t.payload_kb / 1024 / 1024
+    if rate is None or gb == 0:
+        return
+    book.add(
+        Item(
+            f"S3 requests and results of endpoint {name}",
+            gb * rate,
+            f"{_n(requests)} requests × 2 (input, output) × {_n(t.payload_kb)} KB = {_n(round(gb, 2))} GB a month × "
+            f"{price(rate)}/GB-month (the first month's; kept until you delete them)",
+            "storage",
         )
     )
 
