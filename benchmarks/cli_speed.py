@@ -41,6 +41,8 @@ def main() -> None:
             "mlinfra validate platform.yaml": [py, "-m", "mlinfra", "validate", str(EXAMPLE)],
             "mlinfra render platform.yaml": [py, "-m", "mlinfra", "render", str(EXAMPLE), "-o", f"{tmp}/out"],
             "mlinfra render --check": [py, "-m", "mlinfra", "render", str(EXAMPLE), "-o", f"{tmp}/out", "--check"],
+            "mlinfra cost platform.yaml": [py, "-m", "mlinfra", "cost", str(EXAMPLE)],
+            "mlinfra cost platform.yaml --json": [py, "-m", "mlinfra", "cost", str(EXAMPLE), "--json"],
             "python -c 'import boto3' (for scale)": [py, "-c", "import boto3"],
         }
         timed(commands["mlinfra render platform.yaml"], 1)  # warm the page cache and write out/

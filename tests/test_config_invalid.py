@@ -344,6 +344,8 @@ RULE_CASES = [
       ("  environment: prod\n", "  environment: production\n"),
       ("  - name: inference\n", "  - name: realtime-inference-for-customers\n"),
       anchor="- name: realtime-inference-for-customers", path="endpoints[0].name", code="endpoint-name-too-long", message="is 64 characters"),
+    C("traffic-unknown-endpoint", ("endpoints:\n", "traffic:\n  endpoints:\n    scorer: {requests_per_hour: 10}   # no such endpoint\nendpoints:\n"),
+      anchor="scorer: {requests_per_hour: 10}", path="traffic.endpoints.scorer", code="traffic-unknown-endpoint", message="no endpoint is named scorer"),
     C("duplicate-variant-name", ("      - name: canary\n", "      - name: production   # was canary\n"),
       anchor="# was canary", path="endpoints[0].variants[1].name", code="duplicate-variant-name", message='"production" is used twice'),
     C("duplicate-variant-name-shadow", ("    data_capture:\n", SHADOW_ON_INFERENCE.replace("challenger", "production") + "    data_capture:\n"),

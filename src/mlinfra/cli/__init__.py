@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from . import batch, deploy, endpoint, init, models, monitor, render
+from . import batch, cost, deploy, endpoint, init, models, monitor, render
 from .errors import Group
 
 app = typer.Typer(
@@ -45,8 +45,8 @@ def _root(
     """Describe an ML inference platform on AWS in one YAML file; render it as Terraform and operate it."""
 
 
-# init, validate, schema, render; deploy, destroy; promote, rollback, status, invoke, invoke-async: mlinfra's own commands.
-for commands in (init.app, render.app, deploy.app, endpoint.app):
+# init, validate, schema, render; cost; deploy, destroy; promote, rollback, status, invoke, invoke-async: mlinfra's own commands.
+for commands in (init.app, render.app, cost.app, deploy.app, endpoint.app):
     app.add_typer(commands)
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(monitor.metrics_app, name="metrics")

@@ -1217,3 +1217,19 @@ FILE_RULES: tuple[FileRule, ...] = ()
 def check_files(config: PlatformConfig, base_dir: Path, rules: Iterable[FileRule]) -> list[Violation]:
     """Every violation of every file rule, in rule order then file order."""
     return [v for r in rules for v in r(config, base_dir)]
+
+
+@rule
+def traffic_endpoints(config: PlatformConfig) -> Iterator[Violation]:
+    """``traffic.endpoints`` names endpoints of the config (a typo would silently keep the platform's figures)."""
+    if config.traffic is None:
+        return
+    names = [ep.name for ep in config.endpoints]
+    for name in config.traffic.endpoints:
+        if name not in names:
+            known = ", ".join(names) or "none"
+            yield Violation(
+                ("traffic", "endpoints", name),
+                f"no endpoint is named {name} (the config's endpoints: {known})",
+                "traffic-unknown-endpoint",
+            )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
 
 from .lenient import ENV_TEXT, S3_URL
 
@@ -445,6 +445,77 @@ AnyEndpoint = Annotated[
 ]
 
 
+# --- traffic (assumptions for `mlinfra cost`; nothing is rendered from them) -----------------------------
+
+#: Requests a month each endpoint is assumed to serve when neither the traffic section nor a flag says.
+DEFAULT_REQUESTS_PER_MONTH = 1_000_000
+
+
+class EndpointTraffic(Strict):
+    """One endpoint's own traffic, over the platform's (``traffic.endpoints.<name>``)."""
+
+    requests_per_month: Annotated[float, Field(ge=0)] | None = None
+    requests_per_hour: Annotated[float, Field(ge=0)] | None = None
+    avg_duration_ms: Annotated[float, Field(gt=0, le=3_600_000)] | None = None
+    payload_kb: Annotated[float, Field(ge=0, le=1_048_576)] | None = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> EndpointTraffic:
+        if self.requests_per_month is not None and self.requests_per_hour is not None:
+            raise ValueError("give requests_per_month or requests_per_hour, not both")
+        return self
+
+
+class Traffic(Strict):
+    """What ``mlinfra cost`` assumes about the traffic each endpoint serves (every endpoint gets these
+    figures); the estimate states every value it used and which were defaults. Nothing is rendered."""
+
+    # One of the two; neither: DEFAULT_REQUESTS_PER_MONTH. A month is 730 hours.
+    requests_per_month: Annotated[float, Field(ge=0)] | None = None
+    requests_per_hour: Annotated[float, Field(ge=0)] | None = None
+    # The busiest hour's requests over the average hour's: capacity is sized for the peak.
+    peak_factor: Annotated[float, Field(ge=1, le=100)] = 2.0
+    # The model's time per request (serverless bills it; it decides how many requests an instance serves).
+    avg_duration_ms: Annotated[float, Field(gt=0, le=3_600_000)] = 100.0
+    # The size of a request and of its response (data processed, captured, transferred).
+    payload_kb: Annotated[float, Field(ge=0, le=1_048_576)] = 10.0
+    # The share of an instance's time spent serving at the expected load (sizing headroom).
+    instance_utilization: Annotated[float, Field(gt=0, le=1)] = 0.7
+    # How long one batch transform run and one Model Monitor job take (instance time billed per run).
+    batch_run_minutes: Annotated[float, Field(gt=0, le=100_000)] = 60.0
+    monitor_run_minutes: Annotated[float, Field(gt=0, le=60)] = 10.0
+    # The latency callers need: below a second, serverless (cold starts of seconds) is not recommended.
+    latency_goal_ms: Annotated[float, Field(gt=0)] | None = None
+    # Endpoints whose traffic differs from the figures above (the API, its Lambdas and CloudFront keep these).
+    endpoints: dict[ComponentName, EndpointTraffic] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Traffic:
+        if self.requests_per_month is not None and self.requests_per_hour is not None:
+            raise ValueError("give requests_per_month or requests_per_hour, not both")
+        return self
+
+    @property
+    def monthly_requests(self) -> float:
+        """Requests a month: requests_per_month, or requests_per_hour × 730, or the default."""
+        if self.requests_per_month is not None:
+            return self.requests_per_month
+        if self.requests_per_hour is not None:
+            return self.requests_per_hour * 730
+        return float(DEFAULT_REQUESTS_PER_MONTH)
+
+    def of(self, endpoint: str) -> Traffic:
+        """The traffic of one endpoint: its own figures (``endpoints.<name>``) over the platform's."""
+        own = self.endpoints.get(endpoint)
+        if own is None:
+            return self
+        update = own.model_dump(exclude_none=True)
+        if "requests_per_month" in update or "requests_per_hour" in update:
+            update.setdefault("requests_per_month", None)
+            update.setdefault("requests_per_hour", None)
+        return self.model_copy(update={**update, "endpoints": {}})
+
+
 # --- the whole file ------------------------------------------------------------------------------------
 
 
@@ -456,6 +527,7 @@ class PlatformConfig(Strict):
     state: StateBackend | None = None
     models: Annotated[list[ModelVersion], Field(min_length=1)]
     endpoints: list[AnyEndpoint] = Field(default_factory=list)
+    traffic: Traffic | None = None
 
     def model(self, version: str) -> ModelVersion:
         """The registry entry for ``version`` (rules guarantee it exists once the config is loaded)."""
