@@ -155,10 +155,10 @@ def test_monitoring_monitors_per_endpoint() -> None:
 
 def test_pipeline_stages_end_at_the_canary_endpoint() -> None:
     clusters, edges = diagram_of("pipeline")
-    stages = ["GitHub acme/fraud-platform@main", "build", "plan", "approval", "apply", "canary"]
+    stages = ["GitHub acme/fraud-platform@main", "build", "plan", "approval", "apply", "canary", "approve promotion", "promote"]
     assert clusters["pipeline"] == stages
     assert {(a, b, "") for a, b in itertools.pairwise(stages)} <= edges
-    assert ("canary", "scoring\nrealtime endpoint", "") in edges
+    assert ("promote", "scoring\nrealtime endpoint", "") in edges
     assert ("model package group\nfraud-prod", stages[0], "approved model") in edges
 
 

@@ -167,7 +167,10 @@ def build_graph(config: PlatformConfig) -> Graph:
     if pipeline is not None:
         box = g.cluster("pipeline")
         src = g.node(f"GitHub {pipeline.source.github.repository}@{pipeline.source.github.branch}", box)
-        stages = [src] + [g.node(s, box) for s in ("build", "plan", "approval", "apply", "canary")]
+        names = ["build", "plan", "approval", "apply", "canary"]
+        if pipeline.canary.full_promotion:
+            names += ["approve promotion", "promote"]
+        stages = [src] + [g.node(s, box) for s in names]
         for a, b in itertools.pairwise(stages):
             g.edge(a, b)
         if registry_id is not None and pipeline.trigger_on_model_approval:

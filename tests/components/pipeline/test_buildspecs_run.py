@@ -200,7 +200,7 @@ CANARY_VARS = {
 }
 
 
-def test_the_canary_stage_shifts_the_percentage_after_the_bake(repo: Path, env: dict[str, str], stage: Stage, live) -> None:
+def test_the_canary_stage_shifts_the_percentage_after_the_bake_and_promote_the_rest(repo: Path, env: dict[str, str], stage: Stage, live) -> None:
     sm, _ = live
     assert _project_variables(stage.tree, "canary") == set(CANARY_VARS)
     ran = stage.run("canary", repo, {**CANARY_VARS, "MLINFRA_TEST_CLOCK": "fake"})
@@ -208,6 +208,15 @@ def test_the_canary_stage_shifts_the_percentage_after_the_bake(repo: Path, env: 
     live_weights = {v["VariantName"]: v["CurrentWeight"] for v in sm.describe_endpoint(EndpointName="fraud-prod-scoring")["ProductionVariants"]}
     assert live_weights == {"main": 80.0, "canary": 20.0}
     assert "canary of scoring at 20 percent, baked 10 minutes" in ran.stdout
+
+    # After the second approval: all of the endpoint's traffic to the canary.
+    promote_vars = {k: CANARY_VARS[k] for k in ("CANARY_ENDPOINT", "CANARY_VARIANT", "MLINFRA_CONFIG", "MLINFRA_VERSION")}
+    assert _project_variables(stage.tree, "promote") == set(promote_vars)
+    promoted = stage.run("promote", repo, promote_vars)
+    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+    live_weights = {v["VariantName"]: v.get("CurrentWeight", 0.0) for v in sm.describe_endpoint(EndpointName="fraud-prod-scoring")["ProductionVariants"]}
+    assert live_weights == {"main": 0.0, "canary": 100.0}
+    assert "canary of scoring serves all traffic" in promoted.stdout
 
 
 def test_the_canary_stage_fails_while_an_alarm_fires(repo: Path, env: dict[str, str], stage: Stage, live) -> None:

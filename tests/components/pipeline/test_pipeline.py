@@ -17,7 +17,7 @@ from tests.support.hcl_checks import module_call as call
 from tests.test_render import blocks, s
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "pipeline.yaml"
-STAGES = ["Source", "Build", "Plan", "Approval", "Apply", "Canary"]
+STAGES = ["Source", "Build", "Plan", "Approval", "Apply", "Canary", "ApprovePromotion", "Promote"]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,16 @@ def _pipeline(main: dict) -> dict:
     return blocks(main, "resource")["aws_codepipeline.this"]
 
 
+def _stages(main: dict) -> list[tuple[dict, str | None]]:
+    """The pipeline's stages in order, each with the for_each that counts it (None: always there). The
+    dynamic stages follow the static ones in the resource, so Terraform appends them in that order."""
+    pipeline = _pipeline(main)
+    counted = [(d['"stage"']["content"][0], d['"stage"']["for_each"]) for d in pipeline.get("dynamic", [])]
+    return [(st, None) for st in pipeline["stage"]] + counted
+
+
 def _actions(main: dict) -> dict[str, dict]:
-    return {s(st["name"]): st["action"][0] for st in _pipeline(main)["stage"]}
+    return {s(st["name"]): st["action"][0] for st, _ in _stages(main)}
 
 
 # --- config ---------------------------------------------------------------------------------------------
@@ -127,7 +135,11 @@ def test_a_misspelt_key_and_a_bad_canary_are_refused_with_their_line(tmp_path: P
 def test_the_stages_are_in_order(main: dict) -> None:
     pipeline = _pipeline(main)
     assert s(pipeline["pipeline_type"]) == "V2"
-    assert [s(st["name"]) for st in pipeline["stage"]] == STAGES
+    assert [s(st["name"]) for st, _ in _stages(main)] == STAGES
+    # The second approval and the promotion are counted by canary.full_promotion; the rest always run.
+    assert [when for _, when in _stages(main)] == [None] * 6 + ["${local.promotion}"] * 2
+    [locals_] = main["locals"]
+    assert locals_["promotion"] == '${var.canary.full_promotion ? ["promote"] : []}'
     actions = _actions(main)
     assert [(s(a["category"]), s(a["provider"])) for a in actions.values()] == [
         ("Source", "CodeStarSourceConnection"),
@@ -135,6 +147,8 @@ def test_the_stages_are_in_order(main: dict) -> None:
         ("Build", "CodeBuild"),
         ("Approval", "Manual"),
         ("Build", "CodeBuild"),
+        ("Build", "CodeBuild"),
+        ("Approval", "Manual"),
         ("Build", "CodeBuild"),
     ]
     # Each CodeBuild stage runs its own project, and each project its own role.
@@ -167,6 +181,14 @@ def test_apply_consumes_the_plan_stages_artifact_and_nothing_else(main: dict, ou
     assert 'mlinfra deploy "${MLINFRA_CONFIG}" --plan-only -o build/terraform' in plan_commands
     assert "terraform -chdir=build/terraform show -no-color mlinfra.tfplan > build/terraform/plan.txt" in plan_commands
     assert plan["artifacts"]["base-directory"] == "build/terraform"
+
+
+def test_full_promotion_false_counts_the_second_approval_and_promote_out(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace("bake_minutes: 10}", "bake_minutes: 10, full_promotion: false}")
+    out = configs.render(configs.write_config(tmp_path, text, "mlinfra.yaml"), tmp_path / "out")
+    assert call(load_tree(out), "pipeline")["canary"]["full_promotion"] is False
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "| Canary |" in readme and "| ApprovePromotion |" not in readme and "| Promote |" not in readme
 
 
 def test_the_approval_notifies_the_topic_with_the_summary(main: dict) -> None:
@@ -236,7 +258,7 @@ def test_no_role_has_a_star_action() -> None:
 
 
 def test_each_role_gets_what_its_stage_needs() -> None:
-    build, plan, apply, canary = (_actions_of(r) for r in BUILD_STAGES)
+    build, plan, apply, canary, promote = (_actions_of(r) for r in BUILD_STAGES)
     # Build pushes the image; it touches neither the state nor the platform.
     assert {"ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:GetAuthorizationToken"} <= build
     assert not any(a.startswith(("iam:", "sagemaker:", "dynamodb:")) for a in build)
@@ -272,8 +294,10 @@ def test_each_role_gets_what_its_stage_needs() -> None:
         "cloudwatch:DescribeAlarms",
         "cloudwatch:GetMetricData",
     }
+    # Promote makes one more weight shift on the same endpoint: the canary's calls, no more.
+    assert promote == canary
     # Only Apply passes roles.
-    assert all("iam:PassRole" not in _actions_of(r) for r in ("pipeline", "build", "plan", "canary", "trigger"))
+    assert all("iam:PassRole" not in _actions_of(r) for r in ("pipeline", "build", "plan", "canary", "promote", "trigger"))
     assert _actions_of("trigger") == {"codepipeline:StartPipelineExecution"}
 
 

@@ -1,4 +1,5 @@
-"""The model deployment pipeline: CodePipeline (V2) Source → Build → Plan → Approval → Apply → Canary.
+"""The model deployment pipeline: CodePipeline (V2) Source → Build → Plan → Approval → Apply → Canary
+(→ ApprovePromotion → Promote, with canary.full_promotion).
 
 The module's text is the same for every project: the config's values (names, the repository, the state,
 the approvers, the canary) are the arguments of its call. The stages' commands are the buildspecs,
@@ -331,16 +332,52 @@ _PASSED_TO = tuple(
 )
 
 
+def _shift() -> tuple[Statement, ...]:
+    """What ``mlinfra promote`` calls on the canary's endpoint: its weights, its configuration, its alarms."""
+    endpoint = Interp(
+        "arn:", PARTITION, ":sagemaker:", REGION, ":", ACCOUNT, ":endpoint/", Ref("var.canary.endpoint_name")
+    )
+    return (
+        *_artifacts(write=False),
+        Statement(
+            "ShiftTraffic",
+            ("sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"),
+            (endpoint,),
+        ),
+        Statement(
+            "ReadEndpointConfig",
+            ("sagemaker:DescribeEndpointConfig",),
+            (
+                Interp(
+                    "arn:",
+                    PARTITION,
+                    ":sagemaker:",
+                    REGION,
+                    ":",
+                    ACCOUNT,
+                    ":endpoint-config/",
+                    Ref("var.canary.endpoint_name"),
+                    "*",
+                ),
+            ),
+        ),
+        Statement(
+            "ReadAlarms",
+            ("cloudwatch:DescribeAlarms",),
+            (Interp("arn:", PARTITION, ":cloudwatch:", REGION, ":", ACCOUNT, ":alarm:*"),),
+            comment="the gate reads the alarms that guard the endpoint",
+        ),
+        Statement("ReadMetrics", ("cloudwatch:GetMetricData",), ("*",), comment="GetMetricData takes no resource"),
+    )
+
+
 def stage_statements() -> dict[str, tuple[Statement, ...]]:
-    """Each role's statements, by role: the pipeline's own, the four CodeBuild stages', the trigger's.
+    """Each role's statements, by role: the pipeline's own, the CodeBuild stages', the trigger's.
 
     In the module's terms (its variables, locals and resources); the VPC statements of the CodeBuild
     roles are a policy of their own, counted by ``local.in_vpc``."""
     repository = Ref("var.repository_arn")
     projects = tuple(Ref(f"aws_codebuild_project.{s}.arn") for s in BUILD_STAGES)
-    endpoint = Interp(
-        "arn:", PARTITION, ":sagemaker:", REGION, ":", ACCOUNT, ":endpoint/", Ref("var.canary.endpoint_name")
-    )
     return {
         "pipeline": (
             Statement(
@@ -396,39 +433,9 @@ def stage_statements() -> dict[str, tuple[Statement, ...]]:
             *_read_platform(),
             *_write_platform(),
         ),
-        "canary": (
-            _logs("canary"),
-            *_artifacts(write=False),
-            Statement(
-                "ShiftTraffic",
-                ("sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"),
-                (endpoint,),
-            ),
-            Statement(
-                "ReadEndpointConfig",
-                ("sagemaker:DescribeEndpointConfig",),
-                (
-                    Interp(
-                        "arn:",
-                        PARTITION,
-                        ":sagemaker:",
-                        REGION,
-                        ":",
-                        ACCOUNT,
-                        ":endpoint-config/",
-                        Ref("var.canary.endpoint_name"),
-                        "*",
-                    ),
-                ),
-            ),
-            Statement(
-                "ReadAlarms",
-                ("cloudwatch:DescribeAlarms",),
-                (Interp("arn:", PARTITION, ":cloudwatch:", REGION, ":", ACCOUNT, ":alarm:*"),),
-                comment="the gate reads the alarms that guard the endpoint",
-            ),
-            Statement("ReadMetrics", ("cloudwatch:GetMetricData",), ("*",), comment="GetMetricData takes no resource"),
-        ),
+        "canary": (_logs("canary"), *_shift()),
+        # The same calls as the canary's: all traffic to the variant is one more weight shift.
+        "promote": (_logs("promote"), *_shift()),
         "trigger": (
             Statement("StartPipeline", ("codepipeline:StartPipelineExecution",), (Ref("aws_codepipeline.this.arn"),)),
         ),
@@ -523,6 +530,21 @@ PROJECTS: tuple[dict[str, object], ...] = (
         "skips": (),
     },
 )
+PROJECTS += (
+    {
+        "stage": "promote",
+        "summary": "Promote: mlinfra promote --full, after the second approval, gated on the endpoint's alarms.",
+        "privileged": False,
+        "timeout": 60,
+        "environment": {
+            "CANARY_ENDPOINT": Ref("var.canary.endpoint"),
+            "CANARY_VARIANT": Ref("var.canary.variant"),
+            "MLINFRA_CONFIG": _CONFIG,
+            "MLINFRA_VERSION": _MLINFRA,
+        },
+        "skips": (),
+    },
+)
 assert tuple(p["stage"] for p in PROJECTS) == BUILD_STAGES
 
 
@@ -586,6 +608,34 @@ def pipeline_stages() -> list[dict[str, object]]:
         # The approved plan, and the commit's config that deploy checks the plan's tree against.
         _codebuild("apply", ["plan", "source"], [], ""),
         _codebuild("canary", ["source"], [], ""),
+        # Counted by canary.full_promotion (local.promotion: ["promote"] or []).
+        {
+            "name": "ApprovePromotion",
+            "category": "Approval",
+            "provider": "Manual",
+            "namespace": "",
+            "inputs": [],
+            "outputs": [],
+            "configuration": {
+                "CustomData": Interp(
+                    "The canary of commit #{SourceVariables.CommitId} held ",
+                    Ref("var.canary.percent"),
+                    " % of ",
+                    Ref("var.canary.endpoint"),
+                    " through its bake. Approving sends all of its traffic to ",
+                    Ref("var.canary.variant"),
+                    ".",
+                ),
+                "NotificationArn": Ref("local.approval_topic_arn"),
+            },
+            "when": Ref("local.promotion"),
+            "comment": "The second approval: all traffic to the canary once a person has looked at it.",
+        },
+        {
+            **_codebuild("promote", ["source"], [], ""),
+            "when": Ref("local.promotion"),
+            "comment": "The full promotion, gated on the endpoint's alarms.",
+        },
     ]
 
 
@@ -599,7 +649,12 @@ def buildspecs() -> dict[str, str]:
 
 _SOURCE = object_type(repository="string", branch="string", connection_arn="string", connection_name="string")
 _CANARY = object_type(
-    endpoint="string", endpoint_name="string", variant="string", percent="number", bake_minutes="number"
+    endpoint="string",
+    endpoint_name="string",
+    variant="string",
+    percent="number",
+    bake_minutes="number",
+    full_promotion="bool",
 )
 _STATE = object_type(bucket="string", key="string", lock_table="string")
 _VPC = object_type(subnet_ids="list(string)", security_group_ids="list(string)")
@@ -640,7 +695,7 @@ class PipelineComponent(Component):
             ModuleContext(
                 key="pipeline",
                 template="pipeline",
-                summary="The deployment pipeline: CodePipeline V2 (Source, Build, Plan, Approval, Apply, Canary), one CodeBuild project and role per stage, the artifact bucket.",
+                summary="The deployment pipeline: CodePipeline V2 (Source, Build, Plan, Approval, Apply, Canary, and ApprovePromotion and Promote when asked), one CodeBuild project and role per stage, the artifact bucket.",
                 inputs={
                     "kms_key_arn": wire.need("kms.key_arn"),
                     "repository_arn": wire.need("registry.repository_arn"),
@@ -705,8 +760,9 @@ class PipelineComponent(Component):
                             "variant": part.canary_variant,
                             "percent": plain_number(part.canary_percent),
                             "bake_minutes": part.bake_minutes,
+                            "full_promotion": part.full_promotion,
                         },
-                        "The endpoint the Canary stage promotes (its config name and SageMaker name), the variant that gets the canary's percentage of traffic, and the bake in minutes.",
+                        "The endpoint the Canary stage promotes (its config name and SageMaker name), the variant that gets the canary's percentage of traffic, the bake in minutes, and whether a second approval then sends it all traffic.",
                         _CANARY,
                     ),
                     "trigger_on_model_approval": Input(
@@ -756,7 +812,7 @@ class PipelineComponent(Component):
         ]
 
     def readme(self, part: PipelinePlan) -> list[ReadmeSection]:
-        rows = (
+        rows: tuple[tuple[str, str], ...] = (
             (
                 "Source",
                 f"{part.repository}@{part.branch}"
@@ -774,4 +830,12 @@ class PipelineComponent(Component):
                 f"mlinfra promote --variant {part.canary_variant} --canary {plain_number(part.canary_percent)} --bake {part.bake_minutes}m on {part.endpoint}, gated on its alarms",
             ),
         )
+        if part.full_promotion:
+            rows += (
+                ("ApprovePromotion", "manual; the approvers are asked to send all traffic to the canary"),
+                (
+                    "Promote",
+                    f"mlinfra promote --variant {part.canary_variant} --full on {part.endpoint}, gated on its alarms",
+                ),
+            )
         return [ReadmeSection("Deployment pipeline", ("Stage", "What it does"), rows)]

@@ -11,8 +11,9 @@ from ...naming import endpoint_name, global_prefix
 from ..network.section import SECTION as NETWORK
 from .section import SECTION
 
-#: The CodeBuild projects, one per stage that runs commands, in stage order; each has its own role.
-BUILD_STAGES = ("build", "plan", "apply", "canary")
+#: The CodeBuild projects, one per stage that runs commands, in stage order; each has its own role
+#: (promote's runs only when canary.full_promotion asks for it; an idle project costs nothing).
+BUILD_STAGES = ("build", "plan", "apply", "canary", "promote")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class PipelinePlan:
     canary_variant: str
     canary_percent: float
     bake_minutes: int
+    full_promotion: bool
     trigger_on_model_approval: bool
     state: StatePlan
     in_vpc: bool
@@ -84,6 +86,7 @@ def pipeline_plan(request: PlanRequest) -> PipelinePlan | None:
         canary_variant=p.canary.variant,
         canary_percent=p.canary.percent,
         bake_minutes=p.canary.bake_minutes,
+        full_promotion=p.canary.full_promotion,
         trigger_on_model_approval=p.trigger_on_model_approval,
         state=StatePlan(config.state.bucket, config.state.key, config.state.dynamodb_table),
         in_vpc=_in_vpc(config),

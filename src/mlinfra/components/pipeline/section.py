@@ -84,10 +84,13 @@ class Canary(Strict):
     variant: VariantName = "canary"  # the endpoint's variant that serves the new version
     percent: Annotated[float, Field(gt=0, lt=100)] = 20
     bake_minutes: Annotated[int, Field(ge=1, le=360)] = 10
+    # After the bake: a second manual approval, then all traffic to the variant (mlinfra promote --full);
+    # false: the pipeline ends with the canary at its percentage (promote by hand, or roll back).
+    full_promotion: bool = True
 
 
 class Pipeline(Strict):
-    """The model deployment pipeline: Source → Build → Plan → Approval → Apply → Canary."""
+    """The model deployment pipeline: Source → Build → Plan → Approval → Apply → Canary (→ second approval → Promote)."""
 
     source: Source
     dockerfile: RepoPath = "Dockerfile"
