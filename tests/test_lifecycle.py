@@ -1,5 +1,6 @@
 """The whole lifecycle offline (#21 §4): deploy → status → promote --canary 20 → rollback → a new model
-version → deploy, through the real CLI, on what Terraform itself created.
+version → deploy --plan-only (its plan in the README's Day 2 words) → deploy → status, through the real CLI,
+on what Terraform itself created.
 
 The real terraform applies the rendered tree on the stand-in provider with ``STANDIN_MOTO`` set, so the
 stand-in also creates the SageMaker models, endpoint configurations and endpoint, the CloudWatch alarms and
@@ -33,9 +34,10 @@ import mlinfra.pipeline
 from mlinfra.cli import app
 from mlinfra.render import Rendered
 from tests.support.aws import fake_credentials, server_client
-from tests.support.configs import edited
+from tests.support.configs import edit, edited
+from tests.support.day2_catalogue import BLUE_GREEN, NEW_NAMES, UPDATED, effects
 from tests.support.standin.moto_backing import MOTO_ENV
-from tests.support.terraform_cycle import relax, terraform_binary
+from tests.support.terraform_cycle import relax, run, terraform_binary
 
 pytestmark = pytest.mark.terraform
 
@@ -168,7 +170,16 @@ def test_the_whole_lifecycle_offline(moto_server, standin_env, relaxed_render, t
 
     # 5. a new model version for the canary, deployed: a new model and endpoint configuration, the endpoint
     # moved to it, the old ones gone; the live count of production kept, the weights as live and config say.
-    config.write_text(_edit(config.read_text(), *NEW_VERSION))
+    config.write_text(edit(config.read_text(), *NEW_VERSION))
+    before = json.loads((out / "terraform.tfstate").read_text())
+    planned = cli("deploy", str(config), "-o", str(out), "--plan-only", "--terraform", terraform_binary())
+    assert planned.exit_code == 0, planned.output
+    assert "endpoint sentiment: new endpoint configuration (variant canary: model 1.1.0 → 1.2.0) → blue/green rollout" in planned.output
+    # In the README's Day 2 words: a blue/green rollout, the canary's model under a new name, the execution
+    # role's policy (the new image's repository) updated; nothing replaced under its name.
+    plan = json.loads(run(terraform_binary(), env, out, "show", "show", "-json", "mlinfra.tfplan").stdout)
+    assert effects(plan, before) == (UPDATED, BLUE_GREEN, NEW_NAMES)
+    assert _live(sm, name)["production"] == (4, 100)  # a plan changes nothing live
     second = deploy()
     assert second.exit_code == 0, second.output
     assert f"{name}: kept the live production 4 instances (changed outside terraform)" in second.output
@@ -197,8 +208,3 @@ def test_the_whole_lifecycle_offline(moto_server, standin_env, relaxed_render, t
     assert "  production: 100 % (desired 100 %), instances 4/4," in again.output
     assert "drift" not in again.output
 
-
-def _edit(text: str, *edits) -> str:
-    from tests.support.configs import edit
-
-    return edit(text, *edits)
