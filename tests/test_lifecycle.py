@@ -1,6 +1,6 @@
 """The whole lifecycle offline (#21 §4): deploy → status → promote --canary 20 → rollback → a new model
-version → deploy --plan-only (its plan in the README's Day 2 words) → deploy → status, through the real CLI,
-on what Terraform itself created.
+version → deploy --plan-only (its plan in the README's Day 2 words) → deploy → status → destroy, through the
+real CLI, on what Terraform itself created.
 
 The real terraform applies the rendered tree on the stand-in provider with ``STANDIN_MOTO`` set, so the
 stand-in also creates the SageMaker models, endpoint configurations and endpoint, the CloudWatch alarms and
@@ -207,4 +207,13 @@ def test_the_whole_lifecycle_offline(moto_server, standin_env, relaxed_render, t
     assert f"{name}: InService (config {new_config})" in again.output
     assert "  production: 100 % (desired 100 %), instances 4/4," in again.output
     assert "drift" not in again.output
+
+    # 6. destroy: what Terraform created is gone from moto too.
+    gone = cli("destroy", str(config), "-o", str(out), "--auto-approve", "--terraform", terraform_binary())
+    assert gone.exit_code == 0, gone.output
+    assert sm.list_endpoints()["Endpoints"] == [] and sm.list_endpoint_configs()["EndpointConfigs"] == []
+    assert sm.list_models()["Models"] == []
+    assert cw.describe_alarms()["MetricAlarms"] == []
+    assert aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
+    assert aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"] == []
 
