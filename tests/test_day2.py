@@ -4,6 +4,8 @@ Each step starts from the example deployed once (render, init, apply) and its wo
 holds: tests/support/standin/world.py, ``STANDIN_WORLD``), edits the config, renders it into the same
 working directory, plans, checks the plan JSON for what must not happen, applies, and plans again
 (empty).  A second region or environment is a second working directory applying into the same world.
+Each platform step's effects on AWS (updated in place, blue/green rollout, new objects under new names,
+replaced, deleted) must be its row of the README's Day 2 table (tests/support/day2_catalogue.py).
 
 Steps that fail because of a defect of the generated Terraform are ``xfail(strict=True)`` with the
 defect's class and AWS's error text: when the fix lands they pass, and strict turns that into a failure
@@ -25,6 +27,7 @@ import pytest
 
 from tests.conftest import ROOT, run_concurrently, selected_params
 from tests.support.configs import Edit, edited
+from tests.support.day2_catalogue import ROWS, effects
 from tests.support.terraform_cycle import CycleError, relax, run, terraform_binary
 
 pytestmark = pytest.mark.terraform
@@ -223,8 +226,11 @@ class Deployment:
         shutil.copy(self.folder / "world.json", folder / "world.json")
         env = {**env, "STANDIN_WORLD": str(folder / "world.json")}
         if spec.kind == "redeploy":
+            held = json.loads((folder / "deployed" / "terraform.tfstate").read_text())
             _destroy(folder / "deployed", env)
-            return _apply(self.config, folder / "deployed", env)
+            applied = _apply(self.config, folder / "deployed", env)
+            applied.before = held  # what the destroyed platform held: the names it takes again
+            return applied
         changed = edited(self.example, folder / "config", *spec.edits)
         return _apply(changed, folder / ("beside" if spec.kind == "beside" else "deployed"), env)
 
@@ -250,7 +256,10 @@ def _xfail(reason: str) -> pytest.MarkDecorator:
     ],
 )
 def test_platform_day2(name: str, platform_day2: dict) -> None:
-    _assert_step(platform_day2[name], PLATFORM_STEPS[name])
+    result = platform_day2[name]
+    _assert_step(result, PLATFORM_STEPS[name])
+    # What it did on AWS is what the README's Day 2 table says (tests/support/day2_catalogue.py).
+    assert effects(result.plan, result.before) == ROWS[name].effects, f"{name}: the plan's effects differ from its README row"
 
 
 def _assert_step(result: Applied | Exception, step: Step) -> None:

@@ -56,3 +56,27 @@ def test_a_broken_snippet_fails(tmp_path: Path) -> None:
     path.write_text(whole.replace("version: 1.2.0", "version: 1.3.0", 1))  # the canary's version is gone
     with pytest.raises(ConfigError, match=r"1\.2\.0"):
         load_config(path)
+
+
+# --- the Day 2 table ------------------------------------------------------------------------------------
+
+
+def test_the_day2_table_is_the_catalogues() -> None:
+    """The README's "Day 2" table is tests/support/day2_catalogue.py's, row for row, and the catalogue has a
+    row for every step tests/test_day2.py applies (which checks each step's plan against its row)."""
+    from tests.support.day2_catalogue import ROWS, readme_rows, table
+    from tests.test_day2 import PLATFORM_STEPS
+
+    assert list(ROWS) == list(PLATFORM_STEPS)
+    stated = {step: row.effects for step, row in ROWS.items()}
+    assert readme_rows(README) == stated, "the README's Day 2 table disagrees with the catalogue"
+    assert table() in README  # the wording too
+
+
+def test_a_day2_row_that_disagrees_fails() -> None:
+    from tests.support.day2_catalogue import ROWS, readme_rows
+
+    row = "(`instance-type`) | blue/green rollout |"
+    assert row in README
+    edited = README.replace(row, "(`instance-type`) | updated in place |")
+    assert readme_rows(edited)["instance-type"] != ROWS["instance-type"].effects

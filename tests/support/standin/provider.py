@@ -28,7 +28,7 @@ from typing import Any
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
-from . import fakes, sagemaker_rules, world
+from . import fakes, moto_backing, sagemaker_rules, world
 from .cty import UNKNOWN, Dyn, decode_json, decode_msgpack, encode_msgpack, has_unknown, plain
 from .schema import Attr, Block, Nested, ProviderSchema, load, missing_required, to_proto
 
@@ -311,6 +311,11 @@ class StandinProvider(rpc.ProviderServicer):
         shared = self.world()
         if planned is None:  # destroy
             shared.delete(request.type_name, plain(prior))
+            if moto_backing.enabled(request.type_name):
+                try:
+                    moto_backing.apply(request.type_name, prior, None, self.region)
+                except moto_backing.BackingError as exc:
+                    return pb.ApplyResourceChange.Response(diagnostics=[_diag(f"deleting {request.type_name}: {exc}")])
             return pb.ApplyResourceChange.Response(new_state=request.planned_state)
         if prior is not None and request.type_name in IMMUTABLE:
             changed = sorted(a for a in t[1] if a not in UPDATABLE_TAGS and plain(prior.get(a)) != plain(planned.get(a)) and planned.get(a) is not UNKNOWN)
@@ -324,6 +329,12 @@ class StandinProvider(rpc.ProviderServicer):
                 shared.create(request.type_name, plain(state))
             except world.AwsError as exc:
                 return pb.ApplyResourceChange.Response(diagnostics=[_diag(str(exc))])
+        if moto_backing.enabled(request.type_name):  # STANDIN_MOTO: the object in a moto server too
+            try:
+                # What the configuration gave (the planned values), not the stand-in's fakes of what AWS computes.
+                moto_backing.apply(request.type_name, prior, planned, self.region)
+            except moto_backing.BackingError as exc:
+                return pb.ApplyResourceChange.Response(diagnostics=[_diag(f"{'creating' if prior is None else 'updating'} {request.type_name}: {exc}")])
         return pb.ApplyResourceChange.Response(new_state=_encode(state, t))
 
     def faker(self) -> fakes.Faker:
