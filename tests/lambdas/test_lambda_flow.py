@@ -11,16 +11,22 @@ import pytest
 
 from mlinfra.lambdas import core
 
-from .conftest import ENDPOINT
+from .conftest import ENDPOINT, TABULAR_SETTINGS
 from .support import REGION, moto_requests, queue_endpoint_results
 
 BODY = {"data": {"age": 47.8, "score": 1}}
 EXPECTED_FEATURES = [(47.8 - 35.5) / 12.3, (50000 - 60000) / 20000, 0.5]
 
 
-def canonical(endpoint, variant, features) -> str:
-    text = json.dumps({"endpoint": endpoint, "target_variant": variant, "features": features}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+# The tabular settings as the preprocessor resolves them: (name, default, mean, std), numbers as floats.
+RESOLVED = [["age", 35.5, 35.5, 12.3], ["income", 50000.0, 60000.0, 20000.0], ["score", None, 0.0, 2.0]]
+
+
+def canonical(endpoint, variant, body=BODY, kind="tabular", preprocessing=RESOLVED) -> str:
+    """The key written out by hand: sha256 of the sorted compact JSON header, a newline, the body's bytes."""
+    head = {"endpoint": endpoint, "kind": kind, "preprocessing": preprocessing, "scheme": "mlinfra-cache-key/2", "target_variant": variant}
+    data = json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n" + json.dumps(body)
+    return hashlib.sha256(data.encode()).hexdigest()
 
 
 def test_miss_then_hit_does_not_call_the_endpoint_again(make, redis_client):
@@ -48,12 +54,12 @@ def test_miss_then_hit_does_not_call_the_endpoint_again(make, redis_client):
     assert [json.loads(line)["cache"] for line in h.logs] == ["miss", "hit"]
 
 
-def test_cache_key_is_sha256_of_canonical_json_and_has_the_ttl(make, redis_client):
+def test_cache_key_is_sha256_of_the_settings_and_the_body_bytes_and_has_the_ttl(make, redis_client):
     queue_endpoint_results({"Body": [0.1, 0.9]})
     h = make("tabular")
     assert h.call(BODY).status == 200
-    key = canonical(ENDPOINT, None, EXPECTED_FEATURES)
-    assert core.canonical_key(ENDPOINT, None, EXPECTED_FEATURES) == key
+    key = canonical(ENDPOINT, None)
+    assert core.canonical_key(ENDPOINT, None, "tabular", RESOLVED, json.dumps(BODY)) == key
     stored = redis_client.get(core.CACHE_PREFIX + key)
     assert json.loads(stored) == {"prediction": [0.1, 0.9], "variant": "production"}
     assert 295 <= redis_client.ttl(core.CACHE_PREFIX + key) <= 300  # the seed's 300 s by default
@@ -64,7 +70,7 @@ def test_ttl_expiry_with_a_real_wait(make, redis_client):
     queue_endpoint_results({"Body": {"v": 1}}, {"Body": {"v": 2}})
     h = make("tabular", MLINFRA_CACHE_TTL=1)
     assert h.call(BODY).json["cached"] is False
-    key = core.CACHE_PREFIX + canonical(ENDPOINT, None, EXPECTED_FEATURES)
+    key = core.CACHE_PREFIX + canonical(ENDPOINT, None)
     assert 0 < redis_client.pttl(key) <= 1000
     assert h.call(BODY).json["cached"] is True
     time.sleep(1.3)
@@ -84,8 +90,8 @@ def test_target_variant_reaches_the_endpoint_and_the_cache_key(make, redis_clien
     # moto's own record of the HTTP request carries the header botocore sent
     (seen,) = moto_requests()
     assert {k.lower(): v for k, v in seen.items()}["x-amzn-sagemaker-target-variant"] == "canary"
-    assert redis_client.exists(core.CACHE_PREFIX + canonical(ENDPOINT, "canary", EXPECTED_FEATURES)) == 1
-    assert canonical(ENDPOINT, "canary", EXPECTED_FEATURES) != canonical(ENDPOINT, None, EXPECTED_FEATURES)
+    assert redis_client.exists(core.CACHE_PREFIX + canonical(ENDPOINT, "canary")) == 1
+    assert canonical(ENDPOINT, "canary") != canonical(ENDPOINT, None)
 
 
 def test_no_target_variant_sends_none(make):
@@ -142,7 +148,7 @@ def test_dynamodb_item_written_on_a_miss_only(make, redis_client):
     queue_endpoint_results({"Body": {"label": "cat", "p": 0.75}, "InvokedProductionVariant": "production"})
     h = make("tabular", MLINFRA_RESULTS_TABLE="predictions", MLINFRA_RESULTS_TTL_DAYS=7)
     assert h.call(BODY).status == 200
-    key = canonical(ENDPOINT, None, EXPECTED_FEATURES)
+    key = canonical(ENDPOINT, None)
     item = ddb.get_item(TableName="predictions", Key={"cache_key": {"S": key}})["Item"]
     assert json.loads(item["prediction"]["S"]) == {"label": "cat", "p": 0.75}
     assert item["model_variant"]["S"] == "production"
@@ -195,12 +201,51 @@ def test_base64_encoded_body(make):
     assert h.sent() == {"features": EXPECTED_FEATURES}
 
 
-def test_equivalent_bodies_share_a_cache_entry(make, redis_client):
-    """Key order in the body and int/float spelling do not change the features, so not the key."""
+def test_a_hit_is_answered_from_the_bytes_before_any_preprocessing(make, redis_client):
+    """The key is the body's bytes: a repeat hits without parsing (the preprocessor is not called), and
+    another spelling of the same features is another entry, preprocessed and stored on its own."""
+    queue_endpoint_results({"Body": {"p": 1}})  # moto answers the same input body with the same result
+    h = make("tabular")
+    seen = []
+    features = h.container.preprocessor.features
+    h.container.preprocessor.features = lambda body: seen.append(body) or features(body)
+    assert h.call({"data": {"score": 1, "age": 47.8}}).json == {"prediction": {"p": 1}, "cached": False}
+    assert h.call({"data": {"score": 1, "age": 47.8}}).json == {"prediction": {"p": 1}, "cached": True}
+    assert len(seen) == 1  # the hit never reached the preprocessor
+    respelled = h.call({"data": {"age": 47.8, "score": 1.0, "income": None}})
+    assert respelled.json == {"prediction": {"p": 1}, "cached": False}
+    assert len(seen) == 2 and h.invocations == 2
+    assert h.sent() == {"features": EXPECTED_FEATURES}  # the same features reached the endpoint
+    assert redis_client.dbsize() == 2
+
+
+def test_base64_and_text_bodies_of_the_same_bytes_share_an_entry(make, redis_client):
     queue_endpoint_results({"Body": {"p": 1}})
     h = make("tabular")
-    assert h.call({"data": {"score": 1, "age": 47.8}}).json["cached"] is False
-    assert h.call({"data": {"age": 47.8, "score": 1.0, "income": None}}).json["cached"] is True
+    assert h.call(BODY, b64=True).json["cached"] is False
+    assert h.call(BODY).json["cached"] is True
+    assert redis_client.exists(core.CACHE_PREFIX + canonical(ENDPOINT, None)) == 1
+
+
+def test_other_preprocessing_settings_never_hit_an_entry(make, redis_client):
+    """Same endpoint, same bytes, another normalisation (a new config): the old prediction is not reused."""
+    queue_endpoint_results({"Body": {"p": 1}}, {"Body": {"p": 2}})
+    assert make("tabular").call(BODY).json == {"prediction": {"p": 1}, "cached": False}
+    settings = {"features": [{**f, "std": 4} if f["name"] == "score" else f for f in TABULAR_SETTINGS["features"]]}
+    other = make("tabular", MLINFRA_SETTINGS=json.dumps(settings))
+    assert other.call(BODY).json == {"prediction": {"p": 2}, "cached": False}
+    assert redis_client.dbsize() == 2
+    resolved = [*RESOLVED[:2], ["score", None, 0.0, 4.0]]
+    assert redis_client.exists(core.CACHE_PREFIX + canonical(ENDPOINT, None, preprocessing=resolved)) == 1
+
+
+def test_an_invalid_request_is_never_stored(make, redis_client):
+    h = make("tabular")
+    for _ in range(2):
+        response = h.call({"data": {"age": "old"}})
+        assert response.status == 400 and response.json["field"] == "data.age"
+        assert h.last_log["cache"] == "miss"  # looked up by its bytes first, then refused
+    assert redis_client.dbsize() == 0 and h.invocations == 0
 
 
 def test_default_clients_are_built_from_the_environment(redis_server, redis_client):

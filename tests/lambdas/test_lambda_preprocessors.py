@@ -220,9 +220,32 @@ def test_image_through_the_handler(make):
 def test_image_cache_key_matches_the_canonical_definition(make, redis_client):
     queue_endpoint_results({"Body": {"label": "red"}})
     h = make("image")
-    h.call({"image": image_b64(Image.new("RGB", (40, 30), (255, 0, 51)))})
-    key = core.canonical_key("mlinfra-prod-inference", None, [1.0, 0.0, 0.2] * 12)
+    body = json.dumps({"image": image_b64(Image.new("RGB", (40, 30), (255, 0, 51)))})
+    assert h.call(raw=body).json["cached"] is False
+    key = core.canonical_key("mlinfra-prod-inference", None, "image", {"channels": 3, "height": 3, "width": 4}, body)
     assert redis_client.exists(core.CACHE_PREFIX + key) == 1
+
+
+def test_an_image_hit_decodes_nothing(make, redis_client):
+    """A repeat is answered from the body's bytes: Pillow is never asked to open the image again."""
+    queue_endpoint_results({"Body": {"label": "red"}})
+    h = make("image")
+    body = {"image": image_b64(Image.new("RGB", (40, 30), (255, 0, 51)))}
+    decoded = []
+    pixels = h.container.preprocessor.pixels
+    h.container.preprocessor.pixels = lambda data: decoded.append(data) or pixels(data)
+    assert h.call(body).json["cached"] is False
+    assert h.call(body).json == {"prediction": {"label": "red"}, "cached": True}
+    assert len(decoded) == 1 and h.invocations == 1
+
+
+def test_image_settings_are_part_of_the_key(make, redis_client):
+    queue_endpoint_results({"Body": {"size": "4x3"}}, {"Body": {"size": "2x2"}})
+    body = {"image": image_b64(Image.new("RGB", (40, 30), (255, 0, 51)))}
+    assert make("image").call(body).json == {"prediction": {"size": "4x3"}, "cached": False}
+    other = make("image", MLINFRA_SETTINGS=json.dumps({"width": 2, "height": 2}))
+    assert other.call(body).json == {"prediction": {"size": "2x2"}, "cached": False}
+    assert other.sent() == {"features": [1.0, 0.0, 0.2] * 4}
 
 
 # ---------------------------------------------------------------------------------------- text
@@ -264,6 +287,16 @@ def test_text_vocabulary_file_relative_to_the_package_root(tmp_path, make):
     h = make("text", cache=False, MLINFRA_SETTINGS=json.dumps(settings), LAMBDA_TASK_ROOT=str(tmp_path))
     assert h.call({"text": "Hi there"}).status == 200
     assert h.sent() == {"input_ids": [2, 0, 1, 1]}  # ids are line numbers: [UNK]=0, [PAD]=1
+
+
+def test_text_key_settings_hold_the_vocabulary_not_its_file_name(tmp_path):
+    """An edited vocabulary file changes every cache key; the same tokens inline or from a file share them."""
+    (tmp_path / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
+    from_file = text.TextPreprocessor({"max_tokens": 8, "lowercase": True, "vocabulary_file": "vocab.txt"}, str(tmp_path))
+    assert from_file.key_settings == _text().key_settings == {"lowercase": True, "max_tokens": 8, "vocabulary": VOCAB}
+    (tmp_path / "vocab.txt").write_text("\n".join([*VOCAB, "new"]) + "\n", encoding="utf-8")
+    edited = text.TextPreprocessor({"max_tokens": 8, "lowercase": True, "vocabulary_file": "vocab.txt"}, str(tmp_path))
+    assert edited.key_settings != from_file.key_settings
 
 
 @pytest.mark.parametrize(

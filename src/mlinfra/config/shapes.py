@@ -48,7 +48,9 @@ LogRetention = Literal[
 
 class Strict(BaseModel):
     # strict: YAML's `true` is not an instance count and "80" is not a weight; no inf/nan numbers.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True, defer_build=True
+    )
 
 
 class Subscriber(Strict):

@@ -114,13 +114,15 @@ def _ordered(modules: list[ModuleContext]) -> list[ModuleContext]:
     """Each module after the modules whose outputs it takes; otherwise in the order of the component list."""
     keys = {m.key for m in modules}
     assert len(keys) == len(modules), "two modules share a key"
+    # Computed once: each is a walk of the module's arguments (a fleet's scan would redo it n^2 times).
+    needs = {m.key: m.depends_on_modules for m in modules}
     pending, out = list(modules), []
     done: set[str] = set()
     while pending:
-        ready = next((m for m in pending if m.depends_on_modules <= done), None)
+        ready = next((m for m in pending if needs[m.key] <= done), None)
         if ready is None:
             raise AssertionError(f"modules reference each other in a cycle: {[m.key for m in pending]}")
-        assert ready.depends_on_modules <= keys
+        assert needs[ready.key] <= keys
         pending.remove(ready)
         done.add(ready.key)
         out.append(ready)

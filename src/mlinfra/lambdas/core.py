@@ -2,10 +2,15 @@
 
 One request::
 
-    body (JSON, size-checked) -> features (per kind) -> key = sha256(canonical JSON)
-      -> Redis GET: a hit answers from the cache; on a miss
-         InvokeEndpoint -> Redis SET (EX ttl) -> DynamoDB put_item (optional)
+    body (size-checked) -> key = sha256(the function's key header + the body's bytes)
+      -> Redis GET: a hit answers from the cache, before any parsing or preprocessing; on a miss
+         features (per kind) -> InvokeEndpoint -> Redis SET (EX ttl) -> DynamoDB put_item (optional)
       -> 200 {"prediction": ..., "cached": ...} + one JSON log line (which is also the EMF metrics)
+
+The key header (`key_header`) names the endpoint, the target variant, the kind and the preprocessing
+as resolved from the settings (a vocabulary file's tokens, not its name), so a hit is an answer to the
+same bytes through the same preprocessing: only a request that parsed, preprocessed and was answered
+is ever stored, so a hit needs no parsing again. Two spellings of the same JSON are two entries.
 
 Configuration comes only from environment variables, read once per container (`Config`). Cold starts
 matter, so importing this module costs only the standard library: boto3 and redis are imported, and
@@ -381,7 +386,11 @@ def parse_secret(secret: str | None) -> tuple[str | None, str]:
 
 def parse_body(event, limit: int, fields: tuple[str, ...]) -> dict:
     """The request's JSON object: 413 over ``limit`` bytes, 400 naming what is wrong otherwise."""
-    raw = read_body(event, limit)
+    return parse_json(read_body(event, limit), fields)
+
+
+def parse_json(raw: str | bytes, fields: tuple[str, ...]) -> dict:
+    """A body read by `read_body` as a JSON object with only ``fields``: 400 naming what is wrong otherwise."""
     try:
         body = json.loads(raw, parse_constant=_no_constant)
     except RecursionError:
@@ -427,15 +436,25 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def canonical_key(endpoint: str, target_variant: str | None, features) -> str:
-    """The cache key: sha256 (hex) of the canonical JSON of endpoint, target variant and features.
+KEY_SCHEME = "mlinfra-cache-key/2"  # bump when a preprocessor's output changes for the same settings
 
-    The handler hashes the same bytes, assembled around the features' JSON so that large inputs are
-    encoded once; the tests hold the two to be equal.
+
+def key_header(endpoint: str, target_variant: str | None, kind: str, preprocessing) -> bytes:
+    """What the cache key hashes before the body: compact sorted JSON (which holds no raw newline) + newline.
+
+    ``preprocessing`` is the preprocessor's ``key_settings``: everything its output depends on.
     """
-    values = features.values() if isinstance(features, Encoded) else features
-    text = json.dumps({"endpoint": endpoint, "target_variant": target_variant, "features": values}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    head = {"endpoint": endpoint, "kind": kind, "preprocessing": preprocessing, "scheme": KEY_SCHEME, "target_variant": target_variant}
+    return json.dumps(head, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+
+
+def canonical_key(endpoint: str, target_variant: str | None, kind: str, preprocessing, body) -> str:
+    """The cache key: sha256 (hex) of the key header and the request body's bytes (UTF-8 for a text body).
+
+    The handler hashes the same bytes from a precomputed header state; the tests hold the two to be equal.
+    """
+    data = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(key_header(endpoint, target_variant, kind, preprocessing) + data).hexdigest()
 
 
 def _features_json(features) -> str:
@@ -476,9 +495,8 @@ class Container:
         self._clients = {"sagemaker-runtime": runtime, "dynamodb": dynamodb, "secretsmanager": secrets}
         self._session = None
         self.cache = Cache(cfg, self.secrets, redis, self.clock) if (cfg.cache_host or redis is not None) else None
-        # The canonical key JSON and the endpoint's body, assembled around the features' JSON bytes.
-        self._key_head = ('{"endpoint":' + _encode(cfg.endpoint) + ',"features":').encode()
-        self._key_tail = (',"target_variant":' + _encode(cfg.target_variant) + "}").encode()
+        # The key's hash state after its header: a request copies it and adds its body's bytes.
+        self._key_state = hashlib.sha256(key_header(cfg.endpoint, cfg.target_variant, kind, self.preprocessor.key_settings))
         # A preprocessor without a payload key (passthrough) sends the request's body as it came.
         key = self.preprocessor.payload_key
         self._body_head, self._body_tail = (('{"' + key + '":').encode(), b"}") if key is not None else (b"", b"")
@@ -523,14 +541,9 @@ class Container:
         variant = None
         cached = False
         try:
-            if self.preprocessor.payload_key is None:
-                features_json = self.preprocessor.body(event, cfg.max_body)
-            else:
-                body = parse_body(event, cfg.max_body, self.preprocessor.fields)
-                features_json = _features_json(self.preprocessor.features(body)).encode()
-            digest = hashlib.sha256(self._key_head)
-            digest.update(features_json)
-            digest.update(self._key_tail)
+            raw = read_body(event, cfg.max_body)
+            digest = self._key_state.copy()
+            digest.update(raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass"))
             key = digest.hexdigest()
             hit = None
             if self.cache is not None:
@@ -541,6 +554,11 @@ class Container:
                 prediction, variant = hit
                 cached = True
             else:
+                if self.preprocessor.payload_key is None:
+                    features_json = self.preprocessor.body(raw)
+                else:
+                    body = parse_json(raw, self.preprocessor.fields)
+                    features_json = _features_json(self.preprocessor.features(body)).encode()
                 prediction, variant = self._invoke(features_json)
                 if self.cache is not None and self.cache.set(key, prediction, variant) == "error":
                     record["cache_set"] = "error"

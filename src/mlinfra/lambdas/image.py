@@ -10,7 +10,8 @@ with bilinear (antialiased) resampling; the endpoint receives ``{"features": [..
 channels values, row-major and channel-last, each ``byte / 255``. Large JPEGs are decoded at a reduced
 DCT scale that is still at least the target size (Pillow's ``draft``), which is much faster.
 
-Pillow is imported when the container is built (first request), never by the module import.
+Pillow is imported by the first request that preprocesses (a cache miss), never by the module import
+nor by a hit, which is answered from the request's bytes.
 
 Handler: ``mlinfra_lambdas.image.handler``.
 """
@@ -46,10 +47,8 @@ class ImagePreprocessor:
             raise core.ConfigError("MLINFRA_SETTINGS.channels: must be 1 (L) or 3 (RGB)")
         self.channels = channels
         self.mode = "RGB" if channels == 3 else "L"
-        from PIL import Image  # only the image path imports Pillow
-
-        self._image = Image
-        self._bilinear = Image.Resampling.BILINEAR
+        self.key_settings = {"channels": channels, "height": self.height, "width": self.width}
+        self._image = None  # Pillow, imported by the first image to decode
         # byte -> value and byte -> its JSON text: repr(float) is exactly what json writes, so the
         # features' JSON (150 k numbers for 224x224x3) is a join instead of a 10x slower json.dumps.
         self._values = [i / 255 for i in range(256)]
@@ -63,6 +62,10 @@ class ImagePreprocessor:
     def pixels(self, data: bytes) -> bytes:
         """The resized image's bytes: height x width x channels, row-major, channel-last."""
         Image = self._image
+        if Image is None:
+            from PIL import Image  # ~40 ms, paid by the first miss of a container
+
+            self._image = Image
         size = (self.width, self.height)
         try:
             with warnings.catch_warnings():
@@ -75,7 +78,7 @@ class ImagePreprocessor:
                 source.draft(self.mode, size)  # JPEG: decode at a reduced scale >= size; others: no-op
                 image = source.convert(self.mode)
             if image.size != size:
-                image = image.resize(size, self._bilinear)
+                image = image.resize(size, Image.Resampling.BILINEAR)
             return image.tobytes()
         except (core.HttpError, MemoryError):
             raise

@@ -9,7 +9,7 @@ MLINFRA_SETTINGS::
 
 The body must be JSON (any value: an object, an array, ...); it is checked to parse, never rewritten,
 and the endpoint receives its bytes as they came (decoded first when API Gateway base64-encoded them).
-The cache key is the sha256 of those bytes, so two spellings of the same JSON are two entries.
+The cache key hashes those bytes (as every kind's does), so two spellings of the same JSON are two entries.
 
 Handler: ``mlinfra_lambdas.passthrough.handler``.
 """
@@ -29,12 +29,13 @@ class Passthrough:
 
     fields = ()
     payload_key = None  # the container sends ``body(...)`` as it is, not ``{"<payload_key>": ...}``
+    key_settings = None  # nothing but the bytes decides what the endpoint receives
 
     def __init__(self, settings: dict):
         core.check_keys(settings, ())
 
-    def body(self, event, limit: int) -> bytes:
-        raw = core.read_body(event, limit)
+    def body(self, raw: str | bytes) -> bytes:
+        """The endpoint's body for a request body read by ``core.read_body`` (400 when it is not JSON)."""
         try:
             # Parsed only to refuse what is not JSON with a 400 here, rather than the model's error.
             json.loads(raw, parse_constant=_no_constant)

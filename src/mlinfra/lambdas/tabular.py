@@ -63,6 +63,7 @@ class Tabular:
                 raise core.ConfigError(f"{where}.std: must be > 0")
             specs.append((name, default, mean, std))
         self.specs = tuple(specs)
+        self.key_settings = [list(spec) for spec in specs]  # the cache key's: features as resolved
         self.names = frozenset(s[0] for s in specs)
 
     def features(self, body: dict) -> list[float]:

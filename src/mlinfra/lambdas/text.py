@@ -73,6 +73,8 @@ class TextPreprocessor:
             if special not in ids:
                 raise core.ConfigError(f"vocabulary: must contain {special}")
         self.ids = ids
+        # The cache key's: the tokens themselves, so editing a vocabulary file changes every key.
+        self.key_settings = {"lowercase": lowercase, "max_tokens": max_tokens, "vocabulary": tokens}
         self.pad_id = ids[PAD]
         self.unk_id = ids[UNK]
 

@@ -181,6 +181,7 @@ def _ident(value: str) -> Text:
     return Text(value)
 
 
+@functools.cache
 def _tftype(value: str) -> Text:
     """A Terraform type constraint, checked against the grammar mlinfra emits (never user text), and laid
     out as written by hand: objects one attribute per line, at the variable's two-space indent."""

@@ -21,37 +21,52 @@ _KEYWORDS = {"true", "false", "null", "for", "in", "if", "else", "endif", "endfo
 __all__ = ["Interp", "Ref", "escape_string", "hcl", "hcl_block_list", "hcl_block_map", "hcl_nested", "key"]
 
 
+# What escape_string rewrites, character by character: quotes, backslashes and control characters.
+_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_ESCAPES.update({c: f"\\u{c:04x}" for c in (*range(0x20), 0x7F) if c not in _ESCAPES})
+# A string with none of these is its own escape (most are: names, ARNs, paths).
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]|[$%]\{')
+
+
 def escape_string(text: str) -> str:
     """The inside of an HCL quoted string for ``text`` (without the quotes)."""
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    # Interpolation and directive openers are literal only when doubled.
-    return "".join(out).replace("${", "$${").replace("%{", "%%{")
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
+    # Interpolation and directive openers are literal only when doubled (escapes add no $, % nor {).
+    return text.translate(_ESCAPES).replace("${", "$${").replace("%{", "%%{")
 
 
 def key(name: str) -> str:
     """An object key: bare when it is a plain identifier, quoted otherwise."""
-    if _IDENT.match(name) and name not in _KEYWORDS:
-        return name
-    return f'"{escape_string(name)}"'
+    found = _KEYS.get(name)
+    if found is None:
+        found = name if _IDENT.match(name) and name not in _KEYWORDS else f'"{escape_string(name)}"'
+        if len(_KEYS) < 10_000:
+            _KEYS[name] = found
+    return found
+
+
+_KEYS: dict[str, str] = {}
 
 
 def hcl(value: object) -> str:
     """Render ``value`` as an HCL expression on one line (maps become ``{ k = v, ... }``)."""
+    # The common exact types first (the ABC checks below cost more); subclasses take the general path.
+    kind = type(value)
+    if kind is str:
+        return f'"{escape_string(value)}"'  # type: ignore[arg-type]
+    if kind is Ref:
+        return value.expr  # type: ignore[attr-defined]
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        return "{ " + ", ".join([f"{key(str(k))} = {hcl(v)}" for k, v in value.items()]) + " }"  # type: ignore[attr-defined]
+    if kind is list or kind is tuple:
+        return "[" + ", ".join([hcl(v) for v in value]) + "]"  # type: ignore[attr-defined]
     if isinstance(value, Ref):
         return value.expr
     if isinstance(value, Interp):
@@ -100,17 +115,26 @@ def hcl_block_list(value: Sequence[object], indent: int) -> str:
 
 def hcl_nested(value: object, indent: int) -> str:
     """Like :func:`hcl_block_map`, with nested maps multi-line too (a module argument's typed objects)."""
+    if type(value) in _SCALARS:  # most leaves: no ABC checks
+        return hcl(value)
     if isinstance(value, Mapping) and value:
         pad = " " * (indent + 2)
         lines = [f"{pad}{key(str(k))} = {hcl_nested(v, indent + 2)}" for k, v in value.items()]
         return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
-    if (
-        isinstance(value, Sequence)
-        and not isinstance(value, str)
-        and any(isinstance(v, Mapping) or (isinstance(v, Sequence) and not isinstance(v, str)) for v in value)
-    ):
+    if isinstance(value, Sequence) and not isinstance(value, str) and any(_collection(v) for v in value):
         pad = " " * (indent + 2)
         return "[\n" + "".join(f"{pad}{hcl_nested(v, indent + 2)},\n" for v in value) + " " * indent + "]"
     if isinstance(value, Sequence) and not isinstance(value, str):
         return hcl_block_list(value, indent)
     return hcl(value)
+
+
+_SCALARS = frozenset({str, int, float, bool, Ref, Interp})
+
+
+def _collection(value: object) -> bool:
+    """A map or a list (a string is neither)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return False
+    return isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str))
