@@ -194,11 +194,6 @@ PLATFORM_STEPS: dict[str, Step] = {
 # Steps that fail today because of a defect of the generated Terraform: the defect's class and the error AWS
 # answers the apply with. Strict: the fix makes the step pass, and its mark must go with it.
 XFAIL: dict[str, str] = {
-    "subnets": (
-        "names that do not change when a replacement-forcing input changes (subnet/SG IDs): the endpoint's models keep "
-        "their names when their vpc_config changes: 'ValidationException: Cannot create already existing model "
-        '"arn:aws:sagemaker:us-east-1:123456789012:model/mlinfra-prod-inference-production-bbd49067".\''
-    ),
     "second-environment": (
         "a name the config fixes, created by every environment: registry.ecr_repository 'RepositoryAlreadyExistsException: "
         "The repository with name 'ml-inference' already exists in the registry with id '123456789012''"

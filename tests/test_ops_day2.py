@@ -216,12 +216,12 @@ def test_interrupted_promote_says_what_it_left_live(moto_server, tmp_path, signu
     from mlinfra.pipeline import load_config
     from mlinfra.plan.platform import build_plan
     from tests.conftest import copy_examples
-    from tests.support.aws import Cli, make_alarm, make_endpoint, server_client, weights
+    from tests.support.aws import Cli, deployed, make_alarm, make_endpoint, server_client, weights
 
     config = copy_examples(tmp_path)
     ep = build_plan(load_config(config), config.parent).endpoints[0]
     sm, cw = server_client(moto_server, "sagemaker"), server_client(moto_server, "cloudwatch")
-    make_endpoint(sm, ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
+    make_endpoint(sm, ep.name, {"production": 80, "canary": 20}, config_name=deployed(ep.config_name), instances={"production": 2, "canary": 2})
     for alarm in ep.alarms:
         make_alarm(cw, alarm.name, ep.name, alarm.variant)
     cli = Cli(moto_server, tmp_path)
@@ -321,11 +321,11 @@ def test_a_shift_stops_when_another_moved_the_weights_during_its_bake(aws, tmp_p
     from mlinfra.pipeline import load_config
     from mlinfra.plan.platform import build_plan
     from tests.conftest import copy_examples
-    from tests.support.aws import FakeClock, make_alarm, make_endpoint, weights
+    from tests.support.aws import FakeClock, deployed, make_alarm, make_endpoint, weights
 
     config = copy_examples(tmp_path)
     ep = build_plan(load_config(config), config.parent).endpoints[0]
-    make_endpoint(aws.sm, ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
+    make_endpoint(aws.sm, ep.name, {"production": 80, "canary": 20}, config_name=deployed(ep.config_name), instances={"production": 2, "canary": 2})
     for alarm in ep.alarms:
         make_alarm(aws.cw, alarm.name, ep.name, alarm.variant)
     clock = FakeClock()

@@ -16,7 +16,7 @@ from mlinfra.ops.traffic import TrafficError, parse_duration, parse_steps, shift
 from mlinfra.pipeline import load_config
 from mlinfra.plan.platform import build_plan
 from tests.conftest import copy_examples
-from tests.support.aws import FakeClock, make_alarm, make_endpoint, weights
+from tests.support.aws import FakeClock, deployed, make_alarm, make_endpoint, weights
 
 runner = CliRunner()
 
@@ -145,7 +145,7 @@ def seed(tmp_path: Path, aws) -> dict:
     """The seed platform live in moto: endpoint mlinfra-prod-inference at 80/20 with its four alarms."""
     config = copy_examples(tmp_path)
     ep = build_plan(load_config(config), config.parent).endpoints[0]
-    make_endpoint(aws.sm, ep.name, {"production": 80, "canary": 20}, config_name=ep.config_name, instances={"production": 2, "canary": 2})
+    make_endpoint(aws.sm, ep.name, {"production": 80, "canary": 20}, config_name=deployed(ep.config_name), instances={"production": 2, "canary": 2})
     for alarm in ep.alarms:
         make_alarm(aws.cw, alarm.name, ep.name, alarm.variant)
     return {"sm": aws.sm, "cw": aws.cw, "clients": aws.clients, "config": config, "endpoint": ep}

@@ -216,3 +216,96 @@ def test_batch_model_name_follows_every_replacing_input(rendered_examples: dict[
     # 54 characters of the config's name and "-" and 8 hex digits: SageMaker's 63.
     call = _module_call(root, "batch")
     assert len(call["model"]["name"].strip('"')) <= 54
+
+
+#: SageMaker objects without an Update API: every argument but the tags replaces them (the stand-in's IMMUTABLE).
+_IMMUTABLE = {
+    "aws_sagemaker_model": "name",
+    "aws_sagemaker_endpoint_configuration": "name",
+    "aws_sagemaker_data_quality_job_definition": "name",
+    "awscc_sagemaker_model_quality_job_definition": "job_definition_name",
+    "awscc_sagemaker_model_bias_job_definition": "job_definition_name",
+    "awscc_sagemaker_model_explainability_job_definition": "job_definition_name",
+}
+#: What a replacement does not follow: the tags (updated in place) and Terraform's own meta-arguments.
+_NOT_REPLACING = {"tags", "lifecycle", "depends_on", "for_each", "count"}
+_REF = re.compile(r"\b(var\.\w+|local\.\w+|data\.\w+\.\w+|(?:aws|awscc)_\w+\.\w+|each\.(?:value|key))")
+
+
+def _module_refs(files: dict) -> tuple[dict[str, str], dict[str, tuple[str, str, str]]]:
+    """A module's locals ({name: expression text}) and immutable resources ({"type.name": (name
+    expression, the other arguments' text, for_each expression)})."""
+    local_exprs: dict[str, str] = {}
+    immutable: dict[str, tuple[str, str, str]] = {}
+    for parsed in files.values():
+        for block in parsed.get("locals", []):
+            local_exprs.update({k: str(v) for k, v in block.items() if k != "__is_block__"})
+        for entry in parsed.get("resource", []):
+            for quoted, named in entry.items():
+                rtype = quoted.strip('"')
+                if rtype not in _IMMUTABLE:
+                    continue
+                for rname, body in named.items():
+                    rest = {k: v for k, v in body.items() if k not in _NOT_REPLACING and k != _IMMUTABLE[rtype]}
+                    immutable[f"{rtype}.{rname.strip(chr(34))}"] = (str(body[_IMMUTABLE[rtype]]), str(rest), str(body.get("for_each", "")))
+    return local_exprs, immutable
+
+
+def _closure(text: str, for_each: str, local_exprs: dict[str, str], immutable: dict, seen: frozenset = frozenset()) -> set[str]:
+    """The variables, resources and data sources an expression reads, through locals, each.value (the
+    resource's for_each) and other immutable resources (of which only the name is read)."""
+    out: set[str] = set()
+    for ref in set(_REF.findall(text)):
+        if ref in seen:
+            continue
+        if ref.startswith("each."):
+            out |= _closure(for_each, "", local_exprs, immutable, seen | {ref})
+        elif ref.startswith("local."):
+            out |= _closure(local_exprs[ref.removeprefix("local.")], for_each, local_exprs, immutable, seen | {ref})
+        elif ref in immutable:
+            name, _, its_for_each = immutable[ref]
+            out |= _closure(name, its_for_each, local_exprs, immutable, seen | {ref})
+        else:
+            out.add(ref)
+    return out
+
+
+def test_immutable_sagemaker_names_follow_every_replacing_input(rendered_examples: dict[str, Path]) -> None:
+    """Models, endpoint configurations and monitoring job definitions are replaced by a change of any
+    argument but the tags, and create_before_destroy creates the new one first: under the old name the
+    create fails ("Cannot create already existing model"). Some arguments are known only to Terraform (the
+    execution role's ARN, the models' subnets and security groups, KMS keys, the capture bucket): each such
+    object's name reads every input its other arguments read (through locals and the names of the models
+    a configuration runs), so the name changes whenever a replacement is due. Before: the endpoint's
+    models were named var.models[*].name alone, and a new subnet failed CreateModel."""
+    seen = 0
+    for example, root in rendered_examples.items():
+        for module_dir, files in load_tree(root).items():
+            local_exprs, immutable = _module_refs(files)
+            for address, (name, rest, for_each) in immutable.items():
+                seen += 1
+                named_after = _closure(name, for_each, local_exprs, immutable)
+                needed = _closure(rest, for_each, local_exprs, immutable)
+                assert needed <= named_after, (example, module_dir, address, sorted(needed - named_after))
+    assert seen >= 30, seen
+
+
+def test_terraform_hash_fits_sagemaker_names(tmp_path: Path) -> None:
+    """The plan's part of each such name leaves "-" and 8 hex digits of room within SageMaker's 63
+    characters, also for the longest project and environment names the config admits (20 and 10)."""
+    from mlinfra.naming import MAX_PLANNED_NAME, MAX_SAGEMAKER_NAME, TERRAFORM_HASH
+
+    assert MAX_PLANNED_NAME + TERRAFORM_HASH == MAX_SAGEMAKER_NAME
+    root = render_edited(
+        "platform",
+        tmp_path,
+        ("  name: mlinfra\n", "  name: abcdefghijklmnopqrst\n"),
+        ("  environment: prod\n", "  environment: production\n"),
+    )
+    text = (root / "main.tf").read_text()
+    for key in ("config_name", "definition_name"):
+        values = re.findall(rf'^\s*{key}\s*=\s*"([^"]+)"', text, re.M)
+        assert values and any(len(v) > 40 for v in values), (key, values)
+        assert all(len(v) <= MAX_PLANNED_NAME for v in values), (key, values)
+    models = re.findall(r'^\s*name\s*=\s*"(abcdefghijklmnopqrst-production-[^"]*-[0-9a-f]{8})"', text, re.M)
+    assert models and all(len(m) <= MAX_PLANNED_NAME for m in models), models

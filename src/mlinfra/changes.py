@@ -2,9 +2,11 @@
 so a blue/green rollout, with its canary step and bake time), which models are new, what is removed.
 
 A render writes a small description of the platform (:data:`DESCRIPTION`, listed in the folder's record)
-built from the plan, not from the config: the names in it are the plan's content-hashed ones, so a change of
-an endpoint configuration's name here is exactly a new ``aws_sagemaker_endpoint_config`` for Terraform (and a
-blue/green deployment on SageMaker), and a tags-only edit, which the hash leaves out, is not one. The next
+built from the plan, not from the config: the names in it are the plan's content-hashed parts, so a change of
+an endpoint configuration's name here is a new ``aws_sagemaker_endpoint_config`` for Terraform (and a
+blue/green deployment on SageMaker), and a tags-only edit, which the hash leaves out, is not one. (The module
+completes each name with a hash of what only Terraform knows, the subnets, role and key ARNs: a change of
+those also replaces the configuration, and is not seen here.) The next
 render (or ``deploy``) compares the previous description with the new one (:func:`compare`). Pure: no disk.
 """
 

@@ -48,17 +48,26 @@ __all__ = [
     "model_package_group_name",
     "models_bucket_prefix",
     "partition_of",
+    "planned_base",
     "region_code",
     "request_model_name",
     "requests_metric",
     "route_key",
     "sagemaker_model_name",
     "target_alarms",
+    "terraform_completes",
     "usage_plan_key",
 ]
 
 MAX_SAGEMAKER_NAME = 63
 MAX_LAMBDA_NAME = 64
+#: What a module appends to the name the plan starts for an immutable SageMaker object (models, endpoint
+#: configurations, monitoring job definitions): "-" and 8 hex digits of a hash of the inputs that replace
+#: it, computed in Terraform, where the values only Terraform knows (the execution role's ARN, subnet and
+#: security group IDs, KMS keys, bucket names, topic ARNs) are known. The plan's part leaves room for it.
+TERRAFORM_HASH = 9
+#: The longest name the plan starts for such an object (SageMaker allows 63 characters in all).
+MAX_PLANNED_NAME = MAX_SAGEMAKER_NAME - TERRAFORM_HASH
 
 
 # --- Terraform identifiers -------------------------------------------------------------------------------
@@ -271,15 +280,30 @@ def component_model_content(mv: Any, role: str) -> dict[str, object]:
 
 
 def sagemaker_model_name(endpoint: str, variant: str, content: dict[str, object]) -> str:
+    """The plan's part of a SageMaker model's name (the module appends the hash of what Terraform knows)."""
     return hashed_name(f"{endpoint}-{variant}", content)
 
 
-def hashed_name(base: str, content: object) -> str:
-    """``base-<8 hex>``: a name that changes exactly when ``content`` does, within SageMaker's 63 characters."""
+def hashed_name(base: str, content: object, length: int = MAX_PLANNED_NAME) -> str:
+    """``base-<8 hex>``, at most ``length`` characters: a name that changes exactly when ``content`` does.
+
+    The default leaves room for the hash the module appends (:data:`TERRAFORM_HASH`)."""
     digest = hashlib.sha256(
         json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain).encode()
     ).hexdigest()[:8]
-    return f"{base[: MAX_SAGEMAKER_NAME - 9].rstrip('-')}-{digest}"
+    return f"{base[: length - 9].rstrip('-')}-{digest}"
+
+
+def planned_base(base: str) -> str:
+    """A plain base cut to :data:`MAX_PLANNED_NAME` (the module appends its hash): monitoring job definitions."""
+    return base[:MAX_PLANNED_NAME].rstrip("-")
+
+
+def terraform_completes(planned: str, name: str) -> bool:
+    """Whether ``name`` (a live one, as DescribeEndpoint or DescribeInferenceComponent report it) is the
+    plan's ``planned`` part completed by its module (``planned-<8 hex>``): the config's content is what runs,
+    whatever the hash of the values only Terraform knows."""
+    return re.fullmatch(re.escape(planned) + r"-[0-9a-f]{8}", name) is not None
 
 
 def _plain(value: object) -> object:

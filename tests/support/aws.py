@@ -158,6 +158,12 @@ def output(proc: subprocess.CompletedProcess[str]) -> str:
 # --- live resources -------------------------------------------------------------------------------------------
 
 
+def deployed(planned: str, digest: str = "0a1b2c3d") -> str:
+    """The name a module gives an object whose name the plan starts (a model, an endpoint configuration):
+    the plan's part, "-" and 8 hex digits of a hash of what only Terraform knows (naming.TERRAFORM_HASH)."""
+    return f"{planned}-{digest}"
+
+
 def make_endpoint(sm, name: str, weights: dict[str, float], config_name: str | None = None, instances: dict[str, int] | None = None) -> str:
     """An InService endpoint whose production variants have ``weights``; returns its config name."""
     config_name = config_name or f"{name}-config"

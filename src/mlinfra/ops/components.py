@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MlinfraError, UsageError
+from ..naming import terraform_completes
 from ..plan.parts import ComponentsEndpointPlan, InferenceComponentPlan
 from .aws import Clients, aws_errors
 from .drift import Difference, config_difference, count_difference, presence
@@ -104,8 +105,10 @@ def differences(plan: ComponentsEndpointPlan, live: Live, components: Sequence[L
     out += presence("component", wanted, have)
     for name in sorted(set(wanted) & set(have)):
         w, h = wanted[name], have[name]
-        if h.model is not None and h.model != w.model.name:
-            out.append(Difference("model", name, w.model.name, h.model))
+        # The live model's name (DescribeInferenceComponent's) against the plan's part of it (the module
+        # appends a hash of what only Terraform knows: the execution role's ARN).
+        if h.model is not None and not terraform_completes(w.model.name, h.model):
+            out.append(Difference("model", name, f"{w.model.name}-*", h.model))
         copies = h.desired_copies if h.desired_copies is not None else h.copies
         bounds = (w.scaling.min, w.scaling.max) if w.scaling is not None else None
         out += count_difference("copies", name, w.copies, bounds, copies)

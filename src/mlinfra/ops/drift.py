@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..naming import terraform_completes
 from ..plan.parts import EndpointPlan
 from .endpoint import Live
 from .traffic import as_percent
@@ -39,11 +40,13 @@ def differences(plan: EndpointPlan, live: Live) -> list[Difference]:
 
 
 def config_difference(endpoint: str, config_name: str, live: Live) -> list[Difference]:
-    """The endpoint runs another endpoint configuration than the config renders."""
+    """The endpoint runs another endpoint configuration than the config renders. ``config_name`` is the
+    plan's part of the name; the module completes it with a hash of what only Terraform knows (subnets,
+    role and key ARNs), so the live name (DescribeEndpoint's, the truth) is compared with that part."""
     return (
-        [Difference("endpoint-config", endpoint, config_name, live.config_name)]
-        if config_name != live.config_name
-        else []
+        []
+        if terraform_completes(config_name, live.config_name)
+        else [Difference("endpoint-config", endpoint, f"{config_name}-*", live.config_name)]
     )
 
 

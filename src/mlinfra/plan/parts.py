@@ -33,7 +33,9 @@ class Statement:
 @dataclass(frozen=True)
 class ModelPlan:
     key: str  # Terraform resource name inside the endpoint module
-    name: str  # SageMaker model name (content-hashed: models are immutable)
+    # The plan's part of the SageMaker model's name (content-hashed: models are immutable); the module
+    # appends a hash of the inputs only Terraform knows (naming.TERRAFORM_HASH).
+    name: str
     version: str
     image: str
     model_data_url: str | None  # one archive (or a multi-model prefix of archives); None: see model_data_prefix
@@ -238,7 +240,9 @@ class EndpointPlan:
     key: str  # identifier in the root module (``module "endpoint_<key>"``)
     module: str  # the module block's label in the root (every endpoint calls modules/endpoint)
     name: str
-    config_name: str  # content-hashed: endpoint configurations are immutable in SageMaker
+    # The plan's part of the configuration's name (content-hashed: endpoint configurations are immutable in
+    # SageMaker); the module appends a hash of the inputs only Terraform knows (naming.TERRAFORM_HASH).
+    config_name: str
     kind: str
     models: tuple[ModelPlan, ...]
     variants: tuple[VariantPlan, ...]
@@ -329,7 +333,7 @@ class ComponentsEndpointPlan:
     key: str
     module: str
     name: str
-    config_name: str  # content-hashed: endpoint configurations are immutable
+    config_name: str  # the plan's part, as EndpointPlan.config_name
     variant_name: str
     instance_type: str
     instance_count: int

@@ -444,6 +444,7 @@ FOLDER_SUMMARY = (
 _KINDS = ("data_quality", "model_quality", "bias", "feature_attribution")
 _JOB = {
     "name": "string",
+    "definition_name": "string",
     "endpoint": "string",
     "image": "string",
     "schedule": "string",
@@ -470,6 +471,7 @@ def _job(e: EndpointMonitoring, m: Monitor) -> dict[str, object]:
     assert c is not None  # a monitor comes from the endpoint's monitoring config
     return {
         "name": m.name,
+        "definition_name": m.definition_name,
         "endpoint": e.key,
         "image": m.image,
         "schedule": m.schedule,

@@ -15,7 +15,7 @@ from typing import Any
 from ...core.component import PlanRequest
 from ...monitoring.images import clarify_image, model_monitor_image
 from ...naming import METRICS_NAMESPACE as NAMESPACE
-from ...naming import global_prefix, requests_metric
+from ...naming import global_prefix, planned_base, requests_metric
 from ...plan.parts import EndpointPlan, EndpointsPlan
 from .section import SECTION, EndpointMonitor
 
@@ -58,7 +58,10 @@ class Monitor:
     key: str  # <endpoint key>_<kind>
     kind: str  # data_quality | model_quality | bias | feature_attribution
     monitoring_type: str
-    name: str  # job definition and schedule name
+    name: str  # the schedule's name
+    # The plan's part of the job definition's name: the module appends a hash of every input that replaces
+    # the definition (naming.TERRAFORM_HASH), the role's ARN, the KMS key and the bucket among them.
+    definition_name: str
     schedule: str
     awscc: bool
     settings: Any  # the config section
@@ -266,6 +269,7 @@ def monitoring_plan(request: PlanRequest, endpoints: EndpointsPlan | None) -> Mo
                     kind=kind,
                     monitoring_type=monitoring_type,
                     name=name,
+                    definition_name=planned_base(name),
                     schedule=settings.schedule,
                     awscc=kind != "data_quality",
                     settings=settings,
