@@ -309,3 +309,26 @@ def test_terraform_hash_fits_sagemaker_names(tmp_path: Path) -> None:
         assert all(len(v) <= MAX_PLANNED_NAME for v in values), (key, values)
     models = re.findall(r'^\s*name\s*=\s*"(abcdefghijklmnopqrst-production-[^"]*-[0-9a-f]{8})"', text, re.M)
     assert models and all(len(m) <= MAX_PLANNED_NAME for m in models), models
+
+
+def test_capture_bucket_expiry_spares_what_the_monitoring_jobs_read(rendered_examples: dict[str, Path]) -> None:
+    """The capture bucket's lifecycle rule expired every object after 90 days, Clarify's analysis
+    configurations too (monitoring/<endpoint>/config/), which the bias and feature-attribution jobs read at
+    each run: from day 91 they failed until a later apply put the object back. Rules now select the
+    prefixes that expire (the captures, the reports); S3 filters cannot exclude one."""
+    checked = 0
+    for name in ("platform", "monitoring"):
+        root = rendered_examples[name]
+        text = (root / "main.tf").read_text()
+        expiring = [s.strip(chr(34)) for s in _module_call(root, "capture_bucket")["expiring_prefixes"]]
+        analysis = re.findall(r'"(monitoring/[^"]+/config/[^"]+\.json)"', text)
+        reports = re.findall(r'reports_key\s+=\s+"([^"]+)"', text)
+        captures = re.findall(r'destination_s3_uri\s+=\s+"s3://\$\{module\.capture_bucket\.bucket\}/([^"]+)"', text)
+        assert analysis and reports, name
+        assert not [k for k in analysis if any(k.startswith(p) for p in expiring)], (name, expiring)
+        assert all(any(k.startswith(p) for p in expiring) for k in reports), (name, reports, expiring)
+        assert all(any(f"{c}/".startswith(p) for p in expiring) for c in captures), (name, captures, expiring)
+        checked += len(analysis)
+    assert checked >= 2
+    module = (rendered_examples["platform"] / "modules" / "capture_bucket" / "main.tf").read_text()
+    assert "filter {\n        prefix = rule.value\n      }" in module and "for_each = var.expiring_prefixes" in module

@@ -391,6 +391,9 @@ class CaptureBucketPlan:
     name_prefix: str  # the bucket is <prefix><account ID>: globally unique without a random suffix
     retention_days: int
     holds_captures: bool = True  # False: only Model Monitor's reports (the endpoints capture elsewhere)
+    # What expires: each capture prefix and each monitored endpoint's reports; never Clarify's analysis
+    # configurations (monitoring/<endpoint>/config/), which the monitoring jobs read at every run.
+    expiring_prefixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,15 @@ class CaptureBucket(Component):
 
     def build(self, request: PlanRequest, parts: Mapping[str, object]) -> CaptureBucketPlan | None:
         endpoints, components = ENDPOINTS.of(parts), INFERENCE_COMPONENTS.of(parts)
-        captures = components is not None and any(ep.uses_capture_bucket for ep in components.endpoints)
+        captures = tuple(ep.label for ep in components.endpoints if ep.uses_capture_bucket) if components else ()
         # Model Monitor's reports and Clarify's analysis configurations live in this bucket (monitoring/),
         # also when the monitored endpoints capture into buckets of their own. (A component may read
         # another's section: the user's config is public; its plan and layout are not.)
         mon = MONITORING.of(request.config)
-        reports = mon is not None and any(
-            getattr(m, kind) is not None
-            for m in mon.endpoints
-            for kind in ("data_quality", "model_quality", "bias", "feature_attribution")
+        reports = tuple(
+            m.endpoint
+            for m in (mon.endpoints if mon is not None else ())
+            if any(getattr(m, k) is not None for k in ("data_quality", "model_quality", "bias", "feature_attribution"))
         )
         # Bucket names are global: the region's code in it.
         return capture_bucket_plan(
@@ -67,6 +67,11 @@ class CaptureBucket(Component):
                     ),
                     "retention_days": Input(
                         part.retention_days, "Days captured data is kept (noncurrent versions: 7).", "number"
+                    ),
+                    "expiring_prefixes": Input(
+                        list(part.expiring_prefixes),
+                        "Prefixes whose objects expire after retention_days: the captures and the monitoring reports, not the analysis configurations the jobs read.",
+                        "list(string)",
                     ),
                 },
                 outputs=(),

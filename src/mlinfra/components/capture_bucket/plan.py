@@ -9,11 +9,20 @@ CAPTURE_RETENTION_DAYS = 90
 
 
 def capture_bucket_plan(
-    prefix: str, endpoints: tuple[EndpointPlan, ...], captures: bool = False, reports: bool = False
+    prefix: str,
+    endpoints: tuple[EndpointPlan, ...],
+    captures: tuple[str, ...] = (),
+    reports: tuple[str, ...] = (),
 ) -> CaptureBucketPlan | None:
-    """The platform's capture bucket, when an endpoint captures into it (``captures``: one of kind
-    components does) or Model Monitor keeps its reports there (``reports``); else none is created."""
-    holds_captures = any(e.uses_capture_bucket for e in endpoints) or captures
-    if not (holds_captures or reports):
+    """The platform's capture bucket, when an endpoint captures into it (``captures``: the labels of those
+    of kind components that do) or Model Monitor keeps its reports there (``reports``: the labels of the
+    monitored endpoints); else none is created."""
+    captured = sorted({e.label for e in endpoints if e.uses_capture_bucket} | set(captures))
+    if not (captured or reports):
         return None
-    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS, holds_captures)
+    # Endpoints capture under <label>/ (each name is its own prefix: S3 prefixes match characters, so a
+    # label that starts another's would expire both anyway, with the same retention).
+    expiring = tuple(f"{label}/" for label in captured) + tuple(
+        f"monitoring/{label}/reports/" for label in sorted(reports)
+    )
+    return CaptureBucketPlan(f"{prefix}-capture-", CAPTURE_RETENTION_DAYS, bool(captured), expiring)
