@@ -43,7 +43,20 @@ class Registry(Component):
         sinks.add_key_policy(part.key_policy)
 
     def exports(self, part: RegistryPlan) -> list[Export]:
-        return [
+        groups = {
+            key: Ref(f'aws_sagemaker_model_package_group.models["{key}"].model_package_group_name')
+            for key, _, _ in part.other_groups
+        }
+        several = [
+            Export(
+                "registry.group_names",
+                "registry",
+                Output(
+                    "model_package_group_names", "Names of the other models' model package groups, by model.", groups
+                ),
+            )
+        ]
+        return (several if groups else []) + [
             Export(
                 "registry.bucket",
                 "registry",
@@ -115,6 +128,12 @@ class Registry(Component):
                 _GROUP_TYPE,
             ),
         }
+        if part.other_groups:
+            inputs["model_package_groups"] = Input(
+                {key: {"name": name, "description": about} for key, name, about in part.other_groups},
+                "The other models' SageMaker model package groups, by model (the first model's is model_package_group).",
+                f"map({_GROUP_TYPE})",
+            )
         if named:
             inputs["bucket_name"] = Input(part.bucket_name, "Name of the models bucket.")
         else:
@@ -128,7 +147,8 @@ class Registry(Component):
                 summary="The model registry: models bucket (versioned, KMS, private, TLS-only), ECR repository (scan on push, immutable tags, KMS, lifecycle), SageMaker model package group.",
                 inputs=inputs,
                 outputs=(),
-                values={"bucket_named": named},
+                values={"bucket_named": named, "several_groups": bool(part.other_groups)},
+                instances={"var.model_package_groups": len(part.other_groups)},
             )
         ]
 
@@ -142,7 +162,17 @@ class Registry(Component):
                 "registry.group_name",
             ),
             RootOutput("model_package_group_arn", "ARN of the SageMaker model package group.", "registry.group_arn"),
-        ]
+        ] + (
+            [
+                RootOutput(
+                    "model_package_group_names",
+                    "The other models' SageMaker model package groups, by model (the first model's: model_package_group_name).",
+                    "registry.group_names",
+                )
+            ]
+            if part.other_groups
+            else []
+        )
 
     def readme(self, part: RegistryPlan) -> list[ReadmeSection]:
         bucket = part.bucket_name or f"{part.bucket_prefix}<account ID>"
@@ -150,5 +180,6 @@ class Registry(Component):
             ("models bucket", bucket),
             ("ECR repository", f"{part.repository} (keeps {part.image_retention} tagged images)"),
             ("model package group", part.group_name),
+            *(("model package group", name) for _, name, _ in part.other_groups),
         )
         return [ReadmeSection("Model registry", ("object", "name"), rows)]

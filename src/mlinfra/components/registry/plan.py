@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ...config.shapes import PlatformConfig
 from ...expr import Interp, Ref
-from ...naming import ecr_repository_name, model_package_group_name, models_bucket_prefix
+from ...naming import ecr_repository_name, ident, models_bucket_prefix
 from ...plan.parts import Statement
-from .section import SECTION
+from .section import SECTION, group_names
 
 #: Days an untagged image (a layer left behind by a re-push or a failed build) is kept.
 UNTAGGED_IMAGE_DAYS = 7
@@ -30,6 +30,9 @@ class RegistryPlan:
     group_name: str
     group_description: str
     region: str
+    # The groups of the models after the first (key, name, description): the first keeps group_name, so
+    # adding a model to a one-model config replaces nothing.
+    other_groups: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def role_statements(self) -> tuple[Statement, ...]:
@@ -78,7 +81,9 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
     r = SECTION.of(config)
     if r is None:
         return None
-    group = model_package_group_name(prefix, r.model_package_group)
+    groups = group_names(config, prefix)
+    first = next(iter(groups))
+    group = groups[first]
     return RegistryPlan(
         bucket_name=r.models_bucket,
         bucket_prefix=None if r.models_bucket else models_bucket_prefix(prefix, config.project.region),
@@ -90,6 +95,11 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
         group_name=group,
         group_description=f"mlinfra {prefix}: versions of the platform's models (mlinfra models register)",
         region=config.project.region,
+        other_groups=tuple(
+            (ident(m), name, f"mlinfra {prefix}: versions of model {m} (mlinfra models register {m})")
+            for m, name in groups.items()
+            if m is not None and m != first
+        ),
     )
 
 
@@ -98,7 +108,7 @@ def _kept_tags(config: PlatformConfig, repository: str) -> tuple[str, ...]:
     Every version the config names is deployed or one a rollback or promotion returns to. Images named by
     digest alone are not tagged: the untagged rule's days apply to them."""
     tags = set()
-    for m in config.models:
+    for m in (v.entry for v in config.versions()):
         path, _, _ = m.image.partition("@")
         name, sep, tag = path.rpartition(":")
         if sep and "/" not in tag and name.split("/", 1)[-1] == repository:
