@@ -196,10 +196,6 @@ XFAIL: dict[str, str] = {
         "their names when their vpc_config changes: 'ValidationException: Cannot create already existing model "
         '"arn:aws:sagemaker:us-east-1:123456789012:model/mlinfra-prod-inference-production-bbd49067".\''
     ),
-    "second-environment": (
-        "a name the config fixes, created by every environment: registry.ecr_repository 'RepositoryAlreadyExistsException: "
-        "The repository with name 'ml-inference' already exists in the registry with id '123456789012''"
-    ),
 }
 
 
@@ -305,12 +301,6 @@ XFAIL_OTHERS: dict[tuple[str, str], str] = {
     ("registry", "second-region"): (
         "a name the config fixes, created by every region: registry.models_bucket 'BucketAlreadyOwnedByYou: Your previous "
         "request to create the named bucket succeeded and you already own it.' (acme-churn-models)"
-    ),
-    ("registry", "second-environment"): (
-        "names the config fixes, created by every environment: 'RepositoryAlreadyExistsException: The repository with name "
-        "'churn/scoring' already exists in the registry with id '123456789012'', 'BucketAlreadyOwnedByYou' (acme-churn-models), "
-        "'ValidationException: Cannot create already existing model package group \"arn:aws:sagemaker:eu-west-1:123456789012:"
-        "model-package-group/churn-scoring\".'"
     ),
 }
 

@@ -60,12 +60,20 @@ class Registry(Component):
             Export(
                 "registry.bucket",
                 "registry",
-                Output("bucket", "Name of the models bucket.", Ref("aws_s3_bucket.this.bucket")),
+                Output(
+                    "bucket",
+                    "Name of the models bucket.",
+                    Ref("aws_s3_bucket.this.bucket" if part.create_bucket else "var.bucket_name"),
+                ),
             ),
             Export(
                 "registry.bucket_arn",
                 "registry",
-                Output("bucket_arn", "ARN of the models bucket.", Ref("aws_s3_bucket.this.arn")),
+                Output(
+                    "bucket_arn",
+                    "ARN of the models bucket.",
+                    Ref("aws_s3_bucket.this.arn" if part.create_bucket else "local.bucket_arn"),
+                ),
             ),
             Export(
                 "registry.repository_url",
@@ -73,14 +81,16 @@ class Registry(Component):
                 Output(
                     "repository_url",
                     "URL of the model images' ECR repository (docker push target).",
-                    Ref("aws_ecr_repository.this.repository_url"),
+                    Ref(f"{_read(part.create_repository)}aws_ecr_repository.this.repository_url"),
                 ),
             ),
             Export(
                 "registry.repository_arn",
                 "registry",
                 Output(
-                    "repository_arn", "ARN of the model images' ECR repository.", Ref("aws_ecr_repository.this.arn")
+                    "repository_arn",
+                    "ARN of the model images' ECR repository.",
+                    Ref(f"{_read(part.create_repository)}aws_ecr_repository.this.arn"),
                 ),
             ),
             Export(
@@ -89,7 +99,11 @@ class Registry(Component):
                 Output(
                     "model_package_group_name",
                     "Name of the SageMaker model package group.",
-                    Ref("aws_sagemaker_model_package_group.this.model_package_group_name"),
+                    Ref(
+                        "aws_sagemaker_model_package_group.this.model_package_group_name"
+                        if part.create_group
+                        else "var.model_package_group.name"
+                    ),
                 ),
             ),
             Export(
@@ -98,7 +112,11 @@ class Registry(Component):
                 Output(
                     "model_package_group_arn",
                     "ARN of the SageMaker model package group.",
-                    Ref("aws_sagemaker_model_package_group.this.arn"),
+                    Ref(
+                        "aws_sagemaker_model_package_group.this.arn"
+                        if part.create_group
+                        else "local.model_package_group_arn"
+                    ),
                 ),
             ),
         ]
@@ -147,7 +165,13 @@ class Registry(Component):
                 summary="The model registry: models bucket (versioned, KMS, private, TLS-only), ECR repository (scan on push, immutable tags, KMS, lifecycle), SageMaker model package group.",
                 inputs=inputs,
                 outputs=(),
-                values={"bucket_named": named, "several_groups": bool(part.other_groups)},
+                values={
+                    "bucket_named": named,
+                    "several_groups": bool(part.other_groups),
+                    "create_bucket": part.create_bucket,
+                    "create_repository": part.create_repository,
+                    "create_group": part.create_group,
+                },
                 instances={"var.model_package_groups": len(part.other_groups)},
             )
         ]
@@ -183,3 +207,8 @@ class Registry(Component):
             *(("model package group", name) for _, name, _ in part.other_groups),
         )
         return [ReadmeSection("Model registry", ("object", "name"), rows)]
+
+
+def _read(created: bool) -> str:
+    """The address prefix of an object the module creates (none) or reads (``data.``)."""
+    return "" if created else "data."

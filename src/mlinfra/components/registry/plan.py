@@ -33,6 +33,11 @@ class RegistryPlan:
     # The groups of the models after the first (key, name, description): the first keeps group_name, so
     # adding a model to a one-model config replaces nothing.
     other_groups: tuple[tuple[str, str, str], ...] = ()
+    # False where the name is fixed by the config and another environment owns it (registry.owner_environment):
+    # this environment reads the object instead of creating it.
+    create_bucket: bool = True
+    create_repository: bool = True
+    create_group: bool = True
 
     @property
     def role_statements(self) -> tuple[Statement, ...]:
@@ -81,6 +86,8 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
     r = SECTION.of(config)
     if r is None:
         return None
+    # A fixed name belongs to the project: only the owner environment (when one is named) creates it.
+    owner = r.owner_environment in (None, config.project.environment)
     groups = group_names(config, prefix)
     first = next(iter(groups))
     group = groups[first]
@@ -98,7 +105,14 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
         other_groups=tuple(
             (ident(m), name, f"mlinfra {prefix}: versions of model {m} (mlinfra models register {m})")
             for m, name in groups.items()
-            if m is not None and m != first
+            if m is not None and m != first and (owner or m not in r.models or r.models[m].model_package_group is None)
+        ),
+        create_bucket=owner or r.models_bucket is None,
+        create_repository=owner or r.ecr_repository is None,
+        create_group=owner
+        or (
+            r.model_package_group is None
+            and (first is None or first not in r.models or r.models[first].model_package_group is None)
         ),
     )
 

@@ -69,4 +69,40 @@ def registry_models(config: PlatformConfig) -> Iterator[Violation]:
             )
 
 
-RULES = (regression_metrics, registry_models)
+def fixed_names_owner(config: PlatformConfig) -> Iterator[Violation]:
+    """Names the registry fixes are the project's, one per account: without ``owner_environment``, a note
+    (``validate`` prints it) that a second environment of this config would create them again."""
+    registry = SECTION.of(config)
+    if registry is None:
+        return
+    fixed = [
+        f"{field} {value}"
+        for field, value in (
+            ("models_bucket", registry.models_bucket),
+            ("ecr_repository", registry.ecr_repository),
+            ("model_package_group", registry.model_package_group),
+            *((f"models.{m}.model_package_group", r.model_package_group) for m, r in registry.models.items()),
+        )
+        if value is not None
+    ]
+    env = config.project.environment
+    if fixed and registry.owner_environment is None:
+        yield Violation(
+            ("registry",),
+            f"fixes names ({', '.join(fixed)}) that every environment deploying this config would create in the "
+            f"account: a second environment fails with AlreadyExists; say which environment creates them "
+            f"(owner_environment: {env}), and the others read them",
+            "registry-fixed-names-owner",
+            warning=True,
+            note=True,
+        )
+    elif registry.owner_environment is not None and not fixed:
+        yield Violation(
+            ("registry", "owner_environment"),
+            "owns no fixed name: the registry's default names carry the environment, so each environment creates its own; "
+            "remove owner_environment (or fix models_bucket, ecr_repository or model_package_group)",
+            "registry-owner-without-fixed-names",
+        )
+
+
+RULES = (regression_metrics, registry_models, fixed_names_owner)

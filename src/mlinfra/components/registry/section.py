@@ -116,6 +116,11 @@ class Registry(Strict):
     image_retention: Annotated[int, Field(ge=1, le=1000)] = 10
     require_approval: bool = False
     quality_gate: QualityGate = QualityGate()
+    # The environment that creates the names this section fixes (models_bucket, ecr_repository,
+    # model_package_group): they are the project's, one per account; every other environment reads them.
+    owner_environment: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=10)] | None
+    ) = None
     # Per named model: its own group name and quality gate (keys: names of models).
     models: dict[ModelName, ModelRegistry] = Field(default_factory=dict)
 
