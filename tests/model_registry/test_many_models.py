@@ -172,3 +172,17 @@ def test_status_names_the_model_version_behind_each_variant(config_path: Path) -
 
     plan = endpoints_plan(load_config(config_path), "mlinfra-prod").endpoints[0]
     assert {v.name: v.model.ref for v in plan.variants} == {"production": "mlinfra@1.1.0", "canary": "mlinfra@1.2.0"}
+
+
+def test_a_model_with_its_own_repository_gets_it_and_the_role_pulls_from_it(config_path: Path, tmp_path: Path) -> None:
+    text = edit(
+        config_path.read_text(),
+        ("    ranker:\n", "    ranker:\n      ecr_repository: ranker\n"),
+    )
+    out = render(write_config(config_path.parent, text, "own.yaml"), tmp_path / "out")
+    main = (out / "modules" / "registry" / "main.tf").read_text()
+    assert 'resource "aws_ecr_repository" "models"' in main and 'resource "aws_ecr_lifecycle_policy" "models"' in main
+    root = (out / "main.tf").read_text()
+    # The ranker's two image tags are kept (never expired) in its own repository.
+    assert 'ranker = {\n      name            = "ranker"\n      image_retention = 20\n      kept_tags = [\n        "1.1.0",\n        "2.1.0",\n      ]' in root
+    assert '"arn:${data.aws_partition.current.partition}:ecr:us-east-1:${data.aws_caller_identity.current.account_id}:repository/ranker"' in root

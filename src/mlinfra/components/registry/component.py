@@ -146,6 +146,20 @@ class Registry(Component):
                 _GROUP_TYPE,
             ),
         }
+        if part.model_repositories:
+            inputs["model_repositories"] = Input(
+                {
+                    key: {
+                        "name": name,
+                        "image_retention": part.image_retention,
+                        "kept_tags": list(kept),
+                        "untagged_days": part.untagged_days,
+                    }
+                    for key, name, kept in part.model_repositories
+                },
+                "The models' own ECR repositories, by model: as repository.",
+                f"map({_REPOSITORY_TYPE})",
+            )
         if part.other_groups:
             inputs["model_package_groups"] = Input(
                 {key: {"name": name, "description": about} for key, name, about in part.other_groups},
@@ -171,8 +185,12 @@ class Registry(Component):
                     "create_bucket": part.create_bucket,
                     "create_repository": part.create_repository,
                     "create_group": part.create_group,
+                    "model_repositories": bool(part.model_repositories),
                 },
-                instances={"var.model_package_groups": len(part.other_groups)},
+                instances={
+                    "var.model_package_groups": len(part.other_groups),
+                    "var.model_repositories": len(part.model_repositories),
+                },
             )
         ]
 
@@ -205,6 +223,7 @@ class Registry(Component):
             ("ECR repository", f"{part.repository} (keeps {part.image_retention} tagged images)"),
             ("model package group", part.group_name),
             *(("model package group", name) for _, name, _ in part.other_groups),
+            *(("ECR repository", name) for _, name, _ in part.model_repositories),
         )
         return [ReadmeSection("Model registry", ("object", "name"), rows)]
 

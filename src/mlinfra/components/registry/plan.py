@@ -33,11 +33,16 @@ class RegistryPlan:
     # The groups of the models after the first (key, name, description): the first keeps group_name, so
     # adding a model to a one-model config replaces nothing.
     other_groups: tuple[tuple[str, str, str], ...] = ()
+    # Models with an ECR repository of their own (key, name, kept tags), created by the owner environment.
+    model_repositories: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     # False where the name is fixed by the config and another environment owns it (registry.owner_environment):
     # this environment reads the object instead of creating it.
     create_bucket: bool = True
     create_repository: bool = True
     create_group: bool = True
+
+    #: Every model's own repository, created here or (another environment owning it) read by name.
+    own_repositories: tuple[str, ...] = ()
 
     @property
     def role_statements(self) -> tuple[Statement, ...]:
@@ -53,7 +58,13 @@ class RegistryPlan:
             Statement(
                 "PullRegistryImages",
                 ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-                (Interp("arn:", partition, f":ecr:{self.region}:", account, f":repository/{self.repository}"),),
+                (
+                    Interp("arn:", partition, f":ecr:{self.region}:", account, f":repository/{self.repository}"),
+                    *(
+                        Interp("arn:", partition, f":ecr:{self.region}:", account, f":repository/{name}")
+                        for name in self.own_repositories
+                    ),
+                ),
             ),
         )
 
@@ -106,6 +117,12 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
             (ident(m), name, f"mlinfra {prefix}: versions of model {m} (mlinfra models register {m})")
             for m, name in groups.items()
             if m is not None and m != first and (owner or m not in r.models or r.models[m].model_package_group is None)
+        ),
+        own_repositories=tuple(sorted({o.ecr_repository for o in r.models.values() if o.ecr_repository})),
+        model_repositories=tuple(
+            (ident(m), own.ecr_repository, _kept_tags(config, own.ecr_repository))
+            for m, own in r.models.items()
+            if own.ecr_repository is not None and owner
         ),
         create_bucket=owner or r.models_bucket is None,
         create_repository=owner or r.ecr_repository is None,

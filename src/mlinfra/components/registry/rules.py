@@ -82,6 +82,7 @@ def fixed_names_owner(config: PlatformConfig) -> Iterator[Violation]:
             ("ecr_repository", registry.ecr_repository),
             ("model_package_group", registry.model_package_group),
             *((f"models.{m}.model_package_group", r.model_package_group) for m, r in registry.models.items()),
+            *((f"models.{m}.ecr_repository", r.ecr_repository) for m, r in registry.models.items()),
         )
         if value is not None
     ]

@@ -102,6 +102,8 @@ class ModelRegistry(Strict):
     and its quality gate (which compares its versions with its own production version only)."""
 
     model_package_group: GroupName | None = None
+    # The model's own ECR repository for its images (default: the registry's ecr_repository).
+    ecr_repository: RepositoryName | None = None
     quality_gate: QualityGate | None = None
 
 
