@@ -202,7 +202,7 @@ def test_inference_component_model_change_is_a_rolling_update_of_its_copies(tmp_
     lines = _render_twice(
         "inference-components",
         tmp_path,
-        ("        model: 3.0.0", "        model: 2.1.0"),
+        ("        model: detection@3.0.0", "        model: classification@2.1.0"),
     )
     assert lines == [
         "endpoint vision component object-detection: model 3.0.0 → 2.1.0 → rolling update, 50% of capacity at a time, "

@@ -533,7 +533,7 @@ SHAPE_CASES = [
     C("version-not-semver", ("  - version: 1.2.0\n", "  - version: v1.2.0\n"),
       anchor="- version: v1.2.0", path="models[2].version", code="string-pattern-mismatch", message="semantic version"),
     C("model-reference-not-semver", ("        model: 1.2.0\n", "        model: latest\n"),
-      anchor="model: latest", path="endpoints[0].variants[1].model", code="string-pattern-mismatch", message="semantic version"),
+      anchor="model: latest", path="endpoints[0].variants[1].model", code="string-pattern-mismatch", message="a semantic version"),
     C("model-data-not-s3",
       ("    model_data: s3://acme-ml-models/models/v1.0.0/model.tar.gz\n", "    model_data: gs://acme-ml-models/v1.0.0/model.tar.gz\n"),
       anchor="model_data: gs://", path="models[0].model_data", code="string-pattern-mismatch", message="an S3 URI"),
@@ -611,9 +611,12 @@ def test_cases_cover_every_rule_code() -> None:
     codes |= {f"{s}-step-size" for s in ("canary", "linear")}
     from tests.components.inference_components.test_rules import COVERED as COMPONENTS_COVERED
     from tests.test_config_async import COVERED as ASYNC_COVERED
+    from tests.test_config_models import COVERED as MODELS_COVERED
     from tests.test_config_realtime import COVERED as REALTIME_COVERED
 
-    covered = {c.code for c in CASES if not c.xfail} | REALTIME_COVERED | COMPONENTS_COVERED | ASYNC_COVERED
+    covered = (
+        {c.code for c in CASES if not c.xfail} | REALTIME_COVERED | COMPONENTS_COVERED | ASYNC_COVERED | MODELS_COVERED
+    )
     missing = sorted(code for code in codes if code not in covered)
     assert not missing, f"rule codes without a case: {missing}"
 

@@ -77,7 +77,7 @@ def test_messages_state_the_fix(workdir: Path) -> None:
     cases = {
         ("endpoints", 0, "kind"): ("batch", "must be one of realtime, serverless, multi-model, async, components; got 'batch'"),
         ("endpoints", 0, "deployment", "strategy"): ("canery", 'must be one of canary, linear, all_at_once, rolling; got \'canery\'; did you mean "canary"?'),
-        ("endpoints", 0, "variants"): ([1], "must be a mapping of autoscaling, container_startup_health_check_timeout_seconds, inference_ami_version, instance_count, instance_type, "
+        ("endpoints", 0, "variants"): ([1], "must be a mapping of autoscaling, canary_reason, container_startup_health_check_timeout_seconds, inference_ami_version, instance_count, instance_type, "
                                       "managed_instance_scaling, model, model_data_download_timeout_seconds, name, routing, serverless, volume_size_gb, weight, got the number 1"),
         ("endpoints", 0, "variants", 0, "instance_count"): (0, "must be at least 1, got the number 0"),
         ("models",): ([], "must not be empty: add at least one entry"),

@@ -126,8 +126,8 @@ def test_inference_components_with_their_copies() -> None:
     assert clusters == {
         "endpoint vision": [
             endpoint,
-            "classification: model 2.1.0\n1 copy",
-            "object-detection: model 3.0.0\n1 copy",
+            "classification: model classification@2.1.0\n1 copy",
+            "object-detection: model detection@3.0.0\n1 copy",
         ]
     }
     assert edges == {(endpoint, label, "") for label in clusters["endpoint vision"][1:]}

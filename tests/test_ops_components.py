@@ -242,7 +242,10 @@ def test_registry_counts_component_traffic(config: Path) -> None:
     """require_approval and `models list` see the versions the components serve."""
     from mlinfra.model_registry.lifecycle import traffic
 
-    assert traffic(load_config(config)) == {"2.1.0": {"vision/classification (component)": 100.0}, "3.0.0": {"vision/object-detection (component)": 100.0}}
+    assert traffic(load_config(config)) == {
+        "classification@2.1.0": {"vision/classification (component)": 100.0},
+        "detection@3.0.0": {"vision/object-detection (component)": 100.0},
+    }
 
 
 def test_status_without_a_config(aws, config: Path) -> None:

@@ -213,6 +213,8 @@ def test_cli_rollback_and_status_drift(seed) -> None:
     report = json.loads(clean.output)
     assert report["drift"] == [] and report["status"] == "InService"
     assert {v["name"]: v["weight_percent"] for v in report["variants"]} == {"production": 80, "canary": 20}
+    # The model version behind each variant, as the config names it (#20).
+    assert {v["name"]: v["model_version"] for v in report["variants"]} == {"production": "1.1.0", "canary": "1.2.0"}
     assert set(report["alarms"]) == {a.name for a in seed["endpoint"].alarms}
 
     # Someone shifts traffic behind the config's back: status reports it and exits 3.
@@ -223,9 +225,11 @@ def test_cli_rollback_and_status_drift(seed) -> None:
     drift = runner.invoke(app, ["status", str(config), "--endpoint", "inference"])
     assert drift.exit_code == 3
     assert "drift: weight canary: config 20 %, live 50 %" in drift.output
+    assert "p99 " in drift.output and "; serves 1.2.0" in drift.output
 
     back = runner.invoke(app, ["rollback", str(config)])
     assert back.exit_code == 0, back.output
+    assert "mlinfra-prod-inference: canary rolled back: production (1.1.0) 100 %, canary (1.2.0) 0 %" in back.output
     assert weights(seed["sm"], "mlinfra-prod-inference") == {"production": 100, "canary": 0}
     followed = runner.invoke(app, ["status", str(config), "--endpoint", "inference"])
     assert followed.exit_code == 0, followed.output  # the config followed

@@ -45,6 +45,14 @@ VARIANTS = {
         "      rollback_step_copies: 1\n",
         "      rollback_step_copies: 1\nmonitoring:\n  subscribers:\n    - email: ml-oncall@example.com\n",
     ),
+    # A registry beside two named models: the first model's package group and the other's (for_each), and
+    # the other's own ECR repository.
+    "inference-components-registry": (
+        "inference-components.yaml",
+        "\nendpoints:\n",
+        "\nregistry:\n  owner_environment: prod\n  models:\n    detection:\n      model_package_group: vision-detection\n"
+        "      ecr_repository: tensorrt-inference\n\nendpoints:\n",
+    ),
     # The API without a public name: no edge module, served on its execute-api URL (the api_invoke_url output).
     "platform-no-domain": ("platform.yaml", "  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n  cloudfront: true\n", ""),
     # Batch transform of a model the image carries: no model_data_url, no artifact statement in the role.

@@ -13,17 +13,20 @@ if TYPE_CHECKING:
     from .render import Rendered
 
 
-def load_config(path: str | Path, *, warnings: list[ConfigWarning] | None = None) -> PlatformConfig:
+def load_config(
+    path: str | Path, *, warnings: list[ConfigWarning] | None = None, notes: list[ConfigWarning] | None = None
+) -> PlatformConfig:
     """Load and validate a config file: its core sections and every component's (the component list's schema).
     Raises :class:`~mlinfra.errors.ConfigError` listing every problem found.
 
     Values read in a forgiving way (an S3 https URL as its s3:// URI, a number among environment values
     as its text) are reported as :class:`~mlinfra.errors.ConfigWarning` on ``warnings`` when given, before
-    validation: a config that fails still reports them. The library never prints them."""
+    validation: a config that fails still reports them. Advice on the config's form goes to ``notes``
+    (``mlinfra validate`` prints it). The library never prints them."""
     from .components import schema
     from .config.loader import load_config as load
 
-    return load(path, schema(), warnings=warnings)
+    return load(path, schema(), warnings=warnings, notes=notes)
 
 
 def json_schema() -> dict[str, Any]:

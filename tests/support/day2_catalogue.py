@@ -60,48 +60,58 @@ class Row:
 # The platform example's catalogue (tests/test_day2.py PLATFORM_STEPS), in its order.
 ROWS: dict[str, Row] = {
     "new-model-version": Row(
-        "a new model version in `models`, on no endpoint yet", (UPDATED,),
+        "a new model version in `models`, on no endpoint yet",
+        (UPDATED,),
         "the ECR lifecycle policy (it keeps the images of every listed version)",
     ),
     "environment-of-a-deployed-version": Row(
-        "an environment variable of a deployed version", (UPDATED, BLUE_GREEN, NEW_NAMES),
+        "an environment variable of a deployed version",
+        (UPDATED, BLUE_GREEN, NEW_NAMES),
         "new SageMaker models (content-hashed names), new endpoint configurations the endpoints move to; the batch state machine names the new model",
     ),
     "image-tag": Row(
-        "the image of a deployed version", (UPDATED, BLUE_GREEN, NEW_NAMES),
+        "the image of a deployed version",
+        (UPDATED, BLUE_GREEN, NEW_NAMES),
         "as an environment change, and the ECR lifecycle policy",
     ),
     "instance-type": Row("a variant's instance type", (BLUE_GREEN,), "a new endpoint configuration"),
     "variant-added": Row(
-        "a variant added", (UPDATED, BLUE_GREEN, NEW_NAMES),
+        "a variant added",
+        (UPDATED, BLUE_GREEN, NEW_NAMES),
         "its model and alarms; the dashboard and the execution role's policy updated",
     ),
     "variant-removed": Row(
-        "a variant removed", (UPDATED, BLUE_GREEN, DELETED),
+        "a variant removed",
+        (UPDATED, BLUE_GREEN, DELETED),
         "its model and alarms deleted once the endpoint left them",
     ),
     "capture-and-alarms": Row(
-        "data capture and alarm thresholds", (UPDATED, BLUE_GREEN),
+        "data capture and alarm thresholds",
+        (UPDATED, BLUE_GREEN),
         "capture is in the endpoint configuration; alarms are updated (PutMetricAlarm)",
     ),
     "subnets": Row(
-        "a subnet added", (UPDATED, BLUE_GREEN, NEW_NAMES),
+        "a subnet added",
+        (UPDATED, BLUE_GREEN, NEW_NAMES),
         "the subnet; the endpoint's models (their VpcConfig) under new names; the cache's subnet group, Lambdas and VPC endpoints updated",
     ),
     "monitor-settings": Row("a model-quality threshold", (UPDATED,), "the monitor's alarm"),
     "batch-settings": Row("batch instance type and count", (UPDATED,), "the batch state machine's definition"),
     "tags-only": Row("project tags only", (UPDATED,), "every tagged object, nothing replaced, no rollout"),
     "destroy-and-deploy-again": Row(
-        "`destroy`, then `deploy` again", (REPLACED,),
+        "`destroy`, then `deploy` again",
+        (REPLACED,),
         "every object again under its name (no name held: secrets are deleted without a recovery window)",
     ),
     "second-region": Row(
-        "the same project in a second region of the account", (NEW_NAMES,),
-        "a second copy: account-wide names (IAM, S3) carry the region's code",
+        "the same project in a second region of the account",
+        (NEW_NAMES,),
+        "a second copy: account-wide names (IAM, S3) carry the region's code; a bucket the config names gets the region's own (SageMaker reads model files only in its region)",
     ),
     "second-environment": Row(
-        "a second environment in the same account", (NEW_NAMES,),
-        "a second copy: every name carries the environment",
+        "a second environment in the same account",
+        (NEW_NAMES,),
+        "a second copy: every name carries the environment; names the registry config fixes are created by `owner_environment` and read by the others",
     ),
 }
 
@@ -157,7 +167,9 @@ def effects(plan: dict[str, Any], before: dict[str, Any]) -> tuple[str, ...]:
         kind = rc["type"]
         old, new = change.get("before") or {}, change.get("after") or {}
         if actions == ["update"]:
-            moved = kind == "aws_sagemaker_endpoint" and old.get("endpoint_config_name") != new.get("endpoint_config_name")
+            moved = kind == "aws_sagemaker_endpoint" and old.get("endpoint_config_name") != new.get(
+                "endpoint_config_name"
+            )
             found.add(BLUE_GREEN if moved else UPDATED)
         elif actions == ["delete"]:
             found.add(DELETED)

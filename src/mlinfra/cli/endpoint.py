@@ -92,7 +92,7 @@ def promote(
             f"{config}: model {done.version} is now production"
             + "".join(f"; {v} is now {s}" for v, s in done.demoted.items())
         )
-    typer.echo(f"{t.endpoint}: " + ", ".join(f"{n} {x:g} %" for n, x in done.shift.after.items()))
+    typer.echo(f"{t.endpoint}: " + _split(t, done.shift.after))
     if done.config is not None:
         typer.echo(f"{config}: weights updated to match")
 
@@ -166,7 +166,14 @@ def rollback(
     with common.interruptible():
         result = rollback_variant(t, common.clients(profile, region or t.region), common.clock(), variant, typer.echo)
     state = "rolled back" if result.changed else "already at 0 %"
-    typer.echo(f"{t.endpoint}: {variant} {state}: " + ", ".join(f"{n} {x:g} %" for n, x in result.after.items()))
+    typer.echo(f"{t.endpoint}: {variant} {state}: " + _split(t, result.after))
+
+
+def _split(t, weights: dict[str, float]) -> str:
+    """``production (detection@3.0.0) 80 %, canary (detection@3.1.0) 20 %``: each variant's weight, with the
+    model version the config has behind it (when a config was given)."""
+    served = {v.name: v.model.ref for v in t.plan.variants} if t.plan is not None else {}
+    return ", ".join(f"{n}{f' ({served[n]})' if n in served else ''} {x:g} %" for n, x in weights.items())
 
 
 @app.command()
@@ -211,6 +218,7 @@ def _print_variants(report: dict) -> None:
             f"  {v['name']}: {v['weight_percent']:g} % (desired {v['desired_weight_percent']:g} %), "
             f"instances {count(v['instances'])}/{count(v['desired_instances'])}, last hour: {num(v['invocations_1h'])} invocations, "
             f"{num(v['errors_5xx_1h'])} 5XX, p99 {num(v['latency_p99_ms_1h'])} ms"
+            + (f"; serves {v['model_version']}" if v.get("model_version") else "")
         )
     _print_alarms_and_drift(report)
 
@@ -221,7 +229,9 @@ def _print_components(report: dict) -> None:
         typer.echo(f"  fleet {f['variant']}: instances {count(f['instances'])}/{count(f['desired_instances'])}")
     for c in report["components"]:
         typer.echo(
-            f"  component {c['name']}: {c['status']}, copies {count(c['copies'])}/{count(c['desired_copies'])}, model {c['model']}, "
+            f"  component {c['name']}: {c['status']}, copies {count(c['copies'])}/{count(c['desired_copies'])}, model {c['model']}"
+            + (f" ({c['model_version']})" if c.get("model_version") else "")
+            + ", "
             f"last hour: {num(c['invocations_1h'])} invocations, {num(c['errors_5xx_1h'])} 5XX, p99 {num(c['latency_p99_ms_1h'])} ms"
         )
     _print_alarms_and_drift(report)

@@ -16,7 +16,13 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-VersionArg = Annotated[str, typer.Argument(help="Model version, as listed in the config's models.")]
+VersionArg = Annotated[
+    str,
+    typer.Argument(
+        help="Model and version as the config names them: MODEL@VERSION (detection@3.0.0), or VERSION where one model has it."
+    ),
+]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Only this model's versions (default: every model).")]
 MetricsOpt = Annotated[
     Path | None,
     typer.Option(
@@ -182,24 +188,29 @@ def models_deprecate(
 
 @app.command("list")
 def models_list(
+    model: ModelOpt = None,
     as_json: JsonOpt = False,
     config: ConfigArg = None,
     config_opt: ConfigOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
-    """The registry beside the config's lifecycle: status, traffic per endpoint, metrics, package, approval."""
+    """The registry beside the config's lifecycle, per model (each in its own model package group):
+    status, traffic per endpoint, metrics, package, approval."""
     import json
 
     from ..model_registry.lifecycle import lifecycle
     from ..model_registry.packages import group_name, packages
 
     cfg = common.load_config(common.config_file(config, config_opt))
-    rows = lifecycle(cfg, packages(common.clients(profile, region or cfg.project.region), group_name(cfg)))
+    clients = common.clients(profile, region or cfg.project.region)
+    models = cfg.model_names() if model is None else (model,)
+    rows = [r for m in models for r in lifecycle(cfg, packages(clients, group_name(cfg, m)), m)]
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], indent=2, sort_keys=True))
         return
-    table = [("VERSION", "STATUS", "TRAFFIC", "METRICS", "PACKAGE", "APPROVAL")]
+    named = cfg.named
+    table = [(*(("MODEL",) if named else ()), "VERSION", "STATUS", "TRAFFIC", "METRICS", "PACKAGE", "APPROVAL")]
     for r in rows:
         shares = ", ".join(f"{k} {v:g} %" for k, v in r.traffic.items() if v > 0 or k.endswith("(shadow)")) or "0 %"
         metrics = ", ".join(f"{k} {v:g}" for k, v in sorted(r.metrics.items())) or "-"
@@ -207,6 +218,7 @@ def models_list(
         approval = "-" if p is None else p.status + (" (deprecated)" if p.deprecated else "")
         table.append(
             (
+                *((r.model or "-",) if named else ()),
                 r.version,
                 r.status or "-",
                 shares,
@@ -220,4 +232,4 @@ def models_list(
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for r in rows:
         for note in r.notes:
-            typer.secho(f"  {r.version}: {note}", fg=typer.colors.YELLOW)
+            typer.secho(f"  {r.ref}: {note}", fg=typer.colors.YELLOW)

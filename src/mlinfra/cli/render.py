@@ -34,9 +34,12 @@ def validate(
     if as_json:
         _validate_json(config)
         return
-    cfg = common.load_config(config)
+    from ..pipeline import load_config
+
+    form: list = []
+    cfg = common.warning(load_config, config, notes=form)
     typer.echo(f"{config}: valid — {summarize(cfg)}")
-    for note in traffic_notes(cfg):
+    for note in [*form, *traffic_notes(cfg)]:
         typer.echo(f"note: {note}")
     for line in packing_report(cfg):
         typer.echo(line)
@@ -51,13 +54,14 @@ def _validate_json(config: Path) -> None:
     from ..pipeline import load_config
 
     warnings: list[ConfigWarning] = []
+    form: list[ConfigWarning] = []
     problems: list[dict[str, object]] = []
     summary = None
     notes: list[str] = []
     code = 0
     try:
-        cfg = load_config(config, warnings=warnings)
-        summary, notes = summarize(cfg), traffic_notes(cfg)
+        cfg = load_config(config, warnings=warnings, notes=form)
+        summary, notes = summarize(cfg), [*map(str, form), *traffic_notes(cfg)]
     except ConfigError as exc:
         problems, code = [p.as_json() for p in exc.problems], exc.exit_code
     report = {

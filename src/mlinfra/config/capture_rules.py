@@ -102,10 +102,10 @@ def destination_overlap(config: PlatformConfig, destination: str, reads: Iterabl
     dest = _folder(destination)
     read: list[Read] = []
     sdk_reads: list[str] = []  # async endpoints without input_path
-    for m in config.models:
-        for uri in (m.model_data, m.model_data_prefix):
+    for listed in config.versions():
+        for uri in (listed.entry.model_data, listed.entry.model_data_prefix):
             if uri is not None:
-                read.append((uri, f"model {m.version}'s files"))
+                read.append((uri, f"model {listed.ref}'s files"))
     for ep in config.endpoints:
         multi = getattr(ep, "multi_model", None)
         if multi is not None:

@@ -33,6 +33,7 @@ _PATTERN_WORDS = {
     m.SAGEMAKER_NAME_RE: "letters, digits and dashes, starting and ending with a letter or digit",
     m.COMPONENT_NAME_RE: "lower-case letters, digits and single dashes, starting with a letter",
     m.SEMVER_RE: "a semantic version such as 1.2.0",
+    m.MODEL_REF_RE: "a model version: detection@1.2.0 (the model's name, @, a semantic version), or 1.2.0 where one model has it",
     m.S3_URI_RE: "an S3 URI such as s3://bucket/key",
     m.INSTANCE_TYPE_RE: "a SageMaker instance type such as ml.m5.xlarge",
     m.IMAGE_RE: "an ECR image with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:1.0",
@@ -100,14 +101,22 @@ def _s3_bucket_why(value: object) -> str | None:
     return None
 
 
-def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarning] | None = None) -> m.PlatformConfig:
+def load_config(
+    path: str | Path,
+    schema: Schema,
+    *,
+    warnings: list[ConfigWarning] | None = None,
+    notes: list[ConfigWarning] | None = None,
+) -> m.PlatformConfig:
     """Load and validate a config file against ``schema`` (the core and every component's section and
     rules: :func:`mlinfra.pipeline.load_config` passes the component list's). Raises :class:`ConfigError`
     listing every problem found.
 
     Values read in a forgiving way (an S3 https URL as its s3:// URI, a number among environment values
     as its text) are reported as :class:`ConfigWarning` on ``warnings`` when given, before validation:
-    a config that fails still reports them. The library never prints them."""
+    a config that fails still reports them. Advice on the config's form (the one-model ``models`` form and
+    the form that names the model) goes to ``notes`` when given, for ``mlinfra validate``. The library never
+    prints them."""
     path = Path(path)
     name = str(path)
     doc = _read_yaml(path, name)
@@ -132,7 +141,11 @@ def load_config(path: str | Path, schema: Schema, *, warnings: list[ConfigWarnin
         warnings.extend(
             ConfigWarning(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code)
             for v in violations
-            if v.warning
+            if v.warning and not v.note
+        )
+    if notes is not None:
+        notes.extend(
+            ConfigWarning(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations if v.note
         )
     violations = [v for v in violations if not v.warning]
     if violations:

@@ -22,9 +22,12 @@ from .shapes import (
     LOCAL_STORAGE,
     Endpoint,
     InferenceComponentsEndpoint,
+    NamedModel,
     PlatformConfig,
     Subscriber,
     Variant,
+    split_ref,
+    version_key,
 )
 
 Loc = tuple[str | int, ...]
@@ -44,6 +47,8 @@ class Violation:
     related: Loc | None = None
     #: A warning, not a problem: the config stays valid (the loader reports it as a ConfigWarning).
     warning: bool = False
+    #: A warning that only ``mlinfra validate`` prints (the loader's ``notes``): advice on the config's form.
+    note: bool = False
 
 
 RULES: list[Rule] = []  # the core rules, in the order they are defined
@@ -113,11 +118,11 @@ def regions(config: PlatformConfig) -> Iterator[Violation]:
     if config.state is not None and config.state.region is not None and config.state.region not in REGIONS:
         yield _unknown_region(("state", "region"), config.state.region)
     home = REGIONS[region][0] if region in REGIONS else None
-    for i, m in enumerate(config.models):
-        e = _ECR_HOST.match(m.image)
+    for listed in config.versions():
+        e = _ECR_HOST.match(listed.entry.image)
         if e is None:
             continue  # the image pattern already refused it
-        loc = ("models", i, "image")
+        loc = (*listed.at, "image")
         if e["region"] not in REGIONS:
             yield _unknown_region(loc, e["region"], " in the image's registry")
             continue
@@ -164,19 +169,20 @@ def tag_limits(config: PlatformConfig) -> Iterator[Violation]:
             "too-many-tags",
         )
         return
-    for i, m in enumerate(config.models):
+    for listed in config.versions():
+        m = listed.entry
         total = len(common | set(MODEL_TAGS) | {f"metric:{k}" for k in m.metrics})
         if total > MAX_TAGS:
             room = MAX_TAGS - len(common | set(MODEL_TAGS))
             yield Violation(
-                ("models", i, "metrics"),
+                (*listed.at, "metrics"),
                 f"model {m.version}'s SageMaker model would carry {total} tags (project tags, mlinfra's, {' and '.join(MODEL_TAGS)}, one per metric); AWS allows {MAX_TAGS}: keep at most {room} metrics",
                 "too-many-tags",
             )
         long = [k for k in m.metrics if len(f"metric:{k}") > 128]
         for k in long:
             yield Violation(
-                ("models", i, "metrics", k),
+                (*listed.at, "metrics", k),
                 f'the tag key "metric:{k}" is {len(k) + 7} characters; AWS allows 128: shorten the metric name to at most 121',
                 "metric-name-too-long",
             )
@@ -185,52 +191,180 @@ def tag_limits(config: PlatformConfig) -> Iterator[Violation]:
 # --- the registry ---------------------------------------------------------------------------------------
 
 
+def _dotted(loc: Loc) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if k else str(p)) for k, p in enumerate(loc))
+
+
 @rule
-def duplicate_model_version(config: PlatformConfig) -> Iterator[Violation]:
+def model_forms(config: PlatformConfig) -> Iterator[Violation]:
+    """``models`` is either the versions of one unnamed model or named models with their versions, not both;
+    a model's name is given once."""
+    named = {i for i, m in enumerate(config.models) if isinstance(m, NamedModel)}
+    if named and len(named) < len(config.models):
+        first = min(named)
+        for i, m in enumerate(config.models):
+            if not isinstance(m, NamedModel):
+                yield Violation(
+                    ("models", i),
+                    f"version {m.version} is listed without a model while models[{first}] names its model "
+                    f"({config.models[first].name}, line {{related_line}}): move it under that model's versions, "  # type: ignore[union-attr]
+                    "or under a model of its own (- name: <model>, versions: [...])",
+                    "model-forms-mixed",
+                    related=("models", first),
+                )
     seen: dict[str, int] = {}
     for i, m in enumerate(config.models):
-        if m.version in seen:
+        if isinstance(m, NamedModel):
+            if m.name in seen:
+                yield Violation(
+                    ("models", i, "name"),
+                    f"model {m.name} is named twice (first as models[{seen[m.name]}]): list all its versions under one entry",
+                    "duplicate-model-name",
+                )
+            seen.setdefault(m.name, i)
+
+
+@rule
+def duplicate_model_version(config: PlatformConfig) -> Iterator[Violation]:
+    seen: dict[tuple[str | None, str], Loc] = {}
+    for listed in config.versions():
+        key = (listed.model, listed.entry.version)
+        if key in seen:
+            what = "model version" if listed.model is None else f"model {listed.model}'s version"
             yield Violation(
-                ("models", i, "version"),
-                f"model version {m.version} is listed twice (first as models[{seen[m.version]}])",
+                (*listed.at, "version"),
+                f"{what} {listed.entry.version} is listed twice (first as {_dotted(seen[key])})",
                 "duplicate-model-version",
             )
-        seen.setdefault(m.version, i)
+        seen.setdefault(key, listed.at)
 
 
 @rule
 def single_production_version(config: PlatformConfig) -> Iterator[Violation]:
-    first: tuple[int, str] | None = None
-    for i, m in enumerate(config.models):
+    first: dict[str | None, str] = {}
+    for listed in config.versions():
+        m = listed.entry
         if m.status != "production":
             continue
-        if first is None:
-            first = (i, m.version)
+        if listed.model not in first:
+            first[listed.model] = m.version
+        elif listed.model is None:
+            yield Violation(
+                (*listed.at, "status"),
+                f"model versions {first[None]} and {m.version} are both production: one version is production at a time; "
+                "mark the older one previous (still deployed) or deprecated (no longer deployed)",
+                "several-production-versions",
+            )
         else:
             yield Violation(
-                ("models", i, "status"),
-                f"model versions {first[1]} and {m.version} are both production: one version is production at a time; "
-                "mark the older one previous (still deployed) or deprecated (no longer deployed)",
+                (*listed.at, "status"),
+                f"versions {first[listed.model]} and {m.version} of model {listed.model} are both production: one version of "
+                "each model is production at a time; mark the older one previous (still deployed) or deprecated (no longer deployed)",
                 "several-production-versions",
             )
 
 
+def model_reference(config: PlatformConfig, ref: str, loc: Loc, *, field: str = "model") -> Iterator[Violation]:
+    """What is wrong with a reference to a model version (``detection@3.0.0``, or a bare version): unknown,
+    ambiguous between models, deprecated. Variants, shadows, inference components and batch share it."""
+    found = config.candidates(ref)
+    if len(found) > 1:
+        yield Violation(
+            loc,
+            f"models {', '.join(str(f.model) for f in found)} all have a version {ref}: write {field}: "
+            f"{found[0].ref} (the model's name, @, the version) to say which",
+            "ambiguous-model-version",
+        )
+    elif not found:
+        listed = ", ".join(sorted(v.ref for v in config.versions())) or "none"
+        yield Violation(loc, f"model version {ref} is not in models (listed: {listed})", "unknown-model-version")
+    elif found[0].entry.status == "deprecated":
+        yield Violation(loc, f"model version {ref} is deprecated and cannot be deployed", "deprecated-model-deployed")
+
+
 @rule
 def referenced_model_version(config: PlatformConfig) -> Iterator[Violation]:
-    known = {m.version: m for m in config.models}
     for eloc, ep in _endpoints(config):
         for vloc, v in _variants(ep):
-            m = known.get(v.model)
-            loc = (*eloc, *vloc, "model")
-            if m is None:
-                listed = ", ".join(sorted(known)) or "none"
+            yield from model_reference(config, v.model, (*eloc, *vloc, "model"))
+
+
+@rule
+def canary_follows_production(config: PlatformConfig) -> Iterator[Violation]:
+    """A canary variant serves a newer version of the model the endpoint's production variant serves (a
+    canary of another model, or of an older version, says why in canary_reason)."""
+    for eloc, ep in _endpoints(config):
+        served = [(j, v, config.candidates(v.model)) for j, v in enumerate(ep.variants)]
+        production = [(v, f[0]) for _, v, f in served if len(f) == 1 and f[0].entry.status == "production"]
+        if len(production) != 1:
+            continue
+        pv, prod = production[0]
+        for j, v, found in served:
+            if len(found) != 1 or found[0].entry.status != "canary" or v.canary_reason is not None:
+                continue
+            canary, loc = found[0], (*eloc, "variants", j, "model")
+            if canary.model != prod.model:
                 yield Violation(
-                    loc, f"model version {v.model} is not in models (listed: {listed})", "unknown-model-version"
+                    loc,
+                    f"canary variant {v.name} serves {canary.ref}, a version of another model than production variant "
+                    f"{pv.name} ({prod.ref}): a canary tries a newer version of the production model; serve one, or say "
+                    "why it differs in canary_reason",
+                    "canary-model-differs",
                 )
-            elif m.status == "deprecated":
+            elif version_key(canary.entry.version) <= version_key(prod.entry.version):
                 yield Violation(
-                    loc, f"model version {v.model} is deprecated and cannot be deployed", "deprecated-model-deployed"
+                    loc,
+                    f"canary variant {v.name} serves {canary.ref}, not newer than {prod.ref} of production variant "
+                    f"{pv.name}: a canary tries a newer version; serve one, or say why in canary_reason",
+                    "canary-not-newer",
                 )
+
+
+@rule
+def model_reference_form(config: PlatformConfig) -> Iterator[Violation]:
+    """Notes (``mlinfra validate`` prints them) showing the form that names the model: for a config in the
+    one-model form, once; for a bare version among named models, at each reference."""
+    refs = list(_model_references(config))
+    if not config.named:
+        name = config.project.name
+        shown = f" ({_dotted(refs[0][0])}: {name}@{refs[0][1]})" if refs else ""
+        yield Violation(
+            ("models",),
+            f"lists the versions of one unnamed model (a form that keeps working); to name it, and to "
+            f"add other models beside it, write models: [{{name: {name}, versions: [<the versions as they are>]}}] "
+            f"and refer to a version as {name}@<version>{shown}",
+            "model-reference-form",
+            warning=True,
+            note=True,
+        )
+        return
+    for loc, ref in refs:
+        yield from bare_reference(config, ref, loc)
+
+
+def bare_reference(config: PlatformConfig, ref: str, loc: Loc) -> Iterator[Violation]:
+    """Among named models, a note on a reference that gives the version alone, showing the form with the name."""
+    found = config.candidates(ref)
+    if config.named and split_ref(ref)[0] is None and len(found) == 1:
+        field = str(loc[-1])
+        yield Violation(
+            loc,
+            f"{field}: {ref} gives the version alone; write {field}: {found[0].ref} (the model's name, @, the version)",
+            "model-reference-form",
+            warning=True,
+            note=True,
+        )
+
+
+def _model_references(config: PlatformConfig) -> Iterator[tuple[Loc, str]]:
+    """(location, reference) of every variant's, shadow's and inference component's model version."""
+    for eloc, ep in _endpoints(config):
+        for vloc, v in _variants(ep):
+            yield (*eloc, *vloc, "model"), v.model
+    for i, cep in enumerate(config.endpoints):
+        if isinstance(cep, InferenceComponentsEndpoint):
+            for j, c in enumerate(cep.components):
+                yield ("endpoints", i, "components", j, "model"), c.model
 
 
 # --- endpoints and variants -----------------------------------------------------------------------------
@@ -400,11 +534,13 @@ def serverless_network_isolation(config: PlatformConfig) -> Iterator[Violation]:
         for _vloc, v in _variants(ep):
             if v.serverless is not None:
                 serverless.setdefault(v.model, ep.name)
-    for i, m in enumerate(config.models):
-        if m.version in serverless and m.network_isolation and "network_isolation" in m.model_fields_set:
+    for listed in config.versions():
+        m = listed.entry
+        served = next((ep for ref, ep in serverless.items() if listed in config.candidates(ref)), None)
+        if served is not None and m.network_isolation and "network_isolation" in m.model_fields_set:
             yield Violation(
-                ("models", i, "network_isolation"),
-                f'model {m.version} is served by the serverless endpoint "{serverless[m.version]}", and serverless endpoints do not support network isolation: '
+                (*listed.at, "network_isolation"),
+                f'model {listed.ref} is served by the serverless endpoint "{served}", and serverless endpoints do not support network isolation: '
                 "remove network_isolation: true (or serve this version from instances)",
                 "serverless-network-isolation",
             )
@@ -918,10 +1054,11 @@ def _model_archive(loc: Loc, uri: str) -> Iterator[Violation]:
 @rule
 def artifacts(config: PlatformConfig) -> Iterator[Violation]:
     """A single-model endpoint loads one archive; a multi-model endpoint loads the archives under a prefix."""
-    for i, m in enumerate(config.models):
+    for listed in config.versions():
+        m, at = listed.entry, listed.at
         if m.model_data is not None and m.model_data_prefix is not None:
             yield Violation(
-                ("models", i, "model_data_prefix"),
+                (*at, "model_data_prefix"),
                 "a model's files are either one archive (model_data) or uncompressed files under a prefix (model_data_prefix), not both: keep one",
                 "model-data-twice",
             )
@@ -929,13 +1066,13 @@ def artifacts(config: PlatformConfig) -> Iterator[Violation]:
             p = m.model_data_prefix
             if p.endswith(".tar.gz"):
                 yield Violation(
-                    ("models", i, "model_data_prefix"),
+                    (*at, "model_data_prefix"),
                     f"{p} is an archive, and model_data_prefix is read as uncompressed files under a prefix (SageMaker would not unpack it): give the archive as model_data",
                     "model-data-prefix-archive",
                 )
             elif not p.endswith("/"):
                 yield Violation(
-                    ("models", i, "model_data_prefix"),
+                    (*at, "model_data_prefix"),
                     f"an S3 prefix of uncompressed model files ends with /: write {p}/",
                     "model-data-prefix-slash",
                 )
@@ -943,13 +1080,13 @@ def artifacts(config: PlatformConfig) -> Iterator[Violation]:
             continue
         if m.model_data.endswith("/"):
             yield Violation(
-                ("models", i, "model_data"),
+                (*at, "model_data"),
                 f"SageMaker reads a model from one gzip-compressed tar archive, not from a prefix: point model_data at the archive, such as {m.model_data}model.tar.gz "
                 "(uncompressed files under a prefix go in model_data_prefix)",
                 "model-data-not-archive",
             )
         else:
-            yield from _model_archive(("models", i, "model_data"), m.model_data)
+            yield from _model_archive((*at, "model_data"), m.model_data)
     # Inference components take every form (a component's model is a SageMaker model like an endpoint's);
     # batch transform and serverless endpoints take an archive or an image-only model, not a prefix.
     yield from _prefix_unsupported(config)
@@ -1064,15 +1201,16 @@ PREFIX_FIX = "give the version its files as one model_data .tar.gz archive (tar 
 def _prefix_unsupported(config: PlatformConfig) -> Iterator[Violation]:
     """Uncompressed files under a prefix are a ModelDataSource, which serverless endpoints cannot use
     (batch transform neither: the batch component's rules) (a multi-model endpoint reads its own prefix of archives, not the version's)."""
-    prefixed = {m.version: m.model_data_prefix for m in config.models if m.model_data_prefix is not None}
     for eloc, ep in _endpoints(config):
         if ep.multi_model is not None:
             continue
         for vloc, v in _variants(ep):
-            if v.serverless is not None and v.model in prefixed:
+            found = config.candidates(v.model)
+            prefix = found[0].entry.model_data_prefix if len(found) == 1 else None
+            if v.serverless is not None and prefix is not None:
                 yield Violation(
                     (*eloc, *vloc, "model"),
-                    f"model version {v.model} has its files under a prefix (model_data_prefix {prefixed[v.model]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
+                    f"model version {v.model} has its files under a prefix (model_data_prefix {prefix}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
                     f"a serverless variant needs another form: {PREFIX_FIX}; or serve it from instances",
                     "model-data-prefix-unsupported",
                 )
@@ -1155,7 +1293,8 @@ def core_names(config: PlatformConfig) -> Iterator[Named]:
         if not isinstance(cep, InferenceComponentsEndpoint):
             continue
         for j, c in enumerate(cep.components):
-            cmv = next((m for m in config.models if m.version == c.model), None)
+            found = config.candidates(c.model)
+            cmv = found[0].entry if len(found) == 1 else None
             if cmv is not None:  # else unknown-model-version says so
                 content = naming.component_model_content(cmv, role)
                 name = naming.sagemaker_model_name(naming.endpoint_name(prefix, cep.name), c.name, content)

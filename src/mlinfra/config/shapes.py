@@ -8,6 +8,7 @@ not be ignored.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
@@ -21,6 +22,8 @@ SAGEMAKER_NAME_RE = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"
 # Our own component names become Terraform identifiers and parts of AWS names: lower-case, dashes inside.
 COMPONENT_NAME_RE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 SEMVER_RE = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
+# A reference to a model version: detection@3.0.0, or the version alone where one model has it.
+MODEL_REF_RE = r"^([a-z][a-z0-9]*(-[a-z0-9]+)*@)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
 S3_URI_RE = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$"
 INSTANCE_TYPE_RE = r"^ml\.[a-z0-9-]+\.[a-z0-9]+$"  # ml.p6-b200.48xlarge, ml.c7i-flex.large
 # SageMaker pulls from ECR (private registries need VPC-only repository access, which mlinfra does not set up):
@@ -36,6 +39,8 @@ VariantName = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME_RE, max_le
 # An S3 object URL (https://bucket.s3.region.amazonaws.com/key, ...) is read as its s3:// URI (lenient.py).
 S3Uri = Annotated[str, StringConstraints(pattern=S3_URI_RE, max_length=1024), S3_URL]
 Version = Annotated[str, StringConstraints(pattern=SEMVER_RE, max_length=64)]
+ModelName = Annotated[str, StringConstraints(pattern=COMPONENT_NAME_RE, max_length=32)]
+ModelRef = Annotated[str, StringConstraints(pattern=MODEL_REF_RE, max_length=97)]
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+@-]+$")]
 TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+@-]*$")]
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -98,7 +103,7 @@ class StateBackend(Strict):
 # --- model registry ------------------------------------------------------------------------------------
 
 #: staging -> canary -> production -> previous (the former production, still deployable: a rollback target)
-#: -> deprecated (listed for the record, never deployed). One version is production at a time.
+#: -> deprecated (listed for the record, never deployed). One version of each model is production at a time.
 ModelStatus = Literal["staging", "canary", "production", "previous", "deprecated"]
 
 
@@ -125,6 +130,54 @@ class ModelVersion(Strict):
     network_isolation: bool = True
     # On this version's SageMaker models (and inference components), over the endpoint's and the project's.
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)
+
+
+class NamedModel(Strict):
+    """A model by name with its own versions and lifecycle (one production version per model). Variants,
+    components and batch name one of its versions as ``<name>@<version>``."""
+
+    name: ModelName
+    versions: Annotated[list[ModelVersion], Field(min_length=1)]
+
+
+def _model_tag(value: object) -> str:
+    if isinstance(value, dict):
+        return "model" if "versions" in value or ("name" in value and "version" not in value) else "version"
+    return "model" if isinstance(value, NamedModel) else "version"
+
+
+#: An entry of ``models``: a named model with its versions, or (the one-model form) a version of the
+#: config's one unnamed model.
+AnyModel = Annotated[
+    Annotated[ModelVersion, Tag("version")] | Annotated[NamedModel, Tag("model")], Discriminator(_model_tag)
+]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A model version where the config lists it: its location, its model's name (None in the one-model form)."""
+
+    at: tuple[str | int, ...]
+    model: str | None
+    entry: ModelVersion
+
+    @property
+    def ref(self) -> str:
+        """How a variant names it: ``detection@3.0.0``, or the version alone in the one-model form."""
+        return self.entry.version if self.model is None else f"{self.model}@{self.entry.version}"
+
+
+def version_key(version: str) -> tuple[int, int, int, int, str]:
+    """Semantic-version order: 1.10.0 after 1.9.0, and a pre-release (2.0.0-rc1) before its release."""
+    core, dash, pre = version.partition("-")
+    major, minor, patch = (int(p) for p in core.split("."))
+    return (major, minor, patch, 0 if dash else 1, pre)
+
+
+def split_ref(ref: str) -> tuple[str | None, str]:
+    """``detection@3.0.0`` -> ("detection", "3.0.0"); ``3.0.0`` -> (None, "3.0.0")."""
+    name, _, version = ref.rpartition("@")
+    return name or None, version
 
 
 # --- endpoints -----------------------------------------------------------------------------------------
@@ -173,7 +226,7 @@ class Variant(Strict):
     """A production (or shadow) variant: a model version on instances or on serverless compute."""
 
     name: VariantName
-    model: Version
+    model: ModelRef
     instance_type: Annotated[str, StringConstraints(pattern=INSTANCE_TYPE_RE)] | None = None
     instance_count: PositiveInt | None = None
     serverless: Serverless | None = None
@@ -191,6 +244,9 @@ class Variant(Strict):
     # Read only to be refused with the reason (managed-instance-scaling-variant): SageMaker takes managed
     # instance scaling on endpoints with inference components only (kind: components, fleet.scaling).
     managed_instance_scaling: object = None
+    # Why this variant's canary version is not a newer version of the model the endpoint's production
+    # variant serves (rules: canary-model-differs, canary-not-newer); said, the rule lets it be.
+    canary_reason: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
 
 
 CaptureMode = Literal["input", "output"]
@@ -390,7 +446,7 @@ class InferenceComponent(Strict):
     """One model version on the fleet, with what each of its copies reserves on an instance."""
 
     name: ComponentName
-    model: Version
+    model: ModelRef
     min_memory_mb: Annotated[int, Field(ge=128)]
     max_memory_mb: Annotated[int, Field(ge=128)] | None = None
     cpu_cores: Annotated[float, Field(ge=0.25)] | None = None
@@ -527,16 +583,45 @@ class PlatformConfig(Strict):
 
     project: Project
     state: StateBackend | None = None
-    models: Annotated[list[ModelVersion], Field(min_length=1)]
+    models: Annotated[list[AnyModel], Field(min_length=1)]
     endpoints: list[AnyEndpoint] = Field(default_factory=list)
     traffic: Traffic | None = None
 
-    def model(self, version: str) -> ModelVersion:
-        """The registry entry for ``version`` (rules guarantee it exists once the config is loaded)."""
-        for m in self.models:
-            if m.version == version:
-                return m
-        raise KeyError(version)
+    def versions(self) -> tuple[Listed, ...]:
+        """Every model version listed, in file order, with its location and its model's name."""
+        out: list[Listed] = []
+        for i, m in enumerate(self.models):
+            if isinstance(m, NamedModel):
+                out += [Listed(("models", i, "versions", j), m.name, v) for j, v in enumerate(m.versions)]
+            else:
+                out.append(Listed(("models", i), None, m))
+        return tuple(out)
+
+    @property
+    def named(self) -> bool:
+        """Whether ``models`` names its models (else it lists the versions of one unnamed model)."""
+        return any(isinstance(m, NamedModel) for m in self.models)
+
+    def model_names(self) -> tuple[str | None, ...]:
+        """The models, in file order (None: the one unnamed model of the one-model form)."""
+        return tuple(dict.fromkeys(v.model for v in self.versions()))
+
+    def candidates(self, ref: str) -> tuple[Listed, ...]:
+        """The listed versions ``ref`` may mean: one when it resolves, several when a bare version is
+        ambiguous between models, none when nothing matches."""
+        name, version = split_ref(ref)
+        return tuple(v for v in self.versions() if v.entry.version == version and (name is None or v.model == name))
+
+    def resolve(self, ref: str) -> Listed:
+        """The listed version ``ref`` names (rules guarantee exactly one once the config is loaded)."""
+        found = self.candidates(ref)
+        if len(found) != 1:
+            raise KeyError(ref)
+        return found[0]
+
+    def model(self, ref: str) -> ModelVersion:
+        """The registry entry ``ref`` names (``detection@3.0.0``, or a version that one model has)."""
+        return self.resolve(ref).entry
 
 
 GPU_FAMILIES = re.compile(r"^ml\.(g\d|p\d|gr\d)")

@@ -13,6 +13,7 @@ class Summary:
     region: str
     model_versions: int
     deprecated: int  # model versions with status deprecated
+    models: int  # named models (1: the one unnamed model of the one-model form)
     endpoints: int
     variants: int  # production variants and shadows of the endpoints without inference components
     inference_components: int
@@ -21,6 +22,8 @@ class Summary:
         """``["4 model versions (1 deprecated)", "2 endpoints", "3 variants"]``: variants are left out when
         every endpoint hosts inference components, inference components when none does."""
         out = [_count(self.model_versions, "model version") + f" ({self.deprecated} deprecated)"]
+        if self.models > 1:
+            out[0] = _count(self.models, "model") + ", " + out[0]
         out.append(_count(self.endpoints, "endpoint"))
         if self.variants or not self.inference_components:
             out.append(_count(self.variants, "variant"))
@@ -37,8 +40,9 @@ def summarize(config: PlatformConfig) -> Summary:
     return Summary(
         platform=f"{config.project.name}-{config.project.environment}",
         region=config.project.region,
-        model_versions=len(config.models),
-        deprecated=sum(1 for m in config.models if m.status == "deprecated"),
+        model_versions=len(config.versions()),
+        deprecated=sum(1 for v in config.versions() if v.entry.status == "deprecated"),
+        models=len(config.model_names()),
         endpoints=len(config.endpoints),
         variants=sum(len(e.variants) + (1 if e.shadow else 0) for e in classic),
         inference_components=sum(

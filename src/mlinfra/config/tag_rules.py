@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .rules import MAX_TAGS, MLINFRA_TAGS, MODEL_TAGS, Loc, Violation, rule
-from .shapes import Endpoint, InferenceComponentsEndpoint, ModelVersion, PlatformConfig
+from .shapes import Endpoint, InferenceComponentsEndpoint, Listed, PlatformConfig
 
 #: Keys mlinfra writes on the resources of one model version or component (the registry's view of a
 #: version; ``metric:<name>`` per metric): a user's tag of that key would be overwritten, or mislabel.
@@ -27,8 +27,8 @@ def _tag_levels(config: PlatformConfig) -> Iterator[tuple[Loc, dict[str, str]]]:
     yield ("project", "tags"), config.project.tags
     for i, ep in enumerate(config.endpoints):
         yield ("endpoints", i, "tags"), ep.tags
-    for i, m in enumerate(config.models):
-        yield ("models", i, "tags"), m.tags
+    for listed in config.versions():
+        yield (*listed.at, "tags"), listed.entry.tags
 
 
 @rule
@@ -59,14 +59,14 @@ def tag_keys(config: PlatformConfig) -> Iterator[Violation]:
                 )
 
 
-def _deployed(config: PlatformConfig, ep: Endpoint | InferenceComponentsEndpoint) -> list[tuple[int, ModelVersion]]:
-    versions = (
+def _deployed(config: PlatformConfig, ep: Endpoint | InferenceComponentsEndpoint) -> list[Listed]:
+    refs = (
         [c.model for c in ep.components]
         if isinstance(ep, InferenceComponentsEndpoint)
         else [v.model for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))]
     )
-    index = {m.version: i for i, m in enumerate(config.models)}
-    return [(index[v], config.models[index[v]]) for v in dict.fromkeys(versions) if v in index]
+    found = [config.candidates(r) for r in refs]
+    return list({f[0].at: f[0] for f in found if len(f) == 1}.values())
 
 
 @rule
@@ -88,7 +88,8 @@ def merged_tag_limits(config: PlatformConfig) -> Iterator[Violation]:
                 "too-many-tags",
             )
             continue
-        for k, mv in _deployed(config, ep):
+        for listed in _deployed(config, ep):
+            mv = listed.entry
             alone = common | set(MODEL_TAGS) | {f"metric:{n}" for n in mv.metrics}
             if len(alone) > MAX_TAGS:
                 continue  # rules.py reports the metrics
@@ -96,10 +97,10 @@ def merged_tag_limits(config: PlatformConfig) -> Iterator[Violation]:
             # metrics: the model's count binds both)
             total = own | set(mv.tags) | alone
             if len(total) > MAX_TAGS:
-                where = ("models", k, "tags") if mv.tags else ("endpoints", i, "tags")
+                where = (*listed.at, "tags") if mv.tags else ("endpoints", i, "tags")
                 yield Violation(
                     where,
-                    f"model {mv.version}'s SageMaker model on endpoint {ep.name} would carry {len(total)} tags (the project's, mlinfra's, the endpoint's, the version's own, "
+                    f"model {listed.ref}'s SageMaker model on endpoint {ep.name} would carry {len(total)} tags (the project's, mlinfra's, the endpoint's, the version's own, "
                     f"{' and '.join(MODEL_TAGS)} and one per metric, a key set twice counted once); "
                     f"AWS allows {MAX_TAGS}: drop {len(total) - MAX_TAGS} of the endpoint's or the version's tags",
                     "too-many-tags",

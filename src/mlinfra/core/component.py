@@ -58,7 +58,7 @@ class Input:
 class Output:
     name: str
     description: str
-    value: Ref
+    value: Ref | dict[str, Ref]  # an object of references: one per instance of a for_each
     sensitive: bool = False
     # Resources of the module the value must wait for though it does not read them (a role's ARN waits
     # for the role's policy: the users in other modules then wait too).

@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..components.registry.section import SECTION, QualityGate
-from ..config.shapes import PlatformConfig
+from ..components.registry.section import SECTION, QualityGate, group_names
+from ..config.shapes import Listed, PlatformConfig
 from ..errors import MlinfraError
-from ..naming import model_package_group_name
 from ..ops.aws import AwsError, Clients, aws_errors
 from .gate import GateResult, evaluate
 
@@ -58,40 +57,57 @@ class Package:
     created: str | None = None
 
 
-def group_name(config: PlatformConfig) -> str:
-    """The group the Terraform renders (:func:`mlinfra.naming.model_package_group_name`)."""
+def group_name(config: PlatformConfig, model: str | None = None) -> str:
+    """The group the Terraform renders for ``model`` (:func:`mlinfra.components.registry.plan.group_names`);
+    without a model, the first model's (the one group of a one-model config)."""
+    groups = group_names(config)
+    if model is None:
+        return next(iter(groups.values()))
+    if model not in groups:
+        raise RegistryError(f"no model {model} in the config's models (models: {', '.join(map(str, groups))})")
+    return groups[model]
+
+
+def gate_of(config: PlatformConfig, model: str | None = None) -> QualityGate:
+    """``model``'s quality gate: its own (registry.models.<model>.quality_gate), else the registry's."""
     registry = SECTION.of(config)
-    return model_package_group_name(
-        f"{config.project.name}-{config.project.environment}",
-        registry.model_package_group if registry is not None else None,
-    )
+    return registry.gate(model) if registry is not None else QualityGate()
 
 
-def gate_of(config: PlatformConfig) -> QualityGate:
-    registry = SECTION.of(config)
-    return registry.quality_gate if registry is not None else QualityGate()
+def production_of(config: PlatformConfig, model: str | None = None) -> tuple[str, dict[str, float]] | None:
+    """``model``'s production version and its metrics: the gate compares versions of one model only
+    (rules allow one production version per model; with several, the newest listed wins)."""
+    prod = [v for v in config.versions() if v.entry.status == "production" and v.model == model]
+    return (prod[-1].ref, dict(prod[-1].entry.metrics)) if prod else None
 
 
-def production_of(config: PlatformConfig) -> tuple[str, dict[str, float]] | None:
-    """The config's production version and its metrics (rules allow at most one production version per
-    endpoint; with several, the newest listed wins)."""
-    prod = [m for m in config.models if m.status == "production"]
-    return (prod[-1].version, dict(prod[-1].metrics)) if prod else None
+def listed(config: PlatformConfig, ref: str) -> Listed:
+    """The listed version ``ref`` names (``detection@3.0.0``, or a version one model alone has)."""
+    found = config.candidates(ref)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise RegistryError(
+            f"models {', '.join(str(f.model) for f in found)} all have a version {ref}: name one, e.g. {found[0].ref}"
+        )
+    listing = ", ".join(v.ref for v in config.versions())
+    raise RegistryError(f"version {ref} is not in the config's models (listed: {listing})")
 
 
 def metrics_for(config: PlatformConfig, version: str, override: Mapping[str, float] | None = None) -> dict[str, float]:
     """The version's metrics: the config's, updated by ``override`` (e.g. the training job's evaluation file)."""
-    try:
-        model = config.model(version)
-    except KeyError:
-        listed = ", ".join(m.version for m in config.models)
-        raise RegistryError(f"version {version} is not in the config's models (listed: {listed})") from None
-    return {**model.metrics, **(override or {})}
+    return {**listed(config, version).entry.metrics, **(override or {})}
 
 
 def validate(config: PlatformConfig, version: str, metrics: Mapping[str, float] | None = None) -> GateResult:
-    """Run the quality gate on a version (offline)."""
-    return evaluate(gate_of(config), version, metrics_for(config, version, metrics), production_of(config))
+    """Run ``version``'s model's quality gate on it (offline), against that model's production version."""
+    entry = listed(config, version)
+    return evaluate(
+        gate_of(config, entry.model),
+        entry.ref,
+        metrics_for(config, version, metrics),
+        production_of(config, entry.model),
+    )
 
 
 def _metadata(version: str, metrics: Mapping[str, float], deprecated: bool = False) -> dict[str, str]:
@@ -166,12 +182,13 @@ def register(
     """Record ``version`` as a model package: PendingManualApproval when it passes the gate, Rejected (with
     the failing metrics as ApprovalDescription) when it does not. A version is registered once."""
     result = validate(config, version, metrics)
-    model = config.model(version)
-    group = group_name(config)
+    entry = listed(config, version)
+    model, version = entry.entry, entry.entry.version
+    group = group_name(config, entry.model)
     _require_group(clients, group)
     existing = find(clients, group, version)
     if existing is not None:
-        raise RegistryError(f"version {version} is already registered as {existing.arn} ({existing.status})")
+        raise RegistryError(f"version {entry.ref} is already registered as {existing.arn} ({existing.status})")
     container: dict[str, Any] = {"Image": model.image}
     if model.model_data is not None:
         container["ModelDataUrl"] = model.model_data
@@ -181,12 +198,13 @@ def register(
         }
     if model.environment:
         container["Environment"] = dict(model.environment)
-    meta = _metadata(version, metrics_for(config, version, metrics))
+    meta = _metadata(version, metrics_for(config, entry.ref, metrics))
+    what = f"model {version}" if entry.model is None else f"model {entry.model} {version}"
     sm = clients.sagemaker
     with aws_errors():
         arn = sm.create_model_package(
             ModelPackageGroupName=group,
-            ModelPackageDescription=f"{config.project.name}-{config.project.environment} model {version}",
+            ModelPackageDescription=f"{config.project.name}-{config.project.environment} {what}",
             InferenceSpecification={
                 "Containers": [container],
                 "SupportedContentTypes": ["application/json"],
@@ -213,10 +231,13 @@ def set_status(
     """Approve, reject or deprecate the version's package (ApprovalDescription says who/why)."""
     if status not in APPROVAL_STATUSES:
         raise ValueError(status)
-    group = group_name(config)
-    package = find(clients, group, version)
+    entry = listed(config, version)
+    group = group_name(config, entry.model)
+    package = find(clients, group, entry.entry.version)
     if package is None:
-        raise RegistryError(f"version {version} is not registered in {group}: run mlinfra models register {version}")
+        raise RegistryError(
+            f"version {entry.ref} is not registered in {group}: run mlinfra models register {entry.ref}"
+        )
     sm = clients.sagemaker
     with aws_errors():
         sm.update_model_package(
@@ -225,6 +246,8 @@ def set_status(
             ApprovalDescription=description[:MAX_DESCRIPTION],
             # Sent again, unchanged (plus the lifecycle mark): AWS merges these keys, moto 5.2 replaces
             # the whole map with what the update carries; sending it keeps both right.
-            CustomerMetadataProperties=_metadata(version, package.metrics, deprecated=deprecate or package.deprecated),
+            CustomerMetadataProperties=_metadata(
+                entry.entry.version, package.metrics, deprecated=deprecate or package.deprecated
+            ),
         )
         return _package(sm.describe_model_package(ModelPackageName=package.arn))

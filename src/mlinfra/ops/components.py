@@ -132,6 +132,8 @@ def status_report(
     components = list_components(clients, endpoint)
     metrics = component_metrics(clients, now, [c.name for c in components])
     drift = differences(plan, live, components) if plan is not None else []
+    # The model version each component serves, as the config names it (detection@3.0.0 among named models).
+    served = {w.name: w.model.ref for w in plan.components} if plan is not None else {}
     return {
         "endpoint": live.name,
         "status": live.status,
@@ -145,6 +147,7 @@ def status_report(
                 "name": c.name,
                 "status": c.status,
                 "model": c.model,
+                "model_version": served.get(c.name),
                 "copies": c.copies,
                 "desired_copies": c.desired_copies,
                 **metrics[c.name].fields(),

@@ -111,19 +111,37 @@ def promote_version(
     for v in variants:
         if v.get("name") in weights:
             v["weight"] = _number(weights[v["name"]])
-    version = str(target.get("model"))
+    entries = data.get("models") or []
+    # Named models (``- name: detection`` with ``versions``): the versions of the promoted version's model
+    # only, each named model@version; the one-model form: every listed version, named by its version.
+    tables = {e.get("name"): e.get("versions") or [] for e in entries if "versions" in e} or {None: entries}
+    canonical = {
+        ref: ref if model is None else f"{model}@{v.get('version')}"
+        for model, versions in tables.items()
+        for v in versions
+        for ref in (str(v.get("version")), f"{model}@{v.get('version')}")
+    }
+    shared = {
+        r
+        for r in canonical
+        if "@" not in r and sum(r == str(v.get("version")) for vs in tables.values() for v in vs) > 1
+    }
+    ref = str(target.get("model"))
+    version = canonical.get(ref, ref) if ref not in shared else ref
     referenced = {
-        str(v.get("model"))
+        canonical.get(str(v.get("model")), str(v.get("model")))
         for e in data.get("endpoints") or []
         for v in [*(e.get("variants") or []), *([e["shadow"]] if e.get("shadow") else [])]
     }
+    model_name = version.rpartition("@")[0] or None
     changes: dict[str, str] = {}
-    for model in data.get("models") or []:
-        listed = str(model.get("version"))
+    for listed_version in tables.get(model_name, []):
+        listed = str(listed_version.get("version"))
+        listed = listed if model_name is None else f"{model_name}@{listed}"
         if listed == version:
-            model["status"] = "production"
-        elif model.get("status") == "production":
-            model["status"] = changes[listed] = "previous" if listed in referenced else "deprecated"
+            listed_version["status"] = "production"
+        elif listed_version.get("status") == "production":
+            listed_version["status"] = changes[listed] = "previous" if listed in referenced else "deprecated"
     _save(yaml, data, path)
     return version, changes
 

@@ -76,7 +76,7 @@ def promote_variant(
         from ..pipeline import load_config
 
         assert config is not None, "an endpoint plan without a config"
-        require_approved(load_config(config), clients, [v.model.version for v in ep.variants if v.name == variant])
+        require_approved(load_config(config), clients, [v.model.ref for v in ep.variants if v.name == variant])
     follows = config if ep is not None and not dry_run else None
     write = partial(write_weights, follows, ep.label) if follows is not None and ep is not None else _ignore
     went_live: list[dict[str, float]] = []

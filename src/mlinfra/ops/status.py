@@ -22,6 +22,9 @@ def status_report(
     metrics = variant_metrics(clients, now, target.endpoint, live.weights, requests_metric(live.is_async))
     drift = differences(target.plan, live) if target.plan is not None else []
     current, desired = as_percent(live.weights), as_percent(live.desired_weights)
+    # The model version behind each variant, as the config names it (detection@3.0.0 among named models).
+    plan = target.plan
+    served = {v.name: v.model.ref for v in (*plan.variants, *([plan.shadow] if plan.shadow else []))} if plan else {}
     return {
         "endpoint": live.name,
         "status": live.status,
@@ -33,6 +36,7 @@ def status_report(
                 "desired_weight_percent": desired.get(v),
                 "instances": live.instances.get(v),
                 "desired_instances": live.desired_instances.get(v),
+                "model_version": served.get(v),
                 **metrics[v].fields(),
             }
             for v in live.weights

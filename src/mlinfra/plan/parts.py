@@ -44,6 +44,12 @@ class ModelPlan:
     network_isolation: bool | None  # None: not supported (serverless), the argument is left out
     tags: dict[str, str]  # the registry's view: version, status and quality metrics
     model_data_prefix: str | None = None  # uncompressed files under an S3 prefix (ModelDataSource S3Prefix)
+    model: str | None = None  # the named model this is a version of (None: the one-model form's)
+
+    @property
+    def ref(self) -> str:
+        """How the config names the version: ``detection@3.0.0``, or ``1.1.0`` in the one-model form."""
+        return self.version if self.model is None else f"{self.model}@{self.version}"
 
 
 @dataclass(frozen=True)

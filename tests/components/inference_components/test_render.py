@@ -105,9 +105,10 @@ def test_beside_a_realtime_endpoint_the_endpoint_plan_skips_components(tmp_path:
     endpoint as before, one components module, and the role's Sids stay unique."""
     platform = (ROOT / "examples" / "platform.yaml").read_text()
     ic = EXAMPLE.read_text()
-    ic_endpoint = ic[ic.index("  - name: vision\n") :]
-    models = ic[ic.index("  - version: 2.1.0") : ic.index("\nendpoints:")]
-    models = models.replace("status: production", "status: staging")
+    # platform.yaml lists one unnamed model's versions: the components' versions join them as staging.
+    ic_endpoint = ic[ic.index("  - name: vision\n") :].replace("model: classification@", "model: ").replace("model: detection@", "model: ")
+    versions = ic[ic.index("      - version: 2.1.0") : ic.index("\nendpoints:")].replace("  - name: detection\n    versions:\n", "")
+    models = "\n".join(line[4:] for line in versions.strip("\n").splitlines()).replace("status: production", "status: staging")
     text = platform.replace("\nmodels:\n", "\nmodels:\n" + models + "\n", 1).replace("\nendpoints:\n", "\nendpoints:\n" + ic_endpoint, 1)
     out = render(text, tmp_path)
     mods = sorted(p.name for p in (out / "modules").iterdir())

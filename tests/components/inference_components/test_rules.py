@@ -42,7 +42,7 @@ CASES = [
     C("gpu-percent", _gpu("25 %"), "accelerators: 25 %", "endpoints[0].components[0].accelerators", "fractional-accelerator",
       'accelerators "25 %" is a share of a device: SageMaker gives each copy of an inference component whole accelerator devices'),
     C("gpu-percent-no-space", _gpu('"25%"'), "accelerators:", "endpoints[0].components[0].accelerators", "fractional-accelerator",
-      "What fits instead: accelerators: 1 (a whole NVIDIA T4, 16 GiB); one ml.g4dn.xlarge has 1, so 1 such copy fits per instance", after="name: classification"),
+      "What fits instead: accelerators: 1 (a whole NVIDIA T4, 16 GiB); one ml.g4dn.xlarge has 1, so 1 such copy fits per instance", after="- name: classification          # PyTorch"),
     C("gpu-fraction", _gpu("0.25"), "accelerators: 0.25", "endpoints[0].components[0].accelerators", "fractional-accelerator",
       "GPU partitioning, which needs instance types and a serving stack that support it"),
     C("gpu-one-and-a-half", _gpu("1.5"), "accelerators: 1.5", "endpoints[0].components[0].accelerators", "fractional-accelerator",
@@ -51,7 +51,7 @@ CASES = [
     C("gpu-words", _gpu("one"), "accelerators: one", "endpoints[0].components[0].accelerators", "component-accelerators", "a whole number of accelerator devices"),
     C("gpu-too-many", _gpu("2"), "accelerators: 2", "endpoints[0].components[0].accelerators", "component-too-large", "one ml.g4dn.xlarge has 1 GPU"),
     C("gpu-on-cpu-fleet", (("instance_type: ml.g4dn.xlarge", "instance_type: ml.m5.xlarge"),), "accelerators: 1", "endpoints[0].components[0].accelerators",
-      "component-too-large", "one ml.m5.xlarge has no accelerators", after="name: classification"),
+      "component-too-large", "one ml.m5.xlarge has no accelerators", after="- name: classification          # PyTorch"),
     C("share-on-cpu-fleet", (("instance_type: ml.g4dn.xlarge", "instance_type: ml.m5.xlarge"), *_gpu("0.5")), "accelerators: 0.5",
       "endpoints[0].components[0].accelerators", "fractional-accelerator", "ml.m5.xlarge has no accelerators at all"),
     C("memory-too-large", (("min_memory_mb: 8192", "min_memory_mb: 20480"), ("max_memory_mb: 12288", "max_memory_mb: 24576")), "min_memory_mb: 20480",
@@ -82,13 +82,15 @@ CASES = [
       "autoscaling: {min: 11", "endpoints[0].components[0].autoscaling.min", "copy-scaling-range", "min 11 exceeds max 10"),
     C("unknown-instance-type", (("instance_type: ml.g4dn.xlarge", "instance_type: ml.g4dn.xlarg"),), "instance_type: ml.g4dn.xlarg",
       "endpoints[0].fleet.instance_type", "unknown-instance-type", "did you mean \"ml.g4dn.xlarge\""),
-    C("duplicate-component", (("name: object-detection", "name: classification"),), "name: classification", "endpoints[0].components[1].name",
-      "duplicate-component-name", "first as components[0]", after="model: 2.1.0"),
+    C("duplicate-component", (("name: object-detection", "name: classification"),), "- name: classification        # TensorRT", "endpoints[0].components[1].name",
+      "duplicate-component-name", "first as components[0]", after="model: classification@2.1.0"),
     C("long-component-name", (("  - name: vision\n", "  - name: vision-endpoint-for-cameras\n"), ("name: object-detection", "name: object-detection-large-model")),
       "name: object-detection-large", "endpoints[0].components[1].name", "component-name-too-long",
       'the inference component name "vision-prod-vision-endpoint-for-cameras-object-detection-large-model" is 68 characters; AWS allows 63'),
-    C("unknown-model", (("model: 3.0.0", "model: 3.0.1"),), "model: 3.0.1", "endpoints[0].components[1].model", "unknown-model-version", "listed: 2.1.0, 3.0.0"),
-    C("deprecated-model", (("status: staging", "status: deprecated"),), "model: 3.0.0", "endpoints[0].components[1].model", "deprecated-model-deployed"),
+    C("unknown-model", (("model: detection@3.0.0", "model: detection@3.0.1"),), "model: detection@3.0.1", "endpoints[0].components[1].model", "unknown-model-version",
+      "listed: classification@2.1.0, detection@3.0.0"),
+    C("deprecated-model", (("        status: production\n        image: 123456789012", "        status: deprecated\n        image: 123456789012"),), "model: detection@3.0.0",
+      "endpoints[0].components[1].model", "deprecated-model-deployed"),
     C("missing-fleet", (("    fleet:\n      instance_type: ml.g4dn.xlarge     # 4 vCPU, 16 GiB, 1 NVIDIA T4\n      instance_count: 2\n", "    flet:\n      instance_type: ml.g4dn.xlarge\n      instance_count: 2\n"),),
       "flet:", "endpoints[0].flet", "unknown-key", 'did you mean "fleet"?'),
     C("unknown-component-key", (("min_memory_mb: 4096", "min_memory_mb: 4096\n        memory: 4096"),), "memory: 4096", "endpoints[0].components[0].memory",
@@ -99,9 +101,9 @@ CASES = [
     # A variant "b-classification" of endpoint "vision-a" and component "classification" of endpoint
     # "vision-a-b"... here: realtime endpoint "vision" variant "x-classification" versus components
     # endpoint "vision-x", both serving 2.1.0: one SageMaker model name.
-    C("model-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: 2.1.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"),
+    C("model-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: classification@2.1.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"),
                                ("  - name: vision\n    kind: components", "  - name: vision-x\n    kind: components")),
-      "name: classification", "endpoints[1].components[0].name", "name-collision", 'component "classification" of endpoint "vision-x" collides with variant "x-classification" of endpoint "vision"'),
+      "- name: classification          # PyTorch", "endpoints[1].components[0].name", "name-collision", 'component "classification" of endpoint "vision-x" collides with variant "x-classification" of endpoint "vision"'),
     C("route-to-components", (("endpoints:\n", "api:\n  domain: ml.acme-corp.com\n  hosted_zone: acme-corp.com\n\nroutes:\n  - path: /predict/image\n    preprocessor: image\n    endpoint: vision\n\npreprocessing: {}\n\nendpoints:\n"),),
       "endpoint: vision", "routes[0].endpoint", "route-components-endpoint", "each call names a component"),
 ]
@@ -130,10 +132,10 @@ CASES += [
     C("rollout-timeout-before-bake", (("      max_execution_timeout_seconds: 3600\n", "      max_execution_timeout_seconds: 600\n"),), "max_execution_timeout_seconds: 600",
       "endpoints[0].deployment.max_execution_timeout_seconds", "component-rollout-timeout", "above wait_seconds"),
     # Different models (no model name in common), but alarm names: "vision-prod-vision-x-classification-5xx-rate".
-    C("alarm-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: 3.0.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"
+    C("alarm-name-collision", (("endpoints:\n", "endpoints:\n  - name: vision\n    variants:\n      - {name: x-classification, model: detection@3.0.0, instance_type: ml.m5.xlarge, instance_count: 1}\n"
                                                 "    alarms: {latency_p99_ms: 250, error_rate_percent: 2}\n"),
                                ("  - name: vision\n    kind: components", "  - name: vision-x\n    kind: components")),
-      "name: classification", "endpoints[1].components[0].name", "name-collision", "the CloudWatch alarm vision-prod-vision-x-classification-latency-p99"),
+      "- name: classification          # PyTorch", "endpoints[1].components[0].name", "name-collision", "the CloudWatch alarm vision-prod-vision-x-classification-latency-p99"),
     C("rollback-without-alarms", ((ALARMS, ""),), "    deployment:", "endpoints[0].deployment.rollback_on_alarms", "rollback-needs-alarms", "components' alarms"),
 ]
 

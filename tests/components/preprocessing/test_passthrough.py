@@ -38,6 +38,8 @@ def test_passthrough_route_renders_a_function_with_empty_settings(tmp_path: Path
 
 def test_passthrough_route_refuses_settings_of_another_kind(tmp_path: Path) -> None:
     route = (ROUTE[0], ROUTE[1].replace("endpoint: inference\n", "endpoint: inference\n    text:\n      vocabulary_file: vocab.txt\n", 1))
-    error = refused(edited("platform", tmp_path, route))
+    config = edited("platform", tmp_path, route)
+    error = refused(config)
     assert "passthrough: text settings do not apply" in str(error)
-    assert "platform.yaml:145: routes[2].text:" in str(error)
+    line = config.read_text().splitlines().index("    text:") + 1
+    assert f"platform.yaml:{line}: routes[2].text:" in str(error)

@@ -14,6 +14,8 @@ from ...config.rules import (
     MODEL_DATA_SOURCE_EXCLUSIONS,
     PREFIX_FIX,
     Violation,
+    bare_reference,
+    model_reference,
     subscribers,
     unknown_instance_type,
 )
@@ -30,15 +32,17 @@ def batch_settings(config: PlatformConfig) -> Iterator[Violation]:
     b = SECTION.of(config)
     if b is None:
         return
-    versions = {m.version: m for m in config.models}
-    if b.model_version not in versions:
-        have = ", ".join(sorted(versions))
+    found = config.candidates(b.model_version)
+    if len(found) > 1:
+        yield from model_reference(config, b.model_version, ("batch", "model_version"), field="model_version")
+    elif not found:
+        have = ", ".join(sorted(v.ref for v in config.versions()))
         yield Violation(
             ("batch", "model_version"),
             f"model version {b.model_version} is not listed under models (listed: {have})",
             "batch-unknown-model",
         )
-    elif versions[b.model_version].status == "deprecated":
+    elif found[0].entry.status == "deprecated":
         yield Violation(
             ("batch", "model_version"),
             f"model version {b.model_version} is deprecated; use a version that is not",
@@ -50,6 +54,7 @@ def batch_settings(config: PlatformConfig) -> Iterator[Violation]:
             "strategy MultiRecord needs a split_type (Line, RecordIO or TFRecord) to make records of the input; or use strategy SingleRecord",
             "batch-multirecord-split",
         )
+    yield from bare_reference(config, b.model_version, ("batch", "model_version"))
     yield from subscribers("batch", b.subscribers, "batch-subscriber")
     if (
         b.input.bucket is not None
@@ -76,12 +81,12 @@ def batch_model_form(config: PlatformConfig) -> Iterator[Violation]:
     b = SECTION.of(config)
     if b is None:
         return
-    prefixed = {m.version: m.model_data_prefix for m in config.models if m.model_data_prefix is not None}
-    if b.model_version in prefixed:
-        version = b.model_version
+    found = config.candidates(b.model_version)
+    prefix = found[0].entry.model_data_prefix if len(found) == 1 else None
+    if prefix is not None:
         yield Violation(
             ("batch", "model_version"),
-            f"model version {version} has its files under a prefix (model_data_prefix {prefixed[version]}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
+            f"model version {b.model_version} has its files under a prefix (model_data_prefix {prefix}), and SageMaker says {MODEL_DATA_SOURCE_EXCLUSIONS}: "
             f"batch transform needs another form: {PREFIX_FIX}",
             "model-data-prefix-unsupported",
         )
@@ -93,12 +98,13 @@ def batch_model_tags(config: PlatformConfig) -> Iterator[Violation]:
     common = set(MLINFRA_TAGS) | set(config.project.tags)
     if b is None or len(common) > MAX_TAGS:
         return  # the core rules report the project's tags
-    k = next((k for k, m in enumerate(config.models) if m.version == b.model_version), None)
-    if k is not None and len(common | set(config.models[k].tags)) > MAX_TAGS:
-        count = len(common | set(config.models[k].tags))
+    found = config.candidates(b.model_version)
+    listed = found[0] if len(found) == 1 else None
+    if listed is not None and len(common | set(listed.entry.tags)) > MAX_TAGS:
+        count = len(common | set(listed.entry.tags))
         yield Violation(
-            ("models", k, "tags"),
-            f"model {config.models[k].version}'s batch transform model would carry {count} tags (the project's, mlinfra's and the version's own); AWS allows {MAX_TAGS}: drop {count - MAX_TAGS}",
+            (*listed.at, "tags"),
+            f"model {listed.ref}'s batch transform model would carry {count} tags (the project's, mlinfra's and the version's own); AWS allows {MAX_TAGS}: drop {count - MAX_TAGS}",
             "too-many-tags",
         )
 

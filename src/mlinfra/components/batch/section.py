@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from ...config.section import Section
-from ...config.shapes import INSTANCE_TYPE_RE, LogRetention, Strict, Subscriber, Version
+from ...config.shapes import INSTANCE_TYPE_RE, LogRetention, ModelRef, Strict, Subscriber
 
 BUCKET_NAME_RE = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 S3Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.*'()-]+/)+$", max_length=512)]
@@ -28,7 +28,7 @@ class BatchOutput(BatchLocation):
 class Batch(Strict):
     """The batch transform pipeline: S3 in, Step Functions (validate, transform job, notify), S3 out."""
 
-    model_version: Version
+    model_version: ModelRef
     input: BatchLocation = BatchLocation(prefix="input/")
     output: BatchOutput = BatchOutput(prefix="output/")
     instance_type: Annotated[str, StringConstraints(pattern=INSTANCE_TYPE_RE)] = "ml.m5.xlarge"

@@ -338,9 +338,9 @@ class Endpoint(Component):
             return []
         rows = []
         for ep in part.endpoints:
-            variants = ", ".join(f"{v.name} (v{v.model.version}, weight {v.weight})" for v in ep.variants)
+            variants = ", ".join(f"{v.name} ({_shown(v.model)}, weight {v.weight})" for v in ep.variants)
             if ep.shadow:
-                variants += f"; shadow {ep.shadow.name} (v{ep.shadow.model.version})"
+                variants += f"; shadow {ep.shadow.name} ({_shown(ep.shadow.model)})"
             rows.append((ep.name, ep.kind, variants))
         return [ReadmeSection("Endpoints", ("endpoint", "kind", "variants"), tuple(rows))]
 
@@ -457,3 +457,8 @@ def _moved(ep: EndpointPlan) -> tuple[tuple[str, str], ...]:
         if t is not None:
             out.append((f"aws_sns_topic.{t.key}", f'aws_sns_topic.this["{t.key}"]'))
     return tuple(out)
+
+
+def _shown(m: ModelPlan) -> str:
+    """A variant's model in the rendered README: v1.1.0 in the one-model form, detection@3.0.0 when named."""
+    return f"v{m.version}" if m.model is None else m.ref

@@ -91,7 +91,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
     )
 
     def model_for(v: Variant) -> ModelPlan:
-        mv = config.model(v.model)
+        listed = config.resolve(v.model)
+        mv = listed.entry
         # Serverless Inference supports neither network isolation nor a VPC: the argument is left out
         # (SageMaker rejects a serverless endpoint whose model sets EnableNetworkIsolation).
         isolated = None if v.serverless is not None else mv.network_isolation
@@ -119,6 +120,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
             environment=dict(sorted(mv.environment.items())),
             network_isolation=isolated,
             tags=model_tags(endpoint_tags, mv),
+            model=listed.model,
         )
 
     alarms = _alarms(ep, name)

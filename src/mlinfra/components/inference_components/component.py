@@ -316,7 +316,9 @@ class InferenceComponents(Component):
                     if c.scaling
                     else ""
                 )
-                rows.append((ep.name, fleet, c.name, f"v{c.model.version}", copies))
+                rows.append(
+                    (ep.name, fleet, c.name, f"v{c.model.version}" if c.model.model is None else c.model.ref, copies)
+                )
         return [
             ReadmeSection("Inference components", ("endpoint", "fleet", "component", "model", "copies"), tuple(rows))
         ]

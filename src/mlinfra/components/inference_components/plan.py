@@ -57,7 +57,8 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: InferenceComponentsEndpoi
     endpoint_tags = dict(sorted(ep.tags.items()))
     component_tags: dict[str, dict[str, str]] = {}
     for c in ep.components:
-        mv = config.model(c.model)
+        listed = config.resolve(c.model)
+        mv = listed.entry
         # project (var.tags) < endpoint < model version < mlinfra's own keys of the component
         component_tags[ident(c.name)] = {
             **version_tags(endpoint_tags, mv),
@@ -77,6 +78,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: InferenceComponentsEndpoi
             environment=dict(sorted(mv.environment.items())),
             network_isolation=mv.network_isolation,
             tags=model_tags(endpoint_tags, mv),
+            model=listed.model,
         )
         ic_name = f"{name}-{c.name}"
         a = c.autoscaling

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterator
 from fractions import Fraction
 
-from ...config.rules import Loc, Violation, unknown_instance_type
+from ...config.rules import Loc, Violation, model_reference, unknown_instance_type
 from ...config.shapes import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
 from ...fleet.capacity import InstanceType, instance_types
 from ...fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
@@ -59,7 +59,6 @@ def _share_refused(given: object, share: Fraction, c: InferenceComponent, t: Ins
 
 
 def inference_components(config: PlatformConfig) -> Iterator[Violation]:
-    known = {m.version: m for m in config.models}
     prefix = f"{config.project.name}-{config.project.environment}"
     for eloc, ep in _components_endpoints(config):
         f = ep.fleet
@@ -106,20 +105,7 @@ def inference_components(config: PlatformConfig) -> Iterator[Violation]:
                     f'the inference component name "{full}" is {len(full)} characters; AWS allows {MAX_SAGEMAKER_NAME}',
                     "component-name-too-long",
                 )
-            m = known.get(c.model)
-            if m is None:
-                listed = ", ".join(sorted(known)) or "none"
-                yield Violation(
-                    (*cloc, "model"),
-                    f"model version {c.model} is not in models (listed: {listed})",
-                    "unknown-model-version",
-                )
-            elif m.status == "deprecated":
-                yield Violation(
-                    (*cloc, "model"),
-                    f"model version {c.model} is deprecated and cannot be deployed",
-                    "deprecated-model-deployed",
-                )
+            yield from model_reference(config, c.model, (*cloc, "model"))
             if c.max_memory_mb is not None and c.max_memory_mb < c.min_memory_mb:
                 yield Violation(
                     (*cloc, "max_memory_mb"),

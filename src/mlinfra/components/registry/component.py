@@ -43,16 +43,37 @@ class Registry(Component):
         sinks.add_key_policy(part.key_policy)
 
     def exports(self, part: RegistryPlan) -> list[Export]:
-        return [
+        groups = {
+            key: Ref(f'aws_sagemaker_model_package_group.models["{key}"].model_package_group_name')
+            for key, _, _ in part.other_groups
+        }
+        several = [
+            Export(
+                "registry.group_names",
+                "registry",
+                Output(
+                    "model_package_group_names", "Names of the other models' model package groups, by model.", groups
+                ),
+            )
+        ]
+        return (several if groups else []) + [
             Export(
                 "registry.bucket",
                 "registry",
-                Output("bucket", "Name of the models bucket.", Ref("aws_s3_bucket.this.bucket")),
+                Output(
+                    "bucket",
+                    "Name of the models bucket.",
+                    Ref("aws_s3_bucket.this.bucket" if part.create_bucket else "var.bucket_name"),
+                ),
             ),
             Export(
                 "registry.bucket_arn",
                 "registry",
-                Output("bucket_arn", "ARN of the models bucket.", Ref("aws_s3_bucket.this.arn")),
+                Output(
+                    "bucket_arn",
+                    "ARN of the models bucket.",
+                    Ref("aws_s3_bucket.this.arn" if part.create_bucket else "local.bucket_arn"),
+                ),
             ),
             Export(
                 "registry.repository_url",
@@ -60,14 +81,16 @@ class Registry(Component):
                 Output(
                     "repository_url",
                     "URL of the model images' ECR repository (docker push target).",
-                    Ref("aws_ecr_repository.this.repository_url"),
+                    Ref(f"{_read(part.create_repository)}aws_ecr_repository.this.repository_url"),
                 ),
             ),
             Export(
                 "registry.repository_arn",
                 "registry",
                 Output(
-                    "repository_arn", "ARN of the model images' ECR repository.", Ref("aws_ecr_repository.this.arn")
+                    "repository_arn",
+                    "ARN of the model images' ECR repository.",
+                    Ref(f"{_read(part.create_repository)}aws_ecr_repository.this.arn"),
                 ),
             ),
             Export(
@@ -76,7 +99,11 @@ class Registry(Component):
                 Output(
                     "model_package_group_name",
                     "Name of the SageMaker model package group.",
-                    Ref("aws_sagemaker_model_package_group.this.model_package_group_name"),
+                    Ref(
+                        "aws_sagemaker_model_package_group.this.model_package_group_name"
+                        if part.create_group
+                        else "var.model_package_group.name"
+                    ),
                 ),
             ),
             Export(
@@ -85,7 +112,11 @@ class Registry(Component):
                 Output(
                     "model_package_group_arn",
                     "ARN of the SageMaker model package group.",
-                    Ref("aws_sagemaker_model_package_group.this.arn"),
+                    Ref(
+                        "aws_sagemaker_model_package_group.this.arn"
+                        if part.create_group
+                        else "local.model_package_group_arn"
+                    ),
                 ),
             ),
         ]
@@ -115,6 +146,26 @@ class Registry(Component):
                 _GROUP_TYPE,
             ),
         }
+        if part.model_repositories:
+            inputs["model_repositories"] = Input(
+                {
+                    key: {
+                        "name": name,
+                        "image_retention": part.image_retention,
+                        "kept_tags": list(kept),
+                        "untagged_days": part.untagged_days,
+                    }
+                    for key, name, kept in part.model_repositories
+                },
+                "The models' own ECR repositories, by model: as repository.",
+                f"map({_REPOSITORY_TYPE})",
+            )
+        if part.other_groups:
+            inputs["model_package_groups"] = Input(
+                {key: {"name": name, "description": about} for key, name, about in part.other_groups},
+                "The other models' SageMaker model package groups, by model (the first model's is model_package_group).",
+                f"map({_GROUP_TYPE})",
+            )
         if named:
             inputs["bucket_name"] = Input(part.bucket_name, "Name of the models bucket.")
         else:
@@ -128,7 +179,18 @@ class Registry(Component):
                 summary="The model registry: models bucket (versioned, KMS, private, TLS-only), ECR repository (scan on push, immutable tags, KMS, lifecycle), SageMaker model package group.",
                 inputs=inputs,
                 outputs=(),
-                values={"bucket_named": named},
+                values={
+                    "bucket_named": named,
+                    "several_groups": bool(part.other_groups),
+                    "create_bucket": part.create_bucket,
+                    "create_repository": part.create_repository,
+                    "create_group": part.create_group,
+                    "model_repositories": bool(part.model_repositories),
+                },
+                instances={
+                    "var.model_package_groups": len(part.other_groups),
+                    "var.model_repositories": len(part.model_repositories),
+                },
             )
         ]
 
@@ -142,7 +204,17 @@ class Registry(Component):
                 "registry.group_name",
             ),
             RootOutput("model_package_group_arn", "ARN of the SageMaker model package group.", "registry.group_arn"),
-        ]
+        ] + (
+            [
+                RootOutput(
+                    "model_package_group_names",
+                    "The other models' SageMaker model package groups, by model (the first model's: model_package_group_name).",
+                    "registry.group_names",
+                )
+            ]
+            if part.other_groups
+            else []
+        )
 
     def readme(self, part: RegistryPlan) -> list[ReadmeSection]:
         bucket = part.bucket_name or f"{part.bucket_prefix}<account ID>"
@@ -150,5 +222,12 @@ class Registry(Component):
             ("models bucket", bucket),
             ("ECR repository", f"{part.repository} (keeps {part.image_retention} tagged images)"),
             ("model package group", part.group_name),
+            *(("model package group", name) for _, name, _ in part.other_groups),
+            *(("ECR repository", name) for _, name, _ in part.model_repositories),
         )
         return [ReadmeSection("Model registry", ("object", "name"), rows)]
+
+
+def _read(created: bool) -> str:
+    """The address prefix of an object the module creates (none) or reads (``data.``)."""
+    return "" if created else "data."

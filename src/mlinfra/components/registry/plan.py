@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ...config.shapes import PlatformConfig
 from ...expr import Interp, Ref
-from ...naming import ecr_repository_name, model_package_group_name, models_bucket_prefix
+from ...naming import ecr_repository_name, ident, models_bucket_prefix
 from ...plan.parts import Statement
-from .section import SECTION
+from .section import SECTION, group_names
 
 #: Days an untagged image (a layer left behind by a re-push or a failed build) is kept.
 UNTAGGED_IMAGE_DAYS = 7
@@ -30,6 +30,19 @@ class RegistryPlan:
     group_name: str
     group_description: str
     region: str
+    # The groups of the models after the first (key, name, description): the first keeps group_name, so
+    # adding a model to a one-model config replaces nothing.
+    other_groups: tuple[tuple[str, str, str], ...] = ()
+    # Models with an ECR repository of their own (key, name, kept tags), created by the owner environment.
+    model_repositories: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # False where the name is fixed by the config and another environment owns it (registry.owner_environment):
+    # this environment reads the object instead of creating it.
+    create_bucket: bool = True
+    create_repository: bool = True
+    create_group: bool = True
+
+    #: Every model's own repository, created here or (another environment owning it) read by name.
+    own_repositories: tuple[str, ...] = ()
 
     @property
     def role_statements(self) -> tuple[Statement, ...]:
@@ -45,7 +58,13 @@ class RegistryPlan:
             Statement(
                 "PullRegistryImages",
                 ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-                (Interp("arn:", partition, f":ecr:{self.region}:", account, f":repository/{self.repository}"),),
+                (
+                    Interp("arn:", partition, f":ecr:{self.region}:", account, f":repository/{self.repository}"),
+                    *(
+                        Interp("arn:", partition, f":ecr:{self.region}:", account, f":repository/{name}")
+                        for name in self.own_repositories
+                    ),
+                ),
             ),
         )
 
@@ -78,7 +97,11 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
     r = SECTION.of(config)
     if r is None:
         return None
-    group = model_package_group_name(prefix, r.model_package_group)
+    # A fixed name belongs to the project: only the owner environment (when one is named) creates it.
+    owner = r.owner_environment in (None, config.project.environment)
+    groups = group_names(config, prefix)
+    first = next(iter(groups))
+    group = groups[first]
     return RegistryPlan(
         bucket_name=r.models_bucket,
         bucket_prefix=None if r.models_bucket else models_bucket_prefix(prefix, config.project.region),
@@ -90,6 +113,24 @@ def registry_plan(config: PlatformConfig, prefix: str) -> RegistryPlan | None:
         group_name=group,
         group_description=f"mlinfra {prefix}: versions of the platform's models (mlinfra models register)",
         region=config.project.region,
+        other_groups=tuple(
+            (ident(m), name, f"mlinfra {prefix}: versions of model {m} (mlinfra models register {m})")
+            for m, name in groups.items()
+            if m is not None and m != first and (owner or m not in r.models or r.models[m].model_package_group is None)
+        ),
+        own_repositories=tuple(sorted({o.ecr_repository for o in r.models.values() if o.ecr_repository})),
+        model_repositories=tuple(
+            (ident(m), own.ecr_repository, _kept_tags(config, own.ecr_repository))
+            for m, own in r.models.items()
+            if own.ecr_repository is not None and owner
+        ),
+        create_bucket=owner or r.models_bucket is None,
+        create_repository=owner or r.ecr_repository is None,
+        create_group=owner
+        or (
+            r.model_package_group is None
+            and (first is None or first not in r.models or r.models[first].model_package_group is None)
+        ),
     )
 
 
@@ -98,7 +139,7 @@ def _kept_tags(config: PlatformConfig, repository: str) -> tuple[str, ...]:
     Every version the config names is deployed or one a rollback or promotion returns to. Images named by
     digest alone are not tagged: the untagged rule's days apply to them."""
     tags = set()
-    for m in config.models:
+    for m in (v.entry for v in config.versions()):
         path, _, _ = m.image.partition("@")
         name, sep, tag = path.rpartition(":")
         if sep and "/" not in tag and name.split("/", 1)[-1] == repository:

@@ -28,7 +28,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from ...config.section import Section
-from ...config.shapes import Strict
+from ...config.shapes import ModelName, PlatformConfig, Strict
+from ...naming import model_package_group_name
 
 MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_.-]*$", max_length=64)]
 # SageMaker model package group names: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
@@ -96,9 +97,20 @@ class QualityGate(Strict):
     versus_production: list[Regression] = Field(default_factory=list)
 
 
+class ModelRegistry(Strict):
+    """One named model's place in the registry, over the registry's own settings: its model package group
+    and its quality gate (which compares its versions with its own production version only)."""
+
+    model_package_group: GroupName | None = None
+    # The model's own ECR repository for its images (default: the registry's ecr_repository).
+    ecr_repository: RepositoryName | None = None
+    quality_gate: QualityGate | None = None
+
+
 class Registry(Strict):
-    """The model registry: a SageMaker model package group (default ``<project>-<environment>``), the
-    models bucket and the ECR repository of the model images."""
+    """The model registry: a SageMaker model package group per model (the first model listed keeps
+    ``model_package_group``, default ``<project>-<environment>``; each other model gets
+    ``<project>-<environment>-<model>``), the models bucket and the ECR repository of the model images."""
 
     model_package_group: GroupName | None = None
     models_bucket: BucketName | None = None
@@ -106,6 +118,37 @@ class Registry(Strict):
     image_retention: Annotated[int, Field(ge=1, le=1000)] = 10
     require_approval: bool = False
     quality_gate: QualityGate = QualityGate()
+    # The environment that creates the names this section fixes (models_bucket, ecr_repository,
+    # model_package_group): they are the project's, one per account; every other environment reads them.
+    owner_environment: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=10)] | None
+    ) = None
+    # Per named model: its own group name and quality gate (keys: names of models).
+    models: dict[ModelName, ModelRegistry] = Field(default_factory=dict)
+
+    def gate(self, model: str | None) -> QualityGate:
+        """The quality gate of ``model``: its own, else the registry's."""
+        own = self.models.get(model) if model is not None else None
+        return own.quality_gate if own is not None and own.quality_gate is not None else self.quality_gate
 
 
 SECTION = Section("registry", Registry)
+
+
+def group_names(config: PlatformConfig, prefix: str | None = None) -> dict[str | None, str]:
+    """Each model's model package group, models in file order (None: the one unnamed model). The first
+    model keeps ``registry.model_package_group`` (default ``<project>-<environment>``), each other one gets
+    ``<project>-<environment>-<model>``; ``registry.models.<model>.model_package_group`` wins over both.
+    One source for the rendered groups and for ``mlinfra models ...``, which must address the same ones."""
+    prefix = prefix or f"{config.project.name}-{config.project.environment}"
+    r = SECTION.of(config)
+    out: dict[str | None, str] = {}
+    for k, m in enumerate(config.model_names()):
+        own = r.models.get(m) if r is not None and m is not None else None
+        if own is not None and own.model_package_group is not None:
+            out[m] = own.model_package_group
+        elif k == 0:
+            out[m] = model_package_group_name(prefix, r.model_package_group if r is not None else None)
+        else:
+            out[m] = f"{prefix}-{m}"
+    return out
