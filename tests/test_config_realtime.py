@@ -94,6 +94,8 @@ CASES = [
     _c("cache-needs-network", ("network:\n  vpc_id: vpc-0a1b2c3d4e5f60718\n  private_subnet_ids: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]\n", ""),
        anchor="cache:", path="cache", code="cache-needs-network"),
     _c("duplicate-usage-plan", ("    - name: partner\n", "    - name: standard\n"), anchor="- name: standard", path="api.usage_plans[1].name", code="duplicate-usage-plan", after="keys: [web-app, batch-jobs]"),
+    _c("api-keys-missing", ("  usage_plans:\n    - name: standard\n      quota: {limit: 1000, period: DAY}\n      keys: [web-app, batch-jobs]\n    - name: partner\n      keys: [partner-acme]\n", ""),
+       anchor="api:", path="api", code="api-keys-missing"),
     _c("duplicate-api-key", ("      keys: [partner-acme]\n", "      keys: [web-app]\n"), anchor="keys: [web-app]", path="api.usage_plans[1].keys[0]", code="duplicate-api-key"),
     _c("schema-file-missing", anchor="schema: tabular.json", path="routes[0].schema", code="schema-file", files=(("tabular.json", None),)),
     _c("schema-file-not-json", anchor="schema: tabular.json", path="routes[0].schema", code="schema-file", files=(("tabular.json", "{not json"),)),

@@ -590,6 +590,7 @@ class ApiPlan:
     resources: tuple[ApiResourcePlan, ...]  # outermost first, in the order of the routes
     methods: tuple[MethodPlan, ...]
     usage_plans: tuple[UsagePlanPlan, ...]
+    require_api_key: bool
     access_logs: bool
     account_logging_role: bool  # manage the account-and-region-wide aws_api_gateway_account setting
     # A regional custom domain fronts the API: the default execute-api endpoint is switched off, so the

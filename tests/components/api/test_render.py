@@ -64,7 +64,7 @@ def test_api_routes_keys_and_validation(tree: dict, rendered_examples: dict[str,
     permission = res(tree, "preprocessing")["aws_lambda_permission.api"]
     assert permission["for_each"] == "${var.functions}"
     assert permission["function_name"] == "${aws_lambda_function.this[each.key].function_name}"
-    assert s(method["http_method"]) == "POST" and method["api_key_required"] is True
+    assert s(method["http_method"]) == "POST" and method["api_key_required"] == "${var.api_key_required}"
     assert method["request_validator_id"] == "${contains(keys(var.models), each.key) ? aws_api_gateway_request_validator.body.id : null}"
     assert method["resource_id"] == "${local.resources[each.value.path].id}"
     assert model["schema"] == '${file("${path.module}/${each.value.schema_file}")}'

@@ -113,6 +113,9 @@ class Api(Component):
             ),
             "stage": Input(part.stage, "Name of the stage."),
             "tracing": Input(part.tracing, "X-Ray tracing of the stage.", "bool"),
+            "api_key_required": Input(
+                part.require_api_key, "Every route requires an API key (x-api-key) of a usage plan.", "bool"
+            ),
             "throttle": Input(
                 {"rate_limit": part.throttle_rate, "burst_limit": part.throttle_burst},
                 "Default throttling of every method of the stage (requests per second, burst).",

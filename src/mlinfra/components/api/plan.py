@@ -59,6 +59,7 @@ def api_plan(config: PlatformConfig, prefix: str, base_dir: Path) -> ApiPlan | N
         resources=tuple(resources.values()),
         methods=tuple(methods),
         usage_plans=tuple(usage_plans),
+        require_api_key=api.require_api_key,
         access_logs=api.access_logs,
         account_logging_role=api.account_logging_role,
         # A regional custom domain is the only way in; CloudFront (and no domain at all) use the execute-api URL.

@@ -18,7 +18,7 @@ def api_and_routes(config: PlatformConfig) -> Iterator[Violation]:
     if routes and api is None:
         yield Violation(
             ("routes",),
-            'routes are served by the API: add an "api" section (`api: {}` serves them on its execute-api URL; domain and hosted_zone give it a name)',
+            'routes are served by the API: add an "api" section (`api: {usage_plans: [{name: default, keys: [my-app]}]}` serves them on its execute-api URL to callers with that key; domain and hosted_zone give it a name)',
             "routes-need-api",
         )
     if api is not None and not routes:
@@ -105,4 +105,20 @@ def names(config: PlatformConfig) -> Iterator[Named]:
             )
 
 
-RULES = (api_and_routes, usage_plans)
+def api_keys_exist(config: PlatformConfig) -> Iterator[Violation]:
+    """Routes that require an API key when the config gives out none: API Gateway answers every call 403."""
+    api = SECTION.of(config)
+    if api is None or not api.require_api_key or any(plan.keys for plan in api.usage_plans):
+        return
+    if not ROUTES.of(config):
+        return  # no method to call
+    yield Violation(
+        ("api",),
+        "every route requires an API key (API Gateway answers 403 without one) and no usage plan gives one out: "
+        "add a usage plan with a key (usage_plans: [{name: default, keys: [my-app]}]), or take calls without "
+        "keys (require_api_key: false)",
+        "api-keys-missing",
+    )
+
+
+RULES = (api_and_routes, usage_plans, api_keys_exist)

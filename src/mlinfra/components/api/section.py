@@ -51,6 +51,9 @@ class Api(Strict):
     stage: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_]{1,128}$")] = "v1"
     throttle: Throttle = Throttle(rate=100, burst=200)
     usage_plans: list[UsagePlan] = Field(default_factory=list)
+    # Every route requires an API key (x-api-key), which a usage plan's keys give out; false: the routes
+    # take calls without one (the stage's throttle still applies).
+    require_api_key: bool = True
     access_logs: bool = True
     # API Gateway's CloudWatch Logs role is ONE setting per account and region (aws_api_gateway_account):
     # opt in on exactly one platform per account and region, or set it outside mlinfra. Logging needs it.
