@@ -124,8 +124,8 @@ def test_checkov_sees_the_api_routes_through_its_for_each_map(rendered_examples:
     root = tmp_path / "weak"
     shutil.copytree(rendered_examples["platform"], root)
     api = root / "modules" / "api" / "main.tf"
-    assert api.read_text().count("api_key_required     = true") == 1
-    api.write_text(api.read_text().replace("api_key_required     = true", "api_key_required     = each.value.api_key_required"))
+    assert api.read_text().count("api_key_required     = var.api_key_required") == 1
+    api.write_text(api.read_text().replace("api_key_required     = var.api_key_required", "api_key_required     = each.value.api_key_required"))
     main = root / "main.tf"
     text = main.read_text()
     start = text.index('module "api" {')

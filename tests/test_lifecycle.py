@@ -152,14 +152,14 @@ def test_the_whole_lifecycle_offline(moto_server, standin_env, relaxed_render, t
     # 3. promote --canary 20: the alarms are OK, 20 % shifts, the config follows.
     promoted = cli("promote", str(config), "--canary", "20")
     assert promoted.exit_code == 0, promoted.output
-    assert f"{name}: production 80 %, canary 20 %" in promoted.output
+    assert f"{name}: production (1.0.0) 80 %, canary (1.1.0) 20 %" in promoted.output
     assert {v: w for v, (_, w) in _live(sm, name).items()} == {"production": 80, "canary": 20}
     assert _config_weights(config) == {"production": 80, "canary": 20}
 
     # 4. rollback: the canary gets nothing, the config follows.
     rolled = cli("rollback", str(config))
     assert rolled.exit_code == 0, rolled.output
-    assert f"{name}: canary rolled back: production 100 %, canary 0 %" in rolled.output
+    assert f"{name}: canary rolled back: production (1.0.0) 100 %, canary (1.1.0) 0 %" in rolled.output
     assert {v: w for v, (_, w) in _live(sm, name).items()} == {"production": 100, "canary": 0}
     assert _config_weights(config) == {"production": 100, "canary": 0}
 
