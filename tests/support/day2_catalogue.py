@@ -176,12 +176,13 @@ def effects(plan: dict[str, Any], before: dict[str, Any]) -> tuple[str, ...]:
         if "create" not in actions or kind == "aws_sagemaker_endpoint_configuration":
             continue  # a new endpoint configuration is the blue/green rollout's (or a new copy's, with its endpoint)
         name = _name(new)
-        if name is None and (change.get("after_unknown") or {}).get("name"):
-            # A name Terraform computes at apply (a hash over inputs it learns only then, such as a new
-            # subnet's ID) is a new one: the module appends it to every immutable object's name.
-            found.add(NEW_NAMES)
-        elif "delete" in actions:
-            found.add(REPLACED if name is None or name == _name(old) else NEW_NAMES)
+        if "delete" in actions:
+            if name is None and (change.get("after_unknown") or {}).get("name"):
+                # A replacement whose name Terraform computes at apply (a hash over inputs it learns only
+                # then, such as a new subnet's ID): the module hashes every replacing input, so a new name.
+                found.add(NEW_NAMES)
+            else:
+                found.add(REPLACED if name is None or name == _name(old) else NEW_NAMES)
         elif rc["address"] in addresses:  # after a destroy: again, under the name it had (or a new one)
             found.add(NEW_NAMES if name is not None and (kind, name) not in names else REPLACED)
         else:
