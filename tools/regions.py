@@ -15,7 +15,6 @@ that adds no region leaves the bundled file as it is.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -118,19 +117,9 @@ def differences() -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the bundled table differs from botocore's data")
-    args = parser.parse_args()
-    if args.check:
-        found = differences()
-        for line in found:
-            print(f"{TARGET.name}: {line}", file=sys.stderr)
-        if found:
-            print(f"{TARGET} is stale: run tools/regions.py", file=sys.stderr)
-        return 1 if found else 0
-    TARGET.write_text(generate(), encoding="utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    from generated import generator_main  # tools/generated.py (a script's folder is on sys.path)
+
+    return generator_main(__doc__.splitlines()[0], TARGET, generate, differences, "the bundled table")
 
 
 if __name__ == "__main__":
