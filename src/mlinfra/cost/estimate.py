@@ -463,9 +463,14 @@ def _serverless_item(
             )
 
 
+def _round_trip_gb(requests: float, t: Traffic) -> float:
+    """A month's requests and their responses, each of the traffic's payload size, in GB."""
+    return requests * 2 * t.payload_kb / 1024 / 1024
+
+
 def _data_processed(name: str, requests: float, t: Traffic, book: _Book) -> None:
     rate = book.rate("sagemaker", "data_processed")
-    gb = requests * 2 * t.payload_kb / 1024 / 1024
+    gb = _round_trip_gb(requests, t)
     if rate is None or gb == 0:
         return
     book.add(
@@ -481,7 +486,7 @@ def _data_processed(name: str, requests: float, t: Traffic, book: _Book) -> None
 def _async_objects(name: str, requests: float, t: Traffic, book: _Book) -> None:
     """Async requests are uploaded to S3 and their results written there: a month's objects stored."""
     rate = book.rate("s3", "gb_month")
-    gb = requests * 2 * t.payload_kb / 1024 / 1024
+    gb = _round_trip_gb(requests, t)
     if rate is None or gb == 0:
         return
     book.add(
