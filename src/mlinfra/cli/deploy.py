@@ -45,6 +45,10 @@ def _terraform_workflow(
 
         # registry.require_approval: no traffic for a version without an Approved package (no AWS call without it).
         require_approved(cfg, clients)
+        from ..ops.preflight import require_api_logging_role
+
+        # A fresh account's missing API Gateway logging role fails the apply half-way: refused before it.
+        require_api_logging_role(cfg, clients, config, cfg.project.region)
     binary = find_terraform(terraform)
     rendered = render_project(cfg, config.parent)
     # Against what the last apply ran when deploy recorded it (a render in between must not hide a rollout),

@@ -72,6 +72,10 @@ class Clients:
         return self._client("s3")
 
     @functools.cached_property
+    def apigateway(self) -> Any:
+        return self._client("apigateway")
+
+    @functools.cached_property
     def sts(self) -> Any:
         return self._client("sts")
 
