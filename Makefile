@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 CONFIG ?= examples/platform.yaml
 OUT ?= build/terraform
 # Every install is pinned: requirements.lock (mlinfra's runtime and dev dependencies, pip, uv),
-# requirements-checkov.lock and tools/npm/package-lock.json. `make lock` refreshes all three on purpose;
+# requirements-checkov.lock, tools/npm/package-lock.json and benchmarks/cdktf/package-lock.json (make bench's
+# CDK for Terraform). `make lock` refreshes them on purpose;
 # `make drift` reports what upstream has that the bundled tables lack (never part of `make test`).
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
@@ -44,6 +45,15 @@ $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
 	cd .npm-tools && npm ci --no-audit --no-fund --silent
 	touch $@
 
+# The render benchmark's other side: CDK for Terraform (benchmarks/cdktf, plain JavaScript, no cdktf-cli),
+# installed like the test tools into a project-local folder from its committed package-lock.json. Only
+# `make bench` installs it; without it (no npm), benchmarks/render_speed.py says so and times the rest.
+.bench-cdktf/.installed: benchmarks/cdktf/package.json benchmarks/cdktf/package-lock.json
+	mkdir -p .bench-cdktf
+	cp benchmarks/cdktf/package.json benchmarks/cdktf/package-lock.json .bench-cdktf/
+	cd .bench-cdktf && npm ci --no-audit --no-fund --silent
+	touch $@
+
 # Refresh every lock to the newest releases the inputs admit (pyproject.toml, tools/lock/*.in,
 # tools/npm/package.json); then run `make test` and commit the locks with what they needed.
 UV_COMPILE = $(BIN)/uv pip compile --universal --python-version 3.11 --upgrade --quiet --custom-compile-command "make lock"
@@ -52,6 +62,7 @@ lock: $(BIN)/python
 	$(UV_COMPILE) pyproject.toml --extra dev tools/lock/tools.in -o $(LOCK)
 	$(UV_COMPILE) tools/lock/checkov.in -o requirements-checkov.lock
 	cd tools/npm && rm -f package-lock.json && npm install --package-lock-only --omit-lockfile-registry-resolved --no-audit --no-fund --silent
+	cd benchmarks/cdktf && rm -f package-lock.json && npm install --package-lock-only --omit-lockfile-registry-resolved --no-audit --no-fund --silent
 
 # What upstream has that mlinfra's bundled tables lack (regions, SageMaker's enums and instance types),
 # read from the newest botocore in a throwaway venv. A report, not a gate: exit 1 when something is behind.
@@ -91,11 +102,15 @@ test: check .venv-checkov/.installed .npm-tools/.installed redis-server
 test-terraform: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m terraform
 
+# render_speed.py prints the render goals of issue #22 as ratios from one run (the import floor, validate,
+# --help, mlinfra against CDK for Terraform for 1 and 200 endpoints, linearity), lambda_handler.py the handler table.
 bench: $(VENV)/.installed-dev redis-server
+	@$(MAKE) --no-print-directory .bench-cdktf/.installed || echo "CDK for Terraform: npm ci failed; its rows are left out"
+	$(BIN)/python benchmarks/render_speed.py
 	$(BIN)/python benchmarks/cli_speed.py
 	$(BIN)/python benchmarks/lambda_handler.py
 	$(BIN)/python benchmarks/monitor_baseline.py
 	$(BIN)/python benchmarks/terraform_cycle.py
 
 clean:
-	rm -rf build $(VENV) .venv-checkov .npm-tools .mypy_cache .ruff_cache
+	rm -rf build $(VENV) .venv-checkov .npm-tools .bench-cdktf .mypy_cache .ruff_cache
