@@ -20,7 +20,10 @@ from mlinfra.errors import RenderError, UsageError
 from mlinfra.ops import stacks as ops_stacks
 from mlinfra.ops.terraform import stream_runner
 from mlinfra.render import Rendered, Stack
-from tests.test_ops_deploy import PLATFORM, VERSIONS, tf_env  # noqa: F401 (the null provider's fixture)
+from tests import test_ops_deploy
+from tests.test_ops_deploy import PLATFORM, VERSIONS
+
+tf_env = test_ops_deploy.tf_env  # the null provider's fixture
 
 P = PurePosixPath
 
@@ -274,3 +277,109 @@ def test_digest_follows_the_module_folders_a_stack_calls() -> None:
     assert [s for s in base if thing[s] != base[s]] == ["a"]
     shared = ops_stacks.digests(tree(shared="s2"), STACKS)
     assert [s for s in base if shared[s] != base[s]] == ["shared"]
+
+
+def _fake_runner(on_apply):
+    """terraform as far as run_workflow sees it: every plan creates one resource; ``on_apply(stack)`` is
+    the apply's exit code."""
+    plan = json.dumps({"resource_changes": [{"change": {"actions": ["create"]}}]})
+
+    def runner(emit):
+        def run(argv, cwd, capture):
+            command = argv[1]
+            if command == "show":
+                return 0, plan
+            if command == "output":
+                return 0, "{}"
+            if command == "apply":
+                return on_apply(Path(cwd).name), ""
+            return 0, ""
+
+        return run
+
+    return runner
+
+
+def test_an_interrupt_stops_the_running_stacks_and_starts_no_other(tmp_path: Path) -> None:
+    import signal
+
+    stopped = threading.Event()
+
+    def on_apply(stack: str) -> int:
+        if stack != "a":
+            return 0
+        # From a worker thread, as a terminal's Ctrl-C may be delivered; Python raises it in the main thread.
+        signal.raise_signal(signal.SIGINT)
+        assert stopped.wait(60)  # the orchestrator passed the interrupt on to the running terraform
+        return 1
+
+    outcome = ops_stacks.run_stacks(
+        tmp_path,
+        STACKS,
+        tree(),
+        binary="terraform",
+        runner=_fake_runner(on_apply),
+        options=ops_stacks.Options(auto_approve=True, parallelism=1),
+        report=lambda line: None,
+        interrupt=stopped.set,
+    )
+    results = {r.name: r.result for r in outcome.results}
+    assert results["shared"] == "applied" and results["a"] == "interrupted" and results["front"] == "not run"
+    error = outcome.error()
+    assert error is not None and error.exit_code == 130
+    assert "a: interrupted during terraform apply" in str(error)
+
+
+def test_confirmation_is_asked_once_per_stack_with_changes(tmp_path: Path) -> None:
+    asked: list[tuple[str, str]] = []
+
+    def confirm(stack):
+        return lambda summary: asked.append((stack.name, str(summary))) or stack.name != "b"
+
+    outcome = ops_stacks.run_stacks(
+        tmp_path,
+        STACKS,
+        tree(),
+        binary="terraform",
+        runner=_fake_runner(lambda stack: 0),
+        options=ops_stacks.Options(parallelism=2),
+        report=lambda line: None,
+        confirm=confirm,
+    )
+    # The plan's summary is shown; front is never asked: b, which it needs, was declined.
+    assert sorted(asked) == [(s, "1 to add, 0 to change, 0 to destroy") for s in ("a", "b", "shared")]
+    results = {r.name: (r.result, r.summary) for r in outcome.results}
+    assert results["b"][0] == "failed" and results["front"] == ("not run", "needs b, which failed")
+    error = outcome.error()
+    assert error is not None and error.exit_code == 1 and "declined" in str(error)
+
+
+def test_a_rollback_in_one_stack_is_exit_code_4(tmp_path: Path) -> None:
+    from mlinfra.ops.rollout import RolledBack
+
+    class Watch:
+        def __init__(self, stack):
+            self.stack = stack
+
+        def before(self, plan):
+            pass
+
+        def after(self):
+            if self.stack.name == "a":
+                raise RolledBack("e: SageMaker did not take endpoint configuration c2")
+            return []
+
+    outcome = ops_stacks.run_stacks(
+        tmp_path,
+        STACKS,
+        tree(),
+        binary="terraform",
+        runner=_fake_runner(lambda stack: 0),
+        options=ops_stacks.Options(auto_approve=True),
+        report=lambda line: None,
+        watch=lambda stack, emit: Watch(stack),
+    )
+    results = {r.name: r.result for r in outcome.results}
+    assert results == {"shared": "applied", "a": "failed", "b": "applied", "front": "not run"}
+    error = outcome.error()
+    assert error is not None and error.exit_code == 4 and "did not take endpoint configuration" in str(error)

@@ -23,8 +23,9 @@ OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Rendered Terraform fo
 ParallelismOpt = Annotated[
     int,
     typer.Option(
-        "--parallelism", min=1, help="Split stacks: how many stacks terraform runs on at once (those that need "
-        "nothing of each other).",
+        "--parallelism",
+        min=1,
+        help="Split stacks: how many stacks terraform runs on at once (those that need nothing of each other).",
     ),
 ]
 
@@ -41,7 +42,9 @@ class StacksOptions:
     from_plan: bool = False
 
 
-def _stacks_workflow(rendered, out: Path, binary: str, clients, opts: StacksOptions, *, destroy: bool, workspace) -> None:
+def _stacks_workflow(
+    rendered, out: Path, binary: str, clients, opts: StacksOptions, *, destroy: bool, workspace
+) -> None:
     """A split tree: every stack's workflow, in dependency order, side by side where they can (ops.stacks)."""
     import threading
 

@@ -214,9 +214,7 @@ class _Record:
             entry = self.entries.get(stack.name)
             if entry is None or entry.digest != digest:
                 return False
-            return all(
-                n in self.entries and entry.needs.get(n) == self.entries[n].serial for n in stack.needs
-            )
+            return all(n in self.entries and entry.needs.get(n) == self.entries[n].serial for n in stack.needs)
 
     def set(self, stack: Stack, digest: str | None, changed: bool = False) -> None:
         with self._lock:
@@ -295,7 +293,9 @@ def run_stacks(
                 why = f"{other}, which needs it, failed" if options.destroy else f"needs {other}, which failed"
                 return StackResult(name, NOT_RUN, why)
             if got == NOT_RUN:
-                why = f"{other}, which needs it, was not run" if options.destroy else f"needs {other}, which was not run"
+                why = (
+                    f"{other}, which needs it, was not run" if options.destroy else f"needs {other}, which was not run"
+                )
                 return StackResult(name, NOT_RUN, why)
         if options.destroy:
             return None
@@ -352,7 +352,9 @@ def run_stacks(
             )
         except Exception as exc:  # noqa: BLE001 (a stack's failure is its result: the others go on)
             if stopping.is_set():
-                return StackResult(name, INTERRUPTED, f"interrupted during terraform {tf.phase or 'start-up'}", error=exc)
+                return StackResult(
+                    name, INTERRUPTED, f"interrupted during terraform {tf.phase or 'start-up'}", error=exc
+                )
             say(f"stack {name}: {exc}")
             return StackResult(name, FAILED, f"terraform {tf.phase}" if tf.phase else "", error=exc)
         summary = str(outcome.summary)
@@ -398,7 +400,9 @@ def run_stacks(
                     break
                 if not running:
                     continue
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                # A timeout, not a plain wait: a signal the kernel gave a worker thread runs its Python handler
+                # (the KeyboardInterrupt) in this thread, and only once this thread wakes.
+                finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
                     name = running.pop(future)
                     done[name] = future.result()
