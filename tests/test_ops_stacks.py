@@ -24,6 +24,7 @@ from tests import test_ops_deploy
 from tests.test_ops_deploy import PLATFORM, VERSIONS
 
 tf_env = test_ops_deploy.tf_env  # the null provider's fixture
+renders = test_ops_deploy.renders
 
 P = PurePosixPath
 
@@ -213,7 +214,7 @@ def test_a_failed_stack_stops_its_dependents_alone(terraform, tf_env, stacked, t
     result = run(terraform, tf_env, out, "--auto-approve", "--parallelism", "1")
     assert result.exit_code == 1, result.output
     assert "stack front: not run: needs a, which failed" in result.output
-    assert _row(result.output, "a").split()[1] == "failed"
+    assert " ".join(_row(result.output, "a").split()[1:]) == "failed 1 to add, 0 to change, 0 to destroy; terraform apply failed"
     assert _row(result.output, "b").split()[1] == "applied"
     assert _row(result.output, "front").split()[1:3] == ["not", "run"]
     assert _resources(out, "b")["b"]["own"] == "b1" and _resources(out, "front") == {}
@@ -349,7 +350,8 @@ def test_confirmation_is_asked_once_per_stack_with_changes(tmp_path: Path) -> No
     # The plan's summary is shown; front is never asked: b, which it needs, was declined.
     assert sorted(asked) == [(s, "1 to add, 0 to change, 0 to destroy") for s in ("a", "b", "shared")]
     results = {r.name: (r.result, r.summary) for r in outcome.results}
-    assert results["b"][0] == "failed" and results["front"] == ("not run", "needs b, which failed")
+    assert results["b"] == ("failed", "1 to add, 0 to change, 0 to destroy; declined")
+    assert results["front"] == ("not run", "needs b, which failed")
     error = outcome.error()
     assert error is not None and error.exit_code == 1 and "declined" in str(error)
 
@@ -383,3 +385,11 @@ def test_a_rollback_in_one_stack_is_exit_code_4(tmp_path: Path) -> None:
     assert results == {"shared": "applied", "a": "failed", "b": "applied", "front": "not run"}
     error = outcome.error()
     assert error is not None and error.exit_code == 4 and "did not take endpoint configuration" in str(error)
+
+
+def test_one_root_module_refuses_stack_options(terraform, tf_env, renders, tmp_path: Path) -> None:
+    renders(test_ops_deploy.GOOD)
+    result = run(terraform, tf_env, tmp_path / "out", "--auto-approve", "--stack", "a")
+    assert result.exit_code == 2 and "renders one root module, not stacks" in result.output
+    both = run(terraform, tf_env, tmp_path / "out", "--stack", "a", "--all-stacks")
+    assert both.exit_code == 2 and "pass one of them" in both.output

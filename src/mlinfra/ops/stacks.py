@@ -24,7 +24,7 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -334,9 +334,9 @@ def run_stacks(
         if ask is not None:
             asker = ask
 
-            def ask_once(summary):  # one question on the terminal at a time
+            def ask_once(summary):  # one question on the terminal at a time, none once interrupted
                 with confirm_lock:
-                    return asker(summary)
+                    return not stopping.is_set() and asker(summary)
 
             ask = ask_once
         try:
@@ -356,7 +356,7 @@ def run_stacks(
                     name, INTERRUPTED, f"interrupted during terraform {tf.phase or 'start-up'}", error=exc
                 )
             say(f"stack {name}: {exc}")
-            return StackResult(name, FAILED, f"terraform {tf.phase}" if tf.phase else "", error=exc)
+            return StackResult(name, FAILED, _failure(tf, exc), error=exc)
         summary = str(outcome.summary)
         if options.plan_only:
             moves = any(
@@ -415,7 +415,21 @@ def run_stacks(
                     say(f"interrupted ({caught[1]}): asking the running terraform to stop; no other stack starts")
                 stopping.set()
                 interrupt()
-    return StacksOutcome(tuple(done[s.name] for s in ordered), caught)
+    stopped = StackResult("", NOT_RUN, "not started: interrupted")
+    return StacksOutcome(tuple(done.get(s.name) or replace(stopped, name=s.name) for s in ordered), caught)
+
+
+def _failure(tf: Terraform, exc: Exception) -> str:
+    """A failed stack's summary: its plan's, and where it stopped."""
+    from .rollout import RolledBack
+    from .terraform import Refused, summarize
+
+    planned = f"{summarize(json.dumps(tf.last_plan))}; " if tf.last_plan else ""
+    if isinstance(exc, Refused):
+        return planned + ("declined" if "declined" in str(exc) else "no terminal to confirm on (--auto-approve)")
+    if isinstance(exc, RolledBack):
+        return planned + "SageMaker rolled an endpoint update back"
+    return planned + (f"terraform {tf.phase} failed" if tf.phase else str(exc))
 
 
 def _line(r: StackResult) -> str:
