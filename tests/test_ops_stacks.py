@@ -8,6 +8,7 @@ and b's. ``a`` calls a module at ``modules/thing``.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path, PurePosixPath
 
@@ -219,6 +220,8 @@ def test_a_failed_stack_stops_its_dependents_alone(terraform, tf_env, stacked, t
     assert _row(result.output, "front").split()[1:3] == ["not", "run"]
     assert _resources(out, "b")["b"]["own"] == "b1" and _resources(out, "front") == {}
     assert "stack a failed: terraform apply failed (exit 1)" in result.output
+    # terraform's error (on its stderr) reaches the output too, prefixed with its stack.
+    assert re.search(r"^\[a\] .*Error: local-exec provisioner error", result.output, re.M), result.output
 
     # Fixed: a is planned again (its apply was not recorded), and front with it; shared and b are skipped.
     recorder = stacked(tree())
@@ -258,6 +261,16 @@ def test_plan_only_then_from_plan_per_stack(terraform, tf_env, stacked, tmp_path
     assert recorder.planned() == []  # saved plans applied, nothing planned again
     assert _resources(out, "a")["a"]["own"] == "a2" and _resources(out, "b")["b"]["own"] == "b2"
     assert _row(applied.output, "front").split()[1] == "skipped"
+
+    # A plan saved and not applied is gone once another --plan-only leaves its stack out.
+    stacked(tree(a="a3", b="b2"))
+    assert run(terraform, tf_env, out, "--plan-only").exit_code == 0
+    assert (out / "a" / "mlinfra.tfplan").is_file()
+    assert run(terraform, tf_env, out, "--plan-only", "--stack", "b").exit_code == 0
+    assert not (out / "a" / "mlinfra.tfplan").exists()
+    nothing = run(terraform, tf_env, out, "--from-plan", "--auto-approve")
+    assert nothing.exit_code == 0, nothing.output
+    assert _row(nothing.output, "a").split()[1] == "skipped" and _resources(out, "a")["a"]["own"] == "a2"
 
 
 def test_stack_order_and_names_are_checked() -> None:

@@ -273,6 +273,9 @@ def run_stacks(
         waits = {s.name: tuple(sorted(s.needs)) for s in ordered}
     digest = digests(files, ordered)
     record = _Record(out, options.workspace)
+    if options.plan_only:  # a later --from-plan applies the plans made now, never an older one
+        for stack in ordered:
+            (out / stack.directory / PLAN_FILE).unlink(missing_ok=True)
     lock = threading.Lock()
 
     def say(line: str) -> None:
@@ -305,7 +308,6 @@ def run_stacks(
         if options.plan_only:
             moving = [n for n in stack.needs if done[n].result == WAITING or outputs_move.get(n)]
             if moving:
-                plan_file.unlink(missing_ok=True)  # never applied by a later --from-plan
                 return StackResult(
                     name,
                     WAITING,
@@ -318,8 +320,6 @@ def run_stacks(
             return None
         reapplied = [n for n in stack.needs if done[n].result == APPLIED]
         if not reapplied and record.unchanged(stack, digest[name]):
-            if options.plan_only:
-                plan_file.unlink(missing_ok=True)
             return StackResult(name, SKIPPED, "unchanged since the last apply")
         return None
 
