@@ -110,10 +110,14 @@ def interruptible() -> Iterator[None]:
         signal.signal(signal.SIGINT, old_int)
 
 
-def terraform_runner():  # -> ops.terraform.Runner
+def terraform_runner(emit=None):  # -> ops.terraform.Runner
+    """The subprocess runner terraform runs through; ``emit`` (stacks deployed side by side): its shown
+    output goes there line by line instead of the terminal."""
+    import functools
+
     from ..ops.terraform import stream_runner
 
-    return stream_runner
+    return stream_runner if emit is None else functools.partial(stream_runner, emit=emit)
 
 
 def clock():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,95 @@ AutoApprove = Annotated[
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Rendered Terraform folder (the working directory).")]
 
+ParallelismOpt = Annotated[
+    int,
+    typer.Option(
+        "--parallelism",
+        min=1,
+        help="Split stacks: how many stacks terraform runs on at once (those that need nothing of each other).",
+    ),
+]
+
 app = typer.Typer()  # merged into mlinfra's own commands
+
+
+@dataclass(frozen=True)
+class StacksOptions:
+    only: tuple[str, ...] = ()
+    all_stacks: bool = False
+    parallelism: int = 4
+    plan_only: bool = False
+    auto_approve: bool = False
+    from_plan: bool = False
+
+
+def _stacks_workflow(
+    rendered, out: Path, binary: str, clients, opts: StacksOptions, *, destroy: bool, workspace
+) -> None:
+    """A split tree: every stack's workflow, in dependency order, side by side where they can (ops.stacks)."""
+    import threading
+
+    from ..ops import stacks as ops_stacks
+    from ..ops.rollout import Rollout, describe_kept
+    from ..ops.terraform import interrupt_running
+    from ..pipeline import applied_record, record_applied
+
+    only = ops_stacks.select(rendered.stacks, opts.only)
+    rollouts: list[Rollout] = []
+    lock = threading.Lock()
+    verb = "Destroy" if destroy else "Apply"
+
+    def confirm(stack):
+        if not sys.stdin.isatty():
+            return None
+        return lambda summary: typer.confirm(f"{verb} stack {stack.name}'s plan ({summary})?", default=False)
+
+    def watch(stack, emit):
+        # One Rollout per stack: it keeps the plan it saw between before() and after().
+        rollout = Rollout(clients, common.clock(), report=emit)
+        with lock:
+            rollouts.append(rollout)
+        return rollout
+
+    options = ops_stacks.Options(
+        destroy=destroy,
+        plan_only=opts.plan_only,
+        auto_approve=opts.auto_approve,
+        workspace=workspace,
+        saved=opts.from_plan,
+        only=only,
+        all_stacks=opts.all_stacks,
+        parallelism=opts.parallelism,
+    )
+    with common.interruptible():
+        outcome = ops_stacks.run_stacks(
+            out,
+            rendered.stacks,
+            rendered.files,
+            binary=binary,
+            runner=common.terraform_runner,
+            options=options,
+            report=typer.echo,
+            confirm=confirm,
+            watch=watch,
+            interrupt=interrupt_running,
+        )
+    typer.echo("")
+    for line in ops_stacks.table(outcome):
+        typer.echo(line)
+    for line in describe_kept(k for r in rollouts for k in r.kept):
+        typer.echo(line)
+    for r in outcome.results:
+        for name, value in r.outputs.items():
+            typer.echo(f"  {r.name}.{name} = {value}")
+    if destroy:
+        if outcome.ok:
+            (out / applied_record(workspace)).unlink(missing_ok=True)
+    elif outcome.complete:  # every stack runs what was rendered: the record of the platform follows
+        record_applied(out, rendered, workspace)
+    error = outcome.error("destroy" if destroy else "deploy")
+    if error is not None:
+        raise error
 
 
 def _terraform_workflow(
@@ -32,12 +121,14 @@ def _terraform_workflow(
     plan_only: bool,
     workspace: str | None,
     from_plan: bool = False,
+    stacks: StacksOptions | None = None,
 ) -> None:
     from ..ops.rollout import Rollout, describe_kept
     from ..ops.terraform import PLAN_FILE, Terraform, find_terraform, run_workflow
     from ..pipeline import applied_record, changes_since, record_applied, render_project
     from ..write import write_tree
 
+    stacks = stacks or StacksOptions()
     cfg = common.load_config(config)
     clients = common.clients(None, cfg.project.region)
     if not destroy:
@@ -73,6 +164,13 @@ def _terraform_workflow(
         typer.echo(f"rendered {out}: {rendered.modules} modules, {rendered.resources} resources")
     for change in changes:
         typer.echo(f"  {change}")
+    if rendered.stacks:
+        _stacks_workflow(rendered, out, binary, clients, stacks, destroy=destroy, workspace=workspace)
+        return
+    if stacks.only or stacks.all_stacks:
+        from ..errors import UsageError
+
+        raise UsageError(f"{config} renders one root module, not stacks: --stack and --all-stacks do not apply")
     confirm = None
     if sys.stdin.isatty():
         verb = "Destroy" if destroy else "Apply"
@@ -131,17 +229,39 @@ def deploy(
         ),
     ] = False,
     terraform: TerraformOpt = None,
+    stack: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--stack",
+            help="Split stacks: plan only this stack (repeatable), changed or not; the others are left alone.",
+        ),
+    ] = None,
+    all_stacks: Annotated[
+        bool,
+        typer.Option(
+            "--all-stacks",
+            help="Split stacks: plan every stack, also those unchanged since their last apply (a drift check).",
+        ),
+    ] = False,
+    parallelism: ParallelismOpt = 4,
 ) -> None:
     """Render, then terraform init, plan, confirm and apply that plan.
+
+    A config rendered as split stacks (one root module per stack, OUT/<stack>/) is deployed stack by
+    stack: a stack after every stack it needs, independent stacks side by side (--parallelism), only the
+    stacks changed since their last apply (or those named by --stack, or all with --all-stacks); a failed
+    stack's dependents are not run, and the others finish.
 
     Exit codes: 0 applied (or nothing to apply, or --plan-only); 1 refused or failed (terraform's own
     exit code when it fails); 2 bad config or options; 4 SageMaker rolled an endpoint update back;
     130/143 interrupted (SIGINT/SIGTERM).
     """
-    if from_plan and plan_only:
-        from ..errors import UsageError
+    from ..errors import UsageError
 
+    if from_plan and plan_only:
         raise UsageError("--from-plan applies a saved plan and --plan-only only makes one: pass one of them")
+    if stack and all_stacks:
+        raise UsageError("--stack plans the stacks named and --all-stacks every stack: pass one of them")
     _terraform_workflow(
         common.config_file(config, config_opt),
         out,
@@ -151,6 +271,14 @@ def deploy(
         plan_only=plan_only,
         workspace=workspace,
         from_plan=from_plan,
+        stacks=StacksOptions(
+            only=tuple(stack or ()),
+            all_stacks=all_stacks,
+            parallelism=parallelism,
+            plan_only=plan_only,
+            auto_approve=auto_approve,
+            from_plan=from_plan,
+        ),
     )
 
 
@@ -162,8 +290,11 @@ def destroy(
     auto_approve: AutoApprove = False,
     workspace: Annotated[str | None, typer.Option("--workspace", help="Terraform workspace.")] = None,
     terraform: TerraformOpt = None,
+    parallelism: ParallelismOpt = 4,
 ) -> None:
-    """Render, then plan the destruction of everything, confirm, and apply it."""
+    """Render, then plan the destruction of everything, confirm, and apply it.
+
+    Split stacks are destroyed in reverse order: a stack once every stack that needs it is gone."""
     _terraform_workflow(
         common.config_file(config, config_opt),
         out,
@@ -172,4 +303,5 @@ def destroy(
         auto_approve=auto_approve,
         plan_only=False,
         workspace=workspace,
+        stacks=StacksOptions(parallelism=parallelism, auto_approve=auto_approve),
     )

@@ -5,11 +5,13 @@ The subprocess runner is injected; the real one streams terraform's own output t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,28 +38,49 @@ class Runner(Protocol):
     def __call__(self, argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, str]: ...
 
 
-def stream_runner(argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, str]:
+def stream_runner(
+    argv: Sequence[str], cwd: Path, capture: bool, emit: Callable[[str], None] | None = None
+) -> tuple[int, str]:
     """Run a command; its output goes to the terminal unless captured.
 
     terraform runs in its own session, so a Ctrl-C or SIGTERM reaches mlinfra alone, which passes exactly
     one SIGINT on and waits: terraform's graceful stop (it finishes the calls in flight and writes its
     state). A second interrupt is passed on too; terraform then stops at once, as on a terminal.
     (subprocess.run would SIGKILL it on KeyboardInterrupt: state lost mid-apply.)
+
+    ``emit``: the output shown (stdout and stderr, and stderr of a captured command) goes to it line by
+    line instead of the terminal: several stacks run at once, each line prefixed by its stack's name.
+    Commands run from a worker thread never see the KeyboardInterrupt: :func:`interrupt_running` passes
+    the main thread's on.
     """
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+    if emit is None:
+        stdout, stderr = (subprocess.PIPE if capture else None), None
+    else:
+        stdout, stderr = subprocess.PIPE, (subprocess.PIPE if capture else subprocess.STDOUT)
     try:
         proc = subprocess.Popen(
             list(argv),
             cwd=cwd,
             env=env,
-            stdout=subprocess.PIPE if capture else None,
+            stdout=stdout,
+            stderr=stderr,
             text=True,
             start_new_session=True,
         )
     except OSError as exc:
         raise TerraformError(f"cannot run {argv[0]}: {exc.strerror}") from None
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
     try:
-        out, _ = proc.communicate()
+        if emit is not None and not capture:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                emit(line.rstrip("\n"))
+            proc.wait()
+            out, err = "", ""
+        else:
+            out, err = proc.communicate()
     except KeyboardInterrupt:
         proc.send_signal(signal.SIGINT)
         while True:
@@ -67,7 +90,27 @@ def stream_runner(argv: Sequence[str], cwd: Path, capture: bool) -> tuple[int, s
             except KeyboardInterrupt:
                 proc.send_signal(signal.SIGINT)
         raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+    if emit is not None and err:
+        for line in err.splitlines():
+            emit(line)
     return proc.returncode, out or ""
+
+
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def interrupt_running() -> None:
+    """Pass one SIGINT on to every command :func:`stream_runner` runs now (terraform's graceful stop): the
+    interrupt reaches the main thread alone, and stacks run their terraform from worker threads."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGINT)
 
 
 def find_terraform(explicit: str | None = None, which: Callable[[str], str | None] = shutil.which) -> str:

@@ -32,11 +32,24 @@ class Text(str):
 
 
 @dataclass(frozen=True)
+class Stack:
+    """One Terraform root module of a split tree: its own folder under the output folder (its own backend
+    and state key), the module folders it calls at ``modules/``, the stacks whose state outputs it reads."""
+
+    name: str  # "shared", "endpoints-1", "front", ...
+    directory: PurePosixPath  # the stack's root folder under OUT (PurePosixPath("shared"))
+    needs: tuple[str, ...] = ()  # names of the stacks whose state outputs this one reads (terraform_remote_state)
+    modules: tuple[str, ...] = ()  # module keys in this stack
+    endpoints: tuple[str, ...] = ()  # config endpoint names it deploys
+
+
+@dataclass(frozen=True)
 class Rendered:
     files: Tree
     modules: int
     resources: int
     endpoints: int
+    stacks: tuple[Stack, ...] = ()  # empty: one root module at the top of the output folder
 
 
 def templates_dir() -> Path:
