@@ -9,7 +9,7 @@ jitter, which also retries throttling). boto3 is imported on first use only: ``-
 from __future__ import annotations
 
 import contextlib
-import functools
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +30,19 @@ class AwsOptions:
 ClientFactory = Callable[[str], Any]
 
 
+def _service(name: str) -> Any:
+    """A client attribute, made on first access, once per :class:`Clients` even when deploy's stacks (threads)
+    ask at the same time: ``functools.cached_property`` holds no lock from Python 3.12 on."""
+
+    def get(self: Clients) -> Any:
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = self._client(name)
+            return self._made[name]
+
+    return property(get)
+
+
 class Clients:
     """The boto3 clients mlinfra uses, each created on first access.
 
@@ -40,6 +53,8 @@ class Clients:
     def __init__(self, options: AwsOptions = AwsOptions(), factory: ClientFactory | None = None):
         self._options = options
         self._factory = factory
+        self._made: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def _client(self, name: str) -> Any:
         if self._factory is not None:
@@ -51,33 +66,13 @@ class Clients:
             session = boto3.session.Session(profile_name=self._options.profile, region_name=self._options.region)
             return session.client(name, config=Config(retries={"mode": "standard", "max_attempts": 5}))
 
-    @functools.cached_property
-    def sagemaker(self) -> Any:
-        return self._client("sagemaker")
-
-    @functools.cached_property
-    def runtime(self) -> Any:
-        return self._client("sagemaker-runtime")
-
-    @functools.cached_property
-    def cloudwatch(self) -> Any:
-        return self._client("cloudwatch")
-
-    @functools.cached_property
-    def stepfunctions(self) -> Any:
-        return self._client("stepfunctions")
-
-    @functools.cached_property
-    def s3(self) -> Any:
-        return self._client("s3")
-
-    @functools.cached_property
-    def apigateway(self) -> Any:
-        return self._client("apigateway")
-
-    @functools.cached_property
-    def sts(self) -> Any:
-        return self._client("sts")
+    sagemaker = _service("sagemaker")
+    runtime = _service("sagemaker-runtime")
+    cloudwatch = _service("cloudwatch")
+    stepfunctions = _service("stepfunctions")
+    s3 = _service("s3")
+    apigateway = _service("apigateway")
+    sts = _service("sts")
 
 
 @contextlib.contextmanager
