@@ -32,11 +32,28 @@ class Text(str):
 
 
 @dataclass(frozen=True)
+class Stack:
+    """One root module of a split tree (the config's ``stacks:`` section): its own folder, state and apply.
+
+    ``needs`` are the stacks whose outputs it reads (through ``terraform_remote_state``): they are applied
+    before it and destroyed after it."""
+
+    name: str  # "shared", "endpoints-1", "fraud", "front"
+    directory: PurePosixPath  # the root module's folder in the output, e.g. PurePosixPath("shared")
+    needs: tuple[str, ...]  # names of the stacks it reads, sorted
+    modules: tuple[str, ...]  # keys of the module blocks its root calls, in the root's order
+    endpoints: tuple[str, ...]  # the config's names of the endpoints it deploys, in config order
+
+
+@dataclass(frozen=True)
 class Rendered:
     files: Tree
     modules: int
     resources: int
     endpoints: int
+    #: The root modules of a split tree, in an order that applies each after the stacks it needs; empty
+    #: for the single root (the tree's root is the output folder itself).
+    stacks: tuple[Stack, ...] = ()
 
 
 def templates_dir() -> Path:
