@@ -34,6 +34,7 @@ from . import (
     results,
     sagemaker_role,
 )
+from ..stacks import SLICE as STACKS
 
 if TYPE_CHECKING:
     from ..core.component import Component
@@ -55,6 +56,8 @@ SLICES: tuple[Slice, ...] = (
     batch.SLICE,
     monitoring.SLICE,
     pipeline.SLICE,
+    # Not a component: the stacks section splits the laid-out tree; it deploys no module of its own.
+    STACKS,
 )
 
 
