@@ -56,15 +56,14 @@ SLICES: tuple[Slice, ...] = (
     batch.SLICE,
     monitoring.SLICE,
     pipeline.SLICE,
-    # Not a component: the stacks section splits the laid-out tree; it deploys no module of its own.
-    STACKS,
 )
 
 
 @functools.cache
 def schema() -> Schema:
-    """The config file's root model and rules: the core's and every slice's."""
-    return assemble(SLICES)
+    """The config file's root model and rules: the core's, every slice's, and the stacks section's (not a
+    component: it splits the laid-out tree into root modules and lays out no module of its own)."""
+    return assemble((*SLICES, STACKS))
 
 
 def __getattr__(name: str) -> tuple[Component, ...]:

@@ -3,24 +3,18 @@ each with its own state, wired by ``terraform_remote_state``.
 
 This package holds the section and its rules (read by ``validate``: imported with the component list)
 and the layout (:mod:`mlinfra.stacks.layout`: which module goes to which stack, and the rewritten
-cross-stack references), imported only when a render needs it. It deploys no module of its own."""
+cross-stack references), imported only when a render needs it. It deploys no module of its own: its slice gives the config layer its section and rules, and
+is not in the component list."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from ..config.section import Slice
 from .rules import RULES
 from .section import SECTION, STACK_NAME
 
-if TYPE_CHECKING:
-    from ..core.component import Component
 
-
-def component() -> Component:
-    from .layout import NoModules
-
-    return NoModules()
+def component() -> None:
+    raise AssertionError("the stacks section is not a component: it lays out no module (mlinfra.stacks.layout)")
 
 
 SLICE = Slice(

@@ -22,10 +22,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
-from typing import Any
 
 from ..context import RemoteState, RootContext
-from ..core.component import AWS, Component, ModuleContext, Output
+from ..core.component import AWS, ModuleContext, Output
 from ..expr import Interp, Ref
 from ..plan.parts import ENDPOINTS, INFERENCE_COMPONENTS, BackendPlan, PlatformPlan
 from ..render import Stack
@@ -37,15 +36,6 @@ FRONT = "front"
 MODULES = "modules"
 
 _MODULE_REF = re.compile(r"^module\.([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)(.*)$")
-
-
-class NoModules(Component):
-    """The stacks section's place in the component list: it plans and lays out nothing itself."""
-
-    name = "stacks"
-
-    def build(self, request: Any, parts: Mapping[str, object]) -> None:
-        return None
 
 
 @dataclass(frozen=True)
