@@ -17,8 +17,8 @@ from tests.support.configs import edited
 from tests.support.terraform_cycle import (
     CycleError,
     CycleResult,
-    copy_planned,
     StacksCycleResult,
+    copy_planned,
     finish_cycle,
     is_split,
     planned_once,

@@ -118,11 +118,10 @@ def relax(files: dict, version: str = RELAXED_VERSION) -> dict:
             continue
         text = source
         if path.name == "main.tf" and len(path.parts) == 2 and path.parts[0] != "modules":
-            source = _S3_REMOTE_STATE.sub(_local_remote_state, source)
-            assert 'backend = "s3"' not in source, f"{path}: a remote state left reading S3"
-            text = source
+            text = _S3_REMOTE_STATE.sub(_local_remote_state, text)
+            assert 'backend = "s3"' not in text, f"{path}: a remote state left reading S3"
         if path.suffix == ".tf":
-            text, n = re.subn(r'required_version = "[^"]*"', f'required_version = "{version}"', source)
+            text, n = re.subn(r'required_version = "[^"]*"', f'required_version = "{version}"', text)
             if n:
                 relaxed.add(path)
         out[path] = text

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
+from ..stacks import SLICE as STACKS
 from . import (
     api,
     batch,
@@ -34,7 +35,6 @@ from . import (
     results,
     sagemaker_role,
 )
-from ..stacks import SLICE as STACKS
 
 if TYPE_CHECKING:
     from ..core.component import Component

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import RenderError
@@ -164,7 +164,9 @@ def _render_root(ctx: RootContext, at: PurePosixPath, files: Tree) -> int:
         (f"module.{m.key}.{old}", f"module.{m.key}.{new}") for m in ctx.modules for old, new in m.moved_at_root
     ]
     if root_moves or static_moves:
-        files[at / "moved.tf"] = _render("root/moved.tf.j2", {**root, "moves": root_moves, "static_moves": static_moves})
+        files[at / "moved.tf"] = _render(
+            "root/moved.tf.j2", {**root, "moves": root_moves, "static_moves": static_moves}
+        )
     return resources
 
 

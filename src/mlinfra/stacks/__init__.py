@@ -22,5 +22,7 @@ SLICE = Slice(
     component,
     (SECTION,),
     RULES,
-    pattern_words={STACK_NAME: "a name of lowercase letters, digits and hyphens that starts with a letter (at most 40)"},
+    pattern_words={
+        STACK_NAME: "a name of lowercase letters, digits and hyphens that starts with a letter (at most 40)"
+    },
 )

@@ -76,8 +76,8 @@ def split(ctx: RootContext, section: Stacks, endpoint_names: Sequence[str]) -> t
     labels = [label for label in endpoint_names if label in endpoint_modules]
     groups = groups_of(section, labels)
     group_of: dict[str, str] = {}  # module key -> group
-    for name, members in groups:
-        for label in members:
+    for name, grouped in groups:
+        for label in grouped:
             if label in endpoint_modules:
                 group_of[endpoint_modules[label]] = name
 
@@ -106,22 +106,26 @@ def split(ctx: RootContext, section: Stacks, endpoint_names: Sequence[str]) -> t
     for name in order:
         consumed: set[str] = set()
 
-        def rewrite(value: object, _name: str = name, _consumed: set[str] = consumed) -> object:
+        def remote(value: Ref, _name: str = name, _consumed: set[str] = consumed) -> Ref:
+            """``module.X.out…`` of a module in another stack, read from that stack's state."""
+            found = _MODULE_REF.match(value.expr)
+            if found is None or stack_of[found[1]] == _name:
+                return value
+            key, output, rest = found.groups()
+            producer = stack_of[key]
+            out = next(o for o in by_key[key].outputs if o.name == output)
+            label = f"{key}_{output}"
+            exported[producer].setdefault(
+                label, Output(label, out.description, Ref(f"module.{key}.{output}"), out.sensitive)
+            )
+            _consumed.add(producer)
+            return Ref(f"data.terraform_remote_state.{_label(producer)}.outputs.{label}{rest}")
+
+        def rewrite(value: object) -> object:
             if isinstance(value, Ref):
-                found = _MODULE_REF.match(value.expr)
-                if found is None or stack_of[found[1]] == _name:
-                    return value
-                key, output, rest = found.groups()
-                producer = stack_of[key]
-                out = next(o for o in by_key[key].outputs if o.name == output)
-                label = f"{key}_{output}"
-                exported[producer].setdefault(
-                    label, Output(label, out.description, Ref(f"module.{key}.{output}"), out.sensitive)
-                )
-                _consumed.add(producer)
-                return Ref(f"data.terraform_remote_state.{_label(producer)}.outputs.{label}{rest}")
+                return remote(value)
             if isinstance(value, Interp):
-                return Interp(*(rewrite(p) if isinstance(p, Ref) else p for p in value.parts))
+                return Interp(*(remote(p) if isinstance(p, Ref) else p for p in value.parts))
             if isinstance(value, Mapping):
                 return {k: rewrite(v) for k, v in value.items()}
             if isinstance(value, list):
@@ -190,7 +194,8 @@ def _module_of(out: Output) -> str:
 
 def _apply_order(names: list[str], reads: Mapping[str, set[str]]) -> list[str]:
     """The stacks, each after those it reads; ties in the given order (shared, the groups, front)."""
-    pending, done, order = list(names), set(), []
+    pending, order = list(names), []
+    done: set[str] = set()
     while pending:
         ready = next((n for n in pending if reads[n] <= done), None)
         if ready is None:
