@@ -203,3 +203,14 @@ def test_the_example_validates_without_warnings() -> None:
     notes: list[ConfigWarning] = []
     load_config(Path(__file__).resolve().parents[1] / "examples" / "fleet-stacks.yaml", warnings=warnings, notes=notes)
     assert warnings == [] and notes == []
+
+
+def test_each_root_configures_only_the_providers_its_modules_use(fleet) -> None:
+    """awscc (Model Monitor's model quality and the like) is the monitoring module's: only front pins and
+    configures it; every root has the aws provider and its own partition and account data sources."""
+    for stack in fleet.stacks:
+        versions = fleet.files[stack.directory / "versions.tf"]
+        providers = fleet.files[stack.directory / "providers.tf"]
+        assert ("awscc" in versions) == (stack.name == "front") == ('provider "awscc"' in providers), stack.name
+        assert 'provider "aws"' in providers
+        assert 'data "aws_partition" "current"' in fleet.files[stack.directory / "main.tf"]

@@ -302,3 +302,17 @@ def test_the_gate_fails_with_terraforms_message(breakage: str, breakages: dict) 
     message = " ".join(str(result).split())  # terraform wraps long lines
     for words in BREAKAGES[breakage][3]:
         assert words in message, str(result)
+
+
+def test_a_split_tree_without_a_backend_reads_the_local_states(tmp_path: Path, standin_env) -> None:
+    """Without a state section the stacks render local remote states (../<stack>/terraform.tfstate): as
+    rendered, not rewritten by relax(), Terraform reads the producers' applied outputs through them."""
+    config = edited(
+        "fleet-stacks",
+        tmp_path / "config",
+        ("state:\n  bucket: acme-terraform-state\n  key: fleet/prod/terraform.tfstate   # each stack's state beside it: fleet/prod/<stack>.tfstate\n", ""),
+    )
+    result = run_stacks_cycle(config, tmp_path / "tree", standin_env)
+    assert result.read["front"].keys() == {"shared", "fraud", "pricing"}
+    for label, attribute in result.read["front"].items():
+        assert _outputs(attribute) == result.produced[label]
