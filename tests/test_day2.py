@@ -310,6 +310,10 @@ COMMON_STEPS: dict[str, Step] = {
 OTHER_EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml") if p.stem != "platform")
 # (example, step) -> the defect class and AWS's error, as XFAIL above.
 XFAIL_OTHERS: dict[tuple[str, str], str] = {}
+# A split tree (the config's stacks section) is deployed stack by stack, in its stacks' order: the deploy
+# orchestration of #22, not this one-root Deployment; tests/test_terraform_cycle.py applies it per stack.
+SPLIT_EXAMPLES = {"fleet-stacks"}
+SPLIT = "a split tree deploys stack by stack (issue #22's deploy orchestration); its cycle is in test_terraform_cycle"
 
 
 @pytest.fixture(scope="session")
@@ -318,7 +322,8 @@ def examples_day2(request, tmp_path_factory, standin_env) -> dict:
     base = tmp_path_factory.mktemp("day2-examples")
     wanted: dict[str, list[str]] = {}
     for example, name in selected_params(request, "examples_day2", "case"):
-        wanted.setdefault(example, []).append(name)
+        if example not in SPLIT_EXAMPLES:  # skipped: not deployed for nothing
+            wanted.setdefault(example, []).append(name)
 
     def example_steps(example: str) -> dict:
         deployment = Deployment(base / example, example)
@@ -339,7 +344,11 @@ def _outcome(fn: Callable[[], Applied]) -> Applied | Exception:
 @pytest.mark.parametrize(
     "case",
     [
-        pytest.param((e, n), id=f"{e}-{n}", marks=[_xfail(XFAIL_OTHERS[(e, n)])] if (e, n) in XFAIL_OTHERS else [])
+        pytest.param(
+            (e, n),
+            id=f"{e}-{n}",
+            marks=[_xfail(XFAIL_OTHERS[(e, n)])] if (e, n) in XFAIL_OTHERS else [pytest.mark.skip(reason=SPLIT)] if e in SPLIT_EXAMPLES else [],
+        )
         for e in OTHER_EXAMPLES
         for n in COMMON_STEPS
     ],

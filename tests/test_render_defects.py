@@ -13,8 +13,15 @@ from tests.support.hcl_checks import hygiene_errors, load_tree, module_call
 from tests.test_render import blocks, s
 
 
+def _roots(tree: dict) -> list[dict]:
+    """The root modules of a parsed tree: the one root (``.``), or each stack's of a split tree."""
+    if "." in tree:
+        return [tree["."]]
+    return [files for folder, files in tree.items() if "/" not in folder and folder != "modules"]
+
+
 def _module_calls(tree: dict) -> dict[str, dict]:
-    return {k.strip('"'): v for m in tree["."]["main.tf"]["module"] for k, v in m.items()}
+    return {k.strip('"'): v for root in _roots(tree) for m in root["main.tf"].get("module", []) for k, v in m.items()}
 
 
 def _resources(tree: dict, kind: str = "resource") -> dict[str, dict]:
@@ -36,9 +43,9 @@ def test_serverless_models_get_no_network_isolation(rendered_examples: dict[str,
     read at each endpoint module call, where the values are."""
     seen = {"serverless": 0, "instances": 0}
     for root in rendered_examples.values():
-        for call in load_tree(root)["."]["main.tf"].get("module", []):
+        for call in (m for r in _roots(load_tree(root)) for m in r["main.tf"].get("module", [])):
             for key, body in call.items():
-                if body.get("source") != '"./modules/endpoint"':
+                if body.get("source") not in ('"./modules/endpoint"', '"../modules/endpoint"'):
                     continue
                 variants = body["production_variants"] + body["shadow_variants"]
                 serverless = {v["model"] for v in variants if v["serverless_config"] is not None}
@@ -110,9 +117,13 @@ def test_required_version_covers_every_feature_used(rendered_examples: dict[str,
             for pattern, version in FEATURES.items():
                 if re.search(pattern, text, re.M):
                     needed["root"] = max(needed["root"], _version(version))
-        pin = re.search(r'required_version\s*=\s*">=\s*([\d.]+)"', (root / "versions.tf").read_text())
-        assert pin is not None, example
-        assert _version(pin[1]) >= needed["root"], (example, pin[1], needed)
+        # The one root, or each stack root of a split tree (a folder beside modules/ with its versions.tf).
+        roots = [root] if (root / "versions.tf").exists() else [p.parent for p in root.glob("*/versions.tf") if p.parent.name != "modules"]
+        assert roots, example
+        for versions in (r / "versions.tf" for r in roots):
+            pin = re.search(r'required_version\s*=\s*">=\s*([\d.]+)"', versions.read_text())
+            assert pin is not None, example
+            assert _version(pin[1]) >= needed["root"], (example, pin[1], needed)
 
 
 def test_backend_lockfile_pins_terraform_1_10(rendered_examples: dict[str, Path]) -> None:

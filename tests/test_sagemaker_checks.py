@@ -555,7 +555,8 @@ def example_plans(request, standin_env, plan_cache) -> dict:
         planned = example_plan(example, plan_cache, standin_env)
         return planned.path, planned.plan
 
-    return run_concurrently({e.stem: (lambda e=e: job(e)) for e in selected_params(request, "example_plans", "example")})
+    selected = [e for e in selected_params(request, "example_plans", "example") if e.stem not in _SPLIT]
+    return run_concurrently({e.stem: (lambda e=e: job(e)) for e in selected})
 
 
 def _plan_of(example_plans: dict, stem: str) -> tuple[Path, dict]:
@@ -565,8 +566,18 @@ def _plan_of(example_plans: dict, stem: str) -> tuple[Path, dict]:
     return result
 
 
+# A split tree (the config's stacks section) plans stack by stack, each after its producers are applied:
+# one saved plan of the whole tree does not exist. Its modules' text is the single root's
+# (tests/test_stacks.py), and its SageMaker values are literals at the calls, as in the other examples.
+_SPLIT = {"fleet-stacks": "a split tree has no one plan: its stacks plan after their producers apply (tests/test_terraform_cycle.py)"}
+
+
 @pytest.mark.terraform
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param(e, marks=[pytest.mark.skip(reason=_SPLIT[e.stem])] if e.stem in _SPLIT else []) for e in EXAMPLES],
+    ids=[e.stem for e in EXAMPLES],
+)
 def test_rendered_example_follows_sagemaker_rules(example, example_plans):
     """Terraform's own evaluation of every module call: the values the endpoint module receives."""
     root, plan = _plan_of(example_plans, example.stem)

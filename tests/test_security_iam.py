@@ -107,10 +107,12 @@ def enumerate_tree(root: Path) -> tuple[list[Found], list[str]]:
     tree = load_tree(root)
     # Statements passed to a module as a typed argument (`dynamic "statement"` over `var.statements`):
     # the values are the call site's, in the root.
+    # A split tree (the config's stacks section) has one root per stack, beside the shared modules/.
+    roots = [tree["."]] if "." in tree else [files for folder, files in tree.items() if "/" not in folder and folder != "modules"]
     calls: dict[str, dict] = {}
-    for parsed in tree["."].values():
+    for parsed in (p for root in roots for p in root.values()):
         for (_label,), body in _labeled(parsed.get("module", []), 1):
-            calls.setdefault(_unquote(body["source"]).removeprefix("./"), body)
+            calls.setdefault(_unquote(body["source"]).removeprefix("./").removeprefix("../"), body)
     for module, files in tree.items():
         key_docs: set[str] = set()
         for name, parsed in files.items():

@@ -17,11 +17,14 @@ from tests.support.configs import edited
 from tests.support.terraform_cycle import (
     CycleError,
     CycleResult,
+    StacksCycleResult,
     copy_planned,
     finish_cycle,
+    is_split,
     planned_once,
     prepare,
     run_cycle,
+    run_stacks_cycle,
 )
 
 pytestmark = pytest.mark.terraform
@@ -110,7 +113,13 @@ def cycles(request, tmp_path_factory, standin_env, plan_cache) -> dict:
     def cycle(key: str, make) -> CycleResult:
         return finish_cycle(copy_planned(planned_once(key, make, plan_cache, standin_env), base / key), standin_env)
 
-    jobs = {p: (lambda p=p: cycle(p.stem, lambda dest: prepare(p, dest))) for p in selected_params(request, "cycles", "example")}
+    def split_cycle(example: Path) -> StacksCycleResult:
+        return run_stacks_cycle(example, base / example.stem, standin_env)
+
+    jobs = {
+        p: (lambda p=p: split_cycle(p)) if is_split(p) else (lambda p=p: cycle(p.stem, lambda dest: prepare(p, dest)))
+        for p in selected_params(request, "cycles", "example")
+    }
     for name in selected_params(request, "cycles", "variant"):
         jobs[name] = lambda n=name: cycle(n, lambda dest: prepare(_variant(n, base), dest))
     return run_concurrently(jobs)
@@ -121,9 +130,37 @@ def test_terraform_accepts_applies_and_destroys(example: Path, cycles: dict) -> 
     result = cycles[example]
     if isinstance(result, Exception):
         raise result
+    if isinstance(result, StacksCycleResult):  # a split tree: the cycle ran in every stack
+        assert all(set(t) == {"init", "validate", "plan", "show", "apply", "replan", "destroy"} for t in result.times.values())
+        assert len(result.times) > 1
+        assert result.planned > 0
+        return
     assert isinstance(result, CycleResult)
     assert set(result.times) == {"init", "validate", "plan", "show", "apply", "replan", "destroy"}
     assert result.planned > 0
+
+
+def _outputs(attribute: dict) -> dict:
+    """A terraform_remote_state's ``outputs`` as the state keeps it (a dynamic value: value and type)."""
+    return attribute["value"] if set(attribute) == {"value", "type"} else attribute
+
+
+@pytest.mark.parametrize("example", [p for p in EXAMPLES if is_split(p)], ids=[p.stem for p in EXAMPLES if is_split(p)])
+def test_cross_stack_references_resolve(example: Path, cycles: dict) -> None:
+    """Each consumer stack's terraform_remote_state read its producer's real outputs from state (the values
+    apply gave them), and every stack but the first reads at least one."""
+    result = cycles[example]
+    if isinstance(result, Exception):
+        raise result
+    assert isinstance(result, StacksCycleResult)
+    consumers = [name for name, read in result.read.items() if read]
+    assert consumers, "no stack reads another's state"
+    for consumer in consumers:
+        for label, attribute in result.read[consumer].items():
+            producer = next(n for n in result.produced if n.replace("-", "_") == label)
+            outputs = _outputs(attribute)
+            assert outputs, f"{consumer} read no outputs of {producer}"
+            assert outputs == result.produced[producer], f"{consumer} read other values than {producer}'s state holds"
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -265,3 +302,17 @@ def test_the_gate_fails_with_terraforms_message(breakage: str, breakages: dict) 
     message = " ".join(str(result).split())  # terraform wraps long lines
     for words in BREAKAGES[breakage][3]:
         assert words in message, str(result)
+
+
+def test_a_split_tree_without_a_backend_reads_the_local_states(tmp_path: Path, standin_env) -> None:
+    """Without a state section the stacks render local remote states (../<stack>/terraform.tfstate): as
+    rendered, not rewritten by relax(), Terraform reads the producers' applied outputs through them."""
+    config = edited(
+        "fleet-stacks",
+        tmp_path / "config",
+        ("state:\n  bucket: acme-terraform-state\n  key: fleet/prod/terraform.tfstate   # each stack's state beside it: fleet/prod/<stack>.tfstate\n", ""),
+    )
+    result = run_stacks_cycle(config, tmp_path / "tree", standin_env)
+    assert result.read["front"].keys() == {"shared", "fraud", "pricing"}
+    for label, attribute in result.read["front"].items():
+        assert _outputs(attribute) == result.produced[label]

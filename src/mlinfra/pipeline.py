@@ -37,7 +37,8 @@ def json_schema() -> dict[str, Any]:
 
 
 def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Rendered:
-    """Render the whole Terraform tree (root module and modules) for a validated config.
+    """Render the whole Terraform tree (root module and modules) for a validated config; with a
+    ``stacks`` section, one root module per stack (``Rendered.stacks``) beside the shared modules.
 
     ``base_dir`` is the config file's folder, against which the files it names are read.
     """
@@ -47,10 +48,19 @@ def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Render
     from .context import build_context
     from .diagram import mermaid
     from .plan.platform import build_plan
-    from .render import render_context
+    from .render import render_context, render_stacks
+    from .stacks.section import SECTION as STACKS
 
     plan = build_plan(config, base_dir)
-    rendered = render_context(build_context(plan), mermaid(config))
+    ctx = build_context(plan)
+    section = STACKS.of(config)
+    if section is None:
+        rendered = render_context(ctx, mermaid(config))
+    else:
+        from .stacks.layout import split
+
+        roots = split(ctx, section, [ep.name for ep in config.endpoints])
+        rendered = render_stacks(ctx, [(r.stack, r.ctx) for r in roots], mermaid(config))
     # The platform in the operator's terms, for the next render's (and deploy's) list of changes.
     rendered.files[PurePosixPath(DESCRIPTION)] = dumps(describe(plan))
     return rendered

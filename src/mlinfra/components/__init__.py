@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
+from ..stacks import SLICE as STACKS
 from . import (
     api,
     batch,
@@ -60,8 +61,9 @@ SLICES: tuple[Slice, ...] = (
 
 @functools.cache
 def schema() -> Schema:
-    """The config file's root model and rules: the core's and every slice's."""
-    return assemble(SLICES)
+    """The config file's root model and rules: the core's, every slice's, and the stacks section's (not a
+    component: it splits the laid-out tree into root modules and lays out no module of its own)."""
+    return assemble((*SLICES, STACKS))
 
 
 def __getattr__(name: str) -> tuple[Component, ...]:

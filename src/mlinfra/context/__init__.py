@@ -27,7 +27,17 @@ from ..core.component import (
 from ..plan.parts import PlatformPlan
 from ..plan.platform import TERRAFORM_FLOOR
 
-__all__ = ["Input", "ModuleContext", "Output", "RootContext", "Variable", "build_context"]
+__all__ = ["Input", "ModuleContext", "Output", "RemoteState", "RootContext", "Variable", "build_context"]
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """Another root's state, read for its outputs (a split tree's ``data "terraform_remote_state"``)."""
+
+    label: str  # the data source's name: the producer stack's name, ``-`` as ``_``
+    stack: str  # the producer stack's name (its folder)
+    backend: str  # "s3" or "local"
+    config: dict[str, object]  # the backend's settings for reading that state
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class RootContext:
     endpoints: int = 0  # SageMaker endpoints the tree deploys, of every kind
     # Modules pin the floor only; the root raises it for what it uses itself (the S3 lockfile).
     module_terraform_version: str = f">= {TERRAFORM_FLOOR}"
+    # States of the other roots of a split tree whose outputs this root reads (none in a single root).
+    remote_states: tuple[RemoteState, ...] = ()
 
     @property
     def uses_awscc(self) -> bool:

@@ -103,6 +103,9 @@ class ModuleContext:
     # checkov checks skipped for this call only, with their reason: a skip comment in a module block
     # applies to that instance's resources (``#checkov:skip=ID:reason``).
     checkov_skips: tuple[tuple[str, str], ...] = ()
+    # Where the modules' folders are, seen from the root that calls this one (a split tree's stacks share
+    # one copy of them beside their roots: "../modules").
+    modules_path: str = "./modules"
 
     @property
     def directory(self) -> str:
@@ -110,7 +113,7 @@ class ModuleContext:
 
     @property
     def source(self) -> str:
-        return f"./modules/{self.directory}"
+        return f"{self.modules_path}/{self.directory}"
 
     @property
     def arguments(self) -> dict[str, object]:

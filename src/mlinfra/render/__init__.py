@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -33,14 +34,16 @@ class Text(str):
 
 @dataclass(frozen=True)
 class Stack:
-    """One Terraform root module of a split tree: its own folder under the output folder (its own backend
-    and state key), the module folders it calls at ``modules/``, the stacks whose state outputs it reads."""
+    """One root module of a split tree (the config's ``stacks:`` section): its own folder, state and apply.
 
-    name: str  # "shared", "endpoints-1", "front", ...
-    directory: PurePosixPath  # the stack's root folder under OUT (PurePosixPath("shared"))
-    needs: tuple[str, ...] = ()  # names of the stacks whose state outputs this one reads (terraform_remote_state)
-    modules: tuple[str, ...] = ()  # module keys in this stack
-    endpoints: tuple[str, ...] = ()  # config endpoint names it deploys
+    ``needs`` are the stacks whose outputs it reads (through ``terraform_remote_state``): they are applied
+    before it and destroyed after it."""
+
+    name: str  # "shared", "endpoints-1", "fraud", "front"
+    directory: PurePosixPath  # the root module's folder in the output, e.g. PurePosixPath("shared")
+    needs: tuple[str, ...] = ()  # names of the stacks it reads, sorted
+    modules: tuple[str, ...] = ()  # keys of the module blocks its root calls, in the root's order
+    endpoints: tuple[str, ...] = ()  # the config's names of the endpoints it deploys, in config order
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,9 @@ class Rendered:
     modules: int
     resources: int
     endpoints: int
-    stacks: tuple[Stack, ...] = ()  # empty: one root module at the top of the output folder
+    #: The root modules of a split tree, in an order that applies each after the stacks it needs; empty
+    #: for the single root (the tree's root is the output folder itself).
+    stacks: tuple[Stack, ...] = ()
 
 
 def templates_dir() -> Path:
@@ -67,16 +72,69 @@ def render_context(ctx: RootContext, diagram: str | None = None) -> Rendered:
     README's "Platform" section."""
     files: Tree = {}
     root = {"ctx": ctx, "plan": ctx.plan}
+    resources = _render_root(ctx, PurePosixPath("."), files)
+    endpoints = ctx.endpoints
+    files[PurePosixPath("README.md")] = _render(
+        "root/README.md.j2",
+        {**root, "resources": resources, "endpoints": endpoints, "diagram": Text(diagram) if diagram else None},
+    )
+    return Rendered(
+        files=dict(sorted(files.items())),
+        modules=len(ctx.modules),
+        resources=resources,
+        endpoints=endpoints,
+    )
+
+
+def render_stacks(
+    platform: RootContext, stacks: Sequence[tuple[Stack, RootContext]], diagram: str | None = None
+) -> Rendered:
+    """Every file of a split tree: one root module per stack in its folder (``stack.directory``), the
+    modules' folders once beside them (``modules/``), and a README at the top that lists the stacks in the
+    order to apply them. ``platform`` is the whole laid-out context (its README sections, its plan)."""
+    files: Tree = {}
+    counts: dict[str, int] = {}
+    for stack, ctx in stacks:
+        counts[stack.name] = _render_root(ctx, stack.directory, files)
+        files[stack.directory / "README.md"] = _render(
+            "root/stack_README.md.j2",
+            {"ctx": ctx, "plan": ctx.plan, "stack": stack, "resources": counts[stack.name]},
+        )
+    resources = sum(counts.values())
+    files[PurePosixPath("README.md")] = _render(
+        "root/stacks_README.md.j2",
+        {
+            "ctx": platform,
+            "plan": platform.plan,
+            "stacks": [(stack, ctx, counts[stack.name]) for stack, ctx in stacks],
+            "resources": resources,
+            "endpoints": platform.endpoints,
+            "diagram": Text(diagram) if diagram else None,
+        },
+    )
+    return Rendered(
+        files=dict(sorted(files.items())),
+        modules=len(platform.modules),
+        resources=resources,
+        endpoints=platform.endpoints,
+        stacks=tuple(stack for stack, _ in stacks),
+    )
+
+
+def _render_root(ctx: RootContext, at: PurePosixPath, files: Tree) -> int:
+    """A root module's files into ``files`` (in folder ``at``; its modules under ``modules/`` of the
+    output); how many resources the root and its modules deploy."""
+    root = {"ctx": ctx, "plan": ctx.plan}
     for name in ("versions.tf", "providers.tf", "main.tf", "outputs.tf"):
-        files[PurePosixPath(name)] = _render(f"root/{name}.j2", root)
+        files[at / name] = _render(f"root/{name}.j2", root)
     if ctx.plan.backend is not None:
-        files[PurePosixPath("backend.tf")] = _render("root/backend.tf.j2", root)
+        files[at / "backend.tf"] = _render("root/backend.tf.j2", root)
     # Root moved blocks: objects that changed module, and the addresses of calls of a shared module
     # (the module's own moved.tf cannot name one call's objects).
     root_moves: list[tuple[str, str]] = [move for mod in ctx.modules for move in mod.moved_in]
     # Deployed resources: a block with for_each over a module variable counts once per instance (the
     # certificate's validation records, one per domain, count once).
-    resources = sum(b.kind == "resource" for b in blocks(files[PurePosixPath("main.tf")]))
+    resources = sum(b.kind == "resource" for b in blocks(files[at / "main.tf"]))
     for mod in ctx.modules:
         base = PurePosixPath("modules") / mod.directory
         values = {"mod": mod, **mod.values}
@@ -106,20 +164,10 @@ def render_context(ctx: RootContext, diagram: str | None = None) -> Rendered:
         (f"module.{m.key}.{old}", f"module.{m.key}.{new}") for m in ctx.modules for old, new in m.moved_at_root
     ]
     if root_moves or static_moves:
-        files[PurePosixPath("moved.tf")] = _render(
+        files[at / "moved.tf"] = _render(
             "root/moved.tf.j2", {**root, "moves": root_moves, "static_moves": static_moves}
         )
-    endpoints = ctx.endpoints
-    files[PurePosixPath("README.md")] = _render(
-        "root/README.md.j2",
-        {**root, "resources": resources, "endpoints": endpoints, "diagram": Text(diagram) if diagram else None},
-    )
-    return Rendered(
-        files=dict(sorted(files.items())),
-        modules=len(ctx.modules),
-        resources=resources,
-        endpoints=endpoints,
-    )
+    return resources
 
 
 def _render(name: str, values: dict[str, object]) -> str:
