@@ -48,8 +48,9 @@ def test_the_example_splits_into_shared_three_groups_and_front(fleet) -> None:
     assert stacks["fraud"].endpoints == ("fraud-scoring", "fraud-review")
     assert stacks["fraud"].modules == ("endpoint_fraud_scoring", "endpoint_fraud_review")
     assert stacks["fraud"].needs == ("shared",)
-    # Model Monitor watches endpoints of two groups: the monitoring module reads both.
-    assert stacks["front"].modules == ("monitoring",)
+    # The routes' Lambdas invoke endpoints of two groups (by name) and Model Monitor watches endpoints of
+    # two groups (by reference): the front door and the monitoring module come after both.
+    assert stacks["front"].modules == ("api", "preprocessing", "monitoring")
     assert stacks["front"].needs == ("shared", "fraud", "pricing")
     # Every module in exactly one stack.
     keys = [k for s in fleet.stacks for k in s.modules]
@@ -66,6 +67,48 @@ def test_a_module_reading_one_group_joins_it(tmp_path: Path) -> None:
     assert stacks["endpoints-2"].endpoints == ("search-rank", "search-embed")
     assert "monitoring" in stacks["endpoints-1"].modules
     assert stacks["endpoints-2"].needs == ("shared",)
+
+
+ROUTES = """routes:
+  - path: /fraud/score
+    preprocessor: passthrough   # the JSON body sent on as it comes
+    endpoint: fraud-scoring
+  - path: /pricing/quote
+    preprocessor: passthrough
+    endpoint: pricing-quote
+"""
+MONITORING = "  endpoints:\n    - endpoint: fraud-scoring\n"
+
+
+def test_calls_by_name_order_the_stacks_without_reading_their_state(tmp_path: Path) -> None:
+    """Without Model Monitor, nothing in front references an endpoint module: the routes' Lambdas invoke the
+    endpoints by name. front still comes after both groups (an API must not go live before its endpoints,
+    nor outlive them on destroy), and reads only shared's state."""
+    config = edited("fleet-stacks", tmp_path / "front", lambda t: t[: t.index(MONITORING)] + "\n" + t[t.index("\napi:") :])
+    rendered = _rendered(config)
+    stacks = {s.name: s for s in rendered.stacks}
+    # The dashboards alone (no monitor) name endpoints in their metrics, and call nothing: shared.
+    assert "monitoring" in stacks["shared"].modules
+    assert stacks["front"].modules == ("api", "preprocessing")
+    assert stacks["front"].needs == ("shared", "fraud", "pricing")
+    front = rendered.files[PurePosixPath("front/main.tf")]
+    assert _REMOTE.findall(front) == ["shared"]
+    readme = rendered.files[PurePosixPath("front/README.md")]
+    assert "Applied after: `shared`, `fraud`, `pricing`" in readme and "Reads the outputs of: `shared`" in readme
+
+
+def test_the_front_door_of_one_group_joins_it(tmp_path: Path) -> None:
+    """Routes to one group's endpoints only: the API and its Lambdas go with that group."""
+    config = edited(
+        "fleet-stacks",
+        tmp_path / "one",
+        (ROUTES, ROUTES.split("  - path: /pricing")[0]),
+        lambda t: t[: t.index(MONITORING)] + "\n" + t[t.index("\napi:") :],
+    )
+    stacks = {s.name: s for s in _rendered(config).stacks}
+    assert "front" not in stacks
+    assert set(stacks["fraud"].modules) >= {"api", "preprocessing"}
+    assert stacks["pricing"].modules == ("endpoint_pricing_quote", "endpoint_pricing_renewal")
 
 
 def test_no_stacks_section_renders_the_single_root_with_the_same_modules(tmp_path: Path, fleet) -> None:
@@ -120,7 +163,8 @@ def test_cross_stack_outputs_keep_description_and_sensitivity(fleet) -> None:
     assert block is not None, shared
     assert 'value       = module.sagemaker_role.arn' in block[1] and "description" in block[1]
     # api_keys (a root output of the platform) stays sensitive in the stack that holds the api module.
-    api = re.search(r'output "api_keys" \{\n(.*?)\n\}', shared, re.S)
+    front = fleet.files[PurePosixPath("front/outputs.tf")]
+    api = re.search(r'output "api_keys" \{\n(.*?)\n\}', front, re.S)
     assert api is not None and "sensitive   = true" in api[1]
 
 

@@ -106,6 +106,12 @@ class ModuleContext:
     # Where the modules' folders are, seen from the root that calls this one (a split tree's stacks share
     # one copy of them beside their roots: "../modules").
     modules_path: str = "./modules"
+    # What the module's resources call at run time through a name it knows from the config, not through a
+    # Terraform reference (no value crosses, so no dependency Terraform sees): module keys (``calls``: the
+    # API's integrations invoke the preprocessing Lambdas by their names) and SageMaker endpoint names
+    # (``serves``: a route's Lambda invokes its endpoint). A split tree applies the module after them.
+    calls: tuple[str, ...] = ()
+    serves: tuple[str, ...] = ()
 
     @property
     def directory(self) -> str:

@@ -36,12 +36,12 @@ class Text(str):
 class Stack:
     """One root module of a split tree (the config's ``stacks:`` section): its own folder, state and apply.
 
-    ``needs`` are the stacks whose outputs it reads (through ``terraform_remote_state``): they are applied
-    before it and destroyed after it."""
+    ``needs`` are the stacks applied before it and destroyed after it: those whose outputs it reads
+    (through ``terraform_remote_state``) and those whose objects it calls by name (a route's endpoint)."""
 
     name: str  # "shared", "endpoints-1", "fraud", "front"
     directory: PurePosixPath  # the root module's folder in the output, e.g. PurePosixPath("shared")
-    needs: tuple[str, ...] = ()  # names of the stacks it reads, sorted
+    needs: tuple[str, ...] = ()  # names of the stacks applied before it, in apply order
     modules: tuple[str, ...] = ()  # keys of the module blocks its root calls, in the root's order
     endpoints: tuple[str, ...] = ()  # the config's names of the endpoints it deploys, in config order
 

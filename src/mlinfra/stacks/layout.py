@@ -5,9 +5,11 @@ Rules (issue #22):
 
 - an endpoint's module (a real-time, serverless, async endpoint, or an inference-components endpoint)
   goes to its group's stack;
-- any other module that references, directly or through other modules, the endpoints of exactly one
-  group joins that group (a change to one endpoint plans only its stack);
-- a module that references endpoints of several groups goes to ``front``, which reads those groups;
+- any other module that uses, directly or through other modules, the endpoints of exactly one group joins
+  that group (a change to one endpoint plans only its stack); "uses" is a Terraform reference, or a call
+  at run time by a name known from the config (``ModuleContext.calls``/``serves``: a route's Lambda invokes
+  its endpoint, the API invokes the Lambdas), which Terraform does not see but the apply order must;
+- a module that uses endpoints of several groups goes to ``front``, applied after those groups;
 - every other module goes to ``shared`` (network, KMS, roles, buckets, alerts).
 
 A reference ``module.X.out`` in a root that does not call X becomes
@@ -81,24 +83,37 @@ def split(ctx: RootContext, section: Stacks, endpoint_names: Sequence[str]) -> t
             if label in endpoint_modules:
                 group_of[endpoint_modules[label]] = name
 
-    # Modules are in dependency order: what a module reaches is known when it is reached.
+    # What each module uses: the modules it references, and those whose objects it calls by name (the
+    # API's Lambdas; a route's endpoint), which Terraform does not see but the apply order must.
+    by_name = {ep.name: ep.module for part in (ENDPOINTS.of(plan.parts),) if part is not None for ep in part.endpoints}
     needs = {m.key: m.depends_on_modules for m in ctx.modules}
-    reach: dict[str, frozenset[str]] = {}
-    stack_of: dict[str, str] = {}
-    for m in ctx.modules:
-        if m.key in group_of:
-            reach[m.key] = frozenset({group_of[m.key]})
-            stack_of[m.key] = group_of[m.key]
-            continue
-        reach[m.key] = frozenset(g for d in needs[m.key] for g in reach[d])
-        stack_of[m.key] = next(iter(reach[m.key])) if len(reach[m.key]) == 1 else FRONT if reach[m.key] else SHARED
+    uses = {m.key: needs[m.key] | set(m.calls) | {by_name[n] for n in m.serves if n in by_name} for m in ctx.modules}
+    # The endpoint groups each module reaches, to a fixed point (calls by name may point forward, and the
+    # API and its Lambdas call each other: one by reference, the other by name).
+    reach: dict[str, frozenset[str]] = {
+        m.key: frozenset({group_of[m.key]}) if m.key in group_of else frozenset() for m in ctx.modules
+    }
+    changed = True
+    while changed:
+        changed = False
+        for m in ctx.modules:
+            if m.key in group_of:
+                continue
+            grown = reach[m.key].union(*(reach[d] for d in uses[m.key]))
+            if grown != reach[m.key]:
+                reach[m.key], changed = grown, True
+    stack_of = {
+        k: group_of.get(k) or (next(iter(r)) if len(r) == 1 else FRONT if r else SHARED) for k, r in reach.items()
+    }
 
     names = [SHARED, *(g for g, _ in groups), FRONT]
     members = {name: [m for m in ctx.modules if stack_of[m.key] == name] for name in names}
-    reads: dict[str, set[str]] = {name: set() for name in names}
+    reads: dict[str, set[str]] = {name: set() for name in names}  # the stacks whose state each one reads
+    after: dict[str, set[str]] = {name: set() for name in names}  # ... and those applied before it
     for m in ctx.modules:
         reads[stack_of[m.key]] |= {stack_of[d] for d in needs[m.key]} - {stack_of[m.key]}
-    order = _apply_order([n for n in names if members[n]], reads)
+        after[stack_of[m.key]] |= {stack_of[d] for d in uses[m.key]} - {stack_of[m.key]}
+    order = _apply_order([n for n in names if members[n]], after)
 
     by_key = {m.key: m for m in ctx.modules}
     exported: dict[str, dict[str, Output]] = {name: {} for name in names}  # producer -> its cross-stack outputs
@@ -173,7 +188,7 @@ def split(ctx: RootContext, section: Stacks, endpoint_names: Sequence[str]) -> t
         stack = Stack(
             name=name,
             directory=PurePosixPath(name),
-            needs=tuple(p for p in order if p in consumed),
+            needs=tuple(p for p in order if p in after[name]),
             modules=tuple(m.key for m in modules),
             endpoints=endpoints,
         )
@@ -192,12 +207,12 @@ def _module_of(out: Output) -> str:
     return found[1]
 
 
-def _apply_order(names: list[str], reads: Mapping[str, set[str]]) -> list[str]:
-    """The stacks, each after those it reads; ties in the given order (shared, the groups, front)."""
+def _apply_order(names: list[str], after: Mapping[str, set[str]]) -> list[str]:
+    """The stacks, each after those it reads or calls; ties in the given order (shared, the groups, front)."""
     pending, order = list(names), []
     done: set[str] = set()
     while pending:
-        ready = next((n for n in pending if reads[n] <= done), None)
+        ready = next((n for n in pending if after[n] <= done), None)
         if ready is None:
             raise AssertionError(f"stacks read each other in a cycle: {pending}")
         pending.remove(ready)

@@ -189,6 +189,8 @@ class Api(Component):
                     "var.api_keys": sum(len(u.keys) for u in part.usage_plans),
                 },
                 moved_at_root=_moved(part),
+                # The integrations invoke the routes' Lambdas by their names (the preprocessing module's).
+                calls=("preprocessing",) if part.methods else (),
             )
         ]
 

@@ -111,6 +111,7 @@ class Preprocessing(Component):
                 files={f"package/{path}": text for path, text in part.package.items()},
                 providers=self.providers,
                 instances={"var.functions": len(part.functions)},
+                serves=tuple(dict.fromkeys(f.endpoint_name for f in part.functions)),
                 moved=tuple(
                     (f"{kind}.{old}", f'{kind}.{new}["{f.key}"]')
                     for f in part.functions
