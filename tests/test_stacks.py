@@ -258,3 +258,15 @@ def test_each_root_configures_only_the_providers_its_modules_use(fleet) -> None:
         assert ("awscc" in versions) == (stack.name == "front") == ('provider "awscc"' in providers), stack.name
         assert 'provider "aws"' in providers
         assert 'data "aws_partition" "current"' in fleet.files[stack.directory / "main.tf"]
+
+
+def test_render_names_the_stacks(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mlinfra.cli import app
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "fleet-stacks.yaml"
+    result = CliRunner().invoke(app, ["render", str(example), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "5 stacks (shared, fraud, pricing, search, front), 16 modules" in result.output
+    assert (tmp_path / "out" / "front" / "main.tf").is_file() and not (tmp_path / "out" / "main.tf").exists()

@@ -111,6 +111,8 @@ def render(
             (rendered.endpoints, "endpoint"),
         )
     )
+    if rendered.stacks:  # a split tree: one root module per stack, in apply order
+        summary = f"{len(rendered.stacks)} stacks ({', '.join(s.name for s in rendered.stacks)}), {summary}"
     if check:
         drift = diff_tree(rendered.files, out)
         if drift:
