@@ -103,7 +103,8 @@ test-terraform: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m terraform
 
 # render_speed.py prints the render goals of issue #22 as ratios from one run (the import floor, validate,
-# --help, mlinfra against CDK for Terraform for 1 and 200 endpoints, linearity), lambda_handler.py the handler table.
+# --help, mlinfra against CDK for Terraform for 1 and 200 endpoints, linearity), lambda_handler.py the handler table,
+# stacks_plan.py the plan time of a 200-endpoint fleet as one state and as split stacks.
 bench: $(VENV)/.installed-dev redis-server
 	@$(MAKE) --no-print-directory .bench-cdktf/.installed || echo "CDK for Terraform: npm ci failed; its rows are left out"
 	$(BIN)/python benchmarks/render_speed.py
@@ -111,6 +112,7 @@ bench: $(VENV)/.installed-dev redis-server
 	$(BIN)/python benchmarks/lambda_handler.py
 	$(BIN)/python benchmarks/monitor_baseline.py
 	$(BIN)/python benchmarks/terraform_cycle.py
+	$(BIN)/python benchmarks/stacks_plan.py
 
 clean:
 	rm -rf build $(VENV) .venv-checkov .npm-tools .bench-cdktf .mypy_cache .ruff_cache
