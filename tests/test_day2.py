@@ -45,47 +45,85 @@ class Applied:
     seconds: float = 0.0
 
 
-def _render_into(config: Path, workdir: Path) -> None:
+#: The tree's root modules, in apply order, as the last render into a working directory laid them out: the
+#: folder itself (".") or, for a split tree (the config's stacks section), each stack's folder.
+ROOTS = ".day2-roots.json"
+
+
+def _render_into(config: Path, workdir: Path) -> list[Path]:
     """``config`` rendered (with the test-only adjustments of terraform_cycle.relax) over ``workdir``,
-    keeping its state and its initialised providers."""
+    keeping each root's state and its initialised providers; returns the roots in apply order."""
     from mlinfra.pipeline import load_config, render_project
     from mlinfra.write import write_tree
 
     staging = workdir.parent / f"{workdir.name}.render"
     shutil.rmtree(staging, ignore_errors=True)
-    write_tree(relax(render_project(load_config(config), config.parent).files), staging)
+    rendered = render_project(load_config(config), config.parent)
+    write_tree(relax(rendered.files), staging)
     workdir.mkdir(parents=True, exist_ok=True)
-    for entry in workdir.iterdir():
-        if entry.name not in KEEP:
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    for entry in staging.iterdir():
-        shutil.move(str(entry), workdir / entry.name)
+    _clean(workdir)
+    _move_into(staging, workdir)
     staging.rmdir()
+    roots = [str(s.directory) for s in rendered.stacks] or ["."]
+    (workdir / ROOTS).write_text(json.dumps(roots))
+    return [workdir / r for r in roots]
+
+
+def _clean(folder: Path) -> None:
+    """Everything but what terraform keeps (a stack's folder keeps its own)."""
+    for entry in folder.iterdir():
+        if entry.name in KEEP:
+            continue
+        if entry.is_dir() and any((entry / k).exists() for k in KEEP):
+            _clean(entry)
+        else:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def _move_into(source: Path, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir() and (target / entry.name).is_dir():  # a stack's folder, holding its state
+            _move_into(entry, target / entry.name)
+            entry.rmdir()
+        else:
+            shutil.move(str(entry), target / entry.name)
+
+
+def _roots(workdir: Path) -> list[Path]:
+    return [workdir / r for r in json.loads((workdir / ROOTS).read_text())]
+
+
+def _state(workdir: Path) -> dict:
+    """The deployed state, every root's resources together (each stack's addresses are its own modules')."""
+    states = [json.loads(f.read_text()) for f in (r / "terraform.tfstate" for r in _roots(workdir)) if f.exists()]
+    return {"resources": [r for st in states for r in st.get("resources", [])]} if states else {}
 
 
 def _apply(config: Path, workdir: Path, env: dict) -> Applied:
-    """render, init, plan -out, show -json, apply of the saved plan, then a plan that must be empty."""
+    """render, then in each root (a split tree's stacks in their order): init, plan -out, show -json, apply of
+    the saved plan, then a plan that must be empty. The plan is every root's together."""
     binary = terraform_binary()
     start = time.perf_counter()
-    state_file = workdir / "terraform.tfstate"
-    before = json.loads(state_file.read_text()) if state_file.exists() else {}
-    _render_into(config, workdir)
-    run(binary, env, workdir, "init", "init", "-input=false", "-no-color")
-    run(binary, env, workdir, "plan", "plan", "-input=false", "-no-color", "-out=tfplan")
-    plan = json.loads(run(binary, env, workdir, "show", "show", "-json", "tfplan").stdout)
-    try:
-        run(binary, env, workdir, "apply", "apply", "-input=false", "-no-color", "-auto-approve", "tfplan")
-    except CycleError as exc:  # the plan's checks still hold, whatever AWS answers the apply
-        exc.applied = Applied(plan, before, time.perf_counter() - start)  # type: ignore[attr-defined]
-        raise
-    replan = run(binary, env, workdir, "replan", "plan", "-input=false", "-no-color", "-detailed-exitcode", ok=(0, 2))
-    if replan.returncode == 2:
-        raise CycleError("replan", f"the plan after the change is not empty:\n{replan.stdout}")
+    before = _state(workdir) if (workdir / ROOTS).exists() else {}
+    plan: dict = {"resource_changes": []}
+    for root in _render_into(config, workdir):
+        run(binary, env, root, "init", "init", "-input=false", "-no-color")
+        run(binary, env, root, "plan", "plan", "-input=false", "-no-color", "-out=tfplan")
+        plan["resource_changes"] += json.loads(run(binary, env, root, "show", "show", "-json", "tfplan").stdout).get("resource_changes", [])
+        try:
+            run(binary, env, root, "apply", "apply", "-input=false", "-no-color", "-auto-approve", "tfplan")
+        except CycleError as exc:  # the plan's checks still hold, whatever AWS answers the apply
+            exc.applied = Applied(plan, before, time.perf_counter() - start)  # type: ignore[attr-defined]
+            raise
+        replan = run(binary, env, root, "replan", "plan", "-input=false", "-no-color", "-detailed-exitcode", ok=(0, 2))
+        if replan.returncode == 2:
+            raise CycleError("replan", f"the plan after the change is not empty ({root.name}):\n{replan.stdout}")
     return Applied(plan, before, time.perf_counter() - start)
 
 
 def _destroy(workdir: Path, env: dict) -> None:
-    run(terraform_binary(), env, workdir, "destroy", "destroy", "-input=false", "-no-color", "-auto-approve")
+    for root in reversed(_roots(workdir)):  # a stack after every stack that reads it
+        run(terraform_binary(), env, root, "destroy", "destroy", "-input=false", "-no-color", "-auto-approve")
 
 
 # --- plan JSON reading -------------------------------------------------------------------------------
@@ -217,7 +255,7 @@ class Deployment:
         shutil.copy(self.folder / "world.json", folder / "world.json")
         env = {**env, "STANDIN_WORLD": str(folder / "world.json")}
         if spec.kind == "redeploy":
-            held = json.loads((folder / "deployed" / "terraform.tfstate").read_text())
+            held = _state(folder / "deployed")
             _destroy(folder / "deployed", env)
             applied = _apply(self.config, folder / "deployed", env)
             applied.before = held  # what the destroyed platform held: the names it takes again
@@ -310,10 +348,6 @@ COMMON_STEPS: dict[str, Step] = {
 OTHER_EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml") if p.stem != "platform")
 # (example, step) -> the defect class and AWS's error, as XFAIL above.
 XFAIL_OTHERS: dict[tuple[str, str], str] = {}
-# A split tree (the config's stacks section) is deployed stack by stack, in its stacks' order: the deploy
-# orchestration of #22, not this one-root Deployment; tests/test_terraform_cycle.py applies it per stack.
-SPLIT_EXAMPLES = {"fleet-stacks"}
-SPLIT = "a split tree deploys stack by stack (issue #22's deploy orchestration); its cycle is in test_terraform_cycle"
 
 
 @pytest.fixture(scope="session")
@@ -322,8 +356,7 @@ def examples_day2(request, tmp_path_factory, standin_env) -> dict:
     base = tmp_path_factory.mktemp("day2-examples")
     wanted: dict[str, list[str]] = {}
     for example, name in selected_params(request, "examples_day2", "case"):
-        if example not in SPLIT_EXAMPLES:  # skipped: not deployed for nothing
-            wanted.setdefault(example, []).append(name)
+        wanted.setdefault(example, []).append(name)
 
     def example_steps(example: str) -> dict:
         deployment = Deployment(base / example, example)
@@ -347,7 +380,7 @@ def _outcome(fn: Callable[[], Applied]) -> Applied | Exception:
         pytest.param(
             (e, n),
             id=f"{e}-{n}",
-            marks=[_xfail(XFAIL_OTHERS[(e, n)])] if (e, n) in XFAIL_OTHERS else [pytest.mark.skip(reason=SPLIT)] if e in SPLIT_EXAMPLES else [],
+            marks=[_xfail(XFAIL_OTHERS[(e, n)])] if (e, n) in XFAIL_OTHERS else [],
         )
         for e in OTHER_EXAMPLES
         for n in COMMON_STEPS
