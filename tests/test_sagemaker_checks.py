@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import textwrap
 from dataclasses import dataclass
@@ -569,7 +570,7 @@ def _plan_of(example_plans: dict, stem: str) -> tuple[Path, dict]:
 # A split tree (the config's stacks section) plans stack by stack, each after its producers are applied:
 # one saved plan of the whole tree does not exist. Its modules' text is the single root's
 # (tests/test_stacks.py), and its SageMaker values are literals at the calls, as in the other examples.
-_SPLIT = {"fleet-stacks": "a split tree has no one plan: its stacks plan after their producers apply (tests/test_terraform_cycle.py)"}
+_SPLIT = {"fleet-stacks": "a split tree has no one plan: its stacks plan after their producers apply (test_split_example_follows_sagemaker_rules)"}
 
 
 @pytest.mark.terraform
@@ -585,6 +586,35 @@ def test_rendered_example_follows_sagemaker_rules(example, example_plans):
     modules = sagemaker_checks._plan_modules(plan, root)
     assert any(m.of("aws_sagemaker_model") for m in modules), "plans no SageMaker model"
     assert plan_errors(plan, root) == []
+
+
+@pytest.mark.terraform
+def test_split_example_follows_sagemaker_rules(tmp_path: Path, standin_env) -> None:
+    """The split example's endpoint groups, each planned once the stacks it reads are applied (on the
+    stand-in): Terraform's evaluation of its endpoint module calls keeps the same rules."""
+    from mlinfra.pipeline import load_config, render_project
+    from mlinfra.write import write_tree
+    from tests.support.terraform_cycle import relax, run, terraform_binary
+
+    example = next(e for e in EXAMPLES if e.stem in _SPLIT)
+    rendered = render_project(load_config(example), example.parent)
+    write_tree(relax(rendered.files), tmp_path)
+    binary, applied, checked = terraform_binary(), set(), []
+    for stack in rendered.stacks:
+        if not stack.endpoints:
+            continue
+        for needed in (s for s in rendered.stacks if s.name in stack.needs and s.name not in applied):
+            run(binary, standin_env, tmp_path / needed.directory, "init", "init", "-input=false")
+            run(binary, standin_env, tmp_path / needed.directory, "apply", "apply", "-input=false", "-auto-approve")
+            applied.add(needed.name)
+        root = tmp_path / stack.directory
+        run(binary, standin_env, root, "init", "init", "-input=false")
+        run(binary, standin_env, root, "plan", "plan", "-input=false", "-out=tfplan")
+        plan = json.loads(run(binary, standin_env, root, "show", "show", "-json", "tfplan").stdout)
+        assert sum(bool(m.of("aws_sagemaker_endpoint")) for m in sagemaker_checks._plan_modules(plan, root)) == len(stack.endpoints)
+        assert plan_errors(plan, root, top=tmp_path) == [], stack.name
+        checked.append(stack.name)
+    assert checked == ["fraud", "pricing", "search"]
 
 
 def call_site(text: str, module: str, pattern: str, replacement: str) -> str:

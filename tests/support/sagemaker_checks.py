@@ -404,10 +404,11 @@ def _with_unknown(values: Any, unknown: Any) -> Any:
     return values
 
 
-def _lifecycles(root: Path, plan: dict) -> dict[tuple[str, str, str], dict]:
+def _lifecycles(root: Path, plan: dict, top: Path | None = None) -> dict[tuple[str, str, str], dict]:
     """(module call path, type, name) -> the resource's lifecycle block, read from the module's source:
-    ``lifecycle`` is not part of a plan's values."""
-    tree = load_tree(root)
+    ``lifecycle`` is not part of a plan's values. ``top``: the folder holding a split tree's stack roots
+    and the modules they call (``../modules/x``), when ``root`` is one of them."""
+    tree = load_tree(top or root)
     found: dict[tuple[str, str, str], dict] = {}
 
     def visit(config: dict, call_path: str, directory: Path) -> None:
@@ -420,14 +421,15 @@ def _lifecycles(root: Path, plan: dict) -> dict[tuple[str, str, str], dict]:
             if source.startswith(("./", "../")):
                 visit(call.get("module", {}), f"{call_path}.module.{name}".lstrip("."), Path(os.path.normpath(directory / source)))
 
-    visit(plan.get("configuration", {}).get("root_module", {}), "", Path("."))
+    start = Path(root).relative_to(top) if top else Path(".")
+    visit(plan.get("configuration", {}).get("root_module", {}), "", start)
     return found
 
 
-def _plan_modules(plan: dict, root: Path) -> list[_Module]:
+def _plan_modules(plan: dict, root: Path, top: Path | None = None) -> list[_Module]:
     """One _Module per module instance of the plan (``module.endpoint_inference``), its resources'
     planned values as python-hcl2 would read literals."""
-    lifecycles = _lifecycles(root, plan)
+    lifecycles = _lifecycles(root, plan, top)
     unknown = {rc["address"]: rc.get("change", {}).get("after_unknown", {}) for rc in plan.get("resource_changes", [])}
     modules: list[_Module] = []
 
@@ -475,12 +477,12 @@ def _link_computed_names(mod: _Module) -> None:
                 variant["model_name"] = f"${{aws_sagemaker_model.{label}.name}}"
 
 
-def plan_errors(plan: dict, root: Path) -> list[str]:
+def plan_errors(plan: dict, root: Path, top: Path | None = None) -> list[str]:
     """Every SageMaker API rule Terraform's evaluated plan breaks (``terraform show -json`` of a saved
     plan of the tree at root): the values each module call passes, as Terraform evaluates them. Messages
     read ``<module instance>: <resource address>: [rule] detail``; lifecycle settings come from the
     modules' source (a plan does not carry them)."""
-    return _errors(_plan_modules(plan, Path(root)))
+    return _errors(_plan_modules(plan, Path(root), top))
 
 
 def sagemaker_errors(root: Path) -> list[str]:

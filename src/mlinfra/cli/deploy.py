@@ -161,8 +161,8 @@ def _terraform_workflow(
         typer.echo(f"{out} is what {config} renders: applying its saved plan ({PLAN_FILE})")
     else:
         write_tree(rendered.files, out)
-        stacks = f"{len(rendered.stacks)} stacks, " if rendered.stacks else ""
-        typer.echo(f"rendered {out}: {stacks}{rendered.modules} modules, {rendered.resources} resources")
+        split = f"{len(rendered.stacks)} stacks, " if rendered.stacks else ""
+        typer.echo(f"rendered {out}: {split}{rendered.modules} modules, {rendered.resources} resources")
     for change in changes:
         typer.echo(f"  {change}")
     if rendered.stacks:
