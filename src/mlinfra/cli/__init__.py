@@ -4,9 +4,12 @@ One module per command group, each with its own ``app``, put together here in th
 ``mlinfra --help``; the library's typed errors become messages and exit codes in one place,
 :mod:`mlinfra.cli.errors` (the root group runs every command inside it). Library modules are imported
 inside the commands, so ``mlinfra --help`` stays fast, and only commands that talk to AWS ever import boto3.
-"""
 
-from __future__ import annotations
+The CLI modules do without ``from __future__ import annotations``: typer reads every command's signature
+on every run (``--help`` included) with ``typing.get_type_hints``, which compiles and evaluates each string
+annotation (about 700 of them here, ~25 ms); evaluated once at import, they cost a third of that. Types
+imported only for the type checker are quoted where used.
+"""
 
 import gc
 from typing import Annotated

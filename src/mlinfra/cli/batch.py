@@ -1,7 +1,5 @@
 """``batch``: start runs of the batch transform pipeline (a Step Functions state machine) and follow them."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -6,8 +6,6 @@ that talk to AWS ever import boto3. Tests replace :func:`clients` and :func:`clo
 through this module (``common.clients(...)``).
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -1,7 +1,5 @@
 """``cost``: the monthly estimate of a config, or what a change of config costs (no AWS, no boto3)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -62,7 +60,7 @@ def cost(
         raise UsageError("--requests-per-month and --requests-per-hour: give one")
     first = common.config_file(config, config_opt)
 
-    def of(path: Path) -> Estimate:
+    def of(path: Path) -> "Estimate":
         return estimate(common.load_config(path), path.parent, prices=table, traffic=flags)
 
     old = of(first)
@@ -85,7 +83,7 @@ def _json(data: dict[str, object]) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _table(config: Path, e: Estimate) -> None:
+def _table(config: Path, e: "Estimate") -> None:
     from ..cost import usd
 
     band = ""
@@ -129,7 +127,7 @@ def _table(config: Path, e: Estimate) -> None:
             typer.echo(f"note: {n}")
 
 
-def _difference(old: Path, new: Path, diff: Difference) -> None:
+def _difference(old: Path, new: Path, diff: "Difference") -> None:
     from ..cost import usd
 
     sign = "+" if diff.delta_usd >= 0 else "-"

@@ -1,7 +1,5 @@
 """``deploy`` and ``destroy``: render, then terraform init, plan, confirm and apply."""
 
-from __future__ import annotations
-
 import sys
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Live endpoint operations: ``promote``, ``rollback``, ``status``, ``invoke`` and ``invoke-async``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``init``: a commented starter config for a common case, with its JSON Schema beside it (no AWS, no boto3)."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated

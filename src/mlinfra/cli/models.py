@@ -1,7 +1,5 @@
 """``models``: the quality gate, SageMaker model packages, approval, and the lifecycle table."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -3,8 +3,6 @@
 numpy, pyarrow and boto3 are imported inside the commands only (--help, validate and render never pay).
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,8 +1,6 @@
 """``validate``, ``schema`` and ``render``: the config checked, summarised, described as a JSON Schema and
 rendered as Terraform (no AWS, no boto3)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
 
 import pytest
 
-from mlinfra.components.batch.rules import schedule_problem
+from mlinfra.components.batch.rules import is_time_zone, schedule_problem
 from mlinfra.pipeline import load_config
 from tests.support.configs import edited, refused, render_edited
 
@@ -61,3 +62,13 @@ def test_the_time_zone_reaches_the_schedule(tmp_path: Path) -> None:
     out = render_edited("batch.yaml", tmp_path / "r", (SCHEDULE, SCHEDULE + "\n  schedule_timezone: Europe/Berlin"))
     assert 'schedule_timezone = "Europe/Berlin"' in (out / "main.tf").read_text()
     assert "schedule_expression_timezone = var.schedule_timezone" in (out / "modules" / "batch" / "main.tf").read_text()
+
+
+def test_the_time_zone_check_agrees_with_zoneinfo() -> None:
+    # is_time_zone spares the walk of the whole database for a name that is there; it must answer as
+    # zoneinfo.available_timezones() does, for every zone and for names that look like one but are not.
+    zones = zoneinfo.available_timezones()
+    assert len(zones) > 300  # the machine has a time zone database, so the fast path is what is tested
+    near = ["posixrules", "posix/Europe/Berlin", "right/UTC", "Europe", "Europe/", "/UTC", "Europe/../UTC", "utc"]
+    for name in [*sorted(zones), *near, "Europe/Berln", "", "zone.tab", "tzdata.zi"]:
+        assert is_time_zone(name) == (name in zones), name

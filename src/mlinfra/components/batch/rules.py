@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -202,8 +203,8 @@ def batch_schedule(config: PlatformConfig) -> Iterator[Violation]:
                 f"{b.schedule!r} is not a schedule EventBridge takes: {problem}",
                 "batch-schedule",
             )
-    if b.schedule_timezone not in _time_zones():
-        close = difflib.get_close_matches(b.schedule_timezone, sorted(_time_zones()), n=1)
+    if not is_time_zone(b.schedule_timezone):
+        close = difflib.get_close_matches(b.schedule_timezone, sorted(zoneinfo.available_timezones()), n=1)
         hint = (
             f'; did you mean "{close[0]}"?' if close else " (IANA names such as UTC, Europe/Berlin or America/New_York)"
         )
@@ -214,8 +215,33 @@ def batch_schedule(config: PlatformConfig) -> Iterator[Violation]:
         )
 
 
-def _time_zones() -> set[str]:
-    return zoneinfo.available_timezones()
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is in ``zoneinfo.available_timezones()``, without that call in the usual case.
+
+    The call walks the whole time zone database (about 600 files, ~40 ms here) for one name.
+    The name is first looked for where the walk would find it: a TZif file under a TZPATH root, outside the
+    ``posix``/``right`` copies, reached through no linked folder (the walk does not follow them), and not
+    ``posixrules``. Anything else (a typo, or zones shipped by the ``tzdata`` package) takes the full call."""
+    parts = name.split("/")
+    if (
+        name != "posixrules"
+        and parts[0] not in ("posix", "right")
+        and all(p not in ("", ".", "..") and "\\" not in p and "\0" not in p for p in parts)
+    ):
+        for root in zoneinfo.TZPATH:
+            folder = root
+            for p in parts[:-1]:
+                folder = os.path.join(folder, p)
+                if os.path.islink(folder):
+                    break
+            else:
+                try:
+                    with open(os.path.join(root, name), "rb") as f:
+                        if f.read(4) == b"TZif":
+                            return True
+                except OSError:
+                    pass
+    return name in zoneinfo.available_timezones()
 
 
 RULES = (batch_settings, batch_model_form, batch_model_tags, batch_instance_type, batch_schedule)
