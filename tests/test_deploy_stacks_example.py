@@ -92,3 +92,11 @@ def test_deploy_the_split_example(moto_server, standin_env, relaxed_render, tmp_
     for stack in ("shared", "pricing", "search"):
         assert f"stack {stack}: unchanged since the last apply (skipped)" in changed, changed
     assert _row(changed, "front")[1:3] == ["no", "changes"], changed
+
+    # status reads the config and AWS, not the tree: a split deployment is reported as a single one would be,
+    # with the alarms (applied by the fraud stack) found and no drift.
+    status = runner.invoke(app, ["status", str(config), "--endpoint", "fraud-scoring", "--json"], env=env)
+    assert status.exit_code == 0, status.output
+    report = json.loads(status.output)
+    assert report["endpoint"] == "fleet-prod-fraud-scoring" and not report["drift"], report
+    assert [v["name"] for v in report["variants"]] == ["main"] and report["alarms"], report
