@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
-from ..errors import ConfigError, MlinfraError
+if TYPE_CHECKING:
+    from ..errors import MlinfraError
 
 
 def fail(exc: MlinfraError) -> NoReturn:
     """Print a library error (every problem on its own line) and exit with its code."""
+    from ..errors import ConfigError
+
     lines = [str(p) for p in exc.problems] if isinstance(exc, ConfigError) else [str(exc)]
     for line in lines:
         typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
@@ -28,6 +31,8 @@ def fail(exc: MlinfraError) -> NoReturn:
 @contextmanager
 def library_errors() -> Iterator[None]:
     """Turn a :class:`~mlinfra.errors.MlinfraError` raised inside into its message and exit code."""
+    from ..errors import MlinfraError  # here, not at import: `mlinfra --help` runs no command
+
     try:
         yield
     except MlinfraError as exc:
