@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 import mlinfra.components as components
+from mlinfra.config.section import Slice
 from mlinfra.context import build_context
 from mlinfra.core.component import (
     AWS,
@@ -112,7 +113,7 @@ class _Audit(Component):
 def test_a_new_component_reaches_the_root_through_its_declarations_only(monkeypatch: pytest.MonkeyPatch) -> None:
     path = next(p for p in EXAMPLES if p.stem == "serverless")  # no preprocessing: random is not pinned otherwise
     before = render_project(load_config(path), path.parent).files
-    monkeypatch.setattr(components, "ALL", (*components.ALL, _Audit()))
+    monkeypatch.setattr(components, "SLICES", (*components.SLICES, Slice("audit", _Audit)))
     files = render_project(load_config(path), path.parent).files
 
     main = files[PurePosixPath("main.tf")]
@@ -172,3 +173,37 @@ def test_the_endpoint_count_comes_from_the_components_declarations() -> None:
     for name, expected in (("platform", 2), ("inference-components", 1), ("batch", 0)):
         path = ROOT / "examples" / f"{name}.yaml"
         assert build_context(build_plan(load_config(path), path.parent)).endpoints == expected, name
+
+
+CONFIGS = [*EXAMPLES, *sorted((ROOT / "examples" / "cookbook").glob("*.yaml"))]
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_a_render_loads_every_component_its_config_has(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A render imports only the components the config may have (Slice.may_have): the plan must be the same
+    as when every component is loaded and decides for itself."""
+    from mlinfra.plan.platform import build_plan
+
+    config = load_config(path)
+    lean = build_plan(config, path.parent)
+    may_have = {s.name for s in components.SLICES if s.may_have(config)}
+    monkeypatch.setattr(components, "for_config", lambda _config: components.ALL)
+    full = build_plan(config, path.parent)
+    assert set(full.parts) <= may_have, f"{path.name}: a component has a part its slice says it cannot have"
+    assert lean == full
+
+
+def test_an_endpoint_fleet_imports_no_other_component(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = ROOT / "examples" / "serverless.yaml"  # endpoints only
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from mlinfra.pipeline import load_config, render_project\n"
+        f"render_project(load_config({str(config)!r}), Path({str(config.parent)!r}))\n"
+        "print(' '.join(sorted(m.split('.')[2] for m in sys.modules if m.startswith('mlinfra.components.') and m.endswith('.component'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["capture_bucket", "endpoint", "kms", "sagemaker_role"], out

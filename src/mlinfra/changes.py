@@ -15,11 +15,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from .components.batch.plan import BatchPlan
-from .components.monitoring.plan import MonitoringPlan
 from .plan.parts import (
     ApiPlan,
     DeploymentPlan,
@@ -28,6 +25,11 @@ from .plan.parts import (
     PlatformPlan,
     RolloutPlan,
 )
+from .records import record
+
+if TYPE_CHECKING:
+    from .components.batch.plan import BatchPlan
+    from .components.monitoring.plan import MonitoringPlan
 
 #: The description's file name in the output folder.
 DESCRIPTION = ".mlinfra-platform.json"
@@ -37,7 +39,7 @@ FORMAT = 1
 Description = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     kind: str  # "first" | "none" | "endpoint" | "model" | "route" | "monitor" | "batch"
     subject: str  # "endpoint inference", "model 1.3.0", ... ("" for first / none)
@@ -55,7 +57,7 @@ def describe(plan: PlatformPlan) -> Description:
     routes: dict[str, Any] = {}
     monitors: dict[str, Any] = {}
     batch: dict[str, Any] = {}
-    for part in plan.parts.values():
+    for name, part in plan.parts.items():
         if isinstance(part, EndpointsPlan):
             for ep in part.endpoints:
                 variants = {}
@@ -96,12 +98,15 @@ def describe(plan: PlatformPlan) -> Description:
         elif isinstance(part, ApiPlan):
             for m in part.methods:
                 routes[m.path] = {"function": m.function_name}
-        elif isinstance(part, MonitoringPlan):
-            for em in part.endpoints:
+        elif name == "monitoring":
+            # By name: the monitoring and batch plans' modules are imported only by renders that have them.
+            mp = cast("MonitoringPlan", part)
+            for em in mp.endpoints:
                 for mon in em.monitors:
                     monitors[f"{mon.kind} on {em.label}"] = {"schedule": mon.schedule}
-        elif isinstance(part, BatchPlan):
-            batch = {"name": part.name, "model_name": part.model_name, "schedule": part.config.schedule}
+        elif name == "batch":
+            bp = cast("BatchPlan", part)
+            batch = {"name": bp.name, "model_name": bp.model_name, "schedule": bp.config.schedule}
     return {
         "format": FORMAT,
         "endpoints": dict(sorted(endpoints.items())),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
 class MlinfraError(Exception):
@@ -11,7 +11,7 @@ class MlinfraError(Exception):
     exit_code = 1
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One thing wrong with a config file, located as precisely as the YAML allows."""
 
@@ -31,7 +31,7 @@ class Problem:
         return _located(self)
 
 
-@dataclass(frozen=True)
+@record
 class ConfigWarning:
     """A value of a config file read in a forgiving way (an S3 https URL as s3://, a number as text): the
     config is valid, and the file should say what it means. ``load_config(..., warnings=sink)`` fills a

@@ -8,13 +8,14 @@ imports the renderer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .records import record
 
 # A Terraform reference: var.x, local.x, module.m.o, data.t.n.a, aws_t.n.a, with optional [0] / ["k"] parts.
 _REF = re.compile(r'^[a-z_][a-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\["[^"]*"\])+$')
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     """A Terraform expression written as-is, e.g. ``var.kms_key_arn``. Only code, never user data, builds these."""
 
@@ -27,7 +28,7 @@ class Ref:
             raise ValueError(f"not a Terraform reference: {self.expr!r}")
 
 
-@dataclass(frozen=True)
+@record
 class Interp:
     """A string template: literal parts (escaped) and :class:`Ref` parts (interpolated as ``${ref}``)."""
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from ..records import record
 
 #: SageMaker job names: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}. Ours are lower-case: SageMaker lower-cases job
 #: ARNs, and the role's ``transform-job/<prefix>-*`` resource must match what IAM sees.
@@ -45,21 +46,21 @@ _LAMBDA_TRANSIENT = [
 _SAGEMAKER_TRANSIENT = ["SageMaker.AmazonSageMakerException", "ThrottlingException"]
 
 
-@dataclass(frozen=True)
+@record
 class Lambda:
     """Notify through the notifier Lambda (it formats the message and publishes to SNS)."""
 
     function_arn: str
 
 
-@dataclass(frozen=True)
+@record
 class Sns:
     """Notify by publishing straight to an SNS topic (a fixed one-line message)."""
 
     topic_arn: str
 
 
-@dataclass(frozen=True)
+@record
 class BatchDefinition:
     """Everything the state machine needs; names and ARNs are decided by the caller (the planner)."""
 

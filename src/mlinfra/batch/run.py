@@ -13,12 +13,13 @@ import json
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import MlinfraError, UsageError
 from ..ops.aws import Clients, aws_errors
+from ..records import record
 from .definition import execution_name_limit
 
 Report = Callable[[str], None]
@@ -41,14 +42,14 @@ class BatchRunFailed(BatchError):
         self.run = run
 
 
-@dataclass(frozen=True)
+@record
 class StateVisit:
     name: str
     entered: str  # ISO-8601 UTC
     exited: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Run:
     """One execution of the batch pipeline, as Step Functions reports it."""
 
@@ -239,7 +240,7 @@ def wait(
         clock.sleep(poll_seconds)
 
 
-@dataclass(frozen=True)
+@record
 class Pipeline:
     """Which state machine a command acts on: by ARN (``--state-machine``) or by the config's naming."""
 

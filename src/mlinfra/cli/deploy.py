@@ -1,12 +1,12 @@
 """``deploy`` and ``destroy``: render, then terraform init, plan, confirm and apply."""
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..records import record
 from . import common
 from .common import DEFAULT_OUT, ConfigArg, ConfigOpt
 
@@ -30,7 +30,7 @@ ParallelismOpt = Annotated[
 app = typer.Typer()  # merged into mlinfra's own commands
 
 
-@dataclass(frozen=True)
+@record
 class StacksOptions:
     only: tuple[str, ...] = ()
     all_stacks: bool = False

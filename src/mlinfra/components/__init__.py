@@ -7,7 +7,9 @@ this order. Adding a component: its package (``<name>/``: ``section.py``, ``rule
 folder (``templates/modules/<name>/``), and one line below.
 
 Importing this package imports every component's section and rules, not its plan or layout: ``validate``
-needs only the schema; ``ALL`` (the components themselves) is loaded at its first use.
+needs only the schema. A render loads only the components its config may have (:func:`for_config`): a
+fleet of endpoints imports no API, batch or pipeline code. ``ALL`` (every component) is loaded at its
+first use.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from . import (
 )
 
 if TYPE_CHECKING:
+    from ..config.shapes import PlatformConfig
     from ..core.component import Component
 
 
@@ -66,13 +69,27 @@ def schema() -> Schema:
     return assemble((*SLICES, STACKS))
 
 
+_loaded: dict[str, Component] = {}  # by slice name
+
+
+def load(s: Slice) -> Component:
+    """The slice's component, imported at the first call."""
+    component = _loaded.get(s.name)
+    if component is None:
+        component = _loaded[s.name] = s.load()
+        assert component.name == s.name, f"slice {s.name} loads component {component.name}"
+    return component
+
+
+def for_config(config: PlatformConfig) -> tuple[Component, ...]:
+    """The components whose part this config may have, in the order of the component list. The others'
+    plan would be ``None``: they are not imported."""
+    return tuple(load(s) for s in SLICES if s.may_have(config))  # SLICES read at call time: a test may add one
+
+
 def __getattr__(name: str) -> tuple[Component, ...]:
-    # ALL, the components in the order of the component list, is imported at its first use (a render), not with the
+    # ALL, every component in the order of the component list, is imported at its first use, not with the
     # package: their plans and layouts are most of what importing mlinfra.components would cost.
     if name != "ALL":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    loaded = tuple(s.load() for s in SLICES)
-    for s, c in zip(SLICES, loaded, strict=True):
-        assert c.name == s.name, f"slice {s.name} loads component {c.name}"
-    globals()["ALL"] = loaded
-    return loaded
+    return tuple(load(s) for s in SLICES)

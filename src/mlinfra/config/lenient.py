@@ -22,12 +22,13 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import unquote_plus, urlsplit
 
 from pydantic import BaseModel, Discriminator, Tag
 from pydantic_core import PydanticCustomError
+
+from ..records import record
 
 # --- S3 object URLs --------------------------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ def _env_value(value: Any) -> Any:
 # --- the markers -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Lenient:
     """Marks a field type whose YAML value the loader may rewrite (and report) before validation."""
 
@@ -144,7 +145,7 @@ ENV_TEXT = Lenient("env-text", _env_value, scalars=True)
 Loc = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Softened:
     """One value rewritten: where, what it now is, and the warning to give."""
 

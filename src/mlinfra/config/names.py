@@ -4,14 +4,15 @@ those every component declares (:attr:`mlinfra.config.section.Slice.names`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..records import record
 
 if TYPE_CHECKING:
     from .rules import Loc
 
 
-@dataclass(frozen=True)
+@record
 class Named:
     namespace: str  # what the name names, in the message's words: "the Terraform name", "the Lambda function"
     value: str

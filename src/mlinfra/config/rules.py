@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import naming
 from ..instance_types import HOSTING, closest
+from ..records import record
 from ..regions import PARTITIONS, REGIONS, closest_region
 from .names import Named
 from .section import FileRule, Names, Rule
@@ -38,7 +38,7 @@ BURSTABLE = re.compile(r"^ml\.t\d")
 MAX_ENDPOINT_NAME = 63
 
 
-@dataclass(frozen=True)
+@record
 class Violation:
     loc: Loc
     message: str

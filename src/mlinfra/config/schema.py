@@ -4,17 +4,18 @@ rules that check a validated file, assembled once from the component list."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from pydantic import create_model
 
+from ..records import record
 from .rules import FILE_RULES, NAME_COLLISIONS, RULES, core_names, name_collisions
 from .section import FileRule, Rule, Slice
 from .shapes import PlatformConfig
 
 
-@dataclass(frozen=True)
+@record
 class Schema:
     model: type[PlatformConfig]
     rules: tuple[Rule, ...]

@@ -12,11 +12,13 @@ rules alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
+
+from ..records import record
 
 if TYPE_CHECKING:
     from .names import Named
@@ -33,7 +35,7 @@ FileRule = Callable[["PlatformConfig", Path], Iterator["Violation"]]
 Names = Callable[["PlatformConfig"], Iterator["Named"]]
 
 
-@dataclass(frozen=True)
+@record
 class Section(Generic[T]):
     """A key at the root of the config file, optional, whose value is one ``model``."""
 
@@ -51,7 +53,7 @@ class Section(Generic[T]):
         return self.model | None, None
 
 
-@dataclass(frozen=True)
+@record
 class ListSection(Generic[T]):
     """A key at the root of the config file whose value is a list of ``model`` (empty when the file has none)."""
 
@@ -70,12 +72,12 @@ class ListSection(Generic[T]):
         return list[self.model], Field(default_factory=list)  # type: ignore[name-defined]
 
 
-@dataclass(frozen=True)
+@record
 class Slice:
     """One platform component as the registry lists it.
 
     ``load`` imports the component (its plan and layout) and returns it; it is called once, at the first
-    render. ``sections`` become fields of the root model, in this order. ``rules`` run after the core
+    render that may need it: one whose config :meth:`may_have` its part. ``sections`` become fields of the root model, in this order. ``rules`` run after the core
     rules, in the order of the component list, each in file order; ``file_rules`` likewise after the core file rules.
     ``names`` are checked for collisions with the core's and every other slice's (``name-collision``).
     """
@@ -89,3 +91,19 @@ class Slice:
     #: The forms its sections' patterns take, in words (pattern -> "a connection ARN such as ..."): a value
     #: that does not match is told the form, not the regular expression.
     pattern_words: Mapping[str, str] = field(default_factory=dict)
+    #: Whether a config may have this component's part, read from the config alone (its plan decides for
+    #: sure). ``None``: when one of its sections is set, or always for a component with none.
+    present: Callable[[PlatformConfig], bool] | None = None
+
+    def may_have(self, config: PlatformConfig) -> bool:
+        """Whether the component's plan may have a part for this config: ``False`` only when it surely has
+        none, so a render need not import the component at all."""
+        if self.present is not None:
+            return self.present(config)
+        if not self.sections:
+            return True
+        return any(_is_set(s.of(config)) for s in self.sections)
+
+
+def _is_set(value: object) -> bool:
+    return value is not None and value != []

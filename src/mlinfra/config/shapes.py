@@ -8,11 +8,11 @@ not be ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
 
+from ..records import record
 from .lenient import ENV_TEXT, S3_URL
 
 # --- shared field types --------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ AnyModel = Annotated[
 ]
 
 
-@dataclass(frozen=True)
+@record
 class Listed:
     """A model version where the config lists it: its location, its model's name (None in the one-model form)."""
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..records import record
 from .shapes import InferenceComponentsEndpoint, PlatformConfig
 
 
-@dataclass(frozen=True)
+@record
 class Summary:
     platform: str  # <project>-<environment>
     region: str

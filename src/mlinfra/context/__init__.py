@@ -9,7 +9,7 @@ build Terraform expressions out of strings. What each module holds is declared b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..core.component import (
     AWS,
@@ -26,11 +26,12 @@ from ..core.component import (
 )
 from ..plan.parts import PlatformPlan
 from ..plan.platform import TERRAFORM_FLOOR
+from ..records import record
 
 __all__ = ["Input", "ModuleContext", "Output", "RemoteState", "RootContext", "Variable", "build_context"]
 
 
-@dataclass(frozen=True)
+@record
 class RemoteState:
     """Another root's state, read for its outputs (a split tree's ``data "terraform_remote_state"``)."""
 
@@ -40,7 +41,7 @@ class RemoteState:
     config: dict[str, object]  # the backend's settings for reading that state
 
 
-@dataclass(frozen=True)
+@record
 class RootContext:
     plan: PlatformPlan
     modules: tuple[ModuleContext, ...]
@@ -69,9 +70,11 @@ def build_context(plan: PlatformPlan) -> RootContext:
     3. every component lays out its modules, wired by capability;
     4. the module blocks are ordered so that each comes after the modules it references.
     """
-    from ..components import ALL
+    from .. import components
 
-    present: list[tuple[Component, object]] = [(c, plan.parts[c.name]) for c in ALL if c.name in plan.parts]
+    present: list[tuple[Component, object]] = [
+        (components.load(s), plan.parts[s.name]) for s in components.SLICES if s.name in plan.parts
+    ]
     sinks = Sinks()
     for component, part in present:
         component.contribute(part, sinks)

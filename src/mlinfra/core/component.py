@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..expr import Interp, Ref
 from ..plan.parts import Statement
+from ..records import record
 
 if TYPE_CHECKING:
     from ..config.shapes import PlatformConfig
@@ -38,14 +39,14 @@ if TYPE_CHECKING:
 # --- module declarations (what the context layer lays out and the renderer writes) ----------------------
 
 
-@dataclass(frozen=True)
+@record
 class Variable:
     name: str
     type: str
     description: str
 
 
-@dataclass(frozen=True)
+@record
 class Input:
     """One module argument in the root; the module declares it as a variable of the same name."""
 
@@ -54,7 +55,7 @@ class Input:
     type: str = "string"
 
 
-@dataclass(frozen=True)
+@record
 class Output:
     name: str
     description: str
@@ -65,7 +66,7 @@ class Output:
     depends_on: tuple[Ref, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ModuleContext:
     key: str  # module label in the root and folder under modules/
     template: str  # folder under templates/modules/
@@ -165,7 +166,7 @@ def object_type(**attributes: str) -> str:
 # --- providers -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Provider:
     """A provider requirement (versions.tf ``required_providers``)."""
 
@@ -183,7 +184,7 @@ RANDOM = Provider("random", "hashicorp/random", "~> 3.7")
 AWSCC = Provider("awscc", "hashicorp/awscc", "~> 1.106")
 
 
-@dataclass(frozen=True)
+@record
 class ProviderConfig:
     """An aliased AWS provider configuration of the root (providers.tf)."""
 
@@ -213,7 +214,7 @@ class VpcEndpoints:
         return {s: tuple(sorted(by)) for s, by in sorted(self.services.items())}
 
 
-@dataclass(frozen=True)
+@record
 class SecurityGroupRequest:
     description: str  # the group's description in AWS (immutable: a change replaces the group)
     by: tuple[str, ...]  # the components that asked for it, sorted
@@ -301,7 +302,7 @@ class Wire:
         return Input(self.ref(capability), description or out.description, type)
 
 
-@dataclass(frozen=True)
+@record
 class Export:
     """A capability (``"kms.key_arn"``) offered as output ``output`` of module ``module``."""
 
@@ -310,7 +311,7 @@ class Export:
     output: Output
 
 
-@dataclass(frozen=True)
+@record
 class PlanRequest:
     """What every component's ``build`` gets: the config, its folder, and the platform's name prefix."""
 
@@ -319,7 +320,7 @@ class PlanRequest:
     prefix: str
 
 
-@dataclass(frozen=True)
+@record
 class ReadmeSection:
     """A table in the root README (e.g. the endpoints and their variants)."""
 
@@ -328,7 +329,7 @@ class ReadmeSection:
     rows: tuple[tuple[str, ...], ...]
 
 
-@dataclass(frozen=True)
+@record
 class RootOutput:
     name: str
     description: str

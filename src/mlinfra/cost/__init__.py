@@ -7,8 +7,7 @@ Library code only (the CLI renders it): no AWS call, no boto3. Prices are the bu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..records import record
 from .estimate import Advice, Estimate, Item, Option, estimate, usd
 from .prices import PriceError, PriceTable, read_offer_file
 from .prices import bundled as bundled_prices
@@ -30,7 +29,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     """One resource's monthly cost before and after (None: not there)."""
 
@@ -51,7 +50,7 @@ class Line:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Difference:
     """What a change of config costs a month, line by line (changed lines only)."""
 

@@ -37,6 +37,7 @@ from pydantic import ValidationError
 
 from ..config.shapes import Endpoint, InferenceComponentsEndpoint, Traffic
 from ..errors import UsageError
+from ..records import record
 from .prices import Found, Price, PriceError, PriceTable
 from .schedule import HOURS_PER_MONTH, runs_per_month
 
@@ -57,7 +58,7 @@ INFERENTIA_ALTERNATIVE = "ml.inf1.xlarge"
 ALARMS_PER_TARGET_TRACKING = 2
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One line of the estimate: a resource, its monthly cost (the expected one) and how it was computed.
     With autoscaling, ``low_usd``/``high_usd`` are the band from the minimum and maximum capacity."""
@@ -83,7 +84,7 @@ class Item:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class Option:
     """One way to serve an endpoint's traffic, with its monthly cost and whether it fits."""
 
@@ -105,7 +106,7 @@ class Option:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Advice:
     """The serving options of one endpoint and the one recommended, with why."""
 
@@ -125,7 +126,7 @@ class Advice:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Estimate:
     """The monthly estimate of one config."""
 

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import MlinfraError
+from ..records import record
 
 #: Where a region's price is missing, this region's is used (the estimate notes it).
 FALLBACK_REGION = "us-east-1"
@@ -35,7 +36,7 @@ class PriceError(MlinfraError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
+@record
 class Price:
     service: str  # sagemaker, lambda, ...
     item: str  # hosting, transform, processing, serverless_gb_second, ...
@@ -57,7 +58,7 @@ class Price:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     """A looked-up price and, when it is another region's, the note saying so."""
 

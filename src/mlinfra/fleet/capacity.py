@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
 
+from ..records import record
+
 __all__ = ["Copy", "Instance", "InstanceType", "Packing", "instance_types", "pack"]
 
 
-@dataclass(frozen=True)
+@record
 class InstanceType:
     name: str
     vcpu: int
@@ -61,7 +63,7 @@ def instance_types() -> dict[str, InstanceType]:
     }
 
 
-@dataclass(frozen=True)
+@record
 class Copy:
     """What one copy of a component reserves on the instance it lands on."""
 
@@ -71,7 +73,7 @@ class Copy:
     accelerators: int
 
 
-@dataclass(frozen=True)
+@record
 class Instance:
     """One instance of a packing: the copies on it (component → count, in placement order) and what they use."""
 
@@ -81,7 +83,7 @@ class Instance:
     accelerators: int
 
 
-@dataclass(frozen=True)
+@record
 class Packing:
     instance_type: InstanceType
     limit: int  # instances the fleet may have

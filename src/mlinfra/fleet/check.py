@@ -4,10 +4,10 @@ rules check (at the initial copy and instance counts, and at the most copies aut
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ..records import record
 from .capacity import Copy, InstanceType, Packing, instance_types, pack
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def max_copies(c: InferenceComponent) -> int:
     return c.autoscaling.max if c.autoscaling is not None else c.copies
 
 
-@dataclass(frozen=True)
+@record
 class FleetPacking:
     endpoint: str
     instance_type: InstanceType

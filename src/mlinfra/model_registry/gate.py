@@ -7,12 +7,12 @@ step) and ``mlinfra models register`` both call :func:`evaluate`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..components.registry.section import QualityGate
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     metric: str
     rule: str  # e.g. ">= 0.9" or "not below production 0.89 - 0.01"
@@ -21,7 +21,7 @@ class Check:
     message: str
 
 
-@dataclass(frozen=True)
+@record
 class GateResult:
     version: str
     production: str | None

@@ -10,13 +10,14 @@ Traffic is the config's: ``promote`` / ``rollback`` keep its weights in step wit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ..components.registry.section import SECTION
 from ..config.shapes import InferenceComponentsEndpoint, PlatformConfig
 from ..errors import MlinfraError
 from ..ops.aws import Clients
+from ..records import record
 from .packages import Package, group_name, packages
 
 
@@ -52,7 +53,7 @@ def traffic(config: PlatformConfig) -> dict[str, dict[str, float]]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     version: str
     status: str | None  # the config's lifecycle status; None: only in the registry
@@ -120,7 +121,7 @@ def lifecycle(config: PlatformConfig, registered: list[Package], model: str | No
     return rows
 
 
-@dataclass(frozen=True)
+@record
 class Unapproved:
     version: str
     where: tuple[str, ...]  # "endpoint/variant"

@@ -15,13 +15,14 @@ traffic); the registry records what was validated and approved. All calls go thr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ..components.registry.section import SECTION, QualityGate, group_names
 from ..config.shapes import Listed, PlatformConfig
 from ..errors import MlinfraError
 from ..ops.aws import AwsError, Clients, aws_errors
+from ..records import record
 from .gate import GateResult, evaluate
 
 META_VERSION = "mlinfra:version"
@@ -43,7 +44,7 @@ class GateFailed(MlinfraError):
         self.result = result
 
 
-@dataclass(frozen=True)
+@record
 class Package:
     """One version's model package as SageMaker describes it."""
 
@@ -170,7 +171,7 @@ def _require_group(clients: Clients, group: str) -> None:
         ) from None
 
 
-@dataclass(frozen=True)
+@record
 class Registered:
     package: Package
     gate: GateResult

@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from ..records import record
 from .table import as_text
 
 Row = list[str | None]
 ENCODINGS = ("CSV", "JSON", "BASE64")
 
 
-@dataclass(frozen=True)
+@record
 class CaptureProblem:
     file: str
     line: int | None

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ..records import record
 from .capture import CaptureStats, Row
 from .sketch import KllSketch, ks_distance
 from .stats import NumericStats, StringStats, parse_numbers
@@ -39,7 +40,7 @@ PSI_FLOOR = 1e-4
 NUMERIC = ("Integral", "Fractional")
 
 
-@dataclass(frozen=True)
+@record
 class Thresholds:
     psi: float = 0.2
     ks: float | None = None  # None: constraints.json's comparison_threshold

@@ -22,7 +22,6 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from urllib.parse import quote
 
 from ..errors import DataError
 from ..naming import METRICS_NAMESPACE as NAMESPACE
+from ..records import record
 
 MAX_DATA_PER_CALL = 1000
 MAX_REQUEST_BYTES = 1_000_000  # 1 MB; batches are cut at MAX_BATCH_BYTES to leave room for the envelope
@@ -46,7 +46,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@record
 class Datum:
     name: str
     value: float
@@ -136,7 +136,7 @@ def batches(data: Sequence[Datum]) -> Iterator[list[Datum]]:
         yield batch
 
 
-@dataclass(frozen=True)
+@record
 class Published:
     data: int
     calls: int

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..core.sagemaker_sdk import SDK_ASYNC_INPUT_PREFIX, SDK_NAME_BASE_MAX
 from ..errors import UsageError
+from ..records import record
 from .aws import Clients, aws_errors
 
 
-@dataclass(frozen=True)
+@record
 class AsyncInvocation:
     input_location: str
     output_location: str | None

@@ -11,17 +11,17 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import MlinfraError
+from ..records import record
 
 
 class AwsError(MlinfraError):
     """An AWS call failed (credentials, region, permissions, a missing endpoint, ...)."""
 
 
-@dataclass(frozen=True)
+@record
 class AwsOptions:
     profile: str | None = None
     region: str | None = None

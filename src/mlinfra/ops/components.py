@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import MlinfraError, UsageError
 from ..naming import terraform_completes
 from ..plan.parts import ComponentsEndpointPlan, InferenceComponentPlan
+from ..records import record
 from .aws import Clients, aws_errors
 from .drift import Difference, config_difference, count_difference, presence
 from .endpoint import (
@@ -43,7 +44,7 @@ from .endpoint import (
 from .guarded import Change, run_guarded_steps, wait_until_in_service
 
 
-@dataclass(frozen=True)
+@record
 class LiveComponent:
     name: str
     status: str

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ..naming import terraform_completes
 from ..plan.parts import EndpointPlan
+from ..records import record
 from .endpoint import Live
 from .traffic import as_percent
 
 
-@dataclass(frozen=True)
+@record
 class Difference:
     what: str  # "weight" | "instances" | "endpoint-config" | "variant" | "component" | "model" | "copies"
     subject: str

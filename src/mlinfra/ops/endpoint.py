@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..records import record
 from .aws import Clients, aws_errors
 from .guarded import AlarmFiring as AlarmFiring  # re-exported: promote and rollback raise it
 from .guarded import Change, EndpointNotReady, MovedByOthers, run_guarded_steps, wait_until_in_service
@@ -33,7 +34,7 @@ class SystemClock:
         time.sleep(seconds)
 
 
-@dataclass(frozen=True)
+@record
 class Live:
     """What SageMaker says about an endpoint right now."""
 
@@ -48,7 +49,7 @@ class Live:
     is_async: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Guard:
     """The alarms that gate a promotion: named ones, or (``names is None``) every alarm on the endpoint."""
 
@@ -256,7 +257,7 @@ def _fmt(weights: dict[str, float]) -> str:
 # --- status ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class VariantMetrics:
     invocations: float | None
     errors_5xx: float | None
@@ -342,7 +343,7 @@ def last_hour_metrics(
 # --- invoke ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Invocation:
     body: bytes
     content_type: str | None

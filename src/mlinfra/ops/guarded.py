@@ -11,10 +11,10 @@ for what it changed to be in service again: :func:`wait_until_in_service`, the s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..errors import MlinfraError
+from ..records import record
 
 if TYPE_CHECKING:
     from .endpoint import Clock, Report
@@ -62,7 +62,7 @@ class EndpointNotReady(MlinfraError):
     """The endpoint is not InService (creating, updating, failed, ...): traffic cannot be shifted."""
 
 
-@dataclass(frozen=True)
+@record
 class Change(Generic[S]):
     """How one kind of live change is made; :func:`run_guarded_steps` decides when."""
 

@@ -9,11 +9,12 @@ The AWS work itself is :func:`mlinfra.ops.endpoint.promote` / ``rollback`` and :
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from pathlib import Path
 
 from ..errors import UsageError
+from ..records import record
 from .aws import Clients
 from .components import CopyShift, check_copies, component_named
 from .config_edit import ConfigEditError, check_copies_writable, promote_version, write_copies, write_weights
@@ -35,7 +36,7 @@ def weight_steps(canary: float | None, steps: str | None, full: bool) -> list[fl
     return plan
 
 
-@dataclass(frozen=True)
+@record
 class Promotion:
     """A weight shift and what the config says afterwards."""
 
@@ -224,7 +225,7 @@ def copy_steps(
     return counts
 
 
-@dataclass(frozen=True)
+@record
 class CopyChange:
     """A copy-count change, checked offline: what to scale, and whether the config can follow."""
 
@@ -266,7 +267,7 @@ def plan_copies(target: Target, component: str, steps: list[int], *, dry_run: bo
     return change
 
 
-@dataclass(frozen=True)
+@record
 class ConfigCopies:
     """The copies a component has in the config after a change."""
 

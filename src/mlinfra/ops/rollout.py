@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MlinfraError
+from ..records import record
 from .aws import AwsError, Clients, aws_errors
 from .endpoint import Clock, Report
 
@@ -66,7 +67,7 @@ class RolledBack(MlinfraError):
     exit_code = 4
 
 
-@dataclass(frozen=True)
+@record
 class EndpointUpdate:
     """One endpoint the plan moves to another configuration."""
 
@@ -76,7 +77,7 @@ class EndpointUpdate:
     variants: dict[str, tuple[int | None, float | None]]
 
 
-@dataclass(frozen=True)
+@record
 class PlannedChanges:
     """What of a ``terraform show -json`` plan concerns live endpoints."""
 
@@ -139,7 +140,7 @@ class _Before:
     model_snapshots: list[dict[str, Any]] = field(default_factory=list)  # CreateModel arguments, likewise
 
 
-@dataclass(frozen=True)
+@record
 class Kept:
     """Out-of-band values a deploy set back after SageMaker brought the new configuration up."""
 

@@ -24,11 +24,12 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..errors import MlinfraError, OutputError, RenderError, UsageError
+from ..records import record
 from .terraform import PLAN_FILE, Confirm, Outcome, Runner, Terraform, Watch, run_workflow
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ APPLIED, NO_CHANGES, SKIPPED, FAILED, NOT_RUN = "applied", "no changes", "skippe
 PLANNED, WAITING, DESTROYED, INTERRUPTED = "planned", "waiting", "destroyed", "interrupted"
 
 
-@dataclass(frozen=True)
+@record
 class StackResult:
     name: str
     result: str
@@ -50,7 +51,7 @@ class StackResult:
     error: BaseException | None = None
 
 
-@dataclass(frozen=True)
+@record
 class StacksOutcome:
     results: tuple[StackResult, ...]  # in the stacks' order
     signal: tuple[int, str] | None = None  # the interrupt that stopped the run
@@ -174,7 +175,7 @@ def _used_files(files: Mapping[PurePosixPath, str], root: PurePosixPath) -> set[
     return used
 
 
-@dataclass(frozen=True)
+@record
 class Applied:
     """A stack's entry in the record: the digest it last applied; ``serial``, how many of its applies changed
     something (its dependents plan again when it moves); ``needs``, the serials of the stacks it needs as
@@ -235,7 +236,7 @@ class _Record:
                 raise OutputError(f"{self.path}: cannot record what was applied: {exc.strerror}") from None
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     destroy: bool = False
     plan_only: bool = False

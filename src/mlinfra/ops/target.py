@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
 from ..plan.parts import INFERENCE_COMPONENTS, ComponentsEndpointPlan, EndpointPlan
+from ..records import record
 from .endpoint import Guard
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     endpoint: str  # SageMaker endpoint name
     guard: Guard  # the alarms that gate promotions

@@ -13,11 +13,11 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from ..errors import MlinfraError
+from ..records import record
 
 PLAN_FILE = "mlinfra.tfplan"
 
@@ -127,7 +127,7 @@ def find_terraform(explicit: str | None = None, which: Callable[[str], str | Non
     raise TerraformError("neither terraform nor tofu is on PATH: install one, or pass --terraform PATH")
 
 
-@dataclass(frozen=True)
+@record
 class PlanSummary:
     add: int
     change: int
@@ -158,7 +158,7 @@ def summarize(plan_json: str) -> PlanSummary:
     return PlanSummary(add, change, destroy)
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     summary: PlanSummary
     applied: bool

@@ -7,16 +7,17 @@ Values are either literals (from the config) or :class:`~mlinfra.expr.Ref` / ``I
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Generic, TypeVar
 
 from ..expr import Interp, Ref
+from ..records import record
 
 Expr = str | Ref | Interp
 P = TypeVar("P")
 
 
-@dataclass(frozen=True)
+@record
 class Statement:
     """One IAM policy statement (rendered as a ``statement`` block of ``aws_iam_policy_document``)."""
 
@@ -30,7 +31,7 @@ class Statement:
     principals: tuple[tuple[str, tuple[Expr, ...]], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ModelPlan:
     key: str  # Terraform resource name inside the endpoint module
     # The plan's part of the SageMaker model's name (content-hashed: models are immutable); the module
@@ -52,14 +53,14 @@ class ModelPlan:
         return self.version if self.model is None else f"{self.model}@{self.version}"
 
 
-@dataclass(frozen=True)
+@record
 class ServerlessPlan:
     memory_size_in_mb: int
     max_concurrency: int
     provisioned_concurrency: int | None
 
 
-@dataclass(frozen=True)
+@record
 class ScalingPlan:
     key: str
     resource_id: Interp
@@ -76,7 +77,7 @@ class ScalingPlan:
     scale_from_zero: ScaleFromZeroPlan | None
 
 
-@dataclass(frozen=True)
+@record
 class ScaleFromZeroPlan:
     policy_name: str
     alarm_key: str
@@ -85,7 +86,7 @@ class ScaleFromZeroPlan:
     policy_key: str
 
 
-@dataclass(frozen=True)
+@record
 class AlarmPlan:
     key: str
     name: str
@@ -108,7 +109,7 @@ class AlarmPlan:
         return self.kind == "latency"
 
 
-@dataclass(frozen=True)
+@record
 class VariantPlan:
     key: str
     name: str
@@ -126,7 +127,7 @@ class VariantPlan:
     inference_ami_version: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CapturePlan:
     sampling_percentage: int
     modes: tuple[str, ...]  # "Input" / "Output"
@@ -170,7 +171,7 @@ class CapturePlan:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class DeploymentPlan:
     rolling: bool
     traffic_type: str | None  # CANARY | LINEAR | ALL_AT_ONCE (blue/green)
@@ -189,13 +190,13 @@ class DeploymentPlan:
         return {"CANARY": "canary_size", "LINEAR": "linear_step_size"}.get(self.traffic_type or "")
 
 
-@dataclass(frozen=True)
+@record
 class TopicPlan:
     key: str
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class AsyncPlan:
     output_path: str
     failure_path: str | None
@@ -240,7 +241,7 @@ class AsyncPlan:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class EndpointPlan:
     label: str  # the endpoint's name in the config
     key: str  # identifier in the root module (``module "endpoint_<key>"``)
@@ -265,14 +266,14 @@ class EndpointPlan:
     ignored_weights: tuple[Ref, ...]  # lifecycle.ignore_changes: weights are shifted live by promote
 
 
-@dataclass(frozen=True)
+@record
 class RolePlan:
     """The SageMaker execution role; its statements are contributed by the components that use it."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class EndpointsPlan:
     endpoints: tuple[EndpointPlan, ...]
     # What the execution role must be granted for these endpoints (the endpoint component contributes it).
@@ -284,7 +285,7 @@ class EndpointsPlan:
 # --- endpoints of kind components (inference components on a shared fleet) --------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class CopyScalingPlan:
     min: int
     max: int
@@ -297,7 +298,7 @@ class CopyScalingPlan:
     from_zero_alarm_name: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class InferenceComponentPlan:
     key: str  # Terraform key inside the module (for_each)
     label: str  # the config's name
@@ -313,13 +314,13 @@ class InferenceComponentPlan:
     container_startup_health_check_timeout: int | None = None  # seconds; None: SageMaker's default
 
 
-@dataclass(frozen=True)
+@record
 class FleetScalingPlan:
     min: int
     max: int
 
 
-@dataclass(frozen=True)
+@record
 class RolloutPlan:
     """InferenceComponentDeploymentConfig of every component of an endpoint: a rolling update, and the
     component's own alarms (keys of the endpoint's alarms) that roll it back."""
@@ -333,7 +334,7 @@ class RolloutPlan:
     rollback_alarms: dict[str, tuple[str, ...]]  # component key -> its alarms' keys (empty: no auto-rollback)
 
 
-@dataclass(frozen=True)
+@record
 class ComponentsEndpointPlan:
     label: str
     key: str
@@ -365,7 +366,7 @@ class ComponentsEndpointPlan:
         return self.capture is not None and self.capture.in_platform_bucket
 
 
-@dataclass(frozen=True)
+@record
 class InferenceComponentsPlan:
     endpoints: tuple[ComponentsEndpointPlan, ...]
     role_statements: tuple[Statement, ...]
@@ -375,7 +376,7 @@ class InferenceComponentsPlan:
     alarm_topics: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class BackendPlan:
     bucket: str
     key: str
@@ -386,13 +387,13 @@ class BackendPlan:
     dynamodb_table: str | None
 
 
-@dataclass(frozen=True)
+@record
 class KmsPlan:
     alias: str
     description: str
 
 
-@dataclass(frozen=True)
+@record
 class CaptureBucketPlan:
     name_prefix: str  # the bucket is <prefix><account ID>: globally unique without a random suffix
     retention_days: int
@@ -402,7 +403,7 @@ class CaptureBucketPlan:
     expiring_prefixes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class PlatformPlan:
     """The platform's own settings, and each present component's plan in ``parts`` (by component name)."""
 
@@ -454,14 +455,14 @@ class PlatformPlan:
 # --- the real-time path ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class SubnetPlan:
     cidr: str
     zone_index: int  # index into the region's available Availability Zones
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class VpcPlan:
     """A VPC mlinfra creates: private subnets only, AWS APIs through VPC endpoints."""
 
@@ -475,7 +476,7 @@ class VpcPlan:
     gateway_endpoints: tuple[tuple[str, str], ...]  # (service, service name): s3, dynamodb
 
 
-@dataclass(frozen=True)
+@record
 class NetworkPlan:
     vpc_id: str | None  # the existing VPC; None when ``vpc`` is created
     subnet_ids: tuple[str, ...]  # the existing private subnets; () when ``vpc`` is created
@@ -489,7 +490,7 @@ class NetworkPlan:
     interface_endpoints: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class CachePlan:
     replication_group_id: str
     description: str
@@ -504,7 +505,7 @@ class CachePlan:
     port: int = 6379
 
 
-@dataclass(frozen=True)
+@record
 class ResultsPlan:
     table_name: str
     hash_key: str
@@ -512,7 +513,7 @@ class ResultsPlan:
     ttl_days: int
 
 
-@dataclass(frozen=True)
+@record
 class FunctionPlan:
     """One preprocessing Lambda, serving one route."""
 
@@ -540,7 +541,7 @@ class FunctionPlan:
         return f"{self.route}: {self.kind} preprocessing, then {target}"
 
 
-@dataclass(frozen=True)
+@record
 class PreprocessingPlan:
     functions: tuple[FunctionPlan, ...]
     statements: tuple[Statement, ...]  # every function's policy (with each.value parts), for_each in the module
@@ -550,7 +551,7 @@ class PreprocessingPlan:
     key_policy: tuple[Statement, ...]  # what the platform key must allow (CloudWatch Logs for the log groups)
 
 
-@dataclass(frozen=True)
+@record
 class ApiResourcePlan:
     key: str  # the name of its block in earlier renders (one block per resource)
     path: str  # the path so far: its key in the module's block of its depth
@@ -558,7 +559,7 @@ class ApiResourcePlan:
     parent: str | None  # path of the parent resource; None for the API's root resource
 
 
-@dataclass(frozen=True)
+@record
 class MethodPlan:
     key: str  # the route's function key
     resource: str
@@ -572,7 +573,7 @@ class MethodPlan:
     function_name: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class UsagePlanPlan:
     key: str
     name: str
@@ -581,7 +582,7 @@ class UsagePlanPlan:
     keys: tuple[tuple[str, str, str], ...]  # (resource key, API key name, config key name)
 
 
-@dataclass(frozen=True)
+@record
 class ApiPlan:
     name: str
     stage: str
@@ -604,7 +605,7 @@ class ApiPlan:
     region: str  # of the routes' Lambdas (their invoke ARNs)
 
 
-@dataclass(frozen=True)
+@record
 class EdgePlan:
     domain: str
     zone: str
@@ -617,7 +618,7 @@ class EdgePlan:
 # --- how one component reads another's plan --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class PlanOf(Generic[P]):
     """One component's plan as the others (and the operations) read it from the plan's ``parts``: its
     name and its type, declared once next to the type, instead of a string lookup and an ``isinstance``

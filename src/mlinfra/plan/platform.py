@@ -24,7 +24,7 @@ TERRAFORM_S3_LOCKFILE = "1.10"
 def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPlan:
     """Decide every resource of the platform from a validated config.
 
-    Each registered component builds its own part (:mod:`mlinfra.components`), in the order of the component list, so a
+    Each registered component the config may have builds its own part (:mod:`mlinfra.components`), in the order of the component list, so a
     part may read the parts before it. ``base_dir`` is the config file's folder: request schemas and
     vocabularies are named relative to it.
     """
@@ -34,7 +34,7 @@ def build_plan(config: PlatformConfig, base_dir: Path = Path(".")) -> PlatformPl
     tags.update(p.tags)
     request = PlanRequest(config=config, base_dir=base_dir, prefix=prefix)
     parts: dict[str, object] = {}
-    for component in components.ALL:  # read at call time: a test may register one more
+    for component in components.for_config(config):
         part = component.build(request, parts)
         if part is not None:
             parts[component.name] = part

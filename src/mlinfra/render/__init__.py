@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 from ..expr import Ref
+from ..records import record
 from .blocks import blocks
 from .fmt import format_hcl
 from .hcl import hcl, hcl_block_list, hcl_block_map, hcl_nested
@@ -32,7 +32,7 @@ class Text(str):
     """Already-rendered output (of a filter): ``finalize`` passes it through unchanged."""
 
 
-@dataclass(frozen=True)
+@record
 class Stack:
     """One root module of a split tree (the config's ``stacks:`` section): its own folder, state and apply.
 
@@ -46,7 +46,7 @@ class Stack:
     endpoints: tuple[str, ...] = ()  # the config's names of the endpoints it deploys, in config order
 
 
-@dataclass(frozen=True)
+@record
 class Rendered:
     files: Tree
     modules: int

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from ..records import record
 
 _HEADER = re.compile(r'(resource|data) "([a-z0-9_]+)" "[a-z0-9_]+" \{(\})?$')
 _REPEAT = re.compile(r"  (?:for_each|count) += ((?:var|local)\.\w+)$")
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     kind: str  # "resource" or "data"
     type: str  # "aws_s3_bucket"

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from ..context import RemoteState, RootContext
 from ..core.component import AWS, ModuleContext, Output
 from ..expr import Interp, Ref
 from ..plan.parts import ENDPOINTS, INFERENCE_COMPONENTS, BackendPlan, PlatformPlan
+from ..records import record
 from ..render import Stack
 from .section import Stacks
 
@@ -40,7 +41,7 @@ MODULES = "modules"
 _MODULE_REF = re.compile(r"^module\.([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)(.*)$")
 
 
-@dataclass(frozen=True)
+@record
 class StackRoot:
     """One stack: what the deploy orchestration reads (:class:`~mlinfra.render.Stack`) and its root's context."""
 

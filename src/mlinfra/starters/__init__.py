@@ -9,11 +9,11 @@ matches the installed mlinfra, where a published URL would lag or lead it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 from ..errors import OutputError, UsageError
+from ..records import record
 
 #: The cases ``mlinfra init --case`` offers, the first the default.
 CASES = ("realtime", "serverless", "batch", "inference-components", "async")
@@ -27,7 +27,7 @@ def starter_text(case: str) -> str:
     return files(__name__).joinpath(f"{case}.yaml").read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
+@record
 class Written:
     config: Path
     schema: Path

@@ -18,10 +18,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import OutputError
+from ..records import record
 
 #: The record of what mlinfra wrote into an output folder: one path per line, relative to the folder. It is
 #: part of the rendered tree (commit it with the rest): without it the next render could not tell the
@@ -36,7 +36,7 @@ _RECORD_HEADER = (
 _LEGACY_README = "Terraform rendered by mlinfra"
 
 
-@dataclass(frozen=True)
+@record
 class Drift:
     added: tuple[str, ...]  # would be written, missing on disk
     removed: tuple[str, ...]  # written by an earlier render, no longer rendered

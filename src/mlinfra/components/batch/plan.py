@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from ...core.component import PlanRequest
 from ...core.lambdas import LAMBDA_PACKAGE
 from ...naming import global_prefix
+from ...records import record
 from ..network.section import SECTION as NETWORK
 from .section import SECTION, Batch
 
 _LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 
 
-@dataclass(frozen=True)
+@record
 class BucketPlan:
     key: str  # "input" / "output"
     name: str | None  # an existing bucket; None: the module creates <name_prefix><account id>
@@ -23,7 +24,7 @@ class BucketPlan:
     expire_days: int | None  # outputs expire; inputs are kept (noncurrent versions only expire)
 
 
-@dataclass(frozen=True)
+@record
 class BatchPlan:
     name: str  # state machine, job name prefix, SNS topic
     region: str

@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...config.section import Slice
+from ..preprocessing.section import ROUTES
 
 if TYPE_CHECKING:
+    from ...config.shapes import PlatformConfig
     from .component import Edge
 
 
@@ -18,4 +20,9 @@ def component() -> Edge:
     return Edge()
 
 
-SLICE = Slice("edge", component)
+def has_api(config: PlatformConfig) -> bool:
+    # The name fronts the API, which exists when the config has routes (see the api component).
+    return bool(ROUTES.of(config))
+
+
+SLICE = Slice("edge", component, present=has_api)

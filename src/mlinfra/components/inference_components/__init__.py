@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...config.section import Slice
+from ...config.shapes import InferenceComponentsEndpoint
 from .rules import RULES
 
 if TYPE_CHECKING:
+    from ...config.shapes import PlatformConfig
     from .component import InferenceComponents
 
 
@@ -19,4 +21,8 @@ def component() -> InferenceComponents:
     return InferenceComponents()
 
 
-SLICE = Slice("inference_components", component, rules=RULES)
+def has_components(config: PlatformConfig) -> bool:
+    return any(isinstance(ep, InferenceComponentsEndpoint) for ep in config.endpoints)
+
+
+SLICE = Slice("inference_components", component, rules=RULES, present=has_components)

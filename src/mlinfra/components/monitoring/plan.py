@@ -9,7 +9,7 @@ as Terraform's ``jsonencode`` would (:func:`jsonencode`): the module call passes
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ...core.component import PlanRequest
@@ -17,6 +17,7 @@ from ...monitoring.images import clarify_image, model_monitor_image
 from ...naming import METRICS_NAMESPACE as NAMESPACE
 from ...naming import global_prefix, planned_base, requests_metric
 from ...plan.parts import EndpointPlan, EndpointsPlan
+from ...records import record
 from .section import SECTION, EndpointMonitor
 
 _OPERATORS = {
@@ -40,7 +41,7 @@ def jsonencode(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-@dataclass(frozen=True)
+@record
 class Alarm:
     key: str
     name: str
@@ -51,7 +52,7 @@ class Alarm:
     schedule_key: str
 
 
-@dataclass(frozen=True)
+@record
 class Monitor:
     """One Model Monitor kind on one endpoint: its job definition, schedule and what it reads."""
 
@@ -71,7 +72,7 @@ class Monitor:
     reports_key: str  # where the job writes its reports in the capture bucket
 
 
-@dataclass(frozen=True)
+@record
 class EndpointMonitoring:
     key: str
     label: str
@@ -95,7 +96,7 @@ class EndpointMonitoring:
         return f"monitoring/{self.label}/config/"
 
 
-@dataclass(frozen=True)
+@record
 class MonitoringPlan:
     region: str
     topic_name: str

@@ -3,11 +3,10 @@ from the ``pipeline`` section (and the core ``state`` and ``endpoints``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ...config.shapes import PlatformConfig
 from ...core.component import PlanRequest
 from ...naming import endpoint_name, global_prefix
+from ...records import record
 from ..network.section import SECTION as NETWORK
 from .section import SECTION
 
@@ -16,14 +15,14 @@ from .section import SECTION
 BUILD_STAGES = ("build", "plan", "apply", "canary", "promote")
 
 
-@dataclass(frozen=True)
+@record
 class StatePlan:
     bucket: str
     key: str
     lock_table: str | None  # a DynamoDB lock table; None: S3-native locking (<key>.tflock)
 
 
-@dataclass(frozen=True)
+@record
 class PipelinePlan:
     name: str  # the pipeline, and the prefix of its projects, log groups, topic and rule
     global_name: str  # the prefix of its account-wide names (roles, the artifact bucket): with the region's code

@@ -3,12 +3,11 @@ model package group, named by :mod:`mlinfra.naming` (the ``mlinfra models`` comm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ...config.shapes import PlatformConfig
 from ...expr import Interp, Ref
 from ...naming import ecr_repository_name, ident, models_bucket_prefix
 from ...plan.parts import Statement
+from ...records import record
 from .section import SECTION, group_names
 
 #: Days an untagged image (a layer left behind by a re-push or a failed build) is kept.
@@ -17,7 +16,7 @@ UNTAGGED_IMAGE_DAYS = 7
 NONCURRENT_MODEL_DAYS = 90
 
 
-@dataclass(frozen=True)
+@record
 class RegistryPlan:
     # Exactly one of bucket_name (configured) and bucket_prefix (the account ID follows at apply time).
     bucket_name: str | None
