@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ...config.rules import Loc, Violation, model_reference, unknown_instance_type
 from ...config.shapes import InferenceComponent, InferenceComponentsEndpoint, PlatformConfig
-from ...fleet.capacity import InstanceType, instance_types
-from ...fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
 from ...instance_types import HOSTING
 from ...naming import MAX_SAGEMAKER_NAME, endpoint_name
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from ...fleet.capacity import InstanceType
+
+# The fleet's modules (the instance table parsed from TOML, exact fractions) are imported by the rules
+# below only for a config that has components endpoints: validate runs every rule on every config.
 
 
 def _components_endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, InferenceComponentsEndpoint]]:
@@ -28,6 +34,8 @@ def _components_endpoints(config: PlatformConfig) -> Iterator[tuple[Loc, Inferen
 
 def _more_devices(t: InstanceType) -> InstanceType | None:
     """The type with the same device and the fewest more of them per instance (ml.g4dn.xlarge → 12xlarge)."""
+    from ...fleet.capacity import instance_types
+
     bigger = [
         o for o in instance_types().values() if o.accelerator == t.accelerator and o.accelerators > t.accelerators
     ]
@@ -61,6 +69,9 @@ def _share_refused(given: object, share: Fraction, c: InferenceComponent, t: Ins
 def inference_components(config: PlatformConfig) -> Iterator[Violation]:
     prefix = f"{config.project.name}-{config.project.environment}"
     for eloc, ep in _components_endpoints(config):
+        from ...fleet.capacity import instance_types
+        from ...fleet.check import fleet_packing, gpu_share, instances_needed, max_copies, max_instances
+
         f = ep.fleet
         floc = (*eloc, "fleet")
         t = instance_types().get(f.instance_type)
@@ -216,6 +227,8 @@ def component_rollout(config: PlatformConfig) -> Iterator[Violation]:
     """Alarms and rolling deployment of ``kind: components`` endpoints (InferenceComponentDeploymentConfig)."""
     low, high = ROLLOUT_STEP_PERCENT
     for eloc, ep in _components_endpoints(config):
+        from fractions import Fraction
+
         a = ep.alarms
         if a is not None and (a.drift_threshold is not None or a.drift_features):
             yield Violation(
