@@ -103,3 +103,17 @@ def test_a_record_pickles() -> None:
     from mlinfra.expr import Ref
 
     assert pickle.loads(pickle.dumps(Ref("var.x"))) == Ref("var.x")
+
+
+def test_one_nan_field_compares_as_a_dataclass_does() -> None:
+    @record
+    class R:
+        x: float
+
+    @dataclass(frozen=True)
+    class D:
+        x: float
+
+    nan = float("nan")
+    assert (R(nan) == R(nan)) == (D(nan) == D(nan)) is True  # the same object: equal, as in a tuple
+    assert (R(nan) == R(float("nan"))) == (D(nan) == D(float("nan"))) is False

@@ -41,6 +41,11 @@ def _no_fields(_: object) -> tuple[()]:
     return ()
 
 
+def _one_field(name: str) -> Callable[[object], tuple[object]]:
+    get = attrgetter(name)
+    return lambda record: (get(record),)
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def record(cls: C) -> C:
     """A frozen dataclass whose equality, hash and repr are shared (see the module's docstring)."""
@@ -49,7 +54,14 @@ def record(cls: C) -> C:
         cls.__doc__ = cls.__qualname__
     dataclass(frozen=True, eq=False, repr=False)(cls)  # sets the methods on cls itself (no slots)
     compared = [f.name for f in fields(cls) if f.compare]
-    key: Callable[[object], object] = attrgetter(*compared) if compared else _no_fields
+    # Always a tuple, as the dataclass methods compare (a tuple's == tries identity first: a NaN field).
+    key: Callable[[object], object]
+    if len(compared) > 1:
+        key = attrgetter(*compared)
+    elif compared:
+        key = _one_field(compared[0])
+    else:
+        key = _no_fields
     # Set on the class itself, not inherited: a record that subclasses another compares its own fields,
     # and a plain dataclass between them would otherwise leave object's (or its own) methods in place.
     shared = {"_record_key": staticmethod(key), "__eq__": _eq, "__hash__": _hash, "__repr__": _repr}
