@@ -4,10 +4,10 @@
 ``asdict``, equality, hash and repr, and mypy reads it as that (PEP 681's ``dataclass_transform``). What
 differs is the cost of defining a class. On Python 3.11 and 3.12, ``dataclasses`` compiles every generated
 method with its own ``exec`` (six for a frozen class) and, for a class without a docstring, builds its
-``__doc__`` from ``inspect.signature``: about 0.5 ms a class, and a render defines some 130 of them
-before it reads a line of config. A record compiles only ``__init__`` and the two frozen guards; its
-equality, hash and repr are shared functions that read the fields through one :func:`operator.attrgetter`
-made when the class is defined.
+``__doc__`` from ``inspect.signature``: about 0.5 ms a class, and a render defines some 130 of them. A
+record compiles only ``__init__`` and the two frozen guards; its equality, hash and repr are shared
+functions that read the fields through one :func:`operator.attrgetter` made when the class is defined,
+and a class without a docstring gets its name as one.
 """
 
 from __future__ import annotations
