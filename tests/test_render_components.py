@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 
 import pytest
 
@@ -113,7 +114,7 @@ class _Audit(Component):
 def test_a_new_component_reaches_the_root_through_its_declarations_only(monkeypatch: pytest.MonkeyPatch) -> None:
     path = next(p for p in EXAMPLES if p.stem == "serverless")  # no preprocessing: random is not pinned otherwise
     before = render_project(load_config(path), path.parent).files
-    monkeypatch.setattr(components, "SLICES", (*components.SLICES, Slice("audit", _Audit)))
+    monkeypatch.setattr(components, "COMPONENTS", (*components.COMPONENTS, SimpleNamespace(SLICE=Slice("audit", _Audit))))
     files = render_project(load_config(path), path.parent).files
 
     main = files[PurePosixPath("main.tf")]

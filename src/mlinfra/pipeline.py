@@ -26,7 +26,7 @@ def load_config(
     from .components import schema
     from .config.loader import load_config as load
 
-    return load(path, schema(), warnings=warnings, notes=notes)
+    return load(path, schema, warnings=warnings, notes=notes)
 
 
 def json_schema() -> dict[str, Any]:

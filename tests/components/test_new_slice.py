@@ -142,7 +142,8 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = text.replace("from . import (\n", "from . import (\n    audit_log,\n", 1)
     else:
         text = text.replace("from . import batch,", "from . import audit_log, batch,", 1)
-    text = text.replace("    monitoring.SLICE,\n", "    monitoring.SLICE,\n    audit_log.SLICE,\n", 1)
+    listed = text.index("COMPONENTS")  # the component list, after the imports
+    text = text[:listed] + text[listed:].replace("    monitoring,\n", "    monitoring,\n    audit_log,\n", 1)
     registry.write_text(text, encoding="utf-8")
     return root
 

@@ -6,20 +6,23 @@ this order. Adding a component: its package (``<name>/``: ``section.py``, ``rule
 ``component.py`` and an ``__init__.py`` exporting its :class:`~mlinfra.config.section.Slice`), its template
 folder (``templates/modules/<name>/``), and one line below.
 
-Importing this package imports every component's section and rules, not its plan or layout: ``validate``
-needs only the schema. A render loads only the components its config may have (:func:`for_config`): a
-fleet of endpoints imports no API, batch or pipeline code. ``ALL`` (every component) is loaded at its
-first use.
+A config needs only some of the components, and pays only for those. A package that declares ``READS``
+(the root keys its sections, rules and presence read) and defers its ``SLICE``
+(:func:`~mlinfra.config.section.deferred`) is imported without its sections and rules; :func:`schema`
+assembles the root model of a config from the slices its keys need (every slice when a key is unknown,
+so that "did you mean" knows them all), and a render loads only the components its config may have
+(:func:`for_config`): a fleet of endpoints imports no API, batch or pipeline code, not even their
+sections. ``SLICES`` and ``ALL`` (every slice, every component) are loaded at their first use.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
+from .. import stacks
 from ..config.schema import Schema, assemble
 from ..config.section import Slice
-from ..stacks import SLICE as STACKS
 from . import (
     api,
     batch,
@@ -43,30 +46,58 @@ if TYPE_CHECKING:
     from ..core.component import Component
 
 
-SLICES: tuple[Slice, ...] = (
-    kms.SLICE,
-    endpoint.SLICE,
-    inference_components.SLICE,
-    capture_bucket.SLICE,
-    registry.SLICE,
-    sagemaker_role.SLICE,
-    network.SLICE,
-    cache.SLICE,
-    results.SLICE,
-    preprocessing.SLICE,
-    api.SLICE,
-    edge.SLICE,
-    batch.SLICE,
-    monitoring.SLICE,
-    pipeline.SLICE,
+#: The component packages, in the order of the component list.
+COMPONENTS: tuple[Any, ...] = (
+    kms,
+    endpoint,
+    inference_components,
+    capture_bucket,
+    registry,
+    sagemaker_role,
+    network,
+    cache,
+    results,
+    preprocessing,
+    api,
+    edge,
+    batch,
+    monitoring,
+    pipeline,
 )
+#: Packages whose slices belong to the config alone: the stacks section splits the laid-out tree into root
+#: modules and lays out no module of its own.
+CONFIG_ONLY: tuple[Any, ...] = (stacks,)
 
 
-@functools.cache
-def schema() -> Schema:
-    """The config file's root model and rules: the core's, every slice's, and the stacks section's (not a
-    component: it splits the laid-out tree into root modules and lays out no module of its own)."""
-    return assemble((*SLICES, STACKS))
+def _needed(package: Any, keys: Collection[str] | None) -> bool:
+    # A package without READS (its slice made with the package) is always needed.
+    reads = getattr(package, "READS", None)
+    return keys is None or reads is None or any(k in keys for k in reads)
+
+
+def slices(keys: Collection[str] | None = None) -> tuple[Slice, ...]:
+    """Every component's slice (``keys`` None), or those a config with these root keys needs."""
+    return tuple(p.SLICE for p in COMPONENTS if _needed(p, keys))
+
+
+_schemas: dict[tuple[str, ...], Schema] = {}
+
+
+def schema(keys: Collection[str] | None = None) -> Schema:
+    """The config file's root model and rules: the core's and the slices' that a config with these root
+    keys needs (every slice's when ``keys`` is None), the stacks section's among them."""
+    chosen = (*slices(keys), *(p.SLICE for p in CONFIG_ONLY if _needed(p, keys)))
+    key = tuple(s.name for s in chosen)
+    found = _schemas.get(key)
+    if found is None:
+        found = _schemas[key] = assemble(chosen)
+    return found
+
+
+def present_keys(config: PlatformConfig) -> set[str]:
+    """The root keys the packages read that this config sets (a list section counts when not empty)."""
+    keys = {k for p in (*COMPONENTS, *CONFIG_ONLY) for k in getattr(p, "READS", ())}
+    return {k for k in keys if getattr(config, k, None) not in (None, [])}
 
 
 _loaded: dict[str, Component] = {}  # by slice name
@@ -81,15 +112,25 @@ def load(s: Slice) -> Component:
     return component
 
 
+def component(name: str) -> Component:
+    """The component of this name (a key of a plan's parts), loaded by the render that built the plan."""
+    found = _loaded.get(name)
+    if found is None:
+        found = load(next(s for s in slices() if s.name == name))
+    return found
+
+
 def for_config(config: PlatformConfig) -> tuple[Component, ...]:
     """The components whose part this config may have, in the order of the component list. The others'
-    plan would be ``None``: they are not imported."""
-    return tuple(load(s) for s in SLICES if s.may_have(config))  # SLICES read at call time: a test may add one
+    plan would be ``None``: they are not imported, nor are the sections of those whose keys it lacks."""
+    return tuple(load(s) for s in slices(present_keys(config)) if s.may_have(config))
 
 
-def __getattr__(name: str) -> tuple[Component, ...]:
-    # ALL, every component in the order of the component list, is imported at its first use, not with the
-    # package: their plans and layouts are most of what importing mlinfra.components would cost.
-    if name != "ALL":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return tuple(load(s) for s in SLICES)
+def __getattr__(name: str) -> tuple[Any, ...]:
+    # SLICES and ALL, every slice and every component in the order of the component list, are made at each
+    # use from COMPONENTS (a test may add one): most runs need neither.
+    if name == "SLICES":
+        return slices()
+    if name == "ALL":
+        return tuple(load(s) for s in slices())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +103,15 @@ def _s3_bucket_why(value: object) -> str | None:
 
 def load_config(
     path: str | Path,
-    schema: Schema,
+    schema: Schema | Callable[[Collection[str] | None], Schema],
     *,
     warnings: list[ConfigWarning] | None = None,
     notes: list[ConfigWarning] | None = None,
 ) -> m.PlatformConfig:
     """Load and validate a config file against ``schema`` (the core and every component's section and
-    rules: :func:`mlinfra.pipeline.load_config` passes the component list's). Raises :class:`ConfigError`
-    listing every problem found.
+    rules), or against the schema ``schema(keys)`` makes for the file's root keys (the sections and rules
+    they need: :func:`mlinfra.pipeline.load_config` passes the component list's). Raises
+    :class:`ConfigError` listing every problem found.
 
     Values read in a forgiving way (an S3 https URL as its s3:// URI, a number among environment values
     as its text) are reported as :class:`ConfigWarning` on ``warnings`` when given, before validation:
@@ -120,6 +121,8 @@ def load_config(
     path = Path(path)
     name = str(path)
     doc = _read_yaml(path, name)
+    if not isinstance(schema, Schema):
+        schema = _schema_for(doc.data, schema)
     softened = soften(doc.data, schema.model, doc.texts)
     if warnings is not None:
         warnings.extend(ConfigWarning(name, doc.line(s.loc), _dotted(s.loc), s.message, s.code) for s in softened)
@@ -153,6 +156,16 @@ def load_config(
             [Problem(name, doc.line(v.loc), _dotted(v.loc), _related(doc, v), v.code) for v in violations]
         )
     return config
+
+
+def _schema_for(data: Any, schema_for: Callable[[Collection[str] | None], Schema]) -> Schema:
+    """The schema the file's root keys need; every slice's when a key is none of those (an unknown key is
+    reported with the closest of all the keys, and a root that is not a mapping as it always was)."""
+    if isinstance(data, dict) and all(isinstance(k, str) for k in data):
+        needed = schema_for(frozenset(data))
+        if all(k in needed.model.model_fields for k in data):
+            return needed
+    return schema_for(None)
 
 
 #: Rounds of setting aside what pydantic refused before giving up on running the rules as well.

@@ -107,3 +107,23 @@ class Slice:
 
 def _is_set(value: object) -> bool:
     return value is not None and value != []
+
+
+def deferred(make: Callable[[], Slice]) -> Callable[[str], Slice]:
+    """A component package's module ``__getattr__`` that makes its ``SLICE`` at the first use.
+
+    A package that declares ``READS`` (the root keys of the config its sections and rules read) and
+    defers its slice so is imported by the registry without its sections and rules: pydantic models are
+    costly to define, and a config without any of those keys (a fleet of endpoints without an API) never
+    needs them. The registry asks for ``SLICE`` when a config has one of the keys, or when every slice is
+    wanted (the JSON schema, an unknown key's "did you mean")."""
+    made: list[Slice] = []
+
+    def __getattr__(name: str) -> Slice:
+        if name != "SLICE":
+            raise AttributeError(f"a component package has no attribute {name!r}")
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return __getattr__

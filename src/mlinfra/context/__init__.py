@@ -72,9 +72,8 @@ def build_context(plan: PlatformPlan) -> RootContext:
     """
     from .. import components
 
-    present: list[tuple[Component, object]] = [
-        (components.load(s), plan.parts[s.name]) for s in components.SLICES if s.name in plan.parts
-    ]
+    # The parts are in the order of the component list (build_plan); their components are loaded.
+    present: list[tuple[Component, object]] = [(components.component(name), part) for name, part in plan.parts.items()]
     sinks = Sinks()
     for component, part in present:
         component.contribute(part, sinks)

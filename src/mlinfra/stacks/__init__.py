@@ -8,21 +8,28 @@ is not in the component list."""
 
 from __future__ import annotations
 
-from ..config.section import Slice
-from .rules import RULES
-from .section import SECTION, STACK_NAME
+from ..config.section import Slice, deferred
 
 
 def component() -> None:
     raise AssertionError("the stacks section is not a component: it lays out no module (mlinfra.stacks.layout)")
 
 
-SLICE = Slice(
-    "stacks",
-    component,
-    (SECTION,),
-    RULES,
-    pattern_words={
-        STACK_NAME: "a name of lowercase letters, digits and hyphens that starts with a letter (at most 40)"
-    },
-)
+def _slice() -> Slice:
+    from .rules import RULES
+    from .section import SECTION, STACK_NAME
+
+    return Slice(
+        "stacks",
+        component,
+        (SECTION,),
+        RULES,
+        pattern_words={
+            STACK_NAME: "a name of lowercase letters, digits and hyphens that starts with a letter (at most 40)"
+        },
+    )
+
+
+#: Its section's key: a config without it never imports the section and rules.
+READS = ("stacks",)
+__getattr__ = deferred(_slice)

@@ -197,10 +197,12 @@ class _Probe(Component):
 
 @pytest.mark.parametrize("network", [NETWORK, EXISTING], ids=["created", "existing"])
 def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: str) -> None:
+    from types import SimpleNamespace
+
     import mlinfra.components as components
     from mlinfra.config.section import Slice
 
-    monkeypatch.setattr(components, "SLICES", (*components.SLICES, Slice("probe", _Probe)))
+    monkeypatch.setattr(components, "COMPONENTS", (*components.COMPONENTS, SimpleNamespace(SLICE=Slice("probe", _Probe))))
     out = render_edited("platform", tmp_path, (NETWORK, network))
     assert hygiene_errors(out) == []
     tree = load_tree(out)
@@ -230,7 +232,7 @@ def test_a_requested_group_is_created_admitted_and_exported(tmp_path: Path, monk
     # from it; and the probe's own table.
     config = tmp_path / "cfg" / "platform.yaml"
     with_probe = render_project(load_config(config), config.parent).resources
-    monkeypatch.setattr(components, "SLICES", tuple(s for s in components.SLICES if s.name != "probe"))
+    monkeypatch.setattr(components, "COMPONENTS", tuple(p for p in components.COMPONENTS if p.SLICE.name != "probe"))
     assert with_probe - render_project(load_config(config), config.parent).resources == (1 + 1 + 2 + 1 + 1 if network == NETWORK else 1 + 1 + 1)
 
 

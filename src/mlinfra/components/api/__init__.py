@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...config.section import Slice
-from ..preprocessing.section import ROUTES
-from .rules import RULES, names
-from .section import SECTION
+from ...config.section import Slice, deferred
 
 if TYPE_CHECKING:
     from ...config.shapes import PlatformConfig
     from .component import Api
 
 
-def component() -> Api:
+def _component() -> Api:
     from .component import Api
 
     return Api()
@@ -25,7 +22,19 @@ def component() -> Api:
 def serves_routes(config: PlatformConfig) -> bool:
     # The API serves the routes, each through its preprocessing Lambda: no routes, no API, with or without
     # an api section (its settings all have defaults).
+    from ..preprocessing.section import ROUTES
+
     return bool(ROUTES.of(config))
 
 
-SLICE = Slice("api", component, (SECTION,), RULES, names=names, present=serves_routes)
+def _slice() -> Slice:
+    from .rules import RULES, names
+    from .section import SECTION
+
+    return Slice("api", _component, (SECTION,), RULES, names=names, present=serves_routes)
+
+
+#: The config's root keys its sections and rules read (its rules: the routes it serves): a config without
+#: any of them never imports them.
+READS = ("api", "routes")
+__getattr__ = deferred(_slice)

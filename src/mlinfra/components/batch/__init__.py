@@ -6,18 +6,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...config.section import Slice
-from .rules import RULES
-from .section import SECTION
+from ...config.section import Slice, deferred
 
 if TYPE_CHECKING:
     from .component import Batch
 
 
-def component() -> Batch:
+def _component() -> Batch:
     from .component import Batch
 
     return Batch()
 
 
-SLICE = Slice("batch", component, (SECTION,), RULES)
+def _slice() -> Slice:
+    from .rules import RULES
+    from .section import SECTION
+
+    return Slice("batch", _component, (SECTION,), RULES)
+
+
+#: The config's root keys its sections and rules read: a config without any of them never imports them.
+READS = ("batch",)
+__getattr__ = deferred(_slice)

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...config.section import Slice
-from ..preprocessing.section import ROUTES
+from ...config.section import Slice, deferred
 
 if TYPE_CHECKING:
     from ...config.shapes import PlatformConfig
     from .component import Edge
 
 
-def component() -> Edge:
+def _component() -> Edge:
     from .component import Edge
 
     return Edge()
@@ -22,7 +21,15 @@ def component() -> Edge:
 
 def has_api(config: PlatformConfig) -> bool:
     # The name fronts the API, which exists when the config has routes (see the api component).
+    from ..preprocessing.section import ROUTES
+
     return bool(ROUTES.of(config))
 
 
-SLICE = Slice("edge", component, present=has_api)
+def _slice() -> Slice:
+    return Slice("edge", _component, present=has_api)
+
+
+#: The config's root key that decides whether it is present: without routes, a render never imports it.
+READS = ("routes",)
+__getattr__ = deferred(_slice)

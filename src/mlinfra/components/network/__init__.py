@@ -6,18 +6,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...config.section import Slice
-from .rules import RULES
-from .section import SECTION
+from ...config.section import Slice, deferred
 
 if TYPE_CHECKING:
     from .component import Network
 
 
-def component() -> Network:
+def _component() -> Network:
     from .component import Network
 
     return Network()
 
 
-SLICE = Slice("network", component, (SECTION,), RULES)
+def _slice() -> Slice:
+    from .rules import RULES
+    from .section import SECTION
+
+    return Slice("network", _component, (SECTION,), RULES)
+
+
+#: The config's root keys its sections and rules read: a config without any of them never imports them.
+READS = ("network",)
+__getattr__ = deferred(_slice)

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...config.section import Slice
-from .rules import RULES
-from .section import PATTERN_WORDS, SECTION
+from ...config.section import Slice, deferred
 
 if TYPE_CHECKING:
     from .component import PipelineComponent
 
 
-def component() -> PipelineComponent:
+def _component() -> PipelineComponent:
     from .component import PipelineComponent
 
     return PipelineComponent()
 
 
-SLICE = Slice("pipeline", component, (SECTION,), RULES, pattern_words=PATTERN_WORDS)
+def _slice() -> Slice:
+    from .rules import RULES
+    from .section import PATTERN_WORDS, SECTION
+
+    return Slice("pipeline", _component, (SECTION,), RULES, pattern_words=PATTERN_WORDS)
+
+
+#: The config's root keys its sections and rules read: a config without any of them never imports them.
+READS = ("pipeline",)
+__getattr__ = deferred(_slice)

@@ -6,18 +6,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...config.section import Slice
-from .rules import RULES
-from .section import SECTION
+from ...config.section import Slice, deferred
 
 if TYPE_CHECKING:
     from .component import Registry
 
 
-def component() -> Registry:
+def _component() -> Registry:
     from .component import Registry
 
     return Registry()
 
 
-SLICE = Slice("registry", component, (SECTION,), RULES)
+def _slice() -> Slice:
+    from .rules import RULES
+    from .section import SECTION
+
+    return Slice("registry", _component, (SECTION,), RULES)
+
+
+#: The config's root keys its sections and rules read: a config without any of them never imports them.
+READS = ("registry",)
+__getattr__ = deferred(_slice)

@@ -6,17 +6,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...config.section import Slice
-from .section import SECTION
+from ...config.section import Slice, deferred
 
 if TYPE_CHECKING:
     from .component import Results
 
 
-def component() -> Results:
+def _component() -> Results:
     from .component import Results
 
     return Results()
 
 
-SLICE = Slice("results", component, (SECTION,))
+def _slice() -> Slice:
+    from .section import SECTION
+
+    return Slice("results", _component, (SECTION,))
+
+
+#: The config's root keys its sections and rules read: a config without any of them never imports them.
+READS = ("results",)
+__getattr__ = deferred(_slice)
