@@ -204,7 +204,8 @@ def test_an_endpoint_fleet_imports_no_other_component(tmp_path: Path) -> None:
         "from pathlib import Path\n"
         "from mlinfra.pipeline import load_config, render_project\n"
         f"render_project(load_config({str(config)!r}), Path({str(config.parent)!r}))\n"
-        "print(' '.join(sorted(m.split('.')[2] for m in sys.modules if m.startswith('mlinfra.components.') and m.endswith('.component'))))\n"
+        "print(' '.join(sorted(m[len('mlinfra.components.'):] for m in sys.modules if m.startswith('mlinfra.components.') and m.endswith(('.component', '.section')))))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["capture_bucket", "endpoint", "kms", "sagemaker_role"], out
+    # Neither the other components nor their sections (the diagram and the plans read a section by its key).
+    assert out == ["capture_bucket.component", "endpoint.component", "kms.component", "sagemaker_role.component"], out

@@ -14,9 +14,15 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .components.api.section import Api
+    from .components.batch.section import Batch
+    from .components.monitoring.section import Monitoring
+    from .components.pipeline.section import Pipeline
+    from .components.preprocessing.section import Route
+    from .components.registry.section import Registry
     from .config.shapes import PlatformConfig, Variant
 
 __all__ = ["Graph", "build_graph", "dot", "dot_of", "mermaid", "mermaid_label", "mermaid_of"]
@@ -57,14 +63,15 @@ def _capacity(v: Variant) -> str:
     return f"{v.instance_type} × {v.instance_count or 1}"
 
 
+def _section(config: PlatformConfig, key: str) -> Any:
+    # A component's section read by its key, not through its module: a config validated against the
+    # slices it needs has no field for the others, and importing their models would cost more than the
+    # whole diagram (see mlinfra.components).
+    return getattr(config, key, None)
+
+
 def build_graph(config: PlatformConfig) -> Graph:
     """The platform's graph, in config order (labels are plain text; the writers escape them)."""
-    from .components.api.section import SECTION as API
-    from .components.batch.section import SECTION as BATCH
-    from .components.monitoring.section import SECTION as MONITORING
-    from .components.pipeline.section import SECTION as PIPELINE
-    from .components.preprocessing.section import ROUTES
-    from .components.registry.section import SECTION as REGISTRY
     from .config.shapes import Endpoint
 
     g = Graph()
@@ -73,8 +80,8 @@ def build_graph(config: PlatformConfig) -> Graph:
     endpoint_ids: dict[str, str] = {}
     variant_ids: dict[tuple[str, str], str] = {}
 
-    api = API.of(config)
-    routes = ROUTES.of(config)
+    api: Api | None = _section(config, "api")
+    routes: list[Route] = _section(config, "routes") or []
     entry: str | None = None
     if api is not None and api.domain is not None:
         edge = g.cluster("edge")
@@ -128,7 +135,7 @@ def build_graph(config: PlatformConfig) -> Graph:
         if target is not None:
             g.edge(lam, target)
 
-    batch = BATCH.of(config)
+    batch: Batch | None = _section(config, "batch")
     if batch is not None:
         box = g.cluster("batch")
         sfn = g.node("Step Functions", box)
@@ -138,7 +145,7 @@ def build_graph(config: PlatformConfig) -> Graph:
             rule = g.node(f"schedule {batch.schedule}", box)
             g.edge(rule, sfn)
 
-    monitoring = MONITORING.of(config)
+    monitoring: Monitoring | None = _section(config, "monitoring")
     if monitoring is not None and monitoring.endpoints:
         box = g.cluster("monitoring")
         for m in monitoring.endpoints:
@@ -156,14 +163,14 @@ def build_graph(config: PlatformConfig) -> Graph:
             if m.endpoint in endpoint_ids:
                 g.edge(endpoint_ids[m.endpoint], mid, "captured data")
 
-    registry = REGISTRY.of(config)
+    registry: Registry | None = _section(config, "registry")
     registry_id = None
     if registry is not None:
         box = g.cluster("registry")
         registry_id = g.node(f"model package group\n{registry.model_package_group or prefix}", box)
         g.node(f"ECR repository\n{registry.ecr_repository or prefix}", box)
 
-    pipeline = PIPELINE.of(config)
+    pipeline: Pipeline | None = _section(config, "pipeline")
     if pipeline is not None:
         box = g.cluster("pipeline")
         src = g.node(f"GitHub {pipeline.source.github.repository}@{pipeline.source.github.branch}", box)

@@ -45,19 +45,22 @@ def render_project(config: PlatformConfig, base_dir: Path = Path(".")) -> Render
     from pathlib import PurePosixPath
 
     from .changes import DESCRIPTION, describe, dumps
+    from .config.section import has
     from .context import build_context
     from .diagram import mermaid
     from .plan.platform import build_plan
     from .render import render_context, render_stacks
-    from .stacks.section import SECTION as STACKS
 
     plan = build_plan(config, base_dir)
     ctx = build_context(plan)
-    section = STACKS.of(config)
-    if section is None:
+    if not has(config, "stacks"):
         rendered = render_context(ctx, mermaid(config))
     else:
         from .stacks.layout import split
+        from .stacks.section import SECTION as STACKS
+
+        section = STACKS.of(config)
+        assert section is not None
 
         roots = split(ctx, section, [ep.name for ep in config.endpoints])
         rendered = render_stacks(ctx, [(r.stack, r.ctx) for r in roots], mermaid(config))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import stacks
 from ..config.schema import Schema, assemble
-from ..config.section import Slice
+from ..config.section import Slice, has
 from . import (
     api,
     batch,
@@ -97,7 +97,7 @@ def schema(keys: Collection[str] | None = None) -> Schema:
 def present_keys(config: PlatformConfig) -> set[str]:
     """The root keys the packages read that this config sets (a list section counts when not empty)."""
     keys = {k for p in (*COMPONENTS, *CONFIG_ONLY) for k in getattr(p, "READS", ())}
-    return {k for k in keys if getattr(config, k, None) not in (None, [])}
+    return {k for k in keys if has(config, k)}
 
 
 _loaded: dict[str, Component] = {}  # by slice name

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ...config.section import has
 from ...core.component import Component, Export, Input, ModuleContext, Output, PlanRequest, RootOutput, Sinks, Wire
 from ...expr import Ref
 from ...naming import global_prefix
 from ...plan.parts import CAPTURE_BUCKET, ENDPOINTS, INFERENCE_COMPONENTS, CaptureBucketPlan
-from ..monitoring.section import SECTION as MONITORING
 from .plan import capture_bucket_plan
 
 
@@ -22,7 +22,11 @@ class CaptureBucket(Component):
         # Model Monitor's reports and Clarify's analysis configurations live in this bucket (monitoring/),
         # also when the monitored endpoints capture into buckets of their own. (A component may read
         # another's section: the user's config is public; its plan and layout are not.)
-        mon = MONITORING.of(request.config)
+        mon = None
+        if has(request.config, "monitoring"):  # without the section, not even its module is imported
+            from ..monitoring.section import SECTION as MONITORING
+
+            mon = MONITORING.of(request.config)
         reports = tuple(
             m.endpoint
             for m in (mon.endpoints if mon is not None else ())

@@ -4,6 +4,7 @@ auto-scaling and asynchronous inference, and what the SageMaker execution role n
 
 from __future__ import annotations
 
+from ...config.section import has
 from ...config.shapes import LOCAL_STORAGE, Endpoint, PlatformConfig, Variant
 from ...core.alarms import alarm_basics, target_alarms
 from ...core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
@@ -41,8 +42,6 @@ from ...plan.parts import (
     TopicPlan,
     VariantPlan,
 )
-from ..monitoring.section import alarm_topics
-from ..network.section import SECTION as NETWORK
 
 #: CreateEndpointConfig takes at most 10 production variants.
 MAX_PRODUCTION_VARIANTS = 10
@@ -69,7 +68,7 @@ def endpoints_plan(config: PlatformConfig, prefix: str) -> EndpointsPlan:
         _endpoint(config, prefix, ep) for ep in config.endpoints if isinstance(ep, Endpoint)
     )  # kind components: its own component
     return EndpointsPlan(
-        endpoints=endpoints, role_statements=_role_statements(config, endpoints), alarm_topics=alarm_topics(config)
+        endpoints=endpoints, role_statements=_role_statements(config, endpoints), alarm_topics=_alarm_topics(config)
     )
 
 
@@ -86,7 +85,7 @@ def _endpoint(config: PlatformConfig, prefix: str, ep: Endpoint) -> EndpointPlan
 
     # Models run in the platform's private subnets when there is a network, except on serverless
     # endpoints: Serverless Inference supports no VPC (and no network isolation).
-    in_vpc = NETWORK.of(config) is not None and all(
+    in_vpc = has(config, "network") and all(
         v.serverless is None for v in (*ep.variants, *([ep.shadow] if ep.shadow else []))
     )
 
@@ -456,3 +455,11 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[EndpointPlan, ...]
             )
         )
     return tuple(st)
+
+
+def _alarm_topics(config: PlatformConfig) -> tuple[str, ...]:
+    if not has(config, "monitoring"):
+        return ()  # without the section, not even its module is imported
+    from ..monitoring.section import alarm_topics
+
+    return alarm_topics(config)

@@ -4,6 +4,7 @@ endpoint, inference components and their copy auto-scaling. Names, defaults and 
 
 from __future__ import annotations
 
+from ...config.section import has
 from ...config.shapes import LOCAL_STORAGE, InferenceComponentsEndpoint, PlatformConfig
 from ...core.alarms import target_alarms
 from ...core.arns import ACCOUNT, ECR_IMAGE, PARTITION, s3_arn
@@ -31,7 +32,6 @@ from ...plan.parts import (
     RolloutPlan,
     Statement,
 )
-from ..monitoring.section import alarm_topics
 
 #: The one production variant of a components endpoint: SageMaker's own default name.
 VARIANT_NAME = "AllTraffic"
@@ -46,7 +46,7 @@ def inference_components_plan(config: PlatformConfig, prefix: str) -> InferenceC
     p = config.project
     tags = {"Environment": p.environment, "ManagedBy": "mlinfra", "Project": p.name, **p.tags}
     return InferenceComponentsPlan(
-        endpoints, _role_statements(config, endpoints), dict(sorted(tags.items())), alarm_topics(config)
+        endpoints, _role_statements(config, endpoints), dict(sorted(tags.items())), _alarm_topics(config)
     )
 
 
@@ -265,3 +265,11 @@ def _role_statements(config: PlatformConfig, endpoints: tuple[ComponentsEndpoint
             comment="PutMetricData has no resource ARN; the namespace condition scopes it.",
         ),
     )
+
+
+def _alarm_topics(config: PlatformConfig) -> tuple[str, ...]:
+    if not has(config, "monitoring"):
+        return ()  # without the section, not even its module is imported
+    from ..monitoring.section import alarm_topics
+
+    return alarm_topics(config)
