@@ -11,13 +11,17 @@ OUT ?= build/terraform
 # CDK for Terraform). `make lock` refreshes them on purpose;
 # `make drift` reports what upstream has that the bundled tables lack (never part of `make test`).
 LOCK := requirements.lock
-PIP := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
+# --constraint does not reach the isolated environment pip builds a package in: the build backend
+# (hatchling, for mlinfra itself) is pinned by --build-constraint, which the venv's seeded pip lacks
+# until $(BIN)/python upgrades it to the locked one.
+PIP_SEED := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
+PIP := $(PIP_SEED) --build-constraint $(LOCK)
 
 .PHONY: render validate check test test-terraform bench clean redis-server lock drift
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) --upgrade pip setuptools
+	$(PIP_SEED) --upgrade pip setuptools
 
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) -e .
