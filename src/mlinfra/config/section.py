@@ -11,6 +11,7 @@ rules alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
 from pathlib import Path
@@ -77,8 +78,9 @@ class Slice:
     """One platform component as the registry lists it.
 
     ``load`` imports the component (its plan and layout) and returns it; it is called once, at the first
-    render that may need it: one whose config :meth:`may_have` its part. ``sections`` become fields of the root model, in this order. ``rules`` run after the core
-    rules, in the order of the component list, each in file order; ``file_rules`` likewise after the core file rules.
+    render that may need it: one whose config :meth:`may_have` its part. ``sections`` become fields of the
+    root model, in this order. ``rules`` run after the core rules, in the order of the component list, each
+    in file order; ``file_rules`` likewise after the core file rules.
     ``names`` are checked for collisions with the core's and every other slice's (``name-collision``).
     """
 
@@ -119,13 +121,11 @@ def deferred(make: Callable[[], Slice]) -> Callable[[str], Slice]:
     costly to define, and a config without any of those keys (a fleet of endpoints without an API) never
     needs them. The registry asks for ``SLICE`` when a config has one of the keys, or when every slice is
     wanted (the JSON schema, an unknown key's "did you mean")."""
-    made: list[Slice] = []
+    made = functools.cache(make)
 
     def __getattr__(name: str) -> Slice:
         if name != "SLICE":
             raise AttributeError(f"a component package has no attribute {name!r}")
-        if not made:
-            made.append(make())
-        return made[0]
+        return made()
 
     return __getattr__
